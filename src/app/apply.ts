@@ -1,0 +1,88 @@
+import type { EnginePort } from '../engine/port';
+import { mapConcurrent } from '../engine/concurrency';
+import type { ImageDecision } from '../planner/plan';
+
+export type RemovalStatus =
+  /** Every reference untagged and the image deleted. */
+  | 'removed'
+  /** The planned references untagged; the image stays for its other references. */
+  | 'untagged'
+  /** Somebody else removed it first (404). */
+  | 'gone'
+  /** The engine refused (409: in use, has children): skipped, never forced. */
+  | 'in-use'
+  /** It changed since planning (a tag moved, a new tag appeared): left alone. */
+  | 'changed'
+  | 'failed';
+
+export interface RemovalResult {
+  imageId: string;
+  status: RemovalStatus;
+  untagged: string[];
+  deleted: boolean;
+  /** Why something planned was not done. */
+  note?: string;
+}
+
+/**
+ * Removals run a few at a time: each one is a short engine transaction, and
+ * the engine serializes layer deletion itself, so more in flight only queues.
+ */
+export const REMOVAL_CONCURRENCY = 4;
+
+export interface ApplyOptions {
+  concurrency?: number;
+  onResult?: (result: RemovalResult, done: number, total: number) => void;
+}
+
+/** Carries out untag/remove decisions safely; never throws for one image. */
+export async function applyDecisions(engine: EnginePort, decisions: readonly ImageDecision[], options: ApplyOptions = {}): Promise<RemovalResult[]> {
+  const work = decisions.filter((d) => d.action !== 'keep');
+  let done = 0;
+  return mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
+    let result: RemovalResult;
+    try {
+      result = await applyOne(engine, decision);
+    } catch (error) {
+      result = { imageId: decision.imageId, status: 'failed', untagged: [], deleted: false, note: error instanceof Error ? error.message : String(error) };
+    }
+    options.onResult?.(result, ++done, work.length);
+    return result;
+  });
+}
+
+async function applyOne(engine: EnginePort, decision: ImageDecision): Promise<RemovalResult> {
+  const { imageId } = decision;
+  const untagged: string[] = [];
+  const result = (status: RemovalStatus, deleted: boolean, note?: string): RemovalResult => ({ imageId, status, untagged, deleted, note });
+
+  // Re-check right before acting: the plan may be seconds old on a busy daemon.
+  const before = await engine.inspectImage(imageId);
+  if (!before) return result('gone', false);
+  if (decision.delete) {
+    const unexpected = before.references.filter((r) => !decision.untag.includes(r));
+    if (unexpected.length > 0) return result('changed', false, `tagged ${unexpected.join(', ')} since planning`);
+  }
+
+  for (const reference of decision.untag) {
+    // The tag may have moved to a new image from a concurrent build: leave that image alone.
+    const target = await engine.inspectImage(reference);
+    if (!target) continue;
+    if (target.id !== imageId) {
+      if (decision.delete) return result('changed', false, `${reference} now names ${target.id.slice(7, 19)}`);
+      continue;
+    }
+    const outcome = await engine.removeImage(reference);
+    if (outcome.status === 'conflict') return result('in-use', false, outcome.message);
+    if (outcome.status === 'done') untagged.push(reference);
+  }
+
+  if (!decision.delete) return result('untagged', false);
+  // Untagging the last reference usually deletes the image already.
+  const after = await engine.inspectImage(imageId);
+  if (!after) return result('removed', true);
+  if (after.references.length > 0) return result('changed', false, `tagged ${after.references.join(', ')} since planning`);
+  const outcome = await engine.removeImage(imageId);
+  if (outcome.status === 'conflict') return result('in-use', false, outcome.message);
+  return result('removed', true);
+}

@@ -1,0 +1,130 @@
+import type { EnginePort } from '../engine/port';
+import type { Settings } from '../settings/settings';
+import { plan as makePlan, type JobStart } from '../planner/planner';
+import type { Plan } from '../planner/plan';
+import type { EngineInfo } from '../planner/snapshot';
+import { applyDecisions, type RemovalResult } from './apply';
+import { dockerfileReferences } from './dockerfiles';
+
+export interface CleanupDeps {
+  engine: EnginePort;
+  /** Milliseconds since the epoch; injected so runs are reproducible in tests. */
+  clock?: () => number;
+  /** Where relative Dockerfile paths are resolved. */
+  cwd?: string;
+  /** Progress of the removals, for a terminal progress line. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface CleanupOptions {
+  /** Images the engine held when the job started: everything newer is the current build. */
+  jobStart?: JobStart;
+}
+
+export interface CleanupReport {
+  dryRun: boolean;
+  startedAt: number;
+  finishedAt: number;
+  engine: EngineInfo;
+  plan: Plan;
+  /** One per image the plan untags or removes; empty on a dry run. */
+  results: RemovalResult[];
+  counts: {
+    images: number;
+    kept: number;
+    /** Planned (dry run) or done. */
+    removed: number;
+    untagged: number;
+    skipped: number;
+    failed: number;
+  };
+  bytes: {
+    /** What the plan said the removals free, shared layers counted once. */
+    predicted: number;
+    /** Engine disk use of images before and after, and the difference. */
+    before?: number;
+    after?: number;
+    measured?: number;
+  };
+  warnings: string[];
+}
+
+/** The plan removes more images than max-removals allows; nothing was removed. */
+export class MaxRemovalsExceededError extends Error {
+  constructor(
+    readonly planned: number,
+    readonly limit: number,
+    readonly report: CleanupReport,
+  ) {
+    super(`refusing to remove ${planned} images: max-removals is ${limit}; nothing was removed (raise max-removals or tighten the policy)`);
+    this.name = 'MaxRemovalsExceededError';
+  }
+}
+
+/** The use case: snapshot -> plan -> apply -> report. */
+export async function runCleanup(settings: Settings, deps: CleanupDeps, options: CleanupOptions = {}): Promise<CleanupReport> {
+  const clock = deps.clock ?? Date.now;
+  const startedAt = clock();
+  const dockerfiles = await dockerfileReferences(settings.dockerfiles, deps.cwd);
+  // Events older than the grace period cannot make an image young.
+  const snapshot = await deps.engine.snapshot({ activitySince: startedAt - settings.minAgeMs });
+  const plan = makePlan({
+    snapshot,
+    settings,
+    now: clock(),
+    dockerfileReferences: dockerfiles.references,
+    jobStart: options.jobStart,
+  });
+  plan.warnings.unshift(...dockerfiles.warnings);
+
+  const removing = plan.decisions.filter((d) => d.action === 'remove');
+  const report: CleanupReport = {
+    dryRun: settings.dryRun,
+    startedAt,
+    finishedAt: startedAt,
+    engine: snapshot.engine,
+    plan,
+    results: [],
+    counts: {
+      images: plan.decisions.length,
+      kept: plan.decisions.length - removing.length,
+      removed: removing.length,
+      untagged: plan.decisions.filter((d) => d.action === 'untag').length,
+      skipped: 0,
+      failed: 0,
+    },
+    bytes: { predicted: plan.predictedBytes },
+    warnings: plan.warnings,
+  };
+
+  const limit = settings.maxRemovals;
+  if (limit !== undefined && removing.length > limit) {
+    if (!settings.dryRun) {
+      report.finishedAt = clock();
+      throw new MaxRemovalsExceededError(removing.length, limit, report);
+    }
+    report.warnings.push(`a real run would refuse: the plan removes ${removing.length} images and max-removals is ${limit}`);
+  }
+  if (settings.dryRun || (removing.length === 0 && report.counts.untagged === 0)) {
+    report.finishedAt = clock();
+    return report;
+  }
+
+  const before = await deps.engine.diskUsage();
+  report.results = await applyDecisions(deps.engine, plan.decisions, {
+    onResult: (_result, done, total) => deps.onProgress?.(done, total),
+  });
+  const after = await deps.engine.diskUsage();
+
+  const removed = report.results.filter((r) => r.status === 'removed' || r.status === 'gone').length;
+  report.counts.removed = removed;
+  report.counts.untagged = report.results.filter((r) => r.status === 'untagged').length;
+  report.counts.skipped = report.results.filter((r) => r.status === 'in-use' || r.status === 'changed').length;
+  report.counts.failed = report.results.filter((r) => r.status === 'failed').length;
+  report.counts.kept = report.counts.images - removed;
+  report.bytes.before = before.imagesBytes;
+  report.bytes.after = after.imagesBytes;
+  report.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+  report.finishedAt = clock();
+  return report;
+}

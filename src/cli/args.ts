@@ -1,0 +1,92 @@
+import { parseArgs } from 'node:util';
+import type { RawSettings } from '../settings/parse';
+
+/** Flags named after the settings; list settings repeat the flag or take commas. */
+const OPTIONS = {
+  keep: { type: 'string' },
+  current: { type: 'string', multiple: true },
+  protect: { type: 'string', multiple: true },
+  'protect-label': { type: 'string', multiple: true },
+  repositories: { type: 'string', multiple: true },
+  dockerfile: { type: 'string', multiple: true },
+  'min-age': { type: 'string' },
+  dangling: { type: 'string' },
+  'no-dangling': { type: 'boolean' },
+  'max-removals': { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  order: { type: 'string' },
+  host: { type: 'string' },
+  json: { type: 'boolean' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+} as const;
+
+export interface CliArgs {
+  raw: RawSettings;
+  json: boolean;
+  help: boolean;
+  version: boolean;
+}
+
+/** Thrown for flags that do not exist or lack a value; exit code 2 like bad settings. */
+export class UsageError extends Error {}
+
+export function parseCliArgs(argv: string[]): CliArgs {
+  let values: Record<string, string | boolean | string[] | undefined>;
+  try {
+    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')}; see --help`);
+  }
+  const list = (v: unknown) => (Array.isArray(v) ? v.join('\n') : undefined);
+  const raw: RawSettings = {
+    keep: values.keep as string | undefined,
+    current: list(values.current),
+    protect: list(values.protect),
+    'protect-label': list(values['protect-label']),
+    repositories: list(values.repositories),
+    dockerfiles: list(values.dockerfile),
+    'min-age': values['min-age'] as string | undefined,
+    dangling: values['no-dangling'] ? false : (values.dangling as string | undefined),
+    'max-removals': values['max-removals'] as string | undefined,
+    'dry-run': values['dry-run'] === true ? true : undefined,
+    order: values.order as string | undefined,
+    host: values.host as string | undefined,
+  };
+  return { raw, json: values.json === true, help: values.help === true, version: values.version === true };
+}
+
+export const HELP = `Usage: docker-image-cleanup [options]
+
+Removes old Docker images from a CI agent while keeping the current build, the
+newest builds of every repository, their base images and anything in use.
+
+Selection
+  --keep N                 builds kept per repository besides the current build (default 2)
+  --current PATTERN        the current build's images, always kept (e.g. 'app:ci-42', '*:ci-42')
+  --protect PATTERN|ID     references or image IDs always kept ('node:*', 'mcr.microsoft.com/**')
+  --protect-label K[=V]    images with this label are always kept
+  --repositories PATTERN   only remove from these repositories (default: all)
+  --dockerfile PATH|GLOB   protect the FROM images of these Dockerfiles
+  --min-age DURATION       keep images that arrived more recently (default 1h; 90m, 36h, 2d, 2w)
+  --no-dangling            keep untagged images (default: remove those nothing needs)
+  --order created|tag      rank builds by creation time (default) or by tag as a version
+Safety
+  --max-removals N         refuse the whole run when the plan removes more images
+  --dry-run                show the plan, change nothing
+Engine
+  --host URL               unix:///var/run/docker.sock, tcp://host:2376 (default: DOCKER_HOST)
+Output
+  --json                   machine-readable report on stdout (no progress output)
+  -h, --help               this text
+  --version                the tool's version
+
+List options repeat or take commas. Patterns: '*' stays within one path
+component, '**' crosses '/', a pattern without a tag matches every tag.
+
+Exit codes
+  0  done (or dry run shown)
+  1  some removals failed (see the report)
+  2  bad input, or the engine is unreachable; nothing was removed
+  3  refused: the plan exceeds --max-removals; nothing was removed
+`;

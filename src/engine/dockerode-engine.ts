@@ -1,0 +1,267 @@
+import Docker from 'dockerode';
+import { isNoneReference, normalizeReference } from '../domain/reference';
+import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, Snapshot } from '../planner/snapshot';
+import { mapConcurrent } from './concurrency';
+import { connectionOptions, describeHost } from './connection';
+import { type DiskUsage, type EnginePort, EngineUnreachableError, type ImageState, type RemovalOutcome, type SnapshotOptions } from './port';
+import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
+
+/** The engine keeps this many events in memory (moby daemon/events eventsLimit). */
+const ENGINE_EVENT_BUFFER = 256;
+
+/**
+ * Inspect/history calls in flight while taking a snapshot. The engine answers
+ * these from memory; more than a few in flight only queues on its side.
+ */
+const INSPECT_CONCURRENCY = 8;
+
+/** Diff ID of an empty layer (a tar of 1024 zero bytes): holds no bytes. */
+const EMPTY_LAYER = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
+
+export interface DockerodeEngineOptions {
+  host?: string;
+  cache?: ImageDetailsCache;
+  /** Counts every Engine API call, for the benchmarks' no-op figures. */
+  onApiCall?: (what: string) => void;
+}
+
+/** The EnginePort over the Docker Engine API (and Podman's Docker-compatible API). */
+export class DockerodeEngine implements EnginePort {
+  readonly docker: Docker;
+  readonly host: string;
+  private readonly cache: ImageDetailsCache;
+  private readonly count: (what: string) => void;
+
+  constructor(options: DockerodeEngineOptions = {}) {
+    this.docker = new Docker(connectionOptions(options.host));
+    this.host = describeHost(options.host);
+    this.cache = options.cache ?? new MemoryDetailsCache();
+    this.count = options.onApiCall ?? (() => {});
+  }
+
+  /** Fails with EngineUnreachableError when the socket is missing, refused or forbidden. */
+  async info(): Promise<EngineInfo> {
+    let version: Docker.DockerVersion;
+    let info: any;
+    try {
+      this.count('version');
+      version = await this.docker.version();
+      this.count('info');
+      info = await this.docker.info();
+    } catch (error) {
+      throw new EngineUnreachableError(this.host, error);
+    }
+    const components: { Name?: string }[] = (version as any).Components ?? [];
+    const podman = components.some((c) => /podman/i.test(c.Name ?? ''));
+    const driverStatus: [string, string][] = info.DriverStatus ?? [];
+    return {
+      kind: podman ? 'podman' : 'docker',
+      version: version.Version,
+      apiVersion: version.ApiVersion,
+      storageDriver: info.Driver,
+      containerdStore: driverStatus.some(([k, v]) => k === 'driver-type' && /containerd/.test(v)),
+    };
+  }
+
+  async snapshot(options: SnapshotOptions): Promise<Snapshot> {
+    const engine = await this.info();
+    const takenAt = Date.now();
+    this.count('images');
+    const listed = await this.docker.listImages({ all: false });
+    this.count('containers');
+    const containersListed = await this.docker.listContainers({ all: true });
+    const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary) => this.imageRecord(summary));
+    const { activity, complete } = await this.activity(options.activitySince, takenAt);
+    return {
+      takenAt,
+      engine,
+      images,
+      containers: containersListed.map(toContainerRecord),
+      activity,
+      activityWindow: { since: options.activitySince, complete },
+    };
+  }
+
+  private async imageRecord(summary: Docker.ImageInfo): Promise<ImageRecord> {
+    const tags = normalizeAll(summary.RepoTags);
+    const digests = normalizeAll(summary.RepoDigests);
+    const key = detailsKey(summary.Id, tags);
+    let details = this.cache.get(key);
+    if (!details) {
+      details = await this.details(summary.Id);
+      this.cache.set(key, details);
+    }
+    return {
+      id: summary.Id,
+      parentId: summary.ParentId || undefined,
+      tags,
+      digests,
+      created: summary.Created * 1000,
+      lastTagged: details.lastTagged,
+      size: summary.Size,
+      labels: summary.Labels ?? {},
+      layers: details.layers,
+      layerSizes: details.layerSizes,
+    };
+  }
+
+  private async details(id: string): Promise<ImageDetails> {
+    const image = this.docker.getImage(id);
+    this.count('image inspect');
+    const inspect: any = await image.inspect();
+    this.count('image history');
+    const history: { Size: number }[] = await image.history();
+    const layers: string[] = inspect.RootFS?.Layers ?? [];
+    const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? '');
+    return {
+      layers,
+      layerSizes: layerSizesFromHistory(layers, history),
+      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : undefined,
+    };
+  }
+
+  /**
+   * Image events since `since`. The engine only buffers its last 256 events, so
+   * all types are read to tell whether the buffer reached back far enough.
+   */
+  private async activity(since: number, until: number): Promise<{ activity: ImageActivity[]; complete: boolean }> {
+    this.count('events');
+    const stream = (await this.docker.getEvents({
+      since: Math.floor(since / 1000),
+      until: Math.ceil(until / 1000) + 1,
+    })) as unknown as NodeJS.ReadableStream;
+    const raw = await readAll(stream);
+    const events = raw
+      .split('\n')
+      .filter((line) => line.trim() !== '')
+      .map((line) => JSON.parse(line));
+    const activity: ImageActivity[] = [];
+    for (const e of events) {
+      if ((e.Type ?? e.type) !== 'image') continue;
+      const action: string = e.Action ?? e.status;
+      const actorId: string = e.Actor?.ID ?? e.id ?? '';
+      const time = e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1000;
+      const name: string | undefined = e.Actor?.Attributes?.name;
+      activity.push({
+        time,
+        action,
+        imageId: actorId.startsWith('sha256:') ? actorId : undefined,
+        reference: safeNormalize(action === 'pull' ? actorId : name),
+      });
+    }
+    return { activity, complete: events.length < ENGINE_EVENT_BUFFER };
+  }
+
+  async inspectImage(idOrReference: string): Promise<ImageState | undefined> {
+    try {
+      this.count('image inspect');
+      const inspect: any = await this.docker.getImage(idOrReference).inspect();
+      return { id: inspect.Id, references: [...normalizeAll(inspect.RepoTags), ...normalizeAll(inspect.RepoDigests)] };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async removeImage(idOrReference: string): Promise<RemovalOutcome> {
+    try {
+      this.count('image delete');
+      // Never force: the engine's own refusal (409) is a safety net we keep.
+      const answer: { Untagged?: string; Deleted?: string }[] = await this.docker.getImage(idOrReference).remove({ noprune: false });
+      return {
+        status: 'done',
+        untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged!),
+        deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted!),
+      };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return { status: 'gone' };
+      if (status === 409) return { status: 'conflict', message: messageOf(error) };
+      throw error;
+    }
+  }
+
+  async diskUsage(): Promise<DiskUsage> {
+    this.count('system df');
+    // dockerode's df() sends no query; type=image (API >= 1.42) spares the
+    // engine from sizing every container and volume. Older engines ignore it.
+    const df: any = await new Promise((resolve, reject) =>
+      this.docker.modem.dial(
+        { path: '/system/df?', method: 'GET', options: { type: 'image' }, statusCodes: { 200: true, 500: 'server error' } },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
+      ),
+    );
+    const fromImages = (df.Images ?? []).reduce((sum: number, i: any) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    return { imagesBytes: typeof df.LayersSize === 'number' ? df.LayersSize : fromImages };
+  }
+}
+
+function toContainerRecord(c: Docker.ContainerInfo): ContainerRecord {
+  return {
+    id: c.Id,
+    name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''),
+    image: c.Image,
+    imageId: c.ImageID,
+    state: c.State,
+    created: c.Created * 1000,
+    labels: c.Labels ?? {},
+  };
+}
+
+/**
+ * History steps with bytes are layers, in order; layers with the empty diff ID
+ * hold nothing. When the counts disagree the mapping is unknown, and the layer
+ * index falls back to image sizes.
+ */
+export function layerSizesFromHistory(layers: string[], history: { Size: number }[]): number[] | undefined {
+  const nonEmpty = history
+    .slice()
+    .reverse()
+    .map((h) => h.Size)
+    .filter((s) => s > 0);
+  const sizes: number[] = [];
+  let next = 0;
+  for (const layer of layers) {
+    if (layer === EMPTY_LAYER) sizes.push(0);
+    else if (next < nonEmpty.length) sizes.push(nonEmpty[next++]);
+    else return undefined;
+  }
+  return next === nonEmpty.length ? sizes : undefined;
+}
+
+function normalizeAll(refs: string[] | null | undefined): string[] {
+  const out: string[] = [];
+  for (const r of refs ?? []) {
+    if (isNoneReference(r)) continue;
+    const n = safeNormalize(r);
+    if (n && !out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
+function safeNormalize(ref: string | undefined): string | undefined {
+  if (!ref) return undefined;
+  try {
+    return normalizeReference(ref);
+  } catch {
+    return undefined;
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number })?.statusCode;
+}
+
+function messageOf(error: unknown): string {
+  const e = error as { json?: { message?: string }; message?: string };
+  return e?.json?.message ?? e?.message ?? String(error);
+}
+
+function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
+    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    stream.on('error', reject);
+  });
+}

@@ -1,0 +1,110 @@
+import type { ImageRecord } from './snapshot';
+
+/**
+ * A trie of layer chains. Images that share a base share a path from the root,
+ * so "is X a base of K" and "which bytes does removing this set free" are
+ * walks along paths instead of pairwise comparisons (100,000 images stay cheap).
+ */
+interface LayerNode {
+  children: Map<string, LayerNode>;
+  parent?: LayerNode;
+  depth: number;
+  /** Diff size of this layer; undefined until some image's history tells. */
+  size?: number;
+  /** Images whose chain passes through (or ends at) this node. */
+  users: number;
+  /** Images whose chain ends exactly here. */
+  endingHere: ImageRecord[];
+}
+
+function newNode(parent: LayerNode | undefined, depth: number): LayerNode {
+  return { children: new Map(), parent, depth, users: 0, endingHere: [] };
+}
+
+export class LayerIndex {
+  private readonly root = newNode(undefined, 0);
+  private readonly leafOf = new Map<string, LayerNode>();
+
+  constructor(images: readonly ImageRecord[]) {
+    for (const image of images) this.add(image);
+    for (const image of images) this.fillUnknownSizes(image);
+  }
+
+  private add(image: ImageRecord): void {
+    let node = this.root;
+    const sizes = consistentLayerSizes(image);
+    image.layers.forEach((layer, i) => {
+      let child = node.children.get(layer);
+      if (!child) {
+        child = newNode(node, node.depth + 1);
+        node.children.set(layer, child);
+      }
+      if (sizes && child.size === undefined) child.size = sizes[i];
+      child.users++;
+      node = child;
+    });
+    node.endingHere.push(image);
+    this.leafOf.set(image.id, node);
+  }
+
+  /**
+   * Without per-layer sizes, the part of the image's size that its known layers
+   * do not explain is put on its topmost unknown layer: exact for the common
+   * case where a whole suffix of layers belongs to this image alone.
+   */
+  private fillUnknownSizes(image: ImageRecord): void {
+    const path = this.pathOf(image.id);
+    const unknown = path.filter((n) => n.size === undefined);
+    if (unknown.length === 0) return;
+    const known = path.reduce((sum, n) => sum + (n.size ?? 0), 0);
+    for (const n of unknown) n.size = 0;
+    unknown[unknown.length - 1].size = Math.max(0, image.size - known);
+  }
+
+  /** Nodes from the base layer to the image's top layer. */
+  private pathOf(imageId: string): LayerNode[] {
+    const path: LayerNode[] = [];
+    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) path.push(n);
+    return path.reverse();
+  }
+
+  /** Images whose whole chain is a strict prefix of this image's chain (its bases). */
+  basesOf(imageId: string): ImageRecord[] {
+    const bases: ImageRecord[] = [];
+    const leaf = this.leafOf.get(imageId);
+    for (let n = leaf?.parent; n && n !== this.root; n = n.parent) bases.push(...n.endingHere);
+    return bases;
+  }
+
+  /** Other images with exactly the same chain (same content, other config). */
+  sameChainAs(imageId: string): ImageRecord[] {
+    const leaf = this.leafOf.get(imageId);
+    return leaf ? leaf.endingHere.filter((i) => i.id !== imageId) : [];
+  }
+
+  /** Bytes in layers no other image uses. */
+  uniqueBytes(imageId: string): number {
+    return this.pathOf(imageId)
+      .filter((n) => n.users === 1)
+      .reduce((sum, n) => sum + (n.size ?? 0), 0);
+  }
+
+  /** Bytes freed when all these images go: a layer counts once no survivor uses it. */
+  bytesFreedBy(imageIds: Iterable<string>): number {
+    const leaving = new Map<LayerNode, number>();
+    for (const id of new Set(imageIds)) {
+      for (const n of this.pathOf(id)) leaving.set(n, (leaving.get(n) ?? 0) + 1);
+    }
+    let freed = 0;
+    for (const [n, count] of leaving) if (count === n.users) freed += n.size ?? 0;
+    return freed;
+  }
+}
+
+/** Per-layer sizes only when they agree with the image's total (else guessing would mislead). */
+function consistentLayerSizes(image: ImageRecord): number[] | undefined {
+  const sizes = image.layerSizes;
+  if (!sizes || sizes.length !== image.layers.length) return undefined;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return total === image.size ? sizes : undefined;
+}

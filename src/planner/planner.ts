@@ -1,0 +1,279 @@
+import type { Settings } from '../settings/settings';
+import type { ReferencePattern } from '../domain/pattern';
+import { repositoryOf, tagOf } from '../domain/reference';
+import { LayerIndex } from './layer-index';
+import { compareNatural } from './natural-order';
+import type { ImageDecision, KeepReason, Plan, RemoveReason } from './plan';
+import type { ImageRecord, Snapshot } from './snapshot';
+import { arrivalTimes } from './arrival';
+
+/** An external image a Dockerfile depends on (FROM, COPY --from). */
+export interface DockerfileReference {
+  reference: string;
+  dockerfile: string;
+}
+
+/** What the engine held when the CI job started (recorded by the fronts' pre-job step). */
+export interface JobStart {
+  startedAt: number;
+  imageIds: string[];
+  references: string[];
+}
+
+export interface PlanInput {
+  snapshot: Snapshot;
+  settings: Pick<
+    Settings,
+    'keep' | 'current' | 'protect' | 'protectLabels' | 'repositories' | 'minAgeMs' | 'dangling' | 'order'
+  >;
+  now: number;
+  dockerfileReferences?: DockerfileReference[];
+  jobStart?: JobStart;
+}
+
+/**
+ * The pure planner: snapshot + settings + clock in, a plan with every reason out.
+ * No I/O, no engine, no time source of its own.
+ */
+export function plan(input: PlanInput): Plan {
+  const { snapshot, settings, now } = input;
+  const images = snapshot.images;
+  const byId = new Map(images.map((i) => [i.id, i]));
+  const imageReasons = new Map<string, KeepReason[]>(images.map((i) => [i.id, []]));
+  const refKeep = new Map<string, KeepReason[]>();
+  const refRemove = new Map<string, RemoveReason[]>();
+  const warnings: string[] = [];
+  const add = (id: string, reason: KeepReason) => imageReasons.get(id)?.push(reason);
+
+  // Image-level protections: any one keeps the image with all its references.
+  const jobIds = input.jobStart ? new Set(input.jobStart.imageIds) : undefined;
+  const jobRefs = input.jobStart ? new Set(input.jobStart.references) : undefined;
+  const dockerfileRefs = new Map<string, string>();
+  for (const d of input.dockerfileReferences ?? []) dockerfileRefs.set(d.reference, d.dockerfile);
+  const arrivals = arrivalTimes(snapshot);
+  const current = new Set<string>();
+
+  for (const image of images) {
+    const refs = referencesOf(image);
+    for (const p of settings.current) {
+      const hit = firstMatch(p, image, refs);
+      if (hit !== undefined) {
+        add(image.id, { kind: 'current', reference: hit, pattern: p.text });
+        current.add(image.id);
+      }
+    }
+    if (jobIds && jobRefs) {
+      if (!jobIds.has(image.id)) {
+        add(image.id, { kind: 'job-image', detail: 'new' });
+        current.add(image.id);
+      } else {
+        const retagged = refs.find((r) => !jobRefs.has(r));
+        if (retagged) {
+          add(image.id, { kind: 'job-image', detail: 'retagged', reference: retagged });
+          current.add(image.id);
+        }
+      }
+    }
+    for (const p of settings.protect) {
+      if (p.idPrefix && idMatches(image.id, p.idPrefix)) add(image.id, { kind: 'protected-id', pattern: p.text });
+      const ref = refs.find((r) => p.matchesReference(r));
+      if (ref) add(image.id, { kind: 'protected-pattern', reference: ref, pattern: p.text });
+    }
+    for (const label of settings.protectLabels) {
+      const value = image.labels[label.key];
+      if (value !== undefined && (label.value === undefined || label.value === value)) {
+        add(image.id, { kind: 'protected-label', label: label.text });
+      }
+    }
+    for (const ref of refs) {
+      const dockerfile = dockerfileRefs.get(ref);
+      if (dockerfile) add(image.id, { kind: 'dockerfile-base', reference: ref, dockerfile });
+    }
+    const arrival = arrivals.get(image.id);
+    if (arrival && now - arrival.time < settings.minAgeMs) {
+      add(image.id, { kind: 'young', ageMs: Math.max(0, now - arrival.time), minAgeMs: settings.minAgeMs, source: arrival.source });
+    }
+  }
+
+  for (const c of snapshot.containers) {
+    const image = byId.get(c.imageId) ?? resolveTyped(c.image, images);
+    if (image) add(image.id, { kind: 'in-use', containerId: c.id, containerName: c.name, state: c.state });
+  }
+
+  if (!snapshot.activityWindow.complete && settings.minAgeMs > 0) {
+    warnings.push(
+      'the engine keeps only its last 256 events and they do not reach back over the whole grace period; ' +
+        'images pulled before the oldest event are judged by their creation and tag times',
+    );
+  }
+
+  // Keep-N per repository, judged per reference; the current build does not take a slot.
+  const inScope = (repository: string) =>
+    settings.repositories.length === 0 || settings.repositories.some((p) => p.matchesRepository(repository));
+  for (const [repository, members] of groupByRepository(images)) {
+    if (!inScope(repository)) {
+      for (const { refs } of members) for (const r of refs) push(refKeep, r, { kind: 'outside-scope', reference: r });
+      continue;
+    }
+    const builds = members.filter((m) => !current.has(m.image.id));
+    builds.sort(settings.order === 'tag' ? byTagDescending : byCreatedDescending);
+    builds.forEach(({ refs }, index) => {
+      const rank = index + 1;
+      for (const r of refs) {
+        if (rank <= settings.keep) {
+          push(refKeep, r, { kind: 'newest', reference: r, repository, rank, keep: settings.keep });
+        } else {
+          push(refRemove, r, { kind: 'old-build', reference: r, repository, rank, keep: settings.keep });
+        }
+      }
+    });
+  }
+
+  // Base images of everything that stays, found from the layer chains and Parent links.
+  const layers = new LayerIndex(images);
+  const isKept = (image: ImageRecord) =>
+    imageReasons.get(image.id)!.length > 0 ||
+    referencesOf(image).some((r) => refKeep.has(r)) ||
+    (referencesOf(image).length === 0 && !settings.dangling);
+  const queue = images.filter(isKept);
+  const protectedAsBase = new Set<string>();
+  while (queue.length > 0) {
+    const kept = queue.pop()!;
+    for (const base of basesOf(kept, layers, byId)) {
+      if (base.id === kept.id) continue;
+      const reasons = imageReasons.get(base.id)!;
+      if (!reasons.some((r) => r.kind === 'base-of' && r.imageId === kept.id)) {
+        reasons.push({ kind: 'base-of', imageId: kept.id, reference: referencesOf(kept)[0] });
+      }
+      if (!protectedAsBase.has(base.id)) {
+        protectedAsBase.add(base.id);
+        queue.push(base);
+      }
+    }
+  }
+
+  const decisions = images.map((image) => decide(image, imageReasons.get(image.id)!, refKeep, refRemove, settings.dangling, layers));
+  const removedIds = decisions.filter((d) => d.action === 'remove').map((d) => d.imageId);
+  return {
+    createdAt: now,
+    decisions,
+    predictedBytes: layers.bytesFreedBy(removedIds),
+    warnings,
+  };
+}
+
+function decide(
+  image: ImageRecord,
+  imageReasons: KeepReason[],
+  refKeep: Map<string, KeepReason[]>,
+  refRemove: Map<string, RemoveReason[]>,
+  removeDangling: boolean,
+  layers: LayerIndex,
+): ImageDecision {
+  const refs = referencesOf(image);
+  const keepReasons = [...imageReasons, ...refs.flatMap((r) => refKeep.get(r) ?? [])];
+  const removeReasons = refs.flatMap((r) => refRemove.get(r) ?? []);
+  const base = {
+    imageId: image.id,
+    references: refs,
+    keepReasons,
+    removeReasons,
+    created: image.created,
+    size: image.size,
+    uniqueBytes: layers.uniqueBytes(image.id),
+  };
+  if (refs.length === 0) {
+    if (imageReasons.length === 0 && removeDangling) {
+      return { ...base, removeReasons: [{ kind: 'dangling' }], action: 'remove', untag: [], delete: true };
+    }
+    return { ...base, action: 'keep', untag: [], delete: false };
+  }
+  if (imageReasons.length > 0) return { ...base, action: 'keep', untag: [], delete: false };
+  const keptRefs = refs.filter((r) => refKeep.has(r));
+  const goingRefs = refs.filter((r) => !refKeep.has(r));
+  if (keptRefs.length === 0) return { ...base, action: 'remove', untag: refs, delete: true };
+  if (goingRefs.length > 0) return { ...base, action: 'untag', untag: goingRefs, delete: false };
+  return { ...base, action: 'keep', untag: [], delete: false };
+}
+
+/** Tags first, then digest references. */
+function referencesOf(image: ImageRecord): string[] {
+  return image.digests.length === 0 ? image.tags : [...image.tags, ...image.digests];
+}
+
+interface Member {
+  image: ImageRecord;
+  refs: string[];
+  /** Highest tag in this repository, for tag ordering. */
+  topTag?: string;
+}
+
+/** One entry per image per repository: an image with two tags in one repository is one build. */
+function groupByRepository(images: readonly ImageRecord[]): Map<string, Member[]> {
+  const groups = new Map<string, Map<string, Member>>();
+  for (const image of images) {
+    for (const ref of referencesOf(image)) {
+      const repository = repositoryOf(ref);
+      let members = groups.get(repository);
+      if (!members) groups.set(repository, (members = new Map()));
+      let member = members.get(image.id);
+      if (!member) members.set(image.id, (member = { image, refs: [] }));
+      member.refs.push(ref);
+      const tag = tagOf(ref);
+      if (tag !== undefined && (member.topTag === undefined || compareNatural(tag, member.topTag) > 0)) {
+        member.topTag = tag;
+      }
+    }
+  }
+  return new Map([...groups].map(([repo, members]) => [repo, [...members.values()]]));
+}
+
+function byCreatedDescending(a: Member, b: Member): number {
+  return b.image.created - a.image.created || compareNatural(b.topTag ?? '', a.topTag ?? '');
+}
+
+function byTagDescending(a: Member, b: Member): number {
+  return compareNatural(b.topTag ?? '', a.topTag ?? '') || b.image.created - a.image.created;
+}
+
+function basesOf(image: ImageRecord, layers: LayerIndex, byId: Map<string, ImageRecord>): ImageRecord[] {
+  const bases = layers.basesOf(image.id);
+  // Same layers, other config (e.g. FROM x + LABEL): a base only when it is not
+  // an older build of the same repository, which would otherwise never go.
+  const ownRepos = new Set(referencesOf(image).map(repositoryOf));
+  for (const twin of layers.sameChainAs(image.id)) {
+    const twinRefs = referencesOf(twin);
+    if (twinRefs.length > 0 && twin.created <= image.created && !twinRefs.some((r) => ownRepos.has(repositoryOf(r)))) {
+      bases.push(twin);
+    }
+  }
+  for (let p = image.parentId && byId.get(image.parentId); p; p = p.parentId ? byId.get(p.parentId) : undefined) {
+    bases.push(p);
+  }
+  return bases;
+}
+
+function firstMatch(p: ReferencePattern, image: ImageRecord, refs: string[]): string | undefined {
+  if (p.idPrefix && idMatches(image.id, p.idPrefix)) return image.id;
+  return refs.find((r) => p.matchesReference(r));
+}
+
+function idMatches(id: string, prefix: string): boolean {
+  return id.replace(/^sha256:/, '').startsWith(prefix);
+}
+
+/** A container created by ID, short ID or digest whose ImageID is not in the list (c8d shapes). */
+function resolveTyped(typed: string, images: readonly ImageRecord[]): ImageRecord | undefined {
+  const hex = typed.replace(/^sha256:/, '');
+  if (/^[0-9a-f]{12,64}$/.test(hex)) {
+    const hit = images.find((i) => idMatches(i.id, hex));
+    if (hit) return hit;
+  }
+  return images.find((i) => i.tags.includes(typed) || i.digests.some((d) => typed.endsWith(d.slice(d.indexOf('@')))));
+}
+
+function push<T>(map: Map<string, T[]>, key: string, value: T): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}

@@ -1,0 +1,74 @@
+/**
+ * What the engine looks like at one moment, in engine-neutral terms.
+ * Produced by an EnginePort, consumed by the pure planner.
+ * All times are milliseconds since the epoch; all references are normalized
+ * (`docker.io/library/node:20-alpine`, `registry:5000/team/app@sha256:…`).
+ */
+export interface ImageRecord {
+  /** Content-addressed ID, `sha256:<hex>`. */
+  id: string;
+  /** Legacy-builder parent (graphdriver only), `sha256:<hex>`. */
+  parentId?: string;
+  /** Normalized `repo:tag` references. */
+  tags: string[];
+  /** Normalized `repo@sha256:…` references. */
+  digests: string[];
+  /** Image config creation time (build time; for pulled images the upstream build). */
+  created: number;
+  /** Last time a tag was put on the image on this engine, when the engine knows it. */
+  lastTagged?: number;
+  /** Total bytes of the image's layers, as the engine reports them. */
+  size: number;
+  labels: Record<string, string>;
+  /** RootFS diff IDs, base layer first. */
+  layers: string[];
+  /** Bytes per layer (same order as `layers`) when the engine history allows it. */
+  layerSizes?: number[];
+}
+
+export type ContainerState = 'running' | 'paused' | 'restarting' | 'created' | 'exited' | 'dead' | 'removing' | string;
+
+export interface ContainerRecord {
+  id: string;
+  name: string;
+  /** The image as the user typed it at creation (`app:ci-1`, an ID, a digest). */
+  image: string;
+  /** The image ID resolved at creation: survives the tag moving away. */
+  imageId: string;
+  state: ContainerState;
+  created: number;
+  labels: Record<string, string>;
+}
+
+/** Something the engine said happened to an image (events API). */
+export interface ImageActivity {
+  time: number;
+  /** pull, tag, untag, load, import, build, push, delete, save, create (container), … */
+  action: string;
+  imageId?: string;
+  reference?: string;
+}
+
+export interface EngineInfo {
+  /** `docker` or `podman` (from the version's components). */
+  kind: 'docker' | 'podman' | string;
+  version: string;
+  apiVersion: string;
+  storageDriver?: string;
+  /** true when the engine stores images in containerd (ids are index digests). */
+  containerdStore?: boolean;
+}
+
+export interface Snapshot {
+  takenAt: number;
+  engine: EngineInfo;
+  images: ImageRecord[];
+  containers: ContainerRecord[];
+  /** Recent image activity, oldest first. */
+  activity: ImageActivity[];
+  /**
+   * The period the activity covers. `complete` is false when the engine's event
+   * buffer (the last 256 events) did not reach back to `since`.
+   */
+  activityWindow: { since: number; complete: boolean };
+}

@@ -1,0 +1,34 @@
+import type { CleanupReport } from '../app/cleanup';
+import { describeKeep, describeRemove } from '../report/reasons';
+
+/** The machine-readable report (`--json`, the Action's `plan` output). */
+export function toJson(report: CleanupReport): object {
+  const results = new Map(report.results.map((r) => [r.imageId, r]));
+  return {
+    dryRun: report.dryRun,
+    engine: report.engine,
+    startedAt: new Date(report.startedAt).toISOString(),
+    durationMs: report.finishedAt - report.startedAt,
+    totals: {
+      ...report.counts,
+      bytesPredicted: report.bytes.predicted,
+      bytesMeasured: report.bytes.measured ?? null,
+      bytesBefore: report.bytes.before ?? null,
+      bytesAfter: report.bytes.after ?? null,
+    },
+    images: report.plan.decisions.map((d) => ({
+      id: d.imageId,
+      references: d.references,
+      action: d.action,
+      result: results.get(d.imageId) ?? null,
+      untag: d.untag,
+      delete: d.delete,
+      size: d.size,
+      uniqueBytes: d.uniqueBytes,
+      created: new Date(d.created).toISOString(),
+      keepReasons: d.keepReasons.map((r) => ({ ...r, text: describeKeep(r) })),
+      removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) })),
+    })),
+    warnings: report.warnings,
+  };
+}

@@ -1,0 +1,43 @@
+import type { CleanupReport } from '../app/cleanup';
+import { formatBytes } from '../domain/units';
+import { byOutcome, reportRows, type ReportRow } from './rows';
+
+/** The CI summary page (Azure `task.uploadsummary`, GitHub job summary). */
+export function renderMarkdown(report: CleanupReport, title = 'Docker image cleanup'): string {
+  const { going, staying } = byOutcome(reportRows(report));
+  const c = report.counts;
+  const b = report.bytes;
+  const out: string[] = [`## ${title}${report.dryRun ? ' (dry run)' : ''}`, ''];
+  if (report.dryRun) out.push('> **Dry run:** nothing was removed. The tables show what a real run would do.', '');
+  out.push('| | |', '|---|---|');
+  out.push(`| Images seen | ${c.images} |`);
+  out.push(`| ${report.dryRun ? 'To remove' : 'Removed'} | ${c.removed} |`);
+  out.push(`| ${report.dryRun ? 'To untag' : 'Untagged'} | ${c.untagged} |`);
+  out.push(`| Kept | ${c.kept} |`);
+  if (c.skipped) out.push(`| Skipped (in use or changed) | ${c.skipped} |`);
+  if (c.failed) out.push(`| Failed | ${c.failed} |`);
+  out.push(`| Space predicted | ${formatBytes(b.predicted)} |`);
+  if (b.measured !== undefined) out.push(`| Space freed (measured) | ${formatBytes(b.measured)} |`);
+  out.push(`| Engine | ${escape(`${report.engine.kind} ${report.engine.version}`)} |`, '');
+  out.push(`### ${report.dryRun ? 'Would remove' : 'Removed'} (${going.length})`, '');
+  out.push(...(going.length ? table(going, (r) => r.removeReasons) : ['Nothing.']), '');
+  out.push(`### Kept (${staying.length})`, '');
+  out.push(...(staying.length ? table(staying, (r) => r.keepReasons) : ['Nothing.']), '');
+  if (report.warnings.length) out.push('### Warnings', '', ...report.warnings.map((w) => `- ${escape(w)}`), '');
+  return out.join('\n');
+}
+
+function table(rows: ReportRow[], reasons: (r: ReportRow) => string[]): string[] {
+  return [
+    '| Image | References | Outcome | Size | Unique | Why |',
+    '|---|---|---|---:|---:|---|',
+    ...rows.map(
+      (r) =>
+        `| \`${r.id}\` | ${escape(r.references.join(', ') || '<none>')} | ${escape(r.outcome + (r.outcome.includes('untag') ? ` ${r.untag.join(', ')}` : ''))} | ${formatBytes(r.size)} | ${formatBytes(r.uniqueBytes)} | ${escape(reasons(r).join('; ') + (r.note ? ` (${r.note})` : ''))} |`,
+    ),
+  ];
+}
+
+function escape(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}

@@ -1,0 +1,59 @@
+import { formatDuration } from '../domain/units';
+import type { KeepReason, RemoveReason } from '../planner/plan';
+
+/** Short ID as `docker images` shows it. */
+export function shortId(id: string): string {
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** Familiar form for humans: `node:20`, not `docker.io/library/node:20`. */
+export function familiar(reference: string): string {
+  return reference.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
+}
+
+export function describeKeep(r: KeepReason): string {
+  switch (r.kind) {
+    case 'current':
+      return `current build (${r.pattern})`;
+    case 'job-image':
+      return r.detail === 'new' ? 'built or pulled during this job' : `tagged ${familiar(r.reference ?? '')} during this job`;
+    case 'newest':
+      return `newest ${r.rank} of ${r.keep} kept in ${familiar(r.repository)}`;
+    case 'protected-pattern':
+      return `protected by pattern ${r.pattern}`;
+    case 'protected-id':
+      return `protected by id ${r.pattern}`;
+    case 'protected-label':
+      return `protected by label ${r.label}`;
+    case 'dockerfile-base':
+      return `base image in ${r.dockerfile}`;
+    case 'base-of':
+      return `base of kept ${r.reference ? familiar(r.reference) : shortId(r.imageId)}`;
+    case 'in-use':
+      return `used by container ${r.containerName} (${r.state})`;
+    case 'young':
+      return `younger than min-age ${formatDuration(r.minAgeMs)} (${r.source} ${formatDuration(r.ageMs)} ago)`;
+    case 'outside-scope':
+      return `outside the repositories in scope`;
+  }
+}
+
+export function describeRemove(r: RemoveReason): string {
+  switch (r.kind) {
+    case 'old-build':
+      return r.keep === 0
+        ? `older build in ${familiar(r.repository)} (keep 0)`
+        : `build ${r.rank} in ${familiar(r.repository)}, beyond the newest ${r.keep}`;
+    case 'dangling':
+      return 'dangling (untagged, nothing needs it)';
+  }
+}
+
+/** Distinct descriptions in order, so two tags with the same reason read once. */
+export function describeAll(keep: readonly KeepReason[], remove: readonly RemoveReason[]): { keep: string[]; remove: string[] } {
+  return { keep: unique(keep.map(describeKeep)), remove: unique(remove.map(describeRemove)) };
+}
+
+function unique(items: string[]): string[] {
+  return [...new Set(items)];
+}

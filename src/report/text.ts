@@ -1,0 +1,49 @@
+import type { CleanupReport } from '../app/cleanup';
+import { formatBytes } from '../domain/units';
+import { byOutcome, reportRows, type ReportRow } from './rows';
+
+/** The human report: removed and kept images with reasons and sizes, then totals. */
+export function renderText(report: CleanupReport): string {
+  const { going, staying } = byOutcome(reportRows(report));
+  const lines: string[] = [];
+  if (report.dryRun) lines.push('DRY RUN: nothing was removed; this is what a real run would do.', '');
+  lines.push(`Engine: ${report.engine.kind} ${report.engine.version} (API ${report.engine.apiVersion}), ${report.counts.images} images`);
+  lines.push('');
+  lines.push(going.length > 0 ? (report.dryRun ? 'To remove or untag:' : 'Removed or untagged:') : 'Nothing to remove.');
+  if (going.length > 0) lines.push(...table(going, (r) => [...r.removeReasons, ...(r.outcome.includes('untag') ? r.keepReasons.map((k) => `keeps image: ${k}`) : [])]));
+  lines.push('');
+  lines.push('Kept:');
+  lines.push(...table(staying, (r) => r.keepReasons));
+  lines.push('');
+  lines.push(...totals(report));
+  for (const w of report.warnings) lines.push(`warning: ${w}`);
+  return lines.join('\n') + '\n';
+}
+
+function table(rows: ReportRow[], reasons: (r: ReportRow) => string[]): string[] {
+  const cells = rows.map((r) => [
+    r.id,
+    r.references.length > 0 ? r.references.join(', ') : '<none>',
+    r.outcome + (r.untag.length > 0 && r.outcome.includes('untag') ? ` ${r.untag.join(', ')}` : ''),
+    formatBytes(r.size),
+    formatBytes(r.uniqueBytes),
+    reasons(r).join('; ') + (r.note ? ` [${r.note}]` : ''),
+  ]);
+  const header = ['IMAGE ID', 'REFERENCES', 'OUTCOME', 'SIZE', 'UNIQUE', 'WHY'];
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
+  const fmt = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
+  return [fmt(header), ...cells.map(fmt)].map((l) => '  ' + l);
+}
+
+export function totals(report: CleanupReport): string[] {
+  const c = report.counts;
+  const b = report.bytes;
+  const lines = [
+    `Images: ${c.images} seen, ${c.removed} ${report.dryRun ? 'to remove' : 'removed'}, ${c.untagged} ${report.dryRun ? 'to untag' : 'untagged'}, ${c.kept} kept` +
+      (c.skipped ? `, ${c.skipped} skipped` : '') +
+      (c.failed ? `, ${c.failed} failed` : ''),
+    `Space: ${formatBytes(b.predicted)} predicted` +
+      (b.measured !== undefined ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ''),
+  ];
+  return lines;
+}
