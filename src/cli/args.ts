@@ -34,7 +34,7 @@ export class UsageError extends Error {}
 export function parseCliArgs(argv: string[]): CliArgs {
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
-    ({ values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')}; see --help`);
   }
@@ -54,6 +54,21 @@ export function parseCliArgs(argv: string[]): CliArgs {
     host: values.host as string | undefined,
   };
   return { raw, json: values.json === true, help: values.help === true, version: values.version === true };
+}
+
+/** `--keep -1` reaches validation (and its clear message) instead of parseArgs' "ambiguous". */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
+    const option = name ? (OPTIONS as Record<string, { type: string }>)[name] : undefined;
+    if (option?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else {
+      out.push(argv[i]);
+    }
+  }
+  return out;
 }
 
 export const HELP = `Usage: docker-image-cleanup [options]
