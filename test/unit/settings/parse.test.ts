@@ -1,0 +1,203 @@
+import assert from 'node:assert/strict';
+import { parseSettings, SETTING_NAMES, SettingsError, type RawSettings } from '../../../src/settings/parse';
+import type { Settings } from '../../../src/settings/settings';
+
+const HEX64 = 'e'.repeat(64);
+
+/** Settings with patterns reduced to their text, to compare with deepEqual. */
+function plain(s: Settings) {
+  const texts = (ps: { text: string }[]) => ps.map((p) => p.text);
+  return { ...s, current: texts(s.current), protect: texts(s.protect), repositories: texts(s.repositories) };
+}
+
+function expectError(raw: RawSettings, setting: string, value: string, expected?: RegExp): void {
+  assert.throws(
+    () => parseSettings(raw),
+    (e: unknown) => {
+      assert.ok(e instanceof SettingsError, `not a SettingsError: ${String(e)}`);
+      assert.equal(e.setting, setting);
+      assert.equal(e.value, value);
+      assert.equal(e.message, `Invalid ${setting} "${value}": expected ${e.expected}.`);
+      if (expected) assert.match(e.expected, expected);
+      return true;
+    },
+  );
+}
+
+describe('parseSettings', () => {
+  it('defaults', () => {
+    assert.deepEqual(plain(parseSettings({})), {
+      keep: 2,
+      current: [],
+      protect: [],
+      protectLabels: [],
+      repositories: [],
+      dockerfiles: [],
+      minAgeMs: 3_600_000,
+      dangling: true,
+      maxRemovals: undefined,
+      dryRun: false,
+      order: 'created',
+      host: undefined,
+    });
+  });
+
+  it("undefined and '' mean the default", () => {
+    const raw: RawSettings = Object.fromEntries(SETTING_NAMES.map((n) => [n, '']));
+    assert.deepEqual(plain(parseSettings(raw)), plain(parseSettings({})));
+    assert.deepEqual(plain(parseSettings({ keep: undefined, 'min-age': '  ' })), plain(parseSettings({})));
+  });
+
+  it('a full set of values', () => {
+    const s = parseSettings({
+      keep: '5',
+      current: 'app:ci-42, web:ci-42',
+      protect: ['node:*', 'mcr.microsoft.com/**', `sha256:${HEX64}`],
+      'protect-label': 'keep\ncom.example.tier=base',
+      repositories: 'app,team/*',
+      dockerfiles: 'Dockerfile\n**/Dockerfile.*',
+      'min-age': '90m',
+      dangling: 'no',
+      'max-removals': '100',
+      'dry-run': true,
+      order: 'tag',
+      host: 'tcp://agent:2376',
+    });
+    assert.deepEqual(plain(s), {
+      keep: 5,
+      current: ['app:ci-42', 'web:ci-42'],
+      protect: ['node:*', 'mcr.microsoft.com/**', `sha256:${HEX64}`],
+      protectLabels: [
+        { key: 'keep', text: 'keep' },
+        { key: 'com.example.tier', value: 'base', text: 'com.example.tier=base' },
+      ],
+      repositories: ['app', 'team/*'],
+      dockerfiles: ['Dockerfile', '**/Dockerfile.*'],
+      minAgeMs: 90 * 60_000,
+      dangling: false,
+      maxRemovals: 100,
+      dryRun: true,
+      order: 'tag',
+      host: 'tcp://agent:2376',
+    });
+    // The patterns are live, not just text.
+    assert.equal(s.protect[0]!.matchesReference('docker.io/library/node:20'), true);
+    assert.equal(s.protect[2]!.idPrefix, HEX64);
+    assert.equal(s.repositories[1]!.matchesRepository('docker.io/team/web'), true);
+    assert.equal(s.repositories[1]!.matchesRepository('docker.io/other/web'), false);
+  });
+
+  describe('lists', () => {
+    const cases: { raw: RawSettings; dockerfiles: string[] }[] = [
+      { raw: { dockerfiles: 'a, b ,,c' }, dockerfiles: ['a', 'b', 'c'] },
+      { raw: { dockerfiles: 'a\r\nb\n\n c ' }, dockerfiles: ['a', 'b', 'c'] },
+      { raw: { dockerfiles: ['a', ' b ', ''] }, dockerfiles: ['a', 'b'] },
+      { raw: { dockerfiles: ['a,b', 'c'] }, dockerfiles: ['a', 'b', 'c'] },
+      { raw: { dockerfiles: [] }, dockerfiles: [] },
+    ];
+    for (const c of cases) it(JSON.stringify(c.raw.dockerfiles), () => assert.deepEqual(parseSettings(c.raw).dockerfiles, c.dockerfiles));
+  });
+
+  describe('valid scalars', () => {
+    const cases: { raw: RawSettings; pick: (s: Settings) => unknown; value: unknown }[] = [
+      { raw: { keep: 0 }, pick: (s) => s.keep, value: 0 },
+      { raw: { keep: '0' }, pick: (s) => s.keep, value: 0 },
+      { raw: { keep: ' 12 ' }, pick: (s) => s.keep, value: 12 },
+      { raw: { keep: ['3'] }, pick: (s) => s.keep, value: 3 },
+      { raw: { 'max-removals': 0 }, pick: (s) => s.maxRemovals, value: 0 },
+      { raw: { 'max-removals': '' }, pick: (s) => s.maxRemovals, value: undefined },
+      { raw: { 'min-age': '0' }, pick: (s) => s.minAgeMs, value: 0 },
+      { raw: { 'min-age': '2d' }, pick: (s) => s.minAgeMs, value: 2 * 86_400_000 },
+      { raw: { 'min-age': '1w2d' }, pick: (s) => s.minAgeMs, value: 9 * 86_400_000 },
+      ...(['true', 'TRUE', 'yes', 'Yes', '1'] as const).map((v) => ({ raw: { dangling: v, 'dry-run': v }, pick: (s: Settings) => [s.dangling, s.dryRun], value: [true, true] })),
+      ...(['false', 'False', 'no', 'NO', '0'] as const).map((v) => ({ raw: { dangling: v, 'dry-run': v }, pick: (s: Settings) => [s.dangling, s.dryRun], value: [false, false] })),
+      { raw: { dangling: false, 'dry-run': true }, pick: (s) => [s.dangling, s.dryRun], value: [false, true] },
+      { raw: { dangling: 0, 'dry-run': 1 }, pick: (s) => [s.dangling, s.dryRun], value: [false, true] },
+      { raw: { order: 'created' }, pick: (s) => s.order, value: 'created' },
+      { raw: { order: 'Tag' }, pick: (s) => s.order, value: 'tag' },
+      { raw: { host: 'unix:///var/run/docker.sock' }, pick: (s) => s.host, value: 'unix:///var/run/docker.sock' },
+      { raw: { host: '/run/user/1000/docker.sock' }, pick: (s) => s.host, value: 'unix:///run/user/1000/docker.sock' },
+      { raw: { host: 'tcp://10.0.0.5:2375' }, pick: (s) => s.host, value: 'tcp://10.0.0.5:2375' },
+      { raw: { host: 'tcp://docker' }, pick: (s) => s.host, value: 'tcp://docker' },
+      { raw: { host: 'npipe:////./pipe/docker_engine' }, pick: (s) => s.host, value: 'npipe:////./pipe/docker_engine' },
+      { raw: { host: 'ssh://ci@build-host' }, pick: (s) => s.host, value: 'ssh://ci@build-host' },
+      { raw: { host: 'ssh://ci@build-host:2222' }, pick: (s) => s.host, value: 'ssh://ci@build-host:2222' },
+      { raw: { 'protect-label': 'tier=' }, pick: (s) => s.protectLabels, value: [{ key: 'tier', value: '', text: 'tier=' }] },
+      { raw: { 'protect-label': 'a=b=c' }, pick: (s) => s.protectLabels, value: [{ key: 'a', value: 'b=c', text: 'a=b=c' }] },
+      { raw: { current: '*:ci-9' }, pick: (s) => s.current[0]!.matchesReference('docker.io/library/app:ci-9'), value: true },
+    ];
+    for (const c of cases) it(JSON.stringify(c.raw), () => assert.deepEqual(c.pick(parseSettings(c.raw)), c.value));
+  });
+
+  describe('bad input is a SettingsError naming the setting and the value', () => {
+    const cases: { raw: RawSettings; setting: string; value: string; expected?: RegExp }[] = [
+      { raw: { keep: '-1' }, setting: 'keep', value: '-1', expected: /whole number/ },
+      { raw: { keep: -1 }, setting: 'keep', value: '-1' },
+      { raw: { keep: '1.5' }, setting: 'keep', value: '1.5' },
+      { raw: { keep: 1.5 }, setting: 'keep', value: '1.5' },
+      { raw: { keep: 'abc' }, setting: 'keep', value: 'abc' },
+      { raw: { keep: '2x' }, setting: 'keep', value: '2x' },
+      { raw: { keep: '+2' }, setting: 'keep', value: '+2' },
+      { raw: { keep: true }, setting: 'keep', value: 'true' },
+      { raw: { keep: ['1', '2'] }, setting: 'keep', value: '1,2', expected: /single value/ },
+      { raw: { keep: '1e3' }, setting: 'keep', value: '1e3' },
+      { raw: { 'max-removals': '-5' }, setting: 'max-removals', value: '-5' },
+      { raw: { 'max-removals': 'none' }, setting: 'max-removals', value: 'none' },
+      { raw: { 'min-age': '10 parsecs' }, setting: 'min-age', value: '10 parsecs', expected: /duration such as/ },
+      { raw: { 'min-age': '-1h' }, setting: 'min-age', value: '-1h' },
+      { raw: { 'min-age': '10' }, setting: 'min-age', value: '10' },
+      { raw: { 'min-age': 10 }, setting: 'min-age', value: '10' },
+      { raw: { dangling: 'maybe' }, setting: 'dangling', value: 'maybe', expected: /true or false/ },
+      { raw: { 'dry-run': 'y' }, setting: 'dry-run', value: 'y' },
+      { raw: { 'dry-run': 2 }, setting: 'dry-run', value: '2' },
+      { raw: { order: 'newest' }, setting: 'order', value: 'newest', expected: /created or tag/ },
+      { raw: { 'protect-label': 'ok,=v' }, setting: 'protect-label', value: '=v', expected: /key/ },
+      { raw: { 'protect-label': 'my key=v' }, setting: 'protect-label', value: 'my key=v' },
+      { raw: { 'protect-label': 7 }, setting: 'protect-label', value: '7', expected: /list/ },
+      { raw: { current: 'app:ci-1,App:ci-1' }, setting: 'current', value: 'App:ci-1', expected: /lowercase/ },
+      { raw: { protect: ['node:*', 'a//b'] }, setting: 'protect', value: 'a//b', expected: /empty path component/ },
+      { raw: { protect: 'team/***' }, setting: 'protect', value: 'team/***', expected: /\*\*\*/ },
+      { raw: { protect: 'node@sha256:abc' }, setting: 'protect', value: 'node@sha256:abc', expected: /digest/ },
+      { raw: { protect: 'a b' }, setting: 'protect', value: 'a b', expected: /whitespace/ },
+      { raw: { repositories: 'app:1' }, setting: 'repositories', value: 'app:1', expected: /no tag or digest/ },
+      { raw: { repositories: `sha256:${HEX64}` }, setting: 'repositories', value: `sha256:${HEX64}` },
+      { raw: { repositories: 'team/Web' }, setting: 'repositories', value: 'team/Web', expected: /lowercase/ },
+      { raw: { dockerfiles: true }, setting: 'dockerfiles', value: 'true' },
+      { raw: { host: 'http://x:2375' }, setting: 'host', value: 'http://x:2375', expected: /unix:\/\/\// },
+      { raw: { host: 'docker.sock' }, setting: 'host', value: 'docker.sock' },
+      { raw: { host: 'unix://relative.sock' }, setting: 'host', value: 'unix://relative.sock' },
+      { raw: { host: 'unix://' }, setting: 'host', value: 'unix://' },
+      { raw: { host: 'tcp://' }, setting: 'host', value: 'tcp://' },
+      { raw: { host: 'tcp://host:port' }, setting: 'host', value: 'tcp://host:port' },
+      { raw: { host: 'tcp://host:2375/path' }, setting: 'host', value: 'tcp://host:2375/path' },
+      { raw: { host: 'npipe://' }, setting: 'host', value: 'npipe://' },
+    ];
+    for (const c of cases) it(`${JSON.stringify(c.raw)}`, () => expectError(c.raw, c.setting, c.value, c.expected));
+  });
+
+  it('an unknown setting is a SettingsError listing the known ones', () => {
+    assert.throws(
+      () => parseSettings({ kepe: '3' }),
+      (e: unknown) => {
+        assert.ok(e instanceof SettingsError);
+        assert.equal(e.setting, 'kepe');
+        assert.equal(e.message, `Unknown setting "kepe"; known: ${SETTING_NAMES.join(', ')}.`);
+        return true;
+      },
+    );
+    assert.throws(() => parseSettings({ minAge: '1h' }), SettingsError);
+  });
+
+  it('SETTING_NAMES are the canonical kebab-case names', () => {
+    assert.deepEqual([...SETTING_NAMES].sort(), [
+      'current', 'dangling', 'dockerfiles', 'dry-run', 'host', 'keep', 'max-removals', 'min-age', 'order', 'protect', 'protect-label', 'repositories',
+    ]);
+  });
+
+  it('SettingsError is an Error with its parts', () => {
+    const e = new SettingsError('keep', 'x', 'a whole number');
+    assert.ok(e instanceof Error);
+    assert.equal(e.name, 'SettingsError');
+    assert.equal(e.message, 'Invalid keep "x": expected a whole number.');
+  });
+});
