@@ -1,6 +1,6 @@
 import { parsePatternWithParts, type ReferencePattern } from '../domain/pattern';
-import { parseDuration } from '../domain/units';
-import { DEFAULTS, type BuildOrder, type LabelSelector, type Settings } from './settings';
+import { parseDuration, parseSize } from '../domain/units';
+import { DEFAULTS, type BuildOrder, type LabelSelector, type Settings, type SpaceRules, type Threshold, type UsageStoreKind } from './settings';
 
 /** A setting as a front hands it over: flag text, action input, or an already typed value. */
 export type RawValue = string | string[] | number | boolean | undefined;
@@ -32,6 +32,19 @@ export const SETTING_NAMES = [
   'dry-run',
   'order',
   'host',
+  'max-image-bytes',
+  'target-image-bytes',
+  'min-free',
+  'target-free',
+  'min-free-inodes',
+  'target-free-inodes',
+  'free-path',
+  'max-unused',
+  'evict-kept-builds',
+  'evict-base-images',
+  'usage-store',
+  'usage-file',
+  'regret-window',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -46,6 +59,11 @@ const EXPECTED = {
   order: 'created or tag',
   host: 'unix:///path/to/socket, tcp://host:port, npipe:////./pipe/name, ssh://user@host or an absolute socket path',
   path: 'a Dockerfile path or glob',
+  size: 'a size such as 500MB, 60GB, 1.5GiB or a number of bytes (MB = 10^6 bytes, MiB = 2^20, as docker prints sizes)',
+  free: 'a percentage such as 10% or a size such as 20GB',
+  inodes: 'a percentage such as 5% or a number of inodes',
+  store: 'file, engine or none',
+  absolutePath: 'an absolute path',
 };
 
 /**
@@ -76,7 +94,95 @@ export function parseSettings(raw: RawSettings): Settings {
     dryRun: parseBoolean('dry-run', value('dry-run') ?? DEFAULTS.dryRun),
     order: parseOrder(value('order') ?? DEFAULTS.order),
     host: host === undefined ? undefined : parseHost(host),
+    space: parseSpaceRules(value),
+    usage: {
+      store: parseStore(value('usage-store') ?? DEFAULTS.usageStore),
+      file: optional(value('usage-file'), (v) => parseAbsolutePath('usage-file', v)),
+      regretWindowMs: parseDurationSetting('regret-window', value('regret-window') ?? DEFAULTS.regretWindow),
+    },
   };
+}
+
+function optional<T>(value: RawValue, parse: (v: RawValue) => T): T | undefined {
+  return value === undefined ? undefined : parse(value);
+}
+
+function parseSpaceRules(value: (name: SettingName) => RawValue): SpaceRules {
+  const maxImageBytes = optional(value('max-image-bytes'), (v) => parseSizeSetting('max-image-bytes', v));
+  const targetImageBytes = optional(value('target-image-bytes'), (v) => parseSizeSetting('target-image-bytes', v));
+  if (targetImageBytes !== undefined && maxImageBytes === undefined) {
+    throw new SettingsError('target-image-bytes', String(value('target-image-bytes')), 'to be given together with max-image-bytes');
+  }
+  if (targetImageBytes !== undefined && maxImageBytes !== undefined && targetImageBytes > maxImageBytes) {
+    throw new SettingsError('target-image-bytes', String(value('target-image-bytes')), `a size no larger than max-image-bytes (${String(value('max-image-bytes'))})`);
+  }
+  const minFree = optional(value('min-free'), (v) => parseThreshold('min-free', v, EXPECTED.free, parseSize));
+  const targetFree = optional(value('target-free'), (v) => parseThreshold('target-free', v, EXPECTED.free, parseSize));
+  const minFreeInodes = optional(value('min-free-inodes'), (v) => parseThreshold('min-free-inodes', v, EXPECTED.inodes, parseWholeNumber));
+  const targetFreeInodes = optional(value('target-free-inodes'), (v) => parseThreshold('target-free-inodes', v, EXPECTED.inodes, parseWholeNumber));
+  for (const [name, min, target] of [
+    ['target-free', minFree, targetFree],
+    ['target-free-inodes', minFreeInodes, targetFreeInodes],
+  ] as const) {
+    if (target && !min) throw new SettingsError(name, String(value(name)), `to be given together with ${name.replace('target', 'min')}`);
+  }
+  return {
+    maxImageBytes,
+    targetImageBytes: targetImageBytes ?? (maxImageBytes === undefined ? undefined : Math.floor(maxImageBytes * DEFAULTS.targetShareOfMax)),
+    minFree,
+    targetFree: targetFree ?? (minFree && scaled(minFree, DEFAULTS.targetFreeFactor)),
+    minFreeInodes,
+    targetFreeInodes: targetFreeInodes ?? (minFreeInodes && scaled(minFreeInodes, DEFAULTS.targetFreeFactor)),
+    freePath: optional(value('free-path'), (v) => parseAbsolutePath('free-path', v)) ?? DEFAULTS.freePath,
+    maxUnusedMs: optional(value('max-unused'), (v) => parseDurationSetting('max-unused', v)),
+    evictKeptBuilds: parseBoolean('evict-kept-builds', value('evict-kept-builds') ?? false),
+    evictBaseImages: parseBoolean('evict-base-images', value('evict-base-images') ?? false),
+  };
+}
+
+function scaled(t: Threshold, factor: number): Threshold {
+  return 'percent' in t ? { percent: Math.min(100, t.percent * factor) } : { amount: Math.floor(t.amount * factor) };
+}
+
+function parseSizeSetting(setting: string, value: RawValue): number {
+  const text = scalarText(setting, value, EXPECTED.size);
+  try {
+    return parseSize(text);
+  } catch {
+    throw new SettingsError(setting, text, EXPECTED.size);
+  }
+}
+
+function parseWholeNumber(text: string): number {
+  if (!/^\d+$/.test(text)) throw new Error('not a whole number');
+  return Number(text);
+}
+
+function parseThreshold(setting: string, value: RawValue, expected: string, parseAmount: (text: string) => number): Threshold {
+  const text = scalarText(setting, value, expected);
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  if (percent) {
+    const p = Number(percent[1]);
+    if (p > 100) throw new SettingsError(setting, text, expected);
+    return { percent: p };
+  }
+  try {
+    return { amount: parseAmount(text) };
+  } catch {
+    throw new SettingsError(setting, text, expected);
+  }
+}
+
+function parseStore(value: RawValue): UsageStoreKind {
+  const text = scalarText('usage-store', value, EXPECTED.store).toLowerCase();
+  if (text === 'file' || text === 'engine' || text === 'none') return text;
+  throw new SettingsError('usage-store', String(value), EXPECTED.store);
+}
+
+function parseAbsolutePath(setting: string, value: RawValue): string {
+  const text = scalarText(setting, value, EXPECTED.absolutePath);
+  if (!text.startsWith('/')) throw new SettingsError(setting, text, EXPECTED.absolutePath);
+  return text;
 }
 
 function isEmpty(value: RawValue): boolean {

@@ -9,6 +9,42 @@ export interface LabelSelector {
   text: string;
 }
 
+/** A free-space watermark: a share of the filesystem, or an absolute amount (bytes or inodes). */
+export type Threshold = { percent: number } | { amount: number };
+
+/** Disk-pressure rules: applied after the keep-N plan, in least-recently-used order. */
+export interface SpaceRules {
+  /** Images may use at most this many bytes (engine accounting, shared layers once)... */
+  maxImageBytes?: number;
+  /** ...and eviction stops once they use this many (hysteresis; default 80% of the maximum). */
+  targetImageBytes?: number;
+  /** Free space on `freePath` below this triggers eviction... */
+  minFree?: Threshold;
+  /** ...which stops once this much is free (default 1.5x the minimum). */
+  targetFree?: Threshold;
+  minFreeInodes?: Threshold;
+  targetFreeInodes?: Threshold;
+  /** The filesystem holding the engine's data root, when this host can see it. */
+  freePath: string;
+  /** Remove images not used for longer than this, unless a rule protects them. */
+  maxUnusedMs?: number;
+  /** Under pressure, builds kept only by keep-N may go too (opt-in). */
+  evictKeptBuilds: boolean;
+  /** Emergency: base images kept only as bases or Dockerfile FROMs may go too (opt-in). */
+  evictBaseImages: boolean;
+}
+
+/** Where the least-recently-used record lives between runs. */
+export type UsageStoreKind = 'file' | 'engine' | 'none';
+
+export interface UsageSettings {
+  store: UsageStoreKind;
+  /** File store path; undefined means the front's default. */
+  file?: string;
+  /** A removed image that comes back within this window is reported as a regret. */
+  regretWindowMs: number;
+}
+
 /** How builds of one repository are ranked for keep-N. */
 export type BuildOrder = 'created' | 'tag';
 
@@ -40,6 +76,8 @@ export interface Settings {
   order: BuildOrder;
   /** Engine address; undefined means DOCKER_HOST or the default socket. */
   host?: string;
+  space: SpaceRules;
+  usage: UsageSettings;
 }
 
 export const DEFAULTS = {
@@ -48,4 +86,11 @@ export const DEFAULTS = {
   dangling: true,
   dryRun: false,
   order: 'created' as BuildOrder,
+  freePath: '/var/lib/docker',
+  usageStore: 'file' as UsageStoreKind,
+  regretWindow: '7d',
+  /** Eviction stops at this share of max-image-bytes when no target is given. */
+  targetShareOfMax: 0.8,
+  /** Eviction stops at this multiple of min-free when no target is given. */
+  targetFreeFactor: 1.5,
 };

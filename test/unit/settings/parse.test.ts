@@ -39,6 +39,19 @@ describe('parseSettings', () => {
       dryRun: false,
       order: 'created',
       host: undefined,
+      space: {
+        maxImageBytes: undefined,
+        targetImageBytes: undefined,
+        minFree: undefined,
+        targetFree: undefined,
+        minFreeInodes: undefined,
+        targetFreeInodes: undefined,
+        freePath: '/var/lib/docker',
+        maxUnusedMs: undefined,
+        evictKeptBuilds: false,
+        evictBaseImages: false,
+      },
+      usage: { store: 'file', file: undefined, regretWindowMs: 7 * 86_400_000 },
     });
   });
 
@@ -62,6 +75,12 @@ describe('parseSettings', () => {
       'dry-run': true,
       order: 'tag',
       host: 'tcp://agent:2376',
+      'max-image-bytes': '50GB',
+      'min-free': '10%',
+      'target-free': '20GB',
+      'max-unused': '2w',
+      'evict-kept-builds': 'true',
+      'usage-store': 'engine',
     });
     assert.deepEqual(plain(s), {
       keep: 5,
@@ -79,12 +98,61 @@ describe('parseSettings', () => {
       dryRun: true,
       order: 'tag',
       host: 'tcp://agent:2376',
+      space: {
+        maxImageBytes: 50e9,
+        targetImageBytes: 40e9,
+        minFree: { percent: 10 },
+        targetFree: { amount: 20e9 },
+        minFreeInodes: undefined,
+        targetFreeInodes: undefined,
+        freePath: '/var/lib/docker',
+        maxUnusedMs: 14 * 86_400_000,
+        evictKeptBuilds: true,
+        evictBaseImages: false,
+      },
+      usage: { store: 'engine', file: undefined, regretWindowMs: 7 * 86_400_000 },
     });
     // The patterns are live, not just text.
     assert.equal(s.protect[0]!.matchesReference('docker.io/library/node:20'), true);
     assert.equal(s.protect[2]!.idPrefix, HEX64);
     assert.equal(s.repositories[1]!.matchesRepository('docker.io/team/web'), true);
     assert.equal(s.repositories[1]!.matchesRepository('docker.io/other/web'), false);
+  });
+
+  describe('space rules', () => {
+    const good: [RawSettings, (s: ReturnType<typeof parseSettings>) => unknown, unknown][] = [
+      [{ 'max-image-bytes': '1.5TiB' }, (s) => s.space.maxImageBytes, 1.5 * 2 ** 40],
+      [{ 'max-image-bytes': '500MB' }, (s) => s.space.targetImageBytes, 400e6],
+      [{ 'max-image-bytes': '60GB', 'target-image-bytes': '50GB' }, (s) => s.space.targetImageBytes, 50e9],
+      [{ 'min-free': '10%' }, (s) => s.space.targetFree, { percent: 15 }],
+      [{ 'min-free': '2GiB' }, (s) => s.space.targetFree, { amount: 3 * 2 ** 30 }],
+      [{ 'min-free-inodes': '100000' }, (s) => s.space.minFreeInodes, { amount: 100000 }],
+      [{ 'max-unused': '336h' }, (s) => s.space.maxUnusedMs, 336 * 3_600_000],
+      [{ 'free-path': '/srv/docker' }, (s) => s.space.freePath, '/srv/docker'],
+      [{ 'usage-store': 'none' }, (s) => s.usage.store, 'none'],
+      [{ 'usage-file': '/var/cache/dic/usage.json' }, (s) => s.usage.file, '/var/cache/dic/usage.json'],
+    ];
+    for (const [i, [raw, pick, expected]] of good.entries()) {
+      it(`${i + 1}. ${JSON.stringify(raw)}`, () => assert.deepEqual(pick(parseSettings(raw)), expected));
+    }
+    const bad: [RawSettings, RegExp][] = [
+      [{ 'max-image-bytes': '10 parsecs' }, /Invalid max-image-bytes "10 parsecs": expected a size such as 500MB/],
+      [{ 'max-image-bytes': '-5GB' }, /max-image-bytes/],
+      [{ 'max-image-bytes': '10GB', 'target-image-bytes': '20GB' }, /target-image-bytes "20GB": expected a size no larger than max-image-bytes/],
+      [{ 'target-image-bytes': '20GB' }, /together with max-image-bytes/],
+      [{ 'min-free': '120%' }, /min-free "120%"/],
+      [{ 'min-free': 'lots' }, /min-free "lots": expected a percentage/],
+      [{ 'min-free-inodes': '1.5' }, /min-free-inodes/],
+      [{ 'target-free': '10%' }, /together with min-free/],
+      [{ 'max-unused': '2 fortnights' }, /max-unused/],
+      [{ 'usage-store': 'cloud' }, /usage-store "cloud": expected file, engine or none/],
+      [{ 'usage-file': 'relative/usage.json' }, /usage-file .*absolute path/],
+      [{ 'evict-kept-builds': 'maybe' }, /evict-kept-builds/],
+    ];
+    for (const [i, [raw, message]] of bad.entries()) {
+      it(`${good.length + i + 1}. rejects ${JSON.stringify(raw)}`, () =>
+        assert.throws(() => parseSettings(raw), (e: unknown) => e instanceof SettingsError && message.test(e.message)));
+    }
   });
 
   describe('lists', () => {
@@ -190,7 +258,9 @@ describe('parseSettings', () => {
 
   it('SETTING_NAMES are the canonical kebab-case names', () => {
     assert.deepEqual([...SETTING_NAMES].sort(), [
-      'current', 'dangling', 'dockerfiles', 'dry-run', 'host', 'keep', 'max-removals', 'min-age', 'order', 'protect', 'protect-label', 'repositories',
+      'current', 'dangling', 'dockerfiles', 'dry-run', 'evict-base-images', 'evict-kept-builds', 'free-path', 'host', 'keep',
+      'max-image-bytes', 'max-removals', 'max-unused', 'min-age', 'min-free', 'min-free-inodes', 'order', 'protect', 'protect-label',
+      'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
     ]);
   });
 
