@@ -89,6 +89,23 @@ export class LayerIndex {
       .reduce((sum, n) => sum + (n.size ?? 0), 0);
   }
 
+  /** Bytes of every layer once: what the engine's images take on disk (LayersSize). */
+  totalBytes(): number {
+    let total = 0;
+    const walk = (n: LayerNode) => {
+      for (const child of n.children.values()) {
+        total += child.size ?? 0;
+        walk(child);
+      }
+    };
+    walk(this.root);
+    return total;
+  }
+
+  simulate(): RemovalSimulation {
+    return new RemovalSimulation((id) => this.leafOf.get(id));
+  }
+
   /** Bytes freed when all these images go: a layer counts once no survivor uses it. */
   bytesFreedBy(imageIds: Iterable<string>): number {
     const leaving = new Map<LayerNode, number>();
@@ -107,4 +124,47 @@ function consistentLayerSizes(image: ImageRecord): number[] | undefined {
   if (!sizes || sizes.length !== image.layers.length) return undefined;
   const total = sizes.reduce((a, b) => a + b, 0);
   return total === image.size ? sizes : undefined;
+}
+
+/**
+ * Removes images one at a time from a copy of the index's counts and tells what
+ * each removal frees given the ones before it: the eviction loop's accountant.
+ */
+export class RemovalSimulation {
+  private readonly survivors = new Map<LayerNode, number>();
+  private readonly survivorsEnding = new Map<LayerNode, number>();
+  private readonly removed = new Set<string>();
+
+  constructor(private readonly leafOf: (id: string) => LayerNode | undefined) {}
+
+  private count(map: Map<LayerNode, number>, node: LayerNode, initial: number): number {
+    return map.get(node) ?? initial;
+  }
+
+  /** Bytes this removal frees now; 0 when already removed. */
+  remove(imageId: string): number {
+    if (this.removed.has(imageId)) return 0;
+    this.removed.add(imageId);
+    const leaf = this.leafOf(imageId);
+    if (!leaf) return 0;
+    this.survivorsEnding.set(leaf, this.count(this.survivorsEnding, leaf, leaf.endingHere.length) - 1);
+    let freed = 0;
+    for (let n: LayerNode | undefined = leaf; n && n.parent; n = n.parent) {
+      const left = this.count(this.survivors, n, n.users) - 1;
+      this.survivors.set(n, left);
+      if (left === 0) freed += n.size ?? 0;
+    }
+    return freed;
+  }
+
+  /** Some surviving image is built on top of this one (its chain continues past it). */
+  hasSurvivingDependents(imageId: string): boolean {
+    const leaf = this.leafOf(imageId);
+    if (!leaf) return false;
+    return this.count(this.survivors, leaf, leaf.users) > this.count(this.survivorsEnding, leaf, leaf.endingHere.length);
+  }
+
+  isRemoved(imageId: string): boolean {
+    return this.removed.has(imageId);
+  }
 }

@@ -10,12 +10,39 @@ export type KeepReason =
   | { kind: 'base-of'; imageId: string; reference?: string }
   | { kind: 'in-use'; containerId: string; containerName: string; state: string }
   | { kind: 'young'; ageMs: number; minAgeMs: number; source: 'created' | 'tagged' | 'event' }
-  | { kind: 'outside-scope'; reference: string };
+  | { kind: 'outside-scope'; reference: string }
+  /** The tool's own usage record stored on the engine. */
+  | { kind: 'tool-state'; reference: string };
+
+/** Which disk-pressure rule asked for space. */
+export type PressureRule = 'max-image-bytes' | 'min-free' | 'min-free-inodes';
+
+/** How far eviction had to reach: the plan's own removals first, then the opt-in tiers. */
+export type EvictionTier = 'policy' | 'kept-build' | 'base-image';
 
 /** Why an image (or one of its references) goes. */
 export type RemoveReason =
   | { kind: 'old-build'; reference: string; repository: string; rank: number; keep: number }
-  | { kind: 'dangling' };
+  | { kind: 'dangling' }
+  | { kind: 'evicted'; rule: PressureRule; tier: EvictionTier; lastUsed: number; lastUsedWhy: string }
+  | { kind: 'unused'; lastUsed: number; lastUsedWhy: string; maxUnusedMs: number };
+
+/** What the space rules asked for and what the plan reaches. */
+export interface EvictionSummary {
+  rules: PressureRule[];
+  /** Bytes the rules asked to free beyond the keep-N plan... */
+  neededBytes: number;
+  /** ...and what the evictions free (shared layers once). */
+  freedBytes: number;
+  reached: boolean;
+  /** When not reached: the bytes still missing, and why nothing more could go. */
+  shortByBytes: number;
+  /** Evicted images, least recently used first. */
+  order: { imageId: string; references: string[]; lastUsed: number; lastUsedWhy: string; tier: EvictionTier; bytes: number }[];
+  /** Images engine-wide before and after the plan, as the layer accounting sees them. */
+  imagesBytesBefore: number;
+  imagesBytesAfter: number;
+}
 
 export type Action = 'keep' | 'untag' | 'remove';
 
@@ -47,6 +74,8 @@ export interface Plan {
   predictedBytes: number;
   /** Things the user should know (event window too short, Dockerfile without FROM, …). */
   warnings: string[];
+  /** Present when space rules (budget, watermarks) were evaluated. */
+  eviction?: EvictionSummary;
 }
 
 export function removals(plan: Plan): ImageDecision[] {

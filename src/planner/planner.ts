@@ -6,6 +6,8 @@ import { compareNatural } from './natural-order';
 import type { ImageDecision, KeepReason, Plan, RemoveReason } from './plan';
 import type { ImageRecord, Snapshot } from './snapshot';
 import { arrivalTimes } from './arrival';
+import { applySpaceRules, type FilesystemStats, type LastUse } from './eviction';
+import type { SpaceRules } from '../settings/settings';
 
 /** An external image a Dockerfile depends on (FROM, COPY --from). */
 export interface DockerfileReference {
@@ -25,11 +27,17 @@ export interface PlanInput {
   settings: Pick<
     Settings,
     'keep' | 'current' | 'protect' | 'protectLabels' | 'repositories' | 'minAgeMs' | 'dangling' | 'order'
-  >;
+  > & { space?: SpaceRules };
   now: number;
   dockerfileReferences?: DockerfileReference[];
   jobStart?: JobStart;
+  /** Last use per image ID from the usage record; arrival times stand in for unknown images. */
+  usage?: ReadonlyMap<string, LastUse>;
+  filesystem?: FilesystemStats;
 }
+
+/** The repository of the usage record kept on the engine: never a candidate. */
+export const TOOL_STATE_REPOSITORY = 'docker.io/library/docker-image-cleanup-state';
 
 /**
  * The pure planner: snapshot + settings + clock in, a plan with every reason out.
@@ -88,6 +96,9 @@ export function plan(input: PlanInput): Plan {
     for (const ref of refs) {
       const dockerfile = dockerfileRefs.get(ref);
       if (dockerfile) add(image.id, { kind: 'dockerfile-base', reference: ref, dockerfile });
+    }
+    for (const ref of refs) {
+      if (repositoryOf(ref) === TOOL_STATE_REPOSITORY) add(image.id, { kind: 'tool-state', reference: ref });
     }
     const arrival = arrivals.get(image.id);
     if (arrival && now - arrival.time < settings.minAgeMs) {
@@ -153,13 +164,30 @@ export function plan(input: PlanInput): Plan {
   }
 
   const decisions = images.map((image) => decide(image, imageReasons.get(image.id)!, refKeep, refRemove, settings.dangling, layers));
+  const space = settings.space;
+  let eviction: Plan['eviction'];
+  if (space && (space.maxImageBytes !== undefined || space.maxUnusedMs !== undefined || space.minFree || space.minFreeInodes)) {
+    const result = applySpaceRules(decisions, layers, {
+      rules: space,
+      now,
+      filesystem: input.filesystem,
+      lastUse: (id) => input.usage?.get(id) ?? fromArrival(arrivals.get(id)),
+    });
+    eviction = result.summary;
+    warnings.push(...result.warnings);
+  }
   const removedIds = decisions.filter((d) => d.action === 'remove').map((d) => d.imageId);
   return {
     createdAt: now,
     decisions,
     predictedBytes: layers.bytesFreedBy(removedIds),
     warnings,
+    eviction,
   };
+}
+
+function fromArrival(arrival: { time: number; source: string } | undefined): LastUse {
+  return arrival ? { time: arrival.time, why: arrival.source === 'created' ? 'built' : arrival.source } : { time: 0, why: 'unknown' };
 }
 
 function decide(

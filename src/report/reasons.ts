@@ -35,6 +35,8 @@ export function describeKeep(r: KeepReason): string {
       return `younger than min-age ${formatDuration(r.minAgeMs)} (${r.source} ${formatDuration(r.ageMs)} ago)`;
     case 'outside-scope':
       return `outside the repositories in scope`;
+    case 'tool-state':
+      return `this tool's usage record`;
   }
 }
 
@@ -46,6 +48,10 @@ export function describeRemove(r: RemoveReason): string {
         : `build ${r.rank} in ${familiar(r.repository)}, beyond the newest ${r.keep}`;
     case 'dangling':
       return 'dangling (untagged, nothing needs it)';
+    case 'evicted':
+      return `evicted for ${r.rule} (${r.tier === 'policy' ? 'no longer needed' : r.tier}, least recently used: ${r.lastUsedWhy} ${formatDuration(Math.max(0, Date.now() - r.lastUsed))} ago)`;
+    case 'unused':
+      return `not used for over ${formatDuration(r.maxUnusedMs)} (last: ${r.lastUsedWhy})`;
   }
 }
 
