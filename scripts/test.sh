@@ -8,6 +8,10 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run build
+# The committed GitHub Action bundle must be what the sources build today.
+bash actions/check-dist.sh
+# The Azure extension must package, with its task, bundles and icon.
+npm run package:vsix
 
 docker_host=$(scripts/engine.sh reset test)
 scripts/engine.sh podman-stop test
@@ -20,4 +24,5 @@ export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_PODMAN_HOST=$podman_host
 # Unit and real-engine suites in one run; a pending (skipped) test fails it.
 npx mocha --forbid-only --forbid-pending --timeout 120000 \
   --reporter ./test/support/summary-reporter.js \
-  'lib/test/unit/**/*.test.js' 'lib/test/engine/**/*.test.js' "$@"
+  'lib/test/unit/**/*.test.js' 'lib/test/engine/**/*.test.js' \
+  'lib/test/azure/**/*.test.js' 'lib/test/action/**/*.test.js' "$@"

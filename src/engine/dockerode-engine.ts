@@ -31,6 +31,9 @@ export class DockerodeEngine implements EnginePort {
   readonly host: string;
   private readonly cache: ImageDetailsCache;
   private readonly count: (what: string) => void;
+  /** Podman only: our docker-style reference -> the name Podman knows. */
+  private readonly podmanNames = new Map<string, string>();
+  private podman = false;
 
   constructor(options: DockerodeEngineOptions = {}) {
     this.docker = new Docker(connectionOptions(options.host));
@@ -53,6 +56,7 @@ export class DockerodeEngine implements EnginePort {
     }
     const components: { Name?: string }[] = (version as any).Components ?? [];
     const podman = components.some((c) => /podman/i.test(c.Name ?? ''));
+    this.podman = podman;
     const driverStatus: [string, string][] = info.DriverStatus ?? [];
     return {
       kind: podman ? 'podman' : 'docker',
@@ -83,8 +87,9 @@ export class DockerodeEngine implements EnginePort {
   }
 
   private async imageRecord(summary: Docker.ImageInfo): Promise<ImageRecord> {
-    const tags = normalizeAll(summary.RepoTags);
-    const digests = normalizeAll(summary.RepoDigests);
+    const tags = this.references(summary.RepoTags);
+    // Podman derives a digest per name from the local manifest: not references of their own.
+    const digests = this.podman ? [] : normalizeAll(summary.RepoDigests);
     const key = detailsKey(summary.Id, tags);
     let details = this.cache.get(key);
     if (!details) {
@@ -126,6 +131,8 @@ export class DockerodeEngine implements EnginePort {
    */
   private async activity(since: number, until: number): Promise<{ activity: ImageActivity[]; complete: boolean }> {
     this.count('events');
+    // A clock ahead of the engine's (or a test's) must not ask for events from the future.
+    since = Math.min(since, until);
     const stream = (await this.docker.getEvents({
       since: Math.floor(since / 1000),
       until: Math.ceil(until / 1000) + 1,
@@ -145,18 +152,43 @@ export class DockerodeEngine implements EnginePort {
       activity.push({
         time,
         action,
-        imageId: actorId.startsWith('sha256:') ? actorId : undefined,
-        reference: safeNormalize(action === 'pull' ? actorId : name),
+        // Podman names images by bare hex.
+        imageId: actorId.startsWith('sha256:') ? actorId : /^[0-9a-f]{64}$/.test(actorId) ? `sha256:${actorId}` : undefined,
+        reference: this.references([action === 'pull' ? actorId : (name ?? '')])[0],
       });
     }
     return { activity, complete: events.length < ENGINE_EVENT_BUFFER };
   }
 
+  /**
+   * Normalized references. Podman names a locally built or loaded `app:1`
+   * `localhost/app:1`; it is shown (and matched by patterns) as the docker CLI
+   * user wrote it, and translated back for every call to Podman.
+   */
+  private references(names: string[] | null | undefined): string[] {
+    const refs = normalizeAll(names);
+    if (!this.podman) return refs;
+    return refs.map((ref) => {
+      const local = /^localhost\/(.+)$/.exec(ref);
+      if (!local) return ref;
+      const docker = normalizeReference(local[1]);
+      const owner = this.podmanNames.get(docker);
+      if (owner !== undefined && owner !== ref) return ref; // both names exist: keep Podman's
+      this.podmanNames.set(docker, ref);
+      return docker;
+    });
+  }
+
+  private nativeName(reference: string): string {
+    return this.podmanNames.get(reference) ?? reference;
+  }
+
   async inspectImage(idOrReference: string): Promise<ImageState | undefined> {
     try {
       this.count('image inspect');
-      const inspect: any = await this.docker.getImage(idOrReference).inspect();
-      return { id: inspect.Id, references: [...normalizeAll(inspect.RepoTags), ...normalizeAll(inspect.RepoDigests)] };
+      const inspect: any = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
+      const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
+      return { id: inspect.Id, references: [...this.references(inspect.RepoTags), ...digests] };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -167,7 +199,7 @@ export class DockerodeEngine implements EnginePort {
     try {
       this.count('image delete');
       // Never force: the engine's own refusal (409) is a safety net we keep.
-      const answer: { Untagged?: string; Deleted?: string }[] = await this.docker.getImage(idOrReference).remove({ noprune: false });
+      const answer: { Untagged?: string; Deleted?: string }[] = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
       return {
         status: 'done',
         untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged!),

@@ -1,0 +1,95 @@
+#!/usr/bin/env node
+// Builds the GitHub Action: type-checks actions/src together with the core it
+// imports, bundles each step (pre, main, post) into one CommonJS file
+// dist/<step>/index.cjs, and writes the licences of everything bundled.
+// The output depends only on the sources and node_modules, so
+// actions/check-dist.sh can rebuild it elsewhere and compare.
+//
+//   node actions/build.mjs                 writes dist/
+//   node actions/build.mjs --outdir DIR    writes DIR (check-dist.sh)
+//   node actions/build.mjs --no-typecheck  bundle only
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(path.join(root, 'package.json'));
+const STEPS = ['pre', 'main', 'post'];
+
+const args = process.argv.slice(2);
+const outIndex = args.indexOf('--outdir');
+const outdir = path.resolve(outIndex >= 0 ? args[outIndex + 1] : path.join(root, 'dist'));
+if (outIndex >= 0 && !args[outIndex + 1]) fail('--outdir needs a directory');
+
+// 1. Type-check (esbuild only strips types).
+if (!args.includes('--no-typecheck')) {
+  const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'actions', 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
+  if (tsc.status !== 0) fail('type errors in the Action sources');
+}
+
+// 2. Bundle, one self-contained file per step: the runner starts each with plain `node`.
+rmSync(outdir, { recursive: true, force: true });
+mkdirSync(outdir, { recursive: true });
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(STEPS.map((s) => [`${s}/index`, path.join(root, 'actions', 'src', `${s}.ts`)])),
+  outdir,
+  outExtension: { '.js': '.cjs' },
+  bundle: true,
+  platform: 'node',
+  // action.yml says node24; node20 keeps the bundle loadable by the tests on Node 20.
+  target: 'node20',
+  format: 'cjs',
+  // Optional native add-ons: ssh2 requires cpu-features and its sshcrypto.node inside
+  // try/catch and falls back to pure JavaScript when they are missing.
+  external: ['cpu-features', '*.node'],
+  // ESM-only dependencies (@actions/core's tree, tinyglobby -> fdir) use import.meta.url;
+  // in the CommonJS bundle it is the URL of the bundle file itself.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  legalComments: 'none',
+  charset: 'utf8',
+  sourcemap: false,
+  metafile: true,
+  logLevel: 'warning',
+});
+
+// 3. Licences of every package that ended up in a bundle, in a stable order.
+const packages = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, '/'));
+  if (!match || packages.has(match[1])) continue;
+  const dir = path.join(root, match[1]);
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const licenceFile = readdirSync(dir)
+    .sort()
+    .find((f) => /^(licen[sc]e|copying)(\..*)?$/i.test(f));
+  packages.set(match[1], {
+    name: pkg.name,
+    version: pkg.version,
+    license: typeof pkg.license === 'string' ? pkg.license : JSON.stringify(pkg.license ?? 'UNKNOWN'),
+    text: licenceFile ? readFileSync(path.join(dir, licenceFile), 'utf8').trim() : '(no licence file in the package)',
+  });
+}
+const licences = [...new Map([...packages.values()].map((p) => [`${p.name}@${p.version}`, p])).values()]
+  .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1))
+  .map((p) => `${p.name}@${p.version} (${p.license})\n\n${p.text}\n`)
+  .join(`\n${'-'.repeat(72)}\n\n`);
+writeFileSync(path.join(outdir, 'licenses.txt'), licences);
+
+const rel = path.relative(root, outdir) || '.';
+for (const step of STEPS) {
+  const size = readFileSync(path.join(outdir, step, 'index.cjs')).length;
+  console.log(`build:action: ${rel}/${step}/index.cjs ${(size / 1e6).toFixed(2)} MB`);
+}
+console.log(`build:action: ${packages.size} bundled packages, licences in ${rel}/licenses.txt`);
+
+function fail(message) {
+  console.error(`build:action: ${message}`);
+  process.exit(1);
+}

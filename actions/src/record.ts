@@ -1,0 +1,28 @@
+import * as core from '@actions/core';
+import { captureJobStart, DockerodeEngine } from '../../src/index';
+import { State } from './constants';
+import { CleanupFailedError } from './errors';
+import type { ActionInputs } from './inputs';
+import { saveJobStart } from './job-start';
+
+/**
+ * Records what the engine holds now, for the post-job cleanup: the JobStart
+ * goes to a file, the step state carries its path.
+ */
+export async function recordJobStart(inputs: ActionInputs): Promise<void> {
+  const engine = new DockerodeEngine({ host: inputs.settings.host });
+  let file: string;
+  try {
+    const jobStart = await captureJobStart(engine);
+    file = saveJobStart(jobStart);
+    core.info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
+  } catch (error) {
+    throw new CleanupFailedError(
+      `docker-image-cleanup could not record the job start, so no cleanup runs after this job: ${error instanceof Error ? error.message : String(error)}`,
+      inputs.failOnError,
+      error,
+    );
+  }
+  core.saveState(State.JobStartFile, file);
+  core.debug(`job start recorded in ${file}`);
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# The README's first command: the main job on a built-in demo.
+#
+# Works on a fresh Debian machine as root with Node 20: installs the npm
+# dependencies when missing, builds, starts a private engine named "demo"
+# (scripts/engine.sh installs Debian's docker.io on first use; the engine has
+# its own data root and socket and touches no other Docker on the machine),
+# seeds it like a busy CI agent, shows the plan, applies it, and shows the
+# images before and after. DIC_DEMO_ENGINE names another private engine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+if [ ! -d node_modules ]; then
+  section "npm ci"
+  npm ci --no-audit --no-fund
+fi
+section "build"
+npm run build --silent
+
+engine=${DIC_DEMO_ENGINE:-demo}
+section "private engine '$engine' (fresh)"
+DOCKER_HOST=$(scripts/engine.sh reset "$engine")
+export DOCKER_HOST
+echo "DOCKER_HOST=$DOCKER_HOST"
+
+section "seed: a busy self-hosted CI agent"
+node lib/src/demo/main.js seed
+
+list() {
+  docker images --format 'table {{.Repository}}:{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}'
+  echo
+  docker ps -a --format 'table {{.Names}}\t{{.Image}}\t{{.Status}}'
+  echo
+  docker system df
+}
+
+section "before"
+list
+
+# The agent's current build is fooproject:ci-3291; keep the 2 newest builds of
+# every repository, always keep node images and anything labelled keep=true.
+flags=(--keep 2 --protect 'node:*' --protect-label 'keep=true' --current 'fooproject:ci-3291')
+
+section "plan: docker-image-cleanup --dry-run ${flags[*]}"
+node bin/docker-image-cleanup.js --dry-run "${flags[@]}"
+
+section "apply: docker-image-cleanup ${flags[*]}"
+status=0
+node bin/docker-image-cleanup.js "${flags[@]}" || status=$?
+
+section "after"
+list
+
+section "done"
+echo "The demo engine is still running: DOCKER_HOST=$DOCKER_HOST docker images"
+echo "Try: DOCKER_HOST=$DOCKER_HOST node bin/docker-image-cleanup.js --dry-run --json | less"
+echo "Stop it with: scripts/engine.sh stop $engine"
+exit "$status"

@@ -1,0 +1,30 @@
+// Post-job step: runs for every instance of the task in the job, so it does nothing
+// unless this instance's main step ran with runAt=postJob.
+import * as fs from 'node:fs';
+import * as tl from 'azure-pipelines-task-lib/task';
+import type { JobStart } from '../../../src/index';
+import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
+import { cleanupAndReport, cleanupFailed, runEntry } from './task';
+
+runEntry(async () => {
+  if (tl.getTaskVariable(TASK_VARIABLE.mainRan) !== 'true') return console.log(tl.loc('PostSkippedNoMain'));
+  const inputs = readInputs();
+  const settings = toSettings(inputs.raw);
+  const recorded = readJobStart(tl.getTaskVariable(TASK_VARIABLE.jobStartFile));
+  if (typeof recorded === 'string') return cleanupFailed(tl.loc('PostSkippedNoJobStart', recorded), inputs.failOnError);
+  await cleanupAndReport(settings, inputs.failOnError, recorded);
+});
+
+/** The JobStart the pre-job step wrote, or why there is none. */
+function readJobStart(file: string | undefined): JobStart | string {
+  if (!file) return 'the pre-job step recorded nothing';
+  try {
+    const value = JSON.parse(fs.readFileSync(file, 'utf8')) as JobStart;
+    if (typeof value.startedAt !== 'number' || !Array.isArray(value.imageIds) || !Array.isArray(value.references)) {
+      return `${file} is not a job start record`;
+    }
+    return value;
+  } catch (error) {
+    return `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}

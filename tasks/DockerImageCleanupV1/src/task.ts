@@ -1,0 +1,97 @@
+// What the three entries share: the one top-level catch, and mapping a core result to the agent.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tl from 'azure-pipelines-task-lib/task';
+import {
+  DockerodeEngine,
+  MaxRemovalsExceededError,
+  renderMarkdown,
+  renderText,
+  runCleanup,
+  type CleanupReport,
+  type JobStart,
+  type Settings,
+} from '../../../src/index';
+import { InputError, OUTPUT, readFailOnError } from './inputs';
+
+/**
+ * Runs one entry (pre, main, post). Bad inputs fail the step; any other failure
+ * fails it only with failOnError, else it is a warning and SucceededWithIssues.
+ */
+export function runEntry(body: () => Promise<void>): void {
+  tl.setResourcePath(path.join(__dirname, '..', 'task.json'));
+  const failOnError = readFailOnError();
+  body().catch((error: unknown) => {
+    if (error instanceof InputError) return tl.setResult(tl.TaskResult.Failed, error.message);
+    tl.debug(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    cleanupFailed(error instanceof Error ? error.message : String(error), failOnError);
+  });
+}
+
+/** A cleanup that did not do its job: fails the step only when the user asked for it. */
+export function cleanupFailed(reason: string, failOnError: boolean): void {
+  if (failOnError) tl.setResult(tl.TaskResult.Failed, tl.loc('CleanupFailed', reason));
+  else tl.setResult(tl.TaskResult.SucceededWithIssues, tl.loc('CleanupFailedIgnored', reason));
+}
+
+export function engineFor(settings: Settings): DockerodeEngine {
+  return new DockerodeEngine({ host: settings.host });
+}
+
+export function tempDirectory(): string {
+  return tl.getVariable('Agent.TempDirectory') || os.tmpdir();
+}
+
+/** runCleanup, then log, summary page, output variables and the step result. */
+export async function cleanupAndReport(settings: Settings, failOnError: boolean, jobStart?: JobStart): Promise<void> {
+  let report: CleanupReport;
+  try {
+    report = await runCleanup(
+      settings,
+      { engine: engineFor(settings), cwd: tl.getVariable('Build.SourcesDirectory') || process.cwd() },
+      { jobStart },
+    );
+  } catch (error) {
+    if (!(error instanceof MaxRemovalsExceededError)) throw error;
+    // Nothing was removed: show the refused plan as what a run would have done.
+    const refused = { ...error.report, dryRun: true };
+    publish(refused, `> **Refused:** ${error.message}\n\n`);
+    setOutputs(0, refused.counts.images, 0);
+    return cleanupFailed(error.message, failOnError);
+  }
+
+  publish(report);
+  setOutputs(report.counts.removed, report.counts.kept, report.bytes.measured ?? report.bytes.predicted);
+  const c = report.counts;
+  if (c.failed > 0) return cleanupFailed(tl.loc('RemovalsFailed', c.failed), failOnError);
+  const freed = formatBytes(report.bytes.measured ?? report.bytes.predicted);
+  tl.setResult(
+    tl.TaskResult.Succeeded,
+    report.dryRun ? tl.loc('DryRun', c.removed, c.untagged, c.kept, freed) : tl.loc('Removed', c.removed, c.untagged, c.kept, freed),
+  );
+}
+
+/** Log text, one warning per report warning, the summary page. */
+function publish(report: CleanupReport, preface = ''): void {
+  console.log(renderText(report));
+  for (const warning of report.warnings) tl.warning(warning);
+  const file = path.join(tempDirectory(), `docker-image-cleanup-${process.pid}-${Date.now()}.md`);
+  fs.writeFileSync(file, preface + renderMarkdown(report));
+  tl.uploadSummary(file);
+  console.log(tl.loc('SummaryUploaded', file));
+}
+
+function setOutputs(removed: number, kept: number, bytes: number): void {
+  tl.setVariable(OUTPUT.removedCount, String(removed), false, true);
+  tl.setVariable(OUTPUT.keptCount, String(kept), false, true);
+  tl.setVariable(OUTPUT.bytesFreed, String(bytes), false, true);
+}
+
+function formatBytes(bytes: number): string {
+  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) (value /= 1000), unit++;
+  return `${unit === 0 ? value : value.toFixed(1)}${units[unit]}`;
+}

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+// Builds the Azure Pipelines task: type-checks tasks/*/src, bundles each entry
+// (main, pre, post) into one CommonJS file under tasks/DockerImageCleanupV1/dist/,
+// and writes the third-party licences of everything bundled next to them.
+//
+//   node tasks/build.mjs            (after npm ci; `npm run build` is not required)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync, copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as esbuild from 'esbuild';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const taskDir = path.join(root, 'tasks', 'DockerImageCleanupV1');
+const dist = path.join(taskDir, 'dist');
+const require = createRequire(path.join(root, 'package.json'));
+const ENTRIES = ['main', 'pre', 'post'];
+
+// 1. Type-check the task sources together with the core they import.
+const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', path.join(root, 'tasks', 'tsconfig.json')], {
+  stdio: 'inherit',
+});
+if (tsc.status !== 0) {
+  console.error('build: type errors in the task sources');
+  process.exit(1);
+}
+
+// 2. Bundle. Optional native add-ons stay external: ssh2 requires cpu-features and its
+// sshcrypto.node inside try/catch and falls back to pure JavaScript without them.
+rmSync(dist, { recursive: true, force: true });
+mkdirSync(dist, { recursive: true });
+const result = await esbuild.build({
+  absWorkingDir: root,
+  entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, path.join(taskDir, 'src', `${e}.ts`)])),
+  outdir: dist,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  external: ['cpu-features', '*.node'],
+  // ESM-only dependencies (tinyglobby -> fdir) call createRequire(import.meta.url): give the
+  // CommonJS bundle the URL of its own file.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  legalComments: 'none',
+  sourcemap: false,
+  metafile: true,
+  logLevel: 'warning',
+  // task-lib loads resource files with a computed require(); that is meant to stay dynamic.
+  logOverride: { 'unsupported-require-call': 'silent' },
+});
+
+// 3. Files the bundled modules read next to themselves at run time. azure-pipelines-task-lib
+// >= 5.x embeds its messages (lib-resource.js); older versions read lib.json + Strings/.
+const taskLibDir = path.dirname(require.resolve('azure-pipelines-task-lib/package.json'));
+if (!existsSync(path.join(taskLibDir, 'lib-resource.js'))) {
+  copyFileSync(path.join(taskLibDir, 'lib.json'), path.join(dist, 'lib.json'));
+  const strings = path.join(taskLibDir, 'Strings');
+  if (existsSync(strings)) copyDir(strings, path.join(dist, 'Strings'));
+}
+
+// 4. Licences of every package that ended up in a bundle.
+const packages = new Map();
+for (const input of Object.keys(result.metafile.inputs)) {
+  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, '/'));
+  if (!match || packages.has(match[1])) continue;
+  const dir = path.join(root, match[1]);
+  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+  const licenceFile = readdirSync(dir).find((f) => /^(licen[sc]e|copying)(\..*)?$/i.test(f));
+  packages.set(match[1], {
+    name: pkg.name,
+    version: pkg.version,
+    license: typeof pkg.license === 'string' ? pkg.license : JSON.stringify(pkg.license ?? 'UNKNOWN'),
+    text: licenceFile ? readFileSync(path.join(dir, licenceFile), 'utf8').trim() : '(no licence file in the package)',
+  });
+}
+const licences = [...packages.values()]
+  .sort((a, b) => a.name.localeCompare(b.name))
+  .map((p) => `${p.name}@${p.version} (${p.license})\n\n${p.text}\n`)
+  .join(`\n${'-'.repeat(72)}\n\n`);
+writeFileSync(path.join(dist, 'THIRD_PARTY_LICENSES.txt'), licences);
+
+for (const entry of ENTRIES) {
+  const size = readFileSync(path.join(dist, `${entry}.js`)).length;
+  console.log(`build: dist/${entry}.js ${(size / 1e6).toFixed(2)} MB`);
+}
+console.log(`build: ${packages.size} bundled packages, licences in dist/THIRD_PARTY_LICENSES.txt`);
+
+function copyDir(from, to) {
+  mkdirSync(to, { recursive: true });
+  for (const entry of readdirSync(from, { withFileTypes: true })) {
+    const [src, dst] = [path.join(from, entry.name), path.join(to, entry.name)];
+    if (entry.isDirectory()) copyDir(src, dst);
+    else copyFileSync(src, dst);
+  }
+}

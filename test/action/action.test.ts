@@ -1,0 +1,504 @@
+// The GitHub Action as the runner runs it: the committed bundles that action.yml names
+// (dist/{pre,main,post}/index.cjs) are spawned with `node`, INPUT_<NAME> variables
+// (action.yml defaults applied), fresh GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY
+// files per step, and the state one step writes handed to the next as STATE_<name>,
+// against the real engine at DIC_TEST_DOCKER_HOST. Assertions read the workflow commands
+// on stdout (::warning::, ::error::), the output and summary files, the exit code and the
+// engine afterwards.
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
+import { resetEngine, testDocker } from '../support/engine';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const DAY = 24 * 3_600_000;
+
+// ---------------------------------------------------------------------------------------
+// action.yml, read the way the runner needs it: input defaults, outputs, runs.
+// A small reader for this file's own layout (2-space YAML, one key per line), so the
+// suite needs no YAML package; test 1 checks it found everything.
+
+interface ActionYml {
+  inputs: Map<string, string>;
+  outputs: string[];
+  runs: Map<string, string>;
+}
+
+function readActionYml(): ActionYml {
+  const yml: ActionYml = { inputs: new Map(), outputs: [], runs: new Map() };
+  let section = '';
+  let input = '';
+  for (const line of fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8').split('\n')) {
+    if (/^\s*(#|$)/.test(line)) continue;
+    const top = /^([\w-]+):/.exec(line);
+    if (top) {
+      section = top[1]!;
+      continue;
+    }
+    const key = /^ {2}([\w-]+):\s*(.*)$/.exec(line);
+    if (key) {
+      if (section === 'inputs') yml.inputs.set((input = key[1]!), '');
+      if (section === 'outputs') yml.outputs.push(key[1]!);
+      if (section === 'runs') yml.runs.set(key[1]!, unquote(key[2]!));
+      continue;
+    }
+    const def = /^ {4}default:\s*(.*)$/.exec(line);
+    if (section === 'inputs' && def) yml.inputs.set(input, unquote(def[1]!));
+  }
+  return yml;
+}
+
+function unquote(text: string): string {
+  const t = text.trim();
+  return /^'.*'$/.test(t) ? t.slice(1, -1).replace(/''/g, "'") : /^".*"$/.test(t) ? t.slice(1, -1) : t;
+}
+
+const ACTION = readActionYml();
+
+// ---------------------------------------------------------------------------------------
+// The runner's side of the file commands and workflow commands.
+
+/** `name<<DELIM\nvalue\nDELIM` blocks (and `name=value` lines) of GITHUB_OUTPUT / GITHUB_STATE. */
+function parseFileCommands(text: string): Record<string, string> {
+  const values: Record<string, string> = {};
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (line === '') continue;
+    const heredoc = /^([^=<]+)<<(.+)$/.exec(line);
+    if (heredoc) {
+      const [, name, delimiter] = heredoc;
+      const end = lines.indexOf(delimiter!, i + 1);
+      assert.ok(end > i, `file command ${name} has no closing delimiter`);
+      values[name!] = lines.slice(i + 1, end).join('\n');
+      i = end;
+      continue;
+    }
+    const eq = line.indexOf('=');
+    assert.ok(eq > 0, `not a file command: ${line}`);
+    values[line.slice(0, eq)] = line.slice(eq + 1);
+  }
+  return values;
+}
+
+interface Annotation {
+  kind: string;
+  props: Record<string, string>;
+  message: string;
+}
+
+const unescapeData = (s: string) => s.replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%25/g, '%');
+const unescapeProperty = (s: string) => unescapeData(s).replace(/%3A/g, ':').replace(/%2C/g, ',');
+
+function parseWorkflowCommands(stdout: string): Annotation[] {
+  const commands: Annotation[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^::([\w-]+)(?: ([^:]*))?::(.*)$/.exec(line.replace(/\r$/, ''));
+    if (!m) continue;
+    const props: Record<string, string> = {};
+    for (const pair of (m[2] ?? '').split(',')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) props[pair.slice(0, eq)] = unescapeProperty(pair.slice(eq + 1));
+    }
+    commands.push({ kind: m[1]!, props, message: unescapeData(m[3]!) });
+  }
+  return commands;
+}
+
+type Stage = 'pre' | 'main' | 'post';
+
+interface StepRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  outputs: Record<string, string>;
+  /** What the step saved with saveState (GITHUB_STATE). */
+  saved: Record<string, string>;
+  summary: string;
+  warnings: string[];
+  errors: string[];
+}
+
+/**
+ * One job on the runner, for one use of the Action: every stage gets the same inputs;
+ * the state pre and main save is handed to the later stages (the runner shares one
+ * state dictionary between pre, main and post of a step).
+ */
+class Job {
+  readonly state: Record<string, string> = {};
+  readonly runnerTemp: string;
+  readonly workspace: string;
+  private stepNo = 0;
+
+  constructor(
+    readonly dir: string,
+    readonly inputs: Record<string, string>,
+  ) {
+    for (const name of Object.keys(inputs)) assert.ok(ACTION.inputs.has(name), `test uses unknown input ${name}`);
+    this.runnerTemp = path.join(dir, '_temp');
+    this.workspace = path.join(dir, 'workspace');
+    fs.mkdirSync(this.runnerTemp, { recursive: true });
+    fs.mkdirSync(this.workspace, { recursive: true });
+  }
+
+  /** Runs `node <runs.stage>` the way the runner does, from the repository or a copy of it (`root`). */
+  async run(stage: Stage, root = ROOT): Promise<StepRun> {
+    const files = path.join(this.runnerTemp, '_runner_file_commands', `step-${++this.stepNo}-${stage}`);
+    fs.mkdirSync(files, { recursive: true });
+    const output = path.join(files, 'set_output');
+    const stateFile = path.join(files, 'save_state');
+    const summaryFile = path.join(files, 'step_summary');
+    for (const f of [output, stateFile, summaryFile]) fs.writeFileSync(f, '');
+
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? this.dir,
+      CI: 'true',
+      GITHUB_ACTIONS: 'true',
+      RUNNER_TEMP: this.runnerTemp,
+      RUNNER_OS: 'Linux',
+      GITHUB_WORKSPACE: this.workspace,
+      GITHUB_OUTPUT: output,
+      GITHUB_STATE: stateFile,
+      GITHUB_STEP_SUMMARY: summaryFile,
+    };
+    // Every declared input, with its action.yml default unless the workflow sets it.
+    for (const [name, def] of ACTION.inputs) env[`INPUT_${name.toUpperCase()}`] = this.inputs[name] ?? def;
+    for (const [name, value] of Object.entries(this.state)) env[`STATE_${name}`] = value;
+
+    const entry = ACTION.runs.get(stage);
+    assert.ok(entry, `action.yml has no runs.${stage}`);
+    const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(root, entry)], { cwd: this.workspace, env });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('error', reject);
+      child.on('close', (c) => resolve({ code: c, stdout: out, stderr: err }));
+    });
+    const saved = parseFileCommands(fs.readFileSync(stateFile, 'utf8'));
+    Object.assign(this.state, saved);
+    const commands = parseWorkflowCommands(stdout);
+    return {
+      code,
+      stdout,
+      stderr,
+      outputs: parseFileCommands(fs.readFileSync(output, 'utf8')),
+      saved,
+      summary: fs.readFileSync(summaryFile, 'utf8'),
+      warnings: commands.filter((c) => c.kind === 'warning').map((c) => c.message),
+      errors: commands.filter((c) => c.kind === 'error').map((c) => c.message),
+    };
+  }
+}
+
+/** The step's log, for assertion messages. */
+const log = (run: StepRun) =>
+  `exit ${run.code}\n--- stdout\n${run.stdout
+    .split('\n')
+    .filter((l) => !l.startsWith('::debug::'))
+    .join('\n')}\n--- stderr\n${run.stderr}`;
+
+/** A step that succeeded without annotations. */
+function assertClean(run: StepRun): void {
+  assert.equal(run.code, 0, log(run));
+  assert.deepEqual(run.errors, [], log(run));
+  assert.deepEqual(run.warnings, [], log(run));
+}
+
+// ---------------------------------------------------------------------------------------
+
+describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine)', function () {
+  this.timeout(180_000);
+  let docker: Docker;
+  let host: string;
+  let work: string;
+
+  before(() => {
+    host = process.env.DIC_TEST_DOCKER_HOST ?? '';
+    assert.ok(host, 'DIC_TEST_DOCKER_HOST must name the test engine (scripts/engine.sh start NAME)');
+    docker = testDocker();
+  });
+
+  beforeEach(async () => {
+    await resetEngine(docker);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-action-'));
+  });
+
+  afterEach(() => {
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  /** A job using the Action against the test engine; the grace period is off unless a test sets it. */
+  const job = (inputs: Record<string, string> = {}) => new Job(work, { 'docker-host': host, 'min-age': '0', ...inputs });
+
+  async function tags(): Promise<string[]> {
+    const images = await docker.listImages();
+    return images
+      .flatMap((i) => i.RepoTags ?? [])
+      .filter((t) => t !== '<none>:<none>')
+      .sort();
+  }
+
+  const layer = (id: string, bytes = 20_000): LayerSpec => ({ id, bytes });
+  /** repo:ci-1 (oldest) .. repo:ci-n, one day apart, on a shared base layer. */
+  function builds(repo: string, n: number, first = 1): ImageSpec[] {
+    return Array.from({ length: n }, (_, i) => ({
+      tags: [`${repo}:ci-${first + i}`],
+      created: new Date(Date.now() - (n - i) * DAY),
+      layers: [layer('base'), layer(`${repo}-ci-${first + i}`)],
+    }));
+  }
+  const nodeBase: ImageSpec = { tags: ['node:20'], created: new Date(Date.now() - 30 * DAY), layers: [layer('node-20', 50_000)] };
+
+  describe('action.yml and dist/', () => {
+    it('1. declares the inputs with their defaults, the outputs, and node24 pre/main/post bundles that exist', () => {
+      assert.deepEqual(Object.fromEntries(ACTION.inputs), {
+        'keep-count': '2',
+        'current-images': '',
+        'protected-references': 'node:*',
+        'protected-labels': '',
+        repositories: '',
+        dockerfiles: '',
+        'min-age': '1h',
+        'dry-run': 'false',
+        'max-removals': '',
+        'docker-host': '',
+        'fail-on-error': 'false',
+        'run-at': 'post',
+      });
+      assert.deepEqual(ACTION.outputs, ['removed-count', 'kept-count', 'bytes-freed', 'plan']);
+      assert.equal(ACTION.runs.get('using'), 'node24');
+      for (const stage of ['pre', 'main', 'post']) {
+        const entry = ACTION.runs.get(stage);
+        assert.ok(entry && fs.existsSync(path.join(ROOT, entry)), `runs.${stage} (${entry}) exists`);
+      }
+      assert.ok(!ACTION.runs.has('pre-if') && !ACTION.runs.has('post-if'), 'pre-if/post-if keep their default, always()');
+    });
+
+    it('2. the committed dist/ is a fresh build of the sources (actions/check-dist.sh)', () => {
+      const check = spawnSync('bash', [path.join(ROOT, 'actions', 'check-dist.sh')], { cwd: ROOT, encoding: 'utf8' });
+      assert.equal(check.status, 0, `${check.stdout}\n${check.stderr}`);
+    });
+  });
+
+  describe('run-at post (the default)', () => {
+    it('3. pre records the job start in a file, post keeps every image the job loaded or tagged and removes old builds', async () => {
+      await loadImages(docker, [nodeBase, ...builds('app', 4)]);
+      const j = job({ 'keep-count': '1' });
+
+      const pre = await j.run('pre');
+      assertClean(pre);
+      const file = j.state['job-start-file'];
+      assert.ok(file && file.startsWith(j.runnerTemp + path.sep), `state holds a path under RUNNER_TEMP: ${file}`);
+      const recorded = JSON.parse(fs.readFileSync(file, 'utf8'));
+      assert.equal(recorded.imageIds.length, 5);
+      assert.equal(pre.summary, '', 'pre writes no summary');
+
+      // The job's own work: a new build, and an old build retagged as a release.
+      await loadImages(docker, builds('app', 1, 5));
+      await docker.getImage('app:ci-1').tag({ repo: 'app', tag: 'release' });
+
+      const main = await j.run('main');
+      assertClean(main);
+      assert.equal(j.state['main-ran'], 'true');
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-2', 'app:ci-3', 'app:ci-4', 'app:ci-5', 'app:release', 'node:20'], 'main removes nothing');
+
+      const post = await j.run('post');
+      assertClean(post);
+      // ci-5 (loaded by the job) and ci-1 (retagged by the job) are the current build;
+      // keep-count 1 keeps ci-4; node:* is protected by default.
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-4', 'app:ci-5', 'app:release', 'node:20']);
+      assert.equal(post.outputs['removed-count'], '2');
+      assert.equal(post.outputs['kept-count'], '4');
+      assert.ok(Number(post.outputs['bytes-freed']) > 0, `bytes-freed ${post.outputs['bytes-freed']}`);
+      const plan = JSON.parse(post.outputs.plan!);
+      assert.equal(plan.dryRun, false);
+      // The plan names references in full (docker.io/library/app:ci-2).
+      const byTag = (t: string) => plan.images.find((i: { references: string[] }) => i.references.includes(`docker.io/library/${t}`));
+      assert.equal(byTag('app:ci-2').action, 'remove');
+      assert.ok(byTag('app:ci-5').keepReasons.some((r: { kind: string }) => r.kind === 'job-image'));
+      assert.ok(byTag('app:release').keepReasons.some((r: { kind: string }) => r.kind === 'job-image'));
+
+      assert.match(post.summary, /^## Docker image cleanup\n/);
+      assert.match(post.summary, /Ran after the job's last step\. 2 images the job built, tagged, loaded or pulled were kept as the current build\./);
+      assert.match(post.summary, /\| Removed \| 2 \|/);
+      assert.match(post.summary, /app:ci-2/);
+      assert.match(post.stdout, /::group::Cleanup report/);
+      assert.ok(!fs.existsSync(file), 'post removes the job start record');
+    });
+
+    it('4. without a pre step (local action, uses: ./) main records the job start and post cleans with it', async () => {
+      await loadImages(docker, builds('app', 3));
+      const j = job({ 'keep-count': '0' });
+      const main = await j.run('main');
+      assertClean(main);
+      assert.ok(j.state['job-start-file'], log(main));
+      await loadImages(docker, builds('app', 1, 4));
+      const post = await j.run('post');
+      assertClean(post);
+      assert.deepEqual(await tags(), ['app:ci-4']);
+    });
+
+    it('5. post does nothing when pre recorded nothing', async () => {
+      await loadImages(docker, builds('app', 4));
+      const j = job({ 'keep-count': '0' });
+      const post = await j.run('post');
+      assertClean(post);
+      assert.match(post.stdout, /Nothing to do: no job start was recorded/);
+      assert.equal(post.summary, '');
+      assert.deepEqual(post.outputs, {});
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-2', 'app:ci-3', 'app:ci-4']);
+    });
+
+    it('6. a dry run after the job reports the plan and removes nothing', async () => {
+      await loadImages(docker, builds('app', 4));
+      const j = job({ 'keep-count': '1', 'dry-run': 'true' });
+      assertClean(await j.run('pre'));
+      assertClean(await j.run('main'));
+      const post = await j.run('post');
+      assertClean(post);
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-2', 'app:ci-3', 'app:ci-4']);
+      assert.equal(post.outputs['removed-count'], '3');
+      assert.ok(Number(post.outputs['bytes-freed']) > 0, 'a dry run reports the predicted bytes');
+      assert.equal(JSON.parse(post.outputs.plan!).dryRun, true);
+      assert.match(post.summary, /^## Docker image cleanup \(dry run\)/);
+      assert.match(post.summary, /Dry run:\*\* nothing was removed/);
+    });
+  });
+
+  describe('run-at now', () => {
+    it('7. main cleans where it stands, sets the outputs and the summary; post then does nothing', async () => {
+      await loadImages(docker, [nodeBase, ...builds('app', 5)]);
+      const j = job({ 'run-at': 'now', 'keep-count': '2', 'current-images': 'app:ci-1' });
+      const pre = await j.run('pre');
+      assertClean(pre);
+      assert.equal(j.state['job-start-file'], undefined, 'run-at now records nothing');
+
+      const main = await j.run('main');
+      assertClean(main);
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-4', 'app:ci-5', 'node:20']);
+      assert.equal(main.outputs['removed-count'], '2');
+      assert.equal(main.outputs['kept-count'], '4');
+      assert.ok(Number(main.outputs['bytes-freed']) > 0);
+      assert.equal(JSON.parse(main.outputs.plan!).images.length, 6);
+      assert.match(main.summary, /^## Docker image cleanup\n/);
+      assert.doesNotMatch(main.summary, /Ran after the job/);
+
+      const post = await j.run('post');
+      assertClean(post);
+      assert.equal(post.summary, '');
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-4', 'app:ci-5', 'node:20']);
+    });
+
+    it('8. max-removals exceeded: nothing removed, the refusal is a warning and in the summary', async () => {
+      await loadImages(docker, builds('app', 4));
+      const main = await job({ 'run-at': 'now', 'keep-count': '1', 'max-removals': '2' }).run('main');
+      assert.equal(main.code, 0, log(main));
+      assert.equal(main.warnings.length, 1, log(main));
+      assert.match(main.warnings[0]!, /refusing to remove 3 images: max-removals is 2/);
+      assert.deepEqual(main.errors, []);
+      assert.equal(main.outputs['removed-count'], '0');
+      assert.match(main.summary, /Refused, nothing was removed/);
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-2', 'app:ci-3', 'app:ci-4']);
+    });
+  });
+
+  describe('bad inputs always fail, before anything is recorded or removed', () => {
+    const cases: [string, Record<string, string>, RegExp][] = [
+      ['keep-count', { 'keep-count': 'two' }, /^Invalid input keep-count "two": expected a whole number, 0 or more\.$/],
+      ['min-age', { 'min-age': 'soon' }, /^Invalid input min-age "soon": expected a duration/],
+      ['protected-references', { 'protected-references': 'node:*, app@@x' }, /^Invalid input protected-references "app@@x": expected a reference pattern/],
+      ['protected-labels', { 'protected-labels': 'team name=x' }, /^Invalid input protected-labels "team name=x": expected a label selector/],
+      ['repositories', { repositories: 'app:ci-1' }, /^Invalid input repositories "app:ci-1": expected a repository pattern/],
+      ['dry-run', { 'dry-run': 'maybe' }, /^Invalid input dry-run "maybe": expected true or false/],
+      ['max-removals', { 'max-removals': '-1' }, /^Invalid input max-removals "-1"/],
+      ['docker-host', { 'docker-host': 'ftp://engine' }, /^Invalid input docker-host "ftp:\/\/engine"/],
+      ['fail-on-error', { 'fail-on-error': 'sometimes' }, /^Invalid input fail-on-error "sometimes": expected true or false/],
+      ['run-at', { 'run-at': 'later' }, /^Invalid input run-at "later": expected post or now\.$/],
+    ];
+    cases.forEach(([input, inputs, message], i) => {
+      it(`${9 + i}. ${input}: pre fails with a message naming the input`, async () => {
+        const j = job(inputs);
+        const pre = await j.run('pre');
+        assert.equal(pre.code, 1, log(pre));
+        assert.equal(pre.errors.length, 1, log(pre));
+        assert.match(pre.errors[0]!, message);
+        assert.equal(j.state['job-start-file'], undefined);
+      });
+    });
+
+    it(`${9 + cases.length}. after a failed pre, main fails the same way, post does nothing and nothing is removed`, async () => {
+      await loadImages(docker, builds('app', 4));
+      const j = job({ 'keep-count': 'two' });
+      assert.equal((await j.run('pre')).code, 1);
+      // The runner skips main after a failed pre; if it ran (if: always()) it fails too.
+      const main = await j.run('main');
+      assert.equal(main.code, 1, log(main));
+      assert.match(main.errors[0]!, /keep-count/);
+      const post = await j.run('post');
+      assertClean(post);
+      assert.equal(post.summary, '');
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-2', 'app:ci-3', 'app:ci-4']);
+    });
+  });
+
+  describe('engine unreachable', () => {
+    const missing = () => `unix://${path.join(work, 'no-such-engine.sock')}`;
+
+    it('20. fail-on-error false (default): a warning annotation, a summary note, exit 0', async () => {
+      const main = await job({ 'run-at': 'now', 'docker-host': missing() }).run('main');
+      assert.equal(main.code, 0, log(main));
+      assert.deepEqual(main.errors, []);
+      assert.equal(main.warnings.length, 1, log(main));
+      assert.match(main.warnings[0]!, /cannot reach the Docker engine at unix:\/\/.*no-such-engine\.sock/);
+      assert.match(main.warnings[0]!, /fail-on-error is false/);
+      assert.match(main.summary, /did not run: cannot reach the Docker engine/);
+      assert.deepEqual(main.outputs, {});
+    });
+
+    it('21. fail-on-error true: the step fails with the reason', async () => {
+      const main = await job({ 'run-at': 'now', 'docker-host': missing(), 'fail-on-error': 'true' }).run('main');
+      assert.equal(main.code, 1, log(main));
+      assert.deepEqual(main.warnings, []);
+      assert.equal(main.errors.length, 1, log(main));
+      assert.match(main.errors[0]!, /^docker-image-cleanup did not run: cannot reach the Docker engine/);
+    });
+
+    it('22. at the start of the job: pre warns, records nothing, and post does nothing', async () => {
+      const j = job({ 'docker-host': missing() });
+      const pre = await j.run('pre');
+      assert.equal(pre.code, 0, log(pre));
+      assert.equal(pre.warnings.length, 1, log(pre));
+      assert.match(pre.warnings[0]!, /could not record the job start, so no cleanup runs after this job: cannot reach/);
+      assert.equal(j.state['job-start-file'], undefined);
+      assertClean(await j.run('main'));
+      const post = await j.run('post');
+      assertClean(post);
+      assert.equal(post.summary, '');
+    });
+  });
+
+  describe('the bundle on its own', () => {
+    it('23. runs from a copy of action.yml and dist/ without node_modules (optional native add-ons left out)', async () => {
+      const copy = path.join(work, 'action-copy');
+      fs.mkdirSync(copy);
+      fs.copyFileSync(path.join(ROOT, 'action.yml'), path.join(copy, 'action.yml'));
+      fs.cpSync(path.join(ROOT, 'dist'), path.join(copy, 'dist'), { recursive: true });
+      await loadImages(docker, builds('app', 3));
+      const j = job({ 'keep-count': '1' });
+      assertClean(await j.run('pre', copy));
+      await loadImages(docker, builds('app', 1, 4));
+      assertClean(await j.run('main', copy));
+      const post = await j.run('post', copy);
+      assertClean(post);
+      assert.equal(post.outputs['removed-count'], '2');
+      assert.deepEqual(await tags(), ['app:ci-3', 'app:ci-4']);
+    });
+  });
+});

@@ -1,0 +1,389 @@
+// The Azure Pipelines task as the agent runs it: the bundled entries under
+// tasks/DockerImageCleanupV1/dist are spawned with INPUT_* variables (task.json defaults
+// applied), the agent's variables and task variables carried from step to step, against
+// the real engine at DIC_TEST_DOCKER_HOST. Assertions read the ##vso commands on stdout,
+// the uploaded summary file and the engine afterwards.
+import { strict as assert } from 'node:assert';
+import { spawn, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
+import { resetEngine, testDocker } from '../support/engine';
+
+const ROOT = path.resolve(__dirname, '../../..');
+const TASK_DIR = path.join(ROOT, 'tasks', 'DockerImageCleanupV1');
+const TASK_JSON = JSON.parse(fs.readFileSync(path.join(TASK_DIR, 'task.json'), 'utf8')) as TaskJson;
+const DAY = 24 * 3_600_000;
+
+interface TaskJson {
+  inputs: { name: string; type: string; defaultValue?: string; helpMarkDown?: string; options?: Record<string, string> }[];
+  outputVariables: { name: string }[];
+  messages: Record<string, string>;
+  [section: string]: unknown;
+}
+
+type Entry = 'pre' | 'main' | 'post';
+
+/** One ##vso[...] logging command. */
+interface Command {
+  name: string;
+  props: Record<string, string>;
+  message: string;
+}
+
+interface StepRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+  commands: Command[];
+  /** The last task.complete result; undefined when the step set none (the agent then reads the exit code). */
+  result: string | undefined;
+  resultMessage: string | undefined;
+  outputs: Record<string, string>;
+  /** task.settaskvariable values, to hand to the next step of the same task instance. */
+  taskVariables: Record<string, string>;
+  issues: { type: string; message: string }[];
+  summaries: string[];
+}
+
+// The task-lib escapes these in property values and messages.
+function unescape(text: string): string {
+  return text.replace(/%3B/g, ';').replace(/%5D/g, ']').replace(/%0D/g, '\r').replace(/%0A/g, '\n').replace(/%AZP25/g, '%');
+}
+
+function parseCommands(stdout: string): Command[] {
+  const commands: Command[] = [];
+  for (const line of stdout.split('\n')) {
+    const m = /^##vso\[([\w.]+)(?: ([^\]]*))?\](.*)$/.exec(line.replace(/\r$/, ''));
+    if (!m) continue;
+    const props: Record<string, string> = {};
+    for (const pair of (m[2] ?? '').split(';')) {
+      const eq = pair.indexOf('=');
+      if (eq > 0) props[pair.slice(0, eq)] = unescape(pair.slice(eq + 1));
+    }
+    commands.push({ name: m[1]!, props, message: unescape(m[3]!) });
+  }
+  return commands;
+}
+
+/** Every input with its task.json default, then the test's values: what the agent passes. */
+function inputEnv(inputs: Record<string, string>): Record<string, string> {
+  const known = new Set(TASK_JSON.inputs.map((i) => i.name));
+  for (const name of Object.keys(inputs)) assert.ok(known.has(name), `test uses unknown input ${name}`);
+  const env: Record<string, string> = {};
+  for (const input of TASK_JSON.inputs) env[`INPUT_${input.name.toUpperCase()}`] = inputs[input.name] ?? input.defaultValue ?? '';
+  return env;
+}
+
+describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engine)', function () {
+  this.timeout(180_000);
+  let docker: Docker;
+  let host: string;
+  let work: string;
+  let sources: string;
+  let temp: string;
+
+  before(() => {
+    host = process.env.DIC_TEST_DOCKER_HOST ?? '';
+    assert.ok(host, 'DIC_TEST_DOCKER_HOST must name the test engine (scripts/engine.sh start NAME)');
+    docker = testDocker();
+    // The bundles under test are always the current sources.
+    const build = spawnSync(process.execPath, [path.join(ROOT, 'tasks', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(build.status, 0, `node tasks/build.mjs failed:\n${build.stdout}\n${build.stderr}`);
+  });
+
+  beforeEach(async () => {
+    await resetEngine(docker);
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-azure-'));
+    sources = path.join(work, 's');
+    temp = path.join(work, '_temp');
+    fs.mkdirSync(sources);
+    fs.mkdirSync(temp);
+  });
+
+  afterEach(() => {
+    fs.rmSync(work, { recursive: true, force: true });
+  });
+
+  /** Runs one entry as the agent does: `node dist/<entry>.js` in the sources directory. */
+  function step(entry: Entry, inputs: Record<string, string>, taskVariables: Record<string, string> = {}): Promise<StepRun> {
+    const env: Record<string, string> = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? work,
+      AGENT_VERSION: '4.265.1',
+      AGENT_TEMPDIRECTORY: temp,
+      AGENT_WORKFOLDER: work,
+      AGENT_OS: 'Linux',
+      SYSTEM_CULTURE: 'en-US',
+      SYSTEM_TEAMPROJECT: 'demo',
+      SYSTEM_DEFAULTWORKINGDIRECTORY: sources,
+      BUILD_SOURCESDIRECTORY: sources,
+      BUILD_BUILDID: '42',
+      ...inputEnv(inputs),
+    };
+    for (const [name, value] of Object.entries(taskVariables)) {
+      env[`VSTS_TASKVARIABLE_${name.replace(/\./g, '_').toUpperCase()}`] = value;
+    }
+    return new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, [path.join(TASK_DIR, 'dist', `${entry}.js`)], { cwd: sources, env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        const commands = parseCommands(stdout);
+        const complete = commands.filter((c) => c.name === 'task.complete').pop();
+        const run: StepRun = {
+          code,
+          stdout,
+          stderr,
+          commands,
+          result: complete?.props.result,
+          resultMessage: complete?.message,
+          outputs: Object.fromEntries(
+            commands.filter((c) => c.name === 'task.setvariable' && c.props.isOutput === 'true').map((c) => [c.props.variable!, c.message]),
+          ),
+          taskVariables: {
+            ...taskVariables,
+            ...Object.fromEntries(commands.filter((c) => c.name === 'task.settaskvariable').map((c) => [c.props.variable!, c.message])),
+          },
+          issues: commands.filter((c) => c.name === 'task.issue' || c.name === 'task.logissue').map((c) => ({ type: c.props.type!, message: c.message })),
+          summaries: commands.filter((c) => c.name === 'task.uploadsummary').map((c) => c.message),
+        };
+        resolve(run);
+      });
+    });
+  }
+
+  /** The step's log, for assertion messages. */
+  const log = (run: StepRun) => `exit ${run.code}\n--- stdout\n${run.stdout.split('\n').filter((l) => !l.startsWith('##vso[task.debug]')).join('\n')}\n--- stderr\n${run.stderr}`;
+
+  async function tags(): Promise<string[]> {
+    const images = await docker.listImages();
+    return images
+      .flatMap((i) => i.RepoTags ?? [])
+      .filter((t) => t !== '<none>:<none>')
+      .sort();
+  }
+
+  const layer = (id: string, bytes = 20_000): LayerSpec => ({ id, bytes });
+  /** app:ci-1 (oldest) .. app:ci-n, one day apart, sharing a base layer. */
+  function builds(repo: string, n: number): ImageSpec[] {
+    return Array.from({ length: n }, (_, i) => ({
+      tags: [`${repo}:ci-${i + 1}`],
+      created: new Date(Date.now() - (n - i) * DAY),
+      layers: [layer('base'), layer(`${repo}-ci-${i + 1}`)],
+    }));
+  }
+
+  describe('task.json', () => {
+    it('1. declares the inputs, defaults, outputs and handlers the task is documented with', () => {
+      const inputs = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i]));
+      assert.deepEqual(Object.keys(inputs).sort(), [
+        'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'failOnError', 'keepCount',
+        'maxRemovals', 'minAge', 'protectedLabels', 'protectedReferences', 'repositories', 'runAt',
+      ]);
+      const defaults = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i.defaultValue ?? '']));
+      assert.equal(defaults.keepCount, '2');
+      assert.equal(defaults.protectedReferences, 'node:*');
+      assert.equal(defaults.minAge, '1h');
+      assert.equal(defaults.dryRun, 'false');
+      assert.equal(defaults.failOnError, 'false');
+      assert.equal(defaults.runAt, 'postJob');
+      assert.deepEqual(Object.keys(inputs.runAt!.options!).sort(), ['now', 'postJob']);
+      for (const name of ['currentImages', 'protectedReferences', 'protectedLabels', 'repositories', 'dockerfiles']) {
+        assert.equal(inputs[name]!.type, 'multiLine', name);
+      }
+      for (const input of TASK_JSON.inputs) assert.ok(input.helpMarkDown, `${input.name} has helpMarkDown`);
+      assert.deepEqual(TASK_JSON.outputVariables.map((o) => o.name).sort(), ['bytesFreed', 'keptCount', 'removedCount']);
+      for (const section of ['execution', 'prejobexecution', 'postjobexecution']) {
+        const handlers = TASK_JSON[section] as Record<string, { target: string }>;
+        assert.deepEqual(Object.keys(handlers).sort(), ['Node20_1', 'Node24'], section);
+        for (const { target } of Object.values(handlers)) assert.ok(fs.existsSync(path.join(TASK_DIR, target)), `${section} ${target} built`);
+      }
+    });
+
+    it('2. every message the sources pass to tl.loc is in task.json', () => {
+      const dir = path.join(TASK_DIR, 'src');
+      const used = fs
+        .readdirSync(dir)
+        .flatMap((f) => [...fs.readFileSync(path.join(dir, f), 'utf8').matchAll(/tl\.loc\('(\w+)'/g)].map((m) => m[1]!));
+      assert.ok(used.length > 5);
+      for (const key of used) assert.ok(TASK_JSON.messages[key], `message ${key}`);
+    });
+  });
+
+  describe('runAt: now', () => {
+    it('3. removes beyond keepCount, keeps the current build and protected references, sets outputs and uploads the summary', async () => {
+      await loadImages(docker, [
+        ...builds('app', 5),
+        { tags: ['node:20'], created: new Date(Date.now() - 90 * DAY), layers: [layer('node20')] },
+      ]);
+      const run = await step('main', { runAt: 'now', keepCount: '2', currentImages: 'app:ci-1', minAge: '0', dockerHost: host });
+      assert.equal(run.result, 'Succeeded', log(run));
+      assert.equal(run.code, 0);
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-4', 'app:ci-5', 'node:20']);
+      assert.equal(run.outputs.removedCount, '2');
+      assert.equal(run.outputs.keptCount, '4');
+      assert.ok(Number(run.outputs.bytesFreed) >= 2 * 20_000, `bytesFreed ${run.outputs.bytesFreed}`);
+      assert.match(run.stdout, /##vso\[task\.setvariable variable=removedCount;isOutput=true;issecret=false;\]2/);
+      assert.match(run.resultMessage!, /^Removed 2 image\(s\)/);
+      assert.equal(run.summaries.length, 1);
+      const summary = run.summaries[0]!;
+      assert.ok(summary.startsWith(temp + path.sep), `summary ${summary} in Agent.TempDirectory`);
+      const markdown = fs.readFileSync(summary, 'utf8');
+      assert.match(markdown, /^## Docker image cleanup\n/);
+      assert.doesNotMatch(markdown, /dry run/i);
+      assert.match(markdown, /\| Removed \| 2 \|/);
+      assert.match(markdown, /app:ci-2/);
+      assert.match(markdown, /node:20/);
+    });
+
+    it('4. dry run: removes nothing, says so in the summary and the result, outputs what a real run would do', async () => {
+      await loadImages(docker, builds('app', 4));
+      const before = await tags();
+      const run = await step('main', { runAt: 'now', keepCount: '1', minAge: '0', dryRun: 'true', dockerHost: host });
+      assert.equal(run.result, 'Succeeded', log(run));
+      assert.deepEqual(await tags(), before);
+      assert.match(run.resultMessage!, /^Dry run: nothing was removed\. A real run would remove 3 image/);
+      assert.equal(run.outputs.removedCount, '3');
+      assert.equal(run.outputs.keptCount, '1');
+      const markdown = fs.readFileSync(run.summaries[0]!, 'utf8');
+      assert.match(markdown, /^## Docker image cleanup \(dry run\)/);
+      assert.match(markdown, /\*\*Dry run:\*\* nothing was removed/);
+      assert.match(markdown, /### Would remove \(3\)/);
+    });
+
+    it('5. maxRemovals refuses the whole run: nothing removed, warning and SucceededWithIssues', async () => {
+      await loadImages(docker, builds('app', 4));
+      const before = await tags();
+      const run = await step('main', { runAt: 'now', keepCount: '0', minAge: '0', maxRemovals: '2', dockerHost: host });
+      assert.equal(run.result, 'SucceededWithIssues', log(run));
+      assert.deepEqual(await tags(), before);
+      assert.match(run.resultMessage!, /refusing to remove 4 images: max-removals is 2/);
+      assert.ok(run.issues.some((i) => i.type === 'warning' && /max-removals/.test(i.message)));
+      assert.equal(run.outputs.removedCount, '0');
+      assert.match(fs.readFileSync(run.summaries[0]!, 'utf8'), /\*\*Refused:\*\*/);
+    });
+  });
+
+  describe('runAt: postJob', () => {
+    it('6. pre-job records the engine, main only checks, post-job keeps everything the job loaded or tagged', async () => {
+      await loadImages(docker, builds('app', 3));
+      const inputs = { keepCount: '1', minAge: '0', dockerHost: host }; // runAt defaults to postJob
+
+      const pre = await step('pre', inputs);
+      assert.equal(pre.result, undefined, log(pre));
+      assert.equal(pre.code, 0);
+      const recorded = pre.taskVariables['DockerImageCleanup.JobStartFile'];
+      assert.ok(recorded && recorded.startsWith(temp), log(pre));
+      const jobStart = JSON.parse(fs.readFileSync(recorded, 'utf8')) as { startedAt: number; imageIds: string[]; references: string[] };
+      assert.equal(jobStart.imageIds.length, 3);
+
+      // The job: loads an image with an old creation date and retags the oldest build.
+      await loadImages(docker, [{ tags: ['app:from-job'], created: new Date(Date.now() - 30 * DAY), layers: [layer('base'), layer('job')] }]);
+      await docker.getImage('app:ci-1').tag({ repo: 'app', tag: 'retagged' });
+
+      const main = await step('main', inputs, pre.taskVariables);
+      assert.equal(main.result, undefined, log(main));
+      assert.equal(main.taskVariables['DockerImageCleanup.MainRan'], 'true');
+      assert.match(main.stdout, /the cleanup runs in the post-job step/);
+      assert.equal((await tags()).length, 5, 'main removes nothing with runAt postJob');
+
+      const post = await step('post', inputs, main.taskVariables);
+      assert.equal(post.result, 'Succeeded', log(post));
+      // ci-3 is the newest build; from-job and retagged (ci-1) are this job's: only ci-2 goes.
+      assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-3', 'app:from-job', 'app:retagged']);
+      assert.equal(post.outputs.removedCount, '1');
+      assert.equal(post.summaries.length, 1);
+    });
+
+    it('7. post-job does nothing when the main step did not run', async () => {
+      await loadImages(docker, builds('app', 3));
+      const inputs = { keepCount: '0', minAge: '0', dockerHost: host };
+      const pre = await step('pre', inputs);
+      const post = await step('post', inputs, pre.taskVariables);
+      assert.equal(post.result, undefined, log(post));
+      assert.equal(post.code, 0);
+      assert.match(post.stdout, /did not run in this job; nothing to clean/);
+      assert.equal(post.summaries.length, 0);
+      assert.equal((await tags()).length, 3);
+    });
+
+    it('8. post-job after a runAt now step does nothing (the main step already cleaned)', async () => {
+      await loadImages(docker, builds('app', 3));
+      const inputs = { runAt: 'now', keepCount: '1', minAge: '0', dockerHost: host };
+      const pre = await step('pre', inputs);
+      assert.match(pre.stdout, /runAt is 'now': nothing to record/);
+      assert.equal(pre.taskVariables['DockerImageCleanup.JobStartFile'], undefined);
+      const main = await step('main', inputs, pre.taskVariables);
+      assert.equal(main.result, 'Succeeded', log(main));
+      await loadImages(docker, builds('late', 2));
+      const post = await step('post', inputs, main.taskVariables);
+      assert.equal(post.result, undefined, log(post));
+      assert.deepEqual(await tags(), ['app:ci-3', 'late:ci-1', 'late:ci-2']);
+    });
+  });
+
+  describe('bad inputs fail the step before touching the engine', () => {
+    const cases: { entry: Entry; inputs: Record<string, string>; message: RegExp }[] = [
+      { entry: 'main', inputs: { runAt: 'now', keepCount: '-1' }, message: /^Invalid input keepCount "-1": expected a whole number, 0 or more\.$/ },
+      { entry: 'main', inputs: { runAt: 'now', minAge: 'soon' }, message: /^Invalid input minAge "soon": expected a duration/ },
+      { entry: 'pre', inputs: { keepCount: 'two' }, message: /^Invalid input keepCount "two"/ },
+      { entry: 'pre', inputs: { minAge: '1 hour' }, message: /^Invalid input minAge "1 hour"/ },
+      { entry: 'main', inputs: { keepCount: '-1' }, message: /^Invalid input keepCount "-1"/ },
+      { entry: 'main', inputs: { runAt: 'later' }, message: /^Invalid input runAt "later": expected now or postJob\.$/ },
+      { entry: 'main', inputs: { runAt: 'now', failOnError: 'maybe' }, message: /^Invalid input failOnError "maybe": expected true or false\.$/ },
+      { entry: 'main', inputs: { runAt: 'now', protectedLabels: 'bad key' }, message: /^Invalid input protectedLabels "bad key"/ },
+      { entry: 'main', inputs: { runAt: 'now', dockerHost: 'docker.sock' }, message: /^Invalid input dockerHost "docker.sock"/ },
+    ];
+    cases.forEach((c, i) => {
+      it(`${9 + i}. ${c.entry} with ${JSON.stringify(c.inputs)} -> Failed naming the input`, async () => {
+        await loadImages(docker, builds('app', 3));
+        const run = await step(c.entry, { keepCount: '0', minAge: '0', dockerHost: host, ...c.inputs });
+        assert.equal(run.result, 'Failed', log(run));
+        assert.match(run.resultMessage!, c.message);
+        assert.ok(run.issues.some((issue) => issue.type === 'error' && c.message.test(issue.message)));
+        assert.equal(run.summaries.length, 0);
+        assert.equal(run.taskVariables['DockerImageCleanup.JobStartFile'], undefined);
+        assert.equal((await tags()).length, 3, 'nothing removed');
+      });
+    });
+  });
+
+  describe('engine unreachable (dockerHost unix:///nonexistent.sock)', () => {
+    const unreachable = { runAt: 'now', minAge: '0', dockerHost: 'unix:///nonexistent.sock' };
+
+    it('18. failOnError false (default): warning and SucceededWithIssues, never Failed', async () => {
+      const run = await step('main', unreachable);
+      assert.equal(run.result, 'SucceededWithIssues', log(run));
+      assert.equal(run.code, 0);
+      assert.match(run.resultMessage!, /cannot reach the Docker engine at unix:\/\/\/nonexistent\.sock/);
+      assert.match(run.resultMessage!, /failOnError is false/);
+      assert.ok(run.issues.some((i) => i.type === 'warning' && /nonexistent\.sock/.test(i.message)));
+      assert.ok(!run.issues.some((i) => i.type === 'error'));
+    });
+
+    it('19. failOnError true: Failed', async () => {
+      const run = await step('main', { ...unreachable, failOnError: 'true' });
+      assert.equal(run.result, 'Failed', log(run));
+      assert.match(run.resultMessage!, /^Docker image cleanup failed: cannot reach the Docker engine at unix:\/\/\/nonexistent\.sock/);
+      assert.ok(run.issues.some((i) => i.type === 'error'));
+    });
+
+    it('20. pre-job cannot record: warning; the post-job step then skips instead of guessing', async () => {
+      const inputs = { minAge: '0', dockerHost: 'unix:///nonexistent.sock' };
+      const pre = await step('pre', inputs);
+      assert.equal(pre.result, 'SucceededWithIssues', log(pre));
+      assert.equal(pre.taskVariables['DockerImageCleanup.JobStartFile'], undefined);
+      const main = await step('main', inputs, pre.taskVariables);
+      const post = await step('post', inputs, main.taskVariables);
+      assert.equal(post.result, 'SucceededWithIssues', log(post));
+      assert.match(post.resultMessage!, /were not recorded \(the pre-job step recorded nothing\)/);
+      assert.equal(post.summaries.length, 0);
+    });
+  });
+});

@@ -1,0 +1,106 @@
+/**
+ * Harness for the real-engine suites. `npm test` (scripts/test.sh) starts a
+ * private dockerd and a Podman service and exports their addresses; these
+ * suites never skip: without the variables they fail and say how to run them.
+ */
+import Docker from 'dockerode';
+import { connectionOptions } from '../../src/engine/connection';
+import { DEFAULT_CMD } from '../../src/demo/image-factory';
+
+function connect(variable: string, what: string): Docker {
+  const host = process.env[variable];
+  if (!host) {
+    throw new Error(
+      `${variable} is not set: the ${what} tests need a real engine. Run them with \`npm test\` ` +
+        '(scripts/test.sh starts private engines and sets DIC_TEST_DOCKER_HOST and DIC_TEST_PODMAN_HOST).',
+    );
+  }
+  return new Docker(connectionOptions(host));
+}
+
+/** The private dockerd (DIC_TEST_DOCKER_HOST). */
+export function testDocker(): Docker {
+  return connect('DIC_TEST_DOCKER_HOST', 'Docker Engine');
+}
+
+/** Podman's Docker-compatible API (DIC_TEST_PODMAN_HOST). Containers can be created there, not started. */
+export function testPodman(): Docker {
+  return connect('DIC_TEST_PODMAN_HOST', 'Podman');
+}
+
+/**
+ * Empties the engine: removes every container (forced, with volumes), then
+ * every image with all its tags, so each test starts from nothing. Forcing is
+ * fine here and only here: this is the harness, not the tool.
+ */
+export async function resetEngine(docker: Docker): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    const containers = await docker.listContainers({ all: true });
+    await Promise.all(containers.map((c) => ignoreNotFound(docker.getContainer(c.Id).remove({ force: true, v: true }))));
+    const images = await docker.listImages({ all: true });
+    // one at a time: parallel forced deletes of images sharing layers race on some engines
+    for (const image of images) await ignoreNotFound(docker.getImage(image.Id).remove({ force: true }));
+    const [left, leftContainers] = await Promise.all([docker.listImages({ all: true }), docker.listContainers({ all: true })]);
+    if (left.length === 0 && leftContainers.length === 0) return;
+    if (attempt >= 3) {
+      throw new Error(`resetEngine: ${left.length} images and ${leftContainers.length} containers remain after ${attempt} attempts`);
+    }
+  }
+}
+
+async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+  }
+}
+
+export interface ContainerOptions {
+  name?: string;
+  /** Defaults to `/bin/busybox sleep 3600` (the image needs a busybox layer to run). */
+  cmd?: string[];
+  labels?: Record<string, string>;
+}
+
+/** Creates a container (not started) with no network; `image` may be a reference or an (abbreviated) ID. */
+export async function createContainer(docker: Docker, image: string, opts: ContainerOptions = {}): Promise<Docker.Container> {
+  return docker.createContainer({
+    name: opts.name,
+    Image: image,
+    Cmd: opts.cmd ?? DEFAULT_CMD,
+    Labels: opts.labels,
+    // busybox sleep as PID 1 ignores SIGTERM; keep daemon shutdowns and stops short
+    StopTimeout: 1,
+    HostConfig: { NetworkMode: 'none' },
+  });
+}
+
+/** Creates and starts a container (Docker Engine only: Podman's service here cannot start containers). */
+export async function runContainer(docker: Docker, image: string, opts: ContainerOptions = {}): Promise<Docker.Container> {
+  const container = await createContainer(docker, image, opts);
+  await container.start();
+  return container;
+}
+
+/**
+ * Every tag on the engine, sorted, in the short form `docker images` uses
+ * (`app:ci-1`, `registry.example.com/team/app:ci-1`); Podman's
+ * `docker.io/library/` and `localhost/` prefixes are removed so both engines
+ * compare equal. Untagged images contribute nothing.
+ */
+export async function listTags(docker: Docker): Promise<string[]> {
+  const images = await docker.listImages();
+  const tags = images.flatMap((i) => i.RepoTags ?? []).filter((t) => t !== '<none>:<none>' && !t.endsWith(':<none>'));
+  return [...new Set(tags.map(familiar))].sort();
+}
+
+function familiar(tag: string): string {
+  return tag.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '').replace(/^localhost\//, '');
+}
+
+/** Every image ID on the engine (`sha256:…`), sorted. */
+export async function imageIds(docker: Docker): Promise<string[]> {
+  const images = await docker.listImages({ all: true });
+  return [...new Set(images.map((i) => (i.Id.startsWith('sha256:') ? i.Id : `sha256:${i.Id}`)))].sort();
+}
