@@ -46,6 +46,10 @@ export interface CleanupReport {
     after?: number;
     measured?: number;
   };
+  /** Removed images that came back within the regret window (from the usage record). */
+  regrets: { imageId: string; references: string[]; removedAt: number; returnedAt: number }[];
+  /** Where the usage record lives, when one is kept. */
+  usageStore?: string;
   warnings: string[];
 }
 
@@ -94,6 +98,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
       failed: 0,
     },
     bytes: { predicted: plan.predictedBytes },
+    regrets: [],
     warnings: plan.warnings,
   };
 

@@ -16,6 +16,19 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   order: { type: 'string' },
   host: { type: 'string' },
+  'max-image-bytes': { type: 'string' },
+  'target-image-bytes': { type: 'string' },
+  'min-free': { type: 'string' },
+  'target-free': { type: 'string' },
+  'min-free-inodes': { type: 'string' },
+  'target-free-inodes': { type: 'string' },
+  'free-path': { type: 'string' },
+  'max-unused': { type: 'string' },
+  'evict-kept-builds': { type: 'boolean' },
+  'evict-base-images': { type: 'boolean' },
+  'usage-store': { type: 'string' },
+  'usage-file': { type: 'string' },
+  'regret-window': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -53,6 +66,11 @@ export function parseCliArgs(argv: string[]): CliArgs {
     order: values.order as string | undefined,
     host: values.host as string | undefined,
   };
+  // Settings whose flag has the setting's own name and a plain string value.
+  for (const name of ['max-image-bytes', 'target-image-bytes', 'min-free', 'target-free', 'min-free-inodes', 'target-free-inodes', 'free-path', 'max-unused', 'usage-store', 'usage-file', 'regret-window']) {
+    raw[name] = values[name] as string | undefined;
+  }
+  for (const name of ['evict-kept-builds', 'evict-base-images']) raw[name] = values[name] === true ? true : undefined;
   return { raw, json: values.json === true, help: values.help === true, version: values.version === true };
 }
 
@@ -86,6 +104,19 @@ Selection
   --min-age DURATION       keep images that arrived more recently (default 1h; 90m, 36h, 2d, 2w)
   --no-dangling            keep untagged images (default: remove those nothing needs)
   --order created|tag      rank builds by creation time (default) or by tag as a version
+Disk pressure (after keep-N, least recently used first)
+  --max-image-bytes SIZE   images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)
+  --target-image-bytes SIZE  eviction stops here (default 80% of --max-image-bytes)
+  --min-free SIZE|PCT      free space on --free-path below this triggers eviction (10%, 20GB)
+  --target-free SIZE|PCT   eviction stops here (default 1.5x --min-free)
+  --min-free-inodes N|PCT  the same for inodes; --target-free-inodes N|PCT
+  --free-path PATH         the filesystem of the engine's data root (default /var/lib/docker)
+  --max-unused DURATION    remove images not used for longer than this (336h, 2w)
+  --evict-kept-builds      under pressure, builds kept by --keep may go too
+  --evict-base-images      emergency: base images may go too, once nothing kept stands on them
+  --usage-store file|engine|none  where the last-use record lives (default file)
+  --usage-file PATH        the file store's path (default ~/.local/state/docker-image-cleanup/usage.json)
+  --regret-window DURATION a removed image back within this window is reported (default 7d)
 Safety
   --max-removals N         refuse the whole run when the plan removes more images
   --dry-run                show the plan, change nothing

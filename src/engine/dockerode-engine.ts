@@ -144,7 +144,21 @@ export class DockerodeEngine implements EnginePort {
       .map((line) => JSON.parse(line));
     const activity: ImageActivity[] = [];
     for (const e of events) {
-      if ((e.Type ?? e.type) !== 'image') continue;
+      const type = e.Type ?? e.type;
+      if (type === 'container' && (e.Action === 'create' || e.Action === 'start')) {
+        // Usage: the image as the user typed it (a reference, an ID or a digest).
+        const typed: string = e.Actor?.Attributes?.image ?? '';
+        const time = e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1000;
+        const hex = typed.replace(/^sha256:/, '');
+        activity.push({
+          time,
+          action: `container-${e.Action}`,
+          imageId: /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : undefined,
+          reference: /^[0-9a-f]{64}$/.test(hex) ? undefined : this.references([typed])[0],
+        });
+        continue;
+      }
+      if (type !== 'image') continue;
       const action: string = e.Action ?? e.status;
       const actorId: string = e.Actor?.ID ?? e.id ?? '';
       const time = e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1000;

@@ -29,6 +29,9 @@ export function toJson(report: CleanupReport): object {
       keepReasons: d.keepReasons.map((r) => ({ ...r, text: describeKeep(r) })),
       removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) })),
     })),
+    eviction: report.plan.eviction ?? null,
+    regrets: report.regrets,
+    usageStore: report.usageStore ?? null,
     warnings: report.warnings,
   };
 }

@@ -1,5 +1,6 @@
 import type { CleanupReport } from '../app/cleanup';
-import { formatBytes } from '../domain/units';
+import { formatBytes, formatDuration } from '../domain/units';
+import { familiar, shortId } from './reasons';
 import { byOutcome, reportRows, type ReportRow } from './rows';
 
 /** The CI summary page (Azure `task.uploadsummary`, GitHub job summary). */
@@ -23,6 +24,28 @@ export function renderMarkdown(report: CleanupReport, title = 'Docker image clea
   out.push(...(going.length ? table(going, (r) => r.removeReasons) : ['Nothing.']), '');
   out.push(`### Kept (${staying.length})`, '');
   out.push(...(staying.length ? table(staying, (r) => r.keepReasons) : ['Nothing.']), '');
+  const e = report.plan.eviction;
+  if (e) {
+    out.push('### Disk pressure', '');
+    out.push(
+      `${e.rules.join(', ')}: needed ${formatBytes(e.neededBytes)} beyond keep-N; eviction frees ${formatBytes(e.freedBytes)}` +
+        (e.reached ? ' (target reached)' : ` (**short by ${formatBytes(e.shortByBytes)}**)`) +
+        `; images ${formatBytes(e.imagesBytesBefore)} → ${formatBytes(e.imagesBytesAfter)}.`,
+      '',
+    );
+    if (e.order.length) {
+      out.push('| # | Image | Last used | Tier | Frees |', '|---:|---|---|---|---:|');
+      e.order.forEach((o, i) =>
+        out.push(`| ${i + 1} | ${escape(o.references.map(familiar).join(', ') || shortId(o.imageId))} | ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}) | ${o.tier} | ${formatBytes(o.bytes)} |`),
+      );
+      out.push('');
+    }
+  }
+  if (report.regrets.length) {
+    out.push('### Regrets', '', 'Removed images that came back (keep or min-age may be too tight):', '');
+    for (const r of report.regrets) out.push(`- ${escape(r.references.map(familiar).join(', ') || shortId(r.imageId))}: back after ${formatDuration(r.returnedAt - r.removedAt)}`);
+    out.push('');
+  }
   if (report.warnings.length) out.push('### Warnings', '', ...report.warnings.map((w) => `- ${escape(w)}`), '');
   return out.join('\n');
 }

@@ -1,5 +1,6 @@
 import type { CleanupReport } from '../app/cleanup';
-import { formatBytes } from '../domain/units';
+import { formatBytes, formatDuration } from '../domain/units';
+import { familiar, shortId } from './reasons';
 import { byOutcome, reportRows, type ReportRow } from './rows';
 
 /** The human report: removed and kept images with reasons and sizes, then totals. */
@@ -16,6 +17,7 @@ export function renderText(report: CleanupReport): string {
   lines.push(...table(staying, (r) => r.keepReasons));
   lines.push('');
   lines.push(...totals(report));
+  lines.push(...pressureLines(report));
   for (const w of report.warnings) lines.push(`warning: ${w}`);
   return lines.join('\n') + '\n';
 }
@@ -33,6 +35,26 @@ function table(rows: ReportRow[], reasons: (r: ReportRow) => string[]): string[]
   const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
   const fmt = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
   return [fmt(header), ...cells.map(fmt)].map((l) => '  ' + l);
+}
+
+/** The disk-pressure outcome and the regrets, when there are any. */
+export function pressureLines(report: CleanupReport): string[] {
+  const lines: string[] = [];
+  const e = report.plan.eviction;
+  if (e) {
+    lines.push(
+      `Disk pressure (${e.rules.join(', ')}): needed ${formatBytes(e.neededBytes)} beyond keep-N, eviction frees ${formatBytes(e.freedBytes)}` +
+        (e.reached ? '' : `, short by ${formatBytes(e.shortByBytes)}`) +
+        `; images ${formatBytes(e.imagesBytesBefore)} -> ${formatBytes(e.imagesBytesAfter)}`,
+    );
+    e.order.forEach((o, i) =>
+      lines.push(`  ${i + 1}. ${o.references.map(familiar).join(', ') || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`),
+    );
+  }
+  for (const r of report.regrets) {
+    lines.push(`Regret: ${r.references.map(familiar).join(', ') || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);
+  }
+  return lines;
 }
 
 export function totals(report: CleanupReport): string[] {
