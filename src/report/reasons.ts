@@ -57,7 +57,17 @@ export function describeRemove(r: RemoveReason): string {
 
 /** Distinct descriptions in order, so two tags with the same reason read once. */
 export function describeAll(keep: readonly KeepReason[], remove: readonly RemoveReason[]): { keep: string[]; remove: string[] } {
-  return { keep: unique(keep.map(describeKeep)), remove: unique(remove.map(describeRemove)) };
+  // "base of kept a; base of kept b; …" reads better as one reason naming its first few.
+  const bases = keep.filter((r): r is Extract<KeepReason, { kind: 'base-of' }> => r.kind === 'base-of');
+  const others = keep.filter((r) => r.kind !== 'base-of').map(describeKeep);
+  if (bases.length > 1) {
+    const names = unique(bases.map((b) => (b.reference ? familiar(b.reference) : shortId(b.imageId))));
+    const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ` and ${names.length - 3} more` : '');
+    others.push(`base of ${names.length} kept images (${shown})`);
+  } else if (bases.length === 1) {
+    others.push(describeKeep(bases[0]));
+  }
+  return { keep: unique(others), remove: unique(remove.map(describeRemove)) };
 }
 
 function unique(items: string[]): string[] {
