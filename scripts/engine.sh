@@ -75,19 +75,23 @@ stop_pid() {
 
 stop_docker() {
   stop_pid "$base/dockerd.pid"
-  # dockerd leaves containerd shims behind when killed hard
+  # dockerd leaves containerd shims, its pid file and mounts behind when killed hard
   pkill -f "containerd.*$base" 2>/dev/null || true
+  rm -f "$base/daemon.pid"
+  grep -o " $base/[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 
 podman_start() {
   install_packages
   local pbase=$base-podman psock=$base-podman/podman.sock
-  mkdir -p "$pbase/root" "$pbase/run"
+  # podman refuses a runroot longer than 50 characters: keep it short
+  local prun=/tmp/dic-pm-$(printf '%s' "$name" | cksum | cut -d' ' -f1)
+  mkdir -p "$pbase/root" "$prun"
   if [ -f "$pbase/podman.pid" ] && kill -0 "$(cat "$pbase/podman.pid")" 2>/dev/null; then
     echo "unix://$psock"; return 0
   fi
   rm -f "$psock"
-  setsid podman --storage-driver vfs --root "$pbase/root" --runroot "$pbase/run" \
+  setsid podman --storage-driver vfs --root "$pbase/root" --runroot "$prun" \
     system service --time 0 "unix://$psock" >"$pbase/podman.log" 2>&1 < /dev/null &
   echo $! > "$pbase/podman.pid"
   wait_for_socket "$psock" "$pbase/podman.pid" "$pbase/podman.log"

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import type Docker from 'dockerode';
-import { buildArchive, expectedImageId, imageId, loadArchive, loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
+import { buildArchive, expectedImageId, imageId, loadArchive, loadImages, qualifiedTag, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { createContainer, imageIds, listTags, resetEngine, runContainer, testDocker, testPodman } from '../support/engine';
 
 const DAY = 86_400_000;
@@ -31,6 +31,14 @@ describe('image factory (offline)', () => {
     const a = await expectedImageId({ tags: [], created: new Date(0), layers: [{ id: 'empty-a' }] });
     const b = await expectedImageId({ tags: [], created: new Date(0), layers: [{ id: 'empty-b' }] });
     assert.notEqual(a, b);
+  });
+
+  it('writes full names into the archive (Podman would file short ones under localhost/)', () => {
+    assert.equal(qualifiedTag('node:20-alpine'), 'docker.io/library/node:20-alpine');
+    assert.equal(qualifiedTag('team/app:ci-1'), 'docker.io/team/app:ci-1');
+    assert.equal(qualifiedTag('mcr.microsoft.com/dotnet/sdk:8.0'), 'mcr.microsoft.com/dotnet/sdk:8.0');
+    assert.equal(qualifiedTag('localhost:5000/app:1'), 'localhost:5000/app:1');
+    assert.equal(qualifiedTag('localhost/app:1'), 'localhost/app:1');
   });
 });
 
