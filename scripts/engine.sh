@@ -6,7 +6,7 @@
 #   scripts/engine.sh start [NAME]     start dockerd NAME (default "test"), print its DOCKER_HOST
 #   scripts/engine.sh stop [NAME]      stop it
 #   scripts/engine.sh reset [NAME]     stop, wipe its data, start again
-#   scripts/engine.sh podman-start [NAME] / podman-stop [NAME]
+#   scripts/engine.sh podman-start|podman-stop|podman-reset [NAME]
 #   scripts/engine.sh install          only install the packages
 set -euo pipefail
 
@@ -14,6 +14,8 @@ cmd=${1:-start}
 name=${2:-test}
 base=${DIC_ENGINE_DIR:-/tmp/docker-image-cleanup-engines}/$name
 sock=$base/docker.sock
+# podman refuses a runroot longer than 50 characters: keep it short
+prun=/tmp/dic-pm-$(printf '%s' "$name" | cksum | cut -d' ' -f1)
 
 log() { echo "engine: $*" >&2; }
 
@@ -84,8 +86,6 @@ stop_docker() {
 podman_start() {
   install_packages
   local pbase=$base-podman psock=$base-podman/podman.sock
-  # podman refuses a runroot longer than 50 characters: keep it short
-  local prun=/tmp/dic-pm-$(printf '%s' "$name" | cksum | cut -d' ' -f1)
   mkdir -p "$pbase/root" "$prun"
   if [ -f "$pbase/podman.pid" ] && kill -0 "$(cat "$pbase/podman.pid")" 2>/dev/null; then
     echo "unix://$psock"; return 0
@@ -106,5 +106,6 @@ case "$cmd" in
   reset) stop_docker; rm -rf "$base/data" "$base/exec"; start_docker ;;
   podman-start) podman_start ;;
   podman-stop) stop_pid "$base-podman/podman.pid" ;;
-  *) echo "usage: $0 start|stop|reset|podman-start|podman-stop|install [NAME]" >&2; exit 2 ;;
+  podman-reset) stop_pid "$base-podman/podman.pid"; rm -rf "$base-podman" "$prun"; podman_start ;;
+  *) echo "usage: $0 start|stop|reset|podman-start|podman-stop|podman-reset|install [NAME]" >&2; exit 2 ;;
 esac

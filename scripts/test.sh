@@ -14,9 +14,7 @@ bash actions/check-dist.sh
 npm run package:vsix
 
 docker_host=$(scripts/engine.sh reset test)
-scripts/engine.sh podman-stop test
-rm -rf "${DIC_ENGINE_DIR:-/tmp/docker-image-cleanup-engines}/test-podman"
-podman_host=$(scripts/engine.sh podman-start test)
+podman_host=$(scripts/engine.sh podman-reset test)
 cleanup() { scripts/engine.sh stop test; scripts/engine.sh podman-stop test; }
 trap cleanup EXIT
 
