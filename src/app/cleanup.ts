@@ -5,6 +5,8 @@ import type { Plan } from '../planner/plan';
 import type { EngineInfo } from '../planner/snapshot';
 import { applyDecisions, type RemovalResult } from './apply';
 import { dockerfileReferences } from './dockerfiles';
+import { filesystemStats } from './filesystem';
+import type { FilesystemStats } from '../planner/eviction';
 
 export interface CleanupDeps {
   engine: EnginePort;
@@ -14,6 +16,8 @@ export interface CleanupDeps {
   cwd?: string;
   /** Progress of the removals, for a terminal progress line. */
   onProgress?: (done: number, total: number) => void;
+  /** Free space of a path; injected so watermark rules can be tested. */
+  filesystem?: (path: string) => Promise<FilesystemStats | undefined>;
 }
 
 export interface CleanupOptions {
@@ -53,6 +57,9 @@ export interface CleanupReport {
   warnings: string[];
 }
 
+/** How far back events are read for least-recently-used ordering (the engine's buffer is the real limit). */
+const EVENT_LOOKBACK_MS = 7 * 24 * 3_600_000;
+
 /** The plan removes more images than max-removals allows; nothing was removed. */
 export class MaxRemovalsExceededError extends Error {
   constructor(
@@ -70,16 +77,24 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
   const dockerfiles = await dockerfileReferences(settings.dockerfiles, deps.cwd);
-  // Events older than the grace period cannot make an image young.
-  const snapshot = await deps.engine.snapshot({ activitySince: startedAt - settings.minAgeMs });
+  // The engine keeps only its last 256 events; read them all (at least the
+  // grace period): younger ones decide the grace period, all of them tell use.
+  const snapshot = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
+  const warnings = [...dockerfiles.warnings];
+  let filesystem: FilesystemStats | undefined;
+  if (settings.space.minFree || settings.space.minFreeInodes) {
+    filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
+    if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+  }
   const plan = makePlan({
     snapshot,
     settings,
     now: clock(),
     dockerfileReferences: dockerfiles.references,
     jobStart: options.jobStart,
+    filesystem,
   });
-  plan.warnings.unshift(...dockerfiles.warnings);
+  plan.warnings.unshift(...warnings);
 
   const removing = plan.decisions.filter((d) => d.action === 'remove');
   const report: CleanupReport = {

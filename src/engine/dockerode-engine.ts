@@ -3,7 +3,18 @@ import { isNoneReference, normalizeReference } from '../domain/reference';
 import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, Snapshot } from '../planner/snapshot';
 import { mapConcurrent } from './concurrency';
 import { connectionOptions, describeHost } from './connection';
-import { type DiskUsage, type EnginePort, EngineUnreachableError, type ImageState, type RemovalOutcome, type SnapshotOptions } from './port';
+import {
+  type BuildCachePruneOutcome,
+  type BuildCachePruneQuery,
+  type ContainerRemovalOutcome,
+  type ContainerState,
+  type DiskUsage,
+  type EnginePort,
+  EngineUnreachableError,
+  type ImageState,
+  type RemovalOutcome,
+  type SnapshotOptions,
+} from './port';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
 
 /** The engine keeps this many events in memory (moby daemon/events eventsLimit). */
@@ -75,14 +86,14 @@ export class DockerodeEngine implements EnginePort {
     this.count('containers');
     const containersListed = await this.docker.listContainers({ all: true });
     const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary) => this.imageRecord(summary));
-    const { activity, complete } = await this.activity(options.activitySince, takenAt);
+    const { activity, complete, oldest } = await this.activity(options.activitySince, takenAt);
     return {
       takenAt,
       engine,
       images,
       containers: containersListed.map(toContainerRecord),
       activity,
-      activityWindow: { since: options.activitySince, complete },
+      activityWindow: { since: options.activitySince, complete, oldest },
     };
   }
 
@@ -129,7 +140,7 @@ export class DockerodeEngine implements EnginePort {
    * Image events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  private async activity(since: number, until: number): Promise<{ activity: ImageActivity[]; complete: boolean }> {
+  private async activity(since: number, until: number): Promise<{ activity: ImageActivity[]; complete: boolean; oldest?: number }> {
     this.count('events');
     // A clock ahead of the engine's (or a test's) must not ask for events from the future.
     since = Math.min(since, until);
@@ -148,7 +159,7 @@ export class DockerodeEngine implements EnginePort {
       if (type === 'container' && (e.Action === 'create' || e.Action === 'start')) {
         // Usage: the image as the user typed it (a reference, an ID or a digest).
         const typed: string = e.Actor?.Attributes?.image ?? '';
-        const time = e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1000;
+        const time = eventTime(e);
         const hex = typed.replace(/^sha256:/, '');
         activity.push({
           time,
@@ -161,7 +172,7 @@ export class DockerodeEngine implements EnginePort {
       if (type !== 'image') continue;
       const action: string = e.Action ?? e.status;
       const actorId: string = e.Actor?.ID ?? e.id ?? '';
-      const time = e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1000;
+      const time = eventTime(e);
       const name: string | undefined = e.Actor?.Attributes?.name;
       activity.push({
         time,
@@ -171,7 +182,8 @@ export class DockerodeEngine implements EnginePort {
         reference: this.references([action === 'pull' ? actorId : (name ?? '')])[0],
       });
     }
-    return { activity, complete: events.length < ENGINE_EVENT_BUFFER };
+    const oldest = events.length > 0 ? eventTime(events[0]) : undefined;
+    return { activity, complete: events.length < ENGINE_EVENT_BUFFER, oldest };
   }
 
   /**
@@ -240,6 +252,73 @@ export class DockerodeEngine implements EnginePort {
     const fromImages = (df.Images ?? []).reduce((sum: number, i: any) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
     return { imagesBytes: typeof df.LayersSize === 'number' ? df.LayersSize : fromImages };
   }
+
+  // Fleet-mode maintenance: stopped containers and the builder cache.
+
+  async listContainers(): Promise<ContainerRecord[]> {
+    this.count('containers');
+    return (await this.docker.listContainers({ all: true })).map(toContainerRecord);
+  }
+
+  async inspectContainer(id: string): Promise<ContainerState | undefined> {
+    try {
+      this.count('container inspect');
+      const inspect: any = await this.docker.getContainer(id).inspect();
+      const finished = Date.parse(inspect.State?.FinishedAt ?? '');
+      return {
+        id: inspect.Id,
+        status: String(inspect.State?.Status ?? 'unknown'),
+        // Never-finished containers say 0001-01-01T00:00:00Z.
+        finishedAt: Number.isFinite(finished) && finished > 0 ? finished : undefined,
+        labels: inspect.Config?.Labels ?? {},
+      };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async removeContainer(id: string): Promise<ContainerRemovalOutcome> {
+    try {
+      this.count('container delete');
+      // Never force (a container that runs again is refused with 409) and keep its volumes.
+      await this.docker.getContainer(id).remove({ force: false, v: false });
+      return { status: 'done' };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return { status: 'gone' };
+      if (status === 409) return { status: 'conflict', message: messageOf(error) };
+      throw error;
+    }
+  }
+
+  async pruneBuildCache(query: BuildCachePruneQuery): Promise<BuildCachePruneOutcome> {
+    this.count('build prune');
+    const options: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(query)) if (value !== undefined) options[key] = value;
+    try {
+      const answer: any = await new Promise((resolve, reject) =>
+        this.docker.modem.dial(
+          {
+            path: '/build/prune?',
+            method: 'POST',
+            options,
+            statusCodes: { 200: true, 400: 'bad parameter', 404: 'not found', 409: 'a prune is already running', 500: 'server error', 501: 'not implemented' },
+          },
+          (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
+        ),
+      );
+      return { status: 'done', spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: (answer?.CachesDeleted ?? []).length };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404 || status === 501) return { status: 'unsupported', message: `${status}: ${messageOf(error)}` };
+      throw error;
+    }
+  }
+}
+
+function eventTime(e: { timeNano?: number; time: number }): number {
+  return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1000;
 }
 
 function toContainerRecord(c: Docker.ContainerInfo): ContainerRecord {

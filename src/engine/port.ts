@@ -1,4 +1,4 @@
-import type { Snapshot } from '../planner/snapshot';
+import type { ContainerRecord, Snapshot } from '../planner/snapshot';
 
 /** Disk use of images as the engine accounts it (system/df LayersSize). */
 export interface DiskUsage {
@@ -35,7 +35,52 @@ export interface EnginePort {
   /** DELETE /images/{name} without force and with pruning of untagged parents. */
   removeImage(idOrReference: string): Promise<RemovalOutcome>;
   diskUsage(): Promise<DiskUsage>;
+
+  // Optional maintenance (fleet mode). Fakes and old adapters may leave them out;
+  // the maintenance functions then skip with a note.
+
+  /** Every container, running or not (GET /containers/json?all=1). */
+  listContainers?(): Promise<ContainerRecord[]>;
+  /** Current state of one container, for the re-check right before removing it; undefined when gone. */
+  inspectContainer?(id: string): Promise<ContainerState | undefined>;
+  /** DELETE /containers/{id} without force (and without volumes); 409 when it runs again. */
+  removeContainer?(id: string): Promise<ContainerRemovalOutcome>;
+  /** POST /build/prune with the parameters given (the caller chose them for the engine's API version). */
+  pruneBuildCache?(query: BuildCachePruneQuery): Promise<BuildCachePruneOutcome>;
 }
+
+/** A container's state from inspect. */
+export interface ContainerState {
+  id: string;
+  /** created, running, paused, restarting, removing, exited, dead */
+  status: string;
+  /** ms epoch; undefined when it never finished (created) or the engine does not say. */
+  finishedAt?: number;
+  labels: Record<string, string>;
+}
+
+export type ContainerRemovalOutcome =
+  | { status: 'done' }
+  /** 404: already gone. */
+  | { status: 'gone' }
+  /** 409: running again, or being removed; never forced. */
+  | { status: 'conflict'; message: string };
+
+/** Query of POST /build/prune; undefined fields are not sent. */
+export interface BuildCachePruneQuery {
+  all?: boolean;
+  /** API 1.39–1.47 (deprecated by 1.48 in favour of reserved-space). */
+  'keep-storage'?: number;
+  /** API >= 1.48. */
+  'reserved-space'?: number;
+  'max-used-space'?: number;
+  filters?: { until?: string[]; 'unused-for'?: string[] };
+}
+
+export type BuildCachePruneOutcome =
+  | { status: 'done'; spaceReclaimed: number; cachesDeleted: number }
+  /** The engine has no build-cache endpoint (Podman: 404/501). */
+  | { status: 'unsupported'; message: string };
 
 /** The engine could not be reached or refused us (socket missing, permission denied, TLS). */
 export class EngineUnreachableError extends Error {

@@ -66,7 +66,8 @@ export function applySpaceRules(decisions: ImageDecision[], layers: LayerIndex, 
     .filter((d) => d.action !== 'remove')
     .map((d) => ({ d, tier: tierOf(d), use: input.lastUse(d.imageId) }))
     .filter((c): c is typeof c & { tier: EvictionTier } => c.tier !== undefined)
-    .sort((a, b) => a.use.time - b.use.time);
+    // Equally recently used (e.g. all loaded in one go): the older build goes first.
+    .sort((a, b) => a.use.time - b.use.time || a.d.created - b.d.created);
 
   const evict = (c: (typeof candidates)[number], reason: RemoveReason): number => {
     const bytes = sim.remove(c.d.imageId);

@@ -111,7 +111,8 @@ export function plan(input: PlanInput): Plan {
     if (image) add(image.id, { kind: 'in-use', containerId: c.id, containerName: c.name, state: c.state });
   }
 
-  if (!snapshot.activityWindow.complete && settings.minAgeMs > 0) {
+  const window = snapshot.activityWindow;
+  if (!window.complete && settings.minAgeMs > 0 && (window.oldest ?? now) > now - settings.minAgeMs) {
     warnings.push(
       'the engine keeps only its last 256 events and they do not reach back over the whole grace period; ' +
         'images pulled before the oldest event are judged by their creation and tag times',

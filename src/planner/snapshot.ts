@@ -68,7 +68,8 @@ export interface Snapshot {
   activity: ImageActivity[];
   /**
    * The period the activity covers. `complete` is false when the engine's event
-   * buffer (the last 256 events) did not reach back to `since`.
+   * buffer (the last 256 events) was full, so older events may be lost; `oldest`
+   * is the time of the oldest event read.
    */
-  activityWindow: { since: number; complete: boolean };
+  activityWindow: { since: number; complete: boolean; oldest?: number };
 }

@@ -45,6 +45,9 @@ export const SETTING_NAMES = [
   'usage-store',
   'usage-file',
   'regret-window',
+  'build-cache-keep',
+  'build-cache-max-age',
+  'containers-older-than',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -100,6 +103,11 @@ export function parseSettings(raw: RawSettings): Settings {
       file: optional(value('usage-file'), (v) => parseAbsolutePath('usage-file', v)),
       regretWindowMs: parseDurationSetting('regret-window', value('regret-window') ?? DEFAULTS.regretWindow),
     },
+    buildCache: {
+      keepBytes: optional(value('build-cache-keep'), (v) => parseSizeSetting('build-cache-keep', v)),
+      maxAgeMs: optional(value('build-cache-max-age'), (v) => parseDurationSetting('build-cache-max-age', v)),
+    },
+    containersOlderThanMs: optional(value('containers-older-than'), (v) => parseDurationSetting('containers-older-than', v)),
   };
 }
 

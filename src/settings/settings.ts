@@ -45,6 +45,17 @@ export interface UsageSettings {
   regretWindowMs: number;
 }
 
+/**
+ * Builder cache maintenance (POST /build/prune), opt-in: on when either limit is set.
+ * Entries in use by a running build are never pruned (the engine's rule).
+ */
+export interface BuildCacheRules {
+  /** Keep at most this many bytes of build cache, most recently used first (keep-storage / reserved-space). */
+  keepBytes?: number;
+  /** Prune build cache entries unused for longer than this. */
+  maxAgeMs?: number;
+}
+
 /** How builds of one repository are ranked for keep-N. */
 export type BuildOrder = 'created' | 'tag';
 
@@ -78,6 +89,13 @@ export interface Settings {
   host?: string;
   space: SpaceRules;
   usage: UsageSettings;
+  buildCache: BuildCacheRules;
+  /**
+   * Remove stopped containers (exited, created, dead) older than this before
+   * planning; never running, paused or restarting ones, never protected labels,
+   * never forced. undefined: containers are left alone (opt-in).
+   */
+  containersOlderThanMs?: number;
 }
 
 export const DEFAULTS = {
