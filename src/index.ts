@@ -5,6 +5,9 @@ export { runCleanup, MaxRemovalsExceededError, type CleanupReport, type CleanupD
 export { captureJobStart } from './app/job';
 export type { JobStart } from './planner/planner';
 export { DockerodeEngine } from './engine/dockerode-engine';
+export { openSession, defaultStateDir, type Session } from './app/session';
+export { openUsageStore } from './app/usage';
+export type { UsageStore } from './usage/store';
 export { EngineUnreachableError, type EnginePort } from './engine/port';
 export { renderMarkdown } from './report/markdown';
 export { renderText } from './report/text';

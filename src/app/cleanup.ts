@@ -4,6 +4,8 @@ import { plan as makePlan, type JobStart } from '../planner/planner';
 import type { Plan } from '../planner/plan';
 import type { EngineInfo } from '../planner/snapshot';
 import { applyDecisions, type RemovalResult } from './apply';
+import { readUsage, saveUsage } from './usage';
+import type { UsageStore } from '../usage/store';
 import { dockerfileReferences } from './dockerfiles';
 import { filesystemStats } from './filesystem';
 import type { FilesystemStats } from '../planner/eviction';
@@ -18,6 +20,8 @@ export interface CleanupDeps {
   onProgress?: (done: number, total: number) => void;
   /** Free space of a path; injected so watermark rules can be tested. */
   filesystem?: (path: string) => Promise<FilesystemStats | undefined>;
+  /** The usage record: feeds least-recently-used order, and is updated after a real run. */
+  usage?: UsageStore;
 }
 
 export interface CleanupOptions {
@@ -86,15 +90,29 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
     if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
   }
+  const now = clock();
+  const usage = deps.usage ? await readUsage(deps.usage, snapshot, now, settings) : undefined;
+  if (usage) warnings.push(...usage.warnings.map((w) => `usage record (${deps.usage!.description}): ${w}`));
   const plan = makePlan({
-    snapshot,
+    snapshot: usage?.appeared.length ? { ...snapshot, activity: [...snapshot.activity, ...usage.appeared] } : snapshot,
     settings,
-    now: clock(),
+    now,
     dockerfileReferences: dockerfiles.references,
     jobStart: options.jobStart,
     filesystem,
+    usage: usage?.lastUse,
   });
   plan.warnings.unshift(...warnings);
+  // A dry run changes nothing, the usage record included.
+  const remember = async (results: RemovalResult[]) => {
+    if (!deps.usage || settings.dryRun) return;
+    try {
+      report.warnings.push(...(await saveUsage(deps.usage, snapshot, plan, results, clock(), settings)));
+    } catch (error) {
+      // Losing one run's observations is better than failing a cleanup that worked.
+      report.warnings.push(`usage record (${deps.usage.description}) not saved: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
 
   const removing = plan.decisions.filter((d) => d.action === 'remove');
   const report: CleanupReport = {
@@ -113,7 +131,8 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
       failed: 0,
     },
     bytes: { predicted: plan.predictedBytes },
-    regrets: [],
+    regrets: usage?.regrets ?? [],
+    usageStore: deps.usage?.description,
     warnings: plan.warnings,
   };
 
@@ -126,6 +145,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     report.warnings.push(`a real run would refuse: the plan removes ${removing.length} images and max-removals is ${limit}`);
   }
   if (settings.dryRun || (removing.length === 0 && report.counts.untagged === 0)) {
+    await remember([]);
     report.finishedAt = clock();
     return report;
   }
@@ -145,6 +165,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   report.bytes.before = before.imagesBytes;
   report.bytes.after = after.imagesBytes;
   report.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+  await remember(report.results);
   report.finishedAt = clock();
   return report;
 }

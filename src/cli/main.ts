@@ -1,10 +1,11 @@
 import { runCleanup, MaxRemovalsExceededError, type CleanupReport } from '../app/cleanup';
-import { DockerodeEngine } from '../engine/dockerode-engine';
+import { defaultStateDir, openSession } from '../app/session';
 import { EngineUnreachableError } from '../engine/port';
 import { toJson } from '../report/json';
 import { renderText } from '../report/text';
 import { parseSettings, SettingsError } from '../settings/parse';
 import { HELP, parseCliArgs, UsageError } from './args';
+import { runWatch } from './watch';
 
 export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3 } as const;
 
@@ -27,12 +28,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (args.help) return io.stdout(HELP), EXIT.ok;
     if (args.version) return io.stdout(`${require('../../../package.json').version}\n`), EXIT.ok;
     const settings = parseSettings(args.raw);
-    const engine = new DockerodeEngine({ host: settings.host });
+    if (args.command === 'watch') return await runWatch(args, settings, io);
+    const { engine, usage } = openSession(settings, defaultStateDir());
     const progress = !args.json && io.isTty;
     let report: CleanupReport;
     try {
       report = await runCleanup(settings, {
         engine,
+        usage,
         onProgress: progress ? (done, total) => io.stderr(`\rremoving ${done}/${total}${done === total ? '\n' : ''}`) : undefined,
       });
     } catch (error) {

@@ -34,4 +34,5 @@ export function arrivalTimes(snapshot: Snapshot): Map<string, Arrival> {
   return result;
 }
 
-const ARRIVALS = new Set(['pull', 'tag', 'load', 'import', 'build', 'commit']);
+/** Image arrivals; `appeared` is synthesized from the usage record (absent at the previous run). */
+const ARRIVALS = new Set(['pull', 'tag', 'load', 'import', 'build', 'commit', 'appeared']);

@@ -1,0 +1,26 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DockerodeEngine } from '../engine/dockerode-engine';
+import type { Settings } from '../settings/settings';
+import type { UsageStore } from '../usage/store';
+import { openUsageStore } from './usage';
+
+/**
+ * Where the CLI keeps what outlives one run (usage record, inspect cache):
+ * $XDG_STATE_HOME/docker-image-cleanup, else ~/.local/state/docker-image-cleanup.
+ */
+export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME || path.join(os.homedir(), '.local', 'state');
+  return path.join(base, 'docker-image-cleanup');
+}
+
+export interface Session {
+  engine: DockerodeEngine;
+  usage?: UsageStore;
+}
+
+/** The engine adapter and the usage store a front needs, from the settings and its state directory. */
+export function openSession(settings: Settings, stateDir?: string): Session {
+  const engine = new DockerodeEngine({ host: settings.host });
+  return { engine, usage: openUsageStore(settings, engine, stateDir) };
+}

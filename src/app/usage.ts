@@ -1,0 +1,67 @@
+import * as path from 'node:path';
+import type { EnginePort } from '../engine/port';
+import { DockerodeEngine } from '../engine/dockerode-engine';
+import type { Plan } from '../planner/plan';
+import type { ImageActivity, Snapshot } from '../planner/snapshot';
+import type { LastUse } from '../planner/eviction';
+import type { Settings } from '../settings/settings';
+import { EngineUsageStore } from '../usage/engine-store';
+import { FileUsageStore } from '../usage/file-store';
+import { lastUsedMap, observe, recordRemovals, type Regret, type UsageRecord } from '../usage/record';
+import type { UsageStore } from '../usage/store';
+import type { RemovalResult } from './apply';
+
+/**
+ * The store the settings ask for. A file store needs a path: the setting, or
+ * the front's state directory; the core never writes where nobody said.
+ */
+export function openUsageStore(settings: Settings, engine: EnginePort, stateDir?: string): UsageStore | undefined {
+  switch (settings.usage.store) {
+    case 'none':
+      return undefined;
+    case 'engine':
+      return engine instanceof DockerodeEngine ? new EngineUsageStore(engine.docker) : undefined;
+    case 'file': {
+      const file = settings.usage.file ?? (stateDir ? path.join(stateDir, 'usage.json') : undefined);
+      return file ? new FileUsageStore(file) : undefined;
+    }
+  }
+}
+
+/** What the record says before planning. */
+export interface UsageView {
+  previous: UsageRecord;
+  lastUse: Map<string, LastUse>;
+  regrets: Regret[];
+  /** Images absent at the previous run: they arrived after it (a lower bound for the grace period). */
+  appeared: ImageActivity[];
+  warnings: string[];
+}
+
+export async function readUsage(store: UsageStore, snapshot: Snapshot, now: number, settings: Settings): Promise<UsageView> {
+  const { record, warnings } = await store.read();
+  const observed = observe(record, snapshot, now, { regretWindowMs: settings.usage.regretWindowMs });
+  const appeared: ImageActivity[] = [];
+  if (record.lastRunAt !== undefined) {
+    for (const image of snapshot.images) {
+      if (!record.images[image.id]) appeared.push({ time: record.lastRunAt, action: 'appeared', imageId: image.id });
+    }
+  }
+  return { previous: record, lastUse: lastUsedMap(observed.record), regrets: observed.regrets, appeared, warnings };
+}
+
+/** Folds this run's observations and removals into the stored record (locked, merged). */
+export async function saveUsage(store: UsageStore, snapshot: Snapshot, plan: Plan, results: RemovalResult[], now: number, settings: Settings): Promise<string[]> {
+  const current = plan.decisions
+    .filter((d) => d.keepReasons.some((r) => r.kind === 'current' || r.kind === 'job-image'))
+    .map((d) => d.imageId);
+  const byId = new Map(snapshot.images.map((i) => [i.id, i]));
+  const removed = results
+    .filter((r) => r.deleted)
+    .map((r) => ({ imageId: r.imageId, references: [...(byId.get(r.imageId)?.tags ?? [])], layers: byId.get(r.imageId)?.layers ?? [] }));
+  const { warnings } = await store.update((stored) => {
+    const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs }).record;
+    return { ...recordRemovals(next, removed, now), lastRunAt: now };
+  });
+  return warnings;
+}
