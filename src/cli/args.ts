@@ -29,6 +29,15 @@ const OPTIONS = {
   'usage-store': { type: 'string' },
   'usage-file': { type: 'string' },
   'regret-window': { type: 'string' },
+  'build-cache-keep': { type: 'string' },
+  'build-cache-max-age': { type: 'string' },
+  'containers-older-than': { type: 'string' },
+  // watch subcommand only
+  interval: { type: 'string' },
+  once: { type: 'boolean' },
+  'health-file': { type: 'string' },
+  'health-port': { type: 'string' },
+  'health-address': { type: 'string' },
   json: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
@@ -39,12 +48,28 @@ export interface CliArgs {
   json: boolean;
   help: boolean;
   version: boolean;
+  /** `docker-image-cleanup watch …` runs the long-lived loop (src/cli/watch.ts). */
+  command: 'cleanup' | 'watch';
+  /** Flags of the watch subcommand, as given (validated by src/cli/watch.ts). */
+  watch: WatchFlags;
 }
+
+export interface WatchFlags {
+  interval?: string;
+  once: boolean;
+  healthFile?: string;
+  healthPort?: string;
+  healthAddress?: string;
+}
+
+const WATCH_ONLY = ['interval', 'once', 'health-file', 'health-port', 'health-address'];
 
 /** Thrown for flags that do not exist or lack a value; exit code 2 like bad settings. */
 export class UsageError extends Error {}
 
 export function parseCliArgs(argv: string[]): CliArgs {
+  const command = argv[0] === 'watch' ? 'watch' : 'cleanup';
+  if (command === 'watch') argv = argv.slice(1);
   let values: Record<string, string | boolean | string[] | undefined>;
   try {
     ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
@@ -67,11 +92,22 @@ export function parseCliArgs(argv: string[]): CliArgs {
     host: values.host as string | undefined,
   };
   // Settings whose flag has the setting's own name and a plain string value.
-  for (const name of ['max-image-bytes', 'target-image-bytes', 'min-free', 'target-free', 'min-free-inodes', 'target-free-inodes', 'free-path', 'max-unused', 'usage-store', 'usage-file', 'regret-window']) {
+  for (const name of ['max-image-bytes', 'target-image-bytes', 'min-free', 'target-free', 'min-free-inodes', 'target-free-inodes', 'free-path', 'max-unused', 'usage-store', 'usage-file', 'regret-window', 'build-cache-keep', 'build-cache-max-age', 'containers-older-than']) {
     raw[name] = values[name] as string | undefined;
   }
   for (const name of ['evict-kept-builds', 'evict-base-images']) raw[name] = values[name] === true ? true : undefined;
-  return { raw, json: values.json === true, help: values.help === true, version: values.version === true };
+  if (command === 'cleanup') {
+    const misplaced = WATCH_ONLY.find((name) => values[name] !== undefined);
+    if (misplaced) throw new UsageError(`--${misplaced} belongs to the watch subcommand (docker-image-cleanup watch --${misplaced} …); see --help`);
+  }
+  const watch: WatchFlags = {
+    interval: values.interval as string | undefined,
+    once: values.once === true,
+    healthFile: values['health-file'] as string | undefined,
+    healthPort: values['health-port'] as string | undefined,
+    healthAddress: values['health-address'] as string | undefined,
+  };
+  return { raw, json: values.json === true, help: values.help === true, version: values.version === true, command, watch };
 }
 
 /** `--keep -1` reaches validation (and its clear message) instead of parseArgs' "ambiguous". */
@@ -90,6 +126,7 @@ function joinNegativeValues(argv: string[]): string[] {
 }
 
 export const HELP = `Usage: docker-image-cleanup [options]
+       docker-image-cleanup watch [options] [--interval DURATION] [--once]
 
 Removes old Docker images from a CI agent while keeping the current build, the
 newest builds of every repository, their base images and anything in use.
@@ -117,6 +154,11 @@ Disk pressure (after keep-N, least recently used first)
   --usage-store file|engine|none  where the last-use record lives (default file)
   --usage-file PATH        the file store's path (default ~/.local/state/docker-image-cleanup/usage.json)
   --regret-window DURATION a removed image back within this window is reported (default 7d)
+Build cache and stopped containers (opt-in)
+  --build-cache-keep SIZE  prune the builder cache down to this size, least recently used first
+  --build-cache-max-age DURATION  prune build cache entries unused for longer than this
+  --containers-older-than DURATION  remove stopped (exited, created, dead) containers older than
+                           this before planning; never running ones or protected labels, never forced
 Safety
   --max-removals N         refuse the whole run when the plan removes more images
   --dry-run                show the plan, change nothing
@@ -124,6 +166,14 @@ Engine
   --host URL               unix:///var/run/docker.sock, tcp://host:2376 (default: DOCKER_HOST)
 Output
   --json                   machine-readable report on stdout (no progress output)
+Watch mode: docker-image-cleanup watch [options above] [watch options]
+  --interval DURATION      one cycle per interval (default 1h); failed cycles retry sooner
+                           (exponential backoff capped at the interval)
+  --once                   one cycle, then exit with the codes below (cron)
+  --health-file PATH       touched after each good cycle (liveness probe)
+  --health-port N          HTTP endpoint: 200 while the last good cycle is younger than
+                           3 intervals, else 503; --health-address ADDR (default 127.0.0.1)
+  One log line per cycle (JSON with --json); SIGTERM/SIGINT stop after the removal in flight.
   -h, --help               this text
   --version                the tool's version
 

@@ -1,5 +1,15 @@
-import type { DiskUsage, EnginePort, ImageState, RemovalOutcome, SnapshotOptions } from '../../src/engine/port';
-import type { Snapshot } from '../../src/planner/snapshot';
+import type {
+  BuildCachePruneOutcome,
+  BuildCachePruneQuery,
+  ContainerRemovalOutcome,
+  ContainerState,
+  DiskUsage,
+  EnginePort,
+  ImageState,
+  RemovalOutcome,
+  SnapshotOptions,
+} from '../../src/engine/port';
+import type { ContainerRecord, Snapshot } from '../../src/planner/snapshot';
 
 /**
  * A few-line in-memory engine for edge cases a local engine does not show
@@ -59,5 +69,42 @@ export class FakeEngine implements EnginePort {
   async diskUsage(): Promise<DiskUsage> {
     this.calls.push('df');
     return { imagesBytes: this.images.size * 1000 };
+  }
+
+  // Maintenance (fleet mode): containers and the build cache.
+
+  /** Containers by ID; finishedAt per ID for inspect. */
+  readonly containers = new Map<string, ContainerRecord & { finishedAt?: number }>();
+  /** Answer of POST /build/prune; a function to vary it per query. */
+  buildPrune?: (query: BuildCachePruneQuery) => BuildCachePruneOutcome | Error;
+  /** Called before a container removal (e.g. to start it meanwhile). */
+  beforeRemoveContainer?: (id: string) => void;
+
+  async listContainers(): Promise<ContainerRecord[]> {
+    this.calls.push('containers');
+    return [...this.containers.values()].map(({ finishedAt: _f, ...c }) => ({ ...c }));
+  }
+
+  async inspectContainer(id: string): Promise<ContainerState | undefined> {
+    this.calls.push(`inspect container ${id}`);
+    const c = this.containers.get(id);
+    return c && { id, status: c.state, finishedAt: c.finishedAt, labels: c.labels };
+  }
+
+  async removeContainer(id: string): Promise<ContainerRemovalOutcome> {
+    this.calls.push(`remove container ${id}`);
+    this.beforeRemoveContainer?.(id);
+    const c = this.containers.get(id);
+    if (!c) return { status: 'gone' };
+    if (!['exited', 'created', 'dead'].includes(c.state)) return { status: 'conflict', message: `cannot remove a ${c.state} container` };
+    this.containers.delete(id);
+    return { status: 'done' };
+  }
+
+  async pruneBuildCache(query: BuildCachePruneQuery): Promise<BuildCachePruneOutcome> {
+    this.calls.push(`build prune ${JSON.stringify(query)}`);
+    const answer = this.buildPrune?.(query) ?? { status: 'done', spaceReclaimed: 0, cachesDeleted: 0 };
+    if (answer instanceof Error) throw answer;
+    return answer;
   }
 }

@@ -52,6 +52,8 @@ describe('parseSettings', () => {
         evictBaseImages: false,
       },
       usage: { store: 'file', file: undefined, regretWindowMs: 7 * 86_400_000 },
+      buildCache: { keepBytes: undefined, maxAgeMs: undefined },
+      containersOlderThanMs: undefined,
     });
   });
 
@@ -81,6 +83,9 @@ describe('parseSettings', () => {
       'max-unused': '2w',
       'evict-kept-builds': 'true',
       'usage-store': 'engine',
+      'build-cache-keep': '10GB',
+      'build-cache-max-age': '3d',
+      'containers-older-than': '12h',
     });
     assert.deepEqual(plain(s), {
       keep: 5,
@@ -111,6 +116,8 @@ describe('parseSettings', () => {
         evictBaseImages: false,
       },
       usage: { store: 'engine', file: undefined, regretWindowMs: 7 * 86_400_000 },
+      buildCache: { keepBytes: 10e9, maxAgeMs: 3 * 86_400_000 },
+      containersOlderThanMs: 12 * 3_600_000,
     });
     // The patterns are live, not just text.
     assert.equal(s.protect[0]!.matchesReference('docker.io/library/node:20'), true);
@@ -153,6 +160,30 @@ describe('parseSettings', () => {
       it(`${good.length + i + 1}. rejects ${JSON.stringify(raw)}`, () =>
         assert.throws(() => parseSettings(raw), (e: unknown) => e instanceof SettingsError && message.test(e.message)));
     }
+  });
+
+  describe('build cache and stopped containers', () => {
+    const good: [RawSettings, (s: Settings) => unknown, unknown][] = [
+      [{ 'build-cache-keep': '10GB' }, (s) => s.buildCache, { keepBytes: 10e9, maxAgeMs: undefined }],
+      [{ 'build-cache-keep': '1.5GiB' }, (s) => s.buildCache.keepBytes, 1.5 * 2 ** 30],
+      [{ 'build-cache-keep': '0' }, (s) => s.buildCache.keepBytes, 0],
+      [{ 'build-cache-max-age': '2w' }, (s) => s.buildCache, { keepBytes: undefined, maxAgeMs: 14 * 86_400_000 }],
+      [{ 'build-cache-max-age': '36h', 'build-cache-keep': '5GB' }, (s) => s.buildCache, { keepBytes: 5e9, maxAgeMs: 36 * 3_600_000 }],
+      [{ 'containers-older-than': '1d' }, (s) => s.containersOlderThanMs, 86_400_000],
+      [{ 'containers-older-than': '0' }, (s) => s.containersOlderThanMs, 0],
+      [{ 'containers-older-than': '' }, (s) => s.containersOlderThanMs, undefined],
+    ];
+    for (const [i, [raw, pick, expected]] of good.entries()) {
+      it(`${i + 1}. ${JSON.stringify(raw)}`, () => assert.deepEqual(pick(parseSettings(raw)), expected));
+    }
+    const bad: { raw: RawSettings; setting: string; value: string; expected: RegExp }[] = [
+      { raw: { 'build-cache-keep': 'lots' }, setting: 'build-cache-keep', value: 'lots', expected: /size such as 500MB/ },
+      { raw: { 'build-cache-keep': '-1GB' }, setting: 'build-cache-keep', value: '-1GB', expected: /size/ },
+      { raw: { 'build-cache-max-age': '3 days' }, setting: 'build-cache-max-age', value: '3 days', expected: /duration such as/ },
+      { raw: { 'containers-older-than': '-1h' }, setting: 'containers-older-than', value: '-1h', expected: /duration/ },
+      { raw: { 'containers-older-than': ['1h', '2h'] }, setting: 'containers-older-than', value: '1h,2h', expected: /single value/ },
+    ];
+    for (const [i, c] of bad.entries()) it(`${good.length + i + 1}. rejects ${JSON.stringify(c.raw)}`, () => expectError(c.raw, c.setting, c.value, c.expected));
   });
 
   describe('lists', () => {
@@ -261,7 +292,8 @@ describe('parseSettings', () => {
       'current', 'dangling', 'dockerfiles', 'dry-run', 'evict-base-images', 'evict-kept-builds', 'free-path', 'host', 'keep',
       'max-image-bytes', 'max-removals', 'max-unused', 'min-age', 'min-free', 'min-free-inodes', 'order', 'protect', 'protect-label',
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
-    ]);
+      'build-cache-keep', 'build-cache-max-age', 'containers-older-than',
+    ].sort());
   });
 
   it('SettingsError is an Error with its parts', () => {

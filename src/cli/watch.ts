@@ -1,0 +1,147 @@
+import { MaxRemovalsExceededError, runCleanup } from '../app/cleanup';
+import { parseDuration } from '../domain/units';
+import { defaultStateDir, openSession } from '../app/session';
+import { EngineUnreachableError, type EnginePort } from '../engine/port';
+import type { Settings } from '../settings/settings';
+import type { UsageStore } from '../usage/store';
+import { formatCycleLine, summarize, type MaintainedReport } from '../watch/cycle';
+import { startHealthServer, touchHealthFile, type HealthServer } from '../watch/health';
+import { watchLoop, type CycleSummary, type WatchTimer } from '../watch/loop';
+import { stoppableEngine } from '../watch/stoppable-engine';
+import { UsageError, type CliArgs } from './args';
+import type { CliIo } from './main';
+
+/** The same codes as a one-shot run (main.ts EXIT). */
+const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3 } as const;
+
+export const DEFAULT_INTERVAL = '1h';
+
+export interface WatchCliDeps {
+  /** Default: the one-shot run's session (engine adapter and usage store), kept for every cycle. */
+  engine?: EnginePort;
+  usage?: UsageStore;
+  timer?: WatchTimer;
+  /** Default: aborted on SIGTERM/SIGINT of this process. */
+  signal?: AbortSignal;
+  /** Called once the health server listens (tests with --health-port 0). */
+  onHealthServer?: (server: HealthServer) => void;
+}
+
+export interface WatchConfig {
+  intervalMs: number;
+  once: boolean;
+  healthFile?: string;
+  healthPort?: number;
+  healthAddress: string;
+}
+
+/** Validates the watch flags; UsageError (exit 2) for bad ones. */
+export function watchConfig(args: CliArgs): WatchConfig {
+  const text = args.watch.interval ?? DEFAULT_INTERVAL;
+  let intervalMs: number;
+  try {
+    intervalMs = parseDuration(text);
+  } catch {
+    throw new UsageError(`Invalid interval "${text}": expected a duration such as 30s, 5m, 1h`);
+  }
+  if (intervalMs < 1000) throw new UsageError(`Invalid interval "${text}": expected at least 1s`);
+  let healthPort: number | undefined;
+  if (args.watch.healthPort !== undefined) {
+    healthPort = /^\d+$/.test(args.watch.healthPort) ? Number(args.watch.healthPort) : NaN;
+    if (!(healthPort >= 0 && healthPort <= 65535)) throw new UsageError(`Invalid health-port "${args.watch.healthPort}": expected a port number 0-65535`);
+  }
+  if (args.watch.healthFile !== undefined && args.watch.healthFile.trim() === '') throw new UsageError('Invalid health-file "": expected a path');
+  return {
+    intervalMs,
+    once: args.watch.once,
+    healthFile: args.watch.healthFile,
+    healthPort,
+    healthAddress: args.watch.healthAddress ?? '127.0.0.1',
+  };
+}
+
+/**
+ * `docker-image-cleanup watch`: the one-shot run as a loop. The settings are
+ * parsed once; every cycle is runCleanup(settings, deps) on the same engine
+ * adapter. Returns the exit code: with --once the one-shot run's codes; else 0
+ * after a signal (a long-lived cleaner never exits on a failed cycle).
+ */
+export async function runWatch(args: CliArgs, settings: Settings, io: CliIo, deps: WatchCliDeps = {}): Promise<number> {
+  const config = watchConfig(args);
+  // One session for the process: the adapter (and its caches) and the usage store carry over between cycles.
+  const session = deps.engine ? { engine: deps.engine, usage: deps.usage } : openSession(settings, defaultStateDir());
+  const { engine, usage } = session;
+  const controller = new AbortController();
+  const signal = deps.signal ?? controller.signal;
+  const removeHandlers = deps.signal ? () => {} : onTerminationSignals(controller, io);
+
+  const state = { startedAt: (deps.timer ?? { now: Date.now }).now(), lastGoodAt: undefined as number | undefined, cycles: 0 };
+  let server: HealthServer | undefined;
+  try {
+    if (config.healthPort !== undefined && !config.once) {
+      server = await startHealthServer({
+        port: config.healthPort,
+        host: config.healthAddress,
+        intervalMs: config.intervalMs,
+        state: () => state,
+        now: deps.timer?.now,
+      });
+      deps.onHealthServer?.(server);
+    }
+    let lastError: unknown;
+    const result = await watchLoop({
+      intervalMs: config.intervalMs,
+      once: config.once,
+      signal,
+      timer: deps.timer,
+      runCycle: async (cycle, cycleSignal): Promise<CycleSummary> => {
+        state.cycles = cycle;
+        const gated = stoppableEngine(engine, cycleSignal);
+        try {
+          return summarize((await runCleanup(settings, { engine: gated, usage })) as MaintainedReport);
+        } catch (error) {
+          lastError = error;
+          if (error instanceof MaxRemovalsExceededError) return { ...summarize(error.report as MaintainedReport), refused: error.message };
+          throw error;
+        }
+      },
+      log: (line) => io.stdout(args.json ? `${JSON.stringify(line)}\n` : formatCycleLine(line)),
+      onGoodCycle: async (at) => {
+        state.lastGoodAt = at;
+        if (config.healthFile) await touchHealthFile(config.healthFile, at);
+      },
+      onError: (message) => io.stderr(`docker-image-cleanup: ${message}\n`),
+    });
+    if (!config.once) return EXIT.ok;
+    const last = result.last;
+    if (!last) return EXIT.ok; // stopped before the cycle
+    if (!last.ok) {
+      // An unreachable engine (or any failed cycle) is exit 2, as for a one-shot run.
+      io.stderr(`docker-image-cleanup: ${lastError instanceof EngineUnreachableError ? lastError.message : last.error}\n`);
+      return EXIT.badInput;
+    }
+    if (last.summary?.refused) return EXIT.refused;
+    return (last.summary?.failed ?? 0) > 0 ? EXIT.removalsFailed : EXIT.ok;
+  } finally {
+    removeHandlers();
+    await server?.close();
+  }
+}
+
+/** SIGTERM/SIGINT: finish the removal in flight, start nothing new; a second signal exits at once. */
+function onTerminationSignals(controller: AbortController, io: CliIo): () => void {
+  const handler = (name: NodeJS.Signals) => {
+    if (controller.signal.aborted) {
+      io.stderr(`docker-image-cleanup: ${name} again: exiting now\n`);
+      process.exit(name === 'SIGINT' ? 130 : 143);
+    }
+    io.stderr(`docker-image-cleanup: ${name}: stopping after the removal in flight\n`);
+    controller.abort();
+  };
+  process.on('SIGTERM', handler);
+  process.on('SIGINT', handler);
+  return () => {
+    process.off('SIGTERM', handler);
+    process.off('SIGINT', handler);
+  };
+}

@@ -1,0 +1,194 @@
+/**
+ * Fleet mode on the real engine: the cleaner's own image is built from the
+ * Dockerfile on the test engine (no registry: the base is this machine's node
+ * binary imported as an image), run as a container with the engine's socket
+ * mounted (Docker-outside-of-Docker) and cleans the engine it runs on. The
+ * Kubernetes example's args are run as they are, so the example cannot drift
+ * from the CLI.
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type Docker from 'dockerode';
+import * as tar from 'tar-stream';
+import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
+import { listTags, resetEngine, testDocker } from '../support/engine';
+
+const ROOT = path.resolve(__dirname, '..', '..', '..');
+const BASE = 'local/node-base:test';
+const CLEANER = 'local/docker-image-cleanup:test';
+const DAY = 86_400_000;
+
+// js-yaml ships with mocha; add it (or `yaml`) as a devDependency to use it by name.
+const yaml = require('js-yaml') as { loadAll(text: string): unknown[] };
+
+describe('fleet mode on the real engine', function () {
+  this.timeout(600_000);
+  let docker: Docker;
+
+  before(async () => {
+    docker = testDocker();
+    await resetEngine(docker);
+  });
+
+  it('1. builds the cleaner image from the Dockerfile, runs it with the engine socket mounted and it cleans that engine', async () => {
+    await importNodeBase(docker, BASE);
+    await buildCleanerImage(docker);
+    await loadImages(docker, seed());
+    const socket = socketPath();
+
+    const container = await docker.createContainer({
+      Image: CLEANER,
+      Cmd: ['watch', '--once', '--keep', '1', '--min-age', '0', '--json', '--health-file', '/tmp/dic/healthy'],
+      HostConfig: {
+        Binds: [`${socket}:/var/run/docker.sock`],
+        NetworkMode: 'none',
+        // The image runs as uid 1000: the socket's group grants access (as --group-add does).
+        GroupAdd: [String(fs.statSync(socket).gid)],
+      },
+    });
+    await container.start();
+    const exit = (await container.wait()) as { StatusCode: number };
+    const logs = await containerLogs(container);
+    await container.remove();
+
+    assert.equal(exit.StatusCode, 0, logs.stdout + logs.stderr);
+    const lines = logs.stdout.trim().split('\n').filter((l) => l.startsWith('{'));
+    assert.equal(lines.length, 1, logs.stdout);
+    const line = JSON.parse(lines[0]!);
+    assert.equal(line.ok, true);
+    assert.equal(line.cycle, 1);
+    assert.equal(line.removed, 2);
+    assert.equal(line.failed, 0);
+    assert.ok(line.bytesMeasured > 0, lines[0]);
+    assert.ok(line.nextInMs === undefined);
+    // Its own image (in use by the running cleaner) and its base (a prefix of it) stay; only the newest build is kept.
+    assert.deepEqual(await listTags(docker), ['app:ci-3', 'local/docker-image-cleanup:test', 'local/node-base:test']);
+  });
+
+  it('2. the Kubernetes example: its container args run as a watch --once cycle against the real engine', async () => {
+    const docs = yaml.loadAll(fs.readFileSync(path.join(ROOT, 'deploy', 'kubernetes', 'daemonset.yaml'), 'utf8')) as any[];
+    const ds = docs.find((d) => d?.kind === 'DaemonSet');
+    const sa = docs.find((d) => d?.kind === 'ServiceAccount');
+    assert.ok(ds && sa, 'a DaemonSet and a ServiceAccount');
+    assert.equal(docs.some((d) => /Role/.test(d?.kind ?? '')), false, 'no RBAC');
+    assert.equal(sa.automountServiceAccountToken, false);
+    const pod = ds.spec.template.spec;
+    assert.equal(pod.automountServiceAccountToken, false);
+    assert.equal(pod.serviceAccountName, sa.metadata.name);
+    const [c] = pod.containers;
+    assert.ok(c.resources.requests && c.resources.limits);
+    assert.ok(c.livenessProbe);
+    const socketVolume = pod.volumes.find((v: any) => v.hostPath?.path === '/var/run/docker.sock');
+    assert.ok(socketVolume);
+    assert.ok(c.volumeMounts.some((m: any) => m.name === socketVolume.name && m.mountPath === '/var/run/docker.sock'));
+
+    const args: string[] = c.args.map(String);
+    assert.equal(args[0], 'watch');
+    const healthFile = args[args.indexOf('--health-file') + 1]!;
+    assert.ok(healthFile && c.livenessProbe.exec.command.join(' ').includes(healthFile), 'the probe checks the health file');
+    fs.rmSync(healthFile, { force: true });
+
+    await resetEngine(docker);
+    await loadImages(docker, seed());
+    const env: Record<string, string> = { ...process.env, DOCKER_HOST: process.env.DIC_TEST_DOCKER_HOST! } as Record<string, string>;
+    for (const e of c.env ?? []) env[e.name] = e.name === 'HOME' ? fs.mkdtempSync(path.join(os.tmpdir(), 'dic-home-')) : e.value;
+    const run = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'docker-image-cleanup.js'), ...args, '--once'], { env, encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    const line = JSON.parse(run.stdout.trim().split('\n').pop()!);
+    assert.equal(line.ok, true, run.stdout);
+    // The example's grace period (6h) keeps images that just arrived.
+    assert.equal(line.removed, 0);
+    assert.deepEqual(await listTags(docker), ['app:ci-1', 'app:ci-2', 'app:ci-3']);
+    assert.ok(fs.statSync(healthFile).mtimeMs > Date.now() - 120_000, 'health file touched');
+  });
+});
+
+function seed(): ImageSpec[] {
+  const now = Date.now();
+  const base = { id: 'fleet-base', busybox: true };
+  return [1, 2, 3].map((i) => ({
+    tags: [`app:ci-${i}`],
+    created: new Date(now - (10 - i) * DAY),
+    layers: [base, { id: `fleet-app-${i}`, bytes: 300_000 }],
+  }));
+}
+
+function socketPath(): string {
+  const host = process.env.DIC_TEST_DOCKER_HOST ?? '';
+  assert.match(host, /^unix:\/\//, 'DIC_TEST_DOCKER_HOST must be a unix socket');
+  return host.slice('unix://'.length);
+}
+
+/** This machine's node binary and the libraries ldd lists for it, imported as an image (no registry needed). */
+async function importNodeBase(docker: Docker, tag: string): Promise<void> {
+  const files = new Map<string, Buffer>();
+  files.set('usr/local/bin/node', fs.readFileSync(process.execPath));
+  const ldd = spawnSync('ldd', [process.execPath], { encoding: 'utf8' });
+  assert.equal(ldd.status, 0, ldd.stderr);
+  for (const m of ldd.stdout.matchAll(/(\/\S+) \(0x/g)) {
+    const lib = m[1]!;
+    files.set(lib.slice(1), fs.readFileSync(lib));
+    const real = fs.realpathSync(lib);
+    if (real !== lib) files.set(real.slice(1), fs.readFileSync(real));
+  }
+  const pack = tar.pack();
+  const dirs = new Set<string>(['tmp']);
+  for (const name of files.keys()) {
+    const parts = name.split('/');
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+  }
+  for (const d of [...dirs].sort()) pack.entry({ name: `${d}/`, type: 'directory', mode: d === 'tmp' ? 0o1777 : 0o755 });
+  for (const [name, content] of files) pack.entry({ name, mode: 0o755 }, content);
+  pack.finalize();
+  const [repo, version] = tag.split(':') as [string, string];
+  const stream = await docker.importImage(pack as unknown as NodeJS.ReadableStream, {
+    repo,
+    tag: version,
+    changes: ['ENV PATH=/usr/local/bin:/usr/bin:/bin'],
+  } as any);
+  await follow(docker, stream as unknown as NodeJS.ReadableStream);
+}
+
+/** The Dockerfile and the bundled CLI as a build context; built with BASE pointing at the local base. */
+async function buildCleanerImage(docker: Docker): Promise<void> {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-cli-'));
+  const bundle = spawnSync(process.execPath, [path.join(ROOT, 'deploy', 'build-cli.mjs'), '--outfile', path.join(outdir, 'cli.cjs')], { encoding: 'utf8' });
+  assert.equal(bundle.status, 0, bundle.stderr);
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile' }, fs.readFileSync(path.join(ROOT, 'Dockerfile')));
+  pack.entry({ name: '.dockerignore' }, fs.readFileSync(path.join(ROOT, '.dockerignore')));
+  pack.entry({ name: 'build/', type: 'directory', mode: 0o755 });
+  pack.entry({ name: 'build/cli.cjs', mode: 0o644 }, fs.readFileSync(path.join(outdir, 'cli.cjs')));
+  pack.finalize();
+  fs.rmSync(outdir, { recursive: true, force: true });
+  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: CLEANER, buildargs: { BASE }, rm: true, forcerm: true, networkmode: 'none' } as any);
+  await follow(docker, stream as unknown as NodeJS.ReadableStream);
+}
+
+function follow(docker: Docker, stream: NodeJS.ReadableStream): Promise<void> {
+  return new Promise((resolve, reject) =>
+    docker.modem.followProgress(stream, (err: Error | null, output: any[]) => {
+      if (err) return reject(err);
+      const failed = output.find((o) => o.error || o.errorDetail);
+      if (failed) return reject(new Error(failed.errorDetail?.message ?? failed.error));
+      resolve();
+    }),
+  );
+}
+
+async function containerLogs(container: Docker.Container): Promise<{ stdout: string; stderr: string }> {
+  const raw = (await container.logs({ stdout: true, stderr: true, follow: false })) as unknown as Buffer;
+  // Multiplexed: 8-byte headers (stream, 0, 0, 0, size big-endian).
+  const out = { stdout: '', stderr: '' };
+  for (let i = 0; i + 8 <= raw.length; ) {
+    const size = raw.readUInt32BE(i + 4);
+    const text = raw.subarray(i + 8, i + 8 + size).toString('utf8');
+    if (raw[i] === 2) out.stderr += text;
+    else out.stdout += text;
+    i += 8 + size;
+  }
+  return out;
+}

@@ -1,0 +1,426 @@
+import { strict as assert } from 'node:assert';
+import type { ImageActivity, ImageRecord } from '../../../src/planner/snapshot';
+import {
+  emptyRecord,
+  lastUsedMap,
+  layersKeyOf,
+  mergeRecords,
+  observe,
+  parseRecord,
+  rebase,
+  recordRemovals,
+  type UsageEntry,
+  type UsageRecord,
+  type UsageWhy,
+} from '../../../src/usage/record';
+import { container, DAY, derived, fakeId, HOUR, image, NOW, snapshot } from '../../support/snapshot-fixtures';
+
+const MIN = 60_000;
+
+function entry(record: UsageRecord, img: ImageRecord): UsageEntry {
+  const e = record.images[img.id];
+  assert.ok(e, `no entry for ${img.tags[0] ?? img.id}`);
+  return e;
+}
+
+describe('usage record: observe', () => {
+  // app:ci-1 created 10 days ago, app:ci-2 5 days ago; node:20 (base of both) 30 days ago.
+  const base = image({ tags: ['node:20'], ageHours: 30 * 24, layers: ['l:node1', 'l:node2'] });
+  const ci1 = derived(base, { tags: ['app:ci-1'], ageHours: 10 * 24 });
+  const ci2 = derived(base, { tags: ['app:ci-2'], ageHours: 5 * 24 });
+  const lone = image({ tags: ['tool:1'], ageHours: 20 * 24, lastTaggedHoursAgo: 2 * 24 });
+
+  const cases: {
+    name: string;
+    containers?: Parameters<typeof container>[];
+    activity?: ImageActivity[];
+    current?: string[];
+    expect: [ImageRecord, number, UsageWhy][];
+  }[] = [
+    {
+      name: 'first seen: created, or the last tag when later; bases follow the images built on them',
+      expect: [
+        [ci1, NOW - 10 * DAY, 'first-seen'],
+        [ci2, NOW - 5 * DAY, 'first-seen'],
+        [base, NOW - 5 * DAY, 'base-of-used'],
+        [lone, NOW - 2 * DAY, 'first-seen'],
+      ],
+    },
+    {
+      name: 'a running container: used now, and so is its base',
+      containers: [[ci1, { name: 'web', state: 'running' }]],
+      expect: [
+        [ci1, NOW, 'container-running'],
+        [base, NOW, 'base-of-used'],
+        [ci2, NOW - 5 * DAY, 'first-seen'],
+      ],
+    },
+    {
+      name: 'paused and restarting count as running',
+      containers: [
+        [ci1, { name: 'a', state: 'paused' }],
+        [lone, { name: 'b', state: 'restarting' }],
+      ],
+      expect: [
+        [ci1, NOW, 'container-running'],
+        [lone, NOW, 'container-running'],
+      ],
+    },
+    {
+      name: 'created and exited containers: their creation time',
+      containers: [
+        [ci1, { name: 'a', state: 'created' }],
+        [lone, { name: 'b', state: 'exited' }],
+      ],
+      expect: [
+        [ci1, NOW - HOUR, 'container-created'],
+        [lone, NOW - HOUR, 'container-exited'],
+        [base, NOW - HOUR, 'base-of-used'],
+      ],
+    },
+    {
+      name: 'image events at their time, by ID or by reference',
+      activity: [
+        { time: NOW - 3 * HOUR, action: 'pull', reference: 'docker.io/library/tool:1' },
+        { time: NOW - 2 * HOUR, action: 'tag', imageId: ci2.id, reference: 'docker.io/library/app:ci-2' },
+        { time: NOW - 90 * MIN, action: 'untag', imageId: ci1.id },
+        { time: NOW - 80 * MIN, action: 'delete', imageId: ci1.id },
+      ],
+      expect: [
+        [lone, NOW - 3 * HOUR, 'pulled'],
+        [ci2, NOW - 2 * HOUR, 'tagged'],
+        [ci1, NOW - 10 * DAY, 'first-seen'],
+        [base, NOW - 2 * HOUR, 'base-of-used'],
+      ],
+    },
+    {
+      name: 'load, import and build events',
+      activity: [
+        { time: NOW - 5 * HOUR, action: 'load', imageId: ci1.id },
+        { time: NOW - 4 * HOUR, action: 'import', imageId: lone.id },
+        { time: NOW - 3 * HOUR, action: 'build', reference: 'docker.io/library/app:ci-2' },
+      ],
+      expect: [
+        [ci1, NOW - 5 * HOUR, 'loaded'],
+        [lone, NOW - 4 * HOUR, 'loaded'],
+        [ci2, NOW - 3 * HOUR, 'built'],
+      ],
+    },
+    {
+      name: 'container create/start activity: the image as typed, or its ID',
+      activity: [
+        { time: NOW - 6 * HOUR, action: 'container-create', reference: 'docker.io/library/app:ci-1' },
+        { time: NOW - 5 * HOUR, action: 'container-start', reference: 'docker.io/library/app:ci-1' },
+        { time: NOW - 4 * HOUR, action: 'container-create', imageId: lone.id },
+      ],
+      expect: [
+        [ci1, NOW - 5 * HOUR, 'container-running'],
+        [lone, NOW - 4 * HOUR, 'container-created'],
+      ],
+    },
+    {
+      name: 'the current build: used now',
+      current: [ci2.id],
+      expect: [
+        [ci2, NOW, 'current-build'],
+        [base, NOW, 'base-of-used'],
+        [ci1, NOW - 10 * DAY, 'first-seen'],
+      ],
+    },
+    {
+      name: 'events from a clock ahead are capped at now',
+      activity: [{ time: NOW + DAY, action: 'pull', imageId: lone.id }],
+      expect: [[lone, NOW, 'pulled']],
+    },
+  ];
+
+  for (const c of cases) {
+    it(c.name, () => {
+      const snap = snapshot(
+        [base, ci1, ci2, lone],
+        (c.containers ?? []).map((args) => container(...args)),
+        c.activity ?? [],
+      );
+      const { record, regrets } = observe(emptyRecord(), snap, NOW, { currentImageIds: c.current });
+      assert.deepEqual(regrets, []);
+      for (const [img, time, why] of c.expect) {
+        const e = entry(record, img);
+        assert.deepEqual([e.lastUsed, e.why], [time, why], `${img.tags[0]}`);
+        assert.equal(e.firstSeen, NOW);
+      }
+    });
+  }
+
+  it('keeps what it knew, raises it with new uses, never lowers it', () => {
+    const first = observe(emptyRecord(), snapshot([base, ci1], [container(ci1, { name: 'web' })]), NOW).record;
+    assert.equal(entry(first, ci1).lastUsed, NOW);
+    const later = NOW + DAY;
+    const second = observe(first, { ...snapshot([base, ci1]), takenAt: later }, later).record;
+    assert.deepEqual([entry(second, ci1).lastUsed, entry(second, ci1).why, entry(second, ci1).firstSeen], [NOW, 'container-running', NOW]);
+    assert.equal(second.lastRunAt, later);
+  });
+
+  it('a base is not a base of an image with the same layers, only of longer chains', () => {
+    const twin = image({ tags: ['twin:1'], ageHours: 100, layers: base.layers });
+    const { record } = observe(emptyRecord(), snapshot([base, twin], [container(twin, { name: 't' })]), NOW);
+    assert.equal(entry(record, twin).lastUsed, NOW);
+    assert.equal(entry(record, base).why, 'first-seen');
+  });
+
+  it('propagates through several levels (base of a base)', () => {
+    const mid = derived(base, { tags: ['mid:1'], ageHours: 200 });
+    const top = derived(mid, { tags: ['top:1'], ageHours: 100 });
+    const { record } = observe(emptyRecord(), snapshot([top, mid, base], [container(top, { name: 't' })]), NOW);
+    for (const img of [mid, base]) assert.deepEqual([entry(record, img).lastUsed, entry(record, img).why], [NOW, 'base-of-used']);
+  });
+
+  it('drops images no longer present; keeps the references of an image that lost its tags', () => {
+    const first = observe(emptyRecord(), snapshot([base, ci1, ci2]), NOW).record;
+    const untagged = { ...ci1, tags: [] };
+    const second = observe(first, snapshot([base, untagged]), NOW + HOUR).record;
+    assert.deepEqual(Object.keys(second.images).sort(), [base.id, ci1.id].sort());
+    assert.deepEqual(entry(second, ci1).references, ['docker.io/library/app:ci-1']);
+    assert.equal(entry(second, ci1).layersKey, layersKeyOf(ci1.layers));
+  });
+
+  it('does not change its input', () => {
+    const first = observe(emptyRecord(), snapshot([base, ci1]), NOW).record;
+    const copy = JSON.parse(JSON.stringify(first));
+    observe(first, snapshot([ci2], [container(ci2, { name: 'x' })]), NOW + HOUR, { currentImageIds: [ci2.id] });
+    assert.deepEqual(first, copy);
+  });
+});
+
+describe('usage record: regrets', () => {
+  const app = image({ tags: ['app:ci-1'], ageHours: 48, layers: ['l:a', 'l:b'] });
+  /** The same content rebuilt or re-pulled: another config (ID), the same layers. */
+  const rebuilt = image({ name: 'rebuilt', tags: ['app:ci-1'], ageHours: 1, layers: ['l:a', 'l:b'] });
+  const other = image({ tags: ['other:1'], ageHours: 1, layers: ['l:x'] });
+  const WINDOW = 7 * DAY;
+
+  const removedRecord = (at: number) => {
+    const seen = observe(emptyRecord(), snapshot([app]), at - HOUR).record;
+    return recordRemovals(seen, [{ imageId: app.id, references: app.tags, layers: app.layers }], at);
+  };
+
+  const cases: { name: string; removedAgo: number; back: ImageRecord; regret: boolean; sameId?: boolean }[] = [
+    { name: 'same ID back within the window', removedAgo: 2 * DAY, back: app, regret: true, sameId: true },
+    { name: 'same layers under another ID within the window', removedAgo: 2 * DAY, back: rebuilt, regret: true, sameId: false },
+    { name: 'same ID back after the window', removedAgo: 8 * DAY, back: app, regret: false },
+    { name: 'same layers back after the window', removedAgo: 8 * DAY, back: rebuilt, regret: false },
+    { name: 'something else arriving', removedAgo: HOUR, back: other, regret: false },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const before = removedRecord(NOW - c.removedAgo);
+      assert.equal(before.images[app.id], undefined, 'recordRemovals drops the image');
+      const { record, regrets } = observe(before, snapshot([c.back]), NOW, { regretWindowMs: WINDOW });
+      if (c.regret) {
+        assert.deepEqual(regrets, [
+          { imageId: c.back.id, references: ['docker.io/library/app:ci-1'], removedAt: NOW - c.removedAgo, returnedAt: NOW, sameId: c.sameId },
+        ]);
+        assert.deepEqual(record.removed, {}, 'a regret is reported once');
+        assert.equal(entry(record, c.back).firstSeen, NOW);
+      } else {
+        assert.deepEqual(regrets, []);
+      }
+      if (c.removedAgo > WINDOW) assert.deepEqual(record.removed, {}, 'removals older than the window are forgotten');
+      if (!c.regret && c.removedAgo <= WINDOW) assert.ok(record.removed[app.id]);
+    });
+  }
+
+  it('an image present all along with the same layers is no regret', () => {
+    const seen = observe(emptyRecord(), snapshot([app, rebuilt]), NOW - DAY).record;
+    const removed = recordRemovals(seen, [{ imageId: app.id, references: app.tags, layers: app.layers }], NOW - HOUR);
+    assert.deepEqual(observe(removed, snapshot([rebuilt]), NOW).regrets, []);
+  });
+
+  it('the default window is 7 days', () => {
+    assert.equal(observe(removedRecord(NOW - 6 * DAY), snapshot([app]), NOW).regrets.length, 1);
+    assert.equal(observe(removedRecord(NOW - 8 * DAY), snapshot([app]), NOW).regrets.length, 0);
+  });
+});
+
+describe('usage record: merge', () => {
+  const id = (n: number) => fakeId(`m${n}`);
+  const e = (firstSeen: number, lastUsed: number, why: UsageWhy, references: string[] = []): UsageEntry => ({
+    firstSeen,
+    lastUsed,
+    why,
+    references,
+    layersKey: 'k',
+  });
+  const rec = (images: Record<string, UsageEntry>, removed: UsageRecord['removed'] = {}, updatedAt = 1, lastRunAt?: number): UsageRecord => ({
+    version: 1,
+    updatedAt,
+    ...(lastRunAt === undefined ? {} : { lastRunAt }),
+    images,
+    removed,
+  });
+
+  const a = rec({ [id(1)]: e(10, 50, 'pulled', ['x:1']), [id(2)]: e(5, 20, 'tagged') }, { [id(9)]: { removedAt: 30, references: ['z:1'], layersKey: 'q' } }, 100, 90);
+  const b = rec({ [id(1)]: e(12, 70, 'container-running', ['x:2']), [id(3)]: e(1, 2, 'first-seen') }, {}, 120);
+  const c = rec({ [id(1)]: e(8, 70, 'built'), [id(2)]: e(5, 60, 'pulled') }, { [id(2)]: { removedAt: 40, references: [], layersKey: 'k' }, [id(9)]: { removedAt: 35, references: [], layersKey: 'q' } }, 110, 95);
+  const d = rec({ [id(4)]: e(3, 3, 'current-build') }, { [id(4)]: { removedAt: 10, references: ['w:1'], layersKey: 'k' } });
+  const samples = [a, b, c, d, emptyRecord()];
+  const norm = (r: UsageRecord) => JSON.parse(JSON.stringify(r, Object.keys(flatKeys(r)).sort()));
+
+  it('is commutative', () => {
+    for (const x of samples) for (const y of samples) assert.deepEqual(norm(mergeRecords(x, y)), norm(mergeRecords(y, x)));
+  });
+  it('is associative', () => {
+    for (const x of samples)
+      for (const y of samples)
+        for (const z of samples) assert.deepEqual(norm(mergeRecords(mergeRecords(x, y), z)), norm(mergeRecords(x, mergeRecords(y, z))));
+  });
+  it('is idempotent', () => {
+    for (const x of samples) {
+      assert.deepEqual(norm(mergeRecords(x, x)), norm(x));
+      const xy = mergeRecords(x, b);
+      assert.deepEqual(norm(mergeRecords(xy, b)), norm(xy));
+    }
+  });
+  it('takes the earliest firstSeen, the latest use with its reason, all references, the latest removal', () => {
+    const m = mergeRecords(a, b);
+    assert.deepEqual(m.images[id(1)], e(10, 70, 'container-running', ['x:1', 'x:2']));
+    assert.deepEqual([m.updatedAt, m.lastRunAt], [120, 90]);
+    const t = mergeRecords(m, c);
+    assert.equal(t.images[id(1)]!.why, 'container-running', 'same time: the stronger reason, whatever the order');
+    assert.equal(t.removed[id(9)]!.removedAt, 35);
+  });
+  it('an image removed after its last use is gone for the planner; used after the removal it is back', () => {
+    const m = mergeRecords(a, c);
+    // id(2): lastUsed 60 > removedAt 40: used again after the removal.
+    assert.equal(lastUsedMap(m).get(id(2))?.time, 60);
+    // id(4): lastUsed 3 < removedAt 10: gone.
+    assert.equal(lastUsedMap(mergeRecords(a, d)).has(id(4)), false);
+    assert.deepEqual(lastUsedMap(mergeRecords(a, b)).get(id(1)), { time: 70, why: 'container-running' });
+  });
+
+  it('concurrent runs merged in any order lose no update', () => {
+    // Two agents start from the same stored record, each observes other containers.
+    const img = (n: string, layers: string[]) => image({ name: n, tags: [`${n}:1`], ageHours: 100, layers });
+    const base = img('base', ['b']);
+    const x = img('x', ['b', 'x']);
+    const y = img('y', ['b', 'y']);
+    const stored = observe(emptyRecord(), snapshot([base, x, y]), NOW - DAY).record;
+    const agentA = observe(stored, snapshot([base, x, y], [container(x, { name: 'a' })]), NOW).record;
+    const agentB = observe(stored, snapshot([base, x, y], [container(y, { name: 'b', state: 'exited' })]), NOW + MIN).record;
+    const removedByB = recordRemovals(agentB, [{ imageId: fakeId('gone'), references: ['gone:1'], layers: ['g'] }], NOW + MIN);
+    for (const merged of [mergeRecords(agentA, removedByB), mergeRecords(removedByB, agentA), rebase(stored, agentA, removedByB)]) {
+      assert.deepEqual([merged.images[x.id]!.lastUsed, merged.images[x.id]!.why], [NOW, 'container-running']);
+      assert.deepEqual([merged.images[y.id]!.lastUsed, merged.images[y.id]!.why], [NOW - HOUR, 'container-exited']);
+      assert.equal(merged.images[base.id]!.lastUsed, NOW);
+      assert.ok(merged.removed[fakeId('gone')]);
+    }
+  });
+});
+
+describe('usage record: rebase (store updates)', () => {
+  const i1 = image({ tags: ['one:1'], ageHours: 10 });
+  const i2 = image({ tags: ['two:1'], ageHours: 10 });
+  const i3 = image({ tags: ['three:1'], ageHours: 10 });
+  it('nobody else wrote: the change as it is (images dropped stay dropped)', () => {
+    const base = observe(emptyRecord(), snapshot([i1, i2]), NOW).record;
+    const changed = observe(base, snapshot([i1]), NOW + HOUR).record;
+    assert.deepEqual(rebase(base, changed, base), changed);
+  });
+  it('another writer meanwhile: its additions and changes are kept', () => {
+    const base = observe(emptyRecord(), snapshot([i1, i2]), NOW).record;
+    const changed = observe(base, snapshot([i1]), NOW + HOUR).record;
+    const other = observe(base, snapshot([i1, i2, i3], [container(i2, { name: 'x' })]), NOW + 2 * HOUR).record;
+    const result = rebase(base, changed, other);
+    assert.deepEqual(Object.keys(result.images).sort(), [i1.id, i2.id, i3.id].sort());
+    assert.equal(result.images[i2.id]!.why, 'container-running');
+  });
+});
+
+describe('usage record: parse', () => {
+  it('round-trips JSON', () => {
+    const r = observe(emptyRecord(), snapshot([image({ tags: ['a:1'] })]), NOW).record;
+    assert.deepEqual(parseRecord(JSON.stringify(r), 'test'), { record: r, warnings: [] });
+  });
+  const damaged: [string, string][] = [
+    ['not JSON', '{"version":1,'],
+    ['not an object', '[1,2]'],
+    ['another version', '{"version":2,"images":{},"removed":{}}'],
+    ['no images', '{"version":1,"removed":{}}'],
+  ];
+  for (const [name, text] of damaged) {
+    it(`damaged (${name}): empty record and a warning`, () => {
+      const { record, warnings } = parseRecord(text, 'test');
+      assert.deepEqual(record, emptyRecord());
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /usage record test is damaged/);
+    });
+  }
+  it('leaves damaged entries out and says how many', () => {
+    const text = JSON.stringify({
+      version: 1,
+      updatedAt: 5,
+      images: { good: { firstSeen: 1, lastUsed: 2, why: 'pulled', references: [], layersKey: '' }, bad: { firstSeen: 'x' }, odd: { firstSeen: 1, lastUsed: 2, why: 'magic', references: [], layersKey: '' } },
+      removed: { r: { removedAt: null } },
+    });
+    const { record, warnings } = parseRecord(text, 'test');
+    assert.deepEqual(Object.keys(record.images), ['good']);
+    assert.deepEqual(warnings, ['usage record test: 3 damaged entries left out']);
+  });
+});
+
+describe('usage record: scale', function () {
+  this.timeout(60_000);
+  it('observes 100,000 images (shared bases, containers, events) in well under a few seconds', () => {
+    const { snap, ids } = syntheticSnapshot(100_000);
+    const started = process.hrtime.bigint();
+    const first = observe(emptyRecord(), snap, NOW, { currentImageIds: ids.slice(0, 10) });
+    const firstMs = Number(process.hrtime.bigint() - started) / 1e6;
+    const again = process.hrtime.bigint();
+    const second = observe(first.record, { ...snap, takenAt: NOW + HOUR }, NOW + HOUR);
+    const secondMs = Number(process.hrtime.bigint() - again) / 1e6;
+    assert.equal(Object.keys(second.record.images).length, 100_000);
+    // Bases: every base is used at least as recently as the latest build on it.
+    assert.equal(second.record.images[ids[0]!]!.why, 'container-running');
+    console.log(`      observe(100k images): first ${firstMs.toFixed(0)} ms, again ${secondMs.toFixed(0)} ms`);
+    assert.ok(firstMs < 10_000 && secondMs < 10_000);
+  });
+});
+
+/** 100 bases of 5 layers; each image = a base + 1..4 own layers; 1000 containers; 256 events. */
+export function syntheticSnapshot(count: number): { snap: ReturnType<typeof snapshot>; ids: string[] } {
+  const images: ImageRecord[] = [];
+  const ids: string[] = [];
+  for (let b = 0; b < 100; b++) {
+    const layers = Array.from({ length: 5 }, (_, l) => `sha256:base-${b}-${l}`);
+    const img: ImageRecord = { id: fakeId(`base-${b}`), tags: [`docker.io/library/base${b}:1`], digests: [], created: NOW - 400 * DAY, size: 1, labels: {}, layers };
+    images.push(img);
+  }
+  for (let i = images.length; i < count; i++) {
+    const base = images[i % 100]!;
+    const own = Array.from({ length: 1 + (i % 4) }, (_, l) => `sha256:own-${i}-${l}`);
+    images.push({
+      id: fakeId(`img-${i}`),
+      tags: [`docker.io/team/app${i % 1000}:ci-${i}`],
+      digests: [],
+      created: NOW - (i % 365) * DAY,
+      size: 1,
+      labels: {},
+      layers: [...base.layers, ...own],
+    });
+  }
+  // the first ID is a running build; the rest of the containers exited
+  const order = [images[100]!, ...images.filter((_, i) => i > 100)];
+  for (const img of order) ids.push(img.id);
+  const containers = order.slice(0, 1000).map((img, n) => container(img, { name: `c${n}`, state: n === 0 ? 'running' : 'exited' }));
+  const activity: ImageActivity[] = order.slice(0, 256).map((img, n) => ({ time: NOW - n * MIN, action: 'pull', reference: img.tags[0] }));
+  return { snap: snapshot(images, containers, activity), ids };
+}
+
+function flatKeys(value: unknown, out: Record<string, true> = {}): Record<string, true> {
+  if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      out[k] = true;
+      flatKeys(v, out);
+    }
+  }
+  return out;
+}
