@@ -80,7 +80,7 @@ stop_docker() {
   # dockerd leaves containerd shims, its pid file and mounts behind when killed hard
   pkill -f "containerd.*$base" 2>/dev/null || true
   rm -f "$base/daemon.pid"
-  grep -o " $base/[^ ]*" /proc/mounts 2>/dev/null | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  { grep -o " $base/[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 
 podman_start() {

@@ -12,3 +12,6 @@ export { EngineUnreachableError, type EnginePort } from './engine/port';
 export { renderMarkdown } from './report/markdown';
 export { renderText } from './report/text';
 export { toJson } from './report/json';
+export { removeStoppedContainers, type ContainerCleanupReport } from './app/containers';
+export { pruneBuildCache, type BuildCacheReport } from './app/build-cache';
+export { formatBytes } from './domain/units';

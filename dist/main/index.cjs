@@ -53810,7 +53810,7 @@ var require_umd = __commonJS({
         };
         LongPrototype.gte = LongPrototype.greaterThanOrEqual;
         LongPrototype.ge = LongPrototype.greaterThanOrEqual;
-        LongPrototype.compare = function compare(other) {
+        LongPrototype.compare = function compare2(other) {
           if (!isLong(other)) other = fromValue(other);
           if (this.eq(other)) return 0;
           var thisNeg = this.isNegative(), otherNeg = other.isNegative();
@@ -74451,7 +74451,7 @@ var require_b4a = __commonJS({
     function byteLength(string, encoding) {
       return Buffer.byteLength(string, encoding);
     }
-    function compare(a, b) {
+    function compare2(a, b) {
       return Buffer.compare(a, b);
     }
     function concat(buffers, totalLength) {
@@ -74555,7 +74555,7 @@ var require_b4a = __commonJS({
       allocUnsafe,
       allocUnsafeSlow,
       byteLength,
-      compare,
+      compare: compare2,
       concat,
       copy,
       equals,
@@ -81721,9 +81721,9 @@ function plan(input) {
       "the engine keeps only its last 256 events and they do not reach back over the whole grace period; images pulled before the oldest event are judged by their creation and tag times"
     );
   }
-  const inScope = (repository) => settings.repositories.length === 0 || settings.repositories.some((p) => p.matchesRepository(repository));
+  const inScope2 = (repository) => settings.repositories.length === 0 || settings.repositories.some((p) => p.matchesRepository(repository));
   for (const [repository, members] of groupByRepository(images)) {
-    if (!inScope(repository)) {
+    if (!inScope2(repository)) {
       for (const { refs } of members) for (const r of refs) push(refKeep, r, { kind: "outside-scope", reference: r });
       continue;
     }
@@ -82093,8 +82093,10 @@ var DockerodeEngine = class {
     this.count("events");
     since = Math.min(since, until);
     const stream = await this.docker.getEvents({
-      since: Math.floor(since / 1e3),
-      until: Math.ceil(until / 1e3) + 1
+      // Fractional seconds: the engine closes the stream at `until` instead of
+      // waiting for the next whole second.
+      since: (since / 1e3).toFixed(3),
+      until: (until / 1e3).toFixed(3)
     });
     const raw = await readAll(stream);
     const events = raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
@@ -82567,6 +82569,157 @@ async function saveUsage(store, snapshot, plan2, results, now, settings) {
     return { ...recordRemovals(next, removed, now), lastRunAt: now };
   });
   return warnings;
+}
+
+// src/app/build-cache.ts
+function buildCachePrunePlan(apiVersion, rules) {
+  const version = parseApiVersion(apiVersion);
+  if (!version) return { skip: `unknown engine API version "${apiVersion}"` };
+  if (compare(version, [1, 39]) < 0) return { skip: `engine API ${apiVersion} predates build-cache limits (1.39)` };
+  const queries = [];
+  if (rules.maxAgeMs !== void 0) {
+    const duration = `${Math.max(0, Math.floor(rules.maxAgeMs / 1e3))}s`;
+    const filter = compare(version, [1, 40]) < 0 ? { "unused-for": [duration] } : { until: [duration] };
+    queries.push({ all: true, filters: filter });
+  }
+  if (rules.keepBytes !== void 0) {
+    queries.push(
+      compare(version, [1, 48]) < 0 ? { all: true, "keep-storage": rules.keepBytes } : { all: true, "reserved-space": rules.keepBytes, "max-used-space": rules.keepBytes }
+    );
+  }
+  return { queries };
+}
+async function pruneBuildCache(engine, info2, settings, options = {}) {
+  const rules = settings.buildCache;
+  if (rules.keepBytes === void 0 && rules.maxAgeMs === void 0) return void 0;
+  const report2 = { status: "skipped", spaceReclaimed: 0, cachesDeleted: 0, queries: [] };
+  const plan2 = buildCachePrunePlan(info2.apiVersion, rules);
+  if ("skip" in plan2) return { ...report2, note: `build cache: ${plan2.skip}; skipped` };
+  report2.queries = plan2.queries;
+  if (!engine.pruneBuildCache) return { ...report2, note: "build cache: this engine adapter cannot prune it; skipped" };
+  if (settings.dryRun) {
+    if (info2.kind === "podman") return { ...report2, note: "build cache: Podman has no build-cache endpoint; skipped" };
+    return { ...report2, status: "planned", note: "dry run: the build cache is not pruned" };
+  }
+  for (const query of plan2.queries) {
+    if (options.signal?.aborted) break;
+    try {
+      const outcome = await engine.pruneBuildCache(query);
+      if (outcome.status === "unsupported") {
+        return { ...report2, status: "skipped", note: `build cache: the ${info2.kind} engine has no build-cache endpoint (${outcome.message}); skipped` };
+      }
+      report2.status = "pruned";
+      report2.spaceReclaimed += outcome.spaceReclaimed;
+      report2.cachesDeleted += outcome.cachesDeleted;
+    } catch (error2) {
+      return { ...report2, status: "failed", note: `build cache: ${error2 instanceof Error ? error2.message : String(error2)}` };
+    }
+  }
+  return report2;
+}
+function parseApiVersion(text) {
+  const m = /^(\d+)\.(\d+)/.exec(text ?? "");
+  return m ? [Number(m[1]), Number(m[2])] : void 0;
+}
+function compare(a, b) {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+// src/app/containers.ts
+var STOPPED_STATES = ["exited", "created", "dead"];
+async function removeStoppedContainers(engine, settings, options = {}) {
+  const olderThanMs = settings.containersOlderThanMs;
+  if (olderThanMs === void 0) return void 0;
+  const now = options.now ?? Date.now();
+  const report2 = {
+    olderThanMs,
+    total: 0,
+    results: [],
+    counts: { removed: 0, skipped: 0, failed: 0, protected: 0, young: 0, active: 0 },
+    notes: []
+  };
+  if (!engine.listContainers || !engine.removeContainer) {
+    report2.notes.push("stopped containers: this engine adapter cannot list or remove containers; skipped");
+    return report2;
+  }
+  const containers = await engine.listContainers();
+  report2.total = containers.length;
+  for (const c of containers) {
+    if (!STOPPED_STATES.includes(c.state)) {
+      report2.counts.active++;
+      continue;
+    }
+    if (protectedBy(c.labels, settings.protectLabels)) {
+      report2.counts.protected++;
+      continue;
+    }
+    if (settings.repositories.length > 0 && !await inScope(engine, c, settings)) {
+      report2.counts.protected++;
+      continue;
+    }
+    if (now - c.created < olderThanMs) {
+      report2.counts.young++;
+      continue;
+    }
+    if (options.signal?.aborted) break;
+    const result = await removeOne(engine, c, now, olderThanMs, settings);
+    if (result === "young") {
+      report2.counts.young++;
+      continue;
+    }
+    report2.results.push(result);
+    options.onResult?.(result);
+  }
+  for (const r of report2.results) {
+    if (r.status === "removed" || r.status === "gone" || r.status === "planned") report2.counts.removed++;
+    else if (r.status === "skipped") report2.counts.skipped++;
+    else report2.counts.failed++;
+  }
+  return report2;
+}
+async function removeOne(engine, c, now, olderThanMs, settings) {
+  const base = { id: c.id, name: c.name, image: c.image, state: c.state };
+  let ageMs = now - c.created;
+  try {
+    if (engine.inspectContainer) {
+      const current = await engine.inspectContainer(c.id);
+      if (!current) return { ...base, ageMs, status: "gone" };
+      if (!STOPPED_STATES.includes(current.status)) {
+        return { ...base, ageMs, status: "skipped", note: `${current.status} since listing` };
+      }
+      if (protectedBy(current.labels, settings.protectLabels)) return { ...base, ageMs, status: "skipped", note: "protected label" };
+      if (current.finishedAt !== void 0) ageMs = Math.min(ageMs, now - current.finishedAt);
+      if (ageMs < olderThanMs) return "young";
+    }
+    if (settings.dryRun) return { ...base, ageMs, status: "planned" };
+    const outcome = await engine.removeContainer(c.id);
+    if (outcome.status === "done") return { ...base, ageMs, status: "removed" };
+    if (outcome.status === "gone") return { ...base, ageMs, status: "gone" };
+    return { ...base, ageMs, status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { ...base, ageMs, status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+function protectedBy(labels, selectors) {
+  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === void 0 || labels[s.key] === s.value));
+}
+async function inScope(engine, c, settings) {
+  const references = /* @__PURE__ */ new Set();
+  const typed = safeNormalize2(c.image);
+  if (typed && !/^[0-9a-f]{12,64}$/.test(c.image.replace(/^sha256:/, ""))) references.add(typed);
+  try {
+    const image = await engine.inspectImage(c.imageId);
+    for (const r of image?.references ?? []) references.add(r);
+  } catch {
+  }
+  return [...references].some((r) => settings.repositories.some((p) => p.matchesRepository(repositoryOf(r))));
+}
+function safeNormalize2(text) {
+  try {
+    return normalizeReference(text);
+  } catch {
+    return void 0;
+  }
 }
 
 // src/app/dockerfiles.ts
@@ -83713,8 +83866,11 @@ async function runCleanup(settings, deps, options = {}) {
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
   const dockerfiles = await dockerfileReferences(settings.dockerfiles, deps.cwd);
-  const snapshot = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
-  const warnings = [...dockerfiles.warnings];
+  const containerChoice = await removeStoppedContainers(deps.engine, { ...settings, dryRun: true }, { now: startedAt });
+  const leaving = new Set(containerChoice?.results.filter((r) => r.status === "planned").map((r) => r.id));
+  const seen = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
+  const snapshot = leaving.size ? { ...seen, containers: seen.containers.filter((c) => !leaving.has(c.id)) } : seen;
+  const warnings = [...dockerfiles.warnings, ...containerChoice?.notes ?? []];
   let filesystem;
   if (settings.space.minFree || settings.space.minFreeInodes) {
     filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
@@ -83770,7 +83926,18 @@ async function runCleanup(settings, deps, options = {}) {
     }
     report2.warnings.push(`a real run would refuse: the plan removes ${removing.length} images and max-removals is ${limit}`);
   }
-  if (settings.dryRun || removing.length === 0 && report2.counts.untagged === 0) {
+  if (settings.dryRun) {
+    report2.containers = containerChoice;
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report2.finishedAt = clock();
+    return report2;
+  }
+  if (containerChoice) {
+    report2.containers = await removeStoppedContainers(deps.engine, settings, { now: startedAt });
+    report2.containers.results = report2.containers.results.filter((r) => leaving.has(r.id));
+  }
+  if (removing.length === 0 && report2.counts.untagged === 0) {
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
     await remember([]);
     report2.finishedAt = clock();
     return report2;
@@ -83789,6 +83956,7 @@ async function runCleanup(settings, deps, options = {}) {
   report2.bytes.before = before.imagesBytes;
   report2.bytes.after = after.imagesBytes;
   report2.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+  report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
   await remember(report2.results);
   report2.finishedAt = clock();
   return report2;
@@ -83947,6 +84115,14 @@ function renderMarkdown(report2, title = "Docker image cleanup") {
       out.push("");
     }
   }
+  const stopped = report2.containers;
+  if (stopped && stopped.results.length > 0) {
+    out.push(`### Stopped containers (older than ${formatDuration(stopped.olderThanMs)})`, "", "| Container | Image | State | Age | Outcome |", "|---|---|---|---|---|");
+    for (const r of stopped.results) out.push(`| ${escape(r.name)} | ${escape(r.image)} | ${r.state} | ${formatDuration(r.ageMs)} | ${r.status}${r.note ? ` (${escape(r.note)})` : ""} |`);
+    out.push("");
+  }
+  const cache = report2.buildCache;
+  if (cache) out.push("### Build cache", "", `${cache.status}${cache.status === "pruned" ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ""}${cache.note ? ` (${escape(cache.note)})` : ""}`, "");
   if (report2.regrets.length) {
     out.push("### Regrets", "", "Removed images that came back (keep or min-age may be too tight):", "");
     for (const r of report2.regrets) out.push(`- ${escape(r.references.map(familiar).join(", ") || shortId(r.imageId))}: back after ${formatDuration(r.returnedAt - r.removedAt)}`);
@@ -84011,6 +84187,13 @@ function pressureLines(report2) {
       (o, i) => lines.push(`  ${i + 1}. ${o.references.map(familiar).join(", ") || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`)
     );
   }
+  const c = report2.containers;
+  if (c && c.results.length > 0) {
+    lines.push(`Stopped containers older than ${formatDuration(c.olderThanMs)}:`);
+    for (const r of c.results) lines.push(`  ${r.name} (${r.state}, ${r.image}, ${formatDuration(r.ageMs)} old): ${r.status}${r.note ? ` [${r.note}]` : ""}`);
+  }
+  const b = report2.buildCache;
+  if (b) lines.push(`Build cache: ${b.status}${b.status === "pruned" ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ""}${b.note ? ` (${b.note})` : ""}`);
   for (const r of report2.regrets) {
     lines.push(`Regret: ${r.references.map(familiar).join(", ") || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);
   }
@@ -84055,6 +84238,8 @@ function toJson(report2) {
       removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) }))
     })),
     eviction: report2.plan.eviction ?? null,
+    containers: report2.containers ?? null,
+    buildCache: report2.buildCache ?? null,
     regrets: report2.regrets,
     usageStore: report2.usageStore ?? null,
     warnings: report2.warnings

@@ -79648,8 +79648,10 @@ var DockerodeEngine = class {
     this.count("events");
     since = Math.min(since, until);
     const stream = await this.docker.getEvents({
-      since: Math.floor(since / 1e3),
-      until: Math.ceil(until / 1e3) + 1
+      // Fractional seconds: the engine closes the stream at `until` instead of
+      // waiting for the next whole second.
+      since: (since / 1e3).toFixed(3),
+      until: (until / 1e3).toFixed(3)
     });
     const raw = await readAll(stream);
     const events = raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));

@@ -5,6 +5,8 @@ import type { Plan } from '../planner/plan';
 import type { EngineInfo } from '../planner/snapshot';
 import { applyDecisions, type RemovalResult } from './apply';
 import { readUsage, saveUsage } from './usage';
+import { pruneBuildCache, type BuildCacheReport } from './build-cache';
+import { removeStoppedContainers, type ContainerCleanupReport } from './containers';
 import type { UsageStore } from '../usage/store';
 import { dockerfileReferences } from './dockerfiles';
 import { filesystemStats } from './filesystem';
@@ -58,6 +60,10 @@ export interface CleanupReport {
   regrets: { imageId: string; references: string[]; removedAt: number; returnedAt: number }[];
   /** Where the usage record lives, when one is kept. */
   usageStore?: string;
+  /** Stopped containers removed before planning (containers-older-than). */
+  containers?: ContainerCleanupReport;
+  /** Builder cache pruned after the images (build-cache-keep / build-cache-max-age). */
+  buildCache?: BuildCacheReport;
   warnings: string[];
 }
 
@@ -81,10 +87,16 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
   const dockerfiles = await dockerfileReferences(settings.dockerfiles, deps.cwd);
+  // Stopped containers (opt-in) are chosen first but removed only once the plan
+  // passed max-removals: a refused run removes nothing. Their images are
+  // planned as if the containers were gone already.
+  const containerChoice = await removeStoppedContainers(deps.engine, { ...settings, dryRun: true }, { now: startedAt });
+  const leaving = new Set(containerChoice?.results.filter((r) => r.status === 'planned').map((r) => r.id));
   // The engine keeps only its last 256 events; read them all (at least the
   // grace period): younger ones decide the grace period, all of them tell use.
-  const snapshot = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
-  const warnings = [...dockerfiles.warnings];
+  const seen = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
+  const snapshot = leaving.size ? { ...seen, containers: seen.containers.filter((c) => !leaving.has(c.id)) } : seen;
+  const warnings = [...dockerfiles.warnings, ...(containerChoice?.notes ?? [])];
   let filesystem: FilesystemStats | undefined;
   if (settings.space.minFree || settings.space.minFreeInodes) {
     filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
@@ -144,7 +156,19 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     }
     report.warnings.push(`a real run would refuse: the plan removes ${removing.length} images and max-removals is ${limit}`);
   }
-  if (settings.dryRun || (removing.length === 0 && report.counts.untagged === 0)) {
+  if (settings.dryRun) {
+    report.containers = containerChoice;
+    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report.finishedAt = clock();
+    return report;
+  }
+  if (containerChoice) {
+    report.containers = await removeStoppedContainers(deps.engine, settings, { now: startedAt });
+    // Only the ones chosen before planning: the plan counted on exactly those.
+    report.containers!.results = report.containers!.results.filter((r) => leaving.has(r.id));
+  }
+  if (removing.length === 0 && report.counts.untagged === 0) {
+    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
     await remember([]);
     report.finishedAt = clock();
     return report;
@@ -165,6 +189,8 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   report.bytes.before = before.imagesBytes;
   report.bytes.after = after.imagesBytes;
   report.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+  // After the images: cache records of builds whose images just went can go too.
+  report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
   await remember(report.results);
   report.finishedAt = clock();
   return report;

@@ -145,9 +145,11 @@ export class DockerodeEngine implements EnginePort {
     // A clock ahead of the engine's (or a test's) must not ask for events from the future.
     since = Math.min(since, until);
     const stream = (await this.docker.getEvents({
-      since: Math.floor(since / 1000),
-      until: Math.ceil(until / 1000) + 1,
-    })) as unknown as NodeJS.ReadableStream;
+      // Fractional seconds: the engine closes the stream at `until` instead of
+      // waiting for the next whole second.
+      since: (since / 1000).toFixed(3),
+      until: (until / 1000).toFixed(3),
+    } as unknown as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream;
     const raw = await readAll(stream);
     const events = raw
       .split('\n')

@@ -30,6 +30,8 @@ export function toJson(report: CleanupReport): object {
       removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) })),
     })),
     eviction: report.plan.eviction ?? null,
+    containers: report.containers ?? null,
+    buildCache: report.buildCache ?? null,
     regrets: report.regrets,
     usageStore: report.usageStore ?? null,
     warnings: report.warnings,

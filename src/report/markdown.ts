@@ -41,6 +41,14 @@ export function renderMarkdown(report: CleanupReport, title = 'Docker image clea
       out.push('');
     }
   }
+  const stopped = report.containers;
+  if (stopped && stopped.results.length > 0) {
+    out.push(`### Stopped containers (older than ${formatDuration(stopped.olderThanMs)})`, '', '| Container | Image | State | Age | Outcome |', '|---|---|---|---|---|');
+    for (const r of stopped.results) out.push(`| ${escape(r.name)} | ${escape(r.image)} | ${r.state} | ${formatDuration(r.ageMs)} | ${r.status}${r.note ? ` (${escape(r.note)})` : ''} |`);
+    out.push('');
+  }
+  const cache = report.buildCache;
+  if (cache) out.push('### Build cache', '', `${cache.status}${cache.status === 'pruned' ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ''}${cache.note ? ` (${escape(cache.note)})` : ''}`, '');
   if (report.regrets.length) {
     out.push('### Regrets', '', 'Removed images that came back (keep or min-age may be too tight):', '');
     for (const r of report.regrets) out.push(`- ${escape(r.references.map(familiar).join(', ') || shortId(r.imageId))}: back after ${formatDuration(r.returnedAt - r.removedAt)}`);

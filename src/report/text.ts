@@ -51,6 +51,13 @@ export function pressureLines(report: CleanupReport): string[] {
       lines.push(`  ${i + 1}. ${o.references.map(familiar).join(', ') || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`),
     );
   }
+  const c = report.containers;
+  if (c && c.results.length > 0) {
+    lines.push(`Stopped containers older than ${formatDuration(c.olderThanMs)}:`);
+    for (const r of c.results) lines.push(`  ${r.name} (${r.state}, ${r.image}, ${formatDuration(r.ageMs)} old): ${r.status}${r.note ? ` [${r.note}]` : ''}`);
+  }
+  const b = report.buildCache;
+  if (b) lines.push(`Build cache: ${b.status}${b.status === 'pruned' ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ''}${b.note ? ` (${b.note})` : ''}`);
   for (const r of report.regrets) {
     lines.push(`Regret: ${r.references.map(familiar).join(', ') || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);
   }

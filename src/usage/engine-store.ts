@@ -197,7 +197,7 @@ export class EngineUsageStore implements UsageStore {
       const created = Date.parse(info.Created);
       return { id: info.Id, created: Number.isFinite(created) ? created : Date.now() };
     } catch (error) {
-      if (statusOf(error) === 404) return undefined;
+      if (isGone(error)) return undefined;
       throw error;
     }
   }
@@ -228,8 +228,7 @@ export class EngineUsageStore implements UsageStore {
         if ((info.RepoTags ?? []).some((t: string) => isRecordReference(t))) continue;
         await this.docker.getImage(id).remove({ noprune: false });
       } catch (error) {
-        const status = statusOf(error);
-        if (status !== 404 && status !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf(error)}`);
+        if (!isGone(error) && statusOf(error) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf(error)}`);
       }
     }
   }
@@ -248,11 +247,16 @@ function isNameConflict(error: unknown): boolean {
   return statusOf(error) === 409 || /already in use/i.test(messageOf(error));
 }
 
+/** 404, or Podman's 500 for a container removed while we looked at it. */
+function isGone(error: unknown): boolean {
+  return statusOf(error) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf(error));
+}
+
 async function removeContainer(docker: Dockerode, id: string): Promise<void> {
   try {
     await docker.getContainer(id).remove({ v: true });
   } catch (error) {
-    if (statusOf(error) !== 404) throw error;
+    if (!isGone(error)) throw error;
   }
 }
 

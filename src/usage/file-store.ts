@@ -68,7 +68,8 @@ export class FileUsageStore implements UsageStore {
           realpath: false,
           stale: this.staleMs,
           update: Math.min(10_000, Math.floor(this.staleMs / 2)),
-          retries: { retries: 20, factor: 1.5, minTimeout: 10, maxTimeout: 500, randomize: true },
+          // short inner retries; the loop around them enforces waitMs
+          retries: { retries: 5, factor: 1.5, minTimeout: 10, maxTimeout: Math.max(20, Math.min(500, this.waitMs / 4)), randomize: true },
           onCompromised,
         });
       } catch (error) {

@@ -1,0 +1,154 @@
+import { strict as assert } from 'node:assert';
+import type Docker from 'dockerode';
+import { repositoryOf, normalizeReference } from '../../src/domain/reference';
+import { TOOL_STATE_REPOSITORY } from '../../src/planner/planner';
+import {
+  EngineUsageStore,
+  recordArchive,
+  USAGE_LABEL,
+  USAGE_LOCK_NAME,
+  USAGE_MARKER_LABEL,
+  USAGE_RECORD_QUALIFIED,
+  USAGE_RECORD_REFERENCE,
+} from '../../src/usage/engine-store';
+import { emptyRecord, type UsageEntry, type UsageRecord } from '../../src/usage/record';
+import { resetEngine, testDocker, testPodman } from '../support/engine';
+
+const entry = (n: number): UsageEntry => ({ firstSeen: n, lastUsed: n, why: 'container-running', references: [`docker.io/library/app:ci-${n}`], layersKey: 'abc' });
+const adding = (id: string, n = 1) => (current: UsageRecord): UsageRecord => ({
+  ...current,
+  updatedAt: Math.max(current.updatedAt, n),
+  images: { ...current.images, [id]: entry(n) },
+});
+
+async function recordImages(docker: Docker): Promise<Docker.ImageInfo[]> {
+  return docker.listImages({ all: true, filters: JSON.stringify({ label: [`${USAGE_MARKER_LABEL}=v1`] }) });
+}
+
+async function containers(docker: Docker): Promise<string[]> {
+  return (await docker.listContainers({ all: true })).map((c) => (c.Names?.[0] ?? '').replace(/^\//, ''));
+}
+
+/** Puts an arbitrary record image (label and layer chosen by the test) under the reserved reference. */
+async function loadRecordImage(docker: Docker, layerText: string, labels: Record<string, string>): Promise<void> {
+  const { tar } = await recordArchive(layerText, { [USAGE_MARKER_LABEL]: 'v1', ...labels }, Date.now());
+  const stream = await docker.loadImage(tar as unknown as NodeJS.ReadableStream, { quiet: true });
+  await new Promise<void>((resolve, reject) => {
+    stream.on('data', () => undefined);
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+}
+
+describe('usage record reference', () => {
+  it('is in the repository the planner always protects', () => {
+    assert.equal(repositoryOf(normalizeReference(USAGE_RECORD_REFERENCE)), TOOL_STATE_REPOSITORY);
+    assert.equal(normalizeReference(USAGE_RECORD_QUALIFIED), normalizeReference(USAGE_RECORD_REFERENCE));
+  });
+});
+
+for (const [kind, connect] of [
+  ['Docker', testDocker],
+  ['Podman', testPodman],
+] as const) {
+  describe(`EngineUsageStore on ${kind}`, function () {
+    this.timeout(120_000);
+    let docker: Docker;
+    before(() => {
+      docker = connect();
+    });
+    beforeEach(async () => {
+      await resetEngine(docker);
+    });
+
+    it('no record yet: empty, no warnings, nothing created by reading', async () => {
+      const store = new EngineUsageStore(docker);
+      assert.deepEqual(await store.read(), { record: emptyRecord(), warnings: [] });
+      assert.deepEqual(await recordImages(docker), []);
+      assert.equal(store.description, `engine image ${USAGE_RECORD_REFERENCE}`);
+    });
+
+    it('round-trip, and a new store object (a restarted agent) reads the same; one record image, no lock left', async () => {
+      const store = new EngineUsageStore(docker);
+      const written = await store.update(adding('sha256:aa', 5));
+      assert.deepEqual(written.warnings, []);
+      assert.deepEqual(written.record.images['sha256:aa'], entry(5));
+      assert.deepEqual(await store.read(), { record: written.record, warnings: [] });
+      const restarted = new EngineUsageStore(connect());
+      assert.deepEqual((await restarted.read()).record, written.record);
+      await restarted.update(adding('sha256:bb', 6));
+      await restarted.update(adding('sha256:cc', 7));
+      const images = await recordImages(docker);
+      assert.equal(images.length, 1, 'replaced record images are removed');
+      assert.ok(images[0]!.Labels?.[USAGE_LABEL], 'the record is in the label');
+      assert.deepEqual(await containers(docker), [], 'the lock container is gone');
+      assert.deepEqual(Object.keys((await store.read()).record.images).sort(), ['sha256:aa', 'sha256:bb', 'sha256:cc']);
+    });
+
+    it('two agents (two stores, two connections) share the record on the daemon', async () => {
+      const agentA = new EngineUsageStore(connect());
+      const agentB = new EngineUsageStore(connect());
+      await agentA.update(adding('sha256:from-a', 1));
+      await agentB.update(adding('sha256:from-b', 2));
+      const seenByA = await agentA.read();
+      assert.deepEqual(Object.keys(seenByA.record.images).sort(), ['sha256:from-a', 'sha256:from-b']);
+      assert.equal(seenByA.record.updatedAt, 2);
+    });
+
+    it('concurrent updates from two agents lose nothing (10 parallel, each adding one image)', async () => {
+      const agents = [new EngineUsageStore(connect()), new EngineUsageStore(connect())];
+      await Promise.all(Array.from({ length: 10 }, (_, n) => agents[n % 2]!.update(adding(`sha256:img-${n}`, n))));
+      const { record, warnings } = await agents[0]!.read();
+      assert.deepEqual(warnings, []);
+      assert.equal(Object.keys(record.images).length, 10);
+      assert.equal((await recordImages(docker)).length, 1);
+      assert.deepEqual(await containers(docker), []);
+    });
+
+    it('a record too large for the label is read from the image layer (docker save)', async () => {
+      const store = new EngineUsageStore(docker, { maxLabelBytes: 0 });
+      const { record } = await store.update((current) => {
+        const images: Record<string, UsageEntry> = {};
+        for (let n = 0; n < 2000; n++) images[`sha256:${n}`] = entry(n);
+        return { ...current, updatedAt: 1, images };
+      });
+      const [image] = await recordImages(docker);
+      assert.equal(image!.Labels?.[USAGE_LABEL], undefined);
+      assert.deepEqual(await new EngineUsageStore(docker).read(), { record, warnings: [] });
+    });
+
+    it('a damaged label falls back to the layer, with a warning', async () => {
+      const good = { ...emptyRecord(), updatedAt: 3, images: { 'sha256:x': entry(3) } };
+      await loadRecordImage(docker, JSON.stringify(good), { [USAGE_LABEL]: 'not gzip at all' });
+      const { record, warnings } = await new EngineUsageStore(docker).read();
+      assert.deepEqual(record, good);
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /label .* is damaged.*read the record from its layer/);
+    });
+
+    it('a damaged record (label and layer) is reported and rebuilt from empty, never fatal', async () => {
+      await loadRecordImage(docker, '{"version":1,"images":', { [USAGE_LABEL]: Buffer.from('junk').toString('base64') });
+      const store = new EngineUsageStore(docker);
+      const read = await store.read();
+      assert.deepEqual(read.record, emptyRecord());
+      assert.equal(read.warnings.length, 1);
+      assert.match(read.warnings[0]!, /damaged|unreadable/);
+      const updated = await store.update(adding('sha256:new', 9));
+      assert.ok(updated.warnings.length >= 1);
+      assert.deepEqual(Object.keys(updated.record.images), ['sha256:new']);
+      assert.deepEqual(await store.read(), { record: updated.record, warnings: [] });
+      assert.equal((await recordImages(docker)).length, 1, 'the damaged image was replaced and removed');
+    });
+
+    it('breaks a stale lock left by a crashed agent; waits for and gives up on a live one', async () => {
+      const store = new EngineUsageStore(docker);
+      await store.update(adding('sha256:first'));
+      const crashed = await docker.createContainer({ name: USAGE_LOCK_NAME, Image: USAGE_RECORD_QUALIFIED, Cmd: ['/x'], HostConfig: { NetworkMode: 'none' } });
+      await assert.rejects(new EngineUsageStore(docker, { waitMs: 800 }).update(adding('sha256:blocked')), /cannot lock the usage record/);
+      const { record } = await new EngineUsageStore(docker, { staleLockMs: 1_000 }).update(adding('sha256:after'));
+      assert.deepEqual(Object.keys(record.images).sort(), ['sha256:after', 'sha256:first']);
+      await assert.rejects(docker.getContainer(crashed.id).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+      assert.deepEqual(await containers(docker), []);
+    });
+  });
+}
