@@ -82031,6 +82031,7 @@ var DockerodeEngine = class {
     const listed = await this.docker.listImages({ all: false });
     this.count("containers");
     const containersListed = await this.docker.listContainers({ all: true });
+    this.podmanNames.clear();
     const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2));
     const { activity, complete, oldest } = await this.activity(options.activitySince, takenAt);
     return {
@@ -82085,11 +82086,10 @@ var DockerodeEngine = class {
   async activity(since, until) {
     this.count("events");
     since = Math.min(since, until);
+    const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
     const stream = await this.docker.getEvents({
-      // Fractional seconds: the engine closes the stream at `until` instead of
-      // waiting for the next whole second.
-      since: (since / 1e3).toFixed(3),
-      until: (until / 1e3).toFixed(3)
+      since: seconds(since, Math.floor),
+      until: seconds(until, Math.ceil)
     });
     const raw = await readAll(stream);
     const events = raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
@@ -82104,7 +82104,7 @@ var DockerodeEngine = class {
           time: time2,
           action: `container-${e.Action}`,
           imageId: /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : void 0,
-          reference: /^[0-9a-f]{64}$/.test(hex) ? void 0 : this.references([typed])[0]
+          reference: /^[0-9a-f]{64}$/.test(hex) ? void 0 : this.references([typed], false)[0]
         });
         continue;
       }
@@ -82118,18 +82118,18 @@ var DockerodeEngine = class {
         action,
         // Podman names images by bare hex.
         imageId: actorId.startsWith("sha256:") ? actorId : /^[0-9a-f]{64}$/.test(actorId) ? `sha256:${actorId}` : void 0,
-        reference: this.references([action === "pull" ? actorId : name ?? ""])[0]
+        reference: this.references([action === "pull" ? actorId : name ?? ""], false)[0]
       });
     }
     const oldest = events.length > 0 ? eventTime(events[0]) : void 0;
-    return { activity, complete: events.length < ENGINE_EVENT_BUFFER, oldest };
+    return { activity, complete: this.podman || events.length < ENGINE_EVENT_BUFFER, oldest };
   }
   /**
    * Normalized references. Podman names a locally built or loaded `app:1`
    * `localhost/app:1`; it is shown (and matched by patterns) as the docker CLI
    * user wrote it, and translated back for every call to Podman.
    */
-  references(names) {
+  references(names, learn = true) {
     const refs = normalizeAll(names);
     if (!this.podman) return refs;
     return refs.map((ref) => {
@@ -82138,7 +82138,8 @@ var DockerodeEngine = class {
       const docker = normalizeReference(local[1]);
       const owner = this.podmanNames.get(docker);
       if (owner !== void 0 && owner !== ref) return ref;
-      this.podmanNames.set(docker, ref);
+      if (learn) this.podmanNames.set(docker, ref);
+      else if (owner === void 0) return ref;
       return docker;
     });
   }

@@ -85,6 +85,7 @@ export class DockerodeEngine implements EnginePort {
     const listed = await this.docker.listImages({ all: false });
     this.count('containers');
     const containersListed = await this.docker.listContainers({ all: true });
+    this.podmanNames.clear(); // names are learnt afresh from each listing
     const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary) => this.imageRecord(summary));
     const { activity, complete, oldest } = await this.activity(options.activitySince, takenAt);
     return {
@@ -144,11 +145,12 @@ export class DockerodeEngine implements EnginePort {
     this.count('events');
     // A clock ahead of the engine's (or a test's) must not ask for events from the future.
     since = Math.min(since, until);
+    // dockerd takes fractional seconds and closes the stream right at `until`;
+    // Podman only reads whole seconds.
+    const seconds = (ms: number, round: (x: number) => number) => (this.podman ? String(round(ms / 1000)) : (ms / 1000).toFixed(3));
     const stream = (await this.docker.getEvents({
-      // Fractional seconds: the engine closes the stream at `until` instead of
-      // waiting for the next whole second.
-      since: (since / 1000).toFixed(3),
-      until: (until / 1000).toFixed(3),
+      since: seconds(since, Math.floor),
+      until: seconds(until, Math.ceil),
     } as unknown as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream;
     const raw = await readAll(stream);
     const events = raw
@@ -167,7 +169,7 @@ export class DockerodeEngine implements EnginePort {
           time,
           action: `container-${e.Action}`,
           imageId: /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : undefined,
-          reference: /^[0-9a-f]{64}$/.test(hex) ? undefined : this.references([typed])[0],
+          reference: /^[0-9a-f]{64}$/.test(hex) ? undefined : this.references([typed], false)[0],
         });
         continue;
       }
@@ -181,11 +183,12 @@ export class DockerodeEngine implements EnginePort {
         action,
         // Podman names images by bare hex.
         imageId: actorId.startsWith('sha256:') ? actorId : /^[0-9a-f]{64}$/.test(actorId) ? `sha256:${actorId}` : undefined,
-        reference: this.references([action === 'pull' ? actorId : (name ?? '')])[0],
+        reference: this.references([action === 'pull' ? actorId : (name ?? '')], false)[0],
       });
     }
     const oldest = events.length > 0 ? eventTime(events[0]) : undefined;
-    return { activity, complete: events.length < ENGINE_EVENT_BUFFER, oldest };
+    // Podman logs events to a file and has no 256-event window.
+    return { activity, complete: this.podman || events.length < ENGINE_EVENT_BUFFER, oldest };
   }
 
   /**
@@ -193,7 +196,7 @@ export class DockerodeEngine implements EnginePort {
    * `localhost/app:1`; it is shown (and matched by patterns) as the docker CLI
    * user wrote it, and translated back for every call to Podman.
    */
-  private references(names: string[] | null | undefined): string[] {
+  private references(names: string[] | null | undefined, learn = true): string[] {
     const refs = normalizeAll(names);
     if (!this.podman) return refs;
     return refs.map((ref) => {
@@ -202,7 +205,9 @@ export class DockerodeEngine implements EnginePort {
       const docker = normalizeReference(local[1]);
       const owner = this.podmanNames.get(docker);
       if (owner !== undefined && owner !== ref) return ref; // both names exist: keep Podman's
-      this.podmanNames.set(docker, ref);
+      // Only names images carry now are learnt; events may name long-gone images.
+      if (learn) this.podmanNames.set(docker, ref);
+      else if (owner === undefined) return ref;
       return docker;
     });
   }
