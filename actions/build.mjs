@@ -14,6 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { nodeBundleOptions } from '../scripts/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -40,23 +41,9 @@ const result = await esbuild.build({
   entryPoints: Object.fromEntries(STEPS.map((s) => [`${s}/index`, path.join(root, 'actions', 'src', `${s}.ts`)])),
   outdir,
   outExtension: { '.js': '.cjs' },
-  bundle: true,
-  platform: 'node',
-  // action.yml says node24; node20 keeps the bundle loadable by the tests on Node 20.
-  target: 'node20',
-  format: 'cjs',
-  // Optional native add-ons: ssh2 requires cpu-features and its sshcrypto.node inside
-  // try/catch and falls back to pure JavaScript when they are missing.
-  external: ['cpu-features', '*.node'],
-  // ESM-only dependencies (@actions/core's tree, tinyglobby -> fdir) use import.meta.url;
-  // in the CommonJS bundle it is the URL of the bundle file itself.
-  define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  legalComments: 'none',
+  ...nodeBundleOptions,
   charset: 'utf8',
-  sourcemap: false,
   metafile: true,
-  logLevel: 'warning',
 });
 
 // 3. Licences of every package that ended up in a bundle, in a stable order.

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { nodeBundleOptions } from '../scripts/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2);
@@ -25,15 +26,8 @@ await esbuild.build({
     loader: 'js',
   },
   outfile,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  // Optional native add-ons of ssh2 (loaded in try/catch, pure-JS fallback).
-  external: ['cpu-features', '*.node'],
-  // ESM-only dependencies use import.meta.url; in the bundle it is the bundle's own URL.
-  define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "#!/usr/bin/env node\nvar __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  ...nodeBundleOptions,
+  banner: { js: `#!/usr/bin/env node\n${nodeBundleOptions.banner.js}` },
   plugins: [
     {
       // main.ts reads the version from ../../../package.json (right for lib/src/cli); bake it in.
@@ -44,8 +38,5 @@ await esbuild.build({
       },
     },
   ],
-  legalComments: 'none',
-  sourcemap: false,
-  logLevel: 'warning',
 });
 console.log(`build-cli: ${path.relative(root, outfile)} ${(readFileSync(outfile).length / 1e6).toFixed(2)} MB`);

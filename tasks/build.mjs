@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
+import { nodeBundleOptions } from '../scripts/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const taskDir = path.join(root, 'tasks', 'DockerImageCleanupV1');
@@ -34,19 +35,8 @@ const result = await esbuild.build({
   absWorkingDir: root,
   entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, path.join(taskDir, 'src', `${e}.ts`)])),
   outdir: dist,
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  external: ['cpu-features', '*.node'],
-  // ESM-only dependencies (tinyglobby -> fdir) call createRequire(import.meta.url): give the
-  // CommonJS bundle the URL of its own file.
-  define: { 'import.meta.url': '__bundleUrl' },
-  banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  legalComments: 'none',
-  sourcemap: false,
+  ...nodeBundleOptions,
   metafile: true,
-  logLevel: 'warning',
   // task-lib loads resource files with a computed require(); that is meant to stay dynamic.
   logOverride: { 'unsupported-require-call': 'silent' },
 });

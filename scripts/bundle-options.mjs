@@ -1,0 +1,20 @@
+// esbuild options every bundle of this project shares (GitHub Action, Azure
+// task, the cleaner's container CLI): one self-contained CommonJS file per
+// entry, loadable by Node 20 and 24 with no node_modules beside it.
+export const nodeBundleOptions = {
+  bundle: true,
+  platform: 'node',
+  // The fronts declare node24 / Node24+Node20_1; node20 keeps bundles loadable by the tests on Node 20.
+  target: 'node20',
+  format: 'cjs',
+  // Optional native add-ons: ssh2 requires cpu-features and its sshcrypto.node inside
+  // try/catch and falls back to pure JavaScript when they are missing.
+  external: ['cpu-features', '*.node'],
+  // ESM-only dependencies (@actions/core's tree, tinyglobby -> fdir) use import.meta.url;
+  // in the CommonJS bundle it is the URL of the bundle file itself.
+  define: { 'import.meta.url': '__bundleUrl' },
+  banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+  legalComments: 'none',
+  sourcemap: false,
+  logLevel: 'warning',
+};
