@@ -15,6 +15,7 @@ import { createCipheriv, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type Dockerode from 'dockerode';
 import * as tar from 'tar-stream';
+import { loadArchive } from '../engine/image-archive';
 
 /** One filesystem layer. */
 export interface LayerSpec {
@@ -258,28 +259,7 @@ export async function loadImages(docker: Dockerode, images: ImageSpec[]): Promis
 }
 
 /** `docker load` of an archive already built; drains the stream and throws on an error in it. */
-export async function loadArchive(docker: Dockerode, archive: Buffer): Promise<void> {
-  // docker-modem sends a Buffer body as is; the typings only mention streams.
-  const stream = await docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
-  const text = await new Promise<string>((resolve, reject) => {
-    const parts: Buffer[] = [];
-    stream.on('data', (c: Buffer | string) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
-    stream.on('end', () => resolve(Buffer.concat(parts).toString('utf8')));
-    stream.on('error', reject);
-  });
-  for (const line of text.split(/\r?\n/)) {
-    const trimmed = line.trim();
-    if (!trimmed.startsWith('{')) continue;
-    let message: { error?: string; errorDetail?: { message?: string } };
-    try {
-      message = JSON.parse(trimmed);
-    } catch {
-      continue;
-    }
-    const error = message.errorDetail?.message ?? message.error;
-    if (error) throw new Error(`docker load failed: ${error}`);
-  }
-}
+export { loadArchive };
 
 /** The full image ID (`sha256:…`) a reference or ID names on the engine. */
 export async function imageId(docker: Dockerode, ref: string): Promise<string> {

@@ -14,6 +14,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type Dockerode from 'dockerode';
 import * as tar from 'tar-stream';
+import { loadArchive, readStream } from '../engine/image-archive';
 import { emptyRecord, fromJson, parseRecord, type UsageRecord } from './record';
 import { changeAndWrite, type UsageStore } from './store';
 
@@ -125,7 +126,7 @@ export class EngineUsageStore implements UsageStore {
     const labels: Record<string, string> = { [USAGE_MARKER_LABEL]: 'v1' };
     if (encoded.length <= this.maxLabelBytes) labels[USAGE_LABEL] = encoded;
     const archive = await recordArchive(json, labels, record.updatedAt);
-    await load(this.docker, archive.tar);
+    await loadArchive(this.docker, archive.tar);
     return archive.imageId;
   }
 
@@ -331,33 +332,7 @@ async function untar(data: Buffer): Promise<Map<string, Buffer>> {
   return files;
 }
 
-/** `docker load`, draining the answer and failing on an error in it. */
-async function load(docker: Dockerode, archive: Buffer): Promise<void> {
-  // docker-modem sends a Buffer body as is; the typings only mention streams.
-  const stream = await docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
-  const text = (await readStream(stream)).toString('utf8');
-  for (const line of text.split(/\r?\n/)) {
-    const trimmed = line.trim();
-    if (!trimmed.startsWith('{')) continue;
-    let message: { error?: string; errorDetail?: { message?: string } };
-    try {
-      message = JSON.parse(trimmed);
-    } catch {
-      continue;
-    }
-    const error = message.errorDetail?.message ?? message.error;
-    if (error) throw new Error(`loading the usage record image failed: ${error}`);
-  }
-}
 
-function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer | string) => chunks.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
-    stream.on('end', () => resolve(Buffer.concat(chunks)));
-    stream.on('error', reject);
-  });
-}
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
