@@ -1,6 +1,7 @@
+import * as path from 'node:path';
 import {
-  DockerodeEngine,
   MaxRemovalsExceededError,
+  openSession,
   runCleanup,
   type CleanupReport,
   type JobStart,
@@ -16,10 +17,10 @@ import { publishFailure, publishReport } from './report';
  */
 export async function cleanUp(inputs: ActionInputs, jobStart?: JobStart): Promise<CleanupReport> {
   const context = { runAt: inputs.runAt };
-  const engine = new DockerodeEngine({ host: inputs.settings.host });
+  const { engine, usage } = openSession(inputs.settings, stateDir());
   let report: CleanupReport;
   try {
-    report = await runCleanup(inputs.settings, { engine, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
+    report = await runCleanup(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
   } catch (error) {
     if (error instanceof MaxRemovalsExceededError) {
       await publishReport(error.report, { ...context, refused: error.message });
@@ -43,4 +44,13 @@ export async function cleanUp(inputs: ActionInputs, jobStart?: JobStart): Promis
     );
   }
   return report;
+}
+
+/**
+ * Where the usage record outlives the job: the tool cache persists between jobs
+ * on a self-hosted runner (RUNNER_TEMP is emptied after each job).
+ */
+function stateDir(): string | undefined {
+  const base = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
+  return base ? path.join(base, 'docker-image-cleanup') : undefined;
 }

@@ -1069,14 +1069,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path3 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path6 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path3 && path3[0] !== "/") {
-          path3 = `/${path3}`;
+        if (path6 && path6[0] !== "/") {
+          path6 = `/${path6}`;
         }
-        return new URL(`${origin}${path3}`);
+        return new URL(`${origin}${path6}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1527,39 +1527,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path3);
+        debuglog("sending request to %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path6, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path3,
+          path6,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path6, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path3);
+        debuglog("trailers received from %s %s/%s", method, origin, path6);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path6, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path3,
+          path6,
           error2.message
         );
       });
@@ -1608,9 +1608,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path3, origin }
+            request: { method, path: path6, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path3);
+          debuglog("sending request to %s %s/%s", method, origin, path6);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1673,7 +1673,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path3,
+        path: path6,
         method,
         body,
         headers,
@@ -1688,11 +1688,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path3 !== "string") {
+        if (typeof path6 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path3[0] !== "/" && !(path3.startsWith("http://") || path3.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path6[0] !== "/" && !(path6.startsWith("http://") || path6.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path3)) {
+        } else if (invalidPathRegex.test(path6)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1758,7 +1758,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path3, query) : path3;
+        this.path = query ? buildURL(path6, query) : path6;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6451,7 +6451,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path3, host, upgrade, blocking, reset } = request;
+      const { method, path: path6, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6532,7 +6532,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path3} HTTP/1.1\r
+      let header = `${method} ${path6} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7061,7 +7061,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path3, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path6, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7158,7 +7158,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path3;
+      headers[HTTP2_HEADER_PATH] = path6;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7511,9 +7511,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path3 = search ? `${pathname}${search}` : pathname;
+        const path6 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path3;
+        this.opts.path = path6;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8752,10 +8752,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path3 = "/",
+          path: path6 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path3;
+        opts.path = origin + path6;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10727,20 +10727,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path3) {
-      if (typeof path3 !== "string") {
-        return path3;
+    function safeUrl(path6) {
+      if (typeof path6 !== "string") {
+        return path6;
       }
-      const pathSegments = path3.split("?");
+      const pathSegments = path6.split("?");
       if (pathSegments.length !== 2) {
-        return path3;
+        return path6;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path3, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path3);
+    function matchKey(mockDispatch2, { path: path6, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path6);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10762,7 +10762,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path3 }) => matchValue(safeUrl(path3), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path6 }) => matchValue(safeUrl(path6), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10800,9 +10800,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path3, method, body, headers, query } = opts;
+      const { path: path6, method, body, headers, query } = opts;
       return {
-        path: path3,
+        path: path6,
         method,
         body,
         headers,
@@ -11265,10 +11265,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path3, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path6, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path3,
+            Path: path6,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16147,9 +16147,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path3) {
-      for (let i = 0; i < path3.length; ++i) {
-        const code = path3.charCodeAt(i);
+    function validateCookiePath(path6) {
+      for (let i = 0; i < path6.length; ++i) {
+        const code = path6.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19069,11 +19069,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path3 = opts.path;
+          let path6 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path3 = `/${path3}`;
+            path6 = `/${path6}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path3);
+          url = new URL(util.parseOrigin(url).origin + path6);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19644,11 +19644,11 @@ var require_writer = __commonJS({
       buf.copy(this._buf, this._offset, 0, buf.length);
       this._offset += buf.length;
     };
-    Writer.prototype.writeStringArray = function(strings) {
-      if (!strings instanceof Array)
+    Writer.prototype.writeStringArray = function(strings2) {
+      if (!strings2 instanceof Array)
         throw new TypeError("argument must be an Array[String]");
       var self2 = this;
-      strings.forEach(function(s) {
+      strings2.forEach(function(s) {
         self2.writeString(s);
       });
     };
@@ -21618,7 +21618,7 @@ var require_nacl_fast = __commonJS({
           sel25519(p[i], q[i], b);
         }
       }
-      function pack2(r, p) {
+      function pack3(r, p) {
         var tx = gf(), ty = gf(), zi = gf();
         inv25519(zi, p[2]);
         M(tx, p[0], zi);
@@ -21658,7 +21658,7 @@ var require_nacl_fast = __commonJS({
         d[31] &= 127;
         d[31] |= 64;
         scalarbase(p, d);
-        pack2(pk, p);
+        pack3(pk, p);
         for (i = 0; i < 32; i++) sk[i + 32] = pk[i];
         return 0;
       }
@@ -21707,7 +21707,7 @@ var require_nacl_fast = __commonJS({
         crypto_hash(r, sm.subarray(32), n + 32);
         reduce(r);
         scalarbase(p, r);
-        pack2(sm, p);
+        pack3(sm, p);
         for (i = 32; i < 64; i++) sm[i] = sk[i];
         crypto_hash(h, sm, n + 64);
         reduce(h);
@@ -21763,7 +21763,7 @@ var require_nacl_fast = __commonJS({
         scalarmult(p, q, h);
         scalarbase(q, sm.subarray(32));
         add(p, q);
-        pack2(t, p);
+        pack3(t, p);
         n -= 64;
         if (crypto_verify_32(sm, 0, t, 0)) {
           for (i = 0; i < n; i++) m[i] = 0;
@@ -25751,7 +25751,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash2,
+      createHash: createHash3,
       createHmac,
       createSign,
       createVerify,
@@ -26439,11 +26439,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash2("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash2("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -26608,8 +26608,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash2("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash2("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -26649,7 +26649,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash2("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -27293,11 +27293,11 @@ var require_agent2 = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path3) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path3)) {
-        return path3 === "pageant" ? new PageantAgent() : new CygwinAgent(path3);
+    function createAgent(path6) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path6)) {
+        return path6 === "pageant" ? new PageantAgent() : new CygwinAgent(path6);
       }
-      return new OpenSSHAgent(path3);
+      return new OpenSSHAgent(path6);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -28971,7 +28971,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash2,
+      createHash: createHash3,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -29397,7 +29397,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash2(this.hashName);
+          const hash = createHash3(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -30405,9 +30405,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash2(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash2(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -32272,8 +32272,8 @@ var require_SFTP = __commonJS({
   "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
     var EventEmitter = require("events");
-    var fs7 = require("fs");
-    var { constants: constants3 } = fs7;
+    var fs8 = require("fs");
+    var { constants: constants3 } = fs8;
     var {
       Readable: ReadableStream2,
       Writable: WritableStream
@@ -32541,17 +32541,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path3, options) {
+      createReadStream(path6, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path3, options);
+        return new ReadStream(this, path6, options);
       }
-      createWriteStream(path3, options) {
+      createWriteStream(path6, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path3, options);
+        return new WriteStream(this, path6, options);
       }
-      open(path3, flags_, attrs, cb) {
+      open(path6, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -32570,7 +32570,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32578,7 +32578,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -32702,14 +32702,14 @@ var require_SFTP = __commonJS({
       fastGet(remotePath, localPath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(this, fs7, remotePath, localPath, opts, cb);
+        fastXfer(this, fs8, remotePath, localPath, opts, cb);
       }
       fastPut(localPath, remotePath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(fs7, this, localPath, remotePath, opts, cb);
+        fastXfer(fs8, this, localPath, remotePath, opts, cb);
       }
-      readFile(path3, options, callback_) {
+      readFile(path6, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -32782,13 +32782,13 @@ var require_SFTP = __commonJS({
             return callback2 && callback2(er, buffer);
           });
         };
-        this.open(path3, flag, 438, (er, handle_) => {
+        this.open(path6, flag, 438, (er, handle_) => {
           if (er)
             return callback2 && callback2(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path3, (er_, st_) => {
+              this.stat(path6, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback2 && callback2(er2);
@@ -32809,7 +32809,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path3, data, options, callback_) {
+      writeFile(path6, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -32828,7 +32828,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path3, flag, options.mode, (openErr, handle) => {
+        this.open(path6, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback2 && callback2(openErr);
           } else {
@@ -32837,7 +32837,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path3, (er_, st_) => {
+                  this.stat(path6, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback2 && callback2(er);
@@ -32856,7 +32856,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path3, data, options, callback_) {
+      appendFile(path6, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -32874,12 +32874,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path3, data, options, callback2);
+        this.writeFile(path6, data, options, callback2);
       }
-      exists(path3, cb) {
+      exists(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path3, (err) => {
+        this.stat(path6, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -32922,7 +32922,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path3, attrs, cb) {
+      mkdir(path6, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -32936,7 +32936,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32944,7 +32944,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -32960,10 +32960,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path3, cb) {
+      rmdir(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32971,7 +32971,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -33061,10 +33061,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path3, cb) {
+      stat(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33072,17 +33072,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path3, cb) {
+      lstat(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33090,17 +33090,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path3, cb) {
+      opendir(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33108,14 +33108,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path3, attrs, cb) {
+      setstat(path6, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -33127,7 +33127,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33135,7 +33135,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -33195,8 +33195,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path3, atime, mtime, cb) {
-        return this.setstat(path3, {
+      utimes(path6, atime, mtime, cb) {
+        return this.setstat(path6, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -33207,8 +33207,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path3, uid, gid, cb) {
-        return this.setstat(path3, {
+      chown(path6, uid, gid, cb) {
+        return this.setstat(path6, {
           uid,
           gid
         }, cb);
@@ -33218,15 +33218,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path3, mode, cb) {
-        return this.setstat(path3, {
+      chmod(path6, mode, cb) {
+        return this.setstat(path6, {
           mode
         }, cb);
       }
-      readlink(path3, cb) {
+      readlink(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33234,7 +33234,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -33279,10 +33279,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path3, cb) {
+      realpath(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33290,7 +33290,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -33335,13 +33335,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which2} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path3, cb) {
+      ext_openssh_statvfs(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33351,7 +33351,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -33437,7 +33437,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path3, attrs, cb) {
+      ext_openssh_lsetstat(path6, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -33452,7 +33452,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33462,7 +33462,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -33479,13 +33479,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path3, cb) {
+      ext_openssh_expandPath(path6, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path6);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33495,7 +33495,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path6, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -33968,13 +33968,13 @@ var require_SFTP = __commonJS({
             if (--left === 0)
               cb(err);
           };
-          if (srcHandle && (src === fs7 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs8 || src.outgoing.state === "open"))
             ++left;
-          if (dstHandle && (dst === fs7 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs8 || dst.outgoing.state === "open"))
             ++left;
-          if (srcHandle && (src === fs7 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs8 || src.outgoing.state === "open"))
             src.close(srcHandle, cbfinal);
-          if (dstHandle && (dst === fs7 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs8 || dst.outgoing.state === "open"))
             dst.close(dstHandle, cbfinal);
         } else {
           cb(err);
@@ -33990,7 +33990,7 @@ var require_SFTP = __commonJS({
           tryStat(null, { size: fileSize });
         function tryStat(err2, attrs) {
           if (err2) {
-            if (src !== fs7) {
+            if (src !== fs8) {
               src.stat(srcPath, (err_, attrs_) => {
                 if (err_)
                   return onerror(err2);
@@ -34773,12 +34773,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path6 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path3)) {
+        if (!sftp.emit("LSTAT", reqID, path6)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34797,13 +34797,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path3, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path6, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34825,12 +34825,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path6 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path3)) {
+        if (!sftp.emit("OPENDIR", reqID, path6)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34849,63 +34849,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path6 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path3)) {
+        if (!sftp.emit("REMOVE", reqID, path6)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path3, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path6, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path6 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path3)) {
+        if (!sftp.emit("RMDIR", reqID, path6)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path6 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path3)) {
+        if (!sftp.emit("REALPATH", reqID, path6)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path6 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path3)) {
+        if (!sftp.emit("STAT", reqID, path6)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34925,14 +34925,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path6 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path6 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path3)) {
+        if (!sftp.emit("READLINK", reqID, path6)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -35003,7 +35003,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path3, options) {
+    function ReadStream(sftp, path6, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -35017,7 +35017,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream2.call(this, options);
-      this.path = path3;
+      this.path = path6;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -35148,7 +35148,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path3, options) {
+    function WriteStream(sftp, path6, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -35160,7 +35160,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path3;
+      this.path = path6;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -35842,7 +35842,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     var {
-      createHash: createHash2,
+      createHash: createHash3,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -36064,7 +36064,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash2(hashAlgo).update(key).digest("hex");
+              key = createHash3(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -38903,7 +38903,7 @@ var require_keygen = __commonJS({
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes
+      randomBytes: randomBytes3
     } = require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -39167,7 +39167,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes(SALT_LEN);
+            const salt = randomBytes3(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -39206,7 +39206,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes(4);
+          const checkInt = randomBytes3(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -39541,7 +39541,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join3(s) {
+        value: function join6(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -42963,12 +42963,12 @@ var require_src = __commonJS({
 // node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
   "node_modules/split-ca/index.js"(exports2, module2) {
-    var fs7 = require("fs");
+    var fs8 = require("fs");
     module2.exports = function(filepath, split, encoding) {
       split = typeof split !== "undefined" ? split : "\n";
       encoding = typeof encoding !== "undefined" ? encoding : "utf8";
       var ca = [];
-      var chain = fs7.readFileSync(filepath, encoding);
+      var chain = fs8.readFileSync(filepath, encoding);
       if (chain.indexOf("-END CERTIFICATE-") < 0 || chain.indexOf("-BEGIN CERTIFICATE-") < 0) {
         throw Error("File does not contain 'BEGIN CERTIFICATE' or 'END CERTIFICATE'");
       }
@@ -42996,8 +42996,8 @@ var require_modem = __commonJS({
   "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     var querystring = require("querystring");
     var http = require_http();
-    var fs7 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path6 = require("path");
     var url = require("url");
     var ssh = require_ssh();
     var HttpDuplex = require_http_duplex();
@@ -43046,9 +43046,9 @@ var require_modem = __commonJS({
         }
         opts.host = host.hostname;
         if (process.env.DOCKER_CERT_PATH) {
-          opts.ca = splitca(path3.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
-          opts.cert = fs7.readFileSync(path3.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
-          opts.key = fs7.readFileSync(path3.join(process.env.DOCKER_CERT_PATH, "key.pem"));
+          opts.ca = splitca(path6.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
+          opts.cert = fs8.readFileSync(path6.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
+          opts.key = fs8.readFileSync(path6.join(process.env.DOCKER_CERT_PATH, "key.pem"));
         }
         if (process.env.DOCKER_CLIENT_TIMEOUT) {
           opts.timeout = parseInt(process.env.DOCKER_CLIENT_TIMEOUT, 10);
@@ -43058,8 +43058,8 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve3) {
-        var userDockerSocket = path3.join(os6.homedir(), ".docker", "run", "docker.sock");
-        fs7.access(userDockerSocket, function(err) {
+        var userDockerSocket = path6.join(os6.homedir(), ".docker", "run", "docker.sock");
+        fs8.access(userDockerSocket, function(err) {
           if (err) resolve3("/var/run/docker.sock");
           else resolve3(userDockerSocket);
         });
@@ -43152,7 +43152,7 @@ var require_modem = __commonJS({
       }
       if (options.file) {
         if (typeof options.file === "string") {
-          data = fs7.createReadStream(path3.resolve(options.file));
+          data = fs8.createReadStream(path6.resolve(options.file));
         } else {
           data = options.file;
         }
@@ -43470,7 +43470,7 @@ var require_modem = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
-    var path3 = require("path");
+    var path6 = require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module2.exports = factory;
@@ -43479,22 +43479,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path3.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path6.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
     function cleanPath2(file) {
-      return path3.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
+      return path6.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file) {
-      if (path3.sep === "/") {
+      if (path6.sep === "/") {
         return file;
       }
       return file.replace(/\\/g, "/");
     }
     function fromSlash(file) {
-      if (path3.sep === "/") {
+      if (path6.sep === "/") {
         return file;
       }
-      return file.replace(/\//g, path3.sep);
+      return file.replace(/\//g, path6.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -43543,13 +43543,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path4) => this._filter(path4));
+        return make_array(paths).filter((path7) => this._filter(path7));
       }
       createFilter() {
-        return (path4) => this._filter(path4);
+        return (path7) => this._filter(path7);
       }
-      ignores(path4) {
-        return !this._filter(path4);
+      ignores(path7) {
+        return !this._filter(path7);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -43588,36 +43588,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path3.sep),
+          dirs: pattern.split(path6.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path4) {
-        if (!path4) {
+      _filter(path7) {
+        if (!path7) {
           return false;
         }
-        if (path4 in this._cache) {
-          return this._cache[path4];
+        if (path7 in this._cache) {
+          return this._cache[path7];
         }
-        return this._cache[path4] = this._test(path4);
+        return this._cache[path7] = this._test(path7);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file) {
         file = fromSlash(file);
-        const parentPath = cleanPath2(path3.dirname(file));
-        const parentPathDirs = parentPath.split(path3.sep);
+        const parentPath = cleanPath2(path6.dirname(file));
+        const parentPathDirs = parentPath.split(path6.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match = this._match(file, rule);
           if (!match && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i = rule.dirs.filter((x) => x !== "**").length; i <= parentPathDirs.length; i++) {
-                match = match || this._match(parentPathDirs.slice(0, i).join(path3.sep), rule);
+                match = match || this._match(parentPathDirs.slice(0, i).join(path6.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path3.sep), rule);
+              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path6.sep), rule);
             }
           }
           if (match) {
@@ -43636,13 +43636,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path3.sep === "\\" ? "\\\\" : path3.sep;
+        let escapedSlash = path6.sep === "\\" ? "\\\\" : path6.sep;
         for (let i = 0; i < rule.pattern.length; i++) {
           const ch = rule.pattern[i];
           if (ch === "*") {
             if (rule.pattern[i + 1] === "*") {
               i++;
-              if (rule.pattern[i + 1] === path3.sep) {
+              if (rule.pattern[i + 1] === path6.sep) {
                 i++;
               }
               if (rule.pattern[i + 1] === void 0) {
@@ -43658,7 +43658,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path3.sep === "\\") {
+            if (path6.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -43684,69 +43684,69 @@ var require_ignore = __commonJS({
 var require_chownr = __commonJS({
   "node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
-    var fs7 = require("fs");
-    var path3 = require("path");
-    var LCHOWN = fs7.lchown ? "lchown" : "chown";
-    var LCHOWNSYNC = fs7.lchownSync ? "lchownSync" : "chownSync";
-    var needEISDIRHandled = fs7.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
-    var lchownSync = (path4, uid, gid) => {
+    var fs8 = require("fs");
+    var path6 = require("path");
+    var LCHOWN = fs8.lchown ? "lchown" : "chown";
+    var LCHOWNSYNC = fs8.lchownSync ? "lchownSync" : "chownSync";
+    var needEISDIRHandled = fs8.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
+    var lchownSync = (path7, uid, gid) => {
       try {
-        return fs7[LCHOWNSYNC](path4, uid, gid);
+        return fs8[LCHOWNSYNC](path7, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var chownSync = (path4, uid, gid) => {
+    var chownSync = (path7, uid, gid) => {
       try {
-        return fs7.chownSync(path4, uid, gid);
+        return fs8.chownSync(path7, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var handleEISDIR = needEISDIRHandled ? (path4, uid, gid, cb) => (er) => {
+    var handleEISDIR = needEISDIRHandled ? (path7, uid, gid, cb) => (er) => {
       if (!er || er.code !== "EISDIR")
         cb(er);
       else
-        fs7.chown(path4, uid, gid, cb);
+        fs8.chown(path7, uid, gid, cb);
     } : (_, __, ___, cb) => cb;
-    var handleEISDirSync = needEISDIRHandled ? (path4, uid, gid) => {
+    var handleEISDirSync = needEISDIRHandled ? (path7, uid, gid) => {
       try {
-        return lchownSync(path4, uid, gid);
+        return lchownSync(path7, uid, gid);
       } catch (er) {
         if (er.code !== "EISDIR")
           throw er;
-        chownSync(path4, uid, gid);
+        chownSync(path7, uid, gid);
       }
-    } : (path4, uid, gid) => lchownSync(path4, uid, gid);
+    } : (path7, uid, gid) => lchownSync(path7, uid, gid);
     var nodeVersion = process.version;
-    var readdir3 = (path4, options, cb) => fs7.readdir(path4, options, cb);
-    var readdirSync2 = (path4, options) => fs7.readdirSync(path4, options);
+    var readdir3 = (path7, options, cb) => fs8.readdir(path7, options, cb);
+    var readdirSync2 = (path7, options) => fs8.readdirSync(path7, options);
     if (/^v4\./.test(nodeVersion))
-      readdir3 = (path4, options, cb) => fs7.readdir(path4, cb);
+      readdir3 = (path7, options, cb) => fs8.readdir(path7, cb);
     var chown = (cpath, uid, gid, cb) => {
-      fs7[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
+      fs8[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
       }));
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs7.lstat(path3.resolve(p, child), (er, stats) => {
+        return fs8.lstat(path6.resolve(p, child), (er, stats) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
           stats.name = child;
           chownrKid(p, stats, uid, gid, cb);
         });
       if (child.isDirectory()) {
-        chownr(path3.resolve(p, child.name), uid, gid, (er) => {
+        chownr(path6.resolve(p, child.name), uid, gid, (er) => {
           if (er)
             return cb(er);
-          const cpath = path3.resolve(p, child.name);
+          const cpath = path6.resolve(p, child.name);
           chown(cpath, uid, gid, cb);
         });
       } else {
-        const cpath = path3.resolve(p, child.name);
+        const cpath = path6.resolve(p, child.name);
         chown(cpath, uid, gid, cb);
       }
     };
@@ -43776,7 +43776,7 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs7.lstatSync(path3.resolve(p, child));
+          const stats = fs8.lstatSync(path6.resolve(p, child));
           stats.name = child;
           child = stats;
         } catch (er) {
@@ -43787,8 +43787,8 @@ var require_chownr = __commonJS({
         }
       }
       if (child.isDirectory())
-        chownrSync(path3.resolve(p, child.name), uid, gid);
-      handleEISDirSync(path3.resolve(p, child.name), uid, gid);
+        chownrSync(path6.resolve(p, child.name), uid, gid);
+      handleEISDirSync(path6.resolve(p, child.name), uid, gid);
     };
     var chownrSync = (p, uid, gid) => {
       let children;
@@ -45031,9 +45031,9 @@ var require_pump = __commonJS({
   "node_modules/pump/index.js"(exports2, module2) {
     var once = require_once();
     var eos = require_end_of_stream2();
-    var fs7;
+    var fs8;
     try {
-      fs7 = require("fs");
+      fs8 = require("fs");
     } catch (e) {
     }
     var noop = function() {
@@ -45044,8 +45044,8 @@ var require_pump = __commonJS({
     };
     var isFS = function(stream) {
       if (!ancient) return false;
-      if (!fs7) return false;
-      return (stream instanceof (fs7.ReadStream || noop) || stream instanceof (fs7.WriteStream || noop)) && isFn(stream.close);
+      if (!fs8) return false;
+      return (stream instanceof (fs8.ReadStream || noop) || stream instanceof (fs8.WriteStream || noop)) && isFn(stream.close);
     };
     var isRequest = function(stream) {
       return stream.setHeader && isFn(stream.abort);
@@ -45104,8 +45104,8 @@ var require_pump = __commonJS({
 // node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
   "node_modules/mkdirp-classic/index.js"(exports2, module2) {
-    var path3 = require("path");
-    var fs7 = require("fs");
+    var path6 = require("path");
+    var fs8 = require("fs");
     var _0777 = parseInt("0777", 8);
     module2.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
     function mkdirP(p, opts, f, made) {
@@ -45116,14 +45116,14 @@ var require_mkdirp_classic = __commonJS({
         opts = { mode: opts };
       }
       var mode = opts.mode;
-      var xfs = opts.fs || fs7;
+      var xfs = opts.fs || fs8;
       if (mode === void 0) {
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
       var cb = f || function() {
       };
-      p = path3.resolve(p);
+      p = path6.resolve(p);
       xfs.mkdir(p, mode, function(er) {
         if (!er) {
           made = made || p;
@@ -45131,7 +45131,7 @@ var require_mkdirp_classic = __commonJS({
         }
         switch (er.code) {
           case "ENOENT":
-            mkdirP(path3.dirname(p), opts, function(er2, made2) {
+            mkdirP(path6.dirname(p), opts, function(er2, made2) {
               if (er2) cb(er2, made2);
               else mkdirP(p, opts, cb, made2);
             });
@@ -45153,19 +45153,19 @@ var require_mkdirp_classic = __commonJS({
         opts = { mode: opts };
       }
       var mode = opts.mode;
-      var xfs = opts.fs || fs7;
+      var xfs = opts.fs || fs8;
       if (mode === void 0) {
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
-      p = path3.resolve(p);
+      p = path6.resolve(p);
       try {
         xfs.mkdirSync(p, mode);
         made = made || p;
       } catch (err0) {
         switch (err0.code) {
           case "ENOENT":
-            made = sync2(path3.dirname(p), opts, made);
+            made = sync2(path6.dirname(p), opts, made);
             sync2(p, opts, made);
             break;
           // In the case of any other error, just see if there's a dir
@@ -45194,8 +45194,8 @@ var require_tar_fs = __commonJS({
     var tar2 = require_tar_stream();
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
-    var fs7 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path6 = require("path");
     var os6 = require("os");
     var win32 = os6.platform() === "win32";
     var noop = function() {
@@ -45206,23 +45206,23 @@ var require_tar_fs = __commonJS({
     var normalize2 = !win32 ? echo : function(name) {
       return name.replace(/\\/g, "/").replace(/[:?<>|]/g, "_");
     };
-    var statAll = function(fs8, stat3, cwd, ignore, entries, sort) {
+    var statAll = function(fs9, stat3, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
-        if (!inCwd(path3.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
+        if (!inCwd(path6.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
       }
       return function loop(callback2) {
         if (!queue.length) return callback2();
         var next = queue.shift();
-        var nextAbs = path3.join(cwd, next);
-        stat3.call(fs8, nextAbs, function(err, stat4) {
+        var nextAbs = path6.join(cwd, next);
+        stat3.call(fs9, nextAbs, function(err, stat4) {
           if (err) return callback2(err);
           if (!stat4.isDirectory()) return callback2(null, next, stat4);
-          fs8.readdir(nextAbs, function(err2, files) {
+          fs9.readdir(nextAbs, function(err2, files) {
             if (err2) return callback2(err2);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
-              if (!ignore(path3.join(cwd, next, files[i2]))) queue.push(path3.join(next, files[i2]));
+              if (!ignore(path6.join(cwd, next, files[i2]))) queue.push(path6.join(next, files[i2]));
             }
             callback2(null, next, stat4);
           });
@@ -45233,7 +45233,7 @@ var require_tar_fs = __commonJS({
       return function(header) {
         header.name = header.name.split("/").slice(level).join("/");
         var linkname = header.linkname;
-        if (linkname && (header.type === "link" || path3.isAbsolute(linkname))) {
+        if (linkname && (header.type === "link" || path6.isAbsolute(linkname))) {
           header.linkname = linkname.split("/").slice(level).join("/");
         }
         return map(header);
@@ -45242,7 +45242,7 @@ var require_tar_fs = __commonJS({
     exports2.pack = function(cwd, opts) {
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
-      var xfs = opts.fs || fs7;
+      var xfs = opts.fs || fs8;
       var ignore = opts.ignore || opts.filter || noop;
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
@@ -45251,7 +45251,7 @@ var require_tar_fs = __commonJS({
       var umask = typeof opts.umask === "number" ? ~opts.umask : ~processUmask();
       var dmode = typeof opts.dmode === "number" ? opts.dmode : 0;
       var fmode = typeof opts.fmode === "number" ? opts.fmode : 0;
-      var pack2 = opts.pack || tar2.pack();
+      var pack3 = opts.pack || tar2.pack();
       var finish = opts.finish || noop;
       if (opts.strip) map = strip(map, opts.strip);
       if (opts.readable) {
@@ -45263,17 +45263,17 @@ var require_tar_fs = __commonJS({
         fmode |= parseInt(222, 8);
       }
       var onsymlink = function(filename, header) {
-        xfs.readlink(path3.join(cwd, filename), function(err, linkname) {
-          if (err) return pack2.destroy(err);
+        xfs.readlink(path6.join(cwd, filename), function(err, linkname) {
+          if (err) return pack3.destroy(err);
           header.linkname = normalize2(linkname);
-          pack2.entry(header, onnextentry);
+          pack3.entry(header, onnextentry);
         });
       };
       var onstat = function(err, filename, stat3) {
-        if (err) return pack2.destroy(err);
+        if (err) return pack3.destroy(err);
         if (!filename) {
-          if (opts.finalize !== false) pack2.finalize();
-          return finish(pack2);
+          if (opts.finalize !== false) pack3.finalize();
+          return finish(pack3);
         }
         if (stat3.isSocket()) return onnextentry();
         var header = {
@@ -45289,7 +45289,7 @@ var require_tar_fs = __commonJS({
           header.size = 0;
           header.type = "directory";
           header = map(header) || header;
-          return pack2.entry(header, onnextentry);
+          return pack3.entry(header, onnextentry);
         }
         if (stat3.isSymbolicLink()) {
           header.size = 0;
@@ -45299,23 +45299,23 @@ var require_tar_fs = __commonJS({
         }
         header = map(header) || header;
         if (!stat3.isFile()) {
-          if (strict) return pack2.destroy(new Error("unsupported type for " + filename));
+          if (strict) return pack3.destroy(new Error("unsupported type for " + filename));
           return onnextentry();
         }
-        var entry = pack2.entry(header, onnextentry);
+        var entry = pack3.entry(header, onnextentry);
         if (!entry) return;
-        var rs = mapStream(xfs.createReadStream(path3.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
+        var rs = mapStream(xfs.createReadStream(path6.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err2) {
           entry.destroy(err2);
         });
         pump(rs, entry);
       };
       var onnextentry = function(err) {
-        if (err) return pack2.destroy(err);
+        if (err) return pack3.destroy(err);
         statNext(onstat);
       };
       onnextentry();
-      return pack2;
+      return pack3;
     };
     var head = function(list) {
       return list.length ? list[list.length - 1] : null;
@@ -45329,7 +45329,7 @@ var require_tar_fs = __commonJS({
     exports2.extract = function(cwd, opts) {
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
-      var xfs = opts.fs || fs7;
+      var xfs = opts.fs || fs8;
       var ignore = opts.ignore || opts.filter || noop;
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
@@ -45382,14 +45382,14 @@ var require_tar_fs = __commonJS({
       extract2.on("entry", function(header, stream, next) {
         header = map(header) || header;
         header.name = normalize2(header.name);
-        var name = path3.join(cwd, path3.join("/", header.name));
+        var name = path6.join(cwd, path6.join("/", header.name));
         if (ignore(name, header)) {
           stream.resume();
           return next();
         }
         var stat3 = function(err) {
           if (err) return next(err);
-          if (path3.join(name, ".") === path3.join(cwd, ".")) return next();
+          if (path6.join(name, ".") === path6.join(cwd, ".")) return next();
           utimes(name, header, function(err2) {
             if (err2) return next(err2);
             if (win32) return next();
@@ -45399,9 +45399,9 @@ var require_tar_fs = __commonJS({
         var onsymlink = function() {
           if (win32) return next();
           xfs.unlink(name, function() {
-            var dst = path3.resolve(path3.dirname(name), header.linkname);
+            var dst = path6.resolve(path6.dirname(name), header.linkname);
             if (!inCwd(dst, cwd)) return next(new Error(name + " is not a valid symlink"));
-            validateNotSymlink(xfs, dst, path3.resolve(cwd), function(err, valid) {
+            validateNotSymlink(xfs, dst, path6.resolve(cwd), function(err, valid) {
               if (err) return next(err);
               if (!valid) return next(new Error(name + " is not a valid symlink"));
               xfs.symlink(header.linkname, name, stat3);
@@ -45411,7 +45411,7 @@ var require_tar_fs = __commonJS({
         var onlink = function() {
           if (win32) return next();
           xfs.unlink(name, function() {
-            var srcpath = path3.join(cwd, path3.join("/", header.linkname));
+            var srcpath = path6.join(cwd, path6.join("/", header.linkname));
             xfs.realpath(srcpath, function(err, dst) {
               if (err || !inCwd(dst, cwd)) return next(new Error(name + " is not a valid hardlink"));
               xfs.link(dst, name, function(err2) {
@@ -45451,8 +45451,8 @@ var require_tar_fs = __commonJS({
             gid: header.gid
           }, stat3);
         }
-        var dir = path3.dirname(name);
-        validate(xfs, dir, path3.join(cwd, "."), function(err, valid) {
+        var dir = path6.dirname(name);
+        validate(xfs, dir, path6.join(cwd, "."), function(err, valid) {
           if (err) return next(err);
           if (!valid) return next(new Error(dir + " is not a valid path"));
           mkdirfix(dir, {
@@ -45479,20 +45479,20 @@ var require_tar_fs = __commonJS({
       if (opts.finish) extract2.on("finish", opts.finish);
       return extract2;
     };
-    function validate(fs8, name, root, cb) {
+    function validate(fs9, name, root, cb) {
       if (name === root) return cb(null, true);
-      fs8.lstat(name, function(err, st) {
+      fs9.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT") return cb(err);
-        if (err || st.isDirectory()) return validate(fs8, path3.join(name, ".."), root, cb);
+        if (err || st.isDirectory()) return validate(fs9, path6.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
-    function validateNotSymlink(fs8, name, root, cb) {
+    function validateNotSymlink(fs9, name, root, cb) {
       if (name === root) return cb(null, true);
-      if (!name.startsWith(root + path3.sep)) return cb(null, false);
-      fs8.lstat(name, function(err, st) {
+      if (!name.startsWith(root + path6.sep)) return cb(null, false);
+      fs9.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT" && err.code !== "EPERM") return cb(err);
-        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs8, path3.join(name, ".."), root, cb);
+        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs9, path6.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
@@ -45506,8 +45506,8 @@ var require_tar_fs = __commonJS({
       });
     }
     function inCwd(dst, cwd) {
-      cwd = path3.resolve(cwd);
-      return cwd === dst || dst.startsWith(cwd + path3.sep);
+      cwd = path6.resolve(cwd);
+      return cwd === dst || dst.startsWith(cwd + path6.sep);
     }
   }
 });
@@ -45516,8 +45516,8 @@ var require_tar_fs = __commonJS({
 var require_util9 = __commonJS({
   "node_modules/dockerode/lib/util.js"(exports2, module2) {
     var DockerIgnore = require_ignore();
-    var fs7 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path6 = require("path");
     var tar2 = require_tar_fs();
     var zlib = require("zlib");
     var arr = [];
@@ -45569,23 +45569,23 @@ var require_util9 = __commonJS({
     };
     module2.exports.prepareBuildContext = function(file, next) {
       if (file && file.context) {
-        fs7.readFile(path3.join(file.context, ".dockerignore"), (err, data) => {
+        fs8.readFile(path6.join(file.context, ".dockerignore"), (err, data) => {
           let ignoreFn;
           let filterFn;
           if (!err) {
             const dockerIgnore = DockerIgnore({ ignorecase: false }).add(data.toString());
             filterFn = dockerIgnore.createFilter();
-            ignoreFn = (path4) => {
-              return !filterFn(path4);
+            ignoreFn = (path7) => {
+              return !filterFn(path7);
             };
           }
           const entries = file.src.slice() || [];
-          const pack2 = tar2.pack(file.context, {
+          const pack3 = tar2.pack(file.context, {
             entries: filterFn ? entries.filter(filterFn) : entries,
             ignore: ignoreFn
             // Only works on directories
           });
-          next(pack2.pipe(zlib.createGzip()));
+          next(pack3.pipe(zlib.createGzip()));
         });
       } else {
         next(file);
@@ -48510,14 +48510,14 @@ var require_tls_helpers = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CIPHER_SUITES = void 0;
     exports2.getDefaultRootsData = getDefaultRootsData;
-    var fs7 = require("fs");
+    var fs8 = require("fs");
     exports2.CIPHER_SUITES = process.env.GRPC_SSL_CIPHER_SUITES;
     var DEFAULT_ROOTS_FILE_PATH = process.env.GRPC_DEFAULT_SSL_ROOTS_FILE_PATH;
     var defaultRootsData = null;
     function getDefaultRootsData() {
       if (DEFAULT_ROOTS_FILE_PATH) {
         if (defaultRootsData === null) {
-          defaultRootsData = fs7.readFileSync(DEFAULT_ROOTS_FILE_PATH);
+          defaultRootsData = fs8.readFileSync(DEFAULT_ROOTS_FILE_PATH);
         }
         return defaultRootsData;
       }
@@ -48550,19 +48550,19 @@ var require_uri_parser = __commonJS({
       };
     }
     var NUMBER_REGEX = /^\d+$/;
-    function splitHostPort(path3) {
-      if (path3.startsWith("[")) {
-        const hostEnd = path3.indexOf("]");
+    function splitHostPort(path6) {
+      if (path6.startsWith("[")) {
+        const hostEnd = path6.indexOf("]");
         if (hostEnd === -1) {
           return null;
         }
-        const host = path3.substring(1, hostEnd);
+        const host = path6.substring(1, hostEnd);
         if (host.indexOf(":") === -1) {
           return null;
         }
-        if (path3.length > hostEnd + 1) {
-          if (path3[hostEnd + 1] === ":") {
-            const portString = path3.substring(hostEnd + 2);
+        if (path6.length > hostEnd + 1) {
+          if (path6[hostEnd + 1] === ":") {
+            const portString = path6.substring(hostEnd + 2);
             if (NUMBER_REGEX.test(portString)) {
               return {
                 host,
@@ -48580,7 +48580,7 @@ var require_uri_parser = __commonJS({
           };
         }
       } else {
-        const splitPath = path3.split(":");
+        const splitPath = path6.split(":");
         if (splitPath.length === 2) {
           if (NUMBER_REGEX.test(splitPath[1])) {
             return {
@@ -48592,7 +48592,7 @@ var require_uri_parser = __commonJS({
           }
         } else {
           return {
-            host: path3
+            host: path6
           };
         }
       }
@@ -51628,14 +51628,14 @@ var require_client_interceptors = __commonJS({
       }
     };
     exports2.InterceptingCall = InterceptingCall;
-    function getCall(channel, path3, options) {
+    function getCall(channel, path6, options) {
       var _a, _b;
       const deadline = (_a = options.deadline) !== null && _a !== void 0 ? _a : Infinity;
       const host = options.host;
       const parent = (_b = options.parent) !== null && _b !== void 0 ? _b : null;
       const propagateFlags = options.propagate_flags;
       const credentials = options.credentials;
-      const call = channel.createCall(path3, deadline, host, parent, propagateFlags);
+      const call = channel.createCall(path6, deadline, host, parent, propagateFlags);
       if (credentials) {
         call.setCredentials(credentials);
       }
@@ -52205,9 +52205,9 @@ var require_make_client = __commonJS({
       ServiceClientImpl.serviceName = serviceName;
       return ServiceClientImpl;
     }
-    function partial(fn, path3, serialize, deserialize) {
+    function partial(fn, path6, serialize, deserialize) {
       return function(...args) {
-        return fn.call(this, path3, serialize, deserialize, ...args);
+        return fn.call(this, path6, serialize, deserialize, ...args);
       };
     }
     function isProtobufTypeDefinition(obj) {
@@ -54219,7 +54219,7 @@ var require_minimal = __commonJS({
     util.isString = function isString(value) {
       return typeof value === "string" || value instanceof String;
     };
-    util.isObject = function isObject(value) {
+    util.isObject = function isObject2(value) {
       return value && typeof value === "object";
     };
     util.isset = /**
@@ -55090,17 +55090,17 @@ var require_codegen = __commonJS({
 var require_fs = __commonJS({
   "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
-    var fs7 = null;
+    var fs8 = null;
     try {
-      fs7 = require(
+      fs8 = require(
         /* webpackIgnore: true */
         "fs"
       );
-      if (!fs7 || !fs7.readFile || !fs7.readFileSync)
-        fs7 = null;
+      if (!fs8 || !fs8.readFile || !fs8.readFileSync)
+        fs8 = null;
     } catch (e) {
     }
-    module2.exports = fs7;
+    module2.exports = fs8;
   }
 });
 
@@ -55110,7 +55110,7 @@ var require_fetch2 = __commonJS({
     "use strict";
     module2.exports = fetch2;
     var asPromise = require_aspromise();
-    var fs7 = require_fs();
+    var fs8 = require_fs();
     function fetch2(filename, options, callback2) {
       if (typeof options === "function") {
         callback2 = options;
@@ -55119,8 +55119,8 @@ var require_fetch2 = __commonJS({
         options = {};
       if (!callback2)
         return asPromise(fetch2, this, filename, options);
-      if (!options.xhr && fs7 && fs7.readFile)
-        return fs7.readFile(filename, function fetchReadFileCallback(err, contents) {
+      if (!options.xhr && fs8 && fs8.readFile)
+        return fs8.readFile(filename, function fetchReadFileCallback(err, contents) {
           return err && typeof XMLHttpRequest !== "undefined" ? fetch2.xhr(filename, options, callback2) : err ? callback2(err) : callback2(null, options.binary ? contents : contents.toString("utf8"));
         });
       return fetch2.xhr(filename, options, callback2);
@@ -55158,15 +55158,15 @@ var require_fetch2 = __commonJS({
 var require_path = __commonJS({
   "node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
-    var path3 = exports2;
+    var path6 = exports2;
     var isAbsolute2 = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path3.isAbsolute = function isAbsolute3(path4) {
-        return /^(?:\/|\w+:)/.test(path4);
+      path6.isAbsolute = function isAbsolute3(path7) {
+        return /^(?:\/|\w+:)/.test(path7);
       }
     );
     var normalize2 = (
@@ -55175,9 +55175,9 @@ var require_path = __commonJS({
        * @param {string} path Path to normalize
        * @returns {string} Normalized path
        */
-      path3.normalize = function normalize3(path4) {
-        path4 = path4.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path4.split("/"), absolute = isAbsolute2(path4), prefix = "";
+      path6.normalize = function normalize3(path7) {
+        path7 = path7.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+        var parts = path7.split("/"), absolute = isAbsolute2(path7), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i = 0; i < parts.length; ) {
@@ -55196,7 +55196,7 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path3.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
+    path6.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize2(includePath);
       if (isAbsolute2(includePath))
@@ -55223,17 +55223,17 @@ var require_patterns = __commonJS({
 var require_fs2 = __commonJS({
   "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
-    var fs7 = null;
+    var fs8 = null;
     try {
-      fs7 = require(
+      fs8 = require(
         /* webpackIgnore: true */
         "fs"
       );
-      if (!fs7 || !fs7.readFile || !fs7.readFileSync)
-        fs7 = null;
+      if (!fs8 || !fs8.readFile || !fs8.readFileSync)
+        fs8 = null;
     } catch (e) {
     }
-    module2.exports = fs7;
+    module2.exports = fs8;
   }
 });
 
@@ -55380,18 +55380,18 @@ var require_namespace = __commonJS({
       object.onRemove(this);
       return clearCache(this);
     };
-    Namespace.prototype.define = function define2(path3, json) {
-      if (util.isString(path3))
-        path3 = path3.split(".");
-      else if (!Array.isArray(path3))
+    Namespace.prototype.define = function define2(path6, json) {
+      if (util.isString(path6))
+        path6 = path6.split(".");
+      else if (!Array.isArray(path6))
         throw TypeError("illegal path");
-      if (path3 && path3.length && path3[0] === "")
+      if (path6 && path6.length && path6[0] === "")
         throw Error("path must be relative");
-      if (path3.length > util.recursionLimit)
+      if (path6.length > util.recursionLimit)
         throw Error("max depth exceeded");
       var ptr = this;
-      while (path3.length > 0) {
-        var part = path3.shift();
+      while (path6.length > 0) {
+        var part = path6.shift();
         if (ptr.nested && ptr.nested[part]) {
           ptr = ptr.nested[part];
           if (!(ptr instanceof Namespace))
@@ -55426,26 +55426,26 @@ var require_namespace = __commonJS({
       });
       return this;
     };
-    Namespace.prototype.lookup = function lookup(path3, filterTypes, parentAlreadyChecked) {
+    Namespace.prototype.lookup = function lookup(path6, filterTypes, parentAlreadyChecked) {
       if (typeof filterTypes === "boolean") {
         parentAlreadyChecked = filterTypes;
         filterTypes = void 0;
       } else if (filterTypes && !Array.isArray(filterTypes))
         filterTypes = [filterTypes];
-      if (util.isString(path3) && path3.length) {
-        if (path3 === ".")
+      if (util.isString(path6) && path6.length) {
+        if (path6 === ".")
           return this.root;
-        path3 = path3.split(".");
-      } else if (!path3.length)
+        path6 = path6.split(".");
+      } else if (!path6.length)
         return this;
-      var flatPath = path3.join(".");
-      if (path3[0] === "")
-        return this.root.lookup(path3.slice(1), filterTypes);
+      var flatPath = path6.join(".");
+      if (path6[0] === "")
+        return this.root.lookup(path6.slice(1), filterTypes);
       var found = this.root._fullyQualifiedObjects && this.root._fullyQualifiedObjects["." + flatPath];
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
-      found = this._lookupImpl(path3, flatPath);
+      found = this._lookupImpl(path6, flatPath);
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
@@ -55453,7 +55453,7 @@ var require_namespace = __commonJS({
         return null;
       var current = this;
       while (current.parent) {
-        found = current.parent._lookupImpl(path3, flatPath);
+        found = current.parent._lookupImpl(path6, flatPath);
         if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
           return found;
         }
@@ -55461,22 +55461,22 @@ var require_namespace = __commonJS({
       }
       return null;
     };
-    Namespace.prototype._lookupImpl = function lookup(path3, flatPath) {
+    Namespace.prototype._lookupImpl = function lookup(path6, flatPath) {
       if (Object.prototype.hasOwnProperty.call(this._lookupCache, flatPath)) {
         return this._lookupCache[flatPath];
       }
-      var found = this.get(path3[0]);
+      var found = this.get(path6[0]);
       var exact = null;
       if (found) {
-        if (path3.length === 1) {
+        if (path6.length === 1) {
           exact = found;
         } else if (found instanceof Namespace) {
-          path3 = path3.slice(1);
-          exact = found._lookupImpl(path3, path3.join("."));
+          path6 = path6.slice(1);
+          exact = found._lookupImpl(path6, path6.join("."));
         }
       } else {
         for (var i = 0; i < this.nestedArray.length; ++i)
-          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path3, flatPath))) {
+          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path6, flatPath))) {
             exact = found;
             break;
           }
@@ -55484,28 +55484,28 @@ var require_namespace = __commonJS({
       this._lookupCache[flatPath] = exact;
       return exact;
     };
-    Namespace.prototype.lookupType = function lookupType(path3) {
-      var found = this.lookup(path3, [Type]);
+    Namespace.prototype.lookupType = function lookupType(path6) {
+      var found = this.lookup(path6, [Type]);
       if (!found)
-        throw Error("no such type: " + path3);
+        throw Error("no such type: " + path6);
       return found;
     };
-    Namespace.prototype.lookupEnum = function lookupEnum(path3) {
-      var found = this.lookup(path3, [Enum]);
+    Namespace.prototype.lookupEnum = function lookupEnum(path6) {
+      var found = this.lookup(path6, [Enum]);
       if (!found)
-        throw Error("no such Enum '" + path3 + "' in " + this);
+        throw Error("no such Enum '" + path6 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path3) {
-      var found = this.lookup(path3, [Type, Enum]);
+    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path6) {
+      var found = this.lookup(path6, [Type, Enum]);
       if (!found)
-        throw Error("no such Type or Enum '" + path3 + "' in " + this);
+        throw Error("no such Type or Enum '" + path6 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupService = function lookupService(path3) {
-      var found = this.lookup(path3, [Service]);
+    Namespace.prototype.lookupService = function lookupService(path6) {
+      var found = this.lookup(path6, [Service]);
       if (!found)
-        throw Error("no such Service '" + path3 + "' in " + this);
+        throw Error("no such Service '" + path6 + "' in " + this);
       return found;
     };
     Namespace._configure = function(Type_, Service_, Enum_) {
@@ -56922,13 +56922,13 @@ var require_util10 = __commonJS({
       Object.defineProperty(object, "$type", { value: enm, enumerable: false });
       return enm;
     };
-    util.setProperty = function setProperty(dst, path3, value, ifNotSet) {
-      function setProp(dst2, path4, value2) {
-        var part = path4.shift();
+    util.setProperty = function setProperty(dst, path6, value, ifNotSet) {
+      function setProp(dst2, path7, value2) {
+        var part = path7.shift();
         if (util.isUnsafeProperty(part))
           return dst2;
-        if (path4.length > 0) {
-          dst2[part] = setProp(dst2[part] || {}, path4, value2);
+        if (path7.length > 0) {
+          dst2[part] = setProp(dst2[part] || {}, path7, value2);
         } else {
           var prevValue = dst2[part];
           if (prevValue && ifNotSet)
@@ -56941,12 +56941,12 @@ var require_util10 = __commonJS({
       }
       if (typeof dst !== "object")
         throw TypeError("dst must be an object");
-      if (!path3)
+      if (!path6)
         throw TypeError("path must be specified");
-      path3 = path3.split(".");
-      if (path3.length > util.recursionLimit)
+      path6 = path6.split(".");
+      if (path6.length > util.recursionLimit)
         throw Error("max depth exceeded");
-      return setProp(dst, path3, value);
+      return setProp(dst, path6, value);
     };
     Object.defineProperty(util, "decorateRoot", {
       get: function() {
@@ -57492,12 +57492,12 @@ var require_object = __commonJS({
        */
       fullName: {
         get: function() {
-          var path3 = [this.name], ptr = this.parent;
+          var path6 = [this.name], ptr = this.parent;
           while (ptr) {
-            path3.unshift(ptr.name);
+            path6.unshift(ptr.name);
             ptr = ptr.parent;
           }
-          return path3.join(".");
+          return path6.join(".");
         }
       }
     });
@@ -61534,19 +61534,19 @@ var require_util11 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
-    var fs7 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path6 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path3.isAbsolute(target)) {
+        if (path6.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path3.join(directory, target);
+          const fullPath = path6.join(directory, target);
           try {
-            fs7.accessSync(fullPath, fs7.constants.R_OK);
+            fs8.accessSync(fullPath, fs8.constants.R_OK);
             return fullPath;
           } catch (err) {
             continue;
@@ -67157,9 +67157,9 @@ var require_server_call = __commonJS({
       return status;
     }
     var ServerUnaryCallImpl = class extends events_1.EventEmitter {
-      constructor(path3, call, metadata, request) {
+      constructor(path6, call, metadata, request) {
         super();
-        this.path = path3;
+        this.path = path6;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -67189,9 +67189,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerUnaryCallImpl = ServerUnaryCallImpl;
     var ServerReadableStreamImpl = class extends stream_1.Readable {
-      constructor(path3, call, metadata) {
+      constructor(path6, call, metadata) {
         super({ objectMode: true });
-        this.path = path3;
+        this.path = path6;
         this.call = call;
         this.metadata = metadata;
         this.cancelled = false;
@@ -67223,9 +67223,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerReadableStreamImpl = ServerReadableStreamImpl;
     var ServerWritableStreamImpl = class extends stream_1.Writable {
-      constructor(path3, call, metadata, request) {
+      constructor(path6, call, metadata, request) {
         super({ objectMode: true });
-        this.path = path3;
+        this.path = path6;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -67279,9 +67279,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerWritableStreamImpl = ServerWritableStreamImpl;
     var ServerDuplexStreamImpl = class extends stream_1.Duplex {
-      constructor(path3, call, metadata) {
+      constructor(path6, call, metadata) {
         super({ objectMode: true });
-        this.path = path3;
+        this.path = path6;
         this.call = call;
         this.metadata = metadata;
         this.pendingStatus = {
@@ -69582,11 +69582,11 @@ var require_server2 = __commonJS({
           }
           return true;
         }
-        _retrieveHandler(path3) {
-          serverCallTrace("Received call to method " + path3 + " at address " + this.serverAddressString);
-          const handler = this.handlers.get(path3);
+        _retrieveHandler(path6) {
+          serverCallTrace("Received call to method " + path6 + " at address " + this.serverAddressString);
+          const handler = this.handlers.get(path6);
           if (handler === void 0) {
-            serverCallTrace("No handler registered for method " + path3 + ". Sending UNIMPLEMENTED status.");
+            serverCallTrace("No handler registered for method " + path6 + ". Sending UNIMPLEMENTED status.");
             return null;
           }
           return handler;
@@ -69610,10 +69610,10 @@ var require_server2 = __commonJS({
             channelzSessionInfo === null || channelzSessionInfo === void 0 ? void 0 : channelzSessionInfo.streamTracker.addCallFailed();
             return;
           }
-          const path3 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path3);
+          const path6 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path6);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path3), stream, channelzSessionInfo);
+            this._respondWithError(getUnimplementedStatusResponse(path6), stream, channelzSessionInfo);
             return;
           }
           const callEventTracker = {
@@ -69663,10 +69663,10 @@ var require_server2 = __commonJS({
           if (this._verifyContentType(stream, headers) !== true) {
             return;
           }
-          const path3 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path3);
+          const path6 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path6);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path3), stream, null);
+            this._respondWithError(getUnimplementedStatusResponse(path6), stream, null);
             return;
           }
           const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler, this.options);
@@ -70711,7 +70711,7 @@ var require_certificate_provider = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.FileWatcherCertificateProvider = void 0;
-    var fs7 = require("fs");
+    var fs8 = require("fs");
     var logging = require_logging();
     var constants_1 = require_constants7();
     var util_1 = require("util");
@@ -70719,7 +70719,7 @@ var require_certificate_provider = __commonJS({
     function trace(text) {
       logging.trace(constants_1.LogVerbosity.DEBUG, TRACER_NAME, text);
     }
-    var readFilePromise = (0, util_1.promisify)(fs7.readFile);
+    var readFilePromise = (0, util_1.promisify)(fs8.readFile);
     var FileWatcherCertificateProvider = class {
       constructor(config) {
         this.config = config;
@@ -70974,13 +70974,13 @@ var require_resolver_uds = __commonJS({
         this.listener = listener;
         this.hasReturnedResult = false;
         this.endpoints = [];
-        let path3;
+        let path6;
         if (target.authority === "") {
-          path3 = "/" + target.path;
+          path6 = "/" + target.path;
         } else {
-          path3 = target.path;
+          path6 = target.path;
         }
-        this.endpoints = [{ addresses: [{ path: path3 }] }];
+        this.endpoints = [{ addresses: [{ path: path6 }] }];
       }
       updateResolution() {
         if (!this.hasReturnedResult) {
@@ -71040,12 +71040,12 @@ var require_resolver_ip = __commonJS({
           return;
         }
         const pathList = target.path.split(",");
-        for (const path3 of pathList) {
-          const hostPort = (0, uri_parser_1.splitHostPort)(path3);
+        for (const path6 of pathList) {
+          const hostPort = (0, uri_parser_1.splitHostPort)(path6);
           if (hostPort === null) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path3}`,
+              details: `Failed to parse ${target.scheme} address ${path6}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -71053,7 +71053,7 @@ var require_resolver_ip = __commonJS({
           if (target.scheme === IPV4_SCHEME && !(0, net_1.isIPv4)(hostPort.host) || target.scheme === IPV6_SCHEME && !(0, net_1.isIPv6)(hostPort.host)) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path3}`,
+              details: `Failed to parse ${target.scheme} address ${path6}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -72408,19 +72408,19 @@ var require_util12 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
-    var fs7 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path6 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path3.isAbsolute(target)) {
+        if (path6.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path3.join(directory, target);
+          const fullPath = path6.join(directory, target);
           try {
-            fs7.accessSync(fullPath, fs7.constants.R_OK);
+            fs8.accessSync(fullPath, fs8.constants.R_OK);
             return fullPath;
           } catch (err) {
             continue;
@@ -72665,7 +72665,7 @@ var require_session = __commonJS({
   "node_modules/dockerode/lib/session.js"(exports2, module2) {
     var grpc = require_src4();
     var protoLoader = require_src5();
-    var path3 = require("path");
+    var path6 = require("path");
     var crypto2 = require("crypto");
     function withSession(docker, auth, handler) {
       const sessionId = crypto2.randomUUID();
@@ -72692,7 +72692,7 @@ var require_session = __commonJS({
         const injector = server.createConnectionInjector(creds);
         injector.injectConnection(socket);
         const pkg = protoLoader.loadSync(
-          path3.resolve(__dirname, "proto", "auth.proto")
+          path6.resolve(__dirname, "proto", "auth.proto")
         );
         const service = grpc.loadPackageDefinition(pkg);
         server.addService(service.moby.filesync.v1.Auth.service, {
@@ -72722,7 +72722,7 @@ var require_session = __commonJS({
 var require_buildkit = __commonJS({
   "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
     var protobuf = require_protobufjs();
-    var path3 = require("path");
+    var path6 = require("path");
     var BUILDKIT_TRACE_ID = "moby.buildkit.trace";
     var BUILDKIT_IMAGE_ID = "moby.image.id";
     var PROTO_TYPE = "moby.buildkit.v1.StatusResponse";
@@ -72732,7 +72732,7 @@ var require_buildkit = __commonJS({
     function loadProto() {
       if (StatusResponse) return StatusResponse;
       var root = protobuf.loadSync(
-        path3.resolve(__dirname, "proto", "buildkit_status.proto")
+        path6.resolve(__dirname, "proto", "buildkit_status.proto")
       );
       StatusResponse = root.lookupType(PROTO_TYPE);
       return StatusResponse;
@@ -76531,7 +76531,7 @@ var require_pack2 = __commonJS({
     var FMODE = 420;
     var END_OF_TAR = b4a.alloc(1024);
     var Sink = class extends Writable {
-      constructor(pack2, header, callback2) {
+      constructor(pack3, header, callback2) {
         super({ mapWritable, eagerOpen: true });
         this.written = 0;
         this.header = header;
@@ -76540,7 +76540,7 @@ var require_pack2 = __commonJS({
         this._isLinkname = header.type === "symlink" && !header.linkname;
         this._isVoid = header.type !== "file" && header.type !== "contiguous-file";
         this._finished = false;
-        this._pack = pack2;
+        this._pack = pack3;
         this._openCallback = null;
         if (this._pack._stream === null) this._pack._stream = this;
         else this._pack._pending.push(this);
@@ -76724,7 +76724,7 @@ var require_pack2 = __commonJS({
         cb();
       }
     };
-    module2.exports = function pack2(opts) {
+    module2.exports = function pack3(opts) {
       return new Pack(opts);
     };
     function modeToType(mode) {
@@ -76788,54 +76788,54 @@ var require_polyfills = __commonJS({
     }
     var chdir;
     module2.exports = patch;
-    function patch(fs7) {
+    function patch(fs8) {
       if (constants3.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
-        patchLchmod(fs7);
+        patchLchmod(fs8);
       }
-      if (!fs7.lutimes) {
-        patchLutimes(fs7);
+      if (!fs8.lutimes) {
+        patchLutimes(fs8);
       }
-      fs7.chown = chownFix(fs7.chown);
-      fs7.fchown = chownFix(fs7.fchown);
-      fs7.lchown = chownFix(fs7.lchown);
-      fs7.chmod = chmodFix(fs7.chmod);
-      fs7.fchmod = chmodFix(fs7.fchmod);
-      fs7.lchmod = chmodFix(fs7.lchmod);
-      fs7.chownSync = chownFixSync(fs7.chownSync);
-      fs7.fchownSync = chownFixSync(fs7.fchownSync);
-      fs7.lchownSync = chownFixSync(fs7.lchownSync);
-      fs7.chmodSync = chmodFixSync(fs7.chmodSync);
-      fs7.fchmodSync = chmodFixSync(fs7.fchmodSync);
-      fs7.lchmodSync = chmodFixSync(fs7.lchmodSync);
-      fs7.stat = statFix(fs7.stat);
-      fs7.fstat = statFix(fs7.fstat);
-      fs7.lstat = statFix(fs7.lstat);
-      fs7.statSync = statFixSync(fs7.statSync);
-      fs7.fstatSync = statFixSync(fs7.fstatSync);
-      fs7.lstatSync = statFixSync(fs7.lstatSync);
-      if (fs7.chmod && !fs7.lchmod) {
-        fs7.lchmod = function(path3, mode, cb) {
+      fs8.chown = chownFix(fs8.chown);
+      fs8.fchown = chownFix(fs8.fchown);
+      fs8.lchown = chownFix(fs8.lchown);
+      fs8.chmod = chmodFix(fs8.chmod);
+      fs8.fchmod = chmodFix(fs8.fchmod);
+      fs8.lchmod = chmodFix(fs8.lchmod);
+      fs8.chownSync = chownFixSync(fs8.chownSync);
+      fs8.fchownSync = chownFixSync(fs8.fchownSync);
+      fs8.lchownSync = chownFixSync(fs8.lchownSync);
+      fs8.chmodSync = chmodFixSync(fs8.chmodSync);
+      fs8.fchmodSync = chmodFixSync(fs8.fchmodSync);
+      fs8.lchmodSync = chmodFixSync(fs8.lchmodSync);
+      fs8.stat = statFix(fs8.stat);
+      fs8.fstat = statFix(fs8.fstat);
+      fs8.lstat = statFix(fs8.lstat);
+      fs8.statSync = statFixSync(fs8.statSync);
+      fs8.fstatSync = statFixSync(fs8.fstatSync);
+      fs8.lstatSync = statFixSync(fs8.lstatSync);
+      if (fs8.chmod && !fs8.lchmod) {
+        fs8.lchmod = function(path6, mode, cb) {
           if (cb) process.nextTick(cb);
         };
-        fs7.lchmodSync = function() {
+        fs8.lchmodSync = function() {
         };
       }
-      if (fs7.chown && !fs7.lchown) {
-        fs7.lchown = function(path3, uid, gid, cb) {
+      if (fs8.chown && !fs8.lchown) {
+        fs8.lchown = function(path6, uid, gid, cb) {
           if (cb) process.nextTick(cb);
         };
-        fs7.lchownSync = function() {
+        fs8.lchownSync = function() {
         };
       }
       if (platform2 === "win32") {
-        fs7.rename = typeof fs7.rename !== "function" ? fs7.rename : (function(fs$rename) {
+        fs8.rename = typeof fs8.rename !== "function" ? fs8.rename : (function(fs$rename) {
           function rename2(from, to, cb) {
             var start = Date.now();
             var backoff = 0;
             fs$rename(from, to, function CB(er) {
               if (er && (er.code === "EACCES" || er.code === "EPERM" || er.code === "EBUSY") && Date.now() - start < 6e4) {
                 setTimeout(function() {
-                  fs7.stat(to, function(stater, st) {
+                  fs8.stat(to, function(stater, st) {
                     if (stater && stater.code === "ENOENT")
                       fs$rename(from, to, CB);
                     else
@@ -76851,9 +76851,9 @@ var require_polyfills = __commonJS({
           }
           if (Object.setPrototypeOf) Object.setPrototypeOf(rename2, fs$rename);
           return rename2;
-        })(fs7.rename);
+        })(fs8.rename);
       }
-      fs7.read = typeof fs7.read !== "function" ? fs7.read : (function(fs$read) {
+      fs8.read = typeof fs8.read !== "function" ? fs8.read : (function(fs$read) {
         function read(fd, buffer, offset, length, position, callback_) {
           var callback2;
           if (callback_ && typeof callback_ === "function") {
@@ -76861,22 +76861,22 @@ var require_polyfills = __commonJS({
             callback2 = function(er, _, __) {
               if (er && er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
-                return fs$read.call(fs7, fd, buffer, offset, length, position, callback2);
+                return fs$read.call(fs8, fd, buffer, offset, length, position, callback2);
               }
               callback_.apply(this, arguments);
             };
           }
-          return fs$read.call(fs7, fd, buffer, offset, length, position, callback2);
+          return fs$read.call(fs8, fd, buffer, offset, length, position, callback2);
         }
         if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
         return read;
-      })(fs7.read);
-      fs7.readSync = typeof fs7.readSync !== "function" ? fs7.readSync : /* @__PURE__ */ (function(fs$readSync) {
+      })(fs8.read);
+      fs8.readSync = typeof fs8.readSync !== "function" ? fs8.readSync : /* @__PURE__ */ (function(fs$readSync) {
         return function(fd, buffer, offset, length, position) {
           var eagCounter = 0;
           while (true) {
             try {
-              return fs$readSync.call(fs7, fd, buffer, offset, length, position);
+              return fs$readSync.call(fs8, fd, buffer, offset, length, position);
             } catch (er) {
               if (er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
@@ -76886,11 +76886,11 @@ var require_polyfills = __commonJS({
             }
           }
         };
-      })(fs7.readSync);
-      function patchLchmod(fs8) {
-        fs8.lchmod = function(path3, mode, callback2) {
-          fs8.open(
-            path3,
+      })(fs8.readSync);
+      function patchLchmod(fs9) {
+        fs9.lchmod = function(path6, mode, callback2) {
+          fs9.open(
+            path6,
             constants3.O_WRONLY | constants3.O_SYMLINK,
             mode,
             function(err, fd) {
@@ -76898,80 +76898,80 @@ var require_polyfills = __commonJS({
                 if (callback2) callback2(err);
                 return;
               }
-              fs8.fchmod(fd, mode, function(err2) {
-                fs8.close(fd, function(err22) {
+              fs9.fchmod(fd, mode, function(err2) {
+                fs9.close(fd, function(err22) {
                   if (callback2) callback2(err2 || err22);
                 });
               });
             }
           );
         };
-        fs8.lchmodSync = function(path3, mode) {
-          var fd = fs8.openSync(path3, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
+        fs9.lchmodSync = function(path6, mode) {
+          var fd = fs9.openSync(path6, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
           var threw = true;
           var ret;
           try {
-            ret = fs8.fchmodSync(fd, mode);
+            ret = fs9.fchmodSync(fd, mode);
             threw = false;
           } finally {
             if (threw) {
               try {
-                fs8.closeSync(fd);
+                fs9.closeSync(fd);
               } catch (er) {
               }
             } else {
-              fs8.closeSync(fd);
+              fs9.closeSync(fd);
             }
           }
           return ret;
         };
       }
-      function patchLutimes(fs8) {
-        if (constants3.hasOwnProperty("O_SYMLINK") && fs8.futimes) {
-          fs8.lutimes = function(path3, at, mt, cb) {
-            fs8.open(path3, constants3.O_SYMLINK, function(er, fd) {
+      function patchLutimes(fs9) {
+        if (constants3.hasOwnProperty("O_SYMLINK") && fs9.futimes) {
+          fs9.lutimes = function(path6, at, mt, cb) {
+            fs9.open(path6, constants3.O_SYMLINK, function(er, fd) {
               if (er) {
                 if (cb) cb(er);
                 return;
               }
-              fs8.futimes(fd, at, mt, function(er2) {
-                fs8.close(fd, function(er22) {
+              fs9.futimes(fd, at, mt, function(er2) {
+                fs9.close(fd, function(er22) {
                   if (cb) cb(er2 || er22);
                 });
               });
             });
           };
-          fs8.lutimesSync = function(path3, at, mt) {
-            var fd = fs8.openSync(path3, constants3.O_SYMLINK);
+          fs9.lutimesSync = function(path6, at, mt) {
+            var fd = fs9.openSync(path6, constants3.O_SYMLINK);
             var ret;
             var threw = true;
             try {
-              ret = fs8.futimesSync(fd, at, mt);
+              ret = fs9.futimesSync(fd, at, mt);
               threw = false;
             } finally {
               if (threw) {
                 try {
-                  fs8.closeSync(fd);
+                  fs9.closeSync(fd);
                 } catch (er) {
                 }
               } else {
-                fs8.closeSync(fd);
+                fs9.closeSync(fd);
               }
             }
             return ret;
           };
-        } else if (fs8.futimes) {
-          fs8.lutimes = function(_a, _b, _c, cb) {
+        } else if (fs9.futimes) {
+          fs9.lutimes = function(_a, _b, _c, cb) {
             if (cb) process.nextTick(cb);
           };
-          fs8.lutimesSync = function() {
+          fs9.lutimesSync = function() {
           };
         }
       }
       function chmodFix(orig) {
         if (!orig) return orig;
         return function(target, mode, cb) {
-          return orig.call(fs7, target, mode, function(er) {
+          return orig.call(fs8, target, mode, function(er) {
             if (chownErOk(er)) er = null;
             if (cb) cb.apply(this, arguments);
           });
@@ -76981,7 +76981,7 @@ var require_polyfills = __commonJS({
         if (!orig) return orig;
         return function(target, mode) {
           try {
-            return orig.call(fs7, target, mode);
+            return orig.call(fs8, target, mode);
           } catch (er) {
             if (!chownErOk(er)) throw er;
           }
@@ -76990,7 +76990,7 @@ var require_polyfills = __commonJS({
       function chownFix(orig) {
         if (!orig) return orig;
         return function(target, uid, gid, cb) {
-          return orig.call(fs7, target, uid, gid, function(er) {
+          return orig.call(fs8, target, uid, gid, function(er) {
             if (chownErOk(er)) er = null;
             if (cb) cb.apply(this, arguments);
           });
@@ -77000,7 +77000,7 @@ var require_polyfills = __commonJS({
         if (!orig) return orig;
         return function(target, uid, gid) {
           try {
-            return orig.call(fs7, target, uid, gid);
+            return orig.call(fs8, target, uid, gid);
           } catch (er) {
             if (!chownErOk(er)) throw er;
           }
@@ -77020,13 +77020,13 @@ var require_polyfills = __commonJS({
             }
             if (cb) cb.apply(this, arguments);
           }
-          return options ? orig.call(fs7, target, options, callback2) : orig.call(fs7, target, callback2);
+          return options ? orig.call(fs8, target, options, callback2) : orig.call(fs8, target, callback2);
         };
       }
       function statFixSync(orig) {
         if (!orig) return orig;
         return function(target, options) {
-          var stats = options ? orig.call(fs7, target, options) : orig.call(fs7, target);
+          var stats = options ? orig.call(fs8, target, options) : orig.call(fs8, target);
           if (stats) {
             if (stats.uid < 0) stats.uid += 4294967296;
             if (stats.gid < 0) stats.gid += 4294967296;
@@ -77055,16 +77055,16 @@ var require_legacy_streams = __commonJS({
   "node_modules/graceful-fs/legacy-streams.js"(exports2, module2) {
     var Stream = require("stream").Stream;
     module2.exports = legacy;
-    function legacy(fs7) {
+    function legacy(fs8) {
       return {
         ReadStream,
         WriteStream
       };
-      function ReadStream(path3, options) {
-        if (!(this instanceof ReadStream)) return new ReadStream(path3, options);
+      function ReadStream(path6, options) {
+        if (!(this instanceof ReadStream)) return new ReadStream(path6, options);
         Stream.call(this);
         var self2 = this;
-        this.path = path3;
+        this.path = path6;
         this.fd = null;
         this.readable = true;
         this.paused = false;
@@ -77098,7 +77098,7 @@ var require_legacy_streams = __commonJS({
           });
           return;
         }
-        fs7.open(this.path, this.flags, this.mode, function(err, fd) {
+        fs8.open(this.path, this.flags, this.mode, function(err, fd) {
           if (err) {
             self2.emit("error", err);
             self2.readable = false;
@@ -77109,10 +77109,10 @@ var require_legacy_streams = __commonJS({
           self2._read();
         });
       }
-      function WriteStream(path3, options) {
-        if (!(this instanceof WriteStream)) return new WriteStream(path3, options);
+      function WriteStream(path6, options) {
+        if (!(this instanceof WriteStream)) return new WriteStream(path6, options);
         Stream.call(this);
-        this.path = path3;
+        this.path = path6;
         this.fd = null;
         this.writable = true;
         this.flags = "w";
@@ -77137,7 +77137,7 @@ var require_legacy_streams = __commonJS({
         this.busy = false;
         this._queue = [];
         if (this.fd === null) {
-          this._open = fs7.open;
+          this._open = fs8.open;
           this._queue.push([this._open, this.path, this.flags, this.mode, void 0]);
           this.flush();
         }
@@ -77172,7 +77172,7 @@ var require_clone = __commonJS({
 // node_modules/graceful-fs/graceful-fs.js
 var require_graceful_fs = __commonJS({
   "node_modules/graceful-fs/graceful-fs.js"(exports2, module2) {
-    var fs7 = require("fs");
+    var fs8 = require("fs");
     var polyfills = require_polyfills();
     var legacy = require_legacy_streams();
     var clone = require_clone();
@@ -77204,12 +77204,12 @@ var require_graceful_fs = __commonJS({
         m = "GFS4: " + m.split(/\n/).join("\nGFS4: ");
         console.error(m);
       };
-    if (!fs7[gracefulQueue]) {
+    if (!fs8[gracefulQueue]) {
       queue = global[gracefulQueue] || [];
-      publishQueue(fs7, queue);
-      fs7.close = (function(fs$close) {
+      publishQueue(fs8, queue);
+      fs8.close = (function(fs$close) {
         function close(fd, cb) {
-          return fs$close.call(fs7, fd, function(err) {
+          return fs$close.call(fs8, fd, function(err) {
             if (!err) {
               resetQueue();
             }
@@ -77221,48 +77221,48 @@ var require_graceful_fs = __commonJS({
           value: fs$close
         });
         return close;
-      })(fs7.close);
-      fs7.closeSync = (function(fs$closeSync) {
+      })(fs8.close);
+      fs8.closeSync = (function(fs$closeSync) {
         function closeSync(fd) {
-          fs$closeSync.apply(fs7, arguments);
+          fs$closeSync.apply(fs8, arguments);
           resetQueue();
         }
         Object.defineProperty(closeSync, previousSymbol, {
           value: fs$closeSync
         });
         return closeSync;
-      })(fs7.closeSync);
+      })(fs8.closeSync);
       if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
         process.on("exit", function() {
-          debug2(fs7[gracefulQueue]);
-          require("assert").equal(fs7[gracefulQueue].length, 0);
+          debug2(fs8[gracefulQueue]);
+          require("assert").equal(fs8[gracefulQueue].length, 0);
         });
       }
     }
     var queue;
     if (!global[gracefulQueue]) {
-      publishQueue(global, fs7[gracefulQueue]);
+      publishQueue(global, fs8[gracefulQueue]);
     }
-    module2.exports = patch(clone(fs7));
-    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs7.__patched) {
-      module2.exports = patch(fs7);
-      fs7.__patched = true;
+    module2.exports = patch(clone(fs8));
+    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs8.__patched) {
+      module2.exports = patch(fs8);
+      fs8.__patched = true;
     }
-    function patch(fs8) {
-      polyfills(fs8);
-      fs8.gracefulify = patch;
-      fs8.createReadStream = createReadStream;
-      fs8.createWriteStream = createWriteStream;
-      var fs$readFile = fs8.readFile;
-      fs8.readFile = readFile2;
-      function readFile2(path3, options, cb) {
+    function patch(fs9) {
+      polyfills(fs9);
+      fs9.gracefulify = patch;
+      fs9.createReadStream = createReadStream;
+      fs9.createWriteStream = createWriteStream;
+      var fs$readFile = fs9.readFile;
+      fs9.readFile = readFile2;
+      function readFile2(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$readFile(path3, options, cb);
-        function go$readFile(path4, options2, cb2, startTime) {
-          return fs$readFile(path4, options2, function(err) {
+        return go$readFile(path6, options, cb);
+        function go$readFile(path7, options2, cb2, startTime) {
+          return fs$readFile(path7, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$readFile, [path4, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$readFile, [path7, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77270,16 +77270,16 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$writeFile = fs8.writeFile;
-      fs8.writeFile = writeFile2;
-      function writeFile2(path3, data, options, cb) {
+      var fs$writeFile = fs9.writeFile;
+      fs9.writeFile = writeFile2;
+      function writeFile2(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$writeFile(path3, data, options, cb);
-        function go$writeFile(path4, data2, options2, cb2, startTime) {
-          return fs$writeFile(path4, data2, options2, function(err) {
+        return go$writeFile(path6, data, options, cb);
+        function go$writeFile(path7, data2, options2, cb2, startTime) {
+          return fs$writeFile(path7, data2, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$writeFile, [path4, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$writeFile, [path7, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77287,17 +77287,17 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$appendFile = fs8.appendFile;
+      var fs$appendFile = fs9.appendFile;
       if (fs$appendFile)
-        fs8.appendFile = appendFile2;
-      function appendFile2(path3, data, options, cb) {
+        fs9.appendFile = appendFile2;
+      function appendFile2(path6, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$appendFile(path3, data, options, cb);
-        function go$appendFile(path4, data2, options2, cb2, startTime) {
-          return fs$appendFile(path4, data2, options2, function(err) {
+        return go$appendFile(path6, data, options, cb);
+        function go$appendFile(path7, data2, options2, cb2, startTime) {
+          return fs$appendFile(path7, data2, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$appendFile, [path4, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$appendFile, [path7, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77305,9 +77305,9 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$copyFile = fs8.copyFile;
+      var fs$copyFile = fs9.copyFile;
       if (fs$copyFile)
-        fs8.copyFile = copyFile2;
+        fs9.copyFile = copyFile2;
       function copyFile2(src, dest, flags, cb) {
         if (typeof flags === "function") {
           cb = flags;
@@ -77325,34 +77325,34 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$readdir = fs8.readdir;
-      fs8.readdir = readdir3;
+      var fs$readdir = fs9.readdir;
+      fs9.readdir = readdir3;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir3(path3, options, cb) {
+      function readdir3(path6, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path4, options2, cb2, startTime) {
-          return fs$readdir(path4, fs$readdirCallback(
-            path4,
+        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path7, options2, cb2, startTime) {
+          return fs$readdir(path7, fs$readdirCallback(
+            path7,
             options2,
             cb2,
             startTime
           ));
-        } : function go$readdir2(path4, options2, cb2, startTime) {
-          return fs$readdir(path4, options2, fs$readdirCallback(
-            path4,
+        } : function go$readdir2(path7, options2, cb2, startTime) {
+          return fs$readdir(path7, options2, fs$readdirCallback(
+            path7,
             options2,
             cb2,
             startTime
           ));
         };
-        return go$readdir(path3, options, cb);
-        function fs$readdirCallback(path4, options2, cb2, startTime) {
+        return go$readdir(path6, options, cb);
+        function fs$readdirCallback(path7, options2, cb2, startTime) {
           return function(err, files) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
               enqueue([
                 go$readdir,
-                [path4, options2, cb2],
+                [path7, options2, cb2],
                 err,
                 startTime || Date.now(),
                 Date.now()
@@ -77367,21 +77367,21 @@ var require_graceful_fs = __commonJS({
         }
       }
       if (process.version.substr(0, 4) === "v0.8") {
-        var legStreams = legacy(fs8);
+        var legStreams = legacy(fs9);
         ReadStream = legStreams.ReadStream;
         WriteStream = legStreams.WriteStream;
       }
-      var fs$ReadStream = fs8.ReadStream;
+      var fs$ReadStream = fs9.ReadStream;
       if (fs$ReadStream) {
         ReadStream.prototype = Object.create(fs$ReadStream.prototype);
         ReadStream.prototype.open = ReadStream$open;
       }
-      var fs$WriteStream = fs8.WriteStream;
+      var fs$WriteStream = fs9.WriteStream;
       if (fs$WriteStream) {
         WriteStream.prototype = Object.create(fs$WriteStream.prototype);
         WriteStream.prototype.open = WriteStream$open;
       }
-      Object.defineProperty(fs8, "ReadStream", {
+      Object.defineProperty(fs9, "ReadStream", {
         get: function() {
           return ReadStream;
         },
@@ -77391,7 +77391,7 @@ var require_graceful_fs = __commonJS({
         enumerable: true,
         configurable: true
       });
-      Object.defineProperty(fs8, "WriteStream", {
+      Object.defineProperty(fs9, "WriteStream", {
         get: function() {
           return WriteStream;
         },
@@ -77402,7 +77402,7 @@ var require_graceful_fs = __commonJS({
         configurable: true
       });
       var FileReadStream = ReadStream;
-      Object.defineProperty(fs8, "FileReadStream", {
+      Object.defineProperty(fs9, "FileReadStream", {
         get: function() {
           return FileReadStream;
         },
@@ -77413,7 +77413,7 @@ var require_graceful_fs = __commonJS({
         configurable: true
       });
       var FileWriteStream = WriteStream;
-      Object.defineProperty(fs8, "FileWriteStream", {
+      Object.defineProperty(fs9, "FileWriteStream", {
         get: function() {
           return FileWriteStream;
         },
@@ -77423,7 +77423,7 @@ var require_graceful_fs = __commonJS({
         enumerable: true,
         configurable: true
       });
-      function ReadStream(path3, options) {
+      function ReadStream(path6, options) {
         if (this instanceof ReadStream)
           return fs$ReadStream.apply(this, arguments), this;
         else
@@ -77443,7 +77443,7 @@ var require_graceful_fs = __commonJS({
           }
         });
       }
-      function WriteStream(path3, options) {
+      function WriteStream(path6, options) {
         if (this instanceof WriteStream)
           return fs$WriteStream.apply(this, arguments), this;
         else
@@ -77461,22 +77461,22 @@ var require_graceful_fs = __commonJS({
           }
         });
       }
-      function createReadStream(path3, options) {
-        return new fs8.ReadStream(path3, options);
+      function createReadStream(path6, options) {
+        return new fs9.ReadStream(path6, options);
       }
-      function createWriteStream(path3, options) {
-        return new fs8.WriteStream(path3, options);
+      function createWriteStream(path6, options) {
+        return new fs9.WriteStream(path6, options);
       }
-      var fs$open = fs8.open;
-      fs8.open = open2;
-      function open2(path3, flags, mode, cb) {
+      var fs$open = fs9.open;
+      fs9.open = open2;
+      function open2(path6, flags, mode, cb) {
         if (typeof mode === "function")
           cb = mode, mode = null;
-        return go$open(path3, flags, mode, cb);
-        function go$open(path4, flags2, mode2, cb2, startTime) {
-          return fs$open(path4, flags2, mode2, function(err, fd) {
+        return go$open(path6, flags, mode, cb);
+        function go$open(path7, flags2, mode2, cb2, startTime) {
+          return fs$open(path7, flags2, mode2, function(err, fd) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$open, [path4, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$open, [path7, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77484,20 +77484,20 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      return fs8;
+      return fs9;
     }
     function enqueue(elem) {
       debug2("ENQUEUE", elem[0].name, elem[1]);
-      fs7[gracefulQueue].push(elem);
+      fs8[gracefulQueue].push(elem);
       retry();
     }
     var retryTimer;
     function resetQueue() {
       var now = Date.now();
-      for (var i = 0; i < fs7[gracefulQueue].length; ++i) {
-        if (fs7[gracefulQueue][i].length > 2) {
-          fs7[gracefulQueue][i][3] = now;
-          fs7[gracefulQueue][i][4] = now;
+      for (var i = 0; i < fs8[gracefulQueue].length; ++i) {
+        if (fs8[gracefulQueue][i].length > 2) {
+          fs8[gracefulQueue][i][3] = now;
+          fs8[gracefulQueue][i][4] = now;
         }
       }
       retry();
@@ -77505,9 +77505,9 @@ var require_graceful_fs = __commonJS({
     function retry() {
       clearTimeout(retryTimer);
       retryTimer = void 0;
-      if (fs7[gracefulQueue].length === 0)
+      if (fs8[gracefulQueue].length === 0)
         return;
-      var elem = fs7[gracefulQueue].shift();
+      var elem = fs8[gracefulQueue].shift();
       var fn = elem[0];
       var args = elem[1];
       var err = elem[2];
@@ -77529,7 +77529,7 @@ var require_graceful_fs = __commonJS({
           debug2("RETRY", fn.name, args);
           fn.apply(null, args.concat([startTime]));
         } else {
-          fs7[gracefulQueue].push(elem);
+          fs8[gracefulQueue].push(elem);
         }
       }
       if (retryTimer === void 0) {
@@ -77964,10 +77964,10 @@ var require_mtime_precision = __commonJS({
   "node_modules/proper-lockfile/lib/mtime-precision.js"(exports2, module2) {
     "use strict";
     var cacheSymbol = /* @__PURE__ */ Symbol();
-    function probe(file, fs7, callback2) {
-      const cachedPrecision = fs7[cacheSymbol];
+    function probe(file, fs8, callback2) {
+      const cachedPrecision = fs8[cacheSymbol];
       if (cachedPrecision) {
-        return fs7.stat(file, (err, stat3) => {
+        return fs8.stat(file, (err, stat3) => {
           if (err) {
             return callback2(err);
           }
@@ -77975,16 +77975,16 @@ var require_mtime_precision = __commonJS({
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
-      fs7.utimes(file, mtime, mtime, (err) => {
+      fs8.utimes(file, mtime, mtime, (err) => {
         if (err) {
           return callback2(err);
         }
-        fs7.stat(file, (err2, stat3) => {
+        fs8.stat(file, (err2, stat3) => {
           if (err2) {
             return callback2(err2);
           }
           const precision = stat3.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
-          Object.defineProperty(fs7, cacheSymbol, { value: precision });
+          Object.defineProperty(fs8, cacheSymbol, { value: precision });
           callback2(null, stat3.mtime, precision);
         });
       });
@@ -78005,8 +78005,8 @@ var require_mtime_precision = __commonJS({
 var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
-    var path3 = require("path");
-    var fs7 = require_graceful_fs();
+    var path6 = require("path");
+    var fs8 = require_graceful_fs();
     var retry = require_retry3();
     var onExit = require_signal_exit();
     var mtimePrecision = require_mtime_precision();
@@ -78016,7 +78016,7 @@ var require_lockfile = __commonJS({
     }
     function resolveCanonicalPath(file, options, callback2) {
       if (!options.realpath) {
-        return callback2(null, path3.resolve(file));
+        return callback2(null, path6.resolve(file));
       }
       options.fs.realpath(file, callback2);
     }
@@ -78137,7 +78137,7 @@ var require_lockfile = __commonJS({
         update: null,
         realpath: true,
         retries: 0,
-        fs: fs7,
+        fs: fs8,
         onCompromised: (err) => {
           throw err;
         },
@@ -78181,7 +78181,7 @@ var require_lockfile = __commonJS({
     }
     function unlock(file, options, callback2) {
       options = {
-        fs: fs7,
+        fs: fs8,
         realpath: true,
         ...options
       };
@@ -78203,7 +78203,7 @@ var require_lockfile = __commonJS({
       options = {
         stale: 1e4,
         realpath: true,
-        fs: fs7,
+        fs: fs8,
         ...options
       };
       options.stale = Math.max(options.stale || 0, 2e3);
@@ -78242,16 +78242,16 @@ var require_lockfile = __commonJS({
 var require_adapter = __commonJS({
   "node_modules/proper-lockfile/lib/adapter.js"(exports2, module2) {
     "use strict";
-    var fs7 = require_graceful_fs();
-    function createSyncFs(fs8) {
+    var fs8 = require_graceful_fs();
+    function createSyncFs(fs9) {
       const methods = ["mkdir", "realpath", "stat", "rmdir", "utimes"];
-      const newFs = { ...fs8 };
+      const newFs = { ...fs9 };
       methods.forEach((method) => {
         newFs[method] = (...args) => {
           const callback2 = args.pop();
           let ret;
           try {
-            ret = fs8[`${method}Sync`](...args);
+            ret = fs9[`${method}Sync`](...args);
           } catch (err) {
             return callback2(err);
           }
@@ -78289,7 +78289,7 @@ var require_adapter = __commonJS({
     }
     function toSyncOptions(options) {
       options = { ...options };
-      options.fs = createSyncFs(options.fs || fs7);
+      options.fs = createSyncFs(options.fs || fs8);
       if (typeof options.retries === "number" && options.retries > 0 || options.retries && typeof options.retries.retries === "number" && options.retries.retries > 0) {
         throw Object.assign(new Error("Cannot use retries with the sync api"), { code: "ESYNC" });
       }
@@ -78594,8 +78594,8 @@ var require_utils5 = __commonJS({
       }
       return output;
     };
-    exports2.basename = (path3, { windows } = {}) => {
-      const segs = path3.split(windows ? /[\\/]/ : "/");
+    exports2.basename = (path6, { windows } = {}) => {
+      const segs = path6.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -79966,7 +79966,7 @@ var require_picomatch = __commonJS({
     var parse = require_parse3();
     var utils = require_utils5();
     var constants3 = require_constants9();
-    var isObject = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
     var picomatch2 = (glob2, options, returnState = false) => {
       if (Array.isArray(glob2)) {
         const fns = glob2.map((input) => picomatch2(input, options, returnState));
@@ -79979,7 +79979,7 @@ var require_picomatch = __commonJS({
         };
         return arrayMatcher;
       }
-      const isState = isObject(glob2) && glob2.tokens && glob2.input;
+      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
       if (glob2 === "" || typeof glob2 !== "string" && !isState) {
         throw new TypeError("Expected pattern to be a non-empty string");
       }
@@ -80687,6 +80687,22 @@ var Input = {
   DryRun: "dry-run",
   MaxRemovals: "max-removals",
   DockerHost: "docker-host",
+  MaxImageBytes: "max-image-bytes",
+  TargetImageBytes: "target-image-bytes",
+  MinFree: "min-free",
+  TargetFree: "target-free",
+  MinFreeInodes: "min-free-inodes",
+  TargetFreeInodes: "target-free-inodes",
+  FreePath: "free-path",
+  MaxUnused: "max-unused",
+  EvictKeptBuilds: "evict-kept-builds",
+  EvictBaseImages: "evict-base-images",
+  UsageStore: "usage-store",
+  UsageFile: "usage-file",
+  RegretWindow: "regret-window",
+  BuildCacheKeep: "build-cache-keep",
+  BuildCacheMaxAge: "build-cache-max-age",
+  ContainersOlderThan: "containers-older-than",
   FailOnError: "fail-on-error",
   RunAt: "run-at"
 };
@@ -80700,7 +80716,23 @@ var SETTING_OF_INPUT = {
   [Input.MinAge]: "min-age",
   [Input.DryRun]: "dry-run",
   [Input.MaxRemovals]: "max-removals",
-  [Input.DockerHost]: "host"
+  [Input.DockerHost]: "host",
+  [Input.MaxImageBytes]: "max-image-bytes",
+  [Input.TargetImageBytes]: "target-image-bytes",
+  [Input.MinFree]: "min-free",
+  [Input.TargetFree]: "target-free",
+  [Input.MinFreeInodes]: "min-free-inodes",
+  [Input.TargetFreeInodes]: "target-free-inodes",
+  [Input.FreePath]: "free-path",
+  [Input.MaxUnused]: "max-unused",
+  [Input.EvictKeptBuilds]: "evict-kept-builds",
+  [Input.EvictBaseImages]: "evict-base-images",
+  [Input.UsageStore]: "usage-store",
+  [Input.UsageFile]: "usage-file",
+  [Input.RegretWindow]: "regret-window",
+  [Input.BuildCacheKeep]: "build-cache-keep",
+  [Input.BuildCacheMaxAge]: "build-cache-max-age",
+  [Input.ContainersOlderThan]: "containers-older-than"
 };
 var Output = {
   RemovedCount: "removed-count",
@@ -80718,6 +80750,9 @@ var State = {
 };
 var RUN_AT = ["post", "now"];
 var SUMMARY_TITLE = "Docker image cleanup";
+
+// actions/src/cleanup.ts
+var path4 = __toESM(require("node:path"));
 
 // src/domain/reference.ts
 var DEFAULT_DOMAIN = "docker.io";
@@ -80755,15 +80790,15 @@ function parseReference(text) {
   if (remote.toLowerCase() !== remote) fail("repository name must be lowercase");
   const match = REMAINDER_RE.exec(remainder);
   if (!match) fail(explainRemainder(remainder));
-  const [, path3, tag, digest] = match;
-  const repository = `${domain}/${path3}`;
+  const [, path6, tag, digest] = match;
+  const repository = `${domain}/${path6}`;
   if (repository.length > NAME_TOTAL_LENGTH_MAX) fail(`repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
   if (digest !== void 0) validateDigest(digest, fail);
   const suffix = (t) => (t !== void 0 ? `:${t}` : "") + (digest !== void 0 ? `@${digest}` : "");
   const normalizedTag = tag ?? (digest === void 0 ? DEFAULT_TAG : void 0);
   return {
     domain,
-    path: path3,
+    path: path6,
     repository,
     tag,
     digest,
@@ -80787,11 +80822,11 @@ function tagOf(normalizedRef) {
 function familiarRepository(repository) {
   const prefix = `${DEFAULT_DOMAIN}/`;
   if (!repository.startsWith(prefix)) return repository;
-  const path3 = repository.slice(prefix.length);
-  if (path3.startsWith(OFFICIAL_REPO_PREFIX) && !path3.slice(OFFICIAL_REPO_PREFIX.length).includes("/")) {
-    return path3.slice(OFFICIAL_REPO_PREFIX.length);
+  const path6 = repository.slice(prefix.length);
+  if (path6.startsWith(OFFICIAL_REPO_PREFIX) && !path6.slice(OFFICIAL_REPO_PREFIX.length).includes("/")) {
+    return path6.slice(OFFICIAL_REPO_PREFIX.length);
   }
-  return path3;
+  return path6;
 }
 function isNoneReference(text) {
   return text.includes("<none>");
@@ -80839,11 +80874,11 @@ function explainRemainder(remainder) {
   const nameAndTag = at >= 0 ? remainder.slice(0, at) : remainder;
   if (at >= 0 && !DIGEST_RE.test(remainder.slice(at + 1))) return `"${remainder.slice(at + 1)}" is not a valid digest (expected sha256:<64 hex>)`;
   const colon = tagColonIndex(nameAndTag);
-  const path3 = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
+  const path6 = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
   if (colon >= 0 && !TAG_RE.test(nameAndTag.slice(colon + 1))) {
     return `"${nameAndTag.slice(colon + 1)}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`;
   }
-  const bad = path3.split("/").find((c) => !PATH_COMPONENT_RE.test(c));
+  const bad = path6.split("/").find((c) => !PATH_COMPONENT_RE.test(c));
   if (bad === "") return "repository name has an empty path component";
   if (bad !== void 0) return `"${bad}" is not a valid repository path component (lowercase letters, digits and single . _ or - separators)`;
   return "invalid reference format";
@@ -81390,18 +81425,18 @@ var LayerIndex = class {
    * case where a whole suffix of layers belongs to this image alone.
    */
   fillUnknownSizes(image) {
-    const path3 = this.pathOf(image.id);
-    const unknown = path3.filter((n) => n.size === void 0);
+    const path6 = this.pathOf(image.id);
+    const unknown = path6.filter((n) => n.size === void 0);
     if (unknown.length === 0) return;
-    const known = path3.reduce((sum, n) => sum + (n.size ?? 0), 0);
+    const known = path6.reduce((sum, n) => sum + (n.size ?? 0), 0);
     for (const n of unknown) n.size = 0;
     unknown[unknown.length - 1].size = Math.max(0, image.size - known);
   }
   /** Nodes from the base layer to the image's top layer. */
   pathOf(imageId) {
-    const path3 = [];
-    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) path3.push(n);
-    return path3.reverse();
+    const path6 = [];
+    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) path6.push(n);
+    return path6.reverse();
   }
   /** Images whose whole chain is a strict prefix of this image's chain (its bases). */
   basesOf(imageId) {
@@ -81610,7 +81645,8 @@ function applySpaceRules(decisions, layers, input) {
   const reached = freed >= needs.bytes;
   const warnings = [];
   if (!reached) {
-    const locked = [...allowed].length < 3 ? " (evict-kept-builds / evict-base-images would allow more)" : "";
+    const off = [!rules.evictKeptBuilds && "evict-kept-builds", !rules.evictBaseImages && "evict-base-images"].filter(Boolean);
+    const locked = off.length > 0 ? ` (${off.join(" / ")} would allow more)` : "";
     warnings.push(`${needs.rules.join(", ")}: cannot free ${needs.bytes - freed} more bytes; the rest is in use, protected, current or younger than min-age${locked}`);
   }
   return {
@@ -81627,21 +81663,21 @@ function applySpaceRules(decisions, layers, input) {
     warnings
   };
 }
-function pressure(rules, imagesBytes, plannedFree, fs7) {
+function pressure(rules, imagesBytes, plannedFree, fs8) {
   const asks = [];
   if (rules.maxImageBytes !== void 0 && imagesBytes > rules.maxImageBytes) {
     asks.push(["max-image-bytes", imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes)]);
   }
-  if (fs7 && rules.minFree) {
-    const free = fs7.freeBytes + plannedFree;
-    if (free < amountOf(rules.minFree, fs7.totalBytes)) asks.push(["min-free", amountOf(rules.targetFree ?? rules.minFree, fs7.totalBytes) - free]);
+  if (fs8 && rules.minFree) {
+    const free = fs8.freeBytes + plannedFree;
+    if (free < amountOf(rules.minFree, fs8.totalBytes)) asks.push(["min-free", amountOf(rules.targetFree ?? rules.minFree, fs8.totalBytes) - free]);
   }
-  if (fs7 && rules.minFreeInodes && fs7.totalInodes > 0) {
-    const used = fs7.totalBytes - fs7.freeBytes;
-    const bytesPerInode = used / Math.max(1, fs7.totalInodes - fs7.freeInodes);
-    const free = fs7.freeInodes + plannedFree / bytesPerInode;
-    if (free < amountOf(rules.minFreeInodes, fs7.totalInodes)) {
-      asks.push(["min-free-inodes", Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs7.totalInodes) - free) * bytesPerInode)]);
+  if (fs8 && rules.minFreeInodes && fs8.totalInodes > 0) {
+    const used = fs8.totalBytes - fs8.freeBytes;
+    const bytesPerInode = used / Math.max(1, fs8.totalInodes - fs8.freeInodes);
+    const free = fs8.freeInodes + plannedFree / bytesPerInode;
+    if (free < amountOf(rules.minFreeInodes, fs8.totalInodes)) {
+      asks.push(["min-free-inodes", Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs8.totalInodes) - free) * bytesPerInode)]);
     }
   }
   return { rules: asks.map(([r]) => r), bytes: Math.max(0, ...asks.map(([, b]) => b)) };
@@ -81930,6 +81966,9 @@ async function applyOne(engine, decision) {
   if (outcome.status === "conflict") return result("in-use", false, outcome.message);
   return result("removed", true);
 }
+
+// src/app/usage.ts
+var path3 = __toESM(require("node:path"));
 
 // src/engine/dockerode-engine.ts
 var import_dockerode = __toESM(require_docker());
@@ -82308,7 +82347,35 @@ function readAll(stream) {
 }
 
 // src/usage/engine-store.ts
+var import_node_crypto2 = require("node:crypto");
+var import_node_zlib = require("node:zlib");
 var tar = __toESM(require_tar_stream2());
+
+// src/engine/image-archive.ts
+function readStream(stream) {
+  return new Promise((resolve3, reject) => {
+    const parts = [];
+    stream.on("data", (c) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
+    stream.on("end", () => resolve3(Buffer.concat(parts)));
+    stream.on("error", reject);
+  });
+}
+async function loadArchive(docker, archive) {
+  const stream = await docker.loadImage(archive, { quiet: true });
+  const text = (await readStream(stream)).toString("utf8");
+  for (const line of text.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith("{")) continue;
+    let message;
+    try {
+      message = JSON.parse(trimmed);
+    } catch {
+      continue;
+    }
+    const error2 = message.errorDetail?.message ?? message.error;
+    if (error2) throw new Error(`docker load failed: ${error2}`);
+  }
+}
 
 // src/usage/record.ts
 var import_node_crypto = require("node:crypto");
@@ -82336,6 +82403,9 @@ var ACTIVITY_WHY = {
   "container-create": "container-created",
   "container-start": "container-running"
 };
+function emptyRecord() {
+  return { version: 1, updatedAt: 0, images: {}, removed: {} };
+}
 function layersKeyOf(layers) {
   if (layers.length === 0) return "";
   return (0, import_node_crypto.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
@@ -82533,6 +82603,53 @@ function recordRemovals(record, removed, now) {
   }
   return { ...record, updatedAt: Math.max(now, record.updatedAt), images, removed: gone };
 }
+function mergeEntry(a, b) {
+  const takeB = later({ time: a.lastUsed, why: a.why }, b.lastUsed, b.why);
+  return {
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    lastUsed: takeB ? b.lastUsed : a.lastUsed,
+    why: takeB ? b.why : a.why,
+    references: unionSorted(a.references, b.references),
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
+  };
+}
+function mergeRemoved(a, b) {
+  return {
+    removedAt: Math.max(a.removedAt, b.removedAt),
+    references: unionSorted(a.references, b.references),
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
+  };
+}
+function mergeRecords(a, b) {
+  const images = { ...a.images };
+  for (const [id, entry] of Object.entries(b.images)) {
+    const other = images[id];
+    images[id] = other ? mergeEntry(other, entry) : entry;
+  }
+  const removed = { ...a.removed };
+  for (const [id, entry] of Object.entries(b.removed)) {
+    const other = removed[id];
+    removed[id] = other ? mergeRemoved(other, entry) : entry;
+  }
+  const merged = { version: 1, updatedAt: Math.max(a.updatedAt, b.updatedAt), images, removed };
+  const lastRunAt = Math.max(a.lastRunAt ?? -Infinity, b.lastRunAt ?? -Infinity);
+  if (Number.isFinite(lastRunAt)) merged.lastRunAt = lastRunAt;
+  return merged;
+}
+function rebase(base, changed, stored) {
+  const delta = { version: 1, updatedAt: stored.updatedAt, images: {}, removed: {} };
+  for (const [id, entry] of Object.entries(stored.images)) {
+    if (!sameEntry(base.images[id], entry)) delta.images[id] = entry;
+  }
+  for (const [id, entry] of Object.entries(stored.removed)) {
+    if (!sameEntry(base.removed[id], entry)) delta.removed[id] = entry;
+  }
+  if (stored.lastRunAt !== void 0) delta.lastRunAt = stored.lastRunAt;
+  return mergeRecords(changed, delta);
+}
+function sameEntry(a, b) {
+  return a !== void 0 && JSON.stringify(a) === JSON.stringify(b);
+}
 function lastUsedMap(record) {
   const map = /* @__PURE__ */ new Map();
   for (const id of Object.keys(record.images)) {
@@ -82541,15 +82658,444 @@ function lastUsedMap(record) {
   }
   return map;
 }
+function parseRecord(text, source) {
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (error2) {
+    return { record: emptyRecord(), warnings: [`usage record ${source} is damaged (${error2.message}); starting a new one`] };
+  }
+  return fromJson(raw, source);
+}
+function fromJson(raw, source) {
+  const fail = (what) => ({ record: emptyRecord(), warnings: [`usage record ${source} is damaged (${what}); starting a new one`] });
+  if (!isObject(raw)) return fail("not an object");
+  if (raw.version !== 1) return fail(`unknown version ${JSON.stringify(raw.version)}`);
+  if (!isObject(raw.images) || !isObject(raw.removed)) return fail("images or removed missing");
+  const record = emptyRecord();
+  record.updatedAt = finite(raw.updatedAt) ? raw.updatedAt : 0;
+  if (finite(raw.lastRunAt)) record.lastRunAt = raw.lastRunAt;
+  let bad = 0;
+  for (const [id, e] of Object.entries(raw.images)) {
+    if (isObject(e) && finite(e.firstSeen) && finite(e.lastUsed) && typeof e.why === "string" && WHYS.has(e.why) && strings(e.references) && typeof e.layersKey === "string") {
+      record.images[id] = { firstSeen: e.firstSeen, lastUsed: e.lastUsed, why: e.why, references: e.references, layersKey: e.layersKey };
+    } else bad++;
+  }
+  for (const [id, e] of Object.entries(raw.removed)) {
+    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string") {
+      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey };
+    } else bad++;
+  }
+  const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
+  return { record, warnings };
+}
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function finite(v) {
+  return typeof v === "number" && Number.isFinite(v);
+}
+function strings(v) {
+  return Array.isArray(v) && v.every((s) => typeof s === "string");
+}
+
+// src/usage/store.ts
+async function changeAndWrite(read, write, change) {
+  const before = await read();
+  const changed = change(before.record);
+  const now = await read();
+  const warnings = [...before.warnings];
+  for (const w of now.warnings) if (!warnings.includes(w)) warnings.push(w);
+  const record = rebase(before.record, changed, now.record);
+  await write(record);
+  return { record, warnings };
+}
 
 // src/usage/engine-store.ts
 var USAGE_RECORD_REFERENCE = "docker-image-cleanup-state:usage-v1";
 var USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
+var USAGE_LABEL = "org.docker-image-cleanup.usage";
+var USAGE_MARKER_LABEL = "org.docker-image-cleanup.usage-record";
+var USAGE_LOCK_NAME = "docker-image-cleanup-usage-lock";
+var LOCK_LABEL = "org.docker-image-cleanup.usage-lock";
+var USAGE_FILE = "usage-record.json";
+var FIXED_MTIME = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
+var LOCK_CMD = ["/usage-record.json"];
+var EngineUsageStore = class {
+  constructor(docker, options = {}) {
+    this.docker = docker;
+    this.staleLockMs = options.staleLockMs ?? 6e4;
+    this.waitMs = options.waitMs ?? 12e4;
+    this.maxLabelBytes = options.maxLabelBytes ?? 128 * 1024;
+  }
+  docker;
+  description = `engine image ${USAGE_RECORD_REFERENCE}`;
+  staleLockMs;
+  waitMs;
+  maxLabelBytes;
+  async read() {
+    const image = await this.inspect();
+    if (!image) return { record: emptyRecord(), warnings: [] };
+    const label = image.Config?.Labels?.[USAGE_LABEL];
+    let labelProblem;
+    if (label) {
+      try {
+        const result2 = fromJson(JSON.parse((0, import_node_zlib.gunzipSync)(Buffer.from(label, "base64")).toString("utf8")), this.description);
+        if (result2.warnings.length === 0) return result2;
+        labelProblem = result2.warnings[0];
+      } catch (error2) {
+        labelProblem = `usage record label on ${USAGE_RECORD_REFERENCE} is damaged (${error2.message})`;
+      }
+    }
+    let text;
+    try {
+      text = await this.readLayerFile(image.Id);
+    } catch (error2) {
+      const what = `usage record ${this.description} is unreadable (${labelProblem ? `${labelProblem}; ` : ""}layer: ${error2.message}); starting a new one`;
+      return { record: emptyRecord(), warnings: [what] };
+    }
+    const result = parseRecord(text, `${this.description} (${USAGE_FILE})`);
+    if (labelProblem && result.warnings.length === 0) result.warnings.unshift(`${labelProblem}; read the record from its layer instead`);
+    return result;
+  }
+  async update(change) {
+    const lock2 = await this.lock();
+    let previous;
+    let written;
+    let result;
+    try {
+      previous = (await this.inspect())?.Id;
+      result = await changeAndWrite(
+        () => this.read(),
+        async (record) => {
+          written = await this.write(record);
+        },
+        change
+      );
+    } finally {
+      await this.unlock(lock2);
+    }
+    const warnings = [...result.warnings];
+    await this.removeOldRecordImages(previous, written, warnings);
+    return { record: result.record, warnings };
+  }
+  async inspect() {
+    try {
+      return await this.docker.getImage(USAGE_RECORD_QUALIFIED).inspect();
+    } catch (error2) {
+      if (statusOf2(error2) === 404) return void 0;
+      throw error2;
+    }
+  }
+  /** Loads a record image holding `record`; returns its ID. */
+  async write(record) {
+    const json = JSON.stringify(record);
+    const encoded = (0, import_node_zlib.gzipSync)(Buffer.from(json, "utf8")).toString("base64");
+    const labels = { [USAGE_MARKER_LABEL]: "v1" };
+    if (encoded.length <= this.maxLabelBytes) labels[USAGE_LABEL] = encoded;
+    const archive = await recordArchive(json, labels, record.updatedAt);
+    await loadArchive(this.docker, archive.tar);
+    return archive.imageId;
+  }
+  /** `usage-record.json` from the record image's layer, via `docker save`. */
+  async readLayerFile(imageId) {
+    const saved = await readStream(await this.docker.getImage(imageId).get());
+    const files = await untar(saved);
+    const manifestBytes = files.get("manifest.json");
+    if (!manifestBytes) throw new Error("no manifest.json in the saved image");
+    const manifest = JSON.parse(manifestBytes.toString("utf8"));
+    for (const layerName of [...manifest[0]?.Layers ?? []].reverse()) {
+      let layer = files.get(layerName);
+      if (!layer) continue;
+      if (layer[0] === 31 && layer[1] === 139) layer = (0, import_node_zlib.gunzipSync)(layer);
+      const inner = await untar(layer);
+      const file = inner.get(USAGE_FILE);
+      if (file) return file.toString("utf8");
+    }
+    throw new Error(`no ${USAGE_FILE} in the image's layers`);
+  }
+  /**
+   * Creates the lock container; waits while another holds it, breaking a lock
+   * older than the stale limit (by its ID, so a fresh lock taken meanwhile
+   * survives). Returns the lock container's ID.
+   */
+  async lock() {
+    const deadline = Date.now() + this.waitMs;
+    const token = (0, import_node_crypto2.randomBytes)(8).toString("hex");
+    let seen;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const container = await this.docker.createContainer({
+          name: USAGE_LOCK_NAME,
+          Image: USAGE_RECORD_QUALIFIED,
+          Cmd: LOCK_CMD,
+          Labels: { [LOCK_LABEL]: token },
+          HostConfig: { NetworkMode: "none" }
+        });
+        return container.id;
+      } catch (error2) {
+        const status = statusOf2(error2);
+        if (status === 404 && /image|no such/i.test(messageOf2(error2))) {
+          await this.write(emptyRecord());
+          continue;
+        }
+        if (!isNameConflict(error2)) throw error2;
+      }
+      const holder = await this.lockHolder();
+      if (holder) {
+        if (!seen || seen.id !== holder.id) seen = { id: holder.id, since: Date.now() };
+        const age = Math.max(Date.now() - holder.created, Date.now() - seen.since);
+        if (age > this.staleLockMs) {
+          await removeContainer(this.docker, holder.id);
+          continue;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`cannot lock the usage record ${this.description}: container ${USAGE_LOCK_NAME} has been held for longer than ${Math.round(this.waitMs / 1e3)} s`);
+      }
+      await sleep(Math.min(1e3, 20 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
+    }
+  }
+  async lockHolder() {
+    try {
+      const info2 = await this.docker.getContainer(USAGE_LOCK_NAME).inspect();
+      const created = Date.parse(info2.Created);
+      return { id: info2.Id, created: Number.isFinite(created) ? created : Date.now() };
+    } catch (error2) {
+      if (isGone(error2)) return void 0;
+      throw error2;
+    }
+  }
+  async unlock(id) {
+    await removeContainer(this.docker, id);
+  }
+  /**
+   * Removes the record images the new one replaced: the previous one by ID and
+   * any leftovers of crashed runs. Only untagged ones (the current record keeps
+   * the tag), never forced; a refusal is left for the next run.
+   */
+  async removeOldRecordImages(previous, written, warnings) {
+    let candidates = [];
+    try {
+      const listed = await this.docker.listImages({ filters: JSON.stringify({ label: [`${USAGE_MARKER_LABEL}=v1`] }) });
+      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId2(i.Id));
+    } catch {
+    }
+    if (previous && fullId2(previous) !== written && !candidates.includes(fullId2(previous))) candidates.push(fullId2(previous));
+    for (const id of candidates) {
+      if (id === written) continue;
+      try {
+        const info2 = await this.docker.getImage(id).inspect();
+        if ((info2.RepoTags ?? []).some((t) => isRecordReference(t))) continue;
+        await this.docker.getImage(id).remove({ noprune: false });
+      } catch (error2) {
+        if (!isGone(error2) && statusOf2(error2) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf2(error2)}`);
+      }
+    }
+  }
+};
+function isRecordReference(tag) {
+  return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
+}
+function fullId2(id) {
+  return id.startsWith("sha256:") ? id : `sha256:${id}`;
+}
+function isNameConflict(error2) {
+  return statusOf2(error2) === 409 || /already in use/i.test(messageOf2(error2));
+}
+function isGone(error2) {
+  return statusOf2(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf2(error2));
+}
+async function removeContainer(docker, id) {
+  try {
+    await docker.getContainer(id).remove({ v: true });
+  } catch (error2) {
+    if (!isGone(error2)) throw error2;
+  }
+}
+function goArch() {
+  return { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? "amd64";
+}
+function sha256(data) {
+  return (0, import_node_crypto2.createHash)("sha256").update(data).digest("hex");
+}
+async function recordArchive(json, labels, updatedAt) {
+  const layer = await pack2([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
+  const diffId = sha256(layer);
+  const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 ? updatedAt : 0).toISOString();
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: goArch(),
+      os: "linux",
+      created,
+      config: { Cmd: LOCK_CMD, Labels: labels },
+      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
+      history: [{ created, created_by: "docker-image-cleanup usage record" }]
+    })
+  );
+  const configHex = sha256(config);
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [USAGE_RECORD_QUALIFIED], Layers: [`${diffId}/layer.tar`] }]));
+  const archive = await pack2([
+    { name: `${diffId}/`, dir: true },
+    { name: `${diffId}/layer.tar`, content: layer },
+    { name: `${configHex}.json`, content: config },
+    { name: "manifest.json", content: manifest }
+  ]);
+  return { tar: archive, imageId: `sha256:${configHex}` };
+}
+async function pack2(entries) {
+  const p = tar.pack();
+  const done = readStream(p);
+  for (const e of entries) {
+    await new Promise((resolve3, reject) => {
+      const cb = (err) => err ? reject(err) : resolve3();
+      const common = { name: e.name, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: "root", gname: "root" };
+      if (e.dir) p.entry({ ...common, type: "directory", mode: 493 }, cb);
+      else p.entry({ ...common, type: "file", mode: 420 }, e.content, cb);
+    });
+  }
+  p.finalize();
+  return done;
+}
+async function untar(data) {
+  const files = /* @__PURE__ */ new Map();
+  const extract2 = tar.extract();
+  const done = new Promise((resolve3, reject) => {
+    extract2.on("entry", (header, stream, next) => {
+      const chunks = [];
+      stream.on("data", (c) => chunks.push(c));
+      stream.on("end", () => {
+        if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
+        next();
+      });
+      stream.on("error", reject);
+    });
+    extract2.on("finish", resolve3);
+    extract2.on("error", reject);
+  });
+  extract2.end(data);
+  await done;
+  return files;
+}
+function sleep(ms) {
+  return new Promise((resolve3) => setTimeout(resolve3, ms));
+}
+function statusOf2(error2) {
+  return error2?.statusCode;
+}
+function messageOf2(error2) {
+  const e = error2;
+  return e?.json?.message ?? e?.message ?? String(error2);
+}
 
 // src/usage/file-store.ts
+var import_node_crypto3 = require("node:crypto");
+var fs4 = __toESM(require("node:fs"));
+var path2 = __toESM(require("node:path"));
 var lockfile = __toESM(require_proper_lockfile());
+var FileUsageStore = class {
+  constructor(path6, options = {}) {
+    this.path = path6;
+    this.description = `file ${path6}`;
+    this.staleMs = options.staleMs ?? 3e4;
+    this.waitMs = options.waitMs ?? 12e4;
+  }
+  path;
+  description;
+  staleMs;
+  waitMs;
+  async read() {
+    let text;
+    try {
+      text = await fs4.promises.readFile(this.path, "utf8");
+    } catch (error2) {
+      const code = error2.code;
+      if (code === "ENOENT") return { record: emptyRecord(), warnings: [] };
+      return { record: emptyRecord(), warnings: [`usage record ${this.path} is unreadable (${error2.message}); starting a new one`] };
+    }
+    return parseRecord(text, this.path);
+  }
+  async update(change) {
+    await fs4.promises.mkdir(path2.dirname(this.path), { recursive: true });
+    let compromised;
+    const release = await this.lock((error2) => {
+      compromised = error2;
+    });
+    try {
+      const result = await changeAndWrite(() => this.read(), (record) => this.write(record), change);
+      if (compromised) {
+        result.warnings.push(`the lock on ${this.path} was taken over during the update (${compromised.message}); concurrent changes were merged`);
+      }
+      return result;
+    } finally {
+      await release().catch(() => void 0);
+    }
+  }
+  async lock(onCompromised) {
+    const deadline = Date.now() + this.waitMs;
+    for (; ; ) {
+      try {
+        return await lockfile.lock(this.path, {
+          realpath: false,
+          stale: this.staleMs,
+          update: Math.min(1e4, Math.floor(this.staleMs / 2)),
+          // short inner retries; the loop around them enforces waitMs
+          retries: { retries: 5, factor: 1.5, minTimeout: 10, maxTimeout: Math.max(20, Math.min(500, this.waitMs / 4)), randomize: true },
+          onCompromised
+        });
+      } catch (error2) {
+        if (error2.code !== "ELOCKED" || Date.now() > deadline) {
+          throw new Error(`cannot lock the usage record ${this.path}: ${error2.message}`);
+        }
+      }
+    }
+  }
+  /** Temp file in the same directory, fsync, rename over the record, fsync the directory. */
+  async write(record) {
+    const dir = path2.dirname(this.path);
+    const temp = path2.join(dir, `.${path2.basename(this.path)}.${process.pid}.${(0, import_node_crypto3.randomBytes)(6).toString("hex")}.tmp`);
+    const handle = await fs4.promises.open(temp, "w", 420);
+    try {
+      await handle.writeFile(`${JSON.stringify(record)}
+`, "utf8");
+      await handle.sync();
+    } catch (error2) {
+      await handle.close().catch(() => void 0);
+      await fs4.promises.rm(temp, { force: true });
+      throw error2;
+    }
+    await handle.close();
+    try {
+      await fs4.promises.rename(temp, this.path);
+    } catch (error2) {
+      await fs4.promises.rm(temp, { force: true });
+      throw error2;
+    }
+    try {
+      const d = await fs4.promises.open(dir, "r");
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    } catch {
+    }
+  }
+};
 
 // src/app/usage.ts
+function openUsageStore(settings, engine, stateDir2) {
+  switch (settings.usage.store) {
+    case "none":
+      return void 0;
+    case "engine":
+      return engine instanceof DockerodeEngine ? new EngineUsageStore(engine.docker) : void 0;
+    case "file": {
+      const file = settings.usage.file ?? (stateDir2 ? path3.join(stateDir2, "usage.json") : void 0);
+      return file ? new FileUsageStore(file) : void 0;
+    }
+  }
+}
 async function readUsage(store, snapshot, now, settings) {
   const { record, warnings } = await store.read();
   const observed = observe(record, snapshot, now, { regretWindowMs: settings.usage.regretWindowMs });
@@ -82724,7 +83270,7 @@ function safeNormalize2(text) {
 }
 
 // src/app/dockerfiles.ts
-var fs4 = __toESM(require("node:fs/promises"));
+var fs5 = __toESM(require("node:fs/promises"));
 
 // node_modules/tinyglobby/dist/index.mjs
 var import_fs2 = require("fs");
@@ -82736,27 +83282,27 @@ var import_module = require("module");
 var import_path = require("path");
 var nativeFs = __toESM(require("fs"), 1);
 var __require = /* @__PURE__ */ (0, import_module.createRequire)(__bundleUrl);
-function cleanPath(path3) {
-  let normalized = (0, import_path.normalize)(path3);
+function cleanPath(path6) {
+  let normalized = (0, import_path.normalize)(path6);
   if (normalized.length > 1 && normalized[normalized.length - 1] === import_path.sep) normalized = normalized.substring(0, normalized.length - 1);
   return normalized;
 }
 var SLASHES_REGEX = /[\\/]/g;
-function convertSlashes(path3, separator) {
-  return path3.replace(SLASHES_REGEX, separator);
+function convertSlashes(path6, separator) {
+  return path6.replace(SLASHES_REGEX, separator);
 }
 var WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
-function isRootDirectory(path3) {
-  return path3 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path3);
+function isRootDirectory(path6) {
+  return path6 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path6);
 }
-function normalizePath(path3, options) {
+function normalizePath(path6, options) {
   const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
-  const pathNeedsCleaning = process.platform === "win32" && path3.includes("/") || path3.startsWith(".");
-  if (resolvePaths) path3 = (0, import_path.resolve)(path3);
-  if (normalizePath$1 || pathNeedsCleaning) path3 = cleanPath(path3);
-  if (path3 === ".") return "";
-  const needsSeperator = path3[path3.length - 1] !== pathSeparator;
-  return convertSlashes(needsSeperator ? path3 + pathSeparator : path3, pathSeparator);
+  const pathNeedsCleaning = process.platform === "win32" && path6.includes("/") || path6.startsWith(".");
+  if (resolvePaths) path6 = (0, import_path.resolve)(path6);
+  if (normalizePath$1 || pathNeedsCleaning) path6 = cleanPath(path6);
+  if (path6 === ".") return "";
+  const needsSeperator = path6[path6.length - 1] !== pathSeparator;
+  return convertSlashes(needsSeperator ? path6 + pathSeparator : path6, pathSeparator);
 }
 function joinPathWithBasePath(filename, directoryPath) {
   return directoryPath + filename;
@@ -82793,8 +83339,8 @@ var pushDirectory = (directoryPath, paths) => {
   paths.push(directoryPath || ".");
 };
 var pushDirectoryFilter = (directoryPath, paths, filters) => {
-  const path3 = directoryPath || ".";
-  if (filters.every((filter) => filter(path3, true))) paths.push(path3);
+  const path6 = directoryPath || ".";
+  if (filters.every((filter) => filter(path6, true))) paths.push(path6);
 };
 var empty$2 = () => {
 };
@@ -82846,26 +83392,26 @@ var empty = () => {
 function build$3(options) {
   return options.group ? groupFiles : empty;
 }
-var resolveSymlinksAsync = function(path3, state, callback$1) {
-  const { queue, fs: fs7, options: { suppressErrors } } = state;
+var resolveSymlinksAsync = function(path6, state, callback$1) {
+  const { queue, fs: fs8, options: { suppressErrors } } = state;
   queue.enqueue();
-  fs7.realpath(path3, (error2, resolvedPath) => {
+  fs8.realpath(path6, (error2, resolvedPath) => {
     if (error2) return queue.dequeue(suppressErrors ? null : error2, state);
-    fs7.stat(resolvedPath, (error$1, stat3) => {
+    fs8.stat(resolvedPath, (error$1, stat3) => {
       if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
-      if (stat3.isDirectory() && isRecursive(path3, resolvedPath, state)) return queue.dequeue(null, state);
+      if (stat3.isDirectory() && isRecursive(path6, resolvedPath, state)) return queue.dequeue(null, state);
       callback$1(stat3, resolvedPath);
       queue.dequeue(null, state);
     });
   });
 };
-var resolveSymlinks = function(path3, state, callback$1) {
-  const { queue, fs: fs7, options: { suppressErrors } } = state;
+var resolveSymlinks = function(path6, state, callback$1) {
+  const { queue, fs: fs8, options: { suppressErrors } } = state;
   queue.enqueue();
   try {
-    const resolvedPath = fs7.realpathSync(path3);
-    const stat3 = fs7.statSync(resolvedPath);
-    if (stat3.isDirectory() && isRecursive(path3, resolvedPath, state)) return;
+    const resolvedPath = fs8.realpathSync(path6);
+    const stat3 = fs8.statSync(resolvedPath);
+    if (stat3.isDirectory() && isRecursive(path6, resolvedPath, state)) return;
     callback$1(stat3, resolvedPath);
   } catch (e) {
     if (!suppressErrors) throw e;
@@ -82875,9 +83421,9 @@ function build$2(options, isSynchronous) {
   if (!options.resolveSymlinks || options.excludeSymlinks) return null;
   return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
 }
-function isRecursive(path3, resolved, state) {
+function isRecursive(path6, resolved, state) {
   if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
-  let parent = (0, import_path.dirname)(path3);
+  let parent = (0, import_path.dirname)(path6);
   let depth = 1;
   while (parent !== state.root && depth < 2) {
     const resolvedPath = state.symlinks.get(parent);
@@ -82885,7 +83431,7 @@ function isRecursive(path3, resolved, state) {
     if (isSameRoot) depth++;
     else parent = (0, import_path.dirname)(parent);
   }
-  state.symlinks.set(path3, resolved);
+  state.symlinks.set(path6, resolved);
   return depth > 1;
 }
 function isRecursiveUsingRealPaths(resolved, state) {
@@ -82934,22 +83480,22 @@ var readdirOpts = { withFileTypes: true };
 var walkAsync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
   state.queue.enqueue();
   if (currentDepth < 0) return state.queue.dequeue(null, state);
-  const { fs: fs7 } = state;
+  const { fs: fs8 } = state;
   state.visited.push(crawlPath);
   state.counts.directories++;
-  fs7.readdir(crawlPath || ".", readdirOpts, (error2, entries = []) => {
+  fs8.readdir(crawlPath || ".", readdirOpts, (error2, entries = []) => {
     callback$1(entries, directoryPath, currentDepth);
     state.queue.dequeue(state.options.suppressErrors ? null : error2, state);
   });
 };
 var walkSync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
-  const { fs: fs7 } = state;
+  const { fs: fs8 } = state;
   if (currentDepth < 0) return;
   state.visited.push(crawlPath);
   state.counts.directories++;
   let entries = [];
   try {
-    entries = fs7.readdirSync(crawlPath || ".", readdirOpts);
+    entries = fs8.readdirSync(crawlPath || ".", readdirOpts);
   } catch (e) {
     if (!state.options.suppressErrors) throw e;
   }
@@ -83057,19 +83603,19 @@ var Walker = class {
         const filename = this.joinPath(entry.name, directoryPath);
         this.pushFile(filename, files, this.state.counts, filters);
       } else if (entry.isDirectory()) {
-        let path3 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
-        if (exclude && exclude(entry.name, path3)) continue;
-        this.pushDirectory(path3, paths, filters);
-        this.walkDirectory(this.state, path3, path3, depth - 1, this.walk);
+        let path6 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
+        if (exclude && exclude(entry.name, path6)) continue;
+        this.pushDirectory(path6, paths, filters);
+        this.walkDirectory(this.state, path6, path6, depth - 1, this.walk);
       } else if (this.resolveSymlink && entry.isSymbolicLink()) {
-        let path3 = joinPathWithBasePath(entry.name, directoryPath);
-        this.resolveSymlink(path3, this.state, (stat3, resolvedPath) => {
+        let path6 = joinPathWithBasePath(entry.name, directoryPath);
+        this.resolveSymlink(path6, this.state, (stat3, resolvedPath) => {
           if (stat3.isDirectory()) {
             resolvedPath = normalizePath(resolvedPath, this.state.options);
-            if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path3 + pathSeparator)) return;
-            this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path3 + pathSeparator, depth - 1, this.walk);
+            if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path6 + pathSeparator)) return;
+            this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path6 + pathSeparator, depth - 1, this.walk);
           } else {
-            resolvedPath = useRealPaths ? resolvedPath : path3;
+            resolvedPath = useRealPaths ? resolvedPath : path6;
             const filename = (0, import_path.basename)(resolvedPath);
             const directoryPath$1 = normalizePath((0, import_path.dirname)(resolvedPath), this.state.options);
             resolvedPath = this.joinPath(filename, directoryPath$1);
@@ -83235,7 +83781,7 @@ var Builder = class {
       isMatch = globFn(patterns, ...options);
       this.globCache[patterns.join("\0")] = isMatch;
     }
-    this.options.filters.push((path3) => isMatch(path3));
+    this.options.filters.push((path6) => isMatch(path6));
     return this;
   }
 };
@@ -83310,19 +83856,19 @@ function buildRelative(cwd, root) {
     return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
   };
 }
-function ensureNonDriveRelativePath(path3) {
-  return path3.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
+function ensureNonDriveRelativePath(path6) {
+  return path6.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
 }
 var splitPatternOptions = { parts: true };
-function splitPattern2(path3) {
+function splitPattern2(path6) {
   var _result$parts;
-  const result = import_picomatch.default.scan(path3, splitPatternOptions);
-  return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path3];
+  const result = import_picomatch.default.scan(path6, splitPatternOptions);
+  return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path6];
 }
 var POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
 var WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
-var escapePosixPath = (path3) => path3.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
-var escapeWin32Path = (path3) => path3.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+var escapePosixPath = (path6) => path6.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+var escapeWin32Path = (path6) => path6.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
 var escapePath = isWin ? escapeWin32Path : escapePosixPath;
 function isDynamicPattern(pattern, options) {
   if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
@@ -83429,13 +83975,13 @@ function buildCrawler(options, patterns) {
   if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
   const crawler = new Builder({
     filters: [debug2 ? (p, isDirectory2) => {
-      const path3 = format(p, isDirectory2);
-      const matches = matcher(path3) && !ignore(path3);
-      if (matches) log(`matched ${path3}`);
+      const path6 = format(p, isDirectory2);
+      const matches = matcher(path6) && !ignore(path6);
+      if (matches) log(`matched ${path6}`);
       return matches;
     } : (p, isDirectory2) => {
-      const path3 = format(p, isDirectory2);
-      return matcher(path3) && !ignore(path3);
+      const path6 = format(p, isDirectory2);
+      return matcher(path6) && !ignore(path6);
     }],
     exclude: debug2 ? (_, p) => {
       const skipped = excludePredicate(_, p);
@@ -83824,7 +84370,7 @@ async function dockerfileReferences(patterns, cwd = process.cwd()) {
       continue;
     }
     for (const file of files.sort()) {
-      const parsed = parseDockerfile(await fs4.readFile(file, "utf8"));
+      const parsed = parseDockerfile(await fs5.readFile(file, "utf8"));
       for (const reference of parsed.references) references.push({ reference, dockerfile: file });
       for (const w of parsed.warnings) warnings.push(`${file}: ${w}`);
     }
@@ -83833,10 +84379,10 @@ async function dockerfileReferences(patterns, cwd = process.cwd()) {
 }
 
 // src/app/filesystem.ts
-var fs5 = __toESM(require("node:fs/promises"));
-async function filesystemStats(path3) {
+var fs6 = __toESM(require("node:fs/promises"));
+async function filesystemStats(path6) {
   try {
-    const s = await fs5.statfs(path3);
+    const s = await fs6.statfs(path6);
     return {
       totalBytes: s.blocks * s.bsize,
       // bavail: what an unprivileged writer (the engine's layers) can still use
@@ -83972,6 +84518,12 @@ async function captureJobStart(engine, clock = Date.now) {
     imageIds: snapshot.images.map((i) => i.id),
     references: snapshot.images.flatMap((i) => [...i.tags, ...i.digests])
   };
+}
+
+// src/app/session.ts
+function openSession(settings, stateDir2) {
+  const engine = new DockerodeEngine({ host: settings.host });
+  return { engine, usage: openUsageStore(settings, engine, stateDir2) };
 }
 
 // src/report/reasons.ts
@@ -84337,10 +84889,10 @@ function escapeMarkdown(text) {
 // actions/src/cleanup.ts
 async function cleanUp(inputs, jobStart) {
   const context = { runAt: inputs.runAt };
-  const engine = new DockerodeEngine({ host: inputs.settings.host });
+  const { engine, usage } = openSession(inputs.settings, stateDir());
   let report2;
   try {
-    report2 = await runCleanup(inputs.settings, { engine, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
+    report2 = await runCleanup(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
   } catch (error2) {
     if (error2 instanceof MaxRemovalsExceededError) {
       await publishReport(error2.report, { ...context, refused: error2.message });
@@ -84360,6 +84912,10 @@ async function cleanUp(inputs, jobStart) {
     );
   }
   return report2;
+}
+function stateDir() {
+  const base = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
+  return base ? path4.join(base, "docker-image-cleanup") : void 0;
 }
 
 // actions/src/inputs.ts
@@ -84404,13 +84960,13 @@ function parseRunAt(value) {
 }
 
 // actions/src/job-start.ts
-var fs6 = __toESM(require("node:fs"));
+var fs7 = __toESM(require("node:fs"));
 var os5 = __toESM(require("node:os"));
-var path2 = __toESM(require("node:path"));
+var path5 = __toESM(require("node:path"));
 function saveJobStart(jobStart, env = process.env) {
-  const dir = fs6.mkdtempSync(path2.join(env.RUNNER_TEMP || os5.tmpdir(), "docker-image-cleanup-"));
-  const file = path2.join(dir, "job-start.json");
-  fs6.writeFileSync(file, JSON.stringify(jobStart));
+  const dir = fs7.mkdtempSync(path5.join(env.RUNNER_TEMP || os5.tmpdir(), "docker-image-cleanup-"));
+  const file = path5.join(dir, "job-start.json");
+  fs7.writeFileSync(file, JSON.stringify(jobStart));
   return file;
 }
 

@@ -78848,6 +78848,22 @@ var Input = {
   DryRun: "dry-run",
   MaxRemovals: "max-removals",
   DockerHost: "docker-host",
+  MaxImageBytes: "max-image-bytes",
+  TargetImageBytes: "target-image-bytes",
+  MinFree: "min-free",
+  TargetFree: "target-free",
+  MinFreeInodes: "min-free-inodes",
+  TargetFreeInodes: "target-free-inodes",
+  FreePath: "free-path",
+  MaxUnused: "max-unused",
+  EvictKeptBuilds: "evict-kept-builds",
+  EvictBaseImages: "evict-base-images",
+  UsageStore: "usage-store",
+  UsageFile: "usage-file",
+  RegretWindow: "regret-window",
+  BuildCacheKeep: "build-cache-keep",
+  BuildCacheMaxAge: "build-cache-max-age",
+  ContainersOlderThan: "containers-older-than",
   FailOnError: "fail-on-error",
   RunAt: "run-at"
 };
@@ -78861,7 +78877,23 @@ var SETTING_OF_INPUT = {
   [Input.MinAge]: "min-age",
   [Input.DryRun]: "dry-run",
   [Input.MaxRemovals]: "max-removals",
-  [Input.DockerHost]: "host"
+  [Input.DockerHost]: "host",
+  [Input.MaxImageBytes]: "max-image-bytes",
+  [Input.TargetImageBytes]: "target-image-bytes",
+  [Input.MinFree]: "min-free",
+  [Input.TargetFree]: "target-free",
+  [Input.MinFreeInodes]: "min-free-inodes",
+  [Input.TargetFreeInodes]: "target-free-inodes",
+  [Input.FreePath]: "free-path",
+  [Input.MaxUnused]: "max-unused",
+  [Input.EvictKeptBuilds]: "evict-kept-builds",
+  [Input.EvictBaseImages]: "evict-base-images",
+  [Input.UsageStore]: "usage-store",
+  [Input.UsageFile]: "usage-file",
+  [Input.RegretWindow]: "regret-window",
+  [Input.BuildCacheKeep]: "build-cache-keep",
+  [Input.BuildCacheMaxAge]: "build-cache-max-age",
+  [Input.ContainersOlderThan]: "containers-older-than"
 };
 var State = {
   /** Path of the JSON file holding the JobStart; set only when pre recorded it. */

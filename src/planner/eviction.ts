@@ -126,7 +126,8 @@ export function applySpaceRules(decisions: ImageDecision[], layers: LayerIndex, 
   const reached = freed >= needs.bytes;
   const warnings: string[] = [];
   if (!reached) {
-    const locked = [...allowed].length < 3 ? ' (evict-kept-builds / evict-base-images would allow more)' : '';
+    const off = [!rules.evictKeptBuilds && 'evict-kept-builds', !rules.evictBaseImages && 'evict-base-images'].filter(Boolean);
+    const locked = off.length > 0 ? ` (${off.join(' / ')} would allow more)` : '';
     warnings.push(`${needs.rules.join(', ')}: cannot free ${needs.bytes - freed} more bytes; the rest is in use, protected, current or younger than min-age${locked}`);
   }
   return {

@@ -269,6 +269,22 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
         'dry-run': 'false',
         'max-removals': '',
         'docker-host': '',
+        'max-image-bytes': '',
+        'target-image-bytes': '',
+        'min-free': '',
+        'target-free': '',
+        'min-free-inodes': '',
+        'target-free-inodes': '',
+        'free-path': '',
+        'max-unused': '',
+        'evict-kept-builds': 'false',
+        'evict-base-images': 'false',
+        'usage-store': '',
+        'usage-file': '',
+        'regret-window': '',
+        'build-cache-keep': '',
+        'build-cache-max-age': '',
+        'containers-older-than': '',
         'fail-on-error': 'false',
         'run-at': 'post',
       });
@@ -481,6 +497,39 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
       const post = await j.run('post');
       assertClean(post);
       assert.equal(post.summary, '');
+    });
+  });
+
+  describe('disk pressure and maintenance inputs', () => {
+    it('24. a byte budget with evict-kept-builds evicts least recently used builds; the summary shows the order and the shortfall', async () => {
+      await loadImages(docker, [nodeBase, ...builds('app', 4)]);
+      const main = await job({ 'run-at': 'now', 'keep-count': '2', 'max-image-bytes': '1B', 'evict-kept-builds': 'true', 'usage-store': 'none' }).run('main');
+      assert.equal(main.code, 0, log(main));
+      // node:20 is protected, so the budget cannot be met: said once, as a warning
+      assert.equal(main.warnings.length, 1, log(main));
+      assert.match(main.warnings[0]!, /max-image-bytes: cannot free \d+ more bytes.*evict-base-images would allow more/);
+      assert.deepEqual(await tags(), ['node:20']);
+      assert.equal(main.outputs['removed-count'], '4');
+      assert.match(main.summary, /### Disk pressure/);
+      assert.match(main.summary, /max-image-bytes: needed .* \(\*\*short by/);
+      assert.match(main.summary, /\| 1 \| app:ci-3 \|/);
+    });
+
+    const bad: [string, Record<string, string>, RegExp][] = [
+      ['max-image-bytes', { 'max-image-bytes': '10 parsecs' }, /^Invalid input max-image-bytes "10 parsecs": expected a size such as 500MB/],
+      ['min-free', { 'min-free': '120%' }, /^Invalid input min-free "120%": expected a percentage/],
+      ['usage-store', { 'usage-store': 'cloud' }, /^Invalid input usage-store "cloud": expected file, engine or none/],
+      ['build-cache-keep', { 'build-cache-keep': 'lots' }, /^Invalid input build-cache-keep "lots"/],
+      ['containers-older-than', { 'containers-older-than': 'ages' }, /^Invalid input containers-older-than "ages"/],
+    ];
+    bad.forEach(([input, inputs, message], i) => {
+      it(`${25 + i}. ${input}: pre fails with a message naming the input, nothing removed`, async () => {
+        await loadImages(docker, builds('app', 3));
+        const pre = await job({ ...inputs, 'keep-count': '0' }).run('pre');
+        assert.equal(pre.code, 1, log(pre));
+        assert.match(pre.errors[0]!, message);
+        assert.equal((await tags()).length, 3);
+      });
     });
   });
 

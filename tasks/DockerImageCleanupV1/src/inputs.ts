@@ -14,6 +14,22 @@ export const INPUT = {
   dryRun: 'dryRun',
   maxRemovals: 'maxRemovals',
   dockerHost: 'dockerHost',
+  maxImageBytes: 'maxImageBytes',
+  targetImageBytes: 'targetImageBytes',
+  minFree: 'minFree',
+  targetFree: 'targetFree',
+  minFreeInodes: 'minFreeInodes',
+  targetFreeInodes: 'targetFreeInodes',
+  freePath: 'freePath',
+  maxUnused: 'maxUnused',
+  evictKeptBuilds: 'evictKeptBuilds',
+  evictBaseImages: 'evictBaseImages',
+  usageStore: 'usageStore',
+  usageFile: 'usageFile',
+  regretWindow: 'regretWindow',
+  buildCacheKeep: 'buildCacheKeep',
+  buildCacheMaxAge: 'buildCacheMaxAge',
+  containersOlderThan: 'containersOlderThan',
   failOnError: 'failOnError',
   runAt: 'runAt',
 } as const;
@@ -35,19 +51,38 @@ export const OUTPUT = {
 
 export type RunAt = 'now' | 'postJob';
 
-/** Which task input feeds which core setting, to name the input the user wrote in messages. */
-const SETTING_INPUT: Readonly<Record<string, string>> = {
-  keep: INPUT.keepCount,
-  current: INPUT.currentImages,
-  protect: INPUT.protectedReferences,
-  'protect-label': INPUT.protectedLabels,
-  repositories: INPUT.repositories,
-  dockerfiles: INPUT.dockerfiles,
-  'min-age': INPUT.minAge,
-  'dry-run': INPUT.dryRun,
-  'max-removals': INPUT.maxRemovals,
-  host: INPUT.dockerHost,
+/** Which core setting each task input feeds (the other inputs steer the task itself). */
+const SETTING_OF_INPUT: Readonly<Record<string, string>> = {
+  [INPUT.keepCount]: 'keep',
+  [INPUT.currentImages]: 'current',
+  [INPUT.protectedReferences]: 'protect',
+  [INPUT.protectedLabels]: 'protect-label',
+  [INPUT.repositories]: 'repositories',
+  [INPUT.dockerfiles]: 'dockerfiles',
+  [INPUT.minAge]: 'min-age',
+  [INPUT.dryRun]: 'dry-run',
+  [INPUT.maxRemovals]: 'max-removals',
+  [INPUT.dockerHost]: 'host',
+  [INPUT.maxImageBytes]: 'max-image-bytes',
+  [INPUT.targetImageBytes]: 'target-image-bytes',
+  [INPUT.minFree]: 'min-free',
+  [INPUT.targetFree]: 'target-free',
+  [INPUT.minFreeInodes]: 'min-free-inodes',
+  [INPUT.targetFreeInodes]: 'target-free-inodes',
+  [INPUT.freePath]: 'free-path',
+  [INPUT.maxUnused]: 'max-unused',
+  [INPUT.evictKeptBuilds]: 'evict-kept-builds',
+  [INPUT.evictBaseImages]: 'evict-base-images',
+  [INPUT.usageStore]: 'usage-store',
+  [INPUT.usageFile]: 'usage-file',
+  [INPUT.regretWindow]: 'regret-window',
+  [INPUT.buildCacheKeep]: 'build-cache-keep',
+  [INPUT.buildCacheMaxAge]: 'build-cache-max-age',
+  [INPUT.containersOlderThan]: 'containers-older-than',
 };
+
+/** The task input that feeds a setting, to name the input the user wrote in messages. */
+const SETTING_INPUT: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(SETTING_OF_INPUT).map(([input, setting]) => [setting, input]));
 
 /** An input the task cannot use; always fails the step, whatever failOnError says. */
 export class InputError extends Error {
@@ -74,18 +109,7 @@ export function readInputs(): TaskInputs {
     return value ? value : undefined;
   };
   return {
-    raw: {
-      keep: text(INPUT.keepCount),
-      current: text(INPUT.currentImages),
-      protect: text(INPUT.protectedReferences),
-      'protect-label': text(INPUT.protectedLabels),
-      repositories: text(INPUT.repositories),
-      dockerfiles: text(INPUT.dockerfiles),
-      'min-age': text(INPUT.minAge),
-      'dry-run': text(INPUT.dryRun),
-      'max-removals': text(INPUT.maxRemovals),
-      host: text(INPUT.dockerHost),
-    },
+    raw: Object.fromEntries(Object.entries(SETTING_OF_INPUT).map(([input, setting]) => [setting, text(input)])),
     runAt: readRunAt(text(INPUT.runAt)),
     failOnError: readBoolean(INPUT.failOnError, text(INPUT.failOnError)),
   };

@@ -9,6 +9,7 @@ import {
   renderMarkdown,
   renderText,
   runCleanup,
+  openSession,
   type CleanupReport,
   type JobStart,
   type Settings,
@@ -39,6 +40,15 @@ export function engineFor(settings: Settings): DockerodeEngine {
   return new DockerodeEngine({ host: settings.host });
 }
 
+/**
+ * Where the usage record outlives the job: the agent's work folder persists
+ * between jobs on a self-hosted agent (Agent.TempDirectory is emptied).
+ */
+export function stateDirectory(): string | undefined {
+  const work = tl.getVariable('Agent.WorkFolder');
+  return work ? path.join(work, '_docker-image-cleanup') : undefined;
+}
+
 export function tempDirectory(): string {
   return tl.getVariable('Agent.TempDirectory') || os.tmpdir();
 }
@@ -49,7 +59,7 @@ export async function cleanupAndReport(settings: Settings, failOnError: boolean,
   try {
     report = await runCleanup(
       settings,
-      { engine: engineFor(settings), cwd: tl.getVariable('Build.SourcesDirectory') || process.cwd() },
+      { ...openSession(settings, stateDirectory()), cwd: tl.getVariable('Build.SourcesDirectory') || process.cwd() },
       { jobStart },
     );
   } catch (error) {
