@@ -183,8 +183,10 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
     it('1. declares the inputs, defaults, outputs and handlers the task is documented with', () => {
       const inputs = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i]));
       assert.deepEqual(Object.keys(inputs).sort(), [
-        'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'failOnError', 'keepCount',
-        'maxRemovals', 'minAge', 'protectedLabels', 'protectedReferences', 'repositories', 'runAt',
+        'buildCacheKeep', 'buildCacheMaxAge', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun',
+        'evictBaseImages', 'evictKeptBuilds', 'failOnError', 'freePath', 'keepCount', 'maxImageBytes', 'maxRemovals',
+        'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'protectedLabels', 'protectedReferences', 'regretWindow',
+        'repositories', 'runAt', 'targetFree', 'targetFreeInodes', 'targetImageBytes', 'usageFile', 'usageStore',
       ]);
       const defaults = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i.defaultValue ?? '']));
       assert.equal(defaults.keepCount, '2');
@@ -270,6 +272,24 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
     });
   });
 
+  describe('disk pressure inputs', () => {
+    it('21. maxImageBytes with evictKeptBuilds evicts kept builds least recently used first; the summary shows the order', async () => {
+      await loadImages(docker, [
+        ...builds('app', 4),
+        { tags: ['node:20'], created: new Date(Date.now() - 90 * DAY), layers: [layer('node20')] },
+      ]);
+      const run = await step('main', { runAt: 'now', keepCount: '2', minAge: '0', maxImageBytes: '1B', evictKeptBuilds: 'true', usageStore: 'none', dockerHost: host });
+      // node:20 is protected, so the budget cannot be met: a warning on the step, not a failure
+      assert.equal(run.result, 'Succeeded', log(run));
+      assert.deepEqual(await tags(), ['node:20']);
+      assert.equal(run.outputs.removedCount, '4');
+      const markdown = fs.readFileSync(run.summaries[0]!, 'utf8');
+      assert.match(markdown, /### Disk pressure/);
+      assert.match(markdown, /\| 1 \| app:ci-3 \|/);
+      assert.ok(run.issues.some((i) => i.type === 'warning' && /max-image-bytes: cannot free/.test(i.message)), log(run));
+    });
+  });
+
   describe('runAt: postJob', () => {
     it('6. pre-job records the engine, main only checks, post-job keeps everything the job loaded or tagged', async () => {
       await loadImages(docker, builds('app', 3));
@@ -339,6 +359,9 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       { entry: 'main', inputs: { runAt: 'now', failOnError: 'maybe' }, message: /^Invalid input failOnError "maybe": expected true or false\.$/ },
       { entry: 'main', inputs: { runAt: 'now', protectedLabels: 'bad key' }, message: /^Invalid input protectedLabels "bad key"/ },
       { entry: 'main', inputs: { runAt: 'now', dockerHost: 'docker.sock' }, message: /^Invalid input dockerHost "docker.sock"/ },
+      { entry: 'pre', inputs: { maxImageBytes: '10 parsecs' }, message: /^Invalid input maxImageBytes "10 parsecs": expected a size such as 500MB/ },
+      { entry: 'main', inputs: { runAt: 'now', minFree: '120%' }, message: /^Invalid input minFree "120%": expected a percentage/ },
+      { entry: 'main', inputs: { runAt: 'now', buildCacheMaxAge: 'ages' }, message: /^Invalid input buildCacheMaxAge "ages"/ },
     ];
     cases.forEach((c, i) => {
       it(`${9 + i}. ${c.entry} with ${JSON.stringify(c.inputs)} -> Failed naming the input`, async () => {
