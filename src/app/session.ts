@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { DockerodeEngine } from '../engine/dockerode-engine';
+import { FileDetailsCache } from '../engine/details-cache';
 import type { Settings } from '../settings/settings';
 import type { UsageStore } from '../usage/store';
 import { openUsageStore } from './usage';
@@ -21,6 +22,8 @@ export interface Session {
 
 /** The engine adapter and the usage store a front needs, from the settings and its state directory. */
 export function openSession(settings: Settings, stateDir?: string): Session {
-  const engine = new DockerodeEngine({ host: settings.host });
+  // Image IDs are content addresses: what one run inspected, the next need not.
+  const cache = stateDir ? new FileDetailsCache(path.join(stateDir, 'image-details.json')) : undefined;
+  const engine = new DockerodeEngine({ host: settings.host, cache });
   return { engine, usage: openUsageStore(settings, engine, stateDir) };
 }

@@ -87,7 +87,7 @@ export function parsePatternWithParts(text: string): { pattern: ReferencePattern
   const tagMatcher = tagPart === undefined ? undefined : compileTagPattern(tagPart);
 
   const matchesReference = (reference: string): boolean => {
-    const ref = tryParse(reference);
+    const ref = splitNormalized(reference) ?? tryParse(reference);
     if (!ref || !repositoryMatcher(ref.repository)) return false;
     if (digestPart !== undefined && ref.digest !== digestPart) return false;
     // Without a tag part any tag and any digest reference matches.
@@ -209,4 +209,25 @@ function tryParse(reference: string): ParsedReference | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The planner hands over normalized references (`domain/path[:tag][@digest]`):
+ * cut them without the full grammar. Anything else goes through the parser.
+ */
+function splitNormalized(reference: string): { repository: string; tag?: string; digest?: string } | undefined {
+  const slash = reference.indexOf('/');
+  if (slash <= 0) return undefined;
+  const domain = reference.slice(0, slash);
+  if (!domain.includes('.') && !domain.includes(':') && domain !== 'localhost') return undefined;
+  if (domain === 'docker.io' && !reference.includes('/', slash + 1)) return undefined;
+  const at = reference.indexOf('@');
+  const name = at >= 0 ? reference.slice(0, at) : reference;
+  const colon = name.lastIndexOf(':');
+  const hasTag = colon > name.lastIndexOf('/');
+  return {
+    repository: hasTag ? name.slice(0, colon) : name,
+    tag: hasTag ? name.slice(colon + 1) : undefined,
+    digest: at >= 0 ? reference.slice(at + 1) : undefined,
+  };
 }

@@ -87,6 +87,7 @@ export class DockerodeEngine implements EnginePort {
     const containersListed = await this.docker.listContainers({ all: true });
     this.podmanNames.clear(); // names are learnt afresh from each listing
     const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary) => this.imageRecord(summary));
+    await this.cache.save?.();
     const { activity, complete, oldest } = await this.activity(options.activitySince, takenAt);
     return {
       takenAt,

@@ -6,7 +6,8 @@ import type { ImageRecord } from './snapshot';
  * walks along paths instead of pairwise comparisons (100,000 images stay cheap).
  */
 interface LayerNode {
-  children: Map<string, LayerNode>;
+  /** Created on first child: most nodes are an image's own top layers and have none. */
+  children?: Map<string, LayerNode>;
   parent?: LayerNode;
   depth: number;
   /** Diff size of this layer; undefined until some image's history tells. */
@@ -15,10 +16,16 @@ interface LayerNode {
   users: number;
   /** Images whose chain ends exactly here. */
   endingHere: ImageRecord[];
+  /** Scratch counts of the latest RemovalSimulation (see there). */
+  simGeneration?: number;
+  simSurvivors?: number;
+  simEnding?: number;
 }
 
+const NONE: ImageRecord[] = [];
+
 function newNode(parent: LayerNode | undefined, depth: number): LayerNode {
-  return { children: new Map(), parent, depth, users: 0, endingHere: [] };
+  return { parent, depth, users: 0, endingHere: NONE };
 }
 
 export class LayerIndex {
@@ -33,17 +40,20 @@ export class LayerIndex {
   private add(image: ImageRecord): void {
     let node = this.root;
     const sizes = consistentLayerSizes(image);
-    image.layers.forEach((layer, i) => {
-      let child = node.children.get(layer);
+    const layers = image.layers;
+    for (let i = 0; i < layers.length; i++) {
+      const children = (node.children ??= new Map());
+      let child = children.get(layers[i]!);
       if (!child) {
         child = newNode(node, node.depth + 1);
-        node.children.set(layer, child);
+        children.set(layers[i]!, child);
       }
       if (sizes && child.size === undefined) child.size = sizes[i];
       child.users++;
       node = child;
-    });
-    node.endingHere.push(image);
+    }
+    if (node.endingHere === NONE) node.endingHere = [image];
+    else node.endingHere.push(image);
     this.leafOf.set(image.id, node);
   }
 
@@ -53,6 +63,9 @@ export class LayerIndex {
    * case where a whole suffix of layers belongs to this image alone.
    */
   private fillUnknownSizes(image: ImageRecord): void {
+    let complete = true;
+    for (let n = this.leafOf.get(image.id); n && n !== this.root; n = n.parent) if (n.size === undefined) complete = false;
+    if (complete) return;
     const path = this.pathOf(image.id);
     const unknown = path.filter((n) => n.size === undefined);
     if (unknown.length === 0) return;
@@ -84,16 +97,16 @@ export class LayerIndex {
 
   /** Bytes in layers no other image uses. */
   uniqueBytes(imageId: string): number {
-    return this.pathOf(imageId)
-      .filter((n) => n.users === 1)
-      .reduce((sum, n) => sum + (n.size ?? 0), 0);
+    let bytes = 0;
+    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) if (n.users === 1) bytes += n.size ?? 0;
+    return bytes;
   }
 
   /** Bytes of every layer once: what the engine's images take on disk (LayersSize). */
   totalBytes(): number {
     let total = 0;
     const walk = (n: LayerNode) => {
-      for (const child of n.children.values()) {
+      for (const child of n.children?.values() ?? []) {
         total += child.size ?? 0;
         walk(child);
       }
@@ -108,12 +121,9 @@ export class LayerIndex {
 
   /** Bytes freed when all these images go: a layer counts once no survivor uses it. */
   bytesFreedBy(imageIds: Iterable<string>): number {
-    const leaving = new Map<LayerNode, number>();
-    for (const id of new Set(imageIds)) {
-      for (const n of this.pathOf(id)) leaving.set(n, (leaving.get(n) ?? 0) + 1);
-    }
+    const sim = this.simulate();
     let freed = 0;
-    for (const [n, count] of leaving) if (count === n.users) freed += n.size ?? 0;
+    for (const id of new Set(imageIds)) freed += sim.remove(id);
     return freed;
   }
 }
@@ -131,14 +141,19 @@ function consistentLayerSizes(image: ImageRecord): number[] | undefined {
  * each removal frees given the ones before it: the eviction loop's accountant.
  */
 export class RemovalSimulation {
-  private readonly survivors = new Map<LayerNode, number>();
-  private readonly survivorsEnding = new Map<LayerNode, number>();
+  private static generations = 0;
+  /** Counts live on the nodes, stamped with this simulation's generation: no per-run maps. */
+  private readonly generation = ++RemovalSimulation.generations;
   private readonly removed = new Set<string>();
 
   constructor(private readonly leafOf: (id: string) => LayerNode | undefined) {}
 
-  private count(map: Map<LayerNode, number>, node: LayerNode, initial: number): number {
-    return map.get(node) ?? initial;
+  private touch(n: LayerNode): void {
+    if (n.simGeneration !== this.generation) {
+      n.simGeneration = this.generation;
+      n.simSurvivors = n.users;
+      n.simEnding = n.endingHere.length;
+    }
   }
 
   /** Bytes this removal frees now; 0 when already removed. */
@@ -147,12 +162,12 @@ export class RemovalSimulation {
     this.removed.add(imageId);
     const leaf = this.leafOf(imageId);
     if (!leaf) return 0;
-    this.survivorsEnding.set(leaf, this.count(this.survivorsEnding, leaf, leaf.endingHere.length) - 1);
+    this.touch(leaf);
+    leaf.simEnding!--;
     let freed = 0;
     for (let n: LayerNode | undefined = leaf; n && n.parent; n = n.parent) {
-      const left = this.count(this.survivors, n, n.users) - 1;
-      this.survivors.set(n, left);
-      if (left === 0) freed += n.size ?? 0;
+      this.touch(n);
+      if (--n.simSurvivors! === 0) freed += n.size ?? 0;
     }
     return freed;
   }
@@ -161,7 +176,8 @@ export class RemovalSimulation {
   hasSurvivingDependents(imageId: string): boolean {
     const leaf = this.leafOf(imageId);
     if (!leaf) return false;
-    return this.count(this.survivors, leaf, leaf.users) > this.count(this.survivorsEnding, leaf, leaf.endingHere.length);
+    this.touch(leaf);
+    return leaf.simSurvivors! > leaf.simEnding!;
   }
 
   isRemoved(imageId: string): boolean {

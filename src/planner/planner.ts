@@ -47,11 +47,13 @@ export function plan(input: PlanInput): Plan {
   const { snapshot, settings, now } = input;
   const images = snapshot.images;
   const byId = new Map(images.map((i) => [i.id, i]));
-  const imageReasons = new Map<string, KeepReason[]>(images.map((i) => [i.id, []]));
+  // Most images have no image-level reason: arrays are made on the first one.
+  const imageReasons = new Map<string, KeepReason[]>();
+  const reasonsOf = (id: string): KeepReason[] => imageReasons.get(id) ?? NO_REASONS;
   const refKeep = new Map<string, KeepReason[]>();
   const refRemove = new Map<string, RemoveReason[]>();
   const warnings: string[] = [];
-  const add = (id: string, reason: KeepReason) => imageReasons.get(id)?.push(reason);
+  const add = (id: string, reason: KeepReason) => push(imageReasons, id, reason);
 
   // Image-level protections: any one keeps the image with all its references.
   const jobIds = input.jobStart ? new Set(input.jobStart.imageIds) : undefined;
@@ -144,7 +146,7 @@ export function plan(input: PlanInput): Plan {
   // Base images of everything that stays, found from the layer chains and Parent links.
   const layers = new LayerIndex(images);
   const isKept = (image: ImageRecord) =>
-    imageReasons.get(image.id)!.length > 0 ||
+    reasonsOf(image.id).length > 0 ||
     referencesOf(image).some((r) => refKeep.has(r)) ||
     (referencesOf(image).length === 0 && !settings.dangling);
   const queue = images.filter(isKept);
@@ -153,9 +155,8 @@ export function plan(input: PlanInput): Plan {
     const kept = queue.pop()!;
     for (const base of basesOf(kept, layers, byId)) {
       if (base.id === kept.id) continue;
-      const reasons = imageReasons.get(base.id)!;
-      if (!reasons.some((r) => r.kind === 'base-of' && r.imageId === kept.id)) {
-        reasons.push({ kind: 'base-of', imageId: kept.id, reference: referencesOf(kept)[0] });
+      if (!reasonsOf(base.id).some((r) => r.kind === 'base-of' && r.imageId === kept.id)) {
+        add(base.id, { kind: 'base-of', imageId: kept.id, reference: referencesOf(kept)[0] });
       }
       if (!protectedAsBase.has(base.id)) {
         protectedAsBase.add(base.id);
@@ -164,7 +165,7 @@ export function plan(input: PlanInput): Plan {
     }
   }
 
-  const decisions = images.map((image) => decide(image, imageReasons.get(image.id)!, refKeep, refRemove, settings.dangling, layers));
+  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, settings.dangling, layers));
   const space = settings.space;
   let eviction: Plan['eviction'];
   if (space && (space.maxImageBytes !== undefined || space.maxUnusedMs !== undefined || space.minFree || space.minFreeInodes)) {
@@ -200,29 +201,46 @@ function decide(
   layers: LayerIndex,
 ): ImageDecision {
   const refs = referencesOf(image);
-  const keepReasons = [...imageReasons, ...refs.flatMap((r) => refKeep.get(r) ?? [])];
-  const removeReasons = refs.flatMap((r) => refRemove.get(r) ?? []);
-  const base = {
+  const keepReasons = imageReasons.slice();
+  const removeReasons: RemoveReason[] = [];
+  let keptRefs = 0;
+  for (const r of refs) {
+    const keep = refKeep.get(r);
+    if (keep) {
+      keptRefs++;
+      for (const k of keep) keepReasons.push(k);
+    }
+    const remove = refRemove.get(r);
+    if (remove) for (const x of remove) removeReasons.push(x);
+  }
+  let action: ImageDecision['action'] = 'keep';
+  let untag: string[] = [];
+  if (refs.length === 0) {
+    if (imageReasons.length === 0 && removeDangling) {
+      removeReasons.push({ kind: 'dangling' });
+      action = 'remove';
+    }
+  } else if (imageReasons.length === 0) {
+    if (keptRefs === 0) {
+      action = 'remove';
+      untag = refs;
+    } else if (keptRefs < refs.length) {
+      action = 'untag';
+      untag = refs.filter((r) => !refKeep.has(r));
+    }
+  }
+  return {
     imageId: image.id,
     references: refs,
+    action,
     keepReasons,
     removeReasons,
+    untag,
+    delete: action === 'remove',
     created: image.created,
     size: image.size,
     uniqueBytes: layers.uniqueBytes(image.id),
   };
-  if (refs.length === 0) {
-    if (imageReasons.length === 0 && removeDangling) {
-      return { ...base, removeReasons: [{ kind: 'dangling' }], action: 'remove', untag: [], delete: true };
-    }
-    return { ...base, action: 'keep', untag: [], delete: false };
-  }
-  if (imageReasons.length > 0) return { ...base, action: 'keep', untag: [], delete: false };
-  const keptRefs = refs.filter((r) => refKeep.has(r));
-  const goingRefs = refs.filter((r) => !refKeep.has(r));
-  if (keptRefs.length === 0) return { ...base, action: 'remove', untag: refs, delete: true };
-  if (goingRefs.length > 0) return { ...base, action: 'untag', untag: goingRefs, delete: false };
-  return { ...base, action: 'keep', untag: [], delete: false };
 }
 
 /** Tags first, then digest references. */
@@ -300,6 +318,8 @@ function resolveTyped(typed: string, images: readonly ImageRecord[]): ImageRecor
   }
   return images.find((i) => i.tags.includes(typed) || i.digests.some((d) => typed.endsWith(d.slice(d.indexOf('@')))));
 }
+
+const NO_REASONS: KeepReason[] = [];
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);

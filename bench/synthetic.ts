@@ -1,0 +1,46 @@
+import type { ContainerRecord, ImageRecord, Snapshot } from '../src/planner/snapshot';
+
+const HOUR = 3_600_000;
+
+/**
+ * A synthetic agent: 50 repositories built on 10 shared bases (5 base layers
+ * each), every build 2 layers of its own, one tag, 1,000 containers.
+ */
+export function syntheticSnapshot(images: number, now: number): Snapshot {
+  // Well-formed, distinct digests without hashing: the bench measures the planner.
+  let counter = 0;
+  const fresh = () => `sha256:${(++counter).toString(16).padStart(64, '0')}`;
+  const list: ImageRecord[] = [];
+  const bases = Array.from({ length: 10 }, () => {
+    const layers = Array.from({ length: 5 }, fresh);
+    return { layers, sizes: layers.map(() => 10_000_000) };
+  });
+  bases.forEach((base, b) =>
+    list.push({ id: fresh(), tags: [`docker.io/library/base${b}:1`], digests: [], created: now - 5000 * HOUR, size: 50_000_000, labels: {}, layers: base.layers, layerSizes: base.sizes }),
+  );
+  for (let i = list.length; i < images; i++) {
+    const base = bases[i % 10]!;
+    list.push({
+      id: fresh(),
+      tags: [`docker.io/library/repo${i % 50}:ci-${i}`],
+      digests: [],
+      created: now - (images - i) * 60_000,
+      size: 50_000_000 + 3_000_000,
+      labels: {},
+      layers: [...base.layers, fresh(), fresh()],
+      layerSizes: [...base.sizes, 1_000_000, 2_000_000],
+    });
+  }
+  const containers: ContainerRecord[] = Array.from({ length: Math.min(1000, list.length) }, (_, c) => {
+    const image = list[(c * 7919) % list.length]!;
+    return { id: `c${c}`, name: `c${c}`, image: image.tags[0]!, imageId: image.id, state: c % 3 ? 'exited' : 'running', created: now - HOUR, labels: {} };
+  });
+  return {
+    takenAt: now,
+    engine: { kind: 'docker', version: 'synthetic', apiVersion: '1.41' },
+    images: list,
+    containers,
+    activity: [],
+    activityWindow: { since: now - HOUR, complete: true },
+  };
+}
