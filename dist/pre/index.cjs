@@ -79058,7 +79058,7 @@ function parsePatternWithParts(text) {
   const repositoryMatcher = repoPart === "" ? () => true : compileRepositoryPattern(repoPart, fail);
   const tagMatcher = tagPart === void 0 ? void 0 : compileTagPattern(tagPart);
   const matchesReference = (reference) => {
-    const ref = tryParse(reference);
+    const ref = splitNormalized(reference) ?? tryParse(reference);
     if (!ref || !repositoryMatcher(ref.repository)) return false;
     if (digestPart !== void 0 && ref.digest !== digestPart) return false;
     if (tagMatcher !== void 0) return ref.tag !== void 0 && tagMatcher(ref.tag);
@@ -79160,6 +79160,22 @@ function tryParse(reference) {
   } catch {
     return void 0;
   }
+}
+function splitNormalized(reference) {
+  const slash = reference.indexOf("/");
+  if (slash <= 0) return void 0;
+  const domain = reference.slice(0, slash);
+  if (!domain.includes(".") && !domain.includes(":") && domain !== "localhost") return void 0;
+  if (domain === "docker.io" && !reference.includes("/", slash + 1)) return void 0;
+  const at = reference.indexOf("@");
+  const name = at >= 0 ? reference.slice(0, at) : reference;
+  const colon = name.lastIndexOf(":");
+  const hasTag = colon > name.lastIndexOf("/");
+  return {
+    repository: hasTag ? name.slice(0, colon) : name,
+    tag: hasTag ? name.slice(colon + 1) : void 0,
+    digest: at >= 0 ? reference.slice(at + 1) : void 0
+  };
 }
 
 // src/domain/units.ts
@@ -79627,6 +79643,7 @@ var DockerodeEngine = class {
     const containersListed = await this.docker.listContainers({ all: true });
     this.podmanNames.clear();
     const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2));
+    await this.cache.save?.();
     const { activity, complete, oldest } = await this.activity(options.activitySince, takenAt);
     return {
       takenAt,

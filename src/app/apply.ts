@@ -64,25 +64,39 @@ async function applyOne(engine: EnginePort, decision: ImageDecision): Promise<Re
     if (unexpected.length > 0) return result('changed', false, `tagged ${unexpected.join(', ')} since planning`);
   }
 
+  let deleted = false;
   for (const reference of decision.untag) {
-    // The tag may have moved to a new image from a concurrent build: leave that image alone.
-    const target = await engine.inspectImage(reference);
-    if (!target) continue;
-    if (target.id !== imageId) {
-      if (decision.delete) return result('changed', false, `${reference} now names ${target.id.slice(7, 19)}`);
-      continue;
+    // A reference the image itself still lists names this image (a reference names one
+    // image); one it no longer lists may have moved to a new image from a concurrent
+    // build: leave that image alone.
+    if (!before.references.includes(reference)) {
+      const target = await engine.inspectImage(reference);
+      if (!target) continue;
+      if (target.id !== imageId) {
+        if (decision.delete) return result('changed', false, `${reference} now names ${target.id.slice(7, 19)}`);
+        continue;
+      }
     }
     const outcome = await engine.removeImage(reference);
     if (outcome.status === 'conflict') return result('in-use', false, outcome.message);
-    if (outcome.status === 'done') untagged.push(reference);
+    if (outcome.status === 'done') {
+      untagged.push(reference);
+      if (outcome.deleted.some((d) => sameId(d, imageId))) deleted = true;
+    }
   }
 
   if (!decision.delete) return result('untagged', false);
-  // Untagging the last reference usually deletes the image already.
+  // Untagging the last reference usually deletes the image already, and says so.
+  if (deleted) return result('removed', true);
   const after = await engine.inspectImage(imageId);
   if (!after) return result('removed', true);
   if (after.references.length > 0) return result('changed', false, `tagged ${after.references.join(', ')} since planning`);
   const outcome = await engine.removeImage(imageId);
   if (outcome.status === 'conflict') return result('in-use', false, outcome.message);
   return result('removed', true);
+}
+
+/** The engine answers `Deleted` with or without the `sha256:` prefix. */
+function sameId(a: string, b: string): boolean {
+  return a.replace(/^sha256:/, '') === b.replace(/^sha256:/, '');
 }
