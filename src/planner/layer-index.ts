@@ -6,30 +6,65 @@ import type { ImageRecord } from './snapshot';
  * walks along paths instead of pairwise comparisons (100,000 images stay cheap).
  */
 interface LayerNode {
-  /** Created on first child: most nodes are an image's own top layers and have none. */
-  children?: Map<string, LayerNode>;
-  parent?: LayerNode;
-  depth: number;
+  /**
+   * Children by layer ID. Most nodes have none (an image's own top layer) or one
+   * (the layers below it): the first child sits in `onlyKey`/`onlyChild` and a Map
+   * is made only for a second one (100,000 images would otherwise make 100,000 Maps).
+   */
+  onlyKey: string | undefined;
+  onlyChild: LayerNode | undefined;
+  children: Map<string, LayerNode> | undefined;
+  parent: LayerNode | undefined;
   /** Diff size of this layer; undefined until some image's history tells. */
-  size?: number;
+  size: number | undefined;
   /** Images whose chain passes through (or ends at) this node. */
   users: number;
   /** Images whose chain ends exactly here. */
   endingHere: ImageRecord[];
   /** Scratch counts of the latest RemovalSimulation (see there). */
-  simGeneration?: number;
-  simSurvivors?: number;
-  simEnding?: number;
+  simGeneration: number;
+  simSurvivors: number;
+  simEnding: number;
 }
 
 const NONE: ImageRecord[] = [];
 
-function newNode(parent: LayerNode | undefined, depth: number): LayerNode {
-  return { parent, depth, users: 0, endingHere: NONE };
+/** Every field set at once: one object shape for all nodes. */
+function newNode(parent: LayerNode | undefined): LayerNode {
+  return {
+    onlyKey: undefined,
+    onlyChild: undefined,
+    children: undefined,
+    parent,
+    size: undefined,
+    users: 0,
+    endingHere: NONE,
+    simGeneration: 0,
+    simSurvivors: 0,
+    simEnding: 0,
+  };
+}
+
+function childOf(node: LayerNode, layer: string): LayerNode | undefined {
+  return node.onlyKey === layer ? node.onlyChild : node.children?.get(layer);
+}
+
+function addChild(node: LayerNode, layer: string, child: LayerNode): void {
+  if (node.onlyKey === undefined) {
+    node.onlyKey = layer;
+    node.onlyChild = child;
+  } else {
+    (node.children ??= new Map()).set(layer, child);
+  }
+}
+
+function forEachChild(node: LayerNode, fn: (child: LayerNode) => void): void {
+  if (node.onlyChild) fn(node.onlyChild);
+  node.children?.forEach(fn);
 }
 
 export class LayerIndex {
-  private readonly root = newNode(undefined, 0);
+  private readonly root = newNode(undefined);
   private readonly leafOf = new Map<string, LayerNode>();
 
   constructor(images: readonly ImageRecord[]) {
@@ -42,11 +77,10 @@ export class LayerIndex {
     const sizes = consistentLayerSizes(image);
     const layers = image.layers;
     for (let i = 0; i < layers.length; i++) {
-      const children = (node.children ??= new Map());
-      let child = children.get(layers[i]!);
+      let child = childOf(node, layers[i]!);
       if (!child) {
-        child = newNode(node, node.depth + 1);
-        children.set(layers[i]!, child);
+        child = newNode(node);
+        addChild(node, layers[i]!, child);
       }
       if (sizes && child.size === undefined) child.size = sizes[i];
       child.users++;
@@ -105,12 +139,11 @@ export class LayerIndex {
   /** Bytes of every layer once: what the engine's images take on disk (LayersSize). */
   totalBytes(): number {
     let total = 0;
-    const walk = (n: LayerNode) => {
-      for (const child of n.children?.values() ?? []) {
+    const walk = (n: LayerNode): void =>
+      forEachChild(n, (child) => {
         total += child.size ?? 0;
         walk(child);
-      }
-    };
+      });
     walk(this.root);
     return total;
   }
@@ -123,7 +156,7 @@ export class LayerIndex {
   bytesFreedBy(imageIds: Iterable<string>): number {
     const sim = this.simulate();
     let freed = 0;
-    for (const id of new Set(imageIds)) freed += sim.remove(id);
+    for (const id of imageIds) freed += sim.remove(id); // a repeated ID frees nothing more
     return freed;
   }
 }
@@ -163,11 +196,11 @@ export class RemovalSimulation {
     const leaf = this.leafOf(imageId);
     if (!leaf) return 0;
     this.touch(leaf);
-    leaf.simEnding!--;
+    leaf.simEnding--;
     let freed = 0;
     for (let n: LayerNode | undefined = leaf; n && n.parent; n = n.parent) {
       this.touch(n);
-      if (--n.simSurvivors! === 0) freed += n.size ?? 0;
+      if (--n.simSurvivors === 0) freed += n.size ?? 0;
     }
     return freed;
   }
@@ -177,7 +210,7 @@ export class RemovalSimulation {
     const leaf = this.leafOf(imageId);
     if (!leaf) return false;
     this.touch(leaf);
-    return leaf.simSurvivors! > leaf.simEnding!;
+    return leaf.simSurvivors > leaf.simEnding;
   }
 
   isRemoved(imageId: string): boolean {

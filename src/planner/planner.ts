@@ -46,7 +46,8 @@ export const TOOL_STATE_REPOSITORY = 'docker.io/library/docker-image-cleanup-sta
 export function plan(input: PlanInput): Plan {
   const { snapshot, settings, now } = input;
   const images = snapshot.images;
-  const byId = new Map(images.map((i) => [i.id, i]));
+  const byId = new Map<string, ImageRecord>();
+  for (const image of images) byId.set(image.id, image);
   // Most images have no image-level reason: arrays are made on the first one.
   const imageReasons = new Map<string, KeepReason[]>();
   const reasonsOf = (id: string): KeepReason[] => imageReasons.get(id) ?? NO_REASONS;
@@ -201,23 +202,27 @@ function decide(
   layers: LayerIndex,
 ): ImageDecision {
   const refs = referencesOf(image);
-  const keepReasons = imageReasons.slice();
-  const removeReasons: RemoveReason[] = [];
+  // Arrays are made at their final size (a push onto [] reserves 17 slots, which
+  // 100,000 decisions would keep); the maps' own lists are taken over when they
+  // are the whole answer (a reference names one image, so no list is shared).
+  let keepReasons = imageReasons.slice();
+  let removeReasons: RemoveReason[] = NO_REMOVE_REASONS;
   let keptRefs = 0;
   for (const r of refs) {
     const keep = refKeep.get(r);
     if (keep) {
       keptRefs++;
-      for (const k of keep) keepReasons.push(k);
+      keepReasons = keepReasons.length === 0 ? keep : keepReasons.concat(keep);
     }
     const remove = refRemove.get(r);
-    if (remove) for (const x of remove) removeReasons.push(x);
+    if (remove) removeReasons = removeReasons.length === 0 ? remove : removeReasons.concat(remove);
   }
+  if (removeReasons === NO_REMOVE_REASONS) removeReasons = [];
   let action: ImageDecision['action'] = 'keep';
   let untag: string[] = [];
   if (refs.length === 0) {
     if (imageReasons.length === 0 && removeDangling) {
-      removeReasons.push({ kind: 'dangling' });
+      removeReasons = [{ kind: 'dangling' }];
       action = 'remove';
     }
   } else if (imageReasons.length === 0) {
@@ -250,37 +255,56 @@ function referencesOf(image: ImageRecord): string[] {
 
 interface Member {
   image: ImageRecord;
+  repository: string;
   refs: string[];
-  /** Highest tag in this repository, for tag ordering. */
-  topTag?: string;
+  /** Highest tag in this repository, for tag ordering: worked out on first use (null: none). */
+  topTag?: string | null;
 }
 
 /** One entry per image per repository: an image with two tags in one repository is one build. */
 function groupByRepository(images: readonly ImageRecord[]): Map<string, Member[]> {
-  const groups = new Map<string, Map<string, Member>>();
+  const groups = new Map<string, Member[]>();
+  const mine: Member[] = []; // this image's entries so far (one per repository it is in)
   for (const image of images) {
+    mine.length = 0;
     for (const ref of referencesOf(image)) {
-      const repository = repositoryOf(ref);
-      let members = groups.get(repository);
-      if (!members) groups.set(repository, (members = new Map()));
-      let member = members.get(image.id);
-      if (!member) members.set(image.id, (member = { image, refs: [] }));
-      member.refs.push(ref);
-      const tag = tagOf(ref);
-      if (tag !== undefined && (member.topTag === undefined || compareNatural(tag, member.topTag) > 0)) {
-        member.topTag = tag;
+      let repository = repositoryOf(ref);
+      // An image's references are few: a scan beats a per-repository map of image IDs.
+      let member: Member | undefined;
+      for (const m of mine) if (m.repository === repository) member = m;
+      if (member) {
+        member.refs.push(ref);
+        continue;
       }
+      const members = groups.get(repository);
+      if (members) repository = members[0]!.repository; // one string per repository, not one per image
+      member = { image, repository, refs: [ref], topTag: undefined };
+      mine.push(member);
+      if (members) members.push(member);
+      else groups.set(repository, [member]);
     }
   }
-  return new Map([...groups].map(([repo, members]) => [repo, [...members.values()]]));
+  return groups;
+}
+
+function topTagOf(member: Member): string | null {
+  if (member.topTag === undefined) {
+    let top: string | null = null;
+    for (const ref of member.refs) {
+      const tag = tagOf(ref);
+      if (tag !== undefined && (top === null || compareNatural(tag, top) > 0)) top = tag;
+    }
+    member.topTag = top;
+  }
+  return member.topTag;
 }
 
 function byCreatedDescending(a: Member, b: Member): number {
-  return b.image.created - a.image.created || compareNatural(b.topTag ?? '', a.topTag ?? '');
+  return b.image.created - a.image.created || compareNatural(topTagOf(b) ?? '', topTagOf(a) ?? '');
 }
 
 function byTagDescending(a: Member, b: Member): number {
-  return compareNatural(b.topTag ?? '', a.topTag ?? '') || b.image.created - a.image.created;
+  return compareNatural(topTagOf(b) ?? '', topTagOf(a) ?? '') || b.image.created - a.image.created;
 }
 
 function basesOf(image: ImageRecord, layers: LayerIndex, byId: Map<string, ImageRecord>): ImageRecord[] {
@@ -320,6 +344,7 @@ function resolveTyped(typed: string, images: readonly ImageRecord[]): ImageRecor
 }
 
 const NO_REASONS: KeepReason[] = [];
+const NO_REMOVE_REASONS: RemoveReason[] = [];
 
 function push<T>(map: Map<string, T[]>, key: string, value: T): void {
   const list = map.get(key);
