@@ -81410,11 +81410,37 @@ function parseHost(value) {
 
 // src/planner/layer-index.ts
 var NONE = [];
-function newNode(parent, depth) {
-  return { parent, depth, users: 0, endingHere: NONE };
+function newNode(parent) {
+  return {
+    onlyKey: void 0,
+    onlyChild: void 0,
+    children: void 0,
+    parent,
+    size: void 0,
+    users: 0,
+    endingHere: NONE,
+    simGeneration: 0,
+    simSurvivors: 0,
+    simEnding: 0
+  };
+}
+function childOf(node, layer) {
+  return node.onlyKey === layer ? node.onlyChild : node.children?.get(layer);
+}
+function addChild(node, layer, child) {
+  if (node.onlyKey === void 0) {
+    node.onlyKey = layer;
+    node.onlyChild = child;
+  } else {
+    (node.children ??= /* @__PURE__ */ new Map()).set(layer, child);
+  }
+}
+function forEachChild(node, fn) {
+  if (node.onlyChild) fn(node.onlyChild);
+  node.children?.forEach(fn);
 }
 var LayerIndex = class {
-  root = newNode(void 0, 0);
+  root = newNode(void 0);
   leafOf = /* @__PURE__ */ new Map();
   constructor(images) {
     for (const image of images) this.add(image);
@@ -81425,11 +81451,10 @@ var LayerIndex = class {
     const sizes = consistentLayerSizes(image);
     const layers = image.layers;
     for (let i = 0; i < layers.length; i++) {
-      const children = node.children ??= /* @__PURE__ */ new Map();
-      let child = children.get(layers[i]);
+      let child = childOf(node, layers[i]);
       if (!child) {
-        child = newNode(node, node.depth + 1);
-        children.set(layers[i], child);
+        child = newNode(node);
+        addChild(node, layers[i], child);
       }
       if (sizes && child.size === void 0) child.size = sizes[i];
       child.users++;
@@ -81482,12 +81507,10 @@ var LayerIndex = class {
   /** Bytes of every layer once: what the engine's images take on disk (LayersSize). */
   totalBytes() {
     let total = 0;
-    const walk = (n) => {
-      for (const child of n.children?.values() ?? []) {
-        total += child.size ?? 0;
-        walk(child);
-      }
-    };
+    const walk = (n) => forEachChild(n, (child) => {
+      total += child.size ?? 0;
+      walk(child);
+    });
     walk(this.root);
     return total;
   }
@@ -81498,7 +81521,7 @@ var LayerIndex = class {
   bytesFreedBy(imageIds) {
     const sim = this.simulate();
     let freed = 0;
-    for (const id of new Set(imageIds)) freed += sim.remove(id);
+    for (const id of imageIds) freed += sim.remove(id);
     return freed;
   }
 };
@@ -81579,16 +81602,19 @@ function arrivalTimes(snapshot) {
     if (!seen || time > seen.time) result.set(id, { time, source });
   };
   const byRef = /* @__PURE__ */ new Map();
+  for (const event of snapshot.activity) if (event.reference && ARRIVALS.has(event.action)) byRef.set(event.reference, "");
   for (const image of snapshot.images) {
     consider(image.id, image.created, "created");
     if (image.lastTagged !== void 0) consider(image.id, image.lastTagged, "tagged");
-    for (const ref of [...image.tags, ...image.digests]) byRef.set(ref, image.id);
+    if (byRef.size === 0) continue;
+    for (const ref of image.tags) if (byRef.has(ref)) byRef.set(ref, image.id);
+    for (const ref of image.digests) if (byRef.has(ref)) byRef.set(ref, image.id);
   }
-  const known = new Set(snapshot.images.map((i) => i.id));
+  const known = result;
   for (const event of snapshot.activity) {
     if (!ARRIVALS.has(event.action)) continue;
     if (event.imageId && known.has(event.imageId)) consider(event.imageId, event.time, "event");
-    const target = event.reference ? byRef.get(event.reference) : void 0;
+    const target = event.reference ? byRef.get(event.reference) || void 0 : void 0;
     if (target) consider(target, event.time, "event");
   }
   return result;
@@ -81719,7 +81745,8 @@ var TOOL_STATE_REPOSITORY = "docker.io/library/docker-image-cleanup-state";
 function plan(input) {
   const { snapshot, settings, now } = input;
   const images = snapshot.images;
-  const byId = new Map(images.map((i) => [i.id, i]));
+  const byId = /* @__PURE__ */ new Map();
+  for (const image of images) byId.set(image.id, image);
   const imageReasons = /* @__PURE__ */ new Map();
   const reasonsOf = (id) => imageReasons.get(id) ?? NO_REASONS;
   const refKeep = /* @__PURE__ */ new Map();
@@ -81849,23 +81876,24 @@ function fromArrival(arrival) {
 }
 function decide(image, imageReasons, refKeep, refRemove, removeDangling, layers) {
   const refs = referencesOf(image);
-  const keepReasons = imageReasons.slice();
-  const removeReasons = [];
+  let keepReasons = imageReasons.slice();
+  let removeReasons = NO_REMOVE_REASONS;
   let keptRefs = 0;
   for (const r of refs) {
     const keep = refKeep.get(r);
     if (keep) {
       keptRefs++;
-      for (const k of keep) keepReasons.push(k);
+      keepReasons = keepReasons.length === 0 ? keep : keepReasons.concat(keep);
     }
     const remove = refRemove.get(r);
-    if (remove) for (const x of remove) removeReasons.push(x);
+    if (remove) removeReasons = removeReasons.length === 0 ? remove : removeReasons.concat(remove);
   }
+  if (removeReasons === NO_REMOVE_REASONS) removeReasons = [];
   let action = "keep";
   let untag = [];
   if (refs.length === 0) {
     if (imageReasons.length === 0 && removeDangling) {
-      removeReasons.push({ kind: "dangling" });
+      removeReasons = [{ kind: "dangling" }];
       action = "remove";
     }
   } else if (imageReasons.length === 0) {
@@ -81895,27 +81923,43 @@ function referencesOf(image) {
 }
 function groupByRepository(images) {
   const groups = /* @__PURE__ */ new Map();
+  const mine = [];
   for (const image of images) {
+    mine.length = 0;
     for (const ref of referencesOf(image)) {
-      const repository = repositoryOf(ref);
-      let members = groups.get(repository);
-      if (!members) groups.set(repository, members = /* @__PURE__ */ new Map());
-      let member = members.get(image.id);
-      if (!member) members.set(image.id, member = { image, refs: [] });
-      member.refs.push(ref);
-      const tag = tagOf(ref);
-      if (tag !== void 0 && (member.topTag === void 0 || compareNatural(tag, member.topTag) > 0)) {
-        member.topTag = tag;
+      let repository = repositoryOf(ref);
+      let member;
+      for (const m of mine) if (m.repository === repository) member = m;
+      if (member) {
+        member.refs.push(ref);
+        continue;
       }
+      const members = groups.get(repository);
+      if (members) repository = members[0].repository;
+      member = { image, repository, refs: [ref], topTag: void 0 };
+      mine.push(member);
+      if (members) members.push(member);
+      else groups.set(repository, [member]);
     }
   }
-  return new Map([...groups].map(([repo, members]) => [repo, [...members.values()]]));
+  return groups;
+}
+function topTagOf(member) {
+  if (member.topTag === void 0) {
+    let top = null;
+    for (const ref of member.refs) {
+      const tag = tagOf(ref);
+      if (tag !== void 0 && (top === null || compareNatural(tag, top) > 0)) top = tag;
+    }
+    member.topTag = top;
+  }
+  return member.topTag;
 }
 function byCreatedDescending(a, b) {
-  return b.image.created - a.image.created || compareNatural(b.topTag ?? "", a.topTag ?? "");
+  return b.image.created - a.image.created || compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "");
 }
 function byTagDescending(a, b) {
-  return compareNatural(b.topTag ?? "", a.topTag ?? "") || b.image.created - a.image.created;
+  return compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "") || b.image.created - a.image.created;
 }
 function basesOf(image, layers, byId) {
   const bases = layers.basesOf(image.id);
@@ -81947,6 +81991,7 @@ function resolveTyped(typed, images) {
   return images.find((i) => i.tags.includes(typed) || i.digests.some((d) => typed.endsWith(d.slice(d.indexOf("@")))));
 }
 var NO_REASONS = [];
+var NO_REMOVE_REASONS = [];
 function push(map, key, value) {
   const list = map.get(key);
   if (list) list.push(value);
