@@ -1,47 +1,79 @@
-// `npm run bench`: planner speed and memory on synthetic snapshots, removal end
-// to end on the project's private dockerd against the engine's own prune and a
-// `docker rmi` loop, and the cost of a run with nothing to do. Prints a table
-// and writes bench/results.json (the previous run's figures shown beside).
+// `npm run bench [-- --images N]`: planner speed and memory on synthetic
+// snapshots (each size in a fresh process), removal end to end on the private
+// dockerd "bench" against the engine's own prune and a `docker rmi` loop, and
+// the cost of a run with nothing to do. Prints a table and writes
+// bench/results.json (the previous run's figures shown beside the new ones).
+//
+// `npm run bench -- --sweep` instead times inspects and removals at 1, 2, 4, 8
+// and 16 in flight: the measurement behind INSPECT_CONCURRENCY and REMOVAL_CONCURRENCY.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
+import { REMOVAL_CONCURRENCY, applyDecisions } from '../src/app/apply';
 import { runCleanup } from '../src/app/cleanup';
-import { loadImages, type ImageSpec, type LayerSpec } from '../src/demo/image-factory';
+import { buildArchive, loadArchive, type ImageSpec, type LayerSpec } from '../src/demo/image-factory';
+import { mapConcurrent } from '../src/engine/concurrency';
+import { connectionOptions } from '../src/engine/connection';
 import { FileDetailsCache } from '../src/engine/details-cache';
 import { DockerodeEngine } from '../src/engine/dockerode-engine';
 import { parseSettings } from '../src/settings/parse';
-import { resetEngine } from '../test/support/engine';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
+const DOCKER_CLI = '/usr/bin/docker'; // Debian's docker.io, installed with the engine
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : fallback;
+  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
 };
 const N = Number(option('images', '500'));
 const SIZES = option('plan-sizes', '1000,10000,100000').split(',').map(Number);
-const host = process.env.DIC_BENCH_DOCKER_HOST;
-if (!host) throw new Error('DIC_BENCH_DOCKER_HOST is not set: run bench/run.sh');
+const PLAN_RUNS = Number(option('plan-runs', '3'));
+if (!Number.isInteger(N) || N < 50) throw new Error('--images takes a whole number of at least 50');
 
+// ---------------------------------------------------------------- planner
+
+interface PlanRun {
+  ms: number;
+  peakRssMb: number;
+  removals: number;
+}
+
+/** Each size PLAN_RUNS times, each in a fresh process: median time, highest peak RSS. */
 function planFigures() {
-  const run = (n: number) => {
+  const run = (n: number): PlanRun => {
     const out = spawnSync(process.execPath, [path.join(__dirname, 'plan-child.js'), String(n)], { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(out.stderr);
-    return JSON.parse(out.stdout) as { ms: number; peakRssMb: number; removals: number };
+    if (out.status !== 0) throw new Error(`planner child (${n} images) failed: ${out.stderr}`);
+    return JSON.parse(out.stdout) as PlanRun;
   };
   const baseline = run(0);
   const sizes: Record<string, { plan_ms: number; plan_peak_rss_mb: number; removals: number }> = {};
   for (const n of SIZES) {
-    const r = run(n);
-    sizes[n] = { plan_ms: round(r.ms), plan_peak_rss_mb: round(r.peakRssMb), removals: r.removals };
+    const runs = Array.from({ length: PLAN_RUNS }, () => run(n));
+    const ms = runs.map((r) => r.ms).sort((a, b) => a - b);
+    sizes[n] = { plan_ms: round(ms[Math.floor(ms.length / 2)]!, 1), plan_peak_rss_mb: round(Math.max(...runs.map((r) => r.peakRssMb)), 1), removals: runs[0]!.removals };
   }
-  return { baseline_rss_mb: round(baseline.peakRssMb), sizes };
+  return { baseline_rss_mb: round(baseline.peakRssMb, 1), runs_per_size: PLAN_RUNS, sizes };
 }
 
-/** N images: 5 bases; builds in 20 repositories `gone*` (the removal set, labelled) and 5 `stay*` ones. */
+// ---------------------------------------------------------------- the engine
+
+/** `scripts/engine.sh reset bench`: stops the engine, wipes its data, starts it again. */
+function resetEngine(): string {
+  const out = spawnSync('bash', [path.join(ROOT, 'scripts', 'engine.sh'), 'reset', 'bench'], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`engine.sh reset bench failed:\n${out.stderr}`);
+  // Node keeps sockets alive by default: none may be reused across the restart (EPIPE).
+  http.globalAgent.destroy();
+  return out.stdout.trim().split('\n').pop()!;
+}
+
+/**
+ * N images: 5 bases; builds in 25 repositories, 20 of them `gone*` (the
+ * removal set, also labelled bench.set=1) and 5 `stay*`; one tag each.
+ */
 function agent(n: number): { specs: ImageSpec[]; removalSet: number } {
   const now = Date.now();
   const bases: LayerSpec[][] = Array.from({ length: 5 }, (_, b) => [{ id: `bench-base-${b}`, bytes: 200_000 }]);
@@ -60,106 +92,253 @@ function agent(n: number): { specs: ImageSpec[]; removalSet: number } {
   return { specs, removalSet };
 }
 
-async function seed(docker: Docker, specs: ImageSpec[]) {
-  await resetEngine(docker);
-  for (let i = 0; i < specs.length; i += 100) await loadImages(docker, specs.slice(i, i + 100));
+const LOAD_BATCH = 100;
+
+class Bench {
+  host = '';
+  docker!: Docker;
+  private archives: Buffer[] = [];
+
+  constructor(readonly specs: ImageSpec[]) {}
+
+  /** The docker-save archives, built once (as loadImages would, batch by batch). */
+  async prepare(): Promise<void> {
+    for (let i = 0; i < this.specs.length; i += LOAD_BATCH) this.archives.push(await buildArchive(this.specs.slice(i, i + LOAD_BATCH)));
+  }
+
+  /** A fresh engine holding the N images, loaded in batches of LOAD_BATCH. */
+  async reseed(): Promise<void> {
+    this.host = resetEngine();
+    this.docker = new Docker(connectionOptions(this.host));
+    for (const archive of this.archives) await loadArchive(this.docker, archive);
+    const count = (await this.docker.listImages()).length;
+    if (count !== this.specs.length) throw new Error(`seeded ${count} images, expected ${this.specs.length}`);
+  }
+
+  async imageIds(): Promise<string[]> {
+    return (await this.docker.listImages()).map((i) => i.Id).sort();
+  }
+
+  async removalSet(): Promise<{ ids: string[]; tags: string[] }> {
+    const listed = await (this.docker.listImages as (o: object) => Promise<Docker.ImageInfo[]>)({ filters: JSON.stringify({ label: ['bench.set=1'] }) });
+    return { ids: listed.map((i) => i.Id), tags: listed.flatMap((i) => i.RepoTags ?? []) };
+  }
 }
 
-const rawSettings = { keep: 0, repositories: 'gone*', 'min-age': '0', 'usage-store': 'none', host };
-const settings = () => parseSettings(rawSettings);
+const settingsFor = (host: string, extra: Record<string, unknown> = {}) =>
+  parseSettings({ keep: 0, repositories: 'gone*', 'min-age': '0', 'usage-store': 'none', host, ...extra });
 
-async function endToEnd(docker: Docker) {
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t = process.hrtime.bigint();
+  const value = await fn();
+  return [Number(process.hrtime.bigint() - t) / 1e9, value];
+}
+
+async function endToEnd() {
   const { specs, removalSet } = agent(N);
-  const images = async () => (await docker.listImages()).length;
+  const bench = new Bench(specs);
+  await bench.prepare();
+  const tally = (calls: string[]) => {
+    const byKind: Record<string, number> = {};
+    for (const c of calls) byKind[c] = (byKind[c] ?? 0) + 1;
+    return byKind;
+  };
+  let expected: string[] | undefined;
+  const checkRemaining = async (method: string) => {
+    const left = await bench.imageIds();
+    if (left.length !== N - removalSet || (expected && left.join() !== expected.join())) {
+      throw new Error(`${method} left ${left.length} images, not the ${N - removalSet} the other methods leave`);
+    }
+    expected = left;
+  };
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-bench-'));
 
-  await seed(docker, specs);
-  let t = Date.now();
-  const report = await runCleanup(settings(), { engine: new DockerodeEngine({ host }) });
-  const tool = (Date.now() - t) / 1000;
+  // No-op: nothing to remove (keep is larger than any repository) on N images,
+  // a first run and a second process reading the first one's details cache.
+  await bench.reseed();
+  const cacheFile = path.join(stateDir, 'image-details.json');
+  const noop = async () => {
+    const calls: string[] = [];
+    const engine = new DockerodeEngine({ host: bench.host, cache: new FileDetailsCache(cacheFile), onApiCall: (c) => calls.push(c) });
+    const [s, report] = await timed(() => runCleanup(settingsFor(bench.host, { keep: 1_000_000 }), { engine }));
+    if (report.counts.removed !== 0) throw new Error('the no-op run removed images');
+    return { s, calls };
+  };
+  const noopFirst = await noop();
+  const noopSecond = await noop();
+
+  // (a') the agent's usual case: the cache file of an earlier run (the no-ops above) is there.
+  const warmCalls: string[] = [];
+  const [toolWarm, warmReport] = await timed(() =>
+    runCleanup(settingsFor(bench.host), { engine: new DockerodeEngine({ host: bench.host, cache: new FileDetailsCache(cacheFile), onApiCall: (c) => warmCalls.push(c) }) }),
+  );
+  if (warmReport.counts.removed !== removalSet) throw new Error(`the tool removed ${warmReport.counts.removed}, expected ${removalSet}`);
+  await checkRemaining('the tool (warm cache)');
+
+  // (a) this tool, first run on this engine (no cache file).
+  await bench.reseed();
+  const coldCalls: string[] = [];
+  const [tool, report] = await timed(() => runCleanup(settingsFor(bench.host), { engine: new DockerodeEngine({ host: bench.host, onApiCall: (c) => coldCalls.push(c) }) }));
   if (report.counts.removed !== removalSet) throw new Error(`the tool removed ${report.counts.removed}, expected ${removalSet}`);
+  await checkRemaining('the tool');
 
-  // No-op: the same engine again, counting every Engine API call.
-  const calls: string[] = [];
-  const cacheFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dic-bench-')), 'image-details.json');
-  const first = new FileDetailsCache(cacheFile);
-  t = Date.now();
-  await runCleanup(settings(), { engine: new DockerodeEngine({ host, cache: first, onApiCall: (c) => calls.push(c) }) });
-  const noopS = (Date.now() - t) / 1000;
-  const firstCalls = calls.splice(0);
-  t = Date.now();
-  await runCleanup(settings(), { engine: new DockerodeEngine({ host, cache: new FileDetailsCache(cacheFile), onApiCall: (c) => calls.push(c) }) });
-  const noopCachedS = (Date.now() - t) / 1000;
-  const secondCalls = calls.splice(0);
-  const remaining = await images();
+  // (b) the engine's own prune of the same set: untag its tags, then one POST /images/prune.
+  await bench.reseed();
+  let set = await bench.removalSet();
+  const [prune] = await timed(async () => {
+    await mapConcurrent(set.tags, REMOVAL_CONCURRENCY, (tag) => bench.docker.getImage(tag).remove());
+    await bench.docker.pruneImages();
+  });
+  await checkRemaining('untag + prune');
 
-  // (a') the agent's usual case: an earlier run (here a dry run) left the inspect cache.
-  await seed(docker, specs);
-  const warmFile = path.join(path.dirname(cacheFile), 'warm.json');
-  await runCleanup(parseSettings({ ...rawSettings, 'dry-run': true }), { engine: new DockerodeEngine({ host, cache: new FileDetailsCache(warmFile) }) });
-  t = Date.now();
-  await runCleanup(settings(), { engine: new DockerodeEngine({ host, cache: new FileDetailsCache(warmFile) }) });
-  const toolWarm = (Date.now() - t) / 1000;
+  // (b0) for reference: the single call that needs the set labelled (prune with a label filter).
+  await bench.reseed();
+  const [pruneByLabel] = await timed(() =>
+    (bench.docker.pruneImages as (o: object) => Promise<unknown>)({ filters: JSON.stringify({ dangling: ['false'], label: ['bench.set=1'] }) }),
+  );
+  await checkRemaining('prune by label');
 
-  await seed(docker, specs);
-  t = Date.now();
-  await docker.pruneImages({ filters: JSON.stringify({ dangling: ['false'], label: ['bench.set=1'] }) } as never);
-  const prune = (Date.now() - t) / 1000;
-  if ((await images()) !== remaining) throw new Error('the engine prune left a different set');
+  // (c) the shell loop: one `docker rmi <id>` process per image, one after the other.
+  await bench.reseed();
+  set = await bench.removalSet();
+  const [rmiLoop] = await timed(async () => {
+    for (const id of set.ids) {
+      const r = spawnSync(DOCKER_CLI, ['rmi', id], { env: { ...process.env, DOCKER_HOST: bench.host }, stdio: ['ignore', 'ignore', 'pipe'] });
+      if (r.status !== 0) throw new Error(`docker rmi ${id} failed: ${r.stderr}`);
+    }
+  });
+  await checkRemaining('the rmi loop');
+  fs.rmSync(stateDir, { recursive: true, force: true });
 
-  await seed(docker, specs);
-  const listed: Docker.ImageInfo[] = await (docker.listImages as (o: object) => Promise<Docker.ImageInfo[]>)({ filters: JSON.stringify({ label: ["bench.set=1"] }) });
-  const ids = listed.map((i) => i.Id);
-  t = Date.now();
-  for (const id of ids) {
-    const r = spawnSync('docker', ['rmi', id], { env: { ...process.env, DOCKER_HOST: host }, stdio: 'ignore' });
-    if (r.status !== 0) throw new Error(`docker rmi ${id} failed`);
-  }
-  const rmiLoop = (Date.now() - t) / 1000;
-  await resetEngine(docker);
-
-  const count = (list: string[], what: string) => list.filter((c) => c === what).length;
+  const inspects = (calls: string[]) => calls.filter((c) => c === 'image inspect').length;
   return {
     images: N,
     removal_set: removalSet,
-    e2e_s: { tool: round(tool), tool_warm_cache: round(toolWarm), engine_prune: round(prune), rmi_loop: round(rmiLoop) },
+    e2e_s: { tool: round(tool), tool_warm_cache: round(toolWarm), engine_prune: round(prune), engine_prune_by_label: round(pruneByLabel), rmi_loop: round(rmiLoop) },
     ratio_vs_engine_prune: round(tool / prune),
     ratio_vs_engine_prune_warm_cache: round(toolWarm / prune),
     speedup_vs_rmi_loop: round(rmiLoop / tool),
-    noop_s: { first: round(noopS), cached: round(noopCachedS) },
-    noop_api_calls: { first: firstCalls.length, first_inspects: count(firstCalls, 'image inspect'), cached: secondCalls.length, cached_inspects: count(secondCalls, 'image inspect') },
+    e2e_api_calls: { tool: tally(coldCalls), tool_warm_cache: tally(warmCalls) },
+    noop_s: { first: round(noopFirst.s), cached: round(noopSecond.s) },
+    noop_api_calls: {
+      first: noopFirst.calls.length,
+      first_inspects: inspects(noopFirst.calls),
+      cached: noopSecond.calls.length,
+      cached_inspects: inspects(noopSecond.calls),
+    },
   };
 }
 
-function round(x: number): number {
-  return Math.round(x * 1000) / 1000;
+// ---------------------------------------------------------------- concurrency sweep
+
+async function sweep() {
+  const levels = [1, 2, 4, 8, 16];
+  const { specs, removalSet } = agent(N);
+  const bench = new Bench(specs);
+  await bench.prepare();
+  await bench.reseed();
+  const summaries = await bench.docker.listImages();
+  const inspect: Record<number, number> = {};
+  for (const c of levels) {
+    const times: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      // What a snapshot without cache does per image: inspect + history.
+      const [s] = await timed(() => mapConcurrent(summaries, c, async (i) => Promise.all([bench.docker.getImage(i.Id).inspect(), bench.docker.getImage(i.Id).history()])));
+      times.push(s);
+    }
+    inspect[c] = round(times.sort((a, b) => a - b)[1]!);
+    process.stdout.write(`inspect+history of ${summaries.length} images, ${c} in flight: ${inspect[c]} s\n`);
+  }
+  const removal: Record<number, number> = {};
+  for (const c of levels) {
+    await bench.reseed();
+    const engine = new DockerodeEngine({ host: bench.host });
+    const planned = await runCleanup(settingsFor(bench.host, { 'dry-run': true }), { engine });
+    const [s, results] = await timed(() => applyDecisions(engine, planned.plan.decisions, { concurrency: c }));
+    const removed = results.filter((r) => r.status === 'removed').length;
+    if (removed !== removalSet) throw new Error(`removed ${removed} at ${c} in flight, expected ${removalSet}`);
+    removal[c] = round(s);
+    process.stdout.write(`removal of ${removalSet} images (re-check + untag), ${c} in flight: ${removal[c]} s\n`);
+  }
+  return { images: N, inspect_s: inspect, removal_s: removal };
+}
+
+// ---------------------------------------------------------------- report
+
+function round(x: number, digits = 3): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
 }
 
 async function main() {
-  const docker = new Docker({ socketPath: host!.replace(/^unix:\/\//, '') });
-  const version = await docker.version();
+  const host = process.env.DIC_BENCH_DOCKER_HOST;
+  if (!host) throw new Error('DIC_BENCH_DOCKER_HOST is not set: run bench/run.sh');
+  const version = await new Docker(connectionOptions(host)).version();
+  const engine = `dockerd ${version.Version} (API ${version.ApiVersion})`;
+  const machine = `Node ${process.version}, ${os.cpus().length} cores`;
+  if (args.includes('--sweep')) {
+    const figures = await sweep();
+    process.stdout.write(`\n${engine}, ${machine}\n${JSON.stringify(figures, null, 2)}\n`);
+    return;
+  }
   const previous = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : undefined;
-  const plan = planFigures();
-  const e2e = await endToEnd(docker);
-  const results = { date: new Date().toISOString(), engine: `dockerd ${version.Version} (API ${version.ApiVersion})`, node: process.version, planner: plan, ...e2e };
+  const planner = planFigures();
+  const e2e = await endToEnd();
+  const results = { date: new Date().toISOString(), engine, node: process.version, cores: os.cpus().length, planner, ...e2e };
   fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 
-  const was = (get: (r: any) => unknown) => (previous ? `  (last: ${String(get(previous) ?? '-')})` : '');
+  const row = (cells: unknown[]) => `| ${cells.map(String).join(' | ')} |`;
+  const last = (get: (r: any) => unknown) => {
+    if (!previous) return undefined;
+    const v = get(previous);
+    return v === undefined || v === null ? '–' : String(v);
+  };
+  const withLast = (cells: unknown[], get: (r: any) => unknown) => row(previous ? [...cells, last(get)] : cells);
+  const lastHead = previous ? [`last run (${String(previous.date ?? '').slice(0, 16).replace('T', ' ')})`] : [];
+  const lastRule = previous ? ['---'] : [];
+  const s = (x: number) => `${x.toFixed(2)} s`;
+  const { e2e_s: t } = e2e;
+  const calls = e2e.e2e_api_calls.tool;
   const lines = [
-    `docker-image-cleanup benchmark, ${results.engine}, Node ${process.version}, ${os.cpus().length} cores`,
+    `docker-image-cleanup benchmark: ${engine}, ${machine}`,
     '',
-    `Planner (synthetic snapshots, 50 repositories, 10 shared bases, 1,000 containers; baseline process ${plan.baseline_rss_mb} MB)`,
-    '  images    plan ms   peak RSS MB',
-    ...SIZES.map((n) => `  ${String(n).padStart(7)}   ${String(plan.sizes[n]!.plan_ms).padStart(7)}   ${String(plan.sizes[n]!.plan_peak_rss_mb).padStart(11)}${was((r) => r.planner?.sizes?.[n]?.plan_ms)}`),
+    `Planner alone, synthetic snapshots (50 repositories on 10 shared bases, 1,000 containers), each size in a fresh process,`,
+    `median of ${PLAN_RUNS} runs (peak RSS: the highest); an empty Node process peaks at ${planner.baseline_rss_mb} MB RSS.`,
     '',
-    `End to end: ${e2e.images} images, the same ${e2e.removal_set} removed by each method (engine reseeded before each)`,
-    `  (a) docker-image-cleanup        ${e2e.e2e_s.tool.toFixed(2)} s${was((r) => r.e2e_s?.tool)}`,
-    `  (a') the same, inspect cache of an earlier run  ${e2e.e2e_s.tool_warm_cache.toFixed(2)} s${was((r) => r.e2e_s?.tool_warm_cache)}`,
-    `  (b) engine prune of that set    ${e2e.e2e_s.engine_prune.toFixed(2)} s${was((r) => r.e2e_s?.engine_prune)}`,
-    `  (c) docker rmi loop             ${e2e.e2e_s.rmi_loop.toFixed(2)} s${was((r) => r.e2e_s?.rmi_loop)}`,
-    `  a/b = ${e2e.ratio_vs_engine_prune}   a'/b = ${e2e.ratio_vs_engine_prune_warm_cache}   c/a = ${e2e.speedup_vs_rmi_loop}`,
+    row(['images', 'plan_ms', 'plan_peak_rss_mb', 'removals planned', ...lastHead.map((h) => `${h} ms / MB`)]),
+    row(['---:', '---:', '---:', '---:', ...lastRule]),
+    ...SIZES.map((n) => {
+      const f = planner.sizes[n]!;
+      return withLast([n.toLocaleString('en-US'), f.plan_ms, f.plan_peak_rss_mb, f.removals], (r) => {
+        const p = r.planner?.sizes?.[n];
+        return p ? `${p.plan_ms} / ${p.plan_peak_rss_mb}` : undefined;
+      });
+    }),
     '',
-    `No-op run on ${e2e.images - e2e.removal_set} images: ${e2e.noop_s.first.toFixed(2)} s, ${e2e.noop_api_calls.first} API calls (${e2e.noop_api_calls.first_inspects} inspects);` +
-      ` next process with the cache file: ${e2e.noop_s.cached.toFixed(2)} s, ${e2e.noop_api_calls.cached} API calls (${e2e.noop_api_calls.cached_inspects} inspects)`,
+    `End to end on the engine: ${N} images (5 bases, 25 repositories), the same ${e2e.removal_set} removed by each method,`,
+    'the engine reset and reseeded before each.',
+    '',
+    row(['method', 'time', ...lastHead]),
+    row(['---', '---:', ...lastRule]),
+    withLast(['(a) docker-image-cleanup, first run (no details cache)', s(t.tool)], (r) => r.e2e_s?.tool),
+    withLast(["(a') docker-image-cleanup, details cache of an earlier run", s(t.tool_warm_cache)], (r) => r.e2e_s?.tool_warm_cache),
+    withLast([`(b) engine: untag the set's tags (${REMOVAL_CONCURRENCY} in flight) + one POST /images/prune`, s(t.engine_prune)], (r) => r.e2e_s?.engine_prune),
+    withLast(['(b0) engine: one prune filtered by a label only the set carries', s(t.engine_prune_by_label)], (r) => r.e2e_s?.engine_prune_by_label),
+    withLast(['(c) shell loop: `docker rmi <id>` per image', s(t.rmi_loop)], (r) => r.e2e_s?.rmi_loop),
+    withLast(['a / b (target ≤ 1.2)', e2e.ratio_vs_engine_prune], (r) => r.ratio_vs_engine_prune),
+    withLast(["a' / b", e2e.ratio_vs_engine_prune_warm_cache], (r) => r.ratio_vs_engine_prune_warm_cache),
+    withLast(['c / a (target ≥ 3)', e2e.speedup_vs_rmi_loop], (r) => r.speedup_vs_rmi_loop),
+    '',
+    `API calls of (a): ${Object.entries(calls)
+      .map(([k, v]) => `${v} ${k}`)
+      .join(', ')}.`,
+    '',
+    `No-op run (nothing to remove) on ${N} images:`,
+    '',
+    row(['run', 'time', 'Engine API calls', 'image inspects', ...lastHead]),
+    row(['---', '---:', '---:', '---:', ...lastRule]),
+    withLast(['first (no details cache)', s(e2e.noop_s.first), e2e.noop_api_calls.first, e2e.noop_api_calls.first_inspects], (r) => r.noop_api_calls && `${r.noop_api_calls.first} calls`),
+    withLast(['second (details cache file)', s(e2e.noop_s.cached), e2e.noop_api_calls.cached, e2e.noop_api_calls.cached_inspects], (r) => r.noop_api_calls && `${r.noop_api_calls.cached} calls`),
     '',
     `written to ${path.relative(process.cwd(), RESULTS)}`,
   ];

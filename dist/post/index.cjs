@@ -1069,14 +1069,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path8 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path8 && path8[0] !== "/") {
-          path8 = `/${path8}`;
+        if (path7 && path7[0] !== "/") {
+          path7 = `/${path7}`;
         }
-        return new URL(`${origin}${path8}`);
+        return new URL(`${origin}${path7}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1527,39 +1527,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path8, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path8);
+        debuglog("sending request to %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path8, origin },
+          request: { method, path: path7, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path8,
+          path7,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path8, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path8);
+        debuglog("trailers received from %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path8, origin },
+          request: { method, path: path7, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path8,
+          path7,
           error2.message
         );
       });
@@ -1608,9 +1608,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path8, origin }
+            request: { method, path: path7, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path8);
+          debuglog("sending request to %s %s/%s", method, origin, path7);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1673,7 +1673,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path8,
+        path: path7,
         method,
         body,
         headers,
@@ -1688,11 +1688,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path8 !== "string") {
+        if (typeof path7 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path8[0] !== "/" && !(path8.startsWith("http://") || path8.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path8)) {
+        } else if (invalidPathRegex.test(path7)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1758,7 +1758,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path8, query) : path8;
+        this.path = query ? buildURL(path7, query) : path7;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6451,7 +6451,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path8, host, upgrade, blocking, reset } = request;
+      const { method, path: path7, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6532,7 +6532,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path8} HTTP/1.1\r
+      let header = `${method} ${path7} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7061,7 +7061,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path8, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7158,7 +7158,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path8;
+      headers[HTTP2_HEADER_PATH] = path7;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7511,9 +7511,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path8 = search ? `${pathname}${search}` : pathname;
+        const path7 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path8;
+        this.opts.path = path7;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8752,10 +8752,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path8 = "/",
+          path: path7 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path8;
+        opts.path = origin + path7;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10727,20 +10727,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path8) {
-      if (typeof path8 !== "string") {
-        return path8;
+    function safeUrl(path7) {
+      if (typeof path7 !== "string") {
+        return path7;
       }
-      const pathSegments = path8.split("?");
+      const pathSegments = path7.split("?");
       if (pathSegments.length !== 2) {
-        return path8;
+        return path7;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path8, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path8);
+    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path7);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10762,7 +10762,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path8 }) => matchValue(safeUrl(path8), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl(path7), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10800,9 +10800,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path8, method, body, headers, query } = opts;
+      const { path: path7, method, body, headers, query } = opts;
       return {
-        path: path8,
+        path: path7,
         method,
         body,
         headers,
@@ -11265,10 +11265,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path8, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path8,
+            Path: path7,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16147,9 +16147,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path8) {
-      for (let i = 0; i < path8.length; ++i) {
-        const code = path8.charCodeAt(i);
+    function validateCookiePath(path7) {
+      for (let i = 0; i < path7.length; ++i) {
+        const code = path7.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19069,11 +19069,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path8 = opts.path;
+          let path7 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path8 = `/${path8}`;
+            path7 = `/${path7}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path8);
+          url = new URL(util.parseOrigin(url).origin + path7);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -25751,7 +25751,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash4,
       createHmac,
       createSign,
       createVerify,
@@ -26439,11 +26439,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash3("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash3("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -26608,8 +26608,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash3("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash3("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -26649,7 +26649,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash3("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -27293,11 +27293,11 @@ var require_agent2 = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path8) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path8)) {
-        return path8 === "pageant" ? new PageantAgent() : new CygwinAgent(path8);
+    function createAgent(path7) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path7)) {
+        return path7 === "pageant" ? new PageantAgent() : new CygwinAgent(path7);
       }
-      return new OpenSSHAgent(path8);
+      return new OpenSSHAgent(path7);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -28971,7 +28971,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash3,
+      createHash: createHash4,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -29397,7 +29397,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash3(this.hashName);
+          const hash = createHash4(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -30405,9 +30405,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash3(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash3(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -32541,17 +32541,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path8, options) {
+      createReadStream(path7, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path8, options);
+        return new ReadStream(this, path7, options);
       }
-      createWriteStream(path8, options) {
+      createWriteStream(path7, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path8, options);
+        return new WriteStream(this, path7, options);
       }
-      open(path8, flags_, attrs, cb) {
+      open(path7, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -32570,7 +32570,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32578,7 +32578,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -32709,7 +32709,7 @@ var require_SFTP = __commonJS({
           throw new Error("Client-only method called in server mode");
         fastXfer(fs8, this, localPath, remotePath, opts, cb);
       }
-      readFile(path8, options, callback_) {
+      readFile(path7, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -32782,13 +32782,13 @@ var require_SFTP = __commonJS({
             return callback2 && callback2(er, buffer);
           });
         };
-        this.open(path8, flag, 438, (er, handle_) => {
+        this.open(path7, flag, 438, (er, handle_) => {
           if (er)
             return callback2 && callback2(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path8, (er_, st_) => {
+              this.stat(path7, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback2 && callback2(er2);
@@ -32809,7 +32809,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path8, data, options, callback_) {
+      writeFile(path7, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -32828,7 +32828,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path8, flag, options.mode, (openErr, handle) => {
+        this.open(path7, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback2 && callback2(openErr);
           } else {
@@ -32837,7 +32837,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path8, (er_, st_) => {
+                  this.stat(path7, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback2 && callback2(er);
@@ -32856,7 +32856,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path8, data, options, callback_) {
+      appendFile(path7, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -32874,12 +32874,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path8, data, options, callback2);
+        this.writeFile(path7, data, options, callback2);
       }
-      exists(path8, cb) {
+      exists(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path8, (err) => {
+        this.stat(path7, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -32922,7 +32922,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path8, attrs, cb) {
+      mkdir(path7, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -32936,7 +32936,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32944,7 +32944,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -32960,10 +32960,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path8, cb) {
+      rmdir(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32971,7 +32971,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -33061,10 +33061,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path8, cb) {
+      stat(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33072,17 +33072,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path8, cb) {
+      lstat(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33090,17 +33090,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path8, cb) {
+      opendir(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33108,14 +33108,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path8, attrs, cb) {
+      setstat(path7, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -33127,7 +33127,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33135,7 +33135,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -33195,8 +33195,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path8, atime, mtime, cb) {
-        return this.setstat(path8, {
+      utimes(path7, atime, mtime, cb) {
+        return this.setstat(path7, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -33207,8 +33207,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path8, uid, gid, cb) {
-        return this.setstat(path8, {
+      chown(path7, uid, gid, cb) {
+        return this.setstat(path7, {
           uid,
           gid
         }, cb);
@@ -33218,15 +33218,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path8, mode, cb) {
-        return this.setstat(path8, {
+      chmod(path7, mode, cb) {
+        return this.setstat(path7, {
           mode
         }, cb);
       }
-      readlink(path8, cb) {
+      readlink(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33234,7 +33234,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -33279,10 +33279,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path8, cb) {
+      realpath(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33290,7 +33290,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -33335,13 +33335,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which2} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path8, cb) {
+      ext_openssh_statvfs(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33351,7 +33351,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -33437,7 +33437,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path8, attrs, cb) {
+      ext_openssh_lsetstat(path7, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -33452,7 +33452,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33462,7 +33462,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -33479,13 +33479,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path8, cb) {
+      ext_openssh_expandPath(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path8);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33495,7 +33495,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path8, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -34773,12 +34773,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path8)) {
+        if (!sftp.emit("LSTAT", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34797,13 +34797,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path8, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path7, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34825,12 +34825,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path8)) {
+        if (!sftp.emit("OPENDIR", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34849,63 +34849,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path8)) {
+        if (!sftp.emit("REMOVE", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path8, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path7, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path8)) {
+        if (!sftp.emit("RMDIR", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path8)) {
+        if (!sftp.emit("REALPATH", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path8)) {
+        if (!sftp.emit("STAT", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34925,14 +34925,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path8 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path8 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path8)) {
+        if (!sftp.emit("READLINK", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -35003,7 +35003,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path8, options) {
+    function ReadStream(sftp, path7, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -35017,7 +35017,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream2.call(this, options);
-      this.path = path8;
+      this.path = path7;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -35148,7 +35148,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path8, options) {
+    function WriteStream(sftp, path7, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -35160,7 +35160,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path8;
+      this.path = path7;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -35842,7 +35842,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     var {
-      createHash: createHash3,
+      createHash: createHash4,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -36064,7 +36064,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash3(hashAlgo).update(key).digest("hex");
+              key = createHash4(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -42997,7 +42997,7 @@ var require_modem = __commonJS({
     var querystring = require("querystring");
     var http = require_http();
     var fs8 = require("fs");
-    var path8 = require("path");
+    var path7 = require("path");
     var url = require("url");
     var ssh = require_ssh();
     var HttpDuplex = require_http_duplex();
@@ -43046,9 +43046,9 @@ var require_modem = __commonJS({
         }
         opts.host = host.hostname;
         if (process.env.DOCKER_CERT_PATH) {
-          opts.ca = splitca(path8.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
-          opts.cert = fs8.readFileSync(path8.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
-          opts.key = fs8.readFileSync(path8.join(process.env.DOCKER_CERT_PATH, "key.pem"));
+          opts.ca = splitca(path7.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
+          opts.cert = fs8.readFileSync(path7.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
+          opts.key = fs8.readFileSync(path7.join(process.env.DOCKER_CERT_PATH, "key.pem"));
         }
         if (process.env.DOCKER_CLIENT_TIMEOUT) {
           opts.timeout = parseInt(process.env.DOCKER_CLIENT_TIMEOUT, 10);
@@ -43058,7 +43058,7 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve3) {
-        var userDockerSocket = path8.join(os5.homedir(), ".docker", "run", "docker.sock");
+        var userDockerSocket = path7.join(os5.homedir(), ".docker", "run", "docker.sock");
         fs8.access(userDockerSocket, function(err) {
           if (err) resolve3("/var/run/docker.sock");
           else resolve3(userDockerSocket);
@@ -43152,7 +43152,7 @@ var require_modem = __commonJS({
       }
       if (options.file) {
         if (typeof options.file === "string") {
-          data = fs8.createReadStream(path8.resolve(options.file));
+          data = fs8.createReadStream(path7.resolve(options.file));
         } else {
           data = options.file;
         }
@@ -43470,7 +43470,7 @@ var require_modem = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
-    var path8 = require("path");
+    var path7 = require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module2.exports = factory;
@@ -43479,22 +43479,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path8.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path7.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
     function cleanPath2(file) {
-      return path8.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
+      return path7.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file) {
-      if (path8.sep === "/") {
+      if (path7.sep === "/") {
         return file;
       }
       return file.replace(/\\/g, "/");
     }
     function fromSlash(file) {
-      if (path8.sep === "/") {
+      if (path7.sep === "/") {
         return file;
       }
-      return file.replace(/\//g, path8.sep);
+      return file.replace(/\//g, path7.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -43543,13 +43543,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path9) => this._filter(path9));
+        return make_array(paths).filter((path8) => this._filter(path8));
       }
       createFilter() {
-        return (path9) => this._filter(path9);
+        return (path8) => this._filter(path8);
       }
-      ignores(path9) {
-        return !this._filter(path9);
+      ignores(path8) {
+        return !this._filter(path8);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -43588,36 +43588,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path8.sep),
+          dirs: pattern.split(path7.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path9) {
-        if (!path9) {
+      _filter(path8) {
+        if (!path8) {
           return false;
         }
-        if (path9 in this._cache) {
-          return this._cache[path9];
+        if (path8 in this._cache) {
+          return this._cache[path8];
         }
-        return this._cache[path9] = this._test(path9);
+        return this._cache[path8] = this._test(path8);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file) {
         file = fromSlash(file);
-        const parentPath = cleanPath2(path8.dirname(file));
-        const parentPathDirs = parentPath.split(path8.sep);
+        const parentPath = cleanPath2(path7.dirname(file));
+        const parentPathDirs = parentPath.split(path7.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match = this._match(file, rule);
           if (!match && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i = rule.dirs.filter((x) => x !== "**").length; i <= parentPathDirs.length; i++) {
-                match = match || this._match(parentPathDirs.slice(0, i).join(path8.sep), rule);
+                match = match || this._match(parentPathDirs.slice(0, i).join(path7.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path8.sep), rule);
+              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path7.sep), rule);
             }
           }
           if (match) {
@@ -43636,13 +43636,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path8.sep === "\\" ? "\\\\" : path8.sep;
+        let escapedSlash = path7.sep === "\\" ? "\\\\" : path7.sep;
         for (let i = 0; i < rule.pattern.length; i++) {
           const ch = rule.pattern[i];
           if (ch === "*") {
             if (rule.pattern[i + 1] === "*") {
               i++;
-              if (rule.pattern[i + 1] === path8.sep) {
+              if (rule.pattern[i + 1] === path7.sep) {
                 i++;
               }
               if (rule.pattern[i + 1] === void 0) {
@@ -43658,7 +43658,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path8.sep === "\\") {
+            if (path7.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -43685,46 +43685,46 @@ var require_chownr = __commonJS({
   "node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
     var fs8 = require("fs");
-    var path8 = require("path");
+    var path7 = require("path");
     var LCHOWN = fs8.lchown ? "lchown" : "chown";
     var LCHOWNSYNC = fs8.lchownSync ? "lchownSync" : "chownSync";
     var needEISDIRHandled = fs8.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
-    var lchownSync = (path9, uid, gid) => {
+    var lchownSync = (path8, uid, gid) => {
       try {
-        return fs8[LCHOWNSYNC](path9, uid, gid);
+        return fs8[LCHOWNSYNC](path8, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var chownSync = (path9, uid, gid) => {
+    var chownSync = (path8, uid, gid) => {
       try {
-        return fs8.chownSync(path9, uid, gid);
+        return fs8.chownSync(path8, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var handleEISDIR = needEISDIRHandled ? (path9, uid, gid, cb) => (er) => {
+    var handleEISDIR = needEISDIRHandled ? (path8, uid, gid, cb) => (er) => {
       if (!er || er.code !== "EISDIR")
         cb(er);
       else
-        fs8.chown(path9, uid, gid, cb);
+        fs8.chown(path8, uid, gid, cb);
     } : (_, __, ___, cb) => cb;
-    var handleEISDirSync = needEISDIRHandled ? (path9, uid, gid) => {
+    var handleEISDirSync = needEISDIRHandled ? (path8, uid, gid) => {
       try {
-        return lchownSync(path9, uid, gid);
+        return lchownSync(path8, uid, gid);
       } catch (er) {
         if (er.code !== "EISDIR")
           throw er;
-        chownSync(path9, uid, gid);
+        chownSync(path8, uid, gid);
       }
-    } : (path9, uid, gid) => lchownSync(path9, uid, gid);
+    } : (path8, uid, gid) => lchownSync(path8, uid, gid);
     var nodeVersion = process.version;
-    var readdir3 = (path9, options, cb) => fs8.readdir(path9, options, cb);
-    var readdirSync2 = (path9, options) => fs8.readdirSync(path9, options);
+    var readdir3 = (path8, options, cb) => fs8.readdir(path8, options, cb);
+    var readdirSync2 = (path8, options) => fs8.readdirSync(path8, options);
     if (/^v4\./.test(nodeVersion))
-      readdir3 = (path9, options, cb) => fs8.readdir(path9, cb);
+      readdir3 = (path8, options, cb) => fs8.readdir(path8, cb);
     var chown = (cpath, uid, gid, cb) => {
       fs8[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
@@ -43732,21 +43732,21 @@ var require_chownr = __commonJS({
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs8.lstat(path8.resolve(p, child), (er, stats) => {
+        return fs8.lstat(path7.resolve(p, child), (er, stats) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
           stats.name = child;
           chownrKid(p, stats, uid, gid, cb);
         });
       if (child.isDirectory()) {
-        chownr(path8.resolve(p, child.name), uid, gid, (er) => {
+        chownr(path7.resolve(p, child.name), uid, gid, (er) => {
           if (er)
             return cb(er);
-          const cpath = path8.resolve(p, child.name);
+          const cpath = path7.resolve(p, child.name);
           chown(cpath, uid, gid, cb);
         });
       } else {
-        const cpath = path8.resolve(p, child.name);
+        const cpath = path7.resolve(p, child.name);
         chown(cpath, uid, gid, cb);
       }
     };
@@ -43776,7 +43776,7 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs8.lstatSync(path8.resolve(p, child));
+          const stats = fs8.lstatSync(path7.resolve(p, child));
           stats.name = child;
           child = stats;
         } catch (er) {
@@ -43787,8 +43787,8 @@ var require_chownr = __commonJS({
         }
       }
       if (child.isDirectory())
-        chownrSync(path8.resolve(p, child.name), uid, gid);
-      handleEISDirSync(path8.resolve(p, child.name), uid, gid);
+        chownrSync(path7.resolve(p, child.name), uid, gid);
+      handleEISDirSync(path7.resolve(p, child.name), uid, gid);
     };
     var chownrSync = (p, uid, gid) => {
       let children;
@@ -45104,7 +45104,7 @@ var require_pump = __commonJS({
 // node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
   "node_modules/mkdirp-classic/index.js"(exports2, module2) {
-    var path8 = require("path");
+    var path7 = require("path");
     var fs8 = require("fs");
     var _0777 = parseInt("0777", 8);
     module2.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
@@ -45123,7 +45123,7 @@ var require_mkdirp_classic = __commonJS({
       if (!made) made = null;
       var cb = f || function() {
       };
-      p = path8.resolve(p);
+      p = path7.resolve(p);
       xfs.mkdir(p, mode, function(er) {
         if (!er) {
           made = made || p;
@@ -45131,7 +45131,7 @@ var require_mkdirp_classic = __commonJS({
         }
         switch (er.code) {
           case "ENOENT":
-            mkdirP(path8.dirname(p), opts, function(er2, made2) {
+            mkdirP(path7.dirname(p), opts, function(er2, made2) {
               if (er2) cb(er2, made2);
               else mkdirP(p, opts, cb, made2);
             });
@@ -45158,14 +45158,14 @@ var require_mkdirp_classic = __commonJS({
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
-      p = path8.resolve(p);
+      p = path7.resolve(p);
       try {
         xfs.mkdirSync(p, mode);
         made = made || p;
       } catch (err0) {
         switch (err0.code) {
           case "ENOENT":
-            made = sync2(path8.dirname(p), opts, made);
+            made = sync2(path7.dirname(p), opts, made);
             sync2(p, opts, made);
             break;
           // In the case of any other error, just see if there's a dir
@@ -45195,7 +45195,7 @@ var require_tar_fs = __commonJS({
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
     var fs8 = require("fs");
-    var path8 = require("path");
+    var path7 = require("path");
     var os5 = require("os");
     var win32 = os5.platform() === "win32";
     var noop = function() {
@@ -45209,12 +45209,12 @@ var require_tar_fs = __commonJS({
     var statAll = function(fs9, stat3, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
-        if (!inCwd(path8.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
+        if (!inCwd(path7.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
       }
       return function loop(callback2) {
         if (!queue.length) return callback2();
         var next = queue.shift();
-        var nextAbs = path8.join(cwd, next);
+        var nextAbs = path7.join(cwd, next);
         stat3.call(fs9, nextAbs, function(err, stat4) {
           if (err) return callback2(err);
           if (!stat4.isDirectory()) return callback2(null, next, stat4);
@@ -45222,7 +45222,7 @@ var require_tar_fs = __commonJS({
             if (err2) return callback2(err2);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
-              if (!ignore(path8.join(cwd, next, files[i2]))) queue.push(path8.join(next, files[i2]));
+              if (!ignore(path7.join(cwd, next, files[i2]))) queue.push(path7.join(next, files[i2]));
             }
             callback2(null, next, stat4);
           });
@@ -45233,7 +45233,7 @@ var require_tar_fs = __commonJS({
       return function(header) {
         header.name = header.name.split("/").slice(level).join("/");
         var linkname = header.linkname;
-        if (linkname && (header.type === "link" || path8.isAbsolute(linkname))) {
+        if (linkname && (header.type === "link" || path7.isAbsolute(linkname))) {
           header.linkname = linkname.split("/").slice(level).join("/");
         }
         return map(header);
@@ -45263,7 +45263,7 @@ var require_tar_fs = __commonJS({
         fmode |= parseInt(222, 8);
       }
       var onsymlink = function(filename, header) {
-        xfs.readlink(path8.join(cwd, filename), function(err, linkname) {
+        xfs.readlink(path7.join(cwd, filename), function(err, linkname) {
           if (err) return pack3.destroy(err);
           header.linkname = normalize2(linkname);
           pack3.entry(header, onnextentry);
@@ -45304,7 +45304,7 @@ var require_tar_fs = __commonJS({
         }
         var entry = pack3.entry(header, onnextentry);
         if (!entry) return;
-        var rs = mapStream(xfs.createReadStream(path8.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
+        var rs = mapStream(xfs.createReadStream(path7.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err2) {
           entry.destroy(err2);
         });
@@ -45382,14 +45382,14 @@ var require_tar_fs = __commonJS({
       extract2.on("entry", function(header, stream, next) {
         header = map(header) || header;
         header.name = normalize2(header.name);
-        var name = path8.join(cwd, path8.join("/", header.name));
+        var name = path7.join(cwd, path7.join("/", header.name));
         if (ignore(name, header)) {
           stream.resume();
           return next();
         }
         var stat3 = function(err) {
           if (err) return next(err);
-          if (path8.join(name, ".") === path8.join(cwd, ".")) return next();
+          if (path7.join(name, ".") === path7.join(cwd, ".")) return next();
           utimes(name, header, function(err2) {
             if (err2) return next(err2);
             if (win32) return next();
@@ -45399,9 +45399,9 @@ var require_tar_fs = __commonJS({
         var onsymlink = function() {
           if (win32) return next();
           xfs.unlink(name, function() {
-            var dst = path8.resolve(path8.dirname(name), header.linkname);
+            var dst = path7.resolve(path7.dirname(name), header.linkname);
             if (!inCwd(dst, cwd)) return next(new Error(name + " is not a valid symlink"));
-            validateNotSymlink(xfs, dst, path8.resolve(cwd), function(err, valid) {
+            validateNotSymlink(xfs, dst, path7.resolve(cwd), function(err, valid) {
               if (err) return next(err);
               if (!valid) return next(new Error(name + " is not a valid symlink"));
               xfs.symlink(header.linkname, name, stat3);
@@ -45411,7 +45411,7 @@ var require_tar_fs = __commonJS({
         var onlink = function() {
           if (win32) return next();
           xfs.unlink(name, function() {
-            var srcpath = path8.join(cwd, path8.join("/", header.linkname));
+            var srcpath = path7.join(cwd, path7.join("/", header.linkname));
             xfs.realpath(srcpath, function(err, dst) {
               if (err || !inCwd(dst, cwd)) return next(new Error(name + " is not a valid hardlink"));
               xfs.link(dst, name, function(err2) {
@@ -45451,8 +45451,8 @@ var require_tar_fs = __commonJS({
             gid: header.gid
           }, stat3);
         }
-        var dir = path8.dirname(name);
-        validate(xfs, dir, path8.join(cwd, "."), function(err, valid) {
+        var dir = path7.dirname(name);
+        validate(xfs, dir, path7.join(cwd, "."), function(err, valid) {
           if (err) return next(err);
           if (!valid) return next(new Error(dir + " is not a valid path"));
           mkdirfix(dir, {
@@ -45483,16 +45483,16 @@ var require_tar_fs = __commonJS({
       if (name === root) return cb(null, true);
       fs9.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT") return cb(err);
-        if (err || st.isDirectory()) return validate(fs9, path8.join(name, ".."), root, cb);
+        if (err || st.isDirectory()) return validate(fs9, path7.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
     function validateNotSymlink(fs9, name, root, cb) {
       if (name === root) return cb(null, true);
-      if (!name.startsWith(root + path8.sep)) return cb(null, false);
+      if (!name.startsWith(root + path7.sep)) return cb(null, false);
       fs9.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT" && err.code !== "EPERM") return cb(err);
-        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs9, path8.join(name, ".."), root, cb);
+        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs9, path7.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
@@ -45506,8 +45506,8 @@ var require_tar_fs = __commonJS({
       });
     }
     function inCwd(dst, cwd) {
-      cwd = path8.resolve(cwd);
-      return cwd === dst || dst.startsWith(cwd + path8.sep);
+      cwd = path7.resolve(cwd);
+      return cwd === dst || dst.startsWith(cwd + path7.sep);
     }
   }
 });
@@ -45517,7 +45517,7 @@ var require_util9 = __commonJS({
   "node_modules/dockerode/lib/util.js"(exports2, module2) {
     var DockerIgnore = require_ignore();
     var fs8 = require("fs");
-    var path8 = require("path");
+    var path7 = require("path");
     var tar2 = require_tar_fs();
     var zlib = require("zlib");
     var arr = [];
@@ -45569,14 +45569,14 @@ var require_util9 = __commonJS({
     };
     module2.exports.prepareBuildContext = function(file, next) {
       if (file && file.context) {
-        fs8.readFile(path8.join(file.context, ".dockerignore"), (err, data) => {
+        fs8.readFile(path7.join(file.context, ".dockerignore"), (err, data) => {
           let ignoreFn;
           let filterFn;
           if (!err) {
             const dockerIgnore = DockerIgnore({ ignorecase: false }).add(data.toString());
             filterFn = dockerIgnore.createFilter();
-            ignoreFn = (path9) => {
-              return !filterFn(path9);
+            ignoreFn = (path8) => {
+              return !filterFn(path8);
             };
           }
           const entries = file.src.slice() || [];
@@ -48550,19 +48550,19 @@ var require_uri_parser = __commonJS({
       };
     }
     var NUMBER_REGEX = /^\d+$/;
-    function splitHostPort(path8) {
-      if (path8.startsWith("[")) {
-        const hostEnd = path8.indexOf("]");
+    function splitHostPort(path7) {
+      if (path7.startsWith("[")) {
+        const hostEnd = path7.indexOf("]");
         if (hostEnd === -1) {
           return null;
         }
-        const host = path8.substring(1, hostEnd);
+        const host = path7.substring(1, hostEnd);
         if (host.indexOf(":") === -1) {
           return null;
         }
-        if (path8.length > hostEnd + 1) {
-          if (path8[hostEnd + 1] === ":") {
-            const portString = path8.substring(hostEnd + 2);
+        if (path7.length > hostEnd + 1) {
+          if (path7[hostEnd + 1] === ":") {
+            const portString = path7.substring(hostEnd + 2);
             if (NUMBER_REGEX.test(portString)) {
               return {
                 host,
@@ -48580,7 +48580,7 @@ var require_uri_parser = __commonJS({
           };
         }
       } else {
-        const splitPath = path8.split(":");
+        const splitPath = path7.split(":");
         if (splitPath.length === 2) {
           if (NUMBER_REGEX.test(splitPath[1])) {
             return {
@@ -48592,7 +48592,7 @@ var require_uri_parser = __commonJS({
           }
         } else {
           return {
-            host: path8
+            host: path7
           };
         }
       }
@@ -51628,14 +51628,14 @@ var require_client_interceptors = __commonJS({
       }
     };
     exports2.InterceptingCall = InterceptingCall;
-    function getCall(channel, path8, options) {
+    function getCall(channel, path7, options) {
       var _a, _b;
       const deadline = (_a = options.deadline) !== null && _a !== void 0 ? _a : Infinity;
       const host = options.host;
       const parent = (_b = options.parent) !== null && _b !== void 0 ? _b : null;
       const propagateFlags = options.propagate_flags;
       const credentials = options.credentials;
-      const call = channel.createCall(path8, deadline, host, parent, propagateFlags);
+      const call = channel.createCall(path7, deadline, host, parent, propagateFlags);
       if (credentials) {
         call.setCredentials(credentials);
       }
@@ -52205,9 +52205,9 @@ var require_make_client = __commonJS({
       ServiceClientImpl.serviceName = serviceName;
       return ServiceClientImpl;
     }
-    function partial(fn, path8, serialize, deserialize) {
+    function partial(fn, path7, serialize, deserialize) {
       return function(...args) {
-        return fn.call(this, path8, serialize, deserialize, ...args);
+        return fn.call(this, path7, serialize, deserialize, ...args);
       };
     }
     function isProtobufTypeDefinition(obj) {
@@ -55158,15 +55158,15 @@ var require_fetch2 = __commonJS({
 var require_path = __commonJS({
   "node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
-    var path8 = exports2;
+    var path7 = exports2;
     var isAbsolute2 = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path8.isAbsolute = function isAbsolute3(path9) {
-        return /^(?:\/|\w+:)/.test(path9);
+      path7.isAbsolute = function isAbsolute3(path8) {
+        return /^(?:\/|\w+:)/.test(path8);
       }
     );
     var normalize2 = (
@@ -55175,9 +55175,9 @@ var require_path = __commonJS({
        * @param {string} path Path to normalize
        * @returns {string} Normalized path
        */
-      path8.normalize = function normalize3(path9) {
-        path9 = path9.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path9.split("/"), absolute = isAbsolute2(path9), prefix = "";
+      path7.normalize = function normalize3(path8) {
+        path8 = path8.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+        var parts = path8.split("/"), absolute = isAbsolute2(path8), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i = 0; i < parts.length; ) {
@@ -55196,7 +55196,7 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path8.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
+    path7.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize2(includePath);
       if (isAbsolute2(includePath))
@@ -55380,18 +55380,18 @@ var require_namespace = __commonJS({
       object.onRemove(this);
       return clearCache(this);
     };
-    Namespace.prototype.define = function define2(path8, json) {
-      if (util.isString(path8))
-        path8 = path8.split(".");
-      else if (!Array.isArray(path8))
+    Namespace.prototype.define = function define2(path7, json) {
+      if (util.isString(path7))
+        path7 = path7.split(".");
+      else if (!Array.isArray(path7))
         throw TypeError("illegal path");
-      if (path8 && path8.length && path8[0] === "")
+      if (path7 && path7.length && path7[0] === "")
         throw Error("path must be relative");
-      if (path8.length > util.recursionLimit)
+      if (path7.length > util.recursionLimit)
         throw Error("max depth exceeded");
       var ptr = this;
-      while (path8.length > 0) {
-        var part = path8.shift();
+      while (path7.length > 0) {
+        var part = path7.shift();
         if (ptr.nested && ptr.nested[part]) {
           ptr = ptr.nested[part];
           if (!(ptr instanceof Namespace))
@@ -55426,26 +55426,26 @@ var require_namespace = __commonJS({
       });
       return this;
     };
-    Namespace.prototype.lookup = function lookup(path8, filterTypes, parentAlreadyChecked) {
+    Namespace.prototype.lookup = function lookup(path7, filterTypes, parentAlreadyChecked) {
       if (typeof filterTypes === "boolean") {
         parentAlreadyChecked = filterTypes;
         filterTypes = void 0;
       } else if (filterTypes && !Array.isArray(filterTypes))
         filterTypes = [filterTypes];
-      if (util.isString(path8) && path8.length) {
-        if (path8 === ".")
+      if (util.isString(path7) && path7.length) {
+        if (path7 === ".")
           return this.root;
-        path8 = path8.split(".");
-      } else if (!path8.length)
+        path7 = path7.split(".");
+      } else if (!path7.length)
         return this;
-      var flatPath = path8.join(".");
-      if (path8[0] === "")
-        return this.root.lookup(path8.slice(1), filterTypes);
+      var flatPath = path7.join(".");
+      if (path7[0] === "")
+        return this.root.lookup(path7.slice(1), filterTypes);
       var found = this.root._fullyQualifiedObjects && this.root._fullyQualifiedObjects["." + flatPath];
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
-      found = this._lookupImpl(path8, flatPath);
+      found = this._lookupImpl(path7, flatPath);
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
@@ -55453,7 +55453,7 @@ var require_namespace = __commonJS({
         return null;
       var current = this;
       while (current.parent) {
-        found = current.parent._lookupImpl(path8, flatPath);
+        found = current.parent._lookupImpl(path7, flatPath);
         if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
           return found;
         }
@@ -55461,22 +55461,22 @@ var require_namespace = __commonJS({
       }
       return null;
     };
-    Namespace.prototype._lookupImpl = function lookup(path8, flatPath) {
+    Namespace.prototype._lookupImpl = function lookup(path7, flatPath) {
       if (Object.prototype.hasOwnProperty.call(this._lookupCache, flatPath)) {
         return this._lookupCache[flatPath];
       }
-      var found = this.get(path8[0]);
+      var found = this.get(path7[0]);
       var exact = null;
       if (found) {
-        if (path8.length === 1) {
+        if (path7.length === 1) {
           exact = found;
         } else if (found instanceof Namespace) {
-          path8 = path8.slice(1);
-          exact = found._lookupImpl(path8, path8.join("."));
+          path7 = path7.slice(1);
+          exact = found._lookupImpl(path7, path7.join("."));
         }
       } else {
         for (var i = 0; i < this.nestedArray.length; ++i)
-          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path8, flatPath))) {
+          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path7, flatPath))) {
             exact = found;
             break;
           }
@@ -55484,28 +55484,28 @@ var require_namespace = __commonJS({
       this._lookupCache[flatPath] = exact;
       return exact;
     };
-    Namespace.prototype.lookupType = function lookupType(path8) {
-      var found = this.lookup(path8, [Type]);
+    Namespace.prototype.lookupType = function lookupType(path7) {
+      var found = this.lookup(path7, [Type]);
       if (!found)
-        throw Error("no such type: " + path8);
+        throw Error("no such type: " + path7);
       return found;
     };
-    Namespace.prototype.lookupEnum = function lookupEnum(path8) {
-      var found = this.lookup(path8, [Enum]);
+    Namespace.prototype.lookupEnum = function lookupEnum(path7) {
+      var found = this.lookup(path7, [Enum]);
       if (!found)
-        throw Error("no such Enum '" + path8 + "' in " + this);
+        throw Error("no such Enum '" + path7 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path8) {
-      var found = this.lookup(path8, [Type, Enum]);
+    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path7) {
+      var found = this.lookup(path7, [Type, Enum]);
       if (!found)
-        throw Error("no such Type or Enum '" + path8 + "' in " + this);
+        throw Error("no such Type or Enum '" + path7 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupService = function lookupService(path8) {
-      var found = this.lookup(path8, [Service]);
+    Namespace.prototype.lookupService = function lookupService(path7) {
+      var found = this.lookup(path7, [Service]);
       if (!found)
-        throw Error("no such Service '" + path8 + "' in " + this);
+        throw Error("no such Service '" + path7 + "' in " + this);
       return found;
     };
     Namespace._configure = function(Type_, Service_, Enum_) {
@@ -56922,13 +56922,13 @@ var require_util10 = __commonJS({
       Object.defineProperty(object, "$type", { value: enm, enumerable: false });
       return enm;
     };
-    util.setProperty = function setProperty(dst, path8, value, ifNotSet) {
-      function setProp(dst2, path9, value2) {
-        var part = path9.shift();
+    util.setProperty = function setProperty(dst, path7, value, ifNotSet) {
+      function setProp(dst2, path8, value2) {
+        var part = path8.shift();
         if (util.isUnsafeProperty(part))
           return dst2;
-        if (path9.length > 0) {
-          dst2[part] = setProp(dst2[part] || {}, path9, value2);
+        if (path8.length > 0) {
+          dst2[part] = setProp(dst2[part] || {}, path8, value2);
         } else {
           var prevValue = dst2[part];
           if (prevValue && ifNotSet)
@@ -56941,12 +56941,12 @@ var require_util10 = __commonJS({
       }
       if (typeof dst !== "object")
         throw TypeError("dst must be an object");
-      if (!path8)
+      if (!path7)
         throw TypeError("path must be specified");
-      path8 = path8.split(".");
-      if (path8.length > util.recursionLimit)
+      path7 = path7.split(".");
+      if (path7.length > util.recursionLimit)
         throw Error("max depth exceeded");
-      return setProp(dst, path8, value);
+      return setProp(dst, path7, value);
     };
     Object.defineProperty(util, "decorateRoot", {
       get: function() {
@@ -57492,12 +57492,12 @@ var require_object = __commonJS({
        */
       fullName: {
         get: function() {
-          var path8 = [this.name], ptr = this.parent;
+          var path7 = [this.name], ptr = this.parent;
           while (ptr) {
-            path8.unshift(ptr.name);
+            path7.unshift(ptr.name);
             ptr = ptr.parent;
           }
-          return path8.join(".");
+          return path7.join(".");
         }
       }
     });
@@ -61535,16 +61535,16 @@ var require_util11 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
     var fs8 = require("fs");
-    var path8 = require("path");
+    var path7 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path8.isAbsolute(target)) {
+        if (path7.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path8.join(directory, target);
+          const fullPath = path7.join(directory, target);
           try {
             fs8.accessSync(fullPath, fs8.constants.R_OK);
             return fullPath;
@@ -67157,9 +67157,9 @@ var require_server_call = __commonJS({
       return status;
     }
     var ServerUnaryCallImpl = class extends events_1.EventEmitter {
-      constructor(path8, call, metadata, request) {
+      constructor(path7, call, metadata, request) {
         super();
-        this.path = path8;
+        this.path = path7;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -67189,9 +67189,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerUnaryCallImpl = ServerUnaryCallImpl;
     var ServerReadableStreamImpl = class extends stream_1.Readable {
-      constructor(path8, call, metadata) {
+      constructor(path7, call, metadata) {
         super({ objectMode: true });
-        this.path = path8;
+        this.path = path7;
         this.call = call;
         this.metadata = metadata;
         this.cancelled = false;
@@ -67223,9 +67223,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerReadableStreamImpl = ServerReadableStreamImpl;
     var ServerWritableStreamImpl = class extends stream_1.Writable {
-      constructor(path8, call, metadata, request) {
+      constructor(path7, call, metadata, request) {
         super({ objectMode: true });
-        this.path = path8;
+        this.path = path7;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -67279,9 +67279,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerWritableStreamImpl = ServerWritableStreamImpl;
     var ServerDuplexStreamImpl = class extends stream_1.Duplex {
-      constructor(path8, call, metadata) {
+      constructor(path7, call, metadata) {
         super({ objectMode: true });
-        this.path = path8;
+        this.path = path7;
         this.call = call;
         this.metadata = metadata;
         this.pendingStatus = {
@@ -69582,11 +69582,11 @@ var require_server2 = __commonJS({
           }
           return true;
         }
-        _retrieveHandler(path8) {
-          serverCallTrace("Received call to method " + path8 + " at address " + this.serverAddressString);
-          const handler = this.handlers.get(path8);
+        _retrieveHandler(path7) {
+          serverCallTrace("Received call to method " + path7 + " at address " + this.serverAddressString);
+          const handler = this.handlers.get(path7);
           if (handler === void 0) {
-            serverCallTrace("No handler registered for method " + path8 + ". Sending UNIMPLEMENTED status.");
+            serverCallTrace("No handler registered for method " + path7 + ". Sending UNIMPLEMENTED status.");
             return null;
           }
           return handler;
@@ -69610,10 +69610,10 @@ var require_server2 = __commonJS({
             channelzSessionInfo === null || channelzSessionInfo === void 0 ? void 0 : channelzSessionInfo.streamTracker.addCallFailed();
             return;
           }
-          const path8 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path8);
+          const path7 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path7);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path8), stream, channelzSessionInfo);
+            this._respondWithError(getUnimplementedStatusResponse(path7), stream, channelzSessionInfo);
             return;
           }
           const callEventTracker = {
@@ -69663,10 +69663,10 @@ var require_server2 = __commonJS({
           if (this._verifyContentType(stream, headers) !== true) {
             return;
           }
-          const path8 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path8);
+          const path7 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path7);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path8), stream, null);
+            this._respondWithError(getUnimplementedStatusResponse(path7), stream, null);
             return;
           }
           const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler, this.options);
@@ -70974,13 +70974,13 @@ var require_resolver_uds = __commonJS({
         this.listener = listener;
         this.hasReturnedResult = false;
         this.endpoints = [];
-        let path8;
+        let path7;
         if (target.authority === "") {
-          path8 = "/" + target.path;
+          path7 = "/" + target.path;
         } else {
-          path8 = target.path;
+          path7 = target.path;
         }
-        this.endpoints = [{ addresses: [{ path: path8 }] }];
+        this.endpoints = [{ addresses: [{ path: path7 }] }];
       }
       updateResolution() {
         if (!this.hasReturnedResult) {
@@ -71040,12 +71040,12 @@ var require_resolver_ip = __commonJS({
           return;
         }
         const pathList = target.path.split(",");
-        for (const path8 of pathList) {
-          const hostPort = (0, uri_parser_1.splitHostPort)(path8);
+        for (const path7 of pathList) {
+          const hostPort = (0, uri_parser_1.splitHostPort)(path7);
           if (hostPort === null) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path8}`,
+              details: `Failed to parse ${target.scheme} address ${path7}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -71053,7 +71053,7 @@ var require_resolver_ip = __commonJS({
           if (target.scheme === IPV4_SCHEME && !(0, net_1.isIPv4)(hostPort.host) || target.scheme === IPV6_SCHEME && !(0, net_1.isIPv6)(hostPort.host)) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path8}`,
+              details: `Failed to parse ${target.scheme} address ${path7}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -72409,16 +72409,16 @@ var require_util12 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
     var fs8 = require("fs");
-    var path8 = require("path");
+    var path7 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path8.isAbsolute(target)) {
+        if (path7.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path8.join(directory, target);
+          const fullPath = path7.join(directory, target);
           try {
             fs8.accessSync(fullPath, fs8.constants.R_OK);
             return fullPath;
@@ -72665,7 +72665,7 @@ var require_session = __commonJS({
   "node_modules/dockerode/lib/session.js"(exports2, module2) {
     var grpc = require_src4();
     var protoLoader = require_src5();
-    var path8 = require("path");
+    var path7 = require("path");
     var crypto2 = require("crypto");
     function withSession(docker, auth, handler) {
       const sessionId = crypto2.randomUUID();
@@ -72692,7 +72692,7 @@ var require_session = __commonJS({
         const injector = server.createConnectionInjector(creds);
         injector.injectConnection(socket);
         const pkg = protoLoader.loadSync(
-          path8.resolve(__dirname, "proto", "auth.proto")
+          path7.resolve(__dirname, "proto", "auth.proto")
         );
         const service = grpc.loadPackageDefinition(pkg);
         server.addService(service.moby.filesync.v1.Auth.service, {
@@ -72722,7 +72722,7 @@ var require_session = __commonJS({
 var require_buildkit = __commonJS({
   "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
     var protobuf = require_protobufjs();
-    var path8 = require("path");
+    var path7 = require("path");
     var BUILDKIT_TRACE_ID = "moby.buildkit.trace";
     var BUILDKIT_IMAGE_ID = "moby.image.id";
     var PROTO_TYPE = "moby.buildkit.v1.StatusResponse";
@@ -72732,7 +72732,7 @@ var require_buildkit = __commonJS({
     function loadProto() {
       if (StatusResponse) return StatusResponse;
       var root = protobuf.loadSync(
-        path8.resolve(__dirname, "proto", "buildkit_status.proto")
+        path7.resolve(__dirname, "proto", "buildkit_status.proto")
       );
       StatusResponse = root.lookupType(PROTO_TYPE);
       return StatusResponse;
@@ -76814,14 +76814,14 @@ var require_polyfills = __commonJS({
       fs8.fstatSync = statFixSync(fs8.fstatSync);
       fs8.lstatSync = statFixSync(fs8.lstatSync);
       if (fs8.chmod && !fs8.lchmod) {
-        fs8.lchmod = function(path8, mode, cb) {
+        fs8.lchmod = function(path7, mode, cb) {
           if (cb) process.nextTick(cb);
         };
         fs8.lchmodSync = function() {
         };
       }
       if (fs8.chown && !fs8.lchown) {
-        fs8.lchown = function(path8, uid, gid, cb) {
+        fs8.lchown = function(path7, uid, gid, cb) {
           if (cb) process.nextTick(cb);
         };
         fs8.lchownSync = function() {
@@ -76888,9 +76888,9 @@ var require_polyfills = __commonJS({
         };
       })(fs8.readSync);
       function patchLchmod(fs9) {
-        fs9.lchmod = function(path8, mode, callback2) {
+        fs9.lchmod = function(path7, mode, callback2) {
           fs9.open(
-            path8,
+            path7,
             constants3.O_WRONLY | constants3.O_SYMLINK,
             mode,
             function(err, fd) {
@@ -76906,8 +76906,8 @@ var require_polyfills = __commonJS({
             }
           );
         };
-        fs9.lchmodSync = function(path8, mode) {
-          var fd = fs9.openSync(path8, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
+        fs9.lchmodSync = function(path7, mode) {
+          var fd = fs9.openSync(path7, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
           var threw = true;
           var ret;
           try {
@@ -76928,8 +76928,8 @@ var require_polyfills = __commonJS({
       }
       function patchLutimes(fs9) {
         if (constants3.hasOwnProperty("O_SYMLINK") && fs9.futimes) {
-          fs9.lutimes = function(path8, at, mt, cb) {
-            fs9.open(path8, constants3.O_SYMLINK, function(er, fd) {
+          fs9.lutimes = function(path7, at, mt, cb) {
+            fs9.open(path7, constants3.O_SYMLINK, function(er, fd) {
               if (er) {
                 if (cb) cb(er);
                 return;
@@ -76941,8 +76941,8 @@ var require_polyfills = __commonJS({
               });
             });
           };
-          fs9.lutimesSync = function(path8, at, mt) {
-            var fd = fs9.openSync(path8, constants3.O_SYMLINK);
+          fs9.lutimesSync = function(path7, at, mt) {
+            var fd = fs9.openSync(path7, constants3.O_SYMLINK);
             var ret;
             var threw = true;
             try {
@@ -77060,11 +77060,11 @@ var require_legacy_streams = __commonJS({
         ReadStream,
         WriteStream
       };
-      function ReadStream(path8, options) {
-        if (!(this instanceof ReadStream)) return new ReadStream(path8, options);
+      function ReadStream(path7, options) {
+        if (!(this instanceof ReadStream)) return new ReadStream(path7, options);
         Stream.call(this);
         var self2 = this;
-        this.path = path8;
+        this.path = path7;
         this.fd = null;
         this.readable = true;
         this.paused = false;
@@ -77109,10 +77109,10 @@ var require_legacy_streams = __commonJS({
           self2._read();
         });
       }
-      function WriteStream(path8, options) {
-        if (!(this instanceof WriteStream)) return new WriteStream(path8, options);
+      function WriteStream(path7, options) {
+        if (!(this instanceof WriteStream)) return new WriteStream(path7, options);
         Stream.call(this);
-        this.path = path8;
+        this.path = path7;
         this.fd = null;
         this.writable = true;
         this.flags = "w";
@@ -77255,14 +77255,14 @@ var require_graceful_fs = __commonJS({
       fs9.createWriteStream = createWriteStream;
       var fs$readFile = fs9.readFile;
       fs9.readFile = readFile2;
-      function readFile2(path8, options, cb) {
+      function readFile2(path7, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$readFile(path8, options, cb);
-        function go$readFile(path9, options2, cb2, startTime) {
-          return fs$readFile(path9, options2, function(err) {
+        return go$readFile(path7, options, cb);
+        function go$readFile(path8, options2, cb2, startTime) {
+          return fs$readFile(path8, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$readFile, [path9, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$readFile, [path8, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77272,14 +77272,14 @@ var require_graceful_fs = __commonJS({
       }
       var fs$writeFile = fs9.writeFile;
       fs9.writeFile = writeFile3;
-      function writeFile3(path8, data, options, cb) {
+      function writeFile3(path7, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$writeFile(path8, data, options, cb);
-        function go$writeFile(path9, data2, options2, cb2, startTime) {
-          return fs$writeFile(path9, data2, options2, function(err) {
+        return go$writeFile(path7, data, options, cb);
+        function go$writeFile(path8, data2, options2, cb2, startTime) {
+          return fs$writeFile(path8, data2, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$writeFile, [path9, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$writeFile, [path8, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77290,14 +77290,14 @@ var require_graceful_fs = __commonJS({
       var fs$appendFile = fs9.appendFile;
       if (fs$appendFile)
         fs9.appendFile = appendFile2;
-      function appendFile2(path8, data, options, cb) {
+      function appendFile2(path7, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$appendFile(path8, data, options, cb);
-        function go$appendFile(path9, data2, options2, cb2, startTime) {
-          return fs$appendFile(path9, data2, options2, function(err) {
+        return go$appendFile(path7, data, options, cb);
+        function go$appendFile(path8, data2, options2, cb2, startTime) {
+          return fs$appendFile(path8, data2, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$appendFile, [path9, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$appendFile, [path8, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77328,31 +77328,31 @@ var require_graceful_fs = __commonJS({
       var fs$readdir = fs9.readdir;
       fs9.readdir = readdir3;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir3(path8, options, cb) {
+      function readdir3(path7, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path9, options2, cb2, startTime) {
-          return fs$readdir(path9, fs$readdirCallback(
-            path9,
+        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path8, options2, cb2, startTime) {
+          return fs$readdir(path8, fs$readdirCallback(
+            path8,
             options2,
             cb2,
             startTime
           ));
-        } : function go$readdir2(path9, options2, cb2, startTime) {
-          return fs$readdir(path9, options2, fs$readdirCallback(
-            path9,
+        } : function go$readdir2(path8, options2, cb2, startTime) {
+          return fs$readdir(path8, options2, fs$readdirCallback(
+            path8,
             options2,
             cb2,
             startTime
           ));
         };
-        return go$readdir(path8, options, cb);
-        function fs$readdirCallback(path9, options2, cb2, startTime) {
+        return go$readdir(path7, options, cb);
+        function fs$readdirCallback(path8, options2, cb2, startTime) {
           return function(err, files) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
               enqueue([
                 go$readdir,
-                [path9, options2, cb2],
+                [path8, options2, cb2],
                 err,
                 startTime || Date.now(),
                 Date.now()
@@ -77423,7 +77423,7 @@ var require_graceful_fs = __commonJS({
         enumerable: true,
         configurable: true
       });
-      function ReadStream(path8, options) {
+      function ReadStream(path7, options) {
         if (this instanceof ReadStream)
           return fs$ReadStream.apply(this, arguments), this;
         else
@@ -77443,7 +77443,7 @@ var require_graceful_fs = __commonJS({
           }
         });
       }
-      function WriteStream(path8, options) {
+      function WriteStream(path7, options) {
         if (this instanceof WriteStream)
           return fs$WriteStream.apply(this, arguments), this;
         else
@@ -77461,22 +77461,22 @@ var require_graceful_fs = __commonJS({
           }
         });
       }
-      function createReadStream(path8, options) {
-        return new fs9.ReadStream(path8, options);
+      function createReadStream(path7, options) {
+        return new fs9.ReadStream(path7, options);
       }
-      function createWriteStream(path8, options) {
-        return new fs9.WriteStream(path8, options);
+      function createWriteStream(path7, options) {
+        return new fs9.WriteStream(path7, options);
       }
       var fs$open = fs9.open;
       fs9.open = open2;
-      function open2(path8, flags, mode, cb) {
+      function open2(path7, flags, mode, cb) {
         if (typeof mode === "function")
           cb = mode, mode = null;
-        return go$open(path8, flags, mode, cb);
-        function go$open(path9, flags2, mode2, cb2, startTime) {
-          return fs$open(path9, flags2, mode2, function(err, fd) {
+        return go$open(path7, flags, mode, cb);
+        function go$open(path8, flags2, mode2, cb2, startTime) {
+          return fs$open(path8, flags2, mode2, function(err, fd) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$open, [path9, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$open, [path8, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -78005,7 +78005,7 @@ var require_mtime_precision = __commonJS({
 var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
-    var path8 = require("path");
+    var path7 = require("path");
     var fs8 = require_graceful_fs();
     var retry = require_retry3();
     var onExit = require_signal_exit();
@@ -78016,7 +78016,7 @@ var require_lockfile = __commonJS({
     }
     function resolveCanonicalPath(file, options, callback2) {
       if (!options.realpath) {
-        return callback2(null, path8.resolve(file));
+        return callback2(null, path7.resolve(file));
       }
       options.fs.realpath(file, callback2);
     }
@@ -78594,8 +78594,8 @@ var require_utils5 = __commonJS({
       }
       return output;
     };
-    exports2.basename = (path8, { windows } = {}) => {
-      const segs = path8.split(windows ? /[\\/]/ : "/");
+    exports2.basename = (path7, { windows } = {}) => {
+      const segs = path7.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -80745,7 +80745,7 @@ var RUN_AT = ["post", "now"];
 var SUMMARY_TITLE = "Docker image cleanup";
 
 // actions/src/cleanup.ts
-var path6 = __toESM(require("node:path"));
+var path5 = __toESM(require("node:path"));
 
 // src/domain/reference.ts
 var DEFAULT_DOMAIN = "docker.io";
@@ -80783,15 +80783,15 @@ function parseReference(text) {
   if (remote.toLowerCase() !== remote) fail("repository name must be lowercase");
   const match = REMAINDER_RE.exec(remainder);
   if (!match) fail(explainRemainder(remainder));
-  const [, path8, tag, digest] = match;
-  const repository = `${domain}/${path8}`;
+  const [, path7, tag, digest] = match;
+  const repository = `${domain}/${path7}`;
   if (repository.length > NAME_TOTAL_LENGTH_MAX) fail(`repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
   if (digest !== void 0) validateDigest(digest, fail);
   const suffix = (t) => (t !== void 0 ? `:${t}` : "") + (digest !== void 0 ? `@${digest}` : "");
   const normalizedTag = tag ?? (digest === void 0 ? DEFAULT_TAG : void 0);
   return {
     domain,
-    path: path8,
+    path: path7,
     repository,
     tag,
     digest,
@@ -80815,11 +80815,11 @@ function tagOf(normalizedRef) {
 function familiarRepository(repository) {
   const prefix = `${DEFAULT_DOMAIN}/`;
   if (!repository.startsWith(prefix)) return repository;
-  const path8 = repository.slice(prefix.length);
-  if (path8.startsWith(OFFICIAL_REPO_PREFIX) && !path8.slice(OFFICIAL_REPO_PREFIX.length).includes("/")) {
-    return path8.slice(OFFICIAL_REPO_PREFIX.length);
+  const path7 = repository.slice(prefix.length);
+  if (path7.startsWith(OFFICIAL_REPO_PREFIX) && !path7.slice(OFFICIAL_REPO_PREFIX.length).includes("/")) {
+    return path7.slice(OFFICIAL_REPO_PREFIX.length);
   }
-  return path8;
+  return path7;
 }
 function isNoneReference(text) {
   return text.includes("<none>");
@@ -80867,11 +80867,11 @@ function explainRemainder(remainder) {
   const nameAndTag = at >= 0 ? remainder.slice(0, at) : remainder;
   if (at >= 0 && !DIGEST_RE.test(remainder.slice(at + 1))) return `"${remainder.slice(at + 1)}" is not a valid digest (expected sha256:<64 hex>)`;
   const colon = tagColonIndex(nameAndTag);
-  const path8 = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
+  const path7 = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
   if (colon >= 0 && !TAG_RE.test(nameAndTag.slice(colon + 1))) {
     return `"${nameAndTag.slice(colon + 1)}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`;
   }
-  const bad = path8.split("/").find((c) => !PATH_COMPONENT_RE.test(c));
+  const bad = path7.split("/").find((c) => !PATH_COMPONENT_RE.test(c));
   if (bad === "") return "repository name has an empty path component";
   if (bad !== void 0) return `"${bad}" is not a valid repository path component (lowercase letters, digits and single . _ or - separators)`;
   return "invalid reference format";
@@ -81466,18 +81466,18 @@ var LayerIndex = class {
     let complete = true;
     for (let n = this.leafOf.get(image.id); n && n !== this.root; n = n.parent) if (n.size === void 0) complete = false;
     if (complete) return;
-    const path8 = this.pathOf(image.id);
-    const unknown = path8.filter((n) => n.size === void 0);
+    const path7 = this.pathOf(image.id);
+    const unknown = path7.filter((n) => n.size === void 0);
     if (unknown.length === 0) return;
-    const known = path8.reduce((sum, n) => sum + (n.size ?? 0), 0);
+    const known = path7.reduce((sum, n) => sum + (n.size ?? 0), 0);
     for (const n of unknown) n.size = 0;
     unknown[unknown.length - 1].size = Math.max(0, image.size - known);
   }
   /** Nodes from the base layer to the image's top layer. */
   pathOf(imageId) {
-    const path8 = [];
-    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) path8.push(n);
-    return path8.reverse();
+    const path7 = [];
+    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) path7.push(n);
+    return path7.reverse();
   }
   /** Images whose whole chain is a strict prefix of this image's chain (its bases). */
   basesOf(imageId) {
@@ -82006,7 +82006,7 @@ async function mapConcurrent(items, limit, fn) {
 }
 
 // src/app/apply.ts
-var REMOVAL_CONCURRENCY = 4;
+var REMOVAL_CONCURRENCY = 8;
 async function applyDecisions(engine, decisions, options = {}) {
   const work = decisions.filter((d) => d.action !== "keep");
   let done = 0;
@@ -82108,6 +82108,7 @@ var EngineUnreachableError = class extends Error {
 };
 
 // src/engine/details-cache.ts
+var import_node_crypto = require("node:crypto");
 var import_node_fs = require("node:fs");
 var import_promises = require("node:fs/promises");
 var path2 = __toESM(require("node:path"));
@@ -82123,10 +82124,11 @@ var MemoryDetailsCache = class {
     this.entries.set(key, details);
   }
 };
+var FILE_VERSION = 1;
 var FileDetailsCache = class {
   constructor(file) {
     this.file = file;
-    this.entries = new Map(readJson(file));
+    this.entries = new Map(readEntries(file));
   }
   file;
   entries;
@@ -82140,29 +82142,49 @@ var FileDetailsCache = class {
     this.entries.set(key, details);
     this.used.set(key, details);
   }
-  /** Atomic replace (temp file + rename); a failure only costs the next run some inspects. */
+  /** Number of entries held now (for tests and diagnostics). */
+  get size() {
+    return this.entries.size;
+  }
+  /** Writes what this snapshot used; a failure only costs the next run some inspects. */
   async save() {
+    const kept = this.used;
+    this.entries = kept;
+    this.used = /* @__PURE__ */ new Map();
+    const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
       await (0, import_promises.mkdir)(path2.dirname(this.file), { recursive: true });
-      const temp = `${this.file}.${process.pid}.tmp`;
-      await (0, import_promises.writeFile)(temp, JSON.stringify([...this.used]));
+      await (0, import_promises.writeFile)(temp, JSON.stringify({ version: FILE_VERSION, entries: [...kept] }));
       await (0, import_promises.rename)(temp, this.file);
     } catch {
+      await (0, import_promises.rm)(temp, { force: true }).catch(() => {
+      });
     }
   }
 };
-function readJson(file) {
+function detailsCacheFile(stateDir2, host) {
+  return path2.join(stateDir2, `image-details-${(0, import_node_crypto.createHash)("sha256").update(host).digest("hex").slice(0, 12)}.json`);
+}
+function readEntries(file) {
+  let parsed;
   try {
-    const parsed = JSON.parse((0, import_node_fs.readFileSync)(file, "utf8"));
-    return Array.isArray(parsed) ? parsed.filter((e) => Array.isArray(e) && typeof e[0] === "string" && e[1] && Array.isArray(e[1].layers)) : [];
+    parsed = JSON.parse((0, import_node_fs.readFileSync)(file, "utf8"));
   } catch {
     return [];
   }
+  const body = parsed;
+  if (!body || body.version !== FILE_VERSION || !Array.isArray(body.entries)) return [];
+  return body.entries.filter(isEntry);
+}
+function isEntry(e) {
+  if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== "string") return false;
+  const d = e[1];
+  return !!d && typeof d === "object" && Array.isArray(d.layers) && d.layers.every((l) => typeof l === "string") && (d.layerSizes === void 0 || Array.isArray(d.layerSizes) && d.layerSizes.every((n) => typeof n === "number")) && (d.lastTagged === void 0 || typeof d.lastTagged === "number");
 }
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
-var INSPECT_CONCURRENCY = 8;
+var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -82481,7 +82503,7 @@ function readAll(stream) {
 }
 
 // src/usage/engine-store.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var import_node_zlib = require("node:zlib");
 var tar = __toESM(require_tar_stream2());
 
@@ -82512,7 +82534,7 @@ async function loadArchive(docker, archive) {
 }
 
 // src/usage/record.ts
-var import_node_crypto = require("node:crypto");
+var import_node_crypto2 = require("node:crypto");
 var DEFAULT_REGRET_WINDOW_MS = 7 * 24 * 36e5;
 var MAX_REFERENCES = 16;
 var WHY_RANK = {
@@ -82542,7 +82564,7 @@ function emptyRecord() {
 }
 function layersKeyOf(layers) {
   if (layers.length === 0) return "";
-  return (0, import_node_crypto.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
+  return (0, import_node_crypto2.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
 }
 function fullId(id) {
   if (!id) return void 0;
@@ -82955,7 +82977,7 @@ var EngineUsageStore = class {
    */
   async lock() {
     const deadline = Date.now() + this.waitMs;
-    const token = (0, import_node_crypto2.randomBytes)(8).toString("hex");
+    const token = (0, import_node_crypto3.randomBytes)(8).toString("hex");
     let seen;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -83051,7 +83073,7 @@ function goArch() {
   return { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? "amd64";
 }
 function sha256(data) {
-  return (0, import_node_crypto2.createHash)("sha256").update(data).digest("hex");
+  return (0, import_node_crypto3.createHash)("sha256").update(data).digest("hex");
 }
 async function recordArchive(json, labels, updatedAt) {
   const layer = await pack2([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
@@ -83123,14 +83145,14 @@ function messageOf2(error2) {
 }
 
 // src/usage/file-store.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var fs4 = __toESM(require("node:fs"));
 var path3 = __toESM(require("node:path"));
 var lockfile = __toESM(require_proper_lockfile());
 var FileUsageStore = class {
-  constructor(path8, options = {}) {
-    this.path = path8;
-    this.description = `file ${path8}`;
+  constructor(path7, options = {}) {
+    this.path = path7;
+    this.description = `file ${path7}`;
     this.staleMs = options.staleMs ?? 3e4;
     this.waitMs = options.waitMs ?? 12e4;
   }
@@ -83187,7 +83209,7 @@ var FileUsageStore = class {
   /** Temp file in the same directory, fsync, rename over the record, fsync the directory. */
   async write(record) {
     const dir = path3.dirname(this.path);
-    const temp = path3.join(dir, `.${path3.basename(this.path)}.${process.pid}.${(0, import_node_crypto3.randomBytes)(6).toString("hex")}.tmp`);
+    const temp = path3.join(dir, `.${path3.basename(this.path)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(6).toString("hex")}.tmp`);
     const handle = await fs4.promises.open(temp, "w", 420);
     try {
       await handle.writeFile(`${JSON.stringify(record)}
@@ -83416,27 +83438,27 @@ var import_module = require("module");
 var import_path = require("path");
 var nativeFs = __toESM(require("fs"), 1);
 var __require = /* @__PURE__ */ (0, import_module.createRequire)(__bundleUrl);
-function cleanPath(path8) {
-  let normalized = (0, import_path.normalize)(path8);
+function cleanPath(path7) {
+  let normalized = (0, import_path.normalize)(path7);
   if (normalized.length > 1 && normalized[normalized.length - 1] === import_path.sep) normalized = normalized.substring(0, normalized.length - 1);
   return normalized;
 }
 var SLASHES_REGEX = /[\\/]/g;
-function convertSlashes(path8, separator) {
-  return path8.replace(SLASHES_REGEX, separator);
+function convertSlashes(path7, separator) {
+  return path7.replace(SLASHES_REGEX, separator);
 }
 var WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
-function isRootDirectory(path8) {
-  return path8 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path8);
+function isRootDirectory(path7) {
+  return path7 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path7);
 }
-function normalizePath(path8, options) {
+function normalizePath(path7, options) {
   const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
-  const pathNeedsCleaning = process.platform === "win32" && path8.includes("/") || path8.startsWith(".");
-  if (resolvePaths) path8 = (0, import_path.resolve)(path8);
-  if (normalizePath$1 || pathNeedsCleaning) path8 = cleanPath(path8);
-  if (path8 === ".") return "";
-  const needsSeperator = path8[path8.length - 1] !== pathSeparator;
-  return convertSlashes(needsSeperator ? path8 + pathSeparator : path8, pathSeparator);
+  const pathNeedsCleaning = process.platform === "win32" && path7.includes("/") || path7.startsWith(".");
+  if (resolvePaths) path7 = (0, import_path.resolve)(path7);
+  if (normalizePath$1 || pathNeedsCleaning) path7 = cleanPath(path7);
+  if (path7 === ".") return "";
+  const needsSeperator = path7[path7.length - 1] !== pathSeparator;
+  return convertSlashes(needsSeperator ? path7 + pathSeparator : path7, pathSeparator);
 }
 function joinPathWithBasePath(filename, directoryPath) {
   return directoryPath + filename;
@@ -83473,8 +83495,8 @@ var pushDirectory = (directoryPath, paths) => {
   paths.push(directoryPath || ".");
 };
 var pushDirectoryFilter = (directoryPath, paths, filters) => {
-  const path8 = directoryPath || ".";
-  if (filters.every((filter) => filter(path8, true))) paths.push(path8);
+  const path7 = directoryPath || ".";
+  if (filters.every((filter) => filter(path7, true))) paths.push(path7);
 };
 var empty$2 = () => {
 };
@@ -83526,26 +83548,26 @@ var empty = () => {
 function build$3(options) {
   return options.group ? groupFiles : empty;
 }
-var resolveSymlinksAsync = function(path8, state, callback$1) {
+var resolveSymlinksAsync = function(path7, state, callback$1) {
   const { queue, fs: fs8, options: { suppressErrors } } = state;
   queue.enqueue();
-  fs8.realpath(path8, (error2, resolvedPath) => {
+  fs8.realpath(path7, (error2, resolvedPath) => {
     if (error2) return queue.dequeue(suppressErrors ? null : error2, state);
     fs8.stat(resolvedPath, (error$1, stat3) => {
       if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
-      if (stat3.isDirectory() && isRecursive(path8, resolvedPath, state)) return queue.dequeue(null, state);
+      if (stat3.isDirectory() && isRecursive(path7, resolvedPath, state)) return queue.dequeue(null, state);
       callback$1(stat3, resolvedPath);
       queue.dequeue(null, state);
     });
   });
 };
-var resolveSymlinks = function(path8, state, callback$1) {
+var resolveSymlinks = function(path7, state, callback$1) {
   const { queue, fs: fs8, options: { suppressErrors } } = state;
   queue.enqueue();
   try {
-    const resolvedPath = fs8.realpathSync(path8);
+    const resolvedPath = fs8.realpathSync(path7);
     const stat3 = fs8.statSync(resolvedPath);
-    if (stat3.isDirectory() && isRecursive(path8, resolvedPath, state)) return;
+    if (stat3.isDirectory() && isRecursive(path7, resolvedPath, state)) return;
     callback$1(stat3, resolvedPath);
   } catch (e) {
     if (!suppressErrors) throw e;
@@ -83555,9 +83577,9 @@ function build$2(options, isSynchronous) {
   if (!options.resolveSymlinks || options.excludeSymlinks) return null;
   return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
 }
-function isRecursive(path8, resolved, state) {
+function isRecursive(path7, resolved, state) {
   if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
-  let parent = (0, import_path.dirname)(path8);
+  let parent = (0, import_path.dirname)(path7);
   let depth = 1;
   while (parent !== state.root && depth < 2) {
     const resolvedPath = state.symlinks.get(parent);
@@ -83565,7 +83587,7 @@ function isRecursive(path8, resolved, state) {
     if (isSameRoot) depth++;
     else parent = (0, import_path.dirname)(parent);
   }
-  state.symlinks.set(path8, resolved);
+  state.symlinks.set(path7, resolved);
   return depth > 1;
 }
 function isRecursiveUsingRealPaths(resolved, state) {
@@ -83737,19 +83759,19 @@ var Walker = class {
         const filename = this.joinPath(entry.name, directoryPath);
         this.pushFile(filename, files, this.state.counts, filters);
       } else if (entry.isDirectory()) {
-        let path8 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
-        if (exclude && exclude(entry.name, path8)) continue;
-        this.pushDirectory(path8, paths, filters);
-        this.walkDirectory(this.state, path8, path8, depth - 1, this.walk);
+        let path7 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
+        if (exclude && exclude(entry.name, path7)) continue;
+        this.pushDirectory(path7, paths, filters);
+        this.walkDirectory(this.state, path7, path7, depth - 1, this.walk);
       } else if (this.resolveSymlink && entry.isSymbolicLink()) {
-        let path8 = joinPathWithBasePath(entry.name, directoryPath);
-        this.resolveSymlink(path8, this.state, (stat3, resolvedPath) => {
+        let path7 = joinPathWithBasePath(entry.name, directoryPath);
+        this.resolveSymlink(path7, this.state, (stat3, resolvedPath) => {
           if (stat3.isDirectory()) {
             resolvedPath = normalizePath(resolvedPath, this.state.options);
-            if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path8 + pathSeparator)) return;
-            this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path8 + pathSeparator, depth - 1, this.walk);
+            if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path7 + pathSeparator)) return;
+            this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path7 + pathSeparator, depth - 1, this.walk);
           } else {
-            resolvedPath = useRealPaths ? resolvedPath : path8;
+            resolvedPath = useRealPaths ? resolvedPath : path7;
             const filename = (0, import_path.basename)(resolvedPath);
             const directoryPath$1 = normalizePath((0, import_path.dirname)(resolvedPath), this.state.options);
             resolvedPath = this.joinPath(filename, directoryPath$1);
@@ -83915,7 +83937,7 @@ var Builder = class {
       isMatch = globFn(patterns, ...options);
       this.globCache[patterns.join("\0")] = isMatch;
     }
-    this.options.filters.push((path8) => isMatch(path8));
+    this.options.filters.push((path7) => isMatch(path7));
     return this;
   }
 };
@@ -83990,19 +84012,19 @@ function buildRelative(cwd, root) {
     return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
   };
 }
-function ensureNonDriveRelativePath(path8) {
-  return path8.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
+function ensureNonDriveRelativePath(path7) {
+  return path7.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
 }
 var splitPatternOptions = { parts: true };
-function splitPattern2(path8) {
+function splitPattern2(path7) {
   var _result$parts;
-  const result = import_picomatch.default.scan(path8, splitPatternOptions);
-  return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path8];
+  const result = import_picomatch.default.scan(path7, splitPatternOptions);
+  return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path7];
 }
 var POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
 var WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
-var escapePosixPath = (path8) => path8.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
-var escapeWin32Path = (path8) => path8.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+var escapePosixPath = (path7) => path7.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+var escapeWin32Path = (path7) => path7.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
 var escapePath = isWin ? escapeWin32Path : escapePosixPath;
 function isDynamicPattern(pattern, options) {
   if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
@@ -84109,13 +84131,13 @@ function buildCrawler(options, patterns) {
   if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
   const crawler = new Builder({
     filters: [debug2 ? (p, isDirectory2) => {
-      const path8 = format(p, isDirectory2);
-      const matches = matcher(path8) && !ignore(path8);
-      if (matches) log(`matched ${path8}`);
+      const path7 = format(p, isDirectory2);
+      const matches = matcher(path7) && !ignore(path7);
+      if (matches) log(`matched ${path7}`);
       return matches;
     } : (p, isDirectory2) => {
-      const path8 = format(p, isDirectory2);
-      return matcher(path8) && !ignore(path8);
+      const path7 = format(p, isDirectory2);
+      return matcher(path7) && !ignore(path7);
     }],
     exclude: debug2 ? (_, p) => {
       const skipped = excludePredicate(_, p);
@@ -84514,9 +84536,9 @@ async function dockerfileReferences(patterns, cwd = process.cwd()) {
 
 // src/app/filesystem.ts
 var fs6 = __toESM(require("node:fs/promises"));
-async function filesystemStats(path8) {
+async function filesystemStats(path7) {
   try {
-    const s = await fs6.statfs(path8);
+    const s = await fs6.statfs(path7);
     return {
       totalBytes: s.blocks * s.bsize,
       // bavail: what an unprivileged writer (the engine's layers) can still use
@@ -84644,9 +84666,8 @@ async function runCleanup(settings, deps, options = {}) {
 }
 
 // src/app/session.ts
-var path5 = __toESM(require("node:path"));
 function openSession(settings, stateDir2) {
-  const cache = stateDir2 ? new FileDetailsCache(path5.join(stateDir2, "image-details.json")) : void 0;
+  const cache = stateDir2 ? new FileDetailsCache(detailsCacheFile(stateDir2, describeHost(settings.host))) : void 0;
   const engine = new DockerodeEngine({ host: settings.host, cache });
   return { engine, usage: openUsageStore(settings, engine, stateDir2) };
 }
@@ -85040,7 +85061,7 @@ async function cleanUp(inputs, jobStart) {
 }
 function stateDir() {
   const base = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
-  return base ? path6.join(base, "docker-image-cleanup") : void 0;
+  return base ? path5.join(base, "docker-image-cleanup") : void 0;
 }
 
 // actions/src/inputs.ts
@@ -85086,7 +85107,7 @@ function parseRunAt(value) {
 
 // actions/src/job-start.ts
 var fs7 = __toESM(require("node:fs"));
-var path7 = __toESM(require("node:path"));
+var path6 = __toESM(require("node:path"));
 function loadJobStart(file) {
   let value;
   try {
@@ -85098,8 +85119,8 @@ function loadJobStart(file) {
   return value;
 }
 function removeJobStart(file) {
-  const dir = path7.dirname(file);
-  if (path7.basename(file) !== "job-start.json" || !path7.basename(dir).startsWith("docker-image-cleanup-")) return;
+  const dir = path6.dirname(file);
+  if (path6.basename(file) !== "job-start.json" || !path6.basename(dir).startsWith("docker-image-cleanup-")) return;
   fs7.rmSync(dir, { recursive: true, force: true });
 }
 function isJobStart(value) {

@@ -79593,7 +79593,7 @@ var MemoryDetailsCache = class {
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
-var INSPECT_CONCURRENCY = 8;
+var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;

@@ -25,10 +25,12 @@ export interface RemovalResult {
 }
 
 /**
- * Removals run a few at a time: each one is a short engine transaction, and
- * the engine serializes layer deletion itself, so more in flight only queues.
+ * Removals in flight. Measured with `npm run bench -- --sweep` on dockerd 20.10
+ * (2 cores, 400 of 500 images, re-check + untag each): 1 in flight 2.35 s,
+ * 2 1.28 s, 4 0.89 s, 8 0.82 s, 16 0.94 s. The engine serializes layer deletion
+ * itself: past 8 requests only queue and contend.
  */
-export const REMOVAL_CONCURRENCY = 4;
+export const REMOVAL_CONCURRENCY = 8;
 
 export interface ApplyOptions {
   concurrency?: number;

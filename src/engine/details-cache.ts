@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 
 /** What one image inspect + history tells that the image list does not. */
@@ -34,17 +35,31 @@ export class MemoryDetailsCache implements ImageDetailsCache {
   }
 }
 
+/** Format of the cache file; a file of another version is an empty cache. */
+const FILE_VERSION = 1;
+
 /**
  * The cache kept in a JSON file between runs, so a run on an unchanged engine
- * inspects no image a previous run inspected. A missing or damaged file is an
- * empty cache; saving keeps only entries this run used (images still present).
+ * inspects no image a previous run inspected.
+ *
+ * - The file is read once, in the constructor; a missing, unreadable or damaged
+ *   file (or one of another format version) is an empty cache, never an error.
+ * - `save()` (DockerodeEngine calls it at the end of every snapshot) writes the
+ *   entries looked up or added since the previous save, i.e. the images the
+ *   engine listed: entries of images no longer present are dropped, so the file
+ *   stays the size of the engine's image list, also in a long-running watch loop.
+ * - Writing is atomic (temp file + rename): a crash or a concurrent run leaves
+ *   the old file or the new one, never half of one.
+ *
+ * One file per engine: the last-tag times in it are the engine's own, and two
+ * engines saving into one file would drop each other's entries.
  */
 export class FileDetailsCache implements ImageDetailsCache {
-  private readonly entries: Map<string, ImageDetails>;
-  private readonly used = new Map<string, ImageDetails>();
+  private entries: Map<string, ImageDetails>;
+  private used = new Map<string, ImageDetails>();
 
   constructor(readonly file: string) {
-    this.entries = new Map(readJson(file));
+    this.entries = new Map(readEntries(file));
   }
 
   get(key: string): ImageDetails | undefined {
@@ -58,24 +73,53 @@ export class FileDetailsCache implements ImageDetailsCache {
     this.used.set(key, details);
   }
 
-  /** Atomic replace (temp file + rename); a failure only costs the next run some inspects. */
+  /** Number of entries held now (for tests and diagnostics). */
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Writes what this snapshot used; a failure only costs the next run some inspects. */
   async save(): Promise<void> {
+    const kept = this.used;
+    this.entries = kept;
+    this.used = new Map();
+    const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
       await mkdir(path.dirname(this.file), { recursive: true });
-      const temp = `${this.file}.${process.pid}.tmp`;
-      await writeFile(temp, JSON.stringify([...this.used]));
+      await writeFile(temp, JSON.stringify({ version: FILE_VERSION, entries: [...kept] }));
       await rename(temp, this.file);
     } catch {
-      // best effort: the cache is an optimisation
+      await rm(temp, { force: true }).catch(() => {});
     }
   }
 }
 
-function readJson(file: string): [string, ImageDetails][] {
+/** The cache file for one engine inside a state directory: `image-details-<hash of the host>.json`. */
+export function detailsCacheFile(stateDir: string, host: string): string {
+  return path.join(stateDir, `image-details-${createHash('sha256').update(host).digest('hex').slice(0, 12)}.json`);
+}
+
+function readEntries(file: string): [string, ImageDetails][] {
+  let parsed: unknown;
   try {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    return Array.isArray(parsed) ? (parsed.filter((e) => Array.isArray(e) && typeof e[0] === 'string' && e[1] && Array.isArray(e[1].layers)) as [string, ImageDetails][]) : [];
+    parsed = JSON.parse(readFileSync(file, 'utf8'));
   } catch {
     return [];
   }
+  const body = parsed as { version?: unknown; entries?: unknown };
+  if (!body || body.version !== FILE_VERSION || !Array.isArray(body.entries)) return [];
+  return body.entries.filter(isEntry);
+}
+
+function isEntry(e: unknown): e is [string, ImageDetails] {
+  if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') return false;
+  const d = e[1] as Partial<ImageDetails> | null;
+  return (
+    !!d &&
+    typeof d === 'object' &&
+    Array.isArray(d.layers) &&
+    d.layers.every((l) => typeof l === 'string') &&
+    (d.layerSizes === undefined || (Array.isArray(d.layerSizes) && d.layerSizes.every((n) => typeof n === 'number'))) &&
+    (d.lastTagged === undefined || typeof d.lastTagged === 'number')
+  );
 }

@@ -21,10 +21,13 @@ import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsK
 const ENGINE_EVENT_BUFFER = 256;
 
 /**
- * Inspect/history calls in flight while taking a snapshot. The engine answers
- * these from memory; more than a few in flight only queues on its side.
+ * Inspect/history calls in flight while taking a snapshot (only for images the
+ * details cache does not know). Measured with `npm run bench -- --sweep` on
+ * dockerd 20.10 (2 cores, 500 images, inspect + history each): 1 in flight
+ * 0.41 s, 2 0.24 s, 4 0.18 s, 8 0.18 s, 16 0.14 s. The engine answers from
+ * memory and keeps gaining up to 16; beyond that it only queues.
  */
-const INSPECT_CONCURRENCY = 8;
+const INSPECT_CONCURRENCY = 16;
 
 /** Diff ID of an empty layer (a tar of 1024 zero bytes): holds no bytes. */
 const EMPTY_LAYER = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
