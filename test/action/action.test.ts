@@ -11,11 +11,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
+import * as esbuild from 'esbuild';
+import * as yaml from 'js-yaml';
+import { Input, SETTING_OF_INPUT } from '../../actions/src/constants';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
+import { parseSettings, SETTING_NAMES, type Settings } from '../../src/index';
 import { resetEngine, testDocker } from '../support/engine';
 
 const ROOT = path.resolve(__dirname, '../../..');
-const DAY = 24 * 3_600_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 // ---------------------------------------------------------------------------------------
 // action.yml, read the way the runner needs it: input defaults, outputs, runs.
@@ -134,15 +139,22 @@ class Job {
   readonly workspace: string;
   private stepNo = 0;
 
+  /** The runner's tool cache: unlike RUNNER_TEMP, it outlives the job on a self-hosted runner. */
+  readonly toolCache: string;
+
   constructor(
     readonly dir: string,
     readonly inputs: Record<string, string>,
+    /** Runner environment to add or override (e.g. RUNNER_TOOL_CACHE: '' for a runner without one). */
+    readonly env: Record<string, string> = {},
   ) {
     for (const name of Object.keys(inputs)) assert.ok(ACTION.inputs.has(name), `test uses unknown input ${name}`);
     this.runnerTemp = path.join(dir, '_temp');
     this.workspace = path.join(dir, 'workspace');
+    this.toolCache = path.join(dir, '_tool');
     fs.mkdirSync(this.runnerTemp, { recursive: true });
     fs.mkdirSync(this.workspace, { recursive: true });
+    fs.mkdirSync(this.toolCache, { recursive: true });
   }
 
   /** Runs `node <runs.stage>` the way the runner does, from the repository or a copy of it (`root`). */
@@ -165,6 +177,8 @@ class Job {
       GITHUB_OUTPUT: output,
       GITHUB_STATE: stateFile,
       GITHUB_STEP_SUMMARY: summaryFile,
+      RUNNER_TOOL_CACHE: this.toolCache,
+      ...this.env,
     };
     // Every declared input, with its action.yml default unless the workflow sets it.
     for (const [name, def] of ACTION.inputs) env[`INPUT_${name.toUpperCase()}`] = this.inputs[name] ?? def;
@@ -212,6 +226,127 @@ function assertClean(run: StepRun): void {
 }
 
 // ---------------------------------------------------------------------------------------
+
+// ---------------------------------------------------------------------------------------
+// The input -> setting mapping itself: actions/src/inputs.ts bundled on its own (it
+// imports the ESM-only @actions/core) and called in process through its reader seam,
+// with action.yml's defaults applied as the runner applies them. No engine needed.
+
+interface ActionInputsModule {
+  getInputs(read: (name: string) => string): { settings: Settings; failOnError: boolean; runAt: string };
+}
+
+/** One new setting: a valid value and where it lands, a bad value and what the core expects. */
+interface MappingCase {
+  setting: string;
+  value: string;
+  /** Inputs the value needs beside it (a target needs its minimum). */
+  with?: Record<string, string>;
+  get: (s: Settings) => unknown;
+  expected: unknown;
+  bad: string;
+  expects: RegExp;
+}
+
+const NEW_SETTINGS: MappingCase[] = [
+  { setting: 'max-image-bytes', value: '1.5GiB', get: (s) => s.space.maxImageBytes, expected: 1.5 * 2 ** 30, bad: '10 parsecs', expects: /a size such as 500MB/ },
+  { setting: 'target-image-bytes', value: '6GB', with: { 'max-image-bytes': '10GB' }, get: (s) => s.space.targetImageBytes, expected: 6e9, bad: 'half', expects: /a size/ },
+  { setting: 'min-free', value: '12%', get: (s) => s.space.minFree, expected: { percent: 12 }, bad: '120%', expects: /a percentage such as 10% or a size/ },
+  { setting: 'target-free', value: '25GB', with: { 'min-free': '10%' }, get: (s) => s.space.targetFree, expected: { amount: 25e9 }, bad: 'plenty', expects: /a percentage/ },
+  { setting: 'min-free-inodes', value: '5%', get: (s) => s.space.minFreeInodes, expected: { percent: 5 }, bad: '5k', expects: /a number of inodes/ },
+  { setting: 'target-free-inodes', value: '200000', with: { 'min-free-inodes': '5%' }, get: (s) => s.space.targetFreeInodes, expected: { amount: 200_000 }, bad: '-1', expects: /a number of inodes/ },
+  { setting: 'free-path', value: '/srv/docker', get: (s) => s.space.freePath, expected: '/srv/docker', bad: 'srv/docker', expects: /an absolute path/ },
+  { setting: 'max-unused', value: '2w', get: (s) => s.space.maxUnusedMs, expected: 14 * DAY, bad: 'forever', expects: /a duration/ },
+  { setting: 'evict-kept-builds', value: 'true', get: (s) => s.space.evictKeptBuilds, expected: true, bad: 'maybe', expects: /true or false/ },
+  { setting: 'evict-base-images', value: 'yes', get: (s) => s.space.evictBaseImages, expected: true, bad: 'maybe', expects: /true or false/ },
+  { setting: 'usage-store', value: 'engine', get: (s) => s.usage.store, expected: 'engine', bad: 'cloud', expects: /file, engine or none/ },
+  { setting: 'usage-file', value: '/var/cache/dic/usage.json', get: (s) => s.usage.file, expected: '/var/cache/dic/usage.json', bad: 'usage.json', expects: /an absolute path/ },
+  { setting: 'regret-window', value: '3d', get: (s) => s.usage.regretWindowMs, expected: 3 * DAY, bad: 'a while', expects: /a duration/ },
+  { setting: 'build-cache-keep', value: '10GB', get: (s) => s.buildCache.keepBytes, expected: 10e9, bad: 'lots', expects: /a size/ },
+  { setting: 'build-cache-max-age', value: '72h', get: (s) => s.buildCache.maxAgeMs, expected: 72 * HOUR, bad: 'ages', expects: /a duration/ },
+  { setting: 'containers-older-than', value: '36h', get: (s) => s.containersOlderThanMs, expected: 36 * HOUR, bad: 'ages', expects: /a duration/ },
+];
+
+describe('GitHub Action inputs -> core settings (actions/src/inputs.ts, in process)', () => {
+  let bundleDir: string;
+  let getInputs: ActionInputsModule['getInputs'];
+
+  before(() => {
+    bundleDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-action-inputs-'));
+    const outfile = path.join(bundleDir, 'inputs.cjs');
+    // The options of scripts/bundle-options.mjs that matter for loading it here.
+    esbuild.buildSync({
+      absWorkingDir: ROOT,
+      entryPoints: [path.join(ROOT, 'actions', 'src', 'inputs.ts')],
+      outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['cpu-features', '*.node'],
+      define: { 'import.meta.url': '__bundleUrl' },
+      banner: { js: "var __bundleUrl = require('node:url').pathToFileURL(__filename).href;" },
+      logLevel: 'warning',
+    });
+    ({ getInputs } = require(outfile) as ActionInputsModule);
+  });
+
+  after(() => fs.rmSync(bundleDir, { recursive: true, force: true }));
+
+  /** What the Action hands the core when the workflow sets these inputs (the rest at their action.yml defaults). */
+  const settingsFrom = (inputs: Record<string, string>) =>
+    getInputs((name) => {
+      assert.ok(ACTION.inputs.has(name), `inputs.ts reads ${name}, which action.yml does not declare`);
+      return inputs[name] ?? ACTION.inputs.get(name)!;
+    }).settings;
+
+  it('M0. action.yml is valid YAML, and the suite\'s own reader of it agrees on every input and default', () => {
+    const parsed = yaml.load(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { description?: string; default?: string }> };
+    assert.deepEqual(
+      Object.fromEntries(Object.entries(parsed.inputs).map(([name, input]) => [name, String(input.default ?? '')])),
+      Object.fromEntries(ACTION.inputs),
+    );
+    for (const [name, input] of Object.entries(parsed.inputs)) assert.ok(input.description?.trim(), `${name} has a description`);
+  });
+
+  it('M1. action.yml declares exactly the Input names; every input but fail-on-error and run-at feeds one core setting, no two the same', () => {
+    assert.deepEqual([...ACTION.inputs.keys()].sort(), Object.values(Input).sort());
+    const fed = Object.entries(SETTING_OF_INPUT);
+    assert.deepEqual(Object.values(Input).filter((name) => !(name in SETTING_OF_INPUT)).sort(), ['fail-on-error', 'run-at']);
+    for (const [input, setting] of fed) assert.ok((SETTING_NAMES as readonly string[]).includes(setting), `${input} -> ${setting} is a core setting`);
+    assert.equal(new Set(fed.map(([, setting]) => setting)).size, fed.length, 'one input per setting');
+  });
+
+  it('M2. each disk-pressure and maintenance setting is an input of the same name', () => {
+    for (const c of NEW_SETTINGS) {
+      assert.ok(ACTION.inputs.has(c.setting), `action.yml declares ${c.setting}`);
+      assert.equal((SETTING_OF_INPUT as Record<string, string>)[c.setting], c.setting);
+    }
+  });
+
+  it('M3. action.yml defaults of the new inputs leave the core defaults in place', () => {
+    const fromDefaults = settingsFrom({});
+    const core = parseSettings({});
+    for (const c of NEW_SETTINGS) assert.deepEqual(c.get(fromDefaults), c.get(core), `${c.setting} default`);
+  });
+
+  for (const c of NEW_SETTINGS) {
+    it(`M4. ${c.setting}: ${JSON.stringify(c.value)} maps to its setting; ${JSON.stringify(c.bad)} fails naming the input`, () => {
+      const context = c.with ?? {};
+      assert.deepEqual(c.get(settingsFrom({ ...context, [c.setting]: c.value })), c.expected);
+      assert.deepEqual(c.get(settingsFrom({ ...context, [c.setting]: ` ${c.value}\n` })), c.expected, 'trimmed');
+      assert.notDeepEqual(c.get(settingsFrom(context)), c.expected, 'the value came from this input');
+      assert.throws(
+        () => settingsFrom({ ...context, [c.setting]: c.bad }),
+        (error: unknown) =>
+          error instanceof Error &&
+          error.name === 'InputError' &&
+          error.message.startsWith(`Invalid input ${c.setting} "${c.bad}": expected `) &&
+          c.expects.test(error.message),
+      );
+    });
+  }
+});
 
 describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine)', function () {
   this.timeout(180_000);
@@ -515,12 +650,33 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
       assert.match(main.summary, /\| 1 \| app:ci-3 \|/);
     });
 
+    it('32. the usage record outlives the job: $RUNNER_TOOL_CACHE/docker-image-cleanup/usage.json, RUNNER_TEMP without a tool cache, or usage-file', async () => {
+      await loadImages(docker, builds('app', 3));
+      const j = job({ 'run-at': 'now', 'keep-count': '1' });
+      assertClean(await j.run('main'));
+      const record = path.join(j.toolCache, 'docker-image-cleanup', 'usage.json');
+      assert.ok(fs.existsSync(record), `usage record at ${record}`);
+      const stored = JSON.parse(fs.readFileSync(record, 'utf8')) as { images: Record<string, unknown> };
+      assert.ok(Object.keys(stored.images).length >= 1, fs.readFileSync(record, 'utf8'));
+      assert.ok(!fs.existsSync(path.join(j.runnerTemp, 'docker-image-cleanup', 'usage.json')), 'not under RUNNER_TEMP');
+
+      const noCache = new Job(work, { 'docker-host': host, 'min-age': '0', 'run-at': 'now' }, { RUNNER_TOOL_CACHE: '' });
+      assertClean(await noCache.run('main'));
+      assert.ok(fs.existsSync(path.join(noCache.runnerTemp, 'docker-image-cleanup', 'usage.json')), 'falls back to RUNNER_TEMP');
+
+      const elsewhere = path.join(work, 'records', 'runner-7.json');
+      assertClean(await job({ 'run-at': 'now', 'usage-file': elsewhere }).run('main'));
+      assert.ok(fs.existsSync(elsewhere), `usage-file ${elsewhere}`);
+    });
+
     const bad: [string, Record<string, string>, RegExp][] = [
       ['max-image-bytes', { 'max-image-bytes': '10 parsecs' }, /^Invalid input max-image-bytes "10 parsecs": expected a size such as 500MB/],
       ['min-free', { 'min-free': '120%' }, /^Invalid input min-free "120%": expected a percentage/],
       ['usage-store', { 'usage-store': 'cloud' }, /^Invalid input usage-store "cloud": expected file, engine or none/],
       ['build-cache-keep', { 'build-cache-keep': 'lots' }, /^Invalid input build-cache-keep "lots"/],
       ['containers-older-than', { 'containers-older-than': 'ages' }, /^Invalid input containers-older-than "ages"/],
+      ['usage-file', { 'usage-file': 'usage.json' }, /^Invalid input usage-file "usage.json": expected an absolute path\.$/],
+      ['evict-kept-builds', { 'evict-kept-builds': 'maybe' }, /^Invalid input evict-kept-builds "maybe": expected true or false/],
     ];
     bad.forEach(([input, inputs, message], i) => {
       it(`${25 + i}. ${input}: pre fails with a message naming the input, nothing removed`, async () => {

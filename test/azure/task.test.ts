@@ -10,12 +10,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
+import { parseSettings, SETTING_NAMES, SettingsError, type Settings } from '../../src/index';
+import { INPUT, inputOfSetting, rawSettings, SETTING_OF_INPUT, type InputName } from '../../tasks/DockerImageCleanupV1/src/settings-map';
 import { resetEngine, testDocker } from '../support/engine';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TASK_DIR = path.join(ROOT, 'tasks', 'DockerImageCleanupV1');
 const TASK_JSON = JSON.parse(fs.readFileSync(path.join(TASK_DIR, 'task.json'), 'utf8')) as TaskJson;
-const DAY = 24 * 3_600_000;
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 interface TaskJson {
   inputs: { name: string; type: string; defaultValue?: string; helpMarkDown?: string; options?: Record<string, string> }[];
@@ -76,6 +79,106 @@ function inputEnv(inputs: Record<string, string>): Record<string, string> {
   for (const input of TASK_JSON.inputs) env[`INPUT_${input.name.toUpperCase()}`] = inputs[input.name] ?? input.defaultValue ?? '';
   return env;
 }
+
+// ---------------------------------------------------------------------------------------
+// The input -> setting mapping itself (settings-map.ts, in process, no engine): every
+// disk-pressure and maintenance input feeds exactly its setting, empty means the core's
+// default, and a bad value is attributed to the input.
+
+/** One new setting: a valid value and where it lands, a bad value and what the core expects. */
+interface MappingCase {
+  setting: string;
+  value: string;
+  /** Settings the value needs beside it (a target needs its minimum). */
+  with?: Record<string, string>;
+  get: (s: Settings) => unknown;
+  expected: unknown;
+  bad: string;
+  expects: RegExp;
+}
+
+const NEW_SETTINGS: MappingCase[] = [
+  { setting: 'max-image-bytes', value: '1.5GiB', get: (s) => s.space.maxImageBytes, expected: 1.5 * 2 ** 30, bad: '10 parsecs', expects: /a size such as 500MB/ },
+  { setting: 'target-image-bytes', value: '6GB', with: { 'max-image-bytes': '10GB' }, get: (s) => s.space.targetImageBytes, expected: 6e9, bad: 'half', expects: /a size/ },
+  { setting: 'min-free', value: '12%', get: (s) => s.space.minFree, expected: { percent: 12 }, bad: '120%', expects: /a percentage such as 10% or a size/ },
+  { setting: 'target-free', value: '25GB', with: { 'min-free': '10%' }, get: (s) => s.space.targetFree, expected: { amount: 25e9 }, bad: 'plenty', expects: /a percentage/ },
+  { setting: 'min-free-inodes', value: '5%', get: (s) => s.space.minFreeInodes, expected: { percent: 5 }, bad: '5k', expects: /a number of inodes/ },
+  { setting: 'target-free-inodes', value: '200000', with: { 'min-free-inodes': '5%' }, get: (s) => s.space.targetFreeInodes, expected: { amount: 200_000 }, bad: '-1', expects: /a number of inodes/ },
+  { setting: 'free-path', value: '/srv/docker', get: (s) => s.space.freePath, expected: '/srv/docker', bad: 'srv/docker', expects: /an absolute path/ },
+  { setting: 'max-unused', value: '2w', get: (s) => s.space.maxUnusedMs, expected: 14 * DAY, bad: 'forever', expects: /a duration/ },
+  { setting: 'evict-kept-builds', value: 'true', get: (s) => s.space.evictKeptBuilds, expected: true, bad: 'maybe', expects: /true or false/ },
+  { setting: 'evict-base-images', value: 'yes', get: (s) => s.space.evictBaseImages, expected: true, bad: 'maybe', expects: /true or false/ },
+  { setting: 'usage-store', value: 'engine', get: (s) => s.usage.store, expected: 'engine', bad: 'cloud', expects: /file, engine or none/ },
+  { setting: 'usage-file', value: '/var/cache/dic/usage.json', get: (s) => s.usage.file, expected: '/var/cache/dic/usage.json', bad: 'usage.json', expects: /an absolute path/ },
+  { setting: 'regret-window', value: '3d', get: (s) => s.usage.regretWindowMs, expected: 3 * DAY, bad: 'a while', expects: /a duration/ },
+  { setting: 'build-cache-keep', value: '10GB', get: (s) => s.buildCache.keepBytes, expected: 10e9, bad: 'lots', expects: /a size/ },
+  { setting: 'build-cache-max-age', value: '72h', get: (s) => s.buildCache.maxAgeMs, expected: 72 * HOUR, bad: 'ages', expects: /a duration/ },
+  { setting: 'containers-older-than', value: '36h', get: (s) => s.containersOlderThanMs, expected: 36 * HOUR, bad: 'ages', expects: /a duration/ },
+];
+
+const camel = (kebab: string) => kebab.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+
+/** What the task hands the core when the inputs (by task input name) hold these values. */
+function settingsFrom(inputs: Record<string, string>): Settings {
+  return parseSettings(rawSettings((input) => inputs[input]));
+}
+
+/** Settings (kebab) -> inputs (camel), through the mapping under test. */
+function inputsFor(settings: Record<string, string>): Record<string, string> {
+  const inputs: Record<string, string> = {};
+  for (const [setting, value] of Object.entries(settings)) {
+    const input = inputOfSetting(setting);
+    assert.ok(input, `no input for ${setting}`);
+    inputs[input] = value;
+  }
+  return inputs;
+}
+
+describe('Azure Pipelines task inputs -> core settings (settings-map.ts, in process)', () => {
+  it('M1. every task input but failOnError and runAt feeds one core setting, and no two feed the same', () => {
+    const declared = TASK_JSON.inputs.map((i) => i.name).sort();
+    assert.deepEqual(Object.values(INPUT).sort(), declared, 'INPUT lists exactly the inputs task.json declares');
+    const fed = Object.entries(SETTING_OF_INPUT);
+    assert.deepEqual(declared.filter((name) => !(name in SETTING_OF_INPUT)), ['failOnError', 'runAt']);
+    for (const [input, setting] of fed) assert.ok((SETTING_NAMES as readonly string[]).includes(setting!), `${input} -> ${setting} is a core setting`);
+    assert.equal(new Set(fed.map(([, setting]) => setting)).size, fed.length, 'one input per setting');
+  });
+
+  it('M2. each disk-pressure and maintenance setting has its camelCase input in task.json', () => {
+    const pressure = TASK_JSON.inputs.filter((i) => (i as { groupName?: string }).groupName === 'pressure').map((i) => i.name);
+    const maintenance = TASK_JSON.inputs.filter((i) => (i as { groupName?: string }).groupName === 'maintenance').map((i) => i.name);
+    assert.deepEqual(
+      [...pressure, ...maintenance],
+      NEW_SETTINGS.map((c) => camel(c.setting)),
+    );
+    for (const c of NEW_SETTINGS) assert.equal(inputOfSetting(c.setting), camel(c.setting), c.setting);
+  });
+
+  it('M3. task.json defaults of the new inputs leave the core defaults in place', () => {
+    const defaults = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i.defaultValue ?? '']));
+    const fromDefaults = settingsFrom(defaults);
+    const core = parseSettings({});
+    for (const c of NEW_SETTINGS) assert.deepEqual(c.get(fromDefaults), c.get(core), `${camel(c.setting)} default`);
+    // Empty inputs are not handed over at all.
+    const raw = rawSettings((input) => (input === INPUT.maxImageBytes ? '  ' : undefined));
+    assert.deepEqual(raw, {});
+  });
+
+  for (const c of NEW_SETTINGS) {
+    const input = camel(c.setting) as InputName;
+    it(`M4. ${input}: ${JSON.stringify(c.value)} -> ${c.setting}; ${JSON.stringify(c.bad)} is rejected naming ${input}`, () => {
+      const context = inputsFor(c.with ?? {});
+      assert.deepEqual(c.get(settingsFrom({ ...context, [input]: c.value })), c.expected);
+      assert.deepEqual(c.get(settingsFrom({ ...context, [input]: ` ${c.value}\n` })), c.expected, 'trimmed');
+      assert.notDeepEqual(c.get(settingsFrom(context)), c.expected, 'the value came from this input');
+      assert.throws(
+        () => settingsFrom({ ...context, [input]: c.bad }),
+        (error: unknown) =>
+          error instanceof SettingsError && inputOfSetting(error.setting) === input && error.value === c.bad && c.expects.test(error.expected),
+      );
+    });
+  }
+});
 
 describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engine)', function () {
   this.timeout(180_000);
@@ -287,6 +390,41 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.match(markdown, /### Disk pressure/);
       assert.match(markdown, /\| 1 \| app:ci-3 \|/);
       assert.ok(run.issues.some((i) => i.type === 'warning' && /max-image-bytes: cannot free/.test(i.message)), log(run));
+    });
+
+    it('22. the usage record survives the job: by default in $(Agent.WorkFolder)/_docker-image-cleanup/usage.json, or at usageFile', async () => {
+      await loadImages(docker, builds('app', 3));
+      const first = await step('main', { runAt: 'now', keepCount: '1', minAge: '0', dockerHost: host });
+      assert.equal(first.result, 'Succeeded', log(first));
+      const record = path.join(work, '_docker-image-cleanup', 'usage.json');
+      assert.ok(fs.existsSync(record), `usage record at ${record}\n${log(first)}`);
+      assert.ok(!fs.readdirSync(temp).some((f) => f.startsWith('usage')), 'not in Agent.TempDirectory');
+      const stored = JSON.parse(fs.readFileSync(record, 'utf8')) as { images: Record<string, unknown> };
+      assert.ok(Object.keys(stored.images).length >= 1, fs.readFileSync(record, 'utf8'));
+
+      const elsewhere = path.join(work, 'records', 'agent-7.json');
+      const second = await step('main', { runAt: 'now', keepCount: '1', minAge: '0', usageFile: elsewhere, dockerHost: host });
+      assert.equal(second.result, 'Succeeded', log(second));
+      assert.ok(fs.existsSync(elsewhere), log(second));
+    });
+
+    const bad: { inputs: Record<string, string>; message: RegExp }[] = [
+      { inputs: { targetImageBytes: '5GB' }, message: /^Invalid input targetImageBytes "5GB": expected to be given together with max-image-bytes/ },
+      { inputs: { usageStore: 'cloud' }, message: /^Invalid input usageStore "cloud": expected file, engine or none\.$/ },
+      { inputs: { usageFile: 'usage.json' }, message: /^Invalid input usageFile "usage.json": expected an absolute path\.$/ },
+      { inputs: { evictKeptBuilds: 'maybe' }, message: /^Invalid input evictKeptBuilds "maybe": expected true or false/ },
+      { inputs: { buildCacheKeep: 'lots' }, message: /^Invalid input buildCacheKeep "lots": expected a size/ },
+      { inputs: { containersOlderThan: 'ages' }, message: /^Invalid input containersOlderThan "ages": expected a duration/ },
+    ];
+    bad.forEach((c, i) => {
+      it(`${23 + i}. ${JSON.stringify(c.inputs)} -> Failed naming the input, nothing removed`, async () => {
+        await loadImages(docker, builds('app', 3));
+        const run = await step('main', { runAt: 'now', keepCount: '0', minAge: '0', dockerHost: host, ...c.inputs });
+        assert.equal(run.result, 'Failed', log(run));
+        assert.match(run.resultMessage!, c.message);
+        assert.equal(run.summaries.length, 0);
+        assert.equal((await tags()).length, 3, 'nothing removed');
+      });
     });
   });
 

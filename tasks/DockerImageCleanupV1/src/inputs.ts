@@ -1,38 +1,9 @@
 // Task inputs -> the core's RawSettings. No policy here: the core validates and decides.
 import * as tl from 'azure-pipelines-task-lib/task';
 import { parseSettings, SettingsError, type RawSettings, type Settings } from '../../../src/index';
+import { INPUT, inputOfSetting, rawSettings } from './settings-map';
 
-/** Input names, exactly as in task.json. */
-export const INPUT = {
-  keepCount: 'keepCount',
-  currentImages: 'currentImages',
-  protectedReferences: 'protectedReferences',
-  protectedLabels: 'protectedLabels',
-  repositories: 'repositories',
-  dockerfiles: 'dockerfiles',
-  minAge: 'minAge',
-  dryRun: 'dryRun',
-  maxRemovals: 'maxRemovals',
-  dockerHost: 'dockerHost',
-  maxImageBytes: 'maxImageBytes',
-  targetImageBytes: 'targetImageBytes',
-  minFree: 'minFree',
-  targetFree: 'targetFree',
-  minFreeInodes: 'minFreeInodes',
-  targetFreeInodes: 'targetFreeInodes',
-  freePath: 'freePath',
-  maxUnused: 'maxUnused',
-  evictKeptBuilds: 'evictKeptBuilds',
-  evictBaseImages: 'evictBaseImages',
-  usageStore: 'usageStore',
-  usageFile: 'usageFile',
-  regretWindow: 'regretWindow',
-  buildCacheKeep: 'buildCacheKeep',
-  buildCacheMaxAge: 'buildCacheMaxAge',
-  containersOlderThan: 'containersOlderThan',
-  failOnError: 'failOnError',
-  runAt: 'runAt',
-} as const;
+export { INPUT } from './settings-map';
 
 /** Task variables shared by the pre-job, main and post-job steps of one task instance. */
 export const TASK_VARIABLE = {
@@ -50,39 +21,6 @@ export const OUTPUT = {
 } as const;
 
 export type RunAt = 'now' | 'postJob';
-
-/** Which core setting each task input feeds (the other inputs steer the task itself). */
-const SETTING_OF_INPUT: Readonly<Record<string, string>> = {
-  [INPUT.keepCount]: 'keep',
-  [INPUT.currentImages]: 'current',
-  [INPUT.protectedReferences]: 'protect',
-  [INPUT.protectedLabels]: 'protect-label',
-  [INPUT.repositories]: 'repositories',
-  [INPUT.dockerfiles]: 'dockerfiles',
-  [INPUT.minAge]: 'min-age',
-  [INPUT.dryRun]: 'dry-run',
-  [INPUT.maxRemovals]: 'max-removals',
-  [INPUT.dockerHost]: 'host',
-  [INPUT.maxImageBytes]: 'max-image-bytes',
-  [INPUT.targetImageBytes]: 'target-image-bytes',
-  [INPUT.minFree]: 'min-free',
-  [INPUT.targetFree]: 'target-free',
-  [INPUT.minFreeInodes]: 'min-free-inodes',
-  [INPUT.targetFreeInodes]: 'target-free-inodes',
-  [INPUT.freePath]: 'free-path',
-  [INPUT.maxUnused]: 'max-unused',
-  [INPUT.evictKeptBuilds]: 'evict-kept-builds',
-  [INPUT.evictBaseImages]: 'evict-base-images',
-  [INPUT.usageStore]: 'usage-store',
-  [INPUT.usageFile]: 'usage-file',
-  [INPUT.regretWindow]: 'regret-window',
-  [INPUT.buildCacheKeep]: 'build-cache-keep',
-  [INPUT.buildCacheMaxAge]: 'build-cache-max-age',
-  [INPUT.containersOlderThan]: 'containers-older-than',
-};
-
-/** The task input that feeds a setting, to name the input the user wrote in messages. */
-const SETTING_INPUT: Readonly<Record<string, string>> = Object.fromEntries(Object.entries(SETTING_OF_INPUT).map(([input, setting]) => [setting, input]));
 
 /** An input the task cannot use; always fails the step, whatever failOnError says. */
 export class InputError extends Error {
@@ -109,7 +47,7 @@ export function readInputs(): TaskInputs {
     return value ? value : undefined;
   };
   return {
-    raw: Object.fromEntries(Object.entries(SETTING_OF_INPUT).map(([input, setting]) => [setting, text(input)])),
+    raw: rawSettings(text),
     runAt: readRunAt(text(INPUT.runAt)),
     failOnError: readBoolean(INPUT.failOnError, text(INPUT.failOnError)),
   };
@@ -130,7 +68,7 @@ export function toSettings(raw: RawSettings): Settings {
     return parseSettings(raw);
   } catch (error) {
     if (error instanceof SettingsError) {
-      const input = SETTING_INPUT[error.setting];
+      const input = inputOfSetting(error.setting);
       // A setting without an input would be a bug in this mapping: keep the core's message.
       if (!input) throw new Error(error.message);
       throw new InputError(input, error.value, error.expected);
