@@ -48,6 +48,7 @@ const FILE_VERSION = 1;
  *   entries looked up or added since the previous save, i.e. the images the
  *   engine listed: entries of images no longer present are dropped, so the file
  *   stays the size of the engine's image list, also in a long-running watch loop.
+ *   When that is exactly what the file holds (an unchanged engine), nothing is written.
  * - Writing is atomic (temp file + rename): a crash or a concurrent run leaves
  *   the old file or the new one, never half of one.
  *
@@ -57,6 +58,8 @@ const FILE_VERSION = 1;
 export class FileDetailsCache implements ImageDetailsCache {
   private entries: Map<string, ImageDetails>;
   private used = new Map<string, ImageDetails>();
+  /** Something was learnt since the file was read or written. */
+  private added = false;
 
   constructor(readonly file: string) {
     this.entries = new Map(readEntries(file));
@@ -71,6 +74,7 @@ export class FileDetailsCache implements ImageDetailsCache {
   set(key: string, details: ImageDetails): void {
     this.entries.set(key, details);
     this.used.set(key, details);
+    this.added = true;
   }
 
   /** Number of entries held now (for tests and diagnostics). */
@@ -81,8 +85,12 @@ export class FileDetailsCache implements ImageDetailsCache {
   /** Writes what this snapshot used; a failure only costs the next run some inspects. */
   async save(): Promise<void> {
     const kept = this.used;
+    // Every entry used and none added: the file already says exactly this.
+    const unchanged = !this.added && kept.size === this.entries.size;
     this.entries = kept;
     this.used = new Map();
+    this.added = false;
+    if (unchanged) return;
     const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
       await mkdir(path.dirname(this.file), { recursive: true });

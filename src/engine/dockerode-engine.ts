@@ -62,9 +62,8 @@ export class DockerodeEngine implements EnginePort {
     let info: any;
     try {
       this.count('version');
-      version = await this.docker.version();
       this.count('info');
-      info = await this.docker.info();
+      [version, info] = await Promise.all([this.docker.version(), this.docker.info()]);
     } catch (error) {
       throw new EngineUnreachableError(this.host, error);
     }
@@ -84,14 +83,19 @@ export class DockerodeEngine implements EnginePort {
   async snapshot(options: SnapshotOptions): Promise<Snapshot> {
     const engine = await this.info();
     const takenAt = Date.now();
+    // Three independent reads at once: each costs the engine little, the round trips add up.
     this.count('images');
-    const listed = await this.docker.listImages({ all: false });
     this.count('containers');
-    const containersListed = await this.docker.listContainers({ all: true });
+    const [listed, containersListed, events] = await Promise.all([
+      this.docker.listImages({ all: false }),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, takenAt),
+    ]);
     this.podmanNames.clear(); // names are learnt afresh from each listing
     const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary) => this.imageRecord(summary));
     await this.cache.save?.();
-    const { activity, complete, oldest } = await this.activity(options.activitySince, takenAt);
+    // Read after the listing: Podman's names in the events are translated with what it taught.
+    const { activity, complete, oldest } = this.activity(events);
     return {
       takenAt,
       engine,
@@ -142,10 +146,10 @@ export class DockerodeEngine implements EnginePort {
   }
 
   /**
-   * Image events since `since`. The engine only buffers its last 256 events, so
+   * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  private async activity(since: number, until: number): Promise<{ activity: ImageActivity[]; complete: boolean; oldest?: number }> {
+  private async events(since: number, until: number): Promise<any[]> {
     this.count('events');
     // A clock ahead of the engine's (or a test's) must not ask for events from the future.
     since = Math.min(since, until);
@@ -157,10 +161,14 @@ export class DockerodeEngine implements EnginePort {
       until: seconds(until, Math.ceil),
     } as unknown as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream;
     const raw = await readAll(stream);
-    const events = raw
+    return raw
       .split('\n')
       .filter((line) => line.trim() !== '')
       .map((line) => JSON.parse(line));
+  }
+
+  /** What the events tell of image use and arrival. */
+  private activity(events: any[]): { activity: ImageActivity[]; complete: boolean; oldest?: number } {
     const activity: ImageActivity[] = [];
     for (const e of events) {
       const type = e.Type ?? e.type;

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { applyDecisions } from '../../../src/app/apply';
+import { RECHECK_MAX_AGE_MS, applyDecisions } from '../../../src/app/apply';
+import { mapConcurrentAhead } from '../../../src/engine/concurrency';
 import type { ImageDecision } from '../../../src/planner/plan';
 import { FakeEngine } from '../../support/fake-engine';
 import { image, snapshot } from '../../support/snapshot-fixtures';
@@ -90,5 +91,113 @@ describe('applying a plan', () => {
     const results = await applyDecisions(engine, [{ ...decision(img.id, [], false), action: 'keep' }]);
     assert.deepEqual(results, []);
     assert.deepEqual(engine.calls, []);
+  });
+  it('10. each worker re-checks its next image while its current removal is in the engine', async () => {
+    const imgs = [1, 2, 3].map((n) => image({ tags: [`app:${n}`] }));
+    const engine = new FakeEngine(snapshot(imgs));
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const remove = engine.removeImage.bind(engine);
+    // The first removal stays in the engine until the second image's re-check arrived.
+    engine.removeImage = async (name) => {
+      if (name === imgs[0].tags[0]) await held;
+      return remove(name);
+    };
+    const inspect = engine.inspectImage.bind(engine);
+    engine.inspectImage = async (name) => {
+      if (name === imgs[1].id) release();
+      return inspect(name);
+    };
+    const results = await applyDecisions(engine, imgs.map((i) => decision(i.id, i.tags, true)), { concurrency: 1 });
+    assert.deepEqual(results.map((r) => r.status), ['removed', 'removed', 'removed']);
+    assert.deepEqual(engine.calls, [
+      `inspect ${imgs[0].id}`,
+      `inspect ${imgs[1].id}`,
+      `remove ${imgs[0].tags[0]}`,
+      `inspect ${imgs[2].id}`,
+      `remove ${imgs[1].tags[0]}`,
+      `remove ${imgs[2].tags[0]}`,
+    ]);
+  });
+
+  it(`11. a re-check older than ${RECHECK_MAX_AGE_MS} ms is done again, and sees a tag added meanwhile`, async () => {
+    const a = image({ tags: ['app:1'], name: 'a' });
+    const b = image({ tags: ['app:2'], name: 'b' });
+    const engine = new FakeEngine(snapshot([a, b]));
+    let now = 0;
+    // While a's removal is slow, a concurrent job tags b: b's early re-check did not see it.
+    engine.beforeRemove = (name) => {
+      if (name !== a.tags[0]) return;
+      now += RECHECK_MAX_AGE_MS + 1;
+      engine.refs.set('docker.io/library/app:release', b.id);
+    };
+    const results = await applyDecisions(engine, [decision(a.id, a.tags, true), decision(b.id, b.tags, true)], { concurrency: 1, clock: () => now });
+    assert.deepEqual(results.map((r) => r.status), ['removed', 'changed']);
+    assert.equal(engine.calls.filter((c) => c === `inspect ${b.id}`).length, 2);
+    assert.ok(engine.images.has(b.id));
+  });
+
+  it('12. a re-check that fails fails its own image only', async () => {
+    const a = image({ tags: ['app:1'] });
+    const b = image({ tags: ['app:2'] });
+    const engine = new FakeEngine(snapshot([a, b]));
+    const inspect = engine.inspectImage.bind(engine);
+    engine.inspectImage = async (name) => (name === a.id ? Promise.reject(new Error('500 inspect failed')) : inspect(name));
+    const results = await applyDecisions(engine, [decision(a.id, a.tags, true), decision(b.id, b.tags, true)], { concurrency: 1 });
+    assert.deepEqual(results.map((r) => r.status), ['failed', 'removed']);
+    assert.match(results[0].note ?? '', /inspect failed/);
+    assert.ok(engine.images.has(a.id));
+  });
+});
+
+describe('mapConcurrentAhead', () => {
+  const table: { items: number; limit: number }[] = [
+    { items: 0, limit: 3 },
+    { items: 1, limit: 3 },
+    { items: 7, limit: 1 },
+    { items: 7, limit: 3 },
+    { items: 7, limit: 10 },
+  ];
+  for (const { items, limit } of table) {
+    it(`${items} items, ${limit} workers: results in input order, at most ${limit} of each kind in flight, each item prepared once`, async () => {
+      const list = Array.from({ length: items }, (_, i) => i);
+      let running = 0;
+      let most = 0;
+      const prepared: number[] = [];
+      const tick = () => new Promise((r) => setTimeout(r, Math.random() * 3));
+      const results = await mapConcurrentAhead(
+        list,
+        limit,
+        async (n) => {
+          prepared.push(n);
+          await tick();
+          return n * 10;
+        },
+        async (n, ahead, index) => {
+          running++;
+          most = Math.max(most, running);
+          await tick();
+          running--;
+          assert.ok(ahead.ok);
+          return `${index}:${n}:${ahead.value}`;
+        },
+      );
+      assert.deepEqual(results, list.map((n) => `${n}:${n}:${n * 10}`));
+      assert.deepEqual([...prepared].sort((x, y) => x - y), list);
+      assert.ok(most <= limit);
+    });
+  }
+
+  it('hands a failed preparation to fn instead of throwing', async () => {
+    const results = await mapConcurrentAhead(
+      [1, 2],
+      1,
+      async (n) => {
+        if (n === 1) throw new Error('no');
+        return n;
+      },
+      async (_n, ahead) => (ahead.ok ? `ok ${ahead.value}` : `failed ${(ahead.error as Error).message}`),
+    );
+    assert.deepEqual(results, ['failed no', 'ok 2']);
   });
 });

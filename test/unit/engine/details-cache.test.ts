@@ -17,6 +17,30 @@ describe('FileDetailsCache', () => {
     assert.deepEqual(new FileDetailsCache(file).get('sha256:a app:1'), { layers: ['l1'], layerSizes: [10], lastTagged: 5 });
   });
 
+  it('1b. an unchanged engine rewrites nothing; a new entry or a dropped one does', async () => {
+    const file = path.join(dir, 'cache.json');
+    const first = new FileDetailsCache(file);
+    first.set('a', { layers: ['x'] });
+    first.set('b', { layers: ['y'] });
+    await first.save();
+    const written = fs.statSync(file).ino;
+    const same = new FileDetailsCache(file);
+    same.get('a');
+    same.get('b');
+    await same.save();
+    assert.equal(fs.statSync(file).ino, written, 'all used, none added: the file was not replaced');
+    same.get('a');
+    same.get('b');
+    same.set('c', { layers: ['z'] });
+    await same.save();
+    assert.notEqual(fs.statSync(file).ino, written);
+    assert.ok(new FileDetailsCache(file).get('c'));
+    const fewer = new FileDetailsCache(file);
+    fewer.get('a');
+    await fewer.save();
+    assert.equal(new FileDetailsCache(file).get('b'), undefined, 'b no longer listed: dropped');
+  });
+
   it('2. saving keeps only entries this snapshot used (images still present)', async () => {
     const file = path.join(dir, 'cache.json');
     const first = new FileDetailsCache(file);
