@@ -32,7 +32,11 @@ const option = (name: string, fallback: string) => {
 const N = Number(option('images', '500'));
 const SIZES = option('plan-sizes', '1000,10000,100000').split(',').map(Number);
 const PLAN_RUNS = Number(option('plan-runs', '3'));
+// The machine's noise (±15% run to run on 2 shared cores) is larger than the
+// differences measured: every end-to-end method runs this many times, interleaved, and the median counts.
+const ROUNDS = Number(option('rounds', '3'));
 if (!Number.isInteger(N) || N < 50) throw new Error('--images takes a whole number of at least 50');
+if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds takes a whole number of at least 1');
 
 // ---------------------------------------------------------------- planner
 
@@ -167,40 +171,64 @@ async function endToEnd() {
   const noopFirst = await noop();
   const noopSecond = await noop();
 
-  // (a') the agent's usual case: the cache file of an earlier run (the no-ops above) is there.
-  const warmCalls: string[] = [];
-  const [toolWarm, warmReport] = await timed(() =>
-    runCleanup(settingsFor(bench.host), { engine: new DockerodeEngine({ host: bench.host, cache: new FileDetailsCache(cacheFile), onApiCall: (c) => warmCalls.push(c) }) }),
-  );
-  if (warmReport.counts.removed !== removalSet) throw new Error(`the tool removed ${warmReport.counts.removed}, expected ${removalSet}`);
-  await checkRemaining('the tool (warm cache)');
+  const times: Record<'tool' | 'tool_warm_cache' | 'engine_prune' | 'engine_prune_by_label', number[]> = {
+    tool: [],
+    tool_warm_cache: [],
+    engine_prune: [],
+    engine_prune_by_label: [],
+  };
+  let warmCalls: string[] = [];
+  let coldCalls: string[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    // (a') the agent's usual case: the cache file of an earlier run (the no-ops above) is there.
+    await bench.reseed();
+    warmCalls = [];
+    const warm = warmCalls;
+    const [toolWarm, warmReport] = await timed(() =>
+      runCleanup(settingsFor(bench.host), { engine: new DockerodeEngine({ host: bench.host, cache: new FileDetailsCache(cacheFile), onApiCall: (c) => warm.push(c) }) }),
+    );
+    if (warmReport.counts.removed !== removalSet) throw new Error(`the tool removed ${warmReport.counts.removed}, expected ${removalSet}`);
+    await checkRemaining('the tool (warm cache)');
+    times.tool_warm_cache.push(toolWarm);
 
-  // (a) this tool, first run on this engine (no cache file).
-  await bench.reseed();
-  const coldCalls: string[] = [];
-  const [tool, report] = await timed(() => runCleanup(settingsFor(bench.host), { engine: new DockerodeEngine({ host: bench.host, onApiCall: (c) => coldCalls.push(c) }) }));
-  if (report.counts.removed !== removalSet) throw new Error(`the tool removed ${report.counts.removed}, expected ${removalSet}`);
-  await checkRemaining('the tool');
+    // (a) this tool, first run on this engine (no cache file).
+    await bench.reseed();
+    coldCalls = [];
+    const cold = coldCalls;
+    const [tool, report] = await timed(() => runCleanup(settingsFor(bench.host), { engine: new DockerodeEngine({ host: bench.host, onApiCall: (c) => cold.push(c) }) }));
+    if (report.counts.removed !== removalSet) throw new Error(`the tool removed ${report.counts.removed}, expected ${removalSet}`);
+    await checkRemaining('the tool');
+    times.tool.push(tool);
 
-  // (b) the engine's own prune of the same set: untag its tags, then one POST /images/prune.
-  await bench.reseed();
-  let set = await bench.removalSet();
-  const [prune] = await timed(async () => {
-    await mapConcurrent(set.tags, REMOVAL_CONCURRENCY, (tag) => bench.docker.getImage(tag).remove());
-    await bench.docker.pruneImages();
-  });
-  await checkRemaining('untag + prune');
+    // (b) the engine's own prune of the same set: untag its tags, then one POST /images/prune.
+    await bench.reseed();
+    const set = await bench.removalSet();
+    const [prune] = await timed(async () => {
+      await mapConcurrent(set.tags, REMOVAL_CONCURRENCY, (tag) => bench.docker.getImage(tag).remove());
+      await bench.docker.pruneImages();
+    });
+    await checkRemaining('untag + prune');
+    times.engine_prune.push(prune);
 
-  // (b0) for reference: the single call that needs the set labelled (prune with a label filter).
-  await bench.reseed();
-  const [pruneByLabel] = await timed(() =>
-    (bench.docker.pruneImages as (o: object) => Promise<unknown>)({ filters: JSON.stringify({ dangling: ['false'], label: ['bench.set=1'] }) }),
-  );
-  await checkRemaining('prune by label');
+    // (b0) for reference: the single call that needs the set labelled (prune with a label filter).
+    await bench.reseed();
+    const [pruneByLabel] = await timed(() =>
+      (bench.docker.pruneImages as (o: object) => Promise<unknown>)({ filters: JSON.stringify({ dangling: ['false'], label: ['bench.set=1'] }) }),
+    );
+    await checkRemaining('prune by label');
+    times.engine_prune_by_label.push(pruneByLabel);
+    process.stderr.write(
+      `round ${round + 1}/${ROUNDS}: a ${tool.toFixed(3)} s, a' ${toolWarm.toFixed(3)} s, b ${prune.toFixed(3)} s, b0 ${pruneByLabel.toFixed(3)} s\n`,
+    );
+  }
+  const tool = median(times.tool);
+  const toolWarm = median(times.tool_warm_cache);
+  const prune = median(times.engine_prune);
+  const pruneByLabel = median(times.engine_prune_by_label);
 
   // (c) the shell loop: one `docker rmi <id>` process per image, one after the other.
   await bench.reseed();
-  set = await bench.removalSet();
+  const set = await bench.removalSet();
   const [rmiLoop] = await timed(async () => {
     for (const id of set.ids) {
       const r = spawnSync(DOCKER_CLI, ['rmi', id], { env: { ...process.env, DOCKER_HOST: bench.host }, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -214,6 +242,8 @@ async function endToEnd() {
   return {
     images: N,
     removal_set: removalSet,
+    rounds: ROUNDS,
+    e2e_runs_s: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => round(x))])),
     e2e_s: { tool: round(tool), tool_warm_cache: round(toolWarm), engine_prune: round(prune), engine_prune_by_label: round(pruneByLabel), rmi_loop: round(rmiLoop) },
     ratio_vs_engine_prune: round(tool / prune),
     ratio_vs_engine_prune_warm_cache: round(toolWarm / prune),
@@ -249,21 +279,65 @@ async function sweep() {
     inspect[c] = round(times.sort((a, b) => a - b)[1]!);
     process.stdout.write(`inspect+history of ${summaries.length} images, ${c} in flight: ${inspect[c]} s\n`);
   }
-  const removal: Record<number, number> = {};
-  for (const c of levels) {
+  // The removals: the real applyDecisions (each worker re-checks its next image
+  // while its current removal runs) at each level; then, at REMOVAL_CONCURRENCY,
+  // the same against re-checking in between (inspect, then delete) and the
+  // engine's untag + prune floor, interleaved, median of 3.
+  const planned = async () => {
     await bench.reseed();
     const engine = new DockerodeEngine({ host: bench.host });
-    const planned = await runCleanup(settingsFor(bench.host, { 'dry-run': true }), { engine });
-    const [s, results] = await timed(() => applyDecisions(engine, planned.plan.decisions, { concurrency: c }));
-    const removed = results.filter((r) => r.status === 'removed').length;
-    if (removed !== removalSet) throw new Error(`removed ${removed} at ${c} in flight, expected ${removalSet}`);
+    const report = await runCleanup(settingsFor(bench.host, { 'dry-run': true }), { engine });
+    return { engine, decisions: report.plan.decisions };
+  };
+  const expectRemoved = (count: number, what: string) => {
+    if (count !== removalSet) throw new Error(`${what} removed ${count}, expected ${removalSet}`);
+  };
+  const removal: Record<number, number> = {};
+  for (const c of levels) {
+    const { engine, decisions } = await planned();
+    const [s, results] = await timed(() => applyDecisions(engine, decisions, { concurrency: c }));
+    expectRemoved(results.filter((r) => r.status === 'removed').length, `${c} in flight`);
     removal[c] = round(s);
-    process.stdout.write(`removal of ${removalSet} images (re-check + untag), ${c} in flight: ${removal[c]} s\n`);
+    process.stdout.write(`removal of ${removalSet} images (re-check one ahead + untag), ${c} in flight: ${removal[c]} s\n`);
   }
-  return { images: N, inspect_s: inspect, removal_s: removal };
+  const recheck: Record<'ahead' | 'between' | 'floor', number[]> = { ahead: [], between: [], floor: [] };
+  for (let r = 0; r < 3; r++) {
+    let { engine, decisions } = await planned();
+    const [ahead, results] = await timed(() => applyDecisions(engine, decisions, { concurrency: REMOVAL_CONCURRENCY }));
+    expectRemoved(results.filter((x) => x.status === 'removed').length, 're-check ahead');
+    recheck.ahead.push(ahead);
+    ({ engine, decisions } = await planned());
+    const work = decisions.filter((d) => d.action === 'remove');
+    const [between] = await timed(() =>
+      mapConcurrent(work, REMOVAL_CONCURRENCY, async (d) => {
+        await engine.inspectImage(d.imageId);
+        for (const ref of d.untag) await engine.removeImage(ref);
+      }),
+    );
+    recheck.between.push(between);
+    await bench.reseed();
+    const set = await bench.removalSet();
+    const [floor] = await timed(async () => {
+      await mapConcurrent(set.tags, REMOVAL_CONCURRENCY, (tag) => bench.docker.getImage(tag).remove());
+      await bench.docker.pruneImages();
+    });
+    recheck.floor.push(floor);
+  }
+  const recheckMedians = Object.fromEntries(Object.entries(recheck).map(([k, v]) => [k, round(median(v))]));
+  process.stdout.write(
+    `removal of ${removalSet} at ${REMOVAL_CONCURRENCY} in flight, median of 3: re-check one ahead ${recheckMedians.ahead} s, ` +
+      `re-check in between ${recheckMedians.between} s, engine untag + prune ${recheckMedians.floor} s\n`,
+  );
+  return { images: N, inspect_s: inspect, removal_s: removal, recheck_at_removal_concurrency_s: recheckMedians };
 }
 
 // ---------------------------------------------------------------- report
+
+function median(xs: readonly number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
 
 function round(x: number, digits = 3): number {
   const f = 10 ** digits;
@@ -316,7 +390,7 @@ async function main() {
     }),
     '',
     `End to end on the engine: ${N} images (5 bases, 25 repositories), the same ${e2e.removal_set} removed by each method,`,
-    'the engine reset and reseeded before each.',
+    `the engine reset and reseeded before each; median of ${ROUNDS} interleaved rounds (the rmi loop: one run).`,
     '',
     row(['method', 'time', ...lastHead]),
     row(['---', '---:', ...lastRule]),

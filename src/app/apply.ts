@@ -45,6 +45,11 @@ export const RECHECK_MAX_AGE_MS = 100;
 export interface ApplyOptions {
   concurrency?: number;
   onResult?: (result: RemovalResult, done: number, total: number) => void;
+  /**
+   * Nothing is written before this settles, and nothing at all if it fails;
+   * the first re-checks may run meanwhile (they are re-done if it takes long).
+   */
+  ready?: Promise<unknown>;
   /** Milliseconds; injected so the re-check age can be tested. */
   clock?: () => number;
 }
@@ -66,6 +71,7 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
   };
   let done = 0;
   return mapConcurrentAhead(work, options.concurrency ?? REMOVAL_CONCURRENCY, recheck, async (decision, prepared) => {
+    await options.ready;
     let result: RemovalResult;
     try {
       if (!prepared.ok) throw prepared.error;

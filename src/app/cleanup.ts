@@ -174,10 +174,13 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     return report;
   }
 
-  const before = await deps.engine.diskUsage();
+  // The first re-checks run while the engine measures its disk use; no removal starts before it answered.
+  const measuring = deps.engine.diskUsage();
   report.results = await applyDecisions(deps.engine, plan.decisions, {
+    ready: measuring,
     onResult: (_result, done, total) => deps.onProgress?.(done, total),
   });
+  const before = await measuring;
   const after = await deps.engine.diskUsage();
 
   const removed = report.results.filter((r) => r.status === 'removed' || r.status === 'gone').length;

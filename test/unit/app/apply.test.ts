@@ -148,6 +148,21 @@ describe('applying a plan', () => {
     assert.match(results[0].note ?? '', /inspect failed/);
     assert.ok(engine.images.has(a.id));
   });
+  it('13. nothing is written before `ready` settles, nothing at all when it fails; re-checks may run meanwhile', async () => {
+    const imgs = [1, 2, 3].map((n) => image({ tags: [`app:${n}`] }));
+    const engine = new FakeEngine(snapshot(imgs));
+    let fail!: (e: Error) => void;
+    const ready = new Promise((_resolve, reject) => (fail = reject));
+    const applying = applyDecisions(engine, imgs.map((i) => decision(i.id, i.tags, true)), { concurrency: 2, ready });
+    await new Promise((r) => setTimeout(r, 10));
+    // Each of the 2 workers re-checked its image and the one after it: reads only.
+    assert.deepEqual(engine.calls, imgs.map((i) => `inspect ${i.id}`));
+    fail(new Error('system df failed'));
+    await assert.rejects(applying, /system df failed/);
+    await new Promise((r) => setTimeout(r, 10));
+    assert.equal(engine.calls.filter((c) => c.startsWith('remove')).length, 0);
+    assert.equal(engine.images.size, 3);
+  });
 });
 
 describe('mapConcurrentAhead', () => {

@@ -22,6 +22,17 @@ describe('the cleanup use case', () => {
     assert.deepEqual([...engine.images].sort(), [imgs[3].id, imgs[4].id].sort());
   });
 
+  it('1b. the engine cannot measure its disk use before the removals: the run fails and removes nothing', async () => {
+    const engine = new FakeEngine(snapshot(fiveBuilds()));
+    engine.diskUsage = async () => {
+      engine.calls.push('df');
+      throw new Error('system df: 500 server error');
+    };
+    await assert.rejects(run({ keep: 2 }, engine), /system df: 500/);
+    assert.equal(engine.images.size, 5);
+    assert.ok(!engine.calls.some((c) => c.startsWith('remove')));
+  });
+
   it('2. dry run removes nothing and asks no disk usage', async () => {
     const engine = new FakeEngine(snapshot(fiveBuilds()));
     const report = await run({ keep: 2, 'dry-run': true }, engine);
