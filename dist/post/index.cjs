@@ -82004,16 +82004,59 @@ async function mapConcurrent(items, limit, fn) {
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+function settle(promise2) {
+  return promise2.then(
+    (value) => ({ ok: true, value }),
+    (error2) => ({ ok: false, error: error2 })
+  );
+}
+async function mapConcurrentAhead(items, limit, ahead, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const start = () => {
+    const index = next++;
+    if (index >= items.length) return void 0;
+    let preparing;
+    try {
+      preparing = ahead(items[index]);
+    } catch (error2) {
+      preparing = Promise.reject(error2);
+    }
+    return { index, prepared: settle(preparing) };
+  };
+  const worker = async () => {
+    let current = start();
+    while (current) {
+      const prepared = await current.prepared;
+      const following = start();
+      results[current.index] = await fn(items[current.index], prepared, current.index);
+      current = following;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 
 // src/app/apply.ts
+var NOT_STARTED_NOTE = "not attempted: shutting down";
 var REMOVAL_CONCURRENCY = 8;
+var RECHECK_MAX_AGE_MS = 100;
 async function applyDecisions(engine, decisions, options = {}) {
   const work = decisions.filter((d) => d.action !== "keep");
+  const clock = options.clock ?? Date.now;
+  const recheck = async (decision) => {
+    const at = clock();
+    return { state: await engine.inspectImage(decision.imageId), at };
+  };
   let done = 0;
-  return mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
+  return mapConcurrentAhead(work, options.concurrency ?? REMOVAL_CONCURRENCY, recheck, async (decision, prepared) => {
+    await options.ready;
     let result;
     try {
-      result = await applyOne(engine, decision);
+      if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
+      if (!prepared.ok) throw prepared.error;
+      const fresh = clock() - prepared.value.at <= RECHECK_MAX_AGE_MS ? prepared.value : await recheck(decision);
+      result = await applyOne(engine, decision, fresh.state);
     } catch (error2) {
       result = { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
     }
@@ -82021,11 +82064,10 @@ async function applyDecisions(engine, decisions, options = {}) {
     return result;
   });
 }
-async function applyOne(engine, decision) {
+async function applyOne(engine, decision, before) {
   const { imageId } = decision;
   const untagged = [];
   const result = (status, deleted2, note) => ({ imageId, status, untagged, deleted: deleted2, note });
-  const before = await engine.inspectImage(imageId);
   if (!before) return result("gone", false);
   if (decision.delete) {
     const unexpected = before.references.filter((r) => !decision.untag.includes(r));
@@ -82133,6 +82175,8 @@ var FileDetailsCache = class {
   file;
   entries;
   used = /* @__PURE__ */ new Map();
+  /** Something was learnt since the file was read or written. */
+  added = false;
   get(key) {
     const details = this.entries.get(key);
     if (details) this.used.set(key, details);
@@ -82141,6 +82185,7 @@ var FileDetailsCache = class {
   set(key, details) {
     this.entries.set(key, details);
     this.used.set(key, details);
+    this.added = true;
   }
   /** Number of entries held now (for tests and diagnostics). */
   get size() {
@@ -82149,8 +82194,11 @@ var FileDetailsCache = class {
   /** Writes what this snapshot used; a failure only costs the next run some inspects. */
   async save() {
     const kept = this.used;
+    const unchanged = !this.added && kept.size === this.entries.size;
     this.entries = kept;
     this.used = /* @__PURE__ */ new Map();
+    this.added = false;
+    if (unchanged) return;
     const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
       await (0, import_promises.mkdir)(path2.dirname(this.file), { recursive: true });
@@ -82207,9 +82255,8 @@ var DockerodeEngine = class {
     let info2;
     try {
       this.count("version");
-      version = await this.docker.version();
       this.count("info");
-      info2 = await this.docker.info();
+      [version, info2] = await Promise.all([this.docker.version(), this.docker.info()]);
     } catch (error2) {
       throw new EngineUnreachableError(this.host, error2);
     }
@@ -82229,13 +82276,16 @@ var DockerodeEngine = class {
     const engine = await this.info();
     const takenAt = Date.now();
     this.count("images");
-    const listed = await this.docker.listImages({ all: false });
     this.count("containers");
-    const containersListed = await this.docker.listContainers({ all: true });
+    const [listed, containersListed, events] = await Promise.all([
+      this.docker.listImages({ all: false }),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, takenAt)
+    ]);
     this.podmanNames.clear();
     const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2));
     await this.cache.save?.();
-    const { activity, complete, oldest } = await this.activity(options.activitySince, takenAt);
+    const { activity, complete, oldest } = this.activity(events);
     return {
       takenAt,
       engine,
@@ -82282,10 +82332,10 @@ var DockerodeEngine = class {
     };
   }
   /**
-   * Image events since `since`. The engine only buffers its last 256 events, so
+   * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  async activity(since, until) {
+  async events(since, until) {
     this.count("events");
     since = Math.min(since, until);
     const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
@@ -82294,7 +82344,10 @@ var DockerodeEngine = class {
       until: seconds(until, Math.ceil)
     });
     const raw = await readAll(stream);
-    const events = raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
+    return raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
+  }
+  /** What the events tell of image use and arrival. */
+  activity(events) {
     const activity = [];
     for (const e of events) {
       const type = e.Type ?? e.type;
@@ -84645,10 +84698,13 @@ async function runCleanup(settings, deps, options = {}) {
     report2.finishedAt = clock();
     return report2;
   }
-  const before = await deps.engine.diskUsage();
+  const measuring = deps.engine.diskUsage();
   report2.results = await applyDecisions(deps.engine, plan2.decisions, {
+    ready: measuring,
+    stop: deps.signal,
     onResult: (_result, done, total) => deps.onProgress?.(done, total)
   });
+  const before = await measuring;
   const after = await deps.engine.diskUsage();
   const removed = report2.results.filter((r) => r.status === "removed" || r.status === "gone").length;
   report2.counts.removed = removed;

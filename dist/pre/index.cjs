@@ -79616,9 +79616,8 @@ var DockerodeEngine = class {
     let info2;
     try {
       this.count("version");
-      version = await this.docker.version();
       this.count("info");
-      info2 = await this.docker.info();
+      [version, info2] = await Promise.all([this.docker.version(), this.docker.info()]);
     } catch (error2) {
       throw new EngineUnreachableError(this.host, error2);
     }
@@ -79638,13 +79637,16 @@ var DockerodeEngine = class {
     const engine = await this.info();
     const takenAt = Date.now();
     this.count("images");
-    const listed = await this.docker.listImages({ all: false });
     this.count("containers");
-    const containersListed = await this.docker.listContainers({ all: true });
+    const [listed, containersListed, events] = await Promise.all([
+      this.docker.listImages({ all: false }),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, takenAt)
+    ]);
     this.podmanNames.clear();
     const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2));
     await this.cache.save?.();
-    const { activity, complete, oldest } = await this.activity(options.activitySince, takenAt);
+    const { activity, complete, oldest } = this.activity(events);
     return {
       takenAt,
       engine,
@@ -79691,10 +79693,10 @@ var DockerodeEngine = class {
     };
   }
   /**
-   * Image events since `since`. The engine only buffers its last 256 events, so
+   * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  async activity(since, until) {
+  async events(since, until) {
     this.count("events");
     since = Math.min(since, until);
     const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
@@ -79703,7 +79705,10 @@ var DockerodeEngine = class {
       until: seconds(until, Math.ceil)
     });
     const raw = await readAll(stream);
-    const events = raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
+    return raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
+  }
+  /** What the events tell of image use and arrival. */
+  activity(events) {
     const activity = [];
     for (const e of events) {
       const type = e.Type ?? e.type;

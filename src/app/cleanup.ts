@@ -24,6 +24,8 @@ export interface CleanupDeps {
   filesystem?: (path: string) => Promise<FilesystemStats | undefined>;
   /** The usage record: feeds least-recently-used order, and is updated after a real run. */
   usage?: UsageStore;
+  /** A stop request (watch mode): removals not yet begun are left alone. */
+  signal?: AbortSignal;
 }
 
 export interface CleanupOptions {
@@ -178,6 +180,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   const measuring = deps.engine.diskUsage();
   report.results = await applyDecisions(deps.engine, plan.decisions, {
     ready: measuring,
+    stop: deps.signal,
     onResult: (_result, done, total) => deps.onProgress?.(done, total),
   });
   const before = await measuring;

@@ -98,7 +98,7 @@ export async function runWatch(args: CliArgs, settings: Settings, io: CliIo, dep
         state.cycles = cycle;
         const gated = stoppableEngine(engine, cycleSignal);
         try {
-          return summarize((await runCleanup(settings, { engine: gated, usage })) as MaintainedReport);
+          return summarize((await runCleanup(settings, { engine: gated, usage, signal: cycleSignal })) as MaintainedReport);
         } catch (error) {
           lastError = error;
           if (error instanceof MaxRemovalsExceededError) return { ...summarize(error.report as MaintainedReport), refused: error.message };

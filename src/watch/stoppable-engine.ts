@@ -1,7 +1,8 @@
+import { NOT_STARTED_NOTE } from '../app/apply';
 import type { EnginePort } from '../engine/port';
 
 /** Marks work not started because the cleaner is shutting down. */
-export const SHUTDOWN_NOTE = 'not attempted: shutting down';
+export const SHUTDOWN_NOTE = NOT_STARTED_NOTE;
 
 export class ShutdownError extends Error {
   constructor() {
@@ -18,7 +19,8 @@ const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
  * untagged, then the image deleted). The safe removal loop begins every image
  * with a re-check by image ID; after the signal, a re-check of an image not
  * yet begun throws ShutdownError, which the loop reports for that image
- * without touching it. A new snapshot is refused too. Everything else passes
+ * without touching it (the removal loop also checks the signal itself, as it
+ * re-checks one image ahead). A new snapshot is refused too. Everything else passes
  * through, optional maintenance methods included.
  */
 export function stoppableEngine(engine: EnginePort, signal: AbortSignal): EnginePort {

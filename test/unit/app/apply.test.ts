@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { RECHECK_MAX_AGE_MS, applyDecisions } from '../../../src/app/apply';
+import { NOT_STARTED_NOTE, RECHECK_MAX_AGE_MS, applyDecisions } from '../../../src/app/apply';
 import { mapConcurrentAhead } from '../../../src/engine/concurrency';
 import type { ImageDecision } from '../../../src/planner/plan';
 import { FakeEngine } from '../../support/fake-engine';
@@ -162,6 +162,22 @@ describe('applying a plan', () => {
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(engine.calls.filter((c) => c.startsWith('remove')).length, 0);
     assert.equal(engine.images.size, 3);
+  });
+  it('14. a stop signal after the next image was re-checked: that image is not touched, the one in flight finishes', async () => {
+    const a = image({ tags: ['app:1', 'team/app:1'], name: 'a' });
+    const b = image({ tags: ['app:2'], name: 'b' });
+    const engine = new FakeEngine(snapshot([a, b]));
+    const stop = new AbortController();
+    engine.beforeRemove = (name) => {
+      if (name === a.tags[0]) stop.abort(); // b's re-check has already run ahead
+    };
+    const results = await applyDecisions(engine, [decision(a.id, a.tags, true), decision(b.id, b.tags, true)], { concurrency: 1, stop: stop.signal });
+    assert.deepEqual(results.map((r) => r.status), ['removed', 'failed']);
+    assert.equal(results[1].note, NOT_STARTED_NOTE);
+    assert.ok(engine.calls.includes(`inspect ${b.id}`));
+    assert.ok(!engine.calls.includes(`remove ${b.tags[0]}`));
+    assert.ok(engine.images.has(b.id));
+    assert.equal(engine.images.has(a.id), false, 'a finished all its steps: both references untagged');
   });
 });
 
