@@ -117,6 +117,10 @@ class Bench {
     for (const archive of this.archives) await loadArchive(this.docker, archive);
     const count = (await this.docker.listImages()).length;
     if (count !== this.specs.length) throw new Error(`seeded ${count} images, expected ${this.specs.length}`);
+    // Let the kernel write the seeded layers out first: removal is disk work, and writeback
+    // still running from the seeding would be timed with whichever method comes next.
+    spawnSync('sync');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 
   async imageIds(): Promise<string[]> {
