@@ -127,6 +127,15 @@ class Bench {
     return (await this.docker.listImages()).map((i) => i.Id).sort();
   }
 
+  /** The floor, (b): the engine untags the removal set's tags (as many in flight as the tool), then one POST /images/prune. */
+  async timedEnginePrune(): Promise<[number, void]> {
+    const { tags } = await this.removalSet();
+    return timed(async () => {
+      await mapConcurrent(tags, REMOVAL_CONCURRENCY, (tag) => this.docker.getImage(tag).remove());
+      await this.docker.pruneImages();
+    });
+  }
+
   async removalSet(): Promise<{ ids: string[]; tags: string[] }> {
     const listed = await (this.docker.listImages as (o: object) => Promise<Docker.ImageInfo[]>)({ filters: JSON.stringify({ label: ['bench.set=1'] }) });
     return { ids: listed.map((i) => i.Id), tags: listed.flatMap((i) => i.RepoTags ?? []) };
@@ -206,11 +215,7 @@ async function endToEnd() {
 
     // (b) the engine's own prune of the same set: untag its tags, then one POST /images/prune.
     await bench.reseed();
-    const set = await bench.removalSet();
-    const [prune] = await timed(async () => {
-      await mapConcurrent(set.tags, REMOVAL_CONCURRENCY, (tag) => bench.docker.getImage(tag).remove());
-      await bench.docker.pruneImages();
-    });
+    const [prune] = await bench.timedEnginePrune();
     await checkRemaining('untag + prune');
     times.engine_prune.push(prune);
 
@@ -320,11 +325,7 @@ async function sweep() {
     );
     recheck.between.push(between);
     await bench.reseed();
-    const set = await bench.removalSet();
-    const [floor] = await timed(async () => {
-      await mapConcurrent(set.tags, REMOVAL_CONCURRENCY, (tag) => bench.docker.getImage(tag).remove());
-      await bench.docker.pruneImages();
-    });
+    const [floor] = await bench.timedEnginePrune();
     recheck.floor.push(floor);
   }
   const recheckMedians = Object.fromEntries(Object.entries(recheck).map(([k, v]) => [k, round(median(v))]));
