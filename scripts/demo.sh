@@ -24,6 +24,12 @@ section "private engine '$engine' (fresh)"
 DOCKER_HOST=$(scripts/engine.sh reset "$engine")
 export DOCKER_HOST
 echo "DOCKER_HOST=$DOCKER_HOST"
+# The demo's own state (usage record, inspect cache), fresh each run: a second
+# demo must not read the first one's record, nor any real agent's record.
+XDG_STATE_HOME="${DIC_ENGINE_DIR:-/tmp/docker-image-cleanup-engines}/$engine-state"
+rm -rf "$XDG_STATE_HOME"
+export XDG_STATE_HOME
+echo "XDG_STATE_HOME=$XDG_STATE_HOME (the demo's usage record and inspect cache)"
 
 section "seed: a busy self-hosted CI agent"
 node lib/src/demo/main.js seed
@@ -55,6 +61,6 @@ list
 
 section "done"
 echo "The demo engine is still running: DOCKER_HOST=$DOCKER_HOST docker images"
-echo "Try: DOCKER_HOST=$DOCKER_HOST node bin/docker-image-cleanup.js --dry-run --json | less"
+echo "Try: DOCKER_HOST=$DOCKER_HOST XDG_STATE_HOME=$XDG_STATE_HOME node bin/docker-image-cleanup.js --dry-run --json | less"
 echo "Stop it with: scripts/engine.sh stop $engine"
 exit "$status"
