@@ -84753,6 +84753,11 @@ function shortId(id) {
 function familiar(reference) {
   return reference.replace(/^docker\.io\/library\//, "").replace(/^docker\.io\//, "");
 }
+function ordinal(n) {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? "th" : { 1: "st", 2: "nd", 3: "rd" }[n % 10] ?? "th";
+  return `${n}${suffix}`;
+}
 function describeKeep(r) {
   switch (r.kind) {
     case "current":
@@ -84760,7 +84765,7 @@ function describeKeep(r) {
     case "job-image":
       return r.detail === "new" ? "built or pulled during this job" : `tagged ${familiar(r.reference ?? "")} during this job`;
     case "newest":
-      return `newest ${r.rank} of ${r.keep} kept in ${familiar(r.repository)}`;
+      return `${r.rank === 1 ? "newest" : `${ordinal(r.rank)} newest`} in ${familiar(r.repository)}, within keep ${r.keep}`;
     case "protected-pattern":
       return `protected by pattern ${r.pattern}`;
     case "protected-id":

@@ -11,6 +11,13 @@ export function familiar(reference: string): string {
   return reference.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '');
 }
 
+/** 2nd, 3rd, 4th, 11th, 21st… */
+function ordinal(n: number): string {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? 'th' : ({ 1: 'st', 2: 'nd', 3: 'rd' } as Record<number, string>)[n % 10] ?? 'th';
+  return `${n}${suffix}`;
+}
+
 export function describeKeep(r: KeepReason): string {
   switch (r.kind) {
     case 'current':
@@ -18,7 +25,8 @@ export function describeKeep(r: KeepReason): string {
     case 'job-image':
       return r.detail === 'new' ? 'built or pulled during this job' : `tagged ${familiar(r.reference ?? '')} during this job`;
     case 'newest':
-      return `newest ${r.rank} of ${r.keep} kept in ${familiar(r.repository)}`;
+      // "newest 1 of 2" read as "one of two images" in a repository holding one.
+      return `${r.rank === 1 ? 'newest' : `${ordinal(r.rank)} newest`} in ${familiar(r.repository)}, within keep ${r.keep}`;
     case 'protected-pattern':
       return `protected by pattern ${r.pattern}`;
     case 'protected-id':
