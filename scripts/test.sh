@@ -13,9 +13,11 @@ bash actions/check-dist.sh
 # The Azure extension must package, with its task, bundles and icon.
 npm run package:vsix
 
-docker_host=$(scripts/engine.sh reset test)
-podman_host=$(scripts/engine.sh podman-reset test)
-cleanup() { scripts/engine.sh stop test; scripts/engine.sh podman-stop test; }
+# DIC_TEST_ENGINE names the private engines, so several checkouts can test at once.
+engine=${DIC_TEST_ENGINE:-test}
+docker_host=$(scripts/engine.sh reset "$engine")
+podman_host=$(scripts/engine.sh podman-reset "$engine")
+cleanup() { scripts/engine.sh stop "$engine"; scripts/engine.sh podman-stop "$engine"; }
 trap cleanup EXIT
 
 export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_PODMAN_HOST=$podman_host
