@@ -6,7 +6,9 @@
 # (scripts/engine.sh installs Debian's docker.io on first use; the engine has
 # its own data root and socket and touches no other Docker on the machine),
 # seeds it like a busy CI agent, shows the plan, applies it, and shows the
-# images before and after. DIC_DEMO_ENGINE names another private engine.
+# images before and after. DIC_DEMO_ENGINE names another private engine;
+# DIC_DEMO_STORE=containerd runs it on dockerd 26.1's containerd image store
+# instead of dockerd 20.10's graph driver (scripts/engine.sh c8d-reset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -20,8 +22,13 @@ section "build"
 npm run build --silent
 
 engine=${DIC_DEMO_ENGINE:-demo}
-section "private engine '$engine' (fresh)"
-DOCKER_HOST=$(scripts/engine.sh reset "$engine")
+case "${DIC_DEMO_STORE:-graphdriver}" in
+  graphdriver) engine_cmd=; stop_cmd="scripts/engine.sh stop $engine" ;;
+  containerd) engine_cmd=c8d-; stop_cmd="scripts/engine.sh c8d-stop $engine" ;;
+  *) echo "DIC_DEMO_STORE must be graphdriver or containerd, not '${DIC_DEMO_STORE}'" >&2; exit 2 ;;
+esac
+section "private engine '$engine' (fresh, ${DIC_DEMO_STORE:-graphdriver} store)"
+DOCKER_HOST=$(scripts/engine.sh "${engine_cmd}reset" "$engine")
 export DOCKER_HOST
 echo "DOCKER_HOST=$DOCKER_HOST"
 # The demo's own state (usage record, inspect cache), fresh each run: a second
@@ -62,5 +69,5 @@ list
 section "done"
 echo "The demo engine is still running: DOCKER_HOST=$DOCKER_HOST docker images"
 echo "Try: DOCKER_HOST=$DOCKER_HOST XDG_STATE_HOME=$XDG_STATE_HOME node bin/docker-image-cleanup.js --dry-run --json | less"
-echo "Stop it with: scripts/engine.sh stop $engine"
+echo "Stop it with: $stop_cmd"
 exit "$status"

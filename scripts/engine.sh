@@ -6,14 +6,19 @@
 #   scripts/engine.sh start [NAME]     start dockerd NAME (default "test"), print its DOCKER_HOST
 #   scripts/engine.sh stop [NAME]      stop it
 #   scripts/engine.sh reset [NAME]     stop, wipe its data, start again
+#   scripts/engine.sh c8d-start|c8d-stop|c8d-reset [NAME]
+#                                      the same with Debian trixie's dockerd 26.1 on the
+#                                      containerd image store (fetched once into a cache)
 #   scripts/engine.sh podman-start|podman-stop|podman-reset [NAME]
 #   scripts/engine.sh install          only install the packages
 set -euo pipefail
 
 cmd=${1:-start}
 name=${2:-test}
-base=${DIC_ENGINE_DIR:-/tmp/docker-image-cleanup-engines}/$name
-sock=$base/docker.sock
+engines=${DIC_ENGINE_DIR:-/tmp/docker-image-cleanup-engines}
+base=$engines/$name
+# trixie's docker.io + containerd, unpacked once and shared by every c8d engine
+c8d_cache=$engines/.cache/trixie-docker
 # podman refuses a runroot longer than 50 characters: keep it short
 prun=/tmp/dic-pm-$(printf '%s' "$name" | cksum | cut -d' ' -f1)
 
@@ -45,22 +50,84 @@ wait_for_socket() {
   log "socket $s did not answer in 30 s"; tail -n 20 "$logfile" >&2; exit 1
 }
 
+# Debian trixie's docker.io 26.1 and containerd 1.7, fetched with a private apt
+# folder (the system's sources, lists, caches and dpkg state stay untouched) and
+# unpacked with dpkg -x. Reused when present.
+fetch_c8d() {
+  [ -x "$c8d_cache/root/usr/sbin/dockerd" ] && [ -x "$c8d_cache/root/usr/bin/containerd" ] && return 0
+  mkdir -p "$c8d_cache"
+  exec 9>"$c8d_cache.lock"
+  flock 9   # several engines may start at once: one fetch
+  if [ -x "$c8d_cache/root/usr/sbin/dockerd" ] && [ -x "$c8d_cache/root/usr/bin/containerd" ]; then exec 9>&-; return 0; fi
+  local apt=$c8d_cache/apt
+  rm -rf "$apt" "$c8d_cache/root"
+  mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$apt/cache" "$apt/parts"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" >"$apt/sources.list"
+  local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=$apt/parts" -o "Dir::State::Lists=$apt/lists"
+    -o "Dir::Cache=$apt/cache" -o "Dir::Cache::Archives=$apt/archives" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
+    -o Dir::Etc::Preferences=/dev/null -o "Dir::Etc::PreferencesParts=$apt/parts" -o APT::Sandbox::User=root)
+  log "fetching Debian trixie's docker.io and containerd (private apt folder $apt)"
+  apt-get -qq "${opts[@]}" update >&2
+  local dv cv
+  dv=$(apt-cache "${opts[@]}" policy docker.io | awk '/Candidate:/ {print $2}')
+  cv=$(apt-cache "${opts[@]}" policy containerd | awk '/Candidate:/ {print $2}')
+  case "$dv" in 26.1.*) ;; *) log "trixie's docker.io is '$dv', expected 26.1.x"; exit 1 ;; esac
+  case "$cv" in 1.7.*) ;; *) log "trixie's containerd is '$cv', expected 1.7.x"; exit 1 ;; esac
+  (cd "$apt/archives" && apt-get -qq "${opts[@]}" download "docker.io=$dv" "containerd=$cv" >&2)
+  local tmp=$c8d_cache/root.tmp
+  rm -rf "$tmp"; mkdir -p "$tmp"
+  for deb in "$apt"/archives/*.deb; do dpkg -x "$deb" "$tmp"; done
+  # trixie's runc needs glibc 2.38: bookworm's runc (on PATH after these) runs the containers
+  rm -f "$tmp/usr/sbin/runc" "$tmp/usr/bin/runc"
+  echo "docker.io $dv, containerd $cv" >"$tmp/VERSIONS"
+  mv "$tmp" "$c8d_cache/root"
+  exec 9>&-
+  log "cached $(cat "$c8d_cache/root/VERSIONS") in $c8d_cache/root"
+}
+
+# start_dockerd DIR LABEL [extra dockerd arguments]: a private dockerd with its
+# data root, exec root and socket under DIR (so its own containerd too).
+start_dockerd() {
+  local dir=$1 label=$2; shift 2
+  local s=$dir/docker.sock
+  mkdir -p "$dir/data" "$dir/exec"
+  if [ -f "$dir/dockerd.pid" ] && kill -0 "$(cat "$dir/dockerd.pid")" 2>/dev/null; then
+    echo "unix://$s"; return 0
+  fi
+  rm -f "$s"
+  # no bridge/iptables because the sandbox has no network to manage
+  # (containers run with --network none).
+  setsid dockerd --data-root "$dir/data" --exec-root "$dir/exec" -H "unix://$s" \
+    --pidfile "$dir/daemon.pid" --iptables=false --ip6tables=false --bridge=none \
+    "$@" >"$dir/dockerd.log" 2>&1 < /dev/null &
+  echo $! > "$dir/dockerd.pid"
+  wait_for_socket "$s" "$dir/dockerd.pid" "$dir/dockerd.log"
+  log "$label '$name' ready at unix://$s"
+  echo "unix://$s"
+}
+
 start_docker() {
   install_packages
-  mkdir -p "$base/data" "$base/exec"
-  if [ -f "$base/dockerd.pid" ] && kill -0 "$(cat "$base/dockerd.pid")" 2>/dev/null; then
-    echo "unix://$sock"; return 0
-  fi
-  rm -f "$sock"
-  # vfs works on any filesystem; no bridge/iptables because the sandbox has no
-  # network to manage (containers run with --network none).
-  setsid dockerd --data-root "$base/data" --exec-root "$base/exec" -H "unix://$sock" \
-    --pidfile "$base/daemon.pid" --iptables=false --ip6tables=false --bridge=none \
-    --storage-driver=vfs >"$base/dockerd.log" 2>&1 < /dev/null &
-  echo $! > "$base/dockerd.pid"
-  wait_for_socket "$sock" "$base/dockerd.pid" "$base/dockerd.log"
-  log "dockerd '$name' ready at unix://$sock"
-  echo "unix://$sock"
+  # vfs works on any filesystem
+  start_dockerd "$base" dockerd --storage-driver=vfs
+}
+
+# dockerd 26.1 on the containerd image store. dockerd starts its own containerd
+# with root under the data root and state + socket under the exec root, so each
+# NAME has its own containerd and several run at once.
+start_c8d() {
+  install_packages   # busybox and bookworm's runc
+  fetch_c8d
+  local dir=$base-c8d
+  mkdir -p "$dir"
+  echo '{"features":{"containerd-snapshotter":true}}' >"$dir/daemon.json"
+  local root=$c8d_cache/root
+  # native works on any filesystem (the snapshotter's counterpart of vfs)
+  PATH="$root/usr/sbin:$root/usr/bin:$PATH" start_dockerd "$dir" "dockerd (containerd store)" \
+    --config-file "$dir/daemon.json" --storage-driver=native
+  local driver
+  driver=$(curl -sf --unix-socket "$dir/docker.sock" http://localhost/info | grep -o '"driver-type","[^"]*"' || true)
+  case "$driver" in *io.containerd.snapshotter.v1*) ;; *) log "dockerd '$name' is not on the containerd store (DriverStatus: ${driver:-none})"; exit 1 ;; esac
 }
 
 stop_pid() {
@@ -75,12 +142,15 @@ stop_pid() {
   rm -f "$pidfile"
 }
 
+# stop_docker [DIR]: stops the dockerd under DIR (default: this NAME's).
 stop_docker() {
-  stop_pid "$base/dockerd.pid"
+  local dir=${1:-$base}
+  stop_pid "$dir/dockerd.pid"
   # dockerd leaves containerd shims, its pid file and mounts behind when killed hard
-  pkill -f "containerd.*$base" 2>/dev/null || true
-  rm -f "$base/daemon.pid"
-  { grep -o " $base/[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  # (the trailing slash: stopping "a" must not touch "a-c8d" or "a-x")
+  pkill -f "containerd.*$dir/" 2>/dev/null || true
+  rm -f "$dir/daemon.pid"
+  { grep -o " $dir/[^ ]*" /proc/mounts 2>/dev/null || true; } | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }
 
 podman_start() {
@@ -104,8 +174,11 @@ case "$cmd" in
   start) start_docker ;;
   stop) stop_docker ;;
   reset) stop_docker; rm -rf "$base/data" "$base/exec"; start_docker ;;
+  c8d-start) start_c8d ;;
+  c8d-stop) stop_docker "$base-c8d" ;;
+  c8d-reset) stop_docker "$base-c8d"; rm -rf "$base-c8d/data" "$base-c8d/exec"; start_c8d ;;
   podman-start) podman_start ;;
   podman-stop) stop_pid "$base-podman/podman.pid" ;;
   podman-reset) stop_pid "$base-podman/podman.pid"; rm -rf "$base-podman" "$prun"; podman_start ;;
-  *) echo "usage: $0 start|stop|reset|podman-start|podman-stop|podman-reset|install [NAME]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|podman-start|podman-stop|podman-reset|install [NAME]" >&2; exit 2 ;;
 esac

@@ -15,12 +15,14 @@ npm run package:vsix
 
 # DIC_TEST_ENGINE names the private engines, so several checkouts can test at once.
 engine=${DIC_TEST_ENGINE:-test}
-docker_host=$(scripts/engine.sh reset "$engine")
-podman_host=$(scripts/engine.sh podman-reset "$engine")
-cleanup() { scripts/engine.sh stop "$engine"; scripts/engine.sh podman-stop "$engine"; }
+# Three engines: dockerd 20.10 (graph driver), dockerd 26.1 (containerd image store), Podman.
+cleanup() { scripts/engine.sh stop "$engine"; scripts/engine.sh c8d-stop "$engine"; scripts/engine.sh podman-stop "$engine"; }
 trap cleanup EXIT
+docker_host=$(scripts/engine.sh reset "$engine")
+c8d_host=$(scripts/engine.sh c8d-reset "$engine")
+podman_host=$(scripts/engine.sh podman-reset "$engine")
 
-export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_PODMAN_HOST=$podman_host
+export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_C8D_HOST=$c8d_host DIC_TEST_PODMAN_HOST=$podman_host
 # Unit and real-engine suites in one run; a pending (skipped) test fails it.
 npx mocha --forbid-only --forbid-pending --timeout 120000 \
   --reporter ./test/support/summary-reporter.js \

@@ -1,7 +1,8 @@
 /**
  * Harness for the real-engine suites. `npm test` (scripts/test.sh) starts a
- * private dockerd and a Podman service and exports their addresses; these
- * suites never skip: without the variables they fail and say how to run them.
+ * private dockerd 20.10 (graph driver), a dockerd 26.1 on the containerd image
+ * store and a Podman service and exports their addresses; these suites never
+ * skip: without the variables they fail and say how to run them.
  */
 import Docker from 'dockerode';
 import { connectionOptions } from '../../src/engine/connection';
@@ -12,7 +13,7 @@ function connect(variable: string, what: string): Docker {
   if (!host) {
     throw new Error(
       `${variable} is not set: the ${what} tests need a real engine. Run them with \`npm test\` ` +
-        '(scripts/test.sh starts private engines and sets DIC_TEST_DOCKER_HOST and DIC_TEST_PODMAN_HOST).',
+        '(scripts/test.sh starts private engines and sets DIC_TEST_DOCKER_HOST, DIC_TEST_C8D_HOST and DIC_TEST_PODMAN_HOST).',
     );
   }
   return new Docker(connectionOptions(host));
@@ -23,10 +24,54 @@ export function testDocker(): Docker {
   return connect('DIC_TEST_DOCKER_HOST', 'Docker Engine');
 }
 
+/** The private dockerd 26.1 on the containerd image store (DIC_TEST_C8D_HOST; `scripts/engine.sh c8d-start NAME`). */
+export function testC8d(): Docker {
+  return connect('DIC_TEST_C8D_HOST', 'Docker Engine (containerd image store)');
+}
+
 /** Podman's Docker-compatible API (DIC_TEST_PODMAN_HOST). Containers can be created there, not started. */
 export function testPodman(): Docker {
   return connect('DIC_TEST_PODMAN_HOST', 'Podman');
 }
+
+/** One engine the real-engine suites run each case on. */
+export interface EngineUnderTest {
+  /** Named in every test title. */
+  name: string;
+  /** How the engine stores images: the facts that differ between them follow from this. */
+  store: 'graphdriver' | 'containerd' | 'podman';
+  hostVariable: 'DIC_TEST_DOCKER_HOST' | 'DIC_TEST_C8D_HOST' | 'DIC_TEST_PODMAN_HOST';
+  docker: () => Docker;
+  host: () => string;
+  /** Podman's service here cannot start containers: created ones stand in. */
+  canRun: boolean;
+}
+
+function engineUnderTest(
+  name: string,
+  store: EngineUnderTest['store'],
+  hostVariable: EngineUnderTest['hostVariable'],
+  canRun: boolean,
+): EngineUnderTest {
+  return {
+    name,
+    store,
+    hostVariable,
+    canRun,
+    docker: () => connect(hostVariable, name),
+    host: () => {
+      connect(hostVariable, name); // fails with the how-to when unset
+      return process.env[hostVariable]!;
+    },
+  };
+}
+
+/** The three engines every real-engine case runs on. */
+export const ENGINES: readonly EngineUnderTest[] = [
+  engineUnderTest('dockerd 20.10 (graph driver)', 'graphdriver', 'DIC_TEST_DOCKER_HOST', true),
+  engineUnderTest('dockerd 26.1 (containerd store)', 'containerd', 'DIC_TEST_C8D_HOST', true),
+  engineUnderTest('Podman (Docker-compatible API)', 'podman', 'DIC_TEST_PODMAN_HOST', false),
+];
 
 /**
  * Empties the engine: removes every container (forced, with volumes), then
