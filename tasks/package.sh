@@ -5,6 +5,10 @@
 #
 #   node tasks/build.mjs && bash tasks/package.sh [OUTPUT_DIR]     (default: vsix/)
 #
+# MARKETPLACE_PUBLISHER is the one place the Marketplace publisher is set (the release
+# workflow reads it from the repository variable of that name); without it the package
+# carries vss-extension.json's placeholder publisher, fine for a private test upload.
+#
 # Needs only Node and tfx-cli from node_modules (no unzip: the zip is read with Node).
 set -euo pipefail
 
@@ -22,7 +26,7 @@ done
 # tfx reads the manifest and writes the zip; nothing here talks to the Marketplace.
 rm -f "$out"/*.vsix
 npx --no-install tfx extension create --root "$root" --manifest-globs vss-extension.json \
-  --output-path "$out" --no-prompt --json >"$out/tfx-create.json"
+  --output-path "$out" --no-prompt --json ${MARKETPLACE_PUBLISHER:+--publisher "$MARKETPLACE_PUBLISHER"} >"$out/tfx-create.json"
 vsix=$(ls "$out"/*.vsix)
 echo "package: $vsix"
 
@@ -59,6 +63,15 @@ const manifest = read('extension.vsixmanifest').toString('utf8');
 const icon = /<Icon>([^<]+)<\/Icon>/.exec(manifest);
 if (!icon) problems.push('extension.vsixmanifest names no icon');
 else need(icon[1]);
+const publisher = /<Identity [^>]*Publisher="([^"]+)"/.exec(manifest);
+console.log(`package: publisher ${publisher ? publisher[1] : '(none)'}`);
+if (!publisher) problems.push('extension.vsixmanifest names no publisher');
+const licence = /<License>([^<]+)<\/License>/.exec(manifest);
+if (!licence) problems.push('extension.vsixmanifest names no licence');
+else need(licence[1]);
+const details = /Type="Microsoft\.VisualStudio\.Services\.Content\.Details"[^>]*Path="([^"]+)"/.exec(manifest);
+if (!details) problems.push('extension.vsixmanifest has no overview (content.details)');
+else need(details[1]);
 const tasks = [...entries.keys()].filter((n) => /(^|\/)task\.json$/.test(n));
 if (tasks.length === 0) problems.push('no task.json');
 for (const taskJson of tasks) {

@@ -254,7 +254,10 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
             ...Object.fromEntries(commands.filter((c) => c.name === 'task.settaskvariable').map((c) => [c.props.variable!, c.message])),
           },
           issues: commands.filter((c) => c.name === 'task.issue' || c.name === 'task.logissue').map((c) => ({ type: c.props.type!, message: c.message })),
-          summaries: commands.filter((c) => c.name === 'task.uploadsummary').map((c) => c.message),
+          // A Summary attachment (not task.uploadsummary, which titles the section with the file's name).
+          summaries: commands
+            .filter((c) => c.name === 'task.addattachment' && c.props.type === 'Distributedtask.Core.Summary' && c.props.name === 'Docker image cleanup')
+            .map((c) => c.message),
         };
         resolve(run);
       });
@@ -337,6 +340,8 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.match(run.stdout, /##vso\[task\.setvariable variable=removedCount;isOutput=true;issecret=false;\]2/);
       assert.match(run.resultMessage!, /^Removed 2 image\(s\)/);
       assert.equal(run.summaries.length, 1);
+      assert.match(run.stdout, /^##vso\[task\.addattachment type=Distributedtask\.Core\.Summary;name=Docker image cleanup;\]/m);
+      assert.ok(!run.commands.some((c) => c.name === 'task.uploadsummary'), 'no task.uploadsummary (its section title would be the file name)');
       const summary = run.summaries[0]!;
       assert.ok(summary.startsWith(temp + path.sep), `summary ${summary} in Agent.TempDirectory`);
       const markdown = fs.readFileSync(summary, 'utf8');

@@ -20,10 +20,10 @@ import { InputError, OUTPUT, readFailOnError } from './inputs';
  * Runs one entry (pre, main, post). Bad inputs fail the step; any other failure
  * fails it only with failOnError, else it is a warning and SucceededWithIssues.
  */
-export function runEntry(body: () => Promise<void>): void {
+export function runEntry(body: () => Promise<void>): Promise<void> {
   tl.setResourcePath(path.join(__dirname, '..', 'task.json'));
   const failOnError = readFailOnError();
-  body().catch((error: unknown) => {
+  return body().catch((error: unknown) => {
     if (error instanceof InputError) return tl.setResult(tl.TaskResult.Failed, error.message);
     tl.debug(error instanceof Error ? (error.stack ?? error.message) : String(error));
     cleanupFailed(error instanceof Error ? error.message : String(error), failOnError);
@@ -88,7 +88,8 @@ function publish(report: CleanupReport, preface = ''): void {
   for (const warning of report.warnings) tl.warning(warning);
   const file = path.join(tempDirectory(), `docker-image-cleanup-${process.pid}-${Date.now()}.md`);
   fs.writeFileSync(file, preface + renderMarkdown(report));
-  tl.uploadSummary(file);
+  // An attachment of the Summary type titles its Extensions-tab section with `name`, not the file's name.
+  tl.addAttachment('Distributedtask.Core.Summary', 'Docker image cleanup', file);
   console.log(tl.loc('SummaryUploaded', file));
 }
 
