@@ -14,7 +14,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { nodeBundleOptions } from '../scripts/bundle-options.mjs';
+import { nodeBundleOptions, selfStartingEntries } from '../scripts/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -34,16 +34,19 @@ if (!args.includes('--no-typecheck')) {
 }
 
 // 2. Bundle, one self-contained file per step: the runner starts each with plain `node`.
+// actions/src/<step>.ts exports run() (what @github/local-action calls); the bundle's
+// entry is a two-line module that imports it and starts it.
 rmSync(outdir, { recursive: true, force: true });
 mkdirSync(outdir, { recursive: true });
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: Object.fromEntries(STEPS.map((s) => [`${s}/index`, path.join(root, 'actions', 'src', `${s}.ts`)])),
+  entryPoints: Object.fromEntries(STEPS.map((s) => [`${s}/index`, `step:${s}`])),
   outdir,
   outExtension: { '.js': '.cjs' },
   ...nodeBundleOptions,
   charset: 'utf8',
   metafile: true,
+  plugins: [selfStartingEntries('step', path.join(root, 'actions', 'src'))],
 });
 
 // 3. Licences of every package that ended up in a bundle, in a stable order.

@@ -18,3 +18,23 @@ export const nodeBundleOptions = {
   sourcemap: false,
   logLevel: 'warning',
 };
+
+/**
+ * An esbuild plugin for entries named `<prefix>:<name>`: each is a module that imports
+ * run() from <dir>/<name>.ts and starts it, so the sources export run() (for tools that
+ * call it, such as @github/local-action) while the bundle starts itself under `node`.
+ */
+export function selfStartingEntries(prefix, dir) {
+  const filter = new RegExp(`^${prefix}:`);
+  return {
+    name: 'self-starting-entries',
+    setup(build) {
+      build.onResolve({ filter }, (args) => ({ path: args.path.slice(prefix.length + 1), namespace: prefix }));
+      build.onLoad({ filter: /.*/, namespace: prefix }, (args) => ({
+        contents: `import { run } from ${JSON.stringify(`./${args.path}`)};\nvoid run();\n`,
+        resolveDir: dir,
+        loader: 'ts',
+      }));
+    },
+  };
+}

@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { nodeBundleOptions } from '../scripts/bundle-options.mjs';
+import { nodeBundleOptions, selfStartingEntries } from '../scripts/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const taskDir = path.join(root, 'tasks', 'DockerImageCleanupV1');
@@ -33,10 +33,12 @@ rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, path.join(taskDir, 'src', `${e}.ts`)])),
+  // src/<entry>.ts exports run(); the bundle's entry imports and starts it.
+  entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, `entry:${e}`])),
   outdir: dist,
   ...nodeBundleOptions,
   metafile: true,
+  plugins: [selfStartingEntries('entry', path.join(taskDir, 'src'))],
   // task-lib loads resource files with a computed require(); that is meant to stay dynamic.
   logOverride: { 'unsupported-require-call': 'silent' },
 });

@@ -3,23 +3,25 @@ import { State } from './constants';
 import { cleanUp } from './cleanup';
 import { getInputs } from './inputs';
 import { recordJobStart } from './record';
-import { run } from './run';
+import { run as runStep } from './run';
 
 /**
  * The step itself. run-at now: clean up here. run-at post: validate and mark
  * that main ran; record the job start here when the runner skipped pre.
  */
-void run(async () => {
-  const inputs = getInputs();
-  core.saveState(State.MainRan, 'true');
-  if (inputs.runAt === 'now') {
-    await cleanUp(inputs);
-    return;
-  }
-  if (core.getState(State.PreRan) !== 'true') {
-    // The runner does not run `pre` for local actions (uses: ./) or when pre-if is false.
-    core.info('The pre step did not run (local action or pre-if): recording the job start in this step instead.');
-    await recordJobStart(inputs);
-  }
-  core.info("run-at is post: the cleanup runs after the job's last step (also when the job fails).");
-});
+export function run(): Promise<void> {
+  return runStep(async () => {
+    const inputs = getInputs();
+    core.saveState(State.MainRan, 'true');
+    if (inputs.runAt === 'now') {
+      await cleanUp(inputs);
+      return;
+    }
+    if (core.getState(State.PreRan) !== 'true') {
+      // The runner does not run `pre` for local actions (uses: ./) or when pre-if is false.
+      core.info('The pre step did not run (local action or pre-if): recording the job start in this step instead.');
+      await recordJobStart(inputs);
+    }
+    core.info("run-at is post: the cleanup runs after the job's last step (also when the job fails).");
+  });
+}

@@ -1,5 +1,4 @@
 var __bundleUrl = require('node:url').pathToFileURL(__filename).href;
-"use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -85229,16 +85228,21 @@ async function run(body) {
 }
 
 // actions/src/main.ts
-void run(async () => {
-  const inputs = getInputs();
-  saveState(State.MainRan, "true");
-  if (inputs.runAt === "now") {
-    await cleanUp(inputs);
-    return;
-  }
-  if (getState(State.PreRan) !== "true") {
-    info("The pre step did not run (local action or pre-if): recording the job start in this step instead.");
-    await recordJobStart(inputs);
-  }
-  info("run-at is post: the cleanup runs after the job's last step (also when the job fails).");
-});
+function run2() {
+  return run(async () => {
+    const inputs = getInputs();
+    saveState(State.MainRan, "true");
+    if (inputs.runAt === "now") {
+      await cleanUp(inputs);
+      return;
+    }
+    if (getState(State.PreRan) !== "true") {
+      info("The pre step did not run (local action or pre-if): recording the job start in this step instead.");
+      await recordJobStart(inputs);
+    }
+    info("run-at is post: the cleanup runs after the job's last step (also when the job fails).");
+  });
+}
+
+// step:main
+void run2();

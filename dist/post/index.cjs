@@ -1,5 +1,4 @@
 var __bundleUrl = require('node:url').pathToFileURL(__filename).href;
-"use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -85206,23 +85205,28 @@ async function run(body) {
 }
 
 // actions/src/post.ts
-void run(async () => {
-  const file = getState(State.JobStartFile);
-  if (file === "") {
-    info("Nothing to do: no job start was recorded (run-at now, or recording it did not complete).");
-    return;
-  }
-  if (getState(State.MainRan) !== "true") info("The main step did not run; cleaning up after the job anyway.");
-  const inputs = getInputs();
-  let jobStart;
-  try {
-    jobStart = loadJobStart(file);
-  } catch (error2) {
-    throw new CleanupFailedError(`docker-image-cleanup did not run: ${error2.message}`, inputs.failOnError, error2);
-  }
-  try {
-    await cleanUp(inputs, jobStart);
-  } finally {
-    removeJobStart(file);
-  }
-});
+function run2() {
+  return run(async () => {
+    const file = getState(State.JobStartFile);
+    if (file === "") {
+      info("Nothing to do: no job start was recorded (run-at now, or recording it did not complete).");
+      return;
+    }
+    if (getState(State.MainRan) !== "true") info("The main step did not run; cleaning up after the job anyway.");
+    const inputs = getInputs();
+    let jobStart;
+    try {
+      jobStart = loadJobStart(file);
+    } catch (error2) {
+      throw new CleanupFailedError(`docker-image-cleanup did not run: ${error2.message}`, inputs.failOnError, error2);
+    }
+    try {
+      await cleanUp(inputs, jobStart);
+    } finally {
+      removeJobStart(file);
+    }
+  });
+}
+
+// step:post
+void run2();

@@ -1,5 +1,4 @@
 var __bundleUrl = require('node:url').pathToFileURL(__filename).href;
-"use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -80060,12 +80059,17 @@ async function run(body) {
 }
 
 // actions/src/pre.ts
-void run(async () => {
-  saveState(State.PreRan, "true");
-  const inputs = getInputs();
-  if (inputs.runAt !== "post") {
-    info("run-at is now: the cleanup runs in the main step; nothing to record.");
-    return;
-  }
-  await recordJobStart(inputs);
-});
+function run2() {
+  return run(async () => {
+    saveState(State.PreRan, "true");
+    const inputs = getInputs();
+    if (inputs.runAt !== "post") {
+      info("run-at is now: the cleanup runs in the main step; nothing to record.");
+      return;
+    }
+    await recordJobStart(inputs);
+  });
+}
+
+// step:pre
+void run2();

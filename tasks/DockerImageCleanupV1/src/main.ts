@@ -4,10 +4,12 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
 import { cleanupAndReport, runEntry } from './task';
 
-runEntry(async () => {
-  const inputs = readInputs();
-  const settings = toSettings(inputs.raw);
-  if (inputs.runAt === 'now') return cleanupAndReport(settings, inputs.failOnError);
-  tl.setTaskVariable(TASK_VARIABLE.mainRan, 'true');
-  console.log(tl.loc('Scheduled'));
-});
+export function run(): Promise<void> {
+  return runEntry(async () => {
+    const inputs = readInputs();
+    const settings = toSettings(inputs.raw);
+    if (inputs.runAt === 'now') return cleanupAndReport(settings, inputs.failOnError);
+    tl.setTaskVariable(TASK_VARIABLE.mainRan, 'true');
+    console.log(tl.loc('Scheduled'));
+  });
+}

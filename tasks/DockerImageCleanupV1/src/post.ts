@@ -6,14 +6,16 @@ import type { JobStart } from '../../../src/index';
 import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
 import { cleanupAndReport, cleanupFailed, runEntry } from './task';
 
-runEntry(async () => {
-  if (tl.getTaskVariable(TASK_VARIABLE.mainRan) !== 'true') return console.log(tl.loc('PostSkippedNoMain'));
-  const inputs = readInputs();
-  const settings = toSettings(inputs.raw);
-  const recorded = readJobStart(tl.getTaskVariable(TASK_VARIABLE.jobStartFile));
-  if (typeof recorded === 'string') return cleanupFailed(tl.loc('PostSkippedNoJobStart', recorded), inputs.failOnError);
-  await cleanupAndReport(settings, inputs.failOnError, recorded);
-});
+export function run(): Promise<void> {
+  return runEntry(async () => {
+    if (tl.getTaskVariable(TASK_VARIABLE.mainRan) !== 'true') return console.log(tl.loc('PostSkippedNoMain'));
+    const inputs = readInputs();
+    const settings = toSettings(inputs.raw);
+    const recorded = readJobStart(tl.getTaskVariable(TASK_VARIABLE.jobStartFile));
+    if (typeof recorded === 'string') return cleanupFailed(tl.loc('PostSkippedNoJobStart', recorded), inputs.failOnError);
+    await cleanupAndReport(settings, inputs.failOnError, recorded);
+  });
+}
 
 /** The JobStart the pre-job step wrote, or why there is none. */
 function readJobStart(file: string | undefined): JobStart | string {

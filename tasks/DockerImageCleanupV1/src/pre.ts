@@ -7,13 +7,15 @@ import { captureJobStart } from '../../../src/index';
 import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
 import { engineFor, runEntry, tempDirectory } from './task';
 
-runEntry(async () => {
-  const inputs = readInputs();
-  if (inputs.runAt !== 'postJob') return console.log(tl.loc('PreSkipped'));
-  const settings = toSettings(inputs.raw);
-  const jobStart = await captureJobStart(engineFor(settings));
-  const file = path.join(tempDirectory(), `docker-image-cleanup-job-start-${process.pid}-${Date.now()}.json`);
-  fs.writeFileSync(file, JSON.stringify(jobStart));
-  tl.setTaskVariable(TASK_VARIABLE.jobStartFile, file);
-  console.log(tl.loc('Recorded', jobStart.imageIds.length, file));
-});
+export function run(): Promise<void> {
+  return runEntry(async () => {
+    const inputs = readInputs();
+    if (inputs.runAt !== 'postJob') return console.log(tl.loc('PreSkipped'));
+    const settings = toSettings(inputs.raw);
+    const jobStart = await captureJobStart(engineFor(settings));
+    const file = path.join(tempDirectory(), `docker-image-cleanup-job-start-${process.pid}-${Date.now()}.json`);
+    fs.writeFileSync(file, JSON.stringify(jobStart));
+    tl.setTaskVariable(TASK_VARIABLE.jobStartFile, file);
+    console.log(tl.loc('Recorded', jobStart.imageIds.length, file));
+  });
+}
