@@ -7,6 +7,7 @@ import { applyDecisions, type RemovalResult } from './apply';
 import { readUsage, saveUsage } from './usage';
 import { pruneBuildCache, type BuildCacheReport } from './build-cache';
 import { removeStoppedContainers, type ContainerCleanupReport } from './containers';
+import { cleanVolumes, type VolumeCleanupReport } from './volumes';
 import type { UsageStore } from '../usage/store';
 import { dockerfileReferences } from './dockerfiles';
 import { filesystemStats } from './filesystem';
@@ -66,6 +67,8 @@ export interface CleanupReport {
   containers?: ContainerCleanupReport;
   /** Builder cache pruned after the images (build-cache-keep / build-cache-max-age). */
   buildCache?: BuildCacheReport;
+  /** Volumes and buildx builder leftovers (volumes-older-than / buildx-older-than), after the images. */
+  volumes?: VolumeCleanupReport;
   warnings: string[];
 }
 
@@ -128,6 +131,12 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     }
   };
 
+  // Volumes last: the containers this run removed no longer hold theirs.
+  const leftovers = async () => {
+    report.volumes = await cleanVolumes(deps.engine, settings, { now: startedAt, signal: deps.signal });
+    report.warnings.push(...(report.volumes?.notes ?? []));
+  };
+
   const removing = plan.decisions.filter((d) => d.action === 'remove');
   const report: CleanupReport = {
     dryRun: settings.dryRun,
@@ -161,6 +170,8 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   if (settings.dryRun) {
     report.containers = containerChoice;
     report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report.volumes = await cleanVolumes(deps.engine, settings, { now: startedAt, leaving });
+    report.warnings.push(...(report.volumes?.notes ?? []));
     report.finishedAt = clock();
     return report;
   }
@@ -171,6 +182,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   }
   if (removing.length === 0 && report.counts.untagged === 0) {
     report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
     await remember([]);
     report.finishedAt = clock();
     return report;
@@ -197,6 +209,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   report.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
   // After the images: cache records of builds whose images just went can go too.
   report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+  await leftovers();
   await remember(report.results);
   report.finishedAt = clock();
   return report;

@@ -1,7 +1,10 @@
 import { normalizeReference, repositoryOf } from '../domain/reference';
 import type { EnginePort } from '../engine/port';
 import type { ContainerRecord } from '../planner/snapshot';
-import type { LabelSelector, Settings } from '../settings/settings';
+import type { Settings } from '../settings/settings';
+import { protectedBy } from '../domain/labels';
+
+export { protectedBy };
 
 /** States a container can be removed in without force. */
 export const STOPPED_STATES: readonly string[] = ['exited', 'created', 'dead'];
@@ -149,11 +152,6 @@ async function removeOne(
   } catch (error) {
     return { ...base, ageMs, status: 'failed', note: error instanceof Error ? error.message : String(error) };
   }
-}
-
-/** The same rule that protects images: `key` alone, or `key=value`. */
-export function protectedBy(labels: Record<string, string>, selectors: readonly LabelSelector[]): boolean {
-  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === undefined || labels[s.key] === s.value));
 }
 
 /** With `repositories` set, only containers of images in those repositories are in scope. */

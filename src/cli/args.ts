@@ -32,6 +32,10 @@ const OPTIONS = {
   'build-cache-keep': { type: 'string' },
   'build-cache-max-age': { type: 'string' },
   'containers-older-than': { type: 'string' },
+  'volumes-older-than': { type: 'string' },
+  'volumes-named': { type: 'boolean' },
+  'protect-volume': { type: 'string', multiple: true },
+  'buildx-older-than': { type: 'string' },
   // watch subcommand only
   interval: { type: 'string' },
   once: { type: 'boolean' },
@@ -90,12 +94,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
     'dry-run': values['dry-run'] === true ? true : undefined,
     order: values.order as string | undefined,
     host: values.host as string | undefined,
+    'protect-volume': list(values['protect-volume']),
   };
   // Settings whose flag has the setting's own name and a plain string value.
-  for (const name of ['max-image-bytes', 'target-image-bytes', 'min-free', 'target-free', 'min-free-inodes', 'target-free-inodes', 'free-path', 'max-unused', 'usage-store', 'usage-file', 'regret-window', 'build-cache-keep', 'build-cache-max-age', 'containers-older-than']) {
+  for (const name of ['max-image-bytes', 'target-image-bytes', 'min-free', 'target-free', 'min-free-inodes', 'target-free-inodes', 'free-path', 'max-unused', 'usage-store', 'usage-file', 'regret-window', 'build-cache-keep', 'build-cache-max-age', 'containers-older-than', 'volumes-older-than', 'buildx-older-than']) {
     raw[name] = values[name] as string | undefined;
   }
-  for (const name of ['evict-kept-builds', 'evict-base-images']) raw[name] = values[name] === true ? true : undefined;
+  for (const name of ['evict-kept-builds', 'evict-base-images', 'volumes-named']) raw[name] = values[name] === true ? true : undefined;
   if (command === 'cleanup') {
     const misplaced = WATCH_ONLY.find((name) => values[name] !== undefined);
     if (misplaced) throw new UsageError(`--${misplaced} belongs to the watch subcommand (docker-image-cleanup watch --${misplaced} …); see --help`);
@@ -159,6 +164,13 @@ Build cache and stopped containers (opt-in)
   --build-cache-max-age DURATION  prune build cache entries unused for longer than this
   --containers-older-than DURATION  remove stopped (exited, created, dead) containers older than
                            this before planning; never running ones or protected labels, never forced
+Volumes and buildx builder leftovers (opt-in, after the images)
+  --volumes-older-than DURATION  remove anonymous volumes no container (running or stopped)
+                           mounts, unused (created/mounted/unmounted) for longer than this
+  --volumes-named          dangling named volumes go too, by the same rule
+  --protect-volume NAME    volume names always kept ('*' matches any run: 'cache-*'); --protect-label applies too
+  --buildx-older-than DURATION  remove stopped buildx_buildkit_* builder containers and their
+                           _state volumes when no node of the builder runs and they are older than this
 Safety
   --max-removals N         refuse the whole run when the plan removes more images
   --dry-run                show the plan, change nothing

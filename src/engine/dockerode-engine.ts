@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { isNoneReference, normalizeReference } from '../domain/reference';
-import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, Snapshot } from '../planner/snapshot';
+import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
 import { mapConcurrent } from './concurrency';
 import { connectionOptions, describeHost } from './connection';
 import {
@@ -14,6 +14,7 @@ import {
   type ImageState,
   type RemovalOutcome,
   type SnapshotOptions,
+  type VolumeListing,
 } from './port';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
 
@@ -149,7 +150,7 @@ export class DockerodeEngine implements EnginePort {
    * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  private async events(since: number, until: number): Promise<any[]> {
+  private async events(since: number, until: number, filters?: Record<string, string[]>): Promise<any[]> {
     this.count('events');
     // A clock ahead of the engine's (or a test's) must not ask for events from the future.
     since = Math.min(since, until);
@@ -159,6 +160,7 @@ export class DockerodeEngine implements EnginePort {
     const stream = (await this.docker.getEvents({
       since: seconds(since, Math.floor),
       until: seconds(until, Math.ceil),
+      ...(filters ? { filters } : {}),
     } as unknown as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream;
     const raw = await readAll(stream);
     return raw
@@ -334,6 +336,100 @@ export class DockerodeEngine implements EnginePort {
       throw error;
     }
   }
+
+  // Volumes and builder leftovers.
+
+  async listVolumes(options: { activitySince: number }): Promise<VolumeListing> {
+    const info = await this.info();
+    // type= (API >= 1.42) limits the walk to volumes and containers; older engines
+    // (and Podman) ignore it and size everything, images included.
+    const typed = compareApi(info.apiVersion, [1, 42]) >= 0;
+    this.count('volumes');
+    this.count('system df');
+    const now = Date.now();
+    const [listed, df, containers, events] = await Promise.all([
+      this.docker.listVolumes(),
+      this.dial('/system/df?', 'GET', typed ? { type: ['volume', 'container'] } : {}),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, now, { type: ['volume'] }),
+    ]);
+    const sizes = new Map<string, number>();
+    for (const v of df?.Volumes ?? []) {
+      const size = v?.UsageData?.Size;
+      if (typeof size === 'number' && size >= 0) sizes.set(v.Name, size);
+    }
+    const sizeRw = new Map<string, number>();
+    // SizeRw is omitted when 0 (omitempty); a container df lists was sized.
+    for (const c of df?.Containers ?? []) if (c?.Id) sizeRw.set(c.Id, typeof c.SizeRw === 'number' && c.SizeRw > 0 ? c.SizeRw : 0);
+    const lastEvent = new Map<string, number>();
+    for (const e of events) {
+      // dockerd names the volume in Actor.ID, Podman in Actor.Attributes.name.
+      const name: string = e.Actor?.ID || e.Actor?.Attributes?.name || '';
+      if (name) lastEvent.set(name, Math.max(lastEvent.get(name) ?? 0, eventTime(e)));
+    }
+    const volumes: VolumeRecord[] = ((listed as any).Volumes ?? []).map((v: any) => {
+      const created = Date.parse(v.CreatedAt ?? '');
+      return {
+        name: v.Name,
+        driver: v.Driver ?? '',
+        labels: v.Labels ?? {},
+        created: Number.isFinite(created) ? created : undefined,
+        lastEvent: lastEvent.get(v.Name),
+        size: sizes.get(v.Name),
+      };
+    });
+    return {
+      volumes,
+      containers: containers.map((c) => ({ ...toContainerRecord(c), sizeRw: sizeRw.get(c.Id) })),
+      sizeSource: typed ? 'system/df type=volume,container' : `system/df (API ${info.apiVersion} has no type filter: the engine sized everything)`,
+    };
+  }
+
+  async volumeUsers(name: string): Promise<string[]> {
+    this.count('containers');
+    const users = await this.docker.listContainers({ all: true, filters: { volume: [name] } });
+    // The filter matches by name or mount point; keep those that name the volume.
+    return users.filter((c) => (c.Mounts ?? []).some((m: any) => m.Name === name)).map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ''));
+  }
+
+  async inspectVolume(name: string): Promise<{ name: string; labels: Record<string, string> } | undefined> {
+    try {
+      this.count('volume inspect');
+      const v: any = await this.docker.getVolume(name).inspect();
+      return { name: v.Name, labels: v.Labels ?? {} };
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+  }
+
+  async removeVolume(name: string): Promise<ContainerRemovalOutcome> {
+    try {
+      this.count('volume delete');
+      // Never force: the engine refuses (409) a volume a container mounts.
+      await this.docker.getVolume(name).remove({ force: false });
+      return { status: 'done' };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return { status: 'gone' };
+      if (status === 409) return { status: 'conflict', message: messageOf(error) };
+      throw error;
+    }
+  }
+
+  private dial(path: string, method: string, options: Record<string, unknown>): Promise<any> {
+    return new Promise((resolve, reject) =>
+      this.docker.modem.dial({ path, method, options, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } }, (err: unknown, data: unknown) =>
+        err ? reject(err) : resolve(data),
+      ),
+    );
+  }
+}
+
+function compareApi(version: string, than: [number, number]): number {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? '');
+  if (!m) return -1;
+  return Number(m[1]) - than[0] || Number(m[2]) - than[1];
 }
 
 function eventTime(e: { timeNano?: number; time: number }): number {
@@ -349,6 +445,7 @@ function toContainerRecord(c: Docker.ContainerInfo): ContainerRecord {
     state: c.State,
     created: c.Created * 1000,
     labels: c.Labels ?? {},
+    volumes: (c.Mounts ?? []).filter((m: any) => m.Type === 'volume' && m.Name).map((m: any) => m.Name as string),
   };
 }
 

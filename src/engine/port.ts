@@ -1,4 +1,4 @@
-import type { ContainerRecord, Snapshot } from '../planner/snapshot';
+import type { ContainerRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
 
 /** Disk use of images as the engine accounts it (system/df LayersSize). */
 export interface DiskUsage {
@@ -47,6 +47,25 @@ export interface EnginePort {
   removeContainer?(id: string): Promise<ContainerRemovalOutcome>;
   /** POST /build/prune with the parameters given (the caller chose them for the engine's API version). */
   pruneBuildCache?(query: BuildCachePruneQuery): Promise<BuildCachePruneOutcome>;
+
+  // Volumes and builder leftovers (opt-in).
+
+  /** Every volume with its size (system/df) and last volume event, and every container with its volume mounts. */
+  listVolumes?(options: { activitySince: number }): Promise<VolumeListing>;
+  /** Names of containers (running or not) that mount the volume now, for the re-check right before removing it. */
+  volumeUsers?(name: string): Promise<string[]>;
+  /** Whether the volume still exists, and its labels (re-check). */
+  inspectVolume?(name: string): Promise<{ name: string; labels: Record<string, string> } | undefined>;
+  /** DELETE /volumes/{name} without force; 409 when a container mounts it. */
+  removeVolume?(name: string): Promise<ContainerRemovalOutcome>;
+}
+
+export interface VolumeListing {
+  volumes: VolumeRecord[];
+  /** Every container with `volumes` (mounted volume names) and, where known, its writable-layer bytes. */
+  containers: (ContainerRecord & { sizeRw?: number })[];
+  /** How the sizes were obtained, for the report (e.g. "system/df type=volume"). */
+  sizeSource: string;
 }
 
 /** A container's state from inspect. */

@@ -38,6 +38,21 @@ export interface ContainerRecord {
   state: ContainerState;
   created: number;
   labels: Record<string, string>;
+  /** Names of the volumes it mounts (Mounts of type volume), when the engine lists them. */
+  volumes?: string[];
+}
+
+/** A volume as the engine lists it, with its size from system/df when the engine computed one. */
+export interface VolumeRecord {
+  name: string;
+  driver: string;
+  labels: Record<string, string>;
+  /** ms epoch; undefined when the engine does not say. */
+  created?: number;
+  /** Latest volume event seen (create, mount, unmount), ms epoch: when it was last used. */
+  lastEvent?: number;
+  /** Bytes from system/df UsageData.Size; undefined when the engine did not compute it (-1). */
+  size?: number;
 }
 
 /** Something the engine said happened to an image (events API). */

@@ -32,6 +32,7 @@ export function toJson(report: CleanupReport): object {
     eviction: report.plan.eviction ?? null,
     containers: report.containers ?? null,
     buildCache: report.buildCache ?? null,
+    volumes: report.volumes ?? null,
     regrets: report.regrets,
     usageStore: report.usageStore ?? null,
     warnings: report.warnings,

@@ -1,3 +1,4 @@
+import { volumeRows } from './volumes';
 import type { CleanupReport } from '../app/cleanup';
 import { formatBytes, formatDuration } from '../domain/units';
 import { familiar, shortId } from './reasons';
@@ -49,6 +50,17 @@ export function renderMarkdown(report: CleanupReport, title = 'Docker image clea
   }
   const cache = report.buildCache;
   if (cache) out.push('### Build cache', '', `${cache.status}${cache.status === 'pruned' ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ''}${cache.note ? ` (${escape(cache.note)})` : ''}`, '');
+  const volumes = report.volumes;
+  if (volumes) {
+    const measured = volumes.bytes.measured !== undefined ? `, ${formatBytes(volumes.bytes.measured)} freed` : '';
+    out.push('### Volumes and builder leftovers', '', `${formatBytes(volumes.bytes.predicted)} predicted${measured} (sizes from ${escape(volumes.sizeSource)})`, '');
+    const rows = volumeRows(volumes);
+    if (rows.length) {
+      out.push('| Kind | Name | Outcome | Size | Why |', '|---|---|---|---:|---|');
+      for (const r of rows) out.push(`| ${r.kind} | ${escape(r.name)} | ${escape(r.outcome)} | ${r.bytes === undefined ? '?' : formatBytes(r.bytes)} | ${escape(r.why)} |`);
+      out.push('');
+    }
+  }
   if (report.regrets.length) {
     out.push('### Regrets', '', 'Removed images that came back (keep or min-age may be too tight):', '');
     for (const r of report.regrets) out.push(`- ${escape(r.references.map(familiar).join(', ') || shortId(r.imageId))}: back after ${formatDuration(r.returnedAt - r.removedAt)}`);

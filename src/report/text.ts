@@ -2,6 +2,7 @@ import type { CleanupReport } from '../app/cleanup';
 import { formatBytes, formatDuration } from '../domain/units';
 import { familiar, shortId } from './reasons';
 import { byOutcome, reportRows, type ReportRow } from './rows';
+import { volumeRows } from './volumes';
 
 /** The human report: removed and kept images with reasons and sizes, then totals. */
 export function renderText(report: CleanupReport): string {
@@ -58,6 +59,13 @@ export function pressureLines(report: CleanupReport): string[] {
   }
   const b = report.buildCache;
   if (b) lines.push(`Build cache: ${b.status}${b.status === 'pruned' ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ''}${b.note ? ` (${b.note})` : ''}`);
+  const v = report.volumes;
+  if (v) {
+    const rows = volumeRows(v);
+    const measured = v.bytes.measured !== undefined ? `, ${formatBytes(v.bytes.measured)} freed (${formatBytes(v.bytes.before ?? 0)} -> ${formatBytes(v.bytes.after ?? 0)})` : '';
+    lines.push(`Volumes and builder leftovers: ${formatBytes(v.bytes.predicted)} predicted${measured}; sizes from ${v.sizeSource}`);
+    for (const r of rows) lines.push(`  ${r.kind} ${r.name}: ${r.outcome}, ${r.bytes === undefined ? 'size unknown' : formatBytes(r.bytes)} (${r.why})`);
+  }
   for (const r of report.regrets) {
     lines.push(`Regret: ${r.references.map(familiar).join(', ') || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);
   }

@@ -48,6 +48,10 @@ export const SETTING_NAMES = [
   'build-cache-keep',
   'build-cache-max-age',
   'containers-older-than',
+  'volumes-older-than',
+  'volumes-named',
+  'protect-volume',
+  'buildx-older-than',
 ] as const;
 
 export type SettingName = (typeof SETTING_NAMES)[number];
@@ -67,6 +71,7 @@ const EXPECTED = {
   inodes: 'a percentage such as 5% or a number of inodes',
   store: 'file, engine or none',
   absolutePath: 'an absolute path',
+  volumeName: 'a volume name or a name pattern with * such as cache-*, buildx_buildkit_*_state',
 };
 
 /**
@@ -108,7 +113,19 @@ export function parseSettings(raw: RawSettings): Settings {
       maxAgeMs: optional(value('build-cache-max-age'), (v) => parseDurationSetting('build-cache-max-age', v)),
     },
     containersOlderThanMs: optional(value('containers-older-than'), (v) => parseDurationSetting('containers-older-than', v)),
+    volumes: {
+      olderThanMs: optional(value('volumes-older-than'), (v) => parseDurationSetting('volumes-older-than', v)),
+      named: parseBoolean('volumes-named', value('volumes-named') ?? false),
+      protect: listOf('protect-volume', raw['protect-volume']).map(parseVolumeName),
+      buildxOlderThanMs: optional(value('buildx-older-than'), (v) => parseDurationSetting('buildx-older-than', v)),
+    },
   };
+}
+
+/** Docker volume names are [a-zA-Z0-9][a-zA-Z0-9_.-]+; a protect entry may add `*`. */
+function parseVolumeName(text: string): string {
+  if (!/^[a-zA-Z0-9*][a-zA-Z0-9_.*-]*$/.test(text)) throw new SettingsError('protect-volume', text, EXPECTED.volumeName);
+  return text;
 }
 
 function optional<T>(value: RawValue, parse: (v: RawValue) => T): T | undefined {

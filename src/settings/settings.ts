@@ -56,6 +56,18 @@ export interface BuildCacheRules {
   maxAgeMs?: number;
 }
 
+/** Volumes and buildx builder leftovers (opt-in: every rule is off by default). */
+export interface VolumeRules {
+  /** Anonymous volumes no container mounts, unused (created, mounted, unmounted) for longer than this, go. undefined: volumes stay. */
+  olderThanMs?: number;
+  /** Dangling named volumes go too, by the same age rule. */
+  named: boolean;
+  /** Volume names (`*` matches any run of characters) that always stay. */
+  protect: string[];
+  /** Stopped `buildx_buildkit_*` containers and their `_state` volumes go when their builder no longer runs and is older than this. */
+  buildxOlderThanMs?: number;
+}
+
 /** How builds of one repository are ranked for keep-N. */
 export type BuildOrder = 'created' | 'tag';
 
@@ -96,6 +108,7 @@ export interface Settings {
    * never forced. undefined: containers are left alone (opt-in).
    */
   containersOlderThanMs?: number;
+  volumes: VolumeRules;
 }
 
 export const DEFAULTS = {

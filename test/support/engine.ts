@@ -74,14 +74,16 @@ export const ENGINES: readonly EngineUnderTest[] = [
 ];
 
 /**
- * Empties the engine: removes every container (forced, with volumes), then
- * every image with all its tags, so each test starts from nothing. Forcing is
+ * Empties the engine: removes every container (forced, with volumes), every
+ * volume, then every image with all its tags, so each test starts from nothing. Forcing is
  * fine here and only here: this is the harness, not the tool.
  */
 export async function resetEngine(docker: Docker): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     const containers = await docker.listContainers({ all: true });
     await Promise.all(containers.map((c) => ignoreNotFound(docker.getContainer(c.Id).remove({ force: true, v: true }))));
+    const { Volumes: volumes } = await docker.listVolumes();
+    await Promise.all((volumes ?? []).map((v) => ignoreNotFound(docker.getVolume(v.Name).remove())));
     const images = await docker.listImages({ all: true });
     // one at a time: parallel forced deletes of images sharing layers race on some engines
     for (const image of images) await ignoreNotFound(docker.getImage(image.Id).remove({ force: true }));
@@ -106,6 +108,8 @@ export interface ContainerOptions {
   /** Defaults to `/bin/busybox sleep 3600` (the image needs a busybox layer to run). */
   cmd?: string[];
   labels?: Record<string, string>;
+  /** `name:/path` volume mounts (named), `/path` (anonymous). */
+  volumes?: string[];
 }
 
 /** Creates a container (not started) with no network; `image` may be a reference or an (abbreviated) ID. */
@@ -117,7 +121,8 @@ export async function createContainer(docker: Docker, image: string, opts: Conta
     Labels: opts.labels,
     // busybox sleep as PID 1 ignores SIGTERM; keep daemon shutdowns and stops short
     StopTimeout: 1,
-    HostConfig: { NetworkMode: 'none' },
+    Volumes: Object.fromEntries((opts.volumes ?? []).filter((v) => !v.includes(':')).map((v) => [v, {}])),
+    HostConfig: { NetworkMode: 'none', Binds: (opts.volumes ?? []).filter((v) => v.includes(':')) },
   });
 }
 

@@ -54,7 +54,16 @@ describe('parseSettings', () => {
       usage: { store: 'file', file: undefined, regretWindowMs: 7 * 86_400_000 },
       buildCache: { keepBytes: undefined, maxAgeMs: undefined },
       containersOlderThanMs: undefined,
+      volumes: { olderThanMs: undefined, named: false, protect: [], buildxOlderThanMs: undefined },
     });
+  });
+
+  it('volume rules: durations, a boolean and a list of name patterns', () => {
+    const s = parseSettings({ 'volumes-older-than': '2d', 'volumes-named': 'yes', 'protect-volume': 'cache-*, db', 'buildx-older-than': '36h' });
+    assert.deepEqual(s.volumes, { olderThanMs: 2 * 86_400_000, named: true, protect: ['cache-*', 'db'], buildxOlderThanMs: 36 * 3_600_000 });
+    for (const [name, value] of [['volumes-older-than', '-1h'], ['buildx-older-than', 'soon'], ['volumes-named', 'maybe'], ['protect-volume', 'a/b'], ['protect-volume', '-x']]) {
+      assert.throws(() => parseSettings({ [name]: value }), (e: SettingsError) => e instanceof SettingsError && e.setting === name, `${name}=${value}`);
+    }
   });
 
   it("undefined and '' mean the default", () => {
@@ -118,6 +127,7 @@ describe('parseSettings', () => {
       usage: { store: 'engine', file: undefined, regretWindowMs: 7 * 86_400_000 },
       buildCache: { keepBytes: 10e9, maxAgeMs: 3 * 86_400_000 },
       containersOlderThanMs: 12 * 3_600_000,
+      volumes: { olderThanMs: undefined, named: false, protect: [], buildxOlderThanMs: undefined },
     });
     // The patterns are live, not just text.
     assert.equal(s.protect[0]!.matchesReference('docker.io/library/node:20'), true);
@@ -293,6 +303,7 @@ describe('parseSettings', () => {
       'max-image-bytes', 'max-removals', 'max-unused', 'min-age', 'min-free', 'min-free-inodes', 'order', 'protect', 'protect-label',
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
       'build-cache-keep', 'build-cache-max-age', 'containers-older-than',
+      'volumes-older-than', 'volumes-named', 'protect-volume', 'buildx-older-than',
     ].sort());
   });
 

@@ -1,0 +1,6 @@
+import type { LabelSelector } from '../settings/settings';
+
+/** The rule that protects images, containers and volumes by label: `key` alone, or `key=value`. */
+export function protectedBy(labels: Record<string, string>, selectors: readonly LabelSelector[]): boolean {
+  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === undefined || labels[s.key] === s.value));
+}
