@@ -81182,7 +81182,11 @@ var SETTING_NAMES = [
   "regret-window",
   "build-cache-keep",
   "build-cache-max-age",
-  "containers-older-than"
+  "containers-older-than",
+  "volumes-older-than",
+  "volumes-named",
+  "protect-volume",
+  "buildx-older-than"
 ];
 var EXPECTED = {
   count: "a whole number, 0 or more",
@@ -81198,7 +81202,8 @@ var EXPECTED = {
   free: "a percentage such as 10% or a size such as 20GB",
   inodes: "a percentage such as 5% or a number of inodes",
   store: "file, engine or none",
-  absolutePath: "an absolute path"
+  absolutePath: "an absolute path",
+  volumeName: "a volume name or a name pattern with * such as cache-*, buildx_buildkit_*_state"
 };
 function parseSettings(raw) {
   for (const name of Object.keys(raw)) {
@@ -81232,8 +81237,18 @@ function parseSettings(raw) {
       keepBytes: optional(value("build-cache-keep"), (v) => parseSizeSetting("build-cache-keep", v)),
       maxAgeMs: optional(value("build-cache-max-age"), (v) => parseDurationSetting("build-cache-max-age", v))
     },
-    containersOlderThanMs: optional(value("containers-older-than"), (v) => parseDurationSetting("containers-older-than", v))
+    containersOlderThanMs: optional(value("containers-older-than"), (v) => parseDurationSetting("containers-older-than", v)),
+    volumes: {
+      olderThanMs: optional(value("volumes-older-than"), (v) => parseDurationSetting("volumes-older-than", v)),
+      named: parseBoolean("volumes-named", value("volumes-named") ?? false),
+      protect: listOf("protect-volume", raw["protect-volume"]).map(parseVolumeName),
+      buildxOlderThanMs: optional(value("buildx-older-than"), (v) => parseDurationSetting("buildx-older-than", v))
+    }
   };
+}
+function parseVolumeName(text) {
+  if (!/^[a-zA-Z0-9*][a-zA-Z0-9_.*-]*$/.test(text)) throw new SettingsError("protect-volume", text, EXPECTED.volumeName);
+  return text;
 }
 function optional(value, parse) {
   return value === void 0 ? void 0 : parse(value);
@@ -82341,13 +82356,14 @@ var DockerodeEngine = class {
    * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  async events(since, until) {
+  async events(since, until, filters) {
     this.count("events");
     since = Math.min(since, until);
     const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
     const stream = await this.docker.getEvents({
       since: seconds(since, Math.floor),
-      until: seconds(until, Math.ceil)
+      until: seconds(until, Math.ceil),
+      ...filters ? { filters } : {}
     });
     const raw = await readAll(stream);
     return raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
@@ -82502,7 +82518,89 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
+  // Volumes and builder leftovers.
+  async listVolumes(options) {
+    const info2 = await this.info();
+    const typed = compareApi(info2.apiVersion, [1, 42]) >= 0;
+    this.count("volumes");
+    this.count("system df");
+    const now = Date.now();
+    const [listed, df, containers, events] = await Promise.all([
+      this.docker.listVolumes(),
+      this.dial("/system/df?", "GET", typed ? { type: ["volume", "container"] } : {}),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, now, { type: ["volume"] })
+    ]);
+    const sizes = /* @__PURE__ */ new Map();
+    for (const v of df?.Volumes ?? []) {
+      const size = v?.UsageData?.Size;
+      if (typeof size === "number" && size >= 0) sizes.set(v.Name, size);
+    }
+    const sizeRw = /* @__PURE__ */ new Map();
+    for (const c of df?.Containers ?? []) if (c?.Id) sizeRw.set(c.Id, typeof c.SizeRw === "number" && c.SizeRw > 0 ? c.SizeRw : 0);
+    const lastEvent = /* @__PURE__ */ new Map();
+    for (const e of events) {
+      const name = e.Actor?.ID || e.Actor?.Attributes?.name || "";
+      if (name) lastEvent.set(name, Math.max(lastEvent.get(name) ?? 0, eventTime(e)));
+    }
+    const volumes = (listed.Volumes ?? []).map((v) => {
+      const created = Date.parse(v.CreatedAt ?? "");
+      return {
+        name: v.Name,
+        driver: v.Driver ?? "",
+        labels: v.Labels ?? {},
+        created: Number.isFinite(created) ? created : void 0,
+        lastEvent: lastEvent.get(v.Name),
+        size: sizes.get(v.Name)
+      };
+    });
+    return {
+      volumes,
+      containers: containers.map((c) => ({ ...toContainerRecord(c), sizeRw: sizeRw.get(c.Id) })),
+      sizeSource: typed ? "system/df type=volume,container" : `system/df (API ${info2.apiVersion} has no type filter: the engine sized everything)`
+    };
+  }
+  async volumeUsers(name) {
+    this.count("containers");
+    const users = await this.docker.listContainers({ all: true, filters: { volume: [name] } });
+    return users.filter((c) => (c.Mounts ?? []).some((m) => m.Name === name)).map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ""));
+  }
+  async inspectVolume(name) {
+    try {
+      this.count("volume inspect");
+      const v = await this.docker.getVolume(name).inspect();
+      return { name: v.Name, labels: v.Labels ?? {} };
+    } catch (error2) {
+      if (statusOf(error2) === 404) return void 0;
+      throw error2;
+    }
+  }
+  async removeVolume(name) {
+    try {
+      this.count("volume delete");
+      await this.docker.getVolume(name).remove({ force: false });
+      return { status: "done" };
+    } catch (error2) {
+      const status = statusOf(error2);
+      if (status === 404) return { status: "gone" };
+      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      throw error2;
+    }
+  }
+  dial(path7, method, options) {
+    return new Promise(
+      (resolve3, reject) => this.docker.modem.dial(
+        { path: path7, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
+        (err, data) => err ? reject(err) : resolve3(data)
+      )
+    );
+  }
 };
+function compareApi(version, than) {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
+  if (!m) return -1;
+  return Number(m[1]) - than[0] || Number(m[2]) - than[1];
+}
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
 }
@@ -82514,7 +82612,8 @@ function toContainerRecord(c) {
     imageId: c.ImageID,
     state: c.State,
     created: c.Created * 1e3,
-    labels: c.Labels ?? {}
+    labels: c.Labels ?? {},
+    volumes: (c.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name)
   };
 }
 function layerSizesFromHistory(layers, history) {
@@ -83387,6 +83486,11 @@ function compare(a, b) {
   return a[0] - b[0] || a[1] - b[1];
 }
 
+// src/domain/labels.ts
+function protectedBy(labels, selectors) {
+  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === void 0 || labels[s.key] === s.value));
+}
+
 // src/app/containers.ts
 var STOPPED_STATES = ["exited", "created", "dead"];
 async function removeStoppedContainers(engine, settings, options = {}) {
@@ -83462,9 +83566,6 @@ async function removeOne(engine, c, now, olderThanMs, settings) {
     return { ...base, ageMs, status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
   }
 }
-function protectedBy(labels, selectors) {
-  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === void 0 || labels[s.key] === s.value));
-}
 async function inScope(engine, c, settings) {
   const references = /* @__PURE__ */ new Set();
   const typed = safeNormalize2(c.image);
@@ -83481,6 +83582,163 @@ function safeNormalize2(text) {
     return normalizeReference(text);
   } catch {
     return void 0;
+  }
+}
+
+// src/planner/volumes.ts
+var BUILDER_CONTAINER = /^buildx_buildkit_(.+)$/;
+var BUILDER_STATE = /^buildx_buildkit_(.+)_state$/;
+var ALIVE = /* @__PURE__ */ new Set(["running", "paused", "restarting", "removing"]);
+var STOPPED = /* @__PURE__ */ new Set(["exited", "created", "dead"]);
+function builderOf(node) {
+  return node.replace(/\d+$/, "");
+}
+function isAnonymous(v) {
+  return Object.prototype.hasOwnProperty.call(v.labels, "com.docker.volume.anonymous") || /^[0-9a-f]{64}$/.test(v.name);
+}
+function planVolumes(input) {
+  const { rules, now } = input;
+  const leaving = input.leaving ?? /* @__PURE__ */ new Set();
+  const aliveBuilders = /* @__PURE__ */ new Set();
+  for (const c of input.containers) {
+    const m = BUILDER_CONTAINER.exec(c.name);
+    if (m && ALIVE.has(c.state)) aliveBuilders.add(builderOf(m[1]));
+  }
+  const builders = [];
+  const leavingBuilders = /* @__PURE__ */ new Set();
+  for (const c of input.containers) {
+    const m = BUILDER_CONTAINER.exec(c.name);
+    if (!m || leaving.has(c.id)) continue;
+    const builder = builderOf(m[1]);
+    const ageMs = now - c.created;
+    const base = { id: c.id, name: c.name, builder, state: c.state, bytes: c.sizeRw, ageMs };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    let d;
+    if (rules.buildxOlderThanMs === void 0) d = keep("builder leftovers are not cleaned (buildx-older-than not set)");
+    else if (ALIVE.has(c.state)) d = keep(`builder ${builder} is ${c.state}`);
+    else if (aliveBuilders.has(builder)) d = keep(`another node of builder ${builder} runs`);
+    else if (!STOPPED.has(c.state)) d = keep(`state ${c.state}`);
+    else if (protectedBy(c.labels, input.protectLabels)) d = keep("protected label");
+    else if (ageMs < rules.buildxOlderThanMs) d = keep(`younger than buildx-older-than (${formatDuration(ageMs)} old)`);
+    else d = { ...base, action: "remove", reason: `stopped node of builder ${builder}, which no longer runs (${c.state}, created ${formatDuration(ageMs)} ago)` };
+    if (d.action === "remove") leavingBuilders.add(c.id);
+    builders.push(d);
+  }
+  const users = /* @__PURE__ */ new Map();
+  for (const c of input.containers) {
+    if (leaving.has(c.id) || leavingBuilders.has(c.id)) continue;
+    for (const v of c.volumes ?? []) users.set(v, [...users.get(v) ?? [], c.name]);
+  }
+  const volumes = input.volumes.map((v) => {
+    const state = BUILDER_STATE.exec(v.name);
+    const kind = state ? "builder-state" : isAnonymous(v) ? "anonymous" : "named";
+    const lastUse = Math.max(v.created ?? 0, v.lastEvent ?? 0);
+    const idleMs = lastUse > 0 ? now - lastUse : void 0;
+    const base = { name: v.name, kind, bytes: v.size, idleMs };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    const grace = kind === "builder-state" ? rules.buildxOlderThanMs : rules.olderThanMs;
+    if (grace === void 0) return keep(kind === "builder-state" ? "builder state is not cleaned (buildx-older-than not set)" : "volumes are not cleaned (volumes-older-than not set)");
+    const mountedBy = users.get(v.name);
+    if (mountedBy) return keep(`mounted by ${mountedBy.join(", ")}`);
+    const pattern = rules.protect.find((p) => globMatch(p, v.name));
+    if (pattern) return keep(`protected name ${pattern}`);
+    if (protectedBy(v.labels, input.protectLabels)) return keep("protected label");
+    if (kind === "named" && !rules.named) return keep("named volume (volumes-named not set)");
+    if (kind === "builder-state" && aliveBuilders.has(builderOf(state[1]))) return keep(`builder ${builderOf(state[1])} runs`);
+    if (idleMs === void 0) return keep("the engine tells neither its creation nor its last use");
+    if (idleMs < grace) return keep(`used ${formatDuration(idleMs)} ago, within the grace period`);
+    const what = kind === "builder-state" ? `state of builder ${builderOf(state[1])}, which no longer runs` : kind === "anonymous" ? "anonymous volume no container mounts" : "dangling named volume";
+    return { ...base, action: "remove", reason: `${what}, unused for ${formatDuration(idleMs)}` };
+  });
+  let predictedBytes = 0;
+  let unsized = 0;
+  for (const d of [...volumes, ...builders]) {
+    if (d.action !== "remove") continue;
+    if (d.bytes === void 0) unsized++;
+    else predictedBytes += d.bytes;
+  }
+  return { volumes, builders, predictedBytes, unsized };
+}
+function globMatch(pattern, name) {
+  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return regex.test(name);
+}
+
+// src/app/volumes.ts
+var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+async function cleanVolumes(engine, settings, options = {}) {
+  const rules = settings.volumes;
+  if (rules.olderThanMs === void 0 && rules.buildxOlderThanMs === void 0) return void 0;
+  const empty2 = { volumes: [], builders: [], predictedBytes: 0, unsized: 0 };
+  if (!engine.listVolumes || !engine.removeVolume || !engine.volumeUsers || !engine.removeContainer) {
+    return { plan: empty2, results: [], bytes: { predicted: 0, unsized: 0 }, sizeSource: "", notes: ["volumes: this engine adapter cannot list or remove volumes; skipped"] };
+  }
+  const now = options.now ?? Date.now();
+  const listing = await engine.listVolumes({ activitySince: now - VOLUME_EVENT_LOOKBACK_MS });
+  const plan2 = planVolumes({ volumes: listing.volumes, containers: listing.containers, rules, protectLabels: settings.protectLabels, now, leaving: options.leaving });
+  const report2 = { plan: plan2, results: [], bytes: { predicted: plan2.predictedBytes, unsized: plan2.unsized }, sizeSource: listing.sizeSource, notes: [] };
+  if (plan2.unsized > 0) report2.notes.push(`volumes: ${plan2.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`);
+  const goingBuilders = plan2.builders.filter((b) => b.action === "remove");
+  const goingVolumes = plan2.volumes.filter((v) => v.action === "remove");
+  if (settings.dryRun) {
+    for (const b of goingBuilders) report2.results.push({ kind: "builder-container", name: b.name, status: "planned", bytes: b.bytes });
+    for (const v of goingVolumes) report2.results.push({ kind: "volume", name: v.name, status: "planned", bytes: v.bytes });
+    return report2;
+  }
+  if (goingBuilders.length + goingVolumes.length === 0) return report2;
+  report2.bytes.before = bytesOf(listing);
+  for (const b of goingBuilders) {
+    if (options.signal?.aborted) break;
+    report2.results.push({ kind: "builder-container", name: b.name, bytes: b.bytes, ...await removeBuilder(engine, b, now, rules.buildxOlderThanMs, settings) });
+  }
+  for (const v of goingVolumes) {
+    if (options.signal?.aborted) break;
+    report2.results.push({ kind: "volume", name: v.name, bytes: v.bytes, ...await removeVolume(engine, v, settings) });
+  }
+  const after = await engine.listVolumes({ activitySince: now });
+  report2.bytes.after = bytesOf(after);
+  report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
+  return report2;
+}
+function bytesOf(listing) {
+  let sum = 0;
+  for (const v of listing.volumes) sum += v.size ?? 0;
+  for (const c of listing.containers) if (c.name.startsWith("buildx_buildkit_")) sum += c.sizeRw ?? 0;
+  return sum;
+}
+async function removeBuilder(engine, b, now, olderThanMs, settings) {
+  try {
+    if (engine.inspectContainer) {
+      const current = await engine.inspectContainer(b.id);
+      if (!current) return { status: "gone" };
+      if (!["exited", "created", "dead"].includes(current.status)) return { status: "skipped", note: `${current.status} since listing` };
+      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+      if (current.finishedAt !== void 0 && now - current.finishedAt < olderThanMs) return { status: "skipped", note: "stopped within buildx-older-than" };
+    }
+    const outcome = await engine.removeContainer(b.id);
+    if (outcome.status === "done") return { status: "removed" };
+    if (outcome.status === "gone") return { status: "gone" };
+    return { status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+async function removeVolume(engine, v, settings) {
+  try {
+    if (engine.inspectVolume) {
+      const current = await engine.inspectVolume(v.name);
+      if (!current) return { status: "gone" };
+      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+    }
+    if (settings.volumes.protect.some((p) => globMatch(p, v.name))) return { status: "skipped", note: "protected name" };
+    const users = await engine.volumeUsers(v.name);
+    if (users.length > 0) return { status: "skipped", note: `mounted by ${users.join(", ")} since listing` };
+    const outcome = await engine.removeVolume(v.name);
+    if (outcome.status === "done") return { status: "removed" };
+    if (outcome.status === "gone") return { status: "gone" };
+    return { status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
   }
 }
 
@@ -84659,6 +84917,10 @@ async function runCleanup(settings, deps, options = {}) {
       report2.warnings.push(`usage record (${deps.usage.description}) not saved: ${error2 instanceof Error ? error2.message : String(error2)}`);
     }
   };
+  const leftovers = async () => {
+    report2.volumes = await cleanVolumes(deps.engine, settings, { now: startedAt, signal: deps.signal });
+    report2.warnings.push(...report2.volumes?.notes ?? []);
+  };
   const removing = plan2.decisions.filter((d) => d.action === "remove");
   const report2 = {
     dryRun: settings.dryRun,
@@ -84691,6 +84953,8 @@ async function runCleanup(settings, deps, options = {}) {
   if (settings.dryRun) {
     report2.containers = containerChoice;
     report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report2.volumes = await cleanVolumes(deps.engine, settings, { now: startedAt, leaving });
+    report2.warnings.push(...report2.volumes?.notes ?? []);
     report2.finishedAt = clock();
     return report2;
   }
@@ -84700,6 +84964,7 @@ async function runCleanup(settings, deps, options = {}) {
   }
   if (removing.length === 0 && report2.counts.untagged === 0) {
     report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
     await remember([]);
     report2.finishedAt = clock();
     return report2;
@@ -84722,6 +84987,7 @@ async function runCleanup(settings, deps, options = {}) {
   report2.bytes.after = after.imagesBytes;
   report2.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
   report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+  await leftovers();
   await remember(report2.results);
   report2.finishedAt = clock();
   return report2;
@@ -84743,6 +85009,21 @@ function openSession(settings, stateDir2) {
   const cache = stateDir2 ? new FileDetailsCache(detailsCacheFile(stateDir2, describeHost(settings.host))) : void 0;
   const engine = new DockerodeEngine({ host: settings.host, cache });
   return { engine, usage: openUsageStore(settings, engine, stateDir2) };
+}
+
+// src/report/volumes.ts
+function volumeRows(report2) {
+  const results = new Map(report2.results.map((r) => [`${r.kind === "volume" ? "v" : "c"}:${r.name}`, r]));
+  const outcome = (key, action) => {
+    if (action === "keep") return "keep";
+    const r = results.get(key);
+    return r ? r.status + (r.note ? ` [${r.note}]` : "") : "not reached";
+  };
+  const rows = [
+    ...report2.plan.builders.map((b) => ({ kind: "builder-container", name: b.name, outcome: outcome(`c:${b.name}`, b.action), bytes: b.bytes, why: b.reason, off: b.reason.includes("not set") })),
+    ...report2.plan.volumes.map((v) => ({ kind: v.kind, name: v.name, outcome: outcome(`v:${v.name}`, v.action), bytes: v.bytes, why: v.reason, off: v.reason.includes("not set)") }))
+  ].filter((r) => !r.off).map(({ off: _off, ...r }) => r);
+  return [...rows.filter((r) => r.outcome !== "keep"), ...rows.filter((r) => r.outcome === "keep")];
 }
 
 // src/report/reasons.ts
@@ -84900,6 +85181,17 @@ function renderMarkdown(report2, title = "Docker image cleanup") {
   }
   const cache = report2.buildCache;
   if (cache) out.push("### Build cache", "", `${cache.status}${cache.status === "pruned" ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ""}${cache.note ? ` (${escape(cache.note)})` : ""}`, "");
+  const volumes = report2.volumes;
+  if (volumes) {
+    const measured = volumes.bytes.measured !== void 0 ? `, ${formatBytes(volumes.bytes.measured)} freed` : "";
+    out.push("### Volumes and builder leftovers", "", `${formatBytes(volumes.bytes.predicted)} predicted${measured} (sizes from ${escape(volumes.sizeSource)})`, "");
+    const rows = volumeRows(volumes);
+    if (rows.length) {
+      out.push("| Kind | Name | Outcome | Size | Why |", "|---|---|---|---:|---|");
+      for (const r of rows) out.push(`| ${r.kind} | ${escape(r.name)} | ${escape(r.outcome)} | ${r.bytes === void 0 ? "?" : formatBytes(r.bytes)} | ${escape(r.why)} |`);
+      out.push("");
+    }
+  }
   if (report2.regrets.length) {
     out.push("### Regrets", "", "Removed images that came back (keep or min-age may be too tight):", "");
     for (const r of report2.regrets) out.push(`- ${escape(r.references.map(familiar).join(", ") || shortId(r.imageId))}: back after ${formatDuration(r.returnedAt - r.removedAt)}`);
@@ -84971,6 +85263,13 @@ function pressureLines(report2) {
   }
   const b = report2.buildCache;
   if (b) lines.push(`Build cache: ${b.status}${b.status === "pruned" ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ""}${b.note ? ` (${b.note})` : ""}`);
+  const v = report2.volumes;
+  if (v) {
+    const rows = volumeRows(v);
+    const measured = v.bytes.measured !== void 0 ? `, ${formatBytes(v.bytes.measured)} freed (${formatBytes(v.bytes.before ?? 0)} -> ${formatBytes(v.bytes.after ?? 0)})` : "";
+    lines.push(`Volumes and builder leftovers: ${formatBytes(v.bytes.predicted)} predicted${measured}; sizes from ${v.sizeSource}`);
+    for (const r of rows) lines.push(`  ${r.kind} ${r.name}: ${r.outcome}, ${r.bytes === void 0 ? "size unknown" : formatBytes(r.bytes)} (${r.why})`);
+  }
   for (const r of report2.regrets) {
     lines.push(`Regret: ${r.references.map(familiar).join(", ") || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);
   }
@@ -85017,6 +85316,7 @@ function toJson(report2) {
     eviction: report2.plan.eviction ?? null,
     containers: report2.containers ?? null,
     buildCache: report2.buildCache ?? null,
+    volumes: report2.volumes ?? null,
     regrets: report2.regrets,
     usageStore: report2.usageStore ?? null,
     warnings: report2.warnings

@@ -79294,7 +79294,11 @@ var SETTING_NAMES = [
   "regret-window",
   "build-cache-keep",
   "build-cache-max-age",
-  "containers-older-than"
+  "containers-older-than",
+  "volumes-older-than",
+  "volumes-named",
+  "protect-volume",
+  "buildx-older-than"
 ];
 var EXPECTED = {
   count: "a whole number, 0 or more",
@@ -79310,7 +79314,8 @@ var EXPECTED = {
   free: "a percentage such as 10% or a size such as 20GB",
   inodes: "a percentage such as 5% or a number of inodes",
   store: "file, engine or none",
-  absolutePath: "an absolute path"
+  absolutePath: "an absolute path",
+  volumeName: "a volume name or a name pattern with * such as cache-*, buildx_buildkit_*_state"
 };
 function parseSettings(raw) {
   for (const name of Object.keys(raw)) {
@@ -79344,8 +79349,18 @@ function parseSettings(raw) {
       keepBytes: optional(value("build-cache-keep"), (v) => parseSizeSetting("build-cache-keep", v)),
       maxAgeMs: optional(value("build-cache-max-age"), (v) => parseDurationSetting("build-cache-max-age", v))
     },
-    containersOlderThanMs: optional(value("containers-older-than"), (v) => parseDurationSetting("containers-older-than", v))
+    containersOlderThanMs: optional(value("containers-older-than"), (v) => parseDurationSetting("containers-older-than", v)),
+    volumes: {
+      olderThanMs: optional(value("volumes-older-than"), (v) => parseDurationSetting("volumes-older-than", v)),
+      named: parseBoolean("volumes-named", value("volumes-named") ?? false),
+      protect: listOf("protect-volume", raw["protect-volume"]).map(parseVolumeName),
+      buildxOlderThanMs: optional(value("buildx-older-than"), (v) => parseDurationSetting("buildx-older-than", v))
+    }
   };
+}
+function parseVolumeName(text) {
+  if (!/^[a-zA-Z0-9*][a-zA-Z0-9_.*-]*$/.test(text)) throw new SettingsError("protect-volume", text, EXPECTED.volumeName);
+  return text;
 }
 function optional(value, parse) {
   return value === void 0 ? void 0 : parse(value);
@@ -79695,13 +79710,14 @@ var DockerodeEngine = class {
    * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  async events(since, until) {
+  async events(since, until, filters) {
     this.count("events");
     since = Math.min(since, until);
     const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
     const stream = await this.docker.getEvents({
       since: seconds(since, Math.floor),
-      until: seconds(until, Math.ceil)
+      until: seconds(until, Math.ceil),
+      ...filters ? { filters } : {}
     });
     const raw = await readAll(stream);
     return raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
@@ -79856,7 +79872,89 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
+  // Volumes and builder leftovers.
+  async listVolumes(options) {
+    const info2 = await this.info();
+    const typed = compareApi(info2.apiVersion, [1, 42]) >= 0;
+    this.count("volumes");
+    this.count("system df");
+    const now = Date.now();
+    const [listed, df, containers, events] = await Promise.all([
+      this.docker.listVolumes(),
+      this.dial("/system/df?", "GET", typed ? { type: ["volume", "container"] } : {}),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, now, { type: ["volume"] })
+    ]);
+    const sizes = /* @__PURE__ */ new Map();
+    for (const v of df?.Volumes ?? []) {
+      const size = v?.UsageData?.Size;
+      if (typeof size === "number" && size >= 0) sizes.set(v.Name, size);
+    }
+    const sizeRw = /* @__PURE__ */ new Map();
+    for (const c of df?.Containers ?? []) if (c?.Id) sizeRw.set(c.Id, typeof c.SizeRw === "number" && c.SizeRw > 0 ? c.SizeRw : 0);
+    const lastEvent = /* @__PURE__ */ new Map();
+    for (const e of events) {
+      const name = e.Actor?.ID || e.Actor?.Attributes?.name || "";
+      if (name) lastEvent.set(name, Math.max(lastEvent.get(name) ?? 0, eventTime(e)));
+    }
+    const volumes = (listed.Volumes ?? []).map((v) => {
+      const created = Date.parse(v.CreatedAt ?? "");
+      return {
+        name: v.Name,
+        driver: v.Driver ?? "",
+        labels: v.Labels ?? {},
+        created: Number.isFinite(created) ? created : void 0,
+        lastEvent: lastEvent.get(v.Name),
+        size: sizes.get(v.Name)
+      };
+    });
+    return {
+      volumes,
+      containers: containers.map((c) => ({ ...toContainerRecord(c), sizeRw: sizeRw.get(c.Id) })),
+      sizeSource: typed ? "system/df type=volume,container" : `system/df (API ${info2.apiVersion} has no type filter: the engine sized everything)`
+    };
+  }
+  async volumeUsers(name) {
+    this.count("containers");
+    const users = await this.docker.listContainers({ all: true, filters: { volume: [name] } });
+    return users.filter((c) => (c.Mounts ?? []).some((m) => m.Name === name)).map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ""));
+  }
+  async inspectVolume(name) {
+    try {
+      this.count("volume inspect");
+      const v = await this.docker.getVolume(name).inspect();
+      return { name: v.Name, labels: v.Labels ?? {} };
+    } catch (error2) {
+      if (statusOf(error2) === 404) return void 0;
+      throw error2;
+    }
+  }
+  async removeVolume(name) {
+    try {
+      this.count("volume delete");
+      await this.docker.getVolume(name).remove({ force: false });
+      return { status: "done" };
+    } catch (error2) {
+      const status = statusOf(error2);
+      if (status === 404) return { status: "gone" };
+      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      throw error2;
+    }
+  }
+  dial(path3, method, options) {
+    return new Promise(
+      (resolve, reject) => this.docker.modem.dial(
+        { path: path3, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
+        (err, data) => err ? reject(err) : resolve(data)
+      )
+    );
+  }
 };
+function compareApi(version, than) {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
+  if (!m) return -1;
+  return Number(m[1]) - than[0] || Number(m[2]) - than[1];
+}
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
 }
@@ -79868,7 +79966,8 @@ function toContainerRecord(c) {
     imageId: c.ImageID,
     state: c.State,
     created: c.Created * 1e3,
-    labels: c.Labels ?? {}
+    labels: c.Labels ?? {},
+    volumes: (c.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name)
   };
 }
 function layerSizesFromHistory(layers, history) {
@@ -79940,6 +80039,9 @@ var USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
 
 // src/usage/file-store.ts
 var lockfile = __toESM(require_proper_lockfile());
+
+// src/app/volumes.ts
+var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
 
 // src/app/cleanup.ts
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
