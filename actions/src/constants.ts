@@ -1,73 +1,22 @@
 /**
  * Every name the Action shares with action.yml and the runner, in one place.
- * The test suite checks that action.yml declares exactly these inputs and outputs.
+ * The settings' inputs come from the catalog (src/settings/catalog.ts); the test suite
+ * checks that action.yml declares exactly these inputs, with the catalog's defaults.
  */
+import { inputsOf } from '../../src/index';
 
-/** Inputs as action.yml declares them (kebab-case). */
+/** Inputs that are core settings, and the core's name for each (the catalog's `action` spelling). */
+export const SETTING_OF_INPUT: Readonly<Record<string, string>> = inputsOf('action');
+
+/** Inputs that steer the Action itself, not the core. */
 export const Input = {
-  KeepCount: 'keep-count',
-  CurrentImages: 'current-images',
-  ProtectedReferences: 'protected-references',
-  ProtectedLabels: 'protected-labels',
-  Repositories: 'repositories',
-  Dockerfiles: 'dockerfiles',
-  MinAge: 'min-age',
-  DryRun: 'dry-run',
-  MaxRemovals: 'max-removals',
-  DockerHost: 'docker-host',
-  MaxImageBytes: 'max-image-bytes',
-  TargetImageBytes: 'target-image-bytes',
-  MinFree: 'min-free',
-  TargetFree: 'target-free',
-  MinFreeInodes: 'min-free-inodes',
-  TargetFreeInodes: 'target-free-inodes',
-  FreePath: 'free-path',
-  MaxUnused: 'max-unused',
-  EvictKeptBuilds: 'evict-kept-builds',
-  EvictBaseImages: 'evict-base-images',
-  UsageStore: 'usage-store',
-  UsageFile: 'usage-file',
-  RegretWindow: 'regret-window',
-  BuildCacheKeep: 'build-cache-keep',
-  BuildCacheMaxAge: 'build-cache-max-age',
-  ContainersOlderThan: 'containers-older-than',
   FailOnError: 'fail-on-error',
   RunAt: 'run-at',
 } as const;
-export type InputName = (typeof Input)[keyof typeof Input];
 
-/**
- * Inputs that are core settings, and the core's name for each. The other
- * inputs (fail-on-error, run-at) only steer the Action itself.
- */
-export const SETTING_OF_INPUT = {
-  [Input.KeepCount]: 'keep',
-  [Input.CurrentImages]: 'current',
-  [Input.ProtectedReferences]: 'protect',
-  [Input.ProtectedLabels]: 'protect-label',
-  [Input.Repositories]: 'repositories',
-  [Input.Dockerfiles]: 'dockerfiles',
-  [Input.MinAge]: 'min-age',
-  [Input.DryRun]: 'dry-run',
-  [Input.MaxRemovals]: 'max-removals',
-  [Input.DockerHost]: 'host',
-  [Input.MaxImageBytes]: 'max-image-bytes',
-  [Input.TargetImageBytes]: 'target-image-bytes',
-  [Input.MinFree]: 'min-free',
-  [Input.TargetFree]: 'target-free',
-  [Input.MinFreeInodes]: 'min-free-inodes',
-  [Input.TargetFreeInodes]: 'target-free-inodes',
-  [Input.FreePath]: 'free-path',
-  [Input.MaxUnused]: 'max-unused',
-  [Input.EvictKeptBuilds]: 'evict-kept-builds',
-  [Input.EvictBaseImages]: 'evict-base-images',
-  [Input.UsageStore]: 'usage-store',
-  [Input.UsageFile]: 'usage-file',
-  [Input.RegretWindow]: 'regret-window',
-  [Input.BuildCacheKeep]: 'build-cache-keep',
-  [Input.BuildCacheMaxAge]: 'build-cache-max-age',
-  [Input.ContainersOlderThan]: 'containers-older-than',
-} as const;
+/** Every input action.yml declares. */
+export const INPUT_NAMES: readonly string[] = [...Object.keys(SETTING_OF_INPUT), ...Object.values(Input)];
+export type InputName = string;
 
 export const Output = {
   RemovedCount: 'removed-count',

@@ -1,11 +1,11 @@
 import * as core from '@actions/core';
-import { parseSettings, SettingsError, type RawSettings, type Settings } from '../../src/index';
-import { Input, RUN_AT, SETTING_OF_INPUT, type InputName, type RunAt } from './constants';
+import { BOOLEAN_FORM, inFrontTermsOf, parseBooleanText, parseSettings, rawFromInputs, SettingsError, type Settings } from '../../src/index';
+import { Input, RUN_AT, type InputName, type RunAt } from './constants';
 import { InputError } from './errors';
 
 /** Every input, read and validated once (checkout's input-helper pattern). */
 export interface ActionInputs {
-  /** The core's settings, from the inputs SETTING_OF_INPUT maps. */
+  /** The core's settings, from the inputs the catalog maps. */
   settings: Settings;
   /** A failed cleanup fails the step (true) or is a warning annotation (false). */
   failOnError: boolean;
@@ -19,23 +19,15 @@ const readInput: InputReader = (name) => core.getInput(name);
 
 /**
  * Inputs -> RawSettings -> parseSettings. No policy here: empty inputs are left
- * out so the core's defaults apply, and the core validates every value.
+ * out so the catalog's defaults apply, and the core validates every value.
  * @throws InputError naming the input (as the workflow spells it), the bad value and the expected form.
  */
 export function getInputs(read: InputReader = readInput): ActionInputs {
-  const raw: RawSettings = {};
-  for (const [input, setting] of Object.entries(SETTING_OF_INPUT) as [keyof typeof SETTING_OF_INPUT, string][]) {
-    const value = read(input);
-    if (value.trim() !== '') raw[setting] = value;
-  }
   let settings: Settings;
   try {
-    settings = parseSettings(raw);
+    settings = parseSettings(rawFromInputs('action', read));
   } catch (error) {
-    if (error instanceof SettingsError) {
-      const input = inputOfSetting(error.setting);
-      if (input) throw new InputError(`Invalid input ${input} "${error.value}": expected ${error.expected}.`);
-    }
+    if (error instanceof SettingsError) throw new InputError(inFrontTermsOf(error, 'action').message);
     throw error;
   }
   return {
@@ -45,17 +37,12 @@ export function getInputs(read: InputReader = readInput): ActionInputs {
   };
 }
 
-function inputOfSetting(setting: string): InputName | undefined {
-  return (Object.keys(SETTING_OF_INPUT) as (keyof typeof SETTING_OF_INPUT)[]).find((input) => SETTING_OF_INPUT[input] === setting);
-}
-
-/** Same words the core accepts for dry-run, so every boolean input reads alike. */
+/** The core's boolean words, so every boolean input reads alike. */
 function parseBooleanInput(input: InputName, value: string, fallback: boolean): boolean {
-  const text = value.trim().toLowerCase();
-  if (text === '') return fallback;
-  if (['true', 'yes', '1'].includes(text)) return true;
-  if (['false', 'no', '0'].includes(text)) return false;
-  throw new InputError(`Invalid input ${input} "${value}": expected true or false (also yes/no, 1/0).`);
+  if (value.trim() === '') return fallback;
+  const parsed = parseBooleanText(value);
+  if (parsed === undefined) throw new InputError(`Invalid input ${input} "${value}": expected ${BOOLEAN_FORM}.`);
+  return parsed;
 }
 
 function parseRunAt(value: string): RunAt {

@@ -1,51 +1,48 @@
-import { parseArgs } from 'node:util';
+// A generic reader of the command line: the settings' flags come from the catalog
+// (src/settings/catalog.ts); only the CLI's own flags (watch, output, help) are listed here.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { CATALOG, spellingOf, type SettingSpec } from '../settings/catalog';
+import { emptyValueError, isListKind } from '../settings/kinds';
 import type { RawSettings } from '../settings/parse';
 
-/** Flags named after the settings; list settings repeat the flag or take commas. */
-const OPTIONS = {
-  keep: { type: 'string' },
-  current: { type: 'string', multiple: true },
-  protect: { type: 'string', multiple: true },
-  'protect-label': { type: 'string', multiple: true },
-  repositories: { type: 'string', multiple: true },
-  dockerfile: { type: 'string', multiple: true },
-  'min-age': { type: 'string' },
-  dangling: { type: 'string' },
-  'no-dangling': { type: 'boolean' },
-  'max-removals': { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  order: { type: 'string' },
-  host: { type: 'string' },
-  'max-image-bytes': { type: 'string' },
-  'target-image-bytes': { type: 'string' },
-  'min-free': { type: 'string' },
-  'target-free': { type: 'string' },
-  'min-free-inodes': { type: 'string' },
-  'target-free-inodes': { type: 'string' },
-  'free-path': { type: 'string' },
-  'max-unused': { type: 'string' },
-  'evict-kept-builds': { type: 'boolean' },
-  'evict-base-images': { type: 'boolean' },
-  'usage-store': { type: 'string' },
-  'usage-file': { type: 'string' },
-  'regret-window': { type: 'string' },
-  'build-cache-keep': { type: 'string' },
-  'build-cache-max-age': { type: 'string' },
-  'containers-older-than': { type: 'string' },
-  'volumes-older-than': { type: 'string' },
-  'volumes-named': { type: 'boolean' },
-  'protect-volume': { type: 'string', multiple: true },
-  'buildx-older-than': { type: 'string' },
+/** The CLI's own flags, beside the settings: name -> whether it takes a value, and the form of that value. */
+export const CLI_FLAGS = {
   // watch subcommand only
-  interval: { type: 'string' },
-  once: { type: 'boolean' },
-  'health-file': { type: 'string' },
-  'health-port': { type: 'string' },
-  'health-address': { type: 'string' },
-  json: { type: 'boolean' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
+  interval: { value: 'a duration such as 30s, 5m, 1h', watchOnly: true },
+  once: { watchOnly: true },
+  'health-file': { value: 'a path', watchOnly: true },
+  'health-port': { value: 'a port number 0-65535', watchOnly: true },
+  'health-address': { value: 'an address such as 127.0.0.1 or 0.0.0.0', watchOnly: true },
+  json: {},
+  help: { short: 'h' },
+  version: {},
+} as const satisfies Record<string, { value?: string; watchOnly?: boolean; short?: string }>;
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/** The setting's flag without its dashes. */
+function flagOf(spec: SettingSpec): string {
+  return spellingOf(spec, 'cli')!.slice(2);
+}
+
+/** parseArgs options: each setting's flag (booleans also as --no-flag), then the CLI's own. */
+function options(): Options {
+  const opts: Options = {};
+  for (const spec of CATALOG as readonly SettingSpec[]) {
+    const flag = flagOf(spec);
+    if (spec.kind === 'boolean') {
+      opts[flag] = { type: 'boolean' };
+      opts[`no-${flag}`] = { type: 'boolean' };
+    } else {
+      opts[flag] = { type: 'string', multiple: isListKind(spec.kind) };
+    }
+  }
+  for (const [flag, o] of Object.entries(CLI_FLAGS) as [string, { value?: string; short?: string }][]) {
+    opts[flag] = { type: o.value ? 'string' : 'boolean', ...(o.short ? { short: o.short } : {}) };
+  }
+  return opts;
+}
+const OPTIONS = options();
 
 export interface CliArgs {
   raw: RawSettings;
@@ -66,51 +63,56 @@ export interface WatchFlags {
   healthAddress?: string;
 }
 
-const WATCH_ONLY = ['interval', 'once', 'health-file', 'health-port', 'health-address'];
-
 /** Thrown for flags that do not exist or lack a value; exit code 2 like bad settings. */
 export class UsageError extends Error {}
 
+type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
+
+/**
+ * argv -> the settings as given (validated later by parseSettings) and the CLI's own flags.
+ * An empty value given explicitly (`--repositories=`, `--protect ''`) is bad input.
+ * @throws UsageError for unknown flags and empty values of the CLI's own flags;
+ *   SettingsError (in the core's terms) for an empty setting value.
+ */
 export function parseCliArgs(argv: string[]): CliArgs {
   const command = argv[0] === 'watch' ? 'watch' : 'cleanup';
   if (command === 'watch') argv = argv.slice(1);
-  let values: Record<string, string | boolean | string[] | undefined>;
+  let values: Values;
   try {
     ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
   } catch (error) {
     throw new UsageError(`${(error as Error).message.replace(/\. To specify.*$/s, '')}; see --help`);
   }
-  const list = (v: unknown) => (Array.isArray(v) ? v.join('\n') : undefined);
-  const raw: RawSettings = {
-    keep: values.keep as string | undefined,
-    current: list(values.current),
-    protect: list(values.protect),
-    'protect-label': list(values['protect-label']),
-    repositories: list(values.repositories),
-    dockerfiles: list(values.dockerfile),
-    'min-age': values['min-age'] as string | undefined,
-    dangling: values['no-dangling'] ? false : (values.dangling as string | undefined),
-    'max-removals': values['max-removals'] as string | undefined,
-    'dry-run': values['dry-run'] === true ? true : undefined,
-    order: values.order as string | undefined,
-    host: values.host as string | undefined,
-    'protect-volume': list(values['protect-volume']),
-  };
-  // Settings whose flag has the setting's own name and a plain string value.
-  for (const name of ['max-image-bytes', 'target-image-bytes', 'min-free', 'target-free', 'min-free-inodes', 'target-free-inodes', 'free-path', 'max-unused', 'usage-store', 'usage-file', 'regret-window', 'build-cache-keep', 'build-cache-max-age', 'containers-older-than', 'volumes-older-than', 'buildx-older-than']) {
-    raw[name] = values[name] as string | undefined;
+  const raw: RawSettings = {};
+  for (const spec of CATALOG as readonly SettingSpec[]) {
+    const flag = flagOf(spec);
+    if (spec.kind === 'boolean') {
+      if (values[flag] && values[`no-${flag}`]) throw new UsageError(`--${flag} and --no-${flag} contradict each other; see --help`);
+      if (values[flag]) raw[spec.name] = true;
+      if (values[`no-${flag}`]) raw[spec.name] = false;
+      continue;
+    }
+    const given = values[flag];
+    if (given === undefined) continue;
+    const occurrences = (Array.isArray(given) ? given : [given]).map(String);
+    const blank = occurrences.find((v) => v.trim() === '');
+    if (blank !== undefined) throw emptyValueError(spec.name, spec.kind, spec.values, blank);
+    raw[spec.name] = occurrences.join('\n');
   }
-  for (const name of ['evict-kept-builds', 'evict-base-images', 'volumes-named']) raw[name] = values[name] === true ? true : undefined;
-  if (command === 'cleanup') {
-    const misplaced = WATCH_ONLY.find((name) => values[name] !== undefined);
-    if (misplaced) throw new UsageError(`--${misplaced} belongs to the watch subcommand (docker-image-cleanup watch --${misplaced} …); see --help`);
+  for (const [flag, o] of Object.entries(CLI_FLAGS) as [string, { value?: string; watchOnly?: boolean }][]) {
+    const given = values[flag];
+    if (o.value && typeof given === 'string' && given.trim() === '') throw new UsageError(`Invalid --${flag} "${given}": expected ${o.value}, not an empty value; see --help`);
+    if (o.watchOnly && command === 'cleanup' && given !== undefined) {
+      throw new UsageError(`--${flag} belongs to the watch subcommand (docker-image-cleanup watch --${flag} …); see --help`);
+    }
   }
+  const text = (flag: keyof typeof CLI_FLAGS) => values[flag] as string | undefined;
   const watch: WatchFlags = {
-    interval: values.interval as string | undefined,
+    interval: text('interval'),
     once: values.once === true,
-    healthFile: values['health-file'] as string | undefined,
-    healthPort: values['health-port'] as string | undefined,
-    healthAddress: values['health-address'] as string | undefined,
+    healthFile: text('health-file'),
+    healthPort: text('health-port'),
+    healthAddress: text('health-address'),
   };
   return { raw, json: values.json === true, help: values.help === true, version: values.version === true, command, watch };
 }
@@ -119,82 +121,13 @@ export function parseCliArgs(argv: string[]): CliArgs {
 function joinNegativeValues(argv: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
-    const option = name ? (OPTIONS as Record<string, { type: string }>)[name] : undefined;
+    const name = argv[i]!.startsWith('--') ? argv[i]!.slice(2) : undefined;
+    const option = name ? OPTIONS[name] : undefined;
     if (option?.type === 'string' && /^-\d/.test(argv[i + 1] ?? '')) {
       out.push(`${argv[i]}=${argv[++i]}`);
     } else {
-      out.push(argv[i]);
+      out.push(argv[i]!);
     }
   }
   return out;
 }
-
-export const HELP = `Usage: docker-image-cleanup [options]
-       docker-image-cleanup watch [options] [--interval DURATION] [--once]
-
-Removes old Docker images from a CI agent while keeping the current build, the
-newest builds of every repository, their base images and anything in use.
-
-Selection
-  --keep N                 builds kept per repository besides the current build (default 2)
-  --current PATTERN        the current build's images, always kept (e.g. 'app:ci-42', '*:ci-42')
-  --protect PATTERN|ID     references or image IDs always kept ('node:*', 'mcr.microsoft.com/**')
-  --protect-label K[=V]    images with this label are always kept
-  --repositories PATTERN   only remove from these repositories (default: all)
-  --dockerfile PATH|GLOB   protect the FROM images of these Dockerfiles
-  --min-age DURATION       keep images that arrived more recently (default 1h; 90m, 36h, 2d, 2w)
-  --no-dangling            keep untagged images (default: remove those nothing needs)
-  --order created|tag      rank builds by creation time (default) or by tag as a version
-Disk pressure (after keep-N, least recently used first)
-  --max-image-bytes SIZE   images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)
-  --target-image-bytes SIZE  eviction stops here (default 80% of --max-image-bytes)
-  --min-free SIZE|PCT      free space on --free-path below this triggers eviction (10%, 20GB)
-  --target-free SIZE|PCT   eviction stops here (default 1.5x --min-free)
-  --min-free-inodes N|PCT  the same for inodes; --target-free-inodes N|PCT
-  --free-path PATH         the filesystem of the engine's data root (default /var/lib/docker)
-  --max-unused DURATION    remove images not used for longer than this (336h, 2w)
-  --evict-kept-builds      under pressure, builds kept by --keep may go too
-  --evict-base-images      emergency: base images may go too, once nothing kept stands on them
-  --usage-store file|engine|none  where the last-use record lives (default file)
-  --usage-file PATH        the file store's path (default ~/.local/state/docker-image-cleanup/usage.json)
-  --regret-window DURATION a removed image back within this window is reported (default 7d)
-Build cache and stopped containers (opt-in)
-  --build-cache-keep SIZE  prune the builder cache down to this size, least recently used first
-  --build-cache-max-age DURATION  prune build cache entries unused for longer than this
-  --containers-older-than DURATION  remove stopped (exited, created, dead) containers older than
-                           this before planning; never running ones or protected labels, never forced
-Volumes and buildx builder leftovers (opt-in, after the images)
-  --volumes-older-than DURATION  remove anonymous volumes no container (running or stopped)
-                           mounts, unused (created/mounted/unmounted) for longer than this
-  --volumes-named          dangling named volumes go too, by the same rule
-  --protect-volume NAME    volume names always kept ('*' matches any run: 'cache-*'); --protect-label applies too
-  --buildx-older-than DURATION  remove stopped buildx_buildkit_* builder containers and their
-                           _state volumes when no node of the builder runs and they are older than this
-Safety
-  --max-removals N         refuse the whole run when the plan removes more images
-  --dry-run                show the plan, change nothing
-Engine
-  --host URL               unix:///var/run/docker.sock, tcp://host:2376 (default: DOCKER_HOST)
-Output
-  --json                   machine-readable report on stdout (no progress output)
-Watch mode: docker-image-cleanup watch [options above] [watch options]
-  --interval DURATION      one cycle per interval (default 1h); failed cycles retry sooner
-                           (exponential backoff capped at the interval)
-  --once                   one cycle, then exit with the codes below (cron)
-  --health-file PATH       touched after each good cycle (liveness probe)
-  --health-port N          HTTP endpoint: 200 while the last good cycle is younger than
-                           3 intervals, else 503; --health-address ADDR (default 127.0.0.1)
-  One log line per cycle (JSON with --json); SIGTERM/SIGINT stop after the removal in flight.
-  -h, --help               this text
-  --version                the tool's version
-
-List options repeat or take commas. Patterns: '*' stays within one path
-component, '**' crosses '/', a pattern without a tag matches every tag.
-
-Exit codes
-  0  done (or dry run shown)
-  1  some removals failed (see the report)
-  2  bad input, or the engine is unreachable; nothing was removed
-  3  refused: the plan exceeds --max-removals; nothing was removed
-`;

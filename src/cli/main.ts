@@ -3,8 +3,10 @@ import { defaultStateDir, openSession } from '../app/session';
 import { EngineUnreachableError } from '../engine/port';
 import { toJson } from '../report/json';
 import { renderText } from '../report/text';
+import { inFrontTermsOf } from '../settings/fronts';
 import { parseSettings, SettingsError } from '../settings/parse';
-import { HELP, parseCliArgs, UsageError } from './args';
+import { parseCliArgs, UsageError } from './args';
+import { HELP } from './help';
 import { runWatch } from './watch';
 
 export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3 } as const;
@@ -49,7 +51,11 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     io.stdout(args.json ? JSON.stringify(toJson(report), null, 2) + '\n' : renderText(report));
     return report.counts.failed > 0 ? EXIT.removalsFailed : EXIT.ok;
   } catch (error) {
-    if (error instanceof SettingsError || error instanceof UsageError || error instanceof EngineUnreachableError) {
+    if (error instanceof SettingsError) {
+      io.stderr(`docker-image-cleanup: ${inFrontTermsOf(error, 'cli').message}\n`);
+      return EXIT.badInput;
+    }
+    if (error instanceof UsageError || error instanceof EngineUnreachableError) {
       io.stderr(`docker-image-cleanup: ${error.message}\n`);
       return EXIT.badInput;
     }

@@ -110,18 +110,3 @@ export interface Settings {
   containersOlderThanMs?: number;
   volumes: VolumeRules;
 }
-
-export const DEFAULTS = {
-  keep: 2,
-  minAge: '1h',
-  dangling: true,
-  dryRun: false,
-  order: 'created' as BuildOrder,
-  freePath: '/var/lib/docker',
-  usageStore: 'file' as UsageStoreKind,
-  regretWindow: '7d',
-  /** Eviction stops at this share of max-image-bytes when no target is given. */
-  targetShareOfMax: 0.8,
-  /** Eviction stops at this multiple of min-free when no target is given. */
-  targetFreeFactor: 1.5,
-};

@@ -414,7 +414,7 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
     });
 
     const bad: { inputs: Record<string, string>; message: RegExp }[] = [
-      { inputs: { targetImageBytes: '5GB' }, message: /^Invalid input targetImageBytes "5GB": expected to be given together with max-image-bytes/ },
+      { inputs: { targetImageBytes: '5GB' }, message: /^Invalid input targetImageBytes "5GB": expected to be given together with maxImageBytes/ },
       { inputs: { usageStore: 'cloud' }, message: /^Invalid input usageStore "cloud": expected file, engine or none\.$/ },
       { inputs: { usageFile: 'usage.json' }, message: /^Invalid input usageFile "usage.json": expected an absolute path\.$/ },
       { inputs: { evictKeptBuilds: 'maybe' }, message: /^Invalid input evictKeptBuilds "maybe": expected true or false/ },

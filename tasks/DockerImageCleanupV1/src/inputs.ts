@@ -1,6 +1,6 @@
 // Task inputs -> the core's RawSettings. No policy here: the core validates and decides.
 import * as tl from 'azure-pipelines-task-lib/task';
-import { parseSettings, SettingsError, type RawSettings, type Settings } from '../../../src/index';
+import { inFrontTermsOf, parseBooleanText, parseSettings, SettingsError, type RawSettings, type Settings } from '../../../src/index';
 import { INPUT, inputOfSetting, rawSettings } from './settings-map';
 
 export { INPUT } from './settings-map';
@@ -71,7 +71,8 @@ export function toSettings(raw: RawSettings): Settings {
       const input = inputOfSetting(error.setting);
       // A setting without an input would be a bug in this mapping: keep the core's message.
       if (!input) throw new Error(error.message);
-      throw new InputError(input, error.value, error.expected);
+      const { value, expected } = inFrontTermsOf(error, 'task');
+      throw new InputError(input, value, expected);
     }
     throw error;
   }
@@ -80,9 +81,9 @@ export function toSettings(raw: RawSettings): Settings {
 /** Same spellings as the core's boolean settings. */
 function readBoolean(name: string, value: string | undefined): boolean {
   if (value === undefined) return false;
-  if (/^(true|yes|1)$/i.test(value)) return true;
-  if (/^(false|no|0)$/i.test(value)) return false;
-  throw new InputError(name, value, 'true or false');
+  const parsed = parseBooleanText(value);
+  if (parsed === undefined) throw new InputError(name, value, 'true or false');
+  return parsed;
 }
 
 function readRunAt(value: string | undefined): RunAt {

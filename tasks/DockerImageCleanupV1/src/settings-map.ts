@@ -1,85 +1,29 @@
-// Task inputs <-> the core's settings, one to one. Pure (no task-lib), so the test suite
-// can check the mapping table-driven; inputs.ts reads the inputs through tl.getInput.
-import type { RawSettings } from '../../../src/index';
+// Task inputs <-> the core's settings, from the catalog (src/settings/catalog.ts). Pure (no
+// task-lib), so the test suite can check the mapping table-driven; inputs.ts reads the
+// inputs through tl.getInput.
+import { inputOfSetting as inputOnFront, inputsOf, rawFromInputs, type RawSettings } from '../../../src/index';
 
-/** Input names, exactly as in task.json. */
-export const INPUT = {
-  keepCount: 'keepCount',
-  currentImages: 'currentImages',
-  protectedReferences: 'protectedReferences',
-  protectedLabels: 'protectedLabels',
-  repositories: 'repositories',
-  dockerfiles: 'dockerfiles',
-  minAge: 'minAge',
-  dryRun: 'dryRun',
-  maxRemovals: 'maxRemovals',
-  dockerHost: 'dockerHost',
-  maxImageBytes: 'maxImageBytes',
-  targetImageBytes: 'targetImageBytes',
-  minFree: 'minFree',
-  targetFree: 'targetFree',
-  minFreeInodes: 'minFreeInodes',
-  targetFreeInodes: 'targetFreeInodes',
-  freePath: 'freePath',
-  maxUnused: 'maxUnused',
-  evictKeptBuilds: 'evictKeptBuilds',
-  evictBaseImages: 'evictBaseImages',
-  usageStore: 'usageStore',
-  usageFile: 'usageFile',
-  regretWindow: 'regretWindow',
-  buildCacheKeep: 'buildCacheKeep',
-  buildCacheMaxAge: 'buildCacheMaxAge',
-  containersOlderThan: 'containersOlderThan',
+/** Inputs that are core settings, and the core's name for each (the catalog's `task` spelling). */
+export const SETTING_OF_INPUT: Readonly<Record<string, string>> = inputsOf('task');
+
+/** Input names, exactly as in task.json: the settings' and the task's own (failOnError, runAt). */
+export const INPUT: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(Object.keys(SETTING_OF_INPUT).map((input) => [input, input])),
   failOnError: 'failOnError',
   runAt: 'runAt',
-} as const;
-
-export type InputName = (typeof INPUT)[keyof typeof INPUT];
-
-/** Which core setting each task input feeds (failOnError and runAt steer the task itself). */
-export const SETTING_OF_INPUT: Readonly<Partial<Record<InputName, string>>> = {
-  [INPUT.keepCount]: 'keep',
-  [INPUT.currentImages]: 'current',
-  [INPUT.protectedReferences]: 'protect',
-  [INPUT.protectedLabels]: 'protect-label',
-  [INPUT.repositories]: 'repositories',
-  [INPUT.dockerfiles]: 'dockerfiles',
-  [INPUT.minAge]: 'min-age',
-  [INPUT.dryRun]: 'dry-run',
-  [INPUT.maxRemovals]: 'max-removals',
-  [INPUT.dockerHost]: 'host',
-  [INPUT.maxImageBytes]: 'max-image-bytes',
-  [INPUT.targetImageBytes]: 'target-image-bytes',
-  [INPUT.minFree]: 'min-free',
-  [INPUT.targetFree]: 'target-free',
-  [INPUT.minFreeInodes]: 'min-free-inodes',
-  [INPUT.targetFreeInodes]: 'target-free-inodes',
-  [INPUT.freePath]: 'free-path',
-  [INPUT.maxUnused]: 'max-unused',
-  [INPUT.evictKeptBuilds]: 'evict-kept-builds',
-  [INPUT.evictBaseImages]: 'evict-base-images',
-  [INPUT.usageStore]: 'usage-store',
-  [INPUT.usageFile]: 'usage-file',
-  [INPUT.regretWindow]: 'regret-window',
-  [INPUT.buildCacheKeep]: 'build-cache-keep',
-  [INPUT.buildCacheMaxAge]: 'build-cache-max-age',
-  [INPUT.containersOlderThan]: 'containers-older-than',
 };
+
+export type InputName = string;
 
 /** The task input that feeds a setting, to name the input the user wrote in messages. */
 export function inputOfSetting(setting: string): InputName | undefined {
-  return (Object.keys(SETTING_OF_INPUT) as InputName[]).find((input) => SETTING_OF_INPUT[input] === setting);
+  return inputOnFront('task', setting);
 }
 
 /**
- * The inputs as the core's RawSettings. Empty inputs are left out, so the core's
- * defaults apply (and a setting the core does not know yet is never passed empty).
+ * The inputs as the core's RawSettings. Empty inputs are left out, so the catalog's
+ * defaults apply; a list input whose every item is blank is handed over, and rejected.
  */
 export function rawSettings(read: (input: InputName) => string | undefined): RawSettings {
-  const raw: RawSettings = {};
-  for (const [input, setting] of Object.entries(SETTING_OF_INPUT) as [InputName, string][]) {
-    const value = read(input)?.trim();
-    if (value) raw[setting] = value;
-  }
-  return raw;
+  return rawFromInputs('task', read);
 }

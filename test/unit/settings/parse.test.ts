@@ -66,10 +66,18 @@ describe('parseSettings', () => {
     }
   });
 
-  it("undefined and '' mean the default", () => {
-    const raw: RawSettings = Object.fromEntries(SETTING_NAMES.map((n) => [n, '']));
-    assert.deepEqual(plain(parseSettings(raw)), plain(parseSettings({})));
-    assert.deepEqual(plain(parseSettings({ keep: undefined, 'min-age': '  ' })), plain(parseSettings({})));
+  it('undefined means the default; a value given but empty is bad input naming the setting', () => {
+    assert.deepEqual(plain(parseSettings({ keep: undefined, 'min-age': undefined })), plain(parseSettings({})));
+    for (const name of SETTING_NAMES) {
+      for (const empty of ['', '  ', ' , \n']) {
+        if (empty.includes(',') && !['current', 'protect', 'protect-label', 'repositories', 'dockerfiles', 'protect-volume'].includes(name)) continue;
+        assert.throws(
+          () => parseSettings({ [name]: empty }),
+          (e: unknown) => e instanceof SettingsError && e.setting === name && /not an empty value \(leave the setting out for its default\)/.test(e.expected),
+          `${name}: ${JSON.stringify(empty)}`,
+        );
+      }
+    }
   });
 
   it('a full set of values', () => {
@@ -181,7 +189,7 @@ describe('parseSettings', () => {
       [{ 'build-cache-max-age': '36h', 'build-cache-keep': '5GB' }, (s) => s.buildCache, { keepBytes: 5e9, maxAgeMs: 36 * 3_600_000 }],
       [{ 'containers-older-than': '1d' }, (s) => s.containersOlderThanMs, 86_400_000],
       [{ 'containers-older-than': '0' }, (s) => s.containersOlderThanMs, 0],
-      [{ 'containers-older-than': '' }, (s) => s.containersOlderThanMs, undefined],
+      [{}, (s) => s.containersOlderThanMs, undefined],
     ];
     for (const [i, [raw, pick, expected]] of good.entries()) {
       it(`${i + 1}. ${JSON.stringify(raw)}`, () => assert.deepEqual(pick(parseSettings(raw)), expected));
@@ -202,9 +210,9 @@ describe('parseSettings', () => {
       { raw: { dockerfiles: 'a\r\nb\n\n c ' }, dockerfiles: ['a', 'b', 'c'] },
       { raw: { dockerfiles: ['a', ' b ', ''] }, dockerfiles: ['a', 'b'] },
       { raw: { dockerfiles: ['a,b', 'c'] }, dockerfiles: ['a', 'b', 'c'] },
-      { raw: { dockerfiles: [] }, dockerfiles: [] },
+      { raw: { dockerfiles: undefined }, dockerfiles: [] },
     ];
-    for (const c of cases) it(JSON.stringify(c.raw.dockerfiles), () => assert.deepEqual(parseSettings(c.raw).dockerfiles, c.dockerfiles));
+    for (const c of cases) it(JSON.stringify(c.raw.dockerfiles) ?? 'left out', () => assert.deepEqual(parseSettings(c.raw).dockerfiles, c.dockerfiles));
   });
 
   describe('valid scalars', () => {
@@ -214,7 +222,7 @@ describe('parseSettings', () => {
       { raw: { keep: ' 12 ' }, pick: (s) => s.keep, value: 12 },
       { raw: { keep: ['3'] }, pick: (s) => s.keep, value: 3 },
       { raw: { 'max-removals': 0 }, pick: (s) => s.maxRemovals, value: 0 },
-      { raw: { 'max-removals': '' }, pick: (s) => s.maxRemovals, value: undefined },
+      { raw: {}, pick: (s) => s.maxRemovals, value: undefined },
       { raw: { 'min-age': '0' }, pick: (s) => s.minAgeMs, value: 0 },
       { raw: { 'min-age': '2d' }, pick: (s) => s.minAgeMs, value: 2 * 86_400_000 },
       { raw: { 'min-age': '1w2d' }, pick: (s) => s.minAgeMs, value: 9 * 86_400_000 },
