@@ -48,7 +48,7 @@ describe('settings catalog', () => {
     assert.equal(defaultOn(protect, 'cli'), undefined);
     assert.equal(defaultOn(protect, 'action'), 'node:*');
     assert.equal(defaultOn(protect, 'task'), 'node:*');
-    assert.match(HELP, /--protect PATTERN\|ID .*the Action and the Azure task default to node:\*/);
+    assert.match(HELP, /--protect PATTERN\|ID [^\n]+\n? +\(the Action and the Azure task default to node:\*\)/);
   });
 });
 
