@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { renderMarkdown, renderText, toJson, type CleanupReport } from '../../src/index';
+import { renderMarkdown, renderText, toJson, type CleanupReport, type Outcome } from '../../src/index';
 import { Output, SUMMARY_TITLE, type RunAt } from './constants';
 
 export interface ReportContext {
@@ -9,12 +9,10 @@ export interface ReportContext {
 }
 
 /** Step outputs, the job summary, the log, and the core's warnings as annotations. */
-export async function publishReport(report: CleanupReport, context: ReportContext): Promise<void> {
-  const refused = context.refused !== undefined;
-  const removed = refused ? 0 : report.counts.removed;
-  core.setOutput(Output.RemovedCount, String(removed));
-  core.setOutput(Output.KeptCount, String(refused ? report.counts.images : report.counts.kept));
-  core.setOutput(Output.BytesFreed, String(bytesFreed(report, refused)));
+export async function publishReport({ report, figures }: Outcome, context: ReportContext): Promise<void> {
+  core.setOutput(Output.RemovedCount, String(figures.removed));
+  core.setOutput(Output.KeptCount, String(figures.kept));
+  core.setOutput(Output.BytesFreed, String(figures.bytesFreed));
   core.setOutput(Output.Plan, planOutput(report));
 
   await core.group('Cleanup report', async () => core.info(renderText(report)));
@@ -74,13 +72,6 @@ export function summaryMarkdown(report: CleanupReport, context: ReportContext): 
   const [title = '', ...rest] = renderMarkdown(report, SUMMARY_TITLE).split('\n');
   while (rest[0] === '') rest.shift();
   return [title, '', ...lines, ...rest].join('\n');
-}
-
-/** Engine-measured bytes after a real run; on a dry run, what the plan predicts. */
-function bytesFreed(report: CleanupReport, refused: boolean): number {
-  if (refused) return 0;
-  if (report.dryRun) return report.bytes.predicted;
-  return report.bytes.measured ?? 0;
 }
 
 /** A short summary for a cleanup that could not run at all (engine unreachable). */

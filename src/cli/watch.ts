@@ -1,4 +1,4 @@
-import { MaxRemovalsExceededError, runCleanup } from '../app/cleanup';
+import { cleanupOutcome, EXIT } from '../app/outcome';
 import { parseDuration } from '../domain/units';
 import { defaultStateDir, openSession } from '../app/session';
 import { EngineUnreachableError, type EnginePort } from '../engine/port';
@@ -9,10 +9,7 @@ import { startHealthServer, touchHealthFile, type HealthServer } from '../watch/
 import { watchLoop, type CycleSummary, type WatchTimer } from '../watch/loop';
 import { stoppableEngine } from '../watch/stoppable-engine';
 import { UsageError, type CliArgs } from './args';
-import type { CliIo } from './main';
-
-/** The same codes as a one-shot run (main.ts EXIT). */
-const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3 } as const;
+import type { CliIo } from './io';
 
 export const DEFAULT_INTERVAL = '1h';
 
@@ -98,10 +95,11 @@ export async function runWatch(args: CliArgs, settings: Settings, io: CliIo, dep
         state.cycles = cycle;
         const gated = stoppableEngine(engine, cycleSignal);
         try {
-          return summarize((await runCleanup(settings, { engine: gated, usage, signal: cycleSignal })) as MaintainedReport);
+          const outcome = await cleanupOutcome(settings, { engine: gated, usage, signal: cycleSignal });
+          const summary = summarize(outcome.report as MaintainedReport);
+          return outcome.kind === 'refused' ? { ...summary, refused: outcome.message } : summary;
         } catch (error) {
           lastError = error;
-          if (error instanceof MaxRemovalsExceededError) return { ...summarize(error.report as MaintainedReport), refused: error.message };
           throw error;
         }
       },

@@ -4,11 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import {
+  cleanupOutcome,
   DockerodeEngine,
-  MaxRemovalsExceededError,
+  formatBytes,
   renderMarkdown,
   renderText,
-  runCleanup,
   openSession,
   type CleanupReport,
   type JobStart,
@@ -53,29 +53,20 @@ export function tempDirectory(): string {
   return tl.getVariable('Agent.TempDirectory') || os.tmpdir();
 }
 
-/** runCleanup, then log, summary page, output variables and the step result. */
+/** The core's cleanup, then log, summary page, output variables and the step result. */
 export async function cleanupAndReport(settings: Settings, failOnError: boolean, jobStart?: JobStart): Promise<void> {
-  let report: CleanupReport;
-  try {
-    report = await runCleanup(
-      settings,
-      { ...openSession(settings, stateDirectory()), cwd: tl.getVariable('Build.SourcesDirectory') || process.cwd() },
-      { jobStart },
-    );
-  } catch (error) {
-    if (!(error instanceof MaxRemovalsExceededError)) throw error;
-    // Nothing was removed: show the refused plan as what a run would have done.
-    const refused = { ...error.report, dryRun: true };
-    publish(refused, `> **Refused:** ${error.message}\n\n`);
-    setOutputs(0, refused.counts.images, 0);
-    return cleanupFailed(error.message, failOnError);
-  }
-
-  publish(report);
-  setOutputs(report.counts.removed, report.counts.kept, report.bytes.measured ?? report.bytes.predicted);
+  const outcome = await cleanupOutcome(
+    settings,
+    { ...openSession(settings, stateDirectory()), cwd: tl.getVariable('Build.SourcesDirectory') || process.cwd() },
+    { jobStart },
+  );
+  const { report, figures } = outcome;
+  publish(report, outcome.kind === 'refused' ? `> **Refused:** ${outcome.message}\n\n` : '');
+  setOutputs(figures.removed, figures.kept, figures.bytesFreed);
+  if (outcome.kind === 'refused') return cleanupFailed(outcome.message!, failOnError);
   const c = report.counts;
-  if (c.failed > 0) return cleanupFailed(tl.loc('RemovalsFailed', c.failed), failOnError);
-  const freed = formatBytes(report.bytes.measured ?? report.bytes.predicted);
+  if (outcome.kind === 'removals-failed') return cleanupFailed(tl.loc('RemovalsFailed', c.failed), failOnError);
+  const freed = formatBytes(figures.bytesFreed);
   tl.setResult(
     tl.TaskResult.Succeeded,
     report.dryRun ? tl.loc('DryRun', c.removed, c.untagged, c.kept, freed) : tl.loc('Removed', c.removed, c.untagged, c.kept, freed),
@@ -97,12 +88,4 @@ function setOutputs(removed: number, kept: number, bytes: number): void {
   tl.setVariable(OUTPUT.removedCount, String(removed), false, true);
   tl.setVariable(OUTPUT.keptCount, String(kept), false, true);
   tl.setVariable(OUTPUT.bytesFreed, String(bytes), false, true);
-}
-
-function formatBytes(bytes: number): string {
-  const units = ['B', 'kB', 'MB', 'GB', 'TB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) (value /= 1000), unit++;
-  return `${unit === 0 ? value : value.toFixed(1)}${units[unit]}`;
 }

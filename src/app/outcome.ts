@@ -1,0 +1,67 @@
+// How one cleanup ended, the same for every front: ok, some removals failed, or refused by
+// max-removals (nothing removed). The CLI turns it into an exit code, the Action into outputs
+// and a warning or failure, the Azure task into output variables and a task result.
+import type { Settings } from '../settings/settings';
+import { MaxRemovalsExceededError, runCleanup, type CleanupDeps, type CleanupOptions, type CleanupReport } from './cleanup';
+
+export type OutcomeKind = 'ok' | 'removals-failed' | 'refused';
+
+/** The figures every front publishes (step outputs, output variables, the CLI's summary). */
+export interface OutcomeFigures {
+  /** Images removed; on a dry run, those a real run would remove; refused: 0. */
+  removed: number;
+  /** Images kept; refused: every image. */
+  kept: number;
+  /** Bytes freed as the engine measured them, else as the plan predicted; on a dry run, predicted; refused: 0. */
+  bytesFreed: number;
+}
+
+export interface Outcome {
+  kind: OutcomeKind;
+  /**
+   * The run's report. Refused: the plan that was not carried out, marked as a dry run,
+   * so every front shows it as what a real run would have done.
+   */
+  report: CleanupReport;
+  figures: OutcomeFigures;
+  /** One line for the user, unless ok. */
+  message?: string;
+}
+
+/** The process exit codes of the CLI (one-shot and `watch --once`). */
+export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3 } as const;
+
+/** runCleanup, with a refusal by max-removals as an outcome rather than an exception. Other errors propagate. */
+export async function cleanupOutcome(settings: Settings, deps: CleanupDeps, options: CleanupOptions = {}): Promise<Outcome> {
+  try {
+    return outcomeOf(await runCleanup(settings, deps, options));
+  } catch (error) {
+    if (error instanceof MaxRemovalsExceededError) return refusedOutcome(error);
+    throw error;
+  }
+}
+
+/** A finished run: ok, or the removals that failed named (at most five). */
+export function outcomeOf(report: CleanupReport): Outcome {
+  const figures = {
+    removed: report.counts.removed,
+    kept: report.counts.kept,
+    bytesFreed: report.dryRun ? report.bytes.predicted : (report.bytes.measured ?? report.bytes.predicted),
+  };
+  const failed = report.results.filter((r) => r.status === 'failed');
+  if (failed.length === 0) return { kind: 'ok', report, figures };
+  const detail = failed
+    .slice(0, 5)
+    .map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ''}`)
+    .join('; ');
+  return { kind: 'removals-failed', report, figures, message: `${failed.length} of ${report.results.length} removals failed: ${detail}${failed.length > 5 ? '; …' : ''}` };
+}
+
+export function refusedOutcome(error: MaxRemovalsExceededError): Outcome {
+  const report = { ...error.report, dryRun: true };
+  return { kind: 'refused', report, figures: { removed: 0, kept: report.counts.images, bytesFreed: 0 }, message: error.message };
+}
+
+export function exitCodeOf(kind: OutcomeKind): number {
+  return kind === 'ok' ? EXIT.ok : kind === 'refused' ? EXIT.refused : EXIT.removalsFailed;
+}
