@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import { State } from './constants';
 import { cleanUp } from './cleanup';
 import { getInputs } from './inputs';
-import { loadJobStart, removeJobStart } from './job-start';
+import { loadJobStart, removeJobStart } from '../../src/index';
 import { CleanupFailedError } from './errors';
 import { run as runStep } from './run';
 

@@ -1,9 +1,9 @@
 import * as core from '@actions/core';
-import { captureJobStart, DockerodeEngine } from '../../src/index';
+import * as os from 'node:os';
+import { captureJobStart, DockerodeEngine, saveJobStart } from '../../src/index';
 import { State } from './constants';
 import { CleanupFailedError } from './errors';
 import type { ActionInputs } from './inputs';
-import { saveJobStart } from './job-start';
 
 /**
  * Records what the engine holds now, for the post-job cleanup: the JobStart
@@ -14,7 +14,7 @@ export async function recordJobStart(inputs: ActionInputs): Promise<void> {
   let file: string;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart);
+    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os.tmpdir());
     core.info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error) {
     throw new CleanupFailedError(

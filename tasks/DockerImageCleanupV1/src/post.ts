@@ -1,8 +1,7 @@
 // Post-job step: runs for every instance of the task in the job, so it does nothing
 // unless this instance's main step ran with runAt=postJob.
-import * as fs from 'node:fs';
 import * as tl from 'azure-pipelines-task-lib/task';
-import type { JobStart } from '../../../src/index';
+import { loadJobStart, type JobStart } from '../../../src/index';
 import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
 import { cleanupAndReport, cleanupFailed, runEntry } from './task';
 
@@ -21,12 +20,8 @@ export function run(): Promise<void> {
 function readJobStart(file: string | undefined): JobStart | string {
   if (!file) return 'the pre-job step recorded nothing';
   try {
-    const value = JSON.parse(fs.readFileSync(file, 'utf8')) as JobStart;
-    if (typeof value.startedAt !== 'number' || !Array.isArray(value.imageIds) || !Array.isArray(value.references)) {
-      return `${file} is not a job start record`;
-    }
-    return value;
+    return loadJobStart(file);
   } catch (error) {
-    return `cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`;
+    return (error as Error).message;
   }
 }

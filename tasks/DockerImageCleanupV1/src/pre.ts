@@ -1,9 +1,7 @@
 // Pre-job step (runAt=postJob): check the inputs before the job spends time, and
 // record what the engine holds now so the post-job cleanup keeps everything the job adds.
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
-import { captureJobStart } from '../../../src/index';
+import { captureJobStart, saveJobStart } from '../../../src/index';
 import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
 import { engineFor, runEntry, tempDirectory } from './task';
 
@@ -13,8 +11,7 @@ export function run(): Promise<void> {
     if (inputs.runAt !== 'postJob') return console.log(tl.loc('PreSkipped'));
     const settings = toSettings(inputs.raw);
     const jobStart = await captureJobStart(engineFor(settings));
-    const file = path.join(tempDirectory(), `docker-image-cleanup-job-start-${process.pid}-${Date.now()}.json`);
-    fs.writeFileSync(file, JSON.stringify(jobStart));
+    const file = saveJobStart(jobStart, tempDirectory());
     tl.setTaskVariable(TASK_VARIABLE.jobStartFile, file);
     console.log(tl.loc('Recorded', jobStart.imageIds.length, file));
   });
