@@ -85028,6 +85028,43 @@ async function captureJobStart(engine, clock = Date.now) {
   };
 }
 
+// src/app/job-start.ts
+var fs7 = __toESM(require("node:fs"));
+var path5 = __toESM(require("node:path"));
+var FILE = "job-start.json";
+var DIR_PREFIX = "docker-image-cleanup-";
+function saveJobStart(jobStart, tempDir) {
+  const dir = fs7.mkdtempSync(path5.join(tempDir, DIR_PREFIX));
+  const file = path5.join(dir, FILE);
+  fs7.writeFileSync(file, JSON.stringify(jobStart));
+  return file;
+}
+
+// src/app/outcome.ts
+async function cleanupOutcome(settings, deps, options = {}) {
+  try {
+    return outcomeOf(await runCleanup(settings, deps, options));
+  } catch (error2) {
+    if (error2 instanceof MaxRemovalsExceededError) return refusedOutcome(error2);
+    throw error2;
+  }
+}
+function outcomeOf(report2) {
+  const figures = {
+    removed: report2.counts.removed,
+    kept: report2.counts.kept,
+    bytesFreed: report2.dryRun ? report2.bytes.predicted : report2.bytes.measured ?? report2.bytes.predicted
+  };
+  const failed = report2.results.filter((r) => r.status === "failed");
+  if (failed.length === 0) return { kind: "ok", report: report2, figures };
+  const detail = failed.slice(0, 5).map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ""}`).join("; ");
+  return { kind: "removals-failed", report: report2, figures, message: `${failed.length} of ${report2.results.length} removals failed: ${detail}${failed.length > 5 ? "; …" : ""}` };
+}
+function refusedOutcome(error2) {
+  const report2 = { ...error2.report, dryRun: true };
+  return { kind: "refused", report: report2, figures: { removed: 0, kept: report2.counts.images, bytesFreed: 0 }, message: error2.message };
+}
+
 // src/app/session.ts
 function openSession(settings, stateDir2) {
   const cache = stateDir2 ? new FileDetailsCache(detailsCacheFile(stateDir2, describeHost(settings.host))) : void 0;
@@ -85128,7 +85165,7 @@ function row(d, result, dryRun) {
   return {
     id: shortId(d.imageId),
     references: d.references.map(familiar),
-    outcome: outcomeOf(d, result, dryRun),
+    outcome: outcomeOf2(d, result, dryRun),
     size: d.size,
     uniqueBytes: d.uniqueBytes,
     keepReasons: reasons.keep,
@@ -85137,7 +85174,7 @@ function row(d, result, dryRun) {
     note: result?.note
   };
 }
-function outcomeOf(d, result, dryRun) {
+function outcomeOf2(d, result, dryRun) {
   if (d.action === "keep") return "kept";
   const planned = d.action === "remove" ? "removed" : "untagged";
   if (dryRun || !result) return dryRun ? `would be ${planned}` : planned;
@@ -85372,7 +85409,7 @@ var RUN_AT = ["post", "now"];
 var SUMMARY_TITLE = "Docker image cleanup";
 
 // actions/src/cleanup.ts
-var path5 = __toESM(require("node:path"));
+var path6 = __toESM(require("node:path"));
 
 // actions/src/errors.ts
 var InputError = class extends Error {
@@ -85393,12 +85430,10 @@ var CleanupFailedError = class extends Error {
 };
 
 // actions/src/report.ts
-async function publishReport(report2, context) {
-  const refused = context.refused !== void 0;
-  const removed = refused ? 0 : report2.counts.removed;
-  setOutput(Output.RemovedCount, String(removed));
-  setOutput(Output.KeptCount, String(refused ? report2.counts.images : report2.counts.kept));
-  setOutput(Output.BytesFreed, String(bytesFreed(report2, refused)));
+async function publishReport({ report: report2, figures }, context) {
+  setOutput(Output.RemovedCount, String(figures.removed));
+  setOutput(Output.KeptCount, String(figures.kept));
+  setOutput(Output.BytesFreed, String(figures.bytesFreed));
   setOutput(Output.Plan, planOutput(report2));
   await group("Cleanup report", async () => info(renderText(report2)));
   if (isDebug()) await group("Plan (JSON)", async () => info(JSON.stringify(toJson(report2), null, 2)));
@@ -85444,11 +85479,6 @@ function summaryMarkdown(report2, context) {
   while (rest[0] === "") rest.shift();
   return [title, "", ...lines, ...rest].join("\n");
 }
-function bytesFreed(report2, refused) {
-  if (refused) return 0;
-  if (report2.dryRun) return report2.bytes.predicted;
-  return report2.bytes.measured ?? 0;
-}
 async function publishFailure(message, context) {
   const when = context.runAt === "post" ? "after the job" : "in this step";
   await writeSummary(`## ${SUMMARY_TITLE}
@@ -85465,32 +85495,22 @@ function escapeMarkdown(text) {
 async function cleanUp(inputs, jobStart) {
   const context = { runAt: inputs.runAt };
   const { engine, usage } = openSession(inputs.settings, stateDir());
-  let report2;
+  let outcome;
   try {
-    report2 = await runCleanup(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
+    outcome = await cleanupOutcome(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
   } catch (error2) {
-    if (error2 instanceof MaxRemovalsExceededError) {
-      await publishReport(error2.report, { ...context, refused: error2.message });
-      throw new CleanupFailedError(`docker-image-cleanup ${error2.message}`, inputs.failOnError, error2);
-    }
     const why = error2 instanceof Error ? error2.message : String(error2);
     await publishFailure(why, context);
     throw new CleanupFailedError(`docker-image-cleanup did not run: ${why}`, inputs.failOnError, error2);
   }
-  await publishReport(report2, context);
-  if (report2.counts.failed > 0) {
-    const failed = report2.results.filter((r) => r.status === "failed");
-    const detail = failed.slice(0, 5).map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ""}`).join("; ");
-    throw new CleanupFailedError(
-      `docker-image-cleanup: ${failed.length} of ${report2.results.length} removals failed: ${detail}${failed.length > 5 ? "; …" : ""}`,
-      inputs.failOnError
-    );
-  }
-  return report2;
+  await publishReport(outcome, { ...context, refused: outcome.kind === "refused" ? outcome.message : void 0 });
+  if (outcome.kind === "refused") throw new CleanupFailedError(`docker-image-cleanup ${outcome.message}`, inputs.failOnError);
+  if (outcome.kind === "removals-failed") throw new CleanupFailedError(`docker-image-cleanup: ${outcome.message}`, inputs.failOnError);
+  return outcome.report;
 }
 function stateDir() {
   const base = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
-  return base ? path5.join(base, "docker-image-cleanup") : void 0;
+  return base ? path6.join(base, "docker-image-cleanup") : void 0;
 }
 
 // actions/src/inputs.ts
@@ -85522,24 +85542,14 @@ function parseRunAt(value) {
   throw new InputError(`Invalid input ${Input.RunAt} "${value}": expected ${RUN_AT.join(" or ")}.`);
 }
 
-// actions/src/job-start.ts
-var fs7 = __toESM(require("node:fs"));
-var os5 = __toESM(require("node:os"));
-var path6 = __toESM(require("node:path"));
-function saveJobStart(jobStart, env = process.env) {
-  const dir = fs7.mkdtempSync(path6.join(env.RUNNER_TEMP || os5.tmpdir(), "docker-image-cleanup-"));
-  const file = path6.join(dir, "job-start.json");
-  fs7.writeFileSync(file, JSON.stringify(jobStart));
-  return file;
-}
-
 // actions/src/record.ts
+var os5 = __toESM(require("node:os"));
 async function recordJobStart(inputs) {
   const engine = new DockerodeEngine({ host: inputs.settings.host });
   let file;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart);
+    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os5.tmpdir());
     info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error2) {
     throw new CleanupFailedError(

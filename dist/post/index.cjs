@@ -85010,6 +85010,58 @@ async function runCleanup(settings, deps, options = {}) {
   return report2;
 }
 
+// src/app/job-start.ts
+var fs7 = __toESM(require("node:fs"));
+var path5 = __toESM(require("node:path"));
+var FILE = "job-start.json";
+var DIR_PREFIX = "docker-image-cleanup-";
+function loadJobStart(file) {
+  let value;
+  try {
+    value = JSON.parse(fs7.readFileSync(file, "utf8"));
+  } catch (error2) {
+    throw new Error(`cannot read the job start record ${file}: ${error2 instanceof Error ? error2.message : String(error2)}`);
+  }
+  if (!isJobStart(value)) throw new Error(`${file} is not a job start record`);
+  return value;
+}
+function removeJobStart(file) {
+  const dir = path5.dirname(file);
+  if (path5.basename(file) !== FILE || !path5.basename(dir).startsWith(DIR_PREFIX)) return;
+  fs7.rmSync(dir, { recursive: true, force: true });
+}
+function isJobStart(value) {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value;
+  const strings2 = (x) => Array.isArray(x) && x.every((s) => typeof s === "string");
+  return typeof v.startedAt === "number" && strings2(v.imageIds) && strings2(v.references);
+}
+
+// src/app/outcome.ts
+async function cleanupOutcome(settings, deps, options = {}) {
+  try {
+    return outcomeOf(await runCleanup(settings, deps, options));
+  } catch (error2) {
+    if (error2 instanceof MaxRemovalsExceededError) return refusedOutcome(error2);
+    throw error2;
+  }
+}
+function outcomeOf(report2) {
+  const figures = {
+    removed: report2.counts.removed,
+    kept: report2.counts.kept,
+    bytesFreed: report2.dryRun ? report2.bytes.predicted : report2.bytes.measured ?? report2.bytes.predicted
+  };
+  const failed = report2.results.filter((r) => r.status === "failed");
+  if (failed.length === 0) return { kind: "ok", report: report2, figures };
+  const detail = failed.slice(0, 5).map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ""}`).join("; ");
+  return { kind: "removals-failed", report: report2, figures, message: `${failed.length} of ${report2.results.length} removals failed: ${detail}${failed.length > 5 ? "; …" : ""}` };
+}
+function refusedOutcome(error2) {
+  const report2 = { ...error2.report, dryRun: true };
+  return { kind: "refused", report: report2, figures: { removed: 0, kept: report2.counts.images, bytesFreed: 0 }, message: error2.message };
+}
+
 // src/app/session.ts
 function openSession(settings, stateDir2) {
   const cache = stateDir2 ? new FileDetailsCache(detailsCacheFile(stateDir2, describeHost(settings.host))) : void 0;
@@ -85110,7 +85162,7 @@ function row(d, result, dryRun) {
   return {
     id: shortId(d.imageId),
     references: d.references.map(familiar),
-    outcome: outcomeOf(d, result, dryRun),
+    outcome: outcomeOf2(d, result, dryRun),
     size: d.size,
     uniqueBytes: d.uniqueBytes,
     keepReasons: reasons.keep,
@@ -85119,7 +85171,7 @@ function row(d, result, dryRun) {
     note: result?.note
   };
 }
-function outcomeOf(d, result, dryRun) {
+function outcomeOf2(d, result, dryRun) {
   if (d.action === "keep") return "kept";
   const planned = d.action === "remove" ? "removed" : "untagged";
   if (dryRun || !result) return dryRun ? `would be ${planned}` : planned;
@@ -85354,7 +85406,7 @@ var RUN_AT = ["post", "now"];
 var SUMMARY_TITLE = "Docker image cleanup";
 
 // actions/src/cleanup.ts
-var path5 = __toESM(require("node:path"));
+var path6 = __toESM(require("node:path"));
 
 // actions/src/errors.ts
 var InputError = class extends Error {
@@ -85375,12 +85427,10 @@ var CleanupFailedError = class extends Error {
 };
 
 // actions/src/report.ts
-async function publishReport(report2, context) {
-  const refused = context.refused !== void 0;
-  const removed = refused ? 0 : report2.counts.removed;
-  setOutput(Output.RemovedCount, String(removed));
-  setOutput(Output.KeptCount, String(refused ? report2.counts.images : report2.counts.kept));
-  setOutput(Output.BytesFreed, String(bytesFreed(report2, refused)));
+async function publishReport({ report: report2, figures }, context) {
+  setOutput(Output.RemovedCount, String(figures.removed));
+  setOutput(Output.KeptCount, String(figures.kept));
+  setOutput(Output.BytesFreed, String(figures.bytesFreed));
   setOutput(Output.Plan, planOutput(report2));
   await group("Cleanup report", async () => info(renderText(report2)));
   if (isDebug()) await group("Plan (JSON)", async () => info(JSON.stringify(toJson(report2), null, 2)));
@@ -85426,11 +85476,6 @@ function summaryMarkdown(report2, context) {
   while (rest[0] === "") rest.shift();
   return [title, "", ...lines, ...rest].join("\n");
 }
-function bytesFreed(report2, refused) {
-  if (refused) return 0;
-  if (report2.dryRun) return report2.bytes.predicted;
-  return report2.bytes.measured ?? 0;
-}
 async function publishFailure(message, context) {
   const when = context.runAt === "post" ? "after the job" : "in this step";
   await writeSummary(`## ${SUMMARY_TITLE}
@@ -85447,32 +85492,22 @@ function escapeMarkdown(text) {
 async function cleanUp(inputs, jobStart) {
   const context = { runAt: inputs.runAt };
   const { engine, usage } = openSession(inputs.settings, stateDir());
-  let report2;
+  let outcome;
   try {
-    report2 = await runCleanup(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
+    outcome = await cleanupOutcome(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
   } catch (error2) {
-    if (error2 instanceof MaxRemovalsExceededError) {
-      await publishReport(error2.report, { ...context, refused: error2.message });
-      throw new CleanupFailedError(`docker-image-cleanup ${error2.message}`, inputs.failOnError, error2);
-    }
     const why = error2 instanceof Error ? error2.message : String(error2);
     await publishFailure(why, context);
     throw new CleanupFailedError(`docker-image-cleanup did not run: ${why}`, inputs.failOnError, error2);
   }
-  await publishReport(report2, context);
-  if (report2.counts.failed > 0) {
-    const failed = report2.results.filter((r) => r.status === "failed");
-    const detail = failed.slice(0, 5).map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ""}`).join("; ");
-    throw new CleanupFailedError(
-      `docker-image-cleanup: ${failed.length} of ${report2.results.length} removals failed: ${detail}${failed.length > 5 ? "; …" : ""}`,
-      inputs.failOnError
-    );
-  }
-  return report2;
+  await publishReport(outcome, { ...context, refused: outcome.kind === "refused" ? outcome.message : void 0 });
+  if (outcome.kind === "refused") throw new CleanupFailedError(`docker-image-cleanup ${outcome.message}`, inputs.failOnError);
+  if (outcome.kind === "removals-failed") throw new CleanupFailedError(`docker-image-cleanup: ${outcome.message}`, inputs.failOnError);
+  return outcome.report;
 }
 function stateDir() {
   const base = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
-  return base ? path5.join(base, "docker-image-cleanup") : void 0;
+  return base ? path6.join(base, "docker-image-cleanup") : void 0;
 }
 
 // actions/src/inputs.ts
@@ -85502,31 +85537,6 @@ function parseRunAt(value) {
   if (text === "") return "post";
   if (RUN_AT.includes(text)) return text;
   throw new InputError(`Invalid input ${Input.RunAt} "${value}": expected ${RUN_AT.join(" or ")}.`);
-}
-
-// actions/src/job-start.ts
-var fs7 = __toESM(require("node:fs"));
-var path6 = __toESM(require("node:path"));
-function loadJobStart(file) {
-  let value;
-  try {
-    value = JSON.parse(fs7.readFileSync(file, "utf8"));
-  } catch (error2) {
-    throw new Error(`cannot read the job start recorded by the pre step (${file}): ${error2 instanceof Error ? error2.message : String(error2)}`);
-  }
-  if (!isJobStart(value)) throw new Error(`the job start recorded by the pre step (${file}) is not a job start record`);
-  return value;
-}
-function removeJobStart(file) {
-  const dir = path6.dirname(file);
-  if (path6.basename(file) !== "job-start.json" || !path6.basename(dir).startsWith("docker-image-cleanup-")) return;
-  fs7.rmSync(dir, { recursive: true, force: true });
-}
-function isJobStart(value) {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value;
-  const strings2 = (x) => Array.isArray(x) && x.every((s) => typeof s === "string");
-  return typeof v.startedAt === "number" && strings2(v.imageIds) && strings2(v.references);
 }
 
 // actions/src/run.ts

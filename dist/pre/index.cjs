@@ -80091,6 +80091,18 @@ async function captureJobStart(engine, clock = Date.now) {
   };
 }
 
+// src/app/job-start.ts
+var fs4 = __toESM(require("node:fs"));
+var path2 = __toESM(require("node:path"));
+var FILE = "job-start.json";
+var DIR_PREFIX = "docker-image-cleanup-";
+function saveJobStart(jobStart, tempDir) {
+  const dir = fs4.mkdtempSync(path2.join(tempDir, DIR_PREFIX));
+  const file = path2.join(dir, FILE);
+  fs4.writeFileSync(file, JSON.stringify(jobStart));
+  return file;
+}
+
 // actions/src/constants.ts
 var SETTING_OF_INPUT = inputsOf("action");
 var Input = {
@@ -80155,24 +80167,14 @@ function parseRunAt(value) {
   throw new InputError(`Invalid input ${Input.RunAt} "${value}": expected ${RUN_AT.join(" or ")}.`);
 }
 
-// actions/src/job-start.ts
-var fs4 = __toESM(require("node:fs"));
-var os5 = __toESM(require("node:os"));
-var path2 = __toESM(require("node:path"));
-function saveJobStart(jobStart, env = process.env) {
-  const dir = fs4.mkdtempSync(path2.join(env.RUNNER_TEMP || os5.tmpdir(), "docker-image-cleanup-"));
-  const file = path2.join(dir, "job-start.json");
-  fs4.writeFileSync(file, JSON.stringify(jobStart));
-  return file;
-}
-
 // actions/src/record.ts
+var os5 = __toESM(require("node:os"));
 async function recordJobStart(inputs) {
   const engine = new DockerodeEngine({ host: inputs.settings.host });
   let file;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart);
+    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os5.tmpdir());
     info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error2) {
     throw new CleanupFailedError(
