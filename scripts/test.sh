@@ -27,4 +27,13 @@ export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_C8D_HOST=$c8d_host DIC_TEST_PO
 npx mocha --forbid-only --forbid-pending --timeout 120000 \
   --reporter ./test/support/summary-reporter.js \
   'lib/test/unit/**/*.test.js' 'lib/test/engine/**/*.test.js' \
-  'lib/test/azure/**/*.test.js' 'lib/test/action/**/*.test.js' "$@"
+  'lib/test/azure/**/*.test.js' 'lib/test/action/**/*.test.js' 'lib/test/package/**/*.test.js' \
+  'lib/test/release/**/*.test.js' "$@"
+
+# The fronts run on Node 24 (GitHub node24, Azure Node24): the unit, front and npm package
+# suites again on it; the bundles and the CLI they spawn run on it too (process.execPath).
+node24=$(bash scripts/node24.sh)
+echo "Node 24 ($("$node24" --version)): unit, Azure task, Action and npm package suites"
+"$node24" node_modules/mocha/bin/mocha.js --forbid-only --forbid-pending --timeout 120000 \
+  --reporter ./test/support/summary-reporter.js \
+  'lib/test/unit/**/*.test.js' 'lib/test/azure/**/*.test.js' 'lib/test/action/**/*.test.js' 'lib/test/package/**/*.test.js' "$@"

@@ -215,7 +215,8 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
     const env: Record<string, string> = {
       PATH: process.env.PATH ?? '',
       HOME: process.env.HOME ?? work,
-      AGENT_VERSION: '4.265.1',
+      // The agent runs the Node24 handler from 4.265.1, Node20_1 before (this suite runs on both Nodes).
+      AGENT_VERSION: Number(process.versions.node.split('.')[0]) >= 24 ? '4.265.1' : '4.248.0',
       AGENT_TEMPDIRECTORY: temp,
       AGENT_WORKFOLDER: work,
       AGENT_OS: 'Linux',
