@@ -20,6 +20,7 @@ const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BASE = 'local/node-base:test';
 const CLEANER = 'local/docker-image-cleanup:test';
 const DAY = 86_400_000;
+const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as { version: string }).version;
 
 // js-yaml ships with mocha; add it (or `yaml`) as a devDependency to use it by name.
 const yaml = require('js-yaml') as { loadAll(text: string): unknown[] };
@@ -66,6 +67,30 @@ describe('fleet mode on the real engine', function () {
     assert.ok(line.nextInMs === undefined);
     // Its own image (in use by the running cleaner) and its base (a prefix of it) stay; only the newest build is kept.
     assert.deepEqual(await listTags(docker), ['app:ci-3', 'local/docker-image-cleanup:test', 'local/node-base:test']);
+  });
+
+  it('1b. the image: `docker run --rm IMAGE --version` prints the version; OCI labels; a non-root default user', () => {
+    // The docker CLI, exactly as a user checks a freshly built image (the image from test 1).
+    const host = process.env.DIC_TEST_DOCKER_HOST!;
+    const run = spawnSync('docker', ['-H', host, 'run', '--rm', '--network', 'none', CLEANER, '--version'], { encoding: 'utf8', timeout: 120_000 });
+    assert.equal(run.status, 0, run.stdout + run.stderr);
+    assert.equal(run.stdout.trim(), PACKAGE_VERSION);
+    const inspect = spawnSync('docker', ['-H', host, 'image', 'inspect', CLEANER, '--format', '{{json .Config}}'], { encoding: 'utf8' });
+    assert.equal(inspect.status, 0, inspect.stderr);
+    const config = JSON.parse(inspect.stdout) as { User: string; Labels: Record<string, string> };
+    assert.equal(config.User, '1000:1000');
+    const labels = config.Labels;
+    assert.equal(labels['org.opencontainers.image.title'], 'docker-image-cleanup');
+    assert.equal(labels['org.opencontainers.image.version'], PACKAGE_VERSION);
+    assert.equal(labels['org.opencontainers.image.revision'], 'test-revision');
+    assert.equal(labels['org.opencontainers.image.licenses'], 'MIT');
+    // The repository package.json names (the listings test ties vss-extension.json to it too).
+    const repository = String(JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')).repository.url).replace(/^git\+/, '').replace(/\.git$/, '');
+    assert.equal(labels['org.opencontainers.image.source'], repository);
+    for (const key of ['url', 'documentation']) assert.ok(labels[`org.opencontainers.image.${key}`]?.startsWith(repository), key);
+    // No container is left behind by --rm.
+    const left = spawnSync('docker', ['-H', host, 'ps', '-aq', '--filter', `ancestor=${CLEANER}`], { encoding: 'utf8' });
+    assert.equal(left.stdout.trim(), '');
   });
 
   it('2. the Kubernetes example: its container args run as a watch --once cycle against the real engine', async () => {
@@ -164,7 +189,7 @@ async function buildCleanerImage(docker: Docker): Promise<void> {
   pack.entry({ name: 'build/cli.cjs', mode: 0o644 }, fs.readFileSync(path.join(outdir, 'cli.cjs')));
   pack.finalize();
   fs.rmSync(outdir, { recursive: true, force: true });
-  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: CLEANER, buildargs: { BASE }, rm: true, forcerm: true, networkmode: 'none' } as any);
+  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: CLEANER, buildargs: { BASE, VERSION: PACKAGE_VERSION, REVISION: 'test-revision' }, rm: true, forcerm: true, networkmode: 'none' } as any);
   await follow(docker, stream as unknown as NodeJS.ReadableStream);
 }
 
