@@ -34,10 +34,11 @@ describe('Marketplace and registry listings', () => {
   });
 
   describe('vss-extension.json (Visual Studio Marketplace)', () => {
-    it('3. one version for the npm package, the extension and the task (Major.Minor.Patch)', () => {
+    it('3. one version for the npm package, the extension, the task (Major.Minor.Patch) and the DaemonSet image', () => {
       const v = TASK.version;
       assert.equal(EXTENSION.version, PACKAGE.version);
       assert.equal(`${v.Major}.${v.Minor}.${v.Patch}`, PACKAGE.version);
+      assert.ok(read('deploy/kubernetes/daemonset.yaml').includes(`/docker-image-cleanup:${PACKAGE.version}\n`), 'the DaemonSet runs this version');
     });
     it('4. the task version was raised past 1.0.0 (inputs were added after it)', () => {
       const v = TASK.version;
@@ -76,6 +77,35 @@ describe('Marketplace and registry listings', () => {
       assert.ok(Array.isArray(PACKAGE.files) && PACKAGE.files.length > 0, 'files lists what the package holds');
       for (const entry of PACKAGE.files) assert.doesNotMatch(entry, /^(test|src|tasks|actions|bench|dist)\b/, `files has ${entry}`);
       assert.ok(PACKAGE.bugs.url.startsWith(REPOSITORY));
+    });
+  });
+
+  describe('.github/workflows', () => {
+    const workflows = fs.readdirSync(path.join(ROOT, '.github', 'workflows')).filter((f) => /\.ya?ml$/.test(f));
+    for (const file of workflows) {
+      it(`9. ${file}: read-only by default, third-party actions pinned by commit SHA`, () => {
+        const text = read(`.github/workflows/${file}`);
+        const workflow = yaml.load(text) as { permissions: Record<string, string>; jobs: Record<string, { permissions?: Record<string, string> }> };
+        assert.deepEqual(workflow.permissions, { contents: 'read' });
+        for (const m of text.matchAll(/uses:\s*(\S+)/g)) {
+          if (m[1]!.startsWith('./')) continue;
+          assert.match(m[1]!, /^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/, `${file}: ${m[1]} is pinned by SHA`);
+        }
+        const writers = Object.entries(workflow.jobs).filter(([, job]) => Object.values(job.permissions ?? {}).includes('write'));
+        for (const [name, job] of writers) {
+          for (const [scope, level] of Object.entries(job.permissions!)) {
+            if (level === 'write') assert.ok(['contents', 'id-token'].includes(scope), `${file} job ${name} writes ${scope}`);
+          }
+        }
+      });
+    }
+    it('10. release.yml runs on version tags and reads its publish secrets only in the publish jobs', () => {
+      const workflow = yaml.load(read('.github/workflows/release.yml')) as { on: { push: { tags: string[] } }; jobs: Record<string, unknown> };
+      assert.deepEqual(workflow.on.push.tags, ['v[0-9]+.[0-9]+.[0-9]+']);
+      for (const [name, job] of Object.entries(workflow.jobs)) {
+        const secrets = [...JSON.stringify(job).matchAll(/secrets\.(\w+)/g)].map((m) => m[1]);
+        assert.deepEqual(secrets, { assets: [], npm: ['NPM_TOKEN'], marketplace: ['AZURE_DEVOPS_MARKETPLACE_TOKEN'] }[name], name);
+      }
     });
   });
 });
