@@ -80691,6 +80691,9 @@ var CATALOG = [
   // Disk pressure
   { name: "max-image-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)", action: "max-image-bytes", task: "maxImageBytes" },
   { name: "target-image-bytes", kind: "size", unsetMeans: "80% of {max-image-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here", action: "target-image-bytes", task: "targetImageBytes" },
+  { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order" },
+  { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here" },
+  { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})" },
   { name: "min-free", kind: "free-threshold", section: "pressure", placeholder: "SIZE|PCT", help: "free space on {free-path} below this triggers eviction (10%, 20GB)", action: "min-free", task: "minFree" },
   { name: "target-free", kind: "free-threshold", unsetMeans: "1.5x {min-free}", section: "pressure", placeholder: "SIZE|PCT", help: "eviction stops here", action: "target-free", task: "targetFree" },
   { name: "min-free-inodes", kind: "inode-threshold", section: "pressure", placeholder: "N|PCT", help: "the same for inodes", action: "min-free-inodes", task: "minFreeInodes" },
@@ -81392,6 +81395,14 @@ function spaceRules(v, raw) {
   if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
     throw new SettingsError("target-image-bytes", text("target-image-bytes"), `a size no larger than {max-image-bytes} (${text("max-image-bytes")})`);
   }
+  const maxDockerBytes = v["max-docker-bytes"];
+  const targetDockerBytes = v["target-docker-bytes"];
+  if (targetDockerBytes !== void 0 && maxDockerBytes === void 0) {
+    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), "to be given together with {max-docker-bytes}");
+  }
+  if (targetDockerBytes !== void 0 && maxDockerBytes !== void 0 && targetDockerBytes > maxDockerBytes) {
+    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), `a size no larger than {max-docker-bytes} (${text("max-docker-bytes")})`);
+  }
   for (const [target, min] of [
     ["target-free", "min-free"],
     ["target-free-inodes", "min-free-inodes"]
@@ -81408,6 +81419,9 @@ function spaceRules(v, raw) {
     targetFreeInodes: v["target-free-inodes"] ?? (v["min-free-inodes"] && scaled(v["min-free-inodes"], targetFreeFactor)),
     freePath: v["free-path"],
     maxUnusedMs: v["max-unused"],
+    maxDockerBytes,
+    targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === void 0 ? void 0 : Math.floor(maxDockerBytes * targetShareOfMax)),
+    evictBuildCache: maxDockerBytes !== void 0 || v["evict-build-cache"],
     evictKeptBuilds: v["evict-kept-builds"],
     evictBaseImages: v["evict-base-images"]
   };
@@ -81678,8 +81692,21 @@ function applySpaceRules(decisions, layers, input) {
   const before = layers.totalBytes();
   let plannedFree = 0;
   for (const d of decisions) if (d.action === "remove") plannedFree += sim.remove(d.imageId);
-  const candidates = decisions.filter((d) => d.action !== "remove").map((d) => ({ d, tier: tierOf(d), use: input.lastUse(d.imageId) })).filter((c) => c.tier !== void 0).sort((a, b) => a.use.time - b.use.time || a.d.created - b.d.created);
+  const images = decisions.filter((d) => d.action !== "remove").map((d) => ({ kind: "image", id: d.imageId, d, tier: tierOf(d), use: input.lastUse(d.imageId) })).filter((c) => c.tier !== void 0);
+  const cache = input.buildCache ?? [];
+  const cacheBytes2 = cache.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
+  const cacheGone = /* @__PURE__ */ new Set();
+  const cacheCandidates = rules.evictBuildCache ? cache.filter((r) => !r.inUse && now - (r.lastUsed ?? r.created ?? 0) >= (input.minAgeMs ?? 0)).map((r) => ({ kind: "build-cache", id: r.id, r, tier: "policy", use: { time: r.lastUsed ?? r.created ?? 0, why: "build cache record last used" } })) : [];
+  const childrenLeft = (id) => cache.some((r) => !cacheGone.has(r.id) && r.parents.includes(id));
+  const candidates = [...images, ...cacheCandidates].sort((a, b) => a.use.time - b.use.time || createdOf(a) - createdOf(b));
+  const cacheEvictions = [];
   const evict = (c, reason) => {
+    if (c.kind === "build-cache") {
+      cacheGone.add(c.id);
+      const bytes2 = c.r.shared ? 0 : c.r.size;
+      cacheEvictions.push({ id: c.id, description: c.r.description, type: c.r.type, bytes: bytes2, shared: c.r.shared, lastUsed: c.use.time, rule: reason.kind === "evicted" ? reason.rule : "max-docker-bytes" });
+      return bytes2;
+    }
     const bytes = sim.remove(c.d.imageId);
     c.d.action = "remove";
     c.d.untag = c.d.references;
@@ -81687,11 +81714,13 @@ function applySpaceRules(decisions, layers, input) {
     c.d.removeReasons.push(reason);
     return bytes;
   };
+  const gone = (c) => c.kind === "image" ? sim.isRemoved(c.id) : cacheGone.has(c.id);
+  const blocked = (c) => c.kind === "image" ? sim.hasSurvivingDependents(c.id) : childrenLeft(c.id);
   const sweep = (eligible, onEvict) => {
     for (let progress = true; progress; ) {
       progress = false;
       for (const c of candidates) {
-        if (sim.isRemoved(c.d.imageId) || !eligible(c) || sim.hasSurvivingDependents(c.d.imageId)) continue;
+        if (gone(c) || !eligible(c) || blocked(c)) continue;
         progress = true;
         if (onEvict(c)) return;
       }
@@ -81700,29 +81729,42 @@ function applySpaceRules(decisions, layers, input) {
   if (rules.maxUnusedMs !== void 0) {
     const limit = rules.maxUnusedMs;
     sweep(
-      (c) => now - c.use.time > limit,
+      (c) => c.kind === "image" && now - c.use.time > limit,
       (c) => {
         plannedFree += evict(c, { kind: "unused", lastUsed: c.use.time, lastUsedWhy: c.use.why, maxUnusedMs: limit });
         return false;
       }
     );
   }
+  const volumes = input.volumes ?? { bytes: 0, freed: 0 };
   const afterPlan = before - plannedFree;
-  const needs = pressure(rules, afterPlan, plannedFree, input.filesystem);
-  if (needs.rules.length === 0) return { warnings: [] };
+  const dockerBefore = before + cacheBytes2 + volumes.bytes;
+  const needs = pressure(rules, afterPlan, plannedFree + volumes.freed, input.filesystem, afterPlan + cacheBytes2 + volumes.bytes - volumes.freed);
+  if (needs.rules.length === 0) return { cacheEvictions, warnings: [] };
   const allowed = /* @__PURE__ */ new Set(["policy"]);
   if (rules.evictKeptBuilds) allowed.add("kept-build");
   if (rules.evictBaseImages) allowed.add("base-image");
   const order = [];
+  const byKind2 = { image: plannedFree, "build-cache": 0, volume: volumes.freed };
   let freed = 0;
+  const cacheHelps = needs.rules.some((r) => r !== "max-image-bytes");
   for (const tier of [...allowed].sort((a, b) => TIER_RANK[a] - TIER_RANK[b])) {
     if (freed >= needs.bytes) break;
     sweep(
-      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier],
+      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === "image" || cacheHelps),
       (c) => {
         const bytes = evict(c, { kind: "evicted", rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why });
         freed += bytes;
-        order.push({ imageId: c.d.imageId, references: c.d.references, lastUsed: c.use.time, lastUsedWhy: c.use.why, tier: c.tier, bytes });
+        byKind2[c.kind] += bytes;
+        order.push({
+          kind: c.kind,
+          imageId: c.id,
+          references: c.kind === "image" ? c.d.references : [c.r.description || c.r.type],
+          lastUsed: c.use.time,
+          lastUsedWhy: c.use.why,
+          tier: c.tier,
+          bytes
+        });
         return freed >= needs.bytes;
       }
     );
@@ -81730,10 +81772,14 @@ function applySpaceRules(decisions, layers, input) {
   const reached = freed >= needs.bytes;
   const warnings = [];
   if (!reached) {
-    const off = [!rules.evictKeptBuilds && "evict-kept-builds", !rules.evictBaseImages && "evict-base-images"].filter(Boolean);
+    const off = [!rules.evictKeptBuilds && "evict-kept-builds", !rules.evictBaseImages && "evict-base-images", !rules.evictBuildCache && cache.length > 0 && "evict-build-cache"].filter(Boolean);
     const locked = off.length > 0 ? ` (${off.join(" / ")} would allow more)` : "";
     warnings.push(`${needs.rules.join(", ")}: cannot free ${needs.bytes - freed} more bytes; the rest is in use, protected, current or younger than min-age${locked}`);
   }
+  if (cacheEvictions.some((e) => e.shared)) {
+    warnings.push("some evicted build cache records share their content with images or other records: they count 0 bytes here, and pruning them frees only what nothing else holds");
+  }
+  const imagesEvicted = order.filter((o) => o.kind === "image").reduce((sum, o) => sum + o.bytes, 0);
   return {
     summary: {
       rules: needs.rules,
@@ -81743,15 +81789,25 @@ function applySpaceRules(decisions, layers, input) {
       shortByBytes: Math.max(0, needs.bytes - freed),
       order,
       imagesBytesBefore: before,
-      imagesBytesAfter: afterPlan - freed
+      imagesBytesAfter: afterPlan - imagesEvicted,
+      byKind: byKind2,
+      dockerBytesBefore: dockerBefore,
+      dockerBytesAfter: dockerBefore - byKind2.image - byKind2["build-cache"] - byKind2.volume
     },
+    cacheEvictions,
     warnings
   };
 }
-function pressure(rules, imagesBytes, plannedFree, fs8) {
+function createdOf(c) {
+  return c.kind === "image" ? c.d.created : c.r.created ?? 0;
+}
+function pressure(rules, imagesBytes, plannedFree, fs8, dockerBytes) {
   const asks = [];
   if (rules.maxImageBytes !== void 0 && imagesBytes > rules.maxImageBytes) {
     asks.push(["max-image-bytes", imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes)]);
+  }
+  if (rules.maxDockerBytes !== void 0 && dockerBytes > rules.maxDockerBytes) {
+    asks.push(["max-docker-bytes", dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
   }
   if (fs8 && rules.minFree) {
     const free = fs8.freeBytes + plannedFree;
@@ -81883,14 +81939,19 @@ function plan(input) {
   const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, settings.dangling, layers));
   const space = settings.space;
   let eviction;
-  if (space && (space.maxImageBytes !== void 0 || space.maxUnusedMs !== void 0 || space.minFree || space.minFreeInodes)) {
+  let buildCacheEvictions = [];
+  if (space && (space.maxImageBytes !== void 0 || space.maxDockerBytes !== void 0 || space.maxUnusedMs !== void 0 || space.minFree || space.minFreeInodes)) {
     const result = applySpaceRules(decisions, layers, {
       rules: space,
       now,
       filesystem: input.filesystem,
-      lastUse: (id) => input.usage?.get(id) ?? fromArrival(arrivals.get(id))
+      lastUse: (id) => input.usage?.get(id) ?? fromArrival(arrivals.get(id)),
+      buildCache: input.buildCache,
+      minAgeMs: settings.minAgeMs,
+      volumes: input.volumes
     });
     eviction = result.summary;
+    buildCacheEvictions = result.cacheEvictions;
     warnings.push(...result.warnings);
   }
   const removedIds = decisions.filter((d) => d.action === "remove").map((d) => d.imageId);
@@ -81899,7 +81960,8 @@ function plan(input) {
     decisions,
     predictedBytes: layers.bytesFreedBy(removedIds),
     warnings,
-    eviction
+    eviction,
+    buildCacheEvictions
   };
 }
 function fromArrival(arrival) {
@@ -82467,16 +82529,34 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
-  async diskUsage() {
+  async diskUsage(options = {}) {
     this.count("system df");
-    const df = await new Promise(
-      (resolve3, reject) => this.docker.modem.dial(
-        { path: "/system/df?", method: "GET", options: { type: "image" }, statusCodes: { 200: true, 500: "server error" } },
-        (err, data) => err ? reject(err) : resolve3(data)
-      )
-    );
+    const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
     const fromImages = (df.Images ?? []).reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    return { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
+    const usage = { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
+    if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
+    return usage;
+  }
+  async listBuildCache() {
+    if (this.podman) return void 0;
+    this.count("system df");
+    const df = await this.dial("/system/df?", "GET", { type: "build-cache" });
+    if (!Array.isArray(df.BuildCache)) return df.BuildCache === null ? [] : void 0;
+    return df.BuildCache.map((r) => {
+      const created = Date.parse(r.CreatedAt ?? "");
+      const used = Date.parse(r.LastUsedAt ?? "");
+      return {
+        id: r.ID,
+        parents: r.Parents ?? (r.Parent ? [r.Parent] : []),
+        type: r.Type ?? "",
+        description: r.Description ?? "",
+        inUse: r.InUse === true,
+        shared: r.Shared === true,
+        size: Math.max(0, Number(r.Size ?? 0)),
+        created: Number.isFinite(created) ? created : void 0,
+        lastUsed: Number.isFinite(used) && used > 0 ? used : void 0
+      };
+    });
   }
   // Fleet-mode maintenance: stopped containers and the builder cache.
   async listContainers() {
@@ -82528,7 +82608,8 @@ var DockerodeEngine = class {
           (err, data) => err ? reject(err) : resolve3(data)
         )
       );
-      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: (answer?.CachesDeleted ?? []).length };
+      const deleted = answer?.CachesDeleted ?? [];
+      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
       const status = statusOf(error2);
       if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf(error2)}` };
@@ -82613,6 +82694,9 @@ var DockerodeEngine = class {
     );
   }
 };
+function sumCache(records) {
+  return records.reduce((sum, r) => sum + (r.Shared ? 0 : Math.max(0, Number(r.Size ?? 0))), 0);
+}
 function compareApi(version, than) {
   const m = /^(\d+)\.(\d+)/.exec(version ?? "");
   if (!m) return -1;
@@ -83683,18 +83767,26 @@ function globMatch(pattern, name) {
 
 // src/app/volumes.ts
 var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
-async function cleanVolumes(engine, settings, options = {}) {
+async function listVolumePlan(engine, settings, options = {}) {
   const rules = settings.volumes;
   if (rules.olderThanMs === void 0 && rules.buildxOlderThanMs === void 0) return void 0;
-  const empty2 = { volumes: [], builders: [], predictedBytes: 0, unsized: 0 };
   if (!engine.listVolumes || !engine.removeVolume || !engine.volumeUsers || !engine.removeContainer) {
-    return { plan: empty2, results: [], bytes: { predicted: 0, unsized: 0 }, sizeSource: "", notes: ["volumes: this engine adapter cannot list or remove volumes; skipped"] };
+    return {
+      listing: { volumes: [], containers: [], sizeSource: "" },
+      plan: { volumes: [], builders: [], predictedBytes: 0, unsized: 0 },
+      notes: ["volumes: this engine adapter cannot list or remove volumes; skipped"]
+    };
   }
   const now = options.now ?? Date.now();
   const listing = await engine.listVolumes({ activitySince: now - VOLUME_EVENT_LOOKBACK_MS });
   const plan2 = planVolumes({ volumes: listing.volumes, containers: listing.containers, rules, protectLabels: settings.protectLabels, now, leaving: options.leaving });
-  const report2 = { plan: plan2, results: [], bytes: { predicted: plan2.predictedBytes, unsized: plan2.unsized }, sizeSource: listing.sizeSource, notes: [] };
-  if (plan2.unsized > 0) report2.notes.push(`volumes: ${plan2.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`);
+  const notes = plan2.unsized > 0 ? [`volumes: ${plan2.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`] : [];
+  return { listing, plan: plan2, notes };
+}
+async function applyVolumePlan(engine, settings, planned, options = {}) {
+  const { listing, plan: plan2 } = planned;
+  const now = options.now ?? Date.now();
+  const report2 = { plan: plan2, results: [], bytes: { predicted: plan2.predictedBytes, unsized: plan2.unsized }, sizeSource: listing.sizeSource, notes: [...planned.notes] };
   const goingBuilders = plan2.builders.filter((b) => b.action === "remove");
   const goingVolumes = plan2.volumes.filter((v) => v.action === "remove");
   if (settings.dryRun) {
@@ -83706,7 +83798,7 @@ async function cleanVolumes(engine, settings, options = {}) {
   report2.bytes.before = bytesOf(listing);
   for (const b of goingBuilders) {
     if (options.signal?.aborted) break;
-    report2.results.push({ kind: "builder-container", name: b.name, bytes: b.bytes, ...await removeBuilder(engine, b, now, rules.buildxOlderThanMs, settings) });
+    report2.results.push({ kind: "builder-container", name: b.name, bytes: b.bytes, ...await removeBuilder(engine, b, now, settings.volumes.buildxOlderThanMs, settings) });
   }
   for (const v of goingVolumes) {
     if (options.signal?.aborted) break;
@@ -83756,6 +83848,50 @@ async function removeVolume(engine, v, settings) {
     return { status: "skipped", note: outcome.message };
   } catch (error2) {
     return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+
+// src/app/cache-eviction.ts
+async function pruneEvictedCache(engine, evictions, options) {
+  const report2 = { results: [], predicted: evictions.reduce((sum, e) => sum + e.bytes, 0), reclaimed: 0, warnings: [] };
+  if (options.dryRun) {
+    report2.results = evictions.map((e) => ({ id: e.id, description: e.description, bytes: e.bytes, status: "planned", reclaimed: 0 }));
+    return report2;
+  }
+  if (!engine.pruneBuildCache) {
+    report2.warnings.push("build cache: this engine adapter cannot prune it; the evicted records stay");
+    return report2;
+  }
+  report2.before = await cacheBytes(engine);
+  const named = new Set(evictions.map((e) => e.id));
+  for (const e of evictions) {
+    if (options.signal?.aborted) break;
+    const base = { id: e.id, description: e.description, bytes: e.bytes };
+    try {
+      const outcome = await engine.pruneBuildCache({ all: true, filters: { id: [e.id] } });
+      if (outcome.status === "unsupported") {
+        report2.results.push({ ...base, status: "skipped", reclaimed: 0, note: outcome.message });
+        continue;
+      }
+      const unexpected = (outcome.deletedIds ?? []).filter((id) => !named.has(id));
+      if (unexpected.length) report2.warnings.push(`incident: pruning build cache record ${e.id} also deleted ${unexpected.join(", ")}, which the plan did not name`);
+      report2.reclaimed += outcome.spaceReclaimed;
+      report2.results.push(
+        outcome.cachesDeleted > 0 ? { ...base, status: "pruned", reclaimed: outcome.spaceReclaimed } : { ...base, status: "skipped", reclaimed: 0, note: "the engine deleted nothing (in use by a build, or already gone)" }
+      );
+    } catch (error2) {
+      report2.results.push({ ...base, status: "failed", reclaimed: 0, note: error2 instanceof Error ? error2.message : String(error2) });
+    }
+  }
+  report2.after = await cacheBytes(engine);
+  return report2;
+}
+async function cacheBytes(engine) {
+  try {
+    const records = await engine.listBuildCache?.();
+    return records?.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
+  } catch {
+    return void 0;
   }
 }
 
@@ -84886,6 +85022,14 @@ async function filesystemStats(path7) {
 }
 
 // src/app/cleanup.ts
+function byKind(report2) {
+  const rows = [{ kind: "images", predicted: report2.bytes.predicted, measured: report2.bytes.measured }];
+  const c = report2.cacheEviction;
+  if (c) rows.push({ kind: "build-cache", predicted: c.predicted, measured: report2.dryRun ? void 0 : c.reclaimed });
+  const v = report2.volumes;
+  if (v) rows.push({ kind: "volumes", predicted: v.bytes.predicted, measured: v.bytes.measured });
+  return rows;
+}
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
 var MaxRemovalsExceededError = class extends Error {
   constructor(planned, limit, report2) {
@@ -84913,6 +85057,15 @@ async function runCleanup(settings, deps, options = {}) {
     filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
     if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
   }
+  const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0 ? await deps.engine.listBuildCache?.() : void 0;
+  if ((settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0) && !buildCache) {
+    warnings.push(`build cache: the ${seen.engine.kind} engine has no build cache to list; the space rules count images${settings.volumes.olderThanMs !== void 0 ? " and volumes" : ""} only`);
+  }
+  if (buildCache?.length && seen.engine.containerdStore) {
+    warnings.push("containerd image store: the build cache and images share content blobs (moby #48700), so removing an image can free nothing while a cache record holds its blobs, and the reverse; the measured bytes are what counts");
+  }
+  const volumePlan = await listVolumePlan(deps.engine, settings, { now: startedAt, leaving });
+  const volumeBytes = volumePlan && { bytes: volumePlan.listing.volumes.reduce((sum, v) => sum + (v.size ?? 0), 0), freed: volumePlan.plan.predictedBytes };
   const now = clock();
   const usage = deps.usage ? await readUsage(deps.usage, snapshot, now, settings) : void 0;
   if (usage) warnings.push(...usage.warnings.map((w) => `usage record (${deps.usage.description}): ${w}`));
@@ -84923,7 +85076,9 @@ async function runCleanup(settings, deps, options = {}) {
     dockerfileReferences: dockerfiles.references,
     jobStart: options.jobStart,
     filesystem,
-    usage: usage?.lastUse
+    usage: usage?.lastUse,
+    buildCache,
+    volumes: volumeBytes
   });
   plan2.warnings.unshift(...warnings);
   const remember = async (results) => {
@@ -84935,8 +85090,11 @@ async function runCleanup(settings, deps, options = {}) {
     }
   };
   const leftovers = async () => {
-    report2.volumes = await cleanVolumes(deps.engine, settings, { now: startedAt, signal: deps.signal });
+    if (plan2.buildCacheEvictions.length) report2.cacheEviction = await pruneEvictedCache(deps.engine, plan2.buildCacheEvictions, { dryRun: settings.dryRun, signal: deps.signal });
+    report2.warnings.push(...report2.cacheEviction?.warnings ?? []);
+    if (volumePlan) report2.volumes = await applyVolumePlan(deps.engine, settings, volumePlan, { now: startedAt, signal: deps.signal });
     report2.warnings.push(...report2.volumes?.notes ?? []);
+    report2.byKind = byKind(report2);
   };
   const removing = plan2.decisions.filter((d) => d.action === "remove");
   const report2 = {
@@ -84957,7 +85115,8 @@ async function runCleanup(settings, deps, options = {}) {
     bytes: { predicted: plan2.predictedBytes },
     regrets: usage?.regrets ?? [],
     usageStore: deps.usage?.description,
-    warnings: plan2.warnings
+    warnings: plan2.warnings,
+    byKind: []
   };
   const limit = settings.maxRemovals;
   if (limit !== void 0 && removing.length > limit) {
@@ -84970,8 +85129,7 @@ async function runCleanup(settings, deps, options = {}) {
   if (settings.dryRun) {
     report2.containers = containerChoice;
     report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
-    report2.volumes = await cleanVolumes(deps.engine, settings, { now: startedAt, leaving });
-    report2.warnings.push(...report2.volumes?.notes ?? []);
+    await leftovers();
     report2.finishedAt = clock();
     return report2;
   }
@@ -85310,8 +85468,11 @@ function pressureLines(report2) {
     lines.push(
       `Disk pressure (${e.rules.join(", ")}): needed ${formatBytes(e.neededBytes)} beyond keep-N, eviction frees ${formatBytes(e.freedBytes)}` + (e.reached ? "" : `, short by ${formatBytes(e.shortByBytes)}`) + `; images ${formatBytes(e.imagesBytesBefore)} -> ${formatBytes(e.imagesBytesAfter)}`
     );
+    if (e.rules.includes("max-docker-bytes")) lines.push(`  images + build cache + volumes: ${formatBytes(e.dockerBytesBefore)} -> ${formatBytes(e.dockerBytesAfter)}`);
     e.order.forEach(
-      (o, i) => lines.push(`  ${i + 1}. ${o.references.map(familiar).join(", ") || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`)
+      (o, i) => lines.push(
+        `  ${i + 1}. ${o.kind === "build-cache" ? `build cache ${o.imageId.slice(0, 12)} ${o.references[0] ?? ""}` : o.references.map(familiar).join(", ") || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`
+      )
     );
   }
   const c = report2.containers;
@@ -85321,6 +85482,15 @@ function pressureLines(report2) {
   }
   const b = report2.buildCache;
   if (b) lines.push(`Build cache: ${b.status}${b.status === "pruned" ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ""}${b.note ? ` (${b.note})` : ""}`);
+  const ce = report2.cacheEviction;
+  if (ce) {
+    const done = ce.results.filter((r) => r.status !== "planned");
+    lines.push(`Build cache records evicted: ${ce.results.length} (${formatBytes(ce.predicted)} predicted` + (done.length ? `, ${formatBytes(ce.reclaimed)} reclaimed by the engine` : "") + (ce.before !== void 0 && ce.after !== void 0 ? `; cache ${formatBytes(ce.before)} -> ${formatBytes(ce.after)}` : "") + ")");
+    for (const r of ce.results.filter((x) => x.status === "skipped" || x.status === "failed")) lines.push(`  ${r.id.slice(0, 12)} ${r.description}: ${r.status}${r.note ? ` [${r.note}]` : ""}`);
+  }
+  if (report2.byKind && report2.byKind.length > 1) {
+    lines.push("By kind: " + report2.byKind.map((k) => `${k.kind} ${formatBytes(k.predicted)} predicted${k.measured !== void 0 ? `, ${formatBytes(k.measured)} freed` : ""}`).join("; "));
+  }
   const v = report2.volumes;
   if (v) {
     const rows = volumeRows(v);
@@ -85375,6 +85545,8 @@ function toJson(report2) {
     containers: report2.containers ?? null,
     buildCache: report2.buildCache ?? null,
     volumes: report2.volumes ?? null,
+    cacheEviction: report2.cacheEviction ?? null,
+    byKind: report2.byKind ?? [],
     regrets: report2.regrets,
     usageStore: report2.usageStore ?? null,
     warnings: report2.warnings

@@ -78859,6 +78859,9 @@ var CATALOG = [
   // Disk pressure
   { name: "max-image-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)", action: "max-image-bytes", task: "maxImageBytes" },
   { name: "target-image-bytes", kind: "size", unsetMeans: "80% of {max-image-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here", action: "target-image-bytes", task: "targetImageBytes" },
+  { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order" },
+  { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here" },
+  { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})" },
   { name: "min-free", kind: "free-threshold", section: "pressure", placeholder: "SIZE|PCT", help: "free space on {free-path} below this triggers eviction (10%, 20GB)", action: "min-free", task: "minFree" },
   { name: "target-free", kind: "free-threshold", unsetMeans: "1.5x {min-free}", section: "pressure", placeholder: "SIZE|PCT", help: "eviction stops here", action: "target-free", task: "targetFree" },
   { name: "min-free-inodes", kind: "inode-threshold", section: "pressure", placeholder: "N|PCT", help: "the same for inodes", action: "min-free-inodes", task: "minFreeInodes" },
@@ -79521,6 +79524,14 @@ function spaceRules(v, raw) {
   if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
     throw new SettingsError("target-image-bytes", text("target-image-bytes"), `a size no larger than {max-image-bytes} (${text("max-image-bytes")})`);
   }
+  const maxDockerBytes = v["max-docker-bytes"];
+  const targetDockerBytes = v["target-docker-bytes"];
+  if (targetDockerBytes !== void 0 && maxDockerBytes === void 0) {
+    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), "to be given together with {max-docker-bytes}");
+  }
+  if (targetDockerBytes !== void 0 && maxDockerBytes !== void 0 && targetDockerBytes > maxDockerBytes) {
+    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), `a size no larger than {max-docker-bytes} (${text("max-docker-bytes")})`);
+  }
   for (const [target, min] of [
     ["target-free", "min-free"],
     ["target-free-inodes", "min-free-inodes"]
@@ -79537,6 +79548,9 @@ function spaceRules(v, raw) {
     targetFreeInodes: v["target-free-inodes"] ?? (v["min-free-inodes"] && scaled(v["min-free-inodes"], targetFreeFactor)),
     freePath: v["free-path"],
     maxUnusedMs: v["max-unused"],
+    maxDockerBytes,
+    targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === void 0 ? void 0 : Math.floor(maxDockerBytes * targetShareOfMax)),
+    evictBuildCache: maxDockerBytes !== void 0 || v["evict-build-cache"],
     evictKeptBuilds: v["evict-kept-builds"],
     evictBaseImages: v["evict-base-images"]
   };
@@ -79838,16 +79852,34 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
-  async diskUsage() {
+  async diskUsage(options = {}) {
     this.count("system df");
-    const df = await new Promise(
-      (resolve, reject) => this.docker.modem.dial(
-        { path: "/system/df?", method: "GET", options: { type: "image" }, statusCodes: { 200: true, 500: "server error" } },
-        (err, data) => err ? reject(err) : resolve(data)
-      )
-    );
+    const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
     const fromImages = (df.Images ?? []).reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    return { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
+    const usage = { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
+    if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
+    return usage;
+  }
+  async listBuildCache() {
+    if (this.podman) return void 0;
+    this.count("system df");
+    const df = await this.dial("/system/df?", "GET", { type: "build-cache" });
+    if (!Array.isArray(df.BuildCache)) return df.BuildCache === null ? [] : void 0;
+    return df.BuildCache.map((r) => {
+      const created = Date.parse(r.CreatedAt ?? "");
+      const used = Date.parse(r.LastUsedAt ?? "");
+      return {
+        id: r.ID,
+        parents: r.Parents ?? (r.Parent ? [r.Parent] : []),
+        type: r.Type ?? "",
+        description: r.Description ?? "",
+        inUse: r.InUse === true,
+        shared: r.Shared === true,
+        size: Math.max(0, Number(r.Size ?? 0)),
+        created: Number.isFinite(created) ? created : void 0,
+        lastUsed: Number.isFinite(used) && used > 0 ? used : void 0
+      };
+    });
   }
   // Fleet-mode maintenance: stopped containers and the builder cache.
   async listContainers() {
@@ -79899,7 +79931,8 @@ var DockerodeEngine = class {
           (err, data) => err ? reject(err) : resolve(data)
         )
       );
-      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: (answer?.CachesDeleted ?? []).length };
+      const deleted = answer?.CachesDeleted ?? [];
+      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
       const status = statusOf(error2);
       if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf(error2)}` };
@@ -79984,6 +80017,9 @@ var DockerodeEngine = class {
     );
   }
 };
+function sumCache(records) {
+  return records.reduce((sum, r) => sum + (r.Shared ? 0 : Math.max(0, Number(r.Size ?? 0))), 0);
+}
 function compareApi(version, than) {
   const m = /^(\d+)\.(\d+)/.exec(version ?? "");
   if (!m) return -1;

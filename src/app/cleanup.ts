@@ -7,7 +7,8 @@ import { applyDecisions, type RemovalResult } from './apply';
 import { readUsage, saveUsage } from './usage';
 import { pruneBuildCache, type BuildCacheReport } from './build-cache';
 import { removeStoppedContainers, type ContainerCleanupReport } from './containers';
-import { cleanVolumes, type VolumeCleanupReport } from './volumes';
+import { applyVolumePlan, listVolumePlan, type VolumeCleanupReport } from './volumes';
+import { pruneEvictedCache, type CacheEvictionReport } from './cache-eviction';
 import type { UsageStore } from '../usage/store';
 import { dockerfileReferences } from './dockerfiles';
 import { filesystemStats } from './filesystem';
@@ -69,7 +70,21 @@ export interface CleanupReport {
   buildCache?: BuildCacheReport;
   /** Volumes and buildx builder leftovers (volumes-older-than / buildx-older-than), after the images. */
   volumes?: VolumeCleanupReport;
+  /** Build cache records the space rules evicted (one prune per record), after the images. */
+  cacheEviction?: CacheEvictionReport;
+  /** What each kind gave: predicted by the plan, measured from the engine's answers and disk use. */
+  byKind?: { kind: 'images' | 'build-cache' | 'volumes'; predicted: number; measured?: number }[];
   warnings: string[];
+}
+
+/** Predicted and measured bytes per kind, for the report's "what each kind gave". */
+function byKind(report: CleanupReport): NonNullable<CleanupReport['byKind']> {
+  const rows: NonNullable<CleanupReport['byKind']> = [{ kind: 'images', predicted: report.bytes.predicted, measured: report.bytes.measured }];
+  const c = report.cacheEviction;
+  if (c) rows.push({ kind: 'build-cache', predicted: c.predicted, measured: report.dryRun ? undefined : c.reclaimed });
+  const v = report.volumes;
+  if (v) rows.push({ kind: 'volumes', predicted: v.bytes.predicted, measured: v.bytes.measured });
+  return rows;
 }
 
 /** How far back events are read for least-recently-used ordering (the engine's buffer is the real limit). */
@@ -107,6 +122,16 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
     if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
   }
+  // The whole disk: build cache records and volumes join the space rules when opted in.
+  const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== undefined ? await deps.engine.listBuildCache?.() : undefined;
+  if ((settings.space.evictBuildCache || settings.space.maxDockerBytes !== undefined) && !buildCache) {
+    warnings.push(`build cache: the ${seen.engine.kind} engine has no build cache to list; the space rules count images${settings.volumes.olderThanMs !== undefined ? ' and volumes' : ''} only`);
+  }
+  if (buildCache?.length && seen.engine.containerdStore) {
+    warnings.push('containerd image store: the build cache and images share content blobs (moby #48700), so removing an image can free nothing while a cache record holds its blobs, and the reverse; the measured bytes are what counts');
+  }
+  const volumePlan = await listVolumePlan(deps.engine, settings, { now: startedAt, leaving });
+  const volumeBytes = volumePlan && { bytes: volumePlan.listing.volumes.reduce((sum, v) => sum + (v.size ?? 0), 0), freed: volumePlan.plan.predictedBytes };
   const now = clock();
   const usage = deps.usage ? await readUsage(deps.usage, snapshot, now, settings) : undefined;
   if (usage) warnings.push(...usage.warnings.map((w) => `usage record (${deps.usage!.description}): ${w}`));
@@ -118,6 +143,8 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     jobStart: options.jobStart,
     filesystem,
     usage: usage?.lastUse,
+    buildCache,
+    volumes: volumeBytes,
   });
   plan.warnings.unshift(...warnings);
   // A dry run changes nothing, the usage record included.
@@ -131,10 +158,13 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     }
   };
 
-  // Volumes last: the containers this run removed no longer hold theirs.
+  // After the images: evicted cache records, then volumes (the containers this run removed no longer hold theirs).
   const leftovers = async () => {
-    report.volumes = await cleanVolumes(deps.engine, settings, { now: startedAt, signal: deps.signal });
+    if (plan.buildCacheEvictions.length) report.cacheEviction = await pruneEvictedCache(deps.engine, plan.buildCacheEvictions, { dryRun: settings.dryRun, signal: deps.signal });
+    report.warnings.push(...(report.cacheEviction?.warnings ?? []));
+    if (volumePlan) report.volumes = await applyVolumePlan(deps.engine, settings, volumePlan, { now: startedAt, signal: deps.signal });
     report.warnings.push(...(report.volumes?.notes ?? []));
+    report.byKind = byKind(report);
   };
 
   const removing = plan.decisions.filter((d) => d.action === 'remove');
@@ -157,6 +187,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     regrets: usage?.regrets ?? [],
     usageStore: deps.usage?.description,
     warnings: plan.warnings,
+    byKind: [],
   };
 
   const limit = settings.maxRemovals;
@@ -170,8 +201,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   if (settings.dryRun) {
     report.containers = containerChoice;
     report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
-    report.volumes = await cleanVolumes(deps.engine, settings, { now: startedAt, leaving });
-    report.warnings.push(...(report.volumes?.notes ?? []));
+    await leftovers();
     report.finishedAt = clock();
     return report;
   }

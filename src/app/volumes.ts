@@ -1,4 +1,4 @@
-import type { EnginePort } from '../engine/port';
+import type { EnginePort, VolumeListing } from '../engine/port';
 import { protectedBy } from '../domain/labels';
 import { globMatch, planVolumes, type BuilderDecision, type VolumeDecision, type VolumePlan } from '../planner/volumes';
 import type { Settings } from '../settings/settings';
@@ -33,17 +33,40 @@ const VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 3_600_000;
  * mounts it) and never forced. Undefined when no rule is on. Never throws for one item.
  */
 export async function cleanVolumes(engine: EnginePort, settings: Settings, options: VolumeCleanupOptions = {}): Promise<VolumeCleanupReport | undefined> {
+  const planned = await listVolumePlan(engine, settings, options);
+  return planned && applyVolumePlan(engine, settings, planned, options);
+}
+
+/** A volume plan and the listing it came from. */
+export interface ListedVolumePlan {
+  listing: VolumeListing;
+  plan: VolumePlan;
+  notes: string[];
+}
+
+/** Lists volumes and containers and plans (pure planner); undefined when no volume rule is on. */
+export async function listVolumePlan(engine: EnginePort, settings: Settings, options: VolumeCleanupOptions = {}): Promise<ListedVolumePlan | undefined> {
   const rules = settings.volumes;
   if (rules.olderThanMs === undefined && rules.buildxOlderThanMs === undefined) return undefined;
-  const empty: VolumePlan = { volumes: [], builders: [], predictedBytes: 0, unsized: 0 };
   if (!engine.listVolumes || !engine.removeVolume || !engine.volumeUsers || !engine.removeContainer) {
-    return { plan: empty, results: [], bytes: { predicted: 0, unsized: 0 }, sizeSource: '', notes: ['volumes: this engine adapter cannot list or remove volumes; skipped'] };
+    return {
+      listing: { volumes: [], containers: [], sizeSource: '' },
+      plan: { volumes: [], builders: [], predictedBytes: 0, unsized: 0 },
+      notes: ['volumes: this engine adapter cannot list or remove volumes; skipped'],
+    };
   }
   const now = options.now ?? Date.now();
   const listing = await engine.listVolumes({ activitySince: now - VOLUME_EVENT_LOOKBACK_MS });
   const plan = planVolumes({ volumes: listing.volumes, containers: listing.containers, rules, protectLabels: settings.protectLabels, now, leaving: options.leaving });
-  const report: VolumeCleanupReport = { plan, results: [], bytes: { predicted: plan.predictedBytes, unsized: plan.unsized }, sizeSource: listing.sizeSource, notes: [] };
-  if (plan.unsized > 0) report.notes.push(`volumes: ${plan.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`);
+  const notes = plan.unsized > 0 ? [`volumes: ${plan.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`] : [];
+  return { listing, plan, notes };
+}
+
+/** Carries out a volume plan: builder containers first, then volumes, each re-checked right before its call. */
+export async function applyVolumePlan(engine: EnginePort, settings: Settings, planned: ListedVolumePlan, options: VolumeCleanupOptions = {}): Promise<VolumeCleanupReport> {
+  const { listing, plan } = planned;
+  const now = options.now ?? Date.now();
+  const report: VolumeCleanupReport = { plan, results: [], bytes: { predicted: plan.predictedBytes, unsized: plan.unsized }, sizeSource: listing.sizeSource, notes: [...planned.notes] };
   const goingBuilders = plan.builders.filter((b) => b.action === 'remove');
   const goingVolumes = plan.volumes.filter((v) => v.action === 'remove');
   if (settings.dryRun) {
@@ -56,13 +79,13 @@ export async function cleanVolumes(engine: EnginePort, settings: Settings, optio
   report.bytes.before = bytesOf(listing);
   for (const b of goingBuilders) {
     if (options.signal?.aborted) break;
-    report.results.push({ kind: 'builder-container', name: b.name, bytes: b.bytes, ...(await removeBuilder(engine, b, now, rules.buildxOlderThanMs!, settings)) });
+    report.results.push({ kind: 'builder-container', name: b.name, bytes: b.bytes, ...(await removeBuilder(engine, b, now, settings.volumes.buildxOlderThanMs!, settings)) });
   }
   for (const v of goingVolumes) {
     if (options.signal?.aborted) break;
     report.results.push({ kind: 'volume', name: v.name, bytes: v.bytes, ...(await removeVolume(engine, v, settings)) });
   }
-  const after = await engine.listVolumes({ activitySince: now });
+  const after = await engine.listVolumes!({ activitySince: now });
   report.bytes.after = bytesOf(after);
   report.bytes.measured = Math.max(0, report.bytes.before - report.bytes.after);
   return report;

@@ -6,6 +6,7 @@ import { connectionOptions, describeHost } from './connection';
 import {
   type BuildCachePruneOutcome,
   type BuildCachePruneQuery,
+  type BuildCacheRecord,
   type ContainerRemovalOutcome,
   type ContainerState,
   type DiskUsage,
@@ -260,18 +261,38 @@ export class DockerodeEngine implements EnginePort {
     }
   }
 
-  async diskUsage(): Promise<DiskUsage> {
+  async diskUsage(options: { buildCache?: boolean } = {}): Promise<DiskUsage> {
     this.count('system df');
     // dockerode's df() sends no query; type=image (API >= 1.42) spares the
-    // engine from sizing every container and volume. Older engines ignore it.
-    const df: any = await new Promise((resolve, reject) =>
-      this.docker.modem.dial(
-        { path: '/system/df?', method: 'GET', options: { type: 'image' }, statusCodes: { 200: true, 500: 'server error' } },
-        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
-      ),
-    );
+    // engine from sizing every container and volume. Older engines ignore it
+    // (and then report the build cache too).
+    const df: any = await this.dial('/system/df?', 'GET', { type: options.buildCache ? ['image', 'build-cache'] : 'image' });
     const fromImages = (df.Images ?? []).reduce((sum: number, i: any) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    return { imagesBytes: typeof df.LayersSize === 'number' ? df.LayersSize : fromImages };
+    const usage: DiskUsage = { imagesBytes: typeof df.LayersSize === 'number' ? df.LayersSize : fromImages };
+    if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
+    return usage;
+  }
+
+  async listBuildCache(): Promise<BuildCacheRecord[] | undefined> {
+    if (this.podman) return undefined;
+    this.count('system df');
+    const df: any = await this.dial('/system/df?', 'GET', { type: 'build-cache' });
+    if (!Array.isArray(df.BuildCache)) return df.BuildCache === null ? [] : undefined;
+    return df.BuildCache.map((r: any): BuildCacheRecord => {
+      const created = Date.parse(r.CreatedAt ?? '');
+      const used = Date.parse(r.LastUsedAt ?? '');
+      return {
+        id: r.ID,
+        parents: r.Parents ?? (r.Parent ? [r.Parent] : []),
+        type: r.Type ?? '',
+        description: r.Description ?? '',
+        inUse: r.InUse === true,
+        shared: r.Shared === true,
+        size: Math.max(0, Number(r.Size ?? 0)),
+        created: Number.isFinite(created) ? created : undefined,
+        lastUsed: Number.isFinite(used) && used > 0 ? used : undefined,
+      };
+    });
   }
 
   // Fleet-mode maintenance: stopped containers and the builder cache.
@@ -329,7 +350,8 @@ export class DockerodeEngine implements EnginePort {
           (err: unknown, data: unknown) => (err ? reject(err) : resolve(data)),
         ),
       );
-      return { status: 'done', spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: (answer?.CachesDeleted ?? []).length };
+      const deleted: string[] = answer?.CachesDeleted ?? [];
+      return { status: 'done', spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error) {
       const status = statusOf(error);
       if (status === 404 || status === 501) return { status: 'unsupported', message: `${status}: ${messageOf(error)}` };
@@ -424,6 +446,11 @@ export class DockerodeEngine implements EnginePort {
       ),
     );
   }
+}
+
+/** Bytes of the build cache as `docker system df` counts them: shared records once. */
+function sumCache(records: any[]): number {
+  return records.reduce((sum: number, r: any) => sum + (r.Shared ? 0 : Math.max(0, Number(r.Size ?? 0))), 0);
 }
 
 function compareApi(version: string, than: [number, number]): number {

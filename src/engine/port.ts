@@ -1,8 +1,12 @@
-import type { ContainerRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
+import type { BuildCacheRecord, ContainerRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
+
+export type { BuildCacheRecord };
 
 /** Disk use of images as the engine accounts it (system/df LayersSize). */
 export interface DiskUsage {
   imagesBytes: number;
+  /** Build cache bytes (system/df BuilderSize), when asked for and the engine has a build cache. */
+  buildCacheBytes?: number;
 }
 
 /** What the engine answered to one removal call. */
@@ -34,7 +38,8 @@ export interface EnginePort {
   inspectImage(idOrReference: string): Promise<ImageState | undefined>;
   /** DELETE /images/{name} without force and with pruning of untagged parents. */
   removeImage(idOrReference: string): Promise<RemovalOutcome>;
-  diskUsage(): Promise<DiskUsage>;
+  /** Image disk use; with `buildCache`, the build cache's too (one system/df call). */
+  diskUsage(options?: { buildCache?: boolean }): Promise<DiskUsage>;
 
   // Optional maintenance (fleet mode). Fakes and old adapters may leave them out;
   // the maintenance functions then skip with a note.
@@ -47,6 +52,8 @@ export interface EnginePort {
   removeContainer?(id: string): Promise<ContainerRemovalOutcome>;
   /** POST /build/prune with the parameters given (the caller chose them for the engine's API version). */
   pruneBuildCache?(query: BuildCachePruneQuery): Promise<BuildCachePruneOutcome>;
+  /** Every build cache record (system/df type=build-cache); undefined when the engine has no build cache (Podman). */
+  listBuildCache?(): Promise<BuildCacheRecord[] | undefined>;
 
   // Volumes and builder leftovers (opt-in).
 
@@ -93,11 +100,12 @@ export interface BuildCachePruneQuery {
   /** API >= 1.48. */
   'reserved-space'?: number;
   'max-used-space'?: number;
-  filters?: { until?: string[]; 'unused-for'?: string[] };
+  /** `id` prunes one record (one value per call: the engine matches it as `id~=`). */
+  filters?: { until?: string[]; 'unused-for'?: string[]; id?: string[] };
 }
 
 export type BuildCachePruneOutcome =
-  | { status: 'done'; spaceReclaimed: number; cachesDeleted: number }
+  | { status: 'done'; spaceReclaimed: number; cachesDeleted: number; deletedIds?: string[] }
   /** The engine has no build-cache endpoint (Podman: 404/501). */
   | { status: 'unsupported'; message: string };
 

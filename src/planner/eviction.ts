@@ -1,6 +1,7 @@
 import type { SpaceRules, Threshold } from '../settings/settings';
 import type { LayerIndex } from './layer-index';
-import type { EvictionSummary, EvictionTier, ImageDecision, KeepReason, PressureRule, RemoveReason } from './plan';
+import type { BuildCacheEviction, EvictionSummary, EvictionTier, ImageDecision, KeepReason, PressureRule, RemoveReason } from './plan';
+import type { BuildCacheRecord } from './snapshot';
 
 /** When an image was last used, from the usage record or, failing that, its arrival. */
 export interface LastUse {
@@ -21,6 +22,12 @@ export interface SpaceInput {
   now: number;
   lastUse: (imageId: string) => LastUse;
   filesystem?: FilesystemStats;
+  /** Build cache records: counted by max-docker-bytes, evicted with the images when `rules.evictBuildCache`. */
+  buildCache?: BuildCacheRecord[];
+  /** Records used more recently than this stay (the images' min-age). */
+  minAgeMs?: number;
+  /** Volumes, when the volume rules are on: all their bytes, and what those rules already remove. */
+  volumes?: { bytes: number; freed: number };
 }
 
 /** Reasons no space rule may override: the image stays whatever the disk says. */
@@ -55,21 +62,48 @@ const TIER_RANK: Record<EvictionTier, number> = { policy: 0, 'kept-build': 1, 'b
  * (opt-in) kept builds, then (opt-in, emergency) base images. Mutates and
  * returns the decisions it turns into removals.
  */
-export function applySpaceRules(decisions: ImageDecision[], layers: LayerIndex, input: SpaceInput): { summary?: EvictionSummary; warnings: string[] } {
+export function applySpaceRules(
+  decisions: ImageDecision[],
+  layers: LayerIndex,
+  input: SpaceInput,
+): { summary?: EvictionSummary; cacheEvictions: BuildCacheEviction[]; warnings: string[] } {
   const { rules, now } = input;
   const sim = layers.simulate();
   const before = layers.totalBytes();
   let plannedFree = 0;
   for (const d of decisions) if (d.action === 'remove') plannedFree += sim.remove(d.imageId);
 
-  const candidates = decisions
+  type ImageCandidate = { kind: 'image'; id: string; d: ImageDecision; tier: EvictionTier; use: LastUse };
+  type CacheCandidate = { kind: 'build-cache'; id: string; r: BuildCacheRecord; tier: EvictionTier; use: LastUse };
+  type Candidate = ImageCandidate | CacheCandidate;
+  const images: ImageCandidate[] = decisions
     .filter((d) => d.action !== 'remove')
-    .map((d) => ({ d, tier: tierOf(d), use: input.lastUse(d.imageId) }))
-    .filter((c): c is typeof c & { tier: EvictionTier } => c.tier !== undefined)
-    // Equally recently used (e.g. all loaded in one go): the older build goes first.
-    .sort((a, b) => a.use.time - b.use.time || a.d.created - b.d.created);
+    .map((d) => ({ kind: 'image' as const, id: d.imageId, d, tier: tierOf(d)!, use: input.lastUse(d.imageId) }))
+    .filter((c) => c.tier !== undefined);
 
-  const evict = (c: (typeof candidates)[number], reason: RemoveReason): number => {
+  // Build cache: shared records once, as `docker system df` counts them.
+  const cache = input.buildCache ?? [];
+  const cacheBytes = cache.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
+  const cacheGone = new Set<string>();
+  const cacheCandidates: CacheCandidate[] = rules.evictBuildCache
+    ? cache
+        .filter((r) => !r.inUse && now - (r.lastUsed ?? r.created ?? 0) >= (input.minAgeMs ?? 0))
+        .map((r) => ({ kind: 'build-cache' as const, id: r.id, r, tier: 'policy' as const, use: { time: r.lastUsed ?? r.created ?? 0, why: 'build cache record last used' } }))
+    : [];
+  const childrenLeft = (id: string) => cache.some((r) => !cacheGone.has(r.id) && r.parents.includes(id));
+
+  const candidates: Candidate[] = [...images, ...cacheCandidates]
+    // Equally recently used (e.g. all loaded in one go): the older build goes first.
+    .sort((a, b) => a.use.time - b.use.time || createdOf(a) - createdOf(b));
+
+  const cacheEvictions: BuildCacheEviction[] = [];
+  const evict = (c: Candidate, reason: RemoveReason & { kind: 'evicted' | 'unused' }): number => {
+    if (c.kind === 'build-cache') {
+      cacheGone.add(c.id);
+      const bytes = c.r.shared ? 0 : c.r.size;
+      cacheEvictions.push({ id: c.id, description: c.r.description, type: c.r.type, bytes, shared: c.r.shared, lastUsed: c.use.time, rule: reason.kind === 'evicted' ? reason.rule : 'max-docker-bytes' });
+      return bytes;
+    }
     const bytes = sim.remove(c.d.imageId);
     c.d.action = 'remove';
     c.d.untag = c.d.references;
@@ -77,13 +111,15 @@ export function applySpaceRules(decisions: ImageDecision[], layers: LayerIndex, 
     c.d.removeReasons.push(reason);
     return bytes;
   };
+  const gone = (c: Candidate) => (c.kind === 'image' ? sim.isRemoved(c.id) : cacheGone.has(c.id));
+  const blocked = (c: Candidate) => (c.kind === 'image' ? sim.hasSurvivingDependents(c.id) : childrenLeft(c.id));
 
-  // Removing an image can free the base under it, so sweep until nothing more goes.
-  const sweep = (eligible: (c: (typeof candidates)[number]) => boolean, onEvict: (c: (typeof candidates)[number]) => boolean) => {
+  // Removing an image (or a record) can free the base under it, so sweep until nothing more goes.
+  const sweep = (eligible: (c: Candidate) => boolean, onEvict: (c: Candidate) => boolean) => {
     for (let progress = true; progress; ) {
       progress = false;
       for (const c of candidates) {
-        if (sim.isRemoved(c.d.imageId) || !eligible(c) || sim.hasSurvivingDependents(c.d.imageId)) continue;
+        if (gone(c) || !eligible(c) || blocked(c)) continue;
         progress = true;
         if (onEvict(c)) return;
       }
@@ -93,7 +129,7 @@ export function applySpaceRules(decisions: ImageDecision[], layers: LayerIndex, 
   if (rules.maxUnusedMs !== undefined) {
     const limit = rules.maxUnusedMs;
     sweep(
-      (c) => now - c.use.time > limit,
+      (c) => c.kind === 'image' && now - c.use.time > limit,
       (c) => {
         plannedFree += evict(c, { kind: 'unused', lastUsed: c.use.time, lastUsedWhy: c.use.why, maxUnusedMs: limit });
         return false;
@@ -101,24 +137,38 @@ export function applySpaceRules(decisions: ImageDecision[], layers: LayerIndex, 
     );
   }
 
+  const volumes = input.volumes ?? { bytes: 0, freed: 0 };
   const afterPlan = before - plannedFree;
-  const needs = pressure(rules, afterPlan, plannedFree, input.filesystem);
-  if (needs.rules.length === 0) return { warnings: [] };
+  const dockerBefore = before + cacheBytes + volumes.bytes;
+  const needs = pressure(rules, afterPlan, plannedFree + volumes.freed, input.filesystem, afterPlan + cacheBytes + volumes.bytes - volumes.freed);
+  if (needs.rules.length === 0) return { cacheEvictions, warnings: [] };
 
   const allowed = new Set<EvictionTier>(['policy']);
   if (rules.evictKeptBuilds) allowed.add('kept-build');
   if (rules.evictBaseImages) allowed.add('base-image');
   const order: EvictionSummary['order'] = [];
+  const byKind = { image: plannedFree, 'build-cache': 0, volume: volumes.freed };
   let freed = 0;
+  // Build cache helps the disk-wide rules; max-image-bytes alone counts images only.
+  const cacheHelps = needs.rules.some((r) => r !== 'max-image-bytes');
   // Lower tiers are exhausted before a higher one is touched.
   for (const tier of [...allowed].sort((a, b) => TIER_RANK[a] - TIER_RANK[b])) {
     if (freed >= needs.bytes) break;
     sweep(
-      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier],
+      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === 'image' || cacheHelps),
       (c) => {
         const bytes = evict(c, { kind: 'evicted', rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why });
         freed += bytes;
-        order.push({ imageId: c.d.imageId, references: c.d.references, lastUsed: c.use.time, lastUsedWhy: c.use.why, tier: c.tier, bytes });
+        byKind[c.kind] += bytes;
+        order.push({
+          kind: c.kind,
+          imageId: c.id,
+          references: c.kind === 'image' ? c.d.references : [c.r.description || c.r.type],
+          lastUsed: c.use.time,
+          lastUsedWhy: c.use.why,
+          tier: c.tier,
+          bytes,
+        });
         return freed >= needs.bytes;
       },
     );
@@ -126,10 +176,14 @@ export function applySpaceRules(decisions: ImageDecision[], layers: LayerIndex, 
   const reached = freed >= needs.bytes;
   const warnings: string[] = [];
   if (!reached) {
-    const off = [!rules.evictKeptBuilds && 'evict-kept-builds', !rules.evictBaseImages && 'evict-base-images'].filter(Boolean);
+    const off = [!rules.evictKeptBuilds && 'evict-kept-builds', !rules.evictBaseImages && 'evict-base-images', !rules.evictBuildCache && cache.length > 0 && 'evict-build-cache'].filter(Boolean);
     const locked = off.length > 0 ? ` (${off.join(' / ')} would allow more)` : '';
     warnings.push(`${needs.rules.join(', ')}: cannot free ${needs.bytes - freed} more bytes; the rest is in use, protected, current or younger than min-age${locked}`);
   }
+  if (cacheEvictions.some((e) => e.shared)) {
+    warnings.push('some evicted build cache records share their content with images or other records: they count 0 bytes here, and pruning them frees only what nothing else holds');
+  }
+  const imagesEvicted = order.filter((o) => o.kind === 'image').reduce((sum, o) => sum + o.bytes, 0);
   return {
     summary: {
       rules: needs.rules,
@@ -139,17 +193,28 @@ export function applySpaceRules(decisions: ImageDecision[], layers: LayerIndex, 
       shortByBytes: Math.max(0, needs.bytes - freed),
       order,
       imagesBytesBefore: before,
-      imagesBytesAfter: afterPlan - freed,
+      imagesBytesAfter: afterPlan - imagesEvicted,
+      byKind,
+      dockerBytesBefore: dockerBefore,
+      dockerBytesAfter: dockerBefore - byKind.image - byKind['build-cache'] - byKind.volume,
     },
+    cacheEvictions,
     warnings,
   };
 }
 
+function createdOf(c: { kind: 'image'; d: ImageDecision } | { kind: 'build-cache'; r: BuildCacheRecord }): number {
+  return c.kind === 'image' ? c.d.created : (c.r.created ?? 0);
+}
+
 /** Bytes the rules still want freed after the keep-N plan, and which rules ask. */
-function pressure(rules: SpaceRules, imagesBytes: number, plannedFree: number, fs?: FilesystemStats): { rules: PressureRule[]; bytes: number } {
+function pressure(rules: SpaceRules, imagesBytes: number, plannedFree: number, fs: FilesystemStats | undefined, dockerBytes: number): { rules: PressureRule[]; bytes: number } {
   const asks: [PressureRule, number][] = [];
   if (rules.maxImageBytes !== undefined && imagesBytes > rules.maxImageBytes) {
     asks.push(['max-image-bytes', imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes)]);
+  }
+  if (rules.maxDockerBytes !== undefined && dockerBytes > rules.maxDockerBytes) {
+    asks.push(['max-docker-bytes', dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
   }
   if (fs && rules.minFree) {
     const free = fs.freeBytes + plannedFree;

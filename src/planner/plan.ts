@@ -15,7 +15,10 @@ export type KeepReason =
   | { kind: 'tool-state'; reference: string };
 
 /** Which disk-pressure rule asked for space. */
-export type PressureRule = 'max-image-bytes' | 'min-free' | 'min-free-inodes';
+export type PressureRule = 'max-image-bytes' | 'max-docker-bytes' | 'min-free' | 'min-free-inodes';
+
+/** What the space rules span: images always; build cache records and volumes when opted in. */
+export type SpaceKind = 'image' | 'build-cache' | 'volume';
 
 /** How far eviction had to reach: the plan's own removals first, then the opt-in tiers. */
 export type EvictionTier = 'policy' | 'kept-build' | 'base-image';
@@ -37,11 +40,28 @@ export interface EvictionSummary {
   reached: boolean;
   /** When not reached: the bytes still missing, and why nothing more could go. */
   shortByBytes: number;
-  /** Evicted images, least recently used first. */
-  order: { imageId: string; references: string[]; lastUsed: number; lastUsedWhy: string; tier: EvictionTier; bytes: number }[];
+  /** Evicted images and build cache records, least recently used first (a record's ID and description in imageId/references). */
+  order: { kind: 'image' | 'build-cache'; imageId: string; references: string[]; lastUsed: number; lastUsedWhy: string; tier: EvictionTier; bytes: number }[];
   /** Images engine-wide before and after the plan, as the layer accounting sees them. */
   imagesBytesBefore: number;
   imagesBytesAfter: number;
+  /** Bytes each kind gives towards the rules (the keep-N plan's and the volume rules' removals included). */
+  byKind: Record<SpaceKind, number>;
+  /** Images + build cache (+ volumes when the volume rules are on) before and after: what max-docker-bytes counts. */
+  dockerBytesBefore: number;
+  dockerBytesAfter: number;
+}
+
+/** A build cache record the space rules evict (POST /build/prune with its id filter). */
+export interface BuildCacheEviction {
+  id: string;
+  description: string;
+  type: string;
+  /** Its size; 0 when shared (pruning it may free nothing while images or records hold the content). */
+  bytes: number;
+  shared: boolean;
+  lastUsed: number;
+  rule: PressureRule;
 }
 
 export type Action = 'keep' | 'untag' | 'remove';
@@ -76,6 +96,8 @@ export interface Plan {
   warnings: string[];
   /** Present when space rules (budget, watermarks) were evaluated. */
   eviction?: EvictionSummary;
+  /** Build cache records the space rules evict, least recently used first (empty unless build cache joins the rules). */
+  buildCacheEvictions: BuildCacheEviction[];
 }
 
 export function removals(plan: Plan): ImageDecision[] {

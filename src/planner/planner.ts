@@ -8,6 +8,7 @@ import type { ImageRecord, Snapshot } from './snapshot';
 import { arrivalTimes } from './arrival';
 import { applySpaceRules, type FilesystemStats, type LastUse } from './eviction';
 import type { SpaceRules } from '../settings/settings';
+import type { BuildCacheRecord } from './snapshot';
 
 /** An external image a Dockerfile depends on (FROM, COPY --from). */
 export interface DockerfileReference {
@@ -34,6 +35,10 @@ export interface PlanInput {
   /** Last use per image ID from the usage record; arrival times stand in for unknown images. */
   usage?: ReadonlyMap<string, LastUse>;
   filesystem?: FilesystemStats;
+  /** Build cache records, when the space rules span the build cache. */
+  buildCache?: BuildCacheRecord[];
+  /** Volume bytes and what the volume rules already remove, when those rules are on. */
+  volumes?: { bytes: number; freed: number };
 }
 
 /** The repository of the usage record kept on the engine: never a candidate. */
@@ -169,14 +174,19 @@ export function plan(input: PlanInput): Plan {
   const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, settings.dangling, layers));
   const space = settings.space;
   let eviction: Plan['eviction'];
-  if (space && (space.maxImageBytes !== undefined || space.maxUnusedMs !== undefined || space.minFree || space.minFreeInodes)) {
+  let buildCacheEvictions: Plan['buildCacheEvictions'] = [];
+  if (space && (space.maxImageBytes !== undefined || space.maxDockerBytes !== undefined || space.maxUnusedMs !== undefined || space.minFree || space.minFreeInodes)) {
     const result = applySpaceRules(decisions, layers, {
       rules: space,
       now,
       filesystem: input.filesystem,
       lastUse: (id) => input.usage?.get(id) ?? fromArrival(arrivals.get(id)),
+      buildCache: input.buildCache,
+      minAgeMs: settings.minAgeMs,
+      volumes: input.volumes,
     });
     eviction = result.summary;
+    buildCacheEvictions = result.cacheEvictions;
     warnings.push(...result.warnings);
   }
   const removedIds = decisions.filter((d) => d.action === 'remove').map((d) => d.imageId);
@@ -186,6 +196,7 @@ export function plan(input: PlanInput): Plan {
     predictedBytes: layers.bytesFreedBy(removedIds),
     warnings,
     eviction,
+    buildCacheEvictions,
   };
 }
 

@@ -55,6 +55,23 @@ export interface VolumeRecord {
   size?: number;
 }
 
+/** One build cache record as system/df lists it (BuildKit). */
+export interface BuildCacheRecord {
+  id: string;
+  /** Records this one builds on (Parent below API 1.42, Parents from 1.42). */
+  parents: string[];
+  type: string;
+  description: string;
+  /** A running build holds it: never pruned. */
+  inUse: boolean;
+  /** Its content is shared with other records or images: pruning it may free less than its size. */
+  shared: boolean;
+  size: number;
+  /** ms epoch */
+  created?: number;
+  lastUsed?: number;
+}
+
 /** Something the engine said happened to an image (events API). */
 export interface ImageActivity {
   time: number;

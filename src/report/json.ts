@@ -33,6 +33,8 @@ export function toJson(report: CleanupReport): object {
     containers: report.containers ?? null,
     buildCache: report.buildCache ?? null,
     volumes: report.volumes ?? null,
+    cacheEviction: report.cacheEviction ?? null,
+    byKind: report.byKind ?? [],
     regrets: report.regrets,
     usageStore: report.usageStore ?? null,
     warnings: report.warnings,

@@ -48,8 +48,11 @@ export function pressureLines(report: CleanupReport): string[] {
         (e.reached ? '' : `, short by ${formatBytes(e.shortByBytes)}`) +
         `; images ${formatBytes(e.imagesBytesBefore)} -> ${formatBytes(e.imagesBytesAfter)}`,
     );
+    if (e.rules.includes('max-docker-bytes')) lines.push(`  images + build cache + volumes: ${formatBytes(e.dockerBytesBefore)} -> ${formatBytes(e.dockerBytesAfter)}`);
     e.order.forEach((o, i) =>
-      lines.push(`  ${i + 1}. ${o.references.map(familiar).join(', ') || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`),
+      lines.push(
+        `  ${i + 1}. ${o.kind === 'build-cache' ? `build cache ${o.imageId.slice(0, 12)} ${o.references[0] ?? ''}` : o.references.map(familiar).join(', ') || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`,
+      ),
     );
   }
   const c = report.containers;
@@ -59,6 +62,15 @@ export function pressureLines(report: CleanupReport): string[] {
   }
   const b = report.buildCache;
   if (b) lines.push(`Build cache: ${b.status}${b.status === 'pruned' ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ''}${b.note ? ` (${b.note})` : ''}`);
+  const ce = report.cacheEviction;
+  if (ce) {
+    const done = ce.results.filter((r) => r.status !== 'planned');
+    lines.push(`Build cache records evicted: ${ce.results.length} (${formatBytes(ce.predicted)} predicted` + (done.length ? `, ${formatBytes(ce.reclaimed)} reclaimed by the engine` : '') + (ce.before !== undefined && ce.after !== undefined ? `; cache ${formatBytes(ce.before)} -> ${formatBytes(ce.after)}` : '') + ')');
+    for (const r of ce.results.filter((x) => x.status === 'skipped' || x.status === 'failed')) lines.push(`  ${r.id.slice(0, 12)} ${r.description}: ${r.status}${r.note ? ` [${r.note}]` : ''}`);
+  }
+  if (report.byKind && report.byKind.length > 1) {
+    lines.push('By kind: ' + report.byKind.map((k) => `${k.kind} ${formatBytes(k.predicted)} predicted${k.measured !== undefined ? `, ${formatBytes(k.measured)} freed` : ''}`).join('; '));
+  }
   const v = report.volumes;
   if (v) {
     const rows = volumeRows(v);

@@ -64,6 +64,9 @@ export const CATALOG = [
   // Disk pressure
   { name: 'max-image-bytes', kind: 'size', section: 'pressure', placeholder: 'SIZE', help: 'images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)', action: 'max-image-bytes', task: 'maxImageBytes' },
   { name: 'target-image-bytes', kind: 'size', unsetMeans: '80% of {max-image-bytes}', section: 'pressure', placeholder: 'SIZE', help: 'eviction stops here', action: 'target-image-bytes', task: 'targetImageBytes' },
+  { name: 'max-docker-bytes', kind: 'size', section: 'pressure', placeholder: 'SIZE', help: 'one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order' },
+  { name: 'target-docker-bytes', kind: 'size', unsetMeans: '80% of {max-docker-bytes}', section: 'pressure', placeholder: 'SIZE', help: 'eviction stops here' },
+  { name: 'evict-build-cache', kind: 'boolean', default: 'false', section: 'pressure', help: 'the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})' },
   { name: 'min-free', kind: 'free-threshold', section: 'pressure', placeholder: 'SIZE|PCT', help: 'free space on {free-path} below this triggers eviction (10%, 20GB)', action: 'min-free', task: 'minFree' },
   { name: 'target-free', kind: 'free-threshold', unsetMeans: '1.5x {min-free}', section: 'pressure', placeholder: 'SIZE|PCT', help: 'eviction stops here', action: 'target-free', task: 'targetFree' },
   { name: 'min-free-inodes', kind: 'inode-threshold', section: 'pressure', placeholder: 'N|PCT', help: 'the same for inodes', action: 'min-free-inodes', task: 'minFreeInodes' },

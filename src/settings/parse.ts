@@ -74,6 +74,14 @@ function spaceRules(v: Values, raw: RawSettings): SpaceRules {
   if (targetImageBytes !== undefined && maxImageBytes !== undefined && targetImageBytes > maxImageBytes) {
     throw new SettingsError('target-image-bytes', text('target-image-bytes'), `a size no larger than {max-image-bytes} (${text('max-image-bytes')})`);
   }
+  const maxDockerBytes = v['max-docker-bytes'];
+  const targetDockerBytes = v['target-docker-bytes'];
+  if (targetDockerBytes !== undefined && maxDockerBytes === undefined) {
+    throw new SettingsError('target-docker-bytes', text('target-docker-bytes'), 'to be given together with {max-docker-bytes}');
+  }
+  if (targetDockerBytes !== undefined && maxDockerBytes !== undefined && targetDockerBytes > maxDockerBytes) {
+    throw new SettingsError('target-docker-bytes', text('target-docker-bytes'), `a size no larger than {max-docker-bytes} (${text('max-docker-bytes')})`);
+  }
   for (const [target, min] of [
     ['target-free', 'min-free'],
     ['target-free-inodes', 'min-free-inodes'],
@@ -90,6 +98,9 @@ function spaceRules(v: Values, raw: RawSettings): SpaceRules {
     targetFreeInodes: v['target-free-inodes'] ?? (v['min-free-inodes'] && scaled(v['min-free-inodes'], targetFreeFactor)),
     freePath: v['free-path'],
     maxUnusedMs: v['max-unused'],
+    maxDockerBytes,
+    targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === undefined ? undefined : Math.floor(maxDockerBytes * targetShareOfMax)),
+    evictBuildCache: maxDockerBytes !== undefined || v['evict-build-cache'],
     evictKeptBuilds: v['evict-kept-builds'],
     evictBaseImages: v['evict-base-images'],
   };

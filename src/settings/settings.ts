@@ -18,6 +18,12 @@ export interface SpaceRules {
   maxImageBytes?: number;
   /** ...and eviction stops once they use this many (hysteresis; default 80% of the maximum). */
   targetImageBytes?: number;
+  /** Images + build cache (+ volumes when the volume rules are on) may use at most this many bytes... */
+  maxDockerBytes?: number;
+  /** ...and eviction stops once they use this many (default 80% of the maximum). */
+  targetDockerBytes?: number;
+  /** Build cache records (never in use) join the eviction order of every space rule; on with max-docker-bytes. */
+  evictBuildCache: boolean;
   /** Free space on `freePath` below this triggers eviction... */
   minFree?: Threshold;
   /** ...which stops once this much is free (default 1.5x the minimum). */

@@ -50,6 +50,9 @@ describe('parseSettings', () => {
         maxUnusedMs: undefined,
         evictKeptBuilds: false,
         evictBaseImages: false,
+        maxDockerBytes: undefined,
+        targetDockerBytes: undefined,
+        evictBuildCache: false,
       },
       usage: { store: 'file', file: undefined, regretWindowMs: 7 * 86_400_000 },
       buildCache: { keepBytes: undefined, maxAgeMs: undefined },
@@ -64,6 +67,17 @@ describe('parseSettings', () => {
     for (const [name, value] of [['volumes-older-than', '-1h'], ['buildx-older-than', 'soon'], ['volumes-named', 'maybe'], ['protect-volume', 'a/b'], ['protect-volume', '-x']]) {
       assert.throws(() => parseSettings({ [name]: value }), (e: SettingsError) => e instanceof SettingsError && e.setting === name, `${name}=${value}`);
     }
+  });
+
+  it('max-docker-bytes: target defaults to 80%, build cache joins the eviction; target alone or above the maximum is refused', () => {
+    const s = parseSettings({ 'max-docker-bytes': '100GB' });
+    assert.equal(s.space.maxDockerBytes, 100e9);
+    assert.equal(s.space.targetDockerBytes, 80e9);
+    assert.equal(s.space.evictBuildCache, true);
+    assert.equal(parseSettings({ 'evict-build-cache': 'true' }).space.evictBuildCache, true);
+    assert.throws(() => parseSettings({ 'target-docker-bytes': '1GB' }), /target-docker-bytes "1GB": expected to be given together with max-docker-bytes/);
+    assert.throws(() => parseSettings({ 'max-docker-bytes': '1GB', 'target-docker-bytes': '2GB' }), /a size no larger than max-docker-bytes/);
+    assert.throws(() => parseSettings({ 'max-docker-bytes': 'lots' }), /Invalid max-docker-bytes "lots"/);
   });
 
   it('undefined means the default; a value given but empty is bad input naming the setting', () => {
@@ -131,6 +145,9 @@ describe('parseSettings', () => {
         maxUnusedMs: 14 * 86_400_000,
         evictKeptBuilds: true,
         evictBaseImages: false,
+        maxDockerBytes: undefined,
+        targetDockerBytes: undefined,
+        evictBuildCache: false,
       },
       usage: { store: 'engine', file: undefined, regretWindowMs: 7 * 86_400_000 },
       buildCache: { keepBytes: 10e9, maxAgeMs: 3 * 86_400_000 },
@@ -312,6 +329,7 @@ describe('parseSettings', () => {
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
       'build-cache-keep', 'build-cache-max-age', 'containers-older-than',
       'volumes-older-than', 'volumes-named', 'protect-volume', 'buildx-older-than',
+      'max-docker-bytes', 'target-docker-bytes', 'evict-build-cache',
     ].sort());
   });
 
