@@ -18,6 +18,7 @@ import {
   type VolumeListing,
 } from './port';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
+import { fullImageId } from '../domain/image-id';
 
 /** The engine keeps this many events in memory (moby daemon/events eventsLimit). */
 const ENGINE_EVENT_BUFFER = 256;
@@ -179,12 +180,12 @@ export class DockerodeEngine implements EnginePort {
         // Usage: the image as the user typed it (a reference, an ID or a digest).
         const typed: string = e.Actor?.Attributes?.image ?? '';
         const time = eventTime(e);
-        const hex = typed.replace(/^sha256:/, '');
+        const id = fullImageId(typed);
         activity.push({
           time,
           action: `container-${e.Action}`,
-          imageId: /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : undefined,
-          reference: /^[0-9a-f]{64}$/.test(hex) ? undefined : this.references([typed], false)[0],
+          imageId: id,
+          reference: id ? undefined : this.references([typed], false)[0],
         });
         continue;
       }

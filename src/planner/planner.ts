@@ -9,6 +9,7 @@ import { arrivalTimes } from './arrival';
 import { applySpaceRules, type FilesystemStats, type LastUse } from './eviction';
 import type { SpaceRules } from '../settings/settings';
 import type { BuildCacheRecord } from './snapshot';
+import { idHasPrefix, idHex } from '../domain/image-id';
 
 /** An external image a Dockerfile depends on (FROM, COPY --from). */
 export interface DockerfileReference {
@@ -91,7 +92,7 @@ export function plan(input: PlanInput): Plan {
       }
     }
     for (const p of settings.protect) {
-      if (p.idPrefix && idMatches(image.id, p.idPrefix)) add(image.id, { kind: 'protected-id', pattern: p.text });
+      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) add(image.id, { kind: 'protected-id', pattern: p.text });
       const ref = refs.find((r) => p.matchesReference(r));
       if (ref) add(image.id, { kind: 'protected-pattern', reference: ref, pattern: p.text });
     }
@@ -336,19 +337,15 @@ function basesOf(image: ImageRecord, layers: LayerIndex, byId: Map<string, Image
 }
 
 function firstMatch(p: ReferencePattern, image: ImageRecord, refs: string[]): string | undefined {
-  if (p.idPrefix && idMatches(image.id, p.idPrefix)) return image.id;
+  if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) return image.id;
   return refs.find((r) => p.matchesReference(r));
-}
-
-function idMatches(id: string, prefix: string): boolean {
-  return id.replace(/^sha256:/, '').startsWith(prefix);
 }
 
 /** A container created by ID, short ID or digest whose ImageID is not in the list (c8d shapes). */
 function resolveTyped(typed: string, images: readonly ImageRecord[]): ImageRecord | undefined {
-  const hex = typed.replace(/^sha256:/, '');
+  const hex = idHex(typed);
   if (/^[0-9a-f]{12,64}$/.test(hex)) {
-    const hit = images.find((i) => idMatches(i.id, hex));
+    const hit = images.find((i) => idHasPrefix(i.id, hex));
     if (hit) return hit;
   }
   return images.find((i) => i.tags.includes(typed) || i.digests.some((d) => typed.endsWith(d.slice(d.indexOf('@')))));

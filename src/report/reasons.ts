@@ -1,10 +1,9 @@
 import { formatDuration } from '../domain/units';
 import type { KeepReason, RemoveReason } from '../planner/plan';
+import { shortImageId } from '../domain/image-id';
 
 /** Short ID as `docker images` shows it. */
-export function shortId(id: string): string {
-  return id.replace(/^sha256:/, '').slice(0, 12);
-}
+export const shortId = shortImageId;
 
 /** Familiar form for humans: `node:20`, not `docker.io/library/node:20`. */
 export function familiar(reference: string): string {

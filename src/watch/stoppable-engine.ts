@@ -1,5 +1,6 @@
 import { NOT_STARTED_NOTE } from '../app/apply';
 import type { EnginePort } from '../engine/port';
+import { isCanonicalImageId } from '../domain/image-id';
 
 /** Marks work not started because the cleaner is shutting down. */
 export const SHUTDOWN_NOTE = NOT_STARTED_NOTE;
@@ -10,8 +11,6 @@ export class ShutdownError extends Error {
     this.name = 'ShutdownError';
   }
 }
-
-const IMAGE_ID = /^sha256:[0-9a-f]{64}$/;
 
 /**
  * The engine as one watch cycle sees it: once `signal` aborts, no new image
@@ -34,7 +33,7 @@ export function stoppableEngine(engine: EnginePort, signal: AbortSignal): Engine
       }
       if (property === 'inspectImage') {
         return (name: string) => {
-          if (IMAGE_ID.test(name)) {
+          if (isCanonicalImageId(name)) {
             if (signal.aborted && !begun.has(name)) return Promise.reject(new ShutdownError());
             begun.add(name);
           }
