@@ -7,6 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ImageRecord, Snapshot } from '../planner/snapshot';
+import { fullImageId } from '../domain/image-id';
 
 export type UsageWhy =
   | 'container-running'
@@ -60,11 +61,9 @@ export interface UsageRecord {
 export interface ObserveOptions {
   /** The current build's images: used now. */
   currentImageIds?: string[];
-  /** A removed image back within this window is a regret; older removals are forgotten. Default 7 days. */
-  regretWindowMs?: number;
+  /** A removed image back within this window is a regret; older removals are forgotten (the regret-window setting). */
+  regretWindowMs: number;
 }
-
-export const DEFAULT_REGRET_WINDOW_MS = 7 * 24 * 3_600_000;
 
 /** References kept per entry: an image retagged on every build must not grow the record without end. */
 const MAX_REFERENCES = 16;
@@ -109,13 +108,6 @@ export function layersKeyOf(layers: readonly string[]): string {
   return createHash('sha256').update(layers.join('\n')).digest('hex').slice(0, 16);
 }
 
-/** `sha256:<hex>` for a full ID in either form (Podman sometimes omits the prefix). */
-function fullId(id: string | undefined): string | undefined {
-  if (!id) return undefined;
-  if (id.startsWith('sha256:')) return id;
-  return /^[0-9a-f]{64}$/.test(id) ? `sha256:${id}` : undefined;
-}
-
 function later(a: { time: number; why: UsageWhy }, time: number, why: UsageWhy): boolean {
   return time > a.time || (time === a.time && WHY_RANK[why] > WHY_RANK[a.why]);
 }
@@ -142,9 +134,9 @@ export function observe(
   record: UsageRecord,
   snapshot: Snapshot,
   now: number,
-  options: ObserveOptions = {},
+  options: ObserveOptions,
 ): { record: UsageRecord; regrets: Regret[] } {
-  const window = options.regretWindowMs ?? DEFAULT_REGRET_WINDOW_MS;
+  const window = options.regretWindowMs;
   const images = snapshot.images;
   const n = images.length;
   const index = new Map<string, number>();
@@ -183,12 +175,12 @@ export function observe(
     }
   };
   const resolve = (id: string | undefined, reference: string | undefined): number | undefined => {
-    const full = fullId(id);
+    const full = fullImageId(id);
     if (full !== undefined) {
       const i = index.get(full);
       if (i !== undefined) return i;
     }
-    return reference ? (byReference.get(reference) ?? index.get(fullId(reference) ?? '')) : undefined;
+    return reference ? (byReference.get(reference) ?? index.get(fullImageId(reference) ?? '')) : undefined;
   };
 
   for (const c of snapshot.containers) {
@@ -210,7 +202,7 @@ export function observe(
     const reason = ACTIVITY_WHY[a.action];
     if (reason) use(resolve(a.imageId, a.reference), a.time, reason);
   }
-  for (const id of options.currentImageIds ?? []) use(index.get(fullId(id) ?? id), now, 'current-build');
+  for (const id of options.currentImageIds ?? []) use(index.get(fullImageId(id) ?? id), now, 'current-build');
 
   propagateToBases(images, time, why);
 

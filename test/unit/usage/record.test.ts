@@ -16,6 +16,8 @@ import {
 import { container, DAY, derived, fakeId, HOUR, image, NOW, snapshot } from '../../support/snapshot-fixtures';
 
 const MIN = 60_000;
+/** The regret-window setting's default (the catalog's 7d). */
+const WEEK = 7 * DAY;
 
 function entry(record: UsageRecord, img: ImageRecord): UsageEntry {
   const e = record.images[img.id];
@@ -141,7 +143,7 @@ describe('usage record: observe', () => {
         (c.containers ?? []).map((args) => container(...args)),
         c.activity ?? [],
       );
-      const { record, regrets } = observe(emptyRecord(), snap, NOW, { currentImageIds: c.current });
+      const { record, regrets } = observe(emptyRecord(), snap, NOW, { currentImageIds: c.current, regretWindowMs: WEEK });
       assert.deepEqual(regrets, []);
       for (const [img, time, why] of c.expect) {
         const e = entry(record, img);
@@ -152,17 +154,17 @@ describe('usage record: observe', () => {
   }
 
   it('keeps what it knew, raises it with new uses, never lowers it', () => {
-    const first = observe(emptyRecord(), snapshot([base, ci1], [container(ci1, { name: 'web' })]), NOW).record;
+    const first = observe(emptyRecord(), snapshot([base, ci1], [container(ci1, { name: 'web' })]), NOW, { regretWindowMs: WEEK }).record;
     assert.equal(entry(first, ci1).lastUsed, NOW);
     const later = NOW + DAY;
-    const second = observe(first, { ...snapshot([base, ci1]), takenAt: later }, later).record;
+    const second = observe(first, { ...snapshot([base, ci1]), takenAt: later }, later, { regretWindowMs: WEEK }).record;
     assert.deepEqual([entry(second, ci1).lastUsed, entry(second, ci1).why, entry(second, ci1).firstSeen], [NOW, 'container-running', NOW]);
     assert.equal(second.lastRunAt, later);
   });
 
   it('a base is not a base of an image with the same layers, only of longer chains', () => {
     const twin = image({ tags: ['twin:1'], ageHours: 100, layers: base.layers });
-    const { record } = observe(emptyRecord(), snapshot([base, twin], [container(twin, { name: 't' })]), NOW);
+    const { record } = observe(emptyRecord(), snapshot([base, twin], [container(twin, { name: 't' })]), NOW, { regretWindowMs: WEEK });
     assert.equal(entry(record, twin).lastUsed, NOW);
     assert.equal(entry(record, base).why, 'first-seen');
   });
@@ -170,23 +172,23 @@ describe('usage record: observe', () => {
   it('propagates through several levels (base of a base)', () => {
     const mid = derived(base, { tags: ['mid:1'], ageHours: 200 });
     const top = derived(mid, { tags: ['top:1'], ageHours: 100 });
-    const { record } = observe(emptyRecord(), snapshot([top, mid, base], [container(top, { name: 't' })]), NOW);
+    const { record } = observe(emptyRecord(), snapshot([top, mid, base], [container(top, { name: 't' })]), NOW, { regretWindowMs: WEEK });
     for (const img of [mid, base]) assert.deepEqual([entry(record, img).lastUsed, entry(record, img).why], [NOW, 'base-of-used']);
   });
 
   it('drops images no longer present; keeps the references of an image that lost its tags', () => {
-    const first = observe(emptyRecord(), snapshot([base, ci1, ci2]), NOW).record;
+    const first = observe(emptyRecord(), snapshot([base, ci1, ci2]), NOW, { regretWindowMs: WEEK }).record;
     const untagged = { ...ci1, tags: [] };
-    const second = observe(first, snapshot([base, untagged]), NOW + HOUR).record;
+    const second = observe(first, snapshot([base, untagged]), NOW + HOUR, { regretWindowMs: WEEK }).record;
     assert.deepEqual(Object.keys(second.images).sort(), [base.id, ci1.id].sort());
     assert.deepEqual(entry(second, ci1).references, ['docker.io/library/app:ci-1']);
     assert.equal(entry(second, ci1).layersKey, layersKeyOf(ci1.layers));
   });
 
   it('does not change its input', () => {
-    const first = observe(emptyRecord(), snapshot([base, ci1]), NOW).record;
+    const first = observe(emptyRecord(), snapshot([base, ci1]), NOW, { regretWindowMs: WEEK }).record;
     const copy = JSON.parse(JSON.stringify(first));
-    observe(first, snapshot([ci2], [container(ci2, { name: 'x' })]), NOW + HOUR, { currentImageIds: [ci2.id] });
+    observe(first, snapshot([ci2], [container(ci2, { name: 'x' })]), NOW + HOUR, { currentImageIds: [ci2.id], regretWindowMs: WEEK });
     assert.deepEqual(first, copy);
   });
 });
@@ -199,7 +201,7 @@ describe('usage record: regrets', () => {
   const WINDOW = 7 * DAY;
 
   const removedRecord = (at: number) => {
-    const seen = observe(emptyRecord(), snapshot([app]), at - HOUR).record;
+    const seen = observe(emptyRecord(), snapshot([app]), at - HOUR, { regretWindowMs: WEEK }).record;
     return recordRemovals(seen, [{ imageId: app.id, references: app.tags, layers: app.layers }], at);
   };
 
@@ -230,14 +232,14 @@ describe('usage record: regrets', () => {
   }
 
   it('an image present all along with the same layers is no regret', () => {
-    const seen = observe(emptyRecord(), snapshot([app, rebuilt]), NOW - DAY).record;
+    const seen = observe(emptyRecord(), snapshot([app, rebuilt]), NOW - DAY, { regretWindowMs: WEEK }).record;
     const removed = recordRemovals(seen, [{ imageId: app.id, references: app.tags, layers: app.layers }], NOW - HOUR);
-    assert.deepEqual(observe(removed, snapshot([rebuilt]), NOW).regrets, []);
+    assert.deepEqual(observe(removed, snapshot([rebuilt]), NOW, { regretWindowMs: WEEK }).regrets, []);
   });
 
   it('the default window is 7 days', () => {
-    assert.equal(observe(removedRecord(NOW - 6 * DAY), snapshot([app]), NOW).regrets.length, 1);
-    assert.equal(observe(removedRecord(NOW - 8 * DAY), snapshot([app]), NOW).regrets.length, 0);
+    assert.equal(observe(removedRecord(NOW - 6 * DAY), snapshot([app]), NOW, { regretWindowMs: WEEK }).regrets.length, 1);
+    assert.equal(observe(removedRecord(NOW - 8 * DAY), snapshot([app]), NOW, { regretWindowMs: WEEK }).regrets.length, 0);
   });
 });
 
@@ -303,9 +305,9 @@ describe('usage record: merge', () => {
     const base = img('base', ['b']);
     const x = img('x', ['b', 'x']);
     const y = img('y', ['b', 'y']);
-    const stored = observe(emptyRecord(), snapshot([base, x, y]), NOW - DAY).record;
-    const agentA = observe(stored, snapshot([base, x, y], [container(x, { name: 'a' })]), NOW).record;
-    const agentB = observe(stored, snapshot([base, x, y], [container(y, { name: 'b', state: 'exited' })]), NOW + MIN).record;
+    const stored = observe(emptyRecord(), snapshot([base, x, y]), NOW - DAY, { regretWindowMs: WEEK }).record;
+    const agentA = observe(stored, snapshot([base, x, y], [container(x, { name: 'a' })]), NOW, { regretWindowMs: WEEK }).record;
+    const agentB = observe(stored, snapshot([base, x, y], [container(y, { name: 'b', state: 'exited' })]), NOW + MIN, { regretWindowMs: WEEK }).record;
     const removedByB = recordRemovals(agentB, [{ imageId: fakeId('gone'), references: ['gone:1'], layers: ['g'] }], NOW + MIN);
     for (const merged of [mergeRecords(agentA, removedByB), mergeRecords(removedByB, agentA), rebase(stored, agentA, removedByB)]) {
       assert.deepEqual([merged.images[x.id]!.lastUsed, merged.images[x.id]!.why], [NOW, 'container-running']);
@@ -321,14 +323,14 @@ describe('usage record: rebase (store updates)', () => {
   const i2 = image({ tags: ['two:1'], ageHours: 10 });
   const i3 = image({ tags: ['three:1'], ageHours: 10 });
   it('nobody else wrote: the change as it is (images dropped stay dropped)', () => {
-    const base = observe(emptyRecord(), snapshot([i1, i2]), NOW).record;
-    const changed = observe(base, snapshot([i1]), NOW + HOUR).record;
+    const base = observe(emptyRecord(), snapshot([i1, i2]), NOW, { regretWindowMs: WEEK }).record;
+    const changed = observe(base, snapshot([i1]), NOW + HOUR, { regretWindowMs: WEEK }).record;
     assert.deepEqual(rebase(base, changed, base), changed);
   });
   it('another writer meanwhile: its additions and changes are kept', () => {
-    const base = observe(emptyRecord(), snapshot([i1, i2]), NOW).record;
-    const changed = observe(base, snapshot([i1]), NOW + HOUR).record;
-    const other = observe(base, snapshot([i1, i2, i3], [container(i2, { name: 'x' })]), NOW + 2 * HOUR).record;
+    const base = observe(emptyRecord(), snapshot([i1, i2]), NOW, { regretWindowMs: WEEK }).record;
+    const changed = observe(base, snapshot([i1]), NOW + HOUR, { regretWindowMs: WEEK }).record;
+    const other = observe(base, snapshot([i1, i2, i3], [container(i2, { name: 'x' })]), NOW + 2 * HOUR, { regretWindowMs: WEEK }).record;
     const result = rebase(base, changed, other);
     assert.deepEqual(Object.keys(result.images).sort(), [i1.id, i2.id, i3.id].sort());
     assert.equal(result.images[i2.id]!.why, 'container-running');
@@ -337,7 +339,7 @@ describe('usage record: rebase (store updates)', () => {
 
 describe('usage record: parse', () => {
   it('round-trips JSON', () => {
-    const r = observe(emptyRecord(), snapshot([image({ tags: ['a:1'] })]), NOW).record;
+    const r = observe(emptyRecord(), snapshot([image({ tags: ['a:1'] })]), NOW, { regretWindowMs: WEEK }).record;
     assert.deepEqual(parseRecord(JSON.stringify(r), 'test'), { record: r, warnings: [] });
   });
   const damaged: [string, string][] = [
@@ -372,10 +374,10 @@ describe('usage record: scale', function () {
   it('observes 100,000 images (shared bases, containers, events) in well under a few seconds', () => {
     const { snap, ids } = syntheticSnapshot(100_000);
     const started = process.hrtime.bigint();
-    const first = observe(emptyRecord(), snap, NOW, { currentImageIds: ids.slice(0, 10) });
+    const first = observe(emptyRecord(), snap, NOW, { currentImageIds: ids.slice(0, 10), regretWindowMs: WEEK });
     const firstMs = Number(process.hrtime.bigint() - started) / 1e6;
     const again = process.hrtime.bigint();
-    const second = observe(first.record, { ...snap, takenAt: NOW + HOUR }, NOW + HOUR);
+    const second = observe(first.record, { ...snap, takenAt: NOW + HOUR }, NOW + HOUR, { regretWindowMs: WEEK });
     const secondMs = Number(process.hrtime.bigint() - again) / 1e6;
     assert.equal(Object.keys(second.record.images).length, 100_000);
     // Bases: every base is used at least as recently as the latest build on it.
