@@ -463,6 +463,7 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-3', 'app:from-job', 'app:retagged']);
       assert.equal(post.outputs.removedCount, '1');
       assert.equal(post.summaries.length, 1);
+      assert.ok(!fs.existsSync(recorded), 'post removes the job start record');
     });
 
     it('7. post-job does nothing when the main step did not run', async () => {

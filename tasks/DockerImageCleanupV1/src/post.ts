@@ -1,7 +1,7 @@
 // Post-job step: runs for every instance of the task in the job, so it does nothing
 // unless this instance's main step ran with runAt=postJob.
 import * as tl from 'azure-pipelines-task-lib/task';
-import { loadJobStart, type JobStart } from '../../../src/index';
+import { loadJobStart, removeJobStart, type JobStart } from '../../../src/index';
 import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
 import { cleanupAndReport, cleanupFailed, runEntry } from './task';
 
@@ -10,9 +10,14 @@ export function run(): Promise<void> {
     if (tl.getTaskVariable(TASK_VARIABLE.mainRan) !== 'true') return console.log(tl.loc('PostSkippedNoMain'));
     const inputs = readInputs();
     const settings = toSettings(inputs.raw);
-    const recorded = readJobStart(tl.getTaskVariable(TASK_VARIABLE.jobStartFile));
+    const file = tl.getTaskVariable(TASK_VARIABLE.jobStartFile);
+    const recorded = readJobStart(file);
     if (typeof recorded === 'string') return cleanupFailed(tl.loc('PostSkippedNoJobStart', recorded), inputs.failOnError);
-    await cleanupAndReport(settings, inputs.failOnError, recorded);
+    try {
+      await cleanupAndReport(settings, inputs.failOnError, recorded);
+    } finally {
+      removeJobStart(file!);
+    }
   });
 }
 
