@@ -1,13 +1,7 @@
+import type { LabelSelector } from '../domain/labels';
 import type { ReferencePattern } from '../domain/pattern';
 
-/** A `key` or `key=value` label selector (`protect-label`). */
-export interface LabelSelector {
-  key: string;
-  /** undefined: the key alone is enough. */
-  value?: string;
-  /** As the user wrote it, for reports. */
-  text: string;
-}
+export type { LabelSelector } from '../domain/labels';
 
 /** A free-space watermark: a share of the filesystem, or an absolute amount (bytes or inodes). */
 export type Threshold = { percent: number } | { amount: number };
