@@ -9,11 +9,14 @@ export function idHex(id: string): string {
   return id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id;
 }
 
-/** `sha256:<hex>` for a full ID in either form; undefined for anything else (a reference, a short ID). */
+/**
+ * `sha256:<hex>` for an ID in either form (a prefixed one as it is, on the hot path of large
+ * snapshots); undefined for anything else (a reference, a short ID).
+ */
 export function fullImageId(id: string | undefined): string | undefined {
   if (!id) return undefined;
-  const hex = idHex(id);
-  return FULL_HEX.test(hex) ? `${PREFIX}${hex}` : undefined;
+  if (id.startsWith(PREFIX)) return id;
+  return FULL_HEX.test(id) ? `${PREFIX}${id}` : undefined;
 }
 
 /** A full ID in the engine's canonical form, `sha256:<64 hex>`. */

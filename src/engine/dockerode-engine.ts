@@ -18,7 +18,7 @@ import {
   type VolumeListing,
 } from './port';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
-import { fullImageId } from '../domain/image-id';
+import { fullImageId, isCanonicalImageId } from '../domain/image-id';
 
 /** The engine keeps this many events in memory (moby daemon/events eventsLimit). */
 const ENGINE_EVENT_BUFFER = 256;
@@ -180,7 +180,8 @@ export class DockerodeEngine implements EnginePort {
         // Usage: the image as the user typed it (a reference, an ID or a digest).
         const typed: string = e.Actor?.Attributes?.image ?? '';
         const time = eventTime(e);
-        const id = fullImageId(typed);
+        const full = fullImageId(typed);
+        const id = full && isCanonicalImageId(full) ? full : undefined;
         activity.push({
           time,
           action: `container-${e.Action}`,
