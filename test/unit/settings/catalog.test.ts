@@ -82,11 +82,11 @@ describe('action.yml and task.json against the catalog', () => {
 });
 
 /** The README's tables: rows of cells, with the nearest `## ` heading above each table. */
-function readmeTables(): { heading: string; header: string[]; rows: string[][] }[] {
+function readmeTables(file = 'README.md'): { heading: string; header: string[]; rows: string[][] }[] {
   const tables: { heading: string; header: string[]; rows: string[][] }[] = [];
   let heading = '';
   let current: (typeof tables)[number] | undefined;
-  for (const line of read('README.md').split('\n')) {
+  for (const line of read(file).split('\n')) {
     if (line.startsWith('## ')) heading = line.slice(3);
     if (!line.startsWith('|')) {
       current = undefined;
@@ -109,14 +109,20 @@ describe('README tables against the catalog', () => {
     action: tables.filter((t) => t.header[0] === 'Input' && t.heading.startsWith('GitHub Actions')),
     task: tables.filter((t) => t.header[0] === 'Input' && t.heading.startsWith('Azure Pipelines')),
   };
+  // The Marketplace page of the Azure task (docs/azure.md) has the same input table.
+  const marketplace = readmeTables('docs/azure.md').filter((t) => t.header[0] === 'Input');
   const specOfSpelling = (front: Front, name: string) =>
     settingsOn(front).find((s) => spellingOf(s, front) === name || (front === 'cli' && s.kind === 'boolean' && name === `--no-${spellingOf(s, front)!.slice(2)}`));
 
-  for (const [i, front] of FRONTS.entries()) {
-    it(`${6 + i}. the ${front} tables document exactly the ${front}'s settings, each default as the catalog has it`, () => {
-      assert.ok(frontTables[front].length > 0, `README has ${front} tables`);
+  const checks: { name: string; front: Front; tables: (typeof tables)[number][] }[] = [
+    ...FRONTS.map((front) => ({ name: `the README's ${front} tables`, front, tables: frontTables[front] })),
+    { name: "docs/azure.md's input table", front: 'task', tables: marketplace },
+  ];
+  for (const [i, { name, front, tables: documentedIn }] of checks.entries()) {
+    it(`${6 + i}. ${name} document exactly the ${front}'s settings, each default as the catalog has it`, () => {
+      assert.ok(documentedIn.length > 0, `${name} exist`);
       const documented = new Set<string>();
-      for (const table of frontTables[front]) {
+      for (const table of documentedIn) {
         const defaultColumn = table.header.findIndex((h) => /^default$/i.test(h));
         for (const row of table.rows) {
           const names = namesIn(row[0]!);
@@ -138,7 +144,7 @@ describe('README tables against the catalog', () => {
 });
 
 describe('the CLI reads the catalog', () => {
-  it('9. every setting has its flag and a help line', () => {
+  it('10. every setting has its flag and a help line', () => {
     for (const spec of SPECS) {
       const flag = spellingOf(spec, 'cli')!;
       assert.ok(HELP.includes(spec.kind === 'boolean' && spec.default === 'true' ? `--[no-]${flag.slice(2)}` : flag), `--help shows ${flag}`);
@@ -157,7 +163,7 @@ describe('the CLI reads the catalog', () => {
     { argv: ['--dockerfile='], flag: '--dockerfile' },
   ];
   for (const [i, c] of empty.entries()) {
-    it(`${10 + i}. ${JSON.stringify(c.argv)} is bad input naming ${c.flag} and the expected form`, () => {
+    it(`${11 + i}. ${JSON.stringify(c.argv)} is bad input naming ${c.flag} and the expected form`, () => {
       assert.throws(
         () => parseSettings(parseCliArgs(c.argv).raw),
         (e: unknown) => e instanceof SettingsError && /^Invalid --[a-z-]+ "\s*": expected .+, not an empty value/.test(inFrontTermsOf(e, 'cli').message) && inFrontTermsOf(e, 'cli').input === c.flag,
@@ -165,7 +171,7 @@ describe('the CLI reads the catalog', () => {
     });
   }
 
-  it(`${10 + empty.length}. switches: --dry-run, --no-dangling, --evict-kept-builds; both forms at once is a usage error`, () => {
+  it(`${11 + empty.length}. switches: --dry-run, --no-dangling, --evict-kept-builds; both forms at once is a usage error`, () => {
     assert.deepEqual(parseCliArgs(['--dry-run', '--no-dangling', '--evict-kept-builds']).raw, { 'dry-run': true, dangling: false, 'evict-kept-builds': true });
     assert.throws(() => parseCliArgs(['--dangling', '--no-dangling']), /contradict/);
   });
