@@ -1,18 +1,21 @@
-// `npm run bench [-- --images N]`: planner speed and memory on synthetic
-// snapshots (each size in a fresh process), removal end to end on the private
-// dockerd "bench" against the engine's own prune and a `docker rmi` loop, and
-// the cost of a run with nothing to do. Prints a table and writes
-// bench/results.json (the previous run's figures shown beside the new ones).
+// `npm run bench [-- --images N] [--stores graphdriver,containerd]`: planner
+// speed and memory on synthetic snapshots (each size in a fresh process), and
+// per store (dockerd 20.10 on its graph driver, dockerd 26.1 on the containerd
+// image store) removal end to end against the engine's own prune and a
+// `docker rmi` loop, with every Engine API call of the tool timed per endpoint
+// through a logging proxy on the socket, and the cost of a run with nothing to
+// do. Prints tables and writes bench/results.json (the previous run's figures
+// shown beside the new ones).
 //
-// `npm run bench -- --sweep` instead times inspects and removals at 1, 2, 4, 8
-// and 16 in flight: the measurement behind INSPECT_CONCURRENCY and REMOVAL_CONCURRENCY.
+// `npm run bench -- --sweep` instead times inspects and removals at 1 to 32 in
+// flight on each store: the measurement behind the constants in src/engine/store-tuning.ts.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
-import { REMOVAL_CONCURRENCY, applyDecisions } from '../src/app/apply';
+import { applyDecisions } from '../src/app/apply';
 import { runCleanup } from '../src/app/cleanup';
 import { buildArchive, loadArchive, type ImageSpec, type LayerSpec } from '../src/demo/image-factory';
 import { mapConcurrent } from '../src/engine/concurrency';
@@ -20,6 +23,8 @@ import { connectionOptions } from '../src/engine/connection';
 import { FileDetailsCache } from '../src/engine/details-cache';
 import { DockerodeEngine } from '../src/engine/dockerode-engine';
 import { parseSettings } from '../src/settings/parse';
+import { type StoreKind, tuningFor } from '../src/engine/store-tuning';
+import { ApiProxy, byEndpoint } from './api-proxy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const RESULTS = path.join(ROOT, 'bench', 'results.json');
@@ -35,6 +40,10 @@ const PLAN_RUNS = Number(option('plan-runs', '3'));
 // The machine's noise (±15% run to run on 2 shared cores) is larger than the
 // differences measured: every end-to-end method runs this many times, interleaved, and the median counts.
 const ROUNDS = Number(option('rounds', '3'));
+const STORES = option('stores', 'graphdriver,containerd').split(',') as StoreKind[];
+// The private engines' name (scripts/engine.sh NAME): several checkouts may bench at once.
+const ENGINE_NAME = process.env.DIC_BENCH_ENGINE || 'bench';
+for (const s of STORES) if (s !== 'graphdriver' && s !== 'containerd') throw new Error(`--stores takes graphdriver and/or containerd, not '${s}'`);
 if (!Number.isInteger(N) || N < 50) throw new Error('--images takes a whole number of at least 50');
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds takes a whole number of at least 1');
 
@@ -65,10 +74,11 @@ function planFigures() {
 
 // ---------------------------------------------------------------- the engine
 
-/** `scripts/engine.sh reset bench`: stops the engine, wipes its data, starts it again. */
-function resetEngine(): string {
-  const out = spawnSync('bash', [path.join(ROOT, 'scripts', 'engine.sh'), 'reset', 'bench'], { encoding: 'utf8' });
-  if (out.status !== 0) throw new Error(`engine.sh reset bench failed:\n${out.stderr}`);
+/** `scripts/engine.sh reset|c8d-reset NAME`: stops the store's engine, wipes its data, starts it again. */
+function resetEngine(store: StoreKind): string {
+  const command = store === 'containerd' ? 'c8d-reset' : 'reset';
+  const out = spawnSync('bash', [path.join(ROOT, 'scripts', 'engine.sh'), command, ENGINE_NAME], { encoding: 'utf8' });
+  if (out.status !== 0) throw new Error(`engine.sh ${command} ${ENGINE_NAME} failed:\n${out.stderr}`);
   // Node keeps sockets alive by default: none may be reused across the restart (EPIPE).
   http.globalAgent.destroy();
   return out.stdout.trim().split('\n').pop()!;
@@ -97,13 +107,21 @@ function agent(n: number): { specs: ImageSpec[]; removalSet: number } {
 }
 
 const LOAD_BATCH = 100;
+let proxies = 0;
 
 class Bench {
   host = '';
   docker!: Docker;
   private archives: Buffer[] = [];
 
-  constructor(readonly specs: ImageSpec[]) {}
+  constructor(
+    readonly specs: ImageSpec[],
+    readonly store: StoreKind,
+  ) {}
+
+  get removalConcurrency(): number {
+    return tuningFor({ containerdStore: this.store === 'containerd' }).removalConcurrency;
+  }
 
   /** The docker-save archives, built once (as loadImages would, batch by batch). */
   async prepare(): Promise<void> {
@@ -112,7 +130,7 @@ class Bench {
 
   /** A fresh engine holding the N images, loaded in batches of LOAD_BATCH. */
   async reseed(): Promise<void> {
-    this.host = resetEngine();
+    this.host = resetEngine(this.store);
     this.docker = new Docker(connectionOptions(this.host));
     for (const archive of this.archives) await loadArchive(this.docker, archive);
     const count = (await this.docker.listImages()).length;
@@ -127,13 +145,24 @@ class Bench {
     return (await this.docker.listImages()).map((i) => i.Id).sort();
   }
 
-  /** The floor, (b): the engine untags the removal set's tags (as many in flight as the tool), then one POST /images/prune. */
+  /** (b): the engine untags the removal set's tags (as many in flight as the tool), then one POST /images/prune. */
   async timedEnginePrune(): Promise<[number, void]> {
     const { tags } = await this.removalSet();
     return timed(async () => {
-      await mapConcurrent(tags, REMOVAL_CONCURRENCY, (tag) => this.docker.getImage(tag).remove());
+      await mapConcurrent(tags, this.removalConcurrency, (tag) => this.docker.getImage(tag).remove());
       await this.docker.pruneImages();
     });
+  }
+
+  /** (b0): the engine's one call, `docker image prune -a` confined by a label only the set carries. */
+  timedPruneByLabel(): Promise<[number, unknown]> {
+    return timed(() => (this.docker.pruneImages as (o: object) => Promise<unknown>)({ filters: JSON.stringify({ dangling: ['false'], label: ['bench.set=1'] }) }));
+  }
+
+  /** The tool's engine, its calls going through a fresh timing proxy (the engine was just restarted). */
+  async toolEngine(cache?: string): Promise<{ engine: DockerodeEngine; proxy: ApiProxy }> {
+    const proxy = await ApiProxy.start(this.host.replace(/^unix:\/\//, ''), path.join(os.tmpdir(), `dic-bench-${ENGINE_NAME}-${process.pid}-${++proxies}.sock`));
+    return { engine: new DockerodeEngine({ host: proxy.host, cache: cache ? new FileDetailsCache(cache) : undefined }), proxy };
   }
 
   async removalSet(): Promise<{ ids: string[]; tags: string[] }> {
@@ -151,15 +180,13 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [Number(process.hrtime.bigint() - t) / 1e9, value];
 }
 
-async function endToEnd() {
+type Method = 'tool' | 'tool_warm_cache' | 'engine_prune' | 'engine_prune_by_label';
+
+/** One store: the tool (first run and with a details cache), the engine's prunes and the rmi loop, interleaved rounds. */
+async function endToEnd(store: StoreKind) {
   const { specs, removalSet } = agent(N);
-  const bench = new Bench(specs);
+  const bench = new Bench(specs, store);
   await bench.prepare();
-  const tally = (calls: string[]) => {
-    const byKind: Record<string, number> = {};
-    for (const c of calls) byKind[c] = (byKind[c] ?? 0) + 1;
-    return byKind;
-  };
   let expected: string[] | undefined;
   const checkRemaining = async (method: string) => {
     const left = await bench.imageIds();
@@ -169,95 +196,104 @@ async function endToEnd() {
     expected = left;
   };
   const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-bench-'));
+  const cacheFile = path.join(stateDir, 'image-details.json');
+
+  /** A whole run of the tool through the timing proxy. */
+  const toolRun = async (settings: Record<string, unknown>, cache?: string) => {
+    const { engine, proxy } = await bench.toolEngine(cache);
+    try {
+      const [s, report] = await timed(() => runCleanup(settingsFor(proxy.host, settings), { engine }));
+      return { s, report, calls: [...proxy.calls] };
+    } finally {
+      await proxy.close();
+      http.globalAgent.destroy(); // the client's kept-alive sockets led to this proxy
+    }
+  };
 
   // No-op: nothing to remove (keep is larger than any repository) on N images,
   // a first run and a second process reading the first one's details cache.
   await bench.reseed();
-  const cacheFile = path.join(stateDir, 'image-details.json');
-  const noop = async () => {
-    const calls: string[] = [];
-    const engine = new DockerodeEngine({ host: bench.host, cache: new FileDetailsCache(cacheFile), onApiCall: (c) => calls.push(c) });
-    const [s, report] = await timed(() => runCleanup(settingsFor(bench.host, { keep: 1_000_000 }), { engine }));
-    if (report.counts.removed !== 0) throw new Error('the no-op run removed images');
-    return { s, calls };
-  };
-  const noopFirst = await noop();
-  const noopSecond = await noop();
+  const noopFirst = await toolRun({ keep: 1_000_000 }, cacheFile);
+  const noopSecond = await toolRun({ keep: 1_000_000 }, cacheFile);
+  if (noopFirst.report.counts.removed + noopSecond.report.counts.removed !== 0) throw new Error('the no-op run removed images');
 
-  const times: Record<'tool' | 'tool_warm_cache' | 'engine_prune' | 'engine_prune_by_label', number[]> = {
-    tool: [],
-    tool_warm_cache: [],
-    engine_prune: [],
-    engine_prune_by_label: [],
-  };
-  let warmCalls: string[] = [];
-  let coldCalls: string[] = [];
+  const times: Record<Method, number[]> = { tool: [], tool_warm_cache: [], engine_prune: [], engine_prune_by_label: [] };
+  let warmCalls: ReturnType<typeof byEndpoint> = {};
+  let coldCalls: ReturnType<typeof byEndpoint> = {};
   for (let round = 0; round < ROUNDS; round++) {
     // (a') the agent's usual case: the cache file of an earlier run (the no-ops above) is there.
     await bench.reseed();
-    warmCalls = [];
-    const warm = warmCalls;
-    const [toolWarm, warmReport] = await timed(() =>
-      runCleanup(settingsFor(bench.host), { engine: new DockerodeEngine({ host: bench.host, cache: new FileDetailsCache(cacheFile), onApiCall: (c) => warm.push(c) }) }),
-    );
-    if (warmReport.counts.removed !== removalSet) throw new Error(`the tool removed ${warmReport.counts.removed}, expected ${removalSet}`);
+    const warm = await toolRun({}, cacheFile);
+    if (warm.report.counts.removed !== removalSet) throw new Error(`the tool removed ${warm.report.counts.removed}, expected ${removalSet}`);
     await checkRemaining('the tool (warm cache)');
-    times.tool_warm_cache.push(toolWarm);
+    times.tool_warm_cache.push(warm.s);
+    warmCalls = byEndpoint(warm.calls);
 
     // (a) this tool, first run on this engine (no cache file).
     await bench.reseed();
-    coldCalls = [];
-    const cold = coldCalls;
-    const [tool, report] = await timed(() => runCleanup(settingsFor(bench.host), { engine: new DockerodeEngine({ host: bench.host, onApiCall: (c) => cold.push(c) }) }));
-    if (report.counts.removed !== removalSet) throw new Error(`the tool removed ${report.counts.removed}, expected ${removalSet}`);
+    const cold = await toolRun({});
+    if (cold.report.counts.removed !== removalSet) throw new Error(`the tool removed ${cold.report.counts.removed}, expected ${removalSet}`);
     await checkRemaining('the tool');
-    times.tool.push(tool);
+    times.tool.push(cold.s);
+    coldCalls = byEndpoint(cold.calls);
 
-    // (b) the engine's own prune of the same set: untag its tags, then one POST /images/prune.
+    // (b) the engine removing the same set per image: untag its tags, then one POST /images/prune.
     await bench.reseed();
     const [prune] = await bench.timedEnginePrune();
     await checkRemaining('untag + prune');
     times.engine_prune.push(prune);
 
-    // (b0) for reference: the single call that needs the set labelled (prune with a label filter).
+    // (b0) the engine's own prune in one call (`docker image prune -a`), confined to the set by a label only it carries.
     await bench.reseed();
-    const [pruneByLabel] = await timed(() =>
-      (bench.docker.pruneImages as (o: object) => Promise<unknown>)({ filters: JSON.stringify({ dangling: ['false'], label: ['bench.set=1'] }) }),
-    );
+    const [pruneByLabel] = await bench.timedPruneByLabel();
     await checkRemaining('prune by label');
     times.engine_prune_by_label.push(pruneByLabel);
     process.stderr.write(
-      `round ${round + 1}/${ROUNDS}: a ${tool.toFixed(3)} s, a' ${toolWarm.toFixed(3)} s, b ${prune.toFixed(3)} s, b0 ${pruneByLabel.toFixed(3)} s\n`,
+      `${store} round ${round + 1}/${ROUNDS}: a ${cold.s.toFixed(3)} s, a' ${warm.s.toFixed(3)} s, b ${prune.toFixed(3)} s, b0 ${pruneByLabel.toFixed(3)} s\n`,
     );
   }
-  const tool = median(times.tool);
-  const toolWarm = median(times.tool_warm_cache);
-  const prune = median(times.engine_prune);
-  const pruneByLabel = median(times.engine_prune_by_label);
+  const t = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<Method, number>;
+  // The engine's fastest way to remove the set: the target is measured against it.
+  const floor = Math.min(t.engine_prune, t.engine_prune_by_label);
 
   // (c) the shell loop: one `docker rmi <id>` process per image, one after the other.
-  await bench.reseed();
-  const set = await bench.removalSet();
-  const [rmiLoop] = await timed(async () => {
-    for (const id of set.ids) {
-      const r = spawnSync(DOCKER_CLI, ['rmi', id], { env: { ...process.env, DOCKER_HOST: bench.host }, stdio: ['ignore', 'ignore', 'pipe'] });
-      if (r.status !== 0) throw new Error(`docker rmi ${id} failed: ${r.stderr}`);
-    }
-  });
-  await checkRemaining('the rmi loop');
+  let rmiLoop: number | undefined;
+  if (!args.includes('--no-rmi-loop')) {
+    await bench.reseed();
+    const set = await bench.removalSet();
+    [rmiLoop] = await timed(async () => {
+      for (const id of set.ids) {
+        const r = spawnSync(DOCKER_CLI, ['rmi', id], { env: { ...process.env, DOCKER_HOST: bench.host }, stdio: ['ignore', 'ignore', 'pipe'] });
+        if (r.status !== 0) throw new Error(`docker rmi ${id} failed: ${r.stderr}`);
+      }
+    });
+    await checkRemaining('the rmi loop');
+  }
   fs.rmSync(stateDir, { recursive: true, force: true });
 
-  const inspects = (calls: string[]) => calls.filter((c) => c === 'image inspect').length;
+  const inspects = (calls: { endpoint: string }[]) => calls.filter((c) => c.endpoint === 'GET /images/{name}/json').length;
   return {
+    store,
+    engine: await engineName(bench.host),
+    tuning: tuningFor({ containerdStore: store === 'containerd' }),
     images: N,
     removal_set: removalSet,
     rounds: ROUNDS,
     e2e_runs_s: Object.fromEntries(Object.entries(times).map(([k, v]) => [k, v.map((x) => round(x))])),
-    e2e_s: { tool: round(tool), tool_warm_cache: round(toolWarm), engine_prune: round(prune), engine_prune_by_label: round(pruneByLabel), rmi_loop: round(rmiLoop) },
-    ratio_vs_engine_prune: round(tool / prune),
-    ratio_vs_engine_prune_warm_cache: round(toolWarm / prune),
-    speedup_vs_rmi_loop: round(rmiLoop / tool),
-    e2e_api_calls: { tool: tally(coldCalls), tool_warm_cache: tally(warmCalls) },
+    e2e_s: {
+      tool: round(t.tool),
+      tool_warm_cache: round(t.tool_warm_cache),
+      engine_prune: round(t.engine_prune),
+      engine_prune_by_label: round(t.engine_prune_by_label),
+      rmi_loop: rmiLoop === undefined ? null : round(rmiLoop),
+    },
+    ratio_vs_engine_floor: round(t.tool / floor),
+    ratio_vs_engine_floor_warm_cache: round(t.tool_warm_cache / floor),
+    ratio_vs_engine_prune: round(t.tool / t.engine_prune),
+    ratio_vs_engine_prune_by_label: round(t.tool / t.engine_prune_by_label),
+    speedup_vs_rmi_loop: rmiLoop === undefined ? null : round(rmiLoop / t.tool),
+    /** Per endpoint, of the last round's runs. */
+    e2e_api_calls: { tool: coldCalls, tool_warm_cache: warmCalls },
     noop_s: { first: round(noopFirst.s), cached: round(noopSecond.s) },
     noop_api_calls: {
       first: noopFirst.calls.length,
@@ -270,70 +306,48 @@ async function endToEnd() {
 
 // ---------------------------------------------------------------- concurrency sweep
 
-async function sweep() {
-  const levels = [1, 2, 4, 8, 16];
+const SWEEP_LEVELS = (option('levels', '1,2,4,8,16,32')).split(',').map(Number);
+
+/** One store: inspect + history and the real removal loop at each level, each from a fresh engine. */
+async function sweep(store: StoreKind) {
   const { specs, removalSet } = agent(N);
-  const bench = new Bench(specs);
+  const bench = new Bench(specs, store);
   await bench.prepare();
   await bench.reseed();
   const summaries = await bench.docker.listImages();
   const inspect: Record<number, number> = {};
-  for (const c of levels) {
+  for (const c of SWEEP_LEVELS) {
     const times: number[] = [];
     for (let r = 0; r < 3; r++) {
       // What a snapshot without cache does per image: inspect + history.
       const [s] = await timed(() => mapConcurrent(summaries, c, async (i) => Promise.all([bench.docker.getImage(i.Id).inspect(), bench.docker.getImage(i.Id).history()])));
       times.push(s);
     }
-    inspect[c] = round(times.sort((a, b) => a - b)[1]!);
-    process.stdout.write(`inspect+history of ${summaries.length} images, ${c} in flight: ${inspect[c]} s\n`);
+    inspect[c] = round(median(times));
+    process.stdout.write(`${store}: inspect+history of ${summaries.length} images, ${c} in flight: ${inspect[c]} s (median of 3)\n`);
   }
   // The removals: the real applyDecisions (each worker re-checks its next image
-  // while its current removal runs) at each level; then, at REMOVAL_CONCURRENCY,
-  // the same against re-checking in between (inspect, then delete) and the
-  // engine's untag + prune floor, interleaved, median of 3.
-  const planned = async () => {
-    await bench.reseed();
-    const engine = new DockerodeEngine({ host: bench.host });
-    const report = await runCleanup(settingsFor(bench.host, { 'dry-run': true }), { engine });
-    return { engine, decisions: report.plan.decisions };
-  };
-  const expectRemoved = (count: number, what: string) => {
-    if (count !== removalSet) throw new Error(`${what} removed ${count}, expected ${removalSet}`);
-  };
+  // while its current removal runs) at each level, from a fresh engine each.
   const removal: Record<number, number> = {};
-  for (const c of levels) {
-    const { engine, decisions } = await planned();
-    const [s, results] = await timed(() => applyDecisions(engine, decisions, { concurrency: c }));
-    expectRemoved(results.filter((r) => r.status === 'removed').length, `${c} in flight`);
-    removal[c] = round(s);
-    process.stdout.write(`removal of ${removalSet} images (re-check one ahead + untag), ${c} in flight: ${removal[c]} s\n`);
-  }
-  const recheck: Record<'ahead' | 'between' | 'floor', number[]> = { ahead: [], between: [], floor: [] };
-  for (let r = 0; r < 3; r++) {
-    let { engine, decisions } = await planned();
-    const [ahead, results] = await timed(() => applyDecisions(engine, decisions, { concurrency: REMOVAL_CONCURRENCY }));
-    expectRemoved(results.filter((x) => x.status === 'removed').length, 're-check ahead');
-    recheck.ahead.push(ahead);
-    ({ engine, decisions } = await planned());
-    const work = decisions.filter((d) => d.action === 'remove');
-    const [between] = await timed(() =>
-      mapConcurrent(work, REMOVAL_CONCURRENCY, async (d) => {
-        await engine.inspectImage(d.imageId);
-        for (const ref of d.untag) await engine.removeImage(ref);
-      }),
-    );
-    recheck.between.push(between);
+  const removalCalls: Record<number, ReturnType<typeof byEndpoint>> = {};
+  for (const c of SWEEP_LEVELS) {
     await bench.reseed();
-    const [floor] = await bench.timedEnginePrune();
-    recheck.floor.push(floor);
+    const { engine, proxy } = await bench.toolEngine();
+    try {
+      const report = await runCleanup(settingsFor(proxy.host, { 'dry-run': true }), { engine });
+      proxy.reset();
+      const [s, results] = await timed(() => applyDecisions(engine, report.plan.decisions, { concurrency: c }));
+      const removed = results.filter((r) => r.status === 'removed').length;
+      if (removed !== removalSet) throw new Error(`${c} in flight removed ${removed}, expected ${removalSet}`);
+      removal[c] = round(s);
+      removalCalls[c] = byEndpoint(proxy.calls);
+    } finally {
+      await proxy.close();
+      http.globalAgent.destroy();
+    }
+    process.stdout.write(`${store}: removal of ${removalSet} images (re-check + delete), ${c} in flight: ${removal[c]} s\n`);
   }
-  const recheckMedians = Object.fromEntries(Object.entries(recheck).map(([k, v]) => [k, round(median(v))]));
-  process.stdout.write(
-    `removal of ${removalSet} at ${REMOVAL_CONCURRENCY} in flight, median of 3: re-check one ahead ${recheckMedians.ahead} s, ` +
-      `re-check in between ${recheckMedians.between} s, engine untag + prune ${recheckMedians.floor} s\n`,
-  );
-  return { images: N, inspect_s: inspect, removal_s: removal, recheck_at_removal_concurrency_s: recheckMedians };
+  return { store, engine: await engineName(bench.host), images: N, inspect_s: inspect, removal_s: removal, removal_api_calls: removalCalls };
 }
 
 // ---------------------------------------------------------------- report
@@ -349,37 +363,42 @@ function round(x: number, digits = 3): number {
   return Math.round(x * f) / f;
 }
 
-async function main() {
-  const host = process.env.DIC_BENCH_DOCKER_HOST;
-  if (!host) throw new Error('DIC_BENCH_DOCKER_HOST is not set: run bench/run.sh');
+async function engineName(host: string): Promise<string> {
   const version = await new Docker(connectionOptions(host)).version();
-  const engine = `dockerd ${version.Version} (API ${version.ApiVersion})`;
-  const machine = `Node ${process.version}, ${os.cpus().length} cores`;
+  return `dockerd ${version.Version} (API ${version.ApiVersion})`;
+}
+
+const STORE_TITLE: Record<StoreKind, string> = { graphdriver: 'graph driver (vfs)', containerd: 'containerd image store (native snapshotter)' };
+
+async function main() {
+  const machine = `Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the start`;
   if (args.includes('--sweep')) {
-    const figures = await sweep();
-    process.stdout.write(`\n${engine}, ${machine}\n${JSON.stringify(figures, null, 2)}\n`);
+    const figures: unknown[] = [];
+    for (const store of STORES) figures.push(await sweep(store));
+    process.stdout.write(`\n${machine}\n${JSON.stringify(figures, null, 2)}\n`);
+    const file = path.join(ROOT, 'bench', 'sweep.json');
+    fs.writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, stores: figures }, null, 2) + '\n');
     return;
   }
   const previous = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : undefined;
   const planner = planFigures();
-  const e2e = await endToEnd();
-  const results = { date: new Date().toISOString(), engine, node: process.version, cores: os.cpus().length, planner, ...e2e };
+  const stores: Awaited<ReturnType<typeof endToEnd>>[] = [];
+  for (const store of STORES) stores.push(await endToEnd(store));
+  const results = { date: new Date().toISOString(), node: process.version, cores: os.cpus().length, load_average_at_end: round(os.loadavg()[0]!, 1), planner, stores };
   fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 
   const row = (cells: unknown[]) => `| ${cells.map(String).join(' | ')} |`;
-  const last = (get: (r: any) => unknown) => {
-    if (!previous) return undefined;
+  const lastOf = (r: any, store: StoreKind) => (Array.isArray(r?.stores) ? r.stores.find((x: any) => x.store === store) : store === 'graphdriver' ? r : undefined);
+  const withLast = (cells: unknown[], get: (r: any) => unknown) => {
+    if (!previous) return row(cells);
     const v = get(previous);
-    return v === undefined || v === null ? '–' : String(v);
+    return row([...cells, v === undefined || v === null ? '–' : String(v)]);
   };
-  const withLast = (cells: unknown[], get: (r: any) => unknown) => row(previous ? [...cells, last(get)] : cells);
   const lastHead = previous ? [`last run (${String(previous.date ?? '').slice(0, 16).replace('T', ' ')})`] : [];
   const lastRule = previous ? ['---'] : [];
-  const s = (x: number) => `${x.toFixed(2)} s`;
-  const { e2e_s: t } = e2e;
-  const calls = e2e.e2e_api_calls.tool;
+  const s = (x: number | null) => (x === null ? '–' : `${x.toFixed(2)} s`);
   const lines = [
-    `docker-image-cleanup benchmark: ${engine}, ${machine}`,
+    `docker-image-cleanup benchmark: ${machine}`,
     '',
     `Planner alone, synthetic snapshots (50 repositories on 10 shared bases, 1,000 containers), each size in a fresh process,`,
     `median of ${PLAN_RUNS} runs (peak RSS: the highest); an empty Node process peaks at ${planner.baseline_rss_mb} MB RSS.`,
@@ -393,34 +412,52 @@ async function main() {
         return p ? `${p.plan_ms} / ${p.plan_peak_rss_mb}` : undefined;
       });
     }),
-    '',
-    `End to end on the engine: ${N} images (5 bases, 25 repositories), the same ${e2e.removal_set} removed by each method,`,
-    `the engine reset and reseeded before each; median of ${ROUNDS} interleaved rounds (the rmi loop: one run).`,
-    '',
-    row(['method', 'time', ...lastHead]),
-    row(['---', '---:', ...lastRule]),
-    withLast(['(a) docker-image-cleanup, first run (no details cache)', s(t.tool)], (r) => r.e2e_s?.tool),
-    withLast(["(a') docker-image-cleanup, details cache of an earlier run", s(t.tool_warm_cache)], (r) => r.e2e_s?.tool_warm_cache),
-    withLast([`(b) engine: untag the set's tags (${REMOVAL_CONCURRENCY} in flight) + one POST /images/prune`, s(t.engine_prune)], (r) => r.e2e_s?.engine_prune),
-    withLast(['(b0) engine: one prune filtered by a label only the set carries', s(t.engine_prune_by_label)], (r) => r.e2e_s?.engine_prune_by_label),
-    withLast(['(c) shell loop: `docker rmi <id>` per image', s(t.rmi_loop)], (r) => r.e2e_s?.rmi_loop),
-    withLast(['a / b (target ≤ 1.2)', e2e.ratio_vs_engine_prune], (r) => r.ratio_vs_engine_prune),
-    withLast(["a' / b", e2e.ratio_vs_engine_prune_warm_cache], (r) => r.ratio_vs_engine_prune_warm_cache),
-    withLast(['c / a (target ≥ 3)', e2e.speedup_vs_rmi_loop], (r) => r.speedup_vs_rmi_loop),
-    '',
-    `API calls of (a): ${Object.entries(calls)
-      .map(([k, v]) => `${v} ${k}`)
-      .join(', ')}.`,
-    '',
-    `No-op run (nothing to remove) on ${N} images:`,
-    '',
-    row(['run', 'time', 'Engine API calls', 'image inspects', ...lastHead]),
-    row(['---', '---:', '---:', '---:', ...lastRule]),
-    withLast(['first (no details cache)', s(e2e.noop_s.first), e2e.noop_api_calls.first, e2e.noop_api_calls.first_inspects], (r) => r.noop_api_calls && `${r.noop_api_calls.first} calls`),
-    withLast(['second (details cache file)', s(e2e.noop_s.cached), e2e.noop_api_calls.cached, e2e.noop_api_calls.cached_inspects], (r) => r.noop_api_calls && `${r.noop_api_calls.cached} calls`),
-    '',
-    `written to ${path.relative(process.cwd(), RESULTS)}`,
   ];
+  for (const e2e of stores) {
+    const t = e2e.e2e_s;
+    const last = (get: (x: any) => unknown) => (r: any) => {
+      const x = lastOf(r, e2e.store);
+      return x ? get(x) : undefined;
+    };
+    const endpoints = (figures: ReturnType<typeof byEndpoint>) => [
+      row(['endpoint', 'calls', 'median', 'slowest', 'sum of call times', 'wall time in flight']),
+      row(['---', '---:', '---:', '---:', '---:', '---:']),
+      ...Object.entries(figures).map(([k, f]) => row([`\`${k}\``, f.calls, `${f.median_ms} ms`, `${f.max_ms} ms`, `${f.total_s} s`, `${f.busy_s} s`])),
+    ];
+    lines.push(
+      '',
+      `## ${e2e.engine}, ${STORE_TITLE[e2e.store]}`,
+      '',
+      `End to end: ${N} images (5 bases, 25 repositories), the same ${e2e.removal_set} removed by each method, the engine reset and`,
+      `reseeded before each; median of ${ROUNDS} interleaved rounds (the rmi loop: one run). Tool constants for this store:`,
+      `${e2e.tuning.removalConcurrency} removals and ${e2e.tuning.inspectConcurrency} inspects in flight.`,
+      '',
+      row(['method', 'time', 'rounds', ...lastHead]),
+      row(['---', '---:', '---', ...lastRule]),
+      withLast(['(a) docker-image-cleanup, first run (no details cache)', s(t.tool), e2e.e2e_runs_s.tool!.join(' / ')], last((x) => x.e2e_s?.tool)),
+      withLast(["(a') docker-image-cleanup, details cache of an earlier run", s(t.tool_warm_cache), e2e.e2e_runs_s.tool_warm_cache!.join(' / ')], last((x) => x.e2e_s?.tool_warm_cache)),
+      withLast([`(b) engine: untag the set's tags (${e2e.tuning.removalConcurrency} in flight) + one POST /images/prune`, s(t.engine_prune), e2e.e2e_runs_s.engine_prune!.join(' / ')], last((x) => x.e2e_s?.engine_prune)),
+      withLast(['(b0) engine: one `POST /images/prune` (`docker image prune -a`) by a label only the set carries', s(t.engine_prune_by_label), e2e.e2e_runs_s.engine_prune_by_label!.join(' / ')], last((x) => x.e2e_s?.engine_prune_by_label)),
+      withLast(['(c) shell loop: `docker rmi <id>` per image', s(t.rmi_loop), ''], last((x) => x.e2e_s?.rmi_loop)),
+      withLast(['a / min(b, b0) (target ≤ 1.1)', e2e.ratio_vs_engine_floor, ''], last((x) => x.ratio_vs_engine_floor ?? x.ratio_vs_engine_prune)),
+      withLast(["a' / min(b, b0) (target ≤ 1.1)", e2e.ratio_vs_engine_floor_warm_cache, ''], last((x) => x.ratio_vs_engine_floor_warm_cache ?? x.ratio_vs_engine_prune_warm_cache)),
+      withLast(['a / b', e2e.ratio_vs_engine_prune, ''], last((x) => x.ratio_vs_engine_prune)),
+      withLast(['a / b0', e2e.ratio_vs_engine_prune_by_label, ''], last((x) => x.ratio_vs_engine_prune_by_label)),
+      withLast(['c / a', e2e.speedup_vs_rmi_loop ?? '–', ''], last((x) => x.speedup_vs_rmi_loop)),
+      '',
+      `Engine API calls of (a), last round, per endpoint:`,
+      '',
+      ...endpoints(e2e.e2e_api_calls.tool),
+      '',
+      `Engine API calls of (a'), last round, per endpoint:`,
+      '',
+      ...endpoints(e2e.e2e_api_calls.tool_warm_cache),
+      '',
+      `No-op run (nothing to remove) on ${N} images: first (no details cache) ${s(e2e.noop_s.first)}, ${e2e.noop_api_calls.first} calls ` +
+        `(${e2e.noop_api_calls.first_inspects} inspects); second (details cache file) ${s(e2e.noop_s.cached)}, ${e2e.noop_api_calls.cached} calls (${e2e.noop_api_calls.cached_inspects} inspects).`,
+    );
+  }
+  lines.push('', `written to ${path.relative(process.cwd(), RESULTS)}`);
   process.stdout.write(lines.join('\n') + '\n');
 }
 

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
-# `npm run bench [-- --images N]`: builds, starts the private engine "bench"
-# (scripts/engine.sh, the same one the demo and tests use) and runs bench/bench.ts,
-# which resets that engine before each measured method.
-# `npm run bench -- --sweep`: the concurrency measurement behind the engine constants.
+# `npm run bench [-- --images N] [--stores graphdriver,containerd]`: builds, and
+# bench/bench.ts starts and resets its private engines with scripts/engine.sh
+# (the same script the demo and tests use): dockerd 20.10 on its graph driver
+# and dockerd 26.1 on the containerd image store, named $DIC_BENCH_ENGINE
+# (default "bench"; give your own name when several checkouts bench at once).
+# `npm run bench -- --sweep`: the concurrency measurement behind the per-store constants.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || npm ci --no-audit --no-fund
 npm run build --silent
+export DIC_BENCH_ENGINE=${DIC_BENCH_ENGINE:-bench}
 # installs docker.io when missing: dockerd and /usr/bin/docker (the rmi loop's CLI)
-DIC_BENCH_DOCKER_HOST=$(scripts/engine.sh reset bench)
-export DIC_BENCH_DOCKER_HOST
-trap 'scripts/engine.sh stop bench' EXIT
+scripts/engine.sh install
+trap 'scripts/engine.sh stop "$DIC_BENCH_ENGINE"; scripts/engine.sh c8d-stop "$DIC_BENCH_ENGINE"' EXIT
 node lib/bench/bench.js "$@"

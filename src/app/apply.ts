@@ -27,12 +27,7 @@ export interface RemovalResult {
 /** Why an image the plan removes was left untouched after a stop signal. */
 export const NOT_STARTED_NOTE = 'not attempted: shutting down';
 
-/**
- * Removals in flight. Measured with `npm run bench -- --sweep` on dockerd 20.10
- * (2 cores, 400 of 500 images, re-check + untag each): 1 in flight 2.35 s,
- * 2 1.28 s, 4 0.89 s, 8 0.82 s, 16 0.94 s. The engine serializes layer deletion
- * itself: past 8 requests only queue and contend.
- */
+/** Removals in flight when the caller does not choose (the use case chooses per store: src/engine/store-tuning.ts). */
 export const REMOVAL_CONCURRENCY = 8;
 
 /**

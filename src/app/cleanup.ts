@@ -4,6 +4,7 @@ import { plan as makePlan, type JobStart } from '../planner/planner';
 import type { Plan } from '../planner/plan';
 import type { EngineInfo } from '../planner/snapshot';
 import { applyDecisions, type RemovalResult } from './apply';
+import { tuningFor } from '../engine/store-tuning';
 import { readUsage, saveUsage } from './usage';
 import { pruneBuildCache, type BuildCacheReport } from './build-cache';
 import { removeStoppedContainers, type ContainerCleanupReport } from './containers';
@@ -221,6 +222,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   // The first re-checks run while the engine measures its disk use; no removal starts before it answered.
   const measuring = deps.engine.diskUsage();
   report.results = await applyDecisions(deps.engine, plan.decisions, {
+    concurrency: tuningFor(snapshot.engine).removalConcurrency,
     ready: measuring,
     stop: deps.signal,
     onResult: (_result, done, total) => deps.onProgress?.(done, total),

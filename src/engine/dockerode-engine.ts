@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { isNoneReference, normalizeReference } from '../domain/reference';
 import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
 import { mapConcurrent } from './concurrency';
+import { tuningFor } from './store-tuning';
 import { connectionOptions, describeHost } from './connection';
 import {
   type BuildCachePruneOutcome,
@@ -22,15 +23,6 @@ import { fullImageId, isCanonicalImageId } from '../domain/image-id';
 
 /** The engine keeps this many events in memory (moby daemon/events eventsLimit). */
 const ENGINE_EVENT_BUFFER = 256;
-
-/**
- * Inspect/history calls in flight while taking a snapshot (only for images the
- * details cache does not know). Measured with `npm run bench -- --sweep` on
- * dockerd 20.10 (2 cores, 500 images, inspect + history each): 1 in flight
- * 0.41 s, 2 0.24 s, 4 0.18 s, 8 0.18 s, 16 0.14 s. The engine answers from
- * memory and keeps gaining up to 16; beyond that it only queues.
- */
-const INSPECT_CONCURRENCY = 16;
 
 /** Diff ID of an empty layer (a tar of 1024 zero bytes): holds no bytes. */
 const EMPTY_LAYER = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
@@ -95,7 +87,8 @@ export class DockerodeEngine implements EnginePort {
       this.events(options.activitySince, takenAt),
     ]);
     this.podmanNames.clear(); // names are learnt afresh from each listing
-    const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary) => this.imageRecord(summary));
+    // Only for images the details cache does not know; how many at once depends on the store.
+    const images = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary) => this.imageRecord(summary));
     await this.cache.save?.();
     // Read after the listing: Podman's names in the events are translated with what it taught.
     const { activity, complete, oldest } = this.activity(events);
