@@ -27,7 +27,7 @@ import { type StoreKind, tuningFor } from '../src/engine/store-tuning';
 import { ApiProxy, byEndpoint } from './api-proxy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-const RESULTS = path.join(ROOT, 'bench', 'results.json');
+const DEFAULT_RESULTS = path.join(ROOT, 'bench', 'results.json');
 const DOCKER_CLI = '/usr/bin/docker'; // Debian's docker.io, installed with the engine
 const args = process.argv.slice(2);
 const option = (name: string, fallback: string) => {
@@ -40,6 +40,8 @@ const PLAN_RUNS = Number(option('plan-runs', '3'));
 // The machine's noise (±15% run to run on 2 shared cores) is larger than the
 // differences measured: every end-to-end method runs this many times, interleaved, and the median counts.
 const ROUNDS = Number(option('rounds', '3'));
+// Another file than bench/results.json for a partial run (e.g. one store, while another runs elsewhere).
+const RESULTS = path.resolve(option('out', DEFAULT_RESULTS));
 const STORES = option('stores', 'graphdriver,containerd').split(',') as StoreKind[];
 // The private engines' name (scripts/engine.sh NAME): several checkouts may bench at once.
 const ENGINE_NAME = process.env.DIC_BENCH_ENGINE || 'bench';

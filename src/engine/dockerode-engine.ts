@@ -43,6 +43,8 @@ export class DockerodeEngine implements EnginePort {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   private readonly podmanNames = new Map<string, string>();
   private podman = false;
+  /** Learnt from info(): the containerd image store deletes differently (removeImage). */
+  private containerdStore = false;
 
   constructor(options: DockerodeEngineOptions = {}) {
     this.docker = new Docker(connectionOptions(options.host));
@@ -66,12 +68,13 @@ export class DockerodeEngine implements EnginePort {
     const podman = components.some((c) => /podman/i.test(c.Name ?? ''));
     this.podman = podman;
     const driverStatus: [string, string][] = info.DriverStatus ?? [];
+    this.containerdStore = driverStatus.some(([k, v]) => k === 'driver-type' && /containerd/.test(v));
     return {
       kind: podman ? 'podman' : 'docker',
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info.Driver,
-      containerdStore: driverStatus.some(([k, v]) => k === 'driver-type' && /containerd/.test(v)),
+      containerdStore: this.containerdStore,
     };
   }
 
@@ -242,7 +245,15 @@ export class DockerodeEngine implements EnginePort {
     try {
       this.count('image delete');
       // Never force: the engine's own refusal (409) is a safety net we keep.
-      const answer: { Untagged?: string; Deleted?: string }[] = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
+      // On the containerd store, noprune: there parents exist only for classic
+      // builds (a label), and looking for them reads every image's config on
+      // each delete: 400 of 500 images took 318 s with it and 184 s without
+      // (dockerd 26.1, 8 in flight). It also shortens the time between the
+      // engine resolving the image and deleting its names, and the engine then
+      // deletes nothing the plan did not name.
+      const answer: { Untagged?: string; Deleted?: string }[] = await this.docker
+        .getImage(this.nativeName(idOrReference))
+        .remove({ noprune: this.containerdStore });
       return {
         status: 'done',
         untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged!),

@@ -36,7 +36,7 @@ export interface EnginePort {
   snapshot(options: SnapshotOptions): Promise<Snapshot>;
   /** Current state of an image by ID or reference; undefined when it does not exist. */
   inspectImage(idOrReference: string): Promise<ImageState | undefined>;
-  /** DELETE /images/{name} without force and with pruning of untagged parents. */
+  /** DELETE /images/{name} without force; with pruning of untagged parents on graph drivers, without on the containerd store. */
   removeImage(idOrReference: string): Promise<RemovalOutcome>;
   /** Image disk use; with `buildCache`, the build cache's too (one system/df call). */
   diskUsage(options?: { buildCache?: boolean }): Promise<DiskUsage>;
