@@ -2,7 +2,7 @@
 export type KeepReason =
   | { kind: 'current'; reference: string; pattern: string }
   | { kind: 'job-image'; detail: 'new' | 'retagged'; reference?: string }
-  | { kind: 'newest'; reference: string; repository: string; rank: number; keep: number }
+  | ({ kind: 'newest'; reference: string } & BuildPlace)
   | { kind: 'protected-pattern'; reference: string; pattern: string }
   | { kind: 'protected-id'; pattern: string }
   | { kind: 'protected-label'; label: string }
@@ -10,9 +10,22 @@ export type KeepReason =
   | { kind: 'base-of'; imageId: string; reference?: string }
   | { kind: 'in-use'; containerId: string; containerName: string; state: string }
   | { kind: 'young'; ageMs: number; minAgeMs: number; source: 'created' | 'tagged' | 'event' }
-  | { kind: 'outside-scope'; reference: string }
+  /** A reference outside `repositories`; no reference: an untagged image while the scope is limited. */
+  | { kind: 'outside-scope'; reference?: string }
   /** The tool's own usage record stored on the engine. */
   | { kind: 'tool-state'; reference: string };
+
+/** Where a build stands in its repository (newest first, in the order of `order`). */
+export interface BuildPlace {
+  repository: string;
+  /** Place among the builds keep-N counts (the current build takes no slot). */
+  rank: number;
+  /** Place among all images of the repository, the current build included. */
+  position: number;
+  /** A current build ranks above this one (so position > rank). */
+  currentNewer: boolean;
+  keep: number;
+}
 
 /** Which disk-pressure rule asked for space. */
 export type PressureRule = 'max-image-bytes' | 'max-docker-bytes' | 'min-free' | 'min-free-inodes';
@@ -25,7 +38,7 @@ export type EvictionTier = 'policy' | 'kept-build' | 'base-image';
 
 /** Why an image (or one of its references) goes. */
 export type RemoveReason =
-  | { kind: 'old-build'; reference: string; repository: string; rank: number; keep: number }
+  | ({ kind: 'old-build'; reference: string } & BuildPlace)
   | { kind: 'dangling' }
   | { kind: 'evicted'; rule: PressureRule; tier: EvictionTier; lastUsed: number; lastUsedWhy: string }
   | { kind: 'unused'; lastUsed: number; lastUsedWhy: string; maxUnusedMs: number };
@@ -98,6 +111,18 @@ export interface Plan {
   eviction?: EvictionSummary;
   /** Build cache records the space rules evict, least recently used first (empty unless build cache joins the rules). */
   buildCacheEvictions: BuildCacheEviction[];
+  /** Patterns of current, protect, protect-label and repositories that selected nothing. */
+  unmatched: UnmatchedPattern[];
+  /**
+   * Present when the engine's events do not cover the grace period and the plan
+   * removes or untags images: whether those arrived within min-age cannot be told.
+   */
+  arrivalUnknown?: { coveredMs: number; minAgeMs: number; images: { imageId: string; references: string[] }[] };
+}
+
+export interface UnmatchedPattern {
+  setting: 'current' | 'protect' | 'protect-label' | 'repositories';
+  pattern: string;
 }
 
 export function removals(plan: Plan): ImageDecision[] {

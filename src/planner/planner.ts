@@ -3,7 +3,8 @@ import type { ReferencePattern } from '../domain/pattern';
 import { repositoryOf, tagOf } from '../domain/reference';
 import { LayerIndex } from './layer-index';
 import { compareNatural } from './natural-order';
-import type { ImageDecision, KeepReason, Plan, RemoveReason } from './plan';
+import type { ImageDecision, KeepReason, Plan, RemoveReason, UnmatchedPattern } from './plan';
+import { formatDuration } from '../domain/units';
 import type { ImageRecord, Snapshot } from './snapshot';
 import { arrivalTimes } from './arrival';
 import { applySpaceRules, type FilesystemStats, type LastUse } from './eviction';
@@ -69,6 +70,8 @@ export function plan(input: PlanInput): Plan {
   for (const d of input.dockerfileReferences ?? []) dockerfileRefs.set(d.reference, d.dockerfile);
   const arrivals = arrivalTimes(snapshot);
   const current = new Set<string>();
+  // Patterns that select something, so the ones that select nothing can be named (a typo is silent otherwise).
+  const matched = new Set<object>();
 
   for (const image of images) {
     const refs = referencesOf(image);
@@ -77,6 +80,7 @@ export function plan(input: PlanInput): Plan {
       if (hit !== undefined) {
         add(image.id, { kind: 'current', reference: hit, pattern: p.text });
         current.add(image.id);
+        matched.add(p);
       }
     }
     if (jobIds && jobRefs) {
@@ -92,14 +96,21 @@ export function plan(input: PlanInput): Plan {
       }
     }
     for (const p of settings.protect) {
-      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) add(image.id, { kind: 'protected-id', pattern: p.text });
+      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) {
+        add(image.id, { kind: 'protected-id', pattern: p.text });
+        matched.add(p);
+      }
       const ref = refs.find((r) => p.matchesReference(r));
-      if (ref) add(image.id, { kind: 'protected-pattern', reference: ref, pattern: p.text });
+      if (ref) {
+        add(image.id, { kind: 'protected-pattern', reference: ref, pattern: p.text });
+        matched.add(p);
+      }
     }
     for (const label of settings.protectLabels) {
       const value = image.labels[label.key];
       if (value !== undefined && (label.value === undefined || label.value === value)) {
         add(image.id, { kind: 'protected-label', label: label.text });
+        matched.add(label);
       }
     }
     for (const ref of refs) {
@@ -120,32 +131,42 @@ export function plan(input: PlanInput): Plan {
     if (image) add(image.id, { kind: 'in-use', containerId: c.id, containerName: c.name, state: c.state });
   }
 
-  const window = snapshot.activityWindow;
-  if (!window.complete && settings.minAgeMs > 0 && (window.oldest ?? now) > now - settings.minAgeMs) {
-    warnings.push(
-      'the engine keeps only its last 256 events and they do not reach back over the whole grace period; ' +
-        'images pulled before the oldest event are judged by their creation and tag times',
-    );
-  }
-
   // Keep-N per repository, judged per reference; the current build does not take a slot.
-  const inScope = (repository: string) =>
-    settings.repositories.length === 0 || settings.repositories.some((p) => p.matchesRepository(repository));
+  const scoped = settings.repositories.length > 0;
+  const inScope = (repository: string) => {
+    if (!scoped) return true;
+    let hit = false;
+    for (const p of settings.repositories) {
+      if (p.matchesRepository(repository)) {
+        matched.add(p);
+        hit = true;
+      }
+    }
+    return hit;
+  };
+  // Untagged images belong to no repository: a limited scope leaves them alone.
+  const removeDangling = settings.dangling && !scoped;
+  if (scoped) for (const image of images) if (referencesOf(image).length === 0) add(image.id, { kind: 'outside-scope' });
   for (const [repository, members] of groupByRepository(images)) {
     if (!inScope(repository)) {
       for (const { refs } of members) for (const r of refs) push(refKeep, r, { kind: 'outside-scope', reference: r });
       continue;
     }
-    const builds = members.filter((m) => !current.has(m.image.id));
-    builds.sort(settings.order === 'tag' ? byTagDescending : byCreatedDescending);
-    builds.forEach(({ refs }, index) => {
-      const rank = index + 1;
+    // One order for the whole repository, the current build included, so a reason
+    // can say both its place among all builds and its place among those keep counts.
+    const sorted = settings.order === 'tag' ? byTagFamilies(members) : members.slice().sort(byCreatedDescending);
+    let rank = 0;
+    let currentNewer = false;
+    sorted.forEach(({ image, refs }, index) => {
+      if (current.has(image.id)) {
+        currentNewer = true;
+        return;
+      }
+      rank++;
+      const place = { repository, rank, position: index + 1, currentNewer, keep: settings.keep };
       for (const r of refs) {
-        if (rank <= settings.keep) {
-          push(refKeep, r, { kind: 'newest', reference: r, repository, rank, keep: settings.keep });
-        } else {
-          push(refRemove, r, { kind: 'old-build', reference: r, repository, rank, keep: settings.keep });
-        }
+        if (rank <= settings.keep) push(refKeep, r, { kind: 'newest', reference: r, ...place });
+        else push(refRemove, r, { kind: 'old-build', reference: r, ...place });
       }
     });
   }
@@ -155,7 +176,7 @@ export function plan(input: PlanInput): Plan {
   const isKept = (image: ImageRecord) =>
     reasonsOf(image.id).length > 0 ||
     referencesOf(image).some((r) => refKeep.has(r)) ||
-    (referencesOf(image).length === 0 && !settings.dangling);
+    (referencesOf(image).length === 0 && !removeDangling);
   const queue = images.filter(isKept);
   const protectedAsBase = new Set<string>();
   while (queue.length > 0) {
@@ -172,7 +193,7 @@ export function plan(input: PlanInput): Plan {
     }
   }
 
-  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, settings.dangling, layers));
+  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, removeDangling, layers));
   const space = settings.space;
   let eviction: Plan['eviction'];
   let buildCacheEvictions: Plan['buildCacheEvictions'] = [];
@@ -191,6 +212,9 @@ export function plan(input: PlanInput): Plan {
     warnings.push(...result.warnings);
   }
   const removedIds = decisions.filter((d) => d.action === 'remove').map((d) => d.imageId);
+  const unmatched = unmatchedPatterns(settings, matched);
+  const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
+  warnings.unshift(...unmatched.map(describeUnmatched), ...(unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []));
   return {
     createdAt: now,
     decisions,
@@ -198,7 +222,59 @@ export function plan(input: PlanInput): Plan {
     warnings,
     eviction,
     buildCacheEvictions,
+    unmatched,
+    arrivalUnknown: unknownArrivals,
   };
+}
+
+function unmatchedPatterns(settings: PlanInput['settings'], matched: Set<object>): UnmatchedPattern[] {
+  const out: UnmatchedPattern[] = [];
+  for (const p of settings.current) if (!matched.has(p)) out.push({ setting: 'current', pattern: p.text });
+  for (const p of settings.protect) if (!matched.has(p)) out.push({ setting: 'protect', pattern: p.text });
+  for (const l of settings.protectLabels) if (!matched.has(l)) out.push({ setting: 'protect-label', pattern: l.text });
+  for (const p of settings.repositories) if (!matched.has(p)) out.push({ setting: 'repositories', pattern: p.text });
+  return out;
+}
+
+function describeUnmatched(u: UnmatchedPattern): string {
+  switch (u.setting) {
+    case 'current':
+      return `current "${u.pattern}" matches no image: nothing is kept as the current build. If the build in progress has images, they are judged as older builds and may be removed: check the pattern for a typo (max-removals is the hard stop)`;
+    case 'protect':
+      return `protect "${u.pattern}" matches no image: it protects nothing`;
+    case 'protect-label':
+      return `protect-label "${u.pattern}" matches no image: it protects nothing`;
+    case 'repositories':
+      return `repositories "${u.pattern}" matches no repository: nothing is removed on its account`;
+  }
+}
+
+/** Names shown in one warning line before "and N more". */
+const NAMED_IN_WARNING = 5;
+
+/**
+ * The engine keeps only its last 256 events. When they do not reach back over
+ * the grace period, an image pulled in the gap leaves no trace (a pull of an
+ * old image sets no tag time on graphdriver engines): only the images the plan
+ * removes or untags are affected, so only they are named.
+ */
+function arrivalUnknown(snapshot: Snapshot, decisions: ImageDecision[], now: number, minAgeMs: number): Plan['arrivalUnknown'] {
+  const window = snapshot.activityWindow;
+  if (window.complete || minAgeMs <= 0) return undefined;
+  const coveredSince = window.oldest ?? now;
+  if (coveredSince <= now - minAgeMs) return undefined;
+  const images = decisions.filter((d) => d.action !== 'keep').map((d) => ({ imageId: d.imageId, references: d.action === 'untag' ? d.untag : d.references }));
+  return images.length > 0 ? { coveredMs: Math.max(0, now - coveredSince), minAgeMs, images } : undefined;
+}
+
+function describeUnknownArrivals(a: NonNullable<Plan['arrivalUnknown']>): string {
+  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, '') ?? i.imageId.replace(/^sha256:/, '').slice(0, 12));
+  const shown = names.slice(0, NAMED_IN_WARNING).join(', ') + (names.length > NAMED_IN_WARNING ? ` and ${names.length - NAMED_IN_WARNING} more` : '');
+  return (
+    `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ` +
+    `${a.images.length === 1 ? 'this image' : `these ${a.images.length} images`} the plan removes may have been pulled within min-age without a trace: ${shown}. ` +
+    `If a concurrent job may have pulled them, protect them (protect) or run the cleanup when the engine is quieter`
+  );
 }
 
 function fromArrival(arrival: { time: number; source: string } | undefined): LastUse {
@@ -315,8 +391,25 @@ function byCreatedDescending(a: Member, b: Member): number {
   return b.image.created - a.image.created || compareNatural(topTagOf(b) ?? '', topTagOf(a) ?? '');
 }
 
-function byTagDescending(a: Member, b: Member): number {
-  return compareNatural(topTagOf(b) ?? '', topTagOf(a) ?? '') || b.image.created - a.image.created;
+/**
+ * `order: tag`: tags compare as versions within a family (the tag's leading
+ * non-digit text: `ci-` for `ci-3291`, `release-` for `release-2.4`, `v` for
+ * `v1.2`); versions of different families do not compare, so families are
+ * ranked by their newest build's creation time (most recent family first).
+ */
+function byTagFamilies(members: Member[]): Member[] {
+  const familyOf = (m: Member) => /^\D*/.exec(topTagOf(m) ?? '')![0];
+  const newest = new Map<string, number>();
+  for (const m of members) {
+    const family = familyOf(m);
+    newest.set(family, Math.max(newest.get(family) ?? -Infinity, m.image.created));
+  }
+  return members.slice().sort((a, b) => {
+    const fa = familyOf(a);
+    const fb = familyOf(b);
+    if (fa !== fb) return newest.get(fb)! - newest.get(fa)! || (fa < fb ? -1 : 1);
+    return compareNatural(topTagOf(b) ?? '', topTagOf(a) ?? '') || b.image.created - a.image.created;
+  });
 }
 
 function basesOf(image: ImageRecord, layers: LayerIndex, byId: Map<string, ImageRecord>): ImageRecord[] {

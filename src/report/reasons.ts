@@ -1,5 +1,5 @@
 import { formatDuration } from '../domain/units';
-import type { KeepReason, RemoveReason } from '../planner/plan';
+import type { BuildPlace, KeepReason, RemoveReason } from '../planner/plan';
 import { shortImageId } from '../domain/image-id';
 
 /** Short ID as `docker images` shows it. */
@@ -17,6 +17,16 @@ function ordinal(n: number): string {
   return `${n}${suffix}`;
 }
 
+/** `newest in app`, `4th newest in app`: the place among all the repository's images. */
+function place(r: BuildPlace): string {
+  return `${r.position === 1 ? 'newest' : `${ordinal(r.position)} newest`} in ${familiar(r.repository)}`;
+}
+
+/** The current build takes no slot: said when it is what makes position and rank differ. */
+function besidesCurrent(r: BuildPlace): string {
+  return r.currentNewer ? ' besides the current build' : '';
+}
+
 export function describeKeep(r: KeepReason): string {
   switch (r.kind) {
     case 'current':
@@ -25,7 +35,7 @@ export function describeKeep(r: KeepReason): string {
       return r.detail === 'new' ? 'built or pulled during this job' : `tagged ${familiar(r.reference ?? '')} during this job`;
     case 'newest':
       // "newest 1 of 2" read as "one of two images" in a repository holding one.
-      return `${r.rank === 1 ? 'newest' : `${ordinal(r.rank)} newest`} in ${familiar(r.repository)}, within keep ${r.keep}`;
+      return `${place(r)}, within keep ${r.keep}${besidesCurrent(r)}`;
     case 'protected-pattern':
       return `protected by pattern ${r.pattern}`;
     case 'protected-id':
@@ -41,7 +51,7 @@ export function describeKeep(r: KeepReason): string {
     case 'young':
       return `younger than min-age ${formatDuration(r.minAgeMs)} (${r.source} ${formatDuration(r.ageMs)} ago)`;
     case 'outside-scope':
-      return `outside the repositories in scope`;
+      return r.reference === undefined ? 'untagged: in no repository of the scope (repositories)' : 'outside the repositories in scope';
     case 'tool-state':
       return `this tool's usage record`;
   }
@@ -50,9 +60,9 @@ export function describeKeep(r: KeepReason): string {
 export function describeRemove(r: RemoveReason): string {
   switch (r.kind) {
     case 'old-build':
-      return r.keep === 0
-        ? `older build in ${familiar(r.repository)} (keep 0)`
-        : `build ${r.rank} in ${familiar(r.repository)}, beyond the newest ${r.keep}`;
+      // The newest image of a repository is no "older build", even under keep 0.
+      if (r.position === 1) return `${place(r)}, but keep 0 keeps no build besides the current one`;
+      return `${place(r)}, beyond keep ${r.keep}${besidesCurrent(r)}`;
     case 'dangling':
       return 'dangling (untagged, nothing needs it)';
     case 'evicted':

@@ -69,7 +69,7 @@ describe('planner', () => {
     it('9. the removal reason names the repository, the rank and the keep count', () => {
       const imgs = builds('app', 3);
       const d = decisionOf(planFor(imgs, { keep: 1 }), imgs[0]);
-      assert.deepEqual(d.removeReasons, [{ kind: 'old-build', reference: 'docker.io/library/app:ci-1', repository: 'docker.io/library/app', rank: 3, keep: 1 }]);
+      assert.deepEqual(d.removeReasons, [{ kind: 'old-build', reference: 'docker.io/library/app:ci-1', repository: 'docker.io/library/app', rank: 3, position: 3, currentNewer: false, keep: 1 }]);
       assert.deepEqual(d.untag, ['docker.io/library/app:ci-1']);
       assert.equal(d.delete, true);
     });
