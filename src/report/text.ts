@@ -3,19 +3,56 @@ import { formatBytes, formatDuration } from '../domain/units';
 import { familiar, shortId } from './reasons';
 import { byOutcome, reportRows, type ReportRow } from './rows';
 import { volumeRows } from './volumes';
+import { layoutColumns, renderRows, wrapItems, type Column } from './columns';
+
+export interface TextOptions {
+  /** Columns to fit the table into: the terminal's width, else what CI logs show comfortably. */
+  width?: number;
+  /** Rows shown per table; the rest are counted (a refused plan shows its first lines). */
+  maxRows?: number;
+}
+
+/** Without a terminal (CI logs): a width their viewers show without wrapping. */
+export const LOG_WIDTH = 120;
+
+/** A list cell shows at most this many lines; the rest are counted (`--json` lists them all). */
+const MAX_CELL_LINES = 4;
+
+const COLUMNS: Column[] = [
+  { header: 'IMAGE ID', separator: ', ' },
+  { header: 'REFERENCES', separator: ', ', flexible: true, maxLines: MAX_CELL_LINES },
+  { header: 'OUTCOME', separator: ' ' },
+  { header: 'SIZE', separator: ' ', alignRight: true },
+  { header: 'UNIQUE', separator: ' ', alignRight: true },
+  { header: 'WHY', separator: '; ', flexible: true },
+];
 
 /** The human report: removed and kept images with reasons and sizes, then totals. */
-export function renderText(report: CleanupReport): string {
+export function renderText(report: CleanupReport, options: TextOptions = {}): string {
   const { going, staying } = byOutcome(reportRows(report));
+  const maxRows = options.maxRows ?? Infinity;
+  const goingCells = going.slice(0, maxRows).map((r) => cellsOf(r, goingReasons(r)));
+  const stayingCells = staying.slice(0, maxRows).map((r) => cellsOf(r, r.keepReasons));
+  const width = options.width ?? LOG_WIDTH;
+  // One layout for both tables, so their columns line up; a narrow screen gets one image per block instead.
+  const widths = layoutColumns(COLUMNS, [...goingCells, ...stayingCells], width - INDENT.length);
+  const table = (cells: string[][][], total: number) => [
+    ...(width < MIN_TABLE_WIDTH ? stackedRows(cells, width) : renderRows(COLUMNS, widths, cells).map((l) => INDENT + l)),
+    ...(total > cells.length ? [`${INDENT}… and ${total - cells.length} more (--dry-run --json lists every image)`] : []),
+  ];
   const lines: string[] = [];
   if (report.dryRun) lines.push('DRY RUN: nothing was removed; this is what a real run would do.', '');
+  // A current build that matches nothing on a real run is the classic typo that removes the build in progress.
+  for (const u of report.plan.unmatched) {
+    if (u.setting === 'current' && !report.dryRun) lines.push(`WARNING: current "${u.pattern}" matches no image: no image was kept as the current build (see the warnings below)`, '');
+  }
   lines.push(`Engine: ${report.engine.kind} ${report.engine.version} (API ${report.engine.apiVersion}), ${report.counts.images} images`);
   lines.push('');
-  lines.push(going.length > 0 ? (report.dryRun ? 'To remove or untag:' : 'Removed or untagged:') : 'Nothing to remove.');
-  if (going.length > 0) lines.push(...table(going, (r) => [...r.removeReasons, ...(r.outcome.includes('untag') ? r.keepReasons.map((k) => `keeps image: ${k}`) : [])]));
+  if (going.length > 0) lines.push(report.dryRun ? 'To remove or untag:' : 'Removed or untagged:', ...table(goingCells, going.length));
+  else lines.push('Nothing to remove.');
   lines.push('');
-  lines.push('Kept:');
-  lines.push(...table(staying, (r) => r.keepReasons));
+  if (staying.length > 0) lines.push('Kept:', ...table(stayingCells, staying.length));
+  else lines.push('Kept: nothing.');
   lines.push('');
   lines.push(...totals(report));
   lines.push(...pressureLines(report));
@@ -23,19 +60,35 @@ export function renderText(report: CleanupReport): string {
   return lines.join('\n') + '\n';
 }
 
-function table(rows: ReportRow[], reasons: (r: ReportRow) => string[]): string[] {
-  const cells = rows.map((r) => [
-    r.id,
-    r.references.length > 0 ? r.references.join(', ') : '<none>',
-    r.outcome + (r.untag.length > 0 && r.outcome.includes('untag') ? ` ${r.untag.join(', ')}` : ''),
-    formatBytes(r.size),
-    formatBytes(r.uniqueBytes),
-    reasons(r).join('; ') + (r.note ? ` [${r.note}]` : ''),
+const INDENT = '  ';
+/** Below this the six columns leave references and reasons too little room: one block per image instead. */
+export const MIN_TABLE_WIDTH = 110;
+
+/** `ID  OUTCOME  SIZE, unique N`, then the references and the reasons on their own wrapped lines. */
+function stackedRows(cells: string[][][], width: number): string[] {
+  const inner = Math.max(20, width - 2 * INDENT.length);
+  return cells.flatMap(([id, refs, outcome, size, unique, why]) => [
+    `${INDENT}${id![0]}  ${outcome![0]}  ${size![0]}, unique ${unique![0]}`,
+    ...wrapItems(refs!, ', ', inner, MAX_CELL_LINES).map((l) => INDENT + INDENT + l),
+    ...(why!.length > 0 ? wrapItems(why!, '; ', inner).map((l) => INDENT + INDENT + l) : []),
   ]);
-  const header = ['IMAGE ID', 'REFERENCES', 'OUTCOME', 'SIZE', 'UNIQUE', 'WHY'];
-  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
-  const fmt = (c: string[]) => c.map((v, i) => (i === c.length - 1 ? v : v.padEnd(widths[i]))).join('  ').trimEnd();
-  return [fmt(header), ...cells.map(fmt)].map((l) => '  ' + l);
+}
+
+/** What goes or is untagged, and for an untag what keeps the image. */
+function goingReasons(r: ReportRow): string[] {
+  const untag = r.outcome.includes('untag');
+  return [...(untag ? [`untags ${r.untag.join(', ')}`] : []), ...r.removeReasons, ...(untag ? r.keepReasons.map((k) => `keeps image: ${k}`) : [])];
+}
+
+function cellsOf(r: ReportRow, reasons: string[]): string[][] {
+  return [
+    [r.id],
+    r.references.length > 0 ? r.references : ['<none>'],
+    [r.outcome],
+    [formatBytes(r.size)],
+    [formatBytes(r.uniqueBytes)],
+    [...reasons, ...(r.note ? [`[${r.note}]`] : [])],
+  ];
 }
 
 /** The disk-pressure outcome and the regrets, when there are any. */
@@ -93,6 +146,13 @@ export function totals(report: CleanupReport): string[] {
       (c.failed ? `, ${c.failed} failed` : ''),
     `Space: ${formatBytes(b.predicted)} predicted` +
       (b.measured !== undefined ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ''),
+    `Time: ${formatSeconds(report.finishedAt - report.startedAt)}`,
   ];
   return lines;
+}
+
+/** `0.42s`, `3.1s`, `2m5s`: one format for run times. */
+export function formatSeconds(ms: number): string {
+  if (ms >= 60_000) return formatDuration(ms);
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
 }
