@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { cleanupOutcome, openSession, type CleanupReport, type JobStart } from '../../src/index';
+import { cleanupOutcome, frontDefaultPatterns, openSession, type CleanupReport, type JobStart } from '../../src/index';
 import type { ActionInputs } from './inputs';
 import { CleanupFailedError } from './errors';
 import { publishFailure, publishReport } from './report';
@@ -14,7 +14,7 @@ export async function cleanUp(inputs: ActionInputs, jobStart?: JobStart): Promis
   const { engine, usage } = openSession(inputs.settings, stateDir());
   let outcome;
   try {
-    outcome = await cleanupOutcome(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
+    outcome = await cleanupOutcome(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart, quietUnmatched: frontDefaultPatterns('action') });
   } catch (error) {
     // EngineUnreachableError, or the engine failing mid-snapshot.
     const why = error instanceof Error ? error.message : String(error);

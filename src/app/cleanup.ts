@@ -1,5 +1,6 @@
 import type { EnginePort } from '../engine/port';
 import type { Settings } from '../settings/settings';
+import { CATALOG, type Front, type SettingSpec } from '../settings/catalog';
 import { plan as makePlan, type JobStart } from '../planner/planner';
 import type { Plan } from '../planner/plan';
 import type { EngineInfo } from '../planner/snapshot';
@@ -34,6 +35,8 @@ export interface CleanupDeps {
 export interface CleanupOptions {
   /** Images the engine held when the job started: everything newer is the current build. */
   jobStart?: JobStart;
+  /** Patterns the front filled in as its defaults: no warning when they match nothing (see PlanInput). */
+  quietUnmatched?: readonly string[];
 }
 
 export interface CleanupReport {
@@ -103,6 +106,17 @@ export class MaxRemovalsExceededError extends Error {
   }
 }
 
+/**
+ * The patterns a front fills in by its own default (the Action's and the task's
+ * `node:*` protection): that they match nothing on an agent is no typo, so they
+ * go to `quietUnmatched`.
+ */
+export function frontDefaultPatterns(front: Front): string[] {
+  return CATALOG.filter((spec: SettingSpec) => spec.kind === 'pattern-list' && spec.frontDefaults?.[front] !== undefined).flatMap((spec: SettingSpec) =>
+    spec.frontDefaults![front]!.split(/[\n,]/).map((p) => p.trim()).filter(Boolean),
+  );
+}
+
 /** The use case: snapshot -> plan -> apply -> report. */
 export async function runCleanup(settings: Settings, deps: CleanupDeps, options: CleanupOptions = {}): Promise<CleanupReport> {
   const clock = deps.clock ?? Date.now;
@@ -142,6 +156,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     now,
     dockerfileReferences: dockerfiles.references,
     jobStart: options.jobStart,
+    quietUnmatched: options.quietUnmatched,
     filesystem,
     usage: usage?.lastUse,
     buildCache,

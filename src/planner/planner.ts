@@ -41,6 +41,11 @@ export interface PlanInput {
   buildCache?: BuildCacheRecord[];
   /** Volume bytes and what the volume rules already remove, when those rules are on. */
   volumes?: { bytes: number; freed: number };
+  /**
+   * Patterns a front filled in as its own default (`node:*`): that they match
+   * nothing on an agent is no typo, so it is listed in `unmatched` but not warned about.
+   */
+  quietUnmatched?: readonly string[];
 }
 
 /** The repository of the usage record kept on the engine: never a candidate. */
@@ -214,7 +219,8 @@ export function plan(input: PlanInput): Plan {
   const removedIds = decisions.filter((d) => d.action === 'remove').map((d) => d.imageId);
   const unmatched = unmatchedPatterns(settings, matched);
   const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
-  warnings.unshift(...unmatched.map(describeUnmatched), ...(unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []));
+  const quiet = new Set(input.quietUnmatched ?? []);
+  warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...(unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []));
   return {
     createdAt: now,
     decisions,

@@ -6,6 +6,7 @@ import * as tl from 'azure-pipelines-task-lib/task';
 import {
   cleanupOutcome,
   DockerodeEngine,
+  frontDefaultPatterns,
   formatBytes,
   renderMarkdown,
   renderText,
@@ -58,7 +59,8 @@ export async function cleanupAndReport(settings: Settings, failOnError: boolean,
   const outcome = await cleanupOutcome(
     settings,
     { ...openSession(settings, stateDirectory()), cwd: tl.getVariable('Build.SourcesDirectory') || process.cwd() },
-    { jobStart },
+    // The task's own default protectedReferences (node:*) matching nothing is no typo.
+    { jobStart, quietUnmatched: frontDefaultPatterns('task') },
   );
   const { report, figures } = outcome;
   publish(report, outcome.kind === 'refused' ? `> **Refused:** ${outcome.message}\n\n` : '');

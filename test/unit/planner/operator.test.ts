@@ -144,3 +144,11 @@ describe('build places and tag order', () => {
     });
   }
 });
+
+describe('front defaults', () => {
+  it("22. a pattern the front filled in as its default (node:*) is listed as unmatched but not warned about", () => {
+    const p = plan({ snapshot: snapshot([image({ tags: ['app:1'] })]), settings: parseSettings({ 'min-age': '0', protect: 'node:*\nredis:*' }), now: NOW, quietUnmatched: ['node:*'] });
+    assert.deepEqual(p.unmatched.map((u) => u.pattern), ['node:*', 'redis:*']);
+    assert.deepEqual(p.warnings, ['protect "redis:*" matches no image: it protects nothing']);
+  });
+});
