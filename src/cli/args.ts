@@ -14,6 +14,7 @@ export const CLI_FLAGS = {
   'health-port': { value: 'a port number 0-65535', watchOnly: true },
   'health-address': { value: 'an address such as 127.0.0.1 or 0.0.0.0', watchOnly: true },
   json: {},
+  debug: {},
   help: { short: 'h' },
   version: {},
 } as const satisfies Record<string, { value?: string; watchOnly?: boolean; short?: string }>;
@@ -47,6 +48,8 @@ const OPTIONS = options();
 export interface CliArgs {
   raw: RawSettings;
   json: boolean;
+  /** A failure also prints its stack and the engine's raw answer. */
+  debug: boolean;
   help: boolean;
   version: boolean;
   /** `docker-image-cleanup watch …` runs the long-lived loop (src/cli/watch.ts). */
@@ -114,7 +117,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     healthPort: text('health-port'),
     healthAddress: text('health-address'),
   };
-  return { raw, json: values.json === true, help: values.help === true, version: values.version === true, command, watch };
+  return { raw, json: values.json === true, debug: values.debug === true, help: values.help === true, version: values.version === true, command, watch };
 }
 
 /** `--keep -1` reaches validation (and its clear message) instead of parseArgs' "ambiguous". */

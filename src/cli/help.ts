@@ -57,7 +57,7 @@ Removes old Docker images from a CI agent while keeping the current build, the
 newest builds of every repository, their base images and anything in use.
 
 ${settingsHelp()}Output
-${line('--json', 'machine-readable report on stdout (no progress output)')}Watch mode: docker-image-cleanup watch [options above] [watch options]
+${line('--json', 'machine-readable report on stdout (no progress output); errors as {"error": …}')}${line('--debug', 'on a failure, also its stack trace and the engine\'s answer')}Watch mode: docker-image-cleanup watch [options above] [watch options]
   --interval DURATION      one cycle per interval (default 1h); failed cycles retry sooner
                            (exponential backoff capped at the interval)
   --once                   one cycle, then exit with the codes below (cron)

@@ -10,6 +10,8 @@ export interface TextOptions {
   width?: number;
   /** Rows shown per table; the rest are counted (a refused plan shows its first lines). */
   maxRows?: number;
+  /** Lines instead of the dry-run notice (a refused plan says so). */
+  heading?: string[];
 }
 
 /** Without a terminal (CI logs): a width their viewers show without wrapping. */
@@ -41,7 +43,8 @@ export function renderText(report: CleanupReport, options: TextOptions = {}): st
     ...(total > cells.length ? [`${INDENT}… and ${total - cells.length} more (--dry-run --json lists every image)`] : []),
   ];
   const lines: string[] = [];
-  if (report.dryRun) lines.push('DRY RUN: nothing was removed; this is what a real run would do.', '');
+  if (options.heading) lines.push(...options.heading, '');
+  else if (report.dryRun) lines.push('DRY RUN: nothing was removed; this is what a real run would do.', '');
   // A current build that matches nothing on a real run is the classic typo that removes the build in progress.
   for (const u of report.plan.unmatched) {
     if (u.setting === 'current' && !report.dryRun) lines.push(`WARNING: current "${u.pattern}" matches no image: no image was kept as the current build (see the warnings below)`, '');
