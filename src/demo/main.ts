@@ -4,6 +4,7 @@
  * a short summary. Meant for a private engine (scripts/engine.sh reset demo);
  * it refuses an engine that already holds images or containers.
  */
+import { formatBytes } from '../domain/units';
 import { parseArgs } from 'node:util';
 import Docker from 'dockerode';
 import { connectionOptions, describeHost } from '../engine/connection';
@@ -43,7 +44,7 @@ export async function main(argv: string[]): Promise<number> {
 function render(s: SeedSummary, host: string): string {
   const lines = [
     `Seeded ${host} like a busy CI agent in ${(s.durationMs / 1000).toFixed(1)} s:`,
-    `  ${s.images} images (${s.dangling} dangling), ${s.tags.length} tags, ${(s.layerBytes / 1024 / 1024).toFixed(0)} MB of distinct layers (sizes scaled down ~10x)`,
+    `  ${s.images} images (${s.dangling} dangling), ${s.tags.length} tags, ${formatBytes(s.layerBytes)} of distinct layers (sizes scaled down ~10x)`,
   ];
   for (const [repo, tags] of Object.entries(s.repositories)) {
     const names = tags.map((t) => t.slice(repo.length + 1));

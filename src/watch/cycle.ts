@@ -1,6 +1,7 @@
 import type { BuildCacheReport } from '../app/build-cache';
 import type { ContainerCleanupReport } from '../app/containers';
 import type { CleanupReport } from '../app/cleanup';
+import { formatBytes } from '../domain/units';
 import { SHUTDOWN_NOTE } from './stoppable-engine';
 import type { CycleLogLine, CycleSummary } from './loop';
 
@@ -39,9 +40,9 @@ export function formatCycleLine(line: CycleLogLine & { refused?: string }): stri
   if (!line.ok) return `${head}: ${line.error ?? 'error'} (failure ${line.failures ?? 1})${next}\n`;
   const parts = [`removed ${line.removed ?? 0}`, `untagged ${line.untagged ?? 0}`, `kept ${line.kept ?? 0}`];
   if (line.skipped) parts.push(`skipped ${line.skipped}`);
-  parts.push(`freed ${bytes(line.bytesMeasured ?? 0)} (predicted ${bytes(line.bytesPredicted ?? 0)})`);
+  parts.push(`freed ${formatBytes(line.bytesMeasured ?? 0)} (predicted ${formatBytes(line.bytesPredicted ?? 0)})`);
   if (line.containersRemoved !== undefined) parts.push(`containers removed ${line.containersRemoved}`);
-  if (line.buildCacheReclaimed !== undefined) parts.push(`build cache freed ${bytes(line.buildCacheReclaimed)}`);
+  if (line.buildCacheReclaimed !== undefined) parts.push(`build cache freed ${formatBytes(line.buildCacheReclaimed)}`);
   parts.push(`errors ${line.failed ?? 0}`);
   let text = `${head}: ${parts.join(', ')}`;
   if (line.refused) text += `; REFUSED: ${line.refused}`;
@@ -53,16 +54,4 @@ export function formatCycleLine(line: CycleLogLine & { refused?: string }): stri
 function seconds(ms: number): string {
   if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)}s`;
-}
-
-function bytes(n: number): string {
-  if (n < 1000) return `${n} B`;
-  const units = ['kB', 'MB', 'GB', 'TB'];
-  let v = n;
-  let i = -1;
-  while (v >= 1000 && i < units.length - 1) {
-    v /= 1000;
-    i++;
-  }
-  return `${v.toFixed(v < 10 ? 2 : 1)} ${units[i]}`;
 }
