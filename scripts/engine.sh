@@ -24,18 +24,39 @@ prun=/tmp/dic-pm-$(printf '%s' "$name" | cksum | cut -d' ' -f1)
 
 log() { echo "engine: $*" >&2; }
 
+# install_packages [docker] [busybox] [podman]: the Debian packages a command needs
+# (none named: all three, for `install`); waits while another apt/dpkg holds its lock.
 install_packages() {
-  local missing=()
-  command -v dockerd >/dev/null || missing+=(docker.io)
-  [ -x /bin/busybox ] || missing+=(busybox-static)
-  command -v podman >/dev/null || missing+=(podman)
+  local want=("$@") missing=()
+  [ ${#want[@]} -gt 0 ] || want=(docker busybox podman)
+  for w in "${want[@]}"; do
+    case $w in
+      docker) command -v dockerd >/dev/null || missing+=(docker.io) ;;
+      busybox) [ -x /bin/busybox ] || missing+=(busybox-static) ;;
+      podman) command -v podman >/dev/null || missing+=(podman) ;;
+    esac
+  done
   if [ ${#missing[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then log "need root to install ${missing[*]}"; exit 1; fi
     log "installing ${missing[*]} (Debian packages)"
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq "${missing[@]}" >&2
+    apt_locked update -qq
+    apt_locked install -y -qq "${missing[@]}"
   fi
+}
+
+# apt-get, retried for up to 10 minutes while another apt or dpkg (unattended-upgrades,
+# a second first run) holds the lock, instead of failing on "Could not get lock".
+apt_locked() {
+  local out
+  for attempt in $(seq 1 120); do
+    if out=$(apt-get "$@" 2>&1); then return 0; fi
+    if ! grep -qE 'Could not get lock|Unable to lock|Unable to acquire' <<<"$out"; then printf '%s\n' "$out" >&2; return 1; fi
+    [ "$attempt" = 1 ] && log "another apt or dpkg holds the lock ($(grep -m1 -oE '/var/lib/[a-z/_-]*lock[a-z-]*' <<<"$out")); waiting for it (up to 10 minutes)"
+    sleep 5
+  done
+  printf '%s\n' "$out" >&2
+  return 1
 }
 
 wait_for_socket() {
@@ -107,7 +128,7 @@ start_dockerd() {
 }
 
 start_docker() {
-  install_packages
+  install_packages docker busybox
   # vfs works on any filesystem
   start_dockerd "$base" dockerd --storage-driver=vfs
 }
@@ -116,7 +137,7 @@ start_docker() {
 # with root under the data root and state + socket under the exec root, so each
 # NAME has its own containerd and several run at once.
 start_c8d() {
-  install_packages   # busybox and bookworm's runc
+  install_packages docker busybox   # busybox and bookworm's runc
   fetch_c8d
   local dir=$base-c8d
   mkdir -p "$dir"
@@ -154,7 +175,7 @@ stop_docker() {
 }
 
 podman_start() {
-  install_packages
+  install_packages podman busybox
   local pbase=$base-podman psock=$base-podman/podman.sock
   mkdir -p "$pbase/root" "$prun"
   if [ -f "$pbase/podman.pid" ] && kill -0 "$(cat "$pbase/podman.pid")" 2>/dev/null; then

@@ -28,7 +28,7 @@ npx mocha --forbid-only --forbid-pending --timeout 120000 \
   --reporter ./test/support/summary-reporter.js \
   'lib/test/unit/**/*.test.js' 'lib/test/engine/**/*.test.js' \
   'lib/test/azure/**/*.test.js' 'lib/test/action/**/*.test.js' 'lib/test/package/**/*.test.js' \
-  'lib/test/release/**/*.test.js' "$@"
+  'lib/test/release/**/*.test.js' 'lib/test/readme-commands/**/*.test.js' "$@"
 
 # The fronts run on Node 24 (GitHub node24, Azure Node24): the unit, front and npm package
 # suites again on it; the bundles and the CLI they spawn run on it too (process.execPath).
