@@ -85631,7 +85631,8 @@ function renderText(report2, options = {}) {
     ...total > cells.length ? [`${INDENT}… and ${total - cells.length} more (--dry-run --json lists every image)`] : []
   ];
   const lines = [];
-  if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
+  if (options.heading) lines.push(...options.heading, "");
+  else if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
   for (const u of report2.plan.unmatched) {
     if (u.setting === "current" && !report2.dryRun) lines.push(`WARNING: current "${u.pattern}" matches no image: no image was kept as the current build (see the warnings below)`, "");
   }

@@ -17,7 +17,7 @@ const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const SPECS = CATALOG as readonly SettingSpec[];
 
 /** Inputs each front has besides the catalog's settings (they steer the front itself). */
-const OWN_INPUTS: Record<Front, string[]> = { cli: ['--json'], action: ['fail-on-error', 'run-at'], task: ['failOnError', 'runAt'] };
+const OWN_INPUTS: Record<Front, string[]> = { cli: ['--json', '--debug'], action: ['fail-on-error', 'run-at'], task: ['failOnError', 'runAt'] };
 
 describe('settings catalog', () => {
   it('1. names, spellings and enum values are unique and well-formed', () => {
