@@ -8,6 +8,8 @@ export interface ImageDetails {
   layers: string[];
   layerSizes?: number[];
   lastTagged?: number;
+  /** Containerd image store: the inspect Size, the image's blobs in the content store. */
+  contentBytes?: number;
 }
 
 /**
@@ -36,7 +38,7 @@ export class MemoryDetailsCache implements ImageDetailsCache {
 }
 
 /** Format of the cache file; a file of another version is an empty cache. */
-const FILE_VERSION = 1;
+const FILE_VERSION = 2; // 2: contentBytes (containerd image store)
 
 /**
  * The cache kept in a JSON file between runs, so a run on an unchanged engine

@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { isNoneReference, normalizeReference } from '../domain/reference';
+import { isNoneReference, normalizeReference, repositoryOf } from '../domain/reference';
 import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
 import { mapConcurrent } from './concurrency';
 import { tuningFor } from './store-tuning';
@@ -43,7 +43,10 @@ export class DockerodeEngine implements EnginePort {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   private readonly podmanNames = new Map<string, string>();
   private podman = false;
-  /** Learnt from info(): the containerd image store deletes differently (removeImage). */
+  /**
+   * Learnt from info(): the containerd image store deletes differently (removeImage), IDs are
+   * manifest digests, RepoDigests derive from tags, and listed sizes include content.
+   */
   private containerdStore = false;
 
   constructor(options: DockerodeEngineOptions = {}) {
@@ -107,14 +110,16 @@ export class DockerodeEngine implements EnginePort {
 
   private async imageRecord(summary: Docker.ImageInfo): Promise<ImageRecord> {
     const tags = this.references(summary.RepoTags);
-    // Podman derives a digest per name from the local manifest: not references of their own.
-    const digests = this.podman ? [] : normalizeAll(summary.RepoDigests);
+    const digests = this.ownDigests(tags, summary.RepoDigests);
     const key = detailsKey(summary.Id, tags);
     let details = this.cache.get(key);
     if (!details) {
       details = await this.details(summary.Id);
       this.cache.set(key, details);
     }
+    // Containerd store: the listed Size is content + unpacked snapshots; the
+    // engine's disk use (LayersSize) and the history count the snapshots only.
+    const content = this.containerdStore && details.contentBytes !== undefined && details.contentBytes <= summary.Size ? details.contentBytes : undefined;
     return {
       id: summary.Id,
       parentId: summary.ParentId || undefined,
@@ -122,7 +127,8 @@ export class DockerodeEngine implements EnginePort {
       digests,
       created: summary.Created * 1000,
       lastTagged: details.lastTagged,
-      size: summary.Size,
+      size: summary.Size - (content ?? 0),
+      contentBytes: content,
       labels: summary.Labels ?? {},
       layers: details.layers,
       layerSizes: details.layerSizes,
@@ -141,7 +147,23 @@ export class DockerodeEngine implements EnginePort {
       layers,
       layerSizes: layerSizesFromHistory(layers, history),
       lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : undefined,
+      contentBytes: this.containerdStore && typeof inspect.Size === 'number' ? inspect.Size : undefined,
     };
+  }
+
+  /**
+   * The digest references that are names of their own. Podman derives one per
+   * name from its local manifest; the containerd store derives `repo@digest`
+   * from every tag record, and DELETE of such a digest untags every tag of that
+   * repository on the image. Only a digest whose repository has no tag on the
+   * image is a name record of its own there (made by a pull by digest).
+   */
+  private ownDigests(tags: string[], repoDigests: string[] | null | undefined): string[] {
+    if (this.podman) return [];
+    const digests = normalizeAll(repoDigests);
+    if (!this.containerdStore) return digests;
+    const tagged = new Set(tags.map(repositoryOf));
+    return digests.filter((d) => !tagged.has(repositoryOf(d)));
   }
 
   /**
@@ -233,8 +255,8 @@ export class DockerodeEngine implements EnginePort {
     try {
       this.count('image inspect');
       const inspect: any = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
-      return { id: inspect.Id, references: [...this.references(inspect.RepoTags), ...digests] };
+      const tags = this.references(inspect.RepoTags);
+      return { id: inspect.Id, references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)] };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;

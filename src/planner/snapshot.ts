@@ -11,14 +11,30 @@ export interface ImageRecord {
   parentId?: string;
   /** Normalized `repo:tag` references. */
   tags: string[];
-  /** Normalized `repo@sha256:…` references. */
+  /**
+   * Normalized `repo@sha256:…` references of their own (graph driver: pulled
+   * digests; containerd store: name records made by digest). Not the digests an
+   * engine derives from each tag (Podman, containerd store): untagging those
+   * removes the tags they were derived from.
+   */
   digests: string[];
   /** Image config creation time (build time; for pulled images the upstream build). */
   created: number;
   /** Last time a tag was put on the image on this engine, when the engine knows it. */
   lastTagged?: number;
-  /** Total bytes of the image's layers, as the engine reports them. */
+  /**
+   * Total bytes of the image's layers as the engine counts them in its disk use
+   * (system df LayersSize). Graph driver: the listed Size. Containerd image
+   * store: the unpacked snapshots only (the listed Size less `contentBytes`).
+   */
   size: number;
+  /**
+   * Containerd image store only: bytes of the image's blobs in containerd's
+   * content store (compressed layers, manifest, config). Freed with the image when
+   * no other image holds them, but not counted in the engine's disk use, and the
+   * API does not say which blobs images share.
+   */
+  contentBytes?: number;
   labels: Record<string, string>;
   /** RootFS diff IDs, base layer first. */
   layers: string[];

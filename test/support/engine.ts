@@ -4,7 +4,9 @@
  * store and a Podman service and exports their addresses; these suites never
  * skip: without the variables they fail and say how to run them.
  */
+import { createHash } from 'node:crypto';
 import Docker from 'dockerode';
+import * as tar from 'tar-stream';
 import { connectionOptions } from '../../src/engine/connection';
 import { DEFAULT_CMD } from '../../src/demo/image-factory';
 
@@ -153,4 +155,48 @@ function familiar(tag: string): string {
 export async function imageIds(docker: Docker): Promise<string[]> {
   const images = await docker.listImages({ all: true });
   return [...new Set(images.map((i) => (i.Id.startsWith('sha256:') ? i.Id : `sha256:${i.Id}`)))].sort();
+}
+
+/**
+ * The config digest of an image, from `docker save`: the graph driver's image ID,
+ * and on the containerd store the config the ID's manifest names (there the ID is
+ * the manifest digest). Also checks that the saved manifest hashes to the ID.
+ */
+export async function configDigestOf(docker: Docker, image: string): Promise<string> {
+  const id = (await docker.getImage(image).inspect()).Id;
+  const files = await untar((await docker.getImage(image).get()) as unknown as NodeJS.ReadableStream);
+  const index = files.get('index.json');
+  if (!index) return id; // dockerd 20.10 saves the legacy layout only: the ID is the config digest
+  const blob = (digest: string) => files.get(`blobs/sha256/${digest.replace(/^sha256:/, '')}`);
+  let manifest = blob(id);
+  if (!manifest) throw new Error(`docker save of ${image} holds no blob for its ID ${id}`);
+  if (`sha256:${createHash('sha256').update(manifest).digest('hex')}` !== id) throw new Error(`the saved manifest of ${image} does not hash to ${id}`);
+  let parsed = JSON.parse(manifest.toString('utf8'));
+  if (parsed.manifests) {
+    // an index: the one platform manifest this engine holds
+    manifest = blob(parsed.manifests[0].digest)!;
+    parsed = JSON.parse(manifest.toString('utf8'));
+  }
+  if (!parsed.config?.digest) return id; // Podman's OCI save names the config digest as the ID
+  return parsed.config.digest;
+}
+
+async function untar(stream: NodeJS.ReadableStream): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const extract = tar.extract();
+  extract.on('entry', (header, body, next) => {
+    const chunks: Buffer[] = [];
+    body.on('data', (c: unknown) => chunks.push(c as Buffer));
+    body.on('end', () => {
+      files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
+      next();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    extract.on('finish', resolve);
+    extract.on('error', reject);
+    stream.on('error', reject);
+    stream.pipe(extract as unknown as NodeJS.WritableStream);
+  });
+  return files;
 }
