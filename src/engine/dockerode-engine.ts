@@ -120,6 +120,7 @@ export class DockerodeEngine implements EnginePort {
     // Containerd store: the listed Size is content + unpacked snapshots; the
     // engine's disk use (LayersSize) and the history count the snapshots only.
     const content = this.containerdStore && details.contentBytes !== undefined && details.contentBytes <= summary.Size ? details.contentBytes : undefined;
+    const size = summary.Size - (content ?? 0);
     return {
       id: summary.Id,
       parentId: summary.ParentId || undefined,
@@ -127,11 +128,11 @@ export class DockerodeEngine implements EnginePort {
       digests,
       created: summary.Created * 1000,
       lastTagged: details.lastTagged,
-      size: summary.Size - (content ?? 0),
+      size,
       contentBytes: content,
       labels: summary.Labels ?? {},
       layers: details.layers,
-      layerSizes: details.layerSizes,
+      layerSizes: content === undefined ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size),
     };
   }
 
@@ -295,8 +296,12 @@ export class DockerodeEngine implements EnginePort {
     // engine from sizing every container and volume. Older engines ignore it
     // (and then report the build cache too).
     const df: any = await this.dial('/system/df?', 'GET', { type: options.buildCache ? ['image', 'build-cache'] : 'image' });
-    const fromImages = (df.Images ?? []).reduce((sum: number, i: any) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    const usage: DiskUsage = { imagesBytes: typeof df.LayersSize === 'number' ? df.LayersSize : fromImages };
+    const images: any[] = df.Images ?? [];
+    const fromImages = images.reduce((sum: number, i: any) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    // Podman 4.3 answers LayersSize 0 (and SharedSize 0): not a measurement. Its
+    // images' Sizes are the closest figure it has (shared layers counted in each).
+    const layersSize = typeof df.LayersSize === 'number' && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : undefined;
+    const usage: DiskUsage = { imagesBytes: layersSize ?? fromImages };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -523,6 +528,24 @@ export function layerSizesFromHistory(layers: string[], history: { Size: number 
     else return undefined;
   }
   return next === nonEmpty.length ? sizes : undefined;
+}
+
+/**
+ * Containerd store: a classic-builder (DOCKER_BUILDKIT=0) RUN layer is committed
+ * on top of its build container's `-init` snapshot, which the history does not
+ * show but the image's unpacked size counts (a full copy on the native
+ * snapshotter). The bytes the history misses belong to this image's own layers:
+ * they are put on its top layer, so removing the image frees them.
+ */
+export function withHiddenSnapshots(sizes: number[] | undefined, unpacked: number): number[] | undefined {
+  if (!sizes || sizes.length === 0) return sizes;
+  const missing = unpacked - sizes.reduce((a, b) => a + b, 0);
+  if (missing <= 0) return sizes;
+  let top = sizes.length - 1;
+  while (top > 0 && sizes[top] === 0) top--;
+  const out = sizes.slice();
+  out[top] += missing;
+  return out;
 }
 
 function normalizeAll(refs: string[] | null | undefined): string[] {

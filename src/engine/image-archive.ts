@@ -13,8 +13,20 @@ export function readStream(stream: NodeJS.ReadableStream): Promise<Buffer> {
 /**
  * `docker load` of a docker-save archive. The engine answers 200 and reports a
  * failure inside the JSON stream (Podman answers 500): drain it and throw on either.
+ * The containerd store creates each name record after checking it is absent, so
+ * two loads of one tag at once can fail with `image "…": already exists`; the
+ * record exists now and a second load updates it.
  */
 export async function loadArchive(docker: Dockerode, archive: Buffer): Promise<void> {
+  try {
+    await loadOnce(docker, archive);
+  } catch (error) {
+    if (!/docker load failed: image .*already exists/.test(String((error as Error).message))) throw error;
+    await loadOnce(docker, archive);
+  }
+}
+
+async function loadOnce(docker: Dockerode, archive: Buffer): Promise<void> {
   // docker-modem sends a Buffer body as is; the typings only mention streams.
   const stream = await docker.loadImage(archive as unknown as NodeJS.ReadableStream, { quiet: true });
   const text = (await readStream(stream)).toString('utf8');

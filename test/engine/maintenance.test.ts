@@ -11,7 +11,7 @@ import { removeStoppedContainers } from '../../src/app/containers';
 import { loadImages } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { createContainer, resetEngine, runContainer, testDocker, testPodman } from '../support/engine';
+import { createContainer, ENGINES, resetEngine, runContainer, testPodman } from '../support/engine';
 
 const DAY = 86_400_000;
 const runnable = () => [{ tags: ['runner:1'], created: new Date(Date.now() - 3 * DAY), layers: [{ id: 'maint-busybox', busybox: true }] }];
@@ -27,17 +27,30 @@ async function names(docker: Docker): Promise<string[]> {
 describe('maintenance on the real engine', function () {
   this.timeout(300_000);
 
-  describe('Docker Engine', () => {
+  for (const target of ENGINES.filter((e) => e.store !== 'podman')) describe(target.name, () => {
     let docker: Docker;
     before(async () => {
-      docker = testDocker();
+      docker = target.docker();
       await resetEngine(docker);
       await loadImages(docker, runnable());
     });
 
     it('1. prunes BuildKit build cache through POST /build/prune and reports SpaceReclaimed', async () => {
+      if (target.store === 'containerd') {
+        // dockerd 26.1 on the containerd store cannot run a BuildKit build whose context is
+        // uploaded through the API without a session: it fetches the context from
+        // http://build-context-<id> by DNS and fails. No cache records can be made here;
+        // what holds is that the endpoint answers both query shapes with nothing to reclaim.
+        await assert.rejects(buildKitBuild(docker), /build-context/);
+        const engine = engineFor(target.hostVariable);
+        const info = await engine.info();
+        const all = await pruneBuildCache(engine, info, parseSettings({ 'build-cache-keep': '0', 'build-cache-max-age': '1h' }));
+        assert.equal(all?.status, 'pruned', all?.note);
+        assert.equal(all?.spaceReclaimed, 0);
+        return;
+      }
       await buildKitBuild(docker);
-      const engine = engineFor('DIC_TEST_DOCKER_HOST');
+      const engine = engineFor(target.hostVariable);
       const info = await engine.info();
       // Age limit: everything was used just now, nothing is old enough.
       const young = await pruneBuildCache(engine, info, parseSettings({ 'build-cache-max-age': '1h' }));
@@ -63,7 +76,7 @@ describe('maintenance on the real engine', function () {
       await exited.wait();
       await createContainer(docker, 'runner:1', { name: 'created' });
       await createContainer(docker, 'runner:1', { name: 'pinned', labels: { keep: 'yes' } });
-      const engine = engineFor('DIC_TEST_DOCKER_HOST');
+      const engine = engineFor(target.hostVariable);
 
       const none = await removeStoppedContainers(engine, parseSettings({ 'containers-older-than': '1h', 'protect-label': 'keep' }));
       assert.equal(none!.results.length, 0);

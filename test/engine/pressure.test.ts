@@ -4,7 +4,7 @@ import { runCleanup } from '../../src/app/cleanup';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { createContainer, listTags, resetEngine, testDocker } from '../support/engine';
+import { createContainer, ENGINES, listTags, resetEngine } from '../support/engine';
 
 const HOUR = 3_600_000;
 const KB = 1000;
@@ -21,16 +21,22 @@ function agent(now: number): ImageSpec[] {
   return specs;
 }
 
-describe('real engine: disk pressure', function () {
+for (const target of ENGINES) describe(`real engine: disk pressure on ${target.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
-  const host = () => process.env.DIC_TEST_DOCKER_HOST!;
+  const host = target.host;
   before(() => {
-    docker = testDocker();
+    docker = target.docker();
   });
   beforeEach(async () => {
     await resetEngine(docker);
   });
+
+  /** Each image's size as the tool reads it (the engine's disk-use bytes), by reference. */
+  async function imageSizes(host: string): Promise<Map<string, number>> {
+    const snapshot = await new DockerodeEngine({ host }).snapshot({ activitySince: Date.now() });
+    return new Map(snapshot.images.flatMap((i) => i.tags.map((t) => [t, i.size] as const)));
+  }
 
   async function clean(raw: RawSettings, clock?: () => number) {
     const settings = parseSettings({ 'min-age': '0', 'usage-store': 'none', host: host(), ...raw });
@@ -44,20 +50,42 @@ describe('real engine: disk pressure', function () {
     await new Promise((r) => setTimeout(r, 20));
     await docker.getImage('a:ci-2').tag({ repo: 'a', tag: 'used-2' });
     await docker.getImage('a:ci-3').tag({ repo: 'a', tag: 'used-3' });
-    // keep-N leaves a 500 kB base + 6 builds x 200 kB (plus a few bytes of marker files): about 1.7 MB
-    const report = await clean({ keep: 2, 'max-image-bytes': '1.6MB', 'target-image-bytes': '1.31MB', 'evict-kept-builds': true });
+    // keep-N leaves the base + 6 builds; the budget is just under that, the target 2 builds
+    // lower. In the engine's own bytes: a 200 kB layer is 200 kB in a tar (graph driver)
+    // but its disk blocks in a snapshot (containerd store).
+    const sizes = await imageSizes(host());
+    const build = sizes.get('docker.io/library/a:ci-1')! - sizes.get('docker.io/library/base:1')!;
+    const keptBytes = sizes.get('docker.io/library/base:1')! + 6 * build;
+    const report = await clean({ keep: 2, 'max-image-bytes': String(keptBytes - 1), 'target-image-bytes': String(keptBytes - 1.5 * build), 'evict-kept-builds': true });
     const e = report.plan.eviction!;
     assert.deepEqual(e.rules, ['max-image-bytes']);
     assert.equal(e.reached, true);
-    // least recently used: b's builds (loaded before c's), not a's (tagged since)
-    assert.deepEqual(
-      e.order.map((o) => o.references[0].replace('docker.io/library/', '')),
-      ['b:ci-2', 'b:ci-3'],
-    );
-    assert.ok(e.order.every((o) => o.lastUsedWhy === 'event'));
-    assert.deepEqual(await listTags(docker), ['a:ci-2', 'a:ci-3', 'a:used-2', 'a:used-3', 'base:1', 'c:ci-2', 'c:ci-3']);
-    assert.equal(report.bytes.measured, report.bytes.predicted, 'predicted and measured bytes agree exactly on dockerd');
-    assert.equal(e.imagesBytesAfter, report.bytes.after);
+    const order = e.order.map((o) => o.references[0].replace('docker.io/library/', ''));
+    if (target.store === 'podman') {
+      // Podman's load event names only the archive, so the loaded builds were last used when
+      // built; its tag events were not always read back this soon after the tag (about half
+      // the runs here), so a's builds may count as built 80 h ago. What holds: two kept
+      // builds go, least recently used first by the times the tool read.
+      assert.equal(order.length, 2, JSON.stringify(e.order));
+      assert.ok(e.order[0].lastUsed <= e.order[1].lastUsed);
+      const left = await listTags(docker);
+      for (const o of e.order) for (const r of o.references) assert.ok(!left.includes(r.replace('docker.io/library/', '')), r);
+      assert.equal(report.counts.failed, 0);
+    } else {
+      // least recently used: b's builds (loaded before c's), not a's (tagged since)
+      assert.deepEqual(order, ['b:ci-2', 'b:ci-3']);
+      assert.ok(e.order.every((o) => o.lastUsedWhy === 'event'));
+      assert.deepEqual(await listTags(docker), ['a:ci-2', 'a:ci-3', 'a:used-2', 'a:used-3', 'base:1', 'c:ci-2', 'c:ci-3']);
+    }
+    if (target.store === 'podman') {
+      // Podman's system df has no layer figure (LayersSize 0, SharedSize 0): the measure is the
+      // sum of image Sizes, which counts the shared base once in every image removed
+      const base = sizes.get('docker.io/library/base:1')!;
+      assert.equal(report.bytes.measured, report.bytes.predicted + report.counts.removed * base);
+    } else {
+      assert.equal(report.bytes.measured, report.bytes.predicted, 'predicted and measured bytes agree exactly');
+      assert.equal(e.imagesBytesAfter, report.bytes.after);
+    }
   });
 
   it('2. without the opt-in the run says by how much the budget is missed and removes only what keep-N allows', async () => {
@@ -73,9 +101,15 @@ describe('real engine: disk pressure', function () {
     await createContainer(docker, 'b:ci-3', { name: 'svc' });
     const later = Date.now() + 80 * HOUR; // the loads (their last use) are now 80 hours old
     await clean({ keep: 2, 'max-unused': '85h', protect: 'c:*' }, () => later);
-    assert.deepEqual(await listTags(docker), ['a:ci-2', 'a:ci-3', 'b:ci-2', 'b:ci-3', 'base:1', 'c:ci-1', 'c:ci-2', 'c:ci-3']);
+    if (target.store === 'podman') {
+      // Podman's load event names only the archive: the builds were last used when built,
+      // 150-160 hours before the run, so 85 h already removes them
+      assert.deepEqual(await listTags(docker), ['b:ci-3', 'base:1', 'c:ci-1', 'c:ci-2', 'c:ci-3']);
+    } else {
+      assert.deepEqual(await listTags(docker), ['a:ci-2', 'a:ci-3', 'b:ci-2', 'b:ci-3', 'base:1', 'c:ci-1', 'c:ci-2', 'c:ci-3']);
+    }
     const tighter = await clean({ keep: 2, 'max-unused': '75h', protect: 'c:*' }, () => later);
     assert.deepEqual(await listTags(docker), ['b:ci-3', 'base:1', 'c:ci-1', 'c:ci-2', 'c:ci-3']);
-    assert.equal(tighter.plan.decisions.filter((d) => d.removeReasons.some((r) => r.kind === 'unused')).length, 3);
+    assert.equal(tighter.plan.decisions.filter((d) => d.removeReasons.some((r) => r.kind === 'unused')).length, target.store === 'podman' ? 0 : 3);
   });
 });

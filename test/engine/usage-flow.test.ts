@@ -7,7 +7,7 @@ import { runCleanup } from '../../src/app/cleanup';
 import { openSession } from '../../src/app/session';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { listTags, resetEngine, runContainer, testDocker } from '../support/engine';
+import { ENGINES, listTags, resetEngine, runContainer } from '../support/engine';
 
 const HOUR = 3_600_000;
 const KB = 1000;
@@ -24,13 +24,14 @@ function agent(now: number): ImageSpec[] {
   return specs;
 }
 
+for (const target of ENGINES.filter((e) => e.canRun))
 for (const store of ['file', 'engine'] as const) {
-  describe(`real engine: the usage record (${store} store) drives least-recently-used eviction`, function () {
+  describe(`real engine: the usage record (${store} store) drives least-recently-used eviction on ${target.name}`, function () {
     this.timeout(180_000);
     let docker: Docker;
     let dir: string;
     before(() => {
-      docker = testDocker();
+      docker = target.docker();
     });
     beforeEach(async () => {
       await resetEngine(docker);
@@ -40,7 +41,7 @@ for (const store of ['file', 'engine'] as const) {
 
     /** A fresh session every run: the record must survive the tool's restart. */
     async function run(raw: RawSettings, at: number) {
-      const settings = parseSettings({ 'min-age': '0', 'usage-store': store, host: process.env.DIC_TEST_DOCKER_HOST, ...raw });
+      const settings = parseSettings({ 'min-age': '0', 'usage-store': store, host: target.host(), ...raw });
       const { engine, usage } = openSession(settings, dir);
       assert.ok(usage, 'a usage store');
       return runCleanup(settings, { engine, usage, clock: () => at });

@@ -12,7 +12,7 @@ import {
   USAGE_RECORD_REFERENCE,
 } from '../../src/usage/engine-store';
 import { emptyRecord, type UsageEntry, type UsageRecord } from '../../src/usage/record';
-import { resetEngine, testDocker, testPodman } from '../support/engine';
+import { ENGINES, resetEngine } from '../support/engine';
 
 const entry = (n: number): UsageEntry => ({ firstSeen: n, lastUsed: n, why: 'container-running', references: [`docker.io/library/app:ci-${n}`], layersKey: 'abc' });
 const adding = (id: string, n = 1) => (current: UsageRecord): UsageRecord => ({
@@ -47,10 +47,7 @@ describe('usage record reference', () => {
   });
 });
 
-for (const [kind, connect] of [
-  ['Docker', testDocker],
-  ['Podman', testPodman],
-] as const) {
+for (const { name: kind, docker: connect } of ENGINES) {
   describe(`EngineUsageStore on ${kind}`, function () {
     this.timeout(120_000);
     let docker: Docker;
