@@ -1,4 +1,5 @@
 var __bundleUrl = require('node:url').pathToFileURL(__filename).href;
+"use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -32183,7 +32184,7 @@ var require_node_fs_compat = __commonJS({
         res = `_${val.slice(i - 3, i)}${res}`;
       return `${val.slice(0, i)}${res}`;
     }
-    function oneOf2(expected, thing) {
+    function oneOf(expected, thing) {
       assert(typeof thing === "string", "`thing` has to be of type string");
       if (Array.isArray(expected)) {
         const len = expected.length;
@@ -32249,10 +32250,10 @@ ${suffix}`;
         }
         let msg;
         if (name.endsWith(" argument")) {
-          msg = `The ${name} ${determiner} ${oneOf2(expected, "type")}`;
+          msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
         } else {
           const type = name.includes(".") ? "property" : "argument";
-          msg = `The "${name}" ${type} ${determiner} ${oneOf2(expected, "type")}`;
+          msg = `The "${name}" ${type} ${determiner} ${oneOf(expected, "type")}`;
         }
         msg += `. Received type ${typeof actual}`;
         this.message = msg;
@@ -39772,7 +39773,7 @@ var require_errors3 = __commonJS({
       NodeError.prototype.code = code;
       codes[code] = NodeError;
     }
-    function oneOf2(expected, thing) {
+    function oneOf(expected, thing) {
       if (Array.isArray(expected)) {
         const len = expected.length;
         expected = expected.map((i) => String(i));
@@ -39819,10 +39820,10 @@ var require_errors3 = __commonJS({
       }
       let msg;
       if (endsWith(name, " argument")) {
-        msg = `The ${name} ${determiner} ${oneOf2(expected, "type")}`;
+        msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
       } else {
         const type = includes(name, ".") ? "property" : "argument";
-        msg = `The "${name}" ${type} ${determiner} ${oneOf2(expected, "type")}`;
+        msg = `The "${name}" ${type} ${determiner} ${oneOf(expected, "type")}`;
       }
       msg += `. Received type ${typeof actual}`;
       return msg;
@@ -58050,13 +58051,13 @@ var require_tokenize = __commonJS({
         }
         return stack[0];
       }
-      function skip(expected, optional) {
+      function skip(expected, optional2) {
         var actual = peek(), equals = actual === expected;
         if (equals) {
           next();
           return true;
         }
-        if (!optional)
+        if (!optional2)
           throw illegal("token '" + actual + "', '" + expected + "' expected");
         return false;
       }
@@ -77710,9 +77711,9 @@ var require_retry2 = __commonJS({
       });
       return timeouts;
     };
-    exports2.createTimeout = function(attempt2, opts) {
+    exports2.createTimeout = function(attempt, opts) {
       var random = opts.randomize ? Math.random() + 1 : 1;
-      var timeout = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt2));
+      var timeout = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt));
       timeout = Math.min(timeout, opts.maxTimeout);
       return timeout;
     };
@@ -78665,8 +78666,8 @@ var Summary = class {
    */
   addList(items, ordered = false) {
     const tag = ordered ? "ol" : "ul";
-    const listItems2 = items.map((item) => this.wrap("li", item)).join("");
-    const element = this.wrap(tag, listItems2);
+    const listItems = items.map((item) => this.wrap("li", item)).join("");
+    const element = this.wrap(tag, listItems);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -78835,110 +78836,74 @@ function saveState(name, value) {
   issueCommand("save-state", { name }, toCommandValue(value));
 }
 
-// src/settings/catalog.ts
-var CATALOG = [
-  // Selection
-  { name: "keep", kind: "count", default: "2", section: "selection", placeholder: "N", help: "builds kept per repository besides the current build", action: "keep-count", task: "keepCount" },
-  { name: "current", kind: "pattern-list", section: "selection", placeholder: "PATTERN", help: "the current build's images, always kept (e.g. 'app:ci-42', '*:ci-42')", action: "current-images", task: "currentImages" },
-  {
-    name: "protect",
-    kind: "pattern-list",
-    frontDefaults: { action: "node:*", task: "node:*" },
-    section: "selection",
-    placeholder: "PATTERN|ID",
-    help: "references or image IDs always kept ('node:*', 'mcr.microsoft.com/**')",
-    action: "protected-references",
-    task: "protectedReferences"
-  },
-  { name: "protect-label", kind: "label-list", section: "selection", placeholder: "K[=V]", help: "images with this label are always kept", action: "protected-labels", task: "protectedLabels" },
-  { name: "repositories", kind: "repository-list", unsetMeans: "all", section: "selection", placeholder: "PATTERN", help: "only remove from these repositories", action: "repositories", task: "repositories" },
-  { name: "dockerfiles", kind: "path-list", cli: "dockerfile", section: "selection", placeholder: "PATH|GLOB", help: "protect the FROM images of these Dockerfiles", action: "dockerfiles", task: "dockerfiles" },
-  { name: "min-age", kind: "duration", default: "1h", section: "selection", placeholder: "DURATION", help: "keep images that arrived more recently (90m, 36h, 2d, 2w)", action: "min-age", task: "minAge" },
-  { name: "dangling", kind: "boolean", default: "true", section: "selection", help: "remove untagged images nothing needs" },
-  { name: "order", kind: "enum", values: ["created", "tag"], default: "created", section: "selection", placeholder: "created|tag", help: "rank builds by creation time or by tag as a version" },
-  // Disk pressure
-  { name: "max-image-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)", action: "max-image-bytes", task: "maxImageBytes" },
-  { name: "target-image-bytes", kind: "size", unsetMeans: "80% of {max-image-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here", action: "target-image-bytes", task: "targetImageBytes" },
-  { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order" },
-  { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here" },
-  { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})" },
-  { name: "min-free", kind: "free-threshold", section: "pressure", placeholder: "SIZE|PCT", help: "free space on {free-path} below this triggers eviction (10%, 20GB)", action: "min-free", task: "minFree" },
-  { name: "target-free", kind: "free-threshold", unsetMeans: "1.5x {min-free}", section: "pressure", placeholder: "SIZE|PCT", help: "eviction stops here", action: "target-free", task: "targetFree" },
-  { name: "min-free-inodes", kind: "inode-threshold", section: "pressure", placeholder: "N|PCT", help: "the same for inodes", action: "min-free-inodes", task: "minFreeInodes" },
-  { name: "target-free-inodes", kind: "inode-threshold", unsetMeans: "1.5x {min-free-inodes}", section: "pressure", placeholder: "N|PCT", help: "eviction stops here", action: "target-free-inodes", task: "targetFreeInodes" },
-  { name: "free-path", kind: "absolute-path", default: "/var/lib/docker", section: "pressure", placeholder: "PATH", help: "the filesystem of the engine's data root", action: "free-path", task: "freePath" },
-  { name: "max-unused", kind: "duration", section: "pressure", placeholder: "DURATION", help: "remove images not used for longer than this (336h, 2w)", action: "max-unused", task: "maxUnused" },
-  { name: "evict-kept-builds", kind: "boolean", default: "false", section: "pressure", help: "under pressure, builds kept by {keep} may go too", action: "evict-kept-builds", task: "evictKeptBuilds" },
-  { name: "evict-base-images", kind: "boolean", default: "false", section: "pressure", help: "emergency: base images may go too, once nothing kept stands on them", action: "evict-base-images", task: "evictBaseImages" },
-  { name: "usage-store", kind: "enum", values: ["file", "engine", "none"], default: "file", section: "pressure", placeholder: "file|engine|none", help: "where the last-use record lives", action: "usage-store", task: "usageStore" },
-  {
-    name: "usage-file",
-    kind: "absolute-path",
-    unsetMeans: {
-      cli: "~/.local/state/docker-image-cleanup/usage.json",
-      action: "$RUNNER_TOOL_CACHE/docker-image-cleanup/usage.json",
-      task: "$(Agent.WorkFolder)/_docker-image-cleanup/usage.json"
-    },
-    section: "pressure",
-    placeholder: "PATH",
-    help: "the file store's path",
-    action: "usage-file",
-    task: "usageFile"
-  },
-  { name: "regret-window", kind: "duration", default: "7d", section: "pressure", placeholder: "DURATION", help: "a removed image back within this window is reported", action: "regret-window", task: "regretWindow" },
-  // Build cache and stopped containers
-  { name: "build-cache-keep", kind: "size", section: "maintenance", placeholder: "SIZE", help: "prune the builder cache down to this size, least recently used first", action: "build-cache-keep", task: "buildCacheKeep" },
-  { name: "build-cache-max-age", kind: "duration", section: "maintenance", placeholder: "DURATION", help: "prune build cache entries unused for longer than this", action: "build-cache-max-age", task: "buildCacheMaxAge" },
-  {
-    name: "containers-older-than",
-    kind: "duration",
-    section: "maintenance",
-    placeholder: "DURATION",
-    help: "remove stopped (exited, created, dead) containers older than this before planning; never running ones or protected labels, never forced",
-    action: "containers-older-than",
-    task: "containersOlderThan"
-  },
-  // Volumes and buildx builder leftovers (CLI only so far)
-  { name: "volumes-older-than", kind: "duration", section: "volumes", placeholder: "DURATION", help: "remove anonymous volumes no container (running or stopped) mounts, unused (created/mounted/unmounted) for longer than this" },
-  { name: "volumes-named", kind: "boolean", default: "false", section: "volumes", help: "dangling named volumes go too, by the same rule" },
-  { name: "protect-volume", kind: "volume-name-list", section: "volumes", placeholder: "NAME", help: "volume names always kept ('*' matches any run: 'cache-*'); {protect-label} applies too" },
-  {
-    name: "buildx-older-than",
-    kind: "duration",
-    section: "volumes",
-    placeholder: "DURATION",
-    help: "remove stopped buildx_buildkit_* builder containers and their _state volumes when no node of the builder runs and they are older than this"
-  },
-  // Safety
-  { name: "max-removals", kind: "count", unsetMeans: "no limit", section: "safety", placeholder: "N", help: "refuse the whole run when the plan removes more images", action: "max-removals", task: "maxRemovals" },
-  { name: "dry-run", kind: "boolean", default: "false", section: "safety", help: "show the plan, change nothing", action: "dry-run", task: "dryRun" },
-  // Engine
-  { name: "host", kind: "host", unsetMeans: "DOCKER_HOST, else the default socket", section: "engine", placeholder: "URL", help: "unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host", action: "docker-host", task: "dockerHost" }
-];
-var SETTING_NAMES = CATALOG.map((spec) => spec.name);
-var DERIVED_DEFAULTS = {
-  /** Eviction stops at this share of max-image-bytes when no target is given. */
-  targetShareOfMax: 0.8,
-  /** Eviction stops at this multiple of min-free when no target is given. */
-  targetFreeFactor: 1.5
+// actions/src/constants.ts
+var Input = {
+  KeepCount: "keep-count",
+  CurrentImages: "current-images",
+  ProtectedReferences: "protected-references",
+  ProtectedLabels: "protected-labels",
+  Repositories: "repositories",
+  Dockerfiles: "dockerfiles",
+  MinAge: "min-age",
+  DryRun: "dry-run",
+  MaxRemovals: "max-removals",
+  DockerHost: "docker-host",
+  MaxImageBytes: "max-image-bytes",
+  TargetImageBytes: "target-image-bytes",
+  MinFree: "min-free",
+  TargetFree: "target-free",
+  MinFreeInodes: "min-free-inodes",
+  TargetFreeInodes: "target-free-inodes",
+  FreePath: "free-path",
+  MaxUnused: "max-unused",
+  EvictKeptBuilds: "evict-kept-builds",
+  EvictBaseImages: "evict-base-images",
+  UsageStore: "usage-store",
+  UsageFile: "usage-file",
+  RegretWindow: "regret-window",
+  BuildCacheKeep: "build-cache-keep",
+  BuildCacheMaxAge: "build-cache-max-age",
+  ContainersOlderThan: "containers-older-than",
+  FailOnError: "fail-on-error",
+  RunAt: "run-at"
 };
-var BY_NAME = new Map(CATALOG.map((spec) => [spec.name, spec]));
-function specOf(name) {
-  return BY_NAME.get(name);
-}
-function spellingOf(spec, front) {
-  if (front === "cli") return `--${spec.cli ?? spec.name}`;
-  return spec[front];
-}
-function settingsOn(front) {
-  return CATALOG.filter((spec) => spellingOf(spec, front) !== void 0);
-}
-function inFrontTerms(text, front) {
-  return text.replace(/\{([a-z-]+)\}/g, (whole, name) => {
-    const spec = specOf(name);
-    return (spec && spellingOf(spec, front)) ?? name;
-  });
-}
+var SETTING_OF_INPUT = {
+  [Input.KeepCount]: "keep",
+  [Input.CurrentImages]: "current",
+  [Input.ProtectedReferences]: "protect",
+  [Input.ProtectedLabels]: "protect-label",
+  [Input.Repositories]: "repositories",
+  [Input.Dockerfiles]: "dockerfiles",
+  [Input.MinAge]: "min-age",
+  [Input.DryRun]: "dry-run",
+  [Input.MaxRemovals]: "max-removals",
+  [Input.DockerHost]: "host",
+  [Input.MaxImageBytes]: "max-image-bytes",
+  [Input.TargetImageBytes]: "target-image-bytes",
+  [Input.MinFree]: "min-free",
+  [Input.TargetFree]: "target-free",
+  [Input.MinFreeInodes]: "min-free-inodes",
+  [Input.TargetFreeInodes]: "target-free-inodes",
+  [Input.FreePath]: "free-path",
+  [Input.MaxUnused]: "max-unused",
+  [Input.EvictKeptBuilds]: "evict-kept-builds",
+  [Input.EvictBaseImages]: "evict-base-images",
+  [Input.UsageStore]: "usage-store",
+  [Input.UsageFile]: "usage-file",
+  [Input.RegretWindow]: "regret-window",
+  [Input.BuildCacheKeep]: "build-cache-keep",
+  [Input.BuildCacheMaxAge]: "build-cache-max-age",
+  [Input.ContainersOlderThan]: "containers-older-than"
+};
+var State = {
+  /** Path of the JSON file holding the JobStart; set only when pre recorded it. */
+  JobStartFile: "job-start-file",
+  /** 'true' once pre ran: the runner skips pre for local actions (uses: ./), and main then records instead. */
+  PreRan: "pre-ran",
+  /** 'true' once main ran (post also runs when main never did: the runner registers post in pre). */
+  MainRan: "main-ran"
+};
+var RUN_AT = ["post", "now"];
 
 // src/domain/reference.ts
 var DEFAULT_DOMAIN = "docker.io";
@@ -78994,6 +78959,11 @@ function parseReference(text) {
 }
 function normalizeReference(text) {
   return parseReference(text).normalized;
+}
+function repositoryOf(normalizedRef) {
+  const withoutDigest = cutDigest(normalizedRef);
+  const tagColon = tagColonIndex(withoutDigest);
+  return tagColon >= 0 ? withoutDigest.slice(0, tagColon) : withoutDigest;
 }
 function familiarRepository(repository) {
   const prefix = `${DEFAULT_DOMAIN}/`;
@@ -79058,6 +79028,10 @@ function explainRemainder(remainder) {
   if (bad === "") return "repository name has an empty path component";
   if (bad !== void 0) return `"${bad}" is not a valid repository path component (lowercase letters, digits and single . _ or - separators)`;
   return "invalid reference format";
+}
+function cutDigest(ref) {
+  const at = ref.indexOf("@");
+  return at >= 0 ? ref.slice(0, at) : ref;
 }
 function tagColonIndex(refWithoutDigest) {
   const colon = refWithoutDigest.lastIndexOf(":");
@@ -79213,15 +79187,6 @@ function splitNormalized(reference) {
   };
 }
 
-// src/domain/boolean.ts
-var BOOLEAN_FORM = "true or false (also yes/no, 1/0)";
-function parseBooleanText(text) {
-  const word = text.trim().toLowerCase();
-  if (word === "true" || word === "yes" || word === "1") return true;
-  if (word === "false" || word === "no" || word === "0") return false;
-  return void 0;
-}
-
 // src/domain/units.ts
 var MS_PER = {
   ns: 1e-6,
@@ -79282,149 +79247,237 @@ var DURATION_UNITS = [
   ["s", MS_PER.s]
 ];
 
-// src/settings/kinds.ts
+// src/settings/settings.ts
+var DEFAULTS = {
+  keep: 2,
+  minAge: "1h",
+  dangling: true,
+  dryRun: false,
+  order: "created",
+  freePath: "/var/lib/docker",
+  usageStore: "file",
+  regretWindow: "7d",
+  /** Eviction stops at this share of max-image-bytes when no target is given. */
+  targetShareOfMax: 0.8,
+  /** Eviction stops at this multiple of min-free when no target is given. */
+  targetFreeFactor: 1.5
+};
+
+// src/settings/parse.ts
 var SettingsError = class extends Error {
-  constructor(setting, value, expectedTemplate, message) {
-    const expected = expectedTemplate.replace(/\{([a-z-]+)\}/g, "$1");
-    super(message ?? `Invalid ${setting} "${value}": expected ${expected}.`);
+  constructor(setting, value, expected, message = `Invalid ${setting} "${value}": expected ${expected}.`) {
+    super(message);
     this.setting = setting;
     this.value = value;
-    this.expectedTemplate = expectedTemplate;
-    this.name = "SettingsError";
     this.expected = expected;
+    this.name = "SettingsError";
   }
   setting;
   value;
-  expectedTemplate;
   expected;
 };
-var LIST_KINDS = ["pattern-list", "repository-list", "label-list", "path-list", "volume-name-list"];
-var isListKind = (kind) => LIST_KINDS.includes(kind);
+var SETTING_NAMES = [
+  "keep",
+  "current",
+  "protect",
+  "protect-label",
+  "repositories",
+  "dockerfiles",
+  "min-age",
+  "dangling",
+  "max-removals",
+  "dry-run",
+  "order",
+  "host",
+  "max-image-bytes",
+  "target-image-bytes",
+  "min-free",
+  "target-free",
+  "min-free-inodes",
+  "target-free-inodes",
+  "free-path",
+  "max-unused",
+  "evict-kept-builds",
+  "evict-base-images",
+  "usage-store",
+  "usage-file",
+  "regret-window",
+  "build-cache-keep",
+  "build-cache-max-age",
+  "containers-older-than"
+];
 var EXPECTED = {
   count: "a whole number, 0 or more",
-  size: "a size such as 500MB, 60GB, 1.5GiB or a number of bytes (MB = 10^6 bytes, MiB = 2^20, as docker prints sizes)",
+  pattern: "a reference pattern such as app:ci-42, *:ci-42, node:*, team/app, mcr.microsoft.com/** or an image ID",
+  repository: "a repository pattern such as app, team/*, ghcr.io/org/** (no tag or digest)",
+  label: "a label selector key or key=value (key without whitespace)",
   duration: "a duration such as 0, 45s, 90m, 1h30m, 36h, 2d or 1w",
-  boolean: BOOLEAN_FORM,
+  boolean: "true or false (also yes/no, 1/0)",
+  order: "created or tag",
   host: "unix:///path/to/socket, tcp://host:port, npipe:////./pipe/name, ssh://user@host or an absolute socket path",
-  "absolute-path": "an absolute path",
-  "free-threshold": "a percentage such as 10% or a size such as 20GB",
-  "inode-threshold": "a percentage such as 5% or a number of inodes",
-  "pattern-list": "a reference pattern such as app:ci-42, *:ci-42, node:*, team/app, mcr.microsoft.com/** or an image ID",
-  "repository-list": "a repository pattern such as app, team/*, ghcr.io/org/** (no tag or digest)",
-  "label-list": "a label selector key or key=value (key without whitespace)",
-  "path-list": "a Dockerfile path or glob",
-  "volume-name-list": "a volume name or a name pattern with * such as cache-*, buildx_buildkit_*_state"
+  path: "a Dockerfile path or glob",
+  size: "a size such as 500MB, 60GB, 1.5GiB or a number of bytes (MB = 10^6 bytes, MiB = 2^20, as docker prints sizes)",
+  free: "a percentage such as 10% or a size such as 20GB",
+  inodes: "a percentage such as 5% or a number of inodes",
+  store: "file, engine or none",
+  absolutePath: "an absolute path"
 };
-function oneOf(values) {
-  return values.length < 2 ? values.join("") : `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
-}
-function expectedOf(kind, values) {
-  return kind === "enum" ? oneOf(values ?? []) : EXPECTED[kind];
-}
-function parseKind(setting, kind, value, values) {
-  const expected = expectedOf(kind, values);
-  if (isListKind(kind)) {
-    const items = listItems(setting, value);
-    if (items.length === 0) throw emptyValueError(setting, kind, values, rawText(value));
-    return parseList(setting, kind, items);
+function parseSettings(raw) {
+  for (const name of Object.keys(raw)) {
+    if (!SETTING_NAMES.includes(name)) {
+      throw new SettingsError(name, String(raw[name]), `one of ${SETTING_NAMES.join(", ")}`, `Unknown setting "${name}"; known: ${SETTING_NAMES.join(", ")}.`);
+    }
   }
-  if (typeof value === "number" || typeof value === "boolean") {
-    if (kind === "count" || kind === "boolean") return parseTyped(setting, kind, value, expected);
-    value = String(value);
-  }
-  const text = scalarText(setting, value, expected);
-  if (text === "") throw emptyValueError(setting, kind, values, text);
-  const fail = () => {
-    throw new SettingsError(setting, text, expected);
+  const value = (name) => isEmpty(raw[name]) ? void 0 : raw[name];
+  const maxRemovals = value("max-removals");
+  const host = value("host");
+  return {
+    keep: parseCount("keep", value("keep") ?? DEFAULTS.keep),
+    current: listOf("current", raw.current).map((item) => parsePatternSetting("current", item)),
+    protect: listOf("protect", raw.protect).map((item) => parsePatternSetting("protect", item)),
+    protectLabels: listOf("protect-label", raw["protect-label"]).map(parseLabelSelector),
+    repositories: listOf("repositories", raw.repositories).map((item) => parsePatternSetting("repositories", item, true)),
+    dockerfiles: listOf("dockerfiles", raw.dockerfiles),
+    minAgeMs: parseDurationSetting("min-age", value("min-age") ?? DEFAULTS.minAge),
+    dangling: parseBoolean("dangling", value("dangling") ?? DEFAULTS.dangling),
+    maxRemovals: maxRemovals === void 0 ? void 0 : parseCount("max-removals", maxRemovals),
+    dryRun: parseBoolean("dry-run", value("dry-run") ?? DEFAULTS.dryRun),
+    order: parseOrder(value("order") ?? DEFAULTS.order),
+    host: host === void 0 ? void 0 : parseHost(host),
+    space: parseSpaceRules(value),
+    usage: {
+      store: parseStore(value("usage-store") ?? DEFAULTS.usageStore),
+      file: optional(value("usage-file"), (v) => parseAbsolutePath("usage-file", v)),
+      regretWindowMs: parseDurationSetting("regret-window", value("regret-window") ?? DEFAULTS.regretWindow)
+    },
+    buildCache: {
+      keepBytes: optional(value("build-cache-keep"), (v) => parseSizeSetting("build-cache-keep", v)),
+      maxAgeMs: optional(value("build-cache-max-age"), (v) => parseDurationSetting("build-cache-max-age", v))
+    },
+    containersOlderThanMs: optional(value("containers-older-than"), (v) => parseDurationSetting("containers-older-than", v))
   };
-  switch (kind) {
-    case "count":
-      return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : fail();
-    case "size":
-      return attempt(() => parseSize(text), fail);
-    case "duration":
-      return attempt(() => parseDuration(text), fail);
-    case "boolean":
-      return parseBooleanText(text) ?? fail();
-    case "enum":
-      return (values ?? []).find((v) => v === text.toLowerCase()) ?? fail();
-    case "host":
-      return parseHost(text) ?? fail();
-    case "absolute-path":
-      return text.startsWith("/") ? text : fail();
-    case "free-threshold":
-      return parseThreshold(text, parseSize) ?? fail();
-    case "inode-threshold":
-      return parseThreshold(text, parseWholeNumber) ?? fail();
-    default:
-      return fail();
+}
+function optional(value, parse) {
+  return value === void 0 ? void 0 : parse(value);
+}
+function parseSpaceRules(value) {
+  const maxImageBytes = optional(value("max-image-bytes"), (v) => parseSizeSetting("max-image-bytes", v));
+  const targetImageBytes = optional(value("target-image-bytes"), (v) => parseSizeSetting("target-image-bytes", v));
+  if (targetImageBytes !== void 0 && maxImageBytes === void 0) {
+    throw new SettingsError("target-image-bytes", String(value("target-image-bytes")), "to be given together with max-image-bytes");
   }
+  if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
+    throw new SettingsError("target-image-bytes", String(value("target-image-bytes")), `a size no larger than max-image-bytes (${String(value("max-image-bytes"))})`);
+  }
+  const minFree = optional(value("min-free"), (v) => parseThreshold("min-free", v, EXPECTED.free, parseSize));
+  const targetFree = optional(value("target-free"), (v) => parseThreshold("target-free", v, EXPECTED.free, parseSize));
+  const minFreeInodes = optional(value("min-free-inodes"), (v) => parseThreshold("min-free-inodes", v, EXPECTED.inodes, parseWholeNumber));
+  const targetFreeInodes = optional(value("target-free-inodes"), (v) => parseThreshold("target-free-inodes", v, EXPECTED.inodes, parseWholeNumber));
+  for (const [name, min, target] of [
+    ["target-free", minFree, targetFree],
+    ["target-free-inodes", minFreeInodes, targetFreeInodes]
+  ]) {
+    if (target && !min) throw new SettingsError(name, String(value(name)), `to be given together with ${name.replace("target", "min")}`);
+  }
+  return {
+    maxImageBytes,
+    targetImageBytes: targetImageBytes ?? (maxImageBytes === void 0 ? void 0 : Math.floor(maxImageBytes * DEFAULTS.targetShareOfMax)),
+    minFree,
+    targetFree: targetFree ?? (minFree && scaled(minFree, DEFAULTS.targetFreeFactor)),
+    minFreeInodes,
+    targetFreeInodes: targetFreeInodes ?? (minFreeInodes && scaled(minFreeInodes, DEFAULTS.targetFreeFactor)),
+    freePath: optional(value("free-path"), (v) => parseAbsolutePath("free-path", v)) ?? DEFAULTS.freePath,
+    maxUnusedMs: optional(value("max-unused"), (v) => parseDurationSetting("max-unused", v)),
+    evictKeptBuilds: parseBoolean("evict-kept-builds", value("evict-kept-builds") ?? false),
+    evictBaseImages: parseBoolean("evict-base-images", value("evict-base-images") ?? false)
+  };
 }
-function emptyValueError(setting, kind, values, text) {
-  return new SettingsError(setting, text, `${expectedOf(kind, values)}, not an empty value (leave the setting out for its default)`);
+function scaled(t, factor) {
+  return "percent" in t ? { percent: Math.min(100, t.percent * factor) } : { amount: Math.floor(t.amount * factor) };
 }
-function rawText(value) {
-  return Array.isArray(value) ? value.join(",") : String(value);
-}
-function parseTyped(setting, kind, value, expected) {
-  if (kind === "count" && typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
-  if (kind === "boolean" && typeof value === "boolean") return value;
-  if (kind === "boolean" && (value === 0 || value === 1)) return value === 1;
-  throw new SettingsError(setting, String(value), expected);
-}
-function attempt(parse, fail) {
+function parseSizeSetting(setting, value) {
+  const text = scalarText(setting, value, EXPECTED.size);
   try {
-    return parse();
+    return parseSize(text);
   } catch {
-    return fail();
-  }
-}
-function scalarText(setting, value, expected) {
-  if (Array.isArray(value)) {
-    if (value.length === 1) return value[0].trim();
-    throw new SettingsError(setting, value.join(","), `a single value: ${expected}`);
-  }
-  return value.trim();
-}
-function listItems(setting, value) {
-  if (typeof value === "number" || typeof value === "boolean") {
-    throw new SettingsError(setting, String(value), "a list of values separated by commas or newlines");
-  }
-  const items = Array.isArray(value) ? value : [value];
-  return items.flatMap((item) => item.split(/[,\n\r]/)).map((item) => item.trim()).filter((item) => item !== "");
-}
-function parseList(setting, kind, items) {
-  switch (kind) {
-    case "pattern-list":
-      return items.map((item) => parsePatternItem(setting, item, false));
-    case "repository-list":
-      return items.map((item) => parsePatternItem(setting, item, true));
-    case "label-list":
-      return items.map((item) => parseLabelSelector(setting, item));
-    case "volume-name-list":
-      return items.map((item) => parseVolumeName(setting, item));
-    default:
-      return items;
+    throw new SettingsError(setting, text, EXPECTED.size);
   }
 }
 function parseWholeNumber(text) {
   if (!/^\d+$/.test(text)) throw new Error("not a whole number");
   return Number(text);
 }
-function parseThreshold(text, parseAmount) {
+function parseThreshold(setting, value, expected, parseAmount) {
+  const text = scalarText(setting, value, expected);
   const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
   if (percent) {
     const p = Number(percent[1]);
-    return p > 100 ? void 0 : { percent: p };
+    if (p > 100) throw new SettingsError(setting, text, expected);
+    return { percent: p };
   }
   try {
     return { amount: parseAmount(text) };
   } catch {
-    return void 0;
+    throw new SettingsError(setting, text, expected);
   }
 }
-function parsePatternItem(setting, item, repositoryOnly) {
-  const expected = EXPECTED[repositoryOnly ? "repository-list" : "pattern-list"];
+function parseStore(value) {
+  const text = scalarText("usage-store", value, EXPECTED.store).toLowerCase();
+  if (text === "file" || text === "engine" || text === "none") return text;
+  throw new SettingsError("usage-store", String(value), EXPECTED.store);
+}
+function parseAbsolutePath(setting, value) {
+  const text = scalarText(setting, value, EXPECTED.absolutePath);
+  if (!text.startsWith("/")) throw new SettingsError(setting, text, EXPECTED.absolutePath);
+  return text;
+}
+function isEmpty(value) {
+  return value === void 0 || typeof value === "string" && value.trim() === "" || Array.isArray(value) && value.every((v) => v.trim() === "");
+}
+function scalarText(setting, value, expected) {
+  if (Array.isArray(value)) {
+    if (value.length === 1) return value[0].trim();
+    throw new SettingsError(setting, value.join(","), `a single value: ${expected}`);
+  }
+  return String(value).trim();
+}
+function listOf(setting, value) {
+  if (value === void 0) return [];
+  if (typeof value === "number" || typeof value === "boolean") {
+    throw new SettingsError(setting, String(value), "a list of values separated by commas or newlines");
+  }
+  const items = Array.isArray(value) ? value : [value];
+  return items.flatMap((item) => item.split(/[,\n\r]/)).map((item) => item.trim()).filter((item) => item !== "");
+}
+function parseCount(setting, value) {
+  if (typeof value === "boolean") throw new SettingsError(setting, String(value), EXPECTED.count);
+  const text = scalarText(setting, value, EXPECTED.count);
+  const n = typeof value === "number" ? value : /^\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isSafeInteger(n) || n < 0) throw new SettingsError(setting, text, EXPECTED.count);
+  return n;
+}
+function parseBoolean(setting, value) {
+  if (typeof value === "boolean") return value;
+  const text = scalarText(setting, value, EXPECTED.boolean).toLowerCase();
+  if (["true", "yes", "1"].includes(text)) return true;
+  if (["false", "no", "0"].includes(text)) return false;
+  throw new SettingsError(setting, String(value), EXPECTED.boolean);
+}
+function parseDurationSetting(setting, value) {
+  const text = scalarText(setting, value, EXPECTED.duration);
+  try {
+    return parseDuration(text);
+  } catch {
+    throw new SettingsError(setting, text, EXPECTED.duration);
+  }
+}
+function parseOrder(value) {
+  const text = scalarText("order", value, EXPECTED.order).toLowerCase();
+  if (text === "created" || text === "tag") return text;
+  throw new SettingsError("order", String(value), EXPECTED.order);
+}
+function parsePatternSetting(setting, item, repositoryOnly = false) {
+  const expected = repositoryOnly ? EXPECTED.repository : EXPECTED.pattern;
   let parsed;
   try {
     parsed = parsePatternWithParts(item);
@@ -79437,161 +79490,43 @@ function parsePatternItem(setting, item, repositoryOnly) {
   }
   return parsed.pattern;
 }
-function parseLabelSelector(setting, item) {
+function parseLabelSelector(item) {
   const eq = item.indexOf("=");
   const key = (eq >= 0 ? item.slice(0, eq) : item).trim();
-  if (key === "" || /\s/.test(key)) throw new SettingsError(setting, item, EXPECTED["label-list"]);
+  if (key === "" || /\s/.test(key)) throw new SettingsError("protect-label", item, EXPECTED.label);
   return eq >= 0 ? { key, value: item.slice(eq + 1).trim(), text: item } : { key, text: item };
 }
-function parseVolumeName(setting, text) {
-  if (!/^[a-zA-Z0-9*][a-zA-Z0-9_.*-]*$/.test(text)) throw new SettingsError(setting, text, EXPECTED["volume-name-list"]);
-  return text;
-}
-function parseHost(text) {
-  if (/\s/.test(text)) return void 0;
+function parseHost(value) {
+  const text = scalarText("host", value, EXPECTED.host);
+  const fail = () => {
+    throw new SettingsError("host", text, EXPECTED.host);
+  };
+  if (/\s/.test(text)) fail();
   if (text.startsWith("/")) return `unix://${text}`;
   const scheme = /^([a-z]+):\/\/(.*)$/i.exec(text);
-  if (!scheme) return void 0;
-  const protocol = scheme[1].toLowerCase();
-  const rest = scheme[2];
-  switch (protocol) {
+  if (!scheme) return fail();
+  const [, protocol, rest] = scheme;
+  switch (protocol.toLowerCase()) {
     case "unix":
-      return rest.startsWith("/") && rest.length >= 2 ? `unix://${rest}` : void 0;
+      if (!rest.startsWith("/") || rest.length < 2) fail();
+      return `unix://${rest}`;
     case "npipe":
-      return rest === "" ? void 0 : `npipe://${rest}`;
+      if (rest === "") fail();
+      return `npipe://${rest}`;
     case "tcp":
     case "ssh": {
       let url;
       try {
-        url = new URL(`${protocol}://${rest}`);
+        url = new URL(`${protocol.toLowerCase()}://${rest}`);
       } catch {
-        return void 0;
+        return fail();
       }
-      if (url.hostname === "" || url.pathname !== "" && url.pathname !== "/") return void 0;
-      return `${protocol}://${rest}`;
+      if (url.hostname === "" || url.pathname !== "" && url.pathname !== "/") fail();
+      return `${protocol.toLowerCase()}://${rest}`;
     }
     default:
-      return void 0;
+      return fail();
   }
-}
-
-// src/settings/parse.ts
-function parseSettings(raw) {
-  for (const name of Object.keys(raw)) {
-    if (!specOf(name)) {
-      throw new SettingsError(name, String(raw[name]), `one of ${SETTING_NAMES.join(", ")}`, `Unknown setting "${name}"; known: ${SETTING_NAMES.join(", ")}.`);
-    }
-  }
-  return buildSettings(readValues(raw), raw);
-}
-function readValues(raw) {
-  const values = {};
-  for (const spec of CATALOG) {
-    const given = raw[spec.name];
-    const value = given !== void 0 ? given : "default" in spec ? spec.default : void 0;
-    values[spec.name] = value !== void 0 ? parseKind(spec.name, spec.kind, value, "values" in spec ? spec.values : void 0) : isListKind(spec.kind) ? [] : void 0;
-  }
-  return values;
-}
-function buildSettings(v, raw) {
-  return {
-    keep: v.keep,
-    current: v.current,
-    protect: v.protect,
-    protectLabels: v["protect-label"],
-    repositories: v.repositories,
-    dockerfiles: v.dockerfiles,
-    minAgeMs: v["min-age"],
-    dangling: v.dangling,
-    maxRemovals: v["max-removals"],
-    dryRun: v["dry-run"],
-    order: v.order,
-    host: v.host,
-    space: spaceRules(v, raw),
-    usage: { store: v["usage-store"], file: v["usage-file"], regretWindowMs: v["regret-window"] },
-    buildCache: { keepBytes: v["build-cache-keep"], maxAgeMs: v["build-cache-max-age"] },
-    containersOlderThanMs: v["containers-older-than"],
-    volumes: { olderThanMs: v["volumes-older-than"], named: v["volumes-named"], protect: v["protect-volume"], buildxOlderThanMs: v["buildx-older-than"] }
-  };
-}
-function spaceRules(v, raw) {
-  const text = (name) => String(raw[name]).trim();
-  const maxImageBytes = v["max-image-bytes"];
-  const targetImageBytes = v["target-image-bytes"];
-  if (targetImageBytes !== void 0 && maxImageBytes === void 0) {
-    throw new SettingsError("target-image-bytes", text("target-image-bytes"), "to be given together with {max-image-bytes}");
-  }
-  if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
-    throw new SettingsError("target-image-bytes", text("target-image-bytes"), `a size no larger than {max-image-bytes} (${text("max-image-bytes")})`);
-  }
-  const maxDockerBytes = v["max-docker-bytes"];
-  const targetDockerBytes = v["target-docker-bytes"];
-  if (targetDockerBytes !== void 0 && maxDockerBytes === void 0) {
-    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), "to be given together with {max-docker-bytes}");
-  }
-  if (targetDockerBytes !== void 0 && maxDockerBytes !== void 0 && targetDockerBytes > maxDockerBytes) {
-    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), `a size no larger than {max-docker-bytes} (${text("max-docker-bytes")})`);
-  }
-  for (const [target, min] of [
-    ["target-free", "min-free"],
-    ["target-free-inodes", "min-free-inodes"]
-  ]) {
-    if (v[target] && !v[min]) throw new SettingsError(target, text(target), `to be given together with {${min}}`);
-  }
-  const { targetShareOfMax, targetFreeFactor } = DERIVED_DEFAULTS;
-  return {
-    maxImageBytes,
-    targetImageBytes: targetImageBytes ?? (maxImageBytes === void 0 ? void 0 : Math.floor(maxImageBytes * targetShareOfMax)),
-    minFree: v["min-free"],
-    targetFree: v["target-free"] ?? (v["min-free"] && scaled(v["min-free"], targetFreeFactor)),
-    minFreeInodes: v["min-free-inodes"],
-    targetFreeInodes: v["target-free-inodes"] ?? (v["min-free-inodes"] && scaled(v["min-free-inodes"], targetFreeFactor)),
-    freePath: v["free-path"],
-    maxUnusedMs: v["max-unused"],
-    maxDockerBytes,
-    targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === void 0 ? void 0 : Math.floor(maxDockerBytes * targetShareOfMax)),
-    evictBuildCache: maxDockerBytes !== void 0 || v["evict-build-cache"],
-    evictKeptBuilds: v["evict-kept-builds"],
-    evictBaseImages: v["evict-base-images"]
-  };
-}
-function scaled(t, factor) {
-  return "percent" in t ? { percent: Math.min(100, t.percent * factor) } : { amount: Math.floor(t.amount * factor) };
-}
-
-// src/settings/fronts.ts
-function inputsOf(front) {
-  return Object.fromEntries(settingsOn(front).map((spec) => [spellingOf(spec, front), spec.name]));
-}
-function inputOfSetting(front, setting) {
-  const spec = specOf(setting);
-  return spec && spellingOf(spec, front);
-}
-function rawFromInputs(front, read) {
-  const raw = {};
-  for (const spec of settingsOn(front)) {
-    const value = read(spellingOf(spec, front));
-    if (value !== void 0 && value.trim() !== "") raw[spec.name] = value;
-  }
-  return raw;
-}
-function inFrontTermsOf(error2, front) {
-  const input = inputOfSetting(front, error2.setting) ?? error2.setting;
-  const expected = inFrontTerms(error2.expectedTemplate, front);
-  const label = front === "cli" ? input : `input ${input}`;
-  return { input, value: error2.value, expected, message: `Invalid ${label} "${error2.value}": expected ${expected}.` };
-}
-
-// src/domain/image-id.ts
-var PREFIX = "sha256:";
-var FULL_HEX = /^[0-9a-f]{64}$/;
-function fullImageId(id) {
-  if (!id) return void 0;
-  if (id.startsWith(PREFIX)) return id;
-  return FULL_HEX.test(id) ? `${PREFIX}${id}` : void 0;
-}
-function isCanonicalImageId(id) {
-  return id.startsWith(PREFIX) && FULL_HEX.test(id.slice(PREFIX.length));
 }
 
 // src/engine/concurrency.ts
@@ -79606,27 +79541,6 @@ async function mapConcurrent(items, limit, fn) {
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
-}
-
-// src/engine/store-tuning.ts
-var TUNING = {
-  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
-  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
-  // engine serializes layer deletion: past 8 requests only queue and contend).
-  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
-  // that machine's noise; kept at 8.)
-  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
-  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
-  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
-  // Each delete walks every image's content in the engine (README, Performance): more in flight
-  // does not help, so the graph driver's figures stand.
-  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
-};
-function storeKind(engine) {
-  return engine.containerdStore ? "containerd" : "graphdriver";
-}
-function tuningFor(engine) {
-  return TUNING[storeKind(engine)];
 }
 
 // src/engine/dockerode-engine.ts
@@ -79688,6 +79602,7 @@ var MemoryDetailsCache = class {
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
+var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -79697,8 +79612,8 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
-  /** Learnt from info(): the containerd image store deletes differently (removeImage). */
-  containerdStore = false;
+  /** Containerd image store: IDs are manifest digests, RepoDigests derive from tags, sizes include content. */
+  containerd = false;
   constructor(options = {}) {
     this.docker = new import_dockerode.default(connectionOptions(options.host));
     this.host = describeHost(options.host);
@@ -79721,13 +79636,13 @@ var DockerodeEngine = class {
     const podman = components.some((c) => /podman/i.test(c.Name ?? ""));
     this.podman = podman;
     const driverStatus = info2.DriverStatus ?? [];
-    this.containerdStore = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
+    this.containerd = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
     return {
       kind: podman ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info2.Driver,
-      containerdStore: this.containerdStore
+      containerdStore: this.containerd
     };
   }
   async snapshot(options) {
@@ -79741,7 +79656,7 @@ var DockerodeEngine = class {
       this.events(options.activitySince, takenAt)
     ]);
     this.podmanNames.clear();
-    const images = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary2) => this.imageRecord(summary2));
+    const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2));
     await this.cache.save?.();
     const { activity, complete, oldest } = this.activity(events);
     return {
@@ -79755,13 +79670,15 @@ var DockerodeEngine = class {
   }
   async imageRecord(summary2) {
     const tags = this.references(summary2.RepoTags);
-    const digests = this.podman ? [] : normalizeAll(summary2.RepoDigests);
+    const digests = this.ownDigests(tags, summary2.RepoDigests);
     const key = detailsKey(summary2.Id, tags);
     let details = this.cache.get(key);
     if (!details) {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
     }
+    const content = this.containerd && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
+    const size = summary2.Size - (content ?? 0);
     return {
       id: summary2.Id,
       parentId: summary2.ParentId || void 0,
@@ -79769,10 +79686,11 @@ var DockerodeEngine = class {
       digests,
       created: summary2.Created * 1e3,
       lastTagged: details.lastTagged,
-      size: summary2.Size,
+      size,
+      contentBytes: content,
       labels: summary2.Labels ?? {},
       layers: details.layers,
-      layerSizes: details.layerSizes
+      layerSizes: content === void 0 ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size)
     };
   }
   async details(id) {
@@ -79786,21 +79704,35 @@ var DockerodeEngine = class {
     return {
       layers,
       layerSizes: layerSizesFromHistory(layers, history),
-      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0
+      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0,
+      contentBytes: this.containerd && typeof inspect.Size === "number" ? inspect.Size : void 0
     };
+  }
+  /**
+   * The digest references that are names of their own. Podman derives one per
+   * name from its local manifest; the containerd store derives `repo@digest`
+   * from every tag record, and DELETE of such a digest untags every tag of that
+   * repository on the image. Only a digest whose repository has no tag on the
+   * image is a name record of its own there (made by a pull by digest).
+   */
+  ownDigests(tags, repoDigests) {
+    if (this.podman) return [];
+    const digests = normalizeAll(repoDigests);
+    if (!this.containerd) return digests;
+    const tagged = new Set(tags.map(repositoryOf));
+    return digests.filter((d) => !tagged.has(repositoryOf(d)));
   }
   /**
    * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  async events(since, until, filters) {
+  async events(since, until) {
     this.count("events");
     since = Math.min(since, until);
     const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
     const stream = await this.docker.getEvents({
       since: seconds(since, Math.floor),
-      until: seconds(until, Math.ceil),
-      ...filters ? { filters } : {}
+      until: seconds(until, Math.ceil)
     });
     const raw = await readAll(stream);
     return raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
@@ -79813,13 +79745,12 @@ var DockerodeEngine = class {
       if (type === "container" && (e.Action === "create" || e.Action === "start")) {
         const typed = e.Actor?.Attributes?.image ?? "";
         const time2 = eventTime(e);
-        const full = fullImageId(typed);
-        const id = full && isCanonicalImageId(full) ? full : void 0;
+        const hex = typed.replace(/^sha256:/, "");
         activity.push({
           time: time2,
           action: `container-${e.Action}`,
-          imageId: id,
-          reference: id ? void 0 : this.references([typed], false)[0]
+          imageId: /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : void 0,
+          reference: /^[0-9a-f]{64}$/.test(hex) ? void 0 : this.references([typed], false)[0]
         });
         continue;
       }
@@ -79865,8 +79796,8 @@ var DockerodeEngine = class {
     try {
       this.count("image inspect");
       const inspect = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
-      return { id: inspect.Id, references: [...this.references(inspect.RepoTags), ...digests] };
+      const tags = this.references(inspect.RepoTags);
+      return { id: inspect.Id, references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)] };
     } catch (error2) {
       if (statusOf(error2) === 404) return void 0;
       throw error2;
@@ -79875,7 +79806,7 @@ var DockerodeEngine = class {
   async removeImage(idOrReference) {
     try {
       this.count("image delete");
-      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
+      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
       return {
         status: "done",
         untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged),
@@ -79888,34 +79819,18 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
-  async diskUsage(options = {}) {
+  async diskUsage() {
     this.count("system df");
-    const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
-    const fromImages = (df.Images ?? []).reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    const usage = { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
-    if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
-    return usage;
-  }
-  async listBuildCache() {
-    if (this.podman) return void 0;
-    this.count("system df");
-    const df = await this.dial("/system/df?", "GET", { type: "build-cache" });
-    if (!Array.isArray(df.BuildCache)) return df.BuildCache === null ? [] : void 0;
-    return df.BuildCache.map((r) => {
-      const created = Date.parse(r.CreatedAt ?? "");
-      const used = Date.parse(r.LastUsedAt ?? "");
-      return {
-        id: r.ID,
-        parents: r.Parents ?? (r.Parent ? [r.Parent] : []),
-        type: r.Type ?? "",
-        description: r.Description ?? "",
-        inUse: r.InUse === true,
-        shared: r.Shared === true,
-        size: Math.max(0, Number(r.Size ?? 0)),
-        created: Number.isFinite(created) ? created : void 0,
-        lastUsed: Number.isFinite(used) && used > 0 ? used : void 0
-      };
-    });
+    const df = await new Promise(
+      (resolve, reject) => this.docker.modem.dial(
+        { path: "/system/df?", method: "GET", options: { type: "image" }, statusCodes: { 200: true, 500: "server error" } },
+        (err, data) => err ? reject(err) : resolve(data)
+      )
+    );
+    const images = df.Images ?? [];
+    const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
+    return { imagesBytes: layersSize ?? fromImages };
   }
   // Fleet-mode maintenance: stopped containers and the builder cache.
   async listContainers() {
@@ -79967,100 +79882,14 @@ var DockerodeEngine = class {
           (err, data) => err ? reject(err) : resolve(data)
         )
       );
-      const deleted = answer?.CachesDeleted ?? [];
-      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
+      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: (answer?.CachesDeleted ?? []).length };
     } catch (error2) {
       const status = statusOf(error2);
       if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf(error2)}` };
       throw error2;
     }
   }
-  // Volumes and builder leftovers.
-  async listVolumes(options) {
-    const info2 = await this.info();
-    const typed = compareApi(info2.apiVersion, [1, 42]) >= 0;
-    this.count("volumes");
-    this.count("system df");
-    const now = Date.now();
-    const [listed, df, containers, events] = await Promise.all([
-      this.docker.listVolumes(),
-      this.dial("/system/df?", "GET", typed ? { type: ["volume", "container"] } : {}),
-      this.docker.listContainers({ all: true }),
-      this.events(options.activitySince, now, { type: ["volume"] })
-    ]);
-    const sizes = /* @__PURE__ */ new Map();
-    for (const v of df?.Volumes ?? []) {
-      const size = v?.UsageData?.Size;
-      if (typeof size === "number" && size >= 0) sizes.set(v.Name, size);
-    }
-    const sizeRw = /* @__PURE__ */ new Map();
-    for (const c of df?.Containers ?? []) if (c?.Id) sizeRw.set(c.Id, typeof c.SizeRw === "number" && c.SizeRw > 0 ? c.SizeRw : 0);
-    const lastEvent = /* @__PURE__ */ new Map();
-    for (const e of events) {
-      const name = e.Actor?.ID || e.Actor?.Attributes?.name || "";
-      if (name) lastEvent.set(name, Math.max(lastEvent.get(name) ?? 0, eventTime(e)));
-    }
-    const volumes = (listed.Volumes ?? []).map((v) => {
-      const created = Date.parse(v.CreatedAt ?? "");
-      return {
-        name: v.Name,
-        driver: v.Driver ?? "",
-        labels: v.Labels ?? {},
-        created: Number.isFinite(created) ? created : void 0,
-        lastEvent: lastEvent.get(v.Name),
-        size: sizes.get(v.Name)
-      };
-    });
-    return {
-      volumes,
-      containers: containers.map((c) => ({ ...toContainerRecord(c), sizeRw: sizeRw.get(c.Id) })),
-      sizeSource: typed ? "system/df type=volume,container" : `system/df (API ${info2.apiVersion} has no type filter: the engine sized everything)`
-    };
-  }
-  async volumeUsers(name) {
-    this.count("containers");
-    const users = await this.docker.listContainers({ all: true, filters: { volume: [name] } });
-    return users.filter((c) => (c.Mounts ?? []).some((m) => m.Name === name)).map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ""));
-  }
-  async inspectVolume(name) {
-    try {
-      this.count("volume inspect");
-      const v = await this.docker.getVolume(name).inspect();
-      return { name: v.Name, labels: v.Labels ?? {} };
-    } catch (error2) {
-      if (statusOf(error2) === 404) return void 0;
-      throw error2;
-    }
-  }
-  async removeVolume(name) {
-    try {
-      this.count("volume delete");
-      await this.docker.getVolume(name).remove({ force: false });
-      return { status: "done" };
-    } catch (error2) {
-      const status = statusOf(error2);
-      if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf(error2) };
-      throw error2;
-    }
-  }
-  dial(path3, method, options) {
-    return new Promise(
-      (resolve, reject) => this.docker.modem.dial(
-        { path: path3, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
-        (err, data) => err ? reject(err) : resolve(data)
-      )
-    );
-  }
 };
-function sumCache(records) {
-  return records.reduce((sum, r) => sum + (r.Shared ? 0 : Math.max(0, Number(r.Size ?? 0))), 0);
-}
-function compareApi(version, than) {
-  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
-  if (!m) return -1;
-  return Number(m[1]) - than[0] || Number(m[2]) - than[1];
-}
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
 }
@@ -80072,8 +79901,7 @@ function toContainerRecord(c) {
     imageId: c.ImageID,
     state: c.State,
     created: c.Created * 1e3,
-    labels: c.Labels ?? {},
-    volumes: (c.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name)
+    labels: c.Labels ?? {}
   };
 }
 function layerSizesFromHistory(layers, history) {
@@ -80086,6 +79914,16 @@ function layerSizesFromHistory(layers, history) {
     else return void 0;
   }
   return next === nonEmpty.length ? sizes : void 0;
+}
+function withHiddenSnapshots(sizes, unpacked) {
+  if (!sizes || sizes.length === 0) return sizes;
+  const missing = unpacked - sizes.reduce((a, b) => a + b, 0);
+  if (missing <= 0) return sizes;
+  let top = sizes.length - 1;
+  while (top > 0 && sizes[top] === 0) top--;
+  const out = sizes.slice();
+  out[top] += missing;
+  return out;
 }
 function normalizeAll(refs) {
   const out = [];
@@ -80124,6 +79962,7 @@ function readAll(stream) {
 var tar = __toESM(require_tar_stream2());
 
 // src/usage/record.ts
+var DEFAULT_REGRET_WINDOW_MS = 7 * 24 * 36e5;
 var WHY_RANK = {
   "first-seen": 0,
   "base-of-used": 1,
@@ -80145,9 +79984,6 @@ var USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
 // src/usage/file-store.ts
 var lockfile = __toESM(require_proper_lockfile());
 
-// src/app/volumes.ts
-var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
-
 // src/app/cleanup.ts
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
 
@@ -80161,35 +79997,6 @@ async function captureJobStart(engine, clock = Date.now) {
     references: snapshot.images.flatMap((i) => [...i.tags, ...i.digests])
   };
 }
-
-// src/app/job-start.ts
-var fs4 = __toESM(require("node:fs"));
-var path2 = __toESM(require("node:path"));
-var FILE = "job-start.json";
-var DIR_PREFIX = "docker-image-cleanup-";
-function saveJobStart(jobStart, tempDir) {
-  const dir = fs4.mkdtempSync(path2.join(tempDir, DIR_PREFIX));
-  const file = path2.join(dir, FILE);
-  fs4.writeFileSync(file, JSON.stringify(jobStart));
-  return file;
-}
-
-// actions/src/constants.ts
-var SETTING_OF_INPUT = inputsOf("action");
-var Input = {
-  FailOnError: "fail-on-error",
-  RunAt: "run-at"
-};
-var INPUT_NAMES = [...Object.keys(SETTING_OF_INPUT), ...Object.values(Input)];
-var State = {
-  /** Path of the JSON file holding the JobStart; set only when pre recorded it. */
-  JobStartFile: "job-start-file",
-  /** 'true' once pre ran: the runner skips pre for local actions (uses: ./), and main then records instead. */
-  PreRan: "pre-ran",
-  /** 'true' once main ran (post also runs when main never did: the runner registers post in pre). */
-  MainRan: "main-ran"
-};
-var RUN_AT = ["post", "now"];
 
 // actions/src/errors.ts
 var InputError = class extends Error {
@@ -80212,11 +80019,19 @@ var CleanupFailedError = class extends Error {
 // actions/src/inputs.ts
 var readInput = (name) => getInput(name);
 function getInputs(read = readInput) {
+  const raw = {};
+  for (const [input, setting] of Object.entries(SETTING_OF_INPUT)) {
+    const value = read(input);
+    if (value.trim() !== "") raw[setting] = value;
+  }
   let settings;
   try {
-    settings = parseSettings(rawFromInputs("action", read));
+    settings = parseSettings(raw);
   } catch (error2) {
-    if (error2 instanceof SettingsError) throw new InputError(inFrontTermsOf(error2, "action").message);
+    if (error2 instanceof SettingsError) {
+      const input = inputOfSetting(error2.setting);
+      if (input) throw new InputError(`Invalid input ${input} "${error2.value}": expected ${error2.expected}.`);
+    }
     throw error2;
   }
   return {
@@ -80225,11 +80040,15 @@ function getInputs(read = readInput) {
     runAt: parseRunAt(read(Input.RunAt))
   };
 }
+function inputOfSetting(setting) {
+  return Object.keys(SETTING_OF_INPUT).find((input) => SETTING_OF_INPUT[input] === setting);
+}
 function parseBooleanInput(input, value, fallback) {
-  if (value.trim() === "") return fallback;
-  const parsed = parseBooleanText(value);
-  if (parsed === void 0) throw new InputError(`Invalid input ${input} "${value}": expected ${BOOLEAN_FORM}.`);
-  return parsed;
+  const text = value.trim().toLowerCase();
+  if (text === "") return fallback;
+  if (["true", "yes", "1"].includes(text)) return true;
+  if (["false", "no", "0"].includes(text)) return false;
+  throw new InputError(`Invalid input ${input} "${value}": expected true or false (also yes/no, 1/0).`);
 }
 function parseRunAt(value) {
   const text = value.trim().toLowerCase();
@@ -80238,14 +80057,24 @@ function parseRunAt(value) {
   throw new InputError(`Invalid input ${Input.RunAt} "${value}": expected ${RUN_AT.join(" or ")}.`);
 }
 
-// actions/src/record.ts
+// actions/src/job-start.ts
+var fs4 = __toESM(require("node:fs"));
 var os5 = __toESM(require("node:os"));
+var path2 = __toESM(require("node:path"));
+function saveJobStart(jobStart, env = process.env) {
+  const dir = fs4.mkdtempSync(path2.join(env.RUNNER_TEMP || os5.tmpdir(), "docker-image-cleanup-"));
+  const file = path2.join(dir, "job-start.json");
+  fs4.writeFileSync(file, JSON.stringify(jobStart));
+  return file;
+}
+
+// actions/src/record.ts
 async function recordJobStart(inputs) {
   const engine = new DockerodeEngine({ host: inputs.settings.host });
   let file;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os5.tmpdir());
+    file = saveJobStart(jobStart);
     info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error2) {
     throw new CleanupFailedError(
@@ -80273,17 +80102,12 @@ async function run(body) {
 }
 
 // actions/src/pre.ts
-function run2() {
-  return run(async () => {
-    saveState(State.PreRan, "true");
-    const inputs = getInputs();
-    if (inputs.runAt !== "post") {
-      info("run-at is now: the cleanup runs in the main step; nothing to record.");
-      return;
-    }
-    await recordJobStart(inputs);
-  });
-}
-
-// step:pre
-void run2();
+void run(async () => {
+  saveState(State.PreRan, "true");
+  const inputs = getInputs();
+  if (inputs.runAt !== "post") {
+    info("run-at is now: the cleanup runs in the main step; nothing to record.");
+    return;
+  }
+  await recordJobStart(inputs);
+});

@@ -1,6 +1,7 @@
 import type { Settings } from '../settings/settings';
 import type { ReferencePattern } from '../domain/pattern';
 import { repositoryOf, tagOf } from '../domain/reference';
+import { formatBytes } from '../domain/units';
 import { LayerIndex } from './layer-index';
 import { compareNatural } from './natural-order';
 import type { ImageDecision, KeepReason, Plan, RemoveReason, UnmatchedPattern } from './plan';
@@ -221,6 +222,8 @@ export function plan(input: PlanInput): Plan {
   const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
   const quiet = new Set(input.quietUnmatched ?? []);
   warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...(unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []));
+  const contentNote = unpredictedContent(removedIds, byId);
+  if (contentNote) warnings.push(contentNote);
   return {
     createdAt: now,
     decisions,
@@ -280,6 +283,29 @@ function describeUnknownArrivals(a: NonNullable<Plan['arrivalUnknown']>): string
     `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ` +
     `${a.images.length === 1 ? 'this image' : `these ${a.images.length} images`} the plan removes may have been pulled within min-age without a trace: ${shown}. ` +
     `If a concurrent job may have pulled them, protect them (protect) or run the cleanup when the engine is quieter`
+  );
+}
+
+/**
+ * Containerd image store: the bytes predicted and measured are the unpacked
+ * snapshots (what system df counts). The removed images' blobs in the content
+ * store go too, but the engine counts them nowhere and does not say which blobs
+ * images share, so only an upper bound can be named.
+ */
+function unpredictedContent(removedIds: readonly string[], byId: ReadonlyMap<string, ImageRecord>): string | undefined {
+  let bound = 0;
+  let known = false;
+  for (const id of removedIds) {
+    const content = byId.get(id)?.contentBytes;
+    if (content === undefined) continue;
+    known = true;
+    bound += content;
+  }
+  if (!known) return undefined;
+  return (
+    `containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); ` +
+    `the removed images' compressed blobs in the content store (at most ${formatBytes(bound)}) are freed too, ` +
+    'but neither predicted nor measured: the engine does not say which blobs images share'
   );
 }
 
