@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { isNoneReference, normalizeReference, repositoryOf } from '../domain/reference';
-import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
+import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, PlatformPart, Snapshot, VolumeRecord } from '../planner/snapshot';
 import { mapConcurrent } from './concurrency';
 import { tuningFor } from './store-tuning';
 import { connectionOptions, describeHost } from './connection';
@@ -87,8 +87,10 @@ export class DockerodeEngine implements EnginePort {
     // Three independent reads at once: each costs the engine little, the round trips add up.
     this.count('images');
     this.count('containers');
+    // API >= 1.47: each image's manifests, so a multi-platform image counts only what is present.
+    const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false }),
+      this.docker.listImages({ all: false, ...(manifests ? { manifests: true } : {}) } as Docker.ListImagesOptions),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt),
     ]);
@@ -119,8 +121,14 @@ export class DockerodeEngine implements EnginePort {
     }
     // Containerd store: the listed Size is content + unpacked snapshots; the
     // engine's disk use (LayersSize) and the history count the snapshots only.
-    const content = this.containerdStore && details.contentBytes !== undefined && details.contentBytes <= summary.Size ? details.contentBytes : undefined;
-    const size = summary.Size - (content ?? 0);
+    // With the list's Manifests (API >= 1.47) both are given per platform.
+    const platforms = platformParts((summary as any).Manifests);
+    let content = this.containerdStore && details.contentBytes !== undefined && details.contentBytes <= summary.Size ? details.contentBytes : undefined;
+    let size = summary.Size - (content ?? 0);
+    if (platforms) {
+      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
+      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
+    }
     return {
       id: summary.Id,
       parentId: summary.ParentId || undefined,
@@ -130,6 +138,7 @@ export class DockerodeEngine implements EnginePort {
       lastTagged: details.lastTagged,
       size,
       contentBytes: content,
+      platforms,
       labels: summary.Labels ?? {},
       layers: details.layers,
       layerSizes: content === undefined ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size),
@@ -301,7 +310,10 @@ export class DockerodeEngine implements EnginePort {
     // Podman 4.3 answers LayersSize 0 (and SharedSize 0): not a measurement. Its
     // images' Sizes are the closest figure it has (shared layers counted in each).
     const layersSize = typeof df.LayersSize === 'number' && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : undefined;
-    const usage: DiskUsage = { imagesBytes: layersSize ?? fromImages };
+    // API 1.52 (Docker 29) drops LayersSize and Images for a summary per kind.
+    const summary = df.ImagesDiskUsage ?? df.ImageUsage;
+    const summarized = typeof summary?.TotalSize === 'number' ? summary.TotalSize : undefined;
+    const usage: DiskUsage = { imagesBytes: layersSize ?? summarized ?? fromImages };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -490,6 +502,38 @@ function compareApi(version: string, than: [number, number]): number {
   const m = /^(\d+)\.(\d+)/.exec(version ?? '');
   if (!m) return -1;
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
+}
+
+function apiAtLeast(version: string | undefined, major: number, minor: number): boolean {
+  const [a, b] = (version ?? '').split('.').map(Number);
+  return a! > major || (a === major && (b ?? 0) >= minor);
+}
+
+/**
+ * The image list's `Manifests` (API >= 1.47, containerd store): one entry per
+ * manifest of the index, present or not, images and attestations. Undefined
+ * when the engine lists none (graph driver, older APIs).
+ */
+export function platformParts(manifests: any[] | undefined | null): PlatformPart[] | undefined {
+  if (!Array.isArray(manifests) || manifests.length === 0) return undefined;
+  const byDigest = new Map<string, any>(manifests.map((m) => [m.ID ?? m.Descriptor?.digest, m]));
+  const platformOf = (m: any): string => {
+    const p = m?.ImageData?.Platform ?? m?.Descriptor?.platform;
+    if (!p?.os) return 'unknown';
+    return [p.os, p.architecture, p.variant].filter(Boolean).join('/');
+  };
+  return manifests.map((m) => {
+    const kind: PlatformPart['kind'] = m.Kind === 'image' || m.Kind === 'attestation' ? m.Kind : 'unknown';
+    const forImage = kind === 'attestation' ? byDigest.get(m.AttestationData?.For) : undefined;
+    return {
+      platform: kind === 'attestation' ? (forImage ? platformOf(forImage) : 'unknown') : platformOf(m),
+      kind,
+      digest: String(m.ID ?? m.Descriptor?.digest ?? ''),
+      available: m.Available === true,
+      unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
+      contentBytes: Number(m.Size?.Content ?? 0),
+    };
+  });
 }
 
 function eventTime(e: { timeNano?: number; time: number }): number {

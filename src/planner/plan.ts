@@ -1,3 +1,5 @@
+import type { PlatformPart } from './snapshot';
+
 /** Why an image (or one of its references) stays. Every reason that applies is listed. */
 export type KeepReason =
   | { kind: 'current'; reference: string; pattern: string }
@@ -98,6 +100,8 @@ export interface ImageDecision {
   size: number;
   /** Bytes only this image holds (layers no other image in the snapshot uses). */
   uniqueBytes: number;
+  /** Multi-platform images: what each platform holds here (only present ones count in `size`). */
+  platforms?: PlatformPart[];
 }
 
 export interface Plan {

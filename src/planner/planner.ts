@@ -1,7 +1,6 @@
 import type { Settings } from '../settings/settings';
 import type { ReferencePattern } from '../domain/pattern';
 import { repositoryOf, tagOf } from '../domain/reference';
-import { formatBytes } from '../domain/units';
 import { LayerIndex } from './layer-index';
 import { compareNatural } from './natural-order';
 import type { ImageDecision, KeepReason, Plan, RemoveReason, UnmatchedPattern } from './plan';
@@ -289,23 +288,16 @@ function describeUnknownArrivals(a: NonNullable<Plan['arrivalUnknown']>): string
 /**
  * Containerd image store: the bytes predicted and measured are the unpacked
  * snapshots (what system df counts). The removed images' blobs in the content
- * store go too, but the engine counts them nowhere and does not say which blobs
- * images share, so only an upper bound can be named.
+ * store go too, but the engine counts them in no disk-use figure and does not
+ * say which blobs images share (each image's content size includes its base's),
+ * so they are named, not predicted.
  */
 function unpredictedContent(removedIds: readonly string[], byId: ReadonlyMap<string, ImageRecord>): string | undefined {
-  let bound = 0;
-  let known = false;
-  for (const id of removedIds) {
-    const content = byId.get(id)?.contentBytes;
-    if (content === undefined) continue;
-    known = true;
-    bound += content;
-  }
-  if (!known) return undefined;
+  if (!removedIds.some((id) => byId.get(id)?.contentBytes !== undefined)) return undefined;
   return (
-    `containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); ` +
-    `the removed images' compressed blobs in the content store (at most ${formatBytes(bound)}) are freed too, ` +
-    'but neither predicted nor measured: the engine does not say which blobs images share'
+    "containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); " +
+    "the removed images' compressed blobs in the content store are freed too, but neither predicted nor measured: " +
+    'the engine counts them in no disk-use figure and does not say which blobs images share'
   );
 }
 
@@ -365,6 +357,7 @@ function decide(
     created: image.created,
     size: image.size,
     uniqueBytes: layers.uniqueBytes(image.id),
+    platforms: image.platforms,
   };
 }
 

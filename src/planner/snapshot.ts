@@ -35,11 +35,31 @@ export interface ImageRecord {
    * API does not say which blobs images share.
    */
   contentBytes?: number;
+  /**
+   * Multi-platform images (image list `Manifests`, API >= 1.47): what each
+   * manifest of the index holds here. Only present platforms count in `size`
+   * and `contentBytes`; `layers` are the engine's own platform's.
+   */
+  platforms?: PlatformPart[];
   labels: Record<string, string>;
   /** RootFS diff IDs, base layer first. */
   layers: string[];
   /** Bytes per layer (same order as `layers`) when the engine history allows it. */
   layerSizes?: number[];
+}
+
+/** One manifest of a multi-platform image, as the engine holds it. */
+export interface PlatformPart {
+  /** `linux/amd64`; for an attestation, the platform it is for. */
+  platform: string;
+  kind: 'image' | 'attestation' | 'unknown';
+  digest: string;
+  /** Its content is in the store (a platform never pulled is listed but absent). */
+  available: boolean;
+  /** Unpacked snapshot bytes (what the engine's disk use counts). */
+  unpackedBytes: number;
+  /** Blobs in the content store. */
+  contentBytes: number;
 }
 
 export type ContainerState = 'running' | 'paused' | 'restarting' | 'created' | 'exited' | 'dead' | 'removing' | string;

@@ -1,5 +1,5 @@
 import type { CleanupReport } from '../app/cleanup';
-import { describeKeep, describeRemove } from '../report/reasons';
+import { describeKeep, describePlatform, describeRemove } from '../report/reasons';
 
 /** The machine-readable report (`--json`, the Action's `plan` output). */
 export function toJson(report: CleanupReport): object {
@@ -25,6 +25,7 @@ export function toJson(report: CleanupReport): object {
       delete: d.delete,
       size: d.size,
       uniqueBytes: d.uniqueBytes,
+      platforms: d.platforms?.map((p) => ({ ...p, text: describePlatform(p) })),
       created: new Date(d.created).toISOString(),
       keepReasons: d.keepReasons.map((r) => ({ ...r, text: describeKeep(r) })),
       removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) })),

@@ -1,6 +1,7 @@
-import { formatDuration } from '../domain/units';
+import { formatBytes, formatDuration } from '../domain/units';
 import type { BuildPlace, KeepReason, RemoveReason } from '../planner/plan';
 import { shortImageId } from '../domain/image-id';
+import type { PlatformPart } from '../planner/snapshot';
 
 /** Short ID as `docker images` shows it. */
 export const shortId = shortImageId;
@@ -89,4 +90,11 @@ export function describeAll(keep: readonly KeepReason[], remove: readonly Remove
 
 function unique(items: string[]): string[] {
   return [...new Set(items)];
+}
+
+/** One platform of a multi-platform image: what it holds here, and whether it counts. */
+export function describePlatform(p: PlatformPart): string {
+  if (!p.available) return `${p.kind === 'attestation' ? `attestation for ${p.platform}` : p.platform}: not present here, counts nothing`;
+  if (p.kind === 'attestation') return `attestation for ${p.platform}: ${formatBytes(p.contentBytes)} of content, no snapshot`;
+  return `${p.platform}: ${formatBytes(p.unpackedBytes)} unpacked (counted) + ${formatBytes(p.contentBytes)} of content`;
 }
