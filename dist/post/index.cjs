@@ -1,5 +1,4 @@
 var __bundleUrl = require('node:url').pathToFileURL(__filename).href;
-"use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -32184,7 +32183,7 @@ var require_node_fs_compat = __commonJS({
         res = `_${val.slice(i - 3, i)}${res}`;
       return `${val.slice(0, i)}${res}`;
     }
-    function oneOf(expected, thing) {
+    function oneOf2(expected, thing) {
       assert(typeof thing === "string", "`thing` has to be of type string");
       if (Array.isArray(expected)) {
         const len = expected.length;
@@ -32250,10 +32249,10 @@ ${suffix}`;
         }
         let msg;
         if (name.endsWith(" argument")) {
-          msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
+          msg = `The ${name} ${determiner} ${oneOf2(expected, "type")}`;
         } else {
           const type = name.includes(".") ? "property" : "argument";
-          msg = `The "${name}" ${type} ${determiner} ${oneOf(expected, "type")}`;
+          msg = `The "${name}" ${type} ${determiner} ${oneOf2(expected, "type")}`;
         }
         msg += `. Received type ${typeof actual}`;
         this.message = msg;
@@ -39773,7 +39772,7 @@ var require_errors3 = __commonJS({
       NodeError.prototype.code = code;
       codes[code] = NodeError;
     }
-    function oneOf(expected, thing) {
+    function oneOf2(expected, thing) {
       if (Array.isArray(expected)) {
         const len = expected.length;
         expected = expected.map((i) => String(i));
@@ -39820,10 +39819,10 @@ var require_errors3 = __commonJS({
       }
       let msg;
       if (endsWith(name, " argument")) {
-        msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
+        msg = `The ${name} ${determiner} ${oneOf2(expected, "type")}`;
       } else {
         const type = includes(name, ".") ? "property" : "argument";
-        msg = `The "${name}" ${type} ${determiner} ${oneOf(expected, "type")}`;
+        msg = `The "${name}" ${type} ${determiner} ${oneOf2(expected, "type")}`;
       }
       msg += `. Received type ${typeof actual}`;
       return msg;
@@ -58051,13 +58050,13 @@ var require_tokenize = __commonJS({
         }
         return stack[0];
       }
-      function skip(expected, optional2) {
+      function skip(expected, optional) {
         var actual = peek(), equals = actual === expected;
         if (equals) {
           next();
           return true;
         }
-        if (!optional2)
+        if (!optional)
           throw illegal("token '" + actual + "', '" + expected + "' expected");
         return false;
       }
@@ -77711,9 +77710,9 @@ var require_retry2 = __commonJS({
       });
       return timeouts;
     };
-    exports2.createTimeout = function(attempt, opts) {
+    exports2.createTimeout = function(attempt2, opts) {
       var random = opts.randomize ? Math.random() + 1 : 1;
-      var timeout = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt));
+      var timeout = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt2));
       timeout = Math.min(timeout, opts.maxTimeout);
       return timeout;
     };
@@ -80445,8 +80444,8 @@ var Summary = class {
    */
   addList(items, ordered = false) {
     const tag = ordered ? "ol" : "ul";
-    const listItems = items.map((item) => this.wrap("li", item)).join("");
-    const element = this.wrap(tag, listItems);
+    const listItems2 = items.map((item) => this.wrap("li", item)).join("");
+    const element = this.wrap(tag, listItems2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -80668,84 +80667,110 @@ function getState(name) {
   return process.env[`STATE_${name}`] || "";
 }
 
-// actions/src/constants.ts
-var Input = {
-  KeepCount: "keep-count",
-  CurrentImages: "current-images",
-  ProtectedReferences: "protected-references",
-  ProtectedLabels: "protected-labels",
-  Repositories: "repositories",
-  Dockerfiles: "dockerfiles",
-  MinAge: "min-age",
-  DryRun: "dry-run",
-  MaxRemovals: "max-removals",
-  DockerHost: "docker-host",
-  MaxImageBytes: "max-image-bytes",
-  TargetImageBytes: "target-image-bytes",
-  MinFree: "min-free",
-  TargetFree: "target-free",
-  MinFreeInodes: "min-free-inodes",
-  TargetFreeInodes: "target-free-inodes",
-  FreePath: "free-path",
-  MaxUnused: "max-unused",
-  EvictKeptBuilds: "evict-kept-builds",
-  EvictBaseImages: "evict-base-images",
-  UsageStore: "usage-store",
-  UsageFile: "usage-file",
-  RegretWindow: "regret-window",
-  BuildCacheKeep: "build-cache-keep",
-  BuildCacheMaxAge: "build-cache-max-age",
-  ContainersOlderThan: "containers-older-than",
-  FailOnError: "fail-on-error",
-  RunAt: "run-at"
+// src/settings/catalog.ts
+var CATALOG = [
+  // Selection
+  { name: "keep", kind: "count", default: "2", section: "selection", placeholder: "N", help: "builds kept per repository besides the current build", action: "keep-count", task: "keepCount" },
+  { name: "current", kind: "pattern-list", section: "selection", placeholder: "PATTERN", help: "the current build's images, always kept (e.g. 'app:ci-42', '*:ci-42')", action: "current-images", task: "currentImages" },
+  {
+    name: "protect",
+    kind: "pattern-list",
+    frontDefaults: { action: "node:*", task: "node:*" },
+    section: "selection",
+    placeholder: "PATTERN|ID",
+    help: "references or image IDs always kept ('node:*', 'mcr.microsoft.com/**')",
+    action: "protected-references",
+    task: "protectedReferences"
+  },
+  { name: "protect-label", kind: "label-list", section: "selection", placeholder: "K[=V]", help: "images with this label are always kept", action: "protected-labels", task: "protectedLabels" },
+  { name: "repositories", kind: "repository-list", unsetMeans: "all", section: "selection", placeholder: "PATTERN", help: "only remove from these repositories", action: "repositories", task: "repositories" },
+  { name: "dockerfiles", kind: "path-list", cli: "dockerfile", section: "selection", placeholder: "PATH|GLOB", help: "protect the FROM images of these Dockerfiles", action: "dockerfiles", task: "dockerfiles" },
+  { name: "min-age", kind: "duration", default: "1h", section: "selection", placeholder: "DURATION", help: "keep images that arrived more recently (90m, 36h, 2d, 2w)", action: "min-age", task: "minAge" },
+  { name: "dangling", kind: "boolean", default: "true", section: "selection", help: "remove untagged images nothing needs" },
+  { name: "order", kind: "enum", values: ["created", "tag"], default: "created", section: "selection", placeholder: "created|tag", help: "rank builds by creation time or by tag as a version" },
+  // Disk pressure
+  { name: "max-image-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)", action: "max-image-bytes", task: "maxImageBytes" },
+  { name: "target-image-bytes", kind: "size", unsetMeans: "80% of {max-image-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here", action: "target-image-bytes", task: "targetImageBytes" },
+  { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order" },
+  { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here" },
+  { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})" },
+  { name: "min-free", kind: "free-threshold", section: "pressure", placeholder: "SIZE|PCT", help: "free space on {free-path} below this triggers eviction (10%, 20GB)", action: "min-free", task: "minFree" },
+  { name: "target-free", kind: "free-threshold", unsetMeans: "1.5x {min-free}", section: "pressure", placeholder: "SIZE|PCT", help: "eviction stops here", action: "target-free", task: "targetFree" },
+  { name: "min-free-inodes", kind: "inode-threshold", section: "pressure", placeholder: "N|PCT", help: "the same for inodes", action: "min-free-inodes", task: "minFreeInodes" },
+  { name: "target-free-inodes", kind: "inode-threshold", unsetMeans: "1.5x {min-free-inodes}", section: "pressure", placeholder: "N|PCT", help: "eviction stops here", action: "target-free-inodes", task: "targetFreeInodes" },
+  { name: "free-path", kind: "absolute-path", default: "/var/lib/docker", section: "pressure", placeholder: "PATH", help: "the filesystem of the engine's data root", action: "free-path", task: "freePath" },
+  { name: "max-unused", kind: "duration", section: "pressure", placeholder: "DURATION", help: "remove images not used for longer than this (336h, 2w)", action: "max-unused", task: "maxUnused" },
+  { name: "evict-kept-builds", kind: "boolean", default: "false", section: "pressure", help: "under pressure, builds kept by {keep} may go too", action: "evict-kept-builds", task: "evictKeptBuilds" },
+  { name: "evict-base-images", kind: "boolean", default: "false", section: "pressure", help: "emergency: base images may go too, once nothing kept stands on them", action: "evict-base-images", task: "evictBaseImages" },
+  { name: "usage-store", kind: "enum", values: ["file", "engine", "none"], default: "file", section: "pressure", placeholder: "file|engine|none", help: "where the last-use record lives", action: "usage-store", task: "usageStore" },
+  {
+    name: "usage-file",
+    kind: "absolute-path",
+    unsetMeans: {
+      cli: "~/.local/state/docker-image-cleanup/usage.json",
+      action: "$RUNNER_TOOL_CACHE/docker-image-cleanup/usage.json",
+      task: "$(Agent.WorkFolder)/_docker-image-cleanup/usage.json"
+    },
+    section: "pressure",
+    placeholder: "PATH",
+    help: "the file store's path",
+    action: "usage-file",
+    task: "usageFile"
+  },
+  { name: "regret-window", kind: "duration", default: "7d", section: "pressure", placeholder: "DURATION", help: "a removed image back within this window is reported", action: "regret-window", task: "regretWindow" },
+  // Build cache and stopped containers
+  { name: "build-cache-keep", kind: "size", section: "maintenance", placeholder: "SIZE", help: "prune the builder cache down to this size, least recently used first", action: "build-cache-keep", task: "buildCacheKeep" },
+  { name: "build-cache-max-age", kind: "duration", section: "maintenance", placeholder: "DURATION", help: "prune build cache entries unused for longer than this", action: "build-cache-max-age", task: "buildCacheMaxAge" },
+  {
+    name: "containers-older-than",
+    kind: "duration",
+    section: "maintenance",
+    placeholder: "DURATION",
+    help: "remove stopped (exited, created, dead) containers older than this before planning; never running ones or protected labels, never forced",
+    action: "containers-older-than",
+    task: "containersOlderThan"
+  },
+  // Volumes and buildx builder leftovers (CLI only so far)
+  { name: "volumes-older-than", kind: "duration", section: "volumes", placeholder: "DURATION", help: "remove anonymous volumes no container (running or stopped) mounts, unused (created/mounted/unmounted) for longer than this" },
+  { name: "volumes-named", kind: "boolean", default: "false", section: "volumes", help: "dangling named volumes go too, by the same rule" },
+  { name: "protect-volume", kind: "volume-name-list", section: "volumes", placeholder: "NAME", help: "volume names always kept ('*' matches any run: 'cache-*'); {protect-label} applies too" },
+  {
+    name: "buildx-older-than",
+    kind: "duration",
+    section: "volumes",
+    placeholder: "DURATION",
+    help: "remove stopped buildx_buildkit_* builder containers and their _state volumes when no node of the builder runs and they are older than this"
+  },
+  // Safety
+  { name: "max-removals", kind: "count", unsetMeans: "no limit", section: "safety", placeholder: "N", help: "refuse the whole run when the plan removes more images", action: "max-removals", task: "maxRemovals" },
+  { name: "dry-run", kind: "boolean", default: "false", section: "safety", help: "show the plan, change nothing", action: "dry-run", task: "dryRun" },
+  // Engine
+  { name: "host", kind: "host", unsetMeans: "DOCKER_HOST, else the default socket", section: "engine", placeholder: "URL", help: "unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host", action: "docker-host", task: "dockerHost" }
+];
+var SETTING_NAMES = CATALOG.map((spec) => spec.name);
+var DERIVED_DEFAULTS = {
+  /** Eviction stops at this share of max-image-bytes when no target is given. */
+  targetShareOfMax: 0.8,
+  /** Eviction stops at this multiple of min-free when no target is given. */
+  targetFreeFactor: 1.5
 };
-var SETTING_OF_INPUT = {
-  [Input.KeepCount]: "keep",
-  [Input.CurrentImages]: "current",
-  [Input.ProtectedReferences]: "protect",
-  [Input.ProtectedLabels]: "protect-label",
-  [Input.Repositories]: "repositories",
-  [Input.Dockerfiles]: "dockerfiles",
-  [Input.MinAge]: "min-age",
-  [Input.DryRun]: "dry-run",
-  [Input.MaxRemovals]: "max-removals",
-  [Input.DockerHost]: "host",
-  [Input.MaxImageBytes]: "max-image-bytes",
-  [Input.TargetImageBytes]: "target-image-bytes",
-  [Input.MinFree]: "min-free",
-  [Input.TargetFree]: "target-free",
-  [Input.MinFreeInodes]: "min-free-inodes",
-  [Input.TargetFreeInodes]: "target-free-inodes",
-  [Input.FreePath]: "free-path",
-  [Input.MaxUnused]: "max-unused",
-  [Input.EvictKeptBuilds]: "evict-kept-builds",
-  [Input.EvictBaseImages]: "evict-base-images",
-  [Input.UsageStore]: "usage-store",
-  [Input.UsageFile]: "usage-file",
-  [Input.RegretWindow]: "regret-window",
-  [Input.BuildCacheKeep]: "build-cache-keep",
-  [Input.BuildCacheMaxAge]: "build-cache-max-age",
-  [Input.ContainersOlderThan]: "containers-older-than"
-};
-var Output = {
-  RemovedCount: "removed-count",
-  KeptCount: "kept-count",
-  BytesFreed: "bytes-freed",
-  Plan: "plan"
-};
-var State = {
-  /** Path of the JSON file holding the JobStart; set only when pre recorded it. */
-  JobStartFile: "job-start-file",
-  /** 'true' once pre ran: the runner skips pre for local actions (uses: ./), and main then records instead. */
-  PreRan: "pre-ran",
-  /** 'true' once main ran (post also runs when main never did: the runner registers post in pre). */
-  MainRan: "main-ran"
-};
-var RUN_AT = ["post", "now"];
-var SUMMARY_TITLE = "Docker image cleanup";
-
-// actions/src/cleanup.ts
-var path5 = __toESM(require("node:path"));
+var BY_NAME = new Map(CATALOG.map((spec) => [spec.name, spec]));
+function specOf(name) {
+  return BY_NAME.get(name);
+}
+function spellingOf(spec, front) {
+  if (front === "cli") return `--${spec.cli ?? spec.name}`;
+  return spec[front];
+}
+function settingsOn(front) {
+  return CATALOG.filter((spec) => spellingOf(spec, front) !== void 0);
+}
+function inFrontTerms(text, front) {
+  return text.replace(/\{([a-z-]+)\}/g, (whole, name) => {
+    const spec = specOf(name);
+    return (spec && spellingOf(spec, front)) ?? name;
+  });
+}
 
 // src/domain/reference.ts
 var DEFAULT_DOMAIN = "docker.io";
@@ -81034,6 +81059,15 @@ function splitNormalized(reference) {
   };
 }
 
+// src/domain/boolean.ts
+var BOOLEAN_FORM = "true or false (also yes/no, 1/0)";
+function parseBooleanText(text) {
+  const word = text.trim().toLowerCase();
+  if (word === "true" || word === "yes" || word === "1") return true;
+  if (word === "false" || word === "no" || word === "0") return false;
+  return void 0;
+}
+
 // src/domain/units.ts
 var MS_PER = {
   ns: 1e-6,
@@ -81119,237 +81153,149 @@ function formatDuration(ms) {
   return "0s";
 }
 
-// src/settings/settings.ts
-var DEFAULTS = {
-  keep: 2,
-  minAge: "1h",
-  dangling: true,
-  dryRun: false,
-  order: "created",
-  freePath: "/var/lib/docker",
-  usageStore: "file",
-  regretWindow: "7d",
-  /** Eviction stops at this share of max-image-bytes when no target is given. */
-  targetShareOfMax: 0.8,
-  /** Eviction stops at this multiple of min-free when no target is given. */
-  targetFreeFactor: 1.5
-};
-
-// src/settings/parse.ts
+// src/settings/kinds.ts
 var SettingsError = class extends Error {
-  constructor(setting, value, expected, message = `Invalid ${setting} "${value}": expected ${expected}.`) {
-    super(message);
+  constructor(setting, value, expectedTemplate, message) {
+    const expected = expectedTemplate.replace(/\{([a-z-]+)\}/g, "$1");
+    super(message ?? `Invalid ${setting} "${value}": expected ${expected}.`);
     this.setting = setting;
     this.value = value;
-    this.expected = expected;
+    this.expectedTemplate = expectedTemplate;
     this.name = "SettingsError";
+    this.expected = expected;
   }
   setting;
   value;
+  expectedTemplate;
   expected;
 };
-var SETTING_NAMES = [
-  "keep",
-  "current",
-  "protect",
-  "protect-label",
-  "repositories",
-  "dockerfiles",
-  "min-age",
-  "dangling",
-  "max-removals",
-  "dry-run",
-  "order",
-  "host",
-  "max-image-bytes",
-  "target-image-bytes",
-  "min-free",
-  "target-free",
-  "min-free-inodes",
-  "target-free-inodes",
-  "free-path",
-  "max-unused",
-  "evict-kept-builds",
-  "evict-base-images",
-  "usage-store",
-  "usage-file",
-  "regret-window",
-  "build-cache-keep",
-  "build-cache-max-age",
-  "containers-older-than"
-];
+var LIST_KINDS = ["pattern-list", "repository-list", "label-list", "path-list", "volume-name-list"];
+var isListKind = (kind) => LIST_KINDS.includes(kind);
 var EXPECTED = {
   count: "a whole number, 0 or more",
-  pattern: "a reference pattern such as app:ci-42, *:ci-42, node:*, team/app, mcr.microsoft.com/** or an image ID",
-  repository: "a repository pattern such as app, team/*, ghcr.io/org/** (no tag or digest)",
-  label: "a label selector key or key=value (key without whitespace)",
-  duration: "a duration such as 0, 45s, 90m, 1h30m, 36h, 2d or 1w",
-  boolean: "true or false (also yes/no, 1/0)",
-  order: "created or tag",
-  host: "unix:///path/to/socket, tcp://host:port, npipe:////./pipe/name, ssh://user@host or an absolute socket path",
-  path: "a Dockerfile path or glob",
   size: "a size such as 500MB, 60GB, 1.5GiB or a number of bytes (MB = 10^6 bytes, MiB = 2^20, as docker prints sizes)",
-  free: "a percentage such as 10% or a size such as 20GB",
-  inodes: "a percentage such as 5% or a number of inodes",
-  store: "file, engine or none",
-  absolutePath: "an absolute path"
+  duration: "a duration such as 0, 45s, 90m, 1h30m, 36h, 2d or 1w",
+  boolean: BOOLEAN_FORM,
+  host: "unix:///path/to/socket, tcp://host:port, npipe:////./pipe/name, ssh://user@host or an absolute socket path",
+  "absolute-path": "an absolute path",
+  "free-threshold": "a percentage such as 10% or a size such as 20GB",
+  "inode-threshold": "a percentage such as 5% or a number of inodes",
+  "pattern-list": "a reference pattern such as app:ci-42, *:ci-42, node:*, team/app, mcr.microsoft.com/** or an image ID",
+  "repository-list": "a repository pattern such as app, team/*, ghcr.io/org/** (no tag or digest)",
+  "label-list": "a label selector key or key=value (key without whitespace)",
+  "path-list": "a Dockerfile path or glob",
+  "volume-name-list": "a volume name or a name pattern with * such as cache-*, buildx_buildkit_*_state"
 };
-function parseSettings(raw) {
-  for (const name of Object.keys(raw)) {
-    if (!SETTING_NAMES.includes(name)) {
-      throw new SettingsError(name, String(raw[name]), `one of ${SETTING_NAMES.join(", ")}`, `Unknown setting "${name}"; known: ${SETTING_NAMES.join(", ")}.`);
-    }
+function oneOf(values) {
+  return values.length < 2 ? values.join("") : `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+}
+function expectedOf(kind, values) {
+  return kind === "enum" ? oneOf(values ?? []) : EXPECTED[kind];
+}
+function parseKind(setting, kind, value, values) {
+  const expected = expectedOf(kind, values);
+  if (isListKind(kind)) {
+    const items = listItems(setting, value);
+    if (items.length === 0) throw emptyValueError(setting, kind, values, rawText(value));
+    return parseList(setting, kind, items);
   }
-  const value = (name) => isEmpty(raw[name]) ? void 0 : raw[name];
-  const maxRemovals = value("max-removals");
-  const host = value("host");
-  return {
-    keep: parseCount("keep", value("keep") ?? DEFAULTS.keep),
-    current: listOf("current", raw.current).map((item) => parsePatternSetting("current", item)),
-    protect: listOf("protect", raw.protect).map((item) => parsePatternSetting("protect", item)),
-    protectLabels: listOf("protect-label", raw["protect-label"]).map(parseLabelSelector),
-    repositories: listOf("repositories", raw.repositories).map((item) => parsePatternSetting("repositories", item, true)),
-    dockerfiles: listOf("dockerfiles", raw.dockerfiles),
-    minAgeMs: parseDurationSetting("min-age", value("min-age") ?? DEFAULTS.minAge),
-    dangling: parseBoolean("dangling", value("dangling") ?? DEFAULTS.dangling),
-    maxRemovals: maxRemovals === void 0 ? void 0 : parseCount("max-removals", maxRemovals),
-    dryRun: parseBoolean("dry-run", value("dry-run") ?? DEFAULTS.dryRun),
-    order: parseOrder(value("order") ?? DEFAULTS.order),
-    host: host === void 0 ? void 0 : parseHost(host),
-    space: parseSpaceRules(value),
-    usage: {
-      store: parseStore(value("usage-store") ?? DEFAULTS.usageStore),
-      file: optional(value("usage-file"), (v) => parseAbsolutePath("usage-file", v)),
-      regretWindowMs: parseDurationSetting("regret-window", value("regret-window") ?? DEFAULTS.regretWindow)
-    },
-    buildCache: {
-      keepBytes: optional(value("build-cache-keep"), (v) => parseSizeSetting("build-cache-keep", v)),
-      maxAgeMs: optional(value("build-cache-max-age"), (v) => parseDurationSetting("build-cache-max-age", v))
-    },
-    containersOlderThanMs: optional(value("containers-older-than"), (v) => parseDurationSetting("containers-older-than", v))
-  };
-}
-function optional(value, parse) {
-  return value === void 0 ? void 0 : parse(value);
-}
-function parseSpaceRules(value) {
-  const maxImageBytes = optional(value("max-image-bytes"), (v) => parseSizeSetting("max-image-bytes", v));
-  const targetImageBytes = optional(value("target-image-bytes"), (v) => parseSizeSetting("target-image-bytes", v));
-  if (targetImageBytes !== void 0 && maxImageBytes === void 0) {
-    throw new SettingsError("target-image-bytes", String(value("target-image-bytes")), "to be given together with max-image-bytes");
+  if (typeof value === "number" || typeof value === "boolean") {
+    if (kind === "count" || kind === "boolean") return parseTyped(setting, kind, value, expected);
+    value = String(value);
   }
-  if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
-    throw new SettingsError("target-image-bytes", String(value("target-image-bytes")), `a size no larger than max-image-bytes (${String(value("max-image-bytes"))})`);
-  }
-  const minFree = optional(value("min-free"), (v) => parseThreshold("min-free", v, EXPECTED.free, parseSize));
-  const targetFree = optional(value("target-free"), (v) => parseThreshold("target-free", v, EXPECTED.free, parseSize));
-  const minFreeInodes = optional(value("min-free-inodes"), (v) => parseThreshold("min-free-inodes", v, EXPECTED.inodes, parseWholeNumber));
-  const targetFreeInodes = optional(value("target-free-inodes"), (v) => parseThreshold("target-free-inodes", v, EXPECTED.inodes, parseWholeNumber));
-  for (const [name, min, target] of [
-    ["target-free", minFree, targetFree],
-    ["target-free-inodes", minFreeInodes, targetFreeInodes]
-  ]) {
-    if (target && !min) throw new SettingsError(name, String(value(name)), `to be given together with ${name.replace("target", "min")}`);
-  }
-  return {
-    maxImageBytes,
-    targetImageBytes: targetImageBytes ?? (maxImageBytes === void 0 ? void 0 : Math.floor(maxImageBytes * DEFAULTS.targetShareOfMax)),
-    minFree,
-    targetFree: targetFree ?? (minFree && scaled(minFree, DEFAULTS.targetFreeFactor)),
-    minFreeInodes,
-    targetFreeInodes: targetFreeInodes ?? (minFreeInodes && scaled(minFreeInodes, DEFAULTS.targetFreeFactor)),
-    freePath: optional(value("free-path"), (v) => parseAbsolutePath("free-path", v)) ?? DEFAULTS.freePath,
-    maxUnusedMs: optional(value("max-unused"), (v) => parseDurationSetting("max-unused", v)),
-    evictKeptBuilds: parseBoolean("evict-kept-builds", value("evict-kept-builds") ?? false),
-    evictBaseImages: parseBoolean("evict-base-images", value("evict-base-images") ?? false)
-  };
-}
-function scaled(t, factor) {
-  return "percent" in t ? { percent: Math.min(100, t.percent * factor) } : { amount: Math.floor(t.amount * factor) };
-}
-function parseSizeSetting(setting, value) {
-  const text = scalarText(setting, value, EXPECTED.size);
-  try {
-    return parseSize(text);
-  } catch {
-    throw new SettingsError(setting, text, EXPECTED.size);
-  }
-}
-function parseWholeNumber(text) {
-  if (!/^\d+$/.test(text)) throw new Error("not a whole number");
-  return Number(text);
-}
-function parseThreshold(setting, value, expected, parseAmount) {
   const text = scalarText(setting, value, expected);
-  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
-  if (percent) {
-    const p = Number(percent[1]);
-    if (p > 100) throw new SettingsError(setting, text, expected);
-    return { percent: p };
-  }
-  try {
-    return { amount: parseAmount(text) };
-  } catch {
+  if (text === "") throw emptyValueError(setting, kind, values, text);
+  const fail = () => {
     throw new SettingsError(setting, text, expected);
+  };
+  switch (kind) {
+    case "count":
+      return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : fail();
+    case "size":
+      return attempt(() => parseSize(text), fail);
+    case "duration":
+      return attempt(() => parseDuration(text), fail);
+    case "boolean":
+      return parseBooleanText(text) ?? fail();
+    case "enum":
+      return (values ?? []).find((v) => v === text.toLowerCase()) ?? fail();
+    case "host":
+      return parseHost(text) ?? fail();
+    case "absolute-path":
+      return text.startsWith("/") ? text : fail();
+    case "free-threshold":
+      return parseThreshold(text, parseSize) ?? fail();
+    case "inode-threshold":
+      return parseThreshold(text, parseWholeNumber) ?? fail();
+    default:
+      return fail();
   }
 }
-function parseStore(value) {
-  const text = scalarText("usage-store", value, EXPECTED.store).toLowerCase();
-  if (text === "file" || text === "engine" || text === "none") return text;
-  throw new SettingsError("usage-store", String(value), EXPECTED.store);
+function emptyValueError(setting, kind, values, text) {
+  return new SettingsError(setting, text, `${expectedOf(kind, values)}, not an empty value (leave the setting out for its default)`);
 }
-function parseAbsolutePath(setting, value) {
-  const text = scalarText(setting, value, EXPECTED.absolutePath);
-  if (!text.startsWith("/")) throw new SettingsError(setting, text, EXPECTED.absolutePath);
-  return text;
+function rawText(value) {
+  return Array.isArray(value) ? value.join(",") : String(value);
 }
-function isEmpty(value) {
-  return value === void 0 || typeof value === "string" && value.trim() === "" || Array.isArray(value) && value.every((v) => v.trim() === "");
+function parseTyped(setting, kind, value, expected) {
+  if (kind === "count" && typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  if (kind === "boolean" && typeof value === "boolean") return value;
+  if (kind === "boolean" && (value === 0 || value === 1)) return value === 1;
+  throw new SettingsError(setting, String(value), expected);
+}
+function attempt(parse, fail) {
+  try {
+    return parse();
+  } catch {
+    return fail();
+  }
 }
 function scalarText(setting, value, expected) {
   if (Array.isArray(value)) {
     if (value.length === 1) return value[0].trim();
     throw new SettingsError(setting, value.join(","), `a single value: ${expected}`);
   }
-  return String(value).trim();
+  return value.trim();
 }
-function listOf(setting, value) {
-  if (value === void 0) return [];
+function listItems(setting, value) {
   if (typeof value === "number" || typeof value === "boolean") {
     throw new SettingsError(setting, String(value), "a list of values separated by commas or newlines");
   }
   const items = Array.isArray(value) ? value : [value];
   return items.flatMap((item) => item.split(/[,\n\r]/)).map((item) => item.trim()).filter((item) => item !== "");
 }
-function parseCount(setting, value) {
-  if (typeof value === "boolean") throw new SettingsError(setting, String(value), EXPECTED.count);
-  const text = scalarText(setting, value, EXPECTED.count);
-  const n = typeof value === "number" ? value : /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw new SettingsError(setting, text, EXPECTED.count);
-  return n;
-}
-function parseBoolean(setting, value) {
-  if (typeof value === "boolean") return value;
-  const text = scalarText(setting, value, EXPECTED.boolean).toLowerCase();
-  if (["true", "yes", "1"].includes(text)) return true;
-  if (["false", "no", "0"].includes(text)) return false;
-  throw new SettingsError(setting, String(value), EXPECTED.boolean);
-}
-function parseDurationSetting(setting, value) {
-  const text = scalarText(setting, value, EXPECTED.duration);
-  try {
-    return parseDuration(text);
-  } catch {
-    throw new SettingsError(setting, text, EXPECTED.duration);
+function parseList(setting, kind, items) {
+  switch (kind) {
+    case "pattern-list":
+      return items.map((item) => parsePatternItem(setting, item, false));
+    case "repository-list":
+      return items.map((item) => parsePatternItem(setting, item, true));
+    case "label-list":
+      return items.map((item) => parseLabelSelector(setting, item));
+    case "volume-name-list":
+      return items.map((item) => parseVolumeName(setting, item));
+    default:
+      return items;
   }
 }
-function parseOrder(value) {
-  const text = scalarText("order", value, EXPECTED.order).toLowerCase();
-  if (text === "created" || text === "tag") return text;
-  throw new SettingsError("order", String(value), EXPECTED.order);
+function parseWholeNumber(text) {
+  if (!/^\d+$/.test(text)) throw new Error("not a whole number");
+  return Number(text);
 }
-function parsePatternSetting(setting, item, repositoryOnly = false) {
-  const expected = repositoryOnly ? EXPECTED.repository : EXPECTED.pattern;
+function parseThreshold(text, parseAmount) {
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  if (percent) {
+    const p = Number(percent[1]);
+    return p > 100 ? void 0 : { percent: p };
+  }
+  try {
+    return { amount: parseAmount(text) };
+  } catch {
+    return void 0;
+  }
+}
+function parsePatternItem(setting, item, repositoryOnly) {
+  const expected = EXPECTED[repositoryOnly ? "repository-list" : "pattern-list"];
   let parsed;
   try {
     parsed = parsePatternWithParts(item);
@@ -81362,43 +81308,149 @@ function parsePatternSetting(setting, item, repositoryOnly = false) {
   }
   return parsed.pattern;
 }
-function parseLabelSelector(item) {
+function parseLabelSelector(setting, item) {
   const eq = item.indexOf("=");
   const key = (eq >= 0 ? item.slice(0, eq) : item).trim();
-  if (key === "" || /\s/.test(key)) throw new SettingsError("protect-label", item, EXPECTED.label);
+  if (key === "" || /\s/.test(key)) throw new SettingsError(setting, item, EXPECTED["label-list"]);
   return eq >= 0 ? { key, value: item.slice(eq + 1).trim(), text: item } : { key, text: item };
 }
-function parseHost(value) {
-  const text = scalarText("host", value, EXPECTED.host);
-  const fail = () => {
-    throw new SettingsError("host", text, EXPECTED.host);
-  };
-  if (/\s/.test(text)) fail();
+function parseVolumeName(setting, text) {
+  if (!/^[a-zA-Z0-9*][a-zA-Z0-9_.*-]*$/.test(text)) throw new SettingsError(setting, text, EXPECTED["volume-name-list"]);
+  return text;
+}
+function parseHost(text) {
+  if (/\s/.test(text)) return void 0;
   if (text.startsWith("/")) return `unix://${text}`;
   const scheme = /^([a-z]+):\/\/(.*)$/i.exec(text);
-  if (!scheme) return fail();
-  const [, protocol, rest] = scheme;
-  switch (protocol.toLowerCase()) {
+  if (!scheme) return void 0;
+  const protocol = scheme[1].toLowerCase();
+  const rest = scheme[2];
+  switch (protocol) {
     case "unix":
-      if (!rest.startsWith("/") || rest.length < 2) fail();
-      return `unix://${rest}`;
+      return rest.startsWith("/") && rest.length >= 2 ? `unix://${rest}` : void 0;
     case "npipe":
-      if (rest === "") fail();
-      return `npipe://${rest}`;
+      return rest === "" ? void 0 : `npipe://${rest}`;
     case "tcp":
     case "ssh": {
       let url;
       try {
-        url = new URL(`${protocol.toLowerCase()}://${rest}`);
+        url = new URL(`${protocol}://${rest}`);
       } catch {
-        return fail();
+        return void 0;
       }
-      if (url.hostname === "" || url.pathname !== "" && url.pathname !== "/") fail();
-      return `${protocol.toLowerCase()}://${rest}`;
+      if (url.hostname === "" || url.pathname !== "" && url.pathname !== "/") return void 0;
+      return `${protocol}://${rest}`;
     }
     default:
-      return fail();
+      return void 0;
   }
+}
+
+// src/settings/parse.ts
+function parseSettings(raw) {
+  for (const name of Object.keys(raw)) {
+    if (!specOf(name)) {
+      throw new SettingsError(name, String(raw[name]), `one of ${SETTING_NAMES.join(", ")}`, `Unknown setting "${name}"; known: ${SETTING_NAMES.join(", ")}.`);
+    }
+  }
+  return buildSettings(readValues(raw), raw);
+}
+function readValues(raw) {
+  const values = {};
+  for (const spec of CATALOG) {
+    const given = raw[spec.name];
+    const value = given !== void 0 ? given : "default" in spec ? spec.default : void 0;
+    values[spec.name] = value !== void 0 ? parseKind(spec.name, spec.kind, value, "values" in spec ? spec.values : void 0) : isListKind(spec.kind) ? [] : void 0;
+  }
+  return values;
+}
+function buildSettings(v, raw) {
+  return {
+    keep: v.keep,
+    current: v.current,
+    protect: v.protect,
+    protectLabels: v["protect-label"],
+    repositories: v.repositories,
+    dockerfiles: v.dockerfiles,
+    minAgeMs: v["min-age"],
+    dangling: v.dangling,
+    maxRemovals: v["max-removals"],
+    dryRun: v["dry-run"],
+    order: v.order,
+    host: v.host,
+    space: spaceRules(v, raw),
+    usage: { store: v["usage-store"], file: v["usage-file"], regretWindowMs: v["regret-window"] },
+    buildCache: { keepBytes: v["build-cache-keep"], maxAgeMs: v["build-cache-max-age"] },
+    containersOlderThanMs: v["containers-older-than"],
+    volumes: { olderThanMs: v["volumes-older-than"], named: v["volumes-named"], protect: v["protect-volume"], buildxOlderThanMs: v["buildx-older-than"] }
+  };
+}
+function spaceRules(v, raw) {
+  const text = (name) => String(raw[name]).trim();
+  const maxImageBytes = v["max-image-bytes"];
+  const targetImageBytes = v["target-image-bytes"];
+  if (targetImageBytes !== void 0 && maxImageBytes === void 0) {
+    throw new SettingsError("target-image-bytes", text("target-image-bytes"), "to be given together with {max-image-bytes}");
+  }
+  if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
+    throw new SettingsError("target-image-bytes", text("target-image-bytes"), `a size no larger than {max-image-bytes} (${text("max-image-bytes")})`);
+  }
+  const maxDockerBytes = v["max-docker-bytes"];
+  const targetDockerBytes = v["target-docker-bytes"];
+  if (targetDockerBytes !== void 0 && maxDockerBytes === void 0) {
+    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), "to be given together with {max-docker-bytes}");
+  }
+  if (targetDockerBytes !== void 0 && maxDockerBytes !== void 0 && targetDockerBytes > maxDockerBytes) {
+    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), `a size no larger than {max-docker-bytes} (${text("max-docker-bytes")})`);
+  }
+  for (const [target, min] of [
+    ["target-free", "min-free"],
+    ["target-free-inodes", "min-free-inodes"]
+  ]) {
+    if (v[target] && !v[min]) throw new SettingsError(target, text(target), `to be given together with {${min}}`);
+  }
+  const { targetShareOfMax, targetFreeFactor } = DERIVED_DEFAULTS;
+  return {
+    maxImageBytes,
+    targetImageBytes: targetImageBytes ?? (maxImageBytes === void 0 ? void 0 : Math.floor(maxImageBytes * targetShareOfMax)),
+    minFree: v["min-free"],
+    targetFree: v["target-free"] ?? (v["min-free"] && scaled(v["min-free"], targetFreeFactor)),
+    minFreeInodes: v["min-free-inodes"],
+    targetFreeInodes: v["target-free-inodes"] ?? (v["min-free-inodes"] && scaled(v["min-free-inodes"], targetFreeFactor)),
+    freePath: v["free-path"],
+    maxUnusedMs: v["max-unused"],
+    maxDockerBytes,
+    targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === void 0 ? void 0 : Math.floor(maxDockerBytes * targetShareOfMax)),
+    evictBuildCache: maxDockerBytes !== void 0 || v["evict-build-cache"],
+    evictKeptBuilds: v["evict-kept-builds"],
+    evictBaseImages: v["evict-base-images"]
+  };
+}
+function scaled(t, factor) {
+  return "percent" in t ? { percent: Math.min(100, t.percent * factor) } : { amount: Math.floor(t.amount * factor) };
+}
+
+// src/settings/fronts.ts
+function inputsOf(front) {
+  return Object.fromEntries(settingsOn(front).map((spec) => [spellingOf(spec, front), spec.name]));
+}
+function inputOfSetting(front, setting) {
+  const spec = specOf(setting);
+  return spec && spellingOf(spec, front);
+}
+function rawFromInputs(front, read) {
+  const raw = {};
+  for (const spec of settingsOn(front)) {
+    const value = read(spellingOf(spec, front));
+    if (value !== void 0 && value.trim() !== "") raw[spec.name] = value;
+  }
+  return raw;
+}
+function inFrontTermsOf(error2, front) {
+  const input = inputOfSetting(front, error2.setting) ?? error2.setting;
+  const expected = inFrontTerms(error2.expectedTemplate, front);
+  const label = front === "cli" ? input : `input ${input}`;
+  return { input, value: error2.value, expected, message: `Invalid ${label} "${error2.value}": expected ${expected}.` };
 }
 
 // src/planner/layer-index.ts
@@ -81640,8 +81692,21 @@ function applySpaceRules(decisions, layers, input) {
   const before = layers.totalBytes();
   let plannedFree = 0;
   for (const d of decisions) if (d.action === "remove") plannedFree += sim.remove(d.imageId);
-  const candidates = decisions.filter((d) => d.action !== "remove").map((d) => ({ d, tier: tierOf(d), use: input.lastUse(d.imageId) })).filter((c) => c.tier !== void 0).sort((a, b) => a.use.time - b.use.time || a.d.created - b.d.created);
+  const images = decisions.filter((d) => d.action !== "remove").map((d) => ({ kind: "image", id: d.imageId, d, tier: tierOf(d), use: input.lastUse(d.imageId) })).filter((c) => c.tier !== void 0);
+  const cache = input.buildCache ?? [];
+  const cacheBytes2 = cache.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
+  const cacheGone = /* @__PURE__ */ new Set();
+  const cacheCandidates = rules.evictBuildCache ? cache.filter((r) => !r.inUse && now - (r.lastUsed ?? r.created ?? 0) >= (input.minAgeMs ?? 0)).map((r) => ({ kind: "build-cache", id: r.id, r, tier: "policy", use: { time: r.lastUsed ?? r.created ?? 0, why: "build cache record last used" } })) : [];
+  const childrenLeft = (id) => cache.some((r) => !cacheGone.has(r.id) && r.parents.includes(id));
+  const candidates = [...images, ...cacheCandidates].sort((a, b) => a.use.time - b.use.time || createdOf(a) - createdOf(b));
+  const cacheEvictions = [];
   const evict = (c, reason) => {
+    if (c.kind === "build-cache") {
+      cacheGone.add(c.id);
+      const bytes2 = c.r.shared ? 0 : c.r.size;
+      cacheEvictions.push({ id: c.id, description: c.r.description, type: c.r.type, bytes: bytes2, shared: c.r.shared, lastUsed: c.use.time, rule: reason.kind === "evicted" ? reason.rule : "max-docker-bytes" });
+      return bytes2;
+    }
     const bytes = sim.remove(c.d.imageId);
     c.d.action = "remove";
     c.d.untag = c.d.references;
@@ -81649,11 +81714,13 @@ function applySpaceRules(decisions, layers, input) {
     c.d.removeReasons.push(reason);
     return bytes;
   };
+  const gone = (c) => c.kind === "image" ? sim.isRemoved(c.id) : cacheGone.has(c.id);
+  const blocked = (c) => c.kind === "image" ? sim.hasSurvivingDependents(c.id) : childrenLeft(c.id);
   const sweep = (eligible, onEvict) => {
     for (let progress = true; progress; ) {
       progress = false;
       for (const c of candidates) {
-        if (sim.isRemoved(c.d.imageId) || !eligible(c) || sim.hasSurvivingDependents(c.d.imageId)) continue;
+        if (gone(c) || !eligible(c) || blocked(c)) continue;
         progress = true;
         if (onEvict(c)) return;
       }
@@ -81662,29 +81729,42 @@ function applySpaceRules(decisions, layers, input) {
   if (rules.maxUnusedMs !== void 0) {
     const limit = rules.maxUnusedMs;
     sweep(
-      (c) => now - c.use.time > limit,
+      (c) => c.kind === "image" && now - c.use.time > limit,
       (c) => {
         plannedFree += evict(c, { kind: "unused", lastUsed: c.use.time, lastUsedWhy: c.use.why, maxUnusedMs: limit });
         return false;
       }
     );
   }
+  const volumes = input.volumes ?? { bytes: 0, freed: 0 };
   const afterPlan = before - plannedFree;
-  const needs = pressure(rules, afterPlan, plannedFree, input.filesystem);
-  if (needs.rules.length === 0) return { warnings: [] };
+  const dockerBefore = before + cacheBytes2 + volumes.bytes;
+  const needs = pressure(rules, afterPlan, plannedFree + volumes.freed, input.filesystem, afterPlan + cacheBytes2 + volumes.bytes - volumes.freed);
+  if (needs.rules.length === 0) return { cacheEvictions, warnings: [] };
   const allowed = /* @__PURE__ */ new Set(["policy"]);
   if (rules.evictKeptBuilds) allowed.add("kept-build");
   if (rules.evictBaseImages) allowed.add("base-image");
   const order = [];
+  const byKind2 = { image: plannedFree, "build-cache": 0, volume: volumes.freed };
   let freed = 0;
+  const cacheHelps = needs.rules.some((r) => r !== "max-image-bytes");
   for (const tier of [...allowed].sort((a, b) => TIER_RANK[a] - TIER_RANK[b])) {
     if (freed >= needs.bytes) break;
     sweep(
-      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier],
+      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === "image" || cacheHelps),
       (c) => {
         const bytes = evict(c, { kind: "evicted", rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why });
         freed += bytes;
-        order.push({ imageId: c.d.imageId, references: c.d.references, lastUsed: c.use.time, lastUsedWhy: c.use.why, tier: c.tier, bytes });
+        byKind2[c.kind] += bytes;
+        order.push({
+          kind: c.kind,
+          imageId: c.id,
+          references: c.kind === "image" ? c.d.references : [c.r.description || c.r.type],
+          lastUsed: c.use.time,
+          lastUsedWhy: c.use.why,
+          tier: c.tier,
+          bytes
+        });
         return freed >= needs.bytes;
       }
     );
@@ -81692,10 +81772,14 @@ function applySpaceRules(decisions, layers, input) {
   const reached = freed >= needs.bytes;
   const warnings = [];
   if (!reached) {
-    const off = [!rules.evictKeptBuilds && "evict-kept-builds", !rules.evictBaseImages && "evict-base-images"].filter(Boolean);
+    const off = [!rules.evictKeptBuilds && "evict-kept-builds", !rules.evictBaseImages && "evict-base-images", !rules.evictBuildCache && cache.length > 0 && "evict-build-cache"].filter(Boolean);
     const locked = off.length > 0 ? ` (${off.join(" / ")} would allow more)` : "";
     warnings.push(`${needs.rules.join(", ")}: cannot free ${needs.bytes - freed} more bytes; the rest is in use, protected, current or younger than min-age${locked}`);
   }
+  if (cacheEvictions.some((e) => e.shared)) {
+    warnings.push("some evicted build cache records share their content with images or other records: they count 0 bytes here, and pruning them frees only what nothing else holds");
+  }
+  const imagesEvicted = order.filter((o) => o.kind === "image").reduce((sum, o) => sum + o.bytes, 0);
   return {
     summary: {
       rules: needs.rules,
@@ -81705,15 +81789,25 @@ function applySpaceRules(decisions, layers, input) {
       shortByBytes: Math.max(0, needs.bytes - freed),
       order,
       imagesBytesBefore: before,
-      imagesBytesAfter: afterPlan - freed
+      imagesBytesAfter: afterPlan - imagesEvicted,
+      byKind: byKind2,
+      dockerBytesBefore: dockerBefore,
+      dockerBytesAfter: dockerBefore - byKind2.image - byKind2["build-cache"] - byKind2.volume
     },
+    cacheEvictions,
     warnings
   };
 }
-function pressure(rules, imagesBytes, plannedFree, fs8) {
+function createdOf(c) {
+  return c.kind === "image" ? c.d.created : c.r.created ?? 0;
+}
+function pressure(rules, imagesBytes, plannedFree, fs8, dockerBytes) {
   const asks = [];
   if (rules.maxImageBytes !== void 0 && imagesBytes > rules.maxImageBytes) {
     asks.push(["max-image-bytes", imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes)]);
+  }
+  if (rules.maxDockerBytes !== void 0 && dockerBytes > rules.maxDockerBytes) {
+    asks.push(["max-docker-bytes", dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
   }
   if (fs8 && rules.minFree) {
     const free = fs8.freeBytes + plannedFree;
@@ -81866,14 +81960,19 @@ function plan(input) {
   const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, settings.dangling, layers));
   const space = settings.space;
   let eviction;
-  if (space && (space.maxImageBytes !== void 0 || space.maxUnusedMs !== void 0 || space.minFree || space.minFreeInodes)) {
+  let buildCacheEvictions = [];
+  if (space && (space.maxImageBytes !== void 0 || space.maxDockerBytes !== void 0 || space.maxUnusedMs !== void 0 || space.minFree || space.minFreeInodes)) {
     const result = applySpaceRules(decisions, layers, {
       rules: space,
       now,
       filesystem: input.filesystem,
-      lastUse: (id) => input.usage?.get(id) ?? fromArrival(arrivals.get(id))
+      lastUse: (id) => input.usage?.get(id) ?? fromArrival(arrivals.get(id)),
+      buildCache: input.buildCache,
+      minAgeMs: settings.minAgeMs,
+      volumes: input.volumes
     });
     eviction = result.summary;
+    buildCacheEvictions = result.cacheEvictions;
     warnings.push(...result.warnings);
   }
   const removedIds = decisions.filter((d) => d.action === "remove").map((d) => d.imageId);
@@ -81884,20 +81983,13 @@ function plan(input) {
     decisions,
     predictedBytes: layers.bytesFreedBy(removedIds),
     warnings,
-    eviction
+    eviction,
+    buildCacheEvictions
   };
 }
 function unpredictedContent(removedIds, byId) {
-  let bound = 0;
-  let known = false;
-  for (const id of removedIds) {
-    const content = byId.get(id)?.contentBytes;
-    if (content === void 0) continue;
-    known = true;
-    bound += content;
-  }
-  if (!known) return void 0;
-  return `containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); the removed images' compressed blobs in the content store (at most ${formatBytes(bound)}) are freed too, but neither predicted nor measured: the engine does not say which blobs images share`;
+  if (!removedIds.some((id) => byId.get(id)?.contentBytes !== void 0)) return void 0;
+  return "containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); the removed images' compressed blobs in the content store are freed too, but neither predicted nor measured: the engine counts them in no disk-use figure and does not say which blobs images share";
 }
 function fromArrival(arrival) {
   return arrival ? { time: arrival.time, why: arrival.source === "created" ? "built" : arrival.source } : { time: 0, why: "unknown" };
@@ -81943,7 +82035,8 @@ function decide(image, imageReasons, refKeep, refRemove, removeDangling, layers)
     delete: action === "remove",
     created: image.created,
     size: image.size,
-    uniqueBytes: layers.uniqueBytes(image.id)
+    uniqueBytes: layers.uniqueBytes(image.id),
+    platforms: image.platforms
   };
 }
 function referencesOf(image) {
@@ -82312,8 +82405,9 @@ var DockerodeEngine = class {
     const takenAt = Date.now();
     this.count("images");
     this.count("containers");
+    const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false }),
+      this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} }),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
@@ -82339,8 +82433,13 @@ var DockerodeEngine = class {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
     }
-    const content = this.containerd && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
-    const size = summary2.Size - (content ?? 0);
+    const platforms = platformParts(summary2.Manifests);
+    let content = this.containerd && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
+    let size = summary2.Size - (content ?? 0);
+    if (platforms) {
+      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
+      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
+    }
     return {
       id: summary2.Id,
       parentId: summary2.ParentId || void 0,
@@ -82350,6 +82449,7 @@ var DockerodeEngine = class {
       lastTagged: details.lastTagged,
       size,
       contentBytes: content,
+      platforms,
       labels: summary2.Labels ?? {},
       layers: details.layers,
       layerSizes: content === void 0 ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size)
@@ -82388,13 +82488,14 @@ var DockerodeEngine = class {
    * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  async events(since, until) {
+  async events(since, until, filters) {
     this.count("events");
     since = Math.min(since, until);
     const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
     const stream = await this.docker.getEvents({
       since: seconds(since, Math.floor),
-      until: seconds(until, Math.ceil)
+      until: seconds(until, Math.ceil),
+      ...filters ? { filters } : {}
     });
     const raw = await readAll(stream);
     return raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
@@ -82482,18 +82583,38 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
-  async diskUsage() {
+  async diskUsage(options = {}) {
     this.count("system df");
-    const df = await new Promise(
-      (resolve3, reject) => this.docker.modem.dial(
-        { path: "/system/df?", method: "GET", options: { type: "image" }, statusCodes: { 200: true, 500: "server error" } },
-        (err, data) => err ? reject(err) : resolve3(data)
-      )
-    );
+    const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
     const images = df.Images ?? [];
     const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
     const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
-    return { imagesBytes: layersSize ?? fromImages };
+    const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
+    const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
+    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages };
+    if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
+    return usage;
+  }
+  async listBuildCache() {
+    if (this.podman) return void 0;
+    this.count("system df");
+    const df = await this.dial("/system/df?", "GET", { type: "build-cache" });
+    if (!Array.isArray(df.BuildCache)) return df.BuildCache === null ? [] : void 0;
+    return df.BuildCache.map((r) => {
+      const created = Date.parse(r.CreatedAt ?? "");
+      const used = Date.parse(r.LastUsedAt ?? "");
+      return {
+        id: r.ID,
+        parents: r.Parents ?? (r.Parent ? [r.Parent] : []),
+        type: r.Type ?? "",
+        description: r.Description ?? "",
+        inUse: r.InUse === true,
+        shared: r.Shared === true,
+        size: Math.max(0, Number(r.Size ?? 0)),
+        created: Number.isFinite(created) ? created : void 0,
+        lastUsed: Number.isFinite(used) && used > 0 ? used : void 0
+      };
+    });
   }
   // Fleet-mode maintenance: stopped containers and the builder cache.
   async listContainers() {
@@ -82545,14 +82666,125 @@ var DockerodeEngine = class {
           (err, data) => err ? reject(err) : resolve3(data)
         )
       );
-      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: (answer?.CachesDeleted ?? []).length };
+      const deleted = answer?.CachesDeleted ?? [];
+      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
       const status = statusOf(error2);
       if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf(error2)}` };
       throw error2;
     }
   }
+  // Volumes and builder leftovers.
+  async listVolumes(options) {
+    const info2 = await this.info();
+    const typed = compareApi(info2.apiVersion, [1, 42]) >= 0;
+    this.count("volumes");
+    this.count("system df");
+    const now = Date.now();
+    const [listed, df, containers, events] = await Promise.all([
+      this.docker.listVolumes(),
+      this.dial("/system/df?", "GET", typed ? { type: ["volume", "container"] } : {}),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, now, { type: ["volume"] })
+    ]);
+    const sizes = /* @__PURE__ */ new Map();
+    for (const v of df?.Volumes ?? []) {
+      const size = v?.UsageData?.Size;
+      if (typeof size === "number" && size >= 0) sizes.set(v.Name, size);
+    }
+    const sizeRw = /* @__PURE__ */ new Map();
+    for (const c of df?.Containers ?? []) if (c?.Id) sizeRw.set(c.Id, typeof c.SizeRw === "number" && c.SizeRw > 0 ? c.SizeRw : 0);
+    const lastEvent = /* @__PURE__ */ new Map();
+    for (const e of events) {
+      const name = e.Actor?.ID || e.Actor?.Attributes?.name || "";
+      if (name) lastEvent.set(name, Math.max(lastEvent.get(name) ?? 0, eventTime(e)));
+    }
+    const volumes = (listed.Volumes ?? []).map((v) => {
+      const created = Date.parse(v.CreatedAt ?? "");
+      return {
+        name: v.Name,
+        driver: v.Driver ?? "",
+        labels: v.Labels ?? {},
+        created: Number.isFinite(created) ? created : void 0,
+        lastEvent: lastEvent.get(v.Name),
+        size: sizes.get(v.Name)
+      };
+    });
+    return {
+      volumes,
+      containers: containers.map((c) => ({ ...toContainerRecord(c), sizeRw: sizeRw.get(c.Id) })),
+      sizeSource: typed ? "system/df type=volume,container" : `system/df (API ${info2.apiVersion} has no type filter: the engine sized everything)`
+    };
+  }
+  async volumeUsers(name) {
+    this.count("containers");
+    const users = await this.docker.listContainers({ all: true, filters: { volume: [name] } });
+    return users.filter((c) => (c.Mounts ?? []).some((m) => m.Name === name)).map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ""));
+  }
+  async inspectVolume(name) {
+    try {
+      this.count("volume inspect");
+      const v = await this.docker.getVolume(name).inspect();
+      return { name: v.Name, labels: v.Labels ?? {} };
+    } catch (error2) {
+      if (statusOf(error2) === 404) return void 0;
+      throw error2;
+    }
+  }
+  async removeVolume(name) {
+    try {
+      this.count("volume delete");
+      await this.docker.getVolume(name).remove({ force: false });
+      return { status: "done" };
+    } catch (error2) {
+      const status = statusOf(error2);
+      if (status === 404) return { status: "gone" };
+      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      throw error2;
+    }
+  }
+  dial(path7, method, options) {
+    return new Promise(
+      (resolve3, reject) => this.docker.modem.dial(
+        { path: path7, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
+        (err, data) => err ? reject(err) : resolve3(data)
+      )
+    );
+  }
 };
+function sumCache(records) {
+  return records.reduce((sum, r) => sum + (r.Shared ? 0 : Math.max(0, Number(r.Size ?? 0))), 0);
+}
+function compareApi(version, than) {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
+  if (!m) return -1;
+  return Number(m[1]) - than[0] || Number(m[2]) - than[1];
+}
+function apiAtLeast(version, major, minor) {
+  const [a, b] = (version ?? "").split(".").map(Number);
+  return a > major || a === major && (b ?? 0) >= minor;
+}
+function platformParts(manifests) {
+  if (!Array.isArray(manifests) || manifests.length === 0) return void 0;
+  const byDigest = new Map(manifests.map((m) => [m.ID ?? m.Descriptor?.digest, m]));
+  const platformOf = (m) => {
+    const p = m?.ImageData?.Platform ?? m?.Descriptor?.platform;
+    if (!p?.os) return "unknown";
+    return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  };
+  return manifests.map((m) => {
+    const kind = m.Kind === "image" || m.Kind === "attestation" ? m.Kind : "unknown";
+    const forImage = kind === "attestation" ? byDigest.get(m.AttestationData?.For) : void 0;
+    return {
+      platform: kind === "attestation" ? forImage ? platformOf(forImage) : "unknown" : platformOf(m),
+      kind,
+      digest: String(m.ID ?? m.Descriptor?.digest ?? ""),
+      available: m.Available === true,
+      unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
+      contentBytes: Number(m.Size?.Content ?? 0)
+    };
+  });
+}
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
 }
@@ -82564,7 +82796,8 @@ function toContainerRecord(c) {
     imageId: c.ImageID,
     state: c.State,
     created: c.Created * 1e3,
-    labels: c.Labels ?? {}
+    labels: c.Labels ?? {},
+    volumes: (c.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name)
   };
 }
 function layerSizesFromHistory(layers, history) {
@@ -83100,7 +83333,7 @@ var EngineUsageStore = class {
     const deadline = Date.now() + this.waitMs;
     const token = (0, import_node_crypto3.randomBytes)(8).toString("hex");
     let seen;
-    for (let attempt = 0; ; attempt++) {
+    for (let attempt2 = 0; ; attempt2++) {
       try {
         const container = await this.docker.createContainer({
           name: USAGE_LOCK_NAME,
@@ -83113,10 +83346,11 @@ var EngineUsageStore = class {
       } catch (error2) {
         const status = statusOf2(error2);
         if (status === 404 && /image|no such/i.test(messageOf2(error2))) {
-          await this.write(emptyRecord());
-          continue;
-        }
-        if (!isNameConflict(error2)) throw error2;
+          if (!await this.inspect()) {
+            await this.write(emptyRecord());
+            continue;
+          }
+        } else if (!isNameConflict(error2)) throw error2;
       }
       const holder = await this.lockHolder();
       if (holder) {
@@ -83130,7 +83364,7 @@ var EngineUsageStore = class {
       if (Date.now() > deadline) {
         throw new Error(`cannot lock the usage record ${this.description}: container ${USAGE_LOCK_NAME} has been held for longer than ${Math.round(this.waitMs / 1e3)} s`);
       }
-      await sleep(Math.min(1e3, 20 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
+      await sleep(Math.min(1e3, 20 * 2 ** Math.min(attempt2, 5)) * (0.5 + Math.random()));
     }
   }
   async lockHolder() {
@@ -83449,6 +83683,11 @@ function compare(a, b) {
   return a[0] - b[0] || a[1] - b[1];
 }
 
+// src/domain/labels.ts
+function protectedBy(labels, selectors) {
+  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === void 0 || labels[s.key] === s.value));
+}
+
 // src/app/containers.ts
 var STOPPED_STATES = ["exited", "created", "dead"];
 async function removeStoppedContainers(engine, settings, options = {}) {
@@ -83524,9 +83763,6 @@ async function removeOne(engine, c, now, olderThanMs, settings) {
     return { ...base, ageMs, status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
   }
 }
-function protectedBy(labels, selectors) {
-  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === void 0 || labels[s.key] === s.value));
-}
 async function inScope(engine, c, settings) {
   const references = /* @__PURE__ */ new Set();
   const typed = safeNormalize2(c.image);
@@ -83541,6 +83777,215 @@ async function inScope(engine, c, settings) {
 function safeNormalize2(text) {
   try {
     return normalizeReference(text);
+  } catch {
+    return void 0;
+  }
+}
+
+// src/planner/volumes.ts
+var BUILDER_CONTAINER = /^buildx_buildkit_(.+)$/;
+var BUILDER_STATE = /^buildx_buildkit_(.+)_state$/;
+var ALIVE = /* @__PURE__ */ new Set(["running", "paused", "restarting", "removing"]);
+var STOPPED = /* @__PURE__ */ new Set(["exited", "created", "dead"]);
+function builderOf(node) {
+  return node.replace(/\d+$/, "");
+}
+function isAnonymous(v) {
+  return Object.prototype.hasOwnProperty.call(v.labels, "com.docker.volume.anonymous") || /^[0-9a-f]{64}$/.test(v.name);
+}
+function planVolumes(input) {
+  const { rules, now } = input;
+  const leaving = input.leaving ?? /* @__PURE__ */ new Set();
+  const aliveBuilders = /* @__PURE__ */ new Set();
+  for (const c of input.containers) {
+    const m = BUILDER_CONTAINER.exec(c.name);
+    if (m && ALIVE.has(c.state)) aliveBuilders.add(builderOf(m[1]));
+  }
+  const builders = [];
+  const leavingBuilders = /* @__PURE__ */ new Set();
+  for (const c of input.containers) {
+    const m = BUILDER_CONTAINER.exec(c.name);
+    if (!m || leaving.has(c.id)) continue;
+    const builder = builderOf(m[1]);
+    const ageMs = now - c.created;
+    const base = { id: c.id, name: c.name, builder, state: c.state, bytes: c.sizeRw, ageMs };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    let d;
+    if (rules.buildxOlderThanMs === void 0) d = keep("builder leftovers are not cleaned (buildx-older-than not set)");
+    else if (ALIVE.has(c.state)) d = keep(`builder ${builder} is ${c.state}`);
+    else if (aliveBuilders.has(builder)) d = keep(`another node of builder ${builder} runs`);
+    else if (!STOPPED.has(c.state)) d = keep(`state ${c.state}`);
+    else if (protectedBy(c.labels, input.protectLabels)) d = keep("protected label");
+    else if (ageMs < rules.buildxOlderThanMs) d = keep(`younger than buildx-older-than (${formatDuration(ageMs)} old)`);
+    else d = { ...base, action: "remove", reason: `stopped node of builder ${builder}, which no longer runs (${c.state}, created ${formatDuration(ageMs)} ago)` };
+    if (d.action === "remove") leavingBuilders.add(c.id);
+    builders.push(d);
+  }
+  const users = /* @__PURE__ */ new Map();
+  for (const c of input.containers) {
+    if (leaving.has(c.id) || leavingBuilders.has(c.id)) continue;
+    for (const v of c.volumes ?? []) users.set(v, [...users.get(v) ?? [], c.name]);
+  }
+  const volumes = input.volumes.map((v) => {
+    const state = BUILDER_STATE.exec(v.name);
+    const kind = state ? "builder-state" : isAnonymous(v) ? "anonymous" : "named";
+    const lastUse = Math.max(v.created ?? 0, v.lastEvent ?? 0);
+    const idleMs = lastUse > 0 ? now - lastUse : void 0;
+    const base = { name: v.name, kind, bytes: v.size, idleMs };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    const grace = kind === "builder-state" ? rules.buildxOlderThanMs : rules.olderThanMs;
+    if (grace === void 0) return keep(kind === "builder-state" ? "builder state is not cleaned (buildx-older-than not set)" : "volumes are not cleaned (volumes-older-than not set)");
+    const mountedBy = users.get(v.name);
+    if (mountedBy) return keep(`mounted by ${mountedBy.join(", ")}`);
+    const pattern = rules.protect.find((p) => globMatch(p, v.name));
+    if (pattern) return keep(`protected name ${pattern}`);
+    if (protectedBy(v.labels, input.protectLabels)) return keep("protected label");
+    if (kind === "named" && !rules.named) return keep("named volume (volumes-named not set)");
+    if (kind === "builder-state" && aliveBuilders.has(builderOf(state[1]))) return keep(`builder ${builderOf(state[1])} runs`);
+    if (idleMs === void 0) return keep("the engine tells neither its creation nor its last use");
+    if (idleMs < grace) return keep(`used ${formatDuration(idleMs)} ago, within the grace period`);
+    const what = kind === "builder-state" ? `state of builder ${builderOf(state[1])}, which no longer runs` : kind === "anonymous" ? "anonymous volume no container mounts" : "dangling named volume";
+    return { ...base, action: "remove", reason: `${what}, unused for ${formatDuration(idleMs)}` };
+  });
+  let predictedBytes = 0;
+  let unsized = 0;
+  for (const d of [...volumes, ...builders]) {
+    if (d.action !== "remove") continue;
+    if (d.bytes === void 0) unsized++;
+    else predictedBytes += d.bytes;
+  }
+  return { volumes, builders, predictedBytes, unsized };
+}
+function globMatch(pattern, name) {
+  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return regex.test(name);
+}
+
+// src/app/volumes.ts
+var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+async function listVolumePlan(engine, settings, options = {}) {
+  const rules = settings.volumes;
+  if (rules.olderThanMs === void 0 && rules.buildxOlderThanMs === void 0) return void 0;
+  if (!engine.listVolumes || !engine.removeVolume || !engine.volumeUsers || !engine.removeContainer) {
+    return {
+      listing: { volumes: [], containers: [], sizeSource: "" },
+      plan: { volumes: [], builders: [], predictedBytes: 0, unsized: 0 },
+      notes: ["volumes: this engine adapter cannot list or remove volumes; skipped"]
+    };
+  }
+  const now = options.now ?? Date.now();
+  const listing = await engine.listVolumes({ activitySince: now - VOLUME_EVENT_LOOKBACK_MS });
+  const plan2 = planVolumes({ volumes: listing.volumes, containers: listing.containers, rules, protectLabels: settings.protectLabels, now, leaving: options.leaving });
+  const notes = plan2.unsized > 0 ? [`volumes: ${plan2.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`] : [];
+  return { listing, plan: plan2, notes };
+}
+async function applyVolumePlan(engine, settings, planned, options = {}) {
+  const { listing, plan: plan2 } = planned;
+  const now = options.now ?? Date.now();
+  const report2 = { plan: plan2, results: [], bytes: { predicted: plan2.predictedBytes, unsized: plan2.unsized }, sizeSource: listing.sizeSource, notes: [...planned.notes] };
+  const goingBuilders = plan2.builders.filter((b) => b.action === "remove");
+  const goingVolumes = plan2.volumes.filter((v) => v.action === "remove");
+  if (settings.dryRun) {
+    for (const b of goingBuilders) report2.results.push({ kind: "builder-container", name: b.name, status: "planned", bytes: b.bytes });
+    for (const v of goingVolumes) report2.results.push({ kind: "volume", name: v.name, status: "planned", bytes: v.bytes });
+    return report2;
+  }
+  if (goingBuilders.length + goingVolumes.length === 0) return report2;
+  report2.bytes.before = bytesOf(listing);
+  for (const b of goingBuilders) {
+    if (options.signal?.aborted) break;
+    report2.results.push({ kind: "builder-container", name: b.name, bytes: b.bytes, ...await removeBuilder(engine, b, now, settings.volumes.buildxOlderThanMs, settings) });
+  }
+  for (const v of goingVolumes) {
+    if (options.signal?.aborted) break;
+    report2.results.push({ kind: "volume", name: v.name, bytes: v.bytes, ...await removeVolume(engine, v, settings) });
+  }
+  const after = await engine.listVolumes({ activitySince: now });
+  report2.bytes.after = bytesOf(after);
+  report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
+  return report2;
+}
+function bytesOf(listing) {
+  let sum = 0;
+  for (const v of listing.volumes) sum += v.size ?? 0;
+  for (const c of listing.containers) if (c.name.startsWith("buildx_buildkit_")) sum += c.sizeRw ?? 0;
+  return sum;
+}
+async function removeBuilder(engine, b, now, olderThanMs, settings) {
+  try {
+    if (engine.inspectContainer) {
+      const current = await engine.inspectContainer(b.id);
+      if (!current) return { status: "gone" };
+      if (!["exited", "created", "dead"].includes(current.status)) return { status: "skipped", note: `${current.status} since listing` };
+      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+      if (current.finishedAt !== void 0 && now - current.finishedAt < olderThanMs) return { status: "skipped", note: "stopped within buildx-older-than" };
+    }
+    const outcome = await engine.removeContainer(b.id);
+    if (outcome.status === "done") return { status: "removed" };
+    if (outcome.status === "gone") return { status: "gone" };
+    return { status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+async function removeVolume(engine, v, settings) {
+  try {
+    if (engine.inspectVolume) {
+      const current = await engine.inspectVolume(v.name);
+      if (!current) return { status: "gone" };
+      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+    }
+    if (settings.volumes.protect.some((p) => globMatch(p, v.name))) return { status: "skipped", note: "protected name" };
+    const users = await engine.volumeUsers(v.name);
+    if (users.length > 0) return { status: "skipped", note: `mounted by ${users.join(", ")} since listing` };
+    const outcome = await engine.removeVolume(v.name);
+    if (outcome.status === "done") return { status: "removed" };
+    if (outcome.status === "gone") return { status: "gone" };
+    return { status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+
+// src/app/cache-eviction.ts
+async function pruneEvictedCache(engine, evictions, options) {
+  const report2 = { results: [], predicted: evictions.reduce((sum, e) => sum + e.bytes, 0), reclaimed: 0, warnings: [] };
+  if (options.dryRun) {
+    report2.results = evictions.map((e) => ({ id: e.id, description: e.description, bytes: e.bytes, status: "planned", reclaimed: 0 }));
+    return report2;
+  }
+  if (!engine.pruneBuildCache) {
+    report2.warnings.push("build cache: this engine adapter cannot prune it; the evicted records stay");
+    return report2;
+  }
+  report2.before = await cacheBytes(engine);
+  const named = new Set(evictions.map((e) => e.id));
+  for (const e of evictions) {
+    if (options.signal?.aborted) break;
+    const base = { id: e.id, description: e.description, bytes: e.bytes };
+    try {
+      const outcome = await engine.pruneBuildCache({ all: true, filters: { id: [e.id] } });
+      if (outcome.status === "unsupported") {
+        report2.results.push({ ...base, status: "skipped", reclaimed: 0, note: outcome.message });
+        continue;
+      }
+      const unexpected = (outcome.deletedIds ?? []).filter((id) => !named.has(id));
+      if (unexpected.length) report2.warnings.push(`incident: pruning build cache record ${e.id} also deleted ${unexpected.join(", ")}, which the plan did not name`);
+      report2.reclaimed += outcome.spaceReclaimed;
+      report2.results.push(
+        outcome.cachesDeleted > 0 ? { ...base, status: "pruned", reclaimed: outcome.spaceReclaimed } : { ...base, status: "skipped", reclaimed: 0, note: "the engine deleted nothing (in use by a build, or already gone)" }
+      );
+    } catch (error2) {
+      report2.results.push({ ...base, status: "failed", reclaimed: 0, note: error2 instanceof Error ? error2.message : String(error2) });
+    }
+  }
+  report2.after = await cacheBytes(engine);
+  return report2;
+}
+async function cacheBytes(engine) {
+  try {
+    const records = await engine.listBuildCache?.();
+    return records?.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
   } catch {
     return void 0;
   }
@@ -84673,6 +85118,14 @@ async function filesystemStats(path7) {
 }
 
 // src/app/cleanup.ts
+function byKind(report2) {
+  const rows = [{ kind: "images", predicted: report2.bytes.predicted, measured: report2.bytes.measured }];
+  const c = report2.cacheEviction;
+  if (c) rows.push({ kind: "build-cache", predicted: c.predicted, measured: report2.dryRun ? void 0 : c.reclaimed });
+  const v = report2.volumes;
+  if (v) rows.push({ kind: "volumes", predicted: v.bytes.predicted, measured: v.bytes.measured });
+  return rows;
+}
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
 var MaxRemovalsExceededError = class extends Error {
   constructor(planned, limit, report2) {
@@ -84700,6 +85153,15 @@ async function runCleanup(settings, deps, options = {}) {
     filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
     if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
   }
+  const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0 ? await deps.engine.listBuildCache?.() : void 0;
+  if ((settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0) && !buildCache) {
+    warnings.push(`build cache: the ${seen.engine.kind} engine has no build cache to list; the space rules count images${settings.volumes.olderThanMs !== void 0 ? " and volumes" : ""} only`);
+  }
+  if (buildCache?.length && seen.engine.containerdStore) {
+    warnings.push("containerd image store: the build cache and images share content blobs (moby #48700), so removing an image can free nothing while a cache record holds its blobs, and the reverse; the measured bytes are what counts");
+  }
+  const volumePlan = await listVolumePlan(deps.engine, settings, { now: startedAt, leaving });
+  const volumeBytes = volumePlan && { bytes: volumePlan.listing.volumes.reduce((sum, v) => sum + (v.size ?? 0), 0), freed: volumePlan.plan.predictedBytes };
   const now = clock();
   const usage = deps.usage ? await readUsage(deps.usage, snapshot, now, settings) : void 0;
   if (usage) warnings.push(...usage.warnings.map((w) => `usage record (${deps.usage.description}): ${w}`));
@@ -84710,7 +85172,9 @@ async function runCleanup(settings, deps, options = {}) {
     dockerfileReferences: dockerfiles.references,
     jobStart: options.jobStart,
     filesystem,
-    usage: usage?.lastUse
+    usage: usage?.lastUse,
+    buildCache,
+    volumes: volumeBytes
   });
   plan2.warnings.unshift(...warnings);
   const remember = async (results) => {
@@ -84720,6 +85184,13 @@ async function runCleanup(settings, deps, options = {}) {
     } catch (error2) {
       report2.warnings.push(`usage record (${deps.usage.description}) not saved: ${error2 instanceof Error ? error2.message : String(error2)}`);
     }
+  };
+  const leftovers = async () => {
+    if (plan2.buildCacheEvictions.length) report2.cacheEviction = await pruneEvictedCache(deps.engine, plan2.buildCacheEvictions, { dryRun: settings.dryRun, signal: deps.signal });
+    report2.warnings.push(...report2.cacheEviction?.warnings ?? []);
+    if (volumePlan) report2.volumes = await applyVolumePlan(deps.engine, settings, volumePlan, { now: startedAt, signal: deps.signal });
+    report2.warnings.push(...report2.volumes?.notes ?? []);
+    report2.byKind = byKind(report2);
   };
   const removing = plan2.decisions.filter((d) => d.action === "remove");
   const report2 = {
@@ -84740,7 +85211,8 @@ async function runCleanup(settings, deps, options = {}) {
     bytes: { predicted: plan2.predictedBytes },
     regrets: usage?.regrets ?? [],
     usageStore: deps.usage?.description,
-    warnings: plan2.warnings
+    warnings: plan2.warnings,
+    byKind: []
   };
   const limit = settings.maxRemovals;
   if (limit !== void 0 && removing.length > limit) {
@@ -84753,6 +85225,7 @@ async function runCleanup(settings, deps, options = {}) {
   if (settings.dryRun) {
     report2.containers = containerChoice;
     report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
     report2.finishedAt = clock();
     return report2;
   }
@@ -84762,6 +85235,7 @@ async function runCleanup(settings, deps, options = {}) {
   }
   if (removing.length === 0 && report2.counts.untagged === 0) {
     report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
     await remember([]);
     report2.finishedAt = clock();
     return report2;
@@ -84784,9 +85258,62 @@ async function runCleanup(settings, deps, options = {}) {
   report2.bytes.after = after.imagesBytes;
   report2.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
   report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+  await leftovers();
   await remember(report2.results);
   report2.finishedAt = clock();
   return report2;
+}
+
+// src/app/job-start.ts
+var fs7 = __toESM(require("node:fs"));
+var path5 = __toESM(require("node:path"));
+var FILE = "job-start.json";
+var DIR_PREFIX = "docker-image-cleanup-";
+function loadJobStart(file) {
+  let value;
+  try {
+    value = JSON.parse(fs7.readFileSync(file, "utf8"));
+  } catch (error2) {
+    throw new Error(`cannot read the job start record ${file}: ${error2 instanceof Error ? error2.message : String(error2)}`);
+  }
+  if (!isJobStart(value)) throw new Error(`${file} is not a job start record`);
+  return value;
+}
+function removeJobStart(file) {
+  const dir = path5.dirname(file);
+  if (path5.basename(file) !== FILE || !path5.basename(dir).startsWith(DIR_PREFIX)) return;
+  fs7.rmSync(dir, { recursive: true, force: true });
+}
+function isJobStart(value) {
+  if (typeof value !== "object" || value === null) return false;
+  const v = value;
+  const strings2 = (x) => Array.isArray(x) && x.every((s) => typeof s === "string");
+  return typeof v.startedAt === "number" && strings2(v.imageIds) && strings2(v.references);
+}
+
+// src/app/outcome.ts
+async function cleanupOutcome(settings, deps, options = {}) {
+  try {
+    return outcomeOf(await runCleanup(settings, deps, options));
+  } catch (error2) {
+    if (error2 instanceof MaxRemovalsExceededError) return refusedOutcome(error2);
+    throw error2;
+  }
+}
+function outcomeOf(report2) {
+  const figures = {
+    removed: report2.counts.removed,
+    kept: report2.counts.kept,
+    bytesFreed: report2.dryRun ? report2.bytes.predicted : report2.bytes.measured ?? report2.bytes.predicted
+  };
+  const failed = report2.results.filter((r) => r.status === "failed");
+  if (failed.length === 0) return { kind: "ok", report: report2, figures };
+  const detail = failed.slice(0, 5).map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ""}`).join("; ");
+  return { kind: "removals-failed", report: report2, figures, message: `${failed.length} of ${report2.results.length} removals failed: ${detail}${failed.length > 5 ? "; …" : ""}` };
+}
+function refusedOutcome(error2) {
+  const report2 = { ...error2.report, dryRun: true };
+  return { kind: "refused", report: report2, figures: { removed: 0, kept: report2.counts.images, bytesFreed: 0 }, message: error2.message };
 }
 
 // src/app/session.ts
@@ -84794,6 +85321,21 @@ function openSession(settings, stateDir2) {
   const cache = stateDir2 ? new FileDetailsCache(detailsCacheFile(stateDir2, describeHost(settings.host))) : void 0;
   const engine = new DockerodeEngine({ host: settings.host, cache });
   return { engine, usage: openUsageStore(settings, engine, stateDir2) };
+}
+
+// src/report/volumes.ts
+function volumeRows(report2) {
+  const results = new Map(report2.results.map((r) => [`${r.kind === "volume" ? "v" : "c"}:${r.name}`, r]));
+  const outcome = (key, action) => {
+    if (action === "keep") return "keep";
+    const r = results.get(key);
+    return r ? r.status + (r.note ? ` [${r.note}]` : "") : "not reached";
+  };
+  const rows = [
+    ...report2.plan.builders.map((b) => ({ kind: "builder-container", name: b.name, outcome: outcome(`c:${b.name}`, b.action), bytes: b.bytes, why: b.reason, off: b.reason.includes("not set") })),
+    ...report2.plan.volumes.map((v) => ({ kind: v.kind, name: v.name, outcome: outcome(`v:${v.name}`, v.action), bytes: v.bytes, why: v.reason, off: v.reason.includes("not set)") }))
+  ].filter((r) => !r.off).map(({ off: _off, ...r }) => r);
+  return [...rows.filter((r) => r.outcome !== "keep"), ...rows.filter((r) => r.outcome === "keep")];
 }
 
 // src/report/reasons.ts
@@ -84861,6 +85403,11 @@ function describeAll(keep, remove) {
 function unique(items) {
   return [...new Set(items)];
 }
+function describePlatform(p) {
+  if (!p.available) return `${p.kind === "attestation" ? `attestation for ${p.platform}` : p.platform}: not present here, counts nothing`;
+  if (p.kind === "attestation") return `attestation for ${p.platform}: ${formatBytes(p.contentBytes)} of content, no snapshot`;
+  return `${p.platform}: ${formatBytes(p.unpackedBytes)} unpacked (counted) + ${formatBytes(p.contentBytes)} of content`;
+}
 
 // src/report/rows.ts
 function reportRows(report2) {
@@ -84872,7 +85419,7 @@ function row(d, result, dryRun) {
   return {
     id: shortId(d.imageId),
     references: d.references.map(familiar),
-    outcome: outcomeOf(d, result, dryRun),
+    outcome: outcomeOf2(d, result, dryRun),
     size: d.size,
     uniqueBytes: d.uniqueBytes,
     keepReasons: reasons.keep,
@@ -84881,7 +85428,7 @@ function row(d, result, dryRun) {
     note: result?.note
   };
 }
-function outcomeOf(d, result, dryRun) {
+function outcomeOf2(d, result, dryRun) {
   if (d.action === "keep") return "kept";
   const planned = d.action === "remove" ? "removed" : "untagged";
   if (dryRun || !result) return dryRun ? `would be ${planned}` : planned;
@@ -84949,6 +85496,17 @@ function renderMarkdown(report2, title = "Docker image cleanup") {
   }
   const cache = report2.buildCache;
   if (cache) out.push("### Build cache", "", `${cache.status}${cache.status === "pruned" ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ""}${cache.note ? ` (${escape(cache.note)})` : ""}`, "");
+  const volumes = report2.volumes;
+  if (volumes) {
+    const measured = volumes.bytes.measured !== void 0 ? `, ${formatBytes(volumes.bytes.measured)} freed` : "";
+    out.push("### Volumes and builder leftovers", "", `${formatBytes(volumes.bytes.predicted)} predicted${measured} (sizes from ${escape(volumes.sizeSource)})`, "");
+    const rows = volumeRows(volumes);
+    if (rows.length) {
+      out.push("| Kind | Name | Outcome | Size | Why |", "|---|---|---|---:|---|");
+      for (const r of rows) out.push(`| ${r.kind} | ${escape(r.name)} | ${escape(r.outcome)} | ${r.bytes === void 0 ? "?" : formatBytes(r.bytes)} | ${escape(r.why)} |`);
+      out.push("");
+    }
+  }
   if (report2.regrets.length) {
     out.push("### Regrets", "", "Removed images that came back (keep or min-age may be too tight):", "");
     for (const r of report2.regrets) out.push(`- ${escape(r.references.map(familiar).join(", ") || shortId(r.imageId))}: back after ${formatDuration(r.returnedAt - r.removedAt)}`);
@@ -85009,8 +85567,11 @@ function pressureLines(report2) {
     lines.push(
       `Disk pressure (${e.rules.join(", ")}): needed ${formatBytes(e.neededBytes)} beyond keep-N, eviction frees ${formatBytes(e.freedBytes)}` + (e.reached ? "" : `, short by ${formatBytes(e.shortByBytes)}`) + `; images ${formatBytes(e.imagesBytesBefore)} -> ${formatBytes(e.imagesBytesAfter)}`
     );
+    if (e.rules.includes("max-docker-bytes")) lines.push(`  images + build cache + volumes: ${formatBytes(e.dockerBytesBefore)} -> ${formatBytes(e.dockerBytesAfter)}`);
     e.order.forEach(
-      (o, i) => lines.push(`  ${i + 1}. ${o.references.map(familiar).join(", ") || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`)
+      (o, i) => lines.push(
+        `  ${i + 1}. ${o.kind === "build-cache" ? `build cache ${o.imageId.slice(0, 12)} ${o.references[0] ?? ""}` : o.references.map(familiar).join(", ") || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`
+      )
     );
   }
   const c = report2.containers;
@@ -85020,6 +85581,22 @@ function pressureLines(report2) {
   }
   const b = report2.buildCache;
   if (b) lines.push(`Build cache: ${b.status}${b.status === "pruned" ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ""}${b.note ? ` (${b.note})` : ""}`);
+  const ce = report2.cacheEviction;
+  if (ce) {
+    const done = ce.results.filter((r) => r.status !== "planned");
+    lines.push(`Build cache records evicted: ${ce.results.length} (${formatBytes(ce.predicted)} predicted` + (done.length ? `, ${formatBytes(ce.reclaimed)} reclaimed by the engine` : "") + (ce.before !== void 0 && ce.after !== void 0 ? `; cache ${formatBytes(ce.before)} -> ${formatBytes(ce.after)}` : "") + ")");
+    for (const r of ce.results.filter((x) => x.status === "skipped" || x.status === "failed")) lines.push(`  ${r.id.slice(0, 12)} ${r.description}: ${r.status}${r.note ? ` [${r.note}]` : ""}`);
+  }
+  if (report2.byKind && report2.byKind.length > 1) {
+    lines.push("By kind: " + report2.byKind.map((k) => `${k.kind} ${formatBytes(k.predicted)} predicted${k.measured !== void 0 ? `, ${formatBytes(k.measured)} freed` : ""}`).join("; "));
+  }
+  const v = report2.volumes;
+  if (v) {
+    const rows = volumeRows(v);
+    const measured = v.bytes.measured !== void 0 ? `, ${formatBytes(v.bytes.measured)} freed (${formatBytes(v.bytes.before ?? 0)} -> ${formatBytes(v.bytes.after ?? 0)})` : "";
+    lines.push(`Volumes and builder leftovers: ${formatBytes(v.bytes.predicted)} predicted${measured}; sizes from ${v.sizeSource}`);
+    for (const r of rows) lines.push(`  ${r.kind} ${r.name}: ${r.outcome}, ${r.bytes === void 0 ? "size unknown" : formatBytes(r.bytes)} (${r.why})`);
+  }
   for (const r of report2.regrets) {
     lines.push(`Regret: ${r.references.map(familiar).join(", ") || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);
   }
@@ -85059,6 +85636,7 @@ function toJson(report2) {
       delete: d.delete,
       size: d.size,
       uniqueBytes: d.uniqueBytes,
+      platforms: d.platforms?.map((p) => ({ ...p, text: describePlatform(p) })),
       created: new Date(d.created).toISOString(),
       keepReasons: d.keepReasons.map((r) => ({ ...r, text: describeKeep(r) })),
       removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) }))
@@ -85066,11 +85644,41 @@ function toJson(report2) {
     eviction: report2.plan.eviction ?? null,
     containers: report2.containers ?? null,
     buildCache: report2.buildCache ?? null,
+    volumes: report2.volumes ?? null,
+    cacheEviction: report2.cacheEviction ?? null,
+    byKind: report2.byKind ?? [],
     regrets: report2.regrets,
     usageStore: report2.usageStore ?? null,
     warnings: report2.warnings
   };
 }
+
+// actions/src/constants.ts
+var SETTING_OF_INPUT = inputsOf("action");
+var Input = {
+  FailOnError: "fail-on-error",
+  RunAt: "run-at"
+};
+var INPUT_NAMES = [...Object.keys(SETTING_OF_INPUT), ...Object.values(Input)];
+var Output = {
+  RemovedCount: "removed-count",
+  KeptCount: "kept-count",
+  BytesFreed: "bytes-freed",
+  Plan: "plan"
+};
+var State = {
+  /** Path of the JSON file holding the JobStart; set only when pre recorded it. */
+  JobStartFile: "job-start-file",
+  /** 'true' once pre ran: the runner skips pre for local actions (uses: ./), and main then records instead. */
+  PreRan: "pre-ran",
+  /** 'true' once main ran (post also runs when main never did: the runner registers post in pre). */
+  MainRan: "main-ran"
+};
+var RUN_AT = ["post", "now"];
+var SUMMARY_TITLE = "Docker image cleanup";
+
+// actions/src/cleanup.ts
+var path6 = __toESM(require("node:path"));
 
 // actions/src/errors.ts
 var InputError = class extends Error {
@@ -85091,12 +85699,10 @@ var CleanupFailedError = class extends Error {
 };
 
 // actions/src/report.ts
-async function publishReport(report2, context) {
-  const refused = context.refused !== void 0;
-  const removed = refused ? 0 : report2.counts.removed;
-  setOutput(Output.RemovedCount, String(removed));
-  setOutput(Output.KeptCount, String(refused ? report2.counts.images : report2.counts.kept));
-  setOutput(Output.BytesFreed, String(bytesFreed(report2, refused)));
+async function publishReport({ report: report2, figures }, context) {
+  setOutput(Output.RemovedCount, String(figures.removed));
+  setOutput(Output.KeptCount, String(figures.kept));
+  setOutput(Output.BytesFreed, String(figures.bytesFreed));
   setOutput(Output.Plan, planOutput(report2));
   await group("Cleanup report", async () => info(renderText(report2)));
   if (isDebug()) await group("Plan (JSON)", async () => info(JSON.stringify(toJson(report2), null, 2)));
@@ -85142,11 +85748,6 @@ function summaryMarkdown(report2, context) {
   while (rest[0] === "") rest.shift();
   return [title, "", ...lines, ...rest].join("\n");
 }
-function bytesFreed(report2, refused) {
-  if (refused) return 0;
-  if (report2.dryRun) return report2.bytes.predicted;
-  return report2.bytes.measured ?? 0;
-}
 async function publishFailure(message, context) {
   const when = context.runAt === "post" ? "after the job" : "in this step";
   await writeSummary(`## ${SUMMARY_TITLE}
@@ -85163,50 +85764,32 @@ function escapeMarkdown(text) {
 async function cleanUp(inputs, jobStart) {
   const context = { runAt: inputs.runAt };
   const { engine, usage } = openSession(inputs.settings, stateDir());
-  let report2;
+  let outcome;
   try {
-    report2 = await runCleanup(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
+    outcome = await cleanupOutcome(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
   } catch (error2) {
-    if (error2 instanceof MaxRemovalsExceededError) {
-      await publishReport(error2.report, { ...context, refused: error2.message });
-      throw new CleanupFailedError(`docker-image-cleanup ${error2.message}`, inputs.failOnError, error2);
-    }
     const why = error2 instanceof Error ? error2.message : String(error2);
     await publishFailure(why, context);
     throw new CleanupFailedError(`docker-image-cleanup did not run: ${why}`, inputs.failOnError, error2);
   }
-  await publishReport(report2, context);
-  if (report2.counts.failed > 0) {
-    const failed = report2.results.filter((r) => r.status === "failed");
-    const detail = failed.slice(0, 5).map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ""}`).join("; ");
-    throw new CleanupFailedError(
-      `docker-image-cleanup: ${failed.length} of ${report2.results.length} removals failed: ${detail}${failed.length > 5 ? "; …" : ""}`,
-      inputs.failOnError
-    );
-  }
-  return report2;
+  await publishReport(outcome, { ...context, refused: outcome.kind === "refused" ? outcome.message : void 0 });
+  if (outcome.kind === "refused") throw new CleanupFailedError(`docker-image-cleanup ${outcome.message}`, inputs.failOnError);
+  if (outcome.kind === "removals-failed") throw new CleanupFailedError(`docker-image-cleanup: ${outcome.message}`, inputs.failOnError);
+  return outcome.report;
 }
 function stateDir() {
   const base = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
-  return base ? path5.join(base, "docker-image-cleanup") : void 0;
+  return base ? path6.join(base, "docker-image-cleanup") : void 0;
 }
 
 // actions/src/inputs.ts
 var readInput = (name) => getInput(name);
 function getInputs(read = readInput) {
-  const raw = {};
-  for (const [input, setting] of Object.entries(SETTING_OF_INPUT)) {
-    const value = read(input);
-    if (value.trim() !== "") raw[setting] = value;
-  }
   let settings;
   try {
-    settings = parseSettings(raw);
+    settings = parseSettings(rawFromInputs("action", read));
   } catch (error2) {
-    if (error2 instanceof SettingsError) {
-      const input = inputOfSetting(error2.setting);
-      if (input) throw new InputError(`Invalid input ${input} "${error2.value}": expected ${error2.expected}.`);
-    }
+    if (error2 instanceof SettingsError) throw new InputError(inFrontTermsOf(error2, "action").message);
     throw error2;
   }
   return {
@@ -85215,46 +85798,17 @@ function getInputs(read = readInput) {
     runAt: parseRunAt(read(Input.RunAt))
   };
 }
-function inputOfSetting(setting) {
-  return Object.keys(SETTING_OF_INPUT).find((input) => SETTING_OF_INPUT[input] === setting);
-}
 function parseBooleanInput(input, value, fallback) {
-  const text = value.trim().toLowerCase();
-  if (text === "") return fallback;
-  if (["true", "yes", "1"].includes(text)) return true;
-  if (["false", "no", "0"].includes(text)) return false;
-  throw new InputError(`Invalid input ${input} "${value}": expected true or false (also yes/no, 1/0).`);
+  if (value.trim() === "") return fallback;
+  const parsed = parseBooleanText(value);
+  if (parsed === void 0) throw new InputError(`Invalid input ${input} "${value}": expected ${BOOLEAN_FORM}.`);
+  return parsed;
 }
 function parseRunAt(value) {
   const text = value.trim().toLowerCase();
   if (text === "") return "post";
   if (RUN_AT.includes(text)) return text;
   throw new InputError(`Invalid input ${Input.RunAt} "${value}": expected ${RUN_AT.join(" or ")}.`);
-}
-
-// actions/src/job-start.ts
-var fs7 = __toESM(require("node:fs"));
-var path6 = __toESM(require("node:path"));
-function loadJobStart(file) {
-  let value;
-  try {
-    value = JSON.parse(fs7.readFileSync(file, "utf8"));
-  } catch (error2) {
-    throw new Error(`cannot read the job start recorded by the pre step (${file}): ${error2 instanceof Error ? error2.message : String(error2)}`);
-  }
-  if (!isJobStart(value)) throw new Error(`the job start recorded by the pre step (${file}) is not a job start record`);
-  return value;
-}
-function removeJobStart(file) {
-  const dir = path6.dirname(file);
-  if (path6.basename(file) !== "job-start.json" || !path6.basename(dir).startsWith("docker-image-cleanup-")) return;
-  fs7.rmSync(dir, { recursive: true, force: true });
-}
-function isJobStart(value) {
-  if (typeof value !== "object" || value === null) return false;
-  const v = value;
-  const strings2 = (x) => Array.isArray(x) && x.every((s) => typeof s === "string");
-  return typeof v.startedAt === "number" && strings2(v.imageIds) && strings2(v.references);
 }
 
 // actions/src/run.ts
@@ -85272,23 +85826,28 @@ async function run(body) {
 }
 
 // actions/src/post.ts
-void run(async () => {
-  const file = getState(State.JobStartFile);
-  if (file === "") {
-    info("Nothing to do: no job start was recorded (run-at now, or recording it did not complete).");
-    return;
-  }
-  if (getState(State.MainRan) !== "true") info("The main step did not run; cleaning up after the job anyway.");
-  const inputs = getInputs();
-  let jobStart;
-  try {
-    jobStart = loadJobStart(file);
-  } catch (error2) {
-    throw new CleanupFailedError(`docker-image-cleanup did not run: ${error2.message}`, inputs.failOnError, error2);
-  }
-  try {
-    await cleanUp(inputs, jobStart);
-  } finally {
-    removeJobStart(file);
-  }
-});
+function run2() {
+  return run(async () => {
+    const file = getState(State.JobStartFile);
+    if (file === "") {
+      info("Nothing to do: no job start was recorded (run-at now, or recording it did not complete).");
+      return;
+    }
+    if (getState(State.MainRan) !== "true") info("The main step did not run; cleaning up after the job anyway.");
+    const inputs = getInputs();
+    let jobStart;
+    try {
+      jobStart = loadJobStart(file);
+    } catch (error2) {
+      throw new CleanupFailedError(`docker-image-cleanup did not run: ${error2.message}`, inputs.failOnError, error2);
+    }
+    try {
+      await cleanUp(inputs, jobStart);
+    } finally {
+      removeJobStart(file);
+    }
+  });
+}
+
+// step:post
+void run2();

@@ -1,5 +1,4 @@
 var __bundleUrl = require('node:url').pathToFileURL(__filename).href;
-"use strict";
 var __create = Object.create;
 var __defProp = Object.defineProperty;
 var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
@@ -32184,7 +32183,7 @@ var require_node_fs_compat = __commonJS({
         res = `_${val.slice(i - 3, i)}${res}`;
       return `${val.slice(0, i)}${res}`;
     }
-    function oneOf(expected, thing) {
+    function oneOf2(expected, thing) {
       assert(typeof thing === "string", "`thing` has to be of type string");
       if (Array.isArray(expected)) {
         const len = expected.length;
@@ -32250,10 +32249,10 @@ ${suffix}`;
         }
         let msg;
         if (name.endsWith(" argument")) {
-          msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
+          msg = `The ${name} ${determiner} ${oneOf2(expected, "type")}`;
         } else {
           const type = name.includes(".") ? "property" : "argument";
-          msg = `The "${name}" ${type} ${determiner} ${oneOf(expected, "type")}`;
+          msg = `The "${name}" ${type} ${determiner} ${oneOf2(expected, "type")}`;
         }
         msg += `. Received type ${typeof actual}`;
         this.message = msg;
@@ -39773,7 +39772,7 @@ var require_errors3 = __commonJS({
       NodeError.prototype.code = code;
       codes[code] = NodeError;
     }
-    function oneOf(expected, thing) {
+    function oneOf2(expected, thing) {
       if (Array.isArray(expected)) {
         const len = expected.length;
         expected = expected.map((i) => String(i));
@@ -39820,10 +39819,10 @@ var require_errors3 = __commonJS({
       }
       let msg;
       if (endsWith(name, " argument")) {
-        msg = `The ${name} ${determiner} ${oneOf(expected, "type")}`;
+        msg = `The ${name} ${determiner} ${oneOf2(expected, "type")}`;
       } else {
         const type = includes(name, ".") ? "property" : "argument";
-        msg = `The "${name}" ${type} ${determiner} ${oneOf(expected, "type")}`;
+        msg = `The "${name}" ${type} ${determiner} ${oneOf2(expected, "type")}`;
       }
       msg += `. Received type ${typeof actual}`;
       return msg;
@@ -58051,13 +58050,13 @@ var require_tokenize = __commonJS({
         }
         return stack[0];
       }
-      function skip(expected, optional2) {
+      function skip(expected, optional) {
         var actual = peek(), equals = actual === expected;
         if (equals) {
           next();
           return true;
         }
-        if (!optional2)
+        if (!optional)
           throw illegal("token '" + actual + "', '" + expected + "' expected");
         return false;
       }
@@ -77711,9 +77710,9 @@ var require_retry2 = __commonJS({
       });
       return timeouts;
     };
-    exports2.createTimeout = function(attempt, opts) {
+    exports2.createTimeout = function(attempt2, opts) {
       var random = opts.randomize ? Math.random() + 1 : 1;
-      var timeout = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt));
+      var timeout = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt2));
       timeout = Math.min(timeout, opts.maxTimeout);
       return timeout;
     };
@@ -78666,8 +78665,8 @@ var Summary = class {
    */
   addList(items, ordered = false) {
     const tag = ordered ? "ol" : "ul";
-    const listItems = items.map((item) => this.wrap("li", item)).join("");
-    const element = this.wrap(tag, listItems);
+    const listItems2 = items.map((item) => this.wrap("li", item)).join("");
+    const element = this.wrap(tag, listItems2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -78836,74 +78835,110 @@ function saveState(name, value) {
   issueCommand("save-state", { name }, toCommandValue(value));
 }
 
-// actions/src/constants.ts
-var Input = {
-  KeepCount: "keep-count",
-  CurrentImages: "current-images",
-  ProtectedReferences: "protected-references",
-  ProtectedLabels: "protected-labels",
-  Repositories: "repositories",
-  Dockerfiles: "dockerfiles",
-  MinAge: "min-age",
-  DryRun: "dry-run",
-  MaxRemovals: "max-removals",
-  DockerHost: "docker-host",
-  MaxImageBytes: "max-image-bytes",
-  TargetImageBytes: "target-image-bytes",
-  MinFree: "min-free",
-  TargetFree: "target-free",
-  MinFreeInodes: "min-free-inodes",
-  TargetFreeInodes: "target-free-inodes",
-  FreePath: "free-path",
-  MaxUnused: "max-unused",
-  EvictKeptBuilds: "evict-kept-builds",
-  EvictBaseImages: "evict-base-images",
-  UsageStore: "usage-store",
-  UsageFile: "usage-file",
-  RegretWindow: "regret-window",
-  BuildCacheKeep: "build-cache-keep",
-  BuildCacheMaxAge: "build-cache-max-age",
-  ContainersOlderThan: "containers-older-than",
-  FailOnError: "fail-on-error",
-  RunAt: "run-at"
+// src/settings/catalog.ts
+var CATALOG = [
+  // Selection
+  { name: "keep", kind: "count", default: "2", section: "selection", placeholder: "N", help: "builds kept per repository besides the current build", action: "keep-count", task: "keepCount" },
+  { name: "current", kind: "pattern-list", section: "selection", placeholder: "PATTERN", help: "the current build's images, always kept (e.g. 'app:ci-42', '*:ci-42')", action: "current-images", task: "currentImages" },
+  {
+    name: "protect",
+    kind: "pattern-list",
+    frontDefaults: { action: "node:*", task: "node:*" },
+    section: "selection",
+    placeholder: "PATTERN|ID",
+    help: "references or image IDs always kept ('node:*', 'mcr.microsoft.com/**')",
+    action: "protected-references",
+    task: "protectedReferences"
+  },
+  { name: "protect-label", kind: "label-list", section: "selection", placeholder: "K[=V]", help: "images with this label are always kept", action: "protected-labels", task: "protectedLabels" },
+  { name: "repositories", kind: "repository-list", unsetMeans: "all", section: "selection", placeholder: "PATTERN", help: "only remove from these repositories", action: "repositories", task: "repositories" },
+  { name: "dockerfiles", kind: "path-list", cli: "dockerfile", section: "selection", placeholder: "PATH|GLOB", help: "protect the FROM images of these Dockerfiles", action: "dockerfiles", task: "dockerfiles" },
+  { name: "min-age", kind: "duration", default: "1h", section: "selection", placeholder: "DURATION", help: "keep images that arrived more recently (90m, 36h, 2d, 2w)", action: "min-age", task: "minAge" },
+  { name: "dangling", kind: "boolean", default: "true", section: "selection", help: "remove untagged images nothing needs" },
+  { name: "order", kind: "enum", values: ["created", "tag"], default: "created", section: "selection", placeholder: "created|tag", help: "rank builds by creation time or by tag as a version" },
+  // Disk pressure
+  { name: "max-image-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)", action: "max-image-bytes", task: "maxImageBytes" },
+  { name: "target-image-bytes", kind: "size", unsetMeans: "80% of {max-image-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here", action: "target-image-bytes", task: "targetImageBytes" },
+  { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order" },
+  { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here" },
+  { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})" },
+  { name: "min-free", kind: "free-threshold", section: "pressure", placeholder: "SIZE|PCT", help: "free space on {free-path} below this triggers eviction (10%, 20GB)", action: "min-free", task: "minFree" },
+  { name: "target-free", kind: "free-threshold", unsetMeans: "1.5x {min-free}", section: "pressure", placeholder: "SIZE|PCT", help: "eviction stops here", action: "target-free", task: "targetFree" },
+  { name: "min-free-inodes", kind: "inode-threshold", section: "pressure", placeholder: "N|PCT", help: "the same for inodes", action: "min-free-inodes", task: "minFreeInodes" },
+  { name: "target-free-inodes", kind: "inode-threshold", unsetMeans: "1.5x {min-free-inodes}", section: "pressure", placeholder: "N|PCT", help: "eviction stops here", action: "target-free-inodes", task: "targetFreeInodes" },
+  { name: "free-path", kind: "absolute-path", default: "/var/lib/docker", section: "pressure", placeholder: "PATH", help: "the filesystem of the engine's data root", action: "free-path", task: "freePath" },
+  { name: "max-unused", kind: "duration", section: "pressure", placeholder: "DURATION", help: "remove images not used for longer than this (336h, 2w)", action: "max-unused", task: "maxUnused" },
+  { name: "evict-kept-builds", kind: "boolean", default: "false", section: "pressure", help: "under pressure, builds kept by {keep} may go too", action: "evict-kept-builds", task: "evictKeptBuilds" },
+  { name: "evict-base-images", kind: "boolean", default: "false", section: "pressure", help: "emergency: base images may go too, once nothing kept stands on them", action: "evict-base-images", task: "evictBaseImages" },
+  { name: "usage-store", kind: "enum", values: ["file", "engine", "none"], default: "file", section: "pressure", placeholder: "file|engine|none", help: "where the last-use record lives", action: "usage-store", task: "usageStore" },
+  {
+    name: "usage-file",
+    kind: "absolute-path",
+    unsetMeans: {
+      cli: "~/.local/state/docker-image-cleanup/usage.json",
+      action: "$RUNNER_TOOL_CACHE/docker-image-cleanup/usage.json",
+      task: "$(Agent.WorkFolder)/_docker-image-cleanup/usage.json"
+    },
+    section: "pressure",
+    placeholder: "PATH",
+    help: "the file store's path",
+    action: "usage-file",
+    task: "usageFile"
+  },
+  { name: "regret-window", kind: "duration", default: "7d", section: "pressure", placeholder: "DURATION", help: "a removed image back within this window is reported", action: "regret-window", task: "regretWindow" },
+  // Build cache and stopped containers
+  { name: "build-cache-keep", kind: "size", section: "maintenance", placeholder: "SIZE", help: "prune the builder cache down to this size, least recently used first", action: "build-cache-keep", task: "buildCacheKeep" },
+  { name: "build-cache-max-age", kind: "duration", section: "maintenance", placeholder: "DURATION", help: "prune build cache entries unused for longer than this", action: "build-cache-max-age", task: "buildCacheMaxAge" },
+  {
+    name: "containers-older-than",
+    kind: "duration",
+    section: "maintenance",
+    placeholder: "DURATION",
+    help: "remove stopped (exited, created, dead) containers older than this before planning; never running ones or protected labels, never forced",
+    action: "containers-older-than",
+    task: "containersOlderThan"
+  },
+  // Volumes and buildx builder leftovers (CLI only so far)
+  { name: "volumes-older-than", kind: "duration", section: "volumes", placeholder: "DURATION", help: "remove anonymous volumes no container (running or stopped) mounts, unused (created/mounted/unmounted) for longer than this" },
+  { name: "volumes-named", kind: "boolean", default: "false", section: "volumes", help: "dangling named volumes go too, by the same rule" },
+  { name: "protect-volume", kind: "volume-name-list", section: "volumes", placeholder: "NAME", help: "volume names always kept ('*' matches any run: 'cache-*'); {protect-label} applies too" },
+  {
+    name: "buildx-older-than",
+    kind: "duration",
+    section: "volumes",
+    placeholder: "DURATION",
+    help: "remove stopped buildx_buildkit_* builder containers and their _state volumes when no node of the builder runs and they are older than this"
+  },
+  // Safety
+  { name: "max-removals", kind: "count", unsetMeans: "no limit", section: "safety", placeholder: "N", help: "refuse the whole run when the plan removes more images", action: "max-removals", task: "maxRemovals" },
+  { name: "dry-run", kind: "boolean", default: "false", section: "safety", help: "show the plan, change nothing", action: "dry-run", task: "dryRun" },
+  // Engine
+  { name: "host", kind: "host", unsetMeans: "DOCKER_HOST, else the default socket", section: "engine", placeholder: "URL", help: "unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host", action: "docker-host", task: "dockerHost" }
+];
+var SETTING_NAMES = CATALOG.map((spec) => spec.name);
+var DERIVED_DEFAULTS = {
+  /** Eviction stops at this share of max-image-bytes when no target is given. */
+  targetShareOfMax: 0.8,
+  /** Eviction stops at this multiple of min-free when no target is given. */
+  targetFreeFactor: 1.5
 };
-var SETTING_OF_INPUT = {
-  [Input.KeepCount]: "keep",
-  [Input.CurrentImages]: "current",
-  [Input.ProtectedReferences]: "protect",
-  [Input.ProtectedLabels]: "protect-label",
-  [Input.Repositories]: "repositories",
-  [Input.Dockerfiles]: "dockerfiles",
-  [Input.MinAge]: "min-age",
-  [Input.DryRun]: "dry-run",
-  [Input.MaxRemovals]: "max-removals",
-  [Input.DockerHost]: "host",
-  [Input.MaxImageBytes]: "max-image-bytes",
-  [Input.TargetImageBytes]: "target-image-bytes",
-  [Input.MinFree]: "min-free",
-  [Input.TargetFree]: "target-free",
-  [Input.MinFreeInodes]: "min-free-inodes",
-  [Input.TargetFreeInodes]: "target-free-inodes",
-  [Input.FreePath]: "free-path",
-  [Input.MaxUnused]: "max-unused",
-  [Input.EvictKeptBuilds]: "evict-kept-builds",
-  [Input.EvictBaseImages]: "evict-base-images",
-  [Input.UsageStore]: "usage-store",
-  [Input.UsageFile]: "usage-file",
-  [Input.RegretWindow]: "regret-window",
-  [Input.BuildCacheKeep]: "build-cache-keep",
-  [Input.BuildCacheMaxAge]: "build-cache-max-age",
-  [Input.ContainersOlderThan]: "containers-older-than"
-};
-var State = {
-  /** Path of the JSON file holding the JobStart; set only when pre recorded it. */
-  JobStartFile: "job-start-file",
-  /** 'true' once pre ran: the runner skips pre for local actions (uses: ./), and main then records instead. */
-  PreRan: "pre-ran",
-  /** 'true' once main ran (post also runs when main never did: the runner registers post in pre). */
-  MainRan: "main-ran"
-};
-var RUN_AT = ["post", "now"];
+var BY_NAME = new Map(CATALOG.map((spec) => [spec.name, spec]));
+function specOf(name) {
+  return BY_NAME.get(name);
+}
+function spellingOf(spec, front) {
+  if (front === "cli") return `--${spec.cli ?? spec.name}`;
+  return spec[front];
+}
+function settingsOn(front) {
+  return CATALOG.filter((spec) => spellingOf(spec, front) !== void 0);
+}
+function inFrontTerms(text, front) {
+  return text.replace(/\{([a-z-]+)\}/g, (whole, name) => {
+    const spec = specOf(name);
+    return (spec && spellingOf(spec, front)) ?? name;
+  });
+}
 
 // src/domain/reference.ts
 var DEFAULT_DOMAIN = "docker.io";
@@ -79187,6 +79222,15 @@ function splitNormalized(reference) {
   };
 }
 
+// src/domain/boolean.ts
+var BOOLEAN_FORM = "true or false (also yes/no, 1/0)";
+function parseBooleanText(text) {
+  const word = text.trim().toLowerCase();
+  if (word === "true" || word === "yes" || word === "1") return true;
+  if (word === "false" || word === "no" || word === "0") return false;
+  return void 0;
+}
+
 // src/domain/units.ts
 var MS_PER = {
   ns: 1e-6,
@@ -79247,237 +79291,149 @@ var DURATION_UNITS = [
   ["s", MS_PER.s]
 ];
 
-// src/settings/settings.ts
-var DEFAULTS = {
-  keep: 2,
-  minAge: "1h",
-  dangling: true,
-  dryRun: false,
-  order: "created",
-  freePath: "/var/lib/docker",
-  usageStore: "file",
-  regretWindow: "7d",
-  /** Eviction stops at this share of max-image-bytes when no target is given. */
-  targetShareOfMax: 0.8,
-  /** Eviction stops at this multiple of min-free when no target is given. */
-  targetFreeFactor: 1.5
-};
-
-// src/settings/parse.ts
+// src/settings/kinds.ts
 var SettingsError = class extends Error {
-  constructor(setting, value, expected, message = `Invalid ${setting} "${value}": expected ${expected}.`) {
-    super(message);
+  constructor(setting, value, expectedTemplate, message) {
+    const expected = expectedTemplate.replace(/\{([a-z-]+)\}/g, "$1");
+    super(message ?? `Invalid ${setting} "${value}": expected ${expected}.`);
     this.setting = setting;
     this.value = value;
-    this.expected = expected;
+    this.expectedTemplate = expectedTemplate;
     this.name = "SettingsError";
+    this.expected = expected;
   }
   setting;
   value;
+  expectedTemplate;
   expected;
 };
-var SETTING_NAMES = [
-  "keep",
-  "current",
-  "protect",
-  "protect-label",
-  "repositories",
-  "dockerfiles",
-  "min-age",
-  "dangling",
-  "max-removals",
-  "dry-run",
-  "order",
-  "host",
-  "max-image-bytes",
-  "target-image-bytes",
-  "min-free",
-  "target-free",
-  "min-free-inodes",
-  "target-free-inodes",
-  "free-path",
-  "max-unused",
-  "evict-kept-builds",
-  "evict-base-images",
-  "usage-store",
-  "usage-file",
-  "regret-window",
-  "build-cache-keep",
-  "build-cache-max-age",
-  "containers-older-than"
-];
+var LIST_KINDS = ["pattern-list", "repository-list", "label-list", "path-list", "volume-name-list"];
+var isListKind = (kind) => LIST_KINDS.includes(kind);
 var EXPECTED = {
   count: "a whole number, 0 or more",
-  pattern: "a reference pattern such as app:ci-42, *:ci-42, node:*, team/app, mcr.microsoft.com/** or an image ID",
-  repository: "a repository pattern such as app, team/*, ghcr.io/org/** (no tag or digest)",
-  label: "a label selector key or key=value (key without whitespace)",
-  duration: "a duration such as 0, 45s, 90m, 1h30m, 36h, 2d or 1w",
-  boolean: "true or false (also yes/no, 1/0)",
-  order: "created or tag",
-  host: "unix:///path/to/socket, tcp://host:port, npipe:////./pipe/name, ssh://user@host or an absolute socket path",
-  path: "a Dockerfile path or glob",
   size: "a size such as 500MB, 60GB, 1.5GiB or a number of bytes (MB = 10^6 bytes, MiB = 2^20, as docker prints sizes)",
-  free: "a percentage such as 10% or a size such as 20GB",
-  inodes: "a percentage such as 5% or a number of inodes",
-  store: "file, engine or none",
-  absolutePath: "an absolute path"
+  duration: "a duration such as 0, 45s, 90m, 1h30m, 36h, 2d or 1w",
+  boolean: BOOLEAN_FORM,
+  host: "unix:///path/to/socket, tcp://host:port, npipe:////./pipe/name, ssh://user@host or an absolute socket path",
+  "absolute-path": "an absolute path",
+  "free-threshold": "a percentage such as 10% or a size such as 20GB",
+  "inode-threshold": "a percentage such as 5% or a number of inodes",
+  "pattern-list": "a reference pattern such as app:ci-42, *:ci-42, node:*, team/app, mcr.microsoft.com/** or an image ID",
+  "repository-list": "a repository pattern such as app, team/*, ghcr.io/org/** (no tag or digest)",
+  "label-list": "a label selector key or key=value (key without whitespace)",
+  "path-list": "a Dockerfile path or glob",
+  "volume-name-list": "a volume name or a name pattern with * such as cache-*, buildx_buildkit_*_state"
 };
-function parseSettings(raw) {
-  for (const name of Object.keys(raw)) {
-    if (!SETTING_NAMES.includes(name)) {
-      throw new SettingsError(name, String(raw[name]), `one of ${SETTING_NAMES.join(", ")}`, `Unknown setting "${name}"; known: ${SETTING_NAMES.join(", ")}.`);
-    }
+function oneOf(values) {
+  return values.length < 2 ? values.join("") : `${values.slice(0, -1).join(", ")} or ${values[values.length - 1]}`;
+}
+function expectedOf(kind, values) {
+  return kind === "enum" ? oneOf(values ?? []) : EXPECTED[kind];
+}
+function parseKind(setting, kind, value, values) {
+  const expected = expectedOf(kind, values);
+  if (isListKind(kind)) {
+    const items = listItems(setting, value);
+    if (items.length === 0) throw emptyValueError(setting, kind, values, rawText(value));
+    return parseList(setting, kind, items);
   }
-  const value = (name) => isEmpty(raw[name]) ? void 0 : raw[name];
-  const maxRemovals = value("max-removals");
-  const host = value("host");
-  return {
-    keep: parseCount("keep", value("keep") ?? DEFAULTS.keep),
-    current: listOf("current", raw.current).map((item) => parsePatternSetting("current", item)),
-    protect: listOf("protect", raw.protect).map((item) => parsePatternSetting("protect", item)),
-    protectLabels: listOf("protect-label", raw["protect-label"]).map(parseLabelSelector),
-    repositories: listOf("repositories", raw.repositories).map((item) => parsePatternSetting("repositories", item, true)),
-    dockerfiles: listOf("dockerfiles", raw.dockerfiles),
-    minAgeMs: parseDurationSetting("min-age", value("min-age") ?? DEFAULTS.minAge),
-    dangling: parseBoolean("dangling", value("dangling") ?? DEFAULTS.dangling),
-    maxRemovals: maxRemovals === void 0 ? void 0 : parseCount("max-removals", maxRemovals),
-    dryRun: parseBoolean("dry-run", value("dry-run") ?? DEFAULTS.dryRun),
-    order: parseOrder(value("order") ?? DEFAULTS.order),
-    host: host === void 0 ? void 0 : parseHost(host),
-    space: parseSpaceRules(value),
-    usage: {
-      store: parseStore(value("usage-store") ?? DEFAULTS.usageStore),
-      file: optional(value("usage-file"), (v) => parseAbsolutePath("usage-file", v)),
-      regretWindowMs: parseDurationSetting("regret-window", value("regret-window") ?? DEFAULTS.regretWindow)
-    },
-    buildCache: {
-      keepBytes: optional(value("build-cache-keep"), (v) => parseSizeSetting("build-cache-keep", v)),
-      maxAgeMs: optional(value("build-cache-max-age"), (v) => parseDurationSetting("build-cache-max-age", v))
-    },
-    containersOlderThanMs: optional(value("containers-older-than"), (v) => parseDurationSetting("containers-older-than", v))
-  };
-}
-function optional(value, parse) {
-  return value === void 0 ? void 0 : parse(value);
-}
-function parseSpaceRules(value) {
-  const maxImageBytes = optional(value("max-image-bytes"), (v) => parseSizeSetting("max-image-bytes", v));
-  const targetImageBytes = optional(value("target-image-bytes"), (v) => parseSizeSetting("target-image-bytes", v));
-  if (targetImageBytes !== void 0 && maxImageBytes === void 0) {
-    throw new SettingsError("target-image-bytes", String(value("target-image-bytes")), "to be given together with max-image-bytes");
+  if (typeof value === "number" || typeof value === "boolean") {
+    if (kind === "count" || kind === "boolean") return parseTyped(setting, kind, value, expected);
+    value = String(value);
   }
-  if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
-    throw new SettingsError("target-image-bytes", String(value("target-image-bytes")), `a size no larger than max-image-bytes (${String(value("max-image-bytes"))})`);
-  }
-  const minFree = optional(value("min-free"), (v) => parseThreshold("min-free", v, EXPECTED.free, parseSize));
-  const targetFree = optional(value("target-free"), (v) => parseThreshold("target-free", v, EXPECTED.free, parseSize));
-  const minFreeInodes = optional(value("min-free-inodes"), (v) => parseThreshold("min-free-inodes", v, EXPECTED.inodes, parseWholeNumber));
-  const targetFreeInodes = optional(value("target-free-inodes"), (v) => parseThreshold("target-free-inodes", v, EXPECTED.inodes, parseWholeNumber));
-  for (const [name, min, target] of [
-    ["target-free", minFree, targetFree],
-    ["target-free-inodes", minFreeInodes, targetFreeInodes]
-  ]) {
-    if (target && !min) throw new SettingsError(name, String(value(name)), `to be given together with ${name.replace("target", "min")}`);
-  }
-  return {
-    maxImageBytes,
-    targetImageBytes: targetImageBytes ?? (maxImageBytes === void 0 ? void 0 : Math.floor(maxImageBytes * DEFAULTS.targetShareOfMax)),
-    minFree,
-    targetFree: targetFree ?? (minFree && scaled(minFree, DEFAULTS.targetFreeFactor)),
-    minFreeInodes,
-    targetFreeInodes: targetFreeInodes ?? (minFreeInodes && scaled(minFreeInodes, DEFAULTS.targetFreeFactor)),
-    freePath: optional(value("free-path"), (v) => parseAbsolutePath("free-path", v)) ?? DEFAULTS.freePath,
-    maxUnusedMs: optional(value("max-unused"), (v) => parseDurationSetting("max-unused", v)),
-    evictKeptBuilds: parseBoolean("evict-kept-builds", value("evict-kept-builds") ?? false),
-    evictBaseImages: parseBoolean("evict-base-images", value("evict-base-images") ?? false)
-  };
-}
-function scaled(t, factor) {
-  return "percent" in t ? { percent: Math.min(100, t.percent * factor) } : { amount: Math.floor(t.amount * factor) };
-}
-function parseSizeSetting(setting, value) {
-  const text = scalarText(setting, value, EXPECTED.size);
-  try {
-    return parseSize(text);
-  } catch {
-    throw new SettingsError(setting, text, EXPECTED.size);
-  }
-}
-function parseWholeNumber(text) {
-  if (!/^\d+$/.test(text)) throw new Error("not a whole number");
-  return Number(text);
-}
-function parseThreshold(setting, value, expected, parseAmount) {
   const text = scalarText(setting, value, expected);
-  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
-  if (percent) {
-    const p = Number(percent[1]);
-    if (p > 100) throw new SettingsError(setting, text, expected);
-    return { percent: p };
-  }
-  try {
-    return { amount: parseAmount(text) };
-  } catch {
+  if (text === "") throw emptyValueError(setting, kind, values, text);
+  const fail = () => {
     throw new SettingsError(setting, text, expected);
+  };
+  switch (kind) {
+    case "count":
+      return /^\d+$/.test(text) && Number.isSafeInteger(Number(text)) ? Number(text) : fail();
+    case "size":
+      return attempt(() => parseSize(text), fail);
+    case "duration":
+      return attempt(() => parseDuration(text), fail);
+    case "boolean":
+      return parseBooleanText(text) ?? fail();
+    case "enum":
+      return (values ?? []).find((v) => v === text.toLowerCase()) ?? fail();
+    case "host":
+      return parseHost(text) ?? fail();
+    case "absolute-path":
+      return text.startsWith("/") ? text : fail();
+    case "free-threshold":
+      return parseThreshold(text, parseSize) ?? fail();
+    case "inode-threshold":
+      return parseThreshold(text, parseWholeNumber) ?? fail();
+    default:
+      return fail();
   }
 }
-function parseStore(value) {
-  const text = scalarText("usage-store", value, EXPECTED.store).toLowerCase();
-  if (text === "file" || text === "engine" || text === "none") return text;
-  throw new SettingsError("usage-store", String(value), EXPECTED.store);
+function emptyValueError(setting, kind, values, text) {
+  return new SettingsError(setting, text, `${expectedOf(kind, values)}, not an empty value (leave the setting out for its default)`);
 }
-function parseAbsolutePath(setting, value) {
-  const text = scalarText(setting, value, EXPECTED.absolutePath);
-  if (!text.startsWith("/")) throw new SettingsError(setting, text, EXPECTED.absolutePath);
-  return text;
+function rawText(value) {
+  return Array.isArray(value) ? value.join(",") : String(value);
 }
-function isEmpty(value) {
-  return value === void 0 || typeof value === "string" && value.trim() === "" || Array.isArray(value) && value.every((v) => v.trim() === "");
+function parseTyped(setting, kind, value, expected) {
+  if (kind === "count" && typeof value === "number" && Number.isSafeInteger(value) && value >= 0) return value;
+  if (kind === "boolean" && typeof value === "boolean") return value;
+  if (kind === "boolean" && (value === 0 || value === 1)) return value === 1;
+  throw new SettingsError(setting, String(value), expected);
+}
+function attempt(parse, fail) {
+  try {
+    return parse();
+  } catch {
+    return fail();
+  }
 }
 function scalarText(setting, value, expected) {
   if (Array.isArray(value)) {
     if (value.length === 1) return value[0].trim();
     throw new SettingsError(setting, value.join(","), `a single value: ${expected}`);
   }
-  return String(value).trim();
+  return value.trim();
 }
-function listOf(setting, value) {
-  if (value === void 0) return [];
+function listItems(setting, value) {
   if (typeof value === "number" || typeof value === "boolean") {
     throw new SettingsError(setting, String(value), "a list of values separated by commas or newlines");
   }
   const items = Array.isArray(value) ? value : [value];
   return items.flatMap((item) => item.split(/[,\n\r]/)).map((item) => item.trim()).filter((item) => item !== "");
 }
-function parseCount(setting, value) {
-  if (typeof value === "boolean") throw new SettingsError(setting, String(value), EXPECTED.count);
-  const text = scalarText(setting, value, EXPECTED.count);
-  const n = typeof value === "number" ? value : /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(n) || n < 0) throw new SettingsError(setting, text, EXPECTED.count);
-  return n;
-}
-function parseBoolean(setting, value) {
-  if (typeof value === "boolean") return value;
-  const text = scalarText(setting, value, EXPECTED.boolean).toLowerCase();
-  if (["true", "yes", "1"].includes(text)) return true;
-  if (["false", "no", "0"].includes(text)) return false;
-  throw new SettingsError(setting, String(value), EXPECTED.boolean);
-}
-function parseDurationSetting(setting, value) {
-  const text = scalarText(setting, value, EXPECTED.duration);
-  try {
-    return parseDuration(text);
-  } catch {
-    throw new SettingsError(setting, text, EXPECTED.duration);
+function parseList(setting, kind, items) {
+  switch (kind) {
+    case "pattern-list":
+      return items.map((item) => parsePatternItem(setting, item, false));
+    case "repository-list":
+      return items.map((item) => parsePatternItem(setting, item, true));
+    case "label-list":
+      return items.map((item) => parseLabelSelector(setting, item));
+    case "volume-name-list":
+      return items.map((item) => parseVolumeName(setting, item));
+    default:
+      return items;
   }
 }
-function parseOrder(value) {
-  const text = scalarText("order", value, EXPECTED.order).toLowerCase();
-  if (text === "created" || text === "tag") return text;
-  throw new SettingsError("order", String(value), EXPECTED.order);
+function parseWholeNumber(text) {
+  if (!/^\d+$/.test(text)) throw new Error("not a whole number");
+  return Number(text);
 }
-function parsePatternSetting(setting, item, repositoryOnly = false) {
-  const expected = repositoryOnly ? EXPECTED.repository : EXPECTED.pattern;
+function parseThreshold(text, parseAmount) {
+  const percent = /^(\d+(?:\.\d+)?)\s*%$/.exec(text);
+  if (percent) {
+    const p = Number(percent[1]);
+    return p > 100 ? void 0 : { percent: p };
+  }
+  try {
+    return { amount: parseAmount(text) };
+  } catch {
+    return void 0;
+  }
+}
+function parsePatternItem(setting, item, repositoryOnly) {
+  const expected = EXPECTED[repositoryOnly ? "repository-list" : "pattern-list"];
   let parsed;
   try {
     parsed = parsePatternWithParts(item);
@@ -79490,43 +79446,149 @@ function parsePatternSetting(setting, item, repositoryOnly = false) {
   }
   return parsed.pattern;
 }
-function parseLabelSelector(item) {
+function parseLabelSelector(setting, item) {
   const eq = item.indexOf("=");
   const key = (eq >= 0 ? item.slice(0, eq) : item).trim();
-  if (key === "" || /\s/.test(key)) throw new SettingsError("protect-label", item, EXPECTED.label);
+  if (key === "" || /\s/.test(key)) throw new SettingsError(setting, item, EXPECTED["label-list"]);
   return eq >= 0 ? { key, value: item.slice(eq + 1).trim(), text: item } : { key, text: item };
 }
-function parseHost(value) {
-  const text = scalarText("host", value, EXPECTED.host);
-  const fail = () => {
-    throw new SettingsError("host", text, EXPECTED.host);
-  };
-  if (/\s/.test(text)) fail();
+function parseVolumeName(setting, text) {
+  if (!/^[a-zA-Z0-9*][a-zA-Z0-9_.*-]*$/.test(text)) throw new SettingsError(setting, text, EXPECTED["volume-name-list"]);
+  return text;
+}
+function parseHost(text) {
+  if (/\s/.test(text)) return void 0;
   if (text.startsWith("/")) return `unix://${text}`;
   const scheme = /^([a-z]+):\/\/(.*)$/i.exec(text);
-  if (!scheme) return fail();
-  const [, protocol, rest] = scheme;
-  switch (protocol.toLowerCase()) {
+  if (!scheme) return void 0;
+  const protocol = scheme[1].toLowerCase();
+  const rest = scheme[2];
+  switch (protocol) {
     case "unix":
-      if (!rest.startsWith("/") || rest.length < 2) fail();
-      return `unix://${rest}`;
+      return rest.startsWith("/") && rest.length >= 2 ? `unix://${rest}` : void 0;
     case "npipe":
-      if (rest === "") fail();
-      return `npipe://${rest}`;
+      return rest === "" ? void 0 : `npipe://${rest}`;
     case "tcp":
     case "ssh": {
       let url;
       try {
-        url = new URL(`${protocol.toLowerCase()}://${rest}`);
+        url = new URL(`${protocol}://${rest}`);
       } catch {
-        return fail();
+        return void 0;
       }
-      if (url.hostname === "" || url.pathname !== "" && url.pathname !== "/") fail();
-      return `${protocol.toLowerCase()}://${rest}`;
+      if (url.hostname === "" || url.pathname !== "" && url.pathname !== "/") return void 0;
+      return `${protocol}://${rest}`;
     }
     default:
-      return fail();
+      return void 0;
   }
+}
+
+// src/settings/parse.ts
+function parseSettings(raw) {
+  for (const name of Object.keys(raw)) {
+    if (!specOf(name)) {
+      throw new SettingsError(name, String(raw[name]), `one of ${SETTING_NAMES.join(", ")}`, `Unknown setting "${name}"; known: ${SETTING_NAMES.join(", ")}.`);
+    }
+  }
+  return buildSettings(readValues(raw), raw);
+}
+function readValues(raw) {
+  const values = {};
+  for (const spec of CATALOG) {
+    const given = raw[spec.name];
+    const value = given !== void 0 ? given : "default" in spec ? spec.default : void 0;
+    values[spec.name] = value !== void 0 ? parseKind(spec.name, spec.kind, value, "values" in spec ? spec.values : void 0) : isListKind(spec.kind) ? [] : void 0;
+  }
+  return values;
+}
+function buildSettings(v, raw) {
+  return {
+    keep: v.keep,
+    current: v.current,
+    protect: v.protect,
+    protectLabels: v["protect-label"],
+    repositories: v.repositories,
+    dockerfiles: v.dockerfiles,
+    minAgeMs: v["min-age"],
+    dangling: v.dangling,
+    maxRemovals: v["max-removals"],
+    dryRun: v["dry-run"],
+    order: v.order,
+    host: v.host,
+    space: spaceRules(v, raw),
+    usage: { store: v["usage-store"], file: v["usage-file"], regretWindowMs: v["regret-window"] },
+    buildCache: { keepBytes: v["build-cache-keep"], maxAgeMs: v["build-cache-max-age"] },
+    containersOlderThanMs: v["containers-older-than"],
+    volumes: { olderThanMs: v["volumes-older-than"], named: v["volumes-named"], protect: v["protect-volume"], buildxOlderThanMs: v["buildx-older-than"] }
+  };
+}
+function spaceRules(v, raw) {
+  const text = (name) => String(raw[name]).trim();
+  const maxImageBytes = v["max-image-bytes"];
+  const targetImageBytes = v["target-image-bytes"];
+  if (targetImageBytes !== void 0 && maxImageBytes === void 0) {
+    throw new SettingsError("target-image-bytes", text("target-image-bytes"), "to be given together with {max-image-bytes}");
+  }
+  if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
+    throw new SettingsError("target-image-bytes", text("target-image-bytes"), `a size no larger than {max-image-bytes} (${text("max-image-bytes")})`);
+  }
+  const maxDockerBytes = v["max-docker-bytes"];
+  const targetDockerBytes = v["target-docker-bytes"];
+  if (targetDockerBytes !== void 0 && maxDockerBytes === void 0) {
+    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), "to be given together with {max-docker-bytes}");
+  }
+  if (targetDockerBytes !== void 0 && maxDockerBytes !== void 0 && targetDockerBytes > maxDockerBytes) {
+    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), `a size no larger than {max-docker-bytes} (${text("max-docker-bytes")})`);
+  }
+  for (const [target, min] of [
+    ["target-free", "min-free"],
+    ["target-free-inodes", "min-free-inodes"]
+  ]) {
+    if (v[target] && !v[min]) throw new SettingsError(target, text(target), `to be given together with {${min}}`);
+  }
+  const { targetShareOfMax, targetFreeFactor } = DERIVED_DEFAULTS;
+  return {
+    maxImageBytes,
+    targetImageBytes: targetImageBytes ?? (maxImageBytes === void 0 ? void 0 : Math.floor(maxImageBytes * targetShareOfMax)),
+    minFree: v["min-free"],
+    targetFree: v["target-free"] ?? (v["min-free"] && scaled(v["min-free"], targetFreeFactor)),
+    minFreeInodes: v["min-free-inodes"],
+    targetFreeInodes: v["target-free-inodes"] ?? (v["min-free-inodes"] && scaled(v["min-free-inodes"], targetFreeFactor)),
+    freePath: v["free-path"],
+    maxUnusedMs: v["max-unused"],
+    maxDockerBytes,
+    targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === void 0 ? void 0 : Math.floor(maxDockerBytes * targetShareOfMax)),
+    evictBuildCache: maxDockerBytes !== void 0 || v["evict-build-cache"],
+    evictKeptBuilds: v["evict-kept-builds"],
+    evictBaseImages: v["evict-base-images"]
+  };
+}
+function scaled(t, factor) {
+  return "percent" in t ? { percent: Math.min(100, t.percent * factor) } : { amount: Math.floor(t.amount * factor) };
+}
+
+// src/settings/fronts.ts
+function inputsOf(front) {
+  return Object.fromEntries(settingsOn(front).map((spec) => [spellingOf(spec, front), spec.name]));
+}
+function inputOfSetting(front, setting) {
+  const spec = specOf(setting);
+  return spec && spellingOf(spec, front);
+}
+function rawFromInputs(front, read) {
+  const raw = {};
+  for (const spec of settingsOn(front)) {
+    const value = read(spellingOf(spec, front));
+    if (value !== void 0 && value.trim() !== "") raw[spec.name] = value;
+  }
+  return raw;
+}
+function inFrontTermsOf(error2, front) {
+  const input = inputOfSetting(front, error2.setting) ?? error2.setting;
+  const expected = inFrontTerms(error2.expectedTemplate, front);
+  const label = front === "cli" ? input : `input ${input}`;
+  return { input, value: error2.value, expected, message: `Invalid ${label} "${error2.value}": expected ${expected}.` };
 }
 
 // src/engine/concurrency.ts
@@ -79650,8 +79712,9 @@ var DockerodeEngine = class {
     const takenAt = Date.now();
     this.count("images");
     this.count("containers");
+    const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false }),
+      this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} }),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
@@ -79677,8 +79740,13 @@ var DockerodeEngine = class {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
     }
-    const content = this.containerd && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
-    const size = summary2.Size - (content ?? 0);
+    const platforms = platformParts(summary2.Manifests);
+    let content = this.containerd && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
+    let size = summary2.Size - (content ?? 0);
+    if (platforms) {
+      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
+      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
+    }
     return {
       id: summary2.Id,
       parentId: summary2.ParentId || void 0,
@@ -79688,6 +79756,7 @@ var DockerodeEngine = class {
       lastTagged: details.lastTagged,
       size,
       contentBytes: content,
+      platforms,
       labels: summary2.Labels ?? {},
       layers: details.layers,
       layerSizes: content === void 0 ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size)
@@ -79726,13 +79795,14 @@ var DockerodeEngine = class {
    * Events since `since`. The engine only buffers its last 256 events, so
    * all types are read to tell whether the buffer reached back far enough.
    */
-  async events(since, until) {
+  async events(since, until, filters) {
     this.count("events");
     since = Math.min(since, until);
     const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
     const stream = await this.docker.getEvents({
       since: seconds(since, Math.floor),
-      until: seconds(until, Math.ceil)
+      until: seconds(until, Math.ceil),
+      ...filters ? { filters } : {}
     });
     const raw = await readAll(stream);
     return raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
@@ -79819,18 +79889,38 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
-  async diskUsage() {
+  async diskUsage(options = {}) {
     this.count("system df");
-    const df = await new Promise(
-      (resolve, reject) => this.docker.modem.dial(
-        { path: "/system/df?", method: "GET", options: { type: "image" }, statusCodes: { 200: true, 500: "server error" } },
-        (err, data) => err ? reject(err) : resolve(data)
-      )
-    );
+    const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
     const images = df.Images ?? [];
     const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
     const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
-    return { imagesBytes: layersSize ?? fromImages };
+    const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
+    const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
+    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages };
+    if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
+    return usage;
+  }
+  async listBuildCache() {
+    if (this.podman) return void 0;
+    this.count("system df");
+    const df = await this.dial("/system/df?", "GET", { type: "build-cache" });
+    if (!Array.isArray(df.BuildCache)) return df.BuildCache === null ? [] : void 0;
+    return df.BuildCache.map((r) => {
+      const created = Date.parse(r.CreatedAt ?? "");
+      const used = Date.parse(r.LastUsedAt ?? "");
+      return {
+        id: r.ID,
+        parents: r.Parents ?? (r.Parent ? [r.Parent] : []),
+        type: r.Type ?? "",
+        description: r.Description ?? "",
+        inUse: r.InUse === true,
+        shared: r.Shared === true,
+        size: Math.max(0, Number(r.Size ?? 0)),
+        created: Number.isFinite(created) ? created : void 0,
+        lastUsed: Number.isFinite(used) && used > 0 ? used : void 0
+      };
+    });
   }
   // Fleet-mode maintenance: stopped containers and the builder cache.
   async listContainers() {
@@ -79882,14 +79972,125 @@ var DockerodeEngine = class {
           (err, data) => err ? reject(err) : resolve(data)
         )
       );
-      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: (answer?.CachesDeleted ?? []).length };
+      const deleted = answer?.CachesDeleted ?? [];
+      return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
       const status = statusOf(error2);
       if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf(error2)}` };
       throw error2;
     }
   }
+  // Volumes and builder leftovers.
+  async listVolumes(options) {
+    const info2 = await this.info();
+    const typed = compareApi(info2.apiVersion, [1, 42]) >= 0;
+    this.count("volumes");
+    this.count("system df");
+    const now = Date.now();
+    const [listed, df, containers, events] = await Promise.all([
+      this.docker.listVolumes(),
+      this.dial("/system/df?", "GET", typed ? { type: ["volume", "container"] } : {}),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, now, { type: ["volume"] })
+    ]);
+    const sizes = /* @__PURE__ */ new Map();
+    for (const v of df?.Volumes ?? []) {
+      const size = v?.UsageData?.Size;
+      if (typeof size === "number" && size >= 0) sizes.set(v.Name, size);
+    }
+    const sizeRw = /* @__PURE__ */ new Map();
+    for (const c of df?.Containers ?? []) if (c?.Id) sizeRw.set(c.Id, typeof c.SizeRw === "number" && c.SizeRw > 0 ? c.SizeRw : 0);
+    const lastEvent = /* @__PURE__ */ new Map();
+    for (const e of events) {
+      const name = e.Actor?.ID || e.Actor?.Attributes?.name || "";
+      if (name) lastEvent.set(name, Math.max(lastEvent.get(name) ?? 0, eventTime(e)));
+    }
+    const volumes = (listed.Volumes ?? []).map((v) => {
+      const created = Date.parse(v.CreatedAt ?? "");
+      return {
+        name: v.Name,
+        driver: v.Driver ?? "",
+        labels: v.Labels ?? {},
+        created: Number.isFinite(created) ? created : void 0,
+        lastEvent: lastEvent.get(v.Name),
+        size: sizes.get(v.Name)
+      };
+    });
+    return {
+      volumes,
+      containers: containers.map((c) => ({ ...toContainerRecord(c), sizeRw: sizeRw.get(c.Id) })),
+      sizeSource: typed ? "system/df type=volume,container" : `system/df (API ${info2.apiVersion} has no type filter: the engine sized everything)`
+    };
+  }
+  async volumeUsers(name) {
+    this.count("containers");
+    const users = await this.docker.listContainers({ all: true, filters: { volume: [name] } });
+    return users.filter((c) => (c.Mounts ?? []).some((m) => m.Name === name)).map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ""));
+  }
+  async inspectVolume(name) {
+    try {
+      this.count("volume inspect");
+      const v = await this.docker.getVolume(name).inspect();
+      return { name: v.Name, labels: v.Labels ?? {} };
+    } catch (error2) {
+      if (statusOf(error2) === 404) return void 0;
+      throw error2;
+    }
+  }
+  async removeVolume(name) {
+    try {
+      this.count("volume delete");
+      await this.docker.getVolume(name).remove({ force: false });
+      return { status: "done" };
+    } catch (error2) {
+      const status = statusOf(error2);
+      if (status === 404) return { status: "gone" };
+      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      throw error2;
+    }
+  }
+  dial(path3, method, options) {
+    return new Promise(
+      (resolve, reject) => this.docker.modem.dial(
+        { path: path3, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
+        (err, data) => err ? reject(err) : resolve(data)
+      )
+    );
+  }
 };
+function sumCache(records) {
+  return records.reduce((sum, r) => sum + (r.Shared ? 0 : Math.max(0, Number(r.Size ?? 0))), 0);
+}
+function compareApi(version, than) {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
+  if (!m) return -1;
+  return Number(m[1]) - than[0] || Number(m[2]) - than[1];
+}
+function apiAtLeast(version, major, minor) {
+  const [a, b] = (version ?? "").split(".").map(Number);
+  return a > major || a === major && (b ?? 0) >= minor;
+}
+function platformParts(manifests) {
+  if (!Array.isArray(manifests) || manifests.length === 0) return void 0;
+  const byDigest = new Map(manifests.map((m) => [m.ID ?? m.Descriptor?.digest, m]));
+  const platformOf = (m) => {
+    const p = m?.ImageData?.Platform ?? m?.Descriptor?.platform;
+    if (!p?.os) return "unknown";
+    return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  };
+  return manifests.map((m) => {
+    const kind = m.Kind === "image" || m.Kind === "attestation" ? m.Kind : "unknown";
+    const forImage = kind === "attestation" ? byDigest.get(m.AttestationData?.For) : void 0;
+    return {
+      platform: kind === "attestation" ? forImage ? platformOf(forImage) : "unknown" : platformOf(m),
+      kind,
+      digest: String(m.ID ?? m.Descriptor?.digest ?? ""),
+      available: m.Available === true,
+      unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
+      contentBytes: Number(m.Size?.Content ?? 0)
+    };
+  });
+}
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
 }
@@ -79901,7 +80102,8 @@ function toContainerRecord(c) {
     imageId: c.ImageID,
     state: c.State,
     created: c.Created * 1e3,
-    labels: c.Labels ?? {}
+    labels: c.Labels ?? {},
+    volumes: (c.Mounts ?? []).filter((m) => m.Type === "volume" && m.Name).map((m) => m.Name)
   };
 }
 function layerSizesFromHistory(layers, history) {
@@ -79984,6 +80186,9 @@ var USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
 // src/usage/file-store.ts
 var lockfile = __toESM(require_proper_lockfile());
 
+// src/app/volumes.ts
+var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+
 // src/app/cleanup.ts
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
 
@@ -79997,6 +80202,35 @@ async function captureJobStart(engine, clock = Date.now) {
     references: snapshot.images.flatMap((i) => [...i.tags, ...i.digests])
   };
 }
+
+// src/app/job-start.ts
+var fs4 = __toESM(require("node:fs"));
+var path2 = __toESM(require("node:path"));
+var FILE = "job-start.json";
+var DIR_PREFIX = "docker-image-cleanup-";
+function saveJobStart(jobStart, tempDir) {
+  const dir = fs4.mkdtempSync(path2.join(tempDir, DIR_PREFIX));
+  const file = path2.join(dir, FILE);
+  fs4.writeFileSync(file, JSON.stringify(jobStart));
+  return file;
+}
+
+// actions/src/constants.ts
+var SETTING_OF_INPUT = inputsOf("action");
+var Input = {
+  FailOnError: "fail-on-error",
+  RunAt: "run-at"
+};
+var INPUT_NAMES = [...Object.keys(SETTING_OF_INPUT), ...Object.values(Input)];
+var State = {
+  /** Path of the JSON file holding the JobStart; set only when pre recorded it. */
+  JobStartFile: "job-start-file",
+  /** 'true' once pre ran: the runner skips pre for local actions (uses: ./), and main then records instead. */
+  PreRan: "pre-ran",
+  /** 'true' once main ran (post also runs when main never did: the runner registers post in pre). */
+  MainRan: "main-ran"
+};
+var RUN_AT = ["post", "now"];
 
 // actions/src/errors.ts
 var InputError = class extends Error {
@@ -80019,19 +80253,11 @@ var CleanupFailedError = class extends Error {
 // actions/src/inputs.ts
 var readInput = (name) => getInput(name);
 function getInputs(read = readInput) {
-  const raw = {};
-  for (const [input, setting] of Object.entries(SETTING_OF_INPUT)) {
-    const value = read(input);
-    if (value.trim() !== "") raw[setting] = value;
-  }
   let settings;
   try {
-    settings = parseSettings(raw);
+    settings = parseSettings(rawFromInputs("action", read));
   } catch (error2) {
-    if (error2 instanceof SettingsError) {
-      const input = inputOfSetting(error2.setting);
-      if (input) throw new InputError(`Invalid input ${input} "${error2.value}": expected ${error2.expected}.`);
-    }
+    if (error2 instanceof SettingsError) throw new InputError(inFrontTermsOf(error2, "action").message);
     throw error2;
   }
   return {
@@ -80040,15 +80266,11 @@ function getInputs(read = readInput) {
     runAt: parseRunAt(read(Input.RunAt))
   };
 }
-function inputOfSetting(setting) {
-  return Object.keys(SETTING_OF_INPUT).find((input) => SETTING_OF_INPUT[input] === setting);
-}
 function parseBooleanInput(input, value, fallback) {
-  const text = value.trim().toLowerCase();
-  if (text === "") return fallback;
-  if (["true", "yes", "1"].includes(text)) return true;
-  if (["false", "no", "0"].includes(text)) return false;
-  throw new InputError(`Invalid input ${input} "${value}": expected true or false (also yes/no, 1/0).`);
+  if (value.trim() === "") return fallback;
+  const parsed = parseBooleanText(value);
+  if (parsed === void 0) throw new InputError(`Invalid input ${input} "${value}": expected ${BOOLEAN_FORM}.`);
+  return parsed;
 }
 function parseRunAt(value) {
   const text = value.trim().toLowerCase();
@@ -80057,24 +80279,14 @@ function parseRunAt(value) {
   throw new InputError(`Invalid input ${Input.RunAt} "${value}": expected ${RUN_AT.join(" or ")}.`);
 }
 
-// actions/src/job-start.ts
-var fs4 = __toESM(require("node:fs"));
-var os5 = __toESM(require("node:os"));
-var path2 = __toESM(require("node:path"));
-function saveJobStart(jobStart, env = process.env) {
-  const dir = fs4.mkdtempSync(path2.join(env.RUNNER_TEMP || os5.tmpdir(), "docker-image-cleanup-"));
-  const file = path2.join(dir, "job-start.json");
-  fs4.writeFileSync(file, JSON.stringify(jobStart));
-  return file;
-}
-
 // actions/src/record.ts
+var os5 = __toESM(require("node:os"));
 async function recordJobStart(inputs) {
   const engine = new DockerodeEngine({ host: inputs.settings.host });
   let file;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart);
+    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os5.tmpdir());
     info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error2) {
     throw new CleanupFailedError(
@@ -80102,12 +80314,17 @@ async function run(body) {
 }
 
 // actions/src/pre.ts
-void run(async () => {
-  saveState(State.PreRan, "true");
-  const inputs = getInputs();
-  if (inputs.runAt !== "post") {
-    info("run-at is now: the cleanup runs in the main step; nothing to record.");
-    return;
-  }
-  await recordJobStart(inputs);
-});
+function run2() {
+  return run(async () => {
+    saveState(State.PreRan, "true");
+    const inputs = getInputs();
+    if (inputs.runAt !== "post") {
+      info("run-at is now: the cleanup runs in the main step; nothing to record.");
+      return;
+    }
+    await recordJobStart(inputs);
+  });
+}
+
+// step:pre
+void run2();

@@ -171,10 +171,14 @@ export class EngineUsageStore implements UsageStore {
         const status = statusOf(error);
         if (status === 404 && /image|no such/i.test(messageOf(error))) {
           // No record image yet: the empty one is byte-identical on every agent, so racing loads agree.
-          await this.write(emptyRecord());
-          continue;
-        }
-        if (!isNameConflict(error)) throw error;
+          // On the containerd store a concurrent write replaces the record image outright, and a
+          // create racing it finds its content gone ("content digest … not found"): the record is
+          // there, so wait and retry, never overwrite it with an empty one.
+          if (!(await this.inspect())) {
+            await this.write(emptyRecord());
+            continue;
+          }
+        } else if (!isNameConflict(error)) throw error;
       }
       const holder = await this.lockHolder();
       if (holder) {
