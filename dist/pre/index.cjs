@@ -79591,6 +79591,18 @@ function inFrontTermsOf(error2, front) {
   return { input, value: error2.value, expected, message: `Invalid ${label} "${error2.value}": expected ${expected}.` };
 }
 
+// src/domain/image-id.ts
+var PREFIX = "sha256:";
+var FULL_HEX = /^[0-9a-f]{64}$/;
+function fullImageId(id) {
+  if (!id) return void 0;
+  if (id.startsWith(PREFIX)) return id;
+  return FULL_HEX.test(id) ? `${PREFIX}${id}` : void 0;
+}
+function isCanonicalImageId(id) {
+  return id.startsWith(PREFIX) && FULL_HEX.test(id.slice(PREFIX.length));
+}
+
 // src/engine/concurrency.ts
 async function mapConcurrent(items, limit, fn) {
   const results = new Array(items.length);
@@ -79815,12 +79827,13 @@ var DockerodeEngine = class {
       if (type === "container" && (e.Action === "create" || e.Action === "start")) {
         const typed = e.Actor?.Attributes?.image ?? "";
         const time2 = eventTime(e);
-        const hex = typed.replace(/^sha256:/, "");
+        const full = fullImageId(typed);
+        const id = full && isCanonicalImageId(full) ? full : void 0;
         activity.push({
           time: time2,
           action: `container-${e.Action}`,
-          imageId: /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : void 0,
-          reference: /^[0-9a-f]{64}$/.test(hex) ? void 0 : this.references([typed], false)[0]
+          imageId: id,
+          reference: id ? void 0 : this.references([typed], false)[0]
         });
         continue;
       }
@@ -80164,7 +80177,6 @@ function readAll(stream) {
 var tar = __toESM(require_tar_stream2());
 
 // src/usage/record.ts
-var DEFAULT_REGRET_WINDOW_MS = 7 * 24 * 36e5;
 var WHY_RANK = {
   "first-seen": 0,
   "base-of-used": 1,
