@@ -12,7 +12,7 @@ import { runCleanup } from '../../src/app/cleanup';
 import { loadImages } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { createContainer, resetEngine, runContainer, testDocker, testPodman } from '../support/engine';
+import { createContainer, ENGINES, resetEngine, runContainer, testPodman } from '../support/engine';
 
 const DAY = 86_400_000;
 const runnable = () => [{ tags: ['runner:1'], created: new Date(Date.now() - 3 * DAY), layers: [{ id: 'vol-busybox', busybox: true }] }];
@@ -39,12 +39,12 @@ async function anonymousOf(c: Docker.Container, path: string): Promise<string> {
 describe('volumes and builder leftovers on the real engine', function () {
   this.timeout(300_000);
 
-  describe('Docker Engine', () => {
+  for (const target of ENGINES.filter((e) => e.canRun)) describe(target.name, () => {
     let docker: Docker;
     let leftover: string;
     let held: string;
     beforeEach(async () => {
-      docker = testDocker();
+      docker = target.docker();
       await resetEngine(docker);
       await loadImages(docker, runnable());
       // A container job that wrote 300 kB to an anonymous volume and was removed without -v.
@@ -63,7 +63,7 @@ describe('volumes and builder leftovers on the real engine', function () {
     });
 
     it('1. dry run: each kind with its reason and bytes from system/df; nothing changes', async () => {
-      const engine = new DockerodeEngine({ host: process.env.DIC_TEST_DOCKER_HOST });
+      const engine = new DockerodeEngine({ host: target.host() });
       const before = await volumeNames(docker);
       const report = (await cleanVolumes(engine, parseSettings({ ...ALL, 'dry-run': true })))!;
       const going = Object.fromEntries([...report.plan.volumes, ...report.plan.builders].filter((d) => d.action === 'remove').map((d) => [d.name, d]));
@@ -89,7 +89,7 @@ describe('volumes and builder leftovers on the real engine', function () {
     });
 
     it('2. removes them, never what a container mounts; measured bytes match the prediction', async () => {
-      const engine = new DockerodeEngine({ host: process.env.DIC_TEST_DOCKER_HOST });
+      const engine = new DockerodeEngine({ host: target.host() });
       const report = (await cleanVolumes(engine, parseSettings(ALL)))!;
       assert.deepEqual(report.results.map((r) => [r.kind, r.name, r.status]).sort(), [
         ['builder-container', 'buildx_buildkit_old0', 'removed'],
@@ -104,7 +104,7 @@ describe('volumes and builder leftovers on the real engine', function () {
     });
 
     it('3. within the grace period nothing goes (volume created or mounted recently)', async () => {
-      const engine = new DockerodeEngine({ host: process.env.DIC_TEST_DOCKER_HOST });
+      const engine = new DockerodeEngine({ host: target.host() });
       const report = (await cleanVolumes(engine, parseSettings({ ...ALL, 'volumes-older-than': '1h', 'buildx-older-than': '1h' })))!;
       assert.deepEqual(report.results, []);
       const reasons = [...report.plan.volumes, ...report.plan.builders].filter((d) => d.action === 'keep').map((d) => d.reason);
@@ -113,7 +113,7 @@ describe('volumes and builder leftovers on the real engine', function () {
     });
 
     it('4. a job that mounts a volume after the listing: the re-check skips it, no force', async () => {
-      const engine = new DockerodeEngine({ host: process.env.DIC_TEST_DOCKER_HOST });
+      const engine = new DockerodeEngine({ host: target.host() });
       const realUsers = engine.volumeUsers.bind(engine);
       // A concurrent job takes the leftover volume right before the tool's re-check.
       engine.volumeUsers = async (name: string) => {
@@ -128,7 +128,7 @@ describe('volumes and builder leftovers on the real engine', function () {
     });
 
     it('5. in a cleanup run: the report shows the volumes after the images, text and JSON', async () => {
-      const engine = new DockerodeEngine({ host: process.env.DIC_TEST_DOCKER_HOST });
+      const engine = new DockerodeEngine({ host: target.host() });
       const report = await runCleanup(parseSettings({ ...ALL, 'dry-run': true }), { engine });
       assert.equal(report.volumes?.results.length, 4);
       const { renderText } = await import('../../src/report/text');
