@@ -1,5 +1,5 @@
-import type { EnginePort, ImageState } from '../engine/port';
-import { mapConcurrentAhead } from '../engine/concurrency';
+import type { EnginePort, RemovalOutcome } from '../engine/port';
+import { mapConcurrent } from '../engine/concurrency';
 import type { ImageDecision } from '../planner/plan';
 
 export type RemovalStatus =
@@ -15,6 +15,24 @@ export type RemovalStatus =
   | 'changed'
   | 'failed';
 
+/**
+ * The engine untagged or deleted something the plan did not name: a concurrent
+ * job changed the image between the re-check and the call. The Engine API has
+ * no conditional delete, so this window can be made small but not closed.
+ */
+export interface Incident {
+  /** The image the call was made for. */
+  imageId: string;
+  /** The call, e.g. `DELETE /images/app:1`. */
+  call: string;
+  /** References the engine untagged that the plan did not name. */
+  untagged: string[];
+  /** Images the engine deleted that the plan did not name (IDs). */
+  deleted: string[];
+  /** One line for reports. */
+  text: string;
+}
+
 export interface RemovalResult {
   imageId: string;
   status: RemovalStatus;
@@ -22,6 +40,8 @@ export interface RemovalResult {
   deleted: boolean;
   /** Why something planned was not done. */
   note?: string;
+  /** What the engine did beyond the plan while acting on this image. */
+  incidents?: Incident[];
 }
 
 /** Why an image the plan removes was left untouched after a stop signal. */
@@ -30,113 +50,171 @@ export const NOT_STARTED_NOTE = 'not attempted: shutting down';
 /** Removals in flight when the caller does not choose (the use case chooses per store: src/engine/store-tuning.ts). */
 export const REMOVAL_CONCURRENCY = 8;
 
-/**
- * How old a re-check may be when its removal starts. Each worker re-checks its
- * next image while its current removal is in the engine: an inspect waits on
- * the layer-store lock the deletions hold, so sent in between two of them it
- * costs about as much again (400 of 500 images, 8 in flight, medians of 5:
- * inspect then delete 1.08 s, one ahead 0.87 s, the engine's untag + prune
- * 0.88 s; `npm run bench -- --sweep` repeats the comparison). A re-check older
- * than this (a slow removal before it) is done again.
- */
-export const RECHECK_MAX_AGE_MS = 100;
-
 export interface ApplyOptions {
   concurrency?: number;
   onResult?: (result: RemovalResult, done: number, total: number) => void;
-  /**
-   * Nothing is written before this settles, and nothing at all if it fails;
-   * the first re-checks may run meanwhile (they are re-done if it takes long).
-   */
+  /** Nothing is written before this settles, and nothing at all if it fails. */
   ready?: Promise<unknown>;
-  /**
-   * Once aborted, no image not yet begun is touched (reported as not attempted);
-   * one in flight finishes all its steps. Checked after the re-check, which may
-   * have run ahead of the signal.
-   */
+  /** Once aborted, no image not yet begun is touched (reported as not attempted); one in flight finishes all its steps. */
   stop?: AbortSignal;
-  /** Milliseconds; injected so the re-check age can be tested. */
-  clock?: () => number;
 }
 
-/** The image as the engine showed it right before acting, and when that was asked. */
-interface Recheck {
-  state: ImageState | undefined;
-  at: number;
+/** What every removal needs to know about the whole plan. */
+interface PlanContext {
+  /** Image IDs the plan keeps (including untag-only ones): deleting one is an incident. */
+  kept: Set<string>;
 }
 
-/** Carries out untag/remove decisions safely; never throws for one image. */
+/**
+ * Carries out untag/remove decisions safely; never throws for one image.
+ *
+ * Every engine call is preceded by its own re-check (no re-check is reused for
+ * a later call), images are deleted by their immutable ID whenever at most one
+ * tag is left (the engine then refuses with 409 if a container uses the image
+ * or a tag was added, instead of acting on whatever a moved tag names), and
+ * every answer is compared with the plan (see Incident).
+ */
 export async function applyDecisions(engine: EnginePort, decisions: readonly ImageDecision[], options: ApplyOptions = {}): Promise<RemovalResult[]> {
   const work = decisions.filter((d) => d.action !== 'keep');
-  const clock = options.clock ?? Date.now;
-  // Aged from when it was asked: the engine's answer is at least that fresh.
-  const recheck = async (decision: ImageDecision): Promise<Recheck> => {
-    const at = clock();
-    return { state: await engine.inspectImage(decision.imageId), at };
-  };
+  const context: PlanContext = { kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))) };
   let done = 0;
-  return mapConcurrentAhead(work, options.concurrency ?? REMOVAL_CONCURRENCY, recheck, async (decision, prepared) => {
-    await options.ready;
-    let result: RemovalResult;
+  const attempt = async (decision: ImageDecision): Promise<RemovalResult> => {
     try {
       if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
-      if (!prepared.ok) throw prepared.error;
-      const fresh = clock() - prepared.value.at <= RECHECK_MAX_AGE_MS ? prepared.value : await recheck(decision);
-      result = await applyOne(engine, decision, fresh.state);
+      return await applyOne(engine, decision, context);
     } catch (error) {
-      result = { imageId: decision.imageId, status: 'failed', untagged: [], deleted: false, note: error instanceof Error ? error.message : String(error) };
+      return { imageId: decision.imageId, status: 'failed', untagged: [], deleted: false, note: error instanceof Error ? error.message : String(error) };
     }
-    options.onResult?.(result, ++done, work.length);
+  };
+  const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
+    await options.ready;
+    const result = await attempt(decision);
+    // A parent refused for "dependent child images" while the child is being removed by another worker: retried at the end.
+    if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
     return result;
   });
+  for (let i = 0; i < work.length; i++) {
+    if (!isChildConflict(results[i])) continue;
+    const retried = await attempt(work[i]);
+    results[i] = { ...retried, untagged: [...results[i].untagged, ...retried.untagged], incidents: joinIncidents(results[i].incidents, retried.incidents) };
+    options.onResult?.(results[i], ++done, work.length);
+  }
+  return results;
 }
 
-/** `before`: the re-check, the image as the engine shows it now (undefined: gone). */
-async function applyOne(engine: EnginePort, decision: ImageDecision, before: ImageState | undefined): Promise<RemovalResult> {
+function isChildConflict(result: RemovalResult): boolean {
+  return result.status === 'in-use' && /child image/i.test(result.note ?? '');
+}
+
+/** At most this many engine calls for one image: one per reference, the delete, and a few retries. */
+const EXTRA_STEPS = 4;
+
+async function applyOne(engine: EnginePort, decision: ImageDecision, context: PlanContext): Promise<RemovalResult> {
   const { imageId } = decision;
+  const planned = new Set(decision.untag);
   const untagged: string[] = [];
-  const result = (status: RemovalStatus, deleted: boolean, note?: string): RemovalResult => ({ imageId, status, untagged, deleted, note });
+  const incidents: Incident[] = [];
+  let acted = false;
+  const result = (status: RemovalStatus, deleted: boolean, note?: string): RemovalResult => ({
+    imageId,
+    status,
+    untagged,
+    deleted,
+    ...(note !== undefined ? { note } : {}),
+    ...(incidents.length > 0 ? { incidents } : {}),
+  });
 
-  // The re-check: the plan may be seconds old on a busy daemon.
-  if (!before) return result('gone', false);
-  if (decision.delete) {
-    const unexpected = before.references.filter((r) => !decision.untag.includes(r));
-    if (unexpected.length > 0) return result('changed', false, `tagged ${unexpected.join(', ')} since planning`);
-  }
-
-  let deleted = false;
-  for (const reference of decision.untag) {
-    // A reference the image itself still lists names this image (a reference names one
-    // image); one it no longer lists may have moved to a new image from a concurrent
-    // build: leave that image alone.
-    if (!before.references.includes(reference)) {
-      const target = await engine.inspectImage(reference);
-      if (!target) continue;
-      if (target.id !== imageId) {
-        if (decision.delete) return result('changed', false, `${reference} now names ${target.id.slice(7, 19)}`);
+  for (let step = 0; step < decision.untag.length + EXTRA_STEPS; step++) {
+    // The re-check, right before this very call: the plan may be seconds old on a busy daemon.
+    const now = await engine.inspectImage(imageId);
+    if (!now) return acted ? result('removed', true) : result('gone', false);
+    const others = now.references.filter((r) => !planned.has(r));
+    const left = now.references.filter((r) => planned.has(r));
+    if (decision.delete && others.length > 0) return result('changed', false, `tagged ${others.join(', ')} since planning`);
+    if (!decision.delete) {
+      if (left.length === 0) return result('untagged', false);
+      // Untagging the last references would delete an image the plan keeps.
+      if (others.length === 0) return result('changed', false, 'its kept references are gone since planning');
+    }
+    const tags = left.filter((r) => !r.includes('@'));
+    // At most one tag left: delete by ID. Several tags: untag one by name, the image keeps the rest.
+    const byId = decision.delete && tags.length <= 1;
+    const target = byId ? imageId : (tags[0] ?? left[0]);
+    const call = `DELETE /images/${target}`;
+    let outcome: RemovalOutcome;
+    try {
+      outcome = await engine.removeImage(target);
+    } catch (error) {
+      // 500 "unrecognized image ID" / "layer does not exist": a concurrent removal got there first.
+      if (!(await engine.inspectImage(imageId))) return acted ? result('removed', true) : result('gone', false);
+      throw error;
+    }
+    if (outcome.status === 'gone') {
+      if (byId) return acted ? result('removed', true) : result('gone', false);
+      continue; // the reference went meanwhile: re-check and go on
+    }
+    if (outcome.status === 'conflict') {
+      // Several digests of different repositories and no tag: untag one by name, then try again.
+      if (byId && tags.length === 0 && left.length > 1 && /multiple repositories/i.test(outcome.message)) {
+        const digest = left[0];
+        const again = await engine.removeImage(digest);
+        if (again.status === 'done') readAnswer(`DELETE /images/${digest}`, again, false);
         continue;
       }
+      const since = await engine.inspectImage(imageId);
+      const added = since?.references.filter((r) => !planned.has(r)) ?? [];
+      if (added.length > 0) return result('changed', false, `tagged ${added.join(', ')} since planning`);
+      return result('in-use', false, outcome.message);
     }
-    const outcome = await engine.removeImage(reference);
-    if (outcome.status === 'conflict') return result('in-use', false, outcome.message);
-    if (outcome.status === 'done') {
-      untagged.push(reference);
-      if (outcome.deleted.some((d) => sameId(d, imageId))) deleted = true;
-    }
+    acted = true;
+    if (readAnswer(call, outcome, byId)) return result('removed', true);
   }
+  return result('failed', false, 'the image kept changing while it was being removed; left alone');
 
-  if (!decision.delete) return result('untagged', false);
-  // Untagging the last reference usually deletes the image already, and says so.
-  if (deleted) return result('removed', true);
-  const after = await engine.inspectImage(imageId);
-  if (!after) return result('removed', true);
-  if (after.references.length > 0) return result('changed', false, `tagged ${after.references.join(', ')} since planning`);
-  const outcome = await engine.removeImage(imageId);
-  if (outcome.status === 'conflict') return result('in-use', false, outcome.message);
-  return result('removed', true);
+  /** Folds one answer into the result; true when it says the image itself was deleted. */
+  function readAnswer(call: string, answer: { untagged: string[]; deleted: string[] }, byId: boolean): boolean {
+    const strayTags = answer.untagged.filter((r) => !planned.has(r));
+    untagged.push(...answer.untagged.filter((r) => planned.has(r) && !untagged.includes(r)));
+    const deletedSelf = answer.deleted.some((d) => bareId(d) === bareId(imageId));
+    const strayImages: string[] = [];
+    // A call by name acts on whatever the name names now; the first image it deleted is that image.
+    const first = answer.deleted[0];
+    if (!byId && first !== undefined && bareId(first) !== bareId(imageId)) strayImages.push(fullId(first));
+    // Parents the engine pruned along with the image: only the ones the plan keeps are a loss.
+    for (const d of answer.deleted) if (context.kept.has(bareId(d)) && !strayImages.includes(fullId(d))) strayImages.push(fullId(d));
+    if (deletedSelf && !decision.delete && !strayImages.includes(fullId(imageId))) strayImages.push(fullId(imageId));
+    if (strayTags.length > 0 || strayImages.length > 0) {
+      const parts = [
+        ...(strayTags.length > 0 ? [`untagged ${strayTags.join(', ')}`] : []),
+        ...(strayImages.length > 0 ? [`deleted ${strayImages.map((d) => d.slice(7, 19)).join(', ')}`] : []),
+      ];
+      incidents.push({
+        imageId,
+        call,
+        untagged: strayTags,
+        deleted: strayImages,
+        text: `${call} (for ${imageId.slice(7, 19)}) also ${parts.join(' and ')}, which the plan did not name: a concurrent job changed it between the re-check and the call`,
+      });
+    }
+    return deletedSelf && decision.delete;
+  }
+}
+
+function joinIncidents(a: Incident[] | undefined, b: Incident[] | undefined): Incident[] | undefined {
+  const all = [...(a ?? []), ...(b ?? [])];
+  return all.length > 0 ? all : undefined;
 }
 
 /** The engine answers `Deleted` with or without the `sha256:` prefix. */
-function sameId(a: string, b: string): boolean {
-  return a.replace(/^sha256:/, '') === b.replace(/^sha256:/, '');
+function bareId(id: string): string {
+  return id.replace(/^sha256:/, '');
+}
+
+function fullId(id: string): string {
+  return `sha256:${bareId(id)}`;
+}
+
+/** Every incident of a run, in result order. */
+export function incidentsOf(results: readonly RemovalResult[]): Incident[] {
+  return results.flatMap((r) => r.incidents ?? []);
 }

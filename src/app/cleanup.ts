@@ -4,7 +4,7 @@ import { CATALOG, type Front, type SettingSpec } from '../settings/catalog';
 import { plan as makePlan, type JobStart } from '../planner/planner';
 import type { Plan } from '../planner/plan';
 import type { EngineInfo } from '../planner/snapshot';
-import { applyDecisions, type RemovalResult } from './apply';
+import { applyDecisions, incidentsOf, type Incident, type RemovalResult } from './apply';
 import { tuningFor } from '../engine/store-tuning';
 import { readUsage, saveUsage } from './usage';
 import { pruneBuildCache, type BuildCacheReport } from './build-cache';
@@ -55,6 +55,8 @@ export interface CleanupReport {
     untagged: number;
     skipped: number;
     failed: number;
+    /** Calls where the engine untagged or deleted something the plan did not name. */
+    incidents: number;
   };
   bytes: {
     /** What the plan said the removals free, shared layers counted once. */
@@ -66,6 +68,8 @@ export interface CleanupReport {
   };
   /** Removed images that came back within the regret window (from the usage record). */
   regrets: { imageId: string; references: string[]; removedAt: number; returnedAt: number }[];
+  /** What the engine untagged or deleted beyond the plan (a concurrent job changed an image mid-call); any makes the run fail. */
+  incidents: Incident[];
   /** Where the usage record lives, when one is kept. */
   usageStore?: string;
   /** Stopped containers removed before planning (containers-older-than). */
@@ -198,9 +202,11 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
       untagged: plan.decisions.filter((d) => d.action === 'untag').length,
       skipped: 0,
       failed: 0,
+      incidents: 0,
     },
     bytes: { predicted: plan.predictedBytes },
     regrets: usage?.regrets ?? [],
+    incidents: [],
     usageStore: deps.usage?.description,
     warnings: plan.warnings,
     byKind: [],
@@ -250,6 +256,9 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   report.counts.untagged = report.results.filter((r) => r.status === 'untagged').length;
   report.counts.skipped = report.results.filter((r) => r.status === 'in-use' || r.status === 'changed').length;
   report.counts.failed = report.results.filter((r) => r.status === 'failed').length;
+  report.incidents = incidentsOf(report.results);
+  report.counts.incidents = report.incidents.length;
+  for (const incident of report.incidents) report.warnings.push(`INCIDENT: ${incident.text}`);
   report.counts.kept = report.counts.images - removed;
   report.bytes.before = before.imagesBytes;
   report.bytes.after = after.imagesBytes;

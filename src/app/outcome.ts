@@ -48,6 +48,11 @@ export function outcomeOf(report: CleanupReport): Outcome {
     kept: report.counts.kept,
     bytesFreed: report.dryRun ? report.bytes.predicted : (report.bytes.measured ?? report.bytes.predicted),
   };
+  // The engine removed what the plan did not name: as loud as a failure, and first.
+  if (report.counts.incidents > 0) {
+    const first = report.incidents[0]!.text;
+    return { kind: 'removals-failed', report, figures, message: `${report.counts.incidents} incident(s): the engine untagged or deleted what the plan did not name: ${first}${report.counts.incidents > 1 ? '; …' : ''}` };
+  }
   const failed = report.results.filter((r) => r.status === 'failed');
   if (failed.length === 0) return { kind: 'ok', report, figures };
   const detail = failed

@@ -47,6 +47,9 @@ export async function readUsage(store: UsageStore, snapshot: Snapshot, now: numb
       if (!record.images[image.id]) appeared.push({ time: record.lastRunAt, action: 'appeared', imageId: image.id });
     }
   }
+  // What the previous run lost to concurrent changes (its incidents), said once more so the next report shows what it cost.
+  const lost = Object.values(record.removed).filter((r) => r.incident && record.lastRunAt !== undefined && r.removedAt >= record.lastRunAt);
+  for (const r of lost) warnings.push(`the previous run had an incident: ${r.incident}`);
   return { previous: record, lastUse: lastUsedMap(observed.record), regrets: observed.regrets, appeared, warnings };
 }
 
@@ -56,9 +59,23 @@ export async function saveUsage(store: UsageStore, snapshot: Snapshot, plan: Pla
     .filter((d) => d.keepReasons.some((r) => r.kind === 'current' || r.kind === 'job-image'))
     .map((d) => d.imageId);
   const byId = new Map(snapshot.images.map((i) => [i.id, i]));
-  const removed = results
+  const removed: { imageId: string; references: string[]; layers: string[]; incident?: string }[] = results
     .filter((r) => r.deleted)
     .map((r) => ({ imageId: r.imageId, references: [...(byId.get(r.imageId)?.tags ?? [])], layers: byId.get(r.imageId)?.layers ?? [] }));
+  // Incidents: what the engine took beyond the plan is recorded as removed too, with what happened.
+  for (const incident of results.flatMap((r) => r.incidents ?? [])) {
+    const own = removed.find((r) => r.imageId === incident.imageId);
+    if (own && incident.untagged.length > 0) {
+      own.references = [...own.references, ...incident.untagged];
+      own.incident = incident.text;
+    }
+    for (const id of incident.deleted) {
+      if (id === incident.imageId && own) continue;
+      const known = byId.get(id);
+      const target = incident.call.replace(/^DELETE \/images\//, '');
+      removed.push({ imageId: id, references: known ? [...known.tags] : target.startsWith('sha256:') ? [] : [target], layers: known?.layers ?? [], incident: incident.text });
+    }
+  }
   const { warnings } = await store.update((stored) => {
     const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs }).record;
     return { ...recordRemovals(next, removed, now), lastRunAt: now };

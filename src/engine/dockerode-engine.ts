@@ -286,9 +286,10 @@ export class DockerodeEngine implements EnginePort {
       const answer: { Untagged?: string; Deleted?: string }[] = await this.docker
         .getImage(this.nativeName(idOrReference))
         .remove({ noprune: this.containerdStore });
+      // Normalized like every other reference, so they compare with the plan's.
       return {
         status: 'done',
-        untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged!),
+        untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged!), false),
         deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted!),
       };
     } catch (error) {

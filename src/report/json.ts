@@ -37,6 +37,7 @@ export function toJson(report: CleanupReport): object {
     cacheEviction: report.cacheEviction ?? null,
     byKind: report.byKind ?? [],
     regrets: report.regrets,
+    incidents: report.incidents,
     usageStore: report.usageStore ?? null,
     warnings: report.warnings,
   };

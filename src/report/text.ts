@@ -146,7 +146,8 @@ export function totals(report: CleanupReport): string[] {
   const lines = [
     `Images: ${c.images} seen, ${c.removed} ${report.dryRun ? 'to remove' : 'removed'}, ${c.untagged} ${report.dryRun ? 'to untag' : 'untagged'}, ${c.kept} kept` +
       (c.skipped ? `, ${c.skipped} skipped` : '') +
-      (c.failed ? `, ${c.failed} failed` : ''),
+      (c.failed ? `, ${c.failed} failed` : '') +
+      (c.incidents ? `, ${c.incidents} INCIDENTS (the engine untagged or deleted what the plan did not name; see the warnings)` : ''),
     `Space: ${formatBytes(b.predicted)} predicted` +
       (b.measured !== undefined ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ''),
     `Time: ${formatSeconds(report.finishedAt - report.startedAt)}`,

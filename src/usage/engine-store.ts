@@ -212,9 +212,13 @@ export class EngineUsageStore implements UsageStore {
   }
 
   /**
-   * Removes the record images the new one replaced: the previous one by ID and
-   * any leftovers of crashed runs. Only untagged ones (the current record keeps
-   * the tag), never forced; a refusal is left for the next run.
+   * Removes the record images the new one replaced (the previous one and any
+   * leftovers of crashed runs), but only images proven to be record images by
+   * their content (see isRecordImage): the reserved tag or the marker label
+   * alone prove nothing, since anyone can tag or label any image. Each is
+   * re-checked right before its delete by ID (untagged, never forced), and the
+   * engine's answer is read: a refusal is left for the next run, anything it
+   * untagged along is reported.
    */
   private async removeOldRecordImages(previous: string | undefined, written: string | undefined, warnings: string[]): Promise<void> {
     let candidates: string[] = [];
@@ -228,16 +232,51 @@ export class EngineUsageStore implements UsageStore {
     for (const id of candidates) {
       if (id === written) continue;
       try {
-        // The current record image (tagged) must never go: only remove it when it is untagged now.
         const info: any = await this.docker.getImage(id).inspect();
-        if ((info.RepoTags ?? []).some((t: string) => isRecordReference(t))) continue;
-        await this.docker.getImage(id).remove({ noprune: false });
+        if (!(await this.isRecordImage(info))) continue;
+        // The re-check right before the call: it must carry no reference at all (the current record keeps the tag).
+        const now: any = await this.docker.getImage(id).inspect();
+        if ((now.RepoTags ?? []).filter((t: string) => !t.endsWith(':<none>')).length > 0 || (now.RepoDigests ?? []).length > 0) continue;
+        const answer: { Untagged?: string }[] = await this.docker.getImage(id).remove({ noprune: false });
+        const untagged = answer.filter((a) => a.Untagged).map((a) => a.Untagged!);
+        if (untagged.length > 0) warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${untagged.join(', ')}, tagged onto it meanwhile`);
       } catch (error) {
         if (!isGone(error) && statusOf(error) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf(error)}`);
       }
     }
   }
+
+  /**
+   * True only for an image whose one layer is exactly a record layer this store
+   * writes (its diff ID rebuilt from the record text, read from the label or,
+   * for a small image, from the layer itself) and whose labels are the
+   * record's own: such an image holds nothing but a usage record.
+   */
+  private async isRecordImage(info: any): Promise<boolean> {
+    const layers: string[] = info.RootFS?.Layers ?? [];
+    const labels: Record<string, string> = info.Config?.Labels ?? {};
+    if (layers.length !== 1 || labels[USAGE_MARKER_LABEL] !== 'v1') return false;
+    if (Object.keys(labels).some((k) => k !== USAGE_MARKER_LABEL && k !== USAGE_LABEL)) return false;
+    const matches = async (text: string) => (await recordLayer(text)).diffId === layers[0];
+    const label = labels[USAGE_LABEL];
+    if (label) {
+      try {
+        if (await matches(gunzipSync(Buffer.from(label, 'base64')).toString('utf8'))) return true;
+      } catch {
+        // a damaged label: the layer decides
+      }
+    }
+    if (!(typeof info.Size === 'number' && info.Size <= MAX_RECORD_IMAGE_BYTES)) return false;
+    try {
+      return await matches(await this.readLayerFile(fullId(info.Id)));
+    } catch {
+      return false;
+    }
+  }
 }
+
+/** A record image larger than this is not read to prove it is one (a record of 100 000 images is ~20 MB). */
+const MAX_RECORD_IMAGE_BYTES = 64 * 1024 * 1024;
 
 function isRecordReference(tag: string): boolean {
   return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
@@ -275,8 +314,8 @@ function sha256(data: Buffer): string {
 
 /** A `docker save` archive of the record image. Deterministic: the same record gives the same image ID. */
 export async function recordArchive(json: string, labels: Record<string, string>, updatedAt: number): Promise<{ tar: Buffer; imageId: string }> {
-  const layer = await pack([{ name: USAGE_FILE, content: Buffer.from(json, 'utf8') }]);
-  const diffId = sha256(layer);
+  const { layer, diffId: prefixed } = await recordLayer(json);
+  const diffId = prefixed.slice('sha256:'.length);
   const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 ? updatedAt : 0).toISOString();
   const config = Buffer.from(
     JSON.stringify({
@@ -297,6 +336,12 @@ export async function recordArchive(json: string, labels: Record<string, string>
     { name: 'manifest.json', content: manifest },
   ]);
   return { tar: archive, imageId: `sha256:${configHex}` };
+}
+
+/** The record's one layer (a tar holding only usage-record.json), and its diff ID. */
+async function recordLayer(json: string): Promise<{ layer: Buffer; diffId: string }> {
+  const layer = await pack([{ name: USAGE_FILE, content: Buffer.from(json, 'utf8') }]);
+  return { layer, diffId: `sha256:${sha256(layer)}` };
 }
 
 async function pack(entries: { name: string; content?: Buffer; dir?: boolean }[]): Promise<Buffer> {

@@ -38,6 +38,8 @@ export interface RemovedEntry {
   removedAt: number;
   references: string[];
   layersKey: string;
+  /** Set when the engine removed this (or its references) beyond the plan: what happened, for the next run's report. */
+  incident?: string;
 }
 
 /** A removed image that came back (same ID, or the same layers under another ID). */
@@ -316,7 +318,7 @@ function propagateToBases(images: readonly ImageRecord[], time: Float64Array, wh
 /** Records images this tool removed (only those whose ID was actually deleted). */
 export function recordRemovals(
   record: UsageRecord,
-  removed: { imageId: string; references: string[]; layers: string[] }[],
+  removed: { imageId: string; references: string[]; layers: string[]; incident?: string }[],
   now: number,
 ): UsageRecord {
   const images = { ...record.images };
@@ -328,6 +330,7 @@ export function recordRemovals(
       removedAt: now,
       references: unionSorted(r.references, prior?.references ?? []),
       layersKey: layersKeyOf(r.layers) || prior?.layersKey || '',
+      ...(r.incident ? { incident: r.incident } : {}),
     };
   }
   return { ...record, updatedAt: Math.max(now, record.updatedAt), images, removed: gone };
@@ -345,10 +348,13 @@ function mergeEntry(a: UsageEntry, b: UsageEntry): UsageEntry {
 }
 
 function mergeRemoved(a: RemovedEntry, b: RemovedEntry): RemovedEntry {
+  // The larger text wins: a total order keeps merging commutative.
+  const incident = (a.incident ?? '') > (b.incident ?? '') ? a.incident : b.incident;
   return {
     removedAt: Math.max(a.removedAt, b.removedAt),
     references: unionSorted(a.references, b.references),
     layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
+    ...(incident ? { incident } : {}),
   };
 }
 
@@ -439,8 +445,8 @@ export function fromJson(raw: unknown, source: string): { record: UsageRecord; w
     } else bad++;
   }
   for (const [id, e] of Object.entries(raw.removed)) {
-    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === 'string') {
-      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey };
+    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === 'string' && (e.incident === undefined || typeof e.incident === 'string')) {
+      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...(e.incident ? { incident: e.incident as string } : {}) };
     } else bad++;
   }
   const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];

@@ -14,7 +14,8 @@ const MAX_ERRORS = 5;
 /** What one cycle's report says, for its log line. */
 export function summarize(report: MaintainedReport): CycleSummary {
   const notAttempted = report.results.filter((r) => r.status === 'failed' && r.note === SHUTDOWN_NOTE).length;
-  const errors = report.results.filter((r) => r.status === 'failed' && r.note !== SHUTDOWN_NOTE).map((r) => `${r.imageId.slice(7, 19)}: ${r.note ?? 'failed'}`);
+  const errors = (report.incidents ?? []).map((i) => `INCIDENT: ${i.text}`);
+  errors.push(...report.results.filter((r) => r.status === 'failed' && r.note !== SHUTDOWN_NOTE).map((r) => `${r.imageId.slice(7, 19)}: ${r.note ?? 'failed'}`));
   for (const c of report.containers?.results ?? []) if (c.status === 'failed') errors.push(`container ${c.name}: ${c.note ?? 'failed'}`);
   if (report.buildCache?.status === 'failed') errors.push(report.buildCache.note ?? 'build cache prune failed');
   const summary: CycleSummary = {
@@ -22,7 +23,7 @@ export function summarize(report: MaintainedReport): CycleSummary {
     untagged: report.counts.untagged,
     kept: report.counts.kept,
     skipped: report.counts.skipped,
-    failed: report.counts.failed - notAttempted + (report.containers?.counts.failed ?? 0),
+    failed: report.counts.failed - notAttempted + (report.containers?.counts.failed ?? 0) + (report.counts.incidents ?? 0),
     bytesPredicted: report.bytes.predicted,
     bytesMeasured: report.bytes.measured,
   };

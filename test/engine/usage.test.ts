@@ -12,6 +12,7 @@ import {
   USAGE_RECORD_REFERENCE,
 } from '../../src/usage/engine-store';
 import { emptyRecord, type UsageEntry, type UsageRecord } from '../../src/usage/record';
+import { loadImages } from '../../src/demo/image-factory';
 import { ENGINES, resetEngine } from '../support/engine';
 
 const entry = (n: number): UsageEntry => ({ firstSeen: n, lastUsed: n, why: 'container-running', references: [`docker.io/library/app:ci-${n}`], layersKey: 'abc' });
@@ -135,6 +136,24 @@ for (const { name: kind, docker: connect } of ENGINES) {
       assert.deepEqual(Object.keys(updated.record.images), ['sha256:new']);
       assert.deepEqual(await store.read(), { record: updated.record, warnings: [] });
       assert.equal((await recordImages(docker)).length, 1, 'the damaged image was replaced and removed');
+    });
+
+    it('never deletes an image only because it carries the record tag or the marker label (#12 defect 1)', async () => {
+      // Anyone who can tag an image could otherwise make the cleaner delete it, outside the plan.
+      await loadImages(docker, [
+        { tags: ['node:22-alpine', USAGE_RECORD_REFERENCE], created: new Date('2024-01-01T00:00:00Z'), layers: [{ id: 'node-base', bytes: 2048 }] },
+        { tags: [], created: new Date('2024-01-01T00:00:00Z'), layers: [{ id: 'lookalike', bytes: 1024 }], labels: { [USAGE_MARKER_LABEL]: 'v1' } },
+      ]);
+      const before = (await docker.listImages({ all: true })).map((i) => i.Id).sort();
+      const store = new EngineUsageStore(docker);
+      const first = await store.update(adding('sha256:aa', 1));
+      assert.ok(first.warnings.some((w) => /damaged|unreadable/.test(w)), 'the tagged image is no record: said so');
+      await store.update(adding('sha256:bb', 2));
+      const after = (await docker.listImages({ all: true })).map((i) => i.Id);
+      for (const id of before) assert.ok(after.includes(id), `${id.slice(0, 19)} is still there`);
+      assert.ok((await docker.getImage('node:22-alpine').inspect()).Id);
+      assert.equal((await recordImages(docker)).filter((i) => (i.RepoTags ?? []).some((t) => /usage-v1/.test(t))).length, 1);
+      assert.deepEqual(Object.keys((await store.read()).record.images).sort(), ['sha256:aa', 'sha256:bb']);
     });
 
     it('breaks a stale lock left by a crashed agent; waits for and gives up on a live one', async () => {

@@ -51,17 +51,26 @@ export class FakeEngine implements EnginePort {
     const fault = this.failWith?.(name);
     if (fault instanceof Error) throw fault;
     if (fault) return fault;
+    // As dockerd: the last reference or the ID of an image a container uses is refused;
+    // by ID, one tag (and any digests) go with the image, two tags are refused.
+    const used = (id: string) => [...this.containers.values()].some((c) => c.imageId === id);
+    const refsOf = (id: string) => [...this.refs].filter(([, v]) => v === id).map(([k]) => k);
     if (this.refs.has(name)) {
       const id = this.refs.get(name)!;
+      const last = refsOf(id).length === 1;
+      if (last && used(id)) return { status: 'conflict', message: `unable to remove repository reference ${name} (must force) - container is using its referenced image` };
       this.refs.delete(name);
-      const left = [...this.refs.values()].includes(id);
-      if (!left) this.images.delete(id);
-      return { status: 'done', untagged: [name], deleted: left ? [] : [id] };
+      if (!last) return { status: 'done', untagged: [name], deleted: [] };
+      this.images.delete(id);
+      return { status: 'done', untagged: [name], deleted: [id] };
     }
     if (this.images.has(name)) {
-      if ([...this.refs.values()].includes(name)) return { status: 'conflict', message: 'image is referenced in multiple repositories' };
+      const refs = refsOf(name);
+      if (refs.filter((r) => !r.includes('@')).length > 1) return { status: 'conflict', message: 'unable to delete (must be forced) - image is referenced in multiple repositories' };
+      if (used(name)) return { status: 'conflict', message: 'unable to delete (must be forced) - image is being used by stopped container' };
+      for (const r of refs) this.refs.delete(r);
       this.images.delete(name);
-      return { status: 'done', untagged: [], deleted: [name] };
+      return { status: 'done', untagged: refs, deleted: [name] };
     }
     return { status: 'gone' };
   }

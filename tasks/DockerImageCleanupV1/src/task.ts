@@ -67,6 +67,7 @@ export async function cleanupAndReport(settings: Settings, failOnError: boolean,
   setOutputs(figures.removed, figures.kept, figures.bytesFreed);
   if (outcome.kind === 'refused') return cleanupFailed(outcome.message!, failOnError);
   const c = report.counts;
+  if (outcome.kind === 'removals-failed' && c.incidents > 0) return cleanupFailed(tl.loc('Incidents', c.incidents), failOnError);
   if (outcome.kind === 'removals-failed') return cleanupFailed(tl.loc('RemovalsFailed', c.failed), failOnError);
   const freed = formatBytes(figures.bytesFreed);
   tl.setResult(

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { NOT_STARTED_NOTE, RECHECK_MAX_AGE_MS, applyDecisions } from '../../../src/app/apply';
+import { NOT_STARTED_NOTE, applyDecisions } from '../../../src/app/apply';
 import { mapConcurrentAhead } from '../../../src/engine/concurrency';
 import type { ImageDecision } from '../../../src/planner/plan';
 import { FakeEngine } from '../../support/fake-engine';
@@ -10,14 +10,16 @@ function decision(id: string, untag: string[], del: boolean): ImageDecision {
 }
 
 describe('applying a plan', () => {
-  it('1. untags every reference one by one, then the image is gone', async () => {
+  it('1. untags all but one reference by name, then deletes the image by its ID', async () => {
     const img = image({ tags: ['app:1', 'registry.example.com/app:1'] });
     const engine = new FakeEngine(snapshot([img]));
     const [result] = await applyDecisions(engine, [decision(img.id, img.tags, true)]);
     assert.equal(result.status, 'removed');
     assert.deepEqual(result.untagged, img.tags);
+    assert.equal(result.incidents, undefined);
     assert.equal(engine.images.has(img.id), false);
-    assert.ok(!engine.calls.some((c) => c === `remove ${img.id}`), 'no delete by ID is needed once the last tag went');
+    // Each call right after its own re-check; the last reference goes with the delete by ID.
+    assert.deepEqual(engine.calls, [`inspect ${img.id}`, `remove ${img.tags[0]}`, `inspect ${img.id}`, `remove ${img.id}`]);
   });
 
   it('2. deletes a dangling image by ID', async () => {
@@ -40,19 +42,20 @@ describe('applying a plan', () => {
     const a = image({ tags: ['app:1'] });
     const b = image({ tags: ['app:2'] });
     const engine = new FakeEngine(snapshot([a, b]));
-    engine.failWith = (name) => (name === a.tags[0] ? { status: 'conflict', message: 'image is being used by running container abc' } : undefined);
+    engine.failWith = (name) => (name === a.tags[0] || name === a.id ? { status: 'conflict', message: 'image is being used by running container abc' } : undefined);
     const results = await applyDecisions(engine, [decision(a.id, a.tags, true), decision(b.id, b.tags, true)], { concurrency: 1 });
     assert.deepEqual(results.map((r) => r.status), ['in-use', 'removed']);
     assert.match(results[0].note ?? '', /running container/);
   });
 
-  it('5. a tag moved to a new image between plan and apply: the new image is left alone', async () => {
+  it('5. a tag moved to a new image between plan and apply: the old image goes by ID, the new image is left alone', async () => {
     const old = image({ tags: ['app:ci-1'], name: 'old' });
     const fresh = image({ tags: [], name: 'fresh' });
     const engine = new FakeEngine(snapshot([old, fresh]));
     engine.refs.set(old.tags[0], fresh.id); // concurrent build retagged app:ci-1
     const [result] = await applyDecisions(engine, [decision(old.id, old.tags, true)]);
-    assert.equal(result.status, 'changed');
+    assert.equal(result.status, 'removed');
+    assert.ok(!engine.calls.includes(`remove ${old.tags[0]}`));
     assert.equal(engine.refs.get(old.tags[0]), fresh.id);
     assert.ok(engine.images.has(fresh.id));
   });
@@ -70,7 +73,7 @@ describe('applying a plan', () => {
     const a = image({ tags: ['app:1'] });
     const b = image({ tags: ['app:2'] });
     const engine = new FakeEngine(snapshot([a, b]));
-    engine.failWith = (name) => (name === a.tags[0] ? new Error('500 driver failed') : undefined);
+    engine.failWith = (name) => (name === a.tags[0] || name === a.id ? new Error('500 driver failed') : undefined);
     const results = await applyDecisions(engine, [decision(a.id, a.tags, true), decision(b.id, b.tags, true)], { concurrency: 1 });
     assert.deepEqual(results.map((r) => r.status), ['failed', 'removed']);
     assert.match(results[0].note ?? '', /driver failed/);
@@ -92,49 +95,13 @@ describe('applying a plan', () => {
     assert.deepEqual(results, []);
     assert.deepEqual(engine.calls, []);
   });
-  it('10. each worker re-checks its next image while its current removal is in the engine', async () => {
-    const imgs = [1, 2, 3].map((n) => image({ tags: [`app:${n}`] }));
+  it('10. no re-check is reused: every engine call follows its own inspect, also while other removals are slow', async () => {
+    const imgs = [1, 2, 3].map((n) => image({ tags: [`app:${n}`, `team/app:${n}`] }));
     const engine = new FakeEngine(snapshot(imgs));
-    let release!: () => void;
-    const held = new Promise<void>((resolve) => (release = resolve));
-    const remove = engine.removeImage.bind(engine);
-    // The first removal stays in the engine until the second image's re-check arrived.
-    engine.removeImage = async (name) => {
-      if (name === imgs[0].tags[0]) await held;
-      return remove(name);
-    };
-    const inspect = engine.inspectImage.bind(engine);
-    engine.inspectImage = async (name) => {
-      if (name === imgs[1].id) release();
-      return inspect(name);
-    };
-    const results = await applyDecisions(engine, imgs.map((i) => decision(i.id, i.tags, true)), { concurrency: 1 });
+    const results = await applyDecisions(engine, imgs.map((i) => decision(i.id, i.tags, true)), { concurrency: 2 });
     assert.deepEqual(results.map((r) => r.status), ['removed', 'removed', 'removed']);
-    assert.deepEqual(engine.calls, [
-      `inspect ${imgs[0].id}`,
-      `inspect ${imgs[1].id}`,
-      `remove ${imgs[0].tags[0]}`,
-      `inspect ${imgs[2].id}`,
-      `remove ${imgs[1].tags[0]}`,
-      `remove ${imgs[2].tags[0]}`,
-    ]);
-  });
-
-  it(`11. a re-check older than ${RECHECK_MAX_AGE_MS} ms is done again, and sees a tag added meanwhile`, async () => {
-    const a = image({ tags: ['app:1'], name: 'a' });
-    const b = image({ tags: ['app:2'], name: 'b' });
-    const engine = new FakeEngine(snapshot([a, b]));
-    let now = 0;
-    // While a's removal is slow, a concurrent job tags b: b's early re-check did not see it.
-    engine.beforeRemove = (name) => {
-      if (name !== a.tags[0]) return;
-      now += RECHECK_MAX_AGE_MS + 1;
-      engine.refs.set('docker.io/library/app:release', b.id);
-    };
-    const results = await applyDecisions(engine, [decision(a.id, a.tags, true), decision(b.id, b.tags, true)], { concurrency: 1, clock: () => now });
-    assert.deepEqual(results.map((r) => r.status), ['removed', 'changed']);
-    assert.equal(engine.calls.filter((c) => c === `inspect ${b.id}`).length, 2);
-    assert.ok(engine.images.has(b.id));
+    const perImage = imgs.map((i) => engine.calls.filter((c) => c.includes(i.id) || i.tags.some((t) => c.endsWith(` ${t}`))));
+    for (const calls of perImage) assert.deepEqual(calls.map((c) => c.split(' ')[0]), ['inspect', 'remove', 'inspect', 'remove']);
   });
 
   it('12. a re-check that fails fails its own image only', async () => {
@@ -148,22 +115,21 @@ describe('applying a plan', () => {
     assert.match(results[0].note ?? '', /inspect failed/);
     assert.ok(engine.images.has(a.id));
   });
-  it('13. nothing is written before `ready` settles, nothing at all when it fails; re-checks may run meanwhile', async () => {
+  it('13. nothing is asked or written before `ready` settles, nothing at all when it fails', async () => {
     const imgs = [1, 2, 3].map((n) => image({ tags: [`app:${n}`] }));
     const engine = new FakeEngine(snapshot(imgs));
     let fail!: (e: Error) => void;
     const ready = new Promise((_resolve, reject) => (fail = reject));
     const applying = applyDecisions(engine, imgs.map((i) => decision(i.id, i.tags, true)), { concurrency: 2, ready });
     await new Promise((r) => setTimeout(r, 10));
-    // Each of the 2 workers re-checked its image and the one after it: reads only.
-    assert.deepEqual(engine.calls, imgs.map((i) => `inspect ${i.id}`));
+    assert.deepEqual(engine.calls as string[], []);
     fail(new Error('system df failed'));
     await assert.rejects(applying, /system df failed/);
     await new Promise((r) => setTimeout(r, 10));
     assert.equal(engine.calls.filter((c) => c.startsWith('remove')).length, 0);
     assert.equal(engine.images.size, 3);
   });
-  it('14. a stop signal after the next image was re-checked: that image is not touched, the one in flight finishes', async () => {
+  it('14. a stop signal while one image is in flight: the next is not touched, the one in flight finishes', async () => {
     const a = image({ tags: ['app:1', 'team/app:1'], name: 'a' });
     const b = image({ tags: ['app:2'], name: 'b' });
     const engine = new FakeEngine(snapshot([a, b]));
@@ -174,10 +140,101 @@ describe('applying a plan', () => {
     const results = await applyDecisions(engine, [decision(a.id, a.tags, true), decision(b.id, b.tags, true)], { concurrency: 1, stop: stop.signal });
     assert.deepEqual(results.map((r) => r.status), ['removed', 'failed']);
     assert.equal(results[1].note, NOT_STARTED_NOTE);
-    assert.ok(engine.calls.includes(`inspect ${b.id}`));
-    assert.ok(!engine.calls.includes(`remove ${b.tags[0]}`));
+    assert.ok(!engine.calls.some((c) => c.includes(b.id) || c.endsWith(b.tags[0])));
     assert.ok(engine.images.has(b.id));
     assert.equal(engine.images.has(a.id), false, 'a finished all its steps: both references untagged');
+  });
+
+  describe('races between the re-check and the call (a concurrent job acts right before the engine does)', () => {
+    it('15. the only tag moved to a new image: the delete by ID leaves the new image alone', async () => {
+      const old = image({ tags: ['app:ci-1'], name: 'old' });
+      const fresh = image({ tags: [], name: 'fresh' });
+      const engine = new FakeEngine(snapshot([old, fresh]));
+      engine.beforeRemove = () => engine.refs.set(old.tags[0], fresh.id);
+      const [result] = await applyDecisions(engine, [decision(old.id, old.tags, true)]);
+      assert.equal(result.status, 'removed');
+      assert.equal(result.incidents, undefined);
+      assert.equal(engine.refs.get(old.tags[0]), fresh.id);
+      assert.ok(engine.images.has(fresh.id));
+    });
+
+    it('16. a tag moved while untagging an image with several: the engine deleted the new image, and that is an incident', async () => {
+      const old = image({ tags: ['app:ci-1', 'team/app:ci-1'], name: 'old' });
+      const fresh = image({ tags: [], name: 'fresh' });
+      const engine = new FakeEngine(snapshot([old, fresh]));
+      let moved = false;
+      engine.beforeRemove = (name) => {
+        if (name === old.tags[0] && !moved) (moved = true), engine.refs.set(old.tags[0], fresh.id);
+      };
+      const [result] = await applyDecisions(engine, [decision(old.id, old.tags, true)]);
+      assert.equal(engine.images.has(fresh.id), false, 'the engine acted on what the name named at that moment');
+      assert.equal(result.incidents?.length, 1);
+      assert.deepEqual(result.incidents![0].deleted, [fresh.id]);
+      assert.match(result.incidents![0].text, /DELETE \/images\/\S*app:ci-1 .*deleted .*plan did not name/);
+    });
+
+    it('17. a protected tag added right before the delete by ID: the engine refuses (two tags), the image and the tag stay', async () => {
+      const img = image({ tags: ['app:ci-1'] });
+      const engine = new FakeEngine(snapshot([img]));
+      engine.beforeRemove = (name) => name === img.id && engine.refs.set('node:99-alpine', img.id);
+      const [result] = await applyDecisions(engine, [decision(img.id, img.tags, true)]);
+      assert.equal(result.status, 'changed');
+      assert.match(result.note ?? '', /node:99-alpine/);
+      assert.equal(engine.refs.get('node:99-alpine'), img.id);
+    });
+
+    it('18. a tag added to a dangling image right before its delete: the engine untags it with the image, reported as an incident', async () => {
+      const img = image({ tags: [], name: 'dangling' });
+      const engine = new FakeEngine(snapshot([img]));
+      engine.beforeRemove = (name) => name === img.id && engine.refs.set('node:99-alpine', img.id);
+      const [result] = await applyDecisions(engine, [decision(img.id, [], true)]);
+      assert.equal(result.status, 'removed');
+      assert.deepEqual(result.incidents?.map((i) => i.untagged), [['node:99-alpine']]);
+    });
+
+    it('19. a container created from the image right before the delete: refused (in use), never forced', async () => {
+      const img = image({ tags: ['app:ci-1'] });
+      const engine = new FakeEngine(snapshot([img]));
+      engine.beforeRemove = () =>
+        engine.containers.set('c1', { id: 'c1', name: 'job', image: img.id, imageId: img.id, state: 'created', created: 0, labels: {} });
+      const [result] = await applyDecisions(engine, [decision(img.id, img.tags, true)]);
+      assert.equal(result.status, 'in-use');
+      assert.ok(engine.images.has(img.id));
+    });
+
+    it('20. an untag-only decision whose kept references vanished: left alone rather than deleted', async () => {
+      const img = image({ tags: ['app:1', 'team/app:1'] });
+      const engine = new FakeEngine(snapshot([img]));
+      engine.refs.delete(img.tags[1]);
+      const [result] = await applyDecisions(engine, [decision(img.id, [img.tags[0]], false)]);
+      assert.equal(result.status, 'changed');
+      assert.ok(engine.images.has(img.id));
+    });
+
+    it('21. a 500 on delete for an image that is in fact gone (removed concurrently) is "gone", not failed', async () => {
+      const img = image({ tags: ['app:1'] });
+      const engine = new FakeEngine(snapshot([img]));
+      engine.failWith = () => {
+        engine.images.delete(img.id);
+        engine.refs.delete('app:1');
+        return new Error('(HTTP code 500) server error - unrecognized image ID');
+      };
+      const [result] = await applyDecisions(engine, [decision(img.id, img.tags, true)]);
+      assert.equal(result.status, 'gone');
+    });
+
+    it('22. a parent refused for its dependent child images is retried once the other removals are done', async () => {
+      const parent = image({ tags: [], name: 'parent' });
+      const child = image({ tags: ['app:1'], name: 'child' });
+      const engine = new FakeEngine(snapshot([parent, child]));
+      let childThere = true;
+      engine.failWith = (name) => (name === parent.id && childThere ? { status: 'conflict', message: 'conflict: unable to delete (cannot be forced) - image has dependent child images' } : undefined);
+      engine.beforeRemove = (name) => {
+        if (name === child.id) childThere = false;
+      };
+      const results = await applyDecisions(engine, [decision(parent.id, [], true), decision(child.id, child.tags, true)], { concurrency: 1 });
+      assert.deepEqual(results.map((r) => r.status), ['removed', 'removed']);
+    });
   });
 });
 

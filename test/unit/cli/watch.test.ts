@@ -133,8 +133,8 @@ describe('watch CLI', () => {
           { imageId: 'sha256:' + 'b'.repeat(64), status: 'failed', untagged: [], deleted: false, note: SHUTDOWN_NOTE },
           { imageId: 'sha256:' + 'c'.repeat(64), status: 'failed', untagged: [], deleted: false, note: 'boom' },
         ],
-        counts: { images: 5, kept: 2, removed: 1, untagged: 0, skipped: 0, failed: 2 },
-        bytes: { predicted: 10, measured: 8 }, regrets: [], warnings: [],
+        counts: { images: 5, kept: 2, removed: 1, untagged: 0, skipped: 0, failed: 2, incidents: 0 },
+        bytes: { predicted: 10, measured: 8 }, regrets: [], incidents: [], warnings: [],
         containers: { olderThanMs: 1, total: 1, results: [], counts: { removed: 1, skipped: 0, failed: 0, protected: 0, young: 0, active: 0 }, notes: [] },
         buildCache: { status: 'pruned', spaceReclaimed: 123, cachesDeleted: 1, queries: [] },
       });
