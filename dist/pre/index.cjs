@@ -79915,7 +79915,7 @@ var DockerodeEngine = class {
       const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
       return {
         status: "done",
-        untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged),
+        untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged), false),
         deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted)
       };
     } catch (error2) {
@@ -80217,6 +80217,7 @@ var WHYS = new Set(Object.keys(WHY_RANK));
 // src/usage/engine-store.ts
 var USAGE_RECORD_REFERENCE = "docker-image-cleanup-state:usage-v1";
 var USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
+var MAX_RECORD_IMAGE_BYTES = 64 * 1024 * 1024;
 
 // src/usage/file-store.ts
 var lockfile = __toESM(require_proper_lockfile());
