@@ -10,7 +10,7 @@ import type { ActionInputs } from './inputs';
  * goes to a file, the step state carries its path.
  */
 export async function recordJobStart(inputs: ActionInputs): Promise<void> {
-  const engine = new DockerodeEngine({ host: inputs.settings.host });
+  const engine = new DockerodeEngine({ host: inputs.settings.host, timeoutMs: inputs.settings.timeoutMs });
   let file: string;
   try {
     const jobStart = await captureJobStart(engine);

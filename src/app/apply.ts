@@ -1,5 +1,6 @@
 import type { EnginePort, RemovalOutcome } from '../engine/port';
 import { mapConcurrent } from '../engine/concurrency';
+import { EngineLostError, EngineTimeoutError } from '../engine/connection';
 import type { ImageDecision } from '../planner/plan';
 
 export type RemovalStatus =
@@ -42,10 +43,20 @@ export interface RemovalResult {
   note?: string;
   /** What the engine did beyond the plan while acting on this image. */
   incidents?: Incident[];
+  /** Failed (or not attempted) because the engine was lost or stopped answering, not for this image. */
+  engineLost?: true;
 }
 
 /** Why an image the plan removes was left untouched after a stop signal. */
 export const NOT_STARTED_NOTE = 'not attempted: shutting down';
+
+/** The note of images not attempted once the engine was lost or stopped answering. */
+export const ENGINE_LOST_NOTE = 'not attempted: the engine was lost';
+
+/** The engine is gone or stuck (not one image's problem): no further removal is attempted. */
+export function isEngineLost(error: unknown): error is EngineLostError | EngineTimeoutError {
+  return error instanceof EngineLostError || error instanceof EngineTimeoutError;
+}
 
 /** Removals in flight when the caller does not choose (the use case chooses per store: src/engine/store-tuning.ts). */
 export const REMOVAL_CONCURRENCY = 8;
@@ -78,12 +89,17 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
   const work = decisions.filter((d) => d.action !== 'keep');
   const context: PlanContext = { kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))) };
   let done = 0;
+  let lost: Error | undefined;
   const attempt = async (decision: ImageDecision): Promise<RemovalResult> => {
     try {
       if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
+      if (lost) return { imageId: decision.imageId, status: 'failed', untagged: [], deleted: false, note: ENGINE_LOST_NOTE, engineLost: true };
       return await applyOne(engine, decision, context);
     } catch (error) {
-      return { imageId: decision.imageId, status: 'failed', untagged: [], deleted: false, note: error instanceof Error ? error.message : String(error) };
+      const failed: RemovalResult = { imageId: decision.imageId, status: 'failed', untagged: [], deleted: false, note: error instanceof Error ? error.message : String(error) };
+      if (!isEngineLost(error)) return failed;
+      lost ??= error;
+      return { ...failed, engineLost: true };
     }
   };
   const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {

@@ -4,7 +4,7 @@ import { CATALOG, type Front, type SettingSpec } from '../settings/catalog';
 import { plan as makePlan, type JobStart } from '../planner/planner';
 import type { Plan } from '../planner/plan';
 import type { EngineInfo } from '../planner/snapshot';
-import { applyDecisions, incidentsOf, type Incident, type RemovalResult } from './apply';
+import { applyDecisions, ENGINE_LOST_NOTE, incidentsOf, isEngineLost, type Incident, type RemovalResult } from './apply';
 import { tuningFor } from '../engine/store-tuning';
 import { readUsage, saveUsage } from './usage';
 import { pruneBuildCache, type BuildCacheReport } from './build-cache';
@@ -14,6 +14,7 @@ import { pruneEvictedCache, type CacheEvictionReport } from './cache-eviction';
 import type { UsageStore } from '../usage/store';
 import { dockerfileReferences } from './dockerfiles';
 import { filesystemStats } from './filesystem';
+import { isRunLockImage, RUN_LOCK_NAME } from '../engine/run-lock';
 import type { FilesystemStats } from '../planner/eviction';
 
 export interface CleanupDeps {
@@ -30,6 +31,8 @@ export interface CleanupDeps {
   usage?: UsageStore;
   /** A stop request (watch mode): removals not yet begun are left alone. */
   signal?: AbortSignal;
+  /** Told when another cleanup holds the engine's run lock (and this run waits). */
+  onLockWait?: (message: string) => void;
 }
 
 export interface CleanupOptions {
@@ -70,6 +73,8 @@ export interface CleanupReport {
   regrets: { imageId: string; references: string[]; removedAt: number; returnedAt: number }[];
   /** What the engine untagged or deleted beyond the plan (a concurrent job changed an image mid-call); any makes the run fail. */
   incidents: Incident[];
+  /** Set when the engine was lost or stopped answering during the removals: why. What was done is in `results`. */
+  engineLost?: string;
   /** Where the usage record lives, when one is kept. */
   usageStore?: string;
   /** Stopped containers removed before planning (containers-older-than). */
@@ -121,8 +126,46 @@ export function frontDefaultPatterns(front: Front): string[] {
   );
 }
 
-/** The use case: snapshot -> plan -> apply -> report. */
+ * A container created from an image in the engine's own window between its
+ * conflict check and the delete keeps running on an image that no longer
+ * exists; the engine's answer does not say so. One container list after the
+ * removals finds them, and each is an incident of the image's removal.
+ */
+async function checkContainersAfter(engine: EnginePort, results: RemovalResult[]): Promise<void> {
+  const deleted = new Map(results.filter((r) => r.deleted).map((r) => [r.imageId, r]));
+  if (deleted.size === 0 || !engine.listContainers) return;
+  let containers;
+  try {
+    containers = await engine.listContainers();
+  } catch (error) {
+    if (isEngineLost(error)) return;
+    throw error;
+  }
+  for (const c of containers) {
+    const result = c.imageId ? deleted.get(c.imageId) : undefined;
+    if (!result) continue;
+    const text = `container ${c.name} (${c.state}) was created from ${result.imageId.slice(7, 19)} while the engine deleted it (the engine's own window between its in-use check and the delete); it now runs on an image that no longer exists`;
+    (result.incidents ??= []).push({ imageId: result.imageId, call: `DELETE /images/${result.imageId}`, untagged: [], deleted: [result.imageId], text });
+  }
+}
+
+/**
+ * The use case: snapshot -> plan -> apply -> report. A real run holds the
+ * engine's run lock throughout (two cleanups at once on one engine would
+ * trip over each other's removals); a dry run changes nothing and needs none.
+ */
 export async function runCleanup(settings: Settings, deps: CleanupDeps, options: CleanupOptions = {}): Promise<CleanupReport> {
+  if (settings.dryRun || !deps.engine.acquireRunLock) return runLocked(settings, deps, options);
+  const release = await deps.engine.acquireRunLock({ waitMs: settings.lockWaitMs, onWait: deps.onLockWait });
+  try {
+    return await runLocked(settings, deps, options);
+  } finally {
+    // A lock left behind (engine lost) is broken as stale by the next run.
+    await release().catch(() => undefined);
+  }
+}
+
+async function runLocked(settings: Settings, deps: CleanupDeps, options: CleanupOptions): Promise<CleanupReport> {
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
   const dockerfiles = await dockerfileReferences(settings.dockerfiles, deps.cwd);
@@ -134,7 +177,12 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   // The engine keeps only its last 256 events; read them all (at least the
   // grace period): younger ones decide the grace period, all of them tell use.
   const seen = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
-  const snapshot = leaving.size ? { ...seen, containers: seen.containers.filter((c) => !leaving.has(c.id)) } : seen;
+  // The run lock (ours, or a waiting run's) is bookkeeping: not planned, not reported.
+  const snapshot = {
+    ...seen,
+    images: seen.images.filter((i) => !isRunLockImage(i.tags)),
+    containers: seen.containers.filter((c) => !leaving.has(c.id) && c.name !== RUN_LOCK_NAME),
+  };
   const warnings = [...dockerfiles.warnings, ...(containerChoice?.notes ?? [])];
   let filesystem: FilesystemStats | undefined;
   if (settings.space.minFree || settings.space.minFreeInodes) {
@@ -249,23 +297,37 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     onResult: (_result, done, total) => deps.onProgress?.(done, total),
   });
   const before = await measuring;
-  const after = await deps.engine.diskUsage();
+  const lost = report.results.find((r) => r.engineLost && r.note !== ENGINE_LOST_NOTE);
+  // The engine went away or stopped answering during the removals: keep what was done (report, usage record), attempt nothing more on it.
+  let after: { imagesBytes: number } | undefined;
+  if (lost) report.engineLost = lost.note;
+  else {
+    try {
+      after = await deps.engine.diskUsage();
+    } catch (error) {
+      if (!isEngineLost(error)) throw error;
+      report.engineLost = error.message;
+    }
+  }
 
   const removed = report.results.filter((r) => r.status === 'removed' || r.status === 'gone').length;
   report.counts.removed = removed;
   report.counts.untagged = report.results.filter((r) => r.status === 'untagged').length;
   report.counts.skipped = report.results.filter((r) => r.status === 'in-use' || r.status === 'changed').length;
   report.counts.failed = report.results.filter((r) => r.status === 'failed').length;
+  if (!report.engineLost) await checkContainersAfter(deps.engine, report.results);
   report.incidents = incidentsOf(report.results);
   report.counts.incidents = report.incidents.length;
   for (const incident of report.incidents) report.warnings.push(`INCIDENT: ${incident.text}`);
   report.counts.kept = report.counts.images - removed;
   report.bytes.before = before.imagesBytes;
-  report.bytes.after = after.imagesBytes;
-  report.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
-  // After the images: cache records of builds whose images just went can go too.
-  report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
-  await leftovers();
+  if (after) {
+    report.bytes.after = after.imagesBytes;
+    report.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+    // After the images: cache records of builds whose images just went can go too.
+    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
+  }
   await remember(report.results);
   report.finishedAt = clock();
   return report;

@@ -3,6 +3,7 @@ import type { EnginePort } from '../engine/port';
 import type { ContainerRecord } from '../planner/snapshot';
 import type { Settings } from '../settings/settings';
 import { protectedBy } from '../domain/labels';
+import { RUN_LOCK_NAME } from '../engine/run-lock';
 
 export { protectedBy };
 
@@ -85,7 +86,8 @@ export async function removeStoppedContainers(
     report.notes.push('stopped containers: this engine adapter cannot list or remove containers; skipped');
     return report;
   }
-  const containers = await engine.listContainers();
+  // The run lock of this run (or of one waiting) is the tool's own bookkeeping: never a stopped container to remove.
+  const containers = (await engine.listContainers()).filter((c) => c.name !== RUN_LOCK_NAME);
   report.total = containers.length;
 
   for (const c of containers) {

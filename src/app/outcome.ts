@@ -4,7 +4,7 @@
 import type { Settings } from '../settings/settings';
 import { MaxRemovalsExceededError, runCleanup, type CleanupDeps, type CleanupOptions, type CleanupReport } from './cleanup';
 
-export type OutcomeKind = 'ok' | 'removals-failed' | 'refused';
+export type OutcomeKind = 'ok' | 'removals-failed' | 'refused' | 'engine-lost';
 
 /** The figures every front publishes (step outputs, output variables, the CLI's summary). */
 export interface OutcomeFigures {
@@ -29,7 +29,7 @@ export interface Outcome {
 }
 
 /** The process exit codes of the CLI (one-shot and `watch --once`). */
-export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3 } as const;
+export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3, engineLost: 4, busy: 5 } as const;
 
 /** runCleanup, with a refusal by max-removals as an outcome rather than an exception. Other errors propagate. */
 export async function cleanupOutcome(settings: Settings, deps: CleanupDeps, options: CleanupOptions = {}): Promise<Outcome> {
@@ -48,6 +48,8 @@ export function outcomeOf(report: CleanupReport): Outcome {
     kept: report.counts.kept,
     bytesFreed: report.dryRun ? report.bytes.predicted : (report.bytes.measured ?? report.bytes.predicted),
   };
+  // Lost during the removals: the report says what was done before.
+  if (report.engineLost) return { kind: 'engine-lost', report, figures, message: `engine lost during the removals, ${report.counts.removed} removed: ${report.engineLost}` };
   // The engine removed what the plan did not name: as loud as a failure, and first.
   if (report.counts.incidents > 0) {
     const first = report.incidents[0]!.text;
@@ -68,5 +70,5 @@ export function refusedOutcome(error: MaxRemovalsExceededError): Outcome {
 }
 
 export function exitCodeOf(kind: OutcomeKind): number {
-  return kind === 'ok' ? EXIT.ok : kind === 'refused' ? EXIT.refused : EXIT.removalsFailed;
+  return kind === 'ok' ? EXIT.ok : kind === 'refused' ? EXIT.refused : kind === 'engine-lost' ? EXIT.engineLost : EXIT.removalsFailed;
 }

@@ -26,6 +26,6 @@ export function openSession(settings: Settings, stateDir?: string): Session {
   // Image IDs are content addresses: what one run inspected, the next need not.
   // One file per engine: last-tag times are per engine, and engines sharing a file would evict each other's entries.
   const cache = stateDir ? new FileDetailsCache(detailsCacheFile(stateDir, describeHost(settings.host))) : undefined;
-  const engine = new DockerodeEngine({ host: settings.host, cache });
+  const engine = new DockerodeEngine({ host: settings.host, cache, timeoutMs: settings.timeoutMs });
   return { engine, usage: openUsageStore(settings, engine, stateDir) };
 }

@@ -65,7 +65,7 @@ export async function saveUsage(store: UsageStore, snapshot: Snapshot, plan: Pla
   // Incidents: what the engine took beyond the plan is recorded as removed too, with what happened.
   for (const incident of results.flatMap((r) => r.incidents ?? [])) {
     const own = removed.find((r) => r.imageId === incident.imageId);
-    if (own && incident.untagged.length > 0) {
+    if (own) {
       own.references = [...own.references, ...incident.untagged];
       own.incident = incident.text;
     }

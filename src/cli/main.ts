@@ -2,6 +2,8 @@ import { cleanupOutcome, EXIT, exitCodeOf } from '../app/outcome';
 import { defaultStateDir, openSession } from '../app/session';
 import { EngineUnreachableError } from '../engine/port';
 import { describeFailure } from '../report/failure';
+import { EngineLostError, EngineTimeoutError } from '../engine/connection';
+import { RunLockBusyError } from '../engine/run-lock';
 import { toJson } from '../report/json';
 import { progressReporter } from '../report/progress';
 import { renderText } from '../report/text';
@@ -34,6 +36,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     const outcome = await cleanupOutcome(settings, {
       engine,
       usage,
+      onLockWait: (message) => io.stderr(`docker-image-cleanup: ${message}\n`),
       onProgress: args.json ? undefined : progressReporter({ write: io.stderr, isTty: io.isTty, now: io.now ?? Date.now }),
     });
     if (outcome.kind === 'refused') {
@@ -42,6 +45,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.stderr(`docker-image-cleanup: ${outcome.message}; the refused plan is shown (run with --dry-run to see it whole)\n`);
     } else {
       io.stdout(args.json ? JSON.stringify(toJson(outcome.report), null, 2) + '\n' : renderText(outcome.report, { width: io.width }));
+      if (outcome.kind === 'engine-lost') io.stderr(`docker-image-cleanup: ${outcome.message}\n`);
     }
     return exitCodeOf(outcome.kind);
   } catch (error) {
@@ -51,11 +55,14 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
         ? inFrontTermsOf(error, 'cli').message
         : error instanceof UsageError || error instanceof EngineUnreachableError
           ? error.message
-          : describeFailure(error);
-    if (json) io.stdout(JSON.stringify({ error: { kind: errorKind(error), message }, exitCode: EXIT.badInput }, null, 2) + '\n');
+          : error instanceof RunLockBusyError || error instanceof EngineTimeoutError || error instanceof EngineLostError
+            ? `${error.message}; nothing was removed`
+            : describeFailure(error);
+    const code = error instanceof RunLockBusyError ? EXIT.busy : EXIT.badInput;
+    if (json) io.stdout(JSON.stringify({ error: { kind: errorKind(error), message }, exitCode: code }, null, 2) + '\n');
     io.stderr(`docker-image-cleanup: ${message}\n`);
     if (debug && error instanceof Error) io.stderr(`${error.stack ?? error.message}\n${debugDetails(error)}`);
-    return EXIT.badInput;
+    return code;
   }
 }
 

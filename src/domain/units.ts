@@ -35,9 +35,15 @@ export function parseDuration(text: string): number {
     if (!term || term.index !== start) fail();
     total += Number(term![1]) * MS_PER[term![2]!]!;
   }
-  if (!Number.isFinite(total)) fail();
+  // Beyond a century a duration means nothing here, and `now - it` would leave the range of a Date (#12: 1e23 weeks reached the engine).
+  if (!Number.isFinite(total) || total > MAX_DURATION_MS) {
+    throw new Error(`Invalid duration "${text}": expected ${DURATION_FORM}, at most 100 years (about 5200w).`);
+  }
   return total;
 }
+
+/** The longest duration accepted: 100 years of 365.25 days. */
+export const MAX_DURATION_MS = 100 * 365.25 * 86_400_000;
 
 const DECIMAL_PREFIXES = ['', 'k', 'm', 'g', 't', 'p'];
 const SIZE_FORM = 'a size such as 512, 500MB, 2GB, 1.5GiB or 800KiB (kB/MB/GB/TB/PB are powers of 1000, KiB/MiB/GiB/TiB/PiB of 1024)';

@@ -33,3 +33,74 @@ export function connectionOptions(host: string | undefined, env: NodeJS.ProcessE
 export function describeHost(host: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
   return host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
 }
+
+/** Default deadline of one engine call: long enough for a big prune or a large image delete. */
+export const DEFAULT_TIMEOUT_MS = 120_000;
+
+/** An engine call that got no answer within the deadline (a paused or overloaded daemon). */
+export class EngineTimeoutError extends Error {
+  constructor(
+    readonly call: string,
+    readonly host: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`the Docker engine at ${host} did not answer ${call} within ${formatSeconds(timeoutMs)} (paused or overloaded?); raise --timeout if it is only slow`);
+    this.name = 'EngineTimeoutError';
+  }
+}
+
+/** The engine went away during a call (killed, restarted, socket removed). */
+export class EngineLostError extends Error {
+  constructor(
+    readonly call: string,
+    readonly host: string,
+    readonly code: string,
+    override readonly cause?: unknown,
+  ) {
+    super(`lost the Docker engine at ${host} during ${call} (${code})`);
+    this.name = 'EngineLostError';
+  }
+}
+
+/** Connection-level failures: the engine is not there (any more). */
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
+
+/**
+ * Gives every Engine API request a deadline and errors that name the call and
+ * the engine. Every dockerode method (also the usage store's and the
+ * maintenance calls on `engine.docker`) goes through `modem.dial`, so this is
+ * the one place that covers them all. The deadline runs until the answer
+ * starts; a stream that then stalls is cut by the modem's idle timeout.
+ */
+export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: number): void {
+  const modem = docker.modem;
+  if (modem.__deadlines) return;
+  modem.__deadlines = true;
+  modem.timeout = timeoutMs; // idle socket timeout: covers streams after their first byte
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options: any, callback: (err: unknown, data?: unknown) => void) => {
+    const call = `${options.method ?? 'GET'} ${String(options.path ?? '').replace(/\?$/, '')}`;
+    const controller = new AbortController();
+    let settled = false;
+    const finish = (err: unknown, data?: unknown) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      callback(err, data);
+    };
+    const timer = setTimeout(() => {
+      finish(new EngineTimeoutError(call, host, timeoutMs));
+      controller.abort();
+    }, timeoutMs);
+    timer.unref?.();
+    const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, controller.signal]) : controller.signal;
+    return dial({ ...options, abortSignal: signal }, (err: any, data: unknown) => {
+      if (err && CONNECTION_CODES.has(err.code) && err.statusCode === undefined) return finish(new EngineLostError(call, host, err.code, err));
+      finish(err, data);
+    });
+  };
+}
+
+function formatSeconds(ms: number): string {
+  return ms % 1000 === 0 ? `${ms / 1000} s` : `${(ms / 1000).toFixed(1)} s`;
+}

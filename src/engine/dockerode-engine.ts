@@ -3,7 +3,7 @@ import { isNoneReference, normalizeReference, repositoryOf } from '../domain/ref
 import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, PlatformPart, Snapshot, VolumeRecord } from '../planner/snapshot';
 import { mapConcurrent } from './concurrency';
 import { tuningFor } from './store-tuning';
-import { connectionOptions, describeHost } from './connection';
+import { DEFAULT_TIMEOUT_MS, EngineLostError, EngineTimeoutError, connectionOptions, describeHost, withDeadlines } from './connection';
 import {
   type BuildCachePruneOutcome,
   type BuildCachePruneQuery,
@@ -18,6 +18,7 @@ import {
   type SnapshotOptions,
   type VolumeListing,
 } from './port';
+import { acquireRunLock, type RunLockOptions } from './run-lock';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
 import { fullImageId, isCanonicalImageId } from '../domain/image-id';
 
@@ -32,6 +33,8 @@ export interface DockerodeEngineOptions {
   cache?: ImageDetailsCache;
   /** Counts every Engine API call, for the benchmarks' no-op figures. */
   onApiCall?: (what: string) => void;
+  /** Deadline of every Engine API call (ms); default DEFAULT_TIMEOUT_MS. */
+  timeoutMs?: number;
 }
 
 /** The EnginePort over the Docker Engine API (and Podman's Docker-compatible API). */
@@ -52,6 +55,7 @@ export class DockerodeEngine implements EnginePort {
   constructor(options: DockerodeEngineOptions = {}) {
     this.docker = new Docker(connectionOptions(options.host));
     this.host = describeHost(options.host);
+    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {});
   }
@@ -65,7 +69,9 @@ export class DockerodeEngine implements EnginePort {
       this.count('info');
       [version, info] = await Promise.all([this.docker.version(), this.docker.info()]);
     } catch (error) {
-      throw new EngineUnreachableError(this.host, error);
+      // Not reachable at all: the connection error itself says why (ENOENT, ECONNREFUSED, EACCES).
+      if (error instanceof EngineTimeoutError) throw error;
+      throw new EngineUnreachableError(this.host, error instanceof EngineLostError && error.cause ? error.cause : error);
     }
     const components: { Name?: string }[] = (version as any).Components ?? [];
     const podman = components.some((c) => /podman/i.test(c.Name ?? ''));
@@ -96,7 +102,11 @@ export class DockerodeEngine implements EnginePort {
     ]);
     this.podmanNames.clear(); // names are learnt afresh from each listing
     // Only for images the details cache does not know; how many at once depends on the store.
-    const images = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary) => this.imageRecord(summary));
+    // An image removed between the listing and its inspect (a concurrent cleanup or job) is simply gone.
+    const records = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary) =>
+      this.imageRecord(summary).catch((error) => (statusOf(error) === 404 ? undefined : Promise.reject(error))),
+    );
+    const images = records.filter((r): r is ImageRecord => r !== undefined);
     await this.cache.save?.();
     // Read after the listing: Podman's names in the events are translated with what it taught.
     const { activity, complete, oldest } = this.activity(events);
@@ -339,6 +349,17 @@ export class DockerodeEngine implements EnginePort {
         lastUsed: Number.isFinite(used) && used > 0 ? used : undefined,
       };
     });
+  }
+
+  /** The first call of a real run: an engine not there at all is unreachable (exit 2), not lost. */
+  async acquireRunLock(options: RunLockOptions): Promise<() => Promise<void>> {
+    try {
+      return await acquireRunLock(this.docker, options);
+    } catch (error) {
+      if (error instanceof EngineLostError) throw new EngineUnreachableError(this.host, error.cause ?? error);
+      if ((error as { code?: string })?.code && (error as { statusCode?: number }).statusCode === undefined) throw new EngineUnreachableError(this.host, error);
+      throw error;
+    }
   }
 
   // Fleet-mode maintenance: stopped containers and the builder cache.

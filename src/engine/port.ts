@@ -1,4 +1,5 @@
 import type { BuildCacheRecord, ContainerRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
+import type { RunLockOptions } from './run-lock';
 
 export type { BuildCacheRecord };
 
@@ -54,6 +55,8 @@ export interface EnginePort {
   pruneBuildCache?(query: BuildCachePruneQuery): Promise<BuildCachePruneOutcome>;
   /** Every build cache record (system/df type=build-cache); undefined when the engine has no build cache (Podman). */
   listBuildCache?(): Promise<BuildCacheRecord[] | undefined>;
+  /** Takes the engine-wide run lock (one cleanup at a time per engine); resolves with its release. */
+  acquireRunLock?(options: RunLockOptions): Promise<() => Promise<void>>;
 
   // Volumes and builder leftovers (opt-in).
 

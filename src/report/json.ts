@@ -38,6 +38,7 @@ export function toJson(report: CleanupReport): object {
     byKind: report.byKind ?? [],
     regrets: report.regrets,
     incidents: report.incidents,
+    engineLost: report.engineLost ?? null,
     usageStore: report.usageStore ?? null,
     warnings: report.warnings,
   };

@@ -148,6 +148,7 @@ export function totals(report: CleanupReport): string[] {
       (c.skipped ? `, ${c.skipped} skipped` : '') +
       (c.failed ? `, ${c.failed} failed` : '') +
       (c.incidents ? `, ${c.incidents} INCIDENTS (the engine untagged or deleted what the plan did not name; see the warnings)` : ''),
+    ...(report.engineLost ? [`ENGINE LOST during the removals (${report.engineLost}): the counts above are what was done before; the rest was not attempted`] : []),
     `Space: ${formatBytes(b.predicted)} predicted` +
       (b.measured !== undefined ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ''),
     `Time: ${formatSeconds(report.finishedAt - report.startedAt)}`,

@@ -118,6 +118,22 @@ export const CATALOG = [
   { name: 'max-removals', kind: 'count', unsetMeans: 'no limit', section: 'safety', placeholder: 'N', help: 'refuse the whole run when the plan removes more images', action: 'max-removals', task: 'maxRemovals' },
   { name: 'dry-run', kind: 'boolean', default: 'false', section: 'safety', help: 'show the plan, change nothing', action: 'dry-run', task: 'dryRun' },
   // Engine
+  {
+    name: 'timeout',
+    kind: 'duration',
+    default: '120s',
+    section: 'engine',
+    placeholder: 'DURATION',
+    help: 'deadline of every engine call (1s to 1d); a paused or overloaded engine fails the run with one line instead of hanging it',
+  },
+  {
+    name: 'lock-wait',
+    kind: 'duration',
+    default: '5m',
+    section: 'engine',
+    placeholder: 'DURATION',
+    help: 'a real run holds a lock on the engine (container docker-image-cleanup-run-lock); another waits this long for it, then gives up',
+  },
   { name: 'host', kind: 'host', unsetMeans: 'DOCKER_HOST, else the default socket', section: 'engine', placeholder: 'URL', help: 'unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host', action: 'docker-host', task: 'dockerHost' },
 ] as const satisfies readonly SettingSpec[];
 

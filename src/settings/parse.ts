@@ -60,7 +60,15 @@ function buildSettings(v: Values, raw: RawSettings): Settings {
     buildCache: { keepBytes: v['build-cache-keep'], maxAgeMs: v['build-cache-max-age'] },
     containersOlderThanMs: v['containers-older-than'],
     volumes: { olderThanMs: v['volumes-older-than'], named: v['volumes-named'], protect: v['protect-volume'], buildxOlderThanMs: v['buildx-older-than'] },
+    timeoutMs: timeout(v.timeout, raw),
+    lockWaitMs: v['lock-wait'],
   };
+}
+
+/** A deadline of 0 would fail every call; more than a day is no deadline. */
+function timeout(ms: number, raw: RawSettings): number {
+  if (ms < 1000 || ms > 86_400_000) throw new SettingsError('timeout', String(raw.timeout).trim(), 'a duration from 1s to 1d, such as 30s, 2m or 10m');
+  return ms;
 }
 
 /** The disk-pressure rules, with the checks that span two settings and the derived targets. */

@@ -109,4 +109,8 @@ export interface Settings {
    */
   containersOlderThanMs?: number;
   volumes: VolumeRules;
+  /** Deadline of every engine call (ms): a paused or overloaded engine fails the run instead of hanging it. */
+  timeoutMs: number;
+  /** How long a real run waits for another cleanup holding the engine's run lock before giving up (ms). */
+  lockWaitMs: number;
 }

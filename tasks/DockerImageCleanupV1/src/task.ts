@@ -38,7 +38,7 @@ export function cleanupFailed(reason: string, failOnError: boolean): void {
 }
 
 export function engineFor(settings: Settings): DockerodeEngine {
-  return new DockerodeEngine({ host: settings.host });
+  return new DockerodeEngine({ host: settings.host, timeoutMs: settings.timeoutMs });
 }
 
 /**

@@ -1,0 +1,77 @@
+// Images lost per race: this tool as built here, an older build of it (any
+// lib/ directory, e.g. a worktree of an earlier commit), and the engine's own
+// `docker image prune -a`, under the same event-driven races (test/support/races.ts).
+// Prints a table; not a test (the fault suite asserts, this measures).
+//
+//   node lib/bench/races.js --host unix:///…/docker.sock [--runs 5] [--n 80] [--injections 30] [--before /path/to/old/lib]
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import { connectionOptions } from '../src/engine/connection';
+import { RACES, enginePrune, raceCleanup, seed, type Race } from '../test/support/races';
+import { resetEngine } from '../test/support/engine';
+
+interface Tool {
+  name: string;
+  run: (host: string) => Promise<unknown>;
+}
+
+function arg(name: string, fallback?: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+
+/** runCleanup of a lib/ directory (this build by default), with the README's policy and --min-age 0s. */
+function tool(name: string, lib: string): Tool {
+  const { runCleanup } = require(path.join(lib, 'src/app/cleanup'));
+  const { parseSettings } = require(path.join(lib, 'src/settings/parse'));
+  const { DockerodeEngine } = require(path.join(lib, 'src/engine/dockerode-engine'));
+  return {
+    name,
+    run: async (host) => {
+      const settings = parseSettings({ host, keep: 1, 'min-age': '0s', protect: ['node:*'], 'usage-store': 'none' });
+      return runCleanup(settings, { engine: new DockerodeEngine({ host }) }).catch((error: Error) => ({ error: error.message }));
+    },
+  };
+}
+
+async function main() {
+  const host = arg('host');
+  if (!host) throw new Error('--host unix:///path/to/docker.sock is required');
+  const runs = Number(arg('runs', '5'));
+  const n = Number(arg('n', '80'));
+  const injections = Number(arg('injections', '30'));
+  const races = (arg('races')?.split(',') as Race[] | undefined) ?? [...RACES];
+  const docker = new Docker(connectionOptions(host));
+  const tools: Tool[] = [tool('after (this build)', path.resolve(__dirname, '..'))];
+  const before = arg('before');
+  if (before) tools.unshift(tool('before', path.resolve(before)));
+  tools.push({ name: 'engine prune -a', run: () => enginePrune(docker) });
+  const version = await docker.version();
+  process.stdout.write(`engine: dockerd ${version.Version} (API ${version.ApiVersion}), ${n} images, ${n - 1} candidates, ${injections} injections per run, ${runs} runs\n\n`);
+  process.stdout.write(`| race | ${tools.map((t) => t.name).join(' | ')} |\n| --- |${tools.map(() => ' ---: |').join('')}\n`);
+  for (const race of races) {
+    const cells: string[] = [];
+    for (const t of tools) {
+      let lost = 0;
+      let injected = 0;
+      let incidents = 0;
+      for (let r = 0; r < runs; r++) {
+        await resetEngine(docker);
+        const seeded = await seed(docker, n);
+        const outcome = await raceCleanup(docker, seeded, race, injections, () => t.run(host));
+        lost += outcome.lost;
+        injected += outcome.injected;
+        incidents += ((outcome.result as { incidents?: unknown[] })?.incidents ?? []).length;
+        const error = (outcome.result as { error?: string })?.error;
+        if (error) process.stderr.write(`${t.name} ${race} run ${r + 1}: ${error}\n`);
+      }
+      cells.push(`${lost} of ${injected}${t.name.startsWith('after') ? ` (${incidents} incidents reported)` : ''}`);
+    }
+    process.stdout.write(`| ${race} | ${cells.join(' | ')} |\n`);
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,174 @@
+/**
+ * One cleanup at a time per engine, across processes and across agents that
+ * share a daemon: the lock lives on the engine itself, as a container named
+ * `docker-image-cleanup-run-lock` (container names are unique, so creating it
+ * is atomic: a second create fails with 409). It is created, never started,
+ * from a tiny image `docker-image-cleanup-state:lock-v1` (a repository the
+ * planner never removes), so this works on Podman too. Releasing removes the
+ * container and then the image, by its (deterministic) ID, never by the tag:
+ * the engine is left as it was. Another run's lock container on that image
+ * makes the engine refuse (409), which leaves it for that run.
+ */
+import * as os from 'node:os';
+import type Dockerode from 'dockerode';
+import { expectedImageId, loadImages, type ImageSpec } from '../demo/image-factory';
+
+export const RUN_LOCK_NAME = 'docker-image-cleanup-run-lock';
+export const RUN_LOCK_IMAGE = 'docker.io/library/docker-image-cleanup-state:lock-v1';
+const HOLDER_LABEL = 'org.docker-image-cleanup.run-lock';
+const SINCE_LABEL = 'org.docker-image-cleanup.run-lock.since';
+const LOCK_CMD = ['/run-lock'];
+const IMAGE_LABEL = 'org.docker-image-cleanup.run-lock-image';
+
+export interface RunLockOptions {
+  /** Give up after waiting this long (ms). */
+  waitMs: number;
+  /** A lock older than this (by the engine's creation time) is a crashed run's: broken (ms). Default 15 min. */
+  staleMs?: number;
+  /** Told once when another cleanup holds the lock, and again when it is broken. */
+  onWait?: (message: string) => void;
+}
+
+/** Another cleanup held the lock for longer than the wait allowed. */
+export class RunLockBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'RunLockBusyError';
+  }
+}
+
+/** Takes the engine's run lock; resolves with the function that releases it. */
+export async function acquireRunLock(docker: Dockerode, options: RunLockOptions): Promise<() => Promise<void>> {
+  const staleMs = options.staleMs ?? 15 * 60_000;
+  const deadline = Date.now() + options.waitMs;
+  const holder = `${os.hostname()} pid ${process.pid}`;
+  let told: string | undefined;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const container = await docker.createContainer({
+        name: RUN_LOCK_NAME,
+        Image: RUN_LOCK_IMAGE,
+        Cmd: LOCK_CMD,
+        Labels: { [HOLDER_LABEL]: holder, [SINCE_LABEL]: new Date().toISOString() },
+        HostConfig: { NetworkMode: 'none' },
+      });
+      return async () => {
+        await removeLock(docker, container.id);
+        await removeLockImage(docker);
+      };
+    } catch (error) {
+      if (statusOf(error) === 404 && /image|no such/i.test(messageOf(error))) {
+        await loadLockImage(docker);
+        continue;
+      }
+      if (!(statusOf(error) === 409 || /already in use/i.test(messageOf(error)))) throw error;
+    }
+    const current = await lockHolder(docker);
+    if (!current) continue; // released meanwhile
+    const age = Date.now() - current.created;
+    if (age > staleMs || deadOnThisHost(current.holder)) {
+      options.onWait?.(`breaking a stale cleanup lock held by ${current.holder} since ${new Date(current.created).toISOString()}`);
+      await removeLock(docker, current.id);
+      continue;
+    }
+    if (told !== current.id) {
+      told = current.id;
+      options.onWait?.(`another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; waiting up to ${Math.round(options.waitMs / 1000)} s`);
+    }
+    if (Date.now() >= deadline) {
+      throw new RunLockBusyError(
+        `another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; gave up after waiting ${Math.round(options.waitMs / 1000)} s ` +
+          `(raise --lock-wait, or remove container ${RUN_LOCK_NAME} if that run is gone)`,
+      );
+    }
+    await sleep(Math.min(1000, 25 * 2 ** Math.min(attempt, 6), Math.max(0, deadline - Date.now())) * (0.5 + Math.random() / 2));
+  }
+}
+
+/** The lock image: byte-identical on every agent, so racing loads agree. */
+const LOCK_IMAGE_SPEC: ImageSpec = {
+  tags: [RUN_LOCK_IMAGE],
+  created: new Date('2020-01-01T00:00:00Z'),
+  layers: [{ id: 'docker-image-cleanup-run-lock', files: { 'run-lock': 'docker-image-cleanup run lock\n' } }],
+  cmd: LOCK_CMD,
+  labels: { [IMAGE_LABEL]: 'v1' },
+};
+
+async function loadLockImage(docker: Dockerode): Promise<void> {
+  await loadImages(docker, [LOCK_IMAGE_SPEC]);
+}
+
+/**
+ * By its ID only, and only the image this module loads (its ID where the ID is
+ * the config digest; on the containerd store, its one tiny layer, label and
+ * command): an image someone else tagged lock-v1 is not ours to delete.
+ */
+async function removeLockImage(docker: Dockerode): Promise<void> {
+  try {
+    const info: any = await docker.getImage(RUN_LOCK_IMAGE).inspect();
+    const ours =
+      info.Id === (await expectedImageId(LOCK_IMAGE_SPEC)) ||
+      ((info.RootFS?.Layers ?? []).length === 1 && info.Size < 64 * 1024 && info.Config?.Labels?.[IMAGE_LABEL] === 'v1' && JSON.stringify(info.Config?.Cmd) === JSON.stringify(LOCK_CMD));
+    if (!ours) return;
+    await docker.getImage(info.Id).remove({ noprune: false });
+  } catch (error) {
+    // 409: another run's lock stands on it (or someone tagged it too); 404: gone, or an engine that names it otherwise.
+    if (!isGone(error) && statusOf(error) !== 409) throw error;
+  }
+}
+
+/** The lock's image and container are the tool's own bookkeeping, not part of what a run plans. */
+export function isRunLockImage(tags: readonly string[]): boolean {
+  return tags.includes(RUN_LOCK_IMAGE);
+}
+
+async function lockHolder(docker: Dockerode): Promise<{ id: string; created: number; holder: string } | undefined> {
+  try {
+    const info: any = await docker.getContainer(RUN_LOCK_NAME).inspect();
+    const created = Date.parse(info.Created);
+    return { id: info.Id, created: Number.isFinite(created) ? created : Date.now(), holder: info.Config?.Labels?.[HOLDER_LABEL] ?? 'unknown holder' };
+  } catch (error) {
+    if (isGone(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A holder on this very host whose process is gone crashed: no need to wait for the stale limit. */
+function deadOnThisHost(holder: string): boolean {
+  const match = /^(.*) pid (\d+)$/.exec(holder);
+  if (!match || match[1] !== os.hostname()) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+async function removeLock(docker: Dockerode, id: string): Promise<void> {
+  try {
+    // Created, never started: nothing to force.
+    await docker.getContainer(id).remove({ v: true });
+  } catch (error) {
+    if (!isGone(error)) throw error;
+  }
+}
+
+function isGone(error: unknown): boolean {
+  return statusOf(error) === 404 || /no such container|does not exist in database/i.test(messageOf(error));
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as { statusCode?: number })?.statusCode;
+}
+
+function messageOf(error: unknown): string {
+  const e = error as { json?: { message?: string }; message?: string };
+  return e?.json?.message ?? e?.message ?? String(error);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

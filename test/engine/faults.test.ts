@@ -1,0 +1,202 @@
+/**
+ * Races and faults against real engines (#12): other jobs tag, load and create
+ * containers while a cleanup removes (injected from the engine's own event
+ * stream, so they land between the cleanup's re-check and its call); a second
+ * cleanup at once; classic-builder parent chains; a paused and a killed daemon.
+ */
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import Docker from 'dockerode';
+import * as tar from 'tar-stream';
+import { runCleanup, type CleanupReport } from '../../src/app/cleanup';
+import { main } from '../../src/cli/main';
+import { connectionOptions } from '../../src/engine/connection';
+import { DockerodeEngine } from '../../src/engine/dockerode-engine';
+import { loadImages } from '../../src/demo/image-factory';
+import { parseSettings, type RawSettings } from '../../src/settings/parse';
+import { ENGINES, listTags, resetEngine } from '../support/engine';
+import { RACES, RACE_TEXT, raceCleanup, seed } from '../support/races';
+
+const ROOT = path.resolve(__dirname, '../../..');
+/** Candidates per race run, and changes injected into them while it removes. */
+const IMAGES = 30;
+const INJECTIONS = 10;
+/**
+ * Containers created in the engine's own window between its in-use check and
+ * the delete lose their image with any client (`docker image prune -a` lost 3
+ * of 148 in #12); `bench/races.ts` measures both side by side. Here: at most
+ * this many of INJECTIONS, and every one of them reported as an incident.
+ */
+const ENGINE_WINDOW_LOSSES = 2;
+
+function clean(host: string, raw: RawSettings = {}, deps: { onLockWait?: (m: string) => void } = {}): Promise<CleanupReport> {
+  const settings = parseSettings({ host, keep: 1, 'min-age': '0s', protect: ['node:*'], 'usage-store': 'none', ...raw });
+  return runCleanup(settings, { engine: new DockerodeEngine({ host, timeoutMs: settings.timeoutMs }), ...deps });
+}
+
+for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
+  describe(`races and faults on ${target.name} (#12)`, function () {
+    this.timeout(180_000);
+    let docker: Docker;
+    before(() => {
+      docker = target.docker();
+    });
+    beforeEach(async () => {
+      await resetEngine(docker);
+    });
+
+    for (const race of RACES) {
+      const tagRace = race === 'tag-move' || race === 'protected-tag';
+      it(`${race}: ${RACE_TEXT[race]} during the removals: ${tagRace ? 'nothing of it is lost' : 'no more lost than the engine itself would, each loss reported'}`, async () => {
+        const seeded = await seed(docker, IMAGES);
+        const outcome = await raceCleanup(docker, seeded, race, INJECTIONS, () => clean(target.host()));
+        const report = outcome.result as CleanupReport;
+        assert.ok(outcome.injected >= INJECTIONS / 2, `the race hit the run (${outcome.injected} injected)`);
+        assert.equal(report.counts.failed, 0, JSON.stringify(report.results.filter((r) => r.status === 'failed')));
+        if (tagRace) {
+          assert.deepEqual(outcome.losses, []);
+        } else {
+          assert.ok(outcome.lost <= ENGINE_WINDOW_LOSSES, outcome.losses.join('\n'));
+          const reported = new Set(report.incidents.flatMap((i) => i.deleted));
+          for (const loss of outcome.losses) {
+            const id = /image (\w{12})/.exec(loss)![1];
+            assert.ok([...reported].some((r) => r.slice(7, 19) === id), `reported as an incident: ${loss}`);
+          }
+        }
+        // Everything the plan named and no race touched is gone; the newest build stays.
+        assert.ok((await listTags(docker)).includes('app:ci-30'));
+      });
+    }
+
+    it('two cleanups at once: the second waits for the first (run lock on the engine), neither fails, a dry run meanwhile works', async () => {
+      await seed(docker, IMAGES);
+      const waits: string[] = [];
+      const [a, b, dry] = await Promise.all([
+        // Either may get the lock first: both say when they wait.
+        clean(target.host(), {}, { onLockWait: (m) => waits.push(m) }),
+        clean(target.host(), {}, { onLockWait: (m) => waits.push(m) }),
+        new Promise((r) => setTimeout(r, 50)).then(() => clean(target.host(), { 'dry-run': true })),
+      ]);
+      assert.equal(a.counts.failed + b.counts.failed + dry.counts.failed, 0);
+      assert.equal(a.counts.removed + b.counts.removed, IMAGES - 1, 'the first removed all, the second found nothing left (or the other way round)');
+      assert.ok(waits.some((w) => /another cleanup .* is running on this engine since .*; waiting up to/.test(w)), waits.join('\n'));
+      assert.deepEqual(await listTags(docker), ['app:ci-30'], 'the lock image and container are gone too');
+      assert.deepEqual(await docker.listContainers({ all: true }), []);
+    });
+
+    if (target.store === 'graphdriver') {
+      it('classic-builder parent chains: every planned image is removed, none skipped as "in use" by a child being removed', async () => {
+        await loadImages(docker, [{ tags: ['base:1'], created: new Date('2024-01-01T00:00:00Z'), layers: [{ id: 'chain-base', bytes: 1000 }] }]);
+        // LABEL steps: the classic builder makes one parent image per step, no container needed.
+        for (let n = 1; n <= 6; n++) await classicBuild(docker, `chain:ci-${n}`, ['FROM base:1', 'LABEL step=1', 'LABEL step=2', `LABEL build=${n}`]);
+        const report = await clean(target.host(), { protect: ['base:*'] });
+        assert.equal(report.counts.failed, 0, JSON.stringify(report.results.filter((r) => r.status === 'failed')));
+        assert.equal(report.counts.skipped, 0, JSON.stringify(report.results.filter((r) => r.status !== 'removed')));
+        assert.deepEqual((await listTags(docker)).sort(), ['base:1', 'chain:ci-6']);
+      });
+    }
+  });
+}
+
+describe('a paused and a killed dockerd (#12)', function () {
+  this.timeout(180_000);
+  const name = `${process.env.DIC_TEST_ENGINE ?? 'test'}-faults`;
+  let host: string;
+  let docker: Docker;
+  let state: string;
+  const pid = () => Number(fs.readFileSync(`/tmp/docker-image-cleanup-engines/${name}/daemon.pid`, 'utf8').trim());
+
+  before(() => {
+    host = execFileSync('bash', [path.join(ROOT, 'scripts/engine.sh'), 'reset', name], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    docker = new Docker(connectionOptions(host));
+    state = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-faults-'));
+  });
+  after(() => {
+    try {
+      process.kill(pid(), 'SIGCONT');
+    } catch {
+      // not running
+    }
+    execFileSync('bash', [path.join(ROOT, 'scripts/engine.sh'), 'stop', name], { stdio: 'ignore' });
+    fs.rmSync(state, { recursive: true, force: true });
+  });
+
+  async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    let stdout = '';
+    let stderr = '';
+    const saved = process.env.XDG_STATE_HOME;
+    process.env.XDG_STATE_HOME = state;
+    try {
+      const code = await main(['--host', host, ...args], { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), isTty: false });
+      return { code, stdout, stderr };
+    } finally {
+      if (saved === undefined) delete process.env.XDG_STATE_HOME;
+      else process.env.XDG_STATE_HOME = saved;
+    }
+  }
+
+  it('paused (SIGSTOP): the run fails within --timeout with one line naming the call and the engine, exit 2, no stack trace', async () => {
+    await seed(docker, 5);
+    process.kill(pid(), 'SIGSTOP');
+    const started = Date.now();
+    let result;
+    try {
+      result = await cli(['--keep', '1', '--min-age', '0s', '--timeout', '2s']);
+    } finally {
+      process.kill(pid(), 'SIGCONT');
+    }
+    assert.equal(result.code, 2);
+    assert.ok(Date.now() - started < 20_000, 'it did not hang');
+    assert.match(result.stderr, /^docker-image-cleanup: the Docker engine at unix:\/\/\S+ did not answer \w+ \/\S+ within 2 s .*nothing was removed\n$/);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+  });
+
+  it('killed mid-run: exit 4 "engine lost during the removals, N removed", the report and the usage record keep what was done', async () => {
+    await resetEngine(docker);
+    await seed(docker, 40);
+    const usageFile = path.join(state, 'killed-usage.json');
+    // Killed on the engine's third delete: some removals done, most not.
+    const events = (await docker.getEvents({ filters: JSON.stringify({ type: ['image'], event: ['delete'] }) } as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream & { destroy: () => void };
+    let deletes = 0;
+    events.on('data', (chunk: Buffer) => {
+      deletes += chunk.toString('utf8').split('\n').filter((l) => l.trim()).length;
+      if (deletes >= 3) {
+        try {
+          process.kill(pid(), 'SIGKILL');
+        } catch {
+          // already
+        }
+      }
+    });
+    events.on('error', () => undefined);
+    const result = await cli(['--keep', '1', '--min-age', '0s', '--timeout', '5s', '--json', '--usage-file', usageFile]);
+    events.destroy();
+    assert.equal(result.code, 4, result.stderr);
+    assert.doesNotMatch(result.stderr, /\n\s+at /);
+    const report = JSON.parse(result.stdout);
+    assert.ok(report.totals.removed >= 1 && report.totals.removed < 39, `some removed before the kill (${report.totals.removed})`);
+    assert.match(report.engineLost, /lost the Docker engine|did not answer/);
+    assert.match(result.stderr, new RegExp(`engine lost during the removals, ${report.totals.removed} removed`));
+    const record = JSON.parse(fs.readFileSync(usageFile, 'utf8'));
+    const removedIds = report.images.filter((i: any) => i.result?.deleted).map((i: any) => i.id);
+    assert.ok(removedIds.length >= 1);
+    for (const id of removedIds) assert.ok(record.removed[id], `the usage record has the removal of ${id.slice(7, 19)}`);
+  });
+});
+
+async function classicBuild(docker: Docker, tag: string, dockerfile: string[]): Promise<void> {
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile' }, dockerfile.join('\n') + '\n');
+  pack.finalize();
+  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: tag, rm: true, networkmode: 'none', version: '1' } as any);
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream as unknown as NodeJS.ReadableStream, (err: Error | null, output: any[]) => {
+      if (err) return reject(err);
+      const failed = output.find((o) => o.error || o.errorDetail);
+      return failed ? reject(new Error(failed.errorDetail?.message ?? failed.error)) : resolve();
+    }),
+  );
+}

@@ -1,0 +1,188 @@
+/**
+ * Races against a cleanup on a real engine, driven by the engine's own event
+ * stream: each time the cleanup untags or deletes an image, another "job"
+ * changes a candidate the cleanup has not touched yet, so the change lands in
+ * the window between the cleanup's re-check and its call. Shared by the fault
+ * suite (test/engine/faults.test.ts) and the measurement (bench/races.ts).
+ */
+import type Docker from 'dockerode';
+import { buildArchive, loadArchive, loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
+import { DEFAULT_CMD } from '../../src/demo/image-factory';
+
+export type Race = 'tag-move' | 'protected-tag' | 'container-by-id' | 'container-by-name';
+export const RACES: readonly Race[] = ['tag-move', 'protected-tag', 'container-by-id', 'container-by-name'];
+
+/** What each race does to a candidate (`app:ci-K`) mid-run. */
+export const RACE_TEXT: Record<Race, string> = {
+  'tag-move': 'another job loads a new image onto the tag',
+  'protected-tag': "another job tags the image node:99-alpine-K (protected by --protect 'node:*')",
+  'container-by-id': 'another job creates a container from the image by ID',
+  'container-by-name': 'another job creates a container from the image by its tag',
+};
+
+/**
+ * A tiny shared base: on the vfs driver every layer is a full copy of its
+ * parent, and a busybox base made seeding 60 images take 16 s. Containers of
+ * these images are created, not started: a created container is in use for
+ * the engine's conflict check all the same.
+ */
+const BASE: LayerSpec = { id: 'race-base', bytes: 1_000 };
+const DAY = 86_400_000;
+
+export interface Seeded {
+  /** `app:ci-K` -> image ID, K = 1..n (ci-n the newest: kept by keep 1). */
+  candidates: Map<string, string>;
+}
+
+/** n builds of `app` on a shared base, a day apart. */
+export async function seed(docker: Docker, n: number): Promise<Seeded> {
+  const specs: ImageSpec[] = Array.from({ length: n }, (_, i) => ({
+    tags: [`app:ci-${i + 1}`],
+    created: new Date(Date.now() - (n - i) * DAY),
+    layers: [BASE, { id: `race-app-ci-${i + 1}`, bytes: 4_000 }],
+  }));
+  await loadImages(docker, specs);
+  const candidates = new Map<string, string>();
+  // Asked, not computed: on the containerd store the ID is the manifest's digest.
+  for (const spec of specs.slice(0, -1)) candidates.set(spec.tags[0]!, (await docker.getImage(spec.tags[0]!).inspect()).Id);
+  return { candidates };
+}
+
+export interface RaceOutcome {
+  race: Race;
+  /** Changes injected while the cleanup ran. */
+  injected: number;
+  /** What the race put at stake and the cleanup (or prune) then removed: new images, protected tags, images under containers. */
+  lost: number;
+  /** The losses, one line each. */
+  losses: string[];
+}
+
+interface Stake {
+  /** Still intact after the run? Else a line saying what was lost. */
+  check: () => Promise<string | undefined>;
+}
+
+/**
+ * Runs `cleanup` while injecting `race` into up to `injections` untouched
+ * candidates, one per untag/delete event of the run; then counts the losses.
+ */
+export async function raceCleanup(docker: Docker, seeded: Seeded, race: Race, injections: number, cleanup: () => Promise<unknown>): Promise<RaceOutcome & { result: unknown }> {
+  const touched = new Set<string>();
+  const pending: Promise<unknown>[] = [];
+  const stakes: Stake[] = [];
+  const untouched = [...seeded.candidates.entries()];
+  // New images for the tag-move race, built before the run so injecting is one load.
+  const fresh = race === 'tag-move' ? await freshImages(untouched.map(([tag]) => tag)) : new Map<string, { archive: Buffer }>();
+  const events = (await docker.getEvents({ filters: JSON.stringify({ type: ['image'], event: ['untag', 'delete'] }) } as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+  let buffer = '';
+  let count = 0;
+  events.on('data', (chunk: Buffer) => {
+    buffer += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (!line) continue;
+      const event = JSON.parse(line) as { Actor?: { ID?: string } };
+      if (event.Actor?.ID) touched.add(bare(event.Actor.ID));
+      if (count >= injections) continue;
+      // The next candidate the run has not reached (it works roughly in plan order: oldest first).
+      const index = untouched.findIndex(([, id]) => !touched.has(bare(id)));
+      if (index < 0) continue;
+      const [tag, id] = untouched.splice(index, 1)[0]!;
+      count++;
+      pending.push(inject(docker, race, tag, id, count, fresh, stakes).catch(() => undefined));
+    }
+  });
+  const errors: unknown[] = [];
+  events.on('error', (e) => errors.push(e));
+  await new Promise((r) => setTimeout(r, 100)); // the stream is subscribed before the run starts
+  let result: unknown;
+  try {
+    result = await cleanup();
+  } finally {
+    await Promise.all(pending);
+    events.destroy?.();
+  }
+  const losses: string[] = [];
+  for (const stake of stakes) {
+    const loss = await stake.check();
+    if (loss) losses.push(loss);
+  }
+  return { race, injected: stakes.length, lost: losses.length, losses, result };
+}
+
+async function freshImages(tags: string[]): Promise<Map<string, { archive: Buffer }>> {
+  const out = new Map<string, { archive: Buffer }>();
+  const stamp = Date.now();
+  for (const tag of tags) {
+    const spec: ImageSpec = { tags: [tag], created: new Date(), layers: [{ id: `fresh-${tag}-${stamp}`, bytes: 2_000 }] };
+    out.set(tag, { archive: await buildArchive([spec]) });
+  }
+  return out;
+}
+
+async function inject(docker: Docker, race: Race, tag: string, id: string, k: number, fresh: Map<string, { archive: Buffer }>, stakes: Stake[]): Promise<void> {
+  switch (race) {
+    case 'tag-move': {
+      await loadArchive(docker, fresh.get(tag)!.archive);
+      // Asked right away (the ID is the manifest digest on the containerd store); gone already counts as lost.
+      const loaded = (await inspectOrUndefined(docker, tag))?.Id as string | undefined;
+      stakes.push({
+        check: async () => {
+          if (!loaded || loaded === id) return `new image loaded onto ${tag} was lost at once`;
+          const now = await inspectOrUndefined(docker, loaded);
+          if (!now) return `new image ${loaded.slice(7, 19)} loaded onto ${tag} was deleted`;
+          const tags: string[] = now.RepoTags ?? [];
+          return tags.some((t) => t.endsWith(tag)) ? undefined : `new image ${loaded.slice(7, 19)} lost its tag ${tag}`;
+        },
+      });
+      return;
+    }
+    case 'protected-tag': {
+      const protectedTag = `99-alpine-${k}`;
+      await docker.getImage(id).tag({ repo: 'node', tag: protectedTag });
+      stakes.push({
+        check: async () => ((await inspectOrUndefined(docker, `node:${protectedTag}`)) ? undefined : `protected tag node:${protectedTag} (on ${id.slice(7, 19)}) was lost`),
+      });
+      return;
+    }
+    case 'container-by-id':
+    case 'container-by-name': {
+      const container = await docker.createContainer({
+        Image: race === 'container-by-id' ? id : tag,
+        Cmd: DEFAULT_CMD,
+        StopTimeout: 1,
+        HostConfig: { NetworkMode: 'none' },
+      });
+      const info = await container.inspect();
+      stakes.push({
+        check: async () => ((await inspectOrUndefined(docker, info.Image)) ? undefined : `image ${info.Image.slice(7, 19)} was deleted under container ${info.Id.slice(0, 12)} (created from ${race === 'container-by-id' ? 'its ID' : tag})`),
+      });
+      return;
+    }
+  }
+}
+
+async function inspectOrUndefined(docker: Docker, name: string): Promise<any | undefined> {
+  try {
+    return await docker.getImage(name).inspect();
+  } catch (error) {
+    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    throw error;
+  }
+}
+
+function bare(id: string): string {
+  return id.replace(/^sha256:/, '');
+}
+
+/**
+ * The engine's own `docker image prune -a` (POST /images/prune, dangling=false):
+ * every image no container uses, deleted by the engine itself. The floor for the
+ * container races (its own window between the in-use check and the delete).
+ */
+export async function enginePrune(docker: Docker): Promise<void> {
+  await docker.pruneImages({ filters: JSON.stringify({ dangling: ['false'] }) } as never);
+}
