@@ -2430,11 +2430,11 @@ var require_timers = __commonJS({
        *
        * @param {NodeJS.Timeout|FastTimer} timeout
        */
-      clearTimeout(timeout) {
-        if (timeout[kFastTimer]) {
-          timeout.clear();
+      clearTimeout(timeout2) {
+        if (timeout2[kFastTimer]) {
+          timeout2.clear();
         } else {
-          clearTimeout(timeout);
+          clearTimeout(timeout2);
         }
       },
       /**
@@ -2457,8 +2457,8 @@ var require_timers = __commonJS({
        *
        * @param {FastTimer} timeout
        */
-      clearFastTimeout(timeout) {
-        timeout.clear();
+      clearFastTimeout(timeout2) {
+        timeout2.clear();
       },
       /**
        * The now method returns the value of the internal fast timer clock.
@@ -2563,22 +2563,22 @@ var require_connect = __commonJS({
         }
       };
     }
-    function buildConnector({ allowH2, maxCachedSessions, socketPath, timeout, session: customSession, ...opts }) {
+    function buildConnector({ allowH2, maxCachedSessions, socketPath, timeout: timeout2, session: customSession, ...opts }) {
       if (maxCachedSessions != null && (!Number.isInteger(maxCachedSessions) || maxCachedSessions < 0)) {
         throw new InvalidArgumentError("maxCachedSessions must be a positive integer or zero");
       }
       const options = { path: socketPath, ...opts };
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
-      timeout = timeout == null ? 1e4 : timeout;
+      timeout2 = timeout2 == null ? 1e4 : timeout2;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect({ hostname: hostname2, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
             tls = require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
-          const sessionKey = servername || hostname;
+          const sessionKey = servername || hostname2;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
@@ -2594,7 +2594,7 @@ var require_connect = __commonJS({
             socket: httpSocket,
             // upgrade socket connection
             port,
-            host: hostname
+            host: hostname2
           });
           socket.on("session", function(session2) {
             sessionCache.set(sessionKey, session2);
@@ -2608,14 +2608,14 @@ var require_connect = __commonJS({
             ...options,
             localAddress,
             port,
-            host: hostname
+            host: hostname2
           });
         }
         if (options.keepAlive == null || options.keepAlive) {
           const keepAliveInitialDelay = options.keepAliveInitialDelay === void 0 ? 6e4 : options.keepAliveInitialDelay;
           socket.setKeepAlive(true, keepAliveInitialDelay);
         }
-        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout, hostname, port });
+        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout: timeout2, hostname: hostname2, port });
         socket.setNoDelay(true).once(protocol === "https:" ? "secureConnect" : "connect", function() {
           queueMicrotask(clearConnectTimeout);
           if (callback) {
@@ -6147,14 +6147,14 @@ var require_client_h1 = __commonJS({
         if (this.shouldKeepAlive && client[kPipelining]) {
           const keepAliveTimeout = this.keepAlive ? util.parseKeepAliveTimeout(this.keepAlive) : null;
           if (keepAliveTimeout != null) {
-            const timeout = Math.min(
+            const timeout2 = Math.min(
               keepAliveTimeout - client[kKeepAliveTimeoutThreshold],
               client[kKeepAliveMaxTimeout]
             );
-            if (timeout <= 0) {
+            if (timeout2 <= 0) {
               socket[kReset] = true;
             } else {
-              client[kKeepAliveTimeoutValue] = timeout;
+              client[kKeepAliveTimeoutValue] = timeout2;
             }
           } else {
             client[kKeepAliveTimeoutValue] = client[kKeepAliveDefaultTimeout];
@@ -7083,8 +7083,8 @@ var require_client_h2 = __commonJS({
         }
       }
       let stream;
-      const { hostname, port } = client[kUrl];
-      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
+      const { hostname: hostname2, port } = client[kUrl];
+      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname2}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error2) => {
         if (request.aborted) {
@@ -7924,20 +7924,20 @@ var require_client = __commonJS({
     async function connect(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
-      let { host, hostname, protocol, port } = client[kUrl];
-      if (hostname[0] === "[") {
-        const idx = hostname.indexOf("]");
+      let { host, hostname: hostname2, protocol, port } = client[kUrl];
+      if (hostname2[0] === "[") {
+        const idx = hostname2.indexOf("]");
         assert(idx !== -1);
-        const ip = hostname.substring(1, idx);
+        const ip = hostname2.substring(1, idx);
         assert(net.isIP(ip));
-        hostname = ip;
+        hostname2 = ip;
       }
       client[kConnecting] = true;
       if (channels.beforeConnect.hasSubscribers) {
         channels.beforeConnect.publish({
           connectParams: {
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             version: client[kHTTPContext]?.version,
@@ -7951,7 +7951,7 @@ var require_client = __commonJS({
         const socket = await new Promise((resolve, reject) => {
           client[kConnector]({
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             servername: client[kServerName],
@@ -7984,7 +7984,7 @@ var require_client = __commonJS({
           channels.connected.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -8005,7 +8005,7 @@ var require_client = __commonJS({
           channels.connectError.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -8980,10 +8980,10 @@ var require_env_http_proxy_agent = __commonJS({
         }
       }
       #getProxyAgentForUrl(url) {
-        let { protocol, host: hostname, port } = url;
-        hostname = hostname.replace(/:\d*$/, "").toLowerCase();
+        let { protocol, host: hostname2, port } = url;
+        hostname2 = hostname2.replace(/:\d*$/, "").toLowerCase();
         port = Number.parseInt(port, 10) || DEFAULT_PORTS[protocol] || 0;
-        if (!this.#shouldProxy(hostname, port)) {
+        if (!this.#shouldProxy(hostname2, port)) {
           return this[kNoProxyAgent];
         }
         if (protocol === "https:") {
@@ -8991,7 +8991,7 @@ var require_env_http_proxy_agent = __commonJS({
         }
         return this[kHttpProxyAgent];
       }
-      #shouldProxy(hostname, port) {
+      #shouldProxy(hostname2, port) {
         if (this.#noProxyChanged) {
           this.#parseNoProxy();
         }
@@ -9007,11 +9007,11 @@ var require_env_http_proxy_agent = __commonJS({
             continue;
           }
           if (!/^[.*]/.test(entry.hostname)) {
-            if (hostname === entry.hostname) {
+            if (hostname2 === entry.hostname) {
               return false;
             }
           } else {
-            if (hostname.endsWith(entry.hostname.replace(/^\*/, ""))) {
+            if (hostname2.endsWith(entry.hostname.replace(/^\*/, ""))) {
               return false;
             }
           }
@@ -21617,7 +21617,7 @@ var require_nacl_fast = __commonJS({
           sel25519(p[i], q[i], b);
         }
       }
-      function pack2(r, p) {
+      function pack3(r, p) {
         var tx = gf(), ty = gf(), zi = gf();
         inv25519(zi, p[2]);
         M(tx, p[0], zi);
@@ -21657,7 +21657,7 @@ var require_nacl_fast = __commonJS({
         d[31] &= 127;
         d[31] |= 64;
         scalarbase(p, d);
-        pack2(pk, p);
+        pack3(pk, p);
         for (i = 0; i < 32; i++) sk[i + 32] = pk[i];
         return 0;
       }
@@ -21706,7 +21706,7 @@ var require_nacl_fast = __commonJS({
         crypto_hash(r, sm.subarray(32), n + 32);
         reduce(r);
         scalarbase(p, r);
-        pack2(sm, p);
+        pack3(sm, p);
         for (i = 32; i < 64; i++) sm[i] = sk[i];
         crypto_hash(h, sm, n + 64);
         reduce(h);
@@ -21762,7 +21762,7 @@ var require_nacl_fast = __commonJS({
         scalarmult(p, q, h);
         scalarbase(q, sm.subarray(32));
         add(p, q);
-        pack2(t, p);
+        pack3(t, p);
         n -= 64;
         if (crypto_verify_32(sm, 0, t, 0)) {
           for (i = 0; i < n; i++) m[i] = 0;
@@ -24424,7 +24424,7 @@ var require_crypto = __commonJS({
   "node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
     "use strict";
     var {
-      createCipheriv,
+      createCipheriv: createCipheriv2,
       createDecipheriv,
       createHmac,
       randomFillSync,
@@ -24588,11 +24588,11 @@ var require_crypto = __commonJS({
           return;
         POLY1305_OUT_COMPUTE[0] = 0;
         writeUInt32BE(POLY1305_OUT_COMPUTE, this.outSeqno, 12);
-        const polyKey = createCipheriv("chacha20", this._encKeyMain, POLY1305_OUT_COMPUTE).update(POLY1305_ZEROS);
-        const pktLenEnc = createCipheriv("chacha20", this._encKeyPktLen, POLY1305_OUT_COMPUTE).update(packet.slice(0, 4));
+        const polyKey = createCipheriv2("chacha20", this._encKeyMain, POLY1305_OUT_COMPUTE).update(POLY1305_ZEROS);
+        const pktLenEnc = createCipheriv2("chacha20", this._encKeyPktLen, POLY1305_OUT_COMPUTE).update(packet.slice(0, 4));
         this._onWrite(pktLenEnc);
         POLY1305_OUT_COMPUTE[0] = 1;
-        const payloadEnc = createCipheriv("chacha20", this._encKeyMain, POLY1305_OUT_COMPUTE).update(packet.slice(4));
+        const payloadEnc = createCipheriv2("chacha20", this._encKeyMain, POLY1305_OUT_COMPUTE).update(packet.slice(4));
         this._onWrite(payloadEnc);
         poly1305_auth(
           POLY1305_RESULT_MALLOC,
@@ -24678,7 +24678,7 @@ var require_crypto = __commonJS({
       encrypt(packet) {
         if (this._dead)
           return;
-        const cipher = createCipheriv(this._encSSLName, this._encKey, this._encIV);
+        const cipher = createCipheriv2(this._encSSLName, this._encKey, this._encIV);
         cipher.setAutoPadding(false);
         const lenData = packet.slice(0, 4);
         cipher.setAAD(lenData);
@@ -24739,7 +24739,7 @@ var require_crypto = __commonJS({
         this.outSeqno = enc.seqno;
         this._onWrite = enc.onWrite;
         this._encBlockLen = enc.cipherInfo.blockLen;
-        this._cipherInstance = createCipheriv(
+        this._cipherInstance = createCipheriv2(
           enc.cipherInfo.sslName,
           enc.cipherKey,
           enc.cipherIV
@@ -24997,7 +24997,7 @@ var require_crypto = __commonJS({
           }
           POLY1305_OUT_COMPUTE[0] = 0;
           writeUInt32BE(POLY1305_OUT_COMPUTE, this.inSeqno, 12);
-          const polyKey = createCipheriv("chacha20", this._decKeyMain, POLY1305_OUT_COMPUTE).update(POLY1305_ZEROS);
+          const polyKey = createCipheriv2("chacha20", this._decKeyMain, POLY1305_OUT_COMPUTE).update(POLY1305_ZEROS);
           poly1305_auth(
             POLY1305_RESULT_MALLOC,
             this._lenBuf,
@@ -25750,7 +25750,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash,
+      createHash: createHash2,
       createHmac,
       createSign,
       createVerify,
@@ -26438,11 +26438,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash2("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash2("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -26607,8 +26607,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash2("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash2("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -26648,7 +26648,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash2("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -28970,7 +28970,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash,
+      createHash: createHash2,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -29396,7 +29396,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash(this.hashName);
+          const hash = createHash2(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -30404,9 +30404,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash2(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash2(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -31171,7 +31171,7 @@ var require_Protocol = __commonJS({
           sendPacket(this, this._packetRW.write.finalize(packet));
         });
       }
-      authHostbased(username, pubKey, hostname, userlocal, keyAlgo, cbSign) {
+      authHostbased(username, pubKey, hostname2, userlocal, keyAlgo, cbSign) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
         pubKey = parseKey(pubKey);
@@ -31190,7 +31190,7 @@ var require_Protocol = __commonJS({
         const pubKeyLen = pubKey.length;
         const sessionID = this._kex.sessionID;
         const sesLen = sessionID.length;
-        const hostnameLen = Buffer.byteLength(hostname);
+        const hostnameLen = Buffer.byteLength(hostname2);
         const userlocalLen = Buffer.byteLength(userlocal);
         const data = Buffer.allocUnsafe(
           4 + sesLen + 1 + 4 + userLen + 4 + 14 + 4 + 9 + 4 + algoLen + 4 + pubKeyLen + 4 + hostnameLen + 4 + userlocalLen
@@ -31210,7 +31210,7 @@ var require_Protocol = __commonJS({
         writeUInt32BE(data, pubKeyLen, p += algoLen);
         data.set(pubKey, p += 4);
         writeUInt32BE(data, hostnameLen, p += pubKeyLen);
-        data.utf8Write(hostname, p += 4, hostnameLen);
+        data.utf8Write(hostname2, p += 4, hostnameLen);
         writeUInt32BE(data, userlocalLen, p += hostnameLen);
         data.utf8Write(userlocal, p += 4, userlocalLen);
         cbSign(data, (signature) => {
@@ -32271,8 +32271,8 @@ var require_SFTP = __commonJS({
   "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
     var EventEmitter = require("events");
-    var fs5 = require("fs");
-    var { constants: constants3 } = fs5;
+    var fs6 = require("fs");
+    var { constants: constants3 } = fs6;
     var {
       Readable: ReadableStream2,
       Writable: WritableStream
@@ -32701,12 +32701,12 @@ var require_SFTP = __commonJS({
       fastGet(remotePath, localPath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(this, fs5, remotePath, localPath, opts, cb);
+        fastXfer(this, fs6, remotePath, localPath, opts, cb);
       }
       fastPut(localPath, remotePath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(fs5, this, localPath, remotePath, opts, cb);
+        fastXfer(fs6, this, localPath, remotePath, opts, cb);
       }
       readFile(path3, options, callback_) {
         if (this.server)
@@ -33967,13 +33967,13 @@ var require_SFTP = __commonJS({
             if (--left === 0)
               cb(err);
           };
-          if (srcHandle && (src === fs5 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs6 || src.outgoing.state === "open"))
             ++left;
-          if (dstHandle && (dst === fs5 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs6 || dst.outgoing.state === "open"))
             ++left;
-          if (srcHandle && (src === fs5 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs6 || src.outgoing.state === "open"))
             src.close(srcHandle, cbfinal);
-          if (dstHandle && (dst === fs5 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs6 || dst.outgoing.state === "open"))
             dst.close(dstHandle, cbfinal);
         } else {
           cb(err);
@@ -33989,7 +33989,7 @@ var require_SFTP = __commonJS({
           tryStat(null, { size: fileSize });
         function tryStat(err2, attrs) {
           if (err2) {
-            if (src !== fs5) {
+            if (src !== fs6) {
               src.stat(srcPath, (err_, attrs_) => {
                 if (err_)
                   return onerror(err2);
@@ -35841,7 +35841,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     var {
-      createHash,
+      createHash: createHash2,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -36063,7 +36063,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash(hashAlgo).update(key).digest("hex");
+              key = createHash2(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -38898,7 +38898,7 @@ var require_keygen = __commonJS({
   "node_modules/ssh2/lib/keygen.js"(exports2, module2) {
     "use strict";
     var {
-      createCipheriv,
+      createCipheriv: createCipheriv2,
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
@@ -39225,7 +39225,7 @@ var require_keygen = __commonJS({
           }
           if (encrypted) {
             const options = { authTagLength: encrypted.cipher.authLen };
-            const cipher = createCipheriv(
+            const cipher = createCipheriv2(
               encrypted.cipher.sslName,
               encrypted.key,
               encrypted.iv,
@@ -42664,7 +42664,7 @@ var require_has_flag = __commonJS({
 var require_supports_color = __commonJS({
   "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
-    var os6 = require("os");
+    var os7 = require("os");
     var tty = require("tty");
     var hasFlag = require_has_flag();
     var { env } = process;
@@ -42721,7 +42721,7 @@ var require_supports_color = __commonJS({
         return min;
       }
       if (process.platform === "win32") {
-        const osRelease = os6.release().split(".");
+        const osRelease = os7.release().split(".");
         if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
           return Number(osRelease[2]) >= 14931 ? 3 : 2;
         }
@@ -42962,12 +42962,12 @@ var require_src = __commonJS({
 // node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
   "node_modules/split-ca/index.js"(exports2, module2) {
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     module2.exports = function(filepath, split, encoding) {
       split = typeof split !== "undefined" ? split : "\n";
       encoding = typeof encoding !== "undefined" ? encoding : "utf8";
       var ca = [];
-      var chain = fs5.readFileSync(filepath, encoding);
+      var chain = fs6.readFileSync(filepath, encoding);
       if (chain.indexOf("-END CERTIFICATE-") < 0 || chain.indexOf("-BEGIN CERTIFICATE-") < 0) {
         throw Error("File does not contain 'BEGIN CERTIFICATE' or 'END CERTIFICATE'");
       }
@@ -42995,7 +42995,7 @@ var require_modem = __commonJS({
   "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     var querystring = require("querystring");
     var http = require_http();
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var path3 = require("path");
     var url = require("url");
     var ssh = require_ssh();
@@ -43004,8 +43004,8 @@ var require_modem = __commonJS({
     var utils = require_utils2();
     var util = require("util");
     var splitca = require_split_ca();
-    var os6 = require("os");
-    var isWin = os6.type() === "Windows_NT";
+    var os7 = require("os");
+    var isWin = os7.type() === "Windows_NT";
     var stream = require("stream");
     var defaultOpts = function() {
       var host;
@@ -43046,8 +43046,8 @@ var require_modem = __commonJS({
         opts.host = host.hostname;
         if (process.env.DOCKER_CERT_PATH) {
           opts.ca = splitca(path3.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
-          opts.cert = fs5.readFileSync(path3.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
-          opts.key = fs5.readFileSync(path3.join(process.env.DOCKER_CERT_PATH, "key.pem"));
+          opts.cert = fs6.readFileSync(path3.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
+          opts.key = fs6.readFileSync(path3.join(process.env.DOCKER_CERT_PATH, "key.pem"));
         }
         if (process.env.DOCKER_CLIENT_TIMEOUT) {
           opts.timeout = parseInt(process.env.DOCKER_CLIENT_TIMEOUT, 10);
@@ -43057,8 +43057,8 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve) {
-        var userDockerSocket = path3.join(os6.homedir(), ".docker", "run", "docker.sock");
-        fs5.access(userDockerSocket, function(err) {
+        var userDockerSocket = path3.join(os7.homedir(), ".docker", "run", "docker.sock");
+        fs6.access(userDockerSocket, function(err) {
           if (err) resolve("/var/run/docker.sock");
           else resolve(userDockerSocket);
         });
@@ -43151,7 +43151,7 @@ var require_modem = __commonJS({
       }
       if (options.file) {
         if (typeof options.file === "string") {
-          data = fs5.createReadStream(path3.resolve(options.file));
+          data = fs6.createReadStream(path3.resolve(options.file));
         } else {
           data = options.file;
         }
@@ -43683,14 +43683,14 @@ var require_ignore = __commonJS({
 var require_chownr = __commonJS({
   "node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var path3 = require("path");
-    var LCHOWN = fs5.lchown ? "lchown" : "chown";
-    var LCHOWNSYNC = fs5.lchownSync ? "lchownSync" : "chownSync";
-    var needEISDIRHandled = fs5.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
+    var LCHOWN = fs6.lchown ? "lchown" : "chown";
+    var LCHOWNSYNC = fs6.lchownSync ? "lchownSync" : "chownSync";
+    var needEISDIRHandled = fs6.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
     var lchownSync = (path4, uid, gid) => {
       try {
-        return fs5[LCHOWNSYNC](path4, uid, gid);
+        return fs6[LCHOWNSYNC](path4, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
@@ -43698,7 +43698,7 @@ var require_chownr = __commonJS({
     };
     var chownSync = (path4, uid, gid) => {
       try {
-        return fs5.chownSync(path4, uid, gid);
+        return fs6.chownSync(path4, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
@@ -43708,7 +43708,7 @@ var require_chownr = __commonJS({
       if (!er || er.code !== "EISDIR")
         cb(er);
       else
-        fs5.chown(path4, uid, gid, cb);
+        fs6.chown(path4, uid, gid, cb);
     } : (_, __, ___, cb) => cb;
     var handleEISDirSync = needEISDIRHandled ? (path4, uid, gid) => {
       try {
@@ -43720,18 +43720,18 @@ var require_chownr = __commonJS({
       }
     } : (path4, uid, gid) => lchownSync(path4, uid, gid);
     var nodeVersion = process.version;
-    var readdir2 = (path4, options, cb) => fs5.readdir(path4, options, cb);
-    var readdirSync = (path4, options) => fs5.readdirSync(path4, options);
+    var readdir2 = (path4, options, cb) => fs6.readdir(path4, options, cb);
+    var readdirSync = (path4, options) => fs6.readdirSync(path4, options);
     if (/^v4\./.test(nodeVersion))
-      readdir2 = (path4, options, cb) => fs5.readdir(path4, cb);
+      readdir2 = (path4, options, cb) => fs6.readdir(path4, cb);
     var chown = (cpath, uid, gid, cb) => {
-      fs5[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
+      fs6[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
       }));
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs5.lstat(path3.resolve(p, child), (er, stats) => {
+        return fs6.lstat(path3.resolve(p, child), (er, stats) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
           stats.name = child;
@@ -43775,7 +43775,7 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs5.lstatSync(path3.resolve(p, child));
+          const stats = fs6.lstatSync(path3.resolve(p, child));
           stats.name = child;
           child = stats;
         } catch (er) {
@@ -45030,9 +45030,9 @@ var require_pump = __commonJS({
   "node_modules/pump/index.js"(exports2, module2) {
     var once = require_once();
     var eos = require_end_of_stream2();
-    var fs5;
+    var fs6;
     try {
-      fs5 = require("fs");
+      fs6 = require("fs");
     } catch (e) {
     }
     var noop = function() {
@@ -45043,8 +45043,8 @@ var require_pump = __commonJS({
     };
     var isFS = function(stream) {
       if (!ancient) return false;
-      if (!fs5) return false;
-      return (stream instanceof (fs5.ReadStream || noop) || stream instanceof (fs5.WriteStream || noop)) && isFn(stream.close);
+      if (!fs6) return false;
+      return (stream instanceof (fs6.ReadStream || noop) || stream instanceof (fs6.WriteStream || noop)) && isFn(stream.close);
     };
     var isRequest = function(stream) {
       return stream.setHeader && isFn(stream.abort);
@@ -45104,7 +45104,7 @@ var require_pump = __commonJS({
 var require_mkdirp_classic = __commonJS({
   "node_modules/mkdirp-classic/index.js"(exports2, module2) {
     var path3 = require("path");
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var _0777 = parseInt("0777", 8);
     module2.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
     function mkdirP(p, opts, f, made) {
@@ -45115,7 +45115,7 @@ var require_mkdirp_classic = __commonJS({
         opts = { mode: opts };
       }
       var mode = opts.mode;
-      var xfs = opts.fs || fs5;
+      var xfs = opts.fs || fs6;
       if (mode === void 0) {
         mode = _0777 & ~process.umask();
       }
@@ -45152,7 +45152,7 @@ var require_mkdirp_classic = __commonJS({
         opts = { mode: opts };
       }
       var mode = opts.mode;
-      var xfs = opts.fs || fs5;
+      var xfs = opts.fs || fs6;
       if (mode === void 0) {
         mode = _0777 & ~process.umask();
       }
@@ -45190,13 +45190,13 @@ var require_mkdirp_classic = __commonJS({
 var require_tar_fs = __commonJS({
   "node_modules/tar-fs/index.js"(exports2) {
     var chownr = require_chownr();
-    var tar2 = require_tar_stream();
+    var tar3 = require_tar_stream();
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var path3 = require("path");
-    var os6 = require("os");
-    var win32 = os6.platform() === "win32";
+    var os7 = require("os");
+    var win32 = os7.platform() === "win32";
     var noop = function() {
     };
     var echo = function(name) {
@@ -45205,7 +45205,7 @@ var require_tar_fs = __commonJS({
     var normalize = !win32 ? echo : function(name) {
       return name.replace(/\\/g, "/").replace(/[:?<>|]/g, "_");
     };
-    var statAll = function(fs6, stat2, cwd, ignore, entries, sort) {
+    var statAll = function(fs7, stat2, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
         if (!inCwd(path3.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
@@ -45214,10 +45214,10 @@ var require_tar_fs = __commonJS({
         if (!queue.length) return callback();
         var next = queue.shift();
         var nextAbs = path3.join(cwd, next);
-        stat2.call(fs6, nextAbs, function(err, stat3) {
+        stat2.call(fs7, nextAbs, function(err, stat3) {
           if (err) return callback(err);
           if (!stat3.isDirectory()) return callback(null, next, stat3);
-          fs6.readdir(nextAbs, function(err2, files) {
+          fs7.readdir(nextAbs, function(err2, files) {
             if (err2) return callback(err2);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
@@ -45241,7 +45241,7 @@ var require_tar_fs = __commonJS({
     exports2.pack = function(cwd, opts) {
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
-      var xfs = opts.fs || fs5;
+      var xfs = opts.fs || fs6;
       var ignore = opts.ignore || opts.filter || noop;
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
@@ -45250,7 +45250,7 @@ var require_tar_fs = __commonJS({
       var umask = typeof opts.umask === "number" ? ~opts.umask : ~processUmask();
       var dmode = typeof opts.dmode === "number" ? opts.dmode : 0;
       var fmode = typeof opts.fmode === "number" ? opts.fmode : 0;
-      var pack2 = opts.pack || tar2.pack();
+      var pack3 = opts.pack || tar3.pack();
       var finish = opts.finish || noop;
       if (opts.strip) map = strip(map, opts.strip);
       if (opts.readable) {
@@ -45263,16 +45263,16 @@ var require_tar_fs = __commonJS({
       }
       var onsymlink = function(filename, header) {
         xfs.readlink(path3.join(cwd, filename), function(err, linkname) {
-          if (err) return pack2.destroy(err);
+          if (err) return pack3.destroy(err);
           header.linkname = normalize(linkname);
-          pack2.entry(header, onnextentry);
+          pack3.entry(header, onnextentry);
         });
       };
       var onstat = function(err, filename, stat2) {
-        if (err) return pack2.destroy(err);
+        if (err) return pack3.destroy(err);
         if (!filename) {
-          if (opts.finalize !== false) pack2.finalize();
-          return finish(pack2);
+          if (opts.finalize !== false) pack3.finalize();
+          return finish(pack3);
         }
         if (stat2.isSocket()) return onnextentry();
         var header = {
@@ -45288,7 +45288,7 @@ var require_tar_fs = __commonJS({
           header.size = 0;
           header.type = "directory";
           header = map(header) || header;
-          return pack2.entry(header, onnextentry);
+          return pack3.entry(header, onnextentry);
         }
         if (stat2.isSymbolicLink()) {
           header.size = 0;
@@ -45298,10 +45298,10 @@ var require_tar_fs = __commonJS({
         }
         header = map(header) || header;
         if (!stat2.isFile()) {
-          if (strict) return pack2.destroy(new Error("unsupported type for " + filename));
+          if (strict) return pack3.destroy(new Error("unsupported type for " + filename));
           return onnextentry();
         }
-        var entry = pack2.entry(header, onnextentry);
+        var entry = pack3.entry(header, onnextentry);
         if (!entry) return;
         var rs = mapStream(xfs.createReadStream(path3.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err2) {
@@ -45310,11 +45310,11 @@ var require_tar_fs = __commonJS({
         pump(rs, entry);
       };
       var onnextentry = function(err) {
-        if (err) return pack2.destroy(err);
+        if (err) return pack3.destroy(err);
         statNext(onstat);
       };
       onnextentry();
-      return pack2;
+      return pack3;
     };
     var head = function(list) {
       return list.length ? list[list.length - 1] : null;
@@ -45328,12 +45328,12 @@ var require_tar_fs = __commonJS({
     exports2.extract = function(cwd, opts) {
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
-      var xfs = opts.fs || fs5;
+      var xfs = opts.fs || fs6;
       var ignore = opts.ignore || opts.filter || noop;
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
       var own = opts.chown !== false && !win32 && processGetuid() === 0;
-      var extract2 = opts.extract || tar2.extract();
+      var extract2 = opts.extract || tar3.extract();
       var stack = [];
       var now = /* @__PURE__ */ new Date();
       var umask = typeof opts.umask === "number" ? ~opts.umask : ~processUmask();
@@ -45478,20 +45478,20 @@ var require_tar_fs = __commonJS({
       if (opts.finish) extract2.on("finish", opts.finish);
       return extract2;
     };
-    function validate(fs6, name, root, cb) {
+    function validate(fs7, name, root, cb) {
       if (name === root) return cb(null, true);
-      fs6.lstat(name, function(err, st) {
+      fs7.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT") return cb(err);
-        if (err || st.isDirectory()) return validate(fs6, path3.join(name, ".."), root, cb);
+        if (err || st.isDirectory()) return validate(fs7, path3.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
-    function validateNotSymlink(fs6, name, root, cb) {
+    function validateNotSymlink(fs7, name, root, cb) {
       if (name === root) return cb(null, true);
       if (!name.startsWith(root + path3.sep)) return cb(null, false);
-      fs6.lstat(name, function(err, st) {
+      fs7.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT" && err.code !== "EPERM") return cb(err);
-        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs6, path3.join(name, ".."), root, cb);
+        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs7, path3.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
@@ -45515,9 +45515,9 @@ var require_tar_fs = __commonJS({
 var require_util9 = __commonJS({
   "node_modules/dockerode/lib/util.js"(exports2, module2) {
     var DockerIgnore = require_ignore();
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var path3 = require("path");
-    var tar2 = require_tar_fs();
+    var tar3 = require_tar_fs();
     var zlib = require("zlib");
     var arr = [];
     var each = arr.forEach;
@@ -45568,7 +45568,7 @@ var require_util9 = __commonJS({
     };
     module2.exports.prepareBuildContext = function(file, next) {
       if (file && file.context) {
-        fs5.readFile(path3.join(file.context, ".dockerignore"), (err, data) => {
+        fs6.readFile(path3.join(file.context, ".dockerignore"), (err, data) => {
           let ignoreFn;
           let filterFn;
           if (!err) {
@@ -45579,12 +45579,12 @@ var require_util9 = __commonJS({
             };
           }
           const entries = file.src.slice() || [];
-          const pack2 = tar2.pack(file.context, {
+          const pack3 = tar3.pack(file.context, {
             entries: filterFn ? entries.filter(filterFn) : entries,
             ignore: ignoreFn
             // Only works on directories
           });
-          next(pack2.pipe(zlib.createGzip()));
+          next(pack3.pipe(zlib.createGzip()));
         });
       } else {
         next(file);
@@ -48509,14 +48509,14 @@ var require_tls_helpers = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CIPHER_SUITES = void 0;
     exports2.getDefaultRootsData = getDefaultRootsData;
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     exports2.CIPHER_SUITES = process.env.GRPC_SSL_CIPHER_SUITES;
     var DEFAULT_ROOTS_FILE_PATH = process.env.GRPC_DEFAULT_SSL_ROOTS_FILE_PATH;
     var defaultRootsData = null;
     function getDefaultRootsData() {
       if (DEFAULT_ROOTS_FILE_PATH) {
         if (defaultRootsData === null) {
-          defaultRootsData = fs5.readFileSync(DEFAULT_ROOTS_FILE_PATH);
+          defaultRootsData = fs6.readFileSync(DEFAULT_ROOTS_FILE_PATH);
         }
         return defaultRootsData;
       }
@@ -48632,8 +48632,8 @@ var require_uri_parser = __commonJS({
     function computeServiceUrl(host, methodName) {
       var _a, _b;
       const serviceName = extractServiceName(methodName);
-      const hostname = (_b = (_a = splitHostPort(host)) === null || _a === void 0 ? void 0 : _a.host) !== null && _b !== void 0 ? _b : "localhost";
-      return `https://${hostname}/${serviceName}`;
+      const hostname2 = (_b = (_a = splitHostPort(host)) === null || _a === void 0 ? void 0 : _a.host) !== null && _b !== void 0 ? _b : "localhost";
+      return `https://${hostname2}/${serviceName}`;
     }
   }
 });
@@ -49186,7 +49186,7 @@ var require_service_config = __commonJS({
     exports2.validateRetryThrottling = validateRetryThrottling;
     exports2.validateServiceConfig = validateServiceConfig;
     exports2.extractAndSelectServiceConfig = extractAndSelectServiceConfig;
-    var os6 = require("os");
+    var os7 = require("os");
     var constants_1 = require_constants7();
     var DURATION_REGEX = /^\d+(\.\d{1,9})?s$/;
     var CLIENT_LANGUAGE_STRING = "node";
@@ -49484,8 +49484,8 @@ var require_service_config = __commonJS({
         }
         if (Array.isArray(validatedConfig.clientHostname)) {
           let hostnameMatched = false;
-          for (const hostname of validatedConfig.clientHostname) {
-            if (hostname === os6.hostname()) {
+          for (const hostname2 of validatedConfig.clientHostname) {
+            if (hostname2 === os7.hostname()) {
               hostnameMatched = true;
             }
           }
@@ -55089,17 +55089,17 @@ var require_codegen = __commonJS({
 var require_fs = __commonJS({
   "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
-    var fs5 = null;
+    var fs6 = null;
     try {
-      fs5 = require(
+      fs6 = require(
         /* webpackIgnore: true */
         "fs"
       );
-      if (!fs5 || !fs5.readFile || !fs5.readFileSync)
-        fs5 = null;
+      if (!fs6 || !fs6.readFile || !fs6.readFileSync)
+        fs6 = null;
     } catch (e) {
     }
-    module2.exports = fs5;
+    module2.exports = fs6;
   }
 });
 
@@ -55109,7 +55109,7 @@ var require_fetch2 = __commonJS({
     "use strict";
     module2.exports = fetch2;
     var asPromise = require_aspromise();
-    var fs5 = require_fs();
+    var fs6 = require_fs();
     function fetch2(filename, options, callback) {
       if (typeof options === "function") {
         callback = options;
@@ -55118,8 +55118,8 @@ var require_fetch2 = __commonJS({
         options = {};
       if (!callback)
         return asPromise(fetch2, this, filename, options);
-      if (!options.xhr && fs5 && fs5.readFile)
-        return fs5.readFile(filename, function fetchReadFileCallback(err, contents) {
+      if (!options.xhr && fs6 && fs6.readFile)
+        return fs6.readFile(filename, function fetchReadFileCallback(err, contents) {
           return err && typeof XMLHttpRequest !== "undefined" ? fetch2.xhr(filename, options, callback) : err ? callback(err) : callback(null, options.binary ? contents : contents.toString("utf8"));
         });
       return fetch2.xhr(filename, options, callback);
@@ -55222,17 +55222,17 @@ var require_patterns = __commonJS({
 var require_fs2 = __commonJS({
   "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
-    var fs5 = null;
+    var fs6 = null;
     try {
-      fs5 = require(
+      fs6 = require(
         /* webpackIgnore: true */
         "fs"
       );
-      if (!fs5 || !fs5.readFile || !fs5.readFileSync)
-        fs5 = null;
+      if (!fs6 || !fs6.readFile || !fs6.readFileSync)
+        fs6 = null;
     } catch (e) {
     }
-    module2.exports = fs5;
+    module2.exports = fs6;
   }
 });
 
@@ -61533,7 +61533,7 @@ var require_util11 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var path3 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
@@ -61545,7 +61545,7 @@ var require_util11 = __commonJS({
         for (const directory of includePaths) {
           const fullPath = path3.join(directory, target);
           try {
-            fs5.accessSync(fullPath, fs5.constants.R_OK);
+            fs6.accessSync(fullPath, fs6.constants.R_OK);
             return fullPath;
           } catch (err) {
             continue;
@@ -62770,13 +62770,13 @@ var require_deadline = __commonJS({
     function getRelativeTimeout(deadline) {
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
       const now = Date.now();
-      const timeout = deadlineMs - now;
-      if (timeout < 0) {
+      const timeout2 = deadlineMs - now;
+      if (timeout2 < 0) {
         return 0;
-      } else if (timeout > MAX_TIMEOUT_TIME) {
+      } else if (timeout2 > MAX_TIMEOUT_TIME) {
         return Infinity;
       } else {
-        return timeout;
+        return timeout2;
       }
     }
     function deadlineToString(deadline) {
@@ -62901,14 +62901,14 @@ var require_single_subchannel_channel = __commonJS({
         this.readFilterPending = false;
         this.writeFilterPending = false;
         this.serviceUrl = (0, uri_parser_1.computeServiceUrl)(this.options.host, this.method);
-        const timeout = (0, deadline_1.getRelativeTimeout)(options.deadline);
-        if (timeout !== Infinity) {
-          if (timeout <= 0) {
+        const timeout2 = (0, deadline_1.getRelativeTimeout)(options.deadline);
+        if (timeout2 !== Infinity) {
+          if (timeout2 <= 0) {
             this.cancelWithStatus(constants_1.Status.DEADLINE_EXCEEDED, "Deadline exceeded");
           } else {
             setTimeout(() => {
               this.cancelWithStatus(constants_1.Status.DEADLINE_EXCEEDED, "Deadline exceeded");
-            }, timeout);
+            }, timeout2);
           }
         }
         this.filterStack = filterStackFactory.createFilter();
@@ -63567,8 +63567,8 @@ var require_resolver_dns = __commonJS({
           }
           trace("Looking up DNS hostname " + this.dnsHostname);
           this.latestLookupResult = null;
-          const hostname = this.dnsHostname;
-          this.pendingLookupPromise = this.lookup(hostname);
+          const hostname2 = this.dnsHostname;
+          this.pendingLookupPromise = this.lookup(hostname2);
           this.pendingLookupPromise.then((addressList) => {
             if (this.pendingLookupPromise === null) {
               return;
@@ -63591,7 +63591,7 @@ var require_resolver_dns = __commonJS({
             this.listener((0, call_interface_1.statusOrFromError)(this.defaultResolutionError), {}, this.latestServiceConfigResult, "");
           });
           if (this.isServiceConfigEnabled && this.pendingTxtPromise === null) {
-            this.pendingTxtPromise = this.resolveTxt(hostname);
+            this.pendingTxtPromise = this.resolveTxt(hostname2);
             this.pendingTxtPromise.then((txtRecord) => {
               if (this.pendingTxtPromise === null) {
                 return;
@@ -63633,12 +63633,12 @@ var require_resolver_dns = __commonJS({
           this.continueResolving = true;
         }
       }
-      async lookup(hostname) {
+      async lookup(hostname2) {
         if (environment_1.GRPC_NODE_USE_ALTERNATIVE_RESOLVER) {
           trace("Using alternative DNS resolver.");
           const records = await Promise.allSettled([
-            this.alternativeResolver.resolve4(hostname),
-            this.alternativeResolver.resolve6(hostname)
+            this.alternativeResolver.resolve4(hostname2),
+            this.alternativeResolver.resolve6(hostname2)
           ]);
           if (records.every((result) => result.status === "rejected")) {
             throw new Error(records[0].reason);
@@ -63650,15 +63650,15 @@ var require_resolver_dns = __commonJS({
             port: +this.port
           }));
         }
-        const addressList = await dns_1.promises.lookup(hostname, { all: true });
+        const addressList = await dns_1.promises.lookup(hostname2, { all: true });
         return addressList.map((addr) => ({ host: addr.address, port: +this.port }));
       }
-      async resolveTxt(hostname) {
+      async resolveTxt(hostname2) {
         if (environment_1.GRPC_NODE_USE_ALTERNATIVE_RESOLVER) {
           trace("Using alternative DNS resolver.");
-          return this.alternativeResolver.resolveTxt(hostname);
+          return this.alternativeResolver.resolveTxt(hostname2);
         }
-        return dns_1.promises.resolveTxt(hostname);
+        return dns_1.promises.resolveTxt(hostname2);
       }
       startNextResolutionTimer() {
         var _a, _b;
@@ -63786,13 +63786,13 @@ var require_http_proxy = __commonJS({
           userCred = proxyUrl.username;
         }
       }
-      const hostname = proxyUrl.hostname;
+      const hostname2 = proxyUrl.hostname;
       let port = proxyUrl.port;
       if (port === "") {
         port = "80";
       }
       const result = {
-        address: `${hostname}:${port}`
+        address: `${hostname2}:${port}`
       };
       if (userCred) {
         result.creds = userCred;
@@ -64041,7 +64041,7 @@ var require_subchannel_call = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Http2SubchannelCall = void 0;
     var http2 = require("http2");
-    var os6 = require("os");
+    var os7 = require("os");
     var constants_1 = require_constants7();
     var metadata_1 = require_metadata();
     var stream_decoder_1 = require_stream_decoder();
@@ -64049,7 +64049,7 @@ var require_subchannel_call = __commonJS({
     var constants_2 = require_constants7();
     var TRACER_NAME = "subchannel_call";
     function getSystemErrorName(errno) {
-      for (const [name, num] of Object.entries(os6.constants.errno)) {
+      for (const [name, num] of Object.entries(os7.constants.errno)) {
         if (num === errno) {
           return name;
         }
@@ -65500,10 +65500,10 @@ var require_resolving_call = __commonJS({
         if (this.traceEnabled) {
           this.trace("Deadline: " + (0, deadline_1.deadlineToString)(this.deadline));
         }
-        const timeout = (0, deadline_1.getRelativeTimeout)(this.deadline);
-        if (timeout !== Infinity) {
+        const timeout2 = (0, deadline_1.getRelativeTimeout)(this.deadline);
+        if (timeout2 !== Infinity) {
           if (this.traceEnabled) {
-            this.trace("Deadline will be reached in " + timeout + "ms");
+            this.trace("Deadline will be reached in " + timeout2 + "ms");
           }
           const handleDeadline = () => {
             this.deadlineTimer = null;
@@ -65533,10 +65533,10 @@ var require_resolving_call = __commonJS({
             }
             this.cancelWithStatus(constants_1.Status.DEADLINE_EXCEEDED, deadlineInfo.join(","));
           };
-          if (timeout <= 0) {
+          if (timeout2 <= 0) {
             process.nextTick(handleDeadline);
           } else {
-            this.deadlineTimer = setTimeout(handleDeadline, timeout);
+            this.deadlineTimer = setTimeout(handleDeadline, timeout2);
           }
         }
       }
@@ -68399,8 +68399,8 @@ var require_server_interceptors = __commonJS({
           });
           return;
         }
-        const timeout = +match[1] * deadlineUnitsToMs[match[2]] | 0;
-        this.deadline = Date.now() + timeout;
+        const timeout2 = +match[1] * deadlineUnitsToMs[match[2]] | 0;
+        this.deadline = Date.now() + timeout2;
         this.deadlineTimer = setTimeout(() => {
           const status = {
             code: constants_1.Status.DEADLINE_EXCEEDED,
@@ -68408,7 +68408,7 @@ var require_server_interceptors = __commonJS({
             metadata: null
           };
           this.sendStatus(status);
-        }, timeout);
+        }, timeout2);
       }
       checkCancelled() {
         if (!this.cancelled && (this.stream.destroyed || this.stream.closed)) {
@@ -70710,7 +70710,7 @@ var require_certificate_provider = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.FileWatcherCertificateProvider = void 0;
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var logging = require_logging();
     var constants_1 = require_constants7();
     var util_1 = require("util");
@@ -70718,7 +70718,7 @@ var require_certificate_provider = __commonJS({
     function trace(text) {
       logging.trace(constants_1.LogVerbosity.DEBUG, TRACER_NAME, text);
     }
-    var readFilePromise = (0, util_1.promisify)(fs5.readFile);
+    var readFilePromise = (0, util_1.promisify)(fs6.readFile);
     var FileWatcherCertificateProvider = class {
       constructor(config) {
         this.config = config;
@@ -72407,7 +72407,7 @@ var require_util12 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var path3 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
@@ -72419,7 +72419,7 @@ var require_util12 = __commonJS({
         for (const directory of includePaths) {
           const fullPath = path3.join(directory, target);
           try {
-            fs5.accessSync(fullPath, fs5.constants.R_OK);
+            fs6.accessSync(fullPath, fs6.constants.R_OK);
             return fullPath;
           } catch (err) {
             continue;
@@ -76530,7 +76530,7 @@ var require_pack2 = __commonJS({
     var FMODE = 420;
     var END_OF_TAR = b4a.alloc(1024);
     var Sink = class extends Writable {
-      constructor(pack2, header, callback) {
+      constructor(pack3, header, callback) {
         super({ mapWritable, eagerOpen: true });
         this.written = 0;
         this.header = header;
@@ -76539,7 +76539,7 @@ var require_pack2 = __commonJS({
         this._isLinkname = header.type === "symlink" && !header.linkname;
         this._isVoid = header.type !== "file" && header.type !== "contiguous-file";
         this._finished = false;
-        this._pack = pack2;
+        this._pack = pack3;
         this._openCallback = null;
         if (this._pack._stream === null) this._pack._stream = this;
         else this._pack._pending.push(this);
@@ -76723,7 +76723,7 @@ var require_pack2 = __commonJS({
         cb();
       }
     };
-    module2.exports = function pack2(opts) {
+    module2.exports = function pack3(opts) {
       return new Pack(opts);
     };
     function modeToType(mode) {
@@ -76787,54 +76787,54 @@ var require_polyfills = __commonJS({
     }
     var chdir;
     module2.exports = patch;
-    function patch(fs5) {
+    function patch(fs6) {
       if (constants3.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
-        patchLchmod(fs5);
+        patchLchmod(fs6);
       }
-      if (!fs5.lutimes) {
-        patchLutimes(fs5);
+      if (!fs6.lutimes) {
+        patchLutimes(fs6);
       }
-      fs5.chown = chownFix(fs5.chown);
-      fs5.fchown = chownFix(fs5.fchown);
-      fs5.lchown = chownFix(fs5.lchown);
-      fs5.chmod = chmodFix(fs5.chmod);
-      fs5.fchmod = chmodFix(fs5.fchmod);
-      fs5.lchmod = chmodFix(fs5.lchmod);
-      fs5.chownSync = chownFixSync(fs5.chownSync);
-      fs5.fchownSync = chownFixSync(fs5.fchownSync);
-      fs5.lchownSync = chownFixSync(fs5.lchownSync);
-      fs5.chmodSync = chmodFixSync(fs5.chmodSync);
-      fs5.fchmodSync = chmodFixSync(fs5.fchmodSync);
-      fs5.lchmodSync = chmodFixSync(fs5.lchmodSync);
-      fs5.stat = statFix(fs5.stat);
-      fs5.fstat = statFix(fs5.fstat);
-      fs5.lstat = statFix(fs5.lstat);
-      fs5.statSync = statFixSync(fs5.statSync);
-      fs5.fstatSync = statFixSync(fs5.fstatSync);
-      fs5.lstatSync = statFixSync(fs5.lstatSync);
-      if (fs5.chmod && !fs5.lchmod) {
-        fs5.lchmod = function(path3, mode, cb) {
+      fs6.chown = chownFix(fs6.chown);
+      fs6.fchown = chownFix(fs6.fchown);
+      fs6.lchown = chownFix(fs6.lchown);
+      fs6.chmod = chmodFix(fs6.chmod);
+      fs6.fchmod = chmodFix(fs6.fchmod);
+      fs6.lchmod = chmodFix(fs6.lchmod);
+      fs6.chownSync = chownFixSync(fs6.chownSync);
+      fs6.fchownSync = chownFixSync(fs6.fchownSync);
+      fs6.lchownSync = chownFixSync(fs6.lchownSync);
+      fs6.chmodSync = chmodFixSync(fs6.chmodSync);
+      fs6.fchmodSync = chmodFixSync(fs6.fchmodSync);
+      fs6.lchmodSync = chmodFixSync(fs6.lchmodSync);
+      fs6.stat = statFix(fs6.stat);
+      fs6.fstat = statFix(fs6.fstat);
+      fs6.lstat = statFix(fs6.lstat);
+      fs6.statSync = statFixSync(fs6.statSync);
+      fs6.fstatSync = statFixSync(fs6.fstatSync);
+      fs6.lstatSync = statFixSync(fs6.lstatSync);
+      if (fs6.chmod && !fs6.lchmod) {
+        fs6.lchmod = function(path3, mode, cb) {
           if (cb) process.nextTick(cb);
         };
-        fs5.lchmodSync = function() {
+        fs6.lchmodSync = function() {
         };
       }
-      if (fs5.chown && !fs5.lchown) {
-        fs5.lchown = function(path3, uid, gid, cb) {
+      if (fs6.chown && !fs6.lchown) {
+        fs6.lchown = function(path3, uid, gid, cb) {
           if (cb) process.nextTick(cb);
         };
-        fs5.lchownSync = function() {
+        fs6.lchownSync = function() {
         };
       }
       if (platform2 === "win32") {
-        fs5.rename = typeof fs5.rename !== "function" ? fs5.rename : (function(fs$rename) {
+        fs6.rename = typeof fs6.rename !== "function" ? fs6.rename : (function(fs$rename) {
           function rename2(from, to, cb) {
             var start = Date.now();
             var backoff = 0;
             fs$rename(from, to, function CB(er) {
               if (er && (er.code === "EACCES" || er.code === "EPERM" || er.code === "EBUSY") && Date.now() - start < 6e4) {
                 setTimeout(function() {
-                  fs5.stat(to, function(stater, st) {
+                  fs6.stat(to, function(stater, st) {
                     if (stater && stater.code === "ENOENT")
                       fs$rename(from, to, CB);
                     else
@@ -76850,9 +76850,9 @@ var require_polyfills = __commonJS({
           }
           if (Object.setPrototypeOf) Object.setPrototypeOf(rename2, fs$rename);
           return rename2;
-        })(fs5.rename);
+        })(fs6.rename);
       }
-      fs5.read = typeof fs5.read !== "function" ? fs5.read : (function(fs$read) {
+      fs6.read = typeof fs6.read !== "function" ? fs6.read : (function(fs$read) {
         function read(fd, buffer, offset, length, position, callback_) {
           var callback;
           if (callback_ && typeof callback_ === "function") {
@@ -76860,22 +76860,22 @@ var require_polyfills = __commonJS({
             callback = function(er, _, __) {
               if (er && er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
-                return fs$read.call(fs5, fd, buffer, offset, length, position, callback);
+                return fs$read.call(fs6, fd, buffer, offset, length, position, callback);
               }
               callback_.apply(this, arguments);
             };
           }
-          return fs$read.call(fs5, fd, buffer, offset, length, position, callback);
+          return fs$read.call(fs6, fd, buffer, offset, length, position, callback);
         }
         if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
         return read;
-      })(fs5.read);
-      fs5.readSync = typeof fs5.readSync !== "function" ? fs5.readSync : /* @__PURE__ */ (function(fs$readSync) {
+      })(fs6.read);
+      fs6.readSync = typeof fs6.readSync !== "function" ? fs6.readSync : /* @__PURE__ */ (function(fs$readSync) {
         return function(fd, buffer, offset, length, position) {
           var eagCounter = 0;
           while (true) {
             try {
-              return fs$readSync.call(fs5, fd, buffer, offset, length, position);
+              return fs$readSync.call(fs6, fd, buffer, offset, length, position);
             } catch (er) {
               if (er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
@@ -76885,10 +76885,10 @@ var require_polyfills = __commonJS({
             }
           }
         };
-      })(fs5.readSync);
-      function patchLchmod(fs6) {
-        fs6.lchmod = function(path3, mode, callback) {
-          fs6.open(
+      })(fs6.readSync);
+      function patchLchmod(fs7) {
+        fs7.lchmod = function(path3, mode, callback) {
+          fs7.open(
             path3,
             constants3.O_WRONLY | constants3.O_SYMLINK,
             mode,
@@ -76897,80 +76897,80 @@ var require_polyfills = __commonJS({
                 if (callback) callback(err);
                 return;
               }
-              fs6.fchmod(fd, mode, function(err2) {
-                fs6.close(fd, function(err22) {
+              fs7.fchmod(fd, mode, function(err2) {
+                fs7.close(fd, function(err22) {
                   if (callback) callback(err2 || err22);
                 });
               });
             }
           );
         };
-        fs6.lchmodSync = function(path3, mode) {
-          var fd = fs6.openSync(path3, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
+        fs7.lchmodSync = function(path3, mode) {
+          var fd = fs7.openSync(path3, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
           var threw = true;
           var ret;
           try {
-            ret = fs6.fchmodSync(fd, mode);
+            ret = fs7.fchmodSync(fd, mode);
             threw = false;
           } finally {
             if (threw) {
               try {
-                fs6.closeSync(fd);
+                fs7.closeSync(fd);
               } catch (er) {
               }
             } else {
-              fs6.closeSync(fd);
+              fs7.closeSync(fd);
             }
           }
           return ret;
         };
       }
-      function patchLutimes(fs6) {
-        if (constants3.hasOwnProperty("O_SYMLINK") && fs6.futimes) {
-          fs6.lutimes = function(path3, at, mt, cb) {
-            fs6.open(path3, constants3.O_SYMLINK, function(er, fd) {
+      function patchLutimes(fs7) {
+        if (constants3.hasOwnProperty("O_SYMLINK") && fs7.futimes) {
+          fs7.lutimes = function(path3, at, mt, cb) {
+            fs7.open(path3, constants3.O_SYMLINK, function(er, fd) {
               if (er) {
                 if (cb) cb(er);
                 return;
               }
-              fs6.futimes(fd, at, mt, function(er2) {
-                fs6.close(fd, function(er22) {
+              fs7.futimes(fd, at, mt, function(er2) {
+                fs7.close(fd, function(er22) {
                   if (cb) cb(er2 || er22);
                 });
               });
             });
           };
-          fs6.lutimesSync = function(path3, at, mt) {
-            var fd = fs6.openSync(path3, constants3.O_SYMLINK);
+          fs7.lutimesSync = function(path3, at, mt) {
+            var fd = fs7.openSync(path3, constants3.O_SYMLINK);
             var ret;
             var threw = true;
             try {
-              ret = fs6.futimesSync(fd, at, mt);
+              ret = fs7.futimesSync(fd, at, mt);
               threw = false;
             } finally {
               if (threw) {
                 try {
-                  fs6.closeSync(fd);
+                  fs7.closeSync(fd);
                 } catch (er) {
                 }
               } else {
-                fs6.closeSync(fd);
+                fs7.closeSync(fd);
               }
             }
             return ret;
           };
-        } else if (fs6.futimes) {
-          fs6.lutimes = function(_a, _b, _c, cb) {
+        } else if (fs7.futimes) {
+          fs7.lutimes = function(_a, _b, _c, cb) {
             if (cb) process.nextTick(cb);
           };
-          fs6.lutimesSync = function() {
+          fs7.lutimesSync = function() {
           };
         }
       }
       function chmodFix(orig) {
         if (!orig) return orig;
         return function(target, mode, cb) {
-          return orig.call(fs5, target, mode, function(er) {
+          return orig.call(fs6, target, mode, function(er) {
             if (chownErOk(er)) er = null;
             if (cb) cb.apply(this, arguments);
           });
@@ -76980,7 +76980,7 @@ var require_polyfills = __commonJS({
         if (!orig) return orig;
         return function(target, mode) {
           try {
-            return orig.call(fs5, target, mode);
+            return orig.call(fs6, target, mode);
           } catch (er) {
             if (!chownErOk(er)) throw er;
           }
@@ -76989,7 +76989,7 @@ var require_polyfills = __commonJS({
       function chownFix(orig) {
         if (!orig) return orig;
         return function(target, uid, gid, cb) {
-          return orig.call(fs5, target, uid, gid, function(er) {
+          return orig.call(fs6, target, uid, gid, function(er) {
             if (chownErOk(er)) er = null;
             if (cb) cb.apply(this, arguments);
           });
@@ -76999,7 +76999,7 @@ var require_polyfills = __commonJS({
         if (!orig) return orig;
         return function(target, uid, gid) {
           try {
-            return orig.call(fs5, target, uid, gid);
+            return orig.call(fs6, target, uid, gid);
           } catch (er) {
             if (!chownErOk(er)) throw er;
           }
@@ -77019,13 +77019,13 @@ var require_polyfills = __commonJS({
             }
             if (cb) cb.apply(this, arguments);
           }
-          return options ? orig.call(fs5, target, options, callback) : orig.call(fs5, target, callback);
+          return options ? orig.call(fs6, target, options, callback) : orig.call(fs6, target, callback);
         };
       }
       function statFixSync(orig) {
         if (!orig) return orig;
         return function(target, options) {
-          var stats = options ? orig.call(fs5, target, options) : orig.call(fs5, target);
+          var stats = options ? orig.call(fs6, target, options) : orig.call(fs6, target);
           if (stats) {
             if (stats.uid < 0) stats.uid += 4294967296;
             if (stats.gid < 0) stats.gid += 4294967296;
@@ -77054,7 +77054,7 @@ var require_legacy_streams = __commonJS({
   "node_modules/graceful-fs/legacy-streams.js"(exports2, module2) {
     var Stream = require("stream").Stream;
     module2.exports = legacy;
-    function legacy(fs5) {
+    function legacy(fs6) {
       return {
         ReadStream,
         WriteStream
@@ -77097,7 +77097,7 @@ var require_legacy_streams = __commonJS({
           });
           return;
         }
-        fs5.open(this.path, this.flags, this.mode, function(err, fd) {
+        fs6.open(this.path, this.flags, this.mode, function(err, fd) {
           if (err) {
             self2.emit("error", err);
             self2.readable = false;
@@ -77136,7 +77136,7 @@ var require_legacy_streams = __commonJS({
         this.busy = false;
         this._queue = [];
         if (this.fd === null) {
-          this._open = fs5.open;
+          this._open = fs6.open;
           this._queue.push([this._open, this.path, this.flags, this.mode, void 0]);
           this.flush();
         }
@@ -77171,7 +77171,7 @@ var require_clone = __commonJS({
 // node_modules/graceful-fs/graceful-fs.js
 var require_graceful_fs = __commonJS({
   "node_modules/graceful-fs/graceful-fs.js"(exports2, module2) {
-    var fs5 = require("fs");
+    var fs6 = require("fs");
     var polyfills = require_polyfills();
     var legacy = require_legacy_streams();
     var clone = require_clone();
@@ -77203,12 +77203,12 @@ var require_graceful_fs = __commonJS({
         m = "GFS4: " + m.split(/\n/).join("\nGFS4: ");
         console.error(m);
       };
-    if (!fs5[gracefulQueue]) {
+    if (!fs6[gracefulQueue]) {
       queue = global[gracefulQueue] || [];
-      publishQueue(fs5, queue);
-      fs5.close = (function(fs$close) {
+      publishQueue(fs6, queue);
+      fs6.close = (function(fs$close) {
         function close(fd, cb) {
-          return fs$close.call(fs5, fd, function(err) {
+          return fs$close.call(fs6, fd, function(err) {
             if (!err) {
               resetQueue();
             }
@@ -77220,40 +77220,40 @@ var require_graceful_fs = __commonJS({
           value: fs$close
         });
         return close;
-      })(fs5.close);
-      fs5.closeSync = (function(fs$closeSync) {
+      })(fs6.close);
+      fs6.closeSync = (function(fs$closeSync) {
         function closeSync(fd) {
-          fs$closeSync.apply(fs5, arguments);
+          fs$closeSync.apply(fs6, arguments);
           resetQueue();
         }
         Object.defineProperty(closeSync, previousSymbol, {
           value: fs$closeSync
         });
         return closeSync;
-      })(fs5.closeSync);
+      })(fs6.closeSync);
       if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
         process.on("exit", function() {
-          debug2(fs5[gracefulQueue]);
-          require("assert").equal(fs5[gracefulQueue].length, 0);
+          debug2(fs6[gracefulQueue]);
+          require("assert").equal(fs6[gracefulQueue].length, 0);
         });
       }
     }
     var queue;
     if (!global[gracefulQueue]) {
-      publishQueue(global, fs5[gracefulQueue]);
+      publishQueue(global, fs6[gracefulQueue]);
     }
-    module2.exports = patch(clone(fs5));
-    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs5.__patched) {
-      module2.exports = patch(fs5);
-      fs5.__patched = true;
+    module2.exports = patch(clone(fs6));
+    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs6.__patched) {
+      module2.exports = patch(fs6);
+      fs6.__patched = true;
     }
-    function patch(fs6) {
-      polyfills(fs6);
-      fs6.gracefulify = patch;
-      fs6.createReadStream = createReadStream;
-      fs6.createWriteStream = createWriteStream;
-      var fs$readFile = fs6.readFile;
-      fs6.readFile = readFile;
+    function patch(fs7) {
+      polyfills(fs7);
+      fs7.gracefulify = patch;
+      fs7.createReadStream = createReadStream;
+      fs7.createWriteStream = createWriteStream;
+      var fs$readFile = fs7.readFile;
+      fs7.readFile = readFile;
       function readFile(path3, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
@@ -77269,8 +77269,8 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$writeFile = fs6.writeFile;
-      fs6.writeFile = writeFile2;
+      var fs$writeFile = fs7.writeFile;
+      fs7.writeFile = writeFile2;
       function writeFile2(path3, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
@@ -77286,9 +77286,9 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$appendFile = fs6.appendFile;
+      var fs$appendFile = fs7.appendFile;
       if (fs$appendFile)
-        fs6.appendFile = appendFile2;
+        fs7.appendFile = appendFile2;
       function appendFile2(path3, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
@@ -77304,9 +77304,9 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$copyFile = fs6.copyFile;
+      var fs$copyFile = fs7.copyFile;
       if (fs$copyFile)
-        fs6.copyFile = copyFile2;
+        fs7.copyFile = copyFile2;
       function copyFile2(src, dest, flags, cb) {
         if (typeof flags === "function") {
           cb = flags;
@@ -77324,8 +77324,8 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$readdir = fs6.readdir;
-      fs6.readdir = readdir2;
+      var fs$readdir = fs7.readdir;
+      fs7.readdir = readdir2;
       var noReaddirOptionVersions = /^v[0-5]\./;
       function readdir2(path3, options, cb) {
         if (typeof options === "function")
@@ -77366,21 +77366,21 @@ var require_graceful_fs = __commonJS({
         }
       }
       if (process.version.substr(0, 4) === "v0.8") {
-        var legStreams = legacy(fs6);
+        var legStreams = legacy(fs7);
         ReadStream = legStreams.ReadStream;
         WriteStream = legStreams.WriteStream;
       }
-      var fs$ReadStream = fs6.ReadStream;
+      var fs$ReadStream = fs7.ReadStream;
       if (fs$ReadStream) {
         ReadStream.prototype = Object.create(fs$ReadStream.prototype);
         ReadStream.prototype.open = ReadStream$open;
       }
-      var fs$WriteStream = fs6.WriteStream;
+      var fs$WriteStream = fs7.WriteStream;
       if (fs$WriteStream) {
         WriteStream.prototype = Object.create(fs$WriteStream.prototype);
         WriteStream.prototype.open = WriteStream$open;
       }
-      Object.defineProperty(fs6, "ReadStream", {
+      Object.defineProperty(fs7, "ReadStream", {
         get: function() {
           return ReadStream;
         },
@@ -77390,7 +77390,7 @@ var require_graceful_fs = __commonJS({
         enumerable: true,
         configurable: true
       });
-      Object.defineProperty(fs6, "WriteStream", {
+      Object.defineProperty(fs7, "WriteStream", {
         get: function() {
           return WriteStream;
         },
@@ -77401,7 +77401,7 @@ var require_graceful_fs = __commonJS({
         configurable: true
       });
       var FileReadStream = ReadStream;
-      Object.defineProperty(fs6, "FileReadStream", {
+      Object.defineProperty(fs7, "FileReadStream", {
         get: function() {
           return FileReadStream;
         },
@@ -77412,7 +77412,7 @@ var require_graceful_fs = __commonJS({
         configurable: true
       });
       var FileWriteStream = WriteStream;
-      Object.defineProperty(fs6, "FileWriteStream", {
+      Object.defineProperty(fs7, "FileWriteStream", {
         get: function() {
           return FileWriteStream;
         },
@@ -77461,13 +77461,13 @@ var require_graceful_fs = __commonJS({
         });
       }
       function createReadStream(path3, options) {
-        return new fs6.ReadStream(path3, options);
+        return new fs7.ReadStream(path3, options);
       }
       function createWriteStream(path3, options) {
-        return new fs6.WriteStream(path3, options);
+        return new fs7.WriteStream(path3, options);
       }
-      var fs$open = fs6.open;
-      fs6.open = open2;
+      var fs$open = fs7.open;
+      fs7.open = open2;
       function open2(path3, flags, mode, cb) {
         if (typeof mode === "function")
           cb = mode, mode = null;
@@ -77483,20 +77483,20 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      return fs6;
+      return fs7;
     }
     function enqueue(elem) {
       debug2("ENQUEUE", elem[0].name, elem[1]);
-      fs5[gracefulQueue].push(elem);
+      fs6[gracefulQueue].push(elem);
       retry();
     }
     var retryTimer;
     function resetQueue() {
       var now = Date.now();
-      for (var i = 0; i < fs5[gracefulQueue].length; ++i) {
-        if (fs5[gracefulQueue][i].length > 2) {
-          fs5[gracefulQueue][i][3] = now;
-          fs5[gracefulQueue][i][4] = now;
+      for (var i = 0; i < fs6[gracefulQueue].length; ++i) {
+        if (fs6[gracefulQueue][i].length > 2) {
+          fs6[gracefulQueue][i][3] = now;
+          fs6[gracefulQueue][i][4] = now;
         }
       }
       retry();
@@ -77504,9 +77504,9 @@ var require_graceful_fs = __commonJS({
     function retry() {
       clearTimeout(retryTimer);
       retryTimer = void 0;
-      if (fs5[gracefulQueue].length === 0)
+      if (fs6[gracefulQueue].length === 0)
         return;
-      var elem = fs5[gracefulQueue].shift();
+      var elem = fs6[gracefulQueue].shift();
       var fn = elem[0];
       var args = elem[1];
       var err = elem[2];
@@ -77528,7 +77528,7 @@ var require_graceful_fs = __commonJS({
           debug2("RETRY", fn.name, args);
           fn.apply(null, args.concat([startTime]));
         } else {
-          fs5[gracefulQueue].push(elem);
+          fs6[gracefulQueue].push(elem);
         }
       }
       if (retryTimer === void 0) {
@@ -77585,12 +77585,12 @@ var require_retry_operation = __commonJS({
         return false;
       }
       this._errors.push(err);
-      var timeout = this._timeouts.shift();
-      if (timeout === void 0) {
+      var timeout2 = this._timeouts.shift();
+      if (timeout2 === void 0) {
         if (this._cachedTimeouts) {
           this._errors.splice(this._errors.length - 1, this._errors.length);
           this._timeouts = this._cachedTimeouts.slice(0);
-          timeout = this._timeouts.shift();
+          timeout2 = this._timeouts.shift();
         } else {
           return false;
         }
@@ -77607,7 +77607,7 @@ var require_retry_operation = __commonJS({
           }
         }
         self2._fn(self2._attempts);
-      }, timeout);
+      }, timeout2);
       if (this._options.unref) {
         timer.unref();
       }
@@ -77712,9 +77712,9 @@ var require_retry2 = __commonJS({
     };
     exports2.createTimeout = function(attempt2, opts) {
       var random = opts.randomize ? Math.random() + 1 : 1;
-      var timeout = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt2));
-      timeout = Math.min(timeout, opts.maxTimeout);
-      return timeout;
+      var timeout2 = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt2));
+      timeout2 = Math.min(timeout2, opts.maxTimeout);
+      return timeout2;
     };
     exports2.wrap = function(obj, options, methods) {
       if (options instanceof Array) {
@@ -77963,10 +77963,10 @@ var require_mtime_precision = __commonJS({
   "node_modules/proper-lockfile/lib/mtime-precision.js"(exports2, module2) {
     "use strict";
     var cacheSymbol = /* @__PURE__ */ Symbol();
-    function probe(file, fs5, callback) {
-      const cachedPrecision = fs5[cacheSymbol];
+    function probe(file, fs6, callback) {
+      const cachedPrecision = fs6[cacheSymbol];
       if (cachedPrecision) {
-        return fs5.stat(file, (err, stat2) => {
+        return fs6.stat(file, (err, stat2) => {
           if (err) {
             return callback(err);
           }
@@ -77974,16 +77974,16 @@ var require_mtime_precision = __commonJS({
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
-      fs5.utimes(file, mtime, mtime, (err) => {
+      fs6.utimes(file, mtime, mtime, (err) => {
         if (err) {
           return callback(err);
         }
-        fs5.stat(file, (err2, stat2) => {
+        fs6.stat(file, (err2, stat2) => {
           if (err2) {
             return callback(err2);
           }
           const precision = stat2.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
-          Object.defineProperty(fs5, cacheSymbol, { value: precision });
+          Object.defineProperty(fs6, cacheSymbol, { value: precision });
           callback(null, stat2.mtime, precision);
         });
       });
@@ -78005,7 +78005,7 @@ var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
     var path3 = require("path");
-    var fs5 = require_graceful_fs();
+    var fs6 = require_graceful_fs();
     var retry = require_retry3();
     var onExit = require_signal_exit();
     var mtimePrecision = require_mtime_precision();
@@ -78048,7 +78048,7 @@ var require_lockfile = __commonJS({
           if (!isLockStale(stat2, options)) {
             return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
           }
-          removeLock(file, options, (err3) => {
+          removeLock2(file, options, (err3) => {
             if (err3) {
               return callback(err3);
             }
@@ -78060,7 +78060,7 @@ var require_lockfile = __commonJS({
     function isLockStale(stat2, options) {
       return stat2.mtime.getTime() < Date.now() - options.stale;
     }
-    function removeLock(file, options, callback) {
+    function removeLock2(file, options, callback) {
       options.fs.rmdir(getLockFile(file, options), (err) => {
         if (err && err.code !== "ENOENT") {
           return callback(err);
@@ -78136,7 +78136,7 @@ var require_lockfile = __commonJS({
         update: null,
         realpath: true,
         retries: 0,
-        fs: fs5,
+        fs: fs6,
         onCompromised: (err) => {
           throw err;
         },
@@ -78180,7 +78180,7 @@ var require_lockfile = __commonJS({
     }
     function unlock(file, options, callback) {
       options = {
-        fs: fs5,
+        fs: fs6,
         realpath: true,
         ...options
       };
@@ -78195,14 +78195,14 @@ var require_lockfile = __commonJS({
         lock3.updateTimeout && clearTimeout(lock3.updateTimeout);
         lock3.released = true;
         delete locks[file2];
-        removeLock(file2, options, callback);
+        removeLock2(file2, options, callback);
       });
     }
     function check(file, options, callback) {
       options = {
         stale: 1e4,
         realpath: true,
-        fs: fs5,
+        fs: fs6,
         ...options
       };
       options.stale = Math.max(options.stale || 0, 2e3);
@@ -78241,16 +78241,16 @@ var require_lockfile = __commonJS({
 var require_adapter = __commonJS({
   "node_modules/proper-lockfile/lib/adapter.js"(exports2, module2) {
     "use strict";
-    var fs5 = require_graceful_fs();
-    function createSyncFs(fs6) {
+    var fs6 = require_graceful_fs();
+    function createSyncFs(fs7) {
       const methods = ["mkdir", "realpath", "stat", "rmdir", "utimes"];
-      const newFs = { ...fs6 };
+      const newFs = { ...fs7 };
       methods.forEach((method) => {
         newFs[method] = (...args) => {
           const callback = args.pop();
           let ret;
           try {
-            ret = fs6[`${method}Sync`](...args);
+            ret = fs7[`${method}Sync`](...args);
           } catch (err) {
             return callback(err);
           }
@@ -78288,7 +78288,7 @@ var require_adapter = __commonJS({
     }
     function toSyncOptions(options) {
       options = { ...options };
-      options.fs = createSyncFs(options.fs || fs5);
+      options.fs = createSyncFs(options.fs || fs6);
       if (typeof options.retries === "number" && options.retries > 0 || options.retries && typeof options.retries.retries === "number" && options.retries.retries > 0) {
         throw Object.assign(new Error("Cannot use retries with the sync api"), { code: "ESYNC" });
       }
@@ -78913,6 +78913,22 @@ var CATALOG = [
   { name: "max-removals", kind: "count", unsetMeans: "no limit", section: "safety", placeholder: "N", help: "refuse the whole run when the plan removes more images", action: "max-removals", task: "maxRemovals" },
   { name: "dry-run", kind: "boolean", default: "false", section: "safety", help: "show the plan, change nothing", action: "dry-run", task: "dryRun" },
   // Engine
+  {
+    name: "timeout",
+    kind: "duration",
+    default: "120s",
+    section: "engine",
+    placeholder: "DURATION",
+    help: "deadline of every engine call (1s to 1d); a paused or overloaded engine fails the run with one line instead of hanging it"
+  },
+  {
+    name: "lock-wait",
+    kind: "duration",
+    default: "5m",
+    section: "engine",
+    placeholder: "DURATION",
+    help: "a real run holds a lock on the engine (container docker-image-cleanup-run-lock); another waits this long for it, then gives up"
+  },
   { name: "host", kind: "host", unsetMeans: "DOCKER_HOST, else the default socket", section: "engine", placeholder: "URL", help: "unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host", action: "docker-host", task: "dockerHost" }
 ];
 var SETTING_NAMES = CATALOG.map((spec) => spec.name);
@@ -78995,11 +79011,6 @@ function parseReference(text) {
 function normalizeReference(text) {
   return parseReference(text).normalized;
 }
-function repositoryOf(normalizedRef) {
-  const withoutDigest = cutDigest(normalizedRef);
-  const tagColon = tagColonIndex(withoutDigest);
-  return tagColon >= 0 ? withoutDigest.slice(0, tagColon) : withoutDigest;
-}
 function familiarRepository(repository) {
   const prefix = `${DEFAULT_DOMAIN}/`;
   if (!repository.startsWith(prefix)) return repository;
@@ -79063,10 +79074,6 @@ function explainRemainder(remainder) {
   if (bad === "") return "repository name has an empty path component";
   if (bad !== void 0) return `"${bad}" is not a valid repository path component (lowercase letters, digits and single . _ or - separators)`;
   return "invalid reference format";
-}
-function cutDigest(ref) {
-  const at = ref.indexOf("@");
-  return at >= 0 ? ref.slice(0, at) : ref;
 }
 function tagColonIndex(refWithoutDigest) {
   const colon = refWithoutDigest.lastIndexOf(":");
@@ -79263,9 +79270,12 @@ function parseDuration(text) {
     if (!term || term.index !== start) fail();
     total += Number(term[1]) * MS_PER[term[2]];
   }
-  if (!Number.isFinite(total)) fail();
+  if (!Number.isFinite(total) || total > MAX_DURATION_MS) {
+    throw new Error(`Invalid duration "${text}": expected ${DURATION_FORM}, at most 100 years (about 5200w).`);
+  }
   return total;
 }
+var MAX_DURATION_MS = 100 * 365.25 * 864e5;
 var DECIMAL_PREFIXES = ["", "k", "m", "g", "t", "p"];
 var SIZE_FORM = "a size such as 512, 500MB, 2GB, 1.5GiB or 800KiB (kB/MB/GB/TB/PB are powers of 1000, KiB/MiB/GiB/TiB/PiB of 1024)";
 var SIZE_RE = /^(\d+(?:\.\d+)?) ?([kmgtp]?)(i?)(b?)$/i;
@@ -79520,8 +79530,14 @@ function buildSettings(v, raw) {
     usage: { store: v["usage-store"], file: v["usage-file"], regretWindowMs: v["regret-window"] },
     buildCache: { keepBytes: v["build-cache-keep"], maxAgeMs: v["build-cache-max-age"] },
     containersOlderThanMs: v["containers-older-than"],
-    volumes: { olderThanMs: v["volumes-older-than"], named: v["volumes-named"], protect: v["protect-volume"], buildxOlderThanMs: v["buildx-older-than"] }
+    volumes: { olderThanMs: v["volumes-older-than"], named: v["volumes-named"], protect: v["protect-volume"], buildxOlderThanMs: v["buildx-older-than"] },
+    timeoutMs: timeout(v.timeout, raw),
+    lockWaitMs: v["lock-wait"]
   };
+}
+function timeout(ms, raw) {
+  if (ms < 1e3 || ms > 864e5) throw new SettingsError("timeout", String(raw.timeout).trim(), "a duration from 1s to 1d, such as 30s, 2m or 10m");
+  return ms;
 }
 function spaceRules(v, raw) {
   const text = (name) => String(raw[name]).trim();
@@ -79617,30 +79633,6 @@ async function mapConcurrent(items, limit, fn) {
   return results;
 }
 
-// src/engine/store-tuning.ts
-var TUNING = {
-  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
-  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
-  // engine serializes layer deletion: past 8 requests only queue and contend).
-  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
-  // that machine's noise; kept at 8.)
-  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
-  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
-  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
-  // Each delete walks every image's content in the engine (README, Performance): more in flight
-  // does not help, so the graph driver's figures stand.
-  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
-};
-function storeKind(engine) {
-  return engine.containerdStore ? "containerd" : "graphdriver";
-}
-function tuningFor(engine) {
-  return TUNING[storeKind(engine)];
-}
-
-// src/engine/dockerode-engine.ts
-var import_dockerode = __toESM(require_docker());
-
 // src/engine/connection.ts
 var fs3 = __toESM(require("node:fs"));
 var path = __toESM(require("node:path"));
@@ -79668,6 +79660,68 @@ function connectionOptions(host, env = process.env) {
 function describeHost(host, env = process.env) {
   return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
 }
+var DEFAULT_TIMEOUT_MS = 12e4;
+var EngineTimeoutError = class extends Error {
+  constructor(call, host, timeoutMs) {
+    super(`the Docker engine at ${host} did not answer ${call} within ${formatSeconds(timeoutMs)} (paused or overloaded?); raise --timeout if it is only slow`);
+    this.call = call;
+    this.host = host;
+    this.timeoutMs = timeoutMs;
+    this.name = "EngineTimeoutError";
+  }
+  call;
+  host;
+  timeoutMs;
+};
+var EngineLostError = class extends Error {
+  constructor(call, host, code, cause) {
+    super(`lost the Docker engine at ${host} during ${call} (${code})`);
+    this.call = call;
+    this.host = host;
+    this.code = code;
+    this.cause = cause;
+    this.name = "EngineLostError";
+  }
+  call;
+  host;
+  code;
+  cause;
+};
+var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ECONNRESET", "ENOENT", "EPIPE", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
+function withDeadlines(docker, host, timeoutMs) {
+  const modem = docker.modem;
+  if (modem.__deadlines) return;
+  modem.__deadlines = true;
+  modem.timeout = timeoutMs;
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback) => {
+    const call = `${options.method ?? "GET"} ${String(options.path ?? "").replace(/\?$/, "")}`;
+    const controller = new AbortController();
+    let settled = false;
+    const finish = (err, data) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      callback(err, data);
+    };
+    const timer = setTimeout(() => {
+      finish(new EngineTimeoutError(call, host, timeoutMs));
+      controller.abort();
+    }, timeoutMs);
+    timer.unref?.();
+    const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, controller.signal]) : controller.signal;
+    return dial({ ...options, abortSignal: signal }, (err, data) => {
+      if (err && CONNECTION_CODES.has(err.code) && err.statusCode === void 0) return finish(new EngineLostError(call, host, err.code, err));
+      finish(err, data);
+    });
+  };
+}
+function formatSeconds(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${(ms / 1e3).toFixed(1)} s`;
+}
+
+// src/engine/dockerode-engine.ts
+var import_dockerode = __toESM(require_docker());
 
 // src/engine/port.ts
 var EngineUnreachableError = class extends Error {
@@ -79680,6 +79734,318 @@ var EngineUnreachableError = class extends Error {
   host;
   cause;
 };
+
+// src/engine/run-lock.ts
+var os5 = __toESM(require("node:os"));
+
+// src/demo/image-factory.ts
+var import_node_crypto = require("node:crypto");
+var fs4 = __toESM(require("node:fs"));
+var tar = __toESM(require_tar_stream2());
+
+// src/engine/image-archive.ts
+function readStream(stream) {
+  return new Promise((resolve, reject) => {
+    const parts = [];
+    stream.on("data", (c) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
+    stream.on("end", () => resolve(Buffer.concat(parts)));
+    stream.on("error", reject);
+  });
+}
+async function loadArchive(docker, archive) {
+  const stream = await docker.loadImage(archive, { quiet: true });
+  const text = (await readStream(stream)).toString("utf8");
+  for (const line of text.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith("{")) continue;
+    let message;
+    try {
+      message = JSON.parse(trimmed);
+    } catch {
+      continue;
+    }
+    const error2 = message.errorDetail?.message ?? message.error;
+    if (error2) throw new Error(`docker load failed: ${error2}`);
+  }
+}
+
+// src/demo/image-factory.ts
+var BUSYBOX_PATH = "/bin/busybox";
+var DEFAULT_CMD = ["/bin/busybox", "sleep", "3600"];
+var LAYER_MTIME = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
+var layerCache = /* @__PURE__ */ new Map();
+var busyboxBytes;
+function busybox() {
+  if (!busyboxBytes) {
+    try {
+      busyboxBytes = fs4.readFileSync(BUSYBOX_PATH);
+    } catch (error2) {
+      throw new Error(`image factory: ${BUSYBOX_PATH} is needed for runnable images (apt-get install busybox-static): ${error2.message}`);
+    }
+  }
+  return busyboxBytes;
+}
+function fillerBytes(id, size) {
+  const key = (0, import_node_crypto.createHash)("sha256").update(`filler:${id}`).digest();
+  const cipher = (0, import_node_crypto.createCipheriv)("aes-256-ctr", key, Buffer.alloc(16));
+  return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
+}
+function safeName(id) {
+  return id.replace(/[^A-Za-z0-9._-]/g, "_");
+}
+function specKey(spec) {
+  const files = Object.entries(spec.files ?? {}).sort(([a], [b]) => a < b ? -1 : 1).map(([p, c]) => [p, (0, import_node_crypto.createHash)("sha256").update(c).digest("hex")]);
+  return JSON.stringify([spec.id, spec.bytes ?? 0, !!spec.busybox, files]);
+}
+async function packLayer(spec) {
+  const files = /* @__PURE__ */ new Map();
+  files.set(`.layers/${safeName(spec.id)}`, { content: Buffer.from(`${spec.id}
+`), mode: 420 });
+  if (spec.busybox) files.set("bin/busybox", { content: busybox(), mode: 493 });
+  if (spec.bytes && spec.bytes > 0) {
+    files.set(`filler/${safeName(spec.id)}.bin`, { content: fillerBytes(spec.id, spec.bytes), mode: 420 });
+  }
+  for (const [p, c] of Object.entries(spec.files ?? {})) {
+    const name = p.replace(/^\/+/, "");
+    if (!name || name.endsWith("/")) throw new Error(`image factory: layer ${spec.id}: bad file path ${JSON.stringify(p)}`);
+    files.set(name, { content: typeof c === "string" ? Buffer.from(c) : c, mode: 420 });
+  }
+  const dirs = /* @__PURE__ */ new Set();
+  for (const name of files.keys()) {
+    const parts = name.split("/");
+    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
+  }
+  const entries = [
+    ...[...dirs].map((d) => ({ name: `${d}/`, dir: true })),
+    ...[...files].map(([name, f]) => ({ name, dir: false, ...f }))
+  ].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  const pack3 = tar.pack();
+  const chunks = [];
+  const done = new Promise((resolve, reject) => {
+    pack3.on("data", (c) => chunks.push(c));
+    pack3.on("end", () => resolve(Buffer.concat(chunks)));
+    pack3.on("error", reject);
+  });
+  const common = { mtime: LAYER_MTIME, uid: 0, gid: 0, uname: "root", gname: "root" };
+  for (const e of entries) {
+    await new Promise((resolve, reject) => {
+      const cb = (err) => err ? reject(err) : resolve();
+      if (e.dir) pack3.entry({ ...common, name: e.name, type: "directory", mode: 493 }, cb);
+      else pack3.entry({ ...common, name: e.name, type: "file", mode: e.mode }, e.content, cb);
+    });
+  }
+  pack3.finalize();
+  return done;
+}
+async function buildLayer(spec) {
+  const key = specKey(spec);
+  let built = layerCache.get(key);
+  if (!built) {
+    const data = await packLayer(spec);
+    built = { tar: data, digest: sha256(data) };
+    layerCache.set(key, built);
+  }
+  return built;
+}
+function sha256(data) {
+  return (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
+}
+function imageConfig(spec, diffIds) {
+  const created = spec.created.toISOString();
+  const config = {
+    architecture: "amd64",
+    os: "linux",
+    created,
+    config: {
+      Env: spec.env ?? ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
+      Cmd: spec.cmd ?? DEFAULT_CMD,
+      Labels: spec.labels ?? {}
+    },
+    rootfs: { type: "layers", diff_ids: diffIds },
+    history: [
+      ...spec.layers.map((l) => ({ created, created_by: `/bin/sh -c #(nop) layer ${l.id}` })),
+      { created, created_by: `/bin/sh -c #(nop)  CMD ${JSON.stringify(spec.cmd ?? DEFAULT_CMD)}`, empty_layer: true }
+    ]
+  };
+  return Buffer.from(JSON.stringify(config));
+}
+function qualifiedTag(tag) {
+  const slash = tag.indexOf("/");
+  const first = slash < 0 ? "" : tag.slice(0, slash);
+  if (slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost")) return tag;
+  return slash < 0 ? `docker.io/library/${tag}` : `docker.io/${tag}`;
+}
+async function buildArchive(images) {
+  if (images.length === 0) throw new Error("image factory: no images to build");
+  const blobs = /* @__PURE__ */ new Map();
+  const manifest = [];
+  for (const image of images) {
+    if (image.layers.length === 0) throw new Error(`image factory: image ${image.tags.join(",") || "(untagged)"} has no layers`);
+    const layers = [];
+    for (const spec of image.layers) layers.push(await buildLayer(spec));
+    const config = imageConfig(image, layers.map((l) => `sha256:${l.digest}`));
+    const configName = `${sha256(config)}.json`;
+    blobs.set(configName, config);
+    for (const l of layers) blobs.set(`${l.digest}/layer.tar`, l.tar);
+    manifest.push({
+      Config: configName,
+      RepoTags: image.tags.length > 0 ? image.tags.map(qualifiedTag) : null,
+      Layers: layers.map((l) => `${l.digest}/layer.tar`)
+    });
+  }
+  blobs.set("manifest.json", Buffer.from(JSON.stringify(manifest)));
+  const pack3 = tar.pack();
+  const chunks = [];
+  const done = new Promise((resolve, reject) => {
+    pack3.on("data", (c) => chunks.push(c));
+    pack3.on("end", () => resolve(Buffer.concat(chunks)));
+    pack3.on("error", reject);
+  });
+  const common = { mtime: LAYER_MTIME, uid: 0, gid: 0, mode: 420 };
+  const names = [...blobs.keys()].sort();
+  const dirs = new Set(names.filter((n) => n.includes("/")).map((n) => n.split("/")[0]));
+  for (const d of [...dirs].sort()) {
+    await new Promise(
+      (resolve, reject) => pack3.entry({ ...common, name: `${d}/`, type: "directory", mode: 493 }, (err) => err ? reject(err) : resolve())
+    );
+  }
+  for (const name of names) {
+    await new Promise(
+      (resolve, reject) => pack3.entry({ ...common, name, type: "file" }, blobs.get(name), (err) => err ? reject(err) : resolve())
+    );
+  }
+  pack3.finalize();
+  return done;
+}
+async function expectedImageId(spec) {
+  const layers = [];
+  for (const l of spec.layers) layers.push(await buildLayer(l));
+  return `sha256:${sha256(imageConfig(spec, layers.map((l) => `sha256:${l.digest}`)))}`;
+}
+async function loadImages(docker, images) {
+  await loadArchive(docker, await buildArchive(images));
+}
+
+// src/engine/run-lock.ts
+var RUN_LOCK_NAME = "docker-image-cleanup-run-lock";
+var RUN_LOCK_IMAGE = "docker.io/library/docker-image-cleanup-state:lock-v1";
+var HOLDER_LABEL = "org.docker-image-cleanup.run-lock";
+var SINCE_LABEL = "org.docker-image-cleanup.run-lock.since";
+var LOCK_CMD = ["/run-lock"];
+var IMAGE_LABEL = "org.docker-image-cleanup.run-lock-image";
+var RunLockBusyError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "RunLockBusyError";
+  }
+};
+async function acquireRunLock(docker, options) {
+  const staleMs = options.staleMs ?? 15 * 6e4;
+  const deadline = Date.now() + options.waitMs;
+  const holder = `${os5.hostname()} pid ${process.pid}`;
+  let told;
+  for (let attempt2 = 0; ; attempt2++) {
+    try {
+      const container = await docker.createContainer({
+        name: RUN_LOCK_NAME,
+        Image: RUN_LOCK_IMAGE,
+        Cmd: LOCK_CMD,
+        Labels: { [HOLDER_LABEL]: holder, [SINCE_LABEL]: (/* @__PURE__ */ new Date()).toISOString() },
+        HostConfig: { NetworkMode: "none" }
+      });
+      return async () => {
+        await removeLock(docker, container.id);
+        await removeLockImage(docker);
+      };
+    } catch (error2) {
+      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf(error2))) {
+        await loadLockImage(docker);
+        continue;
+      }
+      if (!(statusOf(error2) === 409 || /already in use/i.test(messageOf(error2)))) throw error2;
+    }
+    const current = await lockHolder(docker);
+    if (!current) continue;
+    const age = Date.now() - current.created;
+    if (age > staleMs || deadOnThisHost(current.holder)) {
+      options.onWait?.(`breaking a stale cleanup lock held by ${current.holder} since ${new Date(current.created).toISOString()}`);
+      await removeLock(docker, current.id);
+      continue;
+    }
+    if (told !== current.id) {
+      told = current.id;
+      options.onWait?.(`another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; waiting up to ${Math.round(options.waitMs / 1e3)} s`);
+    }
+    if (Date.now() >= deadline) {
+      throw new RunLockBusyError(
+        `another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; gave up after waiting ${Math.round(options.waitMs / 1e3)} s (raise --lock-wait, or remove container ${RUN_LOCK_NAME} if that run is gone)`
+      );
+    }
+    await sleep(Math.min(1e3, 25 * 2 ** Math.min(attempt2, 6), Math.max(0, deadline - Date.now())) * (0.5 + Math.random() / 2));
+  }
+}
+var LOCK_IMAGE_SPEC = {
+  tags: [RUN_LOCK_IMAGE],
+  created: /* @__PURE__ */ new Date("2020-01-01T00:00:00Z"),
+  layers: [{ id: "docker-image-cleanup-run-lock", files: { "run-lock": "docker-image-cleanup run lock\n" } }],
+  cmd: LOCK_CMD,
+  labels: { [IMAGE_LABEL]: "v1" }
+};
+async function loadLockImage(docker) {
+  await loadImages(docker, [LOCK_IMAGE_SPEC]);
+}
+async function removeLockImage(docker) {
+  try {
+    const info2 = await docker.getImage(RUN_LOCK_IMAGE).inspect();
+    const ours = info2.Id === await expectedImageId(LOCK_IMAGE_SPEC) || (info2.RootFS?.Layers ?? []).length === 1 && info2.Size < 64 * 1024 && info2.Config?.Labels?.[IMAGE_LABEL] === "v1" && JSON.stringify(info2.Config?.Cmd) === JSON.stringify(LOCK_CMD);
+    if (!ours) return;
+    await docker.getImage(info2.Id).remove({ noprune: false });
+  } catch (error2) {
+    if (!isGone(error2) && statusOf(error2) !== 409) throw error2;
+  }
+}
+async function lockHolder(docker) {
+  try {
+    const info2 = await docker.getContainer(RUN_LOCK_NAME).inspect();
+    const created = Date.parse(info2.Created);
+    return { id: info2.Id, created: Number.isFinite(created) ? created : Date.now(), holder: info2.Config?.Labels?.[HOLDER_LABEL] ?? "unknown holder" };
+  } catch (error2) {
+    if (isGone(error2)) return void 0;
+    throw error2;
+  }
+}
+function deadOnThisHost(holder) {
+  const match = /^(.*) pid (\d+)$/.exec(holder);
+  if (!match || match[1] !== os5.hostname()) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error2) {
+    return error2.code === "ESRCH";
+  }
+}
+async function removeLock(docker, id) {
+  try {
+    await docker.getContainer(id).remove({ v: true });
+  } catch (error2) {
+    if (!isGone(error2)) throw error2;
+  }
+}
+function isGone(error2) {
+  return statusOf(error2) === 404 || /no such container|does not exist in database/i.test(messageOf(error2));
+}
+function statusOf(error2) {
+  return error2?.statusCode;
+}
+function messageOf(error2) {
+  const e = error2;
+  return e?.json?.message ?? e?.message ?? String(error2);
+}
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
 
 // src/engine/details-cache.ts
 function detailsKey(id, tags) {
@@ -79697,6 +80063,7 @@ var MemoryDetailsCache = class {
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
+var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -79706,14 +80073,10 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
-  /**
-   * Learnt from info(): the containerd image store deletes differently (removeImage), IDs are
-   * manifest digests, RepoDigests derive from tags, and listed sizes include content.
-   */
-  containerdStore = false;
   constructor(options = {}) {
     this.docker = new import_dockerode.default(connectionOptions(options.host));
     this.host = describeHost(options.host);
+    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {
     });
@@ -79727,19 +80090,19 @@ var DockerodeEngine = class {
       this.count("info");
       [version, info2] = await Promise.all([this.docker.version(), this.docker.info()]);
     } catch (error2) {
-      throw new EngineUnreachableError(this.host, error2);
+      if (error2 instanceof EngineTimeoutError) throw error2;
+      throw new EngineUnreachableError(this.host, error2 instanceof EngineLostError && error2.cause ? error2.cause : error2);
     }
     const components = version.Components ?? [];
     const podman = components.some((c) => /podman/i.test(c.Name ?? ""));
     this.podman = podman;
     const driverStatus = info2.DriverStatus ?? [];
-    this.containerdStore = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
     return {
       kind: podman ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info2.Driver,
-      containerdStore: this.containerdStore
+      containerdStore: driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v))
     };
   }
   async snapshot(options) {
@@ -79747,14 +80110,14 @@ var DockerodeEngine = class {
     const takenAt = Date.now();
     this.count("images");
     this.count("containers");
-    const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} }),
+      this.docker.listImages({ all: false }),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
     this.podmanNames.clear();
-    const images = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary2) => this.imageRecord(summary2));
+    const records = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2).catch((error2) => statusOf2(error2) === 404 ? void 0 : Promise.reject(error2)));
+    const images = records.filter((r) => r !== void 0);
     await this.cache.save?.();
     const { activity, complete, oldest } = this.activity(events);
     return {
@@ -79768,19 +80131,12 @@ var DockerodeEngine = class {
   }
   async imageRecord(summary2) {
     const tags = this.references(summary2.RepoTags);
-    const digests = this.ownDigests(tags, summary2.RepoDigests);
+    const digests = this.podman ? [] : normalizeAll(summary2.RepoDigests);
     const key = detailsKey(summary2.Id, tags);
     let details = this.cache.get(key);
     if (!details) {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
-    }
-    const platforms = platformParts(summary2.Manifests);
-    let content = this.containerdStore && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
-    let size = summary2.Size - (content ?? 0);
-    if (platforms) {
-      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
-      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
     }
     return {
       id: summary2.Id,
@@ -79789,12 +80145,10 @@ var DockerodeEngine = class {
       digests,
       created: summary2.Created * 1e3,
       lastTagged: details.lastTagged,
-      size,
-      contentBytes: content,
-      platforms,
+      size: summary2.Size,
       labels: summary2.Labels ?? {},
       layers: details.layers,
-      layerSizes: content === void 0 ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size)
+      layerSizes: details.layerSizes
     };
   }
   async details(id) {
@@ -79808,23 +80162,8 @@ var DockerodeEngine = class {
     return {
       layers,
       layerSizes: layerSizesFromHistory(layers, history),
-      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0,
-      contentBytes: this.containerdStore && typeof inspect.Size === "number" ? inspect.Size : void 0
+      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0
     };
-  }
-  /**
-   * The digest references that are names of their own. Podman derives one per
-   * name from its local manifest; the containerd store derives `repo@digest`
-   * from every tag record, and DELETE of such a digest untags every tag of that
-   * repository on the image. Only a digest whose repository has no tag on the
-   * image is a name record of its own there (made by a pull by digest).
-   */
-  ownDigests(tags, repoDigests) {
-    if (this.podman) return [];
-    const digests = normalizeAll(repoDigests);
-    if (!this.containerdStore) return digests;
-    const tagged = new Set(tags.map(repositoryOf));
-    return digests.filter((d) => !tagged.has(repositoryOf(d)));
   }
   /**
    * Events since `since`. The engine only buffers its last 256 events, so
@@ -79902,38 +80241,34 @@ var DockerodeEngine = class {
     try {
       this.count("image inspect");
       const inspect = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const tags = this.references(inspect.RepoTags);
-      return { id: inspect.Id, references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)] };
+      const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
+      return { id: inspect.Id, references: [...this.references(inspect.RepoTags), ...digests] };
     } catch (error2) {
-      if (statusOf(error2) === 404) return void 0;
+      if (statusOf2(error2) === 404) return void 0;
       throw error2;
     }
   }
   async removeImage(idOrReference) {
     try {
       this.count("image delete");
-      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
+      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
       return {
         status: "done",
         untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged), false),
         deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted)
       };
     } catch (error2) {
-      const status = statusOf(error2);
+      const status = statusOf2(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf2(error2) };
       throw error2;
     }
   }
   async diskUsage(options = {}) {
     this.count("system df");
     const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
-    const images = df.Images ?? [];
-    const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
-    const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
-    const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
-    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages };
+    const fromImages = (df.Images ?? []).reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    const usage = { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -79958,6 +80293,16 @@ var DockerodeEngine = class {
       };
     });
   }
+  /** The first call of a real run: an engine not there at all is unreachable (exit 2), not lost. */
+  async acquireRunLock(options) {
+    try {
+      return await acquireRunLock(this.docker, options);
+    } catch (error2) {
+      if (error2 instanceof EngineLostError) throw new EngineUnreachableError(this.host, error2.cause ?? error2);
+      if (error2?.code && error2.statusCode === void 0) throw new EngineUnreachableError(this.host, error2);
+      throw error2;
+    }
+  }
   // Fleet-mode maintenance: stopped containers and the builder cache.
   async listContainers() {
     this.count("containers");
@@ -79976,7 +80321,7 @@ var DockerodeEngine = class {
         labels: inspect.Config?.Labels ?? {}
       };
     } catch (error2) {
-      if (statusOf(error2) === 404) return void 0;
+      if (statusOf2(error2) === 404) return void 0;
       throw error2;
     }
   }
@@ -79986,9 +80331,9 @@ var DockerodeEngine = class {
       await this.docker.getContainer(id).remove({ force: false, v: false });
       return { status: "done" };
     } catch (error2) {
-      const status = statusOf(error2);
+      const status = statusOf2(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf2(error2) };
       throw error2;
     }
   }
@@ -80011,8 +80356,8 @@ var DockerodeEngine = class {
       const deleted = answer?.CachesDeleted ?? [];
       return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
-      const status = statusOf(error2);
-      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf(error2)}` };
+      const status = statusOf2(error2);
+      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf2(error2)}` };
       throw error2;
     }
   }
@@ -80069,7 +80414,7 @@ var DockerodeEngine = class {
       const v = await this.docker.getVolume(name).inspect();
       return { name: v.Name, labels: v.Labels ?? {} };
     } catch (error2) {
-      if (statusOf(error2) === 404) return void 0;
+      if (statusOf2(error2) === 404) return void 0;
       throw error2;
     }
   }
@@ -80079,9 +80424,9 @@ var DockerodeEngine = class {
       await this.docker.getVolume(name).remove({ force: false });
       return { status: "done" };
     } catch (error2) {
-      const status = statusOf(error2);
+      const status = statusOf2(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf2(error2) };
       throw error2;
     }
   }
@@ -80101,31 +80446,6 @@ function compareApi(version, than) {
   const m = /^(\d+)\.(\d+)/.exec(version ?? "");
   if (!m) return -1;
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
-}
-function apiAtLeast(version, major, minor) {
-  const [a, b] = (version ?? "").split(".").map(Number);
-  return a > major || a === major && (b ?? 0) >= minor;
-}
-function platformParts(manifests) {
-  if (!Array.isArray(manifests) || manifests.length === 0) return void 0;
-  const byDigest = new Map(manifests.map((m) => [m.ID ?? m.Descriptor?.digest, m]));
-  const platformOf = (m) => {
-    const p = m?.ImageData?.Platform ?? m?.Descriptor?.platform;
-    if (!p?.os) return "unknown";
-    return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
-  };
-  return manifests.map((m) => {
-    const kind = m.Kind === "image" || m.Kind === "attestation" ? m.Kind : "unknown";
-    const forImage = kind === "attestation" ? byDigest.get(m.AttestationData?.For) : void 0;
-    return {
-      platform: kind === "attestation" ? forImage ? platformOf(forImage) : "unknown" : platformOf(m),
-      kind,
-      digest: String(m.ID ?? m.Descriptor?.digest ?? ""),
-      available: m.Available === true,
-      unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
-      contentBytes: Number(m.Size?.Content ?? 0)
-    };
-  });
 }
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
@@ -80153,16 +80473,6 @@ function layerSizesFromHistory(layers, history) {
   }
   return next === nonEmpty.length ? sizes : void 0;
 }
-function withHiddenSnapshots(sizes, unpacked) {
-  if (!sizes || sizes.length === 0) return sizes;
-  const missing = unpacked - sizes.reduce((a, b) => a + b, 0);
-  if (missing <= 0) return sizes;
-  let top = sizes.length - 1;
-  while (top > 0 && sizes[top] === 0) top--;
-  const out = sizes.slice();
-  out[top] += missing;
-  return out;
-}
 function normalizeAll(refs) {
   const out = [];
   for (const r of refs ?? []) {
@@ -80180,10 +80490,10 @@ function safeNormalize(ref) {
     return void 0;
   }
 }
-function statusOf(error2) {
+function statusOf2(error2) {
   return error2?.statusCode;
 }
-function messageOf(error2) {
+function messageOf2(error2) {
   const e = error2;
   return e?.json?.message ?? e?.message ?? String(error2);
 }
@@ -80197,7 +80507,7 @@ function readAll(stream) {
 }
 
 // src/usage/engine-store.ts
-var tar = __toESM(require_tar_stream2());
+var tar2 = __toESM(require_tar_stream2());
 
 // src/usage/record.ts
 var WHY_RANK = {
@@ -80240,14 +80550,14 @@ async function captureJobStart(engine, clock = Date.now) {
 }
 
 // src/app/job-start.ts
-var fs4 = __toESM(require("node:fs"));
+var fs5 = __toESM(require("node:fs"));
 var path2 = __toESM(require("node:path"));
 var FILE = "job-start.json";
 var DIR_PREFIX = "docker-image-cleanup-";
 function saveJobStart(jobStart, tempDir) {
-  const dir = fs4.mkdtempSync(path2.join(tempDir, DIR_PREFIX));
+  const dir = fs5.mkdtempSync(path2.join(tempDir, DIR_PREFIX));
   const file = path2.join(dir, FILE);
-  fs4.writeFileSync(file, JSON.stringify(jobStart));
+  fs5.writeFileSync(file, JSON.stringify(jobStart));
   return file;
 }
 
@@ -80316,13 +80626,13 @@ function parseRunAt(value) {
 }
 
 // actions/src/record.ts
-var os5 = __toESM(require("node:os"));
+var os6 = __toESM(require("node:os"));
 async function recordJobStart(inputs) {
-  const engine = new DockerodeEngine({ host: inputs.settings.host });
+  const engine = new DockerodeEngine({ host: inputs.settings.host, timeoutMs: inputs.settings.timeoutMs });
   let file;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os5.tmpdir());
+    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os6.tmpdir());
     info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error2) {
     throw new CleanupFailedError(

@@ -58,6 +58,8 @@ describe('parseSettings', () => {
       buildCache: { keepBytes: undefined, maxAgeMs: undefined },
       containersOlderThanMs: undefined,
       volumes: { olderThanMs: undefined, named: false, protect: [], buildxOlderThanMs: undefined },
+      timeoutMs: 120_000,
+      lockWaitMs: 300_000,
     });
   });
 
@@ -153,6 +155,8 @@ describe('parseSettings', () => {
       buildCache: { keepBytes: 10e9, maxAgeMs: 3 * 86_400_000 },
       containersOlderThanMs: 12 * 3_600_000,
       volumes: { olderThanMs: undefined, named: false, protect: [], buildxOlderThanMs: undefined },
+      timeoutMs: 120_000,
+      lockWaitMs: 300_000,
     });
     // The patterns are live, not just text.
     assert.equal(s.protect[0]!.matchesReference('docker.io/library/node:20'), true);
@@ -205,6 +209,8 @@ describe('parseSettings', () => {
       [{ 'build-cache-max-age': '2w' }, (s) => s.buildCache, { keepBytes: undefined, maxAgeMs: 14 * 86_400_000 }],
       [{ 'build-cache-max-age': '36h', 'build-cache-keep': '5GB' }, (s) => s.buildCache, { keepBytes: 5e9, maxAgeMs: 36 * 3_600_000 }],
       [{ 'containers-older-than': '1d' }, (s) => s.containersOlderThanMs, 86_400_000],
+      [{ timeout: '30s' }, (s) => s.timeoutMs, 30_000],
+      [{ 'lock-wait': '0' }, (s) => s.lockWaitMs, 0],
       [{ 'containers-older-than': '0' }, (s) => s.containersOlderThanMs, 0],
       [{}, (s) => s.containersOlderThanMs, undefined],
     ];
@@ -276,6 +282,11 @@ describe('parseSettings', () => {
       { raw: { keep: ['1', '2'] }, setting: 'keep', value: '1,2', expected: /single value/ },
       { raw: { keep: '1e3' }, setting: 'keep', value: '1e3' },
       { raw: { 'max-removals': '-5' }, setting: 'max-removals', value: '-5' },
+      { raw: { 'min-age': '99999999999999999999999w' }, setting: 'min-age', value: '99999999999999999999999w' },
+      { raw: { 'max-image-bytes': '99999999999PB' }, setting: 'max-image-bytes', value: '99999999999PB' },
+      { raw: { timeout: '0' }, setting: 'timeout', value: '0', expected: /1s to 1d/ },
+      { raw: { timeout: '2d' }, setting: 'timeout', value: '2d' },
+      { raw: { 'lock-wait': 'forever' }, setting: 'lock-wait', value: 'forever' },
       { raw: { 'max-removals': 'none' }, setting: 'max-removals', value: 'none' },
       { raw: { 'min-age': '10 parsecs' }, setting: 'min-age', value: '10 parsecs', expected: /duration such as/ },
       { raw: { 'min-age': '-1h' }, setting: 'min-age', value: '-1h' },
@@ -329,7 +340,7 @@ describe('parseSettings', () => {
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
       'build-cache-keep', 'build-cache-max-age', 'containers-older-than',
       'volumes-older-than', 'volumes-named', 'protect-volume', 'buildx-older-than',
-      'max-docker-bytes', 'target-docker-bytes', 'evict-build-cache',
+      'max-docker-bytes', 'target-docker-bytes', 'evict-build-cache', 'timeout', 'lock-wait',
     ].sort());
   });
 
