@@ -80073,6 +80073,7 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
+  cacheMismatches = 0;
   constructor(options = {}) {
     this.docker = new import_dockerode.default(connectionOptions(options.host));
     this.host = describeHost(options.host);
@@ -80119,6 +80120,9 @@ var DockerodeEngine = class {
     const records = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2).catch((error2) => statusOf2(error2) === 404 ? void 0 : Promise.reject(error2)));
     const images = records.filter((r) => r !== void 0);
     await this.cache.save?.();
+    const warnings = this.cache.takeWarnings?.() ?? [];
+    if (this.cacheMismatches > 0) warnings.push(`details cache: ${this.cacheMismatches} entries disagreed with the engine's image list; inspected afresh`);
+    this.cacheMismatches = 0;
     const { activity, complete, oldest } = this.activity(events);
     return {
       takenAt,
@@ -80126,7 +80130,8 @@ var DockerodeEngine = class {
       images,
       containers: containersListed.map(toContainerRecord),
       activity,
-      activityWindow: { since: options.activitySince, complete, oldest }
+      activityWindow: { since: options.activitySince, complete, oldest },
+      ...warnings.length > 0 ? { warnings } : {}
     };
   }
   async imageRecord(summary2) {
@@ -80134,6 +80139,10 @@ var DockerodeEngine = class {
     const digests = this.podman ? [] : normalizeAll(summary2.RepoDigests);
     const key = detailsKey(summary2.Id, tags);
     let details = this.cache.get(key);
+    if (details && !agreesWithListing(details, summary2)) {
+      this.cacheMismatches++;
+      details = void 0;
+    }
     if (!details) {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
@@ -80242,7 +80251,12 @@ var DockerodeEngine = class {
       this.count("image inspect");
       const inspect = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
       const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
-      return { id: inspect.Id, references: [...this.references(inspect.RepoTags), ...digests] };
+      const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? "");
+      return {
+        id: inspect.Id,
+        references: [...this.references(inspect.RepoTags), ...digests],
+        ...Number.isFinite(lastTag) && lastTag > 0 ? { lastTagged: lastTag } : {}
+      };
     } catch (error2) {
       if (statusOf2(error2) === 404) return void 0;
       throw error2;
@@ -80446,6 +80460,11 @@ function compareApi(version, than) {
   const m = /^(\d+)\.(\d+)/.exec(version ?? "");
   if (!m) return -1;
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
+}
+function agreesWithListing(details, summary2) {
+  if (details.layers.length === 0 && summary2.Size > 0) return false;
+  const bytes = details.layerSizes?.reduce((a, b) => a + b, 0) ?? 0;
+  return bytes <= summary2.Size;
 }
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;

@@ -68,12 +68,22 @@ export interface ApplyOptions {
   ready?: Promise<unknown>;
   /** Once aborted, no image not yet begun is touched (reported as not attempted); one in flight finishes all its steps. */
   stop?: AbortSignal;
+  /**
+   * The grace period, checked again on each re-check against the engine's
+   * fresh last-tag time: an image tagged within it since planning (or whose
+   * arrival the plan only knew from a cache) is left alone.
+   */
+  minAgeMs?: number;
+  /** ms epoch, for the grace-period check. */
+  clock?: () => number;
 }
 
 /** What every removal needs to know about the whole plan. */
 interface PlanContext {
   /** Image IDs the plan keeps (including untag-only ones): deleting one is an incident. */
   kept: Set<string>;
+  minAgeMs: number;
+  clock: () => number;
 }
 
 /**
@@ -87,7 +97,11 @@ interface PlanContext {
  */
 export async function applyDecisions(engine: EnginePort, decisions: readonly ImageDecision[], options: ApplyOptions = {}): Promise<RemovalResult[]> {
   const work = decisions.filter((d) => d.action !== 'keep');
-  const context: PlanContext = { kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))) };
+  const context: PlanContext = {
+    kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))),
+    minAgeMs: options.minAgeMs ?? 0,
+    clock: options.clock ?? Date.now,
+  };
   let done = 0;
   let lost: Error | undefined;
   const attempt = async (decision: ImageDecision): Promise<RemovalResult> => {
@@ -147,6 +161,8 @@ async function applyOne(engine: EnginePort, decision: ImageDecision, context: Pl
     const others = now.references.filter((r) => !planned.has(r));
     const left = now.references.filter((r) => planned.has(r));
     if (decision.delete && others.length > 0) return result('changed', false, `tagged ${others.join(', ')} since planning`);
+    const taggedAgo = now.lastTagged === undefined ? undefined : context.clock() - now.lastTagged;
+    if (context.minAgeMs > 0 && taggedAgo !== undefined && taggedAgo < context.minAgeMs) return result('changed', false, `tagged ${Math.max(0, Math.round(taggedAgo / 1000))} s ago, within min-age: a concurrent job's`);
     if (!decision.delete) {
       if (left.length === 0) return result('untagged', false);
       // Untagging the last references would delete an image the plan keeps.

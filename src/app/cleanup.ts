@@ -183,7 +183,7 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
     images: seen.images.filter((i) => !isRunLockImage(i.tags)),
     containers: seen.containers.filter((c) => !leaving.has(c.id) && c.name !== RUN_LOCK_NAME),
   };
-  const warnings = [...dockerfiles.warnings, ...(containerChoice?.notes ?? [])];
+  const warnings = [...dockerfiles.warnings, ...(containerChoice?.notes ?? []), ...(seen.warnings ?? [])];
   let filesystem: FilesystemStats | undefined;
   if (settings.space.minFree || settings.space.minFreeInodes) {
     filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
@@ -294,6 +294,8 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
     concurrency: tuningFor(snapshot.engine).removalConcurrency,
     ready: measuring,
     stop: deps.signal,
+    minAgeMs: settings.minAgeMs,
+    clock,
     onResult: (_result, done, total) => deps.onProgress?.(done, total),
   });
   const before = await measuring;

@@ -21,6 +21,8 @@ export interface ImageDetailsCache {
   set(key: string, details: ImageDetails): void;
   /** Persist after a snapshot, for caches that outlive the process. */
   save?(): Promise<void>;
+  /** What was wrong with the stored cache (damaged file, entries left out); taken once. */
+  takeWarnings?(): string[];
 }
 
 export function detailsKey(id: string, tags: readonly string[]): string {
@@ -63,8 +65,19 @@ export class FileDetailsCache implements ImageDetailsCache {
   /** Something was learnt since the file was read or written. */
   private added = false;
 
+  private warnings: string[] = [];
+
   constructor(readonly file: string) {
-    this.entries = new Map(readEntries(file));
+    const read = readEntries(file);
+    this.entries = new Map(read.entries);
+    if (read.problem) this.warnings.push(`details cache ${file} ${read.problem}; ignored, images are inspected afresh`);
+    else if (read.dropped > 0) this.warnings.push(`details cache ${file}: ${read.dropped} damaged entries left out`);
+  }
+
+  takeWarnings(): string[] {
+    const w = this.warnings;
+    this.warnings = [];
+    return w;
   }
 
   get(key: string): ImageDetails | undefined {
@@ -109,17 +122,27 @@ export function detailsCacheFile(stateDir: string, host: string): string {
   return path.join(stateDir, `image-details-${createHash('sha256').update(host).digest('hex').slice(0, 12)}.json`);
 }
 
-function readEntries(file: string): [string, ImageDetails][] {
+/** A missing file is an empty cache; a damaged one is too, and says so. */
+function readEntries(file: string): { entries: [string, ImageDetails][]; dropped: number; problem?: string } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return { entries: [], dropped: 0 };
+  }
   let parsed: unknown;
   try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
+    parsed = JSON.parse(text);
   } catch {
-    return [];
+    return { entries: [], dropped: 0, problem: 'is not JSON' };
   }
   const body = parsed as { version?: unknown; entries?: unknown };
-  if (!body || body.version !== FILE_VERSION || !Array.isArray(body.entries)) return [];
-  return body.entries.filter(isEntry);
+  if (!body || typeof body !== 'object' || !Array.isArray(body.entries)) return { entries: [], dropped: 0, problem: 'has the wrong shape' };
+  if (body.version !== FILE_VERSION) return { entries: [], dropped: 0, problem: `has version ${JSON.stringify(body.version)}, not ${FILE_VERSION}` };
+  const entries = body.entries.filter(isEntry);
+  return { entries, dropped: body.entries.length - entries.length };
 }
+
 
 function isEntry(e: unknown): e is [string, ImageDetails] {
   if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') return false;
@@ -128,8 +151,9 @@ function isEntry(e: unknown): e is [string, ImageDetails] {
     !!d &&
     typeof d === 'object' &&
     Array.isArray(d.layers) &&
-    d.layers.every((l) => typeof l === 'string') &&
-    (d.layerSizes === undefined || (Array.isArray(d.layerSizes) && d.layerSizes.every((n) => typeof n === 'number'))) &&
-    (d.lastTagged === undefined || typeof d.lastTagged === 'number')
+    d.layers.every((l) => typeof l === 'string' && l.length > 0) &&
+    (d.layerSizes === undefined ||
+      (Array.isArray(d.layerSizes) && d.layerSizes.length === d.layers.length && d.layerSizes.every((n) => typeof n === 'number' && Number.isFinite(n) && n >= 0))) &&
+    (d.lastTagged === undefined || (typeof d.lastTagged === 'number' && Number.isFinite(d.lastTagged) && d.lastTagged >= 0))
   );
 }

@@ -51,6 +51,7 @@ export class DockerodeEngine implements EnginePort {
    * manifest digests, RepoDigests derive from tags, and listed sizes include content.
    */
   private containerdStore = false;
+  private cacheMismatches = 0;
 
   constructor(options: DockerodeEngineOptions = {}) {
     this.docker = new Docker(connectionOptions(options.host));
@@ -108,6 +109,9 @@ export class DockerodeEngine implements EnginePort {
     );
     const images = records.filter((r): r is ImageRecord => r !== undefined);
     await this.cache.save?.();
+    const warnings = this.cache.takeWarnings?.() ?? [];
+    if (this.cacheMismatches > 0) warnings.push(`details cache: ${this.cacheMismatches} entries disagreed with the engine's image list; inspected afresh`);
+    this.cacheMismatches = 0;
     // Read after the listing: Podman's names in the events are translated with what it taught.
     const { activity, complete, oldest } = this.activity(events);
     return {
@@ -117,6 +121,7 @@ export class DockerodeEngine implements EnginePort {
       containers: containersListed.map(toContainerRecord),
       activity,
       activityWindow: { since: options.activitySince, complete, oldest },
+      ...(warnings.length > 0 ? { warnings } : {}),
     };
   }
 
@@ -125,6 +130,12 @@ export class DockerodeEngine implements EnginePort {
     const digests = this.ownDigests(tags, summary.RepoDigests);
     const key = detailsKey(summary.Id, tags);
     let details = this.cache.get(key);
+    // A cached entry must agree with the listing (an image with bytes has layers, and no more bytes
+    // than the listing says); one that does not is asked again rather than trusted to change the plan.
+    if (details && !agreesWithListing(details, summary)) {
+      this.cacheMismatches++;
+      details = undefined;
+    }
     if (!details) {
       details = await this.details(summary.Id);
       this.cache.set(key, details);
@@ -276,7 +287,12 @@ export class DockerodeEngine implements EnginePort {
       this.count('image inspect');
       const inspect: any = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
       const tags = this.references(inspect.RepoTags);
-      return { id: inspect.Id, references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)] };
+      const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? '');
+      return {
+        id: inspect.Id,
+        references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)],
+        ...(Number.isFinite(lastTag) && lastTag > 0 ? { lastTagged: lastTag } : {}),
+      };
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
       throw error;
@@ -556,6 +572,12 @@ export function platformParts(manifests: any[] | undefined | null): PlatformPart
       contentBytes: Number(m.Size?.Content ?? 0),
     };
   });
+}
+
+function agreesWithListing(details: ImageDetails, summary: Docker.ImageInfo): boolean {
+  if (details.layers.length === 0 && summary.Size > 0) return false;
+  const bytes = details.layerSizes?.reduce((a, b) => a + b, 0) ?? 0;
+  return bytes <= summary.Size;
 }
 
 function eventTime(e: { timeNano?: number; time: number }): number {

@@ -22,6 +22,8 @@ export type RemovalOutcome =
 export interface ImageState {
   id: string;
   references: string[];
+  /** When a reference was last added (inspect Metadata.LastTagTime), ms epoch; undefined when the engine does not say. */
+  lastTagged?: number;
 }
 
 export interface SnapshotOptions {

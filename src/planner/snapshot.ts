@@ -129,6 +129,8 @@ export interface EngineInfo {
 
 export interface Snapshot {
   takenAt: number;
+  /** What the adapter found wrong with its own state (a damaged details cache), for the report. */
+  warnings?: string[];
   engine: EngineInfo;
   images: ImageRecord[];
   containers: ContainerRecord[];

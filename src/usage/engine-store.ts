@@ -15,7 +15,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type Dockerode from 'dockerode';
 import * as tar from 'tar-stream';
 import { loadArchive, readStream } from '../engine/image-archive';
-import { emptyRecord, fromJson, parseRecord, type UsageRecord } from './record';
+import { clampFuture, emptyRecord, fromJson, parseRecord, type UsageRecord } from './record';
 import { changeAndWrite, type UsageStore } from './store';
 
 /** The reserved reference of the record image (the planner never removes it). */
@@ -68,7 +68,7 @@ export class EngineUsageStore implements UsageStore {
     if (label) {
       try {
         const result = fromJson(JSON.parse(gunzipSync(Buffer.from(label, 'base64')).toString('utf8')), this.description);
-        if (result.warnings.length === 0) return result;
+        if (result.warnings.length === 0) return clampFuture(result, this.description, Date.now());
         labelProblem = result.warnings[0];
       } catch (error) {
         labelProblem = `usage record label on ${USAGE_RECORD_REFERENCE} is damaged (${(error as Error).message})`;
@@ -82,7 +82,7 @@ export class EngineUsageStore implements UsageStore {
       const what = `usage record ${this.description} is unreadable (${labelProblem ? `${labelProblem}; ` : ''}layer: ${(error as Error).message}); starting a new one`;
       return { record: emptyRecord(), warnings: [what] };
     }
-    const result = parseRecord(text, `${this.description} (${USAGE_FILE})`);
+    const result = parseRecord(text, `${this.description} (${USAGE_FILE})`, Date.now());
     if (labelProblem && result.warnings.length === 0) result.warnings.unshift(`${labelProblem}; read the record from its layer instead`);
     return result;
   }
@@ -316,7 +316,8 @@ function sha256(data: Buffer): string {
 export async function recordArchive(json: string, labels: Record<string, string>, updatedAt: number): Promise<{ tar: Buffer; imageId: string }> {
   const { layer, diffId: prefixed } = await recordLayer(json);
   const diffId = prefixed.slice('sha256:'.length);
-  const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 ? updatedAt : 0).toISOString();
+  // Within the range of a Date: a record with updatedAt 1e300 must not fail every save.
+  const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 && updatedAt < 8.64e15 ? updatedAt : 0).toISOString();
   const config = Buffer.from(
     JSON.stringify({
       architecture: goArch(),

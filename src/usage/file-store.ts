@@ -40,7 +40,7 @@ export class FileUsageStore implements UsageStore {
       if (code === 'ENOENT') return { record: emptyRecord(), warnings: [] };
       return { record: emptyRecord(), warnings: [`usage record ${this.path} is unreadable (${(error as Error).message}); starting a new one`] };
     }
-    return parseRecord(text, this.path);
+    return parseRecord(text, this.path, Date.now());
   }
 
   async update(change: (current: UsageRecord) => UsageRecord): Promise<{ record: UsageRecord; warnings: string[] }> {

@@ -420,14 +420,37 @@ export function lastUsedMap(record: UsageRecord): Map<string, { time: number; wh
  * A record from stored JSON text. Never throws: damaged text gives an empty
  * record, damaged entries are left out; both are reported in `warnings`.
  */
-export function parseRecord(text: string, source: string): { record: UsageRecord; warnings: string[] } {
+export function parseRecord(text: string, source: string, now?: number): { record: UsageRecord; warnings: string[] } {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (error) {
     return { record: emptyRecord(), warnings: [`usage record ${source} is damaged (${(error as Error).message}); starting a new one`] };
   }
-  return fromJson(raw, source);
+  const result = fromJson(raw, source);
+  return now === undefined ? result : clampFuture(result, source, now);
+}
+
+/**
+ * Times later than `now` (plus a minute of clock skew) are clamped to `now`:
+ * a future `lastRunAt` made every image "younger than min-age", an `updatedAt`
+ * of 1e300 failed every save. Clamping only makes images look more recently
+ * used, so it never widens what is removed.
+ */
+export function clampFuture(result: { record: UsageRecord; warnings: string[] }, source: string, now: number): { record: UsageRecord; warnings: string[] } {
+  const limit = now + 60_000;
+  let clamped = 0;
+  const clamp = (t: number) => (t > limit ? (clamped++, now) : t);
+  const r = result.record;
+  r.updatedAt = clamp(r.updatedAt);
+  if (r.lastRunAt !== undefined) r.lastRunAt = clamp(r.lastRunAt);
+  for (const e of Object.values(r.images)) {
+    e.firstSeen = clamp(e.firstSeen);
+    e.lastUsed = clamp(e.lastUsed);
+  }
+  for (const e of Object.values(r.removed)) e.removedAt = clamp(e.removedAt);
+  if (clamped > 0) result.warnings.push(`usage record ${source}: ${clamped} times in the future set to now`);
+  return result;
 }
 
 export function fromJson(raw: unknown, source: string): { record: UsageRecord; warnings: string[] } {

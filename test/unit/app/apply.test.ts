@@ -223,6 +223,25 @@ describe('applying a plan', () => {
       assert.equal(result.status, 'gone');
     });
 
+    it('23. tagged within min-age by the fresh re-check (the plan knew an older arrival, e.g. from a cache): left alone', async () => {
+      const img = image({ tags: ['app:ci-1'] });
+      const table = [
+        { minAgeMs: 30_000, status: 'changed' },
+        { minAgeMs: 5_000, status: 'removed' },
+        { minAgeMs: 0, status: 'removed' },
+      ];
+      for (const { minAgeMs, status } of table) {
+        const fresh = new FakeEngine(snapshot([img]));
+        const inspect = fresh.inspectImage.bind(fresh);
+        fresh.inspectImage = async (name) => {
+          const state = await inspect(name);
+          return state && { ...state, lastTagged: 1_000_000 - 10_000 };
+        };
+        const [result] = await applyDecisions(fresh, [decision(img.id, img.tags, true)], { minAgeMs, clock: () => 1_000_000 });
+        assert.equal(result.status, status, `min-age ${minAgeMs} ms`);
+      }
+    });
+
     it('22. a parent refused for its dependent child images is retried once the other removals are done', async () => {
       const parent = image({ tags: [], name: 'parent' });
       const child = image({ tags: ['app:1'], name: 'child' });

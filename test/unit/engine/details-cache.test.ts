@@ -79,11 +79,22 @@ describe('FileDetailsCache', () => {
       JSON.stringify({ version: 1, entries: [['k', { nolayers: true }]] }),
       JSON.stringify({ version: 1, entries: [['k', { layers: [1, 2] }]] }),
       JSON.stringify({ version: 1, entries: [['k', { layers: ['l'], layerSizes: 'x' }]] }),
+      JSON.stringify({ version: 1, entries: [['k', { layers: ['l'], layerSizes: [1, 2] }]] }),
+      JSON.stringify({ version: 1, entries: [['k', { layers: ['l'], layerSizes: [-5] }]] }),
+      JSON.stringify({ version: 1, entries: [['k', { layers: [''] }]] }),
     ]) {
       fs.writeFileSync(file, content);
-      assert.equal(new FileDetailsCache(file).get('k'), undefined, content);
+      const cache = new FileDetailsCache(file);
+      assert.equal(cache.get('k'), undefined, content);
+      // Said, not silent (#12): the report carries it once.
+      const warnings = cache.takeWarnings();
+      assert.equal(warnings.length, 1, content);
+      assert.match(warnings[0]!, /details cache .* (is not JSON|has the wrong shape|has version|damaged entries left out)/);
+      assert.deepEqual(cache.takeWarnings(), []);
     }
-    assert.equal(new FileDetailsCache(path.join(dir, 'missing.json')).get('k'), undefined);
+    const missing = new FileDetailsCache(path.join(dir, 'missing.json'));
+    assert.equal(missing.get('k'), undefined);
+    assert.deepEqual(missing.takeWarnings(), [], 'a missing file is a first run, not damage');
   });
 
   it('5. the write is atomic: no temp file is left, and an unwritable place costs nothing but the cache', async () => {

@@ -426,3 +426,29 @@ function flatKeys(value: unknown, out: Record<string, true> = {}): Record<string
   }
   return out;
 }
+
+describe('usage record: times from the future (#12)', () => {
+  const now = Date.UTC(2026, 11, 1);
+  const table: { what: string; json: object }[] = [
+    { what: 'updatedAt 1e300', json: { version: 1, updatedAt: 1e300, images: {}, removed: {} } },
+    { what: 'lastRunAt next year', json: { version: 1, updatedAt: 0, lastRunAt: now + 365 * 86_400_000, images: {}, removed: {} } },
+    {
+      what: 'lastUsed and removedAt in the future',
+      json: {
+        version: 1,
+        updatedAt: 0,
+        images: { 'sha256:a': { firstSeen: 1, lastUsed: 9e15, why: 'tagged', references: [], layersKey: '' } },
+        removed: { 'sha256:b': { removedAt: 9e15, references: [], layersKey: '' } },
+      },
+    },
+  ];
+  for (const { what, json } of table) {
+    it(`${what}: set to now, with a warning`, () => {
+      const { record, warnings } = parseRecord(JSON.stringify(json), 'test', now);
+      const times = [record.updatedAt, record.lastRunAt ?? 0, ...Object.values(record.images).flatMap((e) => [e.firstSeen, e.lastUsed]), ...Object.values(record.removed).map((e) => e.removedAt)];
+      assert.ok(times.every((t) => t <= now), JSON.stringify(record));
+      assert.equal(warnings.length, 1);
+      assert.match(warnings[0]!, /in the future set to now/);
+    });
+  }
+});
