@@ -322,9 +322,11 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
   report.counts.incidents = report.incidents.length;
   for (const incident of report.incidents) report.warnings.push(`INCIDENT: ${incident.text}`);
   report.counts.kept = report.counts.images - removed;
-  report.bytes.before = before.imagesBytes;
+  // The run lock's image stands on the engine for the whole run and is left out of the plan: out of the figures too.
+  const lockBytes = seen.images.filter((i) => isRunLockImage(i.tags)).reduce((sum, i) => sum + i.size, 0);
+  report.bytes.before = Math.max(0, before.imagesBytes - lockBytes);
   if (after) {
-    report.bytes.after = after.imagesBytes;
+    report.bytes.after = Math.max(0, after.imagesBytes - lockBytes);
     report.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
     // After the images: cache records of builds whose images just went can go too.
     report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);

@@ -11,7 +11,9 @@
  */
 import * as os from 'node:os';
 import type Dockerode from 'dockerode';
-import { expectedImageId, loadImages, type ImageSpec } from '../demo/image-factory';
+import { createHash } from 'node:crypto';
+import * as tar from 'tar-stream';
+import { loadArchive, readStream } from './image-archive';
 
 export const RUN_LOCK_NAME = 'docker-image-cleanup-run-lock';
 export const RUN_LOCK_IMAGE = 'docker.io/library/docker-image-cleanup-state:lock-v1';
@@ -85,17 +87,55 @@ export async function acquireRunLock(docker: Dockerode, options: RunLockOptions)
   }
 }
 
-/** The lock image: byte-identical on every agent, so racing loads agree. */
-const LOCK_IMAGE_SPEC: ImageSpec = {
-  tags: [RUN_LOCK_IMAGE],
-  created: new Date('2020-01-01T00:00:00Z'),
-  layers: [{ id: 'docker-image-cleanup-run-lock', files: { 'run-lock': 'docker-image-cleanup run lock\n' } }],
-  cmd: LOCK_CMD,
-  labels: { [IMAGE_LABEL]: 'v1' },
-};
+/** The lock image (`docker save` format): byte-identical on every agent, so racing loads agree. */
+async function lockArchive(): Promise<{ tar: Buffer; imageId: string }> {
+  const when = new Date('2020-01-01T00:00:00Z');
+  const layer = await pack([{ name: 'run-lock', content: Buffer.from('docker-image-cleanup run lock\n') }], when);
+  const diffId = sha256(layer);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: 'amd64',
+      os: 'linux',
+      created: when.toISOString(),
+      config: { Cmd: LOCK_CMD, Labels: { [IMAGE_LABEL]: 'v1' } },
+      rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
+      history: [{ created: when.toISOString(), created_by: 'docker-image-cleanup run lock' }],
+    }),
+  );
+  const configHex = sha256(config);
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [RUN_LOCK_IMAGE], Layers: [`${diffId}/layer.tar`] }]));
+  const archive = await pack(
+    [
+      { name: `${diffId}/`, content: Buffer.alloc(0), dir: true },
+      { name: `${diffId}/layer.tar`, content: layer },
+      { name: `${configHex}.json`, content: config },
+      { name: 'manifest.json', content: manifest },
+    ],
+    when,
+  );
+  return { tar: archive, imageId: `sha256:${configHex}` };
+}
+
+async function pack(files: { name: string; content: Buffer; dir?: boolean }[], mtime: Date): Promise<Buffer> {
+  const p = tar.pack();
+  const done = readStream(p as unknown as NodeJS.ReadableStream);
+  for (const f of files) {
+    await new Promise<void>((resolve, reject) => {
+      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
+      if (f.dir) p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 0o755, type: 'directory' }, cb);
+      else p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 0o644 }, f.content, cb);
+    });
+  }
+  p.finalize();
+  return done;
+}
+
+function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
 
 async function loadLockImage(docker: Dockerode): Promise<void> {
-  await loadImages(docker, [LOCK_IMAGE_SPEC]);
+  await loadArchive(docker, (await lockArchive()).tar);
 }
 
 /**
@@ -107,7 +147,7 @@ async function removeLockImage(docker: Dockerode): Promise<void> {
   try {
     const info: any = await docker.getImage(RUN_LOCK_IMAGE).inspect();
     const ours =
-      info.Id === (await expectedImageId(LOCK_IMAGE_SPEC)) ||
+      info.Id === (await lockArchive()).imageId ||
       ((info.RootFS?.Layers ?? []).length === 1 && info.Size < 64 * 1024 && info.Config?.Labels?.[IMAGE_LABEL] === 'v1' && JSON.stringify(info.Config?.Cmd) === JSON.stringify(LOCK_CMD));
     if (!ours) return;
     await docker.getImage(info.Id).remove({ noprune: false });

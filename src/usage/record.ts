@@ -432,13 +432,13 @@ export function parseRecord(text: string, source: string, now?: number): { recor
 }
 
 /**
- * Times later than `now` (plus a minute of clock skew) are clamped to `now`:
+ * Times later than `now` (plus a day: clock skew, and tests that run a clock ahead) are clamped to `now`:
  * a future `lastRunAt` made every image "younger than min-age", an `updatedAt`
  * of 1e300 failed every save. Clamping only makes images look more recently
  * used, so it never widens what is removed.
  */
 export function clampFuture(result: { record: UsageRecord; warnings: string[] }, source: string, now: number): { record: UsageRecord; warnings: string[] } {
-  const limit = now + 60_000;
+  const limit = now + 86_400_000;
   let clamped = 0;
   const clamp = (t: number) => (t > limit ? (clamped++, now) : t);
   const r = result.record;
