@@ -2430,11 +2430,11 @@ var require_timers = __commonJS({
        *
        * @param {NodeJS.Timeout|FastTimer} timeout
        */
-      clearTimeout(timeout) {
-        if (timeout[kFastTimer]) {
-          timeout.clear();
+      clearTimeout(timeout2) {
+        if (timeout2[kFastTimer]) {
+          timeout2.clear();
         } else {
-          clearTimeout(timeout);
+          clearTimeout(timeout2);
         }
       },
       /**
@@ -2457,8 +2457,8 @@ var require_timers = __commonJS({
        *
        * @param {FastTimer} timeout
        */
-      clearFastTimeout(timeout) {
-        timeout.clear();
+      clearFastTimeout(timeout2) {
+        timeout2.clear();
       },
       /**
        * The now method returns the value of the internal fast timer clock.
@@ -2563,22 +2563,22 @@ var require_connect = __commonJS({
         }
       };
     }
-    function buildConnector({ allowH2, maxCachedSessions, socketPath, timeout, session: customSession, ...opts }) {
+    function buildConnector({ allowH2, maxCachedSessions, socketPath, timeout: timeout2, session: customSession, ...opts }) {
       if (maxCachedSessions != null && (!Number.isInteger(maxCachedSessions) || maxCachedSessions < 0)) {
         throw new InvalidArgumentError("maxCachedSessions must be a positive integer or zero");
       }
       const options = { path: socketPath, ...opts };
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
-      timeout = timeout == null ? 1e4 : timeout;
+      timeout2 = timeout2 == null ? 1e4 : timeout2;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback2) {
+      return function connect({ hostname: hostname2, host, protocol, port, servername, localAddress, httpSocket }, callback2) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
             tls = require("node:tls");
           }
           servername = servername || options.servername || util.getServerName(host) || null;
-          const sessionKey = servername || hostname;
+          const sessionKey = servername || hostname2;
           assert(sessionKey);
           const session = customSession || sessionCache.get(sessionKey) || null;
           port = port || 443;
@@ -2594,7 +2594,7 @@ var require_connect = __commonJS({
             socket: httpSocket,
             // upgrade socket connection
             port,
-            host: hostname
+            host: hostname2
           });
           socket.on("session", function(session2) {
             sessionCache.set(sessionKey, session2);
@@ -2608,14 +2608,14 @@ var require_connect = __commonJS({
             ...options,
             localAddress,
             port,
-            host: hostname
+            host: hostname2
           });
         }
         if (options.keepAlive == null || options.keepAlive) {
           const keepAliveInitialDelay = options.keepAliveInitialDelay === void 0 ? 6e4 : options.keepAliveInitialDelay;
           socket.setKeepAlive(true, keepAliveInitialDelay);
         }
-        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout, hostname, port });
+        const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout: timeout2, hostname: hostname2, port });
         socket.setNoDelay(true).once(protocol === "https:" ? "secureConnect" : "connect", function() {
           queueMicrotask(clearConnectTimeout);
           if (callback2) {
@@ -6147,14 +6147,14 @@ var require_client_h1 = __commonJS({
         if (this.shouldKeepAlive && client[kPipelining]) {
           const keepAliveTimeout = this.keepAlive ? util.parseKeepAliveTimeout(this.keepAlive) : null;
           if (keepAliveTimeout != null) {
-            const timeout = Math.min(
+            const timeout2 = Math.min(
               keepAliveTimeout - client[kKeepAliveTimeoutThreshold],
               client[kKeepAliveMaxTimeout]
             );
-            if (timeout <= 0) {
+            if (timeout2 <= 0) {
               socket[kReset] = true;
             } else {
-              client[kKeepAliveTimeoutValue] = timeout;
+              client[kKeepAliveTimeoutValue] = timeout2;
             }
           } else {
             client[kKeepAliveTimeoutValue] = client[kKeepAliveDefaultTimeout];
@@ -7083,8 +7083,8 @@ var require_client_h2 = __commonJS({
         }
       }
       let stream;
-      const { hostname, port } = client[kUrl];
-      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname}${port ? `:${port}` : ""}`;
+      const { hostname: hostname2, port } = client[kUrl];
+      headers[HTTP2_HEADER_AUTHORITY] = host || `${hostname2}${port ? `:${port}` : ""}`;
       headers[HTTP2_HEADER_METHOD] = method;
       const abort = (error2) => {
         if (request.aborted) {
@@ -7924,20 +7924,20 @@ var require_client = __commonJS({
     async function connect(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
-      let { host, hostname, protocol, port } = client[kUrl];
-      if (hostname[0] === "[") {
-        const idx = hostname.indexOf("]");
+      let { host, hostname: hostname2, protocol, port } = client[kUrl];
+      if (hostname2[0] === "[") {
+        const idx = hostname2.indexOf("]");
         assert(idx !== -1);
-        const ip = hostname.substring(1, idx);
+        const ip = hostname2.substring(1, idx);
         assert(net.isIP(ip));
-        hostname = ip;
+        hostname2 = ip;
       }
       client[kConnecting] = true;
       if (channels.beforeConnect.hasSubscribers) {
         channels.beforeConnect.publish({
           connectParams: {
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             version: client[kHTTPContext]?.version,
@@ -7951,7 +7951,7 @@ var require_client = __commonJS({
         const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
-            hostname,
+            hostname: hostname2,
             protocol,
             port,
             servername: client[kServerName],
@@ -7984,7 +7984,7 @@ var require_client = __commonJS({
           channels.connected.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -8005,7 +8005,7 @@ var require_client = __commonJS({
           channels.connectError.publish({
             connectParams: {
               host,
-              hostname,
+              hostname: hostname2,
               protocol,
               port,
               version: client[kHTTPContext]?.version,
@@ -8980,10 +8980,10 @@ var require_env_http_proxy_agent = __commonJS({
         }
       }
       #getProxyAgentForUrl(url) {
-        let { protocol, host: hostname, port } = url;
-        hostname = hostname.replace(/:\d*$/, "").toLowerCase();
+        let { protocol, host: hostname2, port } = url;
+        hostname2 = hostname2.replace(/:\d*$/, "").toLowerCase();
         port = Number.parseInt(port, 10) || DEFAULT_PORTS[protocol] || 0;
-        if (!this.#shouldProxy(hostname, port)) {
+        if (!this.#shouldProxy(hostname2, port)) {
           return this[kNoProxyAgent];
         }
         if (protocol === "https:") {
@@ -8991,7 +8991,7 @@ var require_env_http_proxy_agent = __commonJS({
         }
         return this[kHttpProxyAgent];
       }
-      #shouldProxy(hostname, port) {
+      #shouldProxy(hostname2, port) {
         if (this.#noProxyChanged) {
           this.#parseNoProxy();
         }
@@ -9007,11 +9007,11 @@ var require_env_http_proxy_agent = __commonJS({
             continue;
           }
           if (!/^[.*]/.test(entry.hostname)) {
-            if (hostname === entry.hostname) {
+            if (hostname2 === entry.hostname) {
               return false;
             }
           } else {
-            if (hostname.endsWith(entry.hostname.replace(/^\*/, ""))) {
+            if (hostname2.endsWith(entry.hostname.replace(/^\*/, ""))) {
               return false;
             }
           }
@@ -21617,7 +21617,7 @@ var require_nacl_fast = __commonJS({
           sel25519(p[i], q[i], b);
         }
       }
-      function pack3(r, p) {
+      function pack5(r, p) {
         var tx = gf(), ty = gf(), zi = gf();
         inv25519(zi, p[2]);
         M(tx, p[0], zi);
@@ -21657,7 +21657,7 @@ var require_nacl_fast = __commonJS({
         d[31] &= 127;
         d[31] |= 64;
         scalarbase(p, d);
-        pack3(pk, p);
+        pack5(pk, p);
         for (i = 0; i < 32; i++) sk[i + 32] = pk[i];
         return 0;
       }
@@ -21706,7 +21706,7 @@ var require_nacl_fast = __commonJS({
         crypto_hash(r, sm.subarray(32), n + 32);
         reduce(r);
         scalarbase(p, r);
-        pack3(sm, p);
+        pack5(sm, p);
         for (i = 32; i < 64; i++) sm[i] = sk[i];
         crypto_hash(h, sm, n + 64);
         reduce(h);
@@ -21762,7 +21762,7 @@ var require_nacl_fast = __commonJS({
         scalarmult(p, q, h);
         scalarbase(q, sm.subarray(32));
         add(p, q);
-        pack3(t, p);
+        pack5(t, p);
         n -= 64;
         if (crypto_verify_32(sm, 0, t, 0)) {
           for (i = 0; i < n; i++) m[i] = 0;
@@ -25750,7 +25750,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash4,
+      createHash: createHash5,
       createHmac,
       createSign,
       createVerify,
@@ -26438,11 +26438,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash5("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash5("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -26607,8 +26607,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash5("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash5("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -26648,7 +26648,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -28970,7 +28970,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash4,
+      createHash: createHash5,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -29396,7 +29396,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash4(this.hashName);
+          const hash = createHash5(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -30404,9 +30404,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -31171,7 +31171,7 @@ var require_Protocol = __commonJS({
           sendPacket(this, this._packetRW.write.finalize(packet));
         });
       }
-      authHostbased(username, pubKey, hostname, userlocal, keyAlgo, cbSign) {
+      authHostbased(username, pubKey, hostname2, userlocal, keyAlgo, cbSign) {
         if (this._server)
           throw new Error("Client-only method called in server mode");
         pubKey = parseKey(pubKey);
@@ -31190,7 +31190,7 @@ var require_Protocol = __commonJS({
         const pubKeyLen = pubKey.length;
         const sessionID = this._kex.sessionID;
         const sesLen = sessionID.length;
-        const hostnameLen = Buffer.byteLength(hostname);
+        const hostnameLen = Buffer.byteLength(hostname2);
         const userlocalLen = Buffer.byteLength(userlocal);
         const data = Buffer.allocUnsafe(
           4 + sesLen + 1 + 4 + userLen + 4 + 14 + 4 + 9 + 4 + algoLen + 4 + pubKeyLen + 4 + hostnameLen + 4 + userlocalLen
@@ -31210,7 +31210,7 @@ var require_Protocol = __commonJS({
         writeUInt32BE(data, pubKeyLen, p += algoLen);
         data.set(pubKey, p += 4);
         writeUInt32BE(data, hostnameLen, p += pubKeyLen);
-        data.utf8Write(hostname, p += 4, hostnameLen);
+        data.utf8Write(hostname2, p += 4, hostnameLen);
         writeUInt32BE(data, userlocalLen, p += hostnameLen);
         data.utf8Write(userlocal, p += 4, userlocalLen);
         cbSign(data, (signature) => {
@@ -35841,7 +35841,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     var {
-      createHash: createHash4,
+      createHash: createHash5,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -36063,7 +36063,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash4(hashAlgo).update(key).digest("hex");
+              key = createHash5(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -42664,7 +42664,7 @@ var require_has_flag = __commonJS({
 var require_supports_color = __commonJS({
   "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
-    var os5 = require("os");
+    var os6 = require("os");
     var tty = require("tty");
     var hasFlag = require_has_flag();
     var { env } = process;
@@ -42721,7 +42721,7 @@ var require_supports_color = __commonJS({
         return min;
       }
       if (process.platform === "win32") {
-        const osRelease = os5.release().split(".");
+        const osRelease = os6.release().split(".");
         if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
           return Number(osRelease[2]) >= 14931 ? 3 : 2;
         }
@@ -43004,8 +43004,8 @@ var require_modem = __commonJS({
     var utils = require_utils2();
     var util = require("util");
     var splitca = require_split_ca();
-    var os5 = require("os");
-    var isWin2 = os5.type() === "Windows_NT";
+    var os6 = require("os");
+    var isWin2 = os6.type() === "Windows_NT";
     var stream = require("stream");
     var defaultOpts = function() {
       var host;
@@ -43057,7 +43057,7 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve3) {
-        var userDockerSocket = path7.join(os5.homedir(), ".docker", "run", "docker.sock");
+        var userDockerSocket = path7.join(os6.homedir(), ".docker", "run", "docker.sock");
         fs8.access(userDockerSocket, function(err) {
           if (err) resolve3("/var/run/docker.sock");
           else resolve3(userDockerSocket);
@@ -45190,13 +45190,13 @@ var require_mkdirp_classic = __commonJS({
 var require_tar_fs = __commonJS({
   "node_modules/tar-fs/index.js"(exports2) {
     var chownr = require_chownr();
-    var tar2 = require_tar_stream();
+    var tar3 = require_tar_stream();
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
     var fs8 = require("fs");
     var path7 = require("path");
-    var os5 = require("os");
-    var win32 = os5.platform() === "win32";
+    var os6 = require("os");
+    var win32 = os6.platform() === "win32";
     var noop = function() {
     };
     var echo = function(name) {
@@ -45250,7 +45250,7 @@ var require_tar_fs = __commonJS({
       var umask = typeof opts.umask === "number" ? ~opts.umask : ~processUmask();
       var dmode = typeof opts.dmode === "number" ? opts.dmode : 0;
       var fmode = typeof opts.fmode === "number" ? opts.fmode : 0;
-      var pack3 = opts.pack || tar2.pack();
+      var pack5 = opts.pack || tar3.pack();
       var finish = opts.finish || noop;
       if (opts.strip) map = strip(map, opts.strip);
       if (opts.readable) {
@@ -45263,16 +45263,16 @@ var require_tar_fs = __commonJS({
       }
       var onsymlink = function(filename, header) {
         xfs.readlink(path7.join(cwd, filename), function(err, linkname) {
-          if (err) return pack3.destroy(err);
+          if (err) return pack5.destroy(err);
           header.linkname = normalize2(linkname);
-          pack3.entry(header, onnextentry);
+          pack5.entry(header, onnextentry);
         });
       };
       var onstat = function(err, filename, stat3) {
-        if (err) return pack3.destroy(err);
+        if (err) return pack5.destroy(err);
         if (!filename) {
-          if (opts.finalize !== false) pack3.finalize();
-          return finish(pack3);
+          if (opts.finalize !== false) pack5.finalize();
+          return finish(pack5);
         }
         if (stat3.isSocket()) return onnextentry();
         var header = {
@@ -45288,7 +45288,7 @@ var require_tar_fs = __commonJS({
           header.size = 0;
           header.type = "directory";
           header = map(header) || header;
-          return pack3.entry(header, onnextentry);
+          return pack5.entry(header, onnextentry);
         }
         if (stat3.isSymbolicLink()) {
           header.size = 0;
@@ -45298,10 +45298,10 @@ var require_tar_fs = __commonJS({
         }
         header = map(header) || header;
         if (!stat3.isFile()) {
-          if (strict) return pack3.destroy(new Error("unsupported type for " + filename));
+          if (strict) return pack5.destroy(new Error("unsupported type for " + filename));
           return onnextentry();
         }
-        var entry = pack3.entry(header, onnextentry);
+        var entry = pack5.entry(header, onnextentry);
         if (!entry) return;
         var rs = mapStream(xfs.createReadStream(path7.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err2) {
@@ -45310,11 +45310,11 @@ var require_tar_fs = __commonJS({
         pump(rs, entry);
       };
       var onnextentry = function(err) {
-        if (err) return pack3.destroy(err);
+        if (err) return pack5.destroy(err);
         statNext(onstat);
       };
       onnextentry();
-      return pack3;
+      return pack5;
     };
     var head = function(list) {
       return list.length ? list[list.length - 1] : null;
@@ -45333,7 +45333,7 @@ var require_tar_fs = __commonJS({
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
       var own = opts.chown !== false && !win32 && processGetuid() === 0;
-      var extract2 = opts.extract || tar2.extract();
+      var extract2 = opts.extract || tar3.extract();
       var stack = [];
       var now = /* @__PURE__ */ new Date();
       var umask = typeof opts.umask === "number" ? ~opts.umask : ~processUmask();
@@ -45517,7 +45517,7 @@ var require_util9 = __commonJS({
     var DockerIgnore = require_ignore();
     var fs8 = require("fs");
     var path7 = require("path");
-    var tar2 = require_tar_fs();
+    var tar3 = require_tar_fs();
     var zlib = require("zlib");
     var arr = [];
     var each = arr.forEach;
@@ -45579,12 +45579,12 @@ var require_util9 = __commonJS({
             };
           }
           const entries = file.src.slice() || [];
-          const pack3 = tar2.pack(file.context, {
+          const pack5 = tar3.pack(file.context, {
             entries: filterFn ? entries.filter(filterFn) : entries,
             ignore: ignoreFn
             // Only works on directories
           });
-          next(pack3.pipe(zlib.createGzip()));
+          next(pack5.pipe(zlib.createGzip()));
         });
       } else {
         next(file);
@@ -48632,8 +48632,8 @@ var require_uri_parser = __commonJS({
     function computeServiceUrl(host, methodName) {
       var _a, _b;
       const serviceName = extractServiceName(methodName);
-      const hostname = (_b = (_a = splitHostPort(host)) === null || _a === void 0 ? void 0 : _a.host) !== null && _b !== void 0 ? _b : "localhost";
-      return `https://${hostname}/${serviceName}`;
+      const hostname2 = (_b = (_a = splitHostPort(host)) === null || _a === void 0 ? void 0 : _a.host) !== null && _b !== void 0 ? _b : "localhost";
+      return `https://${hostname2}/${serviceName}`;
     }
   }
 });
@@ -49186,7 +49186,7 @@ var require_service_config = __commonJS({
     exports2.validateRetryThrottling = validateRetryThrottling;
     exports2.validateServiceConfig = validateServiceConfig;
     exports2.extractAndSelectServiceConfig = extractAndSelectServiceConfig;
-    var os5 = require("os");
+    var os6 = require("os");
     var constants_1 = require_constants7();
     var DURATION_REGEX = /^\d+(\.\d{1,9})?s$/;
     var CLIENT_LANGUAGE_STRING = "node";
@@ -49484,8 +49484,8 @@ var require_service_config = __commonJS({
         }
         if (Array.isArray(validatedConfig.clientHostname)) {
           let hostnameMatched = false;
-          for (const hostname of validatedConfig.clientHostname) {
-            if (hostname === os5.hostname()) {
+          for (const hostname2 of validatedConfig.clientHostname) {
+            if (hostname2 === os6.hostname()) {
               hostnameMatched = true;
             }
           }
@@ -62770,13 +62770,13 @@ var require_deadline = __commonJS({
     function getRelativeTimeout(deadline) {
       const deadlineMs = deadline instanceof Date ? deadline.getTime() : deadline;
       const now = Date.now();
-      const timeout = deadlineMs - now;
-      if (timeout < 0) {
+      const timeout2 = deadlineMs - now;
+      if (timeout2 < 0) {
         return 0;
-      } else if (timeout > MAX_TIMEOUT_TIME) {
+      } else if (timeout2 > MAX_TIMEOUT_TIME) {
         return Infinity;
       } else {
-        return timeout;
+        return timeout2;
       }
     }
     function deadlineToString(deadline) {
@@ -62901,14 +62901,14 @@ var require_single_subchannel_channel = __commonJS({
         this.readFilterPending = false;
         this.writeFilterPending = false;
         this.serviceUrl = (0, uri_parser_1.computeServiceUrl)(this.options.host, this.method);
-        const timeout = (0, deadline_1.getRelativeTimeout)(options.deadline);
-        if (timeout !== Infinity) {
-          if (timeout <= 0) {
+        const timeout2 = (0, deadline_1.getRelativeTimeout)(options.deadline);
+        if (timeout2 !== Infinity) {
+          if (timeout2 <= 0) {
             this.cancelWithStatus(constants_1.Status.DEADLINE_EXCEEDED, "Deadline exceeded");
           } else {
             setTimeout(() => {
               this.cancelWithStatus(constants_1.Status.DEADLINE_EXCEEDED, "Deadline exceeded");
-            }, timeout);
+            }, timeout2);
           }
         }
         this.filterStack = filterStackFactory.createFilter();
@@ -63567,8 +63567,8 @@ var require_resolver_dns = __commonJS({
           }
           trace("Looking up DNS hostname " + this.dnsHostname);
           this.latestLookupResult = null;
-          const hostname = this.dnsHostname;
-          this.pendingLookupPromise = this.lookup(hostname);
+          const hostname2 = this.dnsHostname;
+          this.pendingLookupPromise = this.lookup(hostname2);
           this.pendingLookupPromise.then((addressList) => {
             if (this.pendingLookupPromise === null) {
               return;
@@ -63591,7 +63591,7 @@ var require_resolver_dns = __commonJS({
             this.listener((0, call_interface_1.statusOrFromError)(this.defaultResolutionError), {}, this.latestServiceConfigResult, "");
           });
           if (this.isServiceConfigEnabled && this.pendingTxtPromise === null) {
-            this.pendingTxtPromise = this.resolveTxt(hostname);
+            this.pendingTxtPromise = this.resolveTxt(hostname2);
             this.pendingTxtPromise.then((txtRecord) => {
               if (this.pendingTxtPromise === null) {
                 return;
@@ -63633,12 +63633,12 @@ var require_resolver_dns = __commonJS({
           this.continueResolving = true;
         }
       }
-      async lookup(hostname) {
+      async lookup(hostname2) {
         if (environment_1.GRPC_NODE_USE_ALTERNATIVE_RESOLVER) {
           trace("Using alternative DNS resolver.");
           const records = await Promise.allSettled([
-            this.alternativeResolver.resolve4(hostname),
-            this.alternativeResolver.resolve6(hostname)
+            this.alternativeResolver.resolve4(hostname2),
+            this.alternativeResolver.resolve6(hostname2)
           ]);
           if (records.every((result) => result.status === "rejected")) {
             throw new Error(records[0].reason);
@@ -63650,15 +63650,15 @@ var require_resolver_dns = __commonJS({
             port: +this.port
           }));
         }
-        const addressList = await dns_1.promises.lookup(hostname, { all: true });
+        const addressList = await dns_1.promises.lookup(hostname2, { all: true });
         return addressList.map((addr) => ({ host: addr.address, port: +this.port }));
       }
-      async resolveTxt(hostname) {
+      async resolveTxt(hostname2) {
         if (environment_1.GRPC_NODE_USE_ALTERNATIVE_RESOLVER) {
           trace("Using alternative DNS resolver.");
-          return this.alternativeResolver.resolveTxt(hostname);
+          return this.alternativeResolver.resolveTxt(hostname2);
         }
-        return dns_1.promises.resolveTxt(hostname);
+        return dns_1.promises.resolveTxt(hostname2);
       }
       startNextResolutionTimer() {
         var _a, _b;
@@ -63786,13 +63786,13 @@ var require_http_proxy = __commonJS({
           userCred = proxyUrl.username;
         }
       }
-      const hostname = proxyUrl.hostname;
+      const hostname2 = proxyUrl.hostname;
       let port = proxyUrl.port;
       if (port === "") {
         port = "80";
       }
       const result = {
-        address: `${hostname}:${port}`
+        address: `${hostname2}:${port}`
       };
       if (userCred) {
         result.creds = userCred;
@@ -64041,7 +64041,7 @@ var require_subchannel_call = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Http2SubchannelCall = void 0;
     var http2 = require("http2");
-    var os5 = require("os");
+    var os6 = require("os");
     var constants_1 = require_constants7();
     var metadata_1 = require_metadata();
     var stream_decoder_1 = require_stream_decoder();
@@ -64049,7 +64049,7 @@ var require_subchannel_call = __commonJS({
     var constants_2 = require_constants7();
     var TRACER_NAME = "subchannel_call";
     function getSystemErrorName(errno) {
-      for (const [name, num] of Object.entries(os5.constants.errno)) {
+      for (const [name, num] of Object.entries(os6.constants.errno)) {
         if (num === errno) {
           return name;
         }
@@ -65500,10 +65500,10 @@ var require_resolving_call = __commonJS({
         if (this.traceEnabled) {
           this.trace("Deadline: " + (0, deadline_1.deadlineToString)(this.deadline));
         }
-        const timeout = (0, deadline_1.getRelativeTimeout)(this.deadline);
-        if (timeout !== Infinity) {
+        const timeout2 = (0, deadline_1.getRelativeTimeout)(this.deadline);
+        if (timeout2 !== Infinity) {
           if (this.traceEnabled) {
-            this.trace("Deadline will be reached in " + timeout + "ms");
+            this.trace("Deadline will be reached in " + timeout2 + "ms");
           }
           const handleDeadline = () => {
             this.deadlineTimer = null;
@@ -65533,10 +65533,10 @@ var require_resolving_call = __commonJS({
             }
             this.cancelWithStatus(constants_1.Status.DEADLINE_EXCEEDED, deadlineInfo.join(","));
           };
-          if (timeout <= 0) {
+          if (timeout2 <= 0) {
             process.nextTick(handleDeadline);
           } else {
-            this.deadlineTimer = setTimeout(handleDeadline, timeout);
+            this.deadlineTimer = setTimeout(handleDeadline, timeout2);
           }
         }
       }
@@ -68399,8 +68399,8 @@ var require_server_interceptors = __commonJS({
           });
           return;
         }
-        const timeout = +match[1] * deadlineUnitsToMs[match[2]] | 0;
-        this.deadline = Date.now() + timeout;
+        const timeout2 = +match[1] * deadlineUnitsToMs[match[2]] | 0;
+        this.deadline = Date.now() + timeout2;
         this.deadlineTimer = setTimeout(() => {
           const status = {
             code: constants_1.Status.DEADLINE_EXCEEDED,
@@ -68408,7 +68408,7 @@ var require_server_interceptors = __commonJS({
             metadata: null
           };
           this.sendStatus(status);
-        }, timeout);
+        }, timeout2);
       }
       checkCancelled() {
         if (!this.cancelled && (this.stream.destroyed || this.stream.closed)) {
@@ -76530,7 +76530,7 @@ var require_pack2 = __commonJS({
     var FMODE = 420;
     var END_OF_TAR = b4a.alloc(1024);
     var Sink = class extends Writable {
-      constructor(pack3, header, callback2) {
+      constructor(pack5, header, callback2) {
         super({ mapWritable, eagerOpen: true });
         this.written = 0;
         this.header = header;
@@ -76539,7 +76539,7 @@ var require_pack2 = __commonJS({
         this._isLinkname = header.type === "symlink" && !header.linkname;
         this._isVoid = header.type !== "file" && header.type !== "contiguous-file";
         this._finished = false;
-        this._pack = pack3;
+        this._pack = pack5;
         this._openCallback = null;
         if (this._pack._stream === null) this._pack._stream = this;
         else this._pack._pending.push(this);
@@ -76723,7 +76723,7 @@ var require_pack2 = __commonJS({
         cb();
       }
     };
-    module2.exports = function pack3(opts) {
+    module2.exports = function pack5(opts) {
       return new Pack(opts);
     };
     function modeToType(mode) {
@@ -77585,12 +77585,12 @@ var require_retry_operation = __commonJS({
         return false;
       }
       this._errors.push(err);
-      var timeout = this._timeouts.shift();
-      if (timeout === void 0) {
+      var timeout2 = this._timeouts.shift();
+      if (timeout2 === void 0) {
         if (this._cachedTimeouts) {
           this._errors.splice(this._errors.length - 1, this._errors.length);
           this._timeouts = this._cachedTimeouts.slice(0);
-          timeout = this._timeouts.shift();
+          timeout2 = this._timeouts.shift();
         } else {
           return false;
         }
@@ -77607,7 +77607,7 @@ var require_retry_operation = __commonJS({
           }
         }
         self2._fn(self2._attempts);
-      }, timeout);
+      }, timeout2);
       if (this._options.unref) {
         timer.unref();
       }
@@ -77712,9 +77712,9 @@ var require_retry2 = __commonJS({
     };
     exports2.createTimeout = function(attempt2, opts) {
       var random = opts.randomize ? Math.random() + 1 : 1;
-      var timeout = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt2));
-      timeout = Math.min(timeout, opts.maxTimeout);
-      return timeout;
+      var timeout2 = Math.round(random * opts.minTimeout * Math.pow(opts.factor, attempt2));
+      timeout2 = Math.min(timeout2, opts.maxTimeout);
+      return timeout2;
     };
     exports2.wrap = function(obj, options, methods) {
       if (options instanceof Array) {
@@ -78048,7 +78048,7 @@ var require_lockfile = __commonJS({
           if (!isLockStale(stat3, options)) {
             return callback2(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
           }
-          removeLock(file, options, (err3) => {
+          removeLock2(file, options, (err3) => {
             if (err3) {
               return callback2(err3);
             }
@@ -78060,7 +78060,7 @@ var require_lockfile = __commonJS({
     function isLockStale(stat3, options) {
       return stat3.mtime.getTime() < Date.now() - options.stale;
     }
-    function removeLock(file, options, callback2) {
+    function removeLock2(file, options, callback2) {
       options.fs.rmdir(getLockFile(file, options), (err) => {
         if (err && err.code !== "ENOENT") {
           return callback2(err);
@@ -78195,7 +78195,7 @@ var require_lockfile = __commonJS({
         lock3.updateTimeout && clearTimeout(lock3.updateTimeout);
         lock3.released = true;
         delete locks[file2];
-        removeLock(file2, options, callback2);
+        removeLock2(file2, options, callback2);
       });
     }
     function check(file, options, callback2) {
@@ -80745,6 +80745,22 @@ var CATALOG = [
   { name: "max-removals", kind: "count", unsetMeans: "no limit", section: "safety", placeholder: "N", help: "refuse the whole run when the plan removes more images", action: "max-removals", task: "maxRemovals" },
   { name: "dry-run", kind: "boolean", default: "false", section: "safety", help: "show the plan, change nothing", action: "dry-run", task: "dryRun" },
   // Engine
+  {
+    name: "timeout",
+    kind: "duration",
+    default: "120s",
+    section: "engine",
+    placeholder: "DURATION",
+    help: "deadline of every engine call (1s to 1d); a paused or overloaded engine fails the run with one line instead of hanging it"
+  },
+  {
+    name: "lock-wait",
+    kind: "duration",
+    default: "5m",
+    section: "engine",
+    placeholder: "DURATION",
+    help: "a real run holds a lock on the engine (container docker-image-cleanup-run-lock); another waits this long for it, then gives up"
+  },
   { name: "host", kind: "host", unsetMeans: "DOCKER_HOST, else the default socket", section: "engine", placeholder: "URL", help: "unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host", action: "docker-host", task: "dockerHost" }
 ];
 var SETTING_NAMES = CATALOG.map((spec) => spec.name);
@@ -81100,9 +81116,12 @@ function parseDuration(text) {
     if (!term || term.index !== start) fail();
     total += Number(term[1]) * MS_PER[term[2]];
   }
-  if (!Number.isFinite(total)) fail();
+  if (!Number.isFinite(total) || total > MAX_DURATION_MS) {
+    throw new Error(`Invalid duration "${text}": expected ${DURATION_FORM}, at most 100 years (about 5200w).`);
+  }
   return total;
 }
+var MAX_DURATION_MS = 100 * 365.25 * 864e5;
 var DECIMAL_PREFIXES = ["", "k", "m", "g", "t", "p"];
 var SIZE_FORM = "a size such as 512, 500MB, 2GB, 1.5GiB or 800KiB (kB/MB/GB/TB/PB are powers of 1000, KiB/MiB/GiB/TiB/PiB of 1024)";
 var SIZE_RE = /^(\d+(?:\.\d+)?) ?([kmgtp]?)(i?)(b?)$/i;
@@ -81382,8 +81401,14 @@ function buildSettings(v, raw) {
     usage: { store: v["usage-store"], file: v["usage-file"], regretWindowMs: v["regret-window"] },
     buildCache: { keepBytes: v["build-cache-keep"], maxAgeMs: v["build-cache-max-age"] },
     containersOlderThanMs: v["containers-older-than"],
-    volumes: { olderThanMs: v["volumes-older-than"], named: v["volumes-named"], protect: v["protect-volume"], buildxOlderThanMs: v["buildx-older-than"] }
+    volumes: { olderThanMs: v["volumes-older-than"], named: v["volumes-named"], protect: v["protect-volume"], buildxOlderThanMs: v["buildx-older-than"] },
+    timeoutMs: timeout(v.timeout, raw),
+    lockWaitMs: v["lock-wait"]
   };
+}
+function timeout(ms, raw) {
+  if (ms < 1e3 || ms > 864e5) throw new SettingsError("timeout", String(raw.timeout).trim(), "a duration from 1s to 1d, such as 30s, 2m or 10m");
+  return ms;
 }
 function spaceRules(v, raw) {
   const text = (name) => String(raw[name]).trim();
@@ -81867,7 +81892,6 @@ function plan(input) {
   for (const d of input.dockerfileReferences ?? []) dockerfileRefs.set(d.reference, d.dockerfile);
   const arrivals = arrivalTimes(snapshot);
   const current = /* @__PURE__ */ new Set();
-  const matched = /* @__PURE__ */ new Set();
   for (const image of images) {
     const refs = referencesOf(image);
     for (const p of settings.current) {
@@ -81875,7 +81899,6 @@ function plan(input) {
       if (hit !== void 0) {
         add(image.id, { kind: "current", reference: hit, pattern: p.text });
         current.add(image.id);
-        matched.add(p);
       }
     }
     if (jobIds && jobRefs) {
@@ -81891,21 +81914,14 @@ function plan(input) {
       }
     }
     for (const p of settings.protect) {
-      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) {
-        add(image.id, { kind: "protected-id", pattern: p.text });
-        matched.add(p);
-      }
+      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) add(image.id, { kind: "protected-id", pattern: p.text });
       const ref = refs.find((r) => p.matchesReference(r));
-      if (ref) {
-        add(image.id, { kind: "protected-pattern", reference: ref, pattern: p.text });
-        matched.add(p);
-      }
+      if (ref) add(image.id, { kind: "protected-pattern", reference: ref, pattern: p.text });
     }
     for (const label of settings.protectLabels) {
       const value = image.labels[label.key];
       if (value !== void 0 && (label.value === void 0 || label.value === value)) {
         add(image.id, { kind: "protected-label", label: label.text });
-        matched.add(label);
       }
     }
     for (const ref of refs) {
@@ -81924,45 +81940,33 @@ function plan(input) {
     const image = byId.get(c.imageId) ?? resolveTyped(c.image, images);
     if (image) add(image.id, { kind: "in-use", containerId: c.id, containerName: c.name, state: c.state });
   }
-  const scoped = settings.repositories.length > 0;
-  const inScope2 = (repository) => {
-    if (!scoped) return true;
-    let hit = false;
-    for (const p of settings.repositories) {
-      if (p.matchesRepository(repository)) {
-        matched.add(p);
-        hit = true;
-      }
-    }
-    return hit;
-  };
-  const removeDangling = settings.dangling && !scoped;
-  if (scoped) {
-    for (const image of images) if (referencesOf(image).length === 0) add(image.id, { kind: "outside-scope" });
+  const window2 = snapshot.activityWindow;
+  if (!window2.complete && settings.minAgeMs > 0 && (window2.oldest ?? now) > now - settings.minAgeMs) {
+    warnings.push(
+      "the engine keeps only its last 256 events and they do not reach back over the whole grace period; images pulled before the oldest event are judged by their creation and tag times"
+    );
   }
+  const inScope2 = (repository) => settings.repositories.length === 0 || settings.repositories.some((p) => p.matchesRepository(repository));
   for (const [repository, members] of groupByRepository(images)) {
     if (!inScope2(repository)) {
       for (const { refs } of members) for (const r of refs) push(refKeep, r, { kind: "outside-scope", reference: r });
       continue;
     }
-    const sorted = settings.order === "tag" ? byTagFamilies(members) : members.slice().sort(byCreatedDescending);
-    let rank = 0;
-    let currentNewer = false;
-    sorted.forEach(({ image, refs }, index) => {
-      if (current.has(image.id)) {
-        currentNewer = true;
-        return;
-      }
-      rank++;
-      const place2 = { repository, rank, position: index + 1, currentNewer, keep: settings.keep };
+    const builds = members.filter((m) => !current.has(m.image.id));
+    builds.sort(settings.order === "tag" ? byTagDescending : byCreatedDescending);
+    builds.forEach(({ refs }, index) => {
+      const rank = index + 1;
       for (const r of refs) {
-        if (rank <= settings.keep) push(refKeep, r, { kind: "newest", reference: r, ...place2 });
-        else push(refRemove, r, { kind: "old-build", reference: r, ...place2 });
+        if (rank <= settings.keep) {
+          push(refKeep, r, { kind: "newest", reference: r, repository, rank, keep: settings.keep });
+        } else {
+          push(refRemove, r, { kind: "old-build", reference: r, repository, rank, keep: settings.keep });
+        }
       }
     });
   }
   const layers = new LayerIndex(images);
-  const isKept = (image) => reasonsOf(image.id).length > 0 || referencesOf(image).some((r) => refKeep.has(r)) || referencesOf(image).length === 0 && !removeDangling;
+  const isKept = (image) => reasonsOf(image.id).length > 0 || referencesOf(image).some((r) => refKeep.has(r)) || referencesOf(image).length === 0 && !settings.dangling;
   const queue = images.filter(isKept);
   const protectedAsBase = /* @__PURE__ */ new Set();
   while (queue.length > 0) {
@@ -81978,7 +81982,7 @@ function plan(input) {
       }
     }
   }
-  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, removeDangling, layers));
+  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, settings.dangling, layers));
   const space = settings.space;
   let eviction;
   let buildCacheEvictions = [];
@@ -81997,60 +82001,14 @@ function plan(input) {
     warnings.push(...result.warnings);
   }
   const removedIds = decisions.filter((d) => d.action === "remove").map((d) => d.imageId);
-  const unmatched = unmatchedPatterns(settings, matched);
-  const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
-  const quiet = new Set(input.quietUnmatched ?? []);
-  warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []);
-  const contentNote = unpredictedContent(removedIds, byId);
-  if (contentNote) warnings.push(contentNote);
   return {
     createdAt: now,
     decisions,
     predictedBytes: layers.bytesFreedBy(removedIds),
     warnings,
     eviction,
-    buildCacheEvictions,
-    unmatched,
-    arrivalUnknown: unknownArrivals
+    buildCacheEvictions
   };
-}
-function unmatchedPatterns(settings, matched) {
-  const out = [];
-  for (const p of settings.current) if (!matched.has(p)) out.push({ setting: "current", pattern: p.text });
-  for (const p of settings.protect) if (!matched.has(p)) out.push({ setting: "protect", pattern: p.text });
-  for (const l of settings.protectLabels) if (!matched.has(l)) out.push({ setting: "protect-label", pattern: l.text });
-  for (const p of settings.repositories) if (!matched.has(p)) out.push({ setting: "repositories", pattern: p.text });
-  return out;
-}
-function describeUnmatched(u) {
-  switch (u.setting) {
-    case "current":
-      return `current "${u.pattern}" matches no image: nothing is kept as the current build. If the build in progress has images, they are judged as older builds and may be removed: check the pattern for a typo (max-removals is the hard stop)`;
-    case "protect":
-      return `protect "${u.pattern}" matches no image: it protects nothing`;
-    case "protect-label":
-      return `protect-label "${u.pattern}" matches no image: it protects nothing`;
-    case "repositories":
-      return `repositories "${u.pattern}" matches no repository: nothing is removed on its account`;
-  }
-}
-var NAMED_IN_WARNING = 5;
-function arrivalUnknown(snapshot, decisions, now, minAgeMs) {
-  const window2 = snapshot.activityWindow;
-  if (window2.complete || minAgeMs <= 0) return void 0;
-  const coveredSince = window2.oldest ?? now;
-  if (coveredSince <= now - minAgeMs) return void 0;
-  const images = decisions.filter((d) => d.action !== "keep").map((d) => ({ imageId: d.imageId, references: d.action === "untag" ? d.untag : d.references }));
-  return images.length > 0 ? { coveredMs: Math.max(0, now - coveredSince), minAgeMs, images } : void 0;
-}
-function describeUnknownArrivals(a) {
-  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, "") ?? i.imageId.replace(/^sha256:/, "").slice(0, 12));
-  const shown = names.slice(0, NAMED_IN_WARNING).join(", ") + (names.length > NAMED_IN_WARNING ? ` and ${names.length - NAMED_IN_WARNING} more` : "");
-  return `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ${a.images.length === 1 ? "this image" : `these ${a.images.length} images`} the plan removes may have been pulled within min-age without a trace: ${shown}. If a concurrent job may have pulled them, protect them (protect) or run the cleanup when the engine is quieter`;
-}
-function unpredictedContent(removedIds, byId) {
-  if (!removedIds.some((id) => byId.get(id)?.contentBytes !== void 0)) return void 0;
-  return "containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); the removed images' compressed blobs in the content store are freed too, but neither predicted nor measured: the engine counts them in no disk-use figure and does not say which blobs images share";
 }
 function fromArrival(arrival) {
   return arrival ? { time: arrival.time, why: arrival.source === "created" ? "built" : arrival.source } : { time: 0, why: "unknown" };
@@ -82096,8 +82054,7 @@ function decide(image, imageReasons, refKeep, refRemove, removeDangling, layers)
     delete: action === "remove",
     created: image.created,
     size: image.size,
-    uniqueBytes: layers.uniqueBytes(image.id),
-    platforms: image.platforms
+    uniqueBytes: layers.uniqueBytes(image.id)
   };
 }
 function referencesOf(image) {
@@ -82140,19 +82097,8 @@ function topTagOf(member) {
 function byCreatedDescending(a, b) {
   return b.image.created - a.image.created || compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "");
 }
-function byTagFamilies(members) {
-  const familyOf = (m) => /^\D*/.exec(topTagOf(m) ?? "")[0];
-  const newest = /* @__PURE__ */ new Map();
-  for (const m of members) {
-    const family = familyOf(m);
-    newest.set(family, Math.max(newest.get(family) ?? -Infinity, m.image.created));
-  }
-  return members.slice().sort((a, b) => {
-    const fa = familyOf(a);
-    const fb = familyOf(b);
-    if (fa !== fb) return newest.get(fb) - newest.get(fa) || (fa < fb ? -1 : 1);
-    return compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "") || b.image.created - a.image.created;
-  });
+function byTagDescending(a, b) {
+  return compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "") || b.image.created - a.image.created;
 }
 function basesOf(image, layers, byId) {
   const bases = layers.basesOf(image.id);
@@ -82202,19 +82148,119 @@ async function mapConcurrent(items, limit, fn) {
   return results;
 }
 
+// src/engine/connection.ts
+var fs3 = __toESM(require("node:fs"));
+var path = __toESM(require("node:path"));
+function connectionOptions(host, env = process.env) {
+  if (!host) return {};
+  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
+  if (host.startsWith("npipe://")) return { socketPath: host.slice("npipe://".length) };
+  const url = new URL(host);
+  if (url.protocol === "ssh:") {
+    return { protocol: "ssh", host: url.hostname, port: url.port || 22, username: url.username || void 0 };
+  }
+  const tls = env.DOCKER_TLS_VERIFY === "1" || url.port === "2376";
+  const options = {
+    protocol: tls ? "https" : "http",
+    host: url.hostname,
+    port: url.port || (tls ? 2376 : 2375)
+  };
+  if (tls && env.DOCKER_CERT_PATH) {
+    options.ca = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "ca.pem"));
+    options.cert = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "cert.pem"));
+    options.key = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "key.pem"));
+  }
+  return options;
+}
+function describeHost(host, env = process.env) {
+  return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+}
+var DEFAULT_TIMEOUT_MS = 12e4;
+var EngineTimeoutError = class extends Error {
+  constructor(call, host, timeoutMs) {
+    super(`the Docker engine at ${host} did not answer ${call} within ${formatSeconds(timeoutMs)} (paused or overloaded?); raise --timeout if it is only slow`);
+    this.call = call;
+    this.host = host;
+    this.timeoutMs = timeoutMs;
+    this.name = "EngineTimeoutError";
+  }
+  call;
+  host;
+  timeoutMs;
+};
+var EngineLostError = class extends Error {
+  constructor(call, host, code, cause) {
+    super(`lost the Docker engine at ${host} during ${call} (${code})`);
+    this.call = call;
+    this.host = host;
+    this.code = code;
+    this.cause = cause;
+    this.name = "EngineLostError";
+  }
+  call;
+  host;
+  code;
+  cause;
+};
+var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ECONNRESET", "ENOENT", "EPIPE", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
+function withDeadlines(docker, host, timeoutMs) {
+  const modem = docker.modem;
+  if (modem.__deadlines) return;
+  modem.__deadlines = true;
+  modem.timeout = timeoutMs;
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback2) => {
+    const call = `${options.method ?? "GET"} ${String(options.path ?? "").replace(/\?$/, "")}`;
+    const controller = new AbortController();
+    let settled = false;
+    const finish = (err, data) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      callback2(err, data);
+    };
+    const timer = setTimeout(() => {
+      finish(new EngineTimeoutError(call, host, timeoutMs));
+      controller.abort();
+    }, timeoutMs);
+    timer.unref?.();
+    const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, controller.signal]) : controller.signal;
+    return dial({ ...options, abortSignal: signal }, (err, data) => {
+      if (err && CONNECTION_CODES.has(err.code) && err.statusCode === void 0) return finish(new EngineLostError(call, host, err.code, err));
+      finish(err, data);
+    });
+  };
+}
+function formatSeconds(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${(ms / 1e3).toFixed(1)} s`;
+}
+
 // src/app/apply.ts
 var NOT_STARTED_NOTE = "not attempted: shutting down";
+var ENGINE_LOST_NOTE = "not attempted: the engine was lost";
+function isEngineLost(error2) {
+  return error2 instanceof EngineLostError || error2 instanceof EngineTimeoutError;
+}
 var REMOVAL_CONCURRENCY = 8;
 async function applyDecisions(engine, decisions, options = {}) {
   const work = decisions.filter((d) => d.action !== "keep");
-  const context = { kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))) };
+  const context = {
+    kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))),
+    minAgeMs: options.minAgeMs ?? 0,
+    clock: options.clock ?? Date.now
+  };
   let done = 0;
+  let lost;
   const attempt2 = async (decision) => {
     try {
       if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
+      if (lost) return { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: ENGINE_LOST_NOTE, engineLost: true };
       return await applyOne(engine, decision, context);
     } catch (error2) {
-      return { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
+      const failed = { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
+      if (!isEngineLost(error2)) return failed;
+      lost ??= error2;
+      return { ...failed, engineLost: true };
     }
   };
   const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
@@ -82255,6 +82301,8 @@ async function applyOne(engine, decision, context) {
     const others = now.references.filter((r) => !planned.has(r));
     const left = now.references.filter((r) => planned.has(r));
     if (decision.delete && others.length > 0) return result("changed", false, `tagged ${others.join(", ")} since planning`);
+    const taggedAgo = now.lastTagged === void 0 ? void 0 : context.clock() - now.lastTagged;
+    if (context.minAgeMs > 0 && taggedAgo !== void 0 && taggedAgo < context.minAgeMs) return result("changed", false, `tagged ${Math.max(0, Math.round(taggedAgo / 1e3))} s ago, within min-age: a concurrent job's`);
     if (!decision.delete) {
       if (left.length === 0) return result("untagged", false);
       if (others.length === 0) return result("changed", false, "its kept references are gone since planning");
@@ -82329,60 +82377,11 @@ function incidentsOf(results) {
   return results.flatMap((r) => r.incidents ?? []);
 }
 
-// src/engine/store-tuning.ts
-var TUNING = {
-  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
-  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
-  // engine serializes layer deletion: past 8 requests only queue and contend).
-  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
-  // that machine's noise; kept at 8.)
-  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
-  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
-  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
-  // Each delete walks every image's content in the engine (README, Performance): more in flight
-  // does not help, so the graph driver's figures stand.
-  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
-};
-function storeKind(engine) {
-  return engine.containerdStore ? "containerd" : "graphdriver";
-}
-function tuningFor(engine) {
-  return TUNING[storeKind(engine)];
-}
-
 // src/app/usage.ts
 var path4 = __toESM(require("node:path"));
 
 // src/engine/dockerode-engine.ts
 var import_dockerode = __toESM(require_docker());
-
-// src/engine/connection.ts
-var fs3 = __toESM(require("node:fs"));
-var path = __toESM(require("node:path"));
-function connectionOptions(host, env = process.env) {
-  if (!host) return {};
-  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
-  if (host.startsWith("npipe://")) return { socketPath: host.slice("npipe://".length) };
-  const url = new URL(host);
-  if (url.protocol === "ssh:") {
-    return { protocol: "ssh", host: url.hostname, port: url.port || 22, username: url.username || void 0 };
-  }
-  const tls = env.DOCKER_TLS_VERIFY === "1" || url.port === "2376";
-  const options = {
-    protocol: tls ? "https" : "http",
-    host: url.hostname,
-    port: url.port || (tls ? 2376 : 2375)
-  };
-  if (tls && env.DOCKER_CERT_PATH) {
-    options.ca = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "ca.pem"));
-    options.cert = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "cert.pem"));
-    options.key = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "key.pem"));
-  }
-  return options;
-}
-function describeHost(host, env = process.env) {
-  return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
-}
 
 // src/engine/port.ts
 var EngineUnreachableError = class extends Error {
@@ -82396,8 +82395,199 @@ var EngineUnreachableError = class extends Error {
   cause;
 };
 
-// src/engine/details-cache.ts
+// src/engine/run-lock.ts
+var os5 = __toESM(require("node:os"));
 var import_node_crypto = require("node:crypto");
+var tar = __toESM(require_tar_stream2());
+
+// src/engine/image-archive.ts
+function readStream(stream) {
+  return new Promise((resolve3, reject) => {
+    const parts = [];
+    stream.on("data", (c) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
+    stream.on("end", () => resolve3(Buffer.concat(parts)));
+    stream.on("error", reject);
+  });
+}
+async function loadArchive(docker, archive) {
+  const stream = await docker.loadImage(archive, { quiet: true });
+  const text = (await readStream(stream)).toString("utf8");
+  for (const line of text.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith("{")) continue;
+    let message;
+    try {
+      message = JSON.parse(trimmed);
+    } catch {
+      continue;
+    }
+    const error2 = message.errorDetail?.message ?? message.error;
+    if (error2) throw new Error(`docker load failed: ${error2}`);
+  }
+}
+
+// src/engine/run-lock.ts
+var RUN_LOCK_NAME = "docker-image-cleanup-run-lock";
+var RUN_LOCK_IMAGE = "docker.io/library/docker-image-cleanup-state:lock-v1";
+var HOLDER_LABEL = "org.docker-image-cleanup.run-lock";
+var SINCE_LABEL = "org.docker-image-cleanup.run-lock.since";
+var LOCK_CMD = ["/run-lock"];
+var IMAGE_LABEL = "org.docker-image-cleanup.run-lock-image";
+var RunLockBusyError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "RunLockBusyError";
+  }
+};
+async function acquireRunLock(docker, options) {
+  const staleMs = options.staleMs ?? 15 * 6e4;
+  const deadline = Date.now() + options.waitMs;
+  const holder = `${os5.hostname()} pid ${process.pid}`;
+  let told;
+  for (let attempt2 = 0; ; attempt2++) {
+    try {
+      const container = await docker.createContainer({
+        name: RUN_LOCK_NAME,
+        Image: RUN_LOCK_IMAGE,
+        Cmd: LOCK_CMD,
+        Labels: { [HOLDER_LABEL]: holder, [SINCE_LABEL]: (/* @__PURE__ */ new Date()).toISOString() },
+        HostConfig: { NetworkMode: "none" }
+      });
+      return async () => {
+        await removeLock(docker, container.id);
+        await removeLockImage(docker);
+      };
+    } catch (error2) {
+      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf(error2))) {
+        await loadLockImage(docker).catch((e) => /already exists/i.test(messageOf(e)) ? void 0 : Promise.reject(e));
+        continue;
+      }
+      if (!(statusOf(error2) === 409 || /already in use/i.test(messageOf(error2)))) throw error2;
+    }
+    const current = await lockHolder(docker);
+    if (!current) continue;
+    const age = Date.now() - current.created;
+    if (age > staleMs || deadOnThisHost(current.holder)) {
+      options.onWait?.(`breaking a stale cleanup lock held by ${current.holder} since ${new Date(current.created).toISOString()}`);
+      await removeLock(docker, current.id);
+      continue;
+    }
+    if (told !== current.id) {
+      told = current.id;
+      options.onWait?.(`another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; waiting up to ${Math.round(options.waitMs / 1e3)} s`);
+    }
+    if (Date.now() >= deadline) {
+      throw new RunLockBusyError(
+        `another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; gave up after waiting ${Math.round(options.waitMs / 1e3)} s (raise --lock-wait, or remove container ${RUN_LOCK_NAME} if that run is gone)`
+      );
+    }
+    await sleep(Math.min(1e3, 25 * 2 ** Math.min(attempt2, 6), Math.max(0, deadline - Date.now())) * (0.5 + Math.random() / 2));
+  }
+}
+async function lockArchive() {
+  const when = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
+  const layer = await pack2([{ name: "run-lock", content: Buffer.from("docker-image-cleanup run lock\n") }], when);
+  const diffId = sha256(layer);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      created: when.toISOString(),
+      config: { Cmd: LOCK_CMD, Labels: { [IMAGE_LABEL]: "v1" } },
+      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
+      history: [{ created: when.toISOString(), created_by: "docker-image-cleanup run lock" }]
+    })
+  );
+  const configHex = sha256(config);
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [RUN_LOCK_IMAGE], Layers: [`${diffId}/layer.tar`] }]));
+  const archive = await pack2(
+    [
+      { name: `${diffId}/`, content: Buffer.alloc(0), dir: true },
+      { name: `${diffId}/layer.tar`, content: layer },
+      { name: `${configHex}.json`, content: config },
+      { name: "manifest.json", content: manifest }
+    ],
+    when
+  );
+  return { tar: archive, imageId: `sha256:${configHex}` };
+}
+async function pack2(files, mtime) {
+  const p = tar.pack();
+  const done = readStream(p);
+  for (const f of files) {
+    await new Promise((resolve3, reject) => {
+      const cb = (err) => err ? reject(err) : resolve3();
+      if (f.dir) p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 493, type: "directory" }, cb);
+      else p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 420 }, f.content, cb);
+    });
+  }
+  p.finalize();
+  return done;
+}
+function sha256(data) {
+  return (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
+}
+async function loadLockImage(docker) {
+  await loadArchive(docker, (await lockArchive()).tar);
+}
+async function removeLockImage(docker) {
+  try {
+    const info2 = await docker.getImage(RUN_LOCK_IMAGE).inspect();
+    const ours = info2.Id === (await lockArchive()).imageId || (info2.RootFS?.Layers ?? []).length === 1 && info2.Size < 64 * 1024 && info2.Config?.Labels?.[IMAGE_LABEL] === "v1" && JSON.stringify(info2.Config?.Cmd) === JSON.stringify(LOCK_CMD);
+    if (!ours) return;
+    await docker.getImage(info2.Id).remove({ noprune: false });
+  } catch (error2) {
+    if (!isGone(error2) && statusOf(error2) !== 409) throw error2;
+  }
+}
+function isRunLockImage(tags) {
+  return tags.includes(RUN_LOCK_IMAGE);
+}
+async function lockHolder(docker) {
+  try {
+    const info2 = await docker.getContainer(RUN_LOCK_NAME).inspect();
+    const created = Date.parse(info2.Created);
+    return { id: info2.Id, created: Number.isFinite(created) ? created : Date.now(), holder: info2.Config?.Labels?.[HOLDER_LABEL] ?? "unknown holder" };
+  } catch (error2) {
+    if (isGone(error2)) return void 0;
+    throw error2;
+  }
+}
+function deadOnThisHost(holder) {
+  const match = /^(.*) pid (\d+)$/.exec(holder);
+  if (!match || match[1] !== os5.hostname()) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error2) {
+    return error2.code === "ESRCH";
+  }
+}
+async function removeLock(docker, id) {
+  try {
+    await docker.getContainer(id).remove({ v: true });
+  } catch (error2) {
+    if (!isGone(error2)) throw error2;
+  }
+}
+function isGone(error2) {
+  return statusOf(error2) === 404 || /no such container|does not exist in database/i.test(messageOf(error2));
+}
+function statusOf(error2) {
+  return error2?.statusCode;
+}
+function messageOf(error2) {
+  const e = error2;
+  return e?.json?.message ?? e?.message ?? String(error2);
+}
+function sleep(ms) {
+  return new Promise((resolve3) => setTimeout(resolve3, ms));
+}
+
+// src/engine/details-cache.ts
+var import_node_crypto2 = require("node:crypto");
 var import_node_fs = require("node:fs");
 var import_promises = require("node:fs/promises");
 var path2 = __toESM(require("node:path"));
@@ -82413,17 +82603,26 @@ var MemoryDetailsCache = class {
     this.entries.set(key, details);
   }
 };
-var FILE_VERSION = 2;
+var FILE_VERSION = 1;
 var FileDetailsCache = class {
   constructor(file) {
     this.file = file;
-    this.entries = new Map(readEntries(file));
+    const read = readEntries(file);
+    this.entries = new Map(read.entries);
+    if (read.problem) this.warnings.push(`details cache ${file} ${read.problem}; ignored, images are inspected afresh`);
+    else if (read.dropped > 0) this.warnings.push(`details cache ${file}: ${read.dropped} damaged entries left out`);
   }
   file;
   entries;
   used = /* @__PURE__ */ new Map();
   /** Something was learnt since the file was read or written. */
   added = false;
+  warnings = [];
+  takeWarnings() {
+    const w = this.warnings;
+    this.warnings = [];
+    return w;
+  }
   get(key) {
     const details = this.entries.get(key);
     if (details) this.used.set(key, details);
@@ -82458,27 +82657,36 @@ var FileDetailsCache = class {
   }
 };
 function detailsCacheFile(stateDir2, host) {
-  return path2.join(stateDir2, `image-details-${(0, import_node_crypto.createHash)("sha256").update(host).digest("hex").slice(0, 12)}.json`);
+  return path2.join(stateDir2, `image-details-${(0, import_node_crypto2.createHash)("sha256").update(host).digest("hex").slice(0, 12)}.json`);
 }
 function readEntries(file) {
+  let text;
+  try {
+    text = (0, import_node_fs.readFileSync)(file, "utf8");
+  } catch {
+    return { entries: [], dropped: 0 };
+  }
   let parsed;
   try {
-    parsed = JSON.parse((0, import_node_fs.readFileSync)(file, "utf8"));
+    parsed = JSON.parse(text);
   } catch {
-    return [];
+    return { entries: [], dropped: 0, problem: "is not JSON" };
   }
   const body = parsed;
-  if (!body || body.version !== FILE_VERSION || !Array.isArray(body.entries)) return [];
-  return body.entries.filter(isEntry);
+  if (!body || typeof body !== "object" || !Array.isArray(body.entries)) return { entries: [], dropped: 0, problem: "has the wrong shape" };
+  if (body.version !== FILE_VERSION) return { entries: [], dropped: 0, problem: `has version ${JSON.stringify(body.version)}, not ${FILE_VERSION}` };
+  const entries = body.entries.filter(isEntry);
+  return { entries, dropped: body.entries.length - entries.length };
 }
 function isEntry(e) {
   if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== "string") return false;
   const d = e[1];
-  return !!d && typeof d === "object" && Array.isArray(d.layers) && d.layers.every((l) => typeof l === "string") && (d.layerSizes === void 0 || Array.isArray(d.layerSizes) && d.layerSizes.every((n) => typeof n === "number")) && (d.lastTagged === void 0 || typeof d.lastTagged === "number");
+  return !!d && typeof d === "object" && Array.isArray(d.layers) && d.layers.every((l) => typeof l === "string" && l.length > 0) && (d.layerSizes === void 0 || Array.isArray(d.layerSizes) && d.layerSizes.length === d.layers.length && d.layerSizes.every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0)) && (d.lastTagged === void 0 || typeof d.lastTagged === "number" && Number.isFinite(d.lastTagged) && d.lastTagged >= 0);
 }
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
+var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -82488,14 +82696,11 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
-  /**
-   * Learnt from info(): the containerd image store deletes differently (removeImage), IDs are
-   * manifest digests, RepoDigests derive from tags, and listed sizes include content.
-   */
-  containerdStore = false;
+  cacheMismatches = 0;
   constructor(options = {}) {
     this.docker = new import_dockerode.default(connectionOptions(options.host));
     this.host = describeHost(options.host);
+    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {
     });
@@ -82509,19 +82714,19 @@ var DockerodeEngine = class {
       this.count("info");
       [version, info2] = await Promise.all([this.docker.version(), this.docker.info()]);
     } catch (error2) {
-      throw new EngineUnreachableError(this.host, error2);
+      if (error2 instanceof EngineTimeoutError) throw error2;
+      throw new EngineUnreachableError(this.host, error2 instanceof EngineLostError && error2.cause ? error2.cause : error2);
     }
     const components = version.Components ?? [];
     const podman = components.some((c) => /podman/i.test(c.Name ?? ""));
     this.podman = podman;
     const driverStatus = info2.DriverStatus ?? [];
-    this.containerdStore = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
     return {
       kind: podman ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info2.Driver,
-      containerdStore: this.containerdStore
+      containerdStore: driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v))
     };
   }
   async snapshot(options) {
@@ -82529,15 +82734,18 @@ var DockerodeEngine = class {
     const takenAt = Date.now();
     this.count("images");
     this.count("containers");
-    const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} }),
+      this.docker.listImages({ all: false }),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
     this.podmanNames.clear();
-    const images = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary2) => this.imageRecord(summary2));
+    const records = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2).catch((error2) => statusOf2(error2) === 404 ? void 0 : Promise.reject(error2)));
+    const images = records.filter((r) => r !== void 0);
     await this.cache.save?.();
+    const warnings = this.cache.takeWarnings?.() ?? [];
+    if (this.cacheMismatches > 0) warnings.push(`details cache: ${this.cacheMismatches} entries disagreed with the engine's image list; inspected afresh`);
+    this.cacheMismatches = 0;
     const { activity, complete, oldest } = this.activity(events);
     return {
       takenAt,
@@ -82545,24 +82753,22 @@ var DockerodeEngine = class {
       images,
       containers: containersListed.map(toContainerRecord),
       activity,
-      activityWindow: { since: options.activitySince, complete, oldest }
+      activityWindow: { since: options.activitySince, complete, oldest },
+      ...warnings.length > 0 ? { warnings } : {}
     };
   }
   async imageRecord(summary2) {
     const tags = this.references(summary2.RepoTags);
-    const digests = this.ownDigests(tags, summary2.RepoDigests);
+    const digests = this.podman ? [] : normalizeAll(summary2.RepoDigests);
     const key = detailsKey(summary2.Id, tags);
     let details = this.cache.get(key);
+    if (details && !agreesWithListing(details, summary2)) {
+      this.cacheMismatches++;
+      details = void 0;
+    }
     if (!details) {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
-    }
-    const platforms = platformParts(summary2.Manifests);
-    let content = this.containerdStore && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
-    let size = summary2.Size - (content ?? 0);
-    if (platforms) {
-      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
-      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
     }
     return {
       id: summary2.Id,
@@ -82571,12 +82777,10 @@ var DockerodeEngine = class {
       digests,
       created: summary2.Created * 1e3,
       lastTagged: details.lastTagged,
-      size,
-      contentBytes: content,
-      platforms,
+      size: summary2.Size,
       labels: summary2.Labels ?? {},
       layers: details.layers,
-      layerSizes: content === void 0 ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size)
+      layerSizes: details.layerSizes
     };
   }
   async details(id) {
@@ -82590,23 +82794,8 @@ var DockerodeEngine = class {
     return {
       layers,
       layerSizes: layerSizesFromHistory(layers, history),
-      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0,
-      contentBytes: this.containerdStore && typeof inspect.Size === "number" ? inspect.Size : void 0
+      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0
     };
-  }
-  /**
-   * The digest references that are names of their own. Podman derives one per
-   * name from its local manifest; the containerd store derives `repo@digest`
-   * from every tag record, and DELETE of such a digest untags every tag of that
-   * repository on the image. Only a digest whose repository has no tag on the
-   * image is a name record of its own there (made by a pull by digest).
-   */
-  ownDigests(tags, repoDigests) {
-    if (this.podman) return [];
-    const digests = normalizeAll(repoDigests);
-    if (!this.containerdStore) return digests;
-    const tagged = new Set(tags.map(repositoryOf));
-    return digests.filter((d) => !tagged.has(repositoryOf(d)));
   }
   /**
    * Events since `since`. The engine only buffers its last 256 events, so
@@ -82684,38 +82873,39 @@ var DockerodeEngine = class {
     try {
       this.count("image inspect");
       const inspect = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const tags = this.references(inspect.RepoTags);
-      return { id: inspect.Id, references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)] };
+      const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
+      const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? "");
+      return {
+        id: inspect.Id,
+        references: [...this.references(inspect.RepoTags), ...digests],
+        ...Number.isFinite(lastTag) && lastTag > 0 ? { lastTagged: lastTag } : {}
+      };
     } catch (error2) {
-      if (statusOf(error2) === 404) return void 0;
+      if (statusOf2(error2) === 404) return void 0;
       throw error2;
     }
   }
   async removeImage(idOrReference) {
     try {
       this.count("image delete");
-      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
+      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
       return {
         status: "done",
         untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged), false),
         deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted)
       };
     } catch (error2) {
-      const status = statusOf(error2);
+      const status = statusOf2(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf2(error2) };
       throw error2;
     }
   }
   async diskUsage(options = {}) {
     this.count("system df");
     const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
-    const images = df.Images ?? [];
-    const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
-    const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
-    const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
-    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages };
+    const fromImages = (df.Images ?? []).reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    const usage = { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -82740,6 +82930,16 @@ var DockerodeEngine = class {
       };
     });
   }
+  /** The first call of a real run: an engine not there at all is unreachable (exit 2), not lost. */
+  async acquireRunLock(options) {
+    try {
+      return await acquireRunLock(this.docker, options);
+    } catch (error2) {
+      if (error2 instanceof EngineLostError) throw new EngineUnreachableError(this.host, error2.cause ?? error2);
+      if (error2?.code && error2.statusCode === void 0) throw new EngineUnreachableError(this.host, error2);
+      throw error2;
+    }
+  }
   // Fleet-mode maintenance: stopped containers and the builder cache.
   async listContainers() {
     this.count("containers");
@@ -82758,7 +82958,7 @@ var DockerodeEngine = class {
         labels: inspect.Config?.Labels ?? {}
       };
     } catch (error2) {
-      if (statusOf(error2) === 404) return void 0;
+      if (statusOf2(error2) === 404) return void 0;
       throw error2;
     }
   }
@@ -82768,9 +82968,9 @@ var DockerodeEngine = class {
       await this.docker.getContainer(id).remove({ force: false, v: false });
       return { status: "done" };
     } catch (error2) {
-      const status = statusOf(error2);
+      const status = statusOf2(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf2(error2) };
       throw error2;
     }
   }
@@ -82793,8 +82993,8 @@ var DockerodeEngine = class {
       const deleted = answer?.CachesDeleted ?? [];
       return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
-      const status = statusOf(error2);
-      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf(error2)}` };
+      const status = statusOf2(error2);
+      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf2(error2)}` };
       throw error2;
     }
   }
@@ -82851,7 +83051,7 @@ var DockerodeEngine = class {
       const v = await this.docker.getVolume(name).inspect();
       return { name: v.Name, labels: v.Labels ?? {} };
     } catch (error2) {
-      if (statusOf(error2) === 404) return void 0;
+      if (statusOf2(error2) === 404) return void 0;
       throw error2;
     }
   }
@@ -82861,9 +83061,9 @@ var DockerodeEngine = class {
       await this.docker.getVolume(name).remove({ force: false });
       return { status: "done" };
     } catch (error2) {
-      const status = statusOf(error2);
+      const status = statusOf2(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf2(error2) };
       throw error2;
     }
   }
@@ -82884,30 +83084,10 @@ function compareApi(version, than) {
   if (!m) return -1;
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
 }
-function apiAtLeast(version, major, minor) {
-  const [a, b] = (version ?? "").split(".").map(Number);
-  return a > major || a === major && (b ?? 0) >= minor;
-}
-function platformParts(manifests) {
-  if (!Array.isArray(manifests) || manifests.length === 0) return void 0;
-  const byDigest = new Map(manifests.map((m) => [m.ID ?? m.Descriptor?.digest, m]));
-  const platformOf = (m) => {
-    const p = m?.ImageData?.Platform ?? m?.Descriptor?.platform;
-    if (!p?.os) return "unknown";
-    return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
-  };
-  return manifests.map((m) => {
-    const kind = m.Kind === "image" || m.Kind === "attestation" ? m.Kind : "unknown";
-    const forImage = kind === "attestation" ? byDigest.get(m.AttestationData?.For) : void 0;
-    return {
-      platform: kind === "attestation" ? forImage ? platformOf(forImage) : "unknown" : platformOf(m),
-      kind,
-      digest: String(m.ID ?? m.Descriptor?.digest ?? ""),
-      available: m.Available === true,
-      unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
-      contentBytes: Number(m.Size?.Content ?? 0)
-    };
-  });
+function agreesWithListing(details, summary2) {
+  if (details.layers.length === 0 && summary2.Size > 0) return false;
+  const bytes = details.layerSizes?.reduce((a, b) => a + b, 0) ?? 0;
+  return bytes <= summary2.Size;
 }
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
@@ -82935,16 +83115,6 @@ function layerSizesFromHistory(layers, history) {
   }
   return next === nonEmpty.length ? sizes : void 0;
 }
-function withHiddenSnapshots(sizes, unpacked) {
-  if (!sizes || sizes.length === 0) return sizes;
-  const missing = unpacked - sizes.reduce((a, b) => a + b, 0);
-  if (missing <= 0) return sizes;
-  let top = sizes.length - 1;
-  while (top > 0 && sizes[top] === 0) top--;
-  const out = sizes.slice();
-  out[top] += missing;
-  return out;
-}
 function normalizeAll(refs) {
   const out = [];
   for (const r of refs ?? []) {
@@ -82962,10 +83132,10 @@ function safeNormalize(ref) {
     return void 0;
   }
 }
-function statusOf(error2) {
+function statusOf2(error2) {
   return error2?.statusCode;
 }
-function messageOf(error2) {
+function messageOf2(error2) {
   const e = error2;
   return e?.json?.message ?? e?.message ?? String(error2);
 }
@@ -82979,46 +83149,12 @@ function readAll(stream) {
 }
 
 // src/usage/engine-store.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var import_node_zlib = require("node:zlib");
-var tar = __toESM(require_tar_stream2());
-
-// src/engine/image-archive.ts
-function readStream(stream) {
-  return new Promise((resolve3, reject) => {
-    const parts = [];
-    stream.on("data", (c) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
-    stream.on("end", () => resolve3(Buffer.concat(parts)));
-    stream.on("error", reject);
-  });
-}
-async function loadArchive(docker, archive) {
-  try {
-    await loadOnce(docker, archive);
-  } catch (error2) {
-    if (!/docker load failed: image .*already exists/.test(String(error2.message))) throw error2;
-    await loadOnce(docker, archive);
-  }
-}
-async function loadOnce(docker, archive) {
-  const stream = await docker.loadImage(archive, { quiet: true });
-  const text = (await readStream(stream)).toString("utf8");
-  for (const line of text.split(/\r?\n/)) {
-    const trimmed = line.trim();
-    if (!trimmed.startsWith("{")) continue;
-    let message;
-    try {
-      message = JSON.parse(trimmed);
-    } catch {
-      continue;
-    }
-    const error2 = message.errorDetail?.message ?? message.error;
-    if (error2) throw new Error(`docker load failed: ${error2}`);
-  }
-}
+var tar2 = __toESM(require_tar_stream2());
 
 // src/usage/record.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var MAX_REFERENCES = 16;
 var WHY_RANK = {
   "first-seen": 0,
@@ -83047,7 +83183,7 @@ function emptyRecord() {
 }
 function layersKeyOf(layers) {
   if (layers.length === 0) return "";
-  return (0, import_node_crypto2.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
+  return (0, import_node_crypto3.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
 }
 function later(a, time, why) {
   return time > a.time || time === a.time && WHY_RANK[why] > WHY_RANK[a.why];
@@ -83295,14 +83431,30 @@ function lastUsedMap(record) {
   }
   return map;
 }
-function parseRecord(text, source) {
+function parseRecord(text, source, now) {
   let raw;
   try {
     raw = JSON.parse(text);
   } catch (error2) {
     return { record: emptyRecord(), warnings: [`usage record ${source} is damaged (${error2.message}); starting a new one`] };
   }
-  return fromJson(raw, source);
+  const result = fromJson(raw, source);
+  return now === void 0 ? result : clampFuture(result, source, now);
+}
+function clampFuture(result, source, now) {
+  const limit = now + 864e5;
+  let clamped = 0;
+  const clamp = (t) => t > limit ? (clamped++, now) : t;
+  const r = result.record;
+  r.updatedAt = clamp(r.updatedAt);
+  if (r.lastRunAt !== void 0) r.lastRunAt = clamp(r.lastRunAt);
+  for (const e of Object.values(r.images)) {
+    e.firstSeen = clamp(e.firstSeen);
+    e.lastUsed = clamp(e.lastUsed);
+  }
+  for (const e of Object.values(r.removed)) e.removedAt = clamp(e.removedAt);
+  if (clamped > 0) result.warnings.push(`usage record ${source}: ${clamped} times in the future set to now`);
+  return result;
 }
 function fromJson(raw, source) {
   const fail = (what) => ({ record: emptyRecord(), warnings: [`usage record ${source} is damaged (${what}); starting a new one`] });
@@ -83357,7 +83509,7 @@ var USAGE_LOCK_NAME = "docker-image-cleanup-usage-lock";
 var LOCK_LABEL = "org.docker-image-cleanup.usage-lock";
 var USAGE_FILE = "usage-record.json";
 var FIXED_MTIME = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
-var LOCK_CMD = ["/usage-record.json"];
+var LOCK_CMD2 = ["/usage-record.json"];
 var EngineUsageStore = class {
   constructor(docker, options = {}) {
     this.docker = docker;
@@ -83378,7 +83530,7 @@ var EngineUsageStore = class {
     if (label) {
       try {
         const result2 = fromJson(JSON.parse((0, import_node_zlib.gunzipSync)(Buffer.from(label, "base64")).toString("utf8")), this.description);
-        if (result2.warnings.length === 0) return result2;
+        if (result2.warnings.length === 0) return clampFuture(result2, this.description, Date.now());
         labelProblem = result2.warnings[0];
       } catch (error2) {
         labelProblem = `usage record label on ${USAGE_RECORD_REFERENCE} is damaged (${error2.message})`;
@@ -83391,7 +83543,7 @@ var EngineUsageStore = class {
       const what = `usage record ${this.description} is unreadable (${labelProblem ? `${labelProblem}; ` : ""}layer: ${error2.message}); starting a new one`;
       return { record: emptyRecord(), warnings: [what] };
     }
-    const result = parseRecord(text, `${this.description} (${USAGE_FILE})`);
+    const result = parseRecord(text, `${this.description} (${USAGE_FILE})`, Date.now());
     if (labelProblem && result.warnings.length === 0) result.warnings.unshift(`${labelProblem}; read the record from its layer instead`);
     return result;
   }
@@ -83420,7 +83572,7 @@ var EngineUsageStore = class {
     try {
       return await this.docker.getImage(USAGE_RECORD_QUALIFIED).inspect();
     } catch (error2) {
-      if (statusOf2(error2) === 404) return void 0;
+      if (statusOf3(error2) === 404) return void 0;
       throw error2;
     }
   }
@@ -83458,26 +83610,25 @@ var EngineUsageStore = class {
    */
   async lock() {
     const deadline = Date.now() + this.waitMs;
-    const token = (0, import_node_crypto3.randomBytes)(8).toString("hex");
+    const token = (0, import_node_crypto4.randomBytes)(8).toString("hex");
     let seen;
     for (let attempt2 = 0; ; attempt2++) {
       try {
         const container = await this.docker.createContainer({
           name: USAGE_LOCK_NAME,
           Image: USAGE_RECORD_QUALIFIED,
-          Cmd: LOCK_CMD,
+          Cmd: LOCK_CMD2,
           Labels: { [LOCK_LABEL]: token },
           HostConfig: { NetworkMode: "none" }
         });
         return container.id;
       } catch (error2) {
-        const status = statusOf2(error2);
-        if (status === 404 && /image|no such/i.test(messageOf2(error2))) {
-          if (!await this.inspect()) {
-            await this.write(emptyRecord());
-            continue;
-          }
-        } else if (!isNameConflict(error2)) throw error2;
+        const status = statusOf3(error2);
+        if (status === 404 && /image|no such/i.test(messageOf3(error2))) {
+          await this.write(emptyRecord());
+          continue;
+        }
+        if (!isNameConflict(error2)) throw error2;
       }
       const holder = await this.lockHolder();
       if (holder) {
@@ -83491,7 +83642,7 @@ var EngineUsageStore = class {
       if (Date.now() > deadline) {
         throw new Error(`cannot lock the usage record ${this.description}: container ${USAGE_LOCK_NAME} has been held for longer than ${Math.round(this.waitMs / 1e3)} s`);
       }
-      await sleep(Math.min(1e3, 20 * 2 ** Math.min(attempt2, 5)) * (0.5 + Math.random()));
+      await sleep2(Math.min(1e3, 20 * 2 ** Math.min(attempt2, 5)) * (0.5 + Math.random()));
     }
   }
   async lockHolder() {
@@ -83500,7 +83651,7 @@ var EngineUsageStore = class {
       const created = Date.parse(info2.Created);
       return { id: info2.Id, created: Number.isFinite(created) ? created : Date.now() };
     } catch (error2) {
-      if (isGone(error2)) return void 0;
+      if (isGone2(error2)) return void 0;
       throw error2;
     }
   }
@@ -83535,7 +83686,7 @@ var EngineUsageStore = class {
         const untagged = answer.filter((a) => a.Untagged).map((a) => a.Untagged);
         if (untagged.length > 0) warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${untagged.join(", ")}, tagged onto it meanwhile`);
       } catch (error2) {
-        if (!isGone(error2) && statusOf2(error2) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf2(error2)}`);
+        if (!isGone2(error2) && statusOf3(error2) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf3(error2)}`);
       }
     }
   }
@@ -83574,41 +83725,41 @@ function fullId2(id) {
   return id.startsWith("sha256:") ? id : `sha256:${id}`;
 }
 function isNameConflict(error2) {
-  return statusOf2(error2) === 409 || /already in use/i.test(messageOf2(error2));
+  return statusOf3(error2) === 409 || /already in use/i.test(messageOf3(error2));
 }
-function isGone(error2) {
-  return statusOf2(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf2(error2));
+function isGone2(error2) {
+  return statusOf3(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf3(error2));
 }
 async function removeContainer(docker, id) {
   try {
     await docker.getContainer(id).remove({ v: true });
   } catch (error2) {
-    if (!isGone(error2)) throw error2;
+    if (!isGone2(error2)) throw error2;
   }
 }
 function goArch() {
   return { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? "amd64";
 }
-function sha256(data) {
-  return (0, import_node_crypto3.createHash)("sha256").update(data).digest("hex");
+function sha2562(data) {
+  return (0, import_node_crypto4.createHash)("sha256").update(data).digest("hex");
 }
 async function recordArchive(json, labels, updatedAt) {
   const { layer, diffId: prefixed } = await recordLayer(json);
   const diffId = prefixed.slice("sha256:".length);
-  const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 ? updatedAt : 0).toISOString();
+  const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 && updatedAt < 864e13 ? updatedAt : 0).toISOString();
   const config = Buffer.from(
     JSON.stringify({
       architecture: goArch(),
       os: "linux",
       created,
-      config: { Cmd: LOCK_CMD, Labels: labels },
+      config: { Cmd: LOCK_CMD2, Labels: labels },
       rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
       history: [{ created, created_by: "docker-image-cleanup usage record" }]
     })
   );
-  const configHex = sha256(config);
+  const configHex = sha2562(config);
   const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [USAGE_RECORD_QUALIFIED], Layers: [`${diffId}/layer.tar`] }]));
-  const archive = await pack2([
+  const archive = await pack4([
     { name: `${diffId}/`, dir: true },
     { name: `${diffId}/layer.tar`, content: layer },
     { name: `${configHex}.json`, content: config },
@@ -83617,11 +83768,11 @@ async function recordArchive(json, labels, updatedAt) {
   return { tar: archive, imageId: `sha256:${configHex}` };
 }
 async function recordLayer(json) {
-  const layer = await pack2([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
-  return { layer, diffId: `sha256:${sha256(layer)}` };
+  const layer = await pack4([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
+  return { layer, diffId: `sha256:${sha2562(layer)}` };
 }
-async function pack2(entries) {
-  const p = tar.pack();
+async function pack4(entries) {
+  const p = tar2.pack();
   const done = readStream(p);
   for (const e of entries) {
     await new Promise((resolve3, reject) => {
@@ -83636,7 +83787,7 @@ async function pack2(entries) {
 }
 async function untar(data) {
   const files = /* @__PURE__ */ new Map();
-  const extract2 = tar.extract();
+  const extract2 = tar2.extract();
   const done = new Promise((resolve3, reject) => {
     extract2.on("entry", (header, stream, next) => {
       const chunks = [];
@@ -83654,19 +83805,19 @@ async function untar(data) {
   await done;
   return files;
 }
-function sleep(ms) {
+function sleep2(ms) {
   return new Promise((resolve3) => setTimeout(resolve3, ms));
 }
-function statusOf2(error2) {
+function statusOf3(error2) {
   return error2?.statusCode;
 }
-function messageOf2(error2) {
+function messageOf3(error2) {
   const e = error2;
   return e?.json?.message ?? e?.message ?? String(error2);
 }
 
 // src/usage/file-store.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var fs4 = __toESM(require("node:fs"));
 var path3 = __toESM(require("node:path"));
 var lockfile = __toESM(require_proper_lockfile());
@@ -83690,7 +83841,7 @@ var FileUsageStore = class {
       if (code === "ENOENT") return { record: emptyRecord(), warnings: [] };
       return { record: emptyRecord(), warnings: [`usage record ${this.path} is unreadable (${error2.message}); starting a new one`] };
     }
-    return parseRecord(text, this.path);
+    return parseRecord(text, this.path, Date.now());
   }
   async update(change) {
     await fs4.promises.mkdir(path3.dirname(this.path), { recursive: true });
@@ -83730,7 +83881,7 @@ var FileUsageStore = class {
   /** Temp file in the same directory, fsync, rename over the record, fsync the directory. */
   async write(record) {
     const dir = path3.dirname(this.path);
-    const temp = path3.join(dir, `.${path3.basename(this.path)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(6).toString("hex")}.tmp`);
+    const temp = path3.join(dir, `.${path3.basename(this.path)}.${process.pid}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
     const handle = await fs4.promises.open(temp, "w", 420);
     try {
       await handle.writeFile(`${JSON.stringify(record)}
@@ -83792,7 +83943,7 @@ async function saveUsage(store, snapshot, plan2, results, now, settings) {
   const removed = results.filter((r) => r.deleted).map((r) => ({ imageId: r.imageId, references: [...byId.get(r.imageId)?.tags ?? []], layers: byId.get(r.imageId)?.layers ?? [] }));
   for (const incident of results.flatMap((r) => r.incidents ?? [])) {
     const own = removed.find((r) => r.imageId === incident.imageId);
-    if (own && incident.untagged.length > 0) {
+    if (own) {
       own.references = [...own.references, ...incident.untagged];
       own.incident = incident.text;
     }
@@ -83886,7 +84037,7 @@ async function removeStoppedContainers(engine, settings, options = {}) {
     report2.notes.push("stopped containers: this engine adapter cannot list or remove containers; skipped");
     return report2;
   }
-  const containers = await engine.listContainers();
+  const containers = (await engine.listContainers()).filter((c) => c.name !== RUN_LOCK_NAME);
   report2.total = containers.length;
   for (const c of containers) {
     if (!STOPPED_STATES.includes(c.state)) {
@@ -85320,20 +85471,45 @@ var MaxRemovalsExceededError = class extends Error {
   limit;
   report;
 };
-function frontDefaultPatterns(front) {
-  return CATALOG.filter((spec) => spec.kind === "pattern-list" && spec.frontDefaults?.[front] !== void 0).flatMap(
-    (spec) => spec.frontDefaults[front].split(/[\n,]/).map((p) => p.trim()).filter(Boolean)
-  );
+async function checkContainersAfter(engine, results) {
+  const deleted = new Map(results.filter((r) => r.deleted).map((r) => [r.imageId, r]));
+  if (deleted.size === 0 || !engine.listContainers) return;
+  let containers;
+  try {
+    containers = await engine.listContainers();
+  } catch (error2) {
+    if (isEngineLost(error2)) return;
+    throw error2;
+  }
+  for (const c of containers) {
+    const result = c.imageId ? deleted.get(c.imageId) : void 0;
+    if (!result) continue;
+    const text = `container ${c.name} (${c.state}) was created from ${result.imageId.slice(7, 19)} while the engine deleted it (the engine's own window between its in-use check and the delete); it now runs on an image that no longer exists`;
+    (result.incidents ??= []).push({ imageId: result.imageId, call: `DELETE /images/${result.imageId}`, untagged: [], deleted: [result.imageId], text });
+  }
 }
 async function runCleanup(settings, deps, options = {}) {
+  if (settings.dryRun || !deps.engine.acquireRunLock) return runLocked(settings, deps, options);
+  const release = await deps.engine.acquireRunLock({ waitMs: settings.lockWaitMs, onWait: deps.onLockWait });
+  try {
+    return await runLocked(settings, deps, options);
+  } finally {
+    await release().catch(() => void 0);
+  }
+}
+async function runLocked(settings, deps, options) {
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
   const dockerfiles = await dockerfileReferences(settings.dockerfiles, deps.cwd);
   const containerChoice = await removeStoppedContainers(deps.engine, { ...settings, dryRun: true }, { now: startedAt });
   const leaving = new Set(containerChoice?.results.filter((r) => r.status === "planned").map((r) => r.id));
   const seen = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
-  const snapshot = leaving.size ? { ...seen, containers: seen.containers.filter((c) => !leaving.has(c.id)) } : seen;
-  const warnings = [...dockerfiles.warnings, ...containerChoice?.notes ?? []];
+  const snapshot = {
+    ...seen,
+    images: seen.images.filter((i) => !isRunLockImage(i.tags)),
+    containers: seen.containers.filter((c) => !leaving.has(c.id) && c.name !== RUN_LOCK_NAME)
+  };
+  const warnings = [...dockerfiles.warnings, ...containerChoice?.notes ?? [], ...seen.warnings ?? []];
   let filesystem;
   if (settings.space.minFree || settings.space.minFreeInodes) {
     filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
@@ -85357,7 +85533,6 @@ async function runCleanup(settings, deps, options = {}) {
     now,
     dockerfileReferences: dockerfiles.references,
     jobStart: options.jobStart,
-    quietUnmatched: options.quietUnmatched,
     filesystem,
     usage: usage?.lastUse,
     buildCache,
@@ -85431,27 +85606,42 @@ async function runCleanup(settings, deps, options = {}) {
   }
   const measuring = deps.engine.diskUsage();
   report2.results = await applyDecisions(deps.engine, plan2.decisions, {
-    concurrency: tuningFor(snapshot.engine).removalConcurrency,
     ready: measuring,
     stop: deps.signal,
+    minAgeMs: settings.minAgeMs,
+    clock,
     onResult: (_result, done, total) => deps.onProgress?.(done, total)
   });
   const before = await measuring;
-  const after = await deps.engine.diskUsage();
+  const lost = report2.results.find((r) => r.engineLost && r.note !== ENGINE_LOST_NOTE);
+  let after;
+  if (lost) report2.engineLost = lost.note;
+  else {
+    try {
+      after = await deps.engine.diskUsage();
+    } catch (error2) {
+      if (!isEngineLost(error2)) throw error2;
+      report2.engineLost = error2.message;
+    }
+  }
   const removed = report2.results.filter((r) => r.status === "removed" || r.status === "gone").length;
   report2.counts.removed = removed;
   report2.counts.untagged = report2.results.filter((r) => r.status === "untagged").length;
   report2.counts.skipped = report2.results.filter((r) => r.status === "in-use" || r.status === "changed").length;
   report2.counts.failed = report2.results.filter((r) => r.status === "failed").length;
+  if (!report2.engineLost) await checkContainersAfter(deps.engine, report2.results);
   report2.incidents = incidentsOf(report2.results);
   report2.counts.incidents = report2.incidents.length;
   for (const incident of report2.incidents) report2.warnings.push(`INCIDENT: ${incident.text}`);
   report2.counts.kept = report2.counts.images - removed;
-  report2.bytes.before = before.imagesBytes;
-  report2.bytes.after = after.imagesBytes;
-  report2.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
-  report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
-  await leftovers();
+  const lockBytes = seen.images.filter((i) => isRunLockImage(i.tags)).reduce((sum, i) => sum + i.size, 0);
+  report2.bytes.before = Math.max(0, before.imagesBytes - lockBytes);
+  if (after) {
+    report2.bytes.after = Math.max(0, after.imagesBytes - lockBytes);
+    report2.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
+  }
   await remember(report2.results);
   report2.finishedAt = clock();
   return report2;
@@ -85499,6 +85689,7 @@ function outcomeOf(report2) {
     kept: report2.counts.kept,
     bytesFreed: report2.dryRun ? report2.bytes.predicted : report2.bytes.measured ?? report2.bytes.predicted
   };
+  if (report2.engineLost) return { kind: "engine-lost", report: report2, figures, message: `engine lost during the removals, ${report2.counts.removed} removed: ${report2.engineLost}` };
   if (report2.counts.incidents > 0) {
     const first = report2.incidents[0].text;
     return { kind: "removals-failed", report: report2, figures, message: `${report2.counts.incidents} incident(s): the engine untagged or deleted what the plan did not name: ${first}${report2.counts.incidents > 1 ? "; …" : ""}` };
@@ -85516,7 +85707,7 @@ function refusedOutcome(error2) {
 // src/app/session.ts
 function openSession(settings, stateDir2) {
   const cache = stateDir2 ? new FileDetailsCache(detailsCacheFile(stateDir2, describeHost(settings.host))) : void 0;
-  const engine = new DockerodeEngine({ host: settings.host, cache });
+  const engine = new DockerodeEngine({ host: settings.host, cache, timeoutMs: settings.timeoutMs });
   return { engine, usage: openUsageStore(settings, engine, stateDir2) };
 }
 
@@ -85545,12 +85736,6 @@ function ordinal(n) {
   const suffix = teen ? "th" : { 1: "st", 2: "nd", 3: "rd" }[n % 10] ?? "th";
   return `${n}${suffix}`;
 }
-function place(r) {
-  return `${r.position === 1 ? "newest" : `${ordinal(r.position)} newest`} in ${familiar(r.repository)}`;
-}
-function besidesCurrent(r) {
-  return r.currentNewer ? " besides the current build" : "";
-}
 function describeKeep(r) {
   switch (r.kind) {
     case "current":
@@ -85558,7 +85743,7 @@ function describeKeep(r) {
     case "job-image":
       return r.detail === "new" ? "built or pulled during this job" : `tagged ${familiar(r.reference ?? "")} during this job`;
     case "newest":
-      return `${place(r)}, within keep ${r.keep}${besidesCurrent(r)}`;
+      return `${r.rank === 1 ? "newest" : `${ordinal(r.rank)} newest`} in ${familiar(r.repository)}, within keep ${r.keep}`;
     case "protected-pattern":
       return `protected by pattern ${r.pattern}`;
     case "protected-id":
@@ -85574,7 +85759,7 @@ function describeKeep(r) {
     case "young":
       return `younger than min-age ${formatDuration(r.minAgeMs)} (${r.source} ${formatDuration(r.ageMs)} ago)`;
     case "outside-scope":
-      return r.reference === void 0 ? "untagged: in no repository of the scope (repositories)" : "outside the repositories in scope";
+      return `outside the repositories in scope`;
     case "tool-state":
       return `this tool's usage record`;
   }
@@ -85582,8 +85767,7 @@ function describeKeep(r) {
 function describeRemove(r) {
   switch (r.kind) {
     case "old-build":
-      if (r.position === 1) return `${place(r)}, but keep 0 keeps no build besides the current one`;
-      return `${place(r)}, beyond keep ${r.keep}${besidesCurrent(r)}`;
+      return r.keep === 0 ? `older build in ${familiar(r.repository)} (keep 0)` : `build ${r.rank} in ${familiar(r.repository)}, beyond the newest ${r.keep}`;
     case "dangling":
       return "dangling (untagged, nothing needs it)";
     case "evicted":
@@ -85606,11 +85790,6 @@ function describeAll(keep, remove) {
 }
 function unique(items) {
   return [...new Set(items)];
-}
-function describePlatform(p) {
-  if (!p.available) return `${p.kind === "attestation" ? `attestation for ${p.platform}` : p.platform}: not present here, counts nothing`;
-  if (p.kind === "attestation") return `attestation for ${p.platform}: ${formatBytes(p.contentBytes)} of content, no snapshot`;
-  return `${p.platform}: ${formatBytes(p.unpackedBytes)} unpacked (counted) + ${formatBytes(p.contentBytes)} of content`;
 }
 
 // src/report/rows.ts
@@ -85732,129 +85911,37 @@ function escape(text) {
   return text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-// src/report/columns.ts
-var GAP = "  ";
-var MIN_LAST = 24;
-var MIN_FLEXIBLE = 14;
-function layoutColumns(columns, rows, width) {
-  const natural = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i].join(c.separator).length)));
-  const longestItem = columns.map((c, i) => Math.max(c.header.length, ...rows.flatMap((r) => r[i].map((item) => item.length + c.separator.trimEnd().length))));
-  const widths = natural.slice();
-  const flexible = columns.map((c, i) => c.flexible ? i : -1).filter((i) => i >= 0);
-  const fixedTotal = columns.reduce((sum, c, i) => sum + (c.flexible ? 0 : natural[i]), 0) + GAP.length * (columns.length - 1);
-  const free = width - fixedTotal;
-  if (flexible.reduce((sum, i) => sum + natural[i], 0) <= free) return widths;
-  let room = free;
-  flexible.forEach((i, n) => {
-    const last = n === flexible.length - 1;
-    widths[i] = last ? Math.max(MIN_FLEXIBLE, room) : Math.max(MIN_FLEXIBLE, Math.min(natural[i], longestItem[i], room - MIN_LAST));
-    room -= widths[i];
-  });
-  return widths;
-}
-function renderRows(columns, widths, rows) {
-  const line = (cells) => cells.map((v, i) => columns[i].alignRight ? v.padStart(widths[i]) : i === cells.length - 1 ? v : v.padEnd(widths[i])).join(GAP).trimEnd();
-  const out = [line(columns.map((c) => c.header))];
-  for (const row2 of rows) {
-    const wrapped = row2.map((items, i) => wrapItems(items, columns[i].separator, widths[i], columns[i].maxLines));
-    const height = Math.max(...wrapped.map((w) => w.length));
-    for (let l = 0; l < height; l++) out.push(line(wrapped.map((w) => w[l] ?? "")));
-  }
-  return out;
-}
-function wrapItems(items, separator, width, maxLines = Infinity) {
-  const mark = separator.trimEnd();
-  const lines = [];
-  const doneAfter = [];
-  let current = "";
-  const flush = (done) => {
-    lines.push(current);
-    doneAfter.push(done);
-    current = "";
-  };
-  items.forEach((item, index) => {
-    const text = index < items.length - 1 ? item + mark : item;
-    if (current !== "" && current.length + 1 + text.length > width && text.length <= width) flush(index);
-    for (let word of text.split(" ")) {
-      if (current !== "" && current.length + 1 + word.length > width) flush(index);
-      while (word.length > width) {
-        current = word.slice(0, width);
-        flush(index);
-        word = word.slice(width);
-      }
-      current = current === "" ? word : `${current} ${word}`;
-    }
-  });
-  if (current !== "" || lines.length === 0) flush(items.length);
-  if (lines.length <= maxLines) return lines;
-  const shown = Math.max(1, maxLines - 1);
-  return [...lines.slice(0, shown), `+${items.length - doneAfter[shown - 1]} more`];
-}
-
 // src/report/text.ts
-var LOG_WIDTH = 120;
-var MAX_CELL_LINES = 4;
-var COLUMNS = [
-  { header: "IMAGE ID", separator: ", " },
-  { header: "REFERENCES", separator: ", ", flexible: true, maxLines: MAX_CELL_LINES },
-  { header: "OUTCOME", separator: " " },
-  { header: "SIZE", separator: " ", alignRight: true },
-  { header: "UNIQUE", separator: " ", alignRight: true },
-  { header: "WHY", separator: "; ", flexible: true }
-];
-function renderText(report2, options = {}) {
+function renderText(report2) {
   const { going, staying } = byOutcome(reportRows(report2));
-  const maxRows = options.maxRows ?? Infinity;
-  const goingCells = going.slice(0, maxRows).map((r) => cellsOf(r, goingReasons(r)));
-  const stayingCells = staying.slice(0, maxRows).map((r) => cellsOf(r, r.keepReasons));
-  const width = options.width ?? LOG_WIDTH;
-  const widths = layoutColumns(COLUMNS, [...goingCells, ...stayingCells], width - INDENT.length);
-  const table2 = (cells, total) => [
-    ...width < MIN_TABLE_WIDTH ? stackedRows(cells, width) : renderRows(COLUMNS, widths, cells).map((l) => INDENT + l),
-    ...total > cells.length ? [`${INDENT}… and ${total - cells.length} more (--dry-run --json lists every image)`] : []
-  ];
   const lines = [];
-  if (options.heading) lines.push(...options.heading, "");
-  else if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
-  for (const u of report2.plan.unmatched) {
-    if (u.setting === "current" && !report2.dryRun) lines.push(`WARNING: current "${u.pattern}" matches no image: no image was kept as the current build (see the warnings below)`, "");
-  }
+  if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
   lines.push(`Engine: ${report2.engine.kind} ${report2.engine.version} (API ${report2.engine.apiVersion}), ${report2.counts.images} images`);
   lines.push("");
-  if (going.length > 0) lines.push(report2.dryRun ? "To remove or untag:" : "Removed or untagged:", ...table2(goingCells, going.length));
-  else lines.push("Nothing to remove.");
+  lines.push(going.length > 0 ? report2.dryRun ? "To remove or untag:" : "Removed or untagged:" : "Nothing to remove.");
+  if (going.length > 0) lines.push(...table2(going, (r) => [...r.removeReasons, ...r.outcome.includes("untag") ? r.keepReasons.map((k) => `keeps image: ${k}`) : []]));
   lines.push("");
-  if (staying.length > 0) lines.push("Kept:", ...table2(stayingCells, staying.length));
-  else lines.push("Kept: nothing.");
+  lines.push("Kept:");
+  lines.push(...table2(staying, (r) => r.keepReasons));
   lines.push("");
   lines.push(...totals(report2));
   lines.push(...pressureLines(report2));
   for (const w of report2.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";
 }
-var INDENT = "  ";
-var MIN_TABLE_WIDTH = 110;
-function stackedRows(cells, width) {
-  const inner = Math.max(20, width - 2 * INDENT.length);
-  return cells.flatMap(([id, refs, outcome, size, unique2, why]) => [
-    `${INDENT}${id[0]}  ${outcome[0]}  ${size[0]}, unique ${unique2[0]}`,
-    ...wrapItems(refs, ", ", inner, MAX_CELL_LINES).map((l) => INDENT + INDENT + l),
-    ...why.length > 0 ? wrapItems(why, "; ", inner).map((l) => INDENT + INDENT + l) : []
+function table2(rows, reasons) {
+  const cells = rows.map((r) => [
+    r.id,
+    r.references.length > 0 ? r.references.join(", ") : "<none>",
+    r.outcome + (r.untag.length > 0 && r.outcome.includes("untag") ? ` ${r.untag.join(", ")}` : ""),
+    formatBytes(r.size),
+    formatBytes(r.uniqueBytes),
+    reasons(r).join("; ") + (r.note ? ` [${r.note}]` : "")
   ]);
-}
-function goingReasons(r) {
-  const untag = r.outcome.includes("untag");
-  return [...untag ? [`untags ${r.untag.join(", ")}`] : [], ...r.removeReasons, ...untag ? r.keepReasons.map((k) => `keeps image: ${k}`) : []];
-}
-function cellsOf(r, reasons) {
-  return [
-    [r.id],
-    r.references.length > 0 ? r.references : ["<none>"],
-    [r.outcome],
-    [formatBytes(r.size)],
-    [formatBytes(r.uniqueBytes)],
-    [...reasons, ...r.note ? [`[${r.note}]`] : []]
-  ];
+  const header = ["IMAGE ID", "REFERENCES", "OUTCOME", "SIZE", "UNIQUE", "WHY"];
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
+  const fmt = (c) => c.map((v, i) => i === c.length - 1 ? v : v.padEnd(widths[i])).join("  ").trimEnd();
+  return [fmt(header), ...cells.map(fmt)].map((l) => "  " + l);
 }
 function pressureLines(report2) {
   const lines = [];
@@ -85903,14 +85990,10 @@ function totals(report2) {
   const b = report2.bytes;
   const lines = [
     `Images: ${c.images} seen, ${c.removed} ${report2.dryRun ? "to remove" : "removed"}, ${c.untagged} ${report2.dryRun ? "to untag" : "untagged"}, ${c.kept} kept` + (c.skipped ? `, ${c.skipped} skipped` : "") + (c.failed ? `, ${c.failed} failed` : "") + (c.incidents ? `, ${c.incidents} INCIDENTS (the engine untagged or deleted what the plan did not name; see the warnings)` : ""),
-    `Space: ${formatBytes(b.predicted)} predicted` + (b.measured !== void 0 ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ""),
-    `Time: ${formatSeconds(report2.finishedAt - report2.startedAt)}`
+    ...report2.engineLost ? [`ENGINE LOST during the removals (${report2.engineLost}): the counts above are what was done before; the rest was not attempted`] : [],
+    `Space: ${formatBytes(b.predicted)} predicted` + (b.measured !== void 0 ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : "")
   ];
   return lines;
-}
-function formatSeconds(ms) {
-  if (ms >= 6e4) return formatDuration(ms);
-  return `${(ms / 1e3).toFixed(ms < 1e4 ? 2 : 1)}s`;
 }
 
 // src/report/json.ts
@@ -85937,7 +86020,6 @@ function toJson(report2) {
       delete: d.delete,
       size: d.size,
       uniqueBytes: d.uniqueBytes,
-      platforms: d.platforms?.map((p) => ({ ...p, text: describePlatform(p) })),
       created: new Date(d.created).toISOString(),
       keepReasons: d.keepReasons.map((r) => ({ ...r, text: describeKeep(r) })),
       removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) }))
@@ -85950,6 +86032,7 @@ function toJson(report2) {
     byKind: report2.byKind ?? [],
     regrets: report2.regrets,
     incidents: report2.incidents,
+    engineLost: report2.engineLost ?? null,
     usageStore: report2.usageStore ?? null,
     warnings: report2.warnings
   };
@@ -86068,7 +86151,7 @@ async function cleanUp(inputs, jobStart) {
   const { engine, usage } = openSession(inputs.settings, stateDir());
   let outcome;
   try {
-    outcome = await cleanupOutcome(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart, quietUnmatched: frontDefaultPatterns("action") });
+    outcome = await cleanupOutcome(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
   } catch (error2) {
     const why = error2 instanceof Error ? error2.message : String(error2);
     await publishFailure(why, context);

@@ -79959,7 +79959,7 @@ async function acquireRunLock(docker, options) {
       };
     } catch (error2) {
       if (statusOf(error2) === 404 && /image|no such/i.test(messageOf(error2))) {
-        await loadLockImage(docker);
+        await loadLockImage(docker).catch((e) => /already exists/i.test(messageOf(e)) ? void 0 : Promise.reject(e));
         continue;
       }
       if (!(statusOf(error2) === 409 || /already in use/i.test(messageOf(error2)))) throw error2;

@@ -60,7 +60,8 @@ export async function acquireRunLock(docker: Dockerode, options: RunLockOptions)
       };
     } catch (error) {
       if (statusOf(error) === 404 && /image|no such/i.test(messageOf(error))) {
-        await loadLockImage(docker);
+        // Two runs loading it at once: the containerd store refuses the second with "already exists", which is as good.
+        await loadLockImage(docker).catch((e) => (/already exists/i.test(messageOf(e)) ? undefined : Promise.reject(e)));
         continue;
       }
       if (!(statusOf(error) === 409 || /already in use/i.test(messageOf(error)))) throw error;
