@@ -126,6 +126,7 @@ export function frontDefaultPatterns(front: Front): string[] {
   );
 }
 
+/**
  * A container created from an image in the engine's own window between its
  * conflict check and the delete keeps running on an image that no longer
  * exists; the engine's answer does not say so. One container list after the
