@@ -80694,6 +80694,15 @@ var CATALOG = [
   { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order" },
   { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here" },
   { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})" },
+  {
+    name: "ensure-free",
+    kind: "size",
+    section: "pressure",
+    placeholder: "SIZE",
+    help: "before a job: evict least recently used (build cache included) until this much is free on {free-path}; fails, naming what was tried, when it cannot",
+    action: "ensure-free",
+    task: "ensureFree"
+  },
   { name: "min-free", kind: "free-threshold", section: "pressure", placeholder: "SIZE|PCT", help: "free space on {free-path} below this triggers eviction (10%, 20GB)", action: "min-free", task: "minFree" },
   { name: "target-free", kind: "free-threshold", unsetMeans: "1.5x {min-free}", section: "pressure", placeholder: "SIZE|PCT", help: "eviction stops here", action: "target-free", task: "targetFree" },
   { name: "min-free-inodes", kind: "inode-threshold", section: "pressure", placeholder: "N|PCT", help: "the same for inodes", action: "min-free-inodes", task: "minFreeInodes" },
@@ -81421,7 +81430,8 @@ function spaceRules(v, raw) {
     maxUnusedMs: v["max-unused"],
     maxDockerBytes,
     targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === void 0 ? void 0 : Math.floor(maxDockerBytes * targetShareOfMax)),
-    evictBuildCache: maxDockerBytes !== void 0 || v["evict-build-cache"],
+    ensureFreeBytes: v["ensure-free"],
+    evictBuildCache: maxDockerBytes !== void 0 || v["ensure-free"] !== void 0 || v["evict-build-cache"],
     evictKeptBuilds: v["evict-kept-builds"],
     evictBaseImages: v["evict-base-images"]
   };
@@ -81809,6 +81819,9 @@ function pressure(rules, imagesBytes, plannedFree, fs8, dockerBytes) {
   if (rules.maxDockerBytes !== void 0 && dockerBytes > rules.maxDockerBytes) {
     asks.push(["max-docker-bytes", dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
   }
+  if (fs8 && rules.ensureFreeBytes !== void 0 && fs8.freeBytes + plannedFree < rules.ensureFreeBytes) {
+    asks.push(["ensure-free", rules.ensureFreeBytes - fs8.freeBytes - plannedFree]);
+  }
   if (fs8 && rules.minFree) {
     const free = fs8.freeBytes + plannedFree;
     if (free < amountOf(rules.minFree, fs8.totalBytes)) asks.push(["min-free", amountOf(rules.targetFree ?? rules.minFree, fs8.totalBytes) - free]);
@@ -81867,7 +81880,6 @@ function plan(input) {
   for (const d of input.dockerfileReferences ?? []) dockerfileRefs.set(d.reference, d.dockerfile);
   const arrivals = arrivalTimes(snapshot);
   const current = /* @__PURE__ */ new Set();
-  const matched = /* @__PURE__ */ new Set();
   for (const image of images) {
     const refs = referencesOf(image);
     for (const p of settings.current) {
@@ -81875,7 +81887,6 @@ function plan(input) {
       if (hit !== void 0) {
         add(image.id, { kind: "current", reference: hit, pattern: p.text });
         current.add(image.id);
-        matched.add(p);
       }
     }
     if (jobIds && jobRefs) {
@@ -81891,21 +81902,14 @@ function plan(input) {
       }
     }
     for (const p of settings.protect) {
-      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) {
-        add(image.id, { kind: "protected-id", pattern: p.text });
-        matched.add(p);
-      }
+      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) add(image.id, { kind: "protected-id", pattern: p.text });
       const ref = refs.find((r) => p.matchesReference(r));
-      if (ref) {
-        add(image.id, { kind: "protected-pattern", reference: ref, pattern: p.text });
-        matched.add(p);
-      }
+      if (ref) add(image.id, { kind: "protected-pattern", reference: ref, pattern: p.text });
     }
     for (const label of settings.protectLabels) {
       const value = image.labels[label.key];
       if (value !== void 0 && (label.value === void 0 || label.value === value)) {
         add(image.id, { kind: "protected-label", label: label.text });
-        matched.add(label);
       }
     }
     for (const ref of refs) {
@@ -81924,45 +81928,33 @@ function plan(input) {
     const image = byId.get(c.imageId) ?? resolveTyped(c.image, images);
     if (image) add(image.id, { kind: "in-use", containerId: c.id, containerName: c.name, state: c.state });
   }
-  const scoped = settings.repositories.length > 0;
-  const inScope2 = (repository) => {
-    if (!scoped) return true;
-    let hit = false;
-    for (const p of settings.repositories) {
-      if (p.matchesRepository(repository)) {
-        matched.add(p);
-        hit = true;
-      }
-    }
-    return hit;
-  };
-  const removeDangling = settings.dangling && !scoped;
-  if (scoped) {
-    for (const image of images) if (referencesOf(image).length === 0) add(image.id, { kind: "outside-scope" });
+  const window2 = snapshot.activityWindow;
+  if (!window2.complete && settings.minAgeMs > 0 && (window2.oldest ?? now) > now - settings.minAgeMs) {
+    warnings.push(
+      "the engine keeps only its last 256 events and they do not reach back over the whole grace period; images pulled before the oldest event are judged by their creation and tag times"
+    );
   }
+  const inScope2 = (repository) => settings.repositories.length === 0 || settings.repositories.some((p) => p.matchesRepository(repository));
   for (const [repository, members] of groupByRepository(images)) {
     if (!inScope2(repository)) {
       for (const { refs } of members) for (const r of refs) push(refKeep, r, { kind: "outside-scope", reference: r });
       continue;
     }
-    const sorted = settings.order === "tag" ? byTagFamilies(members) : members.slice().sort(byCreatedDescending);
-    let rank = 0;
-    let currentNewer = false;
-    sorted.forEach(({ image, refs }, index) => {
-      if (current.has(image.id)) {
-        currentNewer = true;
-        return;
-      }
-      rank++;
-      const place2 = { repository, rank, position: index + 1, currentNewer, keep: settings.keep };
+    const builds = members.filter((m) => !current.has(m.image.id));
+    builds.sort(settings.order === "tag" ? byTagDescending : byCreatedDescending);
+    builds.forEach(({ refs }, index) => {
+      const rank = index + 1;
       for (const r of refs) {
-        if (rank <= settings.keep) push(refKeep, r, { kind: "newest", reference: r, ...place2 });
-        else push(refRemove, r, { kind: "old-build", reference: r, ...place2 });
+        if (rank <= settings.keep) {
+          push(refKeep, r, { kind: "newest", reference: r, repository, rank, keep: settings.keep });
+        } else {
+          push(refRemove, r, { kind: "old-build", reference: r, repository, rank, keep: settings.keep });
+        }
       }
     });
   }
   const layers = new LayerIndex(images);
-  const isKept = (image) => reasonsOf(image.id).length > 0 || referencesOf(image).some((r) => refKeep.has(r)) || referencesOf(image).length === 0 && !removeDangling;
+  const isKept = (image) => reasonsOf(image.id).length > 0 || referencesOf(image).some((r) => refKeep.has(r)) || referencesOf(image).length === 0 && !settings.dangling;
   const queue = images.filter(isKept);
   const protectedAsBase = /* @__PURE__ */ new Set();
   while (queue.length > 0) {
@@ -81978,11 +81970,11 @@ function plan(input) {
       }
     }
   }
-  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, removeDangling, layers));
+  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, settings.dangling, layers));
   const space = settings.space;
   let eviction;
   let buildCacheEvictions = [];
-  if (space && (space.maxImageBytes !== void 0 || space.maxDockerBytes !== void 0 || space.maxUnusedMs !== void 0 || space.minFree || space.minFreeInodes)) {
+  if (space && (space.maxImageBytes !== void 0 || space.maxDockerBytes !== void 0 || space.ensureFreeBytes !== void 0 || space.maxUnusedMs !== void 0 || space.minFree || space.minFreeInodes)) {
     const result = applySpaceRules(decisions, layers, {
       rules: space,
       now,
@@ -81997,60 +81989,14 @@ function plan(input) {
     warnings.push(...result.warnings);
   }
   const removedIds = decisions.filter((d) => d.action === "remove").map((d) => d.imageId);
-  const unmatched = unmatchedPatterns(settings, matched);
-  const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
-  const quiet = new Set(input.quietUnmatched ?? []);
-  warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []);
-  const contentNote = unpredictedContent(removedIds, byId);
-  if (contentNote) warnings.push(contentNote);
   return {
     createdAt: now,
     decisions,
     predictedBytes: layers.bytesFreedBy(removedIds),
     warnings,
     eviction,
-    buildCacheEvictions,
-    unmatched,
-    arrivalUnknown: unknownArrivals
+    buildCacheEvictions
   };
-}
-function unmatchedPatterns(settings, matched) {
-  const out = [];
-  for (const p of settings.current) if (!matched.has(p)) out.push({ setting: "current", pattern: p.text });
-  for (const p of settings.protect) if (!matched.has(p)) out.push({ setting: "protect", pattern: p.text });
-  for (const l of settings.protectLabels) if (!matched.has(l)) out.push({ setting: "protect-label", pattern: l.text });
-  for (const p of settings.repositories) if (!matched.has(p)) out.push({ setting: "repositories", pattern: p.text });
-  return out;
-}
-function describeUnmatched(u) {
-  switch (u.setting) {
-    case "current":
-      return `current "${u.pattern}" matches no image: nothing is kept as the current build. If the build in progress has images, they are judged as older builds and may be removed: check the pattern for a typo (max-removals is the hard stop)`;
-    case "protect":
-      return `protect "${u.pattern}" matches no image: it protects nothing`;
-    case "protect-label":
-      return `protect-label "${u.pattern}" matches no image: it protects nothing`;
-    case "repositories":
-      return `repositories "${u.pattern}" matches no repository: nothing is removed on its account`;
-  }
-}
-var NAMED_IN_WARNING = 5;
-function arrivalUnknown(snapshot, decisions, now, minAgeMs) {
-  const window2 = snapshot.activityWindow;
-  if (window2.complete || minAgeMs <= 0) return void 0;
-  const coveredSince = window2.oldest ?? now;
-  if (coveredSince <= now - minAgeMs) return void 0;
-  const images = decisions.filter((d) => d.action !== "keep").map((d) => ({ imageId: d.imageId, references: d.action === "untag" ? d.untag : d.references }));
-  return images.length > 0 ? { coveredMs: Math.max(0, now - coveredSince), minAgeMs, images } : void 0;
-}
-function describeUnknownArrivals(a) {
-  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, "") ?? i.imageId.replace(/^sha256:/, "").slice(0, 12));
-  const shown = names.slice(0, NAMED_IN_WARNING).join(", ") + (names.length > NAMED_IN_WARNING ? ` and ${names.length - NAMED_IN_WARNING} more` : "");
-  return `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ${a.images.length === 1 ? "this image" : `these ${a.images.length} images`} the plan removes may have been pulled within min-age without a trace: ${shown}. If a concurrent job may have pulled them, protect them (protect) or run the cleanup when the engine is quieter`;
-}
-function unpredictedContent(removedIds, byId) {
-  if (!removedIds.some((id) => byId.get(id)?.contentBytes !== void 0)) return void 0;
-  return "containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); the removed images' compressed blobs in the content store are freed too, but neither predicted nor measured: the engine counts them in no disk-use figure and does not say which blobs images share";
 }
 function fromArrival(arrival) {
   return arrival ? { time: arrival.time, why: arrival.source === "created" ? "built" : arrival.source } : { time: 0, why: "unknown" };
@@ -82096,8 +82042,7 @@ function decide(image, imageReasons, refKeep, refRemove, removeDangling, layers)
     delete: action === "remove",
     created: image.created,
     size: image.size,
-    uniqueBytes: layers.uniqueBytes(image.id),
-    platforms: image.platforms
+    uniqueBytes: layers.uniqueBytes(image.id)
   };
 }
 function referencesOf(image) {
@@ -82140,19 +82085,8 @@ function topTagOf(member) {
 function byCreatedDescending(a, b) {
   return b.image.created - a.image.created || compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "");
 }
-function byTagFamilies(members) {
-  const familyOf = (m) => /^\D*/.exec(topTagOf(m) ?? "")[0];
-  const newest = /* @__PURE__ */ new Map();
-  for (const m of members) {
-    const family = familyOf(m);
-    newest.set(family, Math.max(newest.get(family) ?? -Infinity, m.image.created));
-  }
-  return members.slice().sort((a, b) => {
-    const fa = familyOf(a);
-    const fb = familyOf(b);
-    if (fa !== fb) return newest.get(fb) - newest.get(fa) || (fa < fb ? -1 : 1);
-    return compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "") || b.image.created - a.image.created;
-  });
+function byTagDescending(a, b) {
+  return compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "") || b.image.created - a.image.created;
 }
 function basesOf(image, layers, byId) {
   const bases = layers.basesOf(image.id);
@@ -82201,153 +82135,103 @@ async function mapConcurrent(items, limit, fn) {
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
+function settle(promise2) {
+  return promise2.then(
+    (value) => ({ ok: true, value }),
+    (error2) => ({ ok: false, error: error2 })
+  );
+}
+async function mapConcurrentAhead(items, limit, ahead, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const start = () => {
+    const index = next++;
+    if (index >= items.length) return void 0;
+    let preparing;
+    try {
+      preparing = ahead(items[index]);
+    } catch (error2) {
+      preparing = Promise.reject(error2);
+    }
+    return { index, prepared: settle(preparing) };
+  };
+  const worker = async () => {
+    let current = start();
+    while (current) {
+      const prepared = await current.prepared;
+      const following = start();
+      results[current.index] = await fn(items[current.index], prepared, current.index);
+      current = following;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
 
 // src/app/apply.ts
 var NOT_STARTED_NOTE = "not attempted: shutting down";
 var REMOVAL_CONCURRENCY = 8;
+var RECHECK_MAX_AGE_MS = 100;
 async function applyDecisions(engine, decisions, options = {}) {
   const work = decisions.filter((d) => d.action !== "keep");
-  const context = { kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))) };
+  const clock = options.clock ?? Date.now;
+  const recheck = async (decision) => {
+    const at = clock();
+    return { state: await engine.inspectImage(decision.imageId), at };
+  };
   let done = 0;
-  const attempt2 = async (decision) => {
+  return mapConcurrentAhead(work, options.concurrency ?? REMOVAL_CONCURRENCY, recheck, async (decision, prepared) => {
+    await options.ready;
+    let result;
     try {
       if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
-      return await applyOne(engine, decision, context);
+      if (!prepared.ok) throw prepared.error;
+      const fresh = clock() - prepared.value.at <= RECHECK_MAX_AGE_MS ? prepared.value : await recheck(decision);
+      result = await applyOne(engine, decision, fresh.state);
     } catch (error2) {
-      return { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
+      result = { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
     }
-  };
-  const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
-    await options.ready;
-    const result = await attempt2(decision);
-    if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
+    options.onResult?.(result, ++done, work.length);
     return result;
   });
-  for (let i = 0; i < work.length; i++) {
-    if (!isChildConflict(results[i])) continue;
-    const retried = await attempt2(work[i]);
-    results[i] = { ...retried, untagged: [...results[i].untagged, ...retried.untagged], incidents: joinIncidents(results[i].incidents, retried.incidents) };
-    options.onResult?.(results[i], ++done, work.length);
-  }
-  return results;
 }
-function isChildConflict(result) {
-  return result.status === "in-use" && /child image/i.test(result.note ?? "");
-}
-var EXTRA_STEPS = 4;
-async function applyOne(engine, decision, context) {
+async function applyOne(engine, decision, before) {
   const { imageId } = decision;
-  const planned = new Set(decision.untag);
   const untagged = [];
-  const incidents = [];
-  let acted = false;
-  const result = (status, deleted, note) => ({
-    imageId,
-    status,
-    untagged,
-    deleted,
-    ...note !== void 0 ? { note } : {},
-    ...incidents.length > 0 ? { incidents } : {}
-  });
-  for (let step = 0; step < decision.untag.length + EXTRA_STEPS; step++) {
-    const now = await engine.inspectImage(imageId);
-    if (!now) return acted ? result("removed", true) : result("gone", false);
-    const others = now.references.filter((r) => !planned.has(r));
-    const left = now.references.filter((r) => planned.has(r));
-    if (decision.delete && others.length > 0) return result("changed", false, `tagged ${others.join(", ")} since planning`);
-    if (!decision.delete) {
-      if (left.length === 0) return result("untagged", false);
-      if (others.length === 0) return result("changed", false, "its kept references are gone since planning");
-    }
-    const tags = left.filter((r) => !r.includes("@"));
-    const byId = decision.delete && tags.length <= 1;
-    const target = byId ? imageId : tags[0] ?? left[0];
-    const call = `DELETE /images/${target}`;
-    let outcome;
-    try {
-      outcome = await engine.removeImage(target);
-    } catch (error2) {
-      if (!await engine.inspectImage(imageId)) return acted ? result("removed", true) : result("gone", false);
-      throw error2;
-    }
-    if (outcome.status === "gone") {
-      if (byId) return acted ? result("removed", true) : result("gone", false);
-      continue;
-    }
-    if (outcome.status === "conflict") {
-      if (byId && tags.length === 0 && left.length > 1 && /multiple repositories/i.test(outcome.message)) {
-        const digest = left[0];
-        const again = await engine.removeImage(digest);
-        if (again.status === "done") readAnswer(`DELETE /images/${digest}`, again, false);
+  const result = (status, deleted2, note) => ({ imageId, status, untagged, deleted: deleted2, note });
+  if (!before) return result("gone", false);
+  if (decision.delete) {
+    const unexpected = before.references.filter((r) => !decision.untag.includes(r));
+    if (unexpected.length > 0) return result("changed", false, `tagged ${unexpected.join(", ")} since planning`);
+  }
+  let deleted = false;
+  for (const reference of decision.untag) {
+    if (!before.references.includes(reference)) {
+      const target = await engine.inspectImage(reference);
+      if (!target) continue;
+      if (target.id !== imageId) {
+        if (decision.delete) return result("changed", false, `${reference} now names ${target.id.slice(7, 19)}`);
         continue;
       }
-      const since = await engine.inspectImage(imageId);
-      const added = since?.references.filter((r) => !planned.has(r)) ?? [];
-      if (added.length > 0) return result("changed", false, `tagged ${added.join(", ")} since planning`);
-      return result("in-use", false, outcome.message);
     }
-    acted = true;
-    if (readAnswer(call, outcome, byId)) return result("removed", true);
-  }
-  return result("failed", false, "the image kept changing while it was being removed; left alone");
-  function readAnswer(call, answer, byId) {
-    const strayTags = answer.untagged.filter((r) => !planned.has(r));
-    untagged.push(...answer.untagged.filter((r) => planned.has(r) && !untagged.includes(r)));
-    const deletedSelf = answer.deleted.some((d) => bareId(d) === bareId(imageId));
-    const strayImages = [];
-    const first = answer.deleted[0];
-    if (!byId && first !== void 0 && bareId(first) !== bareId(imageId)) strayImages.push(fullId(first));
-    for (const d of answer.deleted) if (context.kept.has(bareId(d)) && !strayImages.includes(fullId(d))) strayImages.push(fullId(d));
-    if (deletedSelf && !decision.delete && !strayImages.includes(fullId(imageId))) strayImages.push(fullId(imageId));
-    if (strayTags.length > 0 || strayImages.length > 0) {
-      const parts = [
-        ...strayTags.length > 0 ? [`untagged ${strayTags.join(", ")}`] : [],
-        ...strayImages.length > 0 ? [`deleted ${strayImages.map((d) => d.slice(7, 19)).join(", ")}`] : []
-      ];
-      incidents.push({
-        imageId,
-        call,
-        untagged: strayTags,
-        deleted: strayImages,
-        text: `${call} (for ${imageId.slice(7, 19)}) also ${parts.join(" and ")}, which the plan did not name: a concurrent job changed it between the re-check and the call`
-      });
+    const outcome2 = await engine.removeImage(reference);
+    if (outcome2.status === "conflict") return result("in-use", false, outcome2.message);
+    if (outcome2.status === "done") {
+      untagged.push(reference);
+      if (outcome2.deleted.some((d) => sameId(d, imageId))) deleted = true;
     }
-    return deletedSelf && decision.delete;
   }
+  if (!decision.delete) return result("untagged", false);
+  if (deleted) return result("removed", true);
+  const after = await engine.inspectImage(imageId);
+  if (!after) return result("removed", true);
+  if (after.references.length > 0) return result("changed", false, `tagged ${after.references.join(", ")} since planning`);
+  const outcome = await engine.removeImage(imageId);
+  if (outcome.status === "conflict") return result("in-use", false, outcome.message);
+  return result("removed", true);
 }
-function joinIncidents(a, b) {
-  const all = [...a ?? [], ...b ?? []];
-  return all.length > 0 ? all : void 0;
-}
-function bareId(id) {
-  return id.replace(/^sha256:/, "");
-}
-function fullId(id) {
-  return `sha256:${bareId(id)}`;
-}
-function incidentsOf(results) {
-  return results.flatMap((r) => r.incidents ?? []);
-}
-
-// src/engine/store-tuning.ts
-var TUNING = {
-  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
-  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
-  // engine serializes layer deletion: past 8 requests only queue and contend).
-  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
-  // that machine's noise; kept at 8.)
-  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
-  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
-  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
-  // Each delete walks every image's content in the engine (README, Performance): more in flight
-  // does not help, so the graph driver's figures stand.
-  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
-};
-function storeKind(engine) {
-  return engine.containerdStore ? "containerd" : "graphdriver";
-}
-function tuningFor(engine) {
-  return TUNING[storeKind(engine)];
+function sameId(a, b) {
+  return a.replace(/^sha256:/, "") === b.replace(/^sha256:/, "");
 }
 
 // src/app/usage.ts
@@ -82413,7 +82297,7 @@ var MemoryDetailsCache = class {
     this.entries.set(key, details);
   }
 };
-var FILE_VERSION = 2;
+var FILE_VERSION = 1;
 var FileDetailsCache = class {
   constructor(file) {
     this.file = file;
@@ -82479,6 +82363,7 @@ function isEntry(e) {
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
+var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -82488,11 +82373,6 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
-  /**
-   * Learnt from info(): the containerd image store deletes differently (removeImage), IDs are
-   * manifest digests, RepoDigests derive from tags, and listed sizes include content.
-   */
-  containerdStore = false;
   constructor(options = {}) {
     this.docker = new import_dockerode.default(connectionOptions(options.host));
     this.host = describeHost(options.host);
@@ -82515,13 +82395,12 @@ var DockerodeEngine = class {
     const podman = components.some((c) => /podman/i.test(c.Name ?? ""));
     this.podman = podman;
     const driverStatus = info2.DriverStatus ?? [];
-    this.containerdStore = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
     return {
       kind: podman ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info2.Driver,
-      containerdStore: this.containerdStore
+      containerdStore: driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v))
     };
   }
   async snapshot(options) {
@@ -82529,14 +82408,13 @@ var DockerodeEngine = class {
     const takenAt = Date.now();
     this.count("images");
     this.count("containers");
-    const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} }),
+      this.docker.listImages({ all: false }),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
     this.podmanNames.clear();
-    const images = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary2) => this.imageRecord(summary2));
+    const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2));
     await this.cache.save?.();
     const { activity, complete, oldest } = this.activity(events);
     return {
@@ -82550,19 +82428,12 @@ var DockerodeEngine = class {
   }
   async imageRecord(summary2) {
     const tags = this.references(summary2.RepoTags);
-    const digests = this.ownDigests(tags, summary2.RepoDigests);
+    const digests = this.podman ? [] : normalizeAll(summary2.RepoDigests);
     const key = detailsKey(summary2.Id, tags);
     let details = this.cache.get(key);
     if (!details) {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
-    }
-    const platforms = platformParts(summary2.Manifests);
-    let content = this.containerdStore && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
-    let size = summary2.Size - (content ?? 0);
-    if (platforms) {
-      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
-      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
     }
     return {
       id: summary2.Id,
@@ -82571,12 +82442,10 @@ var DockerodeEngine = class {
       digests,
       created: summary2.Created * 1e3,
       lastTagged: details.lastTagged,
-      size,
-      contentBytes: content,
-      platforms,
+      size: summary2.Size,
       labels: summary2.Labels ?? {},
       layers: details.layers,
-      layerSizes: content === void 0 ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size)
+      layerSizes: details.layerSizes
     };
   }
   async details(id) {
@@ -82590,23 +82459,8 @@ var DockerodeEngine = class {
     return {
       layers,
       layerSizes: layerSizesFromHistory(layers, history),
-      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0,
-      contentBytes: this.containerdStore && typeof inspect.Size === "number" ? inspect.Size : void 0
+      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0
     };
-  }
-  /**
-   * The digest references that are names of their own. Podman derives one per
-   * name from its local manifest; the containerd store derives `repo@digest`
-   * from every tag record, and DELETE of such a digest untags every tag of that
-   * repository on the image. Only a digest whose repository has no tag on the
-   * image is a name record of its own there (made by a pull by digest).
-   */
-  ownDigests(tags, repoDigests) {
-    if (this.podman) return [];
-    const digests = normalizeAll(repoDigests);
-    if (!this.containerdStore) return digests;
-    const tagged = new Set(tags.map(repositoryOf));
-    return digests.filter((d) => !tagged.has(repositoryOf(d)));
   }
   /**
    * Events since `since`. The engine only buffers its last 256 events, so
@@ -82684,8 +82538,8 @@ var DockerodeEngine = class {
     try {
       this.count("image inspect");
       const inspect = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const tags = this.references(inspect.RepoTags);
-      return { id: inspect.Id, references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)] };
+      const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
+      return { id: inspect.Id, references: [...this.references(inspect.RepoTags), ...digests] };
     } catch (error2) {
       if (statusOf(error2) === 404) return void 0;
       throw error2;
@@ -82694,10 +82548,10 @@ var DockerodeEngine = class {
   async removeImage(idOrReference) {
     try {
       this.count("image delete");
-      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
+      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
       return {
         status: "done",
-        untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged), false),
+        untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged),
         deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted)
       };
     } catch (error2) {
@@ -82710,12 +82564,8 @@ var DockerodeEngine = class {
   async diskUsage(options = {}) {
     this.count("system df");
     const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
-    const images = df.Images ?? [];
-    const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
-    const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
-    const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
-    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages };
+    const fromImages = (df.Images ?? []).reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    const usage = { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -82884,31 +82734,6 @@ function compareApi(version, than) {
   if (!m) return -1;
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
 }
-function apiAtLeast(version, major, minor) {
-  const [a, b] = (version ?? "").split(".").map(Number);
-  return a > major || a === major && (b ?? 0) >= minor;
-}
-function platformParts(manifests) {
-  if (!Array.isArray(manifests) || manifests.length === 0) return void 0;
-  const byDigest = new Map(manifests.map((m) => [m.ID ?? m.Descriptor?.digest, m]));
-  const platformOf = (m) => {
-    const p = m?.ImageData?.Platform ?? m?.Descriptor?.platform;
-    if (!p?.os) return "unknown";
-    return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
-  };
-  return manifests.map((m) => {
-    const kind = m.Kind === "image" || m.Kind === "attestation" ? m.Kind : "unknown";
-    const forImage = kind === "attestation" ? byDigest.get(m.AttestationData?.For) : void 0;
-    return {
-      platform: kind === "attestation" ? forImage ? platformOf(forImage) : "unknown" : platformOf(m),
-      kind,
-      digest: String(m.ID ?? m.Descriptor?.digest ?? ""),
-      available: m.Available === true,
-      unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
-      contentBytes: Number(m.Size?.Content ?? 0)
-    };
-  });
-}
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
 }
@@ -82934,16 +82759,6 @@ function layerSizesFromHistory(layers, history) {
     else return void 0;
   }
   return next === nonEmpty.length ? sizes : void 0;
-}
-function withHiddenSnapshots(sizes, unpacked) {
-  if (!sizes || sizes.length === 0) return sizes;
-  const missing = unpacked - sizes.reduce((a, b) => a + b, 0);
-  if (missing <= 0) return sizes;
-  let top = sizes.length - 1;
-  while (top > 0 && sizes[top] === 0) top--;
-  const out = sizes.slice();
-  out[top] += missing;
-  return out;
 }
 function normalizeAll(refs) {
   const out = [];
@@ -82993,14 +82808,6 @@ function readStream(stream) {
   });
 }
 async function loadArchive(docker, archive) {
-  try {
-    await loadOnce(docker, archive);
-  } catch (error2) {
-    if (!/docker load failed: image .*already exists/.test(String(error2.message))) throw error2;
-    await loadOnce(docker, archive);
-  }
-}
-async function loadOnce(docker, archive) {
   const stream = await docker.loadImage(archive, { quiet: true });
   const text = (await readStream(stream)).toString("utf8");
   for (const line of text.split(/\r?\n/)) {
@@ -83154,17 +82961,17 @@ function observe(record, snapshot, now, options) {
     };
     if (!isNew[i]) continue;
     let gone;
-    let sameId = false;
+    let sameId2 = false;
     if (removed[image.id]) {
       gone = image.id;
-      sameId = true;
+      sameId2 = true;
     } else if (keys[i]) {
       const other = removedByKey.get(keys[i]);
       if (other !== void 0 && removed[other]) gone = other;
     }
     if (gone === void 0) continue;
     const entry = removed[gone];
-    regrets.push({ imageId: image.id, references: entry.references, removedAt: entry.removedAt, returnedAt: now, sameId });
+    regrets.push({ imageId: image.id, references: entry.references, removedAt: entry.removedAt, returnedAt: now, sameId: sameId2 });
     delete removed[gone];
   }
   return {
@@ -83232,8 +83039,7 @@ function recordRemovals(record, removed, now) {
     gone[r.imageId] = {
       removedAt: now,
       references: unionSorted(r.references, prior?.references ?? []),
-      layersKey: layersKeyOf(r.layers) || prior?.layersKey || "",
-      ...r.incident ? { incident: r.incident } : {}
+      layersKey: layersKeyOf(r.layers) || prior?.layersKey || ""
     };
   }
   return { ...record, updatedAt: Math.max(now, record.updatedAt), images, removed: gone };
@@ -83249,12 +83055,10 @@ function mergeEntry(a, b) {
   };
 }
 function mergeRemoved(a, b) {
-  const incident = (a.incident ?? "") > (b.incident ?? "") ? a.incident : b.incident;
   return {
     removedAt: Math.max(a.removedAt, b.removedAt),
     references: unionSorted(a.references, b.references),
-    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
-    ...incident ? { incident } : {}
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
   };
 }
 function mergeRecords(a, b) {
@@ -83319,8 +83123,8 @@ function fromJson(raw, source) {
     } else bad++;
   }
   for (const [id, e] of Object.entries(raw.removed)) {
-    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string" && (e.incident === void 0 || typeof e.incident === "string")) {
-      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...e.incident ? { incident: e.incident } : {} };
+    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string") {
+      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey };
     } else bad++;
   }
   const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
@@ -83473,11 +83277,10 @@ var EngineUsageStore = class {
       } catch (error2) {
         const status = statusOf2(error2);
         if (status === 404 && /image|no such/i.test(messageOf2(error2))) {
-          if (!await this.inspect()) {
-            await this.write(emptyRecord());
-            continue;
-          }
-        } else if (!isNameConflict(error2)) throw error2;
+          await this.write(emptyRecord());
+          continue;
+        }
+        if (!isNameConflict(error2)) throw error2;
       }
       const holder = await this.lockHolder();
       if (holder) {
@@ -83508,69 +83311,34 @@ var EngineUsageStore = class {
     await removeContainer(this.docker, id);
   }
   /**
-   * Removes the record images the new one replaced (the previous one and any
-   * leftovers of crashed runs), but only images proven to be record images by
-   * their content (see isRecordImage): the reserved tag or the marker label
-   * alone prove nothing, since anyone can tag or label any image. Each is
-   * re-checked right before its delete by ID (untagged, never forced), and the
-   * engine's answer is read: a refusal is left for the next run, anything it
-   * untagged along is reported.
+   * Removes the record images the new one replaced: the previous one by ID and
+   * any leftovers of crashed runs. Only untagged ones (the current record keeps
+   * the tag), never forced; a refusal is left for the next run.
    */
   async removeOldRecordImages(previous, written, warnings) {
     let candidates = [];
     try {
       const listed = await this.docker.listImages({ filters: JSON.stringify({ label: [`${USAGE_MARKER_LABEL}=v1`] }) });
-      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId2(i.Id));
+      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId(i.Id));
     } catch {
     }
-    if (previous && fullId2(previous) !== written && !candidates.includes(fullId2(previous))) candidates.push(fullId2(previous));
+    if (previous && fullId(previous) !== written && !candidates.includes(fullId(previous))) candidates.push(fullId(previous));
     for (const id of candidates) {
       if (id === written) continue;
       try {
         const info2 = await this.docker.getImage(id).inspect();
-        if (!await this.isRecordImage(info2)) continue;
-        const now = await this.docker.getImage(id).inspect();
-        if ((now.RepoTags ?? []).filter((t) => !t.endsWith(":<none>")).length > 0 || (now.RepoDigests ?? []).length > 0) continue;
-        const answer = await this.docker.getImage(id).remove({ noprune: false });
-        const untagged = answer.filter((a) => a.Untagged).map((a) => a.Untagged);
-        if (untagged.length > 0) warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${untagged.join(", ")}, tagged onto it meanwhile`);
+        if ((info2.RepoTags ?? []).some((t) => isRecordReference(t))) continue;
+        await this.docker.getImage(id).remove({ noprune: false });
       } catch (error2) {
         if (!isGone(error2) && statusOf2(error2) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf2(error2)}`);
       }
     }
   }
-  /**
-   * True only for an image whose one layer is exactly a record layer this store
-   * writes (its diff ID rebuilt from the record text, read from the label or,
-   * for a small image, from the layer itself) and whose labels are the
-   * record's own: such an image holds nothing but a usage record.
-   */
-  async isRecordImage(info2) {
-    const layers = info2.RootFS?.Layers ?? [];
-    const labels = info2.Config?.Labels ?? {};
-    if (layers.length !== 1 || labels[USAGE_MARKER_LABEL] !== "v1") return false;
-    if (Object.keys(labels).some((k) => k !== USAGE_MARKER_LABEL && k !== USAGE_LABEL)) return false;
-    const matches = async (text) => (await recordLayer(text)).diffId === layers[0];
-    const label = labels[USAGE_LABEL];
-    if (label) {
-      try {
-        if (await matches((0, import_node_zlib.gunzipSync)(Buffer.from(label, "base64")).toString("utf8"))) return true;
-      } catch {
-      }
-    }
-    if (!(typeof info2.Size === "number" && info2.Size <= MAX_RECORD_IMAGE_BYTES)) return false;
-    try {
-      return await matches(await this.readLayerFile(fullId2(info2.Id)));
-    } catch {
-      return false;
-    }
-  }
 };
-var MAX_RECORD_IMAGE_BYTES = 64 * 1024 * 1024;
 function isRecordReference(tag) {
   return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
 }
-function fullId2(id) {
+function fullId(id) {
   return id.startsWith("sha256:") ? id : `sha256:${id}`;
 }
 function isNameConflict(error2) {
@@ -83593,8 +83361,8 @@ function sha256(data) {
   return (0, import_node_crypto3.createHash)("sha256").update(data).digest("hex");
 }
 async function recordArchive(json, labels, updatedAt) {
-  const { layer, diffId: prefixed } = await recordLayer(json);
-  const diffId = prefixed.slice("sha256:".length);
+  const layer = await pack2([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
+  const diffId = sha256(layer);
   const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 ? updatedAt : 0).toISOString();
   const config = Buffer.from(
     JSON.stringify({
@@ -83615,10 +83383,6 @@ async function recordArchive(json, labels, updatedAt) {
     { name: "manifest.json", content: manifest }
   ]);
   return { tar: archive, imageId: `sha256:${configHex}` };
-}
-async function recordLayer(json) {
-  const layer = await pack2([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
-  return { layer, diffId: `sha256:${sha256(layer)}` };
 }
 async function pack2(entries) {
   const p = tar.pack();
@@ -83782,27 +83546,12 @@ async function readUsage(store, snapshot, now, settings) {
       if (!record.images[image.id]) appeared.push({ time: record.lastRunAt, action: "appeared", imageId: image.id });
     }
   }
-  const lost = Object.values(record.removed).filter((r) => r.incident && record.lastRunAt !== void 0 && r.removedAt >= record.lastRunAt);
-  for (const r of lost) warnings.push(`the previous run had an incident: ${r.incident}`);
   return { previous: record, lastUse: lastUsedMap(observed.record), regrets: observed.regrets, appeared, warnings };
 }
 async function saveUsage(store, snapshot, plan2, results, now, settings) {
   const current = plan2.decisions.filter((d) => d.keepReasons.some((r) => r.kind === "current" || r.kind === "job-image")).map((d) => d.imageId);
   const byId = new Map(snapshot.images.map((i) => [i.id, i]));
   const removed = results.filter((r) => r.deleted).map((r) => ({ imageId: r.imageId, references: [...byId.get(r.imageId)?.tags ?? []], layers: byId.get(r.imageId)?.layers ?? [] }));
-  for (const incident of results.flatMap((r) => r.incidents ?? [])) {
-    const own = removed.find((r) => r.imageId === incident.imageId);
-    if (own && incident.untagged.length > 0) {
-      own.references = [...own.references, ...incident.untagged];
-      own.incident = incident.text;
-    }
-    for (const id of incident.deleted) {
-      if (id === incident.imageId && own) continue;
-      const known = byId.get(id);
-      const target = incident.call.replace(/^DELETE \/images\//, "");
-      removed.push({ imageId: id, references: known ? [...known.tags] : target.startsWith("sha256:") ? [] : [target], layers: known?.layers ?? [], incident: incident.text });
-    }
-  }
   const { warnings } = await store.update((stored) => {
     const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs }).record;
     return { ...recordRemovals(next, removed, now), lastRunAt: now };
@@ -85299,6 +85048,13 @@ async function filesystemStats(path7) {
 }
 
 // src/app/cleanup.ts
+function ensureFreeResult(settings, freeBefore, freeAfter, report2) {
+  const wanted = settings.space.ensureFreeBytes;
+  const given = (report2.byKind ?? []).map((k) => `${k.kind} ${formatBytes(k.measured ?? k.predicted)}`).join(", ");
+  const off = [!settings.space.evictKeptBuilds && "evict-kept-builds", !settings.space.evictBaseImages && "evict-base-images", settings.volumes.olderThanMs === void 0 && "volumes-older-than"].filter(Boolean);
+  const tried = `evicted least recently used first: ${given || "nothing"}` + (report2.plan.eviction && !report2.plan.eviction.reached ? "; the rest is in use, protected, current or younger than min-age" : "") + (off.length ? `; not tried: ${off.join(", ")} (off)` : "");
+  return { wantedBytes: wanted, path: settings.space.freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
+}
 function byKind(report2) {
   const rows = [{ kind: "images", predicted: report2.bytes.predicted, measured: report2.bytes.measured }];
   const c = report2.cacheEviction;
@@ -85308,6 +85064,14 @@ function byKind(report2) {
   return rows;
 }
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+var EnsureFreeUnmeasurableError = class extends Error {
+  constructor(path7) {
+    super(`ensure-free: free-path ${path7} is not visible here, so free space cannot be guaranteed; nothing was removed (mount the engine's data root, or set free-path to it)`);
+    this.path = path7;
+    this.name = "EnsureFreeUnmeasurableError";
+  }
+  path;
+};
 var MaxRemovalsExceededError = class extends Error {
   constructor(planned, limit, report2) {
     super(`refusing to remove ${planned} images: max-removals is ${limit}; nothing was removed (raise max-removals or tighten the policy)`);
@@ -85320,11 +85084,6 @@ var MaxRemovalsExceededError = class extends Error {
   limit;
   report;
 };
-function frontDefaultPatterns(front) {
-  return CATALOG.filter((spec) => spec.kind === "pattern-list" && spec.frontDefaults?.[front] !== void 0).flatMap(
-    (spec) => spec.frontDefaults[front].split(/[\n,]/).map((p) => p.trim()).filter(Boolean)
-  );
-}
 async function runCleanup(settings, deps, options = {}) {
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
@@ -85335,8 +85094,10 @@ async function runCleanup(settings, deps, options = {}) {
   const snapshot = leaving.size ? { ...seen, containers: seen.containers.filter((c) => !leaving.has(c.id)) } : seen;
   const warnings = [...dockerfiles.warnings, ...containerChoice?.notes ?? []];
   let filesystem;
-  if (settings.space.minFree || settings.space.minFreeInodes) {
-    filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
+  const measureFree = () => (deps.filesystem ?? filesystemStats)(settings.space.freePath);
+  if (settings.space.minFree || settings.space.minFreeInodes || settings.space.ensureFreeBytes !== void 0) {
+    filesystem = await measureFree();
+    if (!filesystem && settings.space.ensureFreeBytes !== void 0) throw new EnsureFreeUnmeasurableError(settings.space.freePath);
     if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
   }
   const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0 ? await deps.engine.listBuildCache?.() : void 0;
@@ -85357,7 +85118,6 @@ async function runCleanup(settings, deps, options = {}) {
     now,
     dockerfileReferences: dockerfiles.references,
     jobStart: options.jobStart,
-    quietUnmatched: options.quietUnmatched,
     filesystem,
     usage: usage?.lastUse,
     buildCache,
@@ -85378,6 +85138,10 @@ async function runCleanup(settings, deps, options = {}) {
     if (volumePlan) report2.volumes = await applyVolumePlan(deps.engine, settings, volumePlan, { now: startedAt, signal: deps.signal });
     report2.warnings.push(...report2.volumes?.notes ?? []);
     report2.byKind = byKind(report2);
+    if (settings.space.ensureFreeBytes !== void 0 && filesystem) {
+      const freeAfter = settings.dryRun ? filesystem.freeBytes + report2.byKind.reduce((sum, k) => sum + k.predicted, 0) : (await measureFree())?.freeBytes ?? filesystem.freeBytes;
+      report2.ensureFree = ensureFreeResult(settings, filesystem.freeBytes, freeAfter, report2);
+    }
   };
   const removing = plan2.decisions.filter((d) => d.action === "remove");
   const report2 = {
@@ -85393,12 +85157,10 @@ async function runCleanup(settings, deps, options = {}) {
       removed: removing.length,
       untagged: plan2.decisions.filter((d) => d.action === "untag").length,
       skipped: 0,
-      failed: 0,
-      incidents: 0
+      failed: 0
     },
     bytes: { predicted: plan2.predictedBytes },
     regrets: usage?.regrets ?? [],
-    incidents: [],
     usageStore: deps.usage?.description,
     warnings: plan2.warnings,
     byKind: []
@@ -85431,7 +85193,6 @@ async function runCleanup(settings, deps, options = {}) {
   }
   const measuring = deps.engine.diskUsage();
   report2.results = await applyDecisions(deps.engine, plan2.decisions, {
-    concurrency: tuningFor(snapshot.engine).removalConcurrency,
     ready: measuring,
     stop: deps.signal,
     onResult: (_result, done, total) => deps.onProgress?.(done, total)
@@ -85443,9 +85204,6 @@ async function runCleanup(settings, deps, options = {}) {
   report2.counts.untagged = report2.results.filter((r) => r.status === "untagged").length;
   report2.counts.skipped = report2.results.filter((r) => r.status === "in-use" || r.status === "changed").length;
   report2.counts.failed = report2.results.filter((r) => r.status === "failed").length;
-  report2.incidents = incidentsOf(report2.results);
-  report2.counts.incidents = report2.incidents.length;
-  for (const incident of report2.incidents) report2.warnings.push(`INCIDENT: ${incident.text}`);
   report2.counts.kept = report2.counts.images - removed;
   report2.bytes.before = before.imagesBytes;
   report2.bytes.after = after.imagesBytes;
@@ -85499,11 +85257,12 @@ function outcomeOf(report2) {
     kept: report2.counts.kept,
     bytesFreed: report2.dryRun ? report2.bytes.predicted : report2.bytes.measured ?? report2.bytes.predicted
   };
-  if (report2.counts.incidents > 0) {
-    const first = report2.incidents[0].text;
-    return { kind: "removals-failed", report: report2, figures, message: `${report2.counts.incidents} incident(s): the engine untagged or deleted what the plan did not name: ${first}${report2.counts.incidents > 1 ? "; …" : ""}` };
-  }
   const failed = report2.results.filter((r) => r.status === "failed");
+  const ensure = report2.ensureFree;
+  if (ensure && !ensure.reached) {
+    const message = `ensure-free ${formatBytes(ensure.wantedBytes)}: only ${formatBytes(ensure.freeAfter)} free on ${ensure.path} (${formatBytes(ensure.freeBefore)} before${report2.dryRun ? "; a dry run counts what a real run would free" : ""}); ${ensure.tried}`;
+    return { kind: "short-of-free", report: report2, figures, message };
+  }
   if (failed.length === 0) return { kind: "ok", report: report2, figures };
   const detail = failed.slice(0, 5).map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ""}`).join("; ");
   return { kind: "removals-failed", report: report2, figures, message: `${failed.length} of ${report2.results.length} removals failed: ${detail}${failed.length > 5 ? "; …" : ""}` };
@@ -85511,6 +85270,10 @@ function outcomeOf(report2) {
 function refusedOutcome(error2) {
   const report2 = { ...error2.report, dryRun: true };
   return { kind: "refused", report: report2, figures: { removed: 0, kept: report2.counts.images, bytesFreed: 0 }, message: error2.message };
+}
+function withoutEnsureFree(settings) {
+  if (settings.space.ensureFreeBytes === void 0) return settings;
+  return { ...settings, space: { ...settings.space, ensureFreeBytes: void 0 } };
 }
 
 // src/app/session.ts
@@ -85545,12 +85308,6 @@ function ordinal(n) {
   const suffix = teen ? "th" : { 1: "st", 2: "nd", 3: "rd" }[n % 10] ?? "th";
   return `${n}${suffix}`;
 }
-function place(r) {
-  return `${r.position === 1 ? "newest" : `${ordinal(r.position)} newest`} in ${familiar(r.repository)}`;
-}
-function besidesCurrent(r) {
-  return r.currentNewer ? " besides the current build" : "";
-}
 function describeKeep(r) {
   switch (r.kind) {
     case "current":
@@ -85558,7 +85315,7 @@ function describeKeep(r) {
     case "job-image":
       return r.detail === "new" ? "built or pulled during this job" : `tagged ${familiar(r.reference ?? "")} during this job`;
     case "newest":
-      return `${place(r)}, within keep ${r.keep}${besidesCurrent(r)}`;
+      return `${r.rank === 1 ? "newest" : `${ordinal(r.rank)} newest`} in ${familiar(r.repository)}, within keep ${r.keep}`;
     case "protected-pattern":
       return `protected by pattern ${r.pattern}`;
     case "protected-id":
@@ -85574,7 +85331,7 @@ function describeKeep(r) {
     case "young":
       return `younger than min-age ${formatDuration(r.minAgeMs)} (${r.source} ${formatDuration(r.ageMs)} ago)`;
     case "outside-scope":
-      return r.reference === void 0 ? "untagged: in no repository of the scope (repositories)" : "outside the repositories in scope";
+      return `outside the repositories in scope`;
     case "tool-state":
       return `this tool's usage record`;
   }
@@ -85582,8 +85339,7 @@ function describeKeep(r) {
 function describeRemove(r) {
   switch (r.kind) {
     case "old-build":
-      if (r.position === 1) return `${place(r)}, but keep 0 keeps no build besides the current one`;
-      return `${place(r)}, beyond keep ${r.keep}${besidesCurrent(r)}`;
+      return r.keep === 0 ? `older build in ${familiar(r.repository)} (keep 0)` : `build ${r.rank} in ${familiar(r.repository)}, beyond the newest ${r.keep}`;
     case "dangling":
       return "dangling (untagged, nothing needs it)";
     case "evicted":
@@ -85606,11 +85362,6 @@ function describeAll(keep, remove) {
 }
 function unique(items) {
   return [...new Set(items)];
-}
-function describePlatform(p) {
-  if (!p.available) return `${p.kind === "attestation" ? `attestation for ${p.platform}` : p.platform}: not present here, counts nothing`;
-  if (p.kind === "attestation") return `attestation for ${p.platform}: ${formatBytes(p.contentBytes)} of content, no snapshot`;
-  return `${p.platform}: ${formatBytes(p.unpackedBytes)} unpacked (counted) + ${formatBytes(p.contentBytes)} of content`;
 }
 
 // src/report/rows.ts
@@ -85732,129 +85483,37 @@ function escape(text) {
   return text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-// src/report/columns.ts
-var GAP = "  ";
-var MIN_LAST = 24;
-var MIN_FLEXIBLE = 14;
-function layoutColumns(columns, rows, width) {
-  const natural = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i].join(c.separator).length)));
-  const longestItem = columns.map((c, i) => Math.max(c.header.length, ...rows.flatMap((r) => r[i].map((item) => item.length + c.separator.trimEnd().length))));
-  const widths = natural.slice();
-  const flexible = columns.map((c, i) => c.flexible ? i : -1).filter((i) => i >= 0);
-  const fixedTotal = columns.reduce((sum, c, i) => sum + (c.flexible ? 0 : natural[i]), 0) + GAP.length * (columns.length - 1);
-  const free = width - fixedTotal;
-  if (flexible.reduce((sum, i) => sum + natural[i], 0) <= free) return widths;
-  let room = free;
-  flexible.forEach((i, n) => {
-    const last = n === flexible.length - 1;
-    widths[i] = last ? Math.max(MIN_FLEXIBLE, room) : Math.max(MIN_FLEXIBLE, Math.min(natural[i], longestItem[i], room - MIN_LAST));
-    room -= widths[i];
-  });
-  return widths;
-}
-function renderRows(columns, widths, rows) {
-  const line = (cells) => cells.map((v, i) => columns[i].alignRight ? v.padStart(widths[i]) : i === cells.length - 1 ? v : v.padEnd(widths[i])).join(GAP).trimEnd();
-  const out = [line(columns.map((c) => c.header))];
-  for (const row2 of rows) {
-    const wrapped = row2.map((items, i) => wrapItems(items, columns[i].separator, widths[i], columns[i].maxLines));
-    const height = Math.max(...wrapped.map((w) => w.length));
-    for (let l = 0; l < height; l++) out.push(line(wrapped.map((w) => w[l] ?? "")));
-  }
-  return out;
-}
-function wrapItems(items, separator, width, maxLines = Infinity) {
-  const mark = separator.trimEnd();
-  const lines = [];
-  const doneAfter = [];
-  let current = "";
-  const flush = (done) => {
-    lines.push(current);
-    doneAfter.push(done);
-    current = "";
-  };
-  items.forEach((item, index) => {
-    const text = index < items.length - 1 ? item + mark : item;
-    if (current !== "" && current.length + 1 + text.length > width && text.length <= width) flush(index);
-    for (let word of text.split(" ")) {
-      if (current !== "" && current.length + 1 + word.length > width) flush(index);
-      while (word.length > width) {
-        current = word.slice(0, width);
-        flush(index);
-        word = word.slice(width);
-      }
-      current = current === "" ? word : `${current} ${word}`;
-    }
-  });
-  if (current !== "" || lines.length === 0) flush(items.length);
-  if (lines.length <= maxLines) return lines;
-  const shown = Math.max(1, maxLines - 1);
-  return [...lines.slice(0, shown), `+${items.length - doneAfter[shown - 1]} more`];
-}
-
 // src/report/text.ts
-var LOG_WIDTH = 120;
-var MAX_CELL_LINES = 4;
-var COLUMNS = [
-  { header: "IMAGE ID", separator: ", " },
-  { header: "REFERENCES", separator: ", ", flexible: true, maxLines: MAX_CELL_LINES },
-  { header: "OUTCOME", separator: " " },
-  { header: "SIZE", separator: " ", alignRight: true },
-  { header: "UNIQUE", separator: " ", alignRight: true },
-  { header: "WHY", separator: "; ", flexible: true }
-];
-function renderText(report2, options = {}) {
+function renderText(report2) {
   const { going, staying } = byOutcome(reportRows(report2));
-  const maxRows = options.maxRows ?? Infinity;
-  const goingCells = going.slice(0, maxRows).map((r) => cellsOf(r, goingReasons(r)));
-  const stayingCells = staying.slice(0, maxRows).map((r) => cellsOf(r, r.keepReasons));
-  const width = options.width ?? LOG_WIDTH;
-  const widths = layoutColumns(COLUMNS, [...goingCells, ...stayingCells], width - INDENT.length);
-  const table2 = (cells, total) => [
-    ...width < MIN_TABLE_WIDTH ? stackedRows(cells, width) : renderRows(COLUMNS, widths, cells).map((l) => INDENT + l),
-    ...total > cells.length ? [`${INDENT}… and ${total - cells.length} more (--dry-run --json lists every image)`] : []
-  ];
   const lines = [];
-  if (options.heading) lines.push(...options.heading, "");
-  else if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
-  for (const u of report2.plan.unmatched) {
-    if (u.setting === "current" && !report2.dryRun) lines.push(`WARNING: current "${u.pattern}" matches no image: no image was kept as the current build (see the warnings below)`, "");
-  }
+  if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
   lines.push(`Engine: ${report2.engine.kind} ${report2.engine.version} (API ${report2.engine.apiVersion}), ${report2.counts.images} images`);
   lines.push("");
-  if (going.length > 0) lines.push(report2.dryRun ? "To remove or untag:" : "Removed or untagged:", ...table2(goingCells, going.length));
-  else lines.push("Nothing to remove.");
+  lines.push(going.length > 0 ? report2.dryRun ? "To remove or untag:" : "Removed or untagged:" : "Nothing to remove.");
+  if (going.length > 0) lines.push(...table2(going, (r) => [...r.removeReasons, ...r.outcome.includes("untag") ? r.keepReasons.map((k) => `keeps image: ${k}`) : []]));
   lines.push("");
-  if (staying.length > 0) lines.push("Kept:", ...table2(stayingCells, staying.length));
-  else lines.push("Kept: nothing.");
+  lines.push("Kept:");
+  lines.push(...table2(staying, (r) => r.keepReasons));
   lines.push("");
   lines.push(...totals(report2));
   lines.push(...pressureLines(report2));
   for (const w of report2.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";
 }
-var INDENT = "  ";
-var MIN_TABLE_WIDTH = 110;
-function stackedRows(cells, width) {
-  const inner = Math.max(20, width - 2 * INDENT.length);
-  return cells.flatMap(([id, refs, outcome, size, unique2, why]) => [
-    `${INDENT}${id[0]}  ${outcome[0]}  ${size[0]}, unique ${unique2[0]}`,
-    ...wrapItems(refs, ", ", inner, MAX_CELL_LINES).map((l) => INDENT + INDENT + l),
-    ...why.length > 0 ? wrapItems(why, "; ", inner).map((l) => INDENT + INDENT + l) : []
+function table2(rows, reasons) {
+  const cells = rows.map((r) => [
+    r.id,
+    r.references.length > 0 ? r.references.join(", ") : "<none>",
+    r.outcome + (r.untag.length > 0 && r.outcome.includes("untag") ? ` ${r.untag.join(", ")}` : ""),
+    formatBytes(r.size),
+    formatBytes(r.uniqueBytes),
+    reasons(r).join("; ") + (r.note ? ` [${r.note}]` : "")
   ]);
-}
-function goingReasons(r) {
-  const untag = r.outcome.includes("untag");
-  return [...untag ? [`untags ${r.untag.join(", ")}`] : [], ...r.removeReasons, ...untag ? r.keepReasons.map((k) => `keeps image: ${k}`) : []];
-}
-function cellsOf(r, reasons) {
-  return [
-    [r.id],
-    r.references.length > 0 ? r.references : ["<none>"],
-    [r.outcome],
-    [formatBytes(r.size)],
-    [formatBytes(r.uniqueBytes)],
-    [...reasons, ...r.note ? [`[${r.note}]`] : []]
-  ];
+  const header = ["IMAGE ID", "REFERENCES", "OUTCOME", "SIZE", "UNIQUE", "WHY"];
+  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
+  const fmt = (c) => c.map((v, i) => i === c.length - 1 ? v : v.padEnd(widths[i])).join("  ").trimEnd();
+  return [fmt(header), ...cells.map(fmt)].map((l) => "  " + l);
 }
 function pressureLines(report2) {
   const lines = [];
@@ -85902,15 +85561,10 @@ function totals(report2) {
   const c = report2.counts;
   const b = report2.bytes;
   const lines = [
-    `Images: ${c.images} seen, ${c.removed} ${report2.dryRun ? "to remove" : "removed"}, ${c.untagged} ${report2.dryRun ? "to untag" : "untagged"}, ${c.kept} kept` + (c.skipped ? `, ${c.skipped} skipped` : "") + (c.failed ? `, ${c.failed} failed` : "") + (c.incidents ? `, ${c.incidents} INCIDENTS (the engine untagged or deleted what the plan did not name; see the warnings)` : ""),
-    `Space: ${formatBytes(b.predicted)} predicted` + (b.measured !== void 0 ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ""),
-    `Time: ${formatSeconds(report2.finishedAt - report2.startedAt)}`
+    `Images: ${c.images} seen, ${c.removed} ${report2.dryRun ? "to remove" : "removed"}, ${c.untagged} ${report2.dryRun ? "to untag" : "untagged"}, ${c.kept} kept` + (c.skipped ? `, ${c.skipped} skipped` : "") + (c.failed ? `, ${c.failed} failed` : ""),
+    `Space: ${formatBytes(b.predicted)} predicted` + (b.measured !== void 0 ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : "")
   ];
   return lines;
-}
-function formatSeconds(ms) {
-  if (ms >= 6e4) return formatDuration(ms);
-  return `${(ms / 1e3).toFixed(ms < 1e4 ? 2 : 1)}s`;
 }
 
 // src/report/json.ts
@@ -85937,7 +85591,6 @@ function toJson(report2) {
       delete: d.delete,
       size: d.size,
       uniqueBytes: d.uniqueBytes,
-      platforms: d.platforms?.map((p) => ({ ...p, text: describePlatform(p) })),
       created: new Date(d.created).toISOString(),
       keepReasons: d.keepReasons.map((r) => ({ ...r, text: describeKeep(r) })),
       removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) }))
@@ -85949,7 +85602,6 @@ function toJson(report2) {
     cacheEviction: report2.cacheEviction ?? null,
     byKind: report2.byKind ?? [],
     regrets: report2.regrets,
-    incidents: report2.incidents,
     usageStore: report2.usageStore ?? null,
     warnings: report2.warnings
   };
@@ -86063,12 +85715,13 @@ function escapeMarkdown(text) {
 }
 
 // actions/src/cleanup.ts
-async function cleanUp(inputs, jobStart) {
+async function cleanUp(inputs, jobStart, options = {}) {
   const context = { runAt: inputs.runAt };
-  const { engine, usage } = openSession(inputs.settings, stateDir());
+  const settings = options.ensureFree ? inputs.settings : withoutEnsureFree(inputs.settings);
+  const { engine, usage } = openSession(settings, stateDir());
   let outcome;
   try {
-    outcome = await cleanupOutcome(inputs.settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart, quietUnmatched: frontDefaultPatterns("action") });
+    outcome = await cleanupOutcome(settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
   } catch (error2) {
     const why = error2 instanceof Error ? error2.message : String(error2);
     await publishFailure(why, context);
@@ -86076,6 +85729,7 @@ async function cleanUp(inputs, jobStart) {
   }
   await publishReport(outcome, { ...context, refused: outcome.kind === "refused" ? outcome.message : void 0 });
   if (outcome.kind === "refused") throw new CleanupFailedError(`docker-image-cleanup ${outcome.message}`, inputs.failOnError);
+  if (outcome.kind === "short-of-free") throw new Error(`docker-image-cleanup: ${outcome.message}`);
   if (outcome.kind === "removals-failed") throw new CleanupFailedError(`docker-image-cleanup: ${outcome.message}`, inputs.failOnError);
   return outcome.report;
 }

@@ -621,6 +621,27 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
       assert.match(main.errors[0]!, /^docker-image-cleanup did not run: cannot reach the Docker engine/);
     });
 
+    it('22b. ensure-free: pre frees space before recording the job start, or fails the job naming what was tried; post ignores it', async () => {
+      await loadImages(docker, [nodeBase, ...builds('app', 3)]);
+      // A real filesystem: 1B is always free there, 1000TB never is.
+      const inputs = { 'keep-count': '1', 'min-age': '0', 'usage-store': 'none', 'free-path': os.tmpdir() };
+      const ok = job({ ...inputs, 'ensure-free': '1B' });
+      const pre = await ok.run('pre');
+      assert.equal(pre.code, 0, log(pre));
+      assert.ok(ok.state['job-start-file'], log(pre));
+      assert.deepEqual(await tags(), ['app:ci-3', 'node:20']);
+
+      const short = job({ ...inputs, 'ensure-free': '1000TB', 'fail-on-error': 'false' });
+      const failed = await short.run('pre');
+      assert.notEqual(failed.code, 0, log(failed));
+      assert.match(log(failed), /ensure-free 1PB: only .* free on .*; evicted least recently used first: images 0B/);
+      assert.equal(short.state['job-start-file'], undefined);
+
+      // The post-job cleanup of the first job ignores ensure-free, even one that cannot be met.
+      ok.inputs['ensure-free'] = '1000TB';
+      assertClean(await ok.run('post'));
+    });
+
     it('22. at the start of the job: pre warns, records nothing, and post does nothing', async () => {
       const j = job({ 'docker-host': missing() });
       const pre = await j.run('pre');

@@ -466,6 +466,25 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.ok(!fs.existsSync(recorded), 'post removes the job start record');
     });
 
+    it('7b. ensureFree: the pre-job step frees space first, or fails the task naming what was tried; post-job ignores it', async () => {
+      await loadImages(docker, builds('app', 3));
+      // The agent's temp folder is a real filesystem: 1B is always free, 1000TB never is.
+      const inputs = { keepCount: '1', minAge: '0', dockerHost: host, freePath: temp, usageStore: 'none' };
+      const ok = await step('pre', { ...inputs, ensureFree: '1B' });
+      assert.equal(ok.result, 'Succeeded', log(ok));
+      assert.ok(ok.taskVariables['DockerImageCleanup.JobStartFile'], 'then the job start is recorded');
+      assert.deepEqual(await tags(), ['app:ci-3'], 'the pre-job cleanup ran the policy');
+
+      const short = await step('pre', { ...inputs, ensureFree: '1000TB', failOnError: 'false' });
+      assert.equal(short.result, 'Failed', log(short));
+      assert.ok(short.issues.some((i) => /ensure-free 1PB: only .* free on .*; evicted least recently used first: images 0B/.test(i.message)), log(short));
+      assert.equal(short.taskVariables['DockerImageCleanup.JobStartFile'], undefined, 'no job start: the job fails here');
+
+      const main = await step('main', { ...inputs, ensureFree: '1000TB' }, ok.taskVariables);
+      const post = await step('post', { ...inputs, ensureFree: '1000TB' }, main.taskVariables);
+      assert.equal(post.result, 'Succeeded', log(post));
+    });
+
     it('7. post-job does nothing when the main step did not run', async () => {
       await loadImages(docker, builds('app', 3));
       const inputs = { keepCount: '0', minAge: '0', dockerHost: host };
