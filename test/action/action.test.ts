@@ -249,6 +249,7 @@ interface MappingCase {
 }
 
 const NEW_SETTINGS: MappingCase[] = [
+  { setting: 'ensure-free', value: '20GB', get: (s) => s.space.ensureFreeBytes, expected: 20e9, bad: '10%', expects: /a size such as 500MB/ },
   { setting: 'max-image-bytes', value: '1.5GiB', get: (s) => s.space.maxImageBytes, expected: 1.5 * 2 ** 30, bad: '10 parsecs', expects: /a size such as 500MB/ },
   { setting: 'target-image-bytes', value: '6GB', with: { 'max-image-bytes': '10GB' }, get: (s) => s.space.targetImageBytes, expected: 6e9, bad: 'half', expects: /a size/ },
   { setting: 'min-free', value: '12%', get: (s) => s.space.minFree, expected: { percent: 12 }, bad: '120%', expects: /a percentage such as 10% or a size/ },
@@ -404,6 +405,7 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
         'dry-run': 'false',
         'max-removals': '',
         'docker-host': '',
+        'ensure-free': '',
         'max-image-bytes': '',
         'target-image-bytes': '',
         'min-free': '',

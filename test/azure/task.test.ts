@@ -98,6 +98,7 @@ interface MappingCase {
 }
 
 const NEW_SETTINGS: MappingCase[] = [
+  { setting: 'ensure-free', value: '20GB', get: (s) => s.space.ensureFreeBytes, expected: 20e9, bad: '10%', expects: /a size such as 500MB/ },
   { setting: 'max-image-bytes', value: '1.5GiB', get: (s) => s.space.maxImageBytes, expected: 1.5 * 2 ** 30, bad: '10 parsecs', expects: /a size such as 500MB/ },
   { setting: 'target-image-bytes', value: '6GB', with: { 'max-image-bytes': '10GB' }, get: (s) => s.space.targetImageBytes, expected: 6e9, bad: 'half', expects: /a size/ },
   { setting: 'min-free', value: '12%', get: (s) => s.space.minFree, expected: { percent: 12 }, bad: '120%', expects: /a percentage such as 10% or a size/ },
@@ -290,7 +291,7 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
     it('1. declares the inputs, defaults, outputs and handlers the task is documented with', () => {
       const inputs = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i]));
       assert.deepEqual(Object.keys(inputs).sort(), [
-        'buildCacheKeep', 'buildCacheMaxAge', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun',
+        'buildCacheKeep', 'buildCacheMaxAge', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'ensureFree',
         'evictBaseImages', 'evictKeptBuilds', 'failOnError', 'freePath', 'keepCount', 'maxImageBytes', 'maxRemovals',
         'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'protectedLabels', 'protectedReferences', 'regretWindow',
         'repositories', 'runAt', 'targetFree', 'targetFreeInodes', 'targetImageBytes', 'usageFile', 'usageStore',
