@@ -36,7 +36,7 @@ var require_tunnel = __commonJS({
     var net = require("net");
     var tls = require("tls");
     var http = require("http");
-    var https = require("https");
+    var https2 = require("https");
     var events = require("events");
     var assert = require("assert");
     var util = require("util");
@@ -58,12 +58,12 @@ var require_tunnel = __commonJS({
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -8612,7 +8612,7 @@ var require_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
-    var Agent = class extends DispatcherBase {
+    var Agent2 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
@@ -8687,7 +8687,7 @@ var require_agent = __commonJS({
         await Promise.all(destroyPromises);
       }
     };
-    module2.exports = Agent;
+    module2.exports = Agent2;
   }
 });
 
@@ -8697,7 +8697,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = require_symbols();
     var { URL: URL2 } = require("node:url");
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
@@ -8812,7 +8812,7 @@ var require_proxy_agent = __commonJS({
           return agentFactory(origin2, options);
         };
         this[kClient] = clientFactory(url, { connect });
-        this[kAgent] = new Agent({
+        this[kAgent] = new Agent2({
           ...opts,
           factory,
           connect: async (opts2, callback2) => {
@@ -8921,7 +8921,7 @@ var require_env_http_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent2 = require_proxy_agent();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var DEFAULT_PORTS = {
       "http:": 80,
       "https:": 443
@@ -8941,7 +8941,7 @@ var require_env_http_proxy_agent = __commonJS({
           });
         }
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent(agentOpts);
+        this[kNoProxyAgent] = new Agent2(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent2({ ...agentOpts, uri: HTTP_PROXY });
@@ -11286,7 +11286,7 @@ var require_mock_agent = __commonJS({
   "node_modules/undici/lib/mock/mock-agent.js"(exports2, module2) {
     "use strict";
     var { kClients } = require_symbols();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var {
       kAgent,
       kMockAgentSet,
@@ -11313,7 +11313,7 @@ var require_mock_agent = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent(opts);
+        const agent = opts?.agent ? opts.agent : new Agent2(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = buildMockOptions(opts);
@@ -11417,9 +11417,9 @@ var require_global2 = __commonJS({
     "use strict";
     var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError } = require_errors();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher(new Agent());
+      setGlobalDispatcher(new Agent2());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -19009,7 +19009,7 @@ var require_undici = __commonJS({
     var Dispatcher = require_dispatcher();
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var ProxyAgent2 = require_proxy_agent();
     var EnvHttpProxyAgent = require_env_http_proxy_agent();
     var RetryAgent = require_retry_agent();
@@ -19032,7 +19032,7 @@ var require_undici = __commonJS({
     module2.exports.Client = Client;
     module2.exports.Pool = Pool;
     module2.exports.BalancedPool = BalancedPool;
-    module2.exports.Agent = Agent;
+    module2.exports.Agent = Agent2;
     module2.exports.ProxyAgent = ProxyAgent2;
     module2.exports.EnvHttpProxyAgent = EnvHttpProxyAgent;
     module2.exports.RetryAgent = RetryAgent;
@@ -25750,7 +25750,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash4,
+      createHash: createHash5,
       createHmac,
       createSign,
       createVerify,
@@ -26438,11 +26438,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash4("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash5("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash4("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash5("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -26607,8 +26607,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash4("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash4("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash5("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash5("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -26648,7 +26648,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash4("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash5("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -28970,7 +28970,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash4,
+      createHash: createHash5,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -29396,7 +29396,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash4(this.hashName);
+          const hash = createHash5(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -30404,9 +30404,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash4(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash5(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash4(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash5(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -35841,7 +35841,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     var {
-      createHash: createHash4,
+      createHash: createHash5,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -36063,7 +36063,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash4(hashAlgo).update(key).digest("hex");
+              key = createHash5(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -42664,7 +42664,7 @@ var require_has_flag = __commonJS({
 var require_supports_color = __commonJS({
   "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
-    var os6 = require("os");
+    var os7 = require("os");
     var tty = require("tty");
     var hasFlag = require_has_flag();
     var { env } = process;
@@ -42721,7 +42721,7 @@ var require_supports_color = __commonJS({
         return min;
       }
       if (process.platform === "win32") {
-        const osRelease = os6.release().split(".");
+        const osRelease = os7.release().split(".");
         if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
           return Number(osRelease[2]) >= 14931 ? 3 : 2;
         }
@@ -43004,8 +43004,8 @@ var require_modem = __commonJS({
     var utils = require_utils2();
     var util = require("util");
     var splitca = require_split_ca();
-    var os6 = require("os");
-    var isWin2 = os6.type() === "Windows_NT";
+    var os7 = require("os");
+    var isWin2 = os7.type() === "Windows_NT";
     var stream = require("stream");
     var defaultOpts = function() {
       var host;
@@ -43057,7 +43057,7 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve3) {
-        var userDockerSocket = path7.join(os6.homedir(), ".docker", "run", "docker.sock");
+        var userDockerSocket = path7.join(os7.homedir(), ".docker", "run", "docker.sock");
         fs8.access(userDockerSocket, function(err) {
           if (err) resolve3("/var/run/docker.sock");
           else resolve3(userDockerSocket);
@@ -45195,8 +45195,8 @@ var require_tar_fs = __commonJS({
     var mkdirp = require_mkdirp_classic();
     var fs8 = require("fs");
     var path7 = require("path");
-    var os6 = require("os");
-    var win32 = os6.platform() === "win32";
+    var os7 = require("os");
+    var win32 = os7.platform() === "win32";
     var noop = function() {
     };
     var echo = function(name) {
@@ -48803,7 +48803,7 @@ var require_channel_credentials = __commonJS({
     };
     function getConnectionOptions(secureContext, verifyOptions, channelTarget, options) {
       var _a, _b;
-      const connectionOptions2 = {
+      const connectionOptions = {
         secureContext
       };
       let realTarget = channelTarget;
@@ -48816,32 +48816,32 @@ var require_channel_credentials = __commonJS({
       const targetPath = (0, resolver_1.getDefaultAuthority)(realTarget);
       const hostPort = (0, uri_parser_1.splitHostPort)(targetPath);
       const remoteHost = (_a = hostPort === null || hostPort === void 0 ? void 0 : hostPort.host) !== null && _a !== void 0 ? _a : targetPath;
-      connectionOptions2.host = remoteHost;
+      connectionOptions.host = remoteHost;
       if (verifyOptions.checkServerIdentity) {
-        connectionOptions2.checkServerIdentity = verifyOptions.checkServerIdentity;
+        connectionOptions.checkServerIdentity = verifyOptions.checkServerIdentity;
       }
       if (verifyOptions.rejectUnauthorized !== void 0) {
-        connectionOptions2.rejectUnauthorized = verifyOptions.rejectUnauthorized;
+        connectionOptions.rejectUnauthorized = verifyOptions.rejectUnauthorized;
       }
-      connectionOptions2.ALPNProtocols = ["h2"];
+      connectionOptions.ALPNProtocols = ["h2"];
       if (options["grpc.ssl_target_name_override"]) {
         const sslTargetNameOverride = options["grpc.ssl_target_name_override"];
-        const originalCheckServerIdentity = (_b = connectionOptions2.checkServerIdentity) !== null && _b !== void 0 ? _b : tls_1.checkServerIdentity;
-        connectionOptions2.checkServerIdentity = (host, cert) => {
+        const originalCheckServerIdentity = (_b = connectionOptions.checkServerIdentity) !== null && _b !== void 0 ? _b : tls_1.checkServerIdentity;
+        connectionOptions.checkServerIdentity = (host, cert) => {
           return originalCheckServerIdentity(sslTargetNameOverride, cert);
         };
-        connectionOptions2.servername = sslTargetNameOverride;
+        connectionOptions.servername = sslTargetNameOverride;
       } else {
-        connectionOptions2.servername = remoteHost;
+        connectionOptions.servername = remoteHost;
       }
       if (options["grpc-node.tls_enable_trace"]) {
-        connectionOptions2.enableTrace = true;
+        connectionOptions.enableTrace = true;
       }
-      return connectionOptions2;
+      return connectionOptions;
     }
     var SecureConnectorImpl = class {
-      constructor(connectionOptions2, callCredentials) {
-        this.connectionOptions = connectionOptions2;
+      constructor(connectionOptions, callCredentials) {
+        this.connectionOptions = connectionOptions;
         this.callCredentials = callCredentials;
       }
       connect(socket) {
@@ -48892,8 +48892,8 @@ var require_channel_credentials = __commonJS({
         }
       }
       _createSecureConnector(channelTarget, options, callCredentials) {
-        const connectionOptions2 = getConnectionOptions(this.secureContext, this.verifyOptions, channelTarget, options);
-        return new SecureConnectorImpl(connectionOptions2, callCredentials !== null && callCredentials !== void 0 ? callCredentials : call_credentials_1.CallCredentials.createEmpty());
+        const connectionOptions = getConnectionOptions(this.secureContext, this.verifyOptions, channelTarget, options);
+        return new SecureConnectorImpl(connectionOptions, callCredentials !== null && callCredentials !== void 0 ? callCredentials : call_credentials_1.CallCredentials.createEmpty());
       }
     };
     var CertificateProviderChannelCredentialsImpl = class _CertificateProviderChannelCredentialsImpl extends ChannelCredentials {
@@ -49186,7 +49186,7 @@ var require_service_config = __commonJS({
     exports2.validateRetryThrottling = validateRetryThrottling;
     exports2.validateServiceConfig = validateServiceConfig;
     exports2.extractAndSelectServiceConfig = extractAndSelectServiceConfig;
-    var os6 = require("os");
+    var os7 = require("os");
     var constants_1 = require_constants7();
     var DURATION_REGEX = /^\d+(\.\d{1,9})?s$/;
     var CLIENT_LANGUAGE_STRING = "node";
@@ -49485,7 +49485,7 @@ var require_service_config = __commonJS({
         if (Array.isArray(validatedConfig.clientHostname)) {
           let hostnameMatched = false;
           for (const hostname of validatedConfig.clientHostname) {
-            if (hostname === os6.hostname()) {
+            if (hostname === os7.hostname()) {
               hostnameMatched = true;
             }
           }
@@ -64041,7 +64041,7 @@ var require_subchannel_call = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Http2SubchannelCall = void 0;
     var http2 = require("http2");
-    var os6 = require("os");
+    var os7 = require("os");
     var constants_1 = require_constants7();
     var metadata_1 = require_metadata();
     var stream_decoder_1 = require_stream_decoder();
@@ -64049,7 +64049,7 @@ var require_subchannel_call = __commonJS({
     var constants_2 = require_constants7();
     var TRACER_NAME = "subchannel_call";
     function getSystemErrorName(errno) {
-      for (const [name, num] of Object.entries(os6.constants.errno)) {
+      for (const [name, num] of Object.entries(os7.constants.errno)) {
         if (num === errno) {
           return name;
         }
@@ -82223,56 +82223,89 @@ function sameId(a, b) {
 // src/app/usage.ts
 var path4 = __toESM(require("node:path"));
 
-// src/engine/store-tuning.ts
-var TUNING = {
-  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
-  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
-  // engine serializes layer deletion: past 8 requests only queue and contend).
-  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
-  // that machine's noise; kept at 8.)
-  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
-  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
-  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
-  // Each delete walks every image's content in the engine (README, Performance): more in flight
-  // does not help, so the graph driver's figures stand.
-  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
-};
-function storeKind(engine) {
-  return engine.containerdStore ? "containerd" : "graphdriver";
-}
-function tuningFor(engine) {
-  return TUNING[storeKind(engine)];
-}
-
 // src/engine/dockerode-engine.ts
 var import_dockerode = __toESM(require_docker());
 
 // src/engine/connection.ts
+var import_node_crypto = require("node:crypto");
 var fs3 = __toESM(require("node:fs"));
+var https = __toESM(require("node:https"));
+var os5 = __toESM(require("node:os"));
 var path = __toESM(require("node:path"));
-function connectionOptions(host, env = process.env) {
-  if (!host) return {};
+var ContextError = class extends Error {
+};
+var DEFAULT_SOCKET = "/var/run/docker.sock";
+function resolveEndpoint(host, env = process.env, exists2 = fs3.existsSync) {
+  if (host) return withEnvTls({ host, source: "host setting" }, env);
+  if (env.DOCKER_HOST) return withEnvTls({ host: env.DOCKER_HOST, source: "DOCKER_HOST" }, env);
+  const configDir = env.DOCKER_CONFIG || path.join(env.HOME || os5.homedir(), ".docker");
+  const named = env.DOCKER_CONTEXT ? { name: env.DOCKER_CONTEXT, from: "DOCKER_CONTEXT" } : currentContext(configDir);
+  if (named && named.name !== "default") return contextEndpoint(configDir, named.name, named.from);
+  const rootless = env.XDG_RUNTIME_DIR && path.join(env.XDG_RUNTIME_DIR, "docker.sock");
+  if (rootless && !exists2(DEFAULT_SOCKET) && exists2(rootless)) return { host: `unix://${rootless}`, source: "rootless socket ($XDG_RUNTIME_DIR)" };
+  return { host: `unix://${DEFAULT_SOCKET}`, source: "default socket" };
+}
+function currentContext(configDir) {
+  const file = path.join(configDir, "config.json");
+  let config;
+  try {
+    config = JSON.parse(fs3.readFileSync(file, "utf8"));
+  } catch {
+    return void 0;
+  }
+  return typeof config.currentContext === "string" && config.currentContext ? { name: config.currentContext, from: `currentContext in ${file}` } : void 0;
+}
+function contextEndpoint(configDir, name, from) {
+  const id = (0, import_node_crypto.createHash)("sha256").update(name).digest("hex");
+  const metaFile = path.join(configDir, "contexts", "meta", id, "meta.json");
+  let meta;
+  try {
+    meta = JSON.parse(fs3.readFileSync(metaFile, "utf8"));
+  } catch (error2) {
+    throw new ContextError(`docker context "${name}" (${from}) cannot be read: ${metaFile}: ${error2.message}`);
+  }
+  const docker = meta.Endpoints?.docker;
+  if (!docker?.Host) throw new ContextError(`docker context "${name}" (${from}) has no docker endpoint in ${metaFile}`);
+  const tlsDir = path.join(configDir, "contexts", "tls", id, "docker");
+  const read = (file) => fs3.existsSync(path.join(tlsDir, file)) ? fs3.readFileSync(path.join(tlsDir, file)) : void 0;
+  const tls = { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
+  return {
+    host: docker.Host,
+    source: `context ${name} (${from})`,
+    tls: tls.ca || tls.cert || tls.key ? tls : void 0,
+    skipTlsVerify: docker.SkipTLSVerify === true
+  };
+}
+function withEnvTls(endpoint, env) {
+  if (!endpoint.host.startsWith("tcp://")) return endpoint;
+  const verify = env.DOCKER_TLS_VERIFY !== void 0 && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
+  if (!verify && !(new URL(endpoint.host).port === "2376" && env.DOCKER_CERT_PATH)) return endpoint;
+  const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path.join(env.HOME || os5.homedir(), ".docker");
+  const read = (file) => fs3.existsSync(path.join(dir, file)) ? fs3.readFileSync(path.join(dir, file)) : void 0;
+  return { ...endpoint, tls: { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") } };
+}
+function endpointOptions(endpoint, env = process.env) {
+  const host = endpoint.host;
   if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
   if (host.startsWith("npipe://")) return { socketPath: host.slice("npipe://".length) };
+  if (host.startsWith("/")) return { socketPath: host };
   const url = new URL(host);
   if (url.protocol === "ssh:") {
-    return { protocol: "ssh", host: url.hostname, port: url.port || 22, username: url.username || void 0 };
+    return { protocol: "ssh", host: url.hostname, port: url.port || 22, username: url.username || void 0, sshOptions: { agent: env.SSH_AUTH_SOCK } };
   }
-  const tls = env.DOCKER_TLS_VERIFY === "1" || url.port === "2376";
-  const options = {
-    protocol: tls ? "https" : "http",
-    host: url.hostname,
-    port: url.port || (tls ? 2376 : 2375)
-  };
-  if (tls && env.DOCKER_CERT_PATH) {
-    options.ca = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "ca.pem"));
-    options.cert = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "cert.pem"));
-    options.key = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "key.pem"));
-  }
+  const tls = endpoint.tls !== void 0 || url.port === "2376";
+  const options = { protocol: tls ? "https" : "http", host: url.hostname, port: url.port || (tls ? 2376 : 2375) };
+  if (endpoint.tls) Object.assign(options, { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key });
+  if (endpoint.skipTlsVerify) options.agent = new https.Agent({ rejectUnauthorized: false, cert: endpoint.tls?.cert, key: endpoint.tls?.key });
   return options;
 }
 function describeHost(host, env = process.env) {
-  return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  try {
+    const e = resolveEndpoint(host, env);
+    return e.source === "host setting" ? e.host : `${e.host} (${e.source})`;
+  } catch {
+    return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  }
 }
 
 // src/engine/port.ts
@@ -82288,7 +82321,7 @@ var EngineUnreachableError = class extends Error {
 };
 
 // src/engine/details-cache.ts
-var import_node_crypto = require("node:crypto");
+var import_node_crypto2 = require("node:crypto");
 var import_node_fs = require("node:fs");
 var import_promises = require("node:fs/promises");
 var path2 = __toESM(require("node:path"));
@@ -82349,7 +82382,7 @@ var FileDetailsCache = class {
   }
 };
 function detailsCacheFile(stateDir2, host) {
-  return path2.join(stateDir2, `image-details-${(0, import_node_crypto.createHash)("sha256").update(host).digest("hex").slice(0, 12)}.json`);
+  return path2.join(stateDir2, `image-details-${(0, import_node_crypto2.createHash)("sha256").update(host).digest("hex").slice(0, 12)}.json`);
 }
 function readEntries(file) {
   let parsed;
@@ -82370,6 +82403,7 @@ function isEntry(e) {
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
+var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -82379,11 +82413,16 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
-  /** Learnt from info(): the containerd image store deletes differently (removeImage). */
-  containerdStore = false;
   constructor(options = {}) {
-    this.docker = new import_dockerode.default(connectionOptions(options.host));
-    this.host = describeHost(options.host);
+    let endpoint;
+    try {
+      endpoint = resolveEndpoint(options.host);
+    } catch (error2) {
+      const named = process.env.DOCKER_CONTEXT ? `context ${process.env.DOCKER_CONTEXT}` : "the current docker context";
+      throw new EngineUnreachableError(named, error2);
+    }
+    this.docker = new import_dockerode.default(endpointOptions(endpoint));
+    this.host = endpoint.source === "host setting" ? endpoint.host : `${endpoint.host} (${endpoint.source})`;
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {
     });
@@ -82403,13 +82442,13 @@ var DockerodeEngine = class {
     const podman = components.some((c) => /podman/i.test(c.Name ?? ""));
     this.podman = podman;
     const driverStatus = info2.DriverStatus ?? [];
-    this.containerdStore = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
     return {
       kind: podman ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info2.Driver,
-      containerdStore: this.containerdStore
+      containerdStore: driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v)),
+      dockerRootDir: typeof info2.DockerRootDir === "string" && info2.DockerRootDir ? info2.DockerRootDir : void 0
     };
   }
   async snapshot(options) {
@@ -82423,7 +82462,7 @@ var DockerodeEngine = class {
       this.events(options.activitySince, takenAt)
     ]);
     this.podmanNames.clear();
-    const images = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary2) => this.imageRecord(summary2));
+    const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2));
     await this.cache.save?.();
     const { activity, complete, oldest } = this.activity(events);
     return {
@@ -82556,7 +82595,7 @@ var DockerodeEngine = class {
   async removeImage(idOrReference) {
     try {
       this.count("image delete");
-      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
+      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
       return {
         status: "done",
         untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged),
@@ -82802,7 +82841,7 @@ function readAll(stream) {
 }
 
 // src/usage/engine-store.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var import_node_zlib = require("node:zlib");
 var tar = __toESM(require_tar_stream2());
 
@@ -82833,7 +82872,7 @@ async function loadArchive(docker, archive) {
 }
 
 // src/usage/record.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var DEFAULT_REGRET_WINDOW_MS = 7 * 24 * 36e5;
 var MAX_REFERENCES = 16;
 var WHY_RANK = {
@@ -82863,7 +82902,7 @@ function emptyRecord() {
 }
 function layersKeyOf(layers) {
   if (layers.length === 0) return "";
-  return (0, import_node_crypto2.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
+  return (0, import_node_crypto3.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
 }
 function fullId(id) {
   if (!id) return void 0;
@@ -83276,7 +83315,7 @@ var EngineUsageStore = class {
    */
   async lock() {
     const deadline = Date.now() + this.waitMs;
-    const token = (0, import_node_crypto3.randomBytes)(8).toString("hex");
+    const token = (0, import_node_crypto4.randomBytes)(8).toString("hex");
     let seen;
     for (let attempt2 = 0; ; attempt2++) {
       try {
@@ -83372,7 +83411,7 @@ function goArch() {
   return { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? "amd64";
 }
 function sha256(data) {
-  return (0, import_node_crypto3.createHash)("sha256").update(data).digest("hex");
+  return (0, import_node_crypto4.createHash)("sha256").update(data).digest("hex");
 }
 async function recordArchive(json, labels, updatedAt) {
   const layer = await pack2([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
@@ -83444,7 +83483,7 @@ function messageOf2(error2) {
 }
 
 // src/usage/file-store.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var fs4 = __toESM(require("node:fs"));
 var path3 = __toESM(require("node:path"));
 var lockfile = __toESM(require_proper_lockfile());
@@ -83508,7 +83547,7 @@ var FileUsageStore = class {
   /** Temp file in the same directory, fsync, rename over the record, fsync the directory. */
   async write(record) {
     const dir = path3.dirname(this.path);
-    const temp = path3.join(dir, `.${path3.basename(this.path)}.${process.pid}.${(0, import_node_crypto4.randomBytes)(6).toString("hex")}.tmp`);
+    const temp = path3.join(dir, `.${path3.basename(this.path)}.${process.pid}.${(0, import_node_crypto5.randomBytes)(6).toString("hex")}.tmp`);
     const handle = await fs4.promises.open(temp, "w", 420);
     try {
       await handle.writeFile(`${JSON.stringify(record)}
@@ -85062,12 +85101,12 @@ async function filesystemStats(path7) {
 }
 
 // src/app/cleanup.ts
-function ensureFreeResult(settings, freeBefore, freeAfter, report2) {
+function ensureFreeResult(settings, freePath, freeBefore, freeAfter, report2) {
   const wanted = settings.space.ensureFreeBytes;
   const given = (report2.byKind ?? []).map((k) => `${k.kind} ${formatBytes(k.measured ?? k.predicted)}`).join(", ");
   const off = [!settings.space.evictKeptBuilds && "evict-kept-builds", !settings.space.evictBaseImages && "evict-base-images", settings.volumes.olderThanMs === void 0 && "volumes-older-than"].filter(Boolean);
   const tried = `evicted least recently used first: ${given || "nothing"}` + (report2.plan.eviction && !report2.plan.eviction.reached ? "; the rest is in use, protected, current or younger than min-age" : "") + (off.length ? `; not tried: ${off.join(", ")} (off)` : "");
-  return { wantedBytes: wanted, path: settings.space.freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
+  return { wantedBytes: wanted, path: freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
 }
 function byKind(report2) {
   const rows = [{ kind: "images", predicted: report2.bytes.predicted, measured: report2.bytes.measured }];
@@ -85077,6 +85116,7 @@ function byKind(report2) {
   if (v) rows.push({ kind: "volumes", predicted: v.bytes.predicted, measured: v.bytes.measured });
   return rows;
 }
+var DEFAULT_FREE_PATH = "/var/lib/docker";
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
 var EnsureFreeUnmeasurableError = class extends Error {
   constructor(path7) {
@@ -85108,11 +85148,17 @@ async function runCleanup(settings, deps, options = {}) {
   const snapshot = leaving.size ? { ...seen, containers: seen.containers.filter((c) => !leaving.has(c.id)) } : seen;
   const warnings = [...dockerfiles.warnings, ...containerChoice?.notes ?? []];
   let filesystem;
-  const measureFree = () => (deps.filesystem ?? filesystemStats)(settings.space.freePath);
+  let freePath = settings.space.freePath;
+  let measuredOn;
+  const measure = deps.filesystem ?? filesystemStats;
+  const measureFree = () => measure(freePath);
   if (settings.space.minFree || settings.space.minFreeInodes || settings.space.ensureFreeBytes !== void 0) {
+    const root = seen.engine.dockerRootDir;
+    if (freePath === DEFAULT_FREE_PATH && root && root !== freePath && await measure(root)) freePath = root;
     filesystem = await measureFree();
-    if (!filesystem && settings.space.ensureFreeBytes !== void 0) throw new EnsureFreeUnmeasurableError(settings.space.freePath);
-    if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+    if (!filesystem && settings.space.ensureFreeBytes !== void 0) throw new EnsureFreeUnmeasurableError(freePath);
+    if (!filesystem) warnings.push(`free-path ${freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+    else measuredOn = `${freePath}${freePath === root ? " (the engine's DockerRootDir)" : root && freePath === DEFAULT_FREE_PATH ? ` (the engine's DockerRootDir ${root} is not visible here)` : ""}`;
   }
   const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0 ? await deps.engine.listBuildCache?.() : void 0;
   if ((settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0) && !buildCache) {
@@ -85154,7 +85200,7 @@ async function runCleanup(settings, deps, options = {}) {
     report2.byKind = byKind(report2);
     if (settings.space.ensureFreeBytes !== void 0 && filesystem) {
       const freeAfter = settings.dryRun ? filesystem.freeBytes + report2.byKind.reduce((sum, k) => sum + k.predicted, 0) : (await measureFree())?.freeBytes ?? filesystem.freeBytes;
-      report2.ensureFree = ensureFreeResult(settings, filesystem.freeBytes, freeAfter, report2);
+      report2.ensureFree = ensureFreeResult(settings, freePath, filesystem.freeBytes, freeAfter, report2);
     }
   };
   const removing = plan2.decisions.filter((d) => d.action === "remove");
@@ -85177,7 +85223,8 @@ async function runCleanup(settings, deps, options = {}) {
     regrets: usage?.regrets ?? [],
     usageStore: deps.usage?.description,
     warnings: plan2.warnings,
-    byKind: []
+    byKind: [],
+    freePath: measuredOn
   };
   const limit = settings.maxRemovals;
   if (limit !== void 0 && removing.length > limit) {
@@ -85541,6 +85588,7 @@ function pressureLines(report2) {
       )
     );
   }
+  if (report2.freePath) lines.push(`Free space measured on ${report2.freePath}`);
   const c = report2.containers;
   if (c && c.results.length > 0) {
     lines.push(`Stopped containers older than ${formatDuration(c.olderThanMs)}:`);
@@ -85780,13 +85828,13 @@ function stateDir() {
 }
 
 // actions/src/record.ts
-var os5 = __toESM(require("node:os"));
+var os6 = __toESM(require("node:os"));
 async function recordJobStart(inputs) {
   const engine = new DockerodeEngine({ host: inputs.settings.host });
   let file;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os5.tmpdir());
+    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os6.tmpdir());
     info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error2) {
     throw new CleanupFailedError(

@@ -81,6 +81,8 @@ export interface CleanupReport {
   volumes?: VolumeCleanupReport;
   /** Build cache records the space rules evicted (one prune per record), after the images. */
   cacheEviction?: CacheEvictionReport;
+  /** The path whose free space the watermarks read, and why that one. */
+  freePath?: string;
   /** Present with ensure-free: whether the free space is there now. */
   ensureFree?: EnsureFreeResult;
   /** What each kind gave: predicted by the plan, measured from the engine's answers and disk use. */
@@ -88,7 +90,7 @@ export interface CleanupReport {
   warnings: string[];
 }
 
-function ensureFreeResult(settings: Settings, freeBefore: number, freeAfter: number, report: CleanupReport): EnsureFreeResult {
+function ensureFreeResult(settings: Settings, freePath: string, freeBefore: number, freeAfter: number, report: CleanupReport): EnsureFreeResult {
   const wanted = settings.space.ensureFreeBytes!;
   const given = (report.byKind ?? []).map((k) => `${k.kind} ${formatBytes(k.measured ?? k.predicted)}`).join(', ');
   const off = [!settings.space.evictKeptBuilds && 'evict-kept-builds', !settings.space.evictBaseImages && 'evict-base-images', settings.volumes.olderThanMs === undefined && 'volumes-older-than'].filter(Boolean);
@@ -96,7 +98,7 @@ function ensureFreeResult(settings: Settings, freeBefore: number, freeAfter: num
     `evicted least recently used first: ${given || 'nothing'}` +
     (report.plan.eviction && !report.plan.eviction.reached ? '; the rest is in use, protected, current or younger than min-age' : '') +
     (off.length ? `; not tried: ${off.join(', ')} (off)` : '');
-  return { wantedBytes: wanted, path: settings.space.freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
+  return { wantedBytes: wanted, path: freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
 }
 
 /** Predicted and measured bytes per kind, for the report's "what each kind gave". */
@@ -108,6 +110,9 @@ function byKind(report: CleanupReport): NonNullable<CleanupReport['byKind']> {
   if (v) rows.push({ kind: 'volumes', predicted: v.bytes.predicted, measured: v.bytes.measured });
   return rows;
 }
+
+/** The catalog's default free-path: replaced by the engine's DockerRootDir when that is visible. */
+const DEFAULT_FREE_PATH = '/var/lib/docker';
 
 /** How far back events are read for least-recently-used ordering (the engine's buffer is the real limit). */
 const EVENT_LOOKBACK_MS = 7 * 24 * 3_600_000;
@@ -170,11 +175,18 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
   const snapshot = leaving.size ? { ...seen, containers: seen.containers.filter((c) => !leaving.has(c.id)) } : seen;
   const warnings = [...dockerfiles.warnings, ...(containerChoice?.notes ?? [])];
   let filesystem: FilesystemStats | undefined;
-  const measureFree = () => (deps.filesystem ?? filesystemStats)(settings.space.freePath);
+  // free-path left at its default: the engine's own data root (GET /info) when it is visible here.
+  let freePath = settings.space.freePath;
+  let measuredOn: string | undefined;
+  const measure = deps.filesystem ?? filesystemStats;
+  const measureFree = () => measure(freePath);
   if (settings.space.minFree || settings.space.minFreeInodes || settings.space.ensureFreeBytes !== undefined) {
+    const root = seen.engine.dockerRootDir;
+    if (freePath === DEFAULT_FREE_PATH && root && root !== freePath && (await measure(root))) freePath = root;
     filesystem = await measureFree();
-    if (!filesystem && settings.space.ensureFreeBytes !== undefined) throw new EnsureFreeUnmeasurableError(settings.space.freePath);
-    if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+    if (!filesystem && settings.space.ensureFreeBytes !== undefined) throw new EnsureFreeUnmeasurableError(freePath);
+    if (!filesystem) warnings.push(`free-path ${freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+    else measuredOn = `${freePath}${freePath === root ? " (the engine's DockerRootDir)" : root && freePath === DEFAULT_FREE_PATH ? ` (the engine's DockerRootDir ${root} is not visible here)` : ''}`;
   }
   // The whole disk: build cache records and volumes join the space rules when opted in.
   const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== undefined ? await deps.engine.listBuildCache?.() : undefined;
@@ -222,7 +234,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     report.byKind = byKind(report);
     if (settings.space.ensureFreeBytes !== undefined && filesystem) {
       const freeAfter = settings.dryRun ? filesystem.freeBytes + report.byKind.reduce((sum, k) => sum + k.predicted, 0) : ((await measureFree())?.freeBytes ?? filesystem.freeBytes);
-      report.ensureFree = ensureFreeResult(settings, filesystem.freeBytes, freeAfter, report);
+      report.ensureFree = ensureFreeResult(settings, freePath, filesystem.freeBytes, freeAfter, report);
     }
   };
 
@@ -249,6 +261,7 @@ export async function runCleanup(settings: Settings, deps: CleanupDeps, options:
     usageStore: deps.usage?.description,
     warnings: plan.warnings,
     byKind: [],
+    freePath: measuredOn,
   };
 
   const limit = settings.maxRemovals;
