@@ -81844,6 +81844,27 @@ function amountOf(t, total) {
   return "percent" in t ? t.percent / 100 * total : t.amount;
 }
 
+// src/domain/image-id.ts
+var PREFIX = "sha256:";
+var FULL_HEX = /^[0-9a-f]{64}$/;
+function idHex(id) {
+  return id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id;
+}
+function fullImageId(id) {
+  if (!id) return void 0;
+  if (id.startsWith(PREFIX)) return id;
+  return FULL_HEX.test(id) ? `${PREFIX}${id}` : void 0;
+}
+function isCanonicalImageId(id) {
+  return id.startsWith(PREFIX) && FULL_HEX.test(id.slice(PREFIX.length));
+}
+function idHasPrefix(id, hexPrefix) {
+  return idHex(id).startsWith(hexPrefix);
+}
+function shortImageId(id) {
+  return idHex(id).slice(0, 12);
+}
+
 // src/planner/planner.ts
 var TOOL_STATE_REPOSITORY = "docker.io/library/docker-image-cleanup-state";
 function plan(input) {
@@ -81885,7 +81906,7 @@ function plan(input) {
       }
     }
     for (const p of settings.protect) {
-      if (p.idPrefix && idMatches(image.id, p.idPrefix)) add(image.id, { kind: "protected-id", pattern: p.text });
+      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) add(image.id, { kind: "protected-id", pattern: p.text });
       const ref = refs.find((r) => p.matchesReference(r));
       if (ref) add(image.id, { kind: "protected-pattern", reference: ref, pattern: p.text });
     }
@@ -82086,16 +82107,13 @@ function basesOf(image, layers, byId) {
   return bases;
 }
 function firstMatch(p, image, refs) {
-  if (p.idPrefix && idMatches(image.id, p.idPrefix)) return image.id;
+  if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) return image.id;
   return refs.find((r) => p.matchesReference(r));
 }
-function idMatches(id, prefix) {
-  return id.replace(/^sha256:/, "").startsWith(prefix);
-}
 function resolveTyped(typed, images) {
-  const hex = typed.replace(/^sha256:/, "");
+  const hex = idHex(typed);
   if (/^[0-9a-f]{12,64}$/.test(hex)) {
-    const hit = images.find((i) => idMatches(i.id, hex));
+    const hit = images.find((i) => idHasPrefix(i.id, hex));
     if (hit) return hit;
   }
   return images.find((i) => i.tags.includes(typed) || i.digests.some((d) => typed.endsWith(d.slice(d.indexOf("@")))));
@@ -82534,12 +82552,13 @@ var DockerodeEngine = class {
       if (type === "container" && (e.Action === "create" || e.Action === "start")) {
         const typed = e.Actor?.Attributes?.image ?? "";
         const time2 = eventTime(e);
-        const hex = typed.replace(/^sha256:/, "");
+        const full = fullImageId(typed);
+        const id = full && isCanonicalImageId(full) ? full : void 0;
         activity.push({
           time: time2,
           action: `container-${e.Action}`,
-          imageId: /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : void 0,
-          reference: /^[0-9a-f]{64}$/.test(hex) ? void 0 : this.references([typed], false)[0]
+          imageId: id,
+          reference: id ? void 0 : this.references([typed], false)[0]
         });
         continue;
       }
@@ -82873,7 +82892,6 @@ async function loadArchive(docker, archive) {
 
 // src/usage/record.ts
 var import_node_crypto3 = require("node:crypto");
-var DEFAULT_REGRET_WINDOW_MS = 7 * 24 * 36e5;
 var MAX_REFERENCES = 16;
 var WHY_RANK = {
   "first-seen": 0,
@@ -82904,11 +82922,6 @@ function layersKeyOf(layers) {
   if (layers.length === 0) return "";
   return (0, import_node_crypto3.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
 }
-function fullId(id) {
-  if (!id) return void 0;
-  if (id.startsWith("sha256:")) return id;
-  return /^[0-9a-f]{64}$/.test(id) ? `sha256:${id}` : void 0;
-}
 function later(a, time, why) {
   return time > a.time || time === a.time && WHY_RANK[why] > WHY_RANK[a.why];
 }
@@ -82922,8 +82935,8 @@ function unionSorted(a, b) {
 function referencesOf2(image) {
   return unionSorted(image.tags, image.digests);
 }
-function observe(record, snapshot, now, options = {}) {
-  const window2 = options.regretWindowMs ?? DEFAULT_REGRET_WINDOW_MS;
+function observe(record, snapshot, now, options) {
+  const window2 = options.regretWindowMs;
   const images = snapshot.images;
   const n = images.length;
   const index = /* @__PURE__ */ new Map();
@@ -82960,12 +82973,12 @@ function observe(record, snapshot, now, options = {}) {
     }
   };
   const resolve3 = (id, reference) => {
-    const full = fullId(id);
+    const full = fullImageId(id);
     if (full !== void 0) {
       const i = index.get(full);
       if (i !== void 0) return i;
     }
-    return reference ? byReference.get(reference) ?? index.get(fullId(reference) ?? "") : void 0;
+    return reference ? byReference.get(reference) ?? index.get(fullImageId(reference) ?? "") : void 0;
   };
   for (const c of snapshot.containers) {
     const i = resolve3(c.imageId, c.image);
@@ -82986,7 +82999,7 @@ function observe(record, snapshot, now, options = {}) {
     const reason = ACTIVITY_WHY[a.action];
     if (reason) use(resolve3(a.imageId, a.reference), a.time, reason);
   }
-  for (const id of options.currentImageIds ?? []) use(index.get(fullId(id) ?? id), now, "current-build");
+  for (const id of options.currentImageIds ?? []) use(index.get(fullImageId(id) ?? id), now, "current-build");
   propagateToBases(images, time, why);
   const removed = {};
   const removedByKey = /* @__PURE__ */ new Map();
@@ -83372,10 +83385,10 @@ var EngineUsageStore = class {
     let candidates = [];
     try {
       const listed = await this.docker.listImages({ filters: JSON.stringify({ label: [`${USAGE_MARKER_LABEL}=v1`] }) });
-      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId2(i.Id));
+      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId(i.Id));
     } catch {
     }
-    if (previous && fullId2(previous) !== written && !candidates.includes(fullId2(previous))) candidates.push(fullId2(previous));
+    if (previous && fullId(previous) !== written && !candidates.includes(fullId(previous))) candidates.push(fullId(previous));
     for (const id of candidates) {
       if (id === written) continue;
       try {
@@ -83391,7 +83404,7 @@ var EngineUsageStore = class {
 function isRecordReference(tag) {
   return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
 }
-function fullId2(id) {
+function fullId(id) {
   return id.startsWith("sha256:") ? id : `sha256:${id}`;
 }
 function isNameConflict(error2) {
@@ -85356,9 +85369,7 @@ function volumeRows(report2) {
 }
 
 // src/report/reasons.ts
-function shortId(id) {
-  return id.replace(/^sha256:/, "").slice(0, 12);
-}
+var shortId = shortImageId;
 function familiar(reference) {
   return reference.replace(/^docker\.io\/library\//, "").replace(/^docker\.io\//, "");
 }
