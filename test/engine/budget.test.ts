@@ -189,7 +189,7 @@ describe('real engine: ensure-free before a job', function () {
     const outcome = await ensure({ 'ensure-free': String(before + 5_000_000) });
     assert.equal(outcome.kind, 'short-of-free');
     assert.equal(exitCodeOf(outcome.kind), 4);
-    assert.match(outcome.message!, /^ensure-free 1\d\.\d+MB: only \d+(\.\d+)?MB free on \/var\/lib\/docker \(\d+(\.\d+)?MB before\); evicted least recently used first: images 0B, build-cache \d+(\.\d+)?kB; the rest is in use, protected, current or younger than min-age; not tried: evict-kept-builds, evict-base-images, volumes-older-than \(off\)$/);
+    assert.match(outcome.message!, /^ensure-free 1\d\.\d+MB: only \d+(\.\d+)?MB free on \/\S+ \(\d+(\.\d+)?MB before\); evicted least recently used first: images 0B, build-cache \d+(\.\d+)?kB; the rest is in use, protected, current or younger than min-age; not tried: evict-kept-builds, evict-base-images, volumes-older-than \(off\)$/);
     // It freed what it could: the cache is gone, the kept builds stay.
     assert.equal(((await df(docker)).BuildCache ?? []).filter((r: any) => !r.InUse).length, 0);
     assert.equal((await docker.listImages()).filter((i) => (i.RepoTags ?? []).some((t) => t.startsWith('app:'))).length, 3);
