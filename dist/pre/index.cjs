@@ -81884,6 +81884,7 @@ function plan(input) {
   for (const d of input.dockerfileReferences ?? []) dockerfileRefs.set(d.reference, d.dockerfile);
   const arrivals = arrivalTimes(snapshot);
   const current = /* @__PURE__ */ new Set();
+  const matched = /* @__PURE__ */ new Set();
   for (const image of images) {
     const refs = referencesOf(image);
     for (const p of settings.current) {
@@ -81891,6 +81892,7 @@ function plan(input) {
       if (hit !== void 0) {
         add(image.id, { kind: "current", reference: hit, pattern: p.text });
         current.add(image.id);
+        matched.add(p);
       }
     }
     if (jobIds && jobRefs) {
@@ -81906,14 +81908,21 @@ function plan(input) {
       }
     }
     for (const p of settings.protect) {
-      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) add(image.id, { kind: "protected-id", pattern: p.text });
+      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) {
+        add(image.id, { kind: "protected-id", pattern: p.text });
+        matched.add(p);
+      }
       const ref = refs.find((r) => p.matchesReference(r));
-      if (ref) add(image.id, { kind: "protected-pattern", reference: ref, pattern: p.text });
+      if (ref) {
+        add(image.id, { kind: "protected-pattern", reference: ref, pattern: p.text });
+        matched.add(p);
+      }
     }
     for (const label of settings.protectLabels) {
       const value = image.labels[label.key];
       if (value !== void 0 && (label.value === void 0 || label.value === value)) {
         add(image.id, { kind: "protected-label", label: label.text });
+        matched.add(label);
       }
     }
     for (const ref of refs) {
@@ -81932,33 +81941,45 @@ function plan(input) {
     const image = byId.get(c.imageId) ?? resolveTyped(c.image, images);
     if (image) add(image.id, { kind: "in-use", containerId: c.id, containerName: c.name, state: c.state });
   }
-  const window2 = snapshot.activityWindow;
-  if (!window2.complete && settings.minAgeMs > 0 && (window2.oldest ?? now) > now - settings.minAgeMs) {
-    warnings.push(
-      "the engine keeps only its last 256 events and they do not reach back over the whole grace period; images pulled before the oldest event are judged by their creation and tag times"
-    );
+  const scoped = settings.repositories.length > 0;
+  const inScope2 = (repository) => {
+    if (!scoped) return true;
+    let hit = false;
+    for (const p of settings.repositories) {
+      if (p.matchesRepository(repository)) {
+        matched.add(p);
+        hit = true;
+      }
+    }
+    return hit;
+  };
+  const removeDangling = settings.dangling && !scoped;
+  if (scoped) {
+    for (const image of images) if (referencesOf(image).length === 0) add(image.id, { kind: "outside-scope" });
   }
-  const inScope2 = (repository) => settings.repositories.length === 0 || settings.repositories.some((p) => p.matchesRepository(repository));
   for (const [repository, members] of groupByRepository(images)) {
     if (!inScope2(repository)) {
       for (const { refs } of members) for (const r of refs) push(refKeep, r, { kind: "outside-scope", reference: r });
       continue;
     }
-    const builds = members.filter((m) => !current.has(m.image.id));
-    builds.sort(settings.order === "tag" ? byTagDescending : byCreatedDescending);
-    builds.forEach(({ refs }, index) => {
-      const rank = index + 1;
+    const sorted = settings.order === "tag" ? byTagFamilies(members) : members.slice().sort(byCreatedDescending);
+    let rank = 0;
+    let currentNewer = false;
+    sorted.forEach(({ image, refs }, index) => {
+      if (current.has(image.id)) {
+        currentNewer = true;
+        return;
+      }
+      rank++;
+      const place2 = { repository, rank, position: index + 1, currentNewer, keep: settings.keep };
       for (const r of refs) {
-        if (rank <= settings.keep) {
-          push(refKeep, r, { kind: "newest", reference: r, repository, rank, keep: settings.keep });
-        } else {
-          push(refRemove, r, { kind: "old-build", reference: r, repository, rank, keep: settings.keep });
-        }
+        if (rank <= settings.keep) push(refKeep, r, { kind: "newest", reference: r, ...place2 });
+        else push(refRemove, r, { kind: "old-build", reference: r, ...place2 });
       }
     });
   }
   const layers = new LayerIndex(images);
-  const isKept = (image) => reasonsOf(image.id).length > 0 || referencesOf(image).some((r) => refKeep.has(r)) || referencesOf(image).length === 0 && !settings.dangling;
+  const isKept = (image) => reasonsOf(image.id).length > 0 || referencesOf(image).some((r) => refKeep.has(r)) || referencesOf(image).length === 0 && !removeDangling;
   const queue = images.filter(isKept);
   const protectedAsBase = /* @__PURE__ */ new Set();
   while (queue.length > 0) {
@@ -81974,7 +81995,7 @@ function plan(input) {
       }
     }
   }
-  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, settings.dangling, layers));
+  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, removeDangling, layers));
   const space = settings.space;
   let eviction;
   let buildCacheEvictions = [];
@@ -81993,14 +82014,54 @@ function plan(input) {
     warnings.push(...result.warnings);
   }
   const removedIds = decisions.filter((d) => d.action === "remove").map((d) => d.imageId);
+  const unmatched = unmatchedPatterns(settings, matched);
+  const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
+  const quiet = new Set(input.quietUnmatched ?? []);
+  warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []);
   return {
     createdAt: now,
     decisions,
     predictedBytes: layers.bytesFreedBy(removedIds),
     warnings,
     eviction,
-    buildCacheEvictions
+    buildCacheEvictions,
+    unmatched,
+    arrivalUnknown: unknownArrivals
   };
+}
+function unmatchedPatterns(settings, matched) {
+  const out = [];
+  for (const p of settings.current) if (!matched.has(p)) out.push({ setting: "current", pattern: p.text });
+  for (const p of settings.protect) if (!matched.has(p)) out.push({ setting: "protect", pattern: p.text });
+  for (const l of settings.protectLabels) if (!matched.has(l)) out.push({ setting: "protect-label", pattern: l.text });
+  for (const p of settings.repositories) if (!matched.has(p)) out.push({ setting: "repositories", pattern: p.text });
+  return out;
+}
+function describeUnmatched(u) {
+  switch (u.setting) {
+    case "current":
+      return `current "${u.pattern}" matches no image: nothing is kept as the current build. If the build in progress has images, they are judged as older builds and may be removed: check the pattern for a typo (max-removals is the hard stop)`;
+    case "protect":
+      return `protect "${u.pattern}" matches no image: it protects nothing`;
+    case "protect-label":
+      return `protect-label "${u.pattern}" matches no image: it protects nothing`;
+    case "repositories":
+      return `repositories "${u.pattern}" matches no repository: nothing is removed on its account`;
+  }
+}
+var NAMED_IN_WARNING = 5;
+function arrivalUnknown(snapshot, decisions, now, minAgeMs) {
+  const window2 = snapshot.activityWindow;
+  if (window2.complete || minAgeMs <= 0) return void 0;
+  const coveredSince = window2.oldest ?? now;
+  if (coveredSince <= now - minAgeMs) return void 0;
+  const images = decisions.filter((d) => d.action !== "keep").map((d) => ({ imageId: d.imageId, references: d.action === "untag" ? d.untag : d.references }));
+  return images.length > 0 ? { coveredMs: Math.max(0, now - coveredSince), minAgeMs, images } : void 0;
+}
+function describeUnknownArrivals(a) {
+  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, "") ?? i.imageId.replace(/^sha256:/, "").slice(0, 12));
+  const shown = names.slice(0, NAMED_IN_WARNING).join(", ") + (names.length > NAMED_IN_WARNING ? ` and ${names.length - NAMED_IN_WARNING} more` : "");
+  return `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ${a.images.length === 1 ? "this image" : `these ${a.images.length} images`} the plan removes may have been pulled within min-age without a trace: ${shown}. If a concurrent job may have pulled them, protect them (protect) or run the cleanup when the engine is quieter`;
 }
 function fromArrival(arrival) {
   return arrival ? { time: arrival.time, why: arrival.source === "created" ? "built" : arrival.source } : { time: 0, why: "unknown" };
@@ -82089,8 +82150,19 @@ function topTagOf(member) {
 function byCreatedDescending(a, b) {
   return b.image.created - a.image.created || compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "");
 }
-function byTagDescending(a, b) {
-  return compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "") || b.image.created - a.image.created;
+function byTagFamilies(members) {
+  const familyOf = (m) => /^\D*/.exec(topTagOf(m) ?? "")[0];
+  const newest = /* @__PURE__ */ new Map();
+  for (const m of members) {
+    const family = familyOf(m);
+    newest.set(family, Math.max(newest.get(family) ?? -Infinity, m.image.created));
+  }
+  return members.slice().sort((a, b) => {
+    const fa = familyOf(a);
+    const fb = familyOf(b);
+    if (fa !== fb) return newest.get(fb) - newest.get(fa) || (fa < fb ? -1 : 1);
+    return compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "") || b.image.created - a.image.created;
+  });
 }
 function basesOf(image, layers, byId) {
   const bases = layers.basesOf(image.id);
@@ -82236,6 +82308,27 @@ async function applyOne(engine, decision, before) {
 }
 function sameId(a, b) {
   return a.replace(/^sha256:/, "") === b.replace(/^sha256:/, "");
+}
+
+// src/engine/store-tuning.ts
+var TUNING = {
+  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
+  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
+  // engine serializes layer deletion: past 8 requests only queue and contend).
+  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
+  // that machine's noise; kept at 8.)
+  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
+  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
+  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
+  // Each delete walks every image's content in the engine (README, Performance): more in flight
+  // does not help, so the graph driver's figures stand.
+  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
+};
+function storeKind(engine) {
+  return engine.containerdStore ? "containerd" : "graphdriver";
+}
+function tuningFor(engine) {
+  return TUNING[storeKind(engine)];
 }
 
 // src/app/usage.ts
@@ -82421,7 +82514,6 @@ function isEntry(e) {
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
-var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -82431,6 +82523,8 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
+  /** Learnt from info(): the containerd image store deletes differently (removeImage). */
+  containerdStore = false;
   constructor(options = {}) {
     let endpoint;
     try {
@@ -82460,12 +82554,13 @@ var DockerodeEngine = class {
     const podman = components.some((c) => /podman/i.test(c.Name ?? ""));
     this.podman = podman;
     const driverStatus = info2.DriverStatus ?? [];
+    this.containerdStore = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
     return {
       kind: podman ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info2.Driver,
-      containerdStore: driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v)),
+      containerdStore: this.containerdStore,
       dockerRootDir: typeof info2.DockerRootDir === "string" && info2.DockerRootDir ? info2.DockerRootDir : void 0
     };
   }
@@ -82480,7 +82575,7 @@ var DockerodeEngine = class {
       this.events(options.activitySince, takenAt)
     ]);
     this.podmanNames.clear();
-    const images = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2));
+    const images = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary2) => this.imageRecord(summary2));
     await this.cache.save?.();
     const { activity, complete, oldest } = this.activity(events);
     return {
@@ -82614,7 +82709,7 @@ var DockerodeEngine = class {
   async removeImage(idOrReference) {
     try {
       this.count("image delete");
-      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
+      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
       return {
         status: "done",
         untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged),
@@ -85151,6 +85246,11 @@ var MaxRemovalsExceededError = class extends Error {
   limit;
   report;
 };
+function frontDefaultPatterns(front) {
+  return CATALOG.filter((spec) => spec.kind === "pattern-list" && spec.frontDefaults?.[front] !== void 0).flatMap(
+    (spec) => spec.frontDefaults[front].split(/[\n,]/).map((p) => p.trim()).filter(Boolean)
+  );
+}
 async function runCleanup(settings, deps, options = {}) {
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
@@ -85191,6 +85291,7 @@ async function runCleanup(settings, deps, options = {}) {
     now,
     dockerfileReferences: dockerfiles.references,
     jobStart: options.jobStart,
+    quietUnmatched: options.quietUnmatched,
     filesystem,
     usage: usage?.lastUse,
     buildCache,
@@ -85267,6 +85368,7 @@ async function runCleanup(settings, deps, options = {}) {
   }
   const measuring = deps.engine.diskUsage();
   report2.results = await applyDecisions(deps.engine, plan2.decisions, {
+    concurrency: tuningFor(snapshot.engine).removalConcurrency,
     ready: measuring,
     stop: deps.signal,
     onResult: (_result, done, total) => deps.onProgress?.(done, total)
@@ -85378,6 +85480,12 @@ function ordinal(n) {
   const suffix = teen ? "th" : { 1: "st", 2: "nd", 3: "rd" }[n % 10] ?? "th";
   return `${n}${suffix}`;
 }
+function place(r) {
+  return `${r.position === 1 ? "newest" : `${ordinal(r.position)} newest`} in ${familiar(r.repository)}`;
+}
+function besidesCurrent(r) {
+  return r.currentNewer ? " besides the current build" : "";
+}
 function describeKeep(r) {
   switch (r.kind) {
     case "current":
@@ -85385,7 +85493,7 @@ function describeKeep(r) {
     case "job-image":
       return r.detail === "new" ? "built or pulled during this job" : `tagged ${familiar(r.reference ?? "")} during this job`;
     case "newest":
-      return `${r.rank === 1 ? "newest" : `${ordinal(r.rank)} newest`} in ${familiar(r.repository)}, within keep ${r.keep}`;
+      return `${place(r)}, within keep ${r.keep}${besidesCurrent(r)}`;
     case "protected-pattern":
       return `protected by pattern ${r.pattern}`;
     case "protected-id":
@@ -85401,7 +85509,7 @@ function describeKeep(r) {
     case "young":
       return `younger than min-age ${formatDuration(r.minAgeMs)} (${r.source} ${formatDuration(r.ageMs)} ago)`;
     case "outside-scope":
-      return `outside the repositories in scope`;
+      return r.reference === void 0 ? "untagged: in no repository of the scope (repositories)" : "outside the repositories in scope";
     case "tool-state":
       return `this tool's usage record`;
   }
@@ -85409,7 +85517,8 @@ function describeKeep(r) {
 function describeRemove(r) {
   switch (r.kind) {
     case "old-build":
-      return r.keep === 0 ? `older build in ${familiar(r.repository)} (keep 0)` : `build ${r.rank} in ${familiar(r.repository)}, beyond the newest ${r.keep}`;
+      if (r.position === 1) return `${place(r)}, but keep 0 keeps no build besides the current one`;
+      return `${place(r)}, beyond keep ${r.keep}${besidesCurrent(r)}`;
     case "dangling":
       return "dangling (untagged, nothing needs it)";
     case "evicted":
@@ -85553,37 +85662,129 @@ function escape(text) {
   return text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-// src/report/text.ts
-function renderText(report2) {
-  const { going, staying } = byOutcome(reportRows(report2));
+// src/report/columns.ts
+var GAP = "  ";
+var MIN_LAST = 24;
+var MIN_FLEXIBLE = 14;
+function layoutColumns(columns, rows, width) {
+  const natural = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i].join(c.separator).length)));
+  const longestItem = columns.map((c, i) => Math.max(c.header.length, ...rows.flatMap((r) => r[i].map((item) => item.length + c.separator.trimEnd().length))));
+  const widths = natural.slice();
+  const flexible = columns.map((c, i) => c.flexible ? i : -1).filter((i) => i >= 0);
+  const fixedTotal = columns.reduce((sum, c, i) => sum + (c.flexible ? 0 : natural[i]), 0) + GAP.length * (columns.length - 1);
+  const free = width - fixedTotal;
+  if (flexible.reduce((sum, i) => sum + natural[i], 0) <= free) return widths;
+  let room = free;
+  flexible.forEach((i, n) => {
+    const last = n === flexible.length - 1;
+    widths[i] = last ? Math.max(MIN_FLEXIBLE, room) : Math.max(MIN_FLEXIBLE, Math.min(natural[i], longestItem[i], room - MIN_LAST));
+    room -= widths[i];
+  });
+  return widths;
+}
+function renderRows(columns, widths, rows) {
+  const line = (cells) => cells.map((v, i) => columns[i].alignRight ? v.padStart(widths[i]) : i === cells.length - 1 ? v : v.padEnd(widths[i])).join(GAP).trimEnd();
+  const out = [line(columns.map((c) => c.header))];
+  for (const row2 of rows) {
+    const wrapped = row2.map((items, i) => wrapItems(items, columns[i].separator, widths[i], columns[i].maxLines));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    for (let l = 0; l < height; l++) out.push(line(wrapped.map((w) => w[l] ?? "")));
+  }
+  return out;
+}
+function wrapItems(items, separator, width, maxLines = Infinity) {
+  const mark = separator.trimEnd();
   const lines = [];
-  if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
+  const doneAfter = [];
+  let current = "";
+  const flush = (done) => {
+    lines.push(current);
+    doneAfter.push(done);
+    current = "";
+  };
+  items.forEach((item, index) => {
+    const text = index < items.length - 1 ? item + mark : item;
+    if (current !== "" && current.length + 1 + text.length > width && text.length <= width) flush(index);
+    for (let word of text.split(" ")) {
+      if (current !== "" && current.length + 1 + word.length > width) flush(index);
+      while (word.length > width) {
+        current = word.slice(0, width);
+        flush(index);
+        word = word.slice(width);
+      }
+      current = current === "" ? word : `${current} ${word}`;
+    }
+  });
+  if (current !== "" || lines.length === 0) flush(items.length);
+  if (lines.length <= maxLines) return lines;
+  const shown = Math.max(1, maxLines - 1);
+  return [...lines.slice(0, shown), `+${items.length - doneAfter[shown - 1]} more`];
+}
+
+// src/report/text.ts
+var LOG_WIDTH = 120;
+var MAX_CELL_LINES = 4;
+var COLUMNS = [
+  { header: "IMAGE ID", separator: ", " },
+  { header: "REFERENCES", separator: ", ", flexible: true, maxLines: MAX_CELL_LINES },
+  { header: "OUTCOME", separator: " " },
+  { header: "SIZE", separator: " ", alignRight: true },
+  { header: "UNIQUE", separator: " ", alignRight: true },
+  { header: "WHY", separator: "; ", flexible: true }
+];
+function renderText(report2, options = {}) {
+  const { going, staying } = byOutcome(reportRows(report2));
+  const maxRows = options.maxRows ?? Infinity;
+  const goingCells = going.slice(0, maxRows).map((r) => cellsOf(r, goingReasons(r)));
+  const stayingCells = staying.slice(0, maxRows).map((r) => cellsOf(r, r.keepReasons));
+  const width = options.width ?? LOG_WIDTH;
+  const widths = layoutColumns(COLUMNS, [...goingCells, ...stayingCells], width - INDENT.length);
+  const table2 = (cells, total) => [
+    ...width < MIN_TABLE_WIDTH ? stackedRows(cells, width) : renderRows(COLUMNS, widths, cells).map((l) => INDENT + l),
+    ...total > cells.length ? [`${INDENT}… and ${total - cells.length} more (--dry-run --json lists every image)`] : []
+  ];
+  const lines = [];
+  if (options.heading) lines.push(...options.heading, "");
+  else if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
+  for (const u of report2.plan.unmatched) {
+    if (u.setting === "current" && !report2.dryRun) lines.push(`WARNING: current "${u.pattern}" matches no image: no image was kept as the current build (see the warnings below)`, "");
+  }
   lines.push(`Engine: ${report2.engine.kind} ${report2.engine.version} (API ${report2.engine.apiVersion}), ${report2.counts.images} images`);
   lines.push("");
-  lines.push(going.length > 0 ? report2.dryRun ? "To remove or untag:" : "Removed or untagged:" : "Nothing to remove.");
-  if (going.length > 0) lines.push(...table2(going, (r) => [...r.removeReasons, ...r.outcome.includes("untag") ? r.keepReasons.map((k) => `keeps image: ${k}`) : []]));
+  if (going.length > 0) lines.push(report2.dryRun ? "To remove or untag:" : "Removed or untagged:", ...table2(goingCells, going.length));
+  else lines.push("Nothing to remove.");
   lines.push("");
-  lines.push("Kept:");
-  lines.push(...table2(staying, (r) => r.keepReasons));
+  if (staying.length > 0) lines.push("Kept:", ...table2(stayingCells, staying.length));
+  else lines.push("Kept: nothing.");
   lines.push("");
   lines.push(...totals(report2));
   lines.push(...pressureLines(report2));
   for (const w of report2.warnings) lines.push(`warning: ${w}`);
   return lines.join("\n") + "\n";
 }
-function table2(rows, reasons) {
-  const cells = rows.map((r) => [
-    r.id,
-    r.references.length > 0 ? r.references.join(", ") : "<none>",
-    r.outcome + (r.untag.length > 0 && r.outcome.includes("untag") ? ` ${r.untag.join(", ")}` : ""),
-    formatBytes(r.size),
-    formatBytes(r.uniqueBytes),
-    reasons(r).join("; ") + (r.note ? ` [${r.note}]` : "")
+var INDENT = "  ";
+var MIN_TABLE_WIDTH = 110;
+function stackedRows(cells, width) {
+  const inner = Math.max(20, width - 2 * INDENT.length);
+  return cells.flatMap(([id, refs, outcome, size, unique2, why]) => [
+    `${INDENT}${id[0]}  ${outcome[0]}  ${size[0]}, unique ${unique2[0]}`,
+    ...wrapItems(refs, ", ", inner, MAX_CELL_LINES).map((l) => INDENT + INDENT + l),
+    ...why.length > 0 ? wrapItems(why, "; ", inner).map((l) => INDENT + INDENT + l) : []
   ]);
-  const header = ["IMAGE ID", "REFERENCES", "OUTCOME", "SIZE", "UNIQUE", "WHY"];
-  const widths = header.map((h, i) => Math.min(60, Math.max(h.length, ...cells.map((c) => c[i].length))));
-  const fmt = (c) => c.map((v, i) => i === c.length - 1 ? v : v.padEnd(widths[i])).join("  ").trimEnd();
-  return [fmt(header), ...cells.map(fmt)].map((l) => "  " + l);
+}
+function goingReasons(r) {
+  const untag = r.outcome.includes("untag");
+  return [...untag ? [`untags ${r.untag.join(", ")}`] : [], ...r.removeReasons, ...untag ? r.keepReasons.map((k) => `keeps image: ${k}`) : []];
+}
+function cellsOf(r, reasons) {
+  return [
+    [r.id],
+    r.references.length > 0 ? r.references : ["<none>"],
+    [r.outcome],
+    [formatBytes(r.size)],
+    [formatBytes(r.uniqueBytes)],
+    [...reasons, ...r.note ? [`[${r.note}]`] : []]
+  ];
 }
 function pressureLines(report2) {
   const lines = [];
@@ -85633,9 +85834,14 @@ function totals(report2) {
   const b = report2.bytes;
   const lines = [
     `Images: ${c.images} seen, ${c.removed} ${report2.dryRun ? "to remove" : "removed"}, ${c.untagged} ${report2.dryRun ? "to untag" : "untagged"}, ${c.kept} kept` + (c.skipped ? `, ${c.skipped} skipped` : "") + (c.failed ? `, ${c.failed} failed` : ""),
-    `Space: ${formatBytes(b.predicted)} predicted` + (b.measured !== void 0 ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : "")
+    `Space: ${formatBytes(b.predicted)} predicted` + (b.measured !== void 0 ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ""),
+    `Time: ${formatSeconds(report2.finishedAt - report2.startedAt)}`
   ];
   return lines;
+}
+function formatSeconds(ms) {
+  if (ms >= 6e4) return formatDuration(ms);
+  return `${(ms / 1e3).toFixed(ms < 1e4 ? 2 : 1)}s`;
 }
 
 // src/report/json.ts
@@ -85821,7 +86027,7 @@ async function cleanUp(inputs, jobStart, options = {}) {
   const { engine, usage } = openSession(settings, stateDir());
   let outcome;
   try {
-    outcome = await cleanupOutcome(settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart });
+    outcome = await cleanupOutcome(settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart, quietUnmatched: frontDefaultPatterns("action") });
   } catch (error2) {
     const why = error2 instanceof Error ? error2.message : String(error2);
     await publishFailure(why, context);
