@@ -82014,6 +82014,8 @@ function plan(input) {
   const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
   const quiet = new Set(input.quietUnmatched ?? []);
   warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []);
+  const contentNote = unpredictedContent(removedIds, byId);
+  if (contentNote) warnings.push(contentNote);
   return {
     createdAt: now,
     decisions,
@@ -82059,6 +82061,10 @@ function describeUnknownArrivals(a) {
   const shown = names.slice(0, NAMED_IN_WARNING).join(", ") + (names.length > NAMED_IN_WARNING ? ` and ${names.length - NAMED_IN_WARNING} more` : "");
   return `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ${a.images.length === 1 ? "this image" : `these ${a.images.length} images`} the plan removes may have been pulled within min-age without a trace: ${shown}. If a concurrent job may have pulled them, protect them (protect) or run the cleanup when the engine is quieter`;
 }
+function unpredictedContent(removedIds, byId) {
+  if (!removedIds.some((id) => byId.get(id)?.contentBytes !== void 0)) return void 0;
+  return "containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); the removed images' compressed blobs in the content store are freed too, but neither predicted nor measured: the engine counts them in no disk-use figure and does not say which blobs images share";
+}
 function fromArrival(arrival) {
   return arrival ? { time: arrival.time, why: arrival.source === "created" ? "built" : arrival.source } : { time: 0, why: "unknown" };
 }
@@ -82103,7 +82109,8 @@ function decide(image, imageReasons, refKeep, refRemove, removeDangling, layers)
     delete: action === "remove",
     created: image.created,
     size: image.size,
-    uniqueBytes: layers.uniqueBytes(image.id)
+    uniqueBytes: layers.uniqueBytes(image.id),
+    platforms: image.platforms
   };
 }
 function referencesOf(image) {
@@ -82444,7 +82451,7 @@ var MemoryDetailsCache = class {
     this.entries.set(key, details);
   }
 };
-var FILE_VERSION = 1;
+var FILE_VERSION = 2;
 var FileDetailsCache = class {
   constructor(file) {
     this.file = file;
@@ -82519,7 +82526,10 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
-  /** Learnt from info(): the containerd image store deletes differently (removeImage). */
+  /**
+   * Learnt from info(): the containerd image store deletes differently (removeImage), IDs are
+   * manifest digests, RepoDigests derive from tags, and listed sizes include content.
+   */
   containerdStore = false;
   constructor(options = {}) {
     let endpoint;
@@ -82565,8 +82575,9 @@ var DockerodeEngine = class {
     const takenAt = Date.now();
     this.count("images");
     this.count("containers");
+    const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false }),
+      this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} }),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
@@ -82585,12 +82596,19 @@ var DockerodeEngine = class {
   }
   async imageRecord(summary2) {
     const tags = this.references(summary2.RepoTags);
-    const digests = this.podman ? [] : normalizeAll(summary2.RepoDigests);
+    const digests = this.ownDigests(tags, summary2.RepoDigests);
     const key = detailsKey(summary2.Id, tags);
     let details = this.cache.get(key);
     if (!details) {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
+    }
+    const platforms = platformParts(summary2.Manifests);
+    let content = this.containerdStore && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
+    let size = summary2.Size - (content ?? 0);
+    if (platforms) {
+      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
+      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
     }
     return {
       id: summary2.Id,
@@ -82599,10 +82617,12 @@ var DockerodeEngine = class {
       digests,
       created: summary2.Created * 1e3,
       lastTagged: details.lastTagged,
-      size: summary2.Size,
+      size,
+      contentBytes: content,
+      platforms,
       labels: summary2.Labels ?? {},
       layers: details.layers,
-      layerSizes: details.layerSizes
+      layerSizes: content === void 0 ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size)
     };
   }
   async details(id) {
@@ -82616,8 +82636,23 @@ var DockerodeEngine = class {
     return {
       layers,
       layerSizes: layerSizesFromHistory(layers, history),
-      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0
+      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0,
+      contentBytes: this.containerdStore && typeof inspect.Size === "number" ? inspect.Size : void 0
     };
+  }
+  /**
+   * The digest references that are names of their own. Podman derives one per
+   * name from its local manifest; the containerd store derives `repo@digest`
+   * from every tag record, and DELETE of such a digest untags every tag of that
+   * repository on the image. Only a digest whose repository has no tag on the
+   * image is a name record of its own there (made by a pull by digest).
+   */
+  ownDigests(tags, repoDigests) {
+    if (this.podman) return [];
+    const digests = normalizeAll(repoDigests);
+    if (!this.containerdStore) return digests;
+    const tagged = new Set(tags.map(repositoryOf));
+    return digests.filter((d) => !tagged.has(repositoryOf(d)));
   }
   /**
    * Events since `since`. The engine only buffers its last 256 events, so
@@ -82695,8 +82730,8 @@ var DockerodeEngine = class {
     try {
       this.count("image inspect");
       const inspect = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
-      return { id: inspect.Id, references: [...this.references(inspect.RepoTags), ...digests] };
+      const tags = this.references(inspect.RepoTags);
+      return { id: inspect.Id, references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)] };
     } catch (error2) {
       if (statusOf(error2) === 404) return void 0;
       throw error2;
@@ -82721,8 +82756,12 @@ var DockerodeEngine = class {
   async diskUsage(options = {}) {
     this.count("system df");
     const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
-    const fromImages = (df.Images ?? []).reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    const usage = { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
+    const images = df.Images ?? [];
+    const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
+    const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
+    const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
+    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -82891,6 +82930,31 @@ function compareApi(version, than) {
   if (!m) return -1;
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
 }
+function apiAtLeast(version, major, minor) {
+  const [a, b] = (version ?? "").split(".").map(Number);
+  return a > major || a === major && (b ?? 0) >= minor;
+}
+function platformParts(manifests) {
+  if (!Array.isArray(manifests) || manifests.length === 0) return void 0;
+  const byDigest = new Map(manifests.map((m) => [m.ID ?? m.Descriptor?.digest, m]));
+  const platformOf = (m) => {
+    const p = m?.ImageData?.Platform ?? m?.Descriptor?.platform;
+    if (!p?.os) return "unknown";
+    return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  };
+  return manifests.map((m) => {
+    const kind = m.Kind === "image" || m.Kind === "attestation" ? m.Kind : "unknown";
+    const forImage = kind === "attestation" ? byDigest.get(m.AttestationData?.For) : void 0;
+    return {
+      platform: kind === "attestation" ? forImage ? platformOf(forImage) : "unknown" : platformOf(m),
+      kind,
+      digest: String(m.ID ?? m.Descriptor?.digest ?? ""),
+      available: m.Available === true,
+      unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
+      contentBytes: Number(m.Size?.Content ?? 0)
+    };
+  });
+}
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
 }
@@ -82916,6 +82980,16 @@ function layerSizesFromHistory(layers, history) {
     else return void 0;
   }
   return next === nonEmpty.length ? sizes : void 0;
+}
+function withHiddenSnapshots(sizes, unpacked) {
+  if (!sizes || sizes.length === 0) return sizes;
+  const missing = unpacked - sizes.reduce((a, b) => a + b, 0);
+  if (missing <= 0) return sizes;
+  let top = sizes.length - 1;
+  while (top > 0 && sizes[top] === 0) top--;
+  const out = sizes.slice();
+  out[top] += missing;
+  return out;
 }
 function normalizeAll(refs) {
   const out = [];
@@ -82965,6 +83039,14 @@ function readStream(stream) {
   });
 }
 async function loadArchive(docker, archive) {
+  try {
+    await loadOnce(docker, archive);
+  } catch (error2) {
+    if (!/docker load failed: image .*already exists/.test(String(error2.message))) throw error2;
+    await loadOnce(docker, archive);
+  }
+}
+async function loadOnce(docker, archive) {
   const stream = await docker.loadImage(archive, { quiet: true });
   const text = (await readStream(stream)).toString("utf8");
   for (const line of text.split(/\r?\n/)) {
@@ -83434,10 +83516,11 @@ var EngineUsageStore = class {
       } catch (error2) {
         const status = statusOf2(error2);
         if (status === 404 && /image|no such/i.test(messageOf2(error2))) {
-          await this.write(emptyRecord());
-          continue;
-        }
-        if (!isNameConflict(error2)) throw error2;
+          if (!await this.inspect()) {
+            await this.write(emptyRecord());
+            continue;
+          }
+        } else if (!isNameConflict(error2)) throw error2;
       }
       const holder = await this.lockHolder();
       if (holder) {
@@ -85542,6 +85625,11 @@ function describeAll(keep, remove) {
 function unique(items) {
   return [...new Set(items)];
 }
+function describePlatform(p) {
+  if (!p.available) return `${p.kind === "attestation" ? `attestation for ${p.platform}` : p.platform}: not present here, counts nothing`;
+  if (p.kind === "attestation") return `attestation for ${p.platform}: ${formatBytes(p.contentBytes)} of content, no snapshot`;
+  return `${p.platform}: ${formatBytes(p.unpackedBytes)} unpacked (counted) + ${formatBytes(p.contentBytes)} of content`;
+}
 
 // src/report/rows.ts
 function reportRows(report2) {
@@ -85868,6 +85956,7 @@ function toJson(report2) {
       delete: d.delete,
       size: d.size,
       uniqueBytes: d.uniqueBytes,
+      platforms: d.platforms?.map((p) => ({ ...p, text: describePlatform(p) })),
       created: new Date(d.created).toISOString(),
       keepReasons: d.keepReasons.map((r) => ({ ...r, text: describeKeep(r) })),
       removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) }))
