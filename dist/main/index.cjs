@@ -82221,103 +82221,132 @@ async function mapConcurrent(items, limit, fn) {
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
 }
-function settle(promise2) {
-  return promise2.then(
-    (value) => ({ ok: true, value }),
-    (error2) => ({ ok: false, error: error2 })
-  );
-}
-async function mapConcurrentAhead(items, limit, ahead, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  const start = () => {
-    const index = next++;
-    if (index >= items.length) return void 0;
-    let preparing;
-    try {
-      preparing = ahead(items[index]);
-    } catch (error2) {
-      preparing = Promise.reject(error2);
-    }
-    return { index, prepared: settle(preparing) };
-  };
-  const worker = async () => {
-    let current = start();
-    while (current) {
-      const prepared = await current.prepared;
-      const following = start();
-      results[current.index] = await fn(items[current.index], prepared, current.index);
-      current = following;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 // src/app/apply.ts
 var NOT_STARTED_NOTE = "not attempted: shutting down";
 var REMOVAL_CONCURRENCY = 8;
-var RECHECK_MAX_AGE_MS = 100;
 async function applyDecisions(engine, decisions, options = {}) {
   const work = decisions.filter((d) => d.action !== "keep");
-  const clock = options.clock ?? Date.now;
-  const recheck = async (decision) => {
-    const at = clock();
-    return { state: await engine.inspectImage(decision.imageId), at };
-  };
+  const context = { kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))) };
   let done = 0;
-  return mapConcurrentAhead(work, options.concurrency ?? REMOVAL_CONCURRENCY, recheck, async (decision, prepared) => {
-    await options.ready;
-    let result;
+  const attempt2 = async (decision) => {
     try {
       if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
-      if (!prepared.ok) throw prepared.error;
-      const fresh = clock() - prepared.value.at <= RECHECK_MAX_AGE_MS ? prepared.value : await recheck(decision);
-      result = await applyOne(engine, decision, fresh.state);
+      return await applyOne(engine, decision, context);
     } catch (error2) {
-      result = { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
+      return { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
     }
-    options.onResult?.(result, ++done, work.length);
+  };
+  const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
+    await options.ready;
+    const result = await attempt2(decision);
+    if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
     return result;
   });
-}
-async function applyOne(engine, decision, before) {
-  const { imageId } = decision;
-  const untagged = [];
-  const result = (status, deleted2, note) => ({ imageId, status, untagged, deleted: deleted2, note });
-  if (!before) return result("gone", false);
-  if (decision.delete) {
-    const unexpected = before.references.filter((r) => !decision.untag.includes(r));
-    if (unexpected.length > 0) return result("changed", false, `tagged ${unexpected.join(", ")} since planning`);
+  for (let i = 0; i < work.length; i++) {
+    if (!isChildConflict(results[i])) continue;
+    const retried = await attempt2(work[i]);
+    results[i] = { ...retried, untagged: [...results[i].untagged, ...retried.untagged], incidents: joinIncidents(results[i].incidents, retried.incidents) };
+    options.onResult?.(results[i], ++done, work.length);
   }
-  let deleted = false;
-  for (const reference of decision.untag) {
-    if (!before.references.includes(reference)) {
-      const target = await engine.inspectImage(reference);
-      if (!target) continue;
-      if (target.id !== imageId) {
-        if (decision.delete) return result("changed", false, `${reference} now names ${target.id.slice(7, 19)}`);
+  return results;
+}
+function isChildConflict(result) {
+  return result.status === "in-use" && /child image/i.test(result.note ?? "");
+}
+var EXTRA_STEPS = 4;
+async function applyOne(engine, decision, context) {
+  const { imageId } = decision;
+  const planned = new Set(decision.untag);
+  const untagged = [];
+  const incidents = [];
+  let acted = false;
+  const result = (status, deleted, note) => ({
+    imageId,
+    status,
+    untagged,
+    deleted,
+    ...note !== void 0 ? { note } : {},
+    ...incidents.length > 0 ? { incidents } : {}
+  });
+  for (let step = 0; step < decision.untag.length + EXTRA_STEPS; step++) {
+    const now = await engine.inspectImage(imageId);
+    if (!now) return acted ? result("removed", true) : result("gone", false);
+    const others = now.references.filter((r) => !planned.has(r));
+    const left = now.references.filter((r) => planned.has(r));
+    if (decision.delete && others.length > 0) return result("changed", false, `tagged ${others.join(", ")} since planning`);
+    if (!decision.delete) {
+      if (left.length === 0) return result("untagged", false);
+      if (others.length === 0) return result("changed", false, "its kept references are gone since planning");
+    }
+    const tags = left.filter((r) => !r.includes("@"));
+    const byId = decision.delete && tags.length <= 1;
+    const target = byId ? imageId : tags[0] ?? left[0];
+    const call = `DELETE /images/${target}`;
+    let outcome;
+    try {
+      outcome = await engine.removeImage(target);
+    } catch (error2) {
+      if (!await engine.inspectImage(imageId)) return acted ? result("removed", true) : result("gone", false);
+      throw error2;
+    }
+    if (outcome.status === "gone") {
+      if (byId) return acted ? result("removed", true) : result("gone", false);
+      continue;
+    }
+    if (outcome.status === "conflict") {
+      if (byId && tags.length === 0 && left.length > 1 && /multiple repositories/i.test(outcome.message)) {
+        const digest = left[0];
+        const again = await engine.removeImage(digest);
+        if (again.status === "done") readAnswer(`DELETE /images/${digest}`, again, false);
         continue;
       }
+      const since = await engine.inspectImage(imageId);
+      const added = since?.references.filter((r) => !planned.has(r)) ?? [];
+      if (added.length > 0) return result("changed", false, `tagged ${added.join(", ")} since planning`);
+      return result("in-use", false, outcome.message);
     }
-    const outcome2 = await engine.removeImage(reference);
-    if (outcome2.status === "conflict") return result("in-use", false, outcome2.message);
-    if (outcome2.status === "done") {
-      untagged.push(reference);
-      if (outcome2.deleted.some((d) => sameId(d, imageId))) deleted = true;
-    }
+    acted = true;
+    if (readAnswer(call, outcome, byId)) return result("removed", true);
   }
-  if (!decision.delete) return result("untagged", false);
-  if (deleted) return result("removed", true);
-  const after = await engine.inspectImage(imageId);
-  if (!after) return result("removed", true);
-  if (after.references.length > 0) return result("changed", false, `tagged ${after.references.join(", ")} since planning`);
-  const outcome = await engine.removeImage(imageId);
-  if (outcome.status === "conflict") return result("in-use", false, outcome.message);
-  return result("removed", true);
+  return result("failed", false, "the image kept changing while it was being removed; left alone");
+  function readAnswer(call, answer, byId) {
+    const strayTags = answer.untagged.filter((r) => !planned.has(r));
+    untagged.push(...answer.untagged.filter((r) => planned.has(r) && !untagged.includes(r)));
+    const deletedSelf = answer.deleted.some((d) => bareId(d) === bareId(imageId));
+    const strayImages = [];
+    const first = answer.deleted[0];
+    if (!byId && first !== void 0 && bareId(first) !== bareId(imageId)) strayImages.push(fullId(first));
+    for (const d of answer.deleted) if (context.kept.has(bareId(d)) && !strayImages.includes(fullId(d))) strayImages.push(fullId(d));
+    if (deletedSelf && !decision.delete && !strayImages.includes(fullId(imageId))) strayImages.push(fullId(imageId));
+    if (strayTags.length > 0 || strayImages.length > 0) {
+      const parts = [
+        ...strayTags.length > 0 ? [`untagged ${strayTags.join(", ")}`] : [],
+        ...strayImages.length > 0 ? [`deleted ${strayImages.map((d) => d.slice(7, 19)).join(", ")}`] : []
+      ];
+      incidents.push({
+        imageId,
+        call,
+        untagged: strayTags,
+        deleted: strayImages,
+        text: `${call} (for ${imageId.slice(7, 19)}) also ${parts.join(" and ")}, which the plan did not name: a concurrent job changed it between the re-check and the call`
+      });
+    }
+    return deletedSelf && decision.delete;
+  }
 }
-function sameId(a, b) {
-  return a.replace(/^sha256:/, "") === b.replace(/^sha256:/, "");
+function joinIncidents(a, b) {
+  const all = [...a ?? [], ...b ?? []];
+  return all.length > 0 ? all : void 0;
+}
+function bareId(id) {
+  return id.replace(/^sha256:/, "");
+}
+function fullId(id) {
+  return `sha256:${bareId(id)}`;
+}
+function incidentsOf(results) {
+  return results.flatMap((r) => r.incidents ?? []);
 }
 
 // src/engine/store-tuning.ts
@@ -82750,7 +82779,7 @@ var DockerodeEngine = class {
       const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
       return {
         status: "done",
-        untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged),
+        untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged), false),
         deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted)
       };
     } catch (error2) {
@@ -83207,17 +83236,17 @@ function observe(record, snapshot, now, options) {
     };
     if (!isNew[i]) continue;
     let gone;
-    let sameId2 = false;
+    let sameId = false;
     if (removed[image.id]) {
       gone = image.id;
-      sameId2 = true;
+      sameId = true;
     } else if (keys[i]) {
       const other = removedByKey.get(keys[i]);
       if (other !== void 0 && removed[other]) gone = other;
     }
     if (gone === void 0) continue;
     const entry = removed[gone];
-    regrets.push({ imageId: image.id, references: entry.references, removedAt: entry.removedAt, returnedAt: now, sameId: sameId2 });
+    regrets.push({ imageId: image.id, references: entry.references, removedAt: entry.removedAt, returnedAt: now, sameId });
     delete removed[gone];
   }
   return {
@@ -83285,7 +83314,8 @@ function recordRemovals(record, removed, now) {
     gone[r.imageId] = {
       removedAt: now,
       references: unionSorted(r.references, prior?.references ?? []),
-      layersKey: layersKeyOf(r.layers) || prior?.layersKey || ""
+      layersKey: layersKeyOf(r.layers) || prior?.layersKey || "",
+      ...r.incident ? { incident: r.incident } : {}
     };
   }
   return { ...record, updatedAt: Math.max(now, record.updatedAt), images, removed: gone };
@@ -83301,10 +83331,12 @@ function mergeEntry(a, b) {
   };
 }
 function mergeRemoved(a, b) {
+  const incident = (a.incident ?? "") > (b.incident ?? "") ? a.incident : b.incident;
   return {
     removedAt: Math.max(a.removedAt, b.removedAt),
     references: unionSorted(a.references, b.references),
-    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
+    ...incident ? { incident } : {}
   };
 }
 function mergeRecords(a, b) {
@@ -83369,8 +83401,8 @@ function fromJson(raw, source) {
     } else bad++;
   }
   for (const [id, e] of Object.entries(raw.removed)) {
-    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string") {
-      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey };
+    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string" && (e.incident === void 0 || typeof e.incident === "string")) {
+      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...e.incident ? { incident: e.incident } : {} };
     } else bad++;
   }
   const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
@@ -83558,34 +83590,69 @@ var EngineUsageStore = class {
     await removeContainer(this.docker, id);
   }
   /**
-   * Removes the record images the new one replaced: the previous one by ID and
-   * any leftovers of crashed runs. Only untagged ones (the current record keeps
-   * the tag), never forced; a refusal is left for the next run.
+   * Removes the record images the new one replaced (the previous one and any
+   * leftovers of crashed runs), but only images proven to be record images by
+   * their content (see isRecordImage): the reserved tag or the marker label
+   * alone prove nothing, since anyone can tag or label any image. Each is
+   * re-checked right before its delete by ID (untagged, never forced), and the
+   * engine's answer is read: a refusal is left for the next run, anything it
+   * untagged along is reported.
    */
   async removeOldRecordImages(previous, written, warnings) {
     let candidates = [];
     try {
       const listed = await this.docker.listImages({ filters: JSON.stringify({ label: [`${USAGE_MARKER_LABEL}=v1`] }) });
-      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId(i.Id));
+      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId2(i.Id));
     } catch {
     }
-    if (previous && fullId(previous) !== written && !candidates.includes(fullId(previous))) candidates.push(fullId(previous));
+    if (previous && fullId2(previous) !== written && !candidates.includes(fullId2(previous))) candidates.push(fullId2(previous));
     for (const id of candidates) {
       if (id === written) continue;
       try {
         const info2 = await this.docker.getImage(id).inspect();
-        if ((info2.RepoTags ?? []).some((t) => isRecordReference(t))) continue;
-        await this.docker.getImage(id).remove({ noprune: false });
+        if (!await this.isRecordImage(info2)) continue;
+        const now = await this.docker.getImage(id).inspect();
+        if ((now.RepoTags ?? []).filter((t) => !t.endsWith(":<none>")).length > 0 || (now.RepoDigests ?? []).length > 0) continue;
+        const answer = await this.docker.getImage(id).remove({ noprune: false });
+        const untagged = answer.filter((a) => a.Untagged).map((a) => a.Untagged);
+        if (untagged.length > 0) warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${untagged.join(", ")}, tagged onto it meanwhile`);
       } catch (error2) {
         if (!isGone(error2) && statusOf2(error2) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf2(error2)}`);
       }
     }
   }
+  /**
+   * True only for an image whose one layer is exactly a record layer this store
+   * writes (its diff ID rebuilt from the record text, read from the label or,
+   * for a small image, from the layer itself) and whose labels are the
+   * record's own: such an image holds nothing but a usage record.
+   */
+  async isRecordImage(info2) {
+    const layers = info2.RootFS?.Layers ?? [];
+    const labels = info2.Config?.Labels ?? {};
+    if (layers.length !== 1 || labels[USAGE_MARKER_LABEL] !== "v1") return false;
+    if (Object.keys(labels).some((k) => k !== USAGE_MARKER_LABEL && k !== USAGE_LABEL)) return false;
+    const matches = async (text) => (await recordLayer(text)).diffId === layers[0];
+    const label = labels[USAGE_LABEL];
+    if (label) {
+      try {
+        if (await matches((0, import_node_zlib.gunzipSync)(Buffer.from(label, "base64")).toString("utf8"))) return true;
+      } catch {
+      }
+    }
+    if (!(typeof info2.Size === "number" && info2.Size <= MAX_RECORD_IMAGE_BYTES)) return false;
+    try {
+      return await matches(await this.readLayerFile(fullId2(info2.Id)));
+    } catch {
+      return false;
+    }
+  }
 };
+var MAX_RECORD_IMAGE_BYTES = 64 * 1024 * 1024;
 function isRecordReference(tag) {
   return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
 }
-function fullId(id) {
+function fullId2(id) {
   return id.startsWith("sha256:") ? id : `sha256:${id}`;
 }
 function isNameConflict(error2) {
@@ -83608,8 +83675,8 @@ function sha256(data) {
   return (0, import_node_crypto4.createHash)("sha256").update(data).digest("hex");
 }
 async function recordArchive(json, labels, updatedAt) {
-  const layer = await pack2([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
-  const diffId = sha256(layer);
+  const { layer, diffId: prefixed } = await recordLayer(json);
+  const diffId = prefixed.slice("sha256:".length);
   const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 ? updatedAt : 0).toISOString();
   const config = Buffer.from(
     JSON.stringify({
@@ -83630,6 +83697,10 @@ async function recordArchive(json, labels, updatedAt) {
     { name: "manifest.json", content: manifest }
   ]);
   return { tar: archive, imageId: `sha256:${configHex}` };
+}
+async function recordLayer(json) {
+  const layer = await pack2([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
+  return { layer, diffId: `sha256:${sha256(layer)}` };
 }
 async function pack2(entries) {
   const p = tar.pack();
@@ -83793,12 +83864,27 @@ async function readUsage(store, snapshot, now, settings) {
       if (!record.images[image.id]) appeared.push({ time: record.lastRunAt, action: "appeared", imageId: image.id });
     }
   }
+  const lost = Object.values(record.removed).filter((r) => r.incident && record.lastRunAt !== void 0 && r.removedAt >= record.lastRunAt);
+  for (const r of lost) warnings.push(`the previous run had an incident: ${r.incident}`);
   return { previous: record, lastUse: lastUsedMap(observed.record), regrets: observed.regrets, appeared, warnings };
 }
 async function saveUsage(store, snapshot, plan2, results, now, settings) {
   const current = plan2.decisions.filter((d) => d.keepReasons.some((r) => r.kind === "current" || r.kind === "job-image")).map((d) => d.imageId);
   const byId = new Map(snapshot.images.map((i) => [i.id, i]));
   const removed = results.filter((r) => r.deleted).map((r) => ({ imageId: r.imageId, references: [...byId.get(r.imageId)?.tags ?? []], layers: byId.get(r.imageId)?.layers ?? [] }));
+  for (const incident of results.flatMap((r) => r.incidents ?? [])) {
+    const own = removed.find((r) => r.imageId === incident.imageId);
+    if (own && incident.untagged.length > 0) {
+      own.references = [...own.references, ...incident.untagged];
+      own.incident = incident.text;
+    }
+    for (const id of incident.deleted) {
+      if (id === incident.imageId && own) continue;
+      const known = byId.get(id);
+      const target = incident.call.replace(/^DELETE \/images\//, "");
+      removed.push({ imageId: id, references: known ? [...known.tags] : target.startsWith("sha256:") ? [] : [target], layers: known?.layers ?? [], incident: incident.text });
+    }
+  }
   const { warnings } = await store.update((stored) => {
     const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs }).record;
     return { ...recordRemovals(next, removed, now), lastRunAt: now };
@@ -85417,10 +85503,12 @@ async function runCleanup(settings, deps, options = {}) {
       removed: removing.length,
       untagged: plan2.decisions.filter((d) => d.action === "untag").length,
       skipped: 0,
-      failed: 0
+      failed: 0,
+      incidents: 0
     },
     bytes: { predicted: plan2.predictedBytes },
     regrets: usage?.regrets ?? [],
+    incidents: [],
     usageStore: deps.usage?.description,
     warnings: plan2.warnings,
     byKind: [],
@@ -85466,6 +85554,9 @@ async function runCleanup(settings, deps, options = {}) {
   report2.counts.untagged = report2.results.filter((r) => r.status === "untagged").length;
   report2.counts.skipped = report2.results.filter((r) => r.status === "in-use" || r.status === "changed").length;
   report2.counts.failed = report2.results.filter((r) => r.status === "failed").length;
+  report2.incidents = incidentsOf(report2.results);
+  report2.counts.incidents = report2.incidents.length;
+  for (const incident of report2.incidents) report2.warnings.push(`INCIDENT: ${incident.text}`);
   report2.counts.kept = report2.counts.images - removed;
   report2.bytes.before = before.imagesBytes;
   report2.bytes.after = after.imagesBytes;
@@ -85515,6 +85606,10 @@ function outcomeOf(report2) {
     kept: report2.counts.kept,
     bytesFreed: report2.dryRun ? report2.bytes.predicted : report2.bytes.measured ?? report2.bytes.predicted
   };
+  if (report2.counts.incidents > 0) {
+    const first = report2.incidents[0].text;
+    return { kind: "removals-failed", report: report2, figures, message: `${report2.counts.incidents} incident(s): the engine untagged or deleted what the plan did not name: ${first}${report2.counts.incidents > 1 ? "; …" : ""}` };
+  }
   const failed = report2.results.filter((r) => r.status === "failed");
   const ensure = report2.ensureFree;
   if (ensure && !ensure.reached) {
@@ -85924,7 +86019,7 @@ function totals(report2) {
   const c = report2.counts;
   const b = report2.bytes;
   const lines = [
-    `Images: ${c.images} seen, ${c.removed} ${report2.dryRun ? "to remove" : "removed"}, ${c.untagged} ${report2.dryRun ? "to untag" : "untagged"}, ${c.kept} kept` + (c.skipped ? `, ${c.skipped} skipped` : "") + (c.failed ? `, ${c.failed} failed` : ""),
+    `Images: ${c.images} seen, ${c.removed} ${report2.dryRun ? "to remove" : "removed"}, ${c.untagged} ${report2.dryRun ? "to untag" : "untagged"}, ${c.kept} kept` + (c.skipped ? `, ${c.skipped} skipped` : "") + (c.failed ? `, ${c.failed} failed` : "") + (c.incidents ? `, ${c.incidents} INCIDENTS (the engine untagged or deleted what the plan did not name; see the warnings)` : ""),
     `Space: ${formatBytes(b.predicted)} predicted` + (b.measured !== void 0 ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ""),
     `Time: ${formatSeconds(report2.finishedAt - report2.startedAt)}`
   ];
@@ -85971,6 +86066,7 @@ function toJson(report2) {
     cacheEviction: report2.cacheEviction ?? null,
     byKind: report2.byKind ?? [],
     regrets: report2.regrets,
+    incidents: report2.incidents,
     usageStore: report2.usageStore ?? null,
     warnings: report2.warnings
   };
