@@ -4,10 +4,10 @@ export { CATALOG, specOf, spellingOf, settingsOn, defaultOn, type Front, type Se
 export { inputsOf, inputOfSetting, rawFromInputs, inFrontTermsOf, type FrontError } from './settings/fronts';
 export { parseBooleanText, BOOLEAN_FORM } from './domain/boolean';
 export type { Settings } from './settings/settings';
-export { runCleanup, frontDefaultPatterns, MaxRemovalsExceededError, type CleanupReport, type CleanupDeps, type CleanupOptions } from './app/cleanup';
+export { runCleanup, frontDefaultPatterns, MaxRemovalsExceededError, EnsureFreeUnmeasurableError, type CleanupReport, type CleanupDeps, type CleanupOptions } from './app/cleanup';
 export { captureJobStart } from './app/job';
 export { saveJobStart, loadJobStart, removeJobStart } from './app/job-start';
-export { cleanupOutcome, outcomeOf, exitCodeOf, EXIT, type Outcome, type OutcomeKind, type OutcomeFigures } from './app/outcome';
+export { cleanupOutcome, outcomeOf, exitCodeOf, withoutEnsureFree, EXIT, type Outcome, type OutcomeKind, type OutcomeFigures } from './app/outcome';
 export type { JobStart } from './planner/planner';
 export { DockerodeEngine } from './engine/dockerode-engine';
 export { openSession, defaultStateDir, type Session } from './app/session';

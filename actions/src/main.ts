@@ -14,7 +14,7 @@ export function run(): Promise<void> {
     const inputs = getInputs();
     core.saveState(State.MainRan, 'true');
     if (inputs.runAt === 'now') {
-      await cleanUp(inputs);
+      await cleanUp(inputs, undefined, { ensureFree: true });
       return;
     }
     if (core.getState(State.PreRan) !== 'true') {

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import { State } from './constants';
 import { getInputs } from './inputs';
+import { cleanUp } from './cleanup';
 import { recordJobStart } from './record';
 import { run as runStep } from './run';
 
@@ -16,6 +17,8 @@ export function run(): Promise<void> {
       core.info('run-at is now: the cleanup runs in the main step; nothing to record.');
       return;
     }
+    // Free space first (it may remove images), then record what the job starts with.
+    if (inputs.settings.space.ensureFreeBytes !== undefined) await cleanUp(inputs, undefined, { ensureFree: true });
     await recordJobStart(inputs);
   });
 }

@@ -5,7 +5,7 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
-var __commonJS = (cb, mod) => function __require() {
+var __commonJS = (cb, mod) => function __require2() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
   } catch (e) {
@@ -36,7 +36,7 @@ var require_tunnel = __commonJS({
     var net = require("net");
     var tls = require("tls");
     var http = require("http");
-    var https = require("https");
+    var https2 = require("https");
     var events = require("events");
     var assert = require("assert");
     var util = require("util");
@@ -58,12 +58,12 @@ var require_tunnel = __commonJS({
     }
     function httpOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       return agent;
     }
     function httpsOverHttps2(options) {
       var agent = new TunnelingAgent(options);
-      agent.request = https.request;
+      agent.request = https2.request;
       agent.createSocket = createSecureSocket;
       agent.defaultPort = 443;
       return agent;
@@ -1068,14 +1068,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path3 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path3 && path3[0] !== "/") {
-          path3 = `/${path3}`;
+        if (path7 && path7[0] !== "/") {
+          path7 = `/${path7}`;
         }
-        return new URL(`${origin}${path3}`);
+        return new URL(`${origin}${path7}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1526,39 +1526,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path3);
+        debuglog("sending request to %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path7, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path3,
+          path7,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path7, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path3);
+        debuglog("trailers received from %s %s/%s", method, origin, path7);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path7, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path3,
+          path7,
           error2.message
         );
       });
@@ -1607,9 +1607,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path3, origin }
+            request: { method, path: path7, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path3);
+          debuglog("sending request to %s %s/%s", method, origin, path7);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1672,7 +1672,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path3,
+        path: path7,
         method,
         body,
         headers,
@@ -1687,11 +1687,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path3 !== "string") {
+        if (typeof path7 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path3[0] !== "/" && !(path3.startsWith("http://") || path3.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path3)) {
+        } else if (invalidPathRegex.test(path7)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1757,7 +1757,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path3, query) : path3;
+        this.path = query ? buildURL(path7, query) : path7;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -2152,31 +2152,31 @@ var require_dispatcher_base = __commonJS({
         }
         this[kInterceptors] = newInterceptors;
       }
-      close(callback) {
-        if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+      close(callback2) {
+        if (callback2 === void 0) {
+          return new Promise((resolve3, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve(data);
+              return err ? reject(err) : resolve3(data);
             });
           });
         }
-        if (typeof callback !== "function") {
+        if (typeof callback2 !== "function") {
           throw new InvalidArgumentError("invalid callback");
         }
         if (this[kDestroyed]) {
-          queueMicrotask(() => callback(new ClientDestroyedError(), null));
+          queueMicrotask(() => callback2(new ClientDestroyedError(), null));
           return;
         }
         if (this[kClosed]) {
           if (this[kOnClosed]) {
-            this[kOnClosed].push(callback);
+            this[kOnClosed].push(callback2);
           } else {
-            queueMicrotask(() => callback(null, null));
+            queueMicrotask(() => callback2(null, null));
           }
           return;
         }
         this[kClosed] = true;
-        this[kOnClosed].push(callback);
+        this[kOnClosed].push(callback2);
         const onClosed = () => {
           const callbacks = this[kOnClosed];
           this[kOnClosed] = null;
@@ -2188,29 +2188,29 @@ var require_dispatcher_base = __commonJS({
           queueMicrotask(onClosed);
         });
       }
-      destroy(err, callback) {
+      destroy(err, callback2) {
         if (typeof err === "function") {
-          callback = err;
+          callback2 = err;
           err = null;
         }
-        if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+        if (callback2 === void 0) {
+          return new Promise((resolve3, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve(data);
+              ) : resolve3(data);
             });
           });
         }
-        if (typeof callback !== "function") {
+        if (typeof callback2 !== "function") {
           throw new InvalidArgumentError("invalid callback");
         }
         if (this[kDestroyed]) {
           if (this[kOnDestroyed]) {
-            this[kOnDestroyed].push(callback);
+            this[kOnDestroyed].push(callback2);
           } else {
-            queueMicrotask(() => callback(null, null));
+            queueMicrotask(() => callback2(null, null));
           }
           return;
         }
@@ -2219,7 +2219,7 @@ var require_dispatcher_base = __commonJS({
         }
         this[kDestroyed] = true;
         this[kOnDestroyed] = this[kOnDestroyed] || [];
-        this[kOnDestroyed].push(callback);
+        this[kOnDestroyed].push(callback2);
         const onDestroyed = () => {
           const callbacks = this[kOnDestroyed];
           this[kOnDestroyed] = null;
@@ -2374,8 +2374,8 @@ var require_timers = __commonJS({
        * before the specified function or code is executed.
        * @param {*} arg
        */
-      constructor(callback, delay, arg) {
-        this._onTimeout = callback;
+      constructor(callback2, delay, arg) {
+        this._onTimeout = callback2;
         this._idleTimeout = delay;
         this._timerArg = arg;
         this.refresh();
@@ -2421,8 +2421,8 @@ var require_timers = __commonJS({
        * when the timer expires.
        * @returns {NodeJS.Timeout|FastTimer}
        */
-      setTimeout(callback, delay, arg) {
-        return delay <= RESOLUTION_MS ? setTimeout(callback, delay, arg) : new FastTimer(callback, delay, arg);
+      setTimeout(callback2, delay, arg) {
+        return delay <= RESOLUTION_MS ? setTimeout(callback2, delay, arg) : new FastTimer(callback2, delay, arg);
       },
       /**
        * The clearTimeout method cancels an instantiated Timer previously created
@@ -2448,8 +2448,8 @@ var require_timers = __commonJS({
        * when the timer expires.
        * @returns {FastTimer}
        */
-      setFastTimeout(callback, delay, arg) {
-        return new FastTimer(callback, delay, arg);
+      setFastTimeout(callback2, delay, arg) {
+        return new FastTimer(callback2, delay, arg);
       },
       /**
        * The clearTimeout method cancels an instantiated FastTimer previously
@@ -2571,7 +2571,7 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout2 = timeout2 == null ? 1e4 : timeout2;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname: hostname2, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect({ hostname: hostname2, host, protocol, port, servername, localAddress, httpSocket }, callback2) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -2618,16 +2618,16 @@ var require_connect = __commonJS({
         const clearConnectTimeout = setupConnectTimeout(new WeakRef(socket), { timeout: timeout2, hostname: hostname2, port });
         socket.setNoDelay(true).once(protocol === "https:" ? "secureConnect" : "connect", function() {
           queueMicrotask(clearConnectTimeout);
-          if (callback) {
-            const cb = callback;
-            callback = null;
+          if (callback2) {
+            const cb = callback2;
+            callback2 = null;
             cb(null, this);
           }
         }).on("error", function(err) {
           queueMicrotask(clearConnectTimeout);
-          if (callback) {
-            const cb = callback;
-            callback = null;
+          if (callback2) {
+            const cb = callback2;
+            callback2 = null;
             cb(err);
           }
         });
@@ -4390,9 +4390,9 @@ var require_util2 = __commonJS({
     var parseHashWithOptions = /(?<algo>sha256|sha384|sha512)-((?<hash>[A-Za-z0-9+/]+|[A-Za-z0-9_-]+)={0,2}(?:\s|$)( +[!-~]*)?)?/i;
     function parseMetadata(metadata) {
       const result = [];
-      let empty = true;
+      let empty2 = true;
       for (const token of metadata.split(" ")) {
-        empty = false;
+        empty2 = false;
         const parsedToken = parseHashWithOptions.exec(token);
         if (parsedToken === null || parsedToken.groups === void 0 || parsedToken.groups.algo === void 0) {
           continue;
@@ -4402,7 +4402,7 @@ var require_util2 = __commonJS({
           result.push(parsedToken.groups);
         }
       }
-      if (empty === true) {
+      if (empty2 === true) {
         return "no metadata";
       }
       return result;
@@ -4466,11 +4466,11 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve, reject) => {
-        res = resolve;
+      const promise2 = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
-      return { promise, resolve: res, reject: rej };
+      return { promise: promise2, resolve: res, reject: rej };
     }
     function isAborted(fetchParams) {
       return fetchParams.controller.state === "aborted";
@@ -4765,10 +4765,10 @@ var require_util2 = __commonJS({
         super();
         this.#zlibOptions = zlibOptions;
       }
-      _transform(chunk, encoding, callback) {
+      _transform(chunk, encoding, callback2) {
         if (!this._inflateStream) {
           if (chunk.length === 0) {
-            callback();
+            callback2();
             return;
           }
           this._inflateStream = (chunk[0] & 15) === 8 ? zlib.createInflate(this.#zlibOptions) : zlib.createInflateRaw(this.#zlibOptions);
@@ -4776,14 +4776,14 @@ var require_util2 = __commonJS({
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err) => this.destroy(err));
         }
-        this._inflateStream.write(chunk, encoding, callback);
+        this._inflateStream.write(chunk, encoding, callback2);
       }
-      _final(callback) {
+      _final(callback2) {
         if (this._inflateStream) {
           this._inflateStream.end();
           this._inflateStream = null;
         }
-        callback();
+        callback2();
       }
     };
     function createInflate(zlibOptions) {
@@ -5494,7 +5494,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape2 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -5502,14 +5502,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -5682,21 +5682,21 @@ Content-Type: ${value.type || "application/octet-stream"}\r
         throw new TypeError("Body is unusable: Body has already been read");
       }
       throwIfAborted(object[kState]);
-      const promise = createDeferredPromise();
-      const errorSteps = (error2) => promise.reject(error2);
+      const promise2 = createDeferredPromise();
+      const errorSteps = (error2) => promise2.reject(error2);
       const successSteps = (data) => {
         try {
-          promise.resolve(convertBytesToJSValue(data));
+          promise2.resolve(convertBytesToJSValue(data));
         } catch (e) {
           errorSteps(e);
         }
       };
       if (object[kState].body == null) {
         successSteps(Buffer.allocUnsafe(0));
-        return promise.promise;
+        return promise2.promise;
       }
       await fullyReadBody(object[kState].body, successSteps, errorSteps);
-      return promise.promise;
+      return promise2.promise;
     }
     function bodyUnusable(object) {
       const body = object[kState].body;
@@ -6352,11 +6352,11 @@ var require_client_h1 = __commonJS({
         resume() {
           resumeH1(client);
         },
-        destroy(err, callback) {
+        destroy(err, callback2) {
           if (closed) {
-            queueMicrotask(callback);
+            queueMicrotask(callback2);
           } else {
-            socket.destroy(err).on("close", callback);
+            socket.destroy(err).on("close", callback2);
           }
         },
         get destroyed() {
@@ -6450,7 +6450,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path3, host, upgrade, blocking, reset } = request;
+      const { method, path: path7, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6531,7 +6531,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path3} HTTP/1.1\r
+      let header = `${method} ${path7} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -6710,20 +6710,20 @@ upgrade: ${upgrade}\r
     }
     async function writeIterable(abort, body, client, request, socket, contentLength, header, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
-      let callback = null;
+      let callback2 = null;
       function onDrain() {
-        if (callback) {
-          const cb = callback;
-          callback = null;
+        if (callback2) {
+          const cb = callback2;
+          callback2 = null;
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
-        assert(callback === null);
+      const waitForDrain = () => new Promise((resolve3, reject) => {
+        assert(callback2 === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback2 = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -6992,11 +6992,11 @@ var require_client_h2 = __commonJS({
         resume() {
           resumeH2(client);
         },
-        destroy(err, callback) {
+        destroy(err, callback2) {
           if (closed) {
-            queueMicrotask(callback);
+            queueMicrotask(callback2);
           } else {
-            socket.destroy(err).on("close", callback);
+            socket.destroy(err).on("close", callback2);
           }
         },
         get destroyed() {
@@ -7060,7 +7060,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path3, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7157,7 +7157,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path3;
+      headers[HTTP2_HEADER_PATH] = path7;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7385,20 +7385,20 @@ var require_client_h2 = __commonJS({
     }
     async function writeIterable(abort, h2stream, body, client, request, socket, contentLength, expectsPayload) {
       assert(contentLength !== 0 || client[kRunning] === 0, "iterator body cannot be pipelined");
-      let callback = null;
+      let callback2 = null;
       function onDrain() {
-        if (callback) {
-          const cb = callback;
-          callback = null;
+        if (callback2) {
+          const cb = callback2;
+          callback2 = null;
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
-        assert(callback === null);
+      const waitForDrain = () => new Promise((resolve3, reject) => {
+        assert(callback2 === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback2 = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7510,9 +7510,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path3 = search ? `${pathname}${search}` : pathname;
+        const path7 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path3;
+        this.opts.path = path7;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -7828,7 +7828,7 @@ var require_client = __commonJS({
         this[kQueue] = [];
         this[kRunningIdx] = 0;
         this[kPendingIdx] = 0;
-        this[kResume] = (sync) => resume(this, sync);
+        this[kResume] = (sync2) => resume(this, sync2);
         this[kOnError] = (err) => onError(this, err);
       }
       get pipelining() {
@@ -7877,33 +7877,33 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
             util.errorRequest(this, request, err);
           }
-          const callback = () => {
+          const callback2 = () => {
             if (this[kClosedResolve]) {
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
-            this[kHTTPContext].destroy(err, callback);
+            this[kHTTPContext].destroy(err, callback2);
             this[kHTTPContext] = null;
           } else {
-            queueMicrotask(callback);
+            queueMicrotask(callback2);
           }
           this[kResume]();
         });
@@ -7948,7 +7948,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname: hostname2,
@@ -7960,7 +7960,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8033,12 +8033,12 @@ var require_client = __commonJS({
       client[kNeedDrain] = 0;
       client.emit("drain", client[kUrl], [client]);
     }
-    function resume(client, sync) {
+    function resume(client, sync2) {
       if (client[kResuming] === 2) {
         return;
       }
       client[kResuming] = 2;
-      _resume(client, sync);
+      _resume(client, sync2);
       client[kResuming] = 0;
       if (client[kRunningIdx] > 256) {
         client[kQueue].splice(0, client[kRunningIdx]);
@@ -8046,7 +8046,7 @@ var require_client = __commonJS({
         client[kRunningIdx] = 0;
       }
     }
-    function _resume(client, sync) {
+    function _resume(client, sync2) {
       while (true) {
         if (client.destroyed) {
           assert(client[kPending] === 0);
@@ -8063,7 +8063,7 @@ var require_client = __commonJS({
         if (client[kBusy]) {
           client[kNeedDrain] = 2;
         } else if (client[kNeedDrain] === 2) {
-          if (sync) {
+          if (sync2) {
             client[kNeedDrain] = 1;
             queueMicrotask(() => emitDrain(client));
           } else {
@@ -8296,8 +8296,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve) => {
-            this[kClosedResolve] = resolve;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -8612,7 +8612,7 @@ var require_agent = __commonJS({
     function defaultFactory(origin, opts) {
       return opts && opts.connections === 1 ? new Client(origin, opts) : new Pool(origin, opts);
     }
-    var Agent = class extends DispatcherBase {
+    var Agent2 = class extends DispatcherBase {
       constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
@@ -8687,7 +8687,7 @@ var require_agent = __commonJS({
         await Promise.all(destroyPromises);
       }
     };
-    module2.exports = Agent;
+    module2.exports = Agent2;
   }
 });
 
@@ -8697,7 +8697,7 @@ var require_proxy_agent = __commonJS({
     "use strict";
     var { kProxy, kClose, kDestroy, kDispatch, kInterceptors } = require_symbols();
     var { URL: URL2 } = require("node:url");
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var Pool = require_pool();
     var DispatcherBase = require_dispatcher_base();
     var { InvalidArgumentError, RequestAbortedError, SecureProxyConnectionError } = require_errors();
@@ -8751,10 +8751,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path3 = "/",
+          path: path7 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path3;
+        opts.path = origin + path7;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -8812,10 +8812,10 @@ var require_proxy_agent = __commonJS({
           return agentFactory(origin2, options);
         };
         this[kClient] = clientFactory(url, { connect });
-        this[kAgent] = new Agent({
+        this[kAgent] = new Agent2({
           ...opts,
           factory,
-          connect: async (opts2, callback) => {
+          connect: async (opts2, callback2) => {
             let requestedPath = opts2.host;
             if (!opts2.port) {
               requestedPath += `:${defaultProtocolPort(opts2.protocol)}`;
@@ -8834,10 +8834,10 @@ var require_proxy_agent = __commonJS({
               });
               if (statusCode !== 200) {
                 socket.on("error", noop).destroy();
-                callback(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
+                callback2(new RequestAbortedError(`Proxy response (${statusCode}) !== 200 when HTTP Tunneling`));
               }
               if (opts2.protocol !== "https:") {
-                callback(null, socket);
+                callback2(null, socket);
                 return;
               }
               let servername;
@@ -8846,12 +8846,12 @@ var require_proxy_agent = __commonJS({
               } else {
                 servername = opts2.servername;
               }
-              this[kConnectEndpoint]({ ...opts2, servername, httpSocket: socket }, callback);
+              this[kConnectEndpoint]({ ...opts2, servername, httpSocket: socket }, callback2);
             } catch (err) {
               if (err.code === "ERR_TLS_CERT_ALTNAME_INVALID") {
-                callback(new SecureProxyConnectionError(err));
+                callback2(new SecureProxyConnectionError(err));
               } else {
-                callback(err);
+                callback2(err);
               }
             }
           }
@@ -8921,7 +8921,7 @@ var require_env_http_proxy_agent = __commonJS({
     var DispatcherBase = require_dispatcher_base();
     var { kClose, kDestroy, kClosed, kDestroyed, kDispatch, kNoProxyAgent, kHttpProxyAgent, kHttpsProxyAgent } = require_symbols();
     var ProxyAgent2 = require_proxy_agent();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var DEFAULT_PORTS = {
       "http:": 80,
       "https:": 443
@@ -8941,7 +8941,7 @@ var require_env_http_proxy_agent = __commonJS({
           });
         }
         const { httpProxy, httpsProxy, noProxy, ...agentOpts } = opts;
-        this[kNoProxyAgent] = new Agent(agentOpts);
+        this[kNoProxyAgent] = new Agent2(agentOpts);
         const HTTP_PROXY = httpProxy ?? process.env.http_proxy ?? process.env.HTTP_PROXY;
         if (HTTP_PROXY) {
           this[kHttpProxyAgent] = new ProxyAgent2({ ...agentOpts, uri: HTTP_PROXY });
@@ -9482,13 +9482,13 @@ var require_readable = __commonJS({
         }
         return super.destroy(err);
       }
-      _destroy(err, callback) {
+      _destroy(err, callback2) {
         if (!this[kReading]) {
           setImmediate(() => {
-            callback(err);
+            callback2(err);
           });
         } else {
-          callback(err);
+          callback2(err);
         }
       }
       on(ev, ...args) {
@@ -9566,7 +9566,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9579,7 +9579,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve(null);
+              resolve3(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9598,7 +9598,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9685,18 +9685,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -9736,7 +9736,7 @@ var require_util3 = __commonJS({
     } = require_errors();
     var { chunksDecode } = require_readable();
     var CHUNK_LIMIT = 128 * 1024;
-    async function getResolveErrorBodyCallback({ callback, body, contentType, statusCode, statusMessage, headers }) {
+    async function getResolveErrorBodyCallback({ callback: callback2, body, contentType, statusCode, statusMessage, headers }) {
       assert(body);
       let chunks = [];
       let length = 0;
@@ -9756,7 +9756,7 @@ var require_util3 = __commonJS({
       }
       const message = `Response status code ${statusCode}${statusMessage ? `: ${statusMessage}` : ""}`;
       if (statusCode === 204 || !contentType || !length) {
-        queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers)));
+        queueMicrotask(() => callback2(new ResponseStatusCodeError(message, statusCode, headers)));
         return;
       }
       const stackTraceLimit = Error.stackTraceLimit;
@@ -9772,7 +9772,7 @@ var require_util3 = __commonJS({
       } finally {
         Error.stackTraceLimit = stackTraceLimit;
       }
-      queueMicrotask(() => callback(new ResponseStatusCodeError(message, statusCode, headers, payload)));
+      queueMicrotask(() => callback2(new ResponseStatusCodeError(message, statusCode, headers, payload)));
     }
     var isContentTypeApplicationJson = (contentType) => {
       return contentType.length > 15 && contentType[11] === "/" && contentType[0] === "a" && contentType[1] === "p" && contentType[2] === "p" && contentType[3] === "l" && contentType[4] === "i" && contentType[5] === "c" && contentType[6] === "a" && contentType[7] === "t" && contentType[8] === "i" && contentType[9] === "o" && contentType[10] === "n" && contentType[12] === "j" && contentType[13] === "s" && contentType[14] === "o" && contentType[15] === "n";
@@ -9799,13 +9799,13 @@ var require_api_request = __commonJS({
     var { getResolveErrorBodyCallback } = require_util3();
     var { AsyncResource } = require("node:async_hooks");
     var RequestHandler = class extends AsyncResource {
-      constructor(opts, callback) {
+      constructor(opts, callback2) {
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
         const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError, highWaterMark } = opts;
         try {
-          if (typeof callback !== "function") {
+          if (typeof callback2 !== "function") {
             throw new InvalidArgumentError("invalid callback");
           }
           if (highWaterMark && (typeof highWaterMark !== "number" || highWaterMark < 0)) {
@@ -9830,7 +9830,7 @@ var require_api_request = __commonJS({
         this.method = method;
         this.responseHeaders = responseHeaders || null;
         this.opaque = opaque || null;
-        this.callback = callback;
+        this.callback = callback2;
         this.res = null;
         this.abort = null;
         this.body = body;
@@ -9877,7 +9877,7 @@ var require_api_request = __commonJS({
         this.context = context;
       }
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        const { callback, opaque, abort, context, responseHeaders, highWaterMark } = this;
+        const { callback: callback2, opaque, abort, context, responseHeaders, highWaterMark } = this;
         const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
         if (statusCode < 200) {
           if (this.onInfo) {
@@ -9900,15 +9900,15 @@ var require_api_request = __commonJS({
         }
         this.callback = null;
         this.res = res;
-        if (callback !== null) {
+        if (callback2 !== null) {
           if (this.throwOnError && statusCode >= 400) {
             this.runInAsyncScope(
               getResolveErrorBodyCallback,
               null,
-              { callback, body: res, contentType, statusCode, statusMessage, headers }
+              { callback: callback2, body: res, contentType, statusCode, statusMessage, headers }
             );
           } else {
-            this.runInAsyncScope(callback, null, null, {
+            this.runInAsyncScope(callback2, null, null, {
               statusCode,
               headers,
               trailers: this.trailers,
@@ -9927,11 +9927,11 @@ var require_api_request = __commonJS({
         this.res.push(null);
       }
       onError(err) {
-        const { res, callback, body, opaque } = this;
-        if (callback) {
+        const { res, callback: callback2, body, opaque } = this;
+        if (callback2) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback2, null, err, { opaque });
           });
         }
         if (res) {
@@ -9951,22 +9951,22 @@ var require_api_request = __commonJS({
         }
       }
     };
-    function request(opts, callback) {
-      if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+    function request(opts, callback2) {
+      if (callback2 === void 0) {
+        return new Promise((resolve3, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
       try {
-        this.dispatch(opts, new RequestHandler(opts, callback));
+        this.dispatch(opts, new RequestHandler(opts, callback2));
       } catch (err) {
-        if (typeof callback !== "function") {
+        if (typeof callback2 !== "function") {
           throw err;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback2(err, { opaque }));
       }
     }
     module2.exports = request;
@@ -10037,13 +10037,13 @@ var require_api_stream = __commonJS({
     var { AsyncResource } = require("node:async_hooks");
     var { addSignal, removeSignal } = require_abort_signal();
     var StreamHandler = class extends AsyncResource {
-      constructor(opts, factory, callback) {
+      constructor(opts, factory, callback2) {
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
         const { signal, method, opaque, body, onInfo, responseHeaders, throwOnError } = opts;
         try {
-          if (typeof callback !== "function") {
+          if (typeof callback2 !== "function") {
             throw new InvalidArgumentError("invalid callback");
           }
           if (typeof factory !== "function") {
@@ -10068,7 +10068,7 @@ var require_api_stream = __commonJS({
         this.responseHeaders = responseHeaders || null;
         this.opaque = opaque || null;
         this.factory = factory;
-        this.callback = callback;
+        this.callback = callback2;
         this.res = null;
         this.abort = null;
         this.context = null;
@@ -10093,7 +10093,7 @@ var require_api_stream = __commonJS({
         this.context = context;
       }
       onHeaders(statusCode, rawHeaders, resume, statusMessage) {
-        const { factory, opaque, context, callback, responseHeaders } = this;
+        const { factory, opaque, context, callback: callback2, responseHeaders } = this;
         const headers = responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
         if (statusCode < 200) {
           if (this.onInfo) {
@@ -10111,7 +10111,7 @@ var require_api_stream = __commonJS({
           this.runInAsyncScope(
             getResolveErrorBodyCallback,
             null,
-            { callback, body: res, contentType, statusCode, statusMessage, headers }
+            { callback: callback2, body: res, contentType, statusCode, statusMessage, headers }
           );
         } else {
           if (factory === null) {
@@ -10127,13 +10127,13 @@ var require_api_stream = __commonJS({
             throw new InvalidReturnValueError("expected Writable");
           }
           finished(res, { readable: false }, (err) => {
-            const { callback: callback2, res: res2, opaque: opaque2, trailers, abort } = this;
+            const { callback: callback3, res: res2, opaque: opaque2, trailers, abort } = this;
             this.res = null;
             if (err || !res2.readable) {
               util.destroy(res2, err);
             }
             this.callback = null;
-            this.runInAsyncScope(callback2, null, err || null, { opaque: opaque2, trailers });
+            this.runInAsyncScope(callback3, null, err || null, { opaque: opaque2, trailers });
             if (err) {
               abort();
             }
@@ -10158,16 +10158,16 @@ var require_api_stream = __commonJS({
         res.end();
       }
       onError(err) {
-        const { res, callback, opaque, body } = this;
+        const { res, callback: callback2, opaque, body } = this;
         removeSignal(this);
         this.factory = null;
         if (res) {
           this.res = null;
           util.destroy(res, err);
-        } else if (callback) {
+        } else if (callback2) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback2, null, err, { opaque });
           });
         }
         if (body) {
@@ -10176,22 +10176,22 @@ var require_api_stream = __commonJS({
         }
       }
     };
-    function stream(opts, factory, callback) {
-      if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+    function stream(opts, factory, callback2) {
+      if (callback2 === void 0) {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
       try {
-        this.dispatch(opts, new StreamHandler(opts, factory, callback));
+        this.dispatch(opts, new StreamHandler(opts, factory, callback2));
       } catch (err) {
-        if (typeof callback !== "function") {
+        if (typeof callback2 !== "function") {
           throw err;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback2(err, { opaque }));
       }
     }
     module2.exports = stream;
@@ -10229,9 +10229,9 @@ var require_api_pipeline = __commonJS({
           resume();
         }
       }
-      _destroy(err, callback) {
+      _destroy(err, callback2) {
         this._read();
-        callback(err);
+        callback2(err);
       }
     };
     var PipelineResponse = class extends Readable {
@@ -10242,11 +10242,11 @@ var require_api_pipeline = __commonJS({
       _read() {
         this[kResume]();
       }
-      _destroy(err, callback) {
+      _destroy(err, callback2) {
         if (!err && !this._readableState.endEmitted) {
           err = new RequestAbortedError();
         }
-        callback(err);
+        callback2(err);
       }
     };
     var PipelineHandler = class extends AsyncResource {
@@ -10284,15 +10284,15 @@ var require_api_pipeline = __commonJS({
               body.resume();
             }
           },
-          write: (chunk, encoding, callback) => {
+          write: (chunk, encoding, callback2) => {
             const { req } = this;
             if (req.push(chunk, encoding) || req._readableState.destroyed) {
-              callback();
+              callback2();
             } else {
-              req[kResume] = callback;
+              req[kResume] = callback2;
             }
           },
-          destroy: (err, callback) => {
+          destroy: (err, callback2) => {
             const { body, req, res, ret, abort } = this;
             if (!err && !ret._readableState.endEmitted) {
               err = new RequestAbortedError();
@@ -10304,7 +10304,7 @@ var require_api_pipeline = __commonJS({
             util.destroy(req, err);
             util.destroy(res, err);
             removeSignal(this);
-            callback(err);
+            callback2(err);
           }
         }).on("prefinish", () => {
           const { req } = this;
@@ -10408,11 +10408,11 @@ var require_api_upgrade = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var UpgradeHandler = class extends AsyncResource {
-      constructor(opts, callback) {
+      constructor(opts, callback2) {
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        if (typeof callback !== "function") {
+        if (typeof callback2 !== "function") {
           throw new InvalidArgumentError("invalid callback");
         }
         const { signal, opaque, responseHeaders } = opts;
@@ -10422,7 +10422,7 @@ var require_api_upgrade = __commonJS({
         super("UNDICI_UPGRADE");
         this.responseHeaders = responseHeaders || null;
         this.opaque = opaque || null;
-        this.callback = callback;
+        this.callback = callback2;
         this.abort = null;
         this.context = null;
         addSignal(this, signal);
@@ -10441,11 +10441,11 @@ var require_api_upgrade = __commonJS({
       }
       onUpgrade(statusCode, rawHeaders, socket) {
         assert(statusCode === 101);
-        const { callback, opaque, context } = this;
+        const { callback: callback2, opaque, context } = this;
         removeSignal(this);
         this.callback = null;
         const headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
-        this.runInAsyncScope(callback, null, null, {
+        this.runInAsyncScope(callback2, null, null, {
           headers,
           socket,
           opaque,
@@ -10453,37 +10453,37 @@ var require_api_upgrade = __commonJS({
         });
       }
       onError(err) {
-        const { callback, opaque } = this;
+        const { callback: callback2, opaque } = this;
         removeSignal(this);
-        if (callback) {
+        if (callback2) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback2, null, err, { opaque });
           });
         }
       }
     };
-    function upgrade(opts, callback) {
-      if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+    function upgrade(opts, callback2) {
+      if (callback2 === void 0) {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
       try {
-        const upgradeHandler = new UpgradeHandler(opts, callback);
+        const upgradeHandler = new UpgradeHandler(opts, callback2);
         this.dispatch({
           ...opts,
           method: opts.method || "GET",
           upgrade: opts.protocol || "Websocket"
         }, upgradeHandler);
       } catch (err) {
-        if (typeof callback !== "function") {
+        if (typeof callback2 !== "function") {
           throw err;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback2(err, { opaque }));
       }
     }
     module2.exports = upgrade;
@@ -10500,11 +10500,11 @@ var require_api_connect = __commonJS({
     var util = require_util();
     var { addSignal, removeSignal } = require_abort_signal();
     var ConnectHandler = class extends AsyncResource {
-      constructor(opts, callback) {
+      constructor(opts, callback2) {
         if (!opts || typeof opts !== "object") {
           throw new InvalidArgumentError("invalid opts");
         }
-        if (typeof callback !== "function") {
+        if (typeof callback2 !== "function") {
           throw new InvalidArgumentError("invalid callback");
         }
         const { signal, opaque, responseHeaders } = opts;
@@ -10514,7 +10514,7 @@ var require_api_connect = __commonJS({
         super("UNDICI_CONNECT");
         this.opaque = opaque || null;
         this.responseHeaders = responseHeaders || null;
-        this.callback = callback;
+        this.callback = callback2;
         this.abort = null;
         addSignal(this, signal);
       }
@@ -10531,14 +10531,14 @@ var require_api_connect = __commonJS({
         throw new SocketError("bad connect", null);
       }
       onUpgrade(statusCode, rawHeaders, socket) {
-        const { callback, opaque, context } = this;
+        const { callback: callback2, opaque, context } = this;
         removeSignal(this);
         this.callback = null;
         let headers = rawHeaders;
         if (headers != null) {
           headers = this.responseHeaders === "raw" ? util.parseRawHeaders(rawHeaders) : util.parseHeaders(rawHeaders);
         }
-        this.runInAsyncScope(callback, null, null, {
+        this.runInAsyncScope(callback2, null, null, {
           statusCode,
           headers,
           socket,
@@ -10547,33 +10547,33 @@ var require_api_connect = __commonJS({
         });
       }
       onError(err) {
-        const { callback, opaque } = this;
+        const { callback: callback2, opaque } = this;
         removeSignal(this);
-        if (callback) {
+        if (callback2) {
           this.callback = null;
           queueMicrotask(() => {
-            this.runInAsyncScope(callback, null, err, { opaque });
+            this.runInAsyncScope(callback2, null, err, { opaque });
           });
         }
       }
     };
-    function connect(opts, callback) {
-      if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+    function connect(opts, callback2) {
+      if (callback2 === void 0) {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve3(data);
           });
         });
       }
       try {
-        const connectHandler = new ConnectHandler(opts, callback);
+        const connectHandler = new ConnectHandler(opts, callback2);
         this.dispatch({ ...opts, method: "CONNECT" }, connectHandler);
       } catch (err) {
-        if (typeof callback !== "function") {
+        if (typeof callback2 !== "function") {
           throw err;
         }
         const opaque = opts?.opaque;
-        queueMicrotask(() => callback(err, { opaque }));
+        queueMicrotask(() => callback2(err, { opaque }));
       }
     }
     module2.exports = connect;
@@ -10726,20 +10726,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path3) {
-      if (typeof path3 !== "string") {
-        return path3;
+    function safeUrl(path7) {
+      if (typeof path7 !== "string") {
+        return path7;
       }
-      const pathSegments = path3.split("?");
+      const pathSegments = path7.split("?");
       if (pathSegments.length !== 2) {
-        return path3;
+        return path7;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path3, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path3);
+    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path7);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10761,7 +10761,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path3 }) => matchValue(safeUrl(path3), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl(path7), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10799,9 +10799,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path3, method, body, headers, query } = opts;
+      const { path: path7, method, body, headers, query } = opts;
       return {
-        path: path3,
+        path: path7,
         method,
         body,
         headers,
@@ -11264,10 +11264,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path3, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path3,
+            Path: path7,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -11286,7 +11286,7 @@ var require_mock_agent = __commonJS({
   "node_modules/undici/lib/mock/mock-agent.js"(exports2, module2) {
     "use strict";
     var { kClients } = require_symbols();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var {
       kAgent,
       kMockAgentSet,
@@ -11313,7 +11313,7 @@ var require_mock_agent = __commonJS({
         if (opts?.agent && typeof opts.agent.dispatch !== "function") {
           throw new InvalidArgumentError("Argument opts.agent must implement Agent");
         }
-        const agent = opts?.agent ? opts.agent : new Agent(opts);
+        const agent = opts?.agent ? opts.agent : new Agent2(opts);
         this[kAgent] = agent;
         this[kClients] = agent[kClients];
         this[kOptions] = buildMockOptions(opts);
@@ -11417,9 +11417,9 @@ var require_global2 = __commonJS({
     "use strict";
     var globalDispatcher = /* @__PURE__ */ Symbol.for("undici.globalDispatcher.1");
     var { InvalidArgumentError } = require_errors();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     if (getGlobalDispatcher() === void 0) {
-      setGlobalDispatcher(new Agent());
+      setGlobalDispatcher(new Agent2());
     }
     function setGlobalDispatcher(agent) {
       if (!agent || typeof agent.dispatch !== "function") {
@@ -14424,7 +14424,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14500,7 +14500,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable({ read: resume });
               const onError = this.onError.bind(this);
-              resolve({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14543,7 +14543,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -15720,7 +15720,7 @@ var require_cache = __commonJS({
             r = new Request(request)[kState];
           }
         }
-        const promise = createDeferredPromise();
+        const promise2 = createDeferredPromise();
         const requests = [];
         if (request === void 0) {
           for (const requestResponse of this.#relevantRequestResponseList) {
@@ -15742,9 +15742,9 @@ var require_cache = __commonJS({
             );
             requestList.push(requestObject);
           }
-          promise.resolve(Object.freeze(requestList));
+          promise2.resolve(Object.freeze(requestList));
         });
-        return promise.promise;
+        return promise2.promise;
       }
       /**
        * @see https://w3c.github.io/ServiceWorker/#batch-cache-operations-algorithm
@@ -16146,9 +16146,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path3) {
-      for (let i = 0; i < path3.length; ++i) {
-        const code = path3.charCodeAt(i);
+    function validateCookiePath(path7) {
+      for (let i = 0; i < path7.length; ++i) {
+        const code = path7.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -17362,12 +17362,12 @@ var require_permessage_deflate = __commonJS({
        * @param {boolean} fin Final fragment flag
        * @param {Function} callback Callback function
        */
-      decompress(chunk, fin, callback) {
+      decompress(chunk, fin, callback2) {
         if (!this.#inflate) {
           let windowBits = Z_DEFAULT_WINDOWBITS;
           if (this.#options.serverMaxWindowBits) {
             if (!isValidClientWindowBits(this.#options.serverMaxWindowBits)) {
-              callback(new Error("Invalid server_max_window_bits"));
+              callback2(new Error("Invalid server_max_window_bits"));
               return;
             }
             windowBits = Number.parseInt(this.#options.serverMaxWindowBits);
@@ -17375,7 +17375,7 @@ var require_permessage_deflate = __commonJS({
           try {
             this.#inflate = createInflateRaw({ windowBits });
           } catch (err) {
-            callback(err);
+            callback2(err);
             return;
           }
           this.#inflate[kBuffer] = [];
@@ -17383,7 +17383,7 @@ var require_permessage_deflate = __commonJS({
           this.#inflate.on("data", (data) => {
             this.#inflate[kLength] += data.length;
             if (this.#maxPayloadSize > 0 && this.#inflate[kLength] > this.#maxPayloadSize) {
-              callback(new MessageSizeExceededError());
+              callback2(new MessageSizeExceededError());
               this.#inflate.removeAllListeners();
               this.#inflate.destroy();
               this.#inflate = null;
@@ -17393,7 +17393,7 @@ var require_permessage_deflate = __commonJS({
           });
           this.#inflate.on("error", (err) => {
             this.#inflate = null;
-            callback(err);
+            callback2(err);
           });
         }
         this.#inflate.write(chunk);
@@ -17407,7 +17407,7 @@ var require_permessage_deflate = __commonJS({
           const full = Buffer.concat(this.#inflate[kBuffer], this.#inflate[kLength]);
           this.#inflate[kBuffer].length = 0;
           this.#inflate[kLength] = 0;
-          callback(null, full);
+          callback2(null, full);
         });
       }
     };
@@ -17475,11 +17475,11 @@ var require_receiver = __commonJS({
        * @param {Buffer} chunk
        * @param {() => void} callback
        */
-      _write(chunk, _, callback) {
+      _write(chunk, _, callback2) {
         this.#buffers.push(chunk);
         this.#byteOffset += chunk.length;
         this.#loop = true;
-        this.run(callback);
+        this.run(callback2);
       }
       #validatePayloadLength() {
         if (this.#maxPayloadSize > 0 && !isControlFrame(this.#info.opcode) && this.#info.payloadLength + this.#fragmentsBytes > this.#maxPayloadSize) {
@@ -17493,11 +17493,11 @@ var require_receiver = __commonJS({
        * Callback is called whenever there are no more chunks buffering,
        * or not enough bytes are buffered to parse.
        */
-      run(callback) {
+      run(callback2) {
         while (this.#loop) {
           if (this.#state === parserStates.INFO) {
             if (this.#byteOffset < 2) {
-              return callback();
+              return callback2();
             }
             const buffer = this.consume(2);
             const fin = (buffer[0] & 128) !== 0;
@@ -17510,11 +17510,11 @@ var require_receiver = __commonJS({
             const rsv3 = buffer[0] & 16;
             if (!isValidOpcode(opcode)) {
               failWebsocketConnection(this.ws, "Invalid opcode received");
-              return callback();
+              return callback2();
             }
             if (masked) {
               failWebsocketConnection(this.ws, "Frame cannot be masked");
-              return callback();
+              return callback2();
             }
             if (rsv1 !== 0 && !this.#extensions.has("permessage-deflate")) {
               failWebsocketConnection(this.ws, "Expected RSV1 to be clear.");
@@ -17565,7 +17565,7 @@ var require_receiver = __commonJS({
             this.#info.fragmented = fragmented;
           } else if (this.#state === parserStates.PAYLOADLENGTH_16) {
             if (this.#byteOffset < 2) {
-              return callback();
+              return callback2();
             }
             const buffer = this.consume(2);
             this.#info.payloadLength = buffer.readUInt16BE(0);
@@ -17575,7 +17575,7 @@ var require_receiver = __commonJS({
             }
           } else if (this.#state === parserStates.PAYLOADLENGTH_64) {
             if (this.#byteOffset < 8) {
-              return callback();
+              return callback2();
             }
             const buffer = this.consume(8);
             const upper = buffer.readUInt32BE(0);
@@ -17591,7 +17591,7 @@ var require_receiver = __commonJS({
             }
           } else if (this.#state === parserStates.READ_DATA) {
             if (this.#byteOffset < this.#info.payloadLength) {
-              return callback();
+              return callback2();
             }
             const body = this.consume(this.#info.payloadLength);
             if (isControlFrame(this.#info.opcode)) {
@@ -17603,7 +17603,7 @@ var require_receiver = __commonJS({
                 socket.once("drain", () => {
                   if (this.destroyed) return;
                   this.#loop = true;
-                  this.run(callback);
+                  this.run(callback2);
                 });
                 return;
               }
@@ -17640,13 +17640,13 @@ var require_receiver = __commonJS({
                     if (!this.#info.fin) {
                       this.#state = parserStates.INFO;
                       this.#loop = true;
-                      this.run(callback);
+                      this.run(callback2);
                       return;
                     }
                     websocketMessageReceived(this.ws, this.#info.binaryType, this.consumeFragments());
                     this.#loop = true;
                     this.#state = parserStates.INFO;
-                    this.run(callback);
+                    this.run(callback2);
                   }
                 );
                 this.#loop = false;
@@ -18284,8 +18284,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve) => {
-        setTimeout(resolve, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module2.exports = {
@@ -18414,19 +18414,19 @@ var require_eventsource_stream = __commonJS({
        * @param {Function} callback
        * @returns {void}
        */
-      _transform(chunk, _encoding, callback) {
+      _transform(chunk, _encoding, callback2) {
         if (chunk.length === 0) {
-          callback();
+          callback2();
           return;
         }
         if (this.maxEventSize > 0 && this.chunks.length >= this.maxBufferedChunks && chunk[0] !== LF && chunk[0] !== CR) {
-          callback(createMaxEventSizeExceededError());
+          callback2(createMaxEventSizeExceededError());
           return;
         }
         this.chunks.push(chunk);
         if (this.checkBOM) {
           if (this.handleBOM()) {
-            callback();
+            callback2();
             return;
           }
         }
@@ -18462,7 +18462,7 @@ var require_eventsource_stream = __commonJS({
             try {
               this.parseLine(this.readLine(), this.event);
             } catch (error2) {
-              callback(error2);
+              callback2(error2);
               return;
             }
             this.consumeCurrentByte();
@@ -18470,17 +18470,17 @@ var require_eventsource_stream = __commonJS({
             continue;
           }
           if (this.maxEventSize > 0 && ++this.lineLength > this.maxEventSize + 7) {
-            callback(createMaxEventSizeExceededError());
+            callback2(createMaxEventSizeExceededError());
             return;
           }
           this.advanceCursor();
         }
-        callback();
+        callback2();
       }
-      _destroy(error2, callback) {
+      _destroy(error2, callback2) {
         this.chunks.length = 0;
         this.clearEvent();
-        super._destroy(error2, callback);
+        super._destroy(error2, callback2);
       }
       /**
        * @param {Buffer} line
@@ -19009,7 +19009,7 @@ var require_undici = __commonJS({
     var Dispatcher = require_dispatcher();
     var Pool = require_pool();
     var BalancedPool = require_balanced_pool();
-    var Agent = require_agent();
+    var Agent2 = require_agent();
     var ProxyAgent2 = require_proxy_agent();
     var EnvHttpProxyAgent = require_env_http_proxy_agent();
     var RetryAgent = require_retry_agent();
@@ -19032,7 +19032,7 @@ var require_undici = __commonJS({
     module2.exports.Client = Client;
     module2.exports.Pool = Pool;
     module2.exports.BalancedPool = BalancedPool;
-    module2.exports.Agent = Agent;
+    module2.exports.Agent = Agent2;
     module2.exports.ProxyAgent = ProxyAgent2;
     module2.exports.EnvHttpProxyAgent = EnvHttpProxyAgent;
     module2.exports.RetryAgent = RetryAgent;
@@ -19068,11 +19068,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path3 = opts.path;
+          let path7 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path3 = `/${path3}`;
+            path7 = `/${path7}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path3);
+          url = new URL(util.parseOrigin(url).origin + path7);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19187,14 +19187,14 @@ var require_http = __commonJS({
       h.prototype = protocols[protocol];
       h = new h();
       h.request = /* @__PURE__ */ (function(h2) {
-        return function(options, callback, redirectOptions) {
+        return function(options, callback2, redirectOptions) {
           redirectOptions = redirectOptions || {};
           var max = typeof options === "object" && "maxRedirects" in options ? options.maxRedirects : exports2.maxRedirects;
           var redirect = utils.extend({
             count: 0,
             max,
             clientRequest: null,
-            userCallback: callback
+            userCallback: callback2
           }, redirectOptions);
           if (redirect.count > redirect.max) {
             var err = new Error("Max redirects exceeded. To allow more redirects, pass options.maxRedirects property.");
@@ -19643,11 +19643,11 @@ var require_writer = __commonJS({
       buf.copy(this._buf, this._offset, 0, buf.length);
       this._offset += buf.length;
     };
-    Writer.prototype.writeStringArray = function(strings) {
-      if (!strings instanceof Array)
+    Writer.prototype.writeStringArray = function(strings2) {
+      if (!strings2 instanceof Array)
         throw new TypeError("argument must be an Array[String]");
       var self2 = this;
-      strings.forEach(function(s) {
+      strings2.forEach(function(s) {
         self2.writeString(s);
       });
     };
@@ -21617,7 +21617,7 @@ var require_nacl_fast = __commonJS({
           sel25519(p[i], q[i], b);
         }
       }
-      function pack3(r, p) {
+      function pack5(r, p) {
         var tx = gf(), ty = gf(), zi = gf();
         inv25519(zi, p[2]);
         M(tx, p[0], zi);
@@ -21657,7 +21657,7 @@ var require_nacl_fast = __commonJS({
         d[31] &= 127;
         d[31] |= 64;
         scalarbase(p, d);
-        pack3(pk, p);
+        pack5(pk, p);
         for (i = 0; i < 32; i++) sk[i + 32] = pk[i];
         return 0;
       }
@@ -21706,7 +21706,7 @@ var require_nacl_fast = __commonJS({
         crypto_hash(r, sm.subarray(32), n + 32);
         reduce(r);
         scalarbase(p, r);
-        pack3(sm, p);
+        pack5(sm, p);
         for (i = 32; i < 64; i++) sm[i] = sk[i];
         crypto_hash(h, sm, n + 64);
         reduce(h);
@@ -21762,7 +21762,7 @@ var require_nacl_fast = __commonJS({
         scalarmult(p, q, h);
         scalarbase(q, sm.subarray(32));
         add(p, q);
-        pack3(t, p);
+        pack5(t, p);
         n -= 64;
         if (crypto_verify_32(sm, 0, t, 0)) {
           for (i = 0; i < n; i++) m[i] = 0;
@@ -24424,7 +24424,7 @@ var require_crypto = __commonJS({
   "node_modules/ssh2/lib/protocol/crypto.js"(exports2, module2) {
     "use strict";
     var {
-      createCipheriv: createCipheriv2,
+      createCipheriv,
       createDecipheriv,
       createHmac,
       randomFillSync,
@@ -24588,11 +24588,11 @@ var require_crypto = __commonJS({
           return;
         POLY1305_OUT_COMPUTE[0] = 0;
         writeUInt32BE(POLY1305_OUT_COMPUTE, this.outSeqno, 12);
-        const polyKey = createCipheriv2("chacha20", this._encKeyMain, POLY1305_OUT_COMPUTE).update(POLY1305_ZEROS);
-        const pktLenEnc = createCipheriv2("chacha20", this._encKeyPktLen, POLY1305_OUT_COMPUTE).update(packet.slice(0, 4));
+        const polyKey = createCipheriv("chacha20", this._encKeyMain, POLY1305_OUT_COMPUTE).update(POLY1305_ZEROS);
+        const pktLenEnc = createCipheriv("chacha20", this._encKeyPktLen, POLY1305_OUT_COMPUTE).update(packet.slice(0, 4));
         this._onWrite(pktLenEnc);
         POLY1305_OUT_COMPUTE[0] = 1;
-        const payloadEnc = createCipheriv2("chacha20", this._encKeyMain, POLY1305_OUT_COMPUTE).update(packet.slice(4));
+        const payloadEnc = createCipheriv("chacha20", this._encKeyMain, POLY1305_OUT_COMPUTE).update(packet.slice(4));
         this._onWrite(payloadEnc);
         poly1305_auth(
           POLY1305_RESULT_MALLOC,
@@ -24678,7 +24678,7 @@ var require_crypto = __commonJS({
       encrypt(packet) {
         if (this._dead)
           return;
-        const cipher = createCipheriv2(this._encSSLName, this._encKey, this._encIV);
+        const cipher = createCipheriv(this._encSSLName, this._encKey, this._encIV);
         cipher.setAutoPadding(false);
         const lenData = packet.slice(0, 4);
         cipher.setAAD(lenData);
@@ -24739,7 +24739,7 @@ var require_crypto = __commonJS({
         this.outSeqno = enc.seqno;
         this._onWrite = enc.onWrite;
         this._encBlockLen = enc.cipherInfo.blockLen;
-        this._cipherInstance = createCipheriv2(
+        this._cipherInstance = createCipheriv(
           enc.cipherInfo.sslName,
           enc.cipherKey,
           enc.cipherIV
@@ -24997,7 +24997,7 @@ var require_crypto = __commonJS({
           }
           POLY1305_OUT_COMPUTE[0] = 0;
           writeUInt32BE(POLY1305_OUT_COMPUTE, this.inSeqno, 12);
-          const polyKey = createCipheriv2("chacha20", this._decKeyMain, POLY1305_OUT_COMPUTE).update(POLY1305_ZEROS);
+          const polyKey = createCipheriv("chacha20", this._decKeyMain, POLY1305_OUT_COMPUTE).update(POLY1305_ZEROS);
           poly1305_auth(
             POLY1305_RESULT_MALLOC,
             this._lenBuf,
@@ -25720,7 +25720,7 @@ var require_crypto = __commonJS({
       MAC_INFO,
       bindingAvailable: !!binding,
       init: (() => {
-        return new Promise(async (resolve, reject) => {
+        return new Promise(async (resolve3, reject) => {
           try {
             POLY1305_WASM_MODULE = await require_poly1305()();
             POLY1305_RESULT_MALLOC = POLY1305_WASM_MODULE._malloc(16);
@@ -25732,7 +25732,7 @@ var require_crypto = __commonJS({
           } catch (ex) {
             return reject(ex);
           }
-          resolve();
+          resolve3();
         });
       })(),
       NullCipher,
@@ -25750,7 +25750,7 @@ var require_keyParser = __commonJS({
     var {
       createDecipheriv,
       createECDH,
-      createHash: createHash2,
+      createHash: createHash6,
       createHmac,
       createSign,
       createVerify,
@@ -26438,11 +26438,11 @@ ${formatted}-----END ${type} KEY-----`;
                 );
               }
               const ivSlice = bufferSlice(cipherIV, 0, 8);
-              let cipherKey = createHash2("md5").update(passphrase).update(ivSlice).digest();
+              let cipherKey = createHash6("md5").update(passphrase).update(ivSlice).digest();
               while (cipherKey.length < encInfo.keyLen) {
                 cipherKey = combineBuffers(
                   cipherKey,
-                  createHash2("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
+                  createHash6("md5").update(cipherKey).update(passphrase).update(ivSlice).digest()
                 );
               }
               if (cipherKey.length > encInfo.keyLen)
@@ -26607,8 +26607,8 @@ ${formatted}-----END ${type} KEY-----`;
         if (encrypted) {
           const encInfo = CIPHER_INFO[cipherName];
           let cipherKey = combineBuffers(
-            createHash2("sha1").update(PPK_PP1).update(passphrase).digest(),
-            createHash2("sha1").update(PPK_PP2).update(passphrase).digest()
+            createHash6("sha1").update(PPK_PP1).update(passphrase).digest(),
+            createHash6("sha1").update(PPK_PP2).update(passphrase).digest()
           );
           if (cipherKey.length > encInfo.keyLen)
             cipherKey = bufferSlice(cipherKey, 0, encInfo.keyLen);
@@ -26648,7 +26648,7 @@ ${formatted}-----END ${type} KEY-----`;
           passphrase = EMPTY_PASSPHRASE;
         const calcMAC = createHmac(
           "sha1",
-          createHash2("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
+          createHash6("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
         if (calcMAC !== mac) {
           if (encrypted) {
@@ -26990,8 +26990,8 @@ var require_agent2 = __commonJS({
     "use strict";
     var { Socket } = require("net");
     var { Duplex } = require("stream");
-    var { resolve } = require("path");
-    var { readFile } = require("fs");
+    var { resolve: resolve3 } = require("path");
+    var { readFile: readFile2 } = require("fs");
     var { execFile, spawn } = require("child_process");
     var { isParsedKey, parseKey } = require_keyParser();
     var {
@@ -27126,7 +27126,7 @@ var require_agent2 = __commonJS({
       const RET_ERR_BINSTDIN = 13;
       const RET_ERR_BINSTDOUT = 14;
       const RET_ERR_BADLEN = 15;
-      const EXEPATH = resolve(__dirname, "..", "util/pagent.exe");
+      const EXEPATH = resolve3(__dirname, "..", "util/pagent.exe");
       const ERROR = {
         [RET_ERR_BADARGS]: new Error("Invalid pagent.exe arguments"),
         [RET_ERR_UNAVAILABLE]: new Error("Pageant is not running"),
@@ -27209,7 +27209,7 @@ var require_agent2 = __commonJS({
           cb = once(cb);
           let socketPath = this.socketPath;
           let triedCygpath = false;
-          readFile(socketPath, function readCygsocket(err, data) {
+          readFile2(socketPath, function readCygsocket(err, data) {
             if (err) {
               if (triedCygpath)
                 return cb(new Error("Invalid cygwin unix socket path"));
@@ -27218,7 +27218,7 @@ var require_agent2 = __commonJS({
                   return cb(new Error("Invalid cygwin unix socket path"));
                 triedCygpath = true;
                 socketPath = stdout.toString().replace(/[\r\n]/g, "");
-                readFile(socketPath, readCygsocket);
+                readFile2(socketPath, readCygsocket);
               });
               return;
             }
@@ -27292,11 +27292,11 @@ var require_agent2 = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path3) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path3)) {
-        return path3 === "pageant" ? new PageantAgent() : new CygwinAgent(path3);
+    function createAgent(path7) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path7)) {
+        return path7 === "pageant" ? new PageantAgent() : new CygwinAgent(path7);
       }
-      return new OpenSSHAgent(path3);
+      return new OpenSSHAgent(path7);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -28970,7 +28970,7 @@ var require_kex = __commonJS({
       createDiffieHellman,
       createDiffieHellmanGroup,
       createECDH,
-      createHash: createHash2,
+      createHash: createHash6,
       createPublicKey,
       diffieHellman,
       generateKeyPairSync,
@@ -29396,7 +29396,7 @@ var require_kex = __commonJS({
               DISCONNECT_REASON.KEY_EXCHANGE_FAILED
             );
           }
-          const hash = createHash2(this.hashName);
+          const hash = createHash6(this.hashName);
           hashString(hash, isServer ? this._remoteIdentRaw : this._identRaw);
           hashString(hash, isServer ? this._identRaw : this._remoteIdentRaw);
           hashString(hash, isServer ? this._remoteKexinit : this._kexinit);
@@ -30404,9 +30404,9 @@ var require_kex = __commonJS({
     function generateKEXVal(len, hashName, secret, exchangeHash, sessionID, char) {
       let ret;
       if (len) {
-        let digest = createHash2(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
+        let digest = createHash6(hashName).update(secret).update(exchangeHash).update(char).update(sessionID).digest();
         while (digest.length < len) {
-          const chunk = createHash2(hashName).update(secret).update(exchangeHash).update(digest).digest();
+          const chunk = createHash6(hashName).update(secret).update(exchangeHash).update(digest).digest();
           const extended = Buffer.allocUnsafe(digest.length + chunk.length);
           extended.set(digest, 0);
           extended.set(chunk, digest.length);
@@ -32271,8 +32271,8 @@ var require_SFTP = __commonJS({
   "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
     var EventEmitter = require("events");
-    var fs6 = require("fs");
-    var { constants: constants3 } = fs6;
+    var fs8 = require("fs");
+    var { constants: constants3 } = fs8;
     var {
       Readable: ReadableStream2,
       Writable: WritableStream
@@ -32540,17 +32540,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path3, options) {
+      createReadStream(path7, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path3, options);
+        return new ReadStream(this, path7, options);
       }
-      createWriteStream(path3, options) {
+      createWriteStream(path7, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path3, options);
+        return new WriteStream(this, path7, options);
       }
-      open(path3, flags_, attrs, cb) {
+      open(path7, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -32569,7 +32569,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32577,7 +32577,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -32701,21 +32701,21 @@ var require_SFTP = __commonJS({
       fastGet(remotePath, localPath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(this, fs6, remotePath, localPath, opts, cb);
+        fastXfer(this, fs8, remotePath, localPath, opts, cb);
       }
       fastPut(localPath, remotePath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(fs6, this, localPath, remotePath, opts, cb);
+        fastXfer(fs8, this, localPath, remotePath, opts, cb);
       }
-      readFile(path3, options, callback_) {
+      readFile(path7, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        let callback;
+        let callback2;
         if (typeof callback_ === "function") {
-          callback = callback_;
+          callback2 = callback_;
         } else if (typeof options === "function") {
-          callback = options;
+          callback2 = options;
           options = void 0;
         }
         if (typeof options === "string")
@@ -32748,7 +32748,7 @@ var require_SFTP = __commonJS({
             eof = er.code === STATUS_CODE.EOF;
             if (!eof) {
               return this.close(handle, () => {
-                return callback && callback(er);
+                return callback2 && callback2(er);
               });
             }
           } else {
@@ -32778,19 +32778,19 @@ var require_SFTP = __commonJS({
             }
             if (encoding)
               buffer = buffer.toString(encoding);
-            return callback && callback(er, buffer);
+            return callback2 && callback2(er, buffer);
           });
         };
-        this.open(path3, flag, 438, (er, handle_) => {
+        this.open(path7, flag, 438, (er, handle_) => {
           if (er)
-            return callback && callback(er);
+            return callback2 && callback2(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path3, (er_, st_) => {
+              this.stat(path7, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
-                    callback && callback(er2);
+                    callback2 && callback2(er2);
                   });
                 }
                 tryStat(null, st_);
@@ -32808,14 +32808,14 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path3, data, options, callback_) {
+      writeFile(path7, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        let callback;
+        let callback2;
         if (typeof callback_ === "function") {
-          callback = callback_;
+          callback2 = callback_;
         } else if (typeof options === "function") {
-          callback = options;
+          callback2 = options;
           options = void 0;
         }
         if (typeof options === "string")
@@ -32827,42 +32827,42 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path3, flag, options.mode, (openErr, handle) => {
+        this.open(path7, flag, options.mode, (openErr, handle) => {
           if (openErr) {
-            callback && callback(openErr);
+            callback2 && callback2(openErr);
           } else {
             const buffer = Buffer.isBuffer(data) ? data : Buffer.from("" + data, options.encoding || "utf8");
             const position = /a/.test(flag) ? null : 0;
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path3, (er_, st_) => {
+                  this.stat(path7, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
-                        callback && callback(er);
+                        callback2 && callback2(er);
                       });
                     }
                     tryStat(null, st_);
                   });
                   return;
                 }
-                writeAll(this, handle, buffer, 0, buffer.length, st.size, callback);
+                writeAll(this, handle, buffer, 0, buffer.length, st.size, callback2);
               };
               this.fstat(handle, tryStat);
               return;
             }
-            writeAll(this, handle, buffer, 0, buffer.length, position, callback);
+            writeAll(this, handle, buffer, 0, buffer.length, position, callback2);
           }
         });
       }
-      appendFile(path3, data, options, callback_) {
+      appendFile(path7, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        let callback;
+        let callback2;
         if (typeof callback_ === "function") {
-          callback = callback_;
+          callback2 = callback_;
         } else if (typeof options === "function") {
-          callback = options;
+          callback2 = options;
           options = void 0;
         }
         if (typeof options === "string")
@@ -32873,12 +32873,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path3, data, options, callback);
+        this.writeFile(path7, data, options, callback2);
       }
-      exists(path3, cb) {
+      exists(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path3, (err) => {
+        this.stat(path7, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -32921,7 +32921,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path3, attrs, cb) {
+      mkdir(path7, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -32935,7 +32935,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32943,7 +32943,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -32959,10 +32959,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path3, cb) {
+      rmdir(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -32970,7 +32970,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -33060,10 +33060,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path3, cb) {
+      stat(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33071,17 +33071,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path3, cb) {
+      lstat(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33089,17 +33089,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path3, cb) {
+      opendir(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33107,14 +33107,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path3, attrs, cb) {
+      setstat(path7, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -33126,7 +33126,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33134,7 +33134,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -33194,8 +33194,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path3, atime, mtime, cb) {
-        return this.setstat(path3, {
+      utimes(path7, atime, mtime, cb) {
+        return this.setstat(path7, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -33206,8 +33206,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path3, uid, gid, cb) {
-        return this.setstat(path3, {
+      chown(path7, uid, gid, cb) {
+        return this.setstat(path7, {
           uid,
           gid
         }, cb);
@@ -33217,15 +33217,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path3, mode, cb) {
-        return this.setstat(path3, {
+      chmod(path7, mode, cb) {
+        return this.setstat(path7, {
           mode
         }, cb);
       }
-      readlink(path3, cb) {
+      readlink(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33233,7 +33233,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -33278,10 +33278,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path3, cb) {
+      realpath(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33289,7 +33289,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -33334,13 +33334,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which2} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path3, cb) {
+      ext_openssh_statvfs(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33350,7 +33350,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -33436,7 +33436,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path3, attrs, cb) {
+      ext_openssh_lsetstat(path7, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -33451,7 +33451,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33461,7 +33461,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -33478,13 +33478,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path3, cb) {
+      ext_openssh_expandPath(path7, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path3);
+        const pathLen = Buffer.byteLength(path7);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -33494,7 +33494,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path3, p += 4, pathLen);
+        buf.utf8Write(path7, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -33967,13 +33967,13 @@ var require_SFTP = __commonJS({
             if (--left === 0)
               cb(err);
           };
-          if (srcHandle && (src === fs6 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs8 || src.outgoing.state === "open"))
             ++left;
-          if (dstHandle && (dst === fs6 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs8 || dst.outgoing.state === "open"))
             ++left;
-          if (srcHandle && (src === fs6 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs8 || src.outgoing.state === "open"))
             src.close(srcHandle, cbfinal);
-          if (dstHandle && (dst === fs6 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs8 || dst.outgoing.state === "open"))
             dst.close(dstHandle, cbfinal);
         } else {
           cb(err);
@@ -33989,7 +33989,7 @@ var require_SFTP = __commonJS({
           tryStat(null, { size: fileSize });
         function tryStat(err2, attrs) {
           if (err2) {
-            if (src !== fs6) {
+            if (src !== fs8) {
               src.stat(srcPath, (err_, attrs_) => {
                 if (err_)
                   return onerror(err2);
@@ -34092,7 +34092,7 @@ var require_SFTP = __commonJS({
       });
     }
     function writeAll(sftp, handle, buffer, offset, length, position, callback_) {
-      const callback = typeof callback_ === "function" ? callback_ : void 0;
+      const callback2 = typeof callback_ === "function" ? callback_ : void 0;
       sftp.write(
         handle,
         buffer,
@@ -34102,16 +34102,16 @@ var require_SFTP = __commonJS({
         (writeErr, written) => {
           if (writeErr) {
             return sftp.close(handle, () => {
-              callback && callback(writeErr);
+              callback2 && callback2(writeErr);
             });
           }
           if (written === length) {
-            sftp.close(handle, callback);
+            sftp.close(handle, callback2);
           } else {
             offset += written;
             length -= written;
             position += written;
-            writeAll(sftp, handle, buffer, offset, length, position, callback);
+            writeAll(sftp, handle, buffer, offset, length, position, callback2);
           }
         }
       );
@@ -34772,12 +34772,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path3)) {
+        if (!sftp.emit("LSTAT", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34796,13 +34796,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path3, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path7, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34824,12 +34824,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path3)) {
+        if (!sftp.emit("OPENDIR", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34848,63 +34848,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path3)) {
+        if (!sftp.emit("REMOVE", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path3, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path7, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path3)) {
+        if (!sftp.emit("RMDIR", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path3)) {
+        if (!sftp.emit("REALPATH", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path3)) {
+        if (!sftp.emit("STAT", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -34924,14 +34924,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path3 = bufferParser.readString(true);
+        const path7 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path3 === void 0)
+        if (path7 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path3)) {
+        if (!sftp.emit("READLINK", reqID, path7)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -35002,7 +35002,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path3, options) {
+    function ReadStream(sftp, path7, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -35016,7 +35016,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream2.call(this, options);
-      this.path = path3;
+      this.path = path7;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -35147,7 +35147,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path3, options) {
+    function WriteStream(sftp, path7, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -35159,7 +35159,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path3;
+      this.path = path7;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -35841,7 +35841,7 @@ var require_client2 = __commonJS({
   "node_modules/ssh2/lib/client.js"(exports2, module2) {
     "use strict";
     var {
-      createHash: createHash2,
+      createHash: createHash6,
       getHashes,
       randomFillSync
     } = require("crypto");
@@ -36063,7 +36063,7 @@ var require_client2 = __commonJS({
           }
           hostVerifier = (key, verify) => {
             if (hashAlgo)
-              key = createHash2(hashAlgo).update(key).digest("hex");
+              key = createHash6(hashAlgo).update(key).digest("hex");
             const ret = hashCb(key, verify);
             if (ret !== void 0)
               verify(ret);
@@ -37794,10 +37794,10 @@ var require_server = __commonJS({
         this._multistep = true;
         this._cb = void 0;
         this._onInfoResponse = (responses) => {
-          const callback = this._cb;
-          if (callback) {
+          const callback2 = this._cb;
+          if (callback2) {
             this._cb = void 0;
-            callback(responses);
+            callback2(responses);
           }
         };
         this.submethods = submethods;
@@ -38898,11 +38898,11 @@ var require_keygen = __commonJS({
   "node_modules/ssh2/lib/keygen.js"(exports2, module2) {
     "use strict";
     var {
-      createCipheriv: createCipheriv2,
+      createCipheriv,
       generateKeyPair: generateKeyPair_,
       generateKeyPairSync: generateKeyPairSync_,
       getCurves,
-      randomBytes
+      randomBytes: randomBytes3
     } = require("crypto");
     var { Ber } = require_lib();
     var bcrypt_pbkdf = require_bcrypt_pbkdf().pbkdf;
@@ -39166,7 +39166,7 @@ var require_keygen = __commonJS({
                 rounds = opts.rounds;
             }
             const gen = Buffer.allocUnsafe(cipher.keyLen + cipher.ivLen);
-            const salt = randomBytes(SALT_LEN);
+            const salt = randomBytes3(SALT_LEN);
             const r = bcrypt_pbkdf(
               passphrase,
               passphrase.length,
@@ -39205,7 +39205,7 @@ var require_keygen = __commonJS({
           const kdfOptions = encrypted ? encrypted.kdfOptions : Buffer.alloc(0);
           const blockLen = encrypted ? encrypted.cipher.blockLen : 8;
           const parsed = parseDERs(keyType, pub, priv);
-          const checkInt = randomBytes(4);
+          const checkInt = randomBytes3(4);
           const commentBin = Buffer.from(comment);
           const privBlobLen = 4 + 4 + parsed.priv.length + 4 + commentBin.length;
           let padding = [];
@@ -39225,7 +39225,7 @@ var require_keygen = __commonJS({
           }
           if (encrypted) {
             const options = { authTagLength: encrypted.cipher.authLen };
-            const cipher = createCipheriv2(
+            const cipher = createCipheriv(
               encrypted.cipher.sslName,
               encrypted.key,
               encrypted.iv,
@@ -39501,7 +39501,7 @@ var require_buffer_list = __commonJS({
       }
       _createClass(BufferList, [{
         key: "push",
-        value: function push(v) {
+        value: function push2(v) {
           var entry = {
             data: v,
             next: null
@@ -39540,7 +39540,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join3(s) {
+        value: function join7(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -40179,9 +40179,9 @@ var require_stream_writable = __commonJS({
       else stream._write(chunk, encoding, state.onwrite);
       state.sync = false;
     }
-    function onwriteError(stream, state, sync, er, cb) {
+    function onwriteError(stream, state, sync2, er, cb) {
       --state.pendingcb;
-      if (sync) {
+      if (sync2) {
         process.nextTick(cb, er);
         process.nextTick(finishMaybe, stream, state);
         stream._writableState.errorEmitted = true;
@@ -40201,17 +40201,17 @@ var require_stream_writable = __commonJS({
     }
     function onwrite(stream, er) {
       var state = stream._writableState;
-      var sync = state.sync;
+      var sync2 = state.sync;
       var cb = state.writecb;
       if (typeof cb !== "function") throw new ERR_MULTIPLE_CALLBACK();
       onwriteStateUpdate(state);
-      if (er) onwriteError(stream, state, sync, er, cb);
+      if (er) onwriteError(stream, state, sync2, er, cb);
       else {
         var finished = needFinish(state) || stream.destroyed;
         if (!finished && !state.corked && !state.bufferProcessing && state.bufferedRequest) {
           clearBuffer(stream, state);
         }
-        if (sync) {
+        if (sync2) {
           process.nextTick(afterWrite, stream, state, finished, cb);
         } else {
           afterWrite(stream, state, finished, cb);
@@ -40790,7 +40790,7 @@ var require_end_of_stream = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/end-of-stream.js"(exports2, module2) {
     "use strict";
     var ERR_STREAM_PREMATURE_CLOSE = require_errors3().codes.ERR_STREAM_PREMATURE_CLOSE;
-    function once(callback) {
+    function once(callback2) {
       var called = false;
       return function() {
         if (called) return;
@@ -40798,7 +40798,7 @@ var require_end_of_stream = __commonJS({
         for (var _len = arguments.length, args = new Array(_len), _key = 0; _key < _len; _key++) {
           args[_key] = arguments[_key];
         }
-        callback.apply(this, args);
+        callback2.apply(this, args);
       };
     }
     function noop() {
@@ -40806,10 +40806,10 @@ var require_end_of_stream = __commonJS({
     function isRequest(stream) {
       return stream.setHeader && typeof stream.abort === "function";
     }
-    function eos(stream, opts, callback) {
+    function eos(stream, opts, callback2) {
       if (typeof opts === "function") return eos(stream, null, opts);
       if (!opts) opts = {};
-      callback = once(callback || noop);
+      callback2 = once(callback2 || noop);
       var readable = opts.readable || opts.readable !== false && stream.readable;
       var writable = opts.writable || opts.writable !== false && stream.writable;
       var onlegacyfinish = function onlegacyfinish2() {
@@ -40819,26 +40819,26 @@ var require_end_of_stream = __commonJS({
       var onfinish = function onfinish2() {
         writable = false;
         writableEnded = true;
-        if (!readable) callback.call(stream);
+        if (!readable) callback2.call(stream);
       };
       var readableEnded = stream._readableState && stream._readableState.endEmitted;
       var onend = function onend2() {
         readable = false;
         readableEnded = true;
-        if (!writable) callback.call(stream);
+        if (!writable) callback2.call(stream);
       };
       var onerror = function onerror2(err) {
-        callback.call(stream, err);
+        callback2.call(stream, err);
       };
       var onclose = function onclose2() {
         var err;
         if (readable && !readableEnded) {
           if (!stream._readableState || !stream._readableState.ended) err = new ERR_STREAM_PREMATURE_CLOSE();
-          return callback.call(stream, err);
+          return callback2.call(stream, err);
         }
         if (writable && !writableEnded) {
           if (!stream._writableState || !stream._writableState.ended) err = new ERR_STREAM_PREMATURE_CLOSE();
-          return callback.call(stream, err);
+          return callback2.call(stream, err);
         }
       };
       var onrequest = function onrequest2() {
@@ -40917,14 +40917,14 @@ var require_async_iterator = __commonJS({
       };
     }
     function readAndResolve(iter) {
-      var resolve = iter[kLastResolve];
-      if (resolve !== null) {
+      var resolve3 = iter[kLastResolve];
+      if (resolve3 !== null) {
         var data = iter[kStream].read();
         if (data !== null) {
           iter[kLastPromise] = null;
           iter[kLastResolve] = null;
           iter[kLastReject] = null;
-          resolve(createIterResult(data, false));
+          resolve3(createIterResult(data, false));
         }
       }
     }
@@ -40932,13 +40932,13 @@ var require_async_iterator = __commonJS({
       process.nextTick(readAndResolve, iter);
     }
     function wrapForNext(lastPromise, iter) {
-      return function(resolve, reject) {
+      return function(resolve3, reject) {
         lastPromise.then(function() {
           if (iter[kEnded]) {
-            resolve(createIterResult(void 0, true));
+            resolve3(createIterResult(void 0, true));
             return;
           }
-          iter[kHandlePromise](resolve, reject);
+          iter[kHandlePromise](resolve3, reject);
         }, reject);
       };
     }
@@ -40958,41 +40958,41 @@ var require_async_iterator = __commonJS({
           return Promise.resolve(createIterResult(void 0, true));
         }
         if (this[kStream].destroyed) {
-          return new Promise(function(resolve, reject) {
+          return new Promise(function(resolve3, reject) {
             process.nextTick(function() {
               if (_this[kError]) {
                 reject(_this[kError]);
               } else {
-                resolve(createIterResult(void 0, true));
+                resolve3(createIterResult(void 0, true));
               }
             });
           });
         }
         var lastPromise = this[kLastPromise];
-        var promise;
+        var promise2;
         if (lastPromise) {
-          promise = new Promise(wrapForNext(lastPromise, this));
+          promise2 = new Promise(wrapForNext(lastPromise, this));
         } else {
           var data = this[kStream].read();
           if (data !== null) {
             return Promise.resolve(createIterResult(data, false));
           }
-          promise = new Promise(this[kHandlePromise]);
+          promise2 = new Promise(this[kHandlePromise]);
         }
-        this[kLastPromise] = promise;
-        return promise;
+        this[kLastPromise] = promise2;
+        return promise2;
       }
     }, _defineProperty(_Object$setPrototypeO, Symbol.asyncIterator, function() {
       return this;
     }), _defineProperty(_Object$setPrototypeO, "return", function _return() {
       var _this2 = this;
-      return new Promise(function(resolve, reject) {
+      return new Promise(function(resolve3, reject) {
         _this2[kStream].destroy(null, function(err) {
           if (err) {
             reject(err);
             return;
           }
-          resolve(createIterResult(void 0, true));
+          resolve3(createIterResult(void 0, true));
         });
       });
     }), _Object$setPrototypeO), AsyncIteratorPrototype);
@@ -41014,15 +41014,15 @@ var require_async_iterator = __commonJS({
         value: stream._readableState.endEmitted,
         writable: true
       }), _defineProperty(_Object$create, kHandlePromise, {
-        value: function value(resolve, reject) {
+        value: function value(resolve3, reject) {
           var data = iterator[kStream].read();
           if (data) {
             iterator[kLastPromise] = null;
             iterator[kLastResolve] = null;
             iterator[kLastReject] = null;
-            resolve(createIterResult(data, false));
+            resolve3(createIterResult(data, false));
           } else {
-            iterator[kLastResolve] = resolve;
+            iterator[kLastResolve] = resolve3;
             iterator[kLastReject] = reject;
           }
         },
@@ -41041,12 +41041,12 @@ var require_async_iterator = __commonJS({
           iterator[kError] = err;
           return;
         }
-        var resolve = iterator[kLastResolve];
-        if (resolve !== null) {
+        var resolve3 = iterator[kLastResolve];
+        if (resolve3 !== null) {
           iterator[kLastPromise] = null;
           iterator[kLastResolve] = null;
           iterator[kLastReject] = null;
-          resolve(createIterResult(void 0, true));
+          resolve3(createIterResult(void 0, true));
         }
         iterator[kEnded] = true;
       });
@@ -41061,7 +41061,7 @@ var require_async_iterator = __commonJS({
 var require_from = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/from.js"(exports2, module2) {
     "use strict";
-    function asyncGeneratorStep(gen, resolve, reject, _next, _throw, key, arg) {
+    function asyncGeneratorStep(gen, resolve3, reject, _next, _throw, key, arg) {
       try {
         var info2 = gen[key](arg);
         var value = info2.value;
@@ -41070,7 +41070,7 @@ var require_from = __commonJS({
         return;
       }
       if (info2.done) {
-        resolve(value);
+        resolve3(value);
       } else {
         Promise.resolve(value).then(_next, _throw);
       }
@@ -41078,13 +41078,13 @@ var require_from = __commonJS({
     function _asyncToGenerator(fn) {
       return function() {
         var self2 = this, args = arguments;
-        return new Promise(function(resolve, reject) {
+        return new Promise(function(resolve3, reject) {
           var gen = fn.apply(self2, args);
           function _next(value) {
-            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "next", value);
+            asyncGeneratorStep(gen, resolve3, reject, _next, _throw, "next", value);
           }
           function _throw(err) {
-            asyncGeneratorStep(gen, resolve, reject, _next, _throw, "throw", err);
+            asyncGeneratorStep(gen, resolve3, reject, _next, _throw, "throw", err);
           }
           _next(void 0);
         });
@@ -42034,12 +42034,12 @@ var require_pipeline = __commonJS({
   "node_modules/readable-stream/lib/internal/streams/pipeline.js"(exports2, module2) {
     "use strict";
     var eos;
-    function once(callback) {
+    function once(callback2) {
       var called = false;
       return function() {
         if (called) return;
         called = true;
-        callback.apply(void 0, arguments);
+        callback2.apply(void 0, arguments);
       };
     }
     var _require$codes = require_errors3().codes;
@@ -42051,8 +42051,8 @@ var require_pipeline = __commonJS({
     function isRequest(stream) {
       return stream.setHeader && typeof stream.abort === "function";
     }
-    function destroyer(stream, reading, writing, callback) {
-      callback = once(callback);
+    function destroyer(stream, reading, writing, callback2) {
+      callback2 = once(callback2);
       var closed = false;
       stream.on("close", function() {
         closed = true;
@@ -42062,9 +42062,9 @@ var require_pipeline = __commonJS({
         readable: reading,
         writable: writing
       }, function(err) {
-        if (err) return callback(err);
+        if (err) return callback2(err);
         closed = true;
-        callback();
+        callback2();
       });
       var destroyed = false;
       return function(err) {
@@ -42073,7 +42073,7 @@ var require_pipeline = __commonJS({
         destroyed = true;
         if (isRequest(stream)) return stream.abort();
         if (typeof stream.destroy === "function") return stream.destroy();
-        callback(err || new ERR_STREAM_DESTROYED("pipe"));
+        callback2(err || new ERR_STREAM_DESTROYED("pipe"));
       };
     }
     function call(fn) {
@@ -42091,7 +42091,7 @@ var require_pipeline = __commonJS({
       for (var _len = arguments.length, streams = new Array(_len), _key = 0; _key < _len; _key++) {
         streams[_key] = arguments[_key];
       }
-      var callback = popCallback(streams);
+      var callback2 = popCallback(streams);
       if (Array.isArray(streams[0])) streams = streams[0];
       if (streams.length < 2) {
         throw new ERR_MISSING_ARGS("streams");
@@ -42105,7 +42105,7 @@ var require_pipeline = __commonJS({
           if (err) destroys.forEach(call);
           if (reading) return;
           destroys.forEach(call);
-          callback(error2);
+          callback2(error2);
         });
       });
       return streams.reduce(pipe);
@@ -42664,7 +42664,7 @@ var require_has_flag = __commonJS({
 var require_supports_color = __commonJS({
   "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
-    var os7 = require("os");
+    var os8 = require("os");
     var tty = require("tty");
     var hasFlag = require_has_flag();
     var { env } = process;
@@ -42721,7 +42721,7 @@ var require_supports_color = __commonJS({
         return min;
       }
       if (process.platform === "win32") {
-        const osRelease = os7.release().split(".");
+        const osRelease = os8.release().split(".");
         if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
           return Number(osRelease[2]) >= 14931 ? 3 : 2;
         }
@@ -42780,7 +42780,7 @@ var require_node2 = __commonJS({
     var tty = require("tty");
     var util = require("util");
     exports2.init = init;
-    exports2.log = log;
+    exports2.log = log2;
     exports2.formatArgs = formatArgs;
     exports2.save = save;
     exports2.load = load;
@@ -42915,7 +42915,7 @@ var require_node2 = __commonJS({
       }
       return (/* @__PURE__ */ new Date()).toISOString() + " ";
     }
-    function log(...args) {
+    function log2(...args) {
       return process.stderr.write(util.formatWithOptions(exports2.inspectOpts, ...args) + "\n");
     }
     function save(namespaces) {
@@ -42962,12 +42962,12 @@ var require_src = __commonJS({
 // node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
   "node_modules/split-ca/index.js"(exports2, module2) {
-    var fs6 = require("fs");
+    var fs8 = require("fs");
     module2.exports = function(filepath, split, encoding) {
       split = typeof split !== "undefined" ? split : "\n";
       encoding = typeof encoding !== "undefined" ? encoding : "utf8";
       var ca = [];
-      var chain = fs6.readFileSync(filepath, encoding);
+      var chain = fs8.readFileSync(filepath, encoding);
       if (chain.indexOf("-END CERTIFICATE-") < 0 || chain.indexOf("-BEGIN CERTIFICATE-") < 0) {
         throw Error("File does not contain 'BEGIN CERTIFICATE' or 'END CERTIFICATE'");
       }
@@ -42995,8 +42995,8 @@ var require_modem = __commonJS({
   "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     var querystring = require("querystring");
     var http = require_http();
-    var fs6 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path7 = require("path");
     var url = require("url");
     var ssh = require_ssh();
     var HttpDuplex = require_http_duplex();
@@ -43004,14 +43004,14 @@ var require_modem = __commonJS({
     var utils = require_utils2();
     var util = require("util");
     var splitca = require_split_ca();
-    var os7 = require("os");
-    var isWin = os7.type() === "Windows_NT";
+    var os8 = require("os");
+    var isWin2 = os8.type() === "Windows_NT";
     var stream = require("stream");
     var defaultOpts = function() {
       var host;
       var opts = {};
       if (!process.env.DOCKER_HOST) {
-        opts.socketPath = isWin ? "//./pipe/docker_engine" : findDefaultUnixSocket;
+        opts.socketPath = isWin2 ? "//./pipe/docker_engine" : findDefaultUnixSocket;
       } else if (process.env.DOCKER_HOST.indexOf("unix://") === 0) {
         opts.socketPath = process.env.DOCKER_HOST.substring(7) || findDefaultUnixSocket;
       } else if (process.env.DOCKER_HOST.indexOf("npipe://") === 0) {
@@ -43045,9 +43045,9 @@ var require_modem = __commonJS({
         }
         opts.host = host.hostname;
         if (process.env.DOCKER_CERT_PATH) {
-          opts.ca = splitca(path3.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
-          opts.cert = fs6.readFileSync(path3.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
-          opts.key = fs6.readFileSync(path3.join(process.env.DOCKER_CERT_PATH, "key.pem"));
+          opts.ca = splitca(path7.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
+          opts.cert = fs8.readFileSync(path7.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
+          opts.key = fs8.readFileSync(path7.join(process.env.DOCKER_CERT_PATH, "key.pem"));
         }
         if (process.env.DOCKER_CLIENT_TIMEOUT) {
           opts.timeout = parseInt(process.env.DOCKER_CLIENT_TIMEOUT, 10);
@@ -43056,11 +43056,11 @@ var require_modem = __commonJS({
       return opts;
     };
     var findDefaultUnixSocket = function() {
-      return new Promise(function(resolve) {
-        var userDockerSocket = path3.join(os7.homedir(), ".docker", "run", "docker.sock");
-        fs6.access(userDockerSocket, function(err) {
-          if (err) resolve("/var/run/docker.sock");
-          else resolve(userDockerSocket);
+      return new Promise(function(resolve3) {
+        var userDockerSocket = path7.join(os8.homedir(), ".docker", "run", "docker.sock");
+        fs8.access(userDockerSocket, function(err) {
+          if (err) resolve3("/var/run/docker.sock");
+          else resolve3(userDockerSocket);
         });
       });
     };
@@ -43093,7 +43093,7 @@ var require_modem = __commonJS({
       }
       this.protocol = opts.protocol || this.protocol || "http";
     };
-    Modem.prototype.dial = function(options, callback) {
+    Modem.prototype.dial = function(options, callback2) {
       var opts, address, data;
       if (options.options) {
         opts = options.options;
@@ -43151,7 +43151,7 @@ var require_modem = __commonJS({
       }
       if (options.file) {
         if (typeof options.file === "string") {
-          data = fs6.createReadStream(path3.resolve(options.file));
+          data = fs8.createReadStream(path7.resolve(options.file));
         } else {
           data = options.file;
         }
@@ -43182,14 +43182,14 @@ var require_modem = __commonJS({
       if (this.socketPath) {
         this.getSocketPath().then((socketPath) => {
           optionsf.socketPath = socketPath;
-          this.buildRequest(optionsf, options, data, callback);
+          this.buildRequest(optionsf, options, data, callback2);
         });
       } else {
         var urlp = url.parse(address);
         optionsf.hostname = urlp.hostname;
         optionsf.port = urlp.port;
         optionsf.path = urlp.path;
-        this.buildRequest(optionsf, options, data, callback);
+        this.buildRequest(optionsf, options, data, callback2);
       }
     };
     Modem.prototype.getSocketPath = function() {
@@ -43199,7 +43199,7 @@ var require_modem = __commonJS({
       this.socketPathCache = socketPathValue;
       return Promise.resolve(socketPathValue);
     };
-    Modem.prototype.buildRequest = function(options, context, data, callback) {
+    Modem.prototype.buildRequest = function(options, context, data, callback2) {
       var self2 = this;
       var connectionTimeoutTimer;
       var finished = false;
@@ -43217,7 +43217,7 @@ var require_modem = __commonJS({
         req = http[self2.protocol === "ssh" ? "http" : self2.protocol].request(opts, function() {
         });
       } catch (e) {
-        callback(e);
+        callback2(e);
         return;
       }
       debug2("Sending: %s", util.inspect(options, {
@@ -43245,7 +43245,7 @@ var require_modem = __commonJS({
             if (head.length > 0) {
               sock.unshift(head);
             }
-            return callback(null, sock);
+            return callback2(null, sock);
           }
         });
       }
@@ -43260,7 +43260,7 @@ var require_modem = __commonJS({
         if (context.isStream === true) {
           if (finished === false) {
             finished = true;
-            self2.buildPayload(null, context.isStream, context.statusCodes, context.openStdin, req, res, null, callback);
+            self2.buildPayload(null, context.isStream, context.statusCodes, context.openStdin, req, res, null, callback2);
           }
         } else {
           if (options.signal != null) {
@@ -43277,7 +43277,7 @@ var require_modem = __commonJS({
             var json = utils.parseJSON(result) || buffer;
             if (finished === false) {
               finished = true;
-              self2.buildPayload(null, context.isStream, context.statusCodes, false, req, res, json, callback);
+              self2.buildPayload(null, context.isStream, context.statusCodes, false, req, res, json, callback2);
             }
           });
         }
@@ -43286,7 +43286,7 @@ var require_modem = __commonJS({
         clearTimeout(connectionTimeoutTimer);
         if (finished === false) {
           finished = true;
-          self2.buildPayload(error2, context.isStream, context.statusCodes, false, {}, {}, null, callback);
+          self2.buildPayload(error2, context.isStream, context.statusCodes, false, {}, {}, null, callback2);
         }
       });
       if (typeof data === "string" || Buffer.isBuffer(data)) {
@@ -43325,7 +43325,7 @@ var require_modem = __commonJS({
           cb(null, json);
         }
       }
-      function getCause(isStream2, res2, json2, callback) {
+      function getCause(isStream2, res2, json2, callback2) {
         var chunks = "";
         var done = false;
         if (isStream2) {
@@ -43339,14 +43339,14 @@ var require_modem = __commonJS({
             handler(null, utils.parseJSON(chunks) || chunks);
           });
         } else {
-          callback(null, json2);
+          callback2(null, json2);
         }
         function handler(err2, data) {
           if (done === false) {
             if (err2) {
-              callback(err2);
+              callback2(err2);
             } else {
-              callback(null, data);
+              callback2(null, data);
             }
           }
           done = true;
@@ -43469,7 +43469,7 @@ var require_modem = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
-    var path3 = require("path");
+    var path7 = require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module2.exports = factory;
@@ -43478,22 +43478,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path3.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path7.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
-    function cleanPath(file) {
-      return path3.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
+    function cleanPath2(file) {
+      return path7.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file) {
-      if (path3.sep === "/") {
+      if (path7.sep === "/") {
         return file;
       }
       return file.replace(/\\/g, "/");
     }
     function fromSlash(file) {
-      if (path3.sep === "/") {
+      if (path7.sep === "/") {
         return file;
       }
-      return file.replace(/\//g, path3.sep);
+      return file.replace(/\//g, path7.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -43542,13 +43542,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path4) => this._filter(path4));
+        return make_array(paths).filter((path8) => this._filter(path8));
       }
       createFilter() {
-        return (path4) => this._filter(path4);
+        return (path8) => this._filter(path8);
       }
-      ignores(path4) {
-        return !this._filter(path4);
+      ignores(path8) {
+        return !this._filter(path8);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -43560,7 +43560,7 @@ var require_ignore = __commonJS({
           pattern = pattern.substring(1).trim();
         }
         if (pattern.length > 0) {
-          pattern = cleanPath(pattern);
+          pattern = cleanPath2(pattern);
           pattern = toSlash(pattern);
           if (pattern.length > 1 && pattern[0] === "/") {
             pattern = pattern.slice(1);
@@ -43573,7 +43573,7 @@ var require_ignore = __commonJS({
         if (pattern === "") {
           return null;
         }
-        pattern = cleanPath(pattern);
+        pattern = cleanPath2(pattern);
         if (pattern[0] === "!") {
           if (pattern.length === 1) {
             return null;
@@ -43587,36 +43587,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path3.sep),
+          dirs: pattern.split(path7.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path4) {
-        if (!path4) {
+      _filter(path8) {
+        if (!path8) {
           return false;
         }
-        if (path4 in this._cache) {
-          return this._cache[path4];
+        if (path8 in this._cache) {
+          return this._cache[path8];
         }
-        return this._cache[path4] = this._test(path4);
+        return this._cache[path8] = this._test(path8);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file) {
         file = fromSlash(file);
-        const parentPath = cleanPath(path3.dirname(file));
-        const parentPathDirs = parentPath.split(path3.sep);
+        const parentPath = cleanPath2(path7.dirname(file));
+        const parentPathDirs = parentPath.split(path7.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match = this._match(file, rule);
           if (!match && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i = rule.dirs.filter((x) => x !== "**").length; i <= parentPathDirs.length; i++) {
-                match = match || this._match(parentPathDirs.slice(0, i).join(path3.sep), rule);
+                match = match || this._match(parentPathDirs.slice(0, i).join(path7.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path3.sep), rule);
+              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path7.sep), rule);
             }
           }
           if (match) {
@@ -43635,13 +43635,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path3.sep === "\\" ? "\\\\" : path3.sep;
+        let escapedSlash = path7.sep === "\\" ? "\\\\" : path7.sep;
         for (let i = 0; i < rule.pattern.length; i++) {
           const ch = rule.pattern[i];
           if (ch === "*") {
             if (rule.pattern[i + 1] === "*") {
               i++;
-              if (rule.pattern[i + 1] === path3.sep) {
+              if (rule.pattern[i + 1] === path7.sep) {
                 i++;
               }
               if (rule.pattern[i + 1] === void 0) {
@@ -43657,7 +43657,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path3.sep === "\\") {
+            if (path7.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -43683,74 +43683,74 @@ var require_ignore = __commonJS({
 var require_chownr = __commonJS({
   "node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
-    var fs6 = require("fs");
-    var path3 = require("path");
-    var LCHOWN = fs6.lchown ? "lchown" : "chown";
-    var LCHOWNSYNC = fs6.lchownSync ? "lchownSync" : "chownSync";
-    var needEISDIRHandled = fs6.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
-    var lchownSync = (path4, uid, gid) => {
+    var fs8 = require("fs");
+    var path7 = require("path");
+    var LCHOWN = fs8.lchown ? "lchown" : "chown";
+    var LCHOWNSYNC = fs8.lchownSync ? "lchownSync" : "chownSync";
+    var needEISDIRHandled = fs8.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
+    var lchownSync = (path8, uid, gid) => {
       try {
-        return fs6[LCHOWNSYNC](path4, uid, gid);
+        return fs8[LCHOWNSYNC](path8, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var chownSync = (path4, uid, gid) => {
+    var chownSync = (path8, uid, gid) => {
       try {
-        return fs6.chownSync(path4, uid, gid);
+        return fs8.chownSync(path8, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var handleEISDIR = needEISDIRHandled ? (path4, uid, gid, cb) => (er) => {
+    var handleEISDIR = needEISDIRHandled ? (path8, uid, gid, cb) => (er) => {
       if (!er || er.code !== "EISDIR")
         cb(er);
       else
-        fs6.chown(path4, uid, gid, cb);
+        fs8.chown(path8, uid, gid, cb);
     } : (_, __, ___, cb) => cb;
-    var handleEISDirSync = needEISDIRHandled ? (path4, uid, gid) => {
+    var handleEISDirSync = needEISDIRHandled ? (path8, uid, gid) => {
       try {
-        return lchownSync(path4, uid, gid);
+        return lchownSync(path8, uid, gid);
       } catch (er) {
         if (er.code !== "EISDIR")
           throw er;
-        chownSync(path4, uid, gid);
+        chownSync(path8, uid, gid);
       }
-    } : (path4, uid, gid) => lchownSync(path4, uid, gid);
+    } : (path8, uid, gid) => lchownSync(path8, uid, gid);
     var nodeVersion = process.version;
-    var readdir2 = (path4, options, cb) => fs6.readdir(path4, options, cb);
-    var readdirSync = (path4, options) => fs6.readdirSync(path4, options);
+    var readdir3 = (path8, options, cb) => fs8.readdir(path8, options, cb);
+    var readdirSync2 = (path8, options) => fs8.readdirSync(path8, options);
     if (/^v4\./.test(nodeVersion))
-      readdir2 = (path4, options, cb) => fs6.readdir(path4, cb);
+      readdir3 = (path8, options, cb) => fs8.readdir(path8, cb);
     var chown = (cpath, uid, gid, cb) => {
-      fs6[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
+      fs8[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
       }));
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs6.lstat(path3.resolve(p, child), (er, stats) => {
+        return fs8.lstat(path7.resolve(p, child), (er, stats) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
           stats.name = child;
           chownrKid(p, stats, uid, gid, cb);
         });
       if (child.isDirectory()) {
-        chownr(path3.resolve(p, child.name), uid, gid, (er) => {
+        chownr(path7.resolve(p, child.name), uid, gid, (er) => {
           if (er)
             return cb(er);
-          const cpath = path3.resolve(p, child.name);
+          const cpath = path7.resolve(p, child.name);
           chown(cpath, uid, gid, cb);
         });
       } else {
-        const cpath = path3.resolve(p, child.name);
+        const cpath = path7.resolve(p, child.name);
         chown(cpath, uid, gid, cb);
       }
     };
     var chownr = (p, uid, gid, cb) => {
-      readdir2(p, { withFileTypes: true }, (er, children) => {
+      readdir3(p, { withFileTypes: true }, (er, children) => {
         if (er) {
           if (er.code === "ENOENT")
             return cb();
@@ -43775,7 +43775,7 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs6.lstatSync(path3.resolve(p, child));
+          const stats = fs8.lstatSync(path7.resolve(p, child));
           stats.name = child;
           child = stats;
         } catch (er) {
@@ -43786,13 +43786,13 @@ var require_chownr = __commonJS({
         }
       }
       if (child.isDirectory())
-        chownrSync(path3.resolve(p, child.name), uid, gid);
-      handleEISDirSync(path3.resolve(p, child.name), uid, gid);
+        chownrSync(path7.resolve(p, child.name), uid, gid);
+      handleEISDirSync(path7.resolve(p, child.name), uid, gid);
     };
     var chownrSync = (p, uid, gid) => {
       let children;
       try {
-        children = readdirSync(p, { withFileTypes: true });
+        children = readdirSync2(p, { withFileTypes: true });
       } catch (er) {
         if (er.code === "ENOENT")
           return;
@@ -44119,12 +44119,12 @@ var require_bl = __commonJS({
     var DuplexStream = require_readable2().Duplex;
     var inherits = require_inherits();
     var BufferList = require_BufferList();
-    function BufferListStream(callback) {
+    function BufferListStream(callback2) {
       if (!(this instanceof BufferListStream)) {
-        return new BufferListStream(callback);
+        return new BufferListStream(callback2);
       }
-      if (typeof callback === "function") {
-        this._callback = callback;
+      if (typeof callback2 === "function") {
+        this._callback = callback2;
         const piper = function piper2(err) {
           if (this._callback) {
             this._callback(err);
@@ -44137,20 +44137,20 @@ var require_bl = __commonJS({
         this.on("unpipe", function onUnpipe(src) {
           src.removeListener("error", piper);
         });
-        callback = null;
+        callback2 = null;
       }
-      BufferList._init.call(this, callback);
+      BufferList._init.call(this, callback2);
       DuplexStream.call(this);
     }
     inherits(BufferListStream, DuplexStream);
     Object.assign(BufferListStream.prototype, BufferList.prototype);
-    BufferListStream.prototype._new = function _new(callback) {
-      return new BufferListStream(callback);
+    BufferListStream.prototype._new = function _new(callback2) {
+      return new BufferListStream(callback2);
     };
-    BufferListStream.prototype._write = function _write(buf, encoding, callback) {
+    BufferListStream.prototype._write = function _write(buf, encoding, callback2) {
       this._appendBuffer(buf);
-      if (typeof callback === "function") {
-        callback();
+      if (typeof callback2 === "function") {
+        callback2();
       }
     };
     BufferListStream.prototype._read = function _read(size) {
@@ -44732,10 +44732,10 @@ var require_end_of_stream2 = __commonJS({
     var isChildProcess = function(stream) {
       return stream.stdio && Array.isArray(stream.stdio) && stream.stdio.length === 3;
     };
-    var eos = function(stream, opts, callback) {
+    var eos = function(stream, opts, callback2) {
       if (typeof opts === "function") return eos(stream, null, opts);
       if (!opts) opts = {};
-      callback = once(callback || noop);
+      callback2 = once(callback2 || noop);
       var ws = stream._writableState;
       var rs = stream._readableState;
       var readable = opts.readable || opts.readable !== false && stream.readable;
@@ -44746,25 +44746,25 @@ var require_end_of_stream2 = __commonJS({
       };
       var onfinish = function() {
         writable = false;
-        if (!readable) callback.call(stream);
+        if (!readable) callback2.call(stream);
       };
       var onend = function() {
         readable = false;
-        if (!writable) callback.call(stream);
+        if (!writable) callback2.call(stream);
       };
       var onexit = function(exitCode) {
-        callback.call(stream, exitCode ? new Error("exited with error code: " + exitCode) : null);
+        callback2.call(stream, exitCode ? new Error("exited with error code: " + exitCode) : null);
       };
       var onerror = function(err) {
-        callback.call(stream, err);
+        callback2.call(stream, err);
       };
       var onclose = function() {
         qnt(onclosenexttick);
       };
       var onclosenexttick = function() {
         if (cancelled) return;
-        if (readable && !(rs && (rs.ended && !rs.destroyed))) return callback.call(stream, new Error("premature close"));
-        if (writable && !(ws && (ws.ended && !ws.destroyed))) return callback.call(stream, new Error("premature close"));
+        if (readable && !(rs && (rs.ended && !rs.destroyed))) return callback2.call(stream, new Error("premature close"));
+        if (writable && !(ws && (ws.ended && !ws.destroyed))) return callback2.call(stream, new Error("premature close"));
       };
       var onrequest = function() {
         stream.req.on("finish", onfinish);
@@ -44893,14 +44893,14 @@ var require_pack = __commonJS({
       this._stream = null;
     };
     inherits(Pack, Readable);
-    Pack.prototype.entry = function(header, buffer, callback) {
+    Pack.prototype.entry = function(header, buffer, callback2) {
       if (this._stream) throw new Error("already piping an entry");
       if (this._finalized || this._destroyed) return;
       if (typeof buffer === "function") {
-        callback = buffer;
+        callback2 = buffer;
         buffer = null;
       }
-      if (!callback) callback = noop;
+      if (!callback2) callback2 = noop;
       var self2 = this;
       if (!header.size || header.type === "symlink") header.size = 0;
       if (!header.type) header.type = modeToType(header.mode);
@@ -44914,8 +44914,8 @@ var require_pack = __commonJS({
         this._encode(header);
         var ok = this.push(buffer);
         overflow(self2, header.size);
-        if (ok) process.nextTick(callback);
-        else this._drain = callback;
+        if (ok) process.nextTick(callback2);
+        else this._drain = callback2;
         return new Void();
       }
       if (header.type === "symlink" && !header.linkname) {
@@ -44923,17 +44923,17 @@ var require_pack = __commonJS({
         eos(linkSink, function(err) {
           if (err) {
             self2.destroy();
-            return callback(err);
+            return callback2(err);
           }
           header.linkname = linkSink.linkname;
           self2._encode(header);
-          callback();
+          callback2();
         });
         return linkSink;
       }
       this._encode(header);
       if (header.type !== "file" && header.type !== "contiguous-file") {
-        process.nextTick(callback);
+        process.nextTick(callback2);
         return new Void();
       }
       var sink = new Sink(this);
@@ -44942,15 +44942,15 @@ var require_pack = __commonJS({
         self2._stream = null;
         if (err) {
           self2.destroy();
-          return callback(err);
+          return callback2(err);
         }
         if (sink.written !== header.size) {
           self2.destroy();
-          return callback(new Error("size mismatch"));
+          return callback2(new Error("size mismatch"));
         }
         overflow(self2, header.size);
         if (self2._finalizing) self2.finalize();
-        callback();
+        callback2();
       });
       return sink;
     };
@@ -45030,9 +45030,9 @@ var require_pump = __commonJS({
   "node_modules/pump/index.js"(exports2, module2) {
     var once = require_once();
     var eos = require_end_of_stream2();
-    var fs6;
+    var fs8;
     try {
-      fs6 = require("fs");
+      fs8 = require("fs");
     } catch (e) {
     }
     var noop = function() {
@@ -45043,22 +45043,22 @@ var require_pump = __commonJS({
     };
     var isFS = function(stream) {
       if (!ancient) return false;
-      if (!fs6) return false;
-      return (stream instanceof (fs6.ReadStream || noop) || stream instanceof (fs6.WriteStream || noop)) && isFn(stream.close);
+      if (!fs8) return false;
+      return (stream instanceof (fs8.ReadStream || noop) || stream instanceof (fs8.WriteStream || noop)) && isFn(stream.close);
     };
     var isRequest = function(stream) {
       return stream.setHeader && isFn(stream.abort);
     };
-    var destroyer = function(stream, reading, writing, callback) {
-      callback = once(callback);
+    var destroyer = function(stream, reading, writing, callback2) {
+      callback2 = once(callback2);
       var closed = false;
       stream.on("close", function() {
         closed = true;
       });
       eos(stream, { readable: reading, writable: writing }, function(err) {
-        if (err) return callback(err);
+        if (err) return callback2(err);
         closed = true;
-        callback();
+        callback2();
       });
       var destroyed = false;
       return function(err) {
@@ -45068,7 +45068,7 @@ var require_pump = __commonJS({
         if (isFS(stream)) return stream.close(noop);
         if (isRequest(stream)) return stream.abort();
         if (isFn(stream.destroy)) return stream.destroy();
-        callback(err || new Error("stream was destroyed"));
+        callback2(err || new Error("stream was destroyed"));
       };
     };
     var call = function(fn) {
@@ -45079,7 +45079,7 @@ var require_pump = __commonJS({
     };
     var pump = function() {
       var streams = Array.prototype.slice.call(arguments);
-      var callback = isFn(streams[streams.length - 1] || noop) && streams.pop() || noop;
+      var callback2 = isFn(streams[streams.length - 1] || noop) && streams.pop() || noop;
       if (Array.isArray(streams[0])) streams = streams[0];
       if (streams.length < 2) throw new Error("pump requires two streams per minimum");
       var error2;
@@ -45091,7 +45091,7 @@ var require_pump = __commonJS({
           if (err) destroys.forEach(call);
           if (reading) return;
           destroys.forEach(call);
-          callback(error2);
+          callback2(error2);
         });
       });
       return streams.reduce(pipe);
@@ -45103,8 +45103,8 @@ var require_pump = __commonJS({
 // node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
   "node_modules/mkdirp-classic/index.js"(exports2, module2) {
-    var path3 = require("path");
-    var fs6 = require("fs");
+    var path7 = require("path");
+    var fs8 = require("fs");
     var _0777 = parseInt("0777", 8);
     module2.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
     function mkdirP(p, opts, f, made) {
@@ -45115,14 +45115,14 @@ var require_mkdirp_classic = __commonJS({
         opts = { mode: opts };
       }
       var mode = opts.mode;
-      var xfs = opts.fs || fs6;
+      var xfs = opts.fs || fs8;
       if (mode === void 0) {
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
       var cb = f || function() {
       };
-      p = path3.resolve(p);
+      p = path7.resolve(p);
       xfs.mkdir(p, mode, function(er) {
         if (!er) {
           made = made || p;
@@ -45130,7 +45130,7 @@ var require_mkdirp_classic = __commonJS({
         }
         switch (er.code) {
           case "ENOENT":
-            mkdirP(path3.dirname(p), opts, function(er2, made2) {
+            mkdirP(path7.dirname(p), opts, function(er2, made2) {
               if (er2) cb(er2, made2);
               else mkdirP(p, opts, cb, made2);
             });
@@ -45139,45 +45139,45 @@ var require_mkdirp_classic = __commonJS({
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            xfs.stat(p, function(er2, stat2) {
-              if (er2 || !stat2.isDirectory()) cb(er, made);
+            xfs.stat(p, function(er2, stat3) {
+              if (er2 || !stat3.isDirectory()) cb(er, made);
               else cb(null, made);
             });
             break;
         }
       });
     }
-    mkdirP.sync = function sync(p, opts, made) {
+    mkdirP.sync = function sync2(p, opts, made) {
       if (!opts || typeof opts !== "object") {
         opts = { mode: opts };
       }
       var mode = opts.mode;
-      var xfs = opts.fs || fs6;
+      var xfs = opts.fs || fs8;
       if (mode === void 0) {
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
-      p = path3.resolve(p);
+      p = path7.resolve(p);
       try {
         xfs.mkdirSync(p, mode);
         made = made || p;
       } catch (err0) {
         switch (err0.code) {
           case "ENOENT":
-            made = sync(path3.dirname(p), opts, made);
-            sync(p, opts, made);
+            made = sync2(path7.dirname(p), opts, made);
+            sync2(p, opts, made);
             break;
           // In the case of any other error, just see if there's a dir
           // there already.  If so, then hooray!  If not, then something
           // is borked.
           default:
-            var stat2;
+            var stat3;
             try {
-              stat2 = xfs.statSync(p);
+              stat3 = xfs.statSync(p);
             } catch (err1) {
               throw err0;
             }
-            if (!stat2.isDirectory()) throw err0;
+            if (!stat3.isDirectory()) throw err0;
             break;
         }
       }
@@ -45193,37 +45193,37 @@ var require_tar_fs = __commonJS({
     var tar3 = require_tar_stream();
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
-    var fs6 = require("fs");
-    var path3 = require("path");
-    var os7 = require("os");
-    var win32 = os7.platform() === "win32";
+    var fs8 = require("fs");
+    var path7 = require("path");
+    var os8 = require("os");
+    var win32 = os8.platform() === "win32";
     var noop = function() {
     };
     var echo = function(name) {
       return name;
     };
-    var normalize = !win32 ? echo : function(name) {
+    var normalize2 = !win32 ? echo : function(name) {
       return name.replace(/\\/g, "/").replace(/[:?<>|]/g, "_");
     };
-    var statAll = function(fs7, stat2, cwd, ignore, entries, sort) {
+    var statAll = function(fs9, stat3, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
-        if (!inCwd(path3.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
+        if (!inCwd(path7.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
       }
-      return function loop(callback) {
-        if (!queue.length) return callback();
+      return function loop(callback2) {
+        if (!queue.length) return callback2();
         var next = queue.shift();
-        var nextAbs = path3.join(cwd, next);
-        stat2.call(fs7, nextAbs, function(err, stat3) {
-          if (err) return callback(err);
-          if (!stat3.isDirectory()) return callback(null, next, stat3);
-          fs7.readdir(nextAbs, function(err2, files) {
-            if (err2) return callback(err2);
+        var nextAbs = path7.join(cwd, next);
+        stat3.call(fs9, nextAbs, function(err, stat4) {
+          if (err) return callback2(err);
+          if (!stat4.isDirectory()) return callback2(null, next, stat4);
+          fs9.readdir(nextAbs, function(err2, files) {
+            if (err2) return callback2(err2);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
-              if (!ignore(path3.join(cwd, next, files[i2]))) queue.push(path3.join(next, files[i2]));
+              if (!ignore(path7.join(cwd, next, files[i2]))) queue.push(path7.join(next, files[i2]));
             }
-            callback(null, next, stat3);
+            callback2(null, next, stat4);
           });
         });
       };
@@ -45232,7 +45232,7 @@ var require_tar_fs = __commonJS({
       return function(header) {
         header.name = header.name.split("/").slice(level).join("/");
         var linkname = header.linkname;
-        if (linkname && (header.type === "link" || path3.isAbsolute(linkname))) {
+        if (linkname && (header.type === "link" || path7.isAbsolute(linkname))) {
           header.linkname = linkname.split("/").slice(level).join("/");
         }
         return map(header);
@@ -45241,7 +45241,7 @@ var require_tar_fs = __commonJS({
     exports2.pack = function(cwd, opts) {
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
-      var xfs = opts.fs || fs6;
+      var xfs = opts.fs || fs8;
       var ignore = opts.ignore || opts.filter || noop;
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
@@ -45250,7 +45250,7 @@ var require_tar_fs = __commonJS({
       var umask = typeof opts.umask === "number" ? ~opts.umask : ~processUmask();
       var dmode = typeof opts.dmode === "number" ? opts.dmode : 0;
       var fmode = typeof opts.fmode === "number" ? opts.fmode : 0;
-      var pack3 = opts.pack || tar3.pack();
+      var pack5 = opts.pack || tar3.pack();
       var finish = opts.finish || noop;
       if (opts.strip) map = strip(map, opts.strip);
       if (opts.readable) {
@@ -45262,59 +45262,59 @@ var require_tar_fs = __commonJS({
         fmode |= parseInt(222, 8);
       }
       var onsymlink = function(filename, header) {
-        xfs.readlink(path3.join(cwd, filename), function(err, linkname) {
-          if (err) return pack3.destroy(err);
-          header.linkname = normalize(linkname);
-          pack3.entry(header, onnextentry);
+        xfs.readlink(path7.join(cwd, filename), function(err, linkname) {
+          if (err) return pack5.destroy(err);
+          header.linkname = normalize2(linkname);
+          pack5.entry(header, onnextentry);
         });
       };
-      var onstat = function(err, filename, stat2) {
-        if (err) return pack3.destroy(err);
+      var onstat = function(err, filename, stat3) {
+        if (err) return pack5.destroy(err);
         if (!filename) {
-          if (opts.finalize !== false) pack3.finalize();
-          return finish(pack3);
+          if (opts.finalize !== false) pack5.finalize();
+          return finish(pack5);
         }
-        if (stat2.isSocket()) return onnextentry();
+        if (stat3.isSocket()) return onnextentry();
         var header = {
-          name: normalize(filename),
-          mode: (stat2.mode | (stat2.isDirectory() ? dmode : fmode)) & umask,
-          mtime: stat2.mtime,
-          size: stat2.size,
+          name: normalize2(filename),
+          mode: (stat3.mode | (stat3.isDirectory() ? dmode : fmode)) & umask,
+          mtime: stat3.mtime,
+          size: stat3.size,
           type: "file",
-          uid: stat2.uid,
-          gid: stat2.gid
+          uid: stat3.uid,
+          gid: stat3.gid
         };
-        if (stat2.isDirectory()) {
+        if (stat3.isDirectory()) {
           header.size = 0;
           header.type = "directory";
           header = map(header) || header;
-          return pack3.entry(header, onnextentry);
+          return pack5.entry(header, onnextentry);
         }
-        if (stat2.isSymbolicLink()) {
+        if (stat3.isSymbolicLink()) {
           header.size = 0;
           header.type = "symlink";
           header = map(header) || header;
           return onsymlink(filename, header);
         }
         header = map(header) || header;
-        if (!stat2.isFile()) {
-          if (strict) return pack3.destroy(new Error("unsupported type for " + filename));
+        if (!stat3.isFile()) {
+          if (strict) return pack5.destroy(new Error("unsupported type for " + filename));
           return onnextentry();
         }
-        var entry = pack3.entry(header, onnextentry);
+        var entry = pack5.entry(header, onnextentry);
         if (!entry) return;
-        var rs = mapStream(xfs.createReadStream(path3.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
+        var rs = mapStream(xfs.createReadStream(path7.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err2) {
           entry.destroy(err2);
         });
         pump(rs, entry);
       };
       var onnextentry = function(err) {
-        if (err) return pack3.destroy(err);
+        if (err) return pack5.destroy(err);
         statNext(onstat);
       };
       onnextentry();
-      return pack3;
+      return pack5;
     };
     var head = function(list) {
       return list.length ? list[list.length - 1] : null;
@@ -45328,7 +45328,7 @@ var require_tar_fs = __commonJS({
     exports2.extract = function(cwd, opts) {
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
-      var xfs = opts.fs || fs6;
+      var xfs = opts.fs || fs8;
       var ignore = opts.ignore || opts.filter || noop;
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
@@ -45380,15 +45380,15 @@ var require_tar_fs = __commonJS({
       };
       extract2.on("entry", function(header, stream, next) {
         header = map(header) || header;
-        header.name = normalize(header.name);
-        var name = path3.join(cwd, path3.join("/", header.name));
+        header.name = normalize2(header.name);
+        var name = path7.join(cwd, path7.join("/", header.name));
         if (ignore(name, header)) {
           stream.resume();
           return next();
         }
-        var stat2 = function(err) {
+        var stat3 = function(err) {
           if (err) return next(err);
-          if (path3.join(name, ".") === path3.join(cwd, ".")) return next();
+          if (path7.join(name, ".") === path7.join(cwd, ".")) return next();
           utimes(name, header, function(err2) {
             if (err2) return next(err2);
             if (win32) return next();
@@ -45398,19 +45398,19 @@ var require_tar_fs = __commonJS({
         var onsymlink = function() {
           if (win32) return next();
           xfs.unlink(name, function() {
-            var dst = path3.resolve(path3.dirname(name), header.linkname);
+            var dst = path7.resolve(path7.dirname(name), header.linkname);
             if (!inCwd(dst, cwd)) return next(new Error(name + " is not a valid symlink"));
-            validateNotSymlink(xfs, dst, path3.resolve(cwd), function(err, valid) {
+            validateNotSymlink(xfs, dst, path7.resolve(cwd), function(err, valid) {
               if (err) return next(err);
               if (!valid) return next(new Error(name + " is not a valid symlink"));
-              xfs.symlink(header.linkname, name, stat2);
+              xfs.symlink(header.linkname, name, stat3);
             });
           });
         };
         var onlink = function() {
           if (win32) return next();
           xfs.unlink(name, function() {
-            var srcpath = path3.join(cwd, path3.join("/", header.linkname));
+            var srcpath = path7.join(cwd, path7.join("/", header.linkname));
             xfs.realpath(srcpath, function(err, dst) {
               if (err || !inCwd(dst, cwd)) return next(new Error(name + " is not a valid hardlink"));
               xfs.link(dst, name, function(err2) {
@@ -45418,7 +45418,7 @@ var require_tar_fs = __commonJS({
                   stream = xfs.createReadStream(srcpath);
                   return onfile();
                 }
-                stat2(err2);
+                stat3(err2);
               });
             });
           });
@@ -45437,7 +45437,7 @@ var require_tar_fs = __commonJS({
             });
             pump(rs, ws, function(err2) {
               if (err2) return next(err2);
-              ws.on("close", stat2);
+              ws.on("close", stat3);
             });
           }
         };
@@ -45448,10 +45448,10 @@ var require_tar_fs = __commonJS({
             own,
             uid: header.uid,
             gid: header.gid
-          }, stat2);
+          }, stat3);
         }
-        var dir = path3.dirname(name);
-        validate(xfs, dir, path3.join(cwd, "."), function(err, valid) {
+        var dir = path7.dirname(name);
+        validate(xfs, dir, path7.join(cwd, "."), function(err, valid) {
           if (err) return next(err);
           if (!valid) return next(new Error(dir + " is not a valid path"));
           mkdirfix(dir, {
@@ -45478,20 +45478,20 @@ var require_tar_fs = __commonJS({
       if (opts.finish) extract2.on("finish", opts.finish);
       return extract2;
     };
-    function validate(fs7, name, root, cb) {
+    function validate(fs9, name, root, cb) {
       if (name === root) return cb(null, true);
-      fs7.lstat(name, function(err, st) {
+      fs9.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT") return cb(err);
-        if (err || st.isDirectory()) return validate(fs7, path3.join(name, ".."), root, cb);
+        if (err || st.isDirectory()) return validate(fs9, path7.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
-    function validateNotSymlink(fs7, name, root, cb) {
+    function validateNotSymlink(fs9, name, root, cb) {
       if (name === root) return cb(null, true);
-      if (!name.startsWith(root + path3.sep)) return cb(null, false);
-      fs7.lstat(name, function(err, st) {
+      if (!name.startsWith(root + path7.sep)) return cb(null, false);
+      fs9.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT" && err.code !== "EPERM") return cb(err);
-        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs7, path3.join(name, ".."), root, cb);
+        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs9, path7.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
@@ -45505,8 +45505,8 @@ var require_tar_fs = __commonJS({
       });
     }
     function inCwd(dst, cwd) {
-      cwd = path3.resolve(cwd);
-      return cwd === dst || dst.startsWith(cwd + path3.sep);
+      cwd = path7.resolve(cwd);
+      return cwd === dst || dst.startsWith(cwd + path7.sep);
     }
   }
 });
@@ -45515,8 +45515,8 @@ var require_tar_fs = __commonJS({
 var require_util9 = __commonJS({
   "node_modules/dockerode/lib/util.js"(exports2, module2) {
     var DockerIgnore = require_ignore();
-    var fs6 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path7 = require("path");
     var tar3 = require_tar_fs();
     var zlib = require("zlib");
     var arr = [];
@@ -45532,13 +45532,13 @@ var require_util9 = __commonJS({
       });
       return obj;
     };
-    module2.exports.processArgs = function(opts, callback, defaultOpts) {
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+    module2.exports.processArgs = function(opts, callback2, defaultOpts) {
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
         opts = null;
       }
       return {
-        callback,
+        callback: callback2,
         opts: module2.exports.extend({}, defaultOpts, opts)
       };
     };
@@ -45568,23 +45568,23 @@ var require_util9 = __commonJS({
     };
     module2.exports.prepareBuildContext = function(file, next) {
       if (file && file.context) {
-        fs6.readFile(path3.join(file.context, ".dockerignore"), (err, data) => {
+        fs8.readFile(path7.join(file.context, ".dockerignore"), (err, data) => {
           let ignoreFn;
           let filterFn;
           if (!err) {
             const dockerIgnore = DockerIgnore({ ignorecase: false }).add(data.toString());
             filterFn = dockerIgnore.createFilter();
-            ignoreFn = (path4) => {
-              return !filterFn(path4);
+            ignoreFn = (path8) => {
+              return !filterFn(path8);
             };
           }
           const entries = file.src.slice() || [];
-          const pack3 = tar3.pack(file.context, {
+          const pack5 = tar3.pack(file.context, {
             entries: filterFn ? entries.filter(filterFn) : entries,
             ignore: ignoreFn
             // Only works on directories
           });
-          next(pack3.pipe(zlib.createGzip()));
+          next(pack5.pipe(zlib.createGzip()));
         });
       } else {
         next(file);
@@ -45604,9 +45604,9 @@ var require_exec = __commonJS({
     Exec.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Exec.prototype.start = function(opts, callback) {
+    Exec.prototype.start = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/exec/" + this.id + "/start",
         method: "POST",
@@ -45625,12 +45625,12 @@ var require_exec = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45640,9 +45640,9 @@ var require_exec = __commonJS({
         });
       }
     };
-    Exec.prototype.resize = function(opts, callback) {
+    Exec.prototype.resize = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/exec/" + this.id + "/resize?",
         method: "POST",
@@ -45655,12 +45655,12 @@ var require_exec = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45670,9 +45670,9 @@ var require_exec = __commonJS({
         });
       }
     };
-    Exec.prototype.inspect = function(opts, callback) {
+    Exec.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/exec/" + this.id + "/json",
         method: "GET",
@@ -45684,12 +45684,12 @@ var require_exec = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45739,9 +45739,9 @@ var require_container = __commonJS({
     Container.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Container.prototype.inspect = function(opts, callback) {
+    Container.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/containers/" + this.id + "/json?",
         method: "GET",
@@ -45754,12 +45754,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45768,9 +45768,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.rename = function(opts, callback) {
+    Container.prototype.rename = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.rename);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.rename);
       var optsf = {
         path: "/containers/" + this.id + "/rename?",
         method: "POST",
@@ -45784,12 +45784,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45798,9 +45798,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.update = function(opts, callback) {
+    Container.prototype.update = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.update);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.update);
       var optsf = {
         path: "/containers/" + this.id + "/update",
         method: "POST",
@@ -45815,12 +45815,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45829,9 +45829,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.top = function(opts, callback) {
+    Container.prototype.top = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.top);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.top);
       var optsf = {
         path: "/containers/" + this.id + "/top?",
         method: "GET",
@@ -45844,12 +45844,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45858,9 +45858,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.changes = function(opts, callback) {
+    Container.prototype.changes = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/containers/" + this.id + "/changes",
         method: "GET",
@@ -45872,12 +45872,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45886,9 +45886,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.listCheckpoint = function(opts, callback) {
+    Container.prototype.listCheckpoint = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/containers/" + this.id + "/checkpoints?",
         method: "GET",
@@ -45901,12 +45901,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45915,9 +45915,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.deleteCheckpoint = function(checkpoint, opts, callback) {
+    Container.prototype.deleteCheckpoint = function(checkpoint, opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/containers/" + this.id + "/checkpoints/" + checkpoint + "?",
         method: "DELETE",
@@ -45932,12 +45932,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45946,9 +45946,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.createCheckpoint = function(opts, callback) {
+    Container.prototype.createCheckpoint = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/containers/" + this.id + "/checkpoints",
         method: "POST",
@@ -45965,12 +45965,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -45979,9 +45979,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.export = function(opts, callback) {
+    Container.prototype.export = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/containers/" + this.id + "/export",
         method: "GET",
@@ -45994,12 +45994,12 @@ var require_container = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46008,9 +46008,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.start = function(opts, callback) {
+    Container.prototype.start = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.start);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.start);
       var optsf = {
         path: "/containers/" + this.id + "/start?",
         method: "POST",
@@ -46026,12 +46026,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46040,9 +46040,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.pause = function(opts, callback) {
+    Container.prototype.pause = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.pause);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.pause);
       var optsf = {
         path: "/containers/" + this.id + "/pause",
         method: "POST",
@@ -46056,12 +46056,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46070,9 +46070,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.unpause = function(opts, callback) {
+    Container.prototype.unpause = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.unpause);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.unpause);
       var optsf = {
         path: "/containers/" + this.id + "/unpause",
         method: "POST",
@@ -46087,12 +46087,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46101,9 +46101,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.exec = function(opts, callback) {
+    Container.prototype.exec = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.exec);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.exec);
       var optsf = {
         path: "/containers/" + this.id + "/exec",
         method: "POST",
@@ -46119,12 +46119,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(new Exec(self2.modem, data.Id));
+            resolve3(new Exec(self2.modem, data.Id));
           });
         });
       } else {
@@ -46134,9 +46134,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.commit = function(opts, callback) {
+    Container.prototype.commit = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.commit);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.commit);
       args.opts.container = this.id;
       var optsf = {
         path: "/commit?",
@@ -46152,12 +46152,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46166,9 +46166,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.stop = function(opts, callback) {
+    Container.prototype.stop = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.stop);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.stop);
       var optsf = {
         path: "/containers/" + this.id + "/stop?",
         method: "POST",
@@ -46184,12 +46184,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46198,9 +46198,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.restart = function(opts, callback) {
+    Container.prototype.restart = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.restart);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.restart);
       var optsf = {
         path: "/containers/" + this.id + "/restart?",
         method: "POST",
@@ -46215,12 +46215,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46229,9 +46229,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.kill = function(opts, callback) {
+    Container.prototype.kill = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.kill);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.kill);
       var optsf = {
         path: "/containers/" + this.id + "/kill?",
         method: "POST",
@@ -46246,12 +46246,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46260,9 +46260,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.resize = function(opts, callback) {
+    Container.prototype.resize = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.resize);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.resize);
       var optsf = {
         path: "/containers/" + this.id + "/resize?",
         method: "POST",
@@ -46276,12 +46276,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46290,9 +46290,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.attach = function(opts, callback) {
+    Container.prototype.attach = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.attach);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.attach);
       var optsf = {
         path: "/containers/" + this.id + "/attach?",
         method: "POST",
@@ -46308,12 +46308,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, stream) {
             if (err) {
               return reject(err);
             }
-            resolve(stream);
+            resolve3(stream);
           });
         });
       } else {
@@ -46322,9 +46322,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.wait = function(opts, callback) {
+    Container.prototype.wait = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.wait);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.wait);
       var optsf = {
         path: "/containers/" + this.id + "/wait?",
         method: "POST",
@@ -46338,12 +46338,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46352,9 +46352,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.remove = function(opts, callback) {
+    Container.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.remove);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.remove);
       var optsf = {
         path: "/containers/" + this.id + "?",
         method: "DELETE",
@@ -46370,12 +46370,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46384,10 +46384,10 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.copy = function(opts, callback) {
+    Container.prototype.copy = function(opts, callback2) {
       var self2 = this;
       console.log("container.copy is deprecated since Docker v1.8.x");
-      var args = util.processArgs(opts, callback, this.defaultOptions.copy);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.copy);
       var optsf = {
         path: "/containers/" + this.id + "/copy",
         method: "POST",
@@ -46401,12 +46401,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46415,9 +46415,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.getArchive = function(opts, callback) {
+    Container.prototype.getArchive = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.getArchive);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.getArchive);
       var optsf = {
         path: "/containers/" + this.id + "/archive?",
         method: "GET",
@@ -46432,12 +46432,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46446,9 +46446,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.infoArchive = function(opts, callback) {
+    Container.prototype.infoArchive = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.infoArchive);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.infoArchive);
       var optsf = {
         path: "/containers/" + this.id + "/archive?",
         method: "HEAD",
@@ -46463,12 +46463,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46477,9 +46477,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.putArchive = function(file, opts, callback) {
+    Container.prototype.putArchive = function(file, opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.putArchive);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.putArchive);
       var optsf = {
         path: "/containers/" + this.id + "/archive?",
         method: "PUT",
@@ -46495,12 +46495,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46509,9 +46509,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.logs = function(opts, callback) {
+    Container.prototype.logs = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.log);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.log);
       var optsf = {
         path: "/containers/" + this.id + "/logs?",
         method: "GET",
@@ -46525,12 +46525,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46539,9 +46539,9 @@ var require_container = __commonJS({
         });
       }
     };
-    Container.prototype.stats = function(opts, callback) {
+    Container.prototype.stats = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.stats);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.stats);
       var isStream = true;
       if (args.opts.stream === false) {
         isStream = false;
@@ -46559,12 +46559,12 @@ var require_container = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46588,8 +46588,8 @@ var require_image = __commonJS({
     Image.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Image.prototype.inspect = function(opts, callback) {
-      var args = util.processArgs(opts, callback);
+    Image.prototype.inspect = function(opts, callback2) {
+      var args = util.processArgs(opts, callback2);
       var self2 = this;
       var opts = {
         path: "/images/" + this.name + "/json",
@@ -46602,12 +46602,12 @@ var require_image = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46617,8 +46617,8 @@ var require_image = __commonJS({
         });
       }
     };
-    Image.prototype.distribution = function(opts, callback) {
-      var args = util.processArgs(opts, callback);
+    Image.prototype.distribution = function(opts, callback2) {
+      var args = util.processArgs(opts, callback2);
       var self2 = this;
       var fopts = {
         path: "/distribution/" + this.name + "/json",
@@ -46631,12 +46631,12 @@ var require_image = __commonJS({
         authconfig: args.opts ? args.opts.authconfig : void 0
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(fopts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46646,7 +46646,7 @@ var require_image = __commonJS({
         });
       }
     };
-    Image.prototype.history = function(callback) {
+    Image.prototype.history = function(callback2) {
       var self2 = this;
       var opts = {
         path: "/images/" + this.name + "/history",
@@ -46657,23 +46657,23 @@ var require_image = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(opts, function(err, data) {
-          if (err) return callback(err, data);
-          callback(err, data);
+          if (err) return callback2(err, data);
+          callback2(err, data);
         });
       }
     };
-    Image.prototype.get = function(callback) {
+    Image.prototype.get = function(callback2) {
       var self2 = this;
       var opts = {
         path: "/images/" + this.name + "/get",
@@ -46684,25 +46684,25 @@ var require_image = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(opts, function(err, data) {
-          if (err) return callback(err, data);
-          callback(err, data);
+          if (err) return callback2(err, data);
+          callback2(err, data);
         });
       }
     };
-    Image.prototype.push = function(opts, callback, auth) {
+    Image.prototype.push = function(opts, callback2, auth) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var isStream = true;
       if (args.opts.stream === false) {
         isStream = false;
@@ -46721,22 +46721,22 @@ var require_image = __commonJS({
         }
       };
       delete optsf.options.authconfig;
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Image.prototype.tag = function(opts, callback) {
+    Image.prototype.tag = function(opts, callback2) {
       var self2 = this;
       var optsf = {
         path: "/images/" + this.name + "/tag?",
@@ -46753,24 +46753,24 @@ var require_image = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Image.prototype.remove = function(opts, callback) {
+    Image.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/images/" + this.name + "?",
         method: "DELETE",
@@ -46784,12 +46784,12 @@ var require_image = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46813,9 +46813,9 @@ var require_volume = __commonJS({
     Volume.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Volume.prototype.inspect = function(opts, callback) {
+    Volume.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/volumes/" + this.name,
         method: "GET",
@@ -46827,12 +46827,12 @@ var require_volume = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46841,9 +46841,9 @@ var require_volume = __commonJS({
         });
       }
     };
-    Volume.prototype.remove = function(opts, callback) {
+    Volume.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/volumes/" + this.name,
         method: "DELETE",
@@ -46857,12 +46857,12 @@ var require_volume = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46886,9 +46886,9 @@ var require_network = __commonJS({
     Network.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Network.prototype.inspect = function(opts, callback) {
+    Network.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var opts = {
         path: "/networks/" + this.id + "?",
         method: "GET",
@@ -46900,12 +46900,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46914,9 +46914,9 @@ var require_network = __commonJS({
         });
       }
     };
-    Network.prototype.remove = function(opts, callback) {
+    Network.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/networks/" + this.id,
         method: "DELETE",
@@ -46931,12 +46931,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46945,9 +46945,9 @@ var require_network = __commonJS({
         });
       }
     };
-    Network.prototype.connect = function(opts, callback) {
+    Network.prototype.connect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/networks/" + this.id + "/connect",
         method: "POST",
@@ -46961,12 +46961,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -46975,9 +46975,9 @@ var require_network = __commonJS({
         });
       }
     };
-    Network.prototype.disconnect = function(opts, callback) {
+    Network.prototype.disconnect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/networks/" + this.id + "/disconnect",
         method: "POST",
@@ -46991,12 +46991,12 @@ var require_network = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47020,9 +47020,9 @@ var require_service = __commonJS({
     Service.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Service.prototype.inspect = function(opts, callback) {
+    Service.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/services/" + this.id,
         method: "GET",
@@ -47034,12 +47034,12 @@ var require_service = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47048,9 +47048,9 @@ var require_service = __commonJS({
         });
       }
     };
-    Service.prototype.remove = function(opts, callback) {
+    Service.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/services/" + this.id,
         method: "DELETE",
@@ -47063,12 +47063,12 @@ var require_service = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47077,12 +47077,12 @@ var require_service = __commonJS({
         });
       }
     };
-    Service.prototype.update = function(auth, opts, callback) {
+    Service.prototype.update = function(auth, opts, callback2) {
       var self2 = this;
-      if (!callback) {
+      if (!callback2) {
         var t = typeof opts;
         if (t === "function") {
-          callback = opts;
+          callback2 = opts;
           opts = auth;
           auth = opts.authconfig || void 0;
         } else if (t === "undefined") {
@@ -47102,24 +47102,24 @@ var require_service = __commonJS({
         authconfig: auth,
         options: opts
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Service.prototype.logs = function(opts, callback) {
+    Service.prototype.logs = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, {});
+      var args = util.processArgs(opts, callback2, {});
       var optsf = {
         path: "/services/" + this.id + "/logs?",
         method: "GET",
@@ -47134,12 +47134,12 @@ var require_service = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47164,9 +47164,9 @@ var require_plugin = __commonJS({
     Plugin.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Plugin.prototype.inspect = function(opts, callback) {
+    Plugin.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins/" + this.name + "/json",
         method: "GET",
@@ -47178,12 +47178,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47192,9 +47192,9 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.remove = function(opts, callback) {
+    Plugin.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins/" + this.name + "?",
         method: "DELETE",
@@ -47207,12 +47207,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47222,9 +47222,9 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.privileges = function(opts, callback) {
+    Plugin.prototype.privileges = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins/privileges?",
         method: "GET",
@@ -47238,12 +47238,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47252,9 +47252,9 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.pull = function(opts, callback) {
+    Plugin.prototype.pull = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       if (args.opts._query && !args.opts._query.name) {
         args.opts._query.name = this.name;
       }
@@ -47275,12 +47275,12 @@ var require_plugin = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47289,9 +47289,9 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.enable = function(opts, callback) {
+    Plugin.prototype.enable = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins/" + this.name + "/enable?",
         method: "POST",
@@ -47303,12 +47303,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47317,9 +47317,9 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.disable = function(opts, callback) {
+    Plugin.prototype.disable = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins/" + this.name + "/disable",
         method: "POST",
@@ -47331,12 +47331,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47345,9 +47345,9 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.push = function(opts, callback) {
+    Plugin.prototype.push = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins/" + this.name + "/push",
         method: "POST",
@@ -47360,12 +47360,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47374,9 +47374,9 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.configure = function(opts, callback) {
+    Plugin.prototype.configure = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins/" + this.name + "/set",
         method: "POST",
@@ -47390,12 +47390,12 @@ var require_plugin = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47404,10 +47404,10 @@ var require_plugin = __commonJS({
         });
       }
     };
-    Plugin.prototype.upgrade = function(auth, opts, callback) {
+    Plugin.prototype.upgrade = function(auth, opts, callback2) {
       var self2 = this;
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
         opts = auth;
         auth = opts.authconfig || void 0;
       }
@@ -47424,18 +47424,18 @@ var require_plugin = __commonJS({
         authconfig: auth,
         options: opts
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
@@ -47454,9 +47454,9 @@ var require_secret = __commonJS({
     Secret.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Secret.prototype.inspect = function(opts, callback) {
+    Secret.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/secrets/" + this.id,
         method: "GET",
@@ -47469,12 +47469,12 @@ var require_secret = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47483,10 +47483,10 @@ var require_secret = __commonJS({
         });
       }
     };
-    Secret.prototype.update = function(opts, callback) {
+    Secret.prototype.update = function(opts, callback2) {
       var self2 = this;
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
       }
       var optsf = {
         path: "/secrets/" + this.id + "/update?",
@@ -47499,24 +47499,24 @@ var require_secret = __commonJS({
         },
         options: opts
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Secret.prototype.remove = function(opts, callback) {
+    Secret.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/secrets/" + this.id,
         method: "DELETE",
@@ -47530,12 +47530,12 @@ var require_secret = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47559,9 +47559,9 @@ var require_config = __commonJS({
     Config.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Config.prototype.inspect = function(opts, callback) {
+    Config.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/configs/" + this.id,
         method: "GET",
@@ -47574,12 +47574,12 @@ var require_config = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47588,9 +47588,9 @@ var require_config = __commonJS({
         });
       }
     };
-    Config.prototype.update = function(opts, callback) {
+    Config.prototype.update = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/configs/" + this.id + "/update?",
         method: "POST",
@@ -47604,12 +47604,12 @@ var require_config = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47618,9 +47618,9 @@ var require_config = __commonJS({
         });
       }
     };
-    Config.prototype.remove = function(opts, callback) {
+    Config.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/configs/" + this.id,
         method: "DELETE",
@@ -47635,12 +47635,12 @@ var require_config = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47667,9 +47667,9 @@ var require_task = __commonJS({
     Task.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Task.prototype.inspect = function(opts, callback) {
+    Task.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/tasks/" + this.id,
         method: "GET",
@@ -47681,12 +47681,12 @@ var require_task = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47695,9 +47695,9 @@ var require_task = __commonJS({
         });
       }
     };
-    Task.prototype.logs = function(opts, callback) {
+    Task.prototype.logs = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback, this.defaultOptions.log);
+      var args = util.processArgs(opts, callback2, this.defaultOptions.log);
       var optsf = {
         path: "/tasks/" + this.id + "/logs?",
         method: "GET",
@@ -47713,12 +47713,12 @@ var require_task = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47742,9 +47742,9 @@ var require_node3 = __commonJS({
     Node.prototype[require("util").inspect.custom] = function() {
       return this;
     };
-    Node.prototype.inspect = function(opts, callback) {
+    Node.prototype.inspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/nodes/" + this.id,
         method: "GET",
@@ -47756,12 +47756,12 @@ var require_node3 = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -47770,10 +47770,10 @@ var require_node3 = __commonJS({
         });
       }
     };
-    Node.prototype.update = function(opts, callback) {
+    Node.prototype.update = function(opts, callback2) {
       var self2 = this;
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
       }
       var optsf = {
         path: "/nodes/" + this.id + "/update?",
@@ -47787,24 +47787,24 @@ var require_node3 = __commonJS({
         },
         options: opts
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Node.prototype.remove = function(opts, callback) {
+    Node.prototype.remove = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/nodes/" + this.id + "?",
         method: "DELETE",
@@ -47817,12 +47817,12 @@ var require_node3 = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -48032,7 +48032,7 @@ var require_logging = __commonJS({
       _logVerbosity = verbosity;
     };
     exports2.setLoggerVerbosity = setLoggerVerbosity;
-    var log = (severity, ...args) => {
+    var log2 = (severity, ...args) => {
       let logFunction;
       if (severity >= _logVerbosity) {
         switch (severity) {
@@ -48054,7 +48054,7 @@ var require_logging = __commonJS({
         }
       }
     };
-    exports2.log = log;
+    exports2.log = log2;
     var tracersString = (_d = (_c = process.env.GRPC_NODE_TRACE) !== null && _c !== void 0 ? _c : process.env.GRPC_TRACE) !== null && _d !== void 0 ? _d : "";
     var enabledTracers = /* @__PURE__ */ new Set();
     var disabledTracers = /* @__PURE__ */ new Set();
@@ -48387,12 +48387,12 @@ var require_call_credentials = __commonJS({
        * @return The resulting CallCredentials object.
        */
       static createFromGoogleCredential(googleCredentials) {
-        return _CallCredentials.createFromMetadataGenerator((options, callback) => {
+        return _CallCredentials.createFromMetadataGenerator((options, callback2) => {
           let getHeaders;
           if (isCurrentOauth2Client(googleCredentials)) {
             getHeaders = googleCredentials.getRequestHeaders(options.service_url);
           } else {
-            getHeaders = new Promise((resolve, reject) => {
+            getHeaders = new Promise((resolve3, reject) => {
               googleCredentials.getRequestMetadata(options.service_url, (err, headers) => {
                 if (err) {
                   reject(err);
@@ -48402,7 +48402,7 @@ var require_call_credentials = __commonJS({
                   reject(new Error("Headers not set by metadata plugin"));
                   return;
                 }
-                resolve(headers);
+                resolve3(headers);
               });
             });
           }
@@ -48411,9 +48411,9 @@ var require_call_credentials = __commonJS({
             for (const key of Object.keys(headers)) {
               metadata.add(key, headers[key]);
             }
-            callback(null, metadata);
+            callback2(null, metadata);
           }, (err) => {
-            callback(err);
+            callback2(err);
           });
         });
       }
@@ -48458,10 +48458,10 @@ var require_call_credentials = __commonJS({
         this.metadataGenerator = metadataGenerator;
       }
       generateMetadata(options) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve3, reject) => {
           this.metadataGenerator(options, (err, metadata) => {
             if (metadata !== void 0) {
-              resolve(metadata);
+              resolve3(metadata);
             } else {
               reject(err);
             }
@@ -48509,14 +48509,14 @@ var require_tls_helpers = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CIPHER_SUITES = void 0;
     exports2.getDefaultRootsData = getDefaultRootsData;
-    var fs6 = require("fs");
+    var fs8 = require("fs");
     exports2.CIPHER_SUITES = process.env.GRPC_SSL_CIPHER_SUITES;
     var DEFAULT_ROOTS_FILE_PATH = process.env.GRPC_DEFAULT_SSL_ROOTS_FILE_PATH;
     var defaultRootsData = null;
     function getDefaultRootsData() {
       if (DEFAULT_ROOTS_FILE_PATH) {
         if (defaultRootsData === null) {
-          defaultRootsData = fs6.readFileSync(DEFAULT_ROOTS_FILE_PATH);
+          defaultRootsData = fs8.readFileSync(DEFAULT_ROOTS_FILE_PATH);
         }
         return defaultRootsData;
       }
@@ -48549,19 +48549,19 @@ var require_uri_parser = __commonJS({
       };
     }
     var NUMBER_REGEX = /^\d+$/;
-    function splitHostPort(path3) {
-      if (path3.startsWith("[")) {
-        const hostEnd = path3.indexOf("]");
+    function splitHostPort(path7) {
+      if (path7.startsWith("[")) {
+        const hostEnd = path7.indexOf("]");
         if (hostEnd === -1) {
           return null;
         }
-        const host = path3.substring(1, hostEnd);
+        const host = path7.substring(1, hostEnd);
         if (host.indexOf(":") === -1) {
           return null;
         }
-        if (path3.length > hostEnd + 1) {
-          if (path3[hostEnd + 1] === ":") {
-            const portString = path3.substring(hostEnd + 2);
+        if (path7.length > hostEnd + 1) {
+          if (path7[hostEnd + 1] === ":") {
+            const portString = path7.substring(hostEnd + 2);
             if (NUMBER_REGEX.test(portString)) {
               return {
                 host,
@@ -48579,7 +48579,7 @@ var require_uri_parser = __commonJS({
           };
         }
       } else {
-        const splitPath = path3.split(":");
+        const splitPath = path7.split(":");
         if (splitPath.length === 2) {
           if (NUMBER_REGEX.test(splitPath[1])) {
             return {
@@ -48591,7 +48591,7 @@ var require_uri_parser = __commonJS({
           }
         } else {
           return {
-            host: path3
+            host: path7
           };
         }
       }
@@ -48803,7 +48803,7 @@ var require_channel_credentials = __commonJS({
     };
     function getConnectionOptions(secureContext, verifyOptions, channelTarget, options) {
       var _a, _b;
-      const connectionOptions2 = {
+      const connectionOptions = {
         secureContext
       };
       let realTarget = channelTarget;
@@ -48816,44 +48816,44 @@ var require_channel_credentials = __commonJS({
       const targetPath = (0, resolver_1.getDefaultAuthority)(realTarget);
       const hostPort = (0, uri_parser_1.splitHostPort)(targetPath);
       const remoteHost = (_a = hostPort === null || hostPort === void 0 ? void 0 : hostPort.host) !== null && _a !== void 0 ? _a : targetPath;
-      connectionOptions2.host = remoteHost;
+      connectionOptions.host = remoteHost;
       if (verifyOptions.checkServerIdentity) {
-        connectionOptions2.checkServerIdentity = verifyOptions.checkServerIdentity;
+        connectionOptions.checkServerIdentity = verifyOptions.checkServerIdentity;
       }
       if (verifyOptions.rejectUnauthorized !== void 0) {
-        connectionOptions2.rejectUnauthorized = verifyOptions.rejectUnauthorized;
+        connectionOptions.rejectUnauthorized = verifyOptions.rejectUnauthorized;
       }
-      connectionOptions2.ALPNProtocols = ["h2"];
+      connectionOptions.ALPNProtocols = ["h2"];
       if (options["grpc.ssl_target_name_override"]) {
         const sslTargetNameOverride = options["grpc.ssl_target_name_override"];
-        const originalCheckServerIdentity = (_b = connectionOptions2.checkServerIdentity) !== null && _b !== void 0 ? _b : tls_1.checkServerIdentity;
-        connectionOptions2.checkServerIdentity = (host, cert) => {
+        const originalCheckServerIdentity = (_b = connectionOptions.checkServerIdentity) !== null && _b !== void 0 ? _b : tls_1.checkServerIdentity;
+        connectionOptions.checkServerIdentity = (host, cert) => {
           return originalCheckServerIdentity(sslTargetNameOverride, cert);
         };
-        connectionOptions2.servername = sslTargetNameOverride;
+        connectionOptions.servername = sslTargetNameOverride;
       } else {
-        connectionOptions2.servername = remoteHost;
+        connectionOptions.servername = remoteHost;
       }
       if (options["grpc-node.tls_enable_trace"]) {
-        connectionOptions2.enableTrace = true;
+        connectionOptions.enableTrace = true;
       }
-      return connectionOptions2;
+      return connectionOptions;
     }
     var SecureConnectorImpl = class {
-      constructor(connectionOptions2, callCredentials) {
-        this.connectionOptions = connectionOptions2;
+      constructor(connectionOptions, callCredentials) {
+        this.connectionOptions = connectionOptions;
         this.callCredentials = callCredentials;
       }
       connect(socket) {
         const tlsConnectOptions = Object.assign({ socket }, this.connectionOptions);
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve3, reject) => {
           const tlsSocket = (0, tls_1.connect)(tlsConnectOptions, () => {
             var _a;
             if (((_a = this.connectionOptions.rejectUnauthorized) !== null && _a !== void 0 ? _a : true) && !tlsSocket.authorized) {
               reject(tlsSocket.authorizationError);
               return;
             }
-            resolve({
+            resolve3({
               socket: tlsSocket,
               secure: true
             });
@@ -48892,8 +48892,8 @@ var require_channel_credentials = __commonJS({
         }
       }
       _createSecureConnector(channelTarget, options, callCredentials) {
-        const connectionOptions2 = getConnectionOptions(this.secureContext, this.verifyOptions, channelTarget, options);
-        return new SecureConnectorImpl(connectionOptions2, callCredentials !== null && callCredentials !== void 0 ? callCredentials : call_credentials_1.CallCredentials.createEmpty());
+        const connectionOptions = getConnectionOptions(this.secureContext, this.verifyOptions, channelTarget, options);
+        return new SecureConnectorImpl(connectionOptions, callCredentials !== null && callCredentials !== void 0 ? callCredentials : call_credentials_1.CallCredentials.createEmpty());
       }
     };
     var CertificateProviderChannelCredentialsImpl = class _CertificateProviderChannelCredentialsImpl extends ChannelCredentials {
@@ -48972,8 +48972,8 @@ var require_channel_credentials = __commonJS({
         if (this.hasReceivedUpdates()) {
           return Promise.resolve(this.getLatestSecureContext());
         } else {
-          return new Promise((resolve) => {
-            this.secureContextWatchers.push(resolve);
+          return new Promise((resolve3) => {
+            this.secureContextWatchers.push(resolve3);
           });
         }
       }
@@ -49006,7 +49006,7 @@ var require_channel_credentials = __commonJS({
         this.callCredentials = callCredentials;
       }
       connect(socket) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve3, reject) => {
           const secureContext = this.parent.getLatestSecureContext();
           if (!secureContext) {
             reject(new Error("Failed to load credentials"));
@@ -49031,7 +49031,7 @@ var require_channel_credentials = __commonJS({
               reject(tlsSocket.authorizationError);
               return;
             }
-            resolve({
+            resolve3({
               socket: tlsSocket,
               secure: true
             });
@@ -49186,7 +49186,7 @@ var require_service_config = __commonJS({
     exports2.validateRetryThrottling = validateRetryThrottling;
     exports2.validateServiceConfig = validateServiceConfig;
     exports2.extractAndSelectServiceConfig = extractAndSelectServiceConfig;
-    var os7 = require("os");
+    var os8 = require("os");
     var constants_1 = require_constants7();
     var DURATION_REGEX = /^\d+(\.\d{1,9})?s$/;
     var CLIENT_LANGUAGE_STRING = "node";
@@ -49485,7 +49485,7 @@ var require_service_config = __commonJS({
         if (Array.isArray(validatedConfig.clientHostname)) {
           let hostnameMatched = false;
           for (const hostname2 of validatedConfig.clientHostname) {
-            if (hostname2 === os7.hostname()) {
+            if (hostname2 === os8.hostname()) {
               hostnameMatched = true;
             }
           }
@@ -49616,8 +49616,8 @@ var require_backoff_timeout = __commonJS({
       return Math.random() * (max - min) + min;
     }
     var BackoffTimeout = class _BackoffTimeout {
-      constructor(callback, options) {
-        this.callback = callback;
+      constructor(callback2, options) {
+        this.callback = callback2;
         this.initialDelay = INITIAL_BACKOFF_MS;
         this.multiplier = BACKOFF_MULTIPLIER;
         this.maxDelay = MAX_BACKOFF_MS;
@@ -51627,14 +51627,14 @@ var require_client_interceptors = __commonJS({
       }
     };
     exports2.InterceptingCall = InterceptingCall;
-    function getCall(channel, path3, options) {
+    function getCall(channel, path7, options) {
       var _a, _b;
       const deadline = (_a = options.deadline) !== null && _a !== void 0 ? _a : Infinity;
       const host = options.host;
       const parent = (_b = options.parent) !== null && _b !== void 0 ? _b : null;
       const propagateFlags = options.propagate_flags;
       const credentials = options.credentials;
-      const call = channel.createCall(path3, deadline, host, parent, propagateFlags);
+      const call = channel.createCall(path7, deadline, host, parent, propagateFlags);
       if (credentials) {
         call.setCredentials(credentials);
       }
@@ -51824,26 +51824,26 @@ var require_client3 = __commonJS({
       getChannel() {
         return this[CHANNEL_SYMBOL];
       }
-      waitForReady(deadline, callback) {
+      waitForReady(deadline, callback2) {
         const checkState = (err) => {
           if (err) {
-            callback(new Error("Failed to connect before the deadline"));
+            callback2(new Error("Failed to connect before the deadline"));
             return;
           }
           let newState;
           try {
             newState = this[CHANNEL_SYMBOL].getConnectivityState(true);
           } catch (e) {
-            callback(new Error("The channel has been closed"));
+            callback2(new Error("The channel has been closed"));
             return;
           }
           if (newState === connectivity_state_1.ConnectivityState.READY) {
-            callback();
+            callback2();
           } else {
             try {
               this[CHANNEL_SYMBOL].watchConnectivityState(newState, deadline, checkState);
             } catch (e) {
-              callback(new Error("The channel has been closed"));
+              callback2(new Error("The channel has been closed"));
             }
           }
         };
@@ -51865,9 +51865,9 @@ var require_client3 = __commonJS({
           return { metadata: arg1, options: arg2, callback: arg3 };
         }
       }
-      makeUnaryRequest(method, serialize, deserialize, argument, metadata, options, callback) {
+      makeUnaryRequest(method, serialize, deserialize, argument, metadata, options, callback2) {
         var _a, _b;
-        const checkedArguments = this.checkOptionalUnaryResponseArguments(metadata, options, callback);
+        const checkedArguments = this.checkOptionalUnaryResponseArguments(metadata, options, callback2);
         const methodDefinition = {
           path: method,
           requestStream: false,
@@ -51938,9 +51938,9 @@ var require_client3 = __commonJS({
         call.halfClose();
         return emitter;
       }
-      makeClientStreamRequest(method, serialize, deserialize, metadata, options, callback) {
+      makeClientStreamRequest(method, serialize, deserialize, metadata, options, callback2) {
         var _a, _b;
-        const checkedArguments = this.checkOptionalUnaryResponseArguments(metadata, options, callback);
+        const checkedArguments = this.checkOptionalUnaryResponseArguments(metadata, options, callback2);
         const methodDefinition = {
           path: method,
           requestStream: true,
@@ -52204,9 +52204,9 @@ var require_make_client = __commonJS({
       ServiceClientImpl.serviceName = serviceName;
       return ServiceClientImpl;
     }
-    function partial(fn, path3, serialize, deserialize) {
+    function partial(fn, path7, serialize, deserialize) {
       return function(...args) {
-        return fn.call(this, path3, serialize, deserialize, ...args);
+        return fn.call(this, path7, serialize, deserialize, ...args);
       };
     }
     function isProtobufTypeDefinition(obj) {
@@ -52578,9 +52578,9 @@ var require_lodash = __commonJS({
         return chr[methodName]() + trailing;
       };
     }
-    function createCompounder(callback) {
+    function createCompounder(callback2) {
       return function(string) {
-        return arrayReduce(words(deburr(string).replace(reApos, "")), callback, "");
+        return arrayReduce(words(deburr(string).replace(reApos, "")), callback2, "");
       };
     }
     function isObjectLike(value) {
@@ -52625,8 +52625,8 @@ var require_aspromise = __commonJS({
       var params = new Array(arguments.length - 1), offset = 0, index = 2, pending = true;
       while (index < arguments.length)
         params[offset++] = arguments[index++];
-      return new Promise(function executor(resolve, reject) {
-        params[offset] = function callback(err) {
+      return new Promise(function executor(resolve3, reject) {
+        params[offset] = function callback2(err) {
           if (pending) {
             pending = false;
             if (err)
@@ -52635,7 +52635,7 @@ var require_aspromise = __commonJS({
               var params2 = new Array(arguments.length - 1), offset2 = 0;
               while (offset2 < params2.length)
                 params2[offset2++] = arguments[offset2];
-              resolve.apply(null, params2);
+              resolve3.apply(null, params2);
             }
           }
         };
@@ -53809,7 +53809,7 @@ var require_umd = __commonJS({
         };
         LongPrototype.gte = LongPrototype.greaterThanOrEqual;
         LongPrototype.ge = LongPrototype.greaterThanOrEqual;
-        LongPrototype.compare = function compare(other) {
+        LongPrototype.compare = function compare2(other) {
           if (!isLong(other)) other = fromValue(other);
           if (this.eq(other)) return 0;
           var thisNeg = this.isNegative(), otherNeg = other.isNegative();
@@ -54218,7 +54218,7 @@ var require_minimal = __commonJS({
     util.isString = function isString(value) {
       return typeof value === "string" || value instanceof String;
     };
-    util.isObject = function isObject(value) {
+    util.isObject = function isObject2(value) {
       return value && typeof value === "object";
     };
     util.isset = /**
@@ -54431,7 +54431,7 @@ var require_writer2 = __commonJS({
     };
     if (util.Array !== Array)
       Writer.alloc = util.pool(Writer.alloc, util.Array.prototype.subarray);
-    Writer.prototype._push = function push(fn, len, val) {
+    Writer.prototype._push = function push2(fn, len, val) {
       this.tail = this.tail.next = new Op(fn, len, val);
       this.len += len;
       return this;
@@ -54912,15 +54912,15 @@ var require_service2 = __commonJS({
       this.requestDelimited = Boolean(requestDelimited);
       this.responseDelimited = Boolean(responseDelimited);
     }
-    Service.prototype.rpcCall = function rpcCall(method, requestCtor, responseCtor, request, callback) {
+    Service.prototype.rpcCall = function rpcCall(method, requestCtor, responseCtor, request, callback2) {
       if (!request)
         throw TypeError("request must be specified");
       var self2 = this;
-      if (!callback)
+      if (!callback2)
         return util.asPromise(rpcCall, self2, method, requestCtor, responseCtor, request);
       if (!self2.rpcImpl) {
         setTimeout(function() {
-          callback(Error("already ended"));
+          callback2(Error("already ended"));
         }, 0);
         return void 0;
       }
@@ -54931,7 +54931,7 @@ var require_service2 = __commonJS({
           function rpcCallback(err, response) {
             if (err) {
               self2.emit("error", err, method);
-              return callback(err);
+              return callback2(err);
             }
             if (response === null) {
               self2.end(
@@ -54945,17 +54945,17 @@ var require_service2 = __commonJS({
                 response = responseCtor[self2.responseDelimited ? "decodeDelimited" : "decode"](response);
               } catch (err2) {
                 self2.emit("error", err2, method);
-                return callback(err2);
+                return callback2(err2);
               }
             }
             self2.emit("data", response, method);
-            return callback(null, response);
+            return callback2(null, response);
           }
         );
       } catch (err) {
         self2.emit("error", err, method);
         setTimeout(function() {
-          callback(err);
+          callback2(err);
         }, 0);
         return void 0;
       }
@@ -55089,17 +55089,17 @@ var require_codegen = __commonJS({
 var require_fs = __commonJS({
   "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
-    var fs6 = null;
+    var fs8 = null;
     try {
-      fs6 = require(
+      fs8 = require(
         /* webpackIgnore: true */
         "fs"
       );
-      if (!fs6 || !fs6.readFile || !fs6.readFileSync)
-        fs6 = null;
+      if (!fs8 || !fs8.readFile || !fs8.readFileSync)
+        fs8 = null;
     } catch (e) {
     }
-    module2.exports = fs6;
+    module2.exports = fs8;
   }
 });
 
@@ -55109,28 +55109,28 @@ var require_fetch2 = __commonJS({
     "use strict";
     module2.exports = fetch2;
     var asPromise = require_aspromise();
-    var fs6 = require_fs();
-    function fetch2(filename, options, callback) {
+    var fs8 = require_fs();
+    function fetch2(filename, options, callback2) {
       if (typeof options === "function") {
-        callback = options;
+        callback2 = options;
         options = {};
       } else if (!options)
         options = {};
-      if (!callback)
+      if (!callback2)
         return asPromise(fetch2, this, filename, options);
-      if (!options.xhr && fs6 && fs6.readFile)
-        return fs6.readFile(filename, function fetchReadFileCallback(err, contents) {
-          return err && typeof XMLHttpRequest !== "undefined" ? fetch2.xhr(filename, options, callback) : err ? callback(err) : callback(null, options.binary ? contents : contents.toString("utf8"));
+      if (!options.xhr && fs8 && fs8.readFile)
+        return fs8.readFile(filename, function fetchReadFileCallback(err, contents) {
+          return err && typeof XMLHttpRequest !== "undefined" ? fetch2.xhr(filename, options, callback2) : err ? callback2(err) : callback2(null, options.binary ? contents : contents.toString("utf8"));
         });
-      return fetch2.xhr(filename, options, callback);
+      return fetch2.xhr(filename, options, callback2);
     }
-    fetch2.xhr = function fetch_xhr(filename, options, callback) {
+    fetch2.xhr = function fetch_xhr(filename, options, callback2) {
       var xhr = new XMLHttpRequest();
       xhr.onreadystatechange = function fetchOnReadyStateChange() {
         if (xhr.readyState !== 4)
           return void 0;
         if (xhr.status !== 0 && xhr.status !== 200)
-          return callback(Error("status " + xhr.status));
+          return callback2(Error("status " + xhr.status));
         if (options.binary) {
           var buffer = xhr.response;
           if (!buffer) {
@@ -55138,9 +55138,9 @@ var require_fetch2 = __commonJS({
             for (var i = 0; i < xhr.responseText.length; ++i)
               buffer.push(xhr.responseText.charCodeAt(i) & 255);
           }
-          return callback(null, typeof Uint8Array !== "undefined" ? new Uint8Array(buffer) : buffer);
+          return callback2(null, typeof Uint8Array !== "undefined" ? new Uint8Array(buffer) : buffer);
         }
-        return callback(null, xhr.responseText);
+        return callback2(null, xhr.responseText);
       };
       if (options.binary) {
         if ("overrideMimeType" in xhr)
@@ -55157,26 +55157,26 @@ var require_fetch2 = __commonJS({
 var require_path = __commonJS({
   "node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
-    var path3 = exports2;
-    var isAbsolute = (
+    var path7 = exports2;
+    var isAbsolute2 = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path3.isAbsolute = function isAbsolute2(path4) {
-        return /^(?:\/|\w+:)/.test(path4);
+      path7.isAbsolute = function isAbsolute3(path8) {
+        return /^(?:\/|\w+:)/.test(path8);
       }
     );
-    var normalize = (
+    var normalize2 = (
       /**
        * Normalizes the specified path.
        * @param {string} path Path to normalize
        * @returns {string} Normalized path
        */
-      path3.normalize = function normalize2(path4) {
-        path4 = path4.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path4.split("/"), absolute = isAbsolute(path4), prefix = "";
+      path7.normalize = function normalize3(path8) {
+        path8 = path8.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+        var parts = path8.split("/"), absolute = isAbsolute2(path8), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i = 0; i < parts.length; ) {
@@ -55195,14 +55195,14 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path3.resolve = function resolve(originPath, includePath, alreadyNormalized) {
+    path7.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
-        includePath = normalize(includePath);
-      if (isAbsolute(includePath))
+        includePath = normalize2(includePath);
+      if (isAbsolute2(includePath))
         return includePath;
       if (!alreadyNormalized)
-        originPath = normalize(originPath);
-      return (originPath = originPath.replace(/(?:\/|^)[^/]+$/, "")).length ? normalize(originPath + "/" + includePath) : includePath;
+        originPath = normalize2(originPath);
+      return (originPath = originPath.replace(/(?:\/|^)[^/]+$/, "")).length ? normalize2(originPath + "/" + includePath) : includePath;
     };
   }
 });
@@ -55222,17 +55222,17 @@ var require_patterns = __commonJS({
 var require_fs2 = __commonJS({
   "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
-    var fs6 = null;
+    var fs8 = null;
     try {
-      fs6 = require(
+      fs8 = require(
         /* webpackIgnore: true */
         "fs"
       );
-      if (!fs6 || !fs6.readFile || !fs6.readFileSync)
-        fs6 = null;
+      if (!fs8 || !fs8.readFile || !fs8.readFileSync)
+        fs8 = null;
     } catch (e) {
     }
-    module2.exports = fs6;
+    module2.exports = fs8;
   }
 });
 
@@ -55379,18 +55379,18 @@ var require_namespace = __commonJS({
       object.onRemove(this);
       return clearCache(this);
     };
-    Namespace.prototype.define = function define2(path3, json) {
-      if (util.isString(path3))
-        path3 = path3.split(".");
-      else if (!Array.isArray(path3))
+    Namespace.prototype.define = function define2(path7, json) {
+      if (util.isString(path7))
+        path7 = path7.split(".");
+      else if (!Array.isArray(path7))
         throw TypeError("illegal path");
-      if (path3 && path3.length && path3[0] === "")
+      if (path7 && path7.length && path7[0] === "")
         throw Error("path must be relative");
-      if (path3.length > util.recursionLimit)
+      if (path7.length > util.recursionLimit)
         throw Error("max depth exceeded");
       var ptr = this;
-      while (path3.length > 0) {
-        var part = path3.shift();
+      while (path7.length > 0) {
+        var part = path7.shift();
         if (ptr.nested && ptr.nested[part]) {
           ptr = ptr.nested[part];
           if (!(ptr instanceof Namespace))
@@ -55425,26 +55425,26 @@ var require_namespace = __commonJS({
       });
       return this;
     };
-    Namespace.prototype.lookup = function lookup(path3, filterTypes, parentAlreadyChecked) {
+    Namespace.prototype.lookup = function lookup(path7, filterTypes, parentAlreadyChecked) {
       if (typeof filterTypes === "boolean") {
         parentAlreadyChecked = filterTypes;
         filterTypes = void 0;
       } else if (filterTypes && !Array.isArray(filterTypes))
         filterTypes = [filterTypes];
-      if (util.isString(path3) && path3.length) {
-        if (path3 === ".")
+      if (util.isString(path7) && path7.length) {
+        if (path7 === ".")
           return this.root;
-        path3 = path3.split(".");
-      } else if (!path3.length)
+        path7 = path7.split(".");
+      } else if (!path7.length)
         return this;
-      var flatPath = path3.join(".");
-      if (path3[0] === "")
-        return this.root.lookup(path3.slice(1), filterTypes);
+      var flatPath = path7.join(".");
+      if (path7[0] === "")
+        return this.root.lookup(path7.slice(1), filterTypes);
       var found = this.root._fullyQualifiedObjects && this.root._fullyQualifiedObjects["." + flatPath];
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
-      found = this._lookupImpl(path3, flatPath);
+      found = this._lookupImpl(path7, flatPath);
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
@@ -55452,7 +55452,7 @@ var require_namespace = __commonJS({
         return null;
       var current = this;
       while (current.parent) {
-        found = current.parent._lookupImpl(path3, flatPath);
+        found = current.parent._lookupImpl(path7, flatPath);
         if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
           return found;
         }
@@ -55460,22 +55460,22 @@ var require_namespace = __commonJS({
       }
       return null;
     };
-    Namespace.prototype._lookupImpl = function lookup(path3, flatPath) {
+    Namespace.prototype._lookupImpl = function lookup(path7, flatPath) {
       if (Object.prototype.hasOwnProperty.call(this._lookupCache, flatPath)) {
         return this._lookupCache[flatPath];
       }
-      var found = this.get(path3[0]);
+      var found = this.get(path7[0]);
       var exact = null;
       if (found) {
-        if (path3.length === 1) {
+        if (path7.length === 1) {
           exact = found;
         } else if (found instanceof Namespace) {
-          path3 = path3.slice(1);
-          exact = found._lookupImpl(path3, path3.join("."));
+          path7 = path7.slice(1);
+          exact = found._lookupImpl(path7, path7.join("."));
         }
       } else {
         for (var i = 0; i < this.nestedArray.length; ++i)
-          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path3, flatPath))) {
+          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path7, flatPath))) {
             exact = found;
             break;
           }
@@ -55483,28 +55483,28 @@ var require_namespace = __commonJS({
       this._lookupCache[flatPath] = exact;
       return exact;
     };
-    Namespace.prototype.lookupType = function lookupType(path3) {
-      var found = this.lookup(path3, [Type]);
+    Namespace.prototype.lookupType = function lookupType(path7) {
+      var found = this.lookup(path7, [Type]);
       if (!found)
-        throw Error("no such type: " + path3);
+        throw Error("no such type: " + path7);
       return found;
     };
-    Namespace.prototype.lookupEnum = function lookupEnum(path3) {
-      var found = this.lookup(path3, [Enum]);
+    Namespace.prototype.lookupEnum = function lookupEnum(path7) {
+      var found = this.lookup(path7, [Enum]);
       if (!found)
-        throw Error("no such Enum '" + path3 + "' in " + this);
+        throw Error("no such Enum '" + path7 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path3) {
-      var found = this.lookup(path3, [Type, Enum]);
+    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path7) {
+      var found = this.lookup(path7, [Type, Enum]);
       if (!found)
-        throw Error("no such Type or Enum '" + path3 + "' in " + this);
+        throw Error("no such Type or Enum '" + path7 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupService = function lookupService(path3) {
-      var found = this.lookup(path3, [Service]);
+    Namespace.prototype.lookupService = function lookupService(path7) {
+      var found = this.lookup(path7, [Service]);
       if (!found)
-        throw Error("no such Service '" + path3 + "' in " + this);
+        throw Error("no such Service '" + path7 + "' in " + this);
       return found;
     };
     Namespace._configure = function(Type_, Service_, Enum_) {
@@ -55552,7 +55552,7 @@ var require_mapfield = __commonJS({
         keepComments ? this.comment : void 0
       ]);
     };
-    MapField.prototype.resolve = function resolve() {
+    MapField.prototype.resolve = function resolve3() {
       if (this.resolved)
         return this;
       if (types.mapKey[this.keyType] === void 0)
@@ -55629,7 +55629,7 @@ var require_method = __commonJS({
         this.parsedOptions
       ]);
     };
-    Method.prototype.resolve = function resolve() {
+    Method.prototype.resolve = function resolve3() {
       if (this.resolved)
         return this;
       this.resolvedRequestType = this.parent.lookupType(this.requestType);
@@ -55742,8 +55742,8 @@ var require_service3 = __commonJS({
       this.methodsArray.length; ++i) {
         var methodName = util.lcFirst((method = this._methodsArray[i]).resolve().name).replace(/[^$\w_]/g, "");
         rpcService[methodName] = /* @__PURE__ */ (function(method2, requestType, responseType) {
-          return function rpcMethod(request, callback) {
-            return rpc.Service.prototype.rpcCall.call(this, method2, requestType, responseType, request, callback);
+          return function rpcMethod(request, callback2) {
+            return rpc.Service.prototype.rpcCall.call(this, method2, requestType, responseType, request, callback2);
           };
         })(method, method.resolvedRequestType.ctor, method.resolvedResponseType.ctor);
       }
@@ -56610,28 +56610,28 @@ var require_root = __commonJS({
     Root.prototype.fetch = util.fetch;
     function SYNC() {
     }
-    Root.prototype.load = function load(filename, options, callback) {
+    Root.prototype.load = function load(filename, options, callback2) {
       if (typeof options === "function") {
-        callback = options;
+        callback2 = options;
         options = void 0;
       }
       var self2 = this;
-      if (!callback) {
+      if (!callback2) {
         return util.asPromise(load, self2, filename, options);
       }
-      var sync = callback === SYNC;
+      var sync2 = callback2 === SYNC;
       function finish(err, root) {
-        if (!callback) {
+        if (!callback2) {
           return;
         }
-        if (sync) {
+        if (sync2) {
           throw err;
         }
         if (root) {
           root.resolveAll();
         }
-        var cb = callback;
-        callback = null;
+        var cb = callback2;
+        callback2 = null;
         cb(err, root);
       }
       function getBundledFileName(filename2) {
@@ -56669,7 +56669,7 @@ var require_root = __commonJS({
         } catch (err) {
           finish(err);
         }
-        if (!sync && !queued) {
+        if (!sync2 && !queued) {
           finish(null, self2);
         }
       }
@@ -56682,7 +56682,7 @@ var require_root = __commonJS({
         }
         self2.files.push(filename2);
         if (filename2 in common) {
-          if (sync) {
+          if (sync2) {
             process2(filename2, common[filename2], depth);
           } else {
             ++queued;
@@ -56693,7 +56693,7 @@ var require_root = __commonJS({
           }
           return;
         }
-        if (sync) {
+        if (sync2) {
           var source;
           try {
             source = util.fs.readFileSync(filename2).toString("utf8");
@@ -56707,7 +56707,7 @@ var require_root = __commonJS({
           ++queued;
           self2.fetch(filename2, function(err, source2) {
             --queued;
-            if (!callback) {
+            if (!callback2) {
               return;
             }
             if (err) {
@@ -56728,7 +56728,7 @@ var require_root = __commonJS({
       for (var i = 0, resolved; i < filename.length; ++i)
         if (resolved = self2.resolvePath("", filename[i]))
           fetch2(resolved);
-      if (sync) {
+      if (sync2) {
         self2.resolveAll();
         return self2;
       }
@@ -56921,13 +56921,13 @@ var require_util10 = __commonJS({
       Object.defineProperty(object, "$type", { value: enm, enumerable: false });
       return enm;
     };
-    util.setProperty = function setProperty(dst, path3, value, ifNotSet) {
-      function setProp(dst2, path4, value2) {
-        var part = path4.shift();
+    util.setProperty = function setProperty(dst, path7, value, ifNotSet) {
+      function setProp(dst2, path8, value2) {
+        var part = path8.shift();
         if (util.isUnsafeProperty(part))
           return dst2;
-        if (path4.length > 0) {
-          dst2[part] = setProp(dst2[part] || {}, path4, value2);
+        if (path8.length > 0) {
+          dst2[part] = setProp(dst2[part] || {}, path8, value2);
         } else {
           var prevValue = dst2[part];
           if (prevValue && ifNotSet)
@@ -56940,12 +56940,12 @@ var require_util10 = __commonJS({
       }
       if (typeof dst !== "object")
         throw TypeError("dst must be an object");
-      if (!path3)
+      if (!path7)
         throw TypeError("path must be specified");
-      path3 = path3.split(".");
-      if (path3.length > util.recursionLimit)
+      path7 = path7.split(".");
+      if (path7.length > util.recursionLimit)
         throw Error("max depth exceeded");
-      return setProp(dst, path3, value);
+      return setProp(dst, path7, value);
     };
     Object.defineProperty(util, "decorateRoot", {
       get: function() {
@@ -57247,7 +57247,7 @@ var require_field = __commonJS({
         keepComments ? this.comment : void 0
       ]);
     };
-    Field.prototype.resolve = function resolve() {
+    Field.prototype.resolve = function resolve3() {
       if (this.resolved)
         return this;
       if ((this.typeDefault = types.defaults[this.type]) === void 0) {
@@ -57491,12 +57491,12 @@ var require_object = __commonJS({
        */
       fullName: {
         get: function() {
-          var path3 = [this.name], ptr = this.parent;
+          var path7 = [this.name], ptr = this.parent;
           while (ptr) {
-            path3.unshift(ptr.name);
+            path7.unshift(ptr.name);
             ptr = ptr.parent;
           }
-          return path3.join(".");
+          return path7.join(".");
         }
       }
     });
@@ -57520,7 +57520,7 @@ var require_object = __commonJS({
       this.parent = null;
       this.resolved = false;
     };
-    ReflectionObject.prototype.resolve = function resolve() {
+    ReflectionObject.prototype.resolve = function resolve3() {
       if (this.resolved)
         return this;
       if (this.root instanceof Root)
@@ -57809,13 +57809,13 @@ var require_index_light = __commonJS({
     "use strict";
     var protobuf = module2.exports = require_index_minimal();
     protobuf.build = "light";
-    function load(filename, root, callback) {
+    function load(filename, root, callback2) {
       if (typeof root === "function") {
-        callback = root;
+        callback2 = root;
         root = new protobuf.Root();
       } else if (!root)
         root = new protobuf.Root();
-      return root.load(filename, callback);
+      return root.load(filename, callback2);
     }
     protobuf.load = load;
     function loadSync(filename, root) {
@@ -57895,7 +57895,7 @@ var require_tokenize = __commonJS({
         if (!match)
           throw illegal("string");
         offset = re.lastIndex;
-        push(stringDelim);
+        push2(stringDelim);
         stringDelim = null;
         return unescape(match[1]);
       }
@@ -58038,7 +58038,7 @@ var require_tokenize = __commonJS({
           stringDelim = token;
         return token;
       }
-      function push(token) {
+      function push2(token) {
         stack.push(token);
       }
       function peek() {
@@ -58046,7 +58046,7 @@ var require_tokenize = __commonJS({
           var token = next();
           if (token === null)
             return null;
-          push(token);
+          push2(token);
         }
         return stack[0];
       }
@@ -58084,7 +58084,7 @@ var require_tokenize = __commonJS({
       return Object.defineProperty({
         next,
         peek,
-        push,
+        push: push2,
         skip,
         cmnt
       }, "line", {
@@ -58132,7 +58132,7 @@ var require_parse2 = __commonJS({
       if (!options)
         options = parse.defaults;
       var preferTrailingComment = options.preferTrailingComment || false;
-      var tn = tokenize(source, options.alternateCommentMode || false), next = tn.next, push = tn.push, peek = tn.peek, skip = tn.skip, cmnt = tn.cmnt;
+      var tn = tokenize(source, options.alternateCommentMode || false), next = tn.next, push2 = tn.push, peek = tn.peek, skip = tn.skip, cmnt = tn.cmnt;
       var head = true, pkg, imports, weakImports, edition = "proto2";
       var ptr = root;
       var topLevelObjects = [];
@@ -58171,7 +58171,7 @@ var require_parse2 = __commonJS({
         switch (token2) {
           case "'":
           case '"':
-            push(token2);
+            push2(token2);
             return readString();
           case "true":
           case "TRUE":
@@ -58411,7 +58411,7 @@ var require_parse2 = __commonJS({
               if (edition === "proto2" || !typeRefRe.test(token3)) {
                 throw illegal(token3);
               }
-              push(token3);
+              push2(token3);
               parseField(type, "optional", void 0, depth + 1);
               break;
           }
@@ -58547,7 +58547,7 @@ var require_parse2 = __commonJS({
             parseOption(oneof, token3);
             skip(";");
           } else {
-            push(token3);
+            push2(token3);
             parseField(oneof, "optional", void 0, depth);
           }
         });
@@ -58784,7 +58784,7 @@ var require_parse2 = __commonJS({
             default:
               if (edition === "proto2" || !typeRefRe.test(token3))
                 throw illegal(token3);
-              push(token3);
+              push2(token3);
               parseField(parent, "optional", reference, depth + 1);
               break;
           }
@@ -61533,19 +61533,19 @@ var require_util11 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
-    var fs6 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path7 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path3.isAbsolute(target)) {
+        if (path7.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path3.join(directory, target);
+          const fullPath = path7.join(directory, target);
           try {
-            fs6.accessSync(fullPath, fs6.constants.R_OK);
+            fs8.accessSync(fullPath, fs8.constants.R_OK);
             return fullPath;
           } catch (err) {
             continue;
@@ -62127,22 +62127,22 @@ var require_channelz = __commonJS({
         subchannel_ref: subchannelRef
       };
     }
-    function GetChannel(call, callback) {
+    function GetChannel(call, callback2) {
       const channelId = parseInt(call.request.channel_id, 10);
       const channelEntry = entityMaps[
         "channel"
         /* EntityTypes.channel */
       ].getElementByKey(channelId);
       if (channelEntry === void 0) {
-        callback({
+        callback2({
           code: constants_1.Status.NOT_FOUND,
           details: "No channel data found for id " + channelId
         });
         return;
       }
-      callback(null, { channel: getChannelMessage(channelEntry) });
+      callback2(null, { channel: getChannelMessage(channelEntry) });
     }
-    function GetTopChannels(call, callback) {
+    function GetTopChannels(call, callback2) {
       const maxResults = parseInt(call.request.max_results, 10) || DEFAULT_MAX_RESULTS;
       const resultList = [];
       const startId = parseInt(call.request.start_channel_id, 10);
@@ -62154,7 +62154,7 @@ var require_channelz = __commonJS({
       for (i = channelEntries.lowerBound(startId); !i.equals(channelEntries.end()) && resultList.length < maxResults; i = i.next()) {
         resultList.push(getChannelMessage(i.pointer[1]));
       }
-      callback(null, {
+      callback2(null, {
         channel: resultList,
         end: i.equals(channelEntries.end())
       });
@@ -62177,7 +62177,7 @@ var require_channelz = __commonJS({
         listen_socket: listenSocket
       };
     }
-    function GetServer(call, callback) {
+    function GetServer(call, callback2) {
       const serverId = parseInt(call.request.server_id, 10);
       const serverEntries = entityMaps[
         "server"
@@ -62185,15 +62185,15 @@ var require_channelz = __commonJS({
       ];
       const serverEntry = serverEntries.getElementByKey(serverId);
       if (serverEntry === void 0) {
-        callback({
+        callback2({
           code: constants_1.Status.NOT_FOUND,
           details: "No server data found for id " + serverId
         });
         return;
       }
-      callback(null, { server: getServerMessage(serverEntry) });
+      callback2(null, { server: getServerMessage(serverEntry) });
     }
-    function GetServers(call, callback) {
+    function GetServers(call, callback2) {
       const maxResults = parseInt(call.request.max_results, 10) || DEFAULT_MAX_RESULTS;
       const startId = parseInt(call.request.start_server_id, 10);
       const serverEntries = entityMaps[
@@ -62205,19 +62205,19 @@ var require_channelz = __commonJS({
       for (i = serverEntries.lowerBound(startId); !i.equals(serverEntries.end()) && resultList.length < maxResults; i = i.next()) {
         resultList.push(getServerMessage(i.pointer[1]));
       }
-      callback(null, {
+      callback2(null, {
         server: resultList,
         end: i.equals(serverEntries.end())
       });
     }
-    function GetSubchannel(call, callback) {
+    function GetSubchannel(call, callback2) {
       const subchannelId = parseInt(call.request.subchannel_id, 10);
       const subchannelEntry = entityMaps[
         "subchannel"
         /* EntityTypes.subchannel */
       ].getElementByKey(subchannelId);
       if (subchannelEntry === void 0) {
-        callback({
+        callback2({
           code: constants_1.Status.NOT_FOUND,
           details: "No subchannel data found for id " + subchannelId
         });
@@ -62241,7 +62241,7 @@ var require_channelz = __commonJS({
         },
         socket_ref: listenSocket
       };
-      callback(null, { subchannel: subchannelMessage });
+      callback2(null, { subchannel: subchannelMessage });
     }
     function subchannelAddressToAddressMessage(subchannelAddress) {
       var _a;
@@ -62262,7 +62262,7 @@ var require_channelz = __commonJS({
         };
       }
     }
-    function GetSocket(call, callback) {
+    function GetSocket(call, callback2) {
       var _a, _b, _c, _d, _e;
       const socketId = parseInt(call.request.socket_id, 10);
       const socketEntry = entityMaps[
@@ -62270,7 +62270,7 @@ var require_channelz = __commonJS({
         /* EntityTypes.socket */
       ].getElementByKey(socketId);
       if (socketEntry === void 0) {
-        callback({
+        callback2({
           code: constants_1.Status.NOT_FOUND,
           details: "No socket data found for id " + socketId
         });
@@ -62308,16 +62308,16 @@ var require_channelz = __commonJS({
           remote_flow_control_window: resolvedInfo.remoteFlowControlWindow ? { value: resolvedInfo.remoteFlowControlWindow } : null
         }
       };
-      callback(null, { socket: socketMessage });
+      callback2(null, { socket: socketMessage });
     }
-    function GetServerSockets(call, callback) {
+    function GetServerSockets(call, callback2) {
       const serverId = parseInt(call.request.server_id, 10);
       const serverEntry = entityMaps[
         "server"
         /* EntityTypes.server */
       ].getElementByKey(serverId);
       if (serverEntry === void 0) {
-        callback({
+        callback2({
           code: constants_1.Status.NOT_FOUND,
           details: "No server data found for id " + serverId
         });
@@ -62332,7 +62332,7 @@ var require_channelz = __commonJS({
       for (i = allSockets.lowerBound(startId); !i.equals(allSockets.end()) && resultList.length < maxResults; i = i.next()) {
         resultList.push(socketRefToMessage(i.pointer[1].ref));
       }
-      callback(null, {
+      callback2(null, {
         socket_ref: resultList,
         end: i.equals(allSockets.end())
       });
@@ -62492,18 +62492,18 @@ var require_compression_filter = __commonJS({
         this.maxRecvMessageLength = maxRecvMessageLength;
       }
       compressMessage(message) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve3, reject) => {
           zlib.deflate(message, (err, output) => {
             if (err) {
               reject(err);
             } else {
-              resolve(output);
+              resolve3(output);
             }
           });
         });
       }
       decompressMessage(message) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve3, reject) => {
           let totalLength = 0;
           const messageParts = [];
           const decompresser = zlib.createInflate();
@@ -62525,7 +62525,7 @@ var require_compression_filter = __commonJS({
             }
           });
           decompresser.on("end", () => {
-            resolve(Buffer.concat(messageParts));
+            resolve3(Buffer.concat(messageParts));
           });
           decompresser.write(message);
           decompresser.end();
@@ -62538,18 +62538,18 @@ var require_compression_filter = __commonJS({
         this.maxRecvMessageLength = maxRecvMessageLength;
       }
       compressMessage(message) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve3, reject) => {
           zlib.gzip(message, (err, output) => {
             if (err) {
               reject(err);
             } else {
-              resolve(output);
+              resolve3(output);
             }
           });
         });
       }
       decompressMessage(message) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve3, reject) => {
           let totalLength = 0;
           const messageParts = [];
           const decompresser = zlib.createGunzip();
@@ -62571,7 +62571,7 @@ var require_compression_filter = __commonJS({
             }
           });
           decompresser.on("end", () => {
-            resolve(Buffer.concat(messageParts));
+            resolve3(Buffer.concat(messageParts));
           });
           decompresser.write(message);
           decompresser.end();
@@ -63063,7 +63063,7 @@ var require_single_subchannel_channel = __commonJS({
       getConnectivityState(tryToConnect) {
         throw new Error("Method not implemented.");
       }
-      watchConnectivityState(currentState, deadline, callback) {
+      watchConnectivityState(currentState, deadline, callback2) {
         throw new Error("Method not implemented.");
       }
       getChannelzRef() {
@@ -63921,7 +63921,7 @@ var require_http_proxy = __commonJS({
       options.headers = headers;
       const proxyAddressString = (0, subchannel_address_1.subchannelAddressToString)(address);
       trace("Using proxy " + proxyAddressString + " to connect to " + options.path);
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve3, reject) => {
         const request = http.request(options);
         request.once("connect", (res, socket, head) => {
           request.removeAllListeners();
@@ -63932,7 +63932,7 @@ var require_http_proxy = __commonJS({
               socket.unshift(head);
             }
             trace("Successfully established a plaintext connection to " + options.path + " through proxy " + proxyAddressString);
-            resolve(socket);
+            resolve3(socket);
           } else {
             (0, logging_1.log)(constants_1.LogVerbosity.ERROR, "Failed to connect to " + options.path + " through proxy " + proxyAddressString + " with status " + res.statusCode);
             reject();
@@ -64041,7 +64041,7 @@ var require_subchannel_call = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Http2SubchannelCall = void 0;
     var http2 = require("http2");
-    var os7 = require("os");
+    var os8 = require("os");
     var constants_1 = require_constants7();
     var metadata_1 = require_metadata();
     var stream_decoder_1 = require_stream_decoder();
@@ -64049,7 +64049,7 @@ var require_subchannel_call = __commonJS({
     var constants_2 = require_constants7();
     var TRACER_NAME = "subchannel_call";
     function getSystemErrorName(errno) {
-      for (const [name, num] of Object.entries(os7.constants.errno)) {
+      for (const [name, num] of Object.entries(os8.constants.errno)) {
         if (num === errno) {
           return name;
         }
@@ -64920,7 +64920,7 @@ var require_transport = __commonJS({
         if (secureConnectResult.socket.closed) {
           return Promise.reject("Connection closed before starting HTTP/2 handshake");
         }
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve3, reject) => {
           var _a, _b, _c, _d, _e, _f, _g, _h;
           let remoteName = null;
           let realTarget = this.channelTarget;
@@ -64991,7 +64991,7 @@ var require_transport = __commonJS({
             session.removeAllListeners();
             secureConnectResult.socket.removeListener("close", closeHandler);
             secureConnectResult.socket.removeListener("error", errorHandler);
-            resolve(new Http2Transport(session, address, options, remoteName));
+            resolve3(new Http2Transport(session, address, options, remoteName));
             this.session = null;
           });
           session.once("close", closeHandler);
@@ -65005,7 +65005,7 @@ var require_transport = __commonJS({
           if (proxiedSocket) {
             return proxiedSocket;
           } else {
-            return new Promise((resolve, reject) => {
+            return new Promise((resolve3, reject) => {
               const closeCallback = () => {
                 reject(new Error("Socket closed"));
               };
@@ -65015,7 +65015,7 @@ var require_transport = __commonJS({
               const socket = net.connect(address, () => {
                 socket.removeListener("close", closeCallback);
                 socket.removeListener("error", errorCallback);
-                resolve(socket);
+                resolve3(socket);
               });
               socket.once("close", closeCallback);
               socket.once("error", errorCallback);
@@ -66015,13 +66015,13 @@ var require_retrying_call = __commonJS({
         this.nextRetryBackoffSec = Math.min(this.nextRetryBackoffSec * retryPolicy.backoffMultiplier, maxBackoffSec);
         return nextBackoffMs;
       }
-      maybeRetryCall(pushback, callback) {
+      maybeRetryCall(pushback, callback2) {
         if (this.state !== "RETRY") {
-          callback(false);
+          callback2(false);
           return;
         }
         if (this.attempts >= this.maxAttempts) {
-          callback(false);
+          callback2(false);
           return;
         }
         let retryDelayMs;
@@ -66029,7 +66029,7 @@ var require_retrying_call = __commonJS({
           retryDelayMs = this.getNextRetryBackoffMs();
         } else if (pushback < 0) {
           this.state = "TRANSPARENT_ONLY";
-          callback(false);
+          callback2(false);
           return;
         } else {
           retryDelayMs = pushback;
@@ -66039,16 +66039,16 @@ var require_retrying_call = __commonJS({
           var _a, _b;
           this.retryTimer = null;
           if (this.state !== "RETRY") {
-            callback(false);
+            callback2(false);
             return;
           }
           if ((_b = (_a = this.retryThrottler) === null || _a === void 0 ? void 0 : _a.canRetryCall()) !== null && _b !== void 0 ? _b : true) {
-            callback(true);
+            callback2(true);
             this.attempts += 1;
             this.startNewAttempt();
           } else {
             this.trace("Retry attempt denied by throttling policy");
-            callback(false);
+            callback2(false);
           }
         }, retryDelayMs);
       }
@@ -67018,7 +67018,7 @@ var require_internal_channel = __commonJS({
         }
         return connectivityState;
       }
-      watchConnectivityState(currentState, deadline, callback) {
+      watchConnectivityState(currentState, deadline, callback2) {
         if (this.connectivityState === connectivity_state_1.ConnectivityState.SHUTDOWN) {
           throw new Error("Channel has been shut down");
         }
@@ -67027,17 +67027,17 @@ var require_internal_channel = __commonJS({
           const deadlineDate = deadline instanceof Date ? deadline : new Date(deadline);
           const now = /* @__PURE__ */ new Date();
           if (deadline === -Infinity || deadlineDate <= now) {
-            process.nextTick(callback, new Error("Deadline passed without connectivity state change"));
+            process.nextTick(callback2, new Error("Deadline passed without connectivity state change"));
             return;
           }
           timer = setTimeout(() => {
             this.removeConnectivityStateWatcher(watcherObject);
-            callback(new Error("Deadline passed without connectivity state change"));
+            callback2(new Error("Deadline passed without connectivity state change"));
           }, deadlineDate.getTime() - now.getTime());
         }
         const watcherObject = {
           currentState,
-          callback,
+          callback: callback2,
           timer
         };
         this.connectivityStateWatchers.push(watcherObject);
@@ -67104,8 +67104,8 @@ var require_channel = __commonJS({
       getConnectivityState(tryToConnect) {
         return this.internalChannel.getConnectivityState(tryToConnect);
       }
-      watchConnectivityState(currentState, deadline, callback) {
-        this.internalChannel.watchConnectivityState(currentState, deadline, callback);
+      watchConnectivityState(currentState, deadline, callback2) {
+        this.internalChannel.watchConnectivityState(currentState, deadline, callback2);
       }
       /**
        * Get the channelz reference object for this channel. The returned value is
@@ -67156,9 +67156,9 @@ var require_server_call = __commonJS({
       return status;
     }
     var ServerUnaryCallImpl = class extends events_1.EventEmitter {
-      constructor(path3, call, metadata, request) {
+      constructor(path7, call, metadata, request) {
         super();
-        this.path = path3;
+        this.path = path7;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -67188,9 +67188,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerUnaryCallImpl = ServerUnaryCallImpl;
     var ServerReadableStreamImpl = class extends stream_1.Readable {
-      constructor(path3, call, metadata) {
+      constructor(path7, call, metadata) {
         super({ objectMode: true });
-        this.path = path3;
+        this.path = path7;
         this.call = call;
         this.metadata = metadata;
         this.cancelled = false;
@@ -67222,9 +67222,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerReadableStreamImpl = ServerReadableStreamImpl;
     var ServerWritableStreamImpl = class extends stream_1.Writable {
-      constructor(path3, call, metadata, request) {
+      constructor(path7, call, metadata, request) {
         super({ objectMode: true });
-        this.path = path3;
+        this.path = path7;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -67260,12 +67260,12 @@ var require_server_call = __commonJS({
       getMetricsRecorder() {
         return this.call.getMetricsRecorder();
       }
-      _write(chunk, encoding, callback) {
-        this.call.sendMessage(chunk, callback);
+      _write(chunk, encoding, callback2) {
+        this.call.sendMessage(chunk, callback2);
       }
-      _final(callback) {
+      _final(callback2) {
         var _a;
-        callback(null);
+        callback2(null);
         this.call.sendStatus(Object.assign(Object.assign({}, this.pendingStatus), { metadata: (_a = this.pendingStatus.metadata) !== null && _a !== void 0 ? _a : this.trailingMetadata }));
       }
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -67278,9 +67278,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerWritableStreamImpl = ServerWritableStreamImpl;
     var ServerDuplexStreamImpl = class extends stream_1.Duplex {
-      constructor(path3, call, metadata) {
+      constructor(path7, call, metadata) {
         super({ objectMode: true });
-        this.path = path3;
+        this.path = path7;
         this.call = call;
         this.metadata = metadata;
         this.pendingStatus = {
@@ -67318,12 +67318,12 @@ var require_server_call = __commonJS({
       _read(size) {
         this.call.startRead();
       }
-      _write(chunk, encoding, callback) {
-        this.call.sendMessage(chunk, callback);
+      _write(chunk, encoding, callback2) {
+        this.call.sendMessage(chunk, callback2);
       }
-      _final(callback) {
+      _final(callback2) {
         var _a;
-        callback(null);
+        callback2(null);
         this.call.sendStatus(Object.assign(Object.assign({}, this.pendingStatus), { metadata: (_a = this.pendingStatus.metadata) !== null && _a !== void 0 ? _a : this.trailingMetadata }));
       }
       // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -67949,9 +67949,9 @@ var require_orca = __commonJS({
           this.currentInterval = newInterval;
           const metricsCall = this.client.streamCoreMetrics({ report_interval: (0, duration_1.msToDuration)(newInterval) });
           this.metricsCall = metricsCall;
-          metricsCall.on("data", (report) => {
+          metricsCall.on("data", (report2) => {
             this.dataWatchers.forEach((watcher) => {
-              watcher.onMetricsUpdate(report);
+              watcher.onMetricsUpdate(report2);
             });
           });
           metricsCall.on("error", (error2) => {
@@ -68234,7 +68234,7 @@ var require_server_interceptors = __commonJS({
           this.processPendingStatus();
         });
       }
-      sendMessage(message, callback) {
+      sendMessage(message, callback2) {
         this.processingMessage = true;
         if (!this.sentMetadata) {
           this.sendMetadata(new metadata_1.Metadata());
@@ -68243,9 +68243,9 @@ var require_server_interceptors = __commonJS({
           this.processingMessage = false;
           if (this.processingMetadata) {
             this.pendingMessage = interceptedMessage;
-            this.pendingMessageCallback = callback;
+            this.pendingMessageCallback = callback2;
           } else {
-            this.nextCall.sendMessage(interceptedMessage, callback);
+            this.nextCall.sendMessage(interceptedMessage, callback2);
           }
         });
       }
@@ -68467,7 +68467,7 @@ var require_server_interceptors = __commonJS({
           } else {
             decompresser = zlib.createGunzip();
           }
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve3, reject) => {
             let totalLength = 0;
             const messageParts = [];
             decompresser.on("error", (error2) => {
@@ -68488,7 +68488,7 @@ var require_server_interceptors = __commonJS({
               }
             });
             decompresser.on("end", () => {
-              resolve(Buffer.concat(messageParts));
+              resolve3(Buffer.concat(messageParts));
             });
             decompresser.write(messageContents);
             decompresser.end();
@@ -68596,7 +68596,7 @@ var require_server_interceptors = __commonJS({
         const headers = Object.assign(Object.assign(Object.assign({}, defaultResponseHeaders), defaultCompressionHeaders), custom);
         this.stream.respond(headers, defaultResponseOptions);
       }
-      sendMessage(message, callback) {
+      sendMessage(message, callback2) {
         if (this.checkCancelled()) {
           return;
         }
@@ -68644,7 +68644,7 @@ var require_server_interceptors = __commonJS({
             return;
           }
           (_a = this.callEventTracker) === null || _a === void 0 ? void 0 : _a.addMessageSent();
-          callback();
+          callback2();
         });
       }
       sendStatus(status) {
@@ -68840,12 +68840,12 @@ var require_server2 = __commonJS({
       const unimplementedStatusResponse = getUnimplementedStatusResponse(methodName);
       switch (handlerType) {
         case "unary":
-          return (call, callback) => {
-            callback(unimplementedStatusResponse, null);
+          return (call, callback2) => {
+            callback2(unimplementedStatusResponse, null);
           };
         case "clientStream":
-          return (call, callback) => {
-            callback(unimplementedStatusResponse, null);
+          return (call, callback2) => {
+            callback2(unimplementedStatusResponse, null);
           };
         case "serverStream":
           return (call) => {
@@ -69099,10 +69099,10 @@ var require_server2 = __commonJS({
         bindOneAddress(address, boundPortObject) {
           this.trace("Attempting to bind " + (0, subchannel_address_1.subchannelAddressToString)(address));
           const http2Server = this.createHttp2Server(boundPortObject.credentials);
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve3, reject) => {
             const onError = (err) => {
               this.trace("Failed to bind " + (0, subchannel_address_1.subchannelAddressToString)(address) + " with error " + err.message);
-              resolve({
+              resolve3({
                 port: "port" in address ? address.port : 1,
                 error: err.message
               });
@@ -69130,7 +69130,7 @@ var require_server2 = __commonJS({
               });
               boundPortObject.listeningServers.add(http2Server);
               this.trace("Successfully bound " + (0, subchannel_address_1.subchannelAddressToString)(boundSubchannelAddress));
-              resolve({
+              resolve3({
                 port: "port" in boundSubchannelAddress ? boundSubchannelAddress.port : 1
               });
               http2Server.removeListener("error", onError);
@@ -69183,7 +69183,7 @@ var require_server2 = __commonJS({
           }
         }
         resolvePort(port) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve3, reject) => {
             let seenResolution = false;
             const resolverListener = (endpointList, attributes, serviceConfig, resolutionNote) => {
               if (seenResolution) {
@@ -69199,7 +69199,7 @@ var require_server2 = __commonJS({
                 reject(new Error(`No addresses resolved for port ${port}`));
                 return true;
               }
-              resolve(addressList);
+              resolve3(addressList);
               return true;
             };
             const resolver = (0, resolver_1.createResolver)(port, resolverListener, this.options);
@@ -69230,7 +69230,7 @@ var require_server2 = __commonJS({
           }
           return portUri;
         }
-        bindAsync(port, creds, callback) {
+        bindAsync(port, creds, callback2) {
           if (this.shutdown) {
             throw new Error("bindAsync called after shutdown");
           }
@@ -69240,13 +69240,13 @@ var require_server2 = __commonJS({
           if (creds === null || !(creds instanceof server_credentials_1.ServerCredentials)) {
             throw new TypeError("creds must be a ServerCredentials object");
           }
-          if (typeof callback !== "function") {
+          if (typeof callback2 !== "function") {
             throw new TypeError("callback must be a function");
           }
           this.trace("bindAsync port=" + port);
           const portUri = this.normalizePort(port);
           const deferredCallback = (error2, port2) => {
-            process.nextTick(() => callback(error2, port2));
+            process.nextTick(() => callback2(error2, port2));
           };
           let boundPortObject = this.boundPorts.get((0, uri_parser_1.uriToString)(portUri));
           if (boundPortObject) {
@@ -69256,7 +69256,7 @@ var require_server2 = __commonJS({
             }
             boundPortObject.cancelled = false;
             if (boundPortObject.completionPromise) {
-              boundPortObject.completionPromise.then((portNum) => callback(null, portNum), (error2) => callback(error2, 0));
+              boundPortObject.completionPromise.then((portNum) => callback2(null, portNum), (error2) => callback2(error2, 0));
             } else {
               deferredCallback(null, boundPortObject.portNumber);
             }
@@ -69285,18 +69285,18 @@ var require_server2 = __commonJS({
               boundPortObject.completionPromise = null;
               boundPortObject.portNumber = portNum;
               this.boundPorts.set(boundPortObject.mapKey, boundPortObject);
-              callback(null, portNum);
+              callback2(null, portNum);
             }, (error2) => {
-              callback(error2, 0);
+              callback2(error2, 0);
             });
           } else {
             this.boundPorts.set(boundPortObject.mapKey, boundPortObject);
             completionPromise.then((portNum) => {
               boundPortObject.completionPromise = null;
               boundPortObject.portNumber = portNum;
-              callback(null, portNum);
+              callback2(null, portNum);
             }, (error2) => {
-              callback(error2, 0);
+              callback2(error2, 0);
             });
           }
         }
@@ -69372,7 +69372,7 @@ var require_server2 = __commonJS({
           const channelzRef = this.registerInjectorToChannelz();
           return this.experimentalCreateConnectionInjectorWithChannelzRef(credentials, channelzRef, true);
         }
-        closeServer(server, callback) {
+        closeServer(server, callback2) {
           this.trace("Closing server with address " + JSON.stringify(server.address()));
           const serverInfo = this.http2Servers.get(server);
           server.close(() => {
@@ -69381,10 +69381,10 @@ var require_server2 = __commonJS({
               (0, channelz_1.unregisterChannelzRef)(serverInfo.channelzRef);
             }
             this.http2Servers.delete(server);
-            callback === null || callback === void 0 ? void 0 : callback();
+            callback2 === null || callback2 === void 0 ? void 0 : callback2();
           });
         }
-        closeSession(session, callback) {
+        closeSession(session, callback2) {
           var _b;
           this.trace("Closing session initiated by " + ((_b = session.socket) === null || _b === void 0 ? void 0 : _b.remoteAddress));
           const sessionInfo = this.sessions.get(session);
@@ -69393,7 +69393,7 @@ var require_server2 = __commonJS({
               this.sessionChildrenTracker.unrefChild(sessionInfo.ref);
               (0, channelz_1.unregisterChannelzRef)(sessionInfo.ref);
             }
-            callback === null || callback === void 0 ? void 0 : callback();
+            callback2 === null || callback2 === void 0 ? void 0 : callback2();
           };
           if (session.closed) {
             queueMicrotask(closeCallback);
@@ -69524,11 +69524,11 @@ var require_server2 = __commonJS({
           }
           this.started = true;
         }
-        tryShutdown(callback) {
+        tryShutdown(callback2) {
           var _b;
           const wrappedCallback = (error2) => {
             (0, channelz_1.unregisterChannelzRef)(this.channelzRef);
-            callback(error2);
+            callback2(error2);
           };
           let pendingChecks = 0;
           function maybeCallback() {
@@ -69581,11 +69581,11 @@ var require_server2 = __commonJS({
           }
           return true;
         }
-        _retrieveHandler(path3) {
-          serverCallTrace("Received call to method " + path3 + " at address " + this.serverAddressString);
-          const handler = this.handlers.get(path3);
+        _retrieveHandler(path7) {
+          serverCallTrace("Received call to method " + path7 + " at address " + this.serverAddressString);
+          const handler = this.handlers.get(path7);
           if (handler === void 0) {
-            serverCallTrace("No handler registered for method " + path3 + ". Sending UNIMPLEMENTED status.");
+            serverCallTrace("No handler registered for method " + path7 + ". Sending UNIMPLEMENTED status.");
             return null;
           }
           return handler;
@@ -69609,10 +69609,10 @@ var require_server2 = __commonJS({
             channelzSessionInfo === null || channelzSessionInfo === void 0 ? void 0 : channelzSessionInfo.streamTracker.addCallFailed();
             return;
           }
-          const path3 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path3);
+          const path7 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path7);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path3), stream, channelzSessionInfo);
+            this._respondWithError(getUnimplementedStatusResponse(path7), stream, channelzSessionInfo);
             return;
           }
           const callEventTracker = {
@@ -69662,10 +69662,10 @@ var require_server2 = __commonJS({
           if (this._verifyContentType(stream, headers) !== true) {
             return;
           }
-          const path3 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path3);
+          const path7 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path7);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path3), stream, null);
+            this._respondWithError(getUnimplementedStatusResponse(path7), stream, null);
             return;
           }
           const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler, this.options);
@@ -70710,7 +70710,7 @@ var require_certificate_provider = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.FileWatcherCertificateProvider = void 0;
-    var fs6 = require("fs");
+    var fs8 = require("fs");
     var logging = require_logging();
     var constants_1 = require_constants7();
     var util_1 = require("util");
@@ -70718,7 +70718,7 @@ var require_certificate_provider = __commonJS({
     function trace(text) {
       logging.trace(constants_1.LogVerbosity.DEBUG, TRACER_NAME, text);
     }
-    var readFilePromise = (0, util_1.promisify)(fs6.readFile);
+    var readFilePromise = (0, util_1.promisify)(fs8.readFile);
     var FileWatcherCertificateProvider = class {
       constructor(config) {
         this.config = config;
@@ -70973,13 +70973,13 @@ var require_resolver_uds = __commonJS({
         this.listener = listener;
         this.hasReturnedResult = false;
         this.endpoints = [];
-        let path3;
+        let path7;
         if (target.authority === "") {
-          path3 = "/" + target.path;
+          path7 = "/" + target.path;
         } else {
-          path3 = target.path;
+          path7 = target.path;
         }
-        this.endpoints = [{ addresses: [{ path: path3 }] }];
+        this.endpoints = [{ addresses: [{ path: path7 }] }];
       }
       updateResolution() {
         if (!this.hasReturnedResult) {
@@ -71039,12 +71039,12 @@ var require_resolver_ip = __commonJS({
           return;
         }
         const pathList = target.path.split(",");
-        for (const path3 of pathList) {
-          const hostPort = (0, uri_parser_1.splitHostPort)(path3);
+        for (const path7 of pathList) {
+          const hostPort = (0, uri_parser_1.splitHostPort)(path7);
           if (hostPort === null) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path3}`,
+              details: `Failed to parse ${target.scheme} address ${path7}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -71052,7 +71052,7 @@ var require_resolver_ip = __commonJS({
           if (target.scheme === IPV4_SCHEME && !(0, net_1.isIPv4)(hostPort.host) || target.scheme === IPV6_SCHEME && !(0, net_1.isIPv6)(hostPort.host)) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path3}`,
+              details: `Failed to parse ${target.scheme} address ${path7}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -72318,7 +72318,7 @@ var require_src4 = __commonJS({
     };
     var closeClient = (client) => client.close();
     exports2.closeClient = closeClient;
-    var waitForClientReady = (client, deadline, callback) => client.waitForReady(deadline, callback);
+    var waitForClientReady = (client, deadline, callback2) => client.waitForReady(deadline, callback2);
     exports2.waitForClientReady = waitForClientReady;
     var loadObject = (value, options) => {
       throw new Error("Not available in this library. Use @grpc/proto-loader and loadPackageDefinition instead");
@@ -72407,19 +72407,19 @@ var require_util12 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
-    var fs6 = require("fs");
-    var path3 = require("path");
+    var fs8 = require("fs");
+    var path7 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path3.isAbsolute(target)) {
+        if (path7.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path3.join(directory, target);
+          const fullPath = path7.join(directory, target);
           try {
-            fs6.accessSync(fullPath, fs6.constants.R_OK);
+            fs8.accessSync(fullPath, fs8.constants.R_OK);
             return fullPath;
           } catch (err) {
             continue;
@@ -72664,7 +72664,7 @@ var require_session = __commonJS({
   "node_modules/dockerode/lib/session.js"(exports2, module2) {
     var grpc = require_src4();
     var protoLoader = require_src5();
-    var path3 = require("path");
+    var path7 = require("path");
     var crypto2 = require("crypto");
     function withSession(docker, auth, handler) {
       const sessionId = crypto2.randomUUID();
@@ -72691,18 +72691,18 @@ var require_session = __commonJS({
         const injector = server.createConnectionInjector(creds);
         injector.injectConnection(socket);
         const pkg = protoLoader.loadSync(
-          path3.resolve(__dirname, "proto", "auth.proto")
+          path7.resolve(__dirname, "proto", "auth.proto")
         );
         const service = grpc.loadPackageDefinition(pkg);
         server.addService(service.moby.filesync.v1.Auth.service, {
-          Credentials({ request }, callback) {
+          Credentials({ request }, callback2) {
             if (auth) {
-              callback(null, {
+              callback2(null, {
                 Username: auth.username,
                 Secret: auth.password
               });
             } else {
-              callback(null, {});
+              callback2(null, {});
             }
           }
         });
@@ -72721,7 +72721,7 @@ var require_session = __commonJS({
 var require_buildkit = __commonJS({
   "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
     var protobuf = require_protobufjs();
-    var path3 = require("path");
+    var path7 = require("path");
     var BUILDKIT_TRACE_ID = "moby.buildkit.trace";
     var BUILDKIT_IMAGE_ID = "moby.image.id";
     var PROTO_TYPE = "moby.buildkit.v1.StatusResponse";
@@ -72731,7 +72731,7 @@ var require_buildkit = __commonJS({
     function loadProto() {
       if (StatusResponse) return StatusResponse;
       var root = protobuf.loadSync(
-        path3.resolve(__dirname, "proto", "buildkit_status.proto")
+        path7.resolve(__dirname, "proto", "buildkit_status.proto")
       );
       StatusResponse = root.lookupType(PROTO_TYPE);
       return StatusResponse;
@@ -72771,8 +72771,8 @@ var require_buildkit = __commonJS({
         });
       }
       if (status.logs && status.logs.length > 0) {
-        status.logs.forEach(function(log) {
-          var msg = Buffer.from(log.msg).toString(ENCODING_UTF8);
+        status.logs.forEach(function(log2) {
+          var msg = Buffer.from(log2.msg).toString(ENCODING_UTF8);
           if (msg.trim()) {
             lines.push(msg.trimEnd());
           }
@@ -72848,8 +72848,8 @@ var require_buildkit = __commonJS({
         try {
           var result = parseBuildKitLine(line);
           if (result.isBuildKit) {
-            result.logs.forEach(function(log) {
-              var event = { stream: log + "\n" };
+            result.logs.forEach(function(log2) {
+              var event = { stream: log2 + "\n" };
               output.push(event);
               if (onProgress) onProgress(event);
             });
@@ -72928,7 +72928,7 @@ var require_docker = __commonJS({
       }
       this.modem.Promise = plibrary;
     };
-    Docker2.prototype.createContainer = function(opts, callback) {
+    Docker2.prototype.createContainer = function(opts, callback2) {
       var self2 = this;
       var optsf = {
         path: "/containers/create?",
@@ -72947,29 +72947,29 @@ var require_docker = __commonJS({
         }
       };
       delete opts.authconfig;
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(self2.getContainer(data.Id));
+            resolve3(self2.getContainer(data.Id));
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return callback(err, data);
-          callback(err, self2.getContainer(data.Id));
+          if (err) return callback2(err, data);
+          callback2(err, self2.getContainer(data.Id));
         });
       }
     };
-    Docker2.prototype.createImage = function(auth, opts, callback) {
+    Docker2.prototype.createImage = function(auth, opts, callback2) {
       var self2 = this;
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
         opts = auth;
         auth = opts.authconfig || void 0;
-      } else if (!callback && !opts) {
+      } else if (!callback2 && !opts) {
         opts = auth;
         auth = opts.authconfig;
       }
@@ -72985,25 +72985,25 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Docker2.prototype.loadImage = function(file, opts, callback) {
+    Docker2.prototype.loadImage = function(file, opts, callback2) {
       var self2 = this;
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
         opts = null;
       }
       var optsf = {
@@ -73018,25 +73018,25 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Docker2.prototype.importImage = function(file, opts, callback) {
+    Docker2.prototype.importImage = function(file, opts, callback2) {
       var self2 = this;
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
         opts = void 0;
       }
       if (!opts)
@@ -73054,22 +73054,22 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Docker2.prototype.checkAuth = function(opts, callback) {
+    Docker2.prototype.checkAuth = function(opts, callback2) {
       var self2 = this;
       var optsf = {
         path: "/auth",
@@ -73082,25 +73082,25 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Docker2.prototype.buildImage = function(file, opts, callback) {
+    Docker2.prototype.buildImage = function(file, opts, callback2) {
       var self2 = this;
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
         opts = null;
       }
       var optsf = {
@@ -73128,41 +73128,41 @@ var require_docker = __commonJS({
           optsf.options.cachefrom = JSON.stringify(opts.cachefrom);
         }
       }
-      function dial(callback2) {
+      function dial(callback3) {
         util.prepareBuildContext(file, (ctx) => {
           optsf.file = ctx;
-          self2.modem.dial(optsf, callback2);
+          self2.modem.dial(optsf, callback3);
         });
       }
-      function dialWithSession(callback2) {
+      function dialWithSession(callback3) {
         if (opts?.version === "2") {
           withSession(self2, optsf.authconfig, (err, sessionId, done) => {
             if (err) {
-              return callback2(err);
+              return callback3(err);
             }
             optsf.options.session = sessionId;
             dial((err2, data) => {
-              callback2(err2, data);
+              callback3(err2, data);
               if (data) {
                 data.on("end", done);
               }
             });
           });
         } else {
-          dial(callback2);
+          dial(callback3);
         }
       }
-      if (callback === void 0) {
-        return new self2.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new self2.modem.Promise(function(resolve3, reject) {
           dialWithSession(function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
-        dialWithSession(callback);
+        dialWithSession(callback2);
       }
     };
     Docker2.prototype.followProgress = function(stream, onFinished, onProgress) {
@@ -73202,9 +73202,9 @@ var require_docker = __commonJS({
     Docker2.prototype.getExec = function(id) {
       return new Exec(this.modem, id);
     };
-    Docker2.prototype.listContainers = function(opts, callback) {
+    Docker2.prototype.listContainers = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/containers/json?",
         method: "GET",
@@ -73217,12 +73217,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73231,9 +73231,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listImages = function(opts, callback) {
+    Docker2.prototype.listImages = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/images/json?",
         method: "GET",
@@ -73246,12 +73246,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73260,9 +73260,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.getImages = function(opts, callback) {
+    Docker2.prototype.getImages = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/images/get?",
         method: "GET",
@@ -73276,12 +73276,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73290,9 +73290,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listServices = function(opts, callback) {
+    Docker2.prototype.listServices = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/services?",
         method: "GET",
@@ -73304,12 +73304,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73318,9 +73318,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listNodes = function(opts, callback) {
+    Docker2.prototype.listNodes = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/nodes?",
         method: "GET",
@@ -73335,12 +73335,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73349,9 +73349,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listTasks = function(opts, callback) {
+    Docker2.prototype.listTasks = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/tasks?",
         method: "GET",
@@ -73363,12 +73363,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73377,8 +73377,8 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createSecret = function(opts, callback) {
-      var args = util.processArgs(opts, callback);
+    Docker2.prototype.createSecret = function(opts, callback2) {
+      var args = util.processArgs(opts, callback2);
       var self2 = this;
       var optsf = {
         path: "/secrets/create?",
@@ -73395,12 +73395,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(self2.getSecret(data.ID));
+            resolve3(self2.getSecret(data.ID));
           });
         });
       } else {
@@ -73410,8 +73410,8 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createConfig = function(opts, callback) {
-      var args = util.processArgs(opts, callback);
+    Docker2.prototype.createConfig = function(opts, callback2) {
+      var args = util.processArgs(opts, callback2);
       var self2 = this;
       var optsf = {
         path: "/configs/create?",
@@ -73428,12 +73428,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(self2.getConfig(data.ID));
+            resolve3(self2.getConfig(data.ID));
           });
         });
       } else {
@@ -73443,9 +73443,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listSecrets = function(opts, callback) {
+    Docker2.prototype.listSecrets = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/secrets?",
         method: "GET",
@@ -73457,12 +73457,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73471,9 +73471,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listConfigs = function(opts, callback) {
+    Docker2.prototype.listConfigs = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/configs?",
         method: "GET",
@@ -73485,12 +73485,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73499,9 +73499,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createPlugin = function(opts, callback) {
+    Docker2.prototype.createPlugin = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins/create?",
         method: "POST",
@@ -73515,12 +73515,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(self2.getPlugin(args.opts.name));
+            resolve3(self2.getPlugin(args.opts.name));
           });
         });
       } else {
@@ -73530,9 +73530,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listPlugins = function(opts, callback) {
+    Docker2.prototype.listPlugins = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/plugins?",
         method: "GET",
@@ -73544,12 +73544,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73558,9 +73558,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneImages = function(opts, callback) {
+    Docker2.prototype.pruneImages = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/images/prune?",
         method: "POST",
@@ -73572,12 +73572,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73586,9 +73586,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneBuilder = function(opts, callback) {
+    Docker2.prototype.pruneBuilder = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/build/prune",
         method: "POST",
@@ -73599,12 +73599,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73613,9 +73613,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneContainers = function(opts, callback) {
+    Docker2.prototype.pruneContainers = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/containers/prune?",
         method: "POST",
@@ -73627,12 +73627,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73641,9 +73641,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneVolumes = function(opts, callback) {
+    Docker2.prototype.pruneVolumes = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/volumes/prune?",
         method: "POST",
@@ -73655,12 +73655,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73669,9 +73669,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pruneNetworks = function(opts, callback) {
+    Docker2.prototype.pruneNetworks = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/networks/prune?",
         method: "POST",
@@ -73683,12 +73683,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73697,9 +73697,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createVolume = function(opts, callback) {
+    Docker2.prototype.createVolume = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/volumes/create?",
         method: "POST",
@@ -73714,12 +73714,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(self2.getVolume(data.Name));
+            resolve3(self2.getVolume(data.Name));
           });
         });
       } else {
@@ -73729,12 +73729,12 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createService = function(auth, opts, callback) {
-      if (!callback && typeof opts === "function") {
-        callback = opts;
+    Docker2.prototype.createService = function(auth, opts, callback2) {
+      if (!callback2 && typeof opts === "function") {
+        callback2 = opts;
         opts = auth;
         auth = opts.authconfig || void 0;
-      } else if (!opts && !callback) {
+      } else if (!opts && !callback2) {
         opts = auth;
       }
       var self2 = this;
@@ -73750,25 +73750,25 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(self2.getService(data.ID || data.Id));
+            resolve3(self2.getService(data.ID || data.Id));
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          if (err) return callback(err, data);
-          callback(err, self2.getService(data.ID || data.Id));
+          if (err) return callback2(err, data);
+          callback2(err, self2.getService(data.ID || data.Id));
         });
       }
     };
-    Docker2.prototype.listVolumes = function(opts, callback) {
+    Docker2.prototype.listVolumes = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/volumes?",
         method: "GET",
@@ -73781,12 +73781,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73795,9 +73795,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.createNetwork = function(opts, callback) {
+    Docker2.prototype.createNetwork = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/networks/create?",
         method: "POST",
@@ -73812,12 +73812,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(self2.getNetwork(data.Id));
+            resolve3(self2.getNetwork(data.Id));
           });
         });
       } else {
@@ -73827,9 +73827,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.listNetworks = function(opts, callback) {
+    Docker2.prototype.listNetworks = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/networks?",
         method: "GET",
@@ -73842,12 +73842,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73856,7 +73856,7 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.searchImages = function(opts, callback) {
+    Docker2.prototype.searchImages = function(opts, callback2) {
       var self2 = this;
       var optsf = {
         path: "/images/search?",
@@ -73869,24 +73869,24 @@ var require_docker = __commonJS({
           500: "server error"
         }
       };
-      if (callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+      if (callback2 === void 0) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
         this.modem.dial(optsf, function(err, data) {
-          callback(err, data);
+          callback2(err, data);
         });
       }
     };
-    Docker2.prototype.info = function(opts, callback) {
+    Docker2.prototype.info = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var opts = {
         path: "/info",
         method: "GET",
@@ -73897,12 +73897,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73911,9 +73911,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.version = function(opts, callback) {
+    Docker2.prototype.version = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var opts = {
         path: "/version",
         method: "GET",
@@ -73924,12 +73924,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(opts, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73938,9 +73938,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.ping = function(opts, callback) {
+    Docker2.prototype.ping = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/_ping",
         method: "GET",
@@ -73951,12 +73951,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73965,9 +73965,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.df = function(opts, callback) {
+    Docker2.prototype.df = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/system/df",
         method: "GET",
@@ -73978,12 +73978,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -73992,9 +73992,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.getEvents = function(opts, callback) {
+    Docker2.prototype.getEvents = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/events?",
         method: "GET",
@@ -74007,12 +74007,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -74021,8 +74021,8 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.pull = function(repoTag, opts, callback, auth) {
-      var args = util.processArgs(opts, callback);
+    Docker2.prototype.pull = function(repoTag, opts, callback2, auth) {
+      var args = util.processArgs(opts, callback2);
       var imageSrc = util.parseRepositoryTag(repoTag);
       args.opts.fromImage = imageSrc.repository;
       args.opts.tag = imageSrc.tag || "latest";
@@ -74032,8 +74032,8 @@ var require_docker = __commonJS({
       }
       return this.createImage.apply(this, argsf);
     };
-    Docker2.prototype.pullAll = function(repoTag, opts, callback, auth) {
-      var args = util.processArgs(opts, callback);
+    Docker2.prototype.pullAll = function(repoTag, opts, callback2, auth) {
+      var args = util.processArgs(opts, callback2);
       var imageSrc = util.parseRepositoryTag(repoTag);
       args.opts.fromImage = imageSrc.repository;
       var argsf = [args.opts, args.callback];
@@ -74042,32 +74042,32 @@ var require_docker = __commonJS({
       }
       return this.createImage.apply(this, argsf);
     };
-    Docker2.prototype.run = function(image, cmd, streamo, createOptions, startOptions, callback) {
+    Docker2.prototype.run = function(image, cmd, streamo, createOptions, startOptions, callback2) {
       if (typeof arguments[arguments.length - 1] === "function") {
-        return this.runCallback(image, cmd, streamo, createOptions, startOptions, callback);
+        return this.runCallback(image, cmd, streamo, createOptions, startOptions, callback2);
       } else {
         return this.runPromise(image, cmd, streamo, createOptions, startOptions);
       }
     };
-    Docker2.prototype.runCallback = function(image, cmd, streamo, createOptions, startOptions, callback) {
-      if (!callback && typeof createOptions === "function") {
-        callback = createOptions;
+    Docker2.prototype.runCallback = function(image, cmd, streamo, createOptions, startOptions, callback2) {
+      if (!callback2 && typeof createOptions === "function") {
+        callback2 = createOptions;
         createOptions = {};
         startOptions = {};
-      } else if (!callback && typeof startOptions === "function") {
-        callback = startOptions;
+      } else if (!callback2 && typeof startOptions === "function") {
+        callback2 = startOptions;
         startOptions = {};
       }
       var hub = new EventEmitter();
       function handler(err, container) {
-        if (err) return callback(err, null, container);
+        if (err) return callback2(err, null, container);
         hub.emit("container", container);
         container.attach({
           stream: true,
           stdout: true,
           stderr: true
         }, function handler2(err2, stream) {
-          if (err2) return callback(err2, null, container);
+          if (err2) return callback2(err2, null, container);
           hub.emit("stream", stream);
           if (streamo) {
             if (streamo instanceof Array) {
@@ -74090,11 +74090,11 @@ var require_docker = __commonJS({
             }
           }
           container.start(startOptions, function(err3, data) {
-            if (err3) return callback(err3, data, container);
+            if (err3) return callback2(err3, data, container);
             hub.emit("start", container);
             container.wait(function(err4, data2) {
               hub.emit("data", data2);
-              callback(err4, data2, container);
+              callback2(err4, data2, container);
             });
           });
         });
@@ -74139,7 +74139,7 @@ var require_docker = __commonJS({
       };
       extend(optsc, createOptions);
       var containero;
-      return new this.modem.Promise(function(resolve, reject) {
+      return new this.modem.Promise(function(resolve3, reject) {
         self2.createContainer(optsc).then(function(container) {
           containero = container;
           return container.attach({
@@ -74172,15 +74172,15 @@ var require_docker = __commonJS({
         }).then(function(data) {
           return containero.wait();
         }).then(function(data) {
-          resolve([data, containero]);
+          resolve3([data, containero]);
         }).catch(function(err) {
           reject(err);
         });
       });
     };
-    Docker2.prototype.swarmInit = function(opts, callback) {
+    Docker2.prototype.swarmInit = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/swarm/init",
         method: "POST",
@@ -74193,12 +74193,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -74207,9 +74207,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.swarmJoin = function(opts, callback) {
+    Docker2.prototype.swarmJoin = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/swarm/join",
         method: "POST",
@@ -74222,12 +74222,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -74236,9 +74236,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.swarmLeave = function(opts, callback) {
+    Docker2.prototype.swarmLeave = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/swarm/leave?",
         method: "POST",
@@ -74250,12 +74250,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -74264,9 +74264,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.swarmUpdate = function(opts, callback) {
+    Docker2.prototype.swarmUpdate = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/swarm/update?",
         method: "POST",
@@ -74279,12 +74279,12 @@ var require_docker = __commonJS({
         options: args.opts
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -74293,9 +74293,9 @@ var require_docker = __commonJS({
         });
       }
     };
-    Docker2.prototype.swarmInspect = function(opts, callback) {
+    Docker2.prototype.swarmInspect = function(opts, callback2) {
       var self2 = this;
-      var args = util.processArgs(opts, callback);
+      var args = util.processArgs(opts, callback2);
       var optsf = {
         path: "/swarm",
         method: "GET",
@@ -74307,12 +74307,12 @@ var require_docker = __commonJS({
         }
       };
       if (args.callback === void 0) {
-        return new this.modem.Promise(function(resolve, reject) {
+        return new this.modem.Promise(function(resolve3, reject) {
           self2.modem.dial(optsf, function(err, data) {
             if (err) {
               return reject(err);
             }
-            resolve(data);
+            resolve3(data);
           });
         });
       } else {
@@ -74450,7 +74450,7 @@ var require_b4a = __commonJS({
     function byteLength(string, encoding) {
       return Buffer.byteLength(string, encoding);
     }
-    function compare(a, b) {
+    function compare2(a, b) {
       return Buffer.compare(a, b);
     }
     function concat(buffers, totalLength) {
@@ -74554,7 +74554,7 @@ var require_b4a = __commonJS({
       allocUnsafe,
       allocUnsafeSlow,
       byteLength,
-      compare,
+      compare: compare2,
       concat,
       copy,
       equals,
@@ -75529,7 +75529,7 @@ var require_streamx = __commonJS({
         const rs = new _Readable({
           ...opts,
           read(cb) {
-            ite.next().then(push).then(cb.bind(null, null)).catch(cb);
+            ite.next().then(push2).then(cb.bind(null, null)).catch(cb);
           },
           predestroy() {
             destroy = ite.return();
@@ -75540,7 +75540,7 @@ var require_streamx = __commonJS({
           }
         });
         return rs;
-        function push(data) {
+        function push2(data) {
           if (data.done) rs.push(null);
           else rs.push(data.value);
         }
@@ -75579,8 +75579,8 @@ var require_streamx = __commonJS({
             return this;
           },
           next() {
-            return new Promise(function(resolve, reject) {
-              promiseResolve = resolve;
+            return new Promise(function(resolve3, reject) {
+              promiseResolve = resolve3;
               promiseReject = reject;
               const data = stream.read();
               if (data !== null) ondata(data);
@@ -75613,11 +75613,11 @@ var require_streamx = __commonJS({
         }
         function destroy(err) {
           stream.destroy(err);
-          return new Promise((resolve, reject) => {
-            if (stream._duplexState & DESTROYED) return resolve({ value: void 0, done: true });
+          return new Promise((resolve3, reject) => {
+            if (stream._duplexState & DESTROYED) return resolve3({ value: void 0, done: true });
             stream.once("close", function() {
               if (err) reject(err);
-              else resolve({ value: void 0, done: true });
+              else resolve3({ value: void 0, done: true });
             });
           });
         }
@@ -75661,8 +75661,8 @@ var require_streamx = __commonJS({
         const writes = pending + (ws._duplexState & WRITE_WRITING ? 1 : 0);
         if (writes === 0) return Promise.resolve(true);
         if (state.drains === null) state.drains = [];
-        return new Promise((resolve) => {
-          state.drains.push({ writes, resolve });
+        return new Promise((resolve3) => {
+          state.drains.push({ writes, resolve: resolve3 });
         });
       }
       write(data) {
@@ -75767,10 +75767,10 @@ var require_streamx = __commonJS({
       cb(null);
     }
     function pipelinePromise(...streams) {
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve3, reject) => {
         return pipeline(...streams, (err) => {
           if (err) return reject(err);
-          resolve();
+          resolve3();
         });
       });
     }
@@ -76440,16 +76440,16 @@ var require_extract2 = __commonJS({
           entryCallback = null;
           cb(err);
         }
-        function onnext(resolve, reject) {
+        function onnext(resolve3, reject) {
           if (error2) {
             return reject(error2);
           }
           if (entryStream) {
-            resolve({ value: entryStream, done: false });
+            resolve3({ value: entryStream, done: false });
             entryStream = null;
             return;
           }
-          promiseResolve = resolve;
+          promiseResolve = resolve3;
           promiseReject = reject;
           consumeCallback(null);
           if (extract2._finished && promiseResolve) {
@@ -76457,8 +76457,8 @@ var require_extract2 = __commonJS({
             promiseResolve = promiseReject = null;
           }
         }
-        function onentry(header, stream, callback) {
-          entryCallback = callback;
+        function onentry(header, stream, callback2) {
+          entryCallback = callback2;
           stream.on("error", noop);
           if (promiseResolve) {
             promiseResolve({ value: stream, done: false });
@@ -76477,11 +76477,11 @@ var require_extract2 = __commonJS({
         function destroy(err) {
           extract2.destroy(err);
           consumeCallback(err);
-          return new Promise((resolve, reject) => {
-            if (extract2.destroyed) return resolve({ value: void 0, done: true });
+          return new Promise((resolve3, reject) => {
+            if (extract2.destroyed) return resolve3({ value: void 0, done: true });
             extract2.once("close", function() {
               if (err) reject(err);
-              else resolve({ value: void 0, done: true });
+              else resolve3({ value: void 0, done: true });
             });
           });
         }
@@ -76530,16 +76530,16 @@ var require_pack2 = __commonJS({
     var FMODE = 420;
     var END_OF_TAR = b4a.alloc(1024);
     var Sink = class extends Writable {
-      constructor(pack3, header, callback) {
+      constructor(pack5, header, callback2) {
         super({ mapWritable, eagerOpen: true });
         this.written = 0;
         this.header = header;
-        this._callback = callback;
+        this._callback = callback2;
         this._linkname = null;
         this._isLinkname = header.type === "symlink" && !header.linkname;
         this._isVoid = header.type !== "file" && header.type !== "contiguous-file";
         this._finished = false;
-        this._pack = pack3;
+        this._pack = pack5;
         this._openCallback = null;
         if (this._pack._stream === null) this._pack._stream = this;
         else this._pack._pending.push(this);
@@ -76550,9 +76550,9 @@ var require_pack2 = __commonJS({
       }
       _continuePack(err) {
         if (this._callback === null) return;
-        const callback = this._callback;
+        const callback2 = this._callback;
         this._callback = null;
-        callback(err);
+        callback2(err);
       }
       _continueOpen() {
         if (this._pack._stream === null) this._pack._stream = this;
@@ -76624,13 +76624,13 @@ var require_pack2 = __commonJS({
         this._pending = [];
         this._stream = null;
       }
-      entry(header, buffer, callback) {
+      entry(header, buffer, callback2) {
         if (this._finalized || this.destroying) throw new Error("already finalized or destroyed");
         if (typeof buffer === "function") {
-          callback = buffer;
+          callback2 = buffer;
           buffer = null;
         }
-        if (!callback) callback = noop;
+        if (!callback2) callback2 = noop;
         if (!header.size || header.type === "symlink") header.size = 0;
         if (!header.type) header.type = modeToType(header.mode);
         if (!header.mode) header.mode = header.type === "directory" ? DMODE : FMODE;
@@ -76638,7 +76638,7 @@ var require_pack2 = __commonJS({
         if (!header.gid) header.gid = 0;
         if (!header.mtime) header.mtime = /* @__PURE__ */ new Date();
         if (typeof buffer === "string") buffer = b4a.from(buffer);
-        const sink = new Sink(this, header, callback);
+        const sink = new Sink(this, header, callback2);
         if (b4a.isBuffer(buffer)) {
           header.size = buffer.byteLength;
           sink.write(buffer);
@@ -76723,7 +76723,7 @@ var require_pack2 = __commonJS({
         cb();
       }
     };
-    module2.exports = function pack3(opts) {
+    module2.exports = function pack5(opts) {
       return new Pack(opts);
     };
     function modeToType(mode) {
@@ -76787,54 +76787,54 @@ var require_polyfills = __commonJS({
     }
     var chdir;
     module2.exports = patch;
-    function patch(fs6) {
+    function patch(fs8) {
       if (constants3.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
-        patchLchmod(fs6);
+        patchLchmod(fs8);
       }
-      if (!fs6.lutimes) {
-        patchLutimes(fs6);
+      if (!fs8.lutimes) {
+        patchLutimes(fs8);
       }
-      fs6.chown = chownFix(fs6.chown);
-      fs6.fchown = chownFix(fs6.fchown);
-      fs6.lchown = chownFix(fs6.lchown);
-      fs6.chmod = chmodFix(fs6.chmod);
-      fs6.fchmod = chmodFix(fs6.fchmod);
-      fs6.lchmod = chmodFix(fs6.lchmod);
-      fs6.chownSync = chownFixSync(fs6.chownSync);
-      fs6.fchownSync = chownFixSync(fs6.fchownSync);
-      fs6.lchownSync = chownFixSync(fs6.lchownSync);
-      fs6.chmodSync = chmodFixSync(fs6.chmodSync);
-      fs6.fchmodSync = chmodFixSync(fs6.fchmodSync);
-      fs6.lchmodSync = chmodFixSync(fs6.lchmodSync);
-      fs6.stat = statFix(fs6.stat);
-      fs6.fstat = statFix(fs6.fstat);
-      fs6.lstat = statFix(fs6.lstat);
-      fs6.statSync = statFixSync(fs6.statSync);
-      fs6.fstatSync = statFixSync(fs6.fstatSync);
-      fs6.lstatSync = statFixSync(fs6.lstatSync);
-      if (fs6.chmod && !fs6.lchmod) {
-        fs6.lchmod = function(path3, mode, cb) {
+      fs8.chown = chownFix(fs8.chown);
+      fs8.fchown = chownFix(fs8.fchown);
+      fs8.lchown = chownFix(fs8.lchown);
+      fs8.chmod = chmodFix(fs8.chmod);
+      fs8.fchmod = chmodFix(fs8.fchmod);
+      fs8.lchmod = chmodFix(fs8.lchmod);
+      fs8.chownSync = chownFixSync(fs8.chownSync);
+      fs8.fchownSync = chownFixSync(fs8.fchownSync);
+      fs8.lchownSync = chownFixSync(fs8.lchownSync);
+      fs8.chmodSync = chmodFixSync(fs8.chmodSync);
+      fs8.fchmodSync = chmodFixSync(fs8.fchmodSync);
+      fs8.lchmodSync = chmodFixSync(fs8.lchmodSync);
+      fs8.stat = statFix(fs8.stat);
+      fs8.fstat = statFix(fs8.fstat);
+      fs8.lstat = statFix(fs8.lstat);
+      fs8.statSync = statFixSync(fs8.statSync);
+      fs8.fstatSync = statFixSync(fs8.fstatSync);
+      fs8.lstatSync = statFixSync(fs8.lstatSync);
+      if (fs8.chmod && !fs8.lchmod) {
+        fs8.lchmod = function(path7, mode, cb) {
           if (cb) process.nextTick(cb);
         };
-        fs6.lchmodSync = function() {
+        fs8.lchmodSync = function() {
         };
       }
-      if (fs6.chown && !fs6.lchown) {
-        fs6.lchown = function(path3, uid, gid, cb) {
+      if (fs8.chown && !fs8.lchown) {
+        fs8.lchown = function(path7, uid, gid, cb) {
           if (cb) process.nextTick(cb);
         };
-        fs6.lchownSync = function() {
+        fs8.lchownSync = function() {
         };
       }
       if (platform2 === "win32") {
-        fs6.rename = typeof fs6.rename !== "function" ? fs6.rename : (function(fs$rename) {
-          function rename2(from, to, cb) {
+        fs8.rename = typeof fs8.rename !== "function" ? fs8.rename : (function(fs$rename) {
+          function rename3(from, to, cb) {
             var start = Date.now();
             var backoff = 0;
             fs$rename(from, to, function CB(er) {
               if (er && (er.code === "EACCES" || er.code === "EPERM" || er.code === "EBUSY") && Date.now() - start < 6e4) {
                 setTimeout(function() {
-                  fs6.stat(to, function(stater, st) {
+                  fs8.stat(to, function(stater, st) {
                     if (stater && stater.code === "ENOENT")
                       fs$rename(from, to, CB);
                     else
@@ -76848,34 +76848,34 @@ var require_polyfills = __commonJS({
               if (cb) cb(er);
             });
           }
-          if (Object.setPrototypeOf) Object.setPrototypeOf(rename2, fs$rename);
-          return rename2;
-        })(fs6.rename);
+          if (Object.setPrototypeOf) Object.setPrototypeOf(rename3, fs$rename);
+          return rename3;
+        })(fs8.rename);
       }
-      fs6.read = typeof fs6.read !== "function" ? fs6.read : (function(fs$read) {
+      fs8.read = typeof fs8.read !== "function" ? fs8.read : (function(fs$read) {
         function read(fd, buffer, offset, length, position, callback_) {
-          var callback;
+          var callback2;
           if (callback_ && typeof callback_ === "function") {
             var eagCounter = 0;
-            callback = function(er, _, __) {
+            callback2 = function(er, _, __) {
               if (er && er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
-                return fs$read.call(fs6, fd, buffer, offset, length, position, callback);
+                return fs$read.call(fs8, fd, buffer, offset, length, position, callback2);
               }
               callback_.apply(this, arguments);
             };
           }
-          return fs$read.call(fs6, fd, buffer, offset, length, position, callback);
+          return fs$read.call(fs8, fd, buffer, offset, length, position, callback2);
         }
         if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
         return read;
-      })(fs6.read);
-      fs6.readSync = typeof fs6.readSync !== "function" ? fs6.readSync : /* @__PURE__ */ (function(fs$readSync) {
+      })(fs8.read);
+      fs8.readSync = typeof fs8.readSync !== "function" ? fs8.readSync : /* @__PURE__ */ (function(fs$readSync) {
         return function(fd, buffer, offset, length, position) {
           var eagCounter = 0;
           while (true) {
             try {
-              return fs$readSync.call(fs6, fd, buffer, offset, length, position);
+              return fs$readSync.call(fs8, fd, buffer, offset, length, position);
             } catch (er) {
               if (er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
@@ -76885,92 +76885,92 @@ var require_polyfills = __commonJS({
             }
           }
         };
-      })(fs6.readSync);
-      function patchLchmod(fs7) {
-        fs7.lchmod = function(path3, mode, callback) {
-          fs7.open(
-            path3,
+      })(fs8.readSync);
+      function patchLchmod(fs9) {
+        fs9.lchmod = function(path7, mode, callback2) {
+          fs9.open(
+            path7,
             constants3.O_WRONLY | constants3.O_SYMLINK,
             mode,
             function(err, fd) {
               if (err) {
-                if (callback) callback(err);
+                if (callback2) callback2(err);
                 return;
               }
-              fs7.fchmod(fd, mode, function(err2) {
-                fs7.close(fd, function(err22) {
-                  if (callback) callback(err2 || err22);
+              fs9.fchmod(fd, mode, function(err2) {
+                fs9.close(fd, function(err22) {
+                  if (callback2) callback2(err2 || err22);
                 });
               });
             }
           );
         };
-        fs7.lchmodSync = function(path3, mode) {
-          var fd = fs7.openSync(path3, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
+        fs9.lchmodSync = function(path7, mode) {
+          var fd = fs9.openSync(path7, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
           var threw = true;
           var ret;
           try {
-            ret = fs7.fchmodSync(fd, mode);
+            ret = fs9.fchmodSync(fd, mode);
             threw = false;
           } finally {
             if (threw) {
               try {
-                fs7.closeSync(fd);
+                fs9.closeSync(fd);
               } catch (er) {
               }
             } else {
-              fs7.closeSync(fd);
+              fs9.closeSync(fd);
             }
           }
           return ret;
         };
       }
-      function patchLutimes(fs7) {
-        if (constants3.hasOwnProperty("O_SYMLINK") && fs7.futimes) {
-          fs7.lutimes = function(path3, at, mt, cb) {
-            fs7.open(path3, constants3.O_SYMLINK, function(er, fd) {
+      function patchLutimes(fs9) {
+        if (constants3.hasOwnProperty("O_SYMLINK") && fs9.futimes) {
+          fs9.lutimes = function(path7, at, mt, cb) {
+            fs9.open(path7, constants3.O_SYMLINK, function(er, fd) {
               if (er) {
                 if (cb) cb(er);
                 return;
               }
-              fs7.futimes(fd, at, mt, function(er2) {
-                fs7.close(fd, function(er22) {
+              fs9.futimes(fd, at, mt, function(er2) {
+                fs9.close(fd, function(er22) {
                   if (cb) cb(er2 || er22);
                 });
               });
             });
           };
-          fs7.lutimesSync = function(path3, at, mt) {
-            var fd = fs7.openSync(path3, constants3.O_SYMLINK);
+          fs9.lutimesSync = function(path7, at, mt) {
+            var fd = fs9.openSync(path7, constants3.O_SYMLINK);
             var ret;
             var threw = true;
             try {
-              ret = fs7.futimesSync(fd, at, mt);
+              ret = fs9.futimesSync(fd, at, mt);
               threw = false;
             } finally {
               if (threw) {
                 try {
-                  fs7.closeSync(fd);
+                  fs9.closeSync(fd);
                 } catch (er) {
                 }
               } else {
-                fs7.closeSync(fd);
+                fs9.closeSync(fd);
               }
             }
             return ret;
           };
-        } else if (fs7.futimes) {
-          fs7.lutimes = function(_a, _b, _c, cb) {
+        } else if (fs9.futimes) {
+          fs9.lutimes = function(_a, _b, _c, cb) {
             if (cb) process.nextTick(cb);
           };
-          fs7.lutimesSync = function() {
+          fs9.lutimesSync = function() {
           };
         }
       }
       function chmodFix(orig) {
         if (!orig) return orig;
         return function(target, mode, cb) {
-          return orig.call(fs6, target, mode, function(er) {
+          return orig.call(fs8, target, mode, function(er) {
             if (chownErOk(er)) er = null;
             if (cb) cb.apply(this, arguments);
           });
@@ -76980,7 +76980,7 @@ var require_polyfills = __commonJS({
         if (!orig) return orig;
         return function(target, mode) {
           try {
-            return orig.call(fs6, target, mode);
+            return orig.call(fs8, target, mode);
           } catch (er) {
             if (!chownErOk(er)) throw er;
           }
@@ -76989,7 +76989,7 @@ var require_polyfills = __commonJS({
       function chownFix(orig) {
         if (!orig) return orig;
         return function(target, uid, gid, cb) {
-          return orig.call(fs6, target, uid, gid, function(er) {
+          return orig.call(fs8, target, uid, gid, function(er) {
             if (chownErOk(er)) er = null;
             if (cb) cb.apply(this, arguments);
           });
@@ -76999,7 +76999,7 @@ var require_polyfills = __commonJS({
         if (!orig) return orig;
         return function(target, uid, gid) {
           try {
-            return orig.call(fs6, target, uid, gid);
+            return orig.call(fs8, target, uid, gid);
           } catch (er) {
             if (!chownErOk(er)) throw er;
           }
@@ -77012,20 +77012,20 @@ var require_polyfills = __commonJS({
             cb = options;
             options = null;
           }
-          function callback(er, stats) {
+          function callback2(er, stats) {
             if (stats) {
               if (stats.uid < 0) stats.uid += 4294967296;
               if (stats.gid < 0) stats.gid += 4294967296;
             }
             if (cb) cb.apply(this, arguments);
           }
-          return options ? orig.call(fs6, target, options, callback) : orig.call(fs6, target, callback);
+          return options ? orig.call(fs8, target, options, callback2) : orig.call(fs8, target, callback2);
         };
       }
       function statFixSync(orig) {
         if (!orig) return orig;
         return function(target, options) {
-          var stats = options ? orig.call(fs6, target, options) : orig.call(fs6, target);
+          var stats = options ? orig.call(fs8, target, options) : orig.call(fs8, target);
           if (stats) {
             if (stats.uid < 0) stats.uid += 4294967296;
             if (stats.gid < 0) stats.gid += 4294967296;
@@ -77054,16 +77054,16 @@ var require_legacy_streams = __commonJS({
   "node_modules/graceful-fs/legacy-streams.js"(exports2, module2) {
     var Stream = require("stream").Stream;
     module2.exports = legacy;
-    function legacy(fs6) {
+    function legacy(fs8) {
       return {
         ReadStream,
         WriteStream
       };
-      function ReadStream(path3, options) {
-        if (!(this instanceof ReadStream)) return new ReadStream(path3, options);
+      function ReadStream(path7, options) {
+        if (!(this instanceof ReadStream)) return new ReadStream(path7, options);
         Stream.call(this);
         var self2 = this;
-        this.path = path3;
+        this.path = path7;
         this.fd = null;
         this.readable = true;
         this.paused = false;
@@ -77097,7 +77097,7 @@ var require_legacy_streams = __commonJS({
           });
           return;
         }
-        fs6.open(this.path, this.flags, this.mode, function(err, fd) {
+        fs8.open(this.path, this.flags, this.mode, function(err, fd) {
           if (err) {
             self2.emit("error", err);
             self2.readable = false;
@@ -77108,10 +77108,10 @@ var require_legacy_streams = __commonJS({
           self2._read();
         });
       }
-      function WriteStream(path3, options) {
-        if (!(this instanceof WriteStream)) return new WriteStream(path3, options);
+      function WriteStream(path7, options) {
+        if (!(this instanceof WriteStream)) return new WriteStream(path7, options);
         Stream.call(this);
-        this.path = path3;
+        this.path = path7;
         this.fd = null;
         this.writable = true;
         this.flags = "w";
@@ -77136,7 +77136,7 @@ var require_legacy_streams = __commonJS({
         this.busy = false;
         this._queue = [];
         if (this.fd === null) {
-          this._open = fs6.open;
+          this._open = fs8.open;
           this._queue.push([this._open, this.path, this.flags, this.mode, void 0]);
           this.flush();
         }
@@ -77171,7 +77171,7 @@ var require_clone = __commonJS({
 // node_modules/graceful-fs/graceful-fs.js
 var require_graceful_fs = __commonJS({
   "node_modules/graceful-fs/graceful-fs.js"(exports2, module2) {
-    var fs6 = require("fs");
+    var fs8 = require("fs");
     var polyfills = require_polyfills();
     var legacy = require_legacy_streams();
     var clone = require_clone();
@@ -77203,12 +77203,12 @@ var require_graceful_fs = __commonJS({
         m = "GFS4: " + m.split(/\n/).join("\nGFS4: ");
         console.error(m);
       };
-    if (!fs6[gracefulQueue]) {
+    if (!fs8[gracefulQueue]) {
       queue = global[gracefulQueue] || [];
-      publishQueue(fs6, queue);
-      fs6.close = (function(fs$close) {
+      publishQueue(fs8, queue);
+      fs8.close = (function(fs$close) {
         function close(fd, cb) {
-          return fs$close.call(fs6, fd, function(err) {
+          return fs$close.call(fs8, fd, function(err) {
             if (!err) {
               resetQueue();
             }
@@ -77220,48 +77220,48 @@ var require_graceful_fs = __commonJS({
           value: fs$close
         });
         return close;
-      })(fs6.close);
-      fs6.closeSync = (function(fs$closeSync) {
+      })(fs8.close);
+      fs8.closeSync = (function(fs$closeSync) {
         function closeSync(fd) {
-          fs$closeSync.apply(fs6, arguments);
+          fs$closeSync.apply(fs8, arguments);
           resetQueue();
         }
         Object.defineProperty(closeSync, previousSymbol, {
           value: fs$closeSync
         });
         return closeSync;
-      })(fs6.closeSync);
+      })(fs8.closeSync);
       if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
         process.on("exit", function() {
-          debug2(fs6[gracefulQueue]);
-          require("assert").equal(fs6[gracefulQueue].length, 0);
+          debug2(fs8[gracefulQueue]);
+          require("assert").equal(fs8[gracefulQueue].length, 0);
         });
       }
     }
     var queue;
     if (!global[gracefulQueue]) {
-      publishQueue(global, fs6[gracefulQueue]);
+      publishQueue(global, fs8[gracefulQueue]);
     }
-    module2.exports = patch(clone(fs6));
-    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs6.__patched) {
-      module2.exports = patch(fs6);
-      fs6.__patched = true;
+    module2.exports = patch(clone(fs8));
+    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs8.__patched) {
+      module2.exports = patch(fs8);
+      fs8.__patched = true;
     }
-    function patch(fs7) {
-      polyfills(fs7);
-      fs7.gracefulify = patch;
-      fs7.createReadStream = createReadStream;
-      fs7.createWriteStream = createWriteStream;
-      var fs$readFile = fs7.readFile;
-      fs7.readFile = readFile;
-      function readFile(path3, options, cb) {
+    function patch(fs9) {
+      polyfills(fs9);
+      fs9.gracefulify = patch;
+      fs9.createReadStream = createReadStream;
+      fs9.createWriteStream = createWriteStream;
+      var fs$readFile = fs9.readFile;
+      fs9.readFile = readFile2;
+      function readFile2(path7, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$readFile(path3, options, cb);
-        function go$readFile(path4, options2, cb2, startTime) {
-          return fs$readFile(path4, options2, function(err) {
+        return go$readFile(path7, options, cb);
+        function go$readFile(path8, options2, cb2, startTime) {
+          return fs$readFile(path8, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$readFile, [path4, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$readFile, [path8, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77269,16 +77269,16 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$writeFile = fs7.writeFile;
-      fs7.writeFile = writeFile2;
-      function writeFile2(path3, data, options, cb) {
+      var fs$writeFile = fs9.writeFile;
+      fs9.writeFile = writeFile3;
+      function writeFile3(path7, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$writeFile(path3, data, options, cb);
-        function go$writeFile(path4, data2, options2, cb2, startTime) {
-          return fs$writeFile(path4, data2, options2, function(err) {
+        return go$writeFile(path7, data, options, cb);
+        function go$writeFile(path8, data2, options2, cb2, startTime) {
+          return fs$writeFile(path8, data2, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$writeFile, [path4, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$writeFile, [path8, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77286,17 +77286,17 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$appendFile = fs7.appendFile;
+      var fs$appendFile = fs9.appendFile;
       if (fs$appendFile)
-        fs7.appendFile = appendFile2;
-      function appendFile2(path3, data, options, cb) {
+        fs9.appendFile = appendFile2;
+      function appendFile2(path7, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$appendFile(path3, data, options, cb);
-        function go$appendFile(path4, data2, options2, cb2, startTime) {
-          return fs$appendFile(path4, data2, options2, function(err) {
+        return go$appendFile(path7, data, options, cb);
+        function go$appendFile(path8, data2, options2, cb2, startTime) {
+          return fs$appendFile(path8, data2, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$appendFile, [path4, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$appendFile, [path8, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77304,9 +77304,9 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$copyFile = fs7.copyFile;
+      var fs$copyFile = fs9.copyFile;
       if (fs$copyFile)
-        fs7.copyFile = copyFile2;
+        fs9.copyFile = copyFile2;
       function copyFile2(src, dest, flags, cb) {
         if (typeof flags === "function") {
           cb = flags;
@@ -77324,34 +77324,34 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$readdir = fs7.readdir;
-      fs7.readdir = readdir2;
+      var fs$readdir = fs9.readdir;
+      fs9.readdir = readdir3;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir2(path3, options, cb) {
+      function readdir3(path7, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path4, options2, cb2, startTime) {
-          return fs$readdir(path4, fs$readdirCallback(
-            path4,
+        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path8, options2, cb2, startTime) {
+          return fs$readdir(path8, fs$readdirCallback(
+            path8,
             options2,
             cb2,
             startTime
           ));
-        } : function go$readdir2(path4, options2, cb2, startTime) {
-          return fs$readdir(path4, options2, fs$readdirCallback(
-            path4,
+        } : function go$readdir2(path8, options2, cb2, startTime) {
+          return fs$readdir(path8, options2, fs$readdirCallback(
+            path8,
             options2,
             cb2,
             startTime
           ));
         };
-        return go$readdir(path3, options, cb);
-        function fs$readdirCallback(path4, options2, cb2, startTime) {
+        return go$readdir(path7, options, cb);
+        function fs$readdirCallback(path8, options2, cb2, startTime) {
           return function(err, files) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
               enqueue([
                 go$readdir,
-                [path4, options2, cb2],
+                [path8, options2, cb2],
                 err,
                 startTime || Date.now(),
                 Date.now()
@@ -77366,21 +77366,21 @@ var require_graceful_fs = __commonJS({
         }
       }
       if (process.version.substr(0, 4) === "v0.8") {
-        var legStreams = legacy(fs7);
+        var legStreams = legacy(fs9);
         ReadStream = legStreams.ReadStream;
         WriteStream = legStreams.WriteStream;
       }
-      var fs$ReadStream = fs7.ReadStream;
+      var fs$ReadStream = fs9.ReadStream;
       if (fs$ReadStream) {
         ReadStream.prototype = Object.create(fs$ReadStream.prototype);
         ReadStream.prototype.open = ReadStream$open;
       }
-      var fs$WriteStream = fs7.WriteStream;
+      var fs$WriteStream = fs9.WriteStream;
       if (fs$WriteStream) {
         WriteStream.prototype = Object.create(fs$WriteStream.prototype);
         WriteStream.prototype.open = WriteStream$open;
       }
-      Object.defineProperty(fs7, "ReadStream", {
+      Object.defineProperty(fs9, "ReadStream", {
         get: function() {
           return ReadStream;
         },
@@ -77390,7 +77390,7 @@ var require_graceful_fs = __commonJS({
         enumerable: true,
         configurable: true
       });
-      Object.defineProperty(fs7, "WriteStream", {
+      Object.defineProperty(fs9, "WriteStream", {
         get: function() {
           return WriteStream;
         },
@@ -77401,7 +77401,7 @@ var require_graceful_fs = __commonJS({
         configurable: true
       });
       var FileReadStream = ReadStream;
-      Object.defineProperty(fs7, "FileReadStream", {
+      Object.defineProperty(fs9, "FileReadStream", {
         get: function() {
           return FileReadStream;
         },
@@ -77412,7 +77412,7 @@ var require_graceful_fs = __commonJS({
         configurable: true
       });
       var FileWriteStream = WriteStream;
-      Object.defineProperty(fs7, "FileWriteStream", {
+      Object.defineProperty(fs9, "FileWriteStream", {
         get: function() {
           return FileWriteStream;
         },
@@ -77422,7 +77422,7 @@ var require_graceful_fs = __commonJS({
         enumerable: true,
         configurable: true
       });
-      function ReadStream(path3, options) {
+      function ReadStream(path7, options) {
         if (this instanceof ReadStream)
           return fs$ReadStream.apply(this, arguments), this;
         else
@@ -77442,7 +77442,7 @@ var require_graceful_fs = __commonJS({
           }
         });
       }
-      function WriteStream(path3, options) {
+      function WriteStream(path7, options) {
         if (this instanceof WriteStream)
           return fs$WriteStream.apply(this, arguments), this;
         else
@@ -77460,22 +77460,22 @@ var require_graceful_fs = __commonJS({
           }
         });
       }
-      function createReadStream(path3, options) {
-        return new fs7.ReadStream(path3, options);
+      function createReadStream(path7, options) {
+        return new fs9.ReadStream(path7, options);
       }
-      function createWriteStream(path3, options) {
-        return new fs7.WriteStream(path3, options);
+      function createWriteStream(path7, options) {
+        return new fs9.WriteStream(path7, options);
       }
-      var fs$open = fs7.open;
-      fs7.open = open2;
-      function open2(path3, flags, mode, cb) {
+      var fs$open = fs9.open;
+      fs9.open = open2;
+      function open2(path7, flags, mode, cb) {
         if (typeof mode === "function")
           cb = mode, mode = null;
-        return go$open(path3, flags, mode, cb);
-        function go$open(path4, flags2, mode2, cb2, startTime) {
-          return fs$open(path4, flags2, mode2, function(err, fd) {
+        return go$open(path7, flags, mode, cb);
+        function go$open(path8, flags2, mode2, cb2, startTime) {
+          return fs$open(path8, flags2, mode2, function(err, fd) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$open, [path4, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$open, [path8, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -77483,20 +77483,20 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      return fs7;
+      return fs9;
     }
     function enqueue(elem) {
       debug2("ENQUEUE", elem[0].name, elem[1]);
-      fs6[gracefulQueue].push(elem);
+      fs8[gracefulQueue].push(elem);
       retry();
     }
     var retryTimer;
     function resetQueue() {
       var now = Date.now();
-      for (var i = 0; i < fs6[gracefulQueue].length; ++i) {
-        if (fs6[gracefulQueue][i].length > 2) {
-          fs6[gracefulQueue][i][3] = now;
-          fs6[gracefulQueue][i][4] = now;
+      for (var i = 0; i < fs8[gracefulQueue].length; ++i) {
+        if (fs8[gracefulQueue][i].length > 2) {
+          fs8[gracefulQueue][i][3] = now;
+          fs8[gracefulQueue][i][4] = now;
         }
       }
       retry();
@@ -77504,9 +77504,9 @@ var require_graceful_fs = __commonJS({
     function retry() {
       clearTimeout(retryTimer);
       retryTimer = void 0;
-      if (fs6[gracefulQueue].length === 0)
+      if (fs8[gracefulQueue].length === 0)
         return;
-      var elem = fs6[gracefulQueue].shift();
+      var elem = fs8[gracefulQueue].shift();
       var fn = elem[0];
       var args = elem[1];
       var err = elem[2];
@@ -77528,7 +77528,7 @@ var require_graceful_fs = __commonJS({
           debug2("RETRY", fn.name, args);
           fn.apply(null, args.concat([startTime]));
         } else {
-          fs6[gracefulQueue].push(elem);
+          fs8[gracefulQueue].push(elem);
         }
       }
       if (retryTimer === void 0) {
@@ -77735,7 +77735,7 @@ var require_retry2 = __commonJS({
         obj[method] = function retryWrapper(original2) {
           var op = exports2.operation(options);
           var args = Array.prototype.slice.call(arguments, 1);
-          var callback = args.pop();
+          var callback2 = args.pop();
           args.push(function(err) {
             if (op.retry(err)) {
               return;
@@ -77743,7 +77743,7 @@ var require_retry2 = __commonJS({
             if (err) {
               arguments[0] = op.mainError();
             }
-            callback.apply(this, arguments);
+            callback2.apply(this, arguments);
           });
           op.attempt(function() {
             original2.apply(obj, args);
@@ -77814,7 +77814,7 @@ var require_signal_exit = __commonJS({
     } else {
       assert = require("assert");
       signals = require_signals();
-      isWin = /^win/i.test(process2.platform);
+      isWin2 = /^win/i.test(process2.platform);
       EE = require("events");
       if (typeof EE !== "function") {
         EE = EE.EventEmitter;
@@ -77886,7 +77886,7 @@ var require_signal_exit = __commonJS({
             unload();
             emit("exit", null, sig);
             emit("afterexit", null, sig);
-            if (isWin && sig === "SIGHUP") {
+            if (isWin2 && sig === "SIGHUP") {
               sig = "SIGINT";
             }
             process2.kill(process2.pid, sig);
@@ -77943,7 +77943,7 @@ var require_signal_exit = __commonJS({
     }
     var assert;
     var signals;
-    var isWin;
+    var isWin2;
     var EE;
     var emitter;
     var unload;
@@ -77963,28 +77963,28 @@ var require_mtime_precision = __commonJS({
   "node_modules/proper-lockfile/lib/mtime-precision.js"(exports2, module2) {
     "use strict";
     var cacheSymbol = /* @__PURE__ */ Symbol();
-    function probe(file, fs6, callback) {
-      const cachedPrecision = fs6[cacheSymbol];
+    function probe(file, fs8, callback2) {
+      const cachedPrecision = fs8[cacheSymbol];
       if (cachedPrecision) {
-        return fs6.stat(file, (err, stat2) => {
+        return fs8.stat(file, (err, stat3) => {
           if (err) {
-            return callback(err);
+            return callback2(err);
           }
-          callback(null, stat2.mtime, cachedPrecision);
+          callback2(null, stat3.mtime, cachedPrecision);
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
-      fs6.utimes(file, mtime, mtime, (err) => {
+      fs8.utimes(file, mtime, mtime, (err) => {
         if (err) {
-          return callback(err);
+          return callback2(err);
         }
-        fs6.stat(file, (err2, stat2) => {
+        fs8.stat(file, (err2, stat3) => {
           if (err2) {
-            return callback(err2);
+            return callback2(err2);
           }
-          const precision = stat2.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
-          Object.defineProperty(fs6, cacheSymbol, { value: precision });
-          callback(null, stat2.mtime, precision);
+          const precision = stat3.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
+          Object.defineProperty(fs8, cacheSymbol, { value: precision });
+          callback2(null, stat3.mtime, precision);
         });
       });
     }
@@ -78004,8 +78004,8 @@ var require_mtime_precision = __commonJS({
 var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
-    var path3 = require("path");
-    var fs6 = require_graceful_fs();
+    var path7 = require("path");
+    var fs8 = require_graceful_fs();
     var retry = require_retry3();
     var onExit = require_signal_exit();
     var mtimePrecision = require_mtime_precision();
@@ -78013,13 +78013,13 @@ var require_lockfile = __commonJS({
     function getLockFile(file, options) {
       return options.lockfilePath || `${file}.lock`;
     }
-    function resolveCanonicalPath(file, options, callback) {
+    function resolveCanonicalPath(file, options, callback2) {
       if (!options.realpath) {
-        return callback(null, path3.resolve(file));
+        return callback2(null, path7.resolve(file));
       }
-      options.fs.realpath(file, callback);
+      options.fs.realpath(file, callback2);
     }
-    function acquireLock(file, options, callback) {
+    function acquireLock(file, options, callback2) {
       const lockfilePath = getLockFile(file, options);
       options.fs.mkdir(lockfilePath, (err) => {
         if (!err) {
@@ -78027,45 +78027,45 @@ var require_lockfile = __commonJS({
             if (err2) {
               options.fs.rmdir(lockfilePath, () => {
               });
-              return callback(err2);
+              return callback2(err2);
             }
-            callback(null, mtime, mtimePrecision2);
+            callback2(null, mtime, mtimePrecision2);
           });
         }
         if (err.code !== "EEXIST") {
-          return callback(err);
+          return callback2(err);
         }
         if (options.stale <= 0) {
-          return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
+          return callback2(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
         }
-        options.fs.stat(lockfilePath, (err2, stat2) => {
+        options.fs.stat(lockfilePath, (err2, stat3) => {
           if (err2) {
             if (err2.code === "ENOENT") {
-              return acquireLock(file, { ...options, stale: 0 }, callback);
+              return acquireLock(file, { ...options, stale: 0 }, callback2);
             }
-            return callback(err2);
+            return callback2(err2);
           }
-          if (!isLockStale(stat2, options)) {
-            return callback(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
+          if (!isLockStale(stat3, options)) {
+            return callback2(Object.assign(new Error("Lock file is already being held"), { code: "ELOCKED", file }));
           }
           removeLock2(file, options, (err3) => {
             if (err3) {
-              return callback(err3);
+              return callback2(err3);
             }
-            acquireLock(file, { ...options, stale: 0 }, callback);
+            acquireLock(file, { ...options, stale: 0 }, callback2);
           });
         });
       });
     }
-    function isLockStale(stat2, options) {
-      return stat2.mtime.getTime() < Date.now() - options.stale;
+    function isLockStale(stat3, options) {
+      return stat3.mtime.getTime() < Date.now() - options.stale;
     }
-    function removeLock2(file, options, callback) {
+    function removeLock2(file, options, callback2) {
       options.fs.rmdir(getLockFile(file, options), (err) => {
         if (err && err.code !== "ENOENT") {
-          return callback(err);
+          return callback2(err);
         }
-        callback();
+        callback2();
       });
     }
     function updateLock(file, options) {
@@ -78076,7 +78076,7 @@ var require_lockfile = __commonJS({
       lock3.updateDelay = lock3.updateDelay || options.update;
       lock3.updateTimeout = setTimeout(() => {
         lock3.updateTimeout = null;
-        options.fs.stat(lock3.lockfilePath, (err, stat2) => {
+        options.fs.stat(lock3.lockfilePath, (err, stat3) => {
           const isOverThreshold = lock3.lastUpdate + options.stale < Date.now();
           if (err) {
             if (err.code === "ENOENT" || isOverThreshold) {
@@ -78085,7 +78085,7 @@ var require_lockfile = __commonJS({
             lock3.updateDelay = 1e3;
             return updateLock(file, options);
           }
-          const isMtimeOurs = lock3.mtime.getTime() === stat2.mtime.getTime();
+          const isMtimeOurs = lock3.mtime.getTime() === stat3.mtime.getTime();
           if (!isMtimeOurs) {
             return setLockAsCompromised(
               file,
@@ -78130,13 +78130,13 @@ var require_lockfile = __commonJS({
       }
       lock3.options.onCompromised(err);
     }
-    function lock2(file, options, callback) {
+    function lock2(file, options, callback2) {
       options = {
         stale: 1e4,
         update: null,
         realpath: true,
         retries: 0,
-        fs: fs6,
+        fs: fs8,
         onCompromised: (err) => {
           throw err;
         },
@@ -78149,7 +78149,7 @@ var require_lockfile = __commonJS({
       options.update = Math.max(Math.min(options.update, options.stale / 2), 1e3);
       resolveCanonicalPath(file, options, (err, file2) => {
         if (err) {
-          return callback(err);
+          return callback2(err);
         }
         const operation = retry.operation(options.retries);
         operation.attempt(() => {
@@ -78158,7 +78158,7 @@ var require_lockfile = __commonJS({
               return;
             }
             if (err2) {
-              return callback(operation.mainError());
+              return callback2(operation.mainError());
             }
             const lock3 = locks[file2] = {
               lockfilePath: getLockFile(file2, options),
@@ -78168,7 +78168,7 @@ var require_lockfile = __commonJS({
               lastUpdate: Date.now()
             };
             updateLock(file2, options);
-            callback(null, (releasedCallback) => {
+            callback2(null, (releasedCallback) => {
               if (lock3.released) {
                 return releasedCallback && releasedCallback(Object.assign(new Error("Lock is already released"), { code: "ERELEASED" }));
               }
@@ -78178,43 +78178,43 @@ var require_lockfile = __commonJS({
         });
       });
     }
-    function unlock(file, options, callback) {
+    function unlock(file, options, callback2) {
       options = {
-        fs: fs6,
+        fs: fs8,
         realpath: true,
         ...options
       };
       resolveCanonicalPath(file, options, (err, file2) => {
         if (err) {
-          return callback(err);
+          return callback2(err);
         }
         const lock3 = locks[file2];
         if (!lock3) {
-          return callback(Object.assign(new Error("Lock is not acquired/owned by you"), { code: "ENOTACQUIRED" }));
+          return callback2(Object.assign(new Error("Lock is not acquired/owned by you"), { code: "ENOTACQUIRED" }));
         }
         lock3.updateTimeout && clearTimeout(lock3.updateTimeout);
         lock3.released = true;
         delete locks[file2];
-        removeLock2(file2, options, callback);
+        removeLock2(file2, options, callback2);
       });
     }
-    function check(file, options, callback) {
+    function check(file, options, callback2) {
       options = {
         stale: 1e4,
         realpath: true,
-        fs: fs6,
+        fs: fs8,
         ...options
       };
       options.stale = Math.max(options.stale || 0, 2e3);
       resolveCanonicalPath(file, options, (err, file2) => {
         if (err) {
-          return callback(err);
+          return callback2(err);
         }
-        options.fs.stat(getLockFile(file2, options), (err2, stat2) => {
+        options.fs.stat(getLockFile(file2, options), (err2, stat3) => {
           if (err2) {
-            return err2.code === "ENOENT" ? callback(null, false) : callback(err2);
+            return err2.code === "ENOENT" ? callback2(null, false) : callback2(err2);
           }
-          return callback(null, !isLockStale(stat2, options));
+          return callback2(null, !isLockStale(stat3, options));
         });
       });
     }
@@ -78241,31 +78241,31 @@ var require_lockfile = __commonJS({
 var require_adapter = __commonJS({
   "node_modules/proper-lockfile/lib/adapter.js"(exports2, module2) {
     "use strict";
-    var fs6 = require_graceful_fs();
-    function createSyncFs(fs7) {
+    var fs8 = require_graceful_fs();
+    function createSyncFs(fs9) {
       const methods = ["mkdir", "realpath", "stat", "rmdir", "utimes"];
-      const newFs = { ...fs7 };
+      const newFs = { ...fs9 };
       methods.forEach((method) => {
         newFs[method] = (...args) => {
-          const callback = args.pop();
+          const callback2 = args.pop();
           let ret;
           try {
-            ret = fs7[`${method}Sync`](...args);
+            ret = fs9[`${method}Sync`](...args);
           } catch (err) {
-            return callback(err);
+            return callback2(err);
           }
-          callback(null, ret);
+          callback2(null, ret);
         };
       });
       return newFs;
     }
     function toPromise(method) {
-      return (...args) => new Promise((resolve, reject) => {
+      return (...args) => new Promise((resolve3, reject) => {
         args.push((err, result) => {
           if (err) {
             reject(err);
           } else {
-            resolve(result);
+            resolve3(result);
           }
         });
         method(...args);
@@ -78288,7 +78288,7 @@ var require_adapter = __commonJS({
     }
     function toSyncOptions(options) {
       options = { ...options };
-      options.fs = createSyncFs(options.fs || fs6);
+      options.fs = createSyncFs(options.fs || fs8);
       if (typeof options.retries === "number" && options.retries > 0 || options.retries && typeof options.retries.retries === "number" && options.retries.retries > 0) {
         throw Object.assign(new Error("Cannot use retries with the sync api"), { code: "ESYNC" });
       }
@@ -78338,6 +78338,1782 @@ var require_proper_lockfile = __commonJS({
   }
 });
 
+// node_modules/picomatch/lib/constants.js
+var require_constants9 = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports2, module2) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module2.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils5 = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports2) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants9();
+    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports2.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
+    exports2.isRegexChar = (str) => str.length === 1 && exports2.hasRegexChars(str);
+    exports2.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports2.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
+    exports2.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform2 = navigator.platform.toLowerCase();
+        return platform2 === "win32" || platform2 === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports2.removeBackslashes = (str) => {
+      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports2.escapeLast = (input, char, lastIdx) => {
+      const idx = input.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input;
+      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
+      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    };
+    exports2.removePrefix = (input, state = {}) => {
+      let output = input;
+      if (output.startsWith("./")) {
+        output = output.slice(2);
+        state.prefix = "./";
+      }
+      return output;
+    };
+    exports2.wrapOutput = (input, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output = `${prepend}(?:${input})${append}`;
+      if (state.negated === true) {
+        output = `(?:^(?!${output}).*$)`;
+      }
+      return output;
+    };
+    exports2.basename = (path7, { windows } = {}) => {
+      const segs = path7.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports2, module2) {
+    "use strict";
+    var utils = require_utils5();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants9();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input, options) => {
+      const opts = options || {};
+      const length = input.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str = input;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str.slice(0, start);
+        str = str.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str.slice(0, lastIndex);
+        glob2 = str.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str;
+      } else {
+        base = str;
+      }
+      if (base && base !== "" && base !== "/" && base !== str) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module2.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse3 = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports2, module2) {
+    "use strict";
+    var constants3 = require_constants9();
+    var utils = require_utils5();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args, options);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v) => utils.escapeRegex(v)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j = i + 1; j < values.length; j++) {
+          const a = values[i];
+          const b = values[j];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+            continue;
+          }
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal = normalizeSimpleBranch(branch);
+        if (literal && literal.length === 1) {
+          safeChars.push(literal);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse = (input, options) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input = REPLACEMENTS[input] || input;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input = utils.removePrefix(input, state);
+      len = input.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input[state.index + n];
+      const advance = state.advance = () => input[++state.index] || "";
+      const remaining = () => input.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push2 = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push2({ type: "paren", extglob: true, value: advance(), output });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal = input.slice(token.startIndex, state.index + 1);
+        const body = input.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open2 = tokens[token.tokensIndex];
+          open2.type = "text";
+          open2.value = literal;
+          open2.output = safeOutput || utils.escapeRegex(literal);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open2.output;
+          state.backtrack = true;
+          push2({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse(rest, { ...options, fastpaths: false }).output;
+            output = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push2({ type: "paren", extglob: true, value, output });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+        let backslashes = false;
+        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m;
+          }
+          if (first === "?") {
+            if (esc) {
+              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc) {
+              return esc + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc ? m : `\\${m}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output = output.replace(/\\/g, "");
+          } else {
+            output = output.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
+            });
+          }
+        }
+        if (output === input && opts.contains === true) {
+          state.output = input;
+          return state;
+        }
+        state.output = utils.wrapOutput(output, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push2({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push2({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix2 = POSIX_REGEX_SOURCE[rest2];
+                if (posix2) {
+                  prev.value = pre + posix2;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push2({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push2({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push2({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open2 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open2);
+          push2(open2);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push2({ type: "text", value, output: value });
+            continue;
+          }
+          let output = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output = "\\}";
+            state.output = out;
+            for (const t of toks) {
+              state.output += t.output || t.value;
+            }
+          }
+          push2({ type: "brace", value, output });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output = "|";
+          }
+          push2({ type: "comma", value, output });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push2({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push2({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push2({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output = `\\${value}`;
+            }
+            push2({ type: "text", value, output });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push2({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push2({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push2({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push2({ type: "plus", value });
+            continue;
+          }
+          push2({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push2({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push2(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push2(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push2(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse.fastpaths = (input, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input = REPLACEMENTS[input] || input;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str) => {
+        switch (str) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output = utils.removePrefix(input, state);
+      let source = create(output);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module2.exports = parse;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
+    "use strict";
+    var scan = require_scan();
+    var parse = require_parse3();
+    var utils = require_utils5();
+    var constants3 = require_constants9();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input) => picomatch2(input, options, returnState));
+        const arrayMatcher = (str) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix2 = opts.windows;
+      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input, regex, options, { glob: glob2, posix: posix2 });
+        const result = { glob: glob2, state, regex, posix: posix2, input, output, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input, regex, options, { glob: glob2, posix: posix2 } = {}) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format = opts.format || (posix2 ? utils.toPosixSlashes : null);
+      let match = input === glob2;
+      let output = match && format ? format(input) : input;
+      if (match === false) {
+        output = format ? format(input) : input;
+        match = output === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input, regex, options, posix2);
+        } else {
+          match = regex.exec(output);
+        }
+      }
+      return { isMatch: Boolean(match), match, output };
+    };
+    picomatch2.matchBase = (input, glob2, options, posix2 = options && options.windows) => {
+      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
+      return regex.test(utils.basename(input, { windows: posix2 }));
+    };
+    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
+    picomatch2.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
+      return parse(pattern, { ...options, fastpaths: false });
+    };
+    picomatch2.scan = (input, options) => scan(input, options);
+    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch2.toRegex(source, options);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch2.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+      if (!input || typeof input !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
+        parsed.output = parse.fastpaths(input, options);
+      }
+      if (!parsed.output) {
+        parsed = parse(input, options);
+      }
+      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options && options.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants3;
+    module2.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports2, module2) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils5();
+    function picomatch2(glob2, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob2, options, returnState);
+    }
+    Object.assign(picomatch2, pico);
+    module2.exports = picomatch2;
+  }
+});
+
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
 
@@ -78368,6 +80144,9 @@ function toCommandProperties(annotationProperties) {
 function issueCommand(command, properties, message) {
   const cmd = new Command(command, properties, message);
   process.stdout.write(cmd.toString() + os.EOL);
+}
+function issue(name, message = "") {
+  issueCommand(name, {}, message);
 }
 var CMD_STRING = "::";
 var Command = class {
@@ -78500,11 +80279,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -78520,7 +80299,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -78677,8 +80456,8 @@ var Summary = class {
    * @returns {Summary} summary instance
    */
   addTable(rows) {
-    const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
+    const tableBody = rows.map((row2) => {
+      const cells = row2.map((cell) => {
         if (typeof cell === "string") {
           return this.wrap("td", cell);
         }
@@ -78778,6 +80557,7 @@ var Summary = class {
   }
 };
 var _summary = new Summary();
+var summary = _summary;
 
 // node_modules/@actions/core/lib/platform.js
 var import_os2 = __toESM(require("os"), 1);
@@ -78796,6 +80576,33 @@ var platform = import_os2.default.platform();
 var arch = import_os2.default.arch();
 
 // node_modules/@actions/core/lib/core.js
+var __awaiter2 = function(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve3, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result) {
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+};
 var ExitCode;
 (function(ExitCode2) {
   ExitCode2[ExitCode2["Success"] = 0] = "Success";
@@ -78811,9 +80618,20 @@ function getInput(name, options) {
   }
   return val.trim();
 }
+function setOutput(name, value) {
+  const filePath = process.env["GITHUB_OUTPUT"] || "";
+  if (filePath) {
+    return issueFileCommand("OUTPUT", prepareKeyValueMessage(name, value));
+  }
+  process.stdout.write(os4.EOL);
+  issueCommand("set-output", { name }, toCommandValue(value));
+}
 function setFailed(message) {
   process.exitCode = ExitCode.Failure;
   error(message);
+}
+function isDebug() {
+  return process.env["RUNNER_DEBUG"] === "1";
 }
 function debug(message) {
   issueCommand("debug", {}, message);
@@ -78826,6 +80644,24 @@ function warning(message, properties = {}) {
 }
 function info(message) {
   process.stdout.write(message + os4.EOL);
+}
+function startGroup(name) {
+  issue("group", name);
+}
+function endGroup() {
+  issue("endgroup");
+}
+function group(name, fn) {
+  return __awaiter2(this, void 0, void 0, function* () {
+    startGroup(name);
+    let result;
+    try {
+      result = yield fn();
+    } finally {
+      endGroup();
+    }
+    return result;
+  });
 }
 function saveState(name, value) {
   const filePath = process.env["GITHUB_STATE"] || "";
@@ -78862,6 +80698,15 @@ var CATALOG = [
   { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order" },
   { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here" },
   { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})" },
+  {
+    name: "ensure-free",
+    kind: "size",
+    section: "pressure",
+    placeholder: "SIZE",
+    help: "before a job: evict least recently used (build cache included) until this much is free on {free-path}; fails, naming what was tried, when it cannot",
+    action: "ensure-free",
+    task: "ensureFree"
+  },
   { name: "min-free", kind: "free-threshold", section: "pressure", placeholder: "SIZE|PCT", help: "free space on {free-path} below this triggers eviction (10%, 20GB)", action: "min-free", task: "minFree" },
   { name: "target-free", kind: "free-threshold", unsetMeans: "1.5x {min-free}", section: "pressure", placeholder: "SIZE|PCT", help: "eviction stops here", action: "target-free", task: "targetFree" },
   { name: "min-free-inodes", kind: "inode-threshold", section: "pressure", placeholder: "N|PCT", help: "the same for inodes", action: "min-free-inodes", task: "minFreeInodes" },
@@ -78992,15 +80837,15 @@ function parseReference(text) {
   if (remote.toLowerCase() !== remote) fail("repository name must be lowercase");
   const match = REMAINDER_RE.exec(remainder);
   if (!match) fail(explainRemainder(remainder));
-  const [, path3, tag, digest] = match;
-  const repository = `${domain}/${path3}`;
+  const [, path7, tag, digest] = match;
+  const repository = `${domain}/${path7}`;
   if (repository.length > NAME_TOTAL_LENGTH_MAX) fail(`repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
   if (digest !== void 0) validateDigest(digest, fail);
   const suffix = (t) => (t !== void 0 ? `:${t}` : "") + (digest !== void 0 ? `@${digest}` : "");
   const normalizedTag = tag ?? (digest === void 0 ? DEFAULT_TAG : void 0);
   return {
     domain,
-    path: path3,
+    path: path7,
     repository,
     tag,
     digest,
@@ -79011,14 +80856,24 @@ function parseReference(text) {
 function normalizeReference(text) {
   return parseReference(text).normalized;
 }
+function repositoryOf(normalizedRef) {
+  const withoutDigest = cutDigest(normalizedRef);
+  const tagColon = tagColonIndex(withoutDigest);
+  return tagColon >= 0 ? withoutDigest.slice(0, tagColon) : withoutDigest;
+}
+function tagOf(normalizedRef) {
+  const withoutDigest = cutDigest(normalizedRef);
+  const tagColon = tagColonIndex(withoutDigest);
+  return tagColon >= 0 ? withoutDigest.slice(tagColon + 1) : void 0;
+}
 function familiarRepository(repository) {
   const prefix = `${DEFAULT_DOMAIN}/`;
   if (!repository.startsWith(prefix)) return repository;
-  const path3 = repository.slice(prefix.length);
-  if (path3.startsWith(OFFICIAL_REPO_PREFIX) && !path3.slice(OFFICIAL_REPO_PREFIX.length).includes("/")) {
-    return path3.slice(OFFICIAL_REPO_PREFIX.length);
+  const path7 = repository.slice(prefix.length);
+  if (path7.startsWith(OFFICIAL_REPO_PREFIX) && !path7.slice(OFFICIAL_REPO_PREFIX.length).includes("/")) {
+    return path7.slice(OFFICIAL_REPO_PREFIX.length);
   }
-  return path3;
+  return path7;
 }
 function isNoneReference(text) {
   return text.includes("<none>");
@@ -79066,14 +80921,18 @@ function explainRemainder(remainder) {
   const nameAndTag = at >= 0 ? remainder.slice(0, at) : remainder;
   if (at >= 0 && !DIGEST_RE.test(remainder.slice(at + 1))) return `"${remainder.slice(at + 1)}" is not a valid digest (expected sha256:<64 hex>)`;
   const colon = tagColonIndex(nameAndTag);
-  const path3 = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
+  const path7 = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
   if (colon >= 0 && !TAG_RE.test(nameAndTag.slice(colon + 1))) {
     return `"${nameAndTag.slice(colon + 1)}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`;
   }
-  const bad = path3.split("/").find((c) => !PATH_COMPONENT_RE.test(c));
+  const bad = path7.split("/").find((c) => !PATH_COMPONENT_RE.test(c));
   if (bad === "") return "repository name has an empty path component";
   if (bad !== void 0) return `"${bad}" is not a valid repository path component (lowercase letters, digits and single . _ or - separators)`;
   return "invalid reference format";
+}
+function cutDigest(ref) {
+  const at = ref.indexOf("@");
+  return at >= 0 ? ref.slice(0, at) : ref;
 }
 function tagColonIndex(refWithoutDigest) {
   const colon = refWithoutDigest.lastIndexOf(":");
@@ -79188,11 +81047,11 @@ function compileTagPattern(tagPart) {
   const regex = globToRegExp(tagPart);
   return (tag) => regex.test(tag);
 }
-function globToRegExp(glob) {
+function globToRegExp(glob2) {
   let source = "";
-  for (let i = 0; i < glob.length; i++) {
-    const char = glob[i];
-    if (char === "*" && glob[i + 1] === "*") {
+  for (let i = 0; i < glob2.length; i++) {
+    const char = glob2[i];
+    if (char === "*" && glob2[i + 1] === "*") {
       source += ".*";
       i++;
     } else if (char === "*") {
@@ -79294,12 +81153,37 @@ function parseSize(text) {
   if (!Number.isSafeInteger(bytes)) fail();
   return bytes;
 }
+var SIZE_UNITS = ["B", "kB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"];
+function formatBytes(bytes) {
+  if (!Number.isFinite(bytes)) return `${bytes}B`;
+  let size = bytes;
+  let unit = 0;
+  while (Math.abs(size) >= 1e3 && unit < SIZE_UNITS.length - 1) {
+    size /= 1e3;
+    unit++;
+  }
+  return `${Number(size.toPrecision(4))}${SIZE_UNITS[unit]}`;
+}
 var DURATION_UNITS = [
   ["d", MS_PER.d],
   ["h", MS_PER.h],
   ["m", MS_PER.m],
   ["s", MS_PER.s]
 ];
+function formatDuration(ms) {
+  if (!Number.isFinite(ms)) return String(ms);
+  if (ms < 0) return `-${formatDuration(-ms)}`;
+  if (ms < 1e3) return ms < 1 ? "0s" : `${Math.floor(ms)}ms`;
+  for (let i = 0; i < DURATION_UNITS.length; i++) {
+    const [unit, size] = DURATION_UNITS[i];
+    if (ms < size) continue;
+    const whole = Math.floor(ms / size);
+    const next = DURATION_UNITS[i + 1];
+    const rest = next ? Math.floor((ms - whole * size) / next[1]) : 0;
+    return `${whole}${unit}` + (next && rest > 0 ? `${rest}${next[0]}` : "");
+  }
+  return "0s";
+}
 
 // src/settings/kinds.ts
 var SettingsError = class extends Error {
@@ -79575,7 +81459,8 @@ function spaceRules(v, raw) {
     maxUnusedMs: v["max-unused"],
     maxDockerBytes,
     targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === void 0 ? void 0 : Math.floor(maxDockerBytes * targetShareOfMax)),
-    evictBuildCache: maxDockerBytes !== void 0 || v["evict-build-cache"],
+    ensureFreeBytes: v["ensure-free"],
+    evictBuildCache: maxDockerBytes !== void 0 || v["ensure-free"] !== void 0 || v["evict-build-cache"],
     evictKeptBuilds: v["evict-kept-builds"],
     evictBaseImages: v["evict-base-images"]
   };
@@ -79607,9 +81492,389 @@ function inFrontTermsOf(error2, front) {
   return { input, value: error2.value, expected, message: `Invalid ${label} "${error2.value}": expected ${expected}.` };
 }
 
+// src/planner/layer-index.ts
+var NONE = [];
+function newNode(parent) {
+  return {
+    onlyKey: void 0,
+    onlyChild: void 0,
+    children: void 0,
+    parent,
+    size: void 0,
+    users: 0,
+    endingHere: NONE,
+    simGeneration: 0,
+    simSurvivors: 0,
+    simEnding: 0
+  };
+}
+function childOf(node, layer) {
+  return node.onlyKey === layer ? node.onlyChild : node.children?.get(layer);
+}
+function addChild(node, layer, child) {
+  if (node.onlyKey === void 0) {
+    node.onlyKey = layer;
+    node.onlyChild = child;
+  } else {
+    (node.children ??= /* @__PURE__ */ new Map()).set(layer, child);
+  }
+}
+function forEachChild(node, fn) {
+  if (node.onlyChild) fn(node.onlyChild);
+  node.children?.forEach(fn);
+}
+var LayerIndex = class {
+  root = newNode(void 0);
+  leafOf = /* @__PURE__ */ new Map();
+  constructor(images) {
+    for (const image of images) this.add(image);
+    for (const image of images) this.fillUnknownSizes(image);
+  }
+  add(image) {
+    let node = this.root;
+    const sizes = consistentLayerSizes(image);
+    const layers = image.layers;
+    for (let i = 0; i < layers.length; i++) {
+      let child = childOf(node, layers[i]);
+      if (!child) {
+        child = newNode(node);
+        addChild(node, layers[i], child);
+      }
+      if (sizes && child.size === void 0) child.size = sizes[i];
+      child.users++;
+      node = child;
+    }
+    if (node.endingHere === NONE) node.endingHere = [image];
+    else node.endingHere.push(image);
+    this.leafOf.set(image.id, node);
+  }
+  /**
+   * Without per-layer sizes, the part of the image's size that its known layers
+   * do not explain is put on its topmost unknown layer: exact for the common
+   * case where a whole suffix of layers belongs to this image alone.
+   */
+  fillUnknownSizes(image) {
+    let complete = true;
+    for (let n = this.leafOf.get(image.id); n && n !== this.root; n = n.parent) if (n.size === void 0) complete = false;
+    if (complete) return;
+    const path7 = this.pathOf(image.id);
+    const unknown = path7.filter((n) => n.size === void 0);
+    if (unknown.length === 0) return;
+    const known = path7.reduce((sum, n) => sum + (n.size ?? 0), 0);
+    for (const n of unknown) n.size = 0;
+    unknown[unknown.length - 1].size = Math.max(0, image.size - known);
+  }
+  /** Nodes from the base layer to the image's top layer. */
+  pathOf(imageId) {
+    const path7 = [];
+    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) path7.push(n);
+    return path7.reverse();
+  }
+  /** Images whose whole chain is a strict prefix of this image's chain (its bases). */
+  basesOf(imageId) {
+    const bases = [];
+    const leaf = this.leafOf.get(imageId);
+    for (let n = leaf?.parent; n && n !== this.root; n = n.parent) bases.push(...n.endingHere);
+    return bases;
+  }
+  /** Other images with exactly the same chain (same content, other config). */
+  sameChainAs(imageId) {
+    const leaf = this.leafOf.get(imageId);
+    return leaf ? leaf.endingHere.filter((i) => i.id !== imageId) : [];
+  }
+  /** Bytes in layers no other image uses. */
+  uniqueBytes(imageId) {
+    let bytes = 0;
+    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) if (n.users === 1) bytes += n.size ?? 0;
+    return bytes;
+  }
+  /** Bytes of every layer once: what the engine's images take on disk (LayersSize). */
+  totalBytes() {
+    let total = 0;
+    const walk = (n) => forEachChild(n, (child) => {
+      total += child.size ?? 0;
+      walk(child);
+    });
+    walk(this.root);
+    return total;
+  }
+  simulate() {
+    return new RemovalSimulation((id) => this.leafOf.get(id));
+  }
+  /** Bytes freed when all these images go: a layer counts once no survivor uses it. */
+  bytesFreedBy(imageIds) {
+    const sim = this.simulate();
+    let freed = 0;
+    for (const id of imageIds) freed += sim.remove(id);
+    return freed;
+  }
+};
+function consistentLayerSizes(image) {
+  const sizes = image.layerSizes;
+  if (!sizes || sizes.length !== image.layers.length) return void 0;
+  const total = sizes.reduce((a, b) => a + b, 0);
+  return total === image.size ? sizes : void 0;
+}
+var RemovalSimulation = class _RemovalSimulation {
+  constructor(leafOf) {
+    this.leafOf = leafOf;
+  }
+  leafOf;
+  static generations = 0;
+  /** Counts live on the nodes, stamped with this simulation's generation: no per-run maps. */
+  generation = ++_RemovalSimulation.generations;
+  removed = /* @__PURE__ */ new Set();
+  touch(n) {
+    if (n.simGeneration !== this.generation) {
+      n.simGeneration = this.generation;
+      n.simSurvivors = n.users;
+      n.simEnding = n.endingHere.length;
+    }
+  }
+  /** Bytes this removal frees now; 0 when already removed. */
+  remove(imageId) {
+    if (this.removed.has(imageId)) return 0;
+    this.removed.add(imageId);
+    const leaf = this.leafOf(imageId);
+    if (!leaf) return 0;
+    this.touch(leaf);
+    leaf.simEnding--;
+    let freed = 0;
+    for (let n = leaf; n && n.parent; n = n.parent) {
+      this.touch(n);
+      if (--n.simSurvivors === 0) freed += n.size ?? 0;
+    }
+    return freed;
+  }
+  /** Some surviving image is built on top of this one (its chain continues past it). */
+  hasSurvivingDependents(imageId) {
+    const leaf = this.leafOf(imageId);
+    if (!leaf) return false;
+    this.touch(leaf);
+    return leaf.simSurvivors > leaf.simEnding;
+  }
+  isRemoved(imageId) {
+    return this.removed.has(imageId);
+  }
+};
+
+// src/planner/natural-order.ts
+function compareNatural(a, b) {
+  const pa = a.match(/\d+|\D+/g) ?? [];
+  const pb = b.match(/\d+|\D+/g) ?? [];
+  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
+    const x = pa[i];
+    const y = pb[i];
+    if (x === y) continue;
+    const nx = /^\d/.test(x);
+    const ny = /^\d/.test(y);
+    if (nx && ny) {
+      const diff = BigInt(x) - BigInt(y);
+      if (diff !== 0n) return diff < 0n ? -1 : 1;
+      continue;
+    }
+    return x < y ? -1 : 1;
+  }
+  return pa.length - pb.length;
+}
+
+// src/planner/arrival.ts
+function arrivalTimes(snapshot) {
+  const result = /* @__PURE__ */ new Map();
+  const consider = (id, time, source) => {
+    const seen = result.get(id);
+    if (!seen || time > seen.time) result.set(id, { time, source });
+  };
+  const byRef = /* @__PURE__ */ new Map();
+  for (const event of snapshot.activity) if (event.reference && ARRIVALS.has(event.action)) byRef.set(event.reference, "");
+  for (const image of snapshot.images) {
+    consider(image.id, image.created, "created");
+    if (image.lastTagged !== void 0) consider(image.id, image.lastTagged, "tagged");
+    if (byRef.size === 0) continue;
+    for (const ref of image.tags) if (byRef.has(ref)) byRef.set(ref, image.id);
+    for (const ref of image.digests) if (byRef.has(ref)) byRef.set(ref, image.id);
+  }
+  const known = result;
+  for (const event of snapshot.activity) {
+    if (!ARRIVALS.has(event.action)) continue;
+    if (event.imageId && known.has(event.imageId)) consider(event.imageId, event.time, "event");
+    const target = event.reference ? byRef.get(event.reference) || void 0 : void 0;
+    if (target) consider(target, event.time, "event");
+  }
+  return result;
+}
+var ARRIVALS = /* @__PURE__ */ new Set(["pull", "tag", "load", "import", "build", "commit", "appeared"]);
+
+// src/planner/eviction.ts
+var HARD = /* @__PURE__ */ new Set([
+  "current",
+  "job-image",
+  "protected-pattern",
+  "protected-id",
+  "protected-label",
+  "in-use",
+  "young",
+  "outside-scope",
+  "tool-state"
+]);
+function tierOf(d) {
+  if (d.keepReasons.some((r) => HARD.has(r.kind))) return void 0;
+  const has = (kind) => d.keepReasons.some((r) => r.kind === kind);
+  if (has("dockerfile-base") || has("base-of") && has("newest")) return "base-image";
+  if (has("newest") || d.references.length === 0 && d.action === "keep") return "kept-build";
+  return "policy";
+}
+var TIER_RANK = { policy: 0, "kept-build": 1, "base-image": 2 };
+function applySpaceRules(decisions, layers, input) {
+  const { rules, now } = input;
+  const sim = layers.simulate();
+  const before = layers.totalBytes();
+  let plannedFree = 0;
+  for (const d of decisions) if (d.action === "remove") plannedFree += sim.remove(d.imageId);
+  const images = decisions.filter((d) => d.action !== "remove").map((d) => ({ kind: "image", id: d.imageId, d, tier: tierOf(d), use: input.lastUse(d.imageId) })).filter((c) => c.tier !== void 0);
+  const cache = input.buildCache ?? [];
+  const cacheBytes2 = cache.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
+  const cacheGone = /* @__PURE__ */ new Set();
+  const cacheCandidates = rules.evictBuildCache ? cache.filter((r) => !r.inUse && now - (r.lastUsed ?? r.created ?? 0) >= (input.minAgeMs ?? 0)).map((r) => ({ kind: "build-cache", id: r.id, r, tier: "policy", use: { time: r.lastUsed ?? r.created ?? 0, why: "build cache record last used" } })) : [];
+  const childrenLeft = (id) => cache.some((r) => !cacheGone.has(r.id) && r.parents.includes(id));
+  const candidates = [...images, ...cacheCandidates].sort((a, b) => a.use.time - b.use.time || createdOf(a) - createdOf(b));
+  const cacheEvictions = [];
+  const evict = (c, reason) => {
+    if (c.kind === "build-cache") {
+      cacheGone.add(c.id);
+      const bytes2 = c.r.shared ? 0 : c.r.size;
+      cacheEvictions.push({ id: c.id, description: c.r.description, type: c.r.type, bytes: bytes2, shared: c.r.shared, lastUsed: c.use.time, rule: reason.kind === "evicted" ? reason.rule : "max-docker-bytes" });
+      return bytes2;
+    }
+    const bytes = sim.remove(c.d.imageId);
+    c.d.action = "remove";
+    c.d.untag = c.d.references;
+    c.d.delete = true;
+    c.d.removeReasons.push(reason);
+    return bytes;
+  };
+  const gone = (c) => c.kind === "image" ? sim.isRemoved(c.id) : cacheGone.has(c.id);
+  const blocked = (c) => c.kind === "image" ? sim.hasSurvivingDependents(c.id) : childrenLeft(c.id);
+  const sweep = (eligible, onEvict) => {
+    for (let progress = true; progress; ) {
+      progress = false;
+      for (const c of candidates) {
+        if (gone(c) || !eligible(c) || blocked(c)) continue;
+        progress = true;
+        if (onEvict(c)) return;
+      }
+    }
+  };
+  if (rules.maxUnusedMs !== void 0) {
+    const limit = rules.maxUnusedMs;
+    sweep(
+      (c) => c.kind === "image" && now - c.use.time > limit,
+      (c) => {
+        plannedFree += evict(c, { kind: "unused", lastUsed: c.use.time, lastUsedWhy: c.use.why, maxUnusedMs: limit });
+        return false;
+      }
+    );
+  }
+  const volumes = input.volumes ?? { bytes: 0, freed: 0 };
+  const afterPlan = before - plannedFree;
+  const dockerBefore = before + cacheBytes2 + volumes.bytes;
+  const needs = pressure(rules, afterPlan, plannedFree + volumes.freed, input.filesystem, afterPlan + cacheBytes2 + volumes.bytes - volumes.freed);
+  if (needs.rules.length === 0) return { cacheEvictions, warnings: [] };
+  const allowed = /* @__PURE__ */ new Set(["policy"]);
+  if (rules.evictKeptBuilds) allowed.add("kept-build");
+  if (rules.evictBaseImages) allowed.add("base-image");
+  const order = [];
+  const byKind2 = { image: plannedFree, "build-cache": 0, volume: volumes.freed };
+  let freed = 0;
+  const cacheHelps = needs.rules.some((r) => r !== "max-image-bytes");
+  for (const tier of [...allowed].sort((a, b) => TIER_RANK[a] - TIER_RANK[b])) {
+    if (freed >= needs.bytes) break;
+    sweep(
+      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === "image" || cacheHelps),
+      (c) => {
+        const bytes = evict(c, { kind: "evicted", rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why });
+        freed += bytes;
+        byKind2[c.kind] += bytes;
+        order.push({
+          kind: c.kind,
+          imageId: c.id,
+          references: c.kind === "image" ? c.d.references : [c.r.description || c.r.type],
+          lastUsed: c.use.time,
+          lastUsedWhy: c.use.why,
+          tier: c.tier,
+          bytes
+        });
+        return freed >= needs.bytes;
+      }
+    );
+  }
+  const reached = freed >= needs.bytes;
+  const warnings = [];
+  if (!reached) {
+    const off = [!rules.evictKeptBuilds && "evict-kept-builds", !rules.evictBaseImages && "evict-base-images", !rules.evictBuildCache && cache.length > 0 && "evict-build-cache"].filter(Boolean);
+    const locked = off.length > 0 ? ` (${off.join(" / ")} would allow more)` : "";
+    warnings.push(`${needs.rules.join(", ")}: cannot free ${needs.bytes - freed} more bytes; the rest is in use, protected, current or younger than min-age${locked}`);
+  }
+  if (cacheEvictions.some((e) => e.shared)) {
+    warnings.push("some evicted build cache records share their content with images or other records: they count 0 bytes here, and pruning them frees only what nothing else holds");
+  }
+  const imagesEvicted = order.filter((o) => o.kind === "image").reduce((sum, o) => sum + o.bytes, 0);
+  return {
+    summary: {
+      rules: needs.rules,
+      neededBytes: needs.bytes,
+      freedBytes: freed,
+      reached,
+      shortByBytes: Math.max(0, needs.bytes - freed),
+      order,
+      imagesBytesBefore: before,
+      imagesBytesAfter: afterPlan - imagesEvicted,
+      byKind: byKind2,
+      dockerBytesBefore: dockerBefore,
+      dockerBytesAfter: dockerBefore - byKind2.image - byKind2["build-cache"] - byKind2.volume
+    },
+    cacheEvictions,
+    warnings
+  };
+}
+function createdOf(c) {
+  return c.kind === "image" ? c.d.created : c.r.created ?? 0;
+}
+function pressure(rules, imagesBytes, plannedFree, fs8, dockerBytes) {
+  const asks = [];
+  if (rules.maxImageBytes !== void 0 && imagesBytes > rules.maxImageBytes) {
+    asks.push(["max-image-bytes", imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes)]);
+  }
+  if (rules.maxDockerBytes !== void 0 && dockerBytes > rules.maxDockerBytes) {
+    asks.push(["max-docker-bytes", dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
+  }
+  if (fs8 && rules.ensureFreeBytes !== void 0 && fs8.freeBytes + plannedFree < rules.ensureFreeBytes) {
+    asks.push(["ensure-free", rules.ensureFreeBytes - fs8.freeBytes - plannedFree]);
+  }
+  if (fs8 && rules.minFree) {
+    const free = fs8.freeBytes + plannedFree;
+    if (free < amountOf(rules.minFree, fs8.totalBytes)) asks.push(["min-free", amountOf(rules.targetFree ?? rules.minFree, fs8.totalBytes) - free]);
+  }
+  if (fs8 && rules.minFreeInodes && fs8.totalInodes > 0) {
+    const used = fs8.totalBytes - fs8.freeBytes;
+    const bytesPerInode = used / Math.max(1, fs8.totalInodes - fs8.freeInodes);
+    const free = fs8.freeInodes + plannedFree / bytesPerInode;
+    if (free < amountOf(rules.minFreeInodes, fs8.totalInodes)) {
+      asks.push(["min-free-inodes", Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs8.totalInodes) - free) * bytesPerInode)]);
+    }
+  }
+  return { rules: asks.map(([r]) => r), bytes: Math.max(0, ...asks.map(([, b]) => b)) };
+}
+function amountOf(t, total) {
+  return "percent" in t ? t.percent / 100 * total : t.amount;
+}
+
 // src/domain/image-id.ts
 var PREFIX = "sha256:";
 var FULL_HEX = /^[0-9a-f]{64}$/;
+function idHex(id) {
+  return id.startsWith(PREFIX) ? id.slice(PREFIX.length) : id;
+}
 function fullImageId(id) {
   if (!id) return void 0;
   if (id.startsWith(PREFIX)) return id;
@@ -79617,6 +81882,352 @@ function fullImageId(id) {
 }
 function isCanonicalImageId(id) {
   return id.startsWith(PREFIX) && FULL_HEX.test(id.slice(PREFIX.length));
+}
+function idHasPrefix(id, hexPrefix) {
+  return idHex(id).startsWith(hexPrefix);
+}
+function shortImageId(id) {
+  return idHex(id).slice(0, 12);
+}
+
+// src/planner/planner.ts
+var TOOL_STATE_REPOSITORY = "docker.io/library/docker-image-cleanup-state";
+function plan(input) {
+  const { snapshot, settings, now } = input;
+  const images = snapshot.images;
+  const byId = /* @__PURE__ */ new Map();
+  for (const image of images) byId.set(image.id, image);
+  const imageReasons = /* @__PURE__ */ new Map();
+  const reasonsOf = (id) => imageReasons.get(id) ?? NO_REASONS;
+  const refKeep = /* @__PURE__ */ new Map();
+  const refRemove = /* @__PURE__ */ new Map();
+  const warnings = [];
+  const add = (id, reason) => push(imageReasons, id, reason);
+  const jobIds = input.jobStart ? new Set(input.jobStart.imageIds) : void 0;
+  const jobRefs = input.jobStart ? new Set(input.jobStart.references) : void 0;
+  const dockerfileRefs = /* @__PURE__ */ new Map();
+  for (const d of input.dockerfileReferences ?? []) dockerfileRefs.set(d.reference, d.dockerfile);
+  const arrivals = arrivalTimes(snapshot);
+  const current = /* @__PURE__ */ new Set();
+  const matched = /* @__PURE__ */ new Set();
+  for (const image of images) {
+    const refs = referencesOf(image);
+    for (const p of settings.current) {
+      const hit = firstMatch(p, image, refs);
+      if (hit !== void 0) {
+        add(image.id, { kind: "current", reference: hit, pattern: p.text });
+        current.add(image.id);
+        matched.add(p);
+      }
+    }
+    if (jobIds && jobRefs) {
+      if (!jobIds.has(image.id)) {
+        add(image.id, { kind: "job-image", detail: "new" });
+        current.add(image.id);
+      } else {
+        const retagged = refs.find((r) => !jobRefs.has(r));
+        if (retagged) {
+          add(image.id, { kind: "job-image", detail: "retagged", reference: retagged });
+          current.add(image.id);
+        }
+      }
+    }
+    for (const p of settings.protect) {
+      if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) {
+        add(image.id, { kind: "protected-id", pattern: p.text });
+        matched.add(p);
+      }
+      const ref = refs.find((r) => p.matchesReference(r));
+      if (ref) {
+        add(image.id, { kind: "protected-pattern", reference: ref, pattern: p.text });
+        matched.add(p);
+      }
+    }
+    for (const label of settings.protectLabels) {
+      const value = image.labels[label.key];
+      if (value !== void 0 && (label.value === void 0 || label.value === value)) {
+        add(image.id, { kind: "protected-label", label: label.text });
+        matched.add(label);
+      }
+    }
+    for (const ref of refs) {
+      const dockerfile = dockerfileRefs.get(ref);
+      if (dockerfile) add(image.id, { kind: "dockerfile-base", reference: ref, dockerfile });
+    }
+    for (const ref of refs) {
+      if (repositoryOf(ref) === TOOL_STATE_REPOSITORY) add(image.id, { kind: "tool-state", reference: ref });
+    }
+    const arrival = arrivals.get(image.id);
+    if (arrival && now - arrival.time < settings.minAgeMs) {
+      add(image.id, { kind: "young", ageMs: Math.max(0, now - arrival.time), minAgeMs: settings.minAgeMs, source: arrival.source });
+    }
+  }
+  for (const c of snapshot.containers) {
+    const image = byId.get(c.imageId) ?? resolveTyped(c.image, images);
+    if (image) add(image.id, { kind: "in-use", containerId: c.id, containerName: c.name, state: c.state });
+  }
+  const scoped = settings.repositories.length > 0;
+  const inScope2 = (repository) => {
+    if (!scoped) return true;
+    let hit = false;
+    for (const p of settings.repositories) {
+      if (p.matchesRepository(repository)) {
+        matched.add(p);
+        hit = true;
+      }
+    }
+    return hit;
+  };
+  const removeDangling = settings.dangling && !scoped;
+  if (scoped) {
+    for (const image of images) if (referencesOf(image).length === 0) add(image.id, { kind: "outside-scope" });
+  }
+  for (const [repository, members] of groupByRepository(images)) {
+    if (!inScope2(repository)) {
+      for (const { refs } of members) for (const r of refs) push(refKeep, r, { kind: "outside-scope", reference: r });
+      continue;
+    }
+    const sorted = settings.order === "tag" ? byTagFamilies(members) : members.slice().sort(byCreatedDescending);
+    let rank = 0;
+    let currentNewer = false;
+    sorted.forEach(({ image, refs }, index) => {
+      if (current.has(image.id)) {
+        currentNewer = true;
+        return;
+      }
+      rank++;
+      const place2 = { repository, rank, position: index + 1, currentNewer, keep: settings.keep };
+      for (const r of refs) {
+        if (rank <= settings.keep) push(refKeep, r, { kind: "newest", reference: r, ...place2 });
+        else push(refRemove, r, { kind: "old-build", reference: r, ...place2 });
+      }
+    });
+  }
+  const layers = new LayerIndex(images);
+  const isKept = (image) => reasonsOf(image.id).length > 0 || referencesOf(image).some((r) => refKeep.has(r)) || referencesOf(image).length === 0 && !removeDangling;
+  const queue = images.filter(isKept);
+  const protectedAsBase = /* @__PURE__ */ new Set();
+  while (queue.length > 0) {
+    const kept = queue.pop();
+    for (const base of basesOf(kept, layers, byId)) {
+      if (base.id === kept.id) continue;
+      if (!reasonsOf(base.id).some((r) => r.kind === "base-of" && r.imageId === kept.id)) {
+        add(base.id, { kind: "base-of", imageId: kept.id, reference: referencesOf(kept)[0] });
+      }
+      if (!protectedAsBase.has(base.id)) {
+        protectedAsBase.add(base.id);
+        queue.push(base);
+      }
+    }
+  }
+  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, removeDangling, layers));
+  const space = settings.space;
+  let eviction;
+  let buildCacheEvictions = [];
+  if (space && (space.maxImageBytes !== void 0 || space.maxDockerBytes !== void 0 || space.ensureFreeBytes !== void 0 || space.maxUnusedMs !== void 0 || space.minFree || space.minFreeInodes)) {
+    const result = applySpaceRules(decisions, layers, {
+      rules: space,
+      now,
+      filesystem: input.filesystem,
+      lastUse: (id) => input.usage?.get(id) ?? fromArrival(arrivals.get(id)),
+      buildCache: input.buildCache,
+      minAgeMs: settings.minAgeMs,
+      volumes: input.volumes
+    });
+    eviction = result.summary;
+    buildCacheEvictions = result.cacheEvictions;
+    warnings.push(...result.warnings);
+  }
+  const removedIds = decisions.filter((d) => d.action === "remove").map((d) => d.imageId);
+  const unmatched = unmatchedPatterns(settings, matched);
+  const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
+  const quiet = new Set(input.quietUnmatched ?? []);
+  warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []);
+  const contentNote = unpredictedContent(removedIds, byId);
+  if (contentNote) warnings.push(contentNote);
+  return {
+    createdAt: now,
+    decisions,
+    predictedBytes: layers.bytesFreedBy(removedIds),
+    warnings,
+    eviction,
+    buildCacheEvictions,
+    unmatched,
+    arrivalUnknown: unknownArrivals
+  };
+}
+function unmatchedPatterns(settings, matched) {
+  const out = [];
+  for (const p of settings.current) if (!matched.has(p)) out.push({ setting: "current", pattern: p.text });
+  for (const p of settings.protect) if (!matched.has(p)) out.push({ setting: "protect", pattern: p.text });
+  for (const l of settings.protectLabels) if (!matched.has(l)) out.push({ setting: "protect-label", pattern: l.text });
+  for (const p of settings.repositories) if (!matched.has(p)) out.push({ setting: "repositories", pattern: p.text });
+  return out;
+}
+function describeUnmatched(u) {
+  switch (u.setting) {
+    case "current":
+      return `current "${u.pattern}" matches no image: nothing is kept as the current build. If the build in progress has images, they are judged as older builds and may be removed: check the pattern for a typo (max-removals is the hard stop)`;
+    case "protect":
+      return `protect "${u.pattern}" matches no image: it protects nothing`;
+    case "protect-label":
+      return `protect-label "${u.pattern}" matches no image: it protects nothing`;
+    case "repositories":
+      return `repositories "${u.pattern}" matches no repository: nothing is removed on its account`;
+  }
+}
+var NAMED_IN_WARNING = 5;
+function arrivalUnknown(snapshot, decisions, now, minAgeMs) {
+  const window2 = snapshot.activityWindow;
+  if (window2.complete || minAgeMs <= 0) return void 0;
+  const coveredSince = window2.oldest ?? now;
+  if (coveredSince <= now - minAgeMs) return void 0;
+  const images = decisions.filter((d) => d.action !== "keep").map((d) => ({ imageId: d.imageId, references: d.action === "untag" ? d.untag : d.references }));
+  return images.length > 0 ? { coveredMs: Math.max(0, now - coveredSince), minAgeMs, images } : void 0;
+}
+function describeUnknownArrivals(a) {
+  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, "") ?? i.imageId.replace(/^sha256:/, "").slice(0, 12));
+  const shown = names.slice(0, NAMED_IN_WARNING).join(", ") + (names.length > NAMED_IN_WARNING ? ` and ${names.length - NAMED_IN_WARNING} more` : "");
+  return `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ${a.images.length === 1 ? "this image" : `these ${a.images.length} images`} the plan removes may have been pulled within min-age without a trace: ${shown}. If a concurrent job may have pulled them, protect them (protect) or run the cleanup when the engine is quieter`;
+}
+function unpredictedContent(removedIds, byId) {
+  if (!removedIds.some((id) => byId.get(id)?.contentBytes !== void 0)) return void 0;
+  return "containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); the removed images' compressed blobs in the content store are freed too, but neither predicted nor measured: the engine counts them in no disk-use figure and does not say which blobs images share";
+}
+function fromArrival(arrival) {
+  return arrival ? { time: arrival.time, why: arrival.source === "created" ? "built" : arrival.source } : { time: 0, why: "unknown" };
+}
+function decide(image, imageReasons, refKeep, refRemove, removeDangling, layers) {
+  const refs = referencesOf(image);
+  let keepReasons = imageReasons.slice();
+  let removeReasons = NO_REMOVE_REASONS;
+  let keptRefs = 0;
+  for (const r of refs) {
+    const keep = refKeep.get(r);
+    if (keep) {
+      keptRefs++;
+      keepReasons = keepReasons.length === 0 ? keep : keepReasons.concat(keep);
+    }
+    const remove = refRemove.get(r);
+    if (remove) removeReasons = removeReasons.length === 0 ? remove : removeReasons.concat(remove);
+  }
+  if (removeReasons === NO_REMOVE_REASONS) removeReasons = [];
+  let action = "keep";
+  let untag = [];
+  if (refs.length === 0) {
+    if (imageReasons.length === 0 && removeDangling) {
+      removeReasons = [{ kind: "dangling" }];
+      action = "remove";
+    }
+  } else if (imageReasons.length === 0) {
+    if (keptRefs === 0) {
+      action = "remove";
+      untag = refs;
+    } else if (keptRefs < refs.length) {
+      action = "untag";
+      untag = refs.filter((r) => !refKeep.has(r));
+    }
+  }
+  return {
+    imageId: image.id,
+    references: refs,
+    action,
+    keepReasons,
+    removeReasons,
+    untag,
+    delete: action === "remove",
+    created: image.created,
+    size: image.size,
+    uniqueBytes: layers.uniqueBytes(image.id),
+    platforms: image.platforms
+  };
+}
+function referencesOf(image) {
+  return image.digests.length === 0 ? image.tags : [...image.tags, ...image.digests];
+}
+function groupByRepository(images) {
+  const groups = /* @__PURE__ */ new Map();
+  const mine = [];
+  for (const image of images) {
+    mine.length = 0;
+    for (const ref of referencesOf(image)) {
+      let repository = repositoryOf(ref);
+      let member;
+      for (const m of mine) if (m.repository === repository) member = m;
+      if (member) {
+        member.refs.push(ref);
+        continue;
+      }
+      const members = groups.get(repository);
+      if (members) repository = members[0].repository;
+      member = { image, repository, refs: [ref], topTag: void 0 };
+      mine.push(member);
+      if (members) members.push(member);
+      else groups.set(repository, [member]);
+    }
+  }
+  return groups;
+}
+function topTagOf(member) {
+  if (member.topTag === void 0) {
+    let top = null;
+    for (const ref of member.refs) {
+      const tag = tagOf(ref);
+      if (tag !== void 0 && (top === null || compareNatural(tag, top) > 0)) top = tag;
+    }
+    member.topTag = top;
+  }
+  return member.topTag;
+}
+function byCreatedDescending(a, b) {
+  return b.image.created - a.image.created || compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "");
+}
+function byTagFamilies(members) {
+  const familyOf = (m) => /^\D*/.exec(topTagOf(m) ?? "")[0];
+  const newest = /* @__PURE__ */ new Map();
+  for (const m of members) {
+    const family = familyOf(m);
+    newest.set(family, Math.max(newest.get(family) ?? -Infinity, m.image.created));
+  }
+  return members.slice().sort((a, b) => {
+    const fa = familyOf(a);
+    const fb = familyOf(b);
+    if (fa !== fb) return newest.get(fb) - newest.get(fa) || (fa < fb ? -1 : 1);
+    return compareNatural(topTagOf(b) ?? "", topTagOf(a) ?? "") || b.image.created - a.image.created;
+  });
+}
+function basesOf(image, layers, byId) {
+  const bases = layers.basesOf(image.id);
+  const ownRepos = new Set(referencesOf(image).map(repositoryOf));
+  for (const twin of layers.sameChainAs(image.id)) {
+    const twinRefs = referencesOf(twin);
+    if (twinRefs.length > 0 && twin.created <= image.created && !twinRefs.some((r) => ownRepos.has(repositoryOf(r)))) {
+      bases.push(twin);
+    }
+  }
+  for (let p = image.parentId && byId.get(image.parentId); p; p = p.parentId ? byId.get(p.parentId) : void 0) {
+    bases.push(p);
+  }
+  return bases;
+}
+function firstMatch(p, image, refs) {
+  if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) return image.id;
+  return refs.find((r) => p.matchesReference(r));
+}
+function resolveTyped(typed, images) {
+  const hex = idHex(typed);
+  if (/^[0-9a-f]{12,64}$/.test(hex)) {
+    const hit = images.find((i) => idHasPrefix(i.id, hex));
+    if (hit) return hit;
+  }
+  return images.find((i) => i.tags.includes(typed) || i.digests.some((d) => typed.endsWith(d.slice(d.indexOf("@")))));
+}
+var NO_REASONS = [];
+var NO_REMOVE_REASONS = [];
+function push(map, key, value) {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 // src/engine/concurrency.ts
@@ -79634,31 +82245,85 @@ async function mapConcurrent(items, limit, fn) {
 }
 
 // src/engine/connection.ts
+var import_node_crypto = require("node:crypto");
 var fs3 = __toESM(require("node:fs"));
+var https = __toESM(require("node:https"));
+var os5 = __toESM(require("node:os"));
 var path = __toESM(require("node:path"));
-function connectionOptions(host, env = process.env) {
-  if (!host) return {};
+var ContextError = class extends Error {
+};
+var DEFAULT_SOCKET = "/var/run/docker.sock";
+function resolveEndpoint(host, env = process.env, exists2 = fs3.existsSync) {
+  if (host) return withEnvTls({ host, source: "host setting" }, env);
+  if (env.DOCKER_HOST) return withEnvTls({ host: env.DOCKER_HOST, source: "DOCKER_HOST" }, env);
+  const configDir = env.DOCKER_CONFIG || path.join(env.HOME || os5.homedir(), ".docker");
+  const named = env.DOCKER_CONTEXT ? { name: env.DOCKER_CONTEXT, from: "DOCKER_CONTEXT" } : currentContext(configDir);
+  if (named && named.name !== "default") return contextEndpoint(configDir, named.name, named.from);
+  const rootless = env.XDG_RUNTIME_DIR && path.join(env.XDG_RUNTIME_DIR, "docker.sock");
+  if (rootless && !exists2(DEFAULT_SOCKET) && exists2(rootless)) return { host: `unix://${rootless}`, source: "rootless socket ($XDG_RUNTIME_DIR)" };
+  return { host: `unix://${DEFAULT_SOCKET}`, source: "default socket" };
+}
+function currentContext(configDir) {
+  const file = path.join(configDir, "config.json");
+  let config;
+  try {
+    config = JSON.parse(fs3.readFileSync(file, "utf8"));
+  } catch {
+    return void 0;
+  }
+  return typeof config.currentContext === "string" && config.currentContext ? { name: config.currentContext, from: `currentContext in ${file}` } : void 0;
+}
+function contextEndpoint(configDir, name, from) {
+  const id = (0, import_node_crypto.createHash)("sha256").update(name).digest("hex");
+  const metaFile = path.join(configDir, "contexts", "meta", id, "meta.json");
+  let meta;
+  try {
+    meta = JSON.parse(fs3.readFileSync(metaFile, "utf8"));
+  } catch (error2) {
+    throw new ContextError(`docker context "${name}" (${from}) cannot be read: ${metaFile}: ${error2.message}`);
+  }
+  const docker = meta.Endpoints?.docker;
+  if (!docker?.Host) throw new ContextError(`docker context "${name}" (${from}) has no docker endpoint in ${metaFile}`);
+  const tlsDir = path.join(configDir, "contexts", "tls", id, "docker");
+  const read = (file) => fs3.existsSync(path.join(tlsDir, file)) ? fs3.readFileSync(path.join(tlsDir, file)) : void 0;
+  const tls = { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
+  return {
+    host: docker.Host,
+    source: `context ${name} (${from})`,
+    tls: tls.ca || tls.cert || tls.key ? tls : void 0,
+    skipTlsVerify: docker.SkipTLSVerify === true
+  };
+}
+function withEnvTls(endpoint, env) {
+  if (!endpoint.host.startsWith("tcp://")) return endpoint;
+  const verify = env.DOCKER_TLS_VERIFY !== void 0 && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
+  if (!verify && !(new URL(endpoint.host).port === "2376" && env.DOCKER_CERT_PATH)) return endpoint;
+  const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path.join(env.HOME || os5.homedir(), ".docker");
+  const read = (file) => fs3.existsSync(path.join(dir, file)) ? fs3.readFileSync(path.join(dir, file)) : void 0;
+  return { ...endpoint, tls: { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") } };
+}
+function endpointOptions(endpoint, env = process.env) {
+  const host = endpoint.host;
   if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
   if (host.startsWith("npipe://")) return { socketPath: host.slice("npipe://".length) };
+  if (host.startsWith("/")) return { socketPath: host };
   const url = new URL(host);
   if (url.protocol === "ssh:") {
-    return { protocol: "ssh", host: url.hostname, port: url.port || 22, username: url.username || void 0 };
+    return { protocol: "ssh", host: url.hostname, port: url.port || 22, username: url.username || void 0, sshOptions: { agent: env.SSH_AUTH_SOCK } };
   }
-  const tls = env.DOCKER_TLS_VERIFY === "1" || url.port === "2376";
-  const options = {
-    protocol: tls ? "https" : "http",
-    host: url.hostname,
-    port: url.port || (tls ? 2376 : 2375)
-  };
-  if (tls && env.DOCKER_CERT_PATH) {
-    options.ca = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "ca.pem"));
-    options.cert = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "cert.pem"));
-    options.key = fs3.readFileSync(path.join(env.DOCKER_CERT_PATH, "key.pem"));
-  }
+  const tls = endpoint.tls !== void 0 || url.port === "2376";
+  const options = { protocol: tls ? "https" : "http", host: url.hostname, port: url.port || (tls ? 2376 : 2375) };
+  if (endpoint.tls) Object.assign(options, { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key });
+  if (endpoint.skipTlsVerify) options.agent = new https.Agent({ rejectUnauthorized: false, cert: endpoint.tls?.cert, key: endpoint.tls?.key });
   return options;
 }
 function describeHost(host, env = process.env) {
-  return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  try {
+    const e = resolveEndpoint(host, env);
+    return e.source === "host setting" ? e.host : `${e.host} (${e.source})`;
+  } catch {
+    return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  }
 }
 var DEFAULT_TIMEOUT_MS = 12e4;
 var EngineTimeoutError = class extends Error {
@@ -79694,7 +82359,7 @@ function withDeadlines(docker, host, timeoutMs) {
   modem.__deadlines = true;
   modem.timeout = timeoutMs;
   const dial = modem.dial.bind(modem);
-  modem.dial = (options, callback) => {
+  modem.dial = (options, callback2) => {
     const call = `${options.method ?? "GET"} ${String(options.path ?? "").replace(/\?$/, "")}`;
     const controller = new AbortController();
     let settled = false;
@@ -79702,7 +82367,7 @@ function withDeadlines(docker, host, timeoutMs) {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      callback(err, data);
+      callback2(err, data);
     };
     const timer = setTimeout(() => {
       finish(new EngineTimeoutError(call, host, timeoutMs));
@@ -79720,6 +82385,172 @@ function formatSeconds(ms) {
   return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${(ms / 1e3).toFixed(1)} s`;
 }
 
+// src/app/apply.ts
+var NOT_STARTED_NOTE = "not attempted: shutting down";
+var ENGINE_LOST_NOTE = "not attempted: the engine was lost";
+function isEngineLost(error2) {
+  return error2 instanceof EngineLostError || error2 instanceof EngineTimeoutError;
+}
+var REMOVAL_CONCURRENCY = 8;
+async function applyDecisions(engine, decisions, options = {}) {
+  const work = decisions.filter((d) => d.action !== "keep");
+  const context = {
+    kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))),
+    minAgeMs: options.minAgeMs ?? 0,
+    clock: options.clock ?? Date.now
+  };
+  let done = 0;
+  let lost;
+  const attempt2 = async (decision) => {
+    try {
+      if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
+      if (lost) return { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: ENGINE_LOST_NOTE, engineLost: true };
+      return await applyOne(engine, decision, context);
+    } catch (error2) {
+      const failed = { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
+      if (!isEngineLost(error2)) return failed;
+      lost ??= error2;
+      return { ...failed, engineLost: true };
+    }
+  };
+  const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
+    await options.ready;
+    const result = await attempt2(decision);
+    if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
+    return result;
+  });
+  for (let i = 0; i < work.length; i++) {
+    if (!isChildConflict(results[i])) continue;
+    const retried = await attempt2(work[i]);
+    results[i] = { ...retried, untagged: [...results[i].untagged, ...retried.untagged], incidents: joinIncidents(results[i].incidents, retried.incidents) };
+    options.onResult?.(results[i], ++done, work.length);
+  }
+  return results;
+}
+function isChildConflict(result) {
+  return result.status === "in-use" && /child image/i.test(result.note ?? "");
+}
+var EXTRA_STEPS = 4;
+async function applyOne(engine, decision, context) {
+  const { imageId } = decision;
+  const planned = new Set(decision.untag);
+  const untagged = [];
+  const incidents = [];
+  let acted = false;
+  const result = (status, deleted, note) => ({
+    imageId,
+    status,
+    untagged,
+    deleted,
+    ...note !== void 0 ? { note } : {},
+    ...incidents.length > 0 ? { incidents } : {}
+  });
+  for (let step = 0; step < decision.untag.length + EXTRA_STEPS; step++) {
+    const now = await engine.inspectImage(imageId);
+    if (!now) return acted ? result("removed", true) : result("gone", false);
+    const others = now.references.filter((r) => !planned.has(r));
+    const left = now.references.filter((r) => planned.has(r));
+    if (decision.delete && others.length > 0) return result("changed", false, `tagged ${others.join(", ")} since planning`);
+    const taggedAgo = now.lastTagged === void 0 ? void 0 : context.clock() - now.lastTagged;
+    if (context.minAgeMs > 0 && taggedAgo !== void 0 && taggedAgo < context.minAgeMs) return result("changed", false, `tagged ${Math.max(0, Math.round(taggedAgo / 1e3))} s ago, within min-age: a concurrent job's`);
+    if (!decision.delete) {
+      if (left.length === 0) return result("untagged", false);
+      if (others.length === 0) return result("changed", false, "its kept references are gone since planning");
+    }
+    const tags = left.filter((r) => !r.includes("@"));
+    const byId = decision.delete && tags.length <= 1;
+    const target = byId ? imageId : tags[0] ?? left[0];
+    const call = `DELETE /images/${target}`;
+    let outcome;
+    try {
+      outcome = await engine.removeImage(target);
+    } catch (error2) {
+      if (!await engine.inspectImage(imageId)) return acted ? result("removed", true) : result("gone", false);
+      throw error2;
+    }
+    if (outcome.status === "gone") {
+      if (byId) return acted ? result("removed", true) : result("gone", false);
+      continue;
+    }
+    if (outcome.status === "conflict") {
+      if (byId && tags.length === 0 && left.length > 1 && /multiple repositories/i.test(outcome.message)) {
+        const digest = left[0];
+        const again = await engine.removeImage(digest);
+        if (again.status === "done") readAnswer(`DELETE /images/${digest}`, again, false);
+        continue;
+      }
+      const since = await engine.inspectImage(imageId);
+      const added = since?.references.filter((r) => !planned.has(r)) ?? [];
+      if (added.length > 0) return result("changed", false, `tagged ${added.join(", ")} since planning`);
+      return result("in-use", false, outcome.message);
+    }
+    acted = true;
+    if (readAnswer(call, outcome, byId)) return result("removed", true);
+  }
+  return result("failed", false, "the image kept changing while it was being removed; left alone");
+  function readAnswer(call, answer, byId) {
+    const strayTags = answer.untagged.filter((r) => !planned.has(r));
+    untagged.push(...answer.untagged.filter((r) => planned.has(r) && !untagged.includes(r)));
+    const deletedSelf = answer.deleted.some((d) => bareId(d) === bareId(imageId));
+    const strayImages = [];
+    const first = answer.deleted[0];
+    if (!byId && first !== void 0 && bareId(first) !== bareId(imageId)) strayImages.push(fullId(first));
+    for (const d of answer.deleted) if (context.kept.has(bareId(d)) && !strayImages.includes(fullId(d))) strayImages.push(fullId(d));
+    if (deletedSelf && !decision.delete && !strayImages.includes(fullId(imageId))) strayImages.push(fullId(imageId));
+    if (strayTags.length > 0 || strayImages.length > 0) {
+      const parts = [
+        ...strayTags.length > 0 ? [`untagged ${strayTags.join(", ")}`] : [],
+        ...strayImages.length > 0 ? [`deleted ${strayImages.map((d) => d.slice(7, 19)).join(", ")}`] : []
+      ];
+      incidents.push({
+        imageId,
+        call,
+        untagged: strayTags,
+        deleted: strayImages,
+        text: `${call} (for ${imageId.slice(7, 19)}) also ${parts.join(" and ")}, which the plan did not name: a concurrent job changed it between the re-check and the call`
+      });
+    }
+    return deletedSelf && decision.delete;
+  }
+}
+function joinIncidents(a, b) {
+  const all = [...a ?? [], ...b ?? []];
+  return all.length > 0 ? all : void 0;
+}
+function bareId(id) {
+  return id.replace(/^sha256:/, "");
+}
+function fullId(id) {
+  return `sha256:${bareId(id)}`;
+}
+function incidentsOf(results) {
+  return results.flatMap((r) => r.incidents ?? []);
+}
+
+// src/engine/store-tuning.ts
+var TUNING = {
+  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
+  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
+  // engine serializes layer deletion: past 8 requests only queue and contend).
+  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
+  // that machine's noise; kept at 8.)
+  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
+  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
+  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
+  // Each delete walks every image's content in the engine (README, Performance): more in flight
+  // does not help, so the graph driver's figures stand.
+  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
+};
+function storeKind(engine) {
+  return engine.containerdStore ? "containerd" : "graphdriver";
+}
+function tuningFor(engine) {
+  return TUNING[storeKind(engine)];
+}
+
+// src/app/usage.ts
+var path4 = __toESM(require("node:path"));
+
 // src/engine/dockerode-engine.ts
 var import_dockerode = __toESM(require_docker());
 
@@ -79736,23 +82567,28 @@ var EngineUnreachableError = class extends Error {
 };
 
 // src/engine/run-lock.ts
-var os5 = __toESM(require("node:os"));
-
-// src/demo/image-factory.ts
-var import_node_crypto = require("node:crypto");
-var fs4 = __toESM(require("node:fs"));
+var os6 = __toESM(require("node:os"));
+var import_node_crypto2 = require("node:crypto");
 var tar = __toESM(require_tar_stream2());
 
 // src/engine/image-archive.ts
 function readStream(stream) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve3, reject) => {
     const parts = [];
     stream.on("data", (c) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
-    stream.on("end", () => resolve(Buffer.concat(parts)));
+    stream.on("end", () => resolve3(Buffer.concat(parts)));
     stream.on("error", reject);
   });
 }
 async function loadArchive(docker, archive) {
+  try {
+    await loadOnce(docker, archive);
+  } catch (error2) {
+    if (!/docker load failed: image .*already exists/.test(String(error2.message))) throw error2;
+    await loadOnce(docker, archive);
+  }
+}
+async function loadOnce(docker, archive) {
   const stream = await docker.loadImage(archive, { quiet: true });
   const text = (await readStream(stream)).toString("utf8");
   for (const line of text.split(/\r?\n/)) {
@@ -79767,163 +82603,6 @@ async function loadArchive(docker, archive) {
     const error2 = message.errorDetail?.message ?? message.error;
     if (error2) throw new Error(`docker load failed: ${error2}`);
   }
-}
-
-// src/demo/image-factory.ts
-var BUSYBOX_PATH = "/bin/busybox";
-var DEFAULT_CMD = ["/bin/busybox", "sleep", "3600"];
-var LAYER_MTIME = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
-var layerCache = /* @__PURE__ */ new Map();
-var busyboxBytes;
-function busybox() {
-  if (!busyboxBytes) {
-    try {
-      busyboxBytes = fs4.readFileSync(BUSYBOX_PATH);
-    } catch (error2) {
-      throw new Error(`image factory: ${BUSYBOX_PATH} is needed for runnable images (apt-get install busybox-static): ${error2.message}`);
-    }
-  }
-  return busyboxBytes;
-}
-function fillerBytes(id, size) {
-  const key = (0, import_node_crypto.createHash)("sha256").update(`filler:${id}`).digest();
-  const cipher = (0, import_node_crypto.createCipheriv)("aes-256-ctr", key, Buffer.alloc(16));
-  return Buffer.concat([cipher.update(Buffer.alloc(size)), cipher.final()]);
-}
-function safeName(id) {
-  return id.replace(/[^A-Za-z0-9._-]/g, "_");
-}
-function specKey(spec) {
-  const files = Object.entries(spec.files ?? {}).sort(([a], [b]) => a < b ? -1 : 1).map(([p, c]) => [p, (0, import_node_crypto.createHash)("sha256").update(c).digest("hex")]);
-  return JSON.stringify([spec.id, spec.bytes ?? 0, !!spec.busybox, files]);
-}
-async function packLayer(spec) {
-  const files = /* @__PURE__ */ new Map();
-  files.set(`.layers/${safeName(spec.id)}`, { content: Buffer.from(`${spec.id}
-`), mode: 420 });
-  if (spec.busybox) files.set("bin/busybox", { content: busybox(), mode: 493 });
-  if (spec.bytes && spec.bytes > 0) {
-    files.set(`filler/${safeName(spec.id)}.bin`, { content: fillerBytes(spec.id, spec.bytes), mode: 420 });
-  }
-  for (const [p, c] of Object.entries(spec.files ?? {})) {
-    const name = p.replace(/^\/+/, "");
-    if (!name || name.endsWith("/")) throw new Error(`image factory: layer ${spec.id}: bad file path ${JSON.stringify(p)}`);
-    files.set(name, { content: typeof c === "string" ? Buffer.from(c) : c, mode: 420 });
-  }
-  const dirs = /* @__PURE__ */ new Set();
-  for (const name of files.keys()) {
-    const parts = name.split("/");
-    for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join("/"));
-  }
-  const entries = [
-    ...[...dirs].map((d) => ({ name: `${d}/`, dir: true })),
-    ...[...files].map(([name, f]) => ({ name, dir: false, ...f }))
-  ].sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  const pack3 = tar.pack();
-  const chunks = [];
-  const done = new Promise((resolve, reject) => {
-    pack3.on("data", (c) => chunks.push(c));
-    pack3.on("end", () => resolve(Buffer.concat(chunks)));
-    pack3.on("error", reject);
-  });
-  const common = { mtime: LAYER_MTIME, uid: 0, gid: 0, uname: "root", gname: "root" };
-  for (const e of entries) {
-    await new Promise((resolve, reject) => {
-      const cb = (err) => err ? reject(err) : resolve();
-      if (e.dir) pack3.entry({ ...common, name: e.name, type: "directory", mode: 493 }, cb);
-      else pack3.entry({ ...common, name: e.name, type: "file", mode: e.mode }, e.content, cb);
-    });
-  }
-  pack3.finalize();
-  return done;
-}
-async function buildLayer(spec) {
-  const key = specKey(spec);
-  let built = layerCache.get(key);
-  if (!built) {
-    const data = await packLayer(spec);
-    built = { tar: data, digest: sha256(data) };
-    layerCache.set(key, built);
-  }
-  return built;
-}
-function sha256(data) {
-  return (0, import_node_crypto.createHash)("sha256").update(data).digest("hex");
-}
-function imageConfig(spec, diffIds) {
-  const created = spec.created.toISOString();
-  const config = {
-    architecture: "amd64",
-    os: "linux",
-    created,
-    config: {
-      Env: spec.env ?? ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"],
-      Cmd: spec.cmd ?? DEFAULT_CMD,
-      Labels: spec.labels ?? {}
-    },
-    rootfs: { type: "layers", diff_ids: diffIds },
-    history: [
-      ...spec.layers.map((l) => ({ created, created_by: `/bin/sh -c #(nop) layer ${l.id}` })),
-      { created, created_by: `/bin/sh -c #(nop)  CMD ${JSON.stringify(spec.cmd ?? DEFAULT_CMD)}`, empty_layer: true }
-    ]
-  };
-  return Buffer.from(JSON.stringify(config));
-}
-function qualifiedTag(tag) {
-  const slash = tag.indexOf("/");
-  const first = slash < 0 ? "" : tag.slice(0, slash);
-  if (slash >= 0 && (first.includes(".") || first.includes(":") || first === "localhost")) return tag;
-  return slash < 0 ? `docker.io/library/${tag}` : `docker.io/${tag}`;
-}
-async function buildArchive(images) {
-  if (images.length === 0) throw new Error("image factory: no images to build");
-  const blobs = /* @__PURE__ */ new Map();
-  const manifest = [];
-  for (const image of images) {
-    if (image.layers.length === 0) throw new Error(`image factory: image ${image.tags.join(",") || "(untagged)"} has no layers`);
-    const layers = [];
-    for (const spec of image.layers) layers.push(await buildLayer(spec));
-    const config = imageConfig(image, layers.map((l) => `sha256:${l.digest}`));
-    const configName = `${sha256(config)}.json`;
-    blobs.set(configName, config);
-    for (const l of layers) blobs.set(`${l.digest}/layer.tar`, l.tar);
-    manifest.push({
-      Config: configName,
-      RepoTags: image.tags.length > 0 ? image.tags.map(qualifiedTag) : null,
-      Layers: layers.map((l) => `${l.digest}/layer.tar`)
-    });
-  }
-  blobs.set("manifest.json", Buffer.from(JSON.stringify(manifest)));
-  const pack3 = tar.pack();
-  const chunks = [];
-  const done = new Promise((resolve, reject) => {
-    pack3.on("data", (c) => chunks.push(c));
-    pack3.on("end", () => resolve(Buffer.concat(chunks)));
-    pack3.on("error", reject);
-  });
-  const common = { mtime: LAYER_MTIME, uid: 0, gid: 0, mode: 420 };
-  const names = [...blobs.keys()].sort();
-  const dirs = new Set(names.filter((n) => n.includes("/")).map((n) => n.split("/")[0]));
-  for (const d of [...dirs].sort()) {
-    await new Promise(
-      (resolve, reject) => pack3.entry({ ...common, name: `${d}/`, type: "directory", mode: 493 }, (err) => err ? reject(err) : resolve())
-    );
-  }
-  for (const name of names) {
-    await new Promise(
-      (resolve, reject) => pack3.entry({ ...common, name, type: "file" }, blobs.get(name), (err) => err ? reject(err) : resolve())
-    );
-  }
-  pack3.finalize();
-  return done;
-}
-async function expectedImageId(spec) {
-  const layers = [];
-  for (const l of spec.layers) layers.push(await buildLayer(l));
-  return `sha256:${sha256(imageConfig(spec, layers.map((l) => `sha256:${l.digest}`)))}`;
-}
-async function loadImages(docker, images) {
-  await loadArchive(docker, await buildArchive(images));
 }
 
 // src/engine/run-lock.ts
@@ -79942,7 +82621,7 @@ var RunLockBusyError = class extends Error {
 async function acquireRunLock(docker, options) {
   const staleMs = options.staleMs ?? 15 * 6e4;
   const deadline = Date.now() + options.waitMs;
-  const holder = `${os5.hostname()} pid ${process.pid}`;
+  const holder = `${os6.hostname()} pid ${process.pid}`;
   let told;
   for (let attempt2 = 0; ; attempt2++) {
     try {
@@ -79984,25 +82663,64 @@ async function acquireRunLock(docker, options) {
     await sleep(Math.min(1e3, 25 * 2 ** Math.min(attempt2, 6), Math.max(0, deadline - Date.now())) * (0.5 + Math.random() / 2));
   }
 }
-var LOCK_IMAGE_SPEC = {
-  tags: [RUN_LOCK_IMAGE],
-  created: /* @__PURE__ */ new Date("2020-01-01T00:00:00Z"),
-  layers: [{ id: "docker-image-cleanup-run-lock", files: { "run-lock": "docker-image-cleanup run lock\n" } }],
-  cmd: LOCK_CMD,
-  labels: { [IMAGE_LABEL]: "v1" }
-};
+async function lockArchive() {
+  const when = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
+  const layer = await pack2([{ name: "run-lock", content: Buffer.from("docker-image-cleanup run lock\n") }], when);
+  const diffId = sha256(layer);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      created: when.toISOString(),
+      config: { Cmd: LOCK_CMD, Labels: { [IMAGE_LABEL]: "v1" } },
+      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
+      history: [{ created: when.toISOString(), created_by: "docker-image-cleanup run lock" }]
+    })
+  );
+  const configHex = sha256(config);
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [RUN_LOCK_IMAGE], Layers: [`${diffId}/layer.tar`] }]));
+  const archive = await pack2(
+    [
+      { name: `${diffId}/`, content: Buffer.alloc(0), dir: true },
+      { name: `${diffId}/layer.tar`, content: layer },
+      { name: `${configHex}.json`, content: config },
+      { name: "manifest.json", content: manifest }
+    ],
+    when
+  );
+  return { tar: archive, imageId: `sha256:${configHex}` };
+}
+async function pack2(files, mtime) {
+  const p = tar.pack();
+  const done = readStream(p);
+  for (const f of files) {
+    await new Promise((resolve3, reject) => {
+      const cb = (err) => err ? reject(err) : resolve3();
+      if (f.dir) p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 493, type: "directory" }, cb);
+      else p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 420 }, f.content, cb);
+    });
+  }
+  p.finalize();
+  return done;
+}
+function sha256(data) {
+  return (0, import_node_crypto2.createHash)("sha256").update(data).digest("hex");
+}
 async function loadLockImage(docker) {
-  await loadImages(docker, [LOCK_IMAGE_SPEC]);
+  await loadArchive(docker, (await lockArchive()).tar);
 }
 async function removeLockImage(docker) {
   try {
     const info2 = await docker.getImage(RUN_LOCK_IMAGE).inspect();
-    const ours = info2.Id === await expectedImageId(LOCK_IMAGE_SPEC) || (info2.RootFS?.Layers ?? []).length === 1 && info2.Size < 64 * 1024 && info2.Config?.Labels?.[IMAGE_LABEL] === "v1" && JSON.stringify(info2.Config?.Cmd) === JSON.stringify(LOCK_CMD);
+    const ours = info2.Id === (await lockArchive()).imageId || (info2.RootFS?.Layers ?? []).length === 1 && info2.Size < 64 * 1024 && info2.Config?.Labels?.[IMAGE_LABEL] === "v1" && JSON.stringify(info2.Config?.Cmd) === JSON.stringify(LOCK_CMD);
     if (!ours) return;
     await docker.getImage(info2.Id).remove({ noprune: false });
   } catch (error2) {
     if (!isGone(error2) && statusOf(error2) !== 409) throw error2;
   }
+}
+function isRunLockImage(tags) {
+  return tags.includes(RUN_LOCK_IMAGE);
 }
 async function lockHolder(docker) {
   try {
@@ -80016,7 +82734,7 @@ async function lockHolder(docker) {
 }
 function deadOnThisHost(holder) {
   const match = /^(.*) pid (\d+)$/.exec(holder);
-  if (!match || match[1] !== os5.hostname()) return false;
+  if (!match || match[1] !== os6.hostname()) return false;
   const pid = Number(match[2]);
   if (pid === process.pid) return false;
   try {
@@ -80044,10 +82762,14 @@ function messageOf(error2) {
   return e?.json?.message ?? e?.message ?? String(error2);
 }
 function sleep(ms) {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+  return new Promise((resolve3) => setTimeout(resolve3, ms));
 }
 
 // src/engine/details-cache.ts
+var import_node_crypto3 = require("node:crypto");
+var import_node_fs = require("node:fs");
+var import_promises = require("node:fs/promises");
+var path2 = __toESM(require("node:path"));
 function detailsKey(id, tags) {
   return `${id} ${[...tags].sort().join(",")}`;
 }
@@ -80060,10 +82782,89 @@ var MemoryDetailsCache = class {
     this.entries.set(key, details);
   }
 };
+var FILE_VERSION = 2;
+var FileDetailsCache = class {
+  constructor(file) {
+    this.file = file;
+    const read = readEntries(file);
+    this.entries = new Map(read.entries);
+    if (read.problem) this.warnings.push(`details cache ${file} ${read.problem}; ignored, images are inspected afresh`);
+    else if (read.dropped > 0) this.warnings.push(`details cache ${file}: ${read.dropped} damaged entries left out`);
+  }
+  file;
+  entries;
+  used = /* @__PURE__ */ new Map();
+  /** Something was learnt since the file was read or written. */
+  added = false;
+  warnings = [];
+  takeWarnings() {
+    const w = this.warnings;
+    this.warnings = [];
+    return w;
+  }
+  get(key) {
+    const details = this.entries.get(key);
+    if (details) this.used.set(key, details);
+    return details;
+  }
+  set(key, details) {
+    this.entries.set(key, details);
+    this.used.set(key, details);
+    this.added = true;
+  }
+  /** Number of entries held now (for tests and diagnostics). */
+  get size() {
+    return this.entries.size;
+  }
+  /** Writes what this snapshot used; a failure only costs the next run some inspects. */
+  async save() {
+    const kept = this.used;
+    const unchanged = !this.added && kept.size === this.entries.size;
+    this.entries = kept;
+    this.used = /* @__PURE__ */ new Map();
+    this.added = false;
+    if (unchanged) return;
+    const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
+    try {
+      await (0, import_promises.mkdir)(path2.dirname(this.file), { recursive: true });
+      await (0, import_promises.writeFile)(temp, JSON.stringify({ version: FILE_VERSION, entries: [...kept] }));
+      await (0, import_promises.rename)(temp, this.file);
+    } catch {
+      await (0, import_promises.rm)(temp, { force: true }).catch(() => {
+      });
+    }
+  }
+};
+function detailsCacheFile(stateDir2, host) {
+  return path2.join(stateDir2, `image-details-${(0, import_node_crypto3.createHash)("sha256").update(host).digest("hex").slice(0, 12)}.json`);
+}
+function readEntries(file) {
+  let text;
+  try {
+    text = (0, import_node_fs.readFileSync)(file, "utf8");
+  } catch {
+    return { entries: [], dropped: 0 };
+  }
+  let parsed;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { entries: [], dropped: 0, problem: "is not JSON" };
+  }
+  const body = parsed;
+  if (!body || typeof body !== "object" || !Array.isArray(body.entries)) return { entries: [], dropped: 0, problem: "has the wrong shape" };
+  if (body.version !== FILE_VERSION) return { entries: [], dropped: 0, problem: `has version ${JSON.stringify(body.version)}, not ${FILE_VERSION}` };
+  const entries = body.entries.filter(isEntry);
+  return { entries, dropped: body.entries.length - entries.length };
+}
+function isEntry(e) {
+  if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== "string") return false;
+  const d = e[1];
+  return !!d && typeof d === "object" && Array.isArray(d.layers) && d.layers.every((l) => typeof l === "string" && l.length > 0) && (d.layerSizes === void 0 || Array.isArray(d.layerSizes) && d.layerSizes.length === d.layers.length && d.layerSizes.every((n) => typeof n === "number" && Number.isFinite(n) && n >= 0)) && (d.lastTagged === void 0 || typeof d.lastTagged === "number" && Number.isFinite(d.lastTagged) && d.lastTagged >= 0);
+}
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
-var INSPECT_CONCURRENCY = 16;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -80073,10 +82874,22 @@ var DockerodeEngine = class {
   /** Podman only: our docker-style reference -> the name Podman knows. */
   podmanNames = /* @__PURE__ */ new Map();
   podman = false;
+  /**
+   * Learnt from info(): the containerd image store deletes differently (removeImage), IDs are
+   * manifest digests, RepoDigests derive from tags, and listed sizes include content.
+   */
+  containerdStore = false;
   cacheMismatches = 0;
   constructor(options = {}) {
-    this.docker = new import_dockerode.default(connectionOptions(options.host));
-    this.host = describeHost(options.host);
+    let endpoint;
+    try {
+      endpoint = resolveEndpoint(options.host);
+    } catch (error2) {
+      const named = process.env.DOCKER_CONTEXT ? `context ${process.env.DOCKER_CONTEXT}` : "the current docker context";
+      throw new EngineUnreachableError(named, error2);
+    }
+    this.docker = new import_dockerode.default(endpointOptions(endpoint));
+    this.host = endpoint.source === "host setting" ? endpoint.host : `${endpoint.host} (${endpoint.source})`;
     withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {
@@ -80098,12 +82911,14 @@ var DockerodeEngine = class {
     const podman = components.some((c) => /podman/i.test(c.Name ?? ""));
     this.podman = podman;
     const driverStatus = info2.DriverStatus ?? [];
+    this.containerdStore = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
     return {
       kind: podman ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info2.Driver,
-      containerdStore: driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v))
+      containerdStore: this.containerdStore,
+      dockerRootDir: typeof info2.DockerRootDir === "string" && info2.DockerRootDir ? info2.DockerRootDir : void 0
     };
   }
   async snapshot(options) {
@@ -80111,13 +82926,18 @@ var DockerodeEngine = class {
     const takenAt = Date.now();
     this.count("images");
     this.count("containers");
+    const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false }),
+      this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} }),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
     this.podmanNames.clear();
-    const records = await mapConcurrent(listed, INSPECT_CONCURRENCY, (summary2) => this.imageRecord(summary2).catch((error2) => statusOf2(error2) === 404 ? void 0 : Promise.reject(error2)));
+    const records = await mapConcurrent(
+      listed,
+      tuningFor(engine).inspectConcurrency,
+      (summary2) => this.imageRecord(summary2).catch((error2) => statusOf2(error2) === 404 ? void 0 : Promise.reject(error2))
+    );
     const images = records.filter((r) => r !== void 0);
     await this.cache.save?.();
     const warnings = this.cache.takeWarnings?.() ?? [];
@@ -80136,7 +82956,7 @@ var DockerodeEngine = class {
   }
   async imageRecord(summary2) {
     const tags = this.references(summary2.RepoTags);
-    const digests = this.podman ? [] : normalizeAll(summary2.RepoDigests);
+    const digests = this.ownDigests(tags, summary2.RepoDigests);
     const key = detailsKey(summary2.Id, tags);
     let details = this.cache.get(key);
     if (details && !agreesWithListing(details, summary2)) {
@@ -80147,6 +82967,13 @@ var DockerodeEngine = class {
       details = await this.details(summary2.Id);
       this.cache.set(key, details);
     }
+    const platforms = platformParts(summary2.Manifests);
+    let content = this.containerdStore && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
+    let size = summary2.Size - (content ?? 0);
+    if (platforms) {
+      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
+      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
+    }
     return {
       id: summary2.Id,
       parentId: summary2.ParentId || void 0,
@@ -80154,10 +82981,12 @@ var DockerodeEngine = class {
       digests,
       created: summary2.Created * 1e3,
       lastTagged: details.lastTagged,
-      size: summary2.Size,
+      size,
+      contentBytes: content,
+      platforms,
       labels: summary2.Labels ?? {},
       layers: details.layers,
-      layerSizes: details.layerSizes
+      layerSizes: content === void 0 ? details.layerSizes : withHiddenSnapshots(details.layerSizes, size)
     };
   }
   async details(id) {
@@ -80171,8 +83000,23 @@ var DockerodeEngine = class {
     return {
       layers,
       layerSizes: layerSizesFromHistory(layers, history),
-      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0
+      lastTagged: Number.isFinite(lastTag) && lastTag > 0 ? lastTag : void 0,
+      contentBytes: this.containerdStore && typeof inspect.Size === "number" ? inspect.Size : void 0
     };
+  }
+  /**
+   * The digest references that are names of their own. Podman derives one per
+   * name from its local manifest; the containerd store derives `repo@digest`
+   * from every tag record, and DELETE of such a digest untags every tag of that
+   * repository on the image. Only a digest whose repository has no tag on the
+   * image is a name record of its own there (made by a pull by digest).
+   */
+  ownDigests(tags, repoDigests) {
+    if (this.podman) return [];
+    const digests = normalizeAll(repoDigests);
+    if (!this.containerdStore) return digests;
+    const tagged = new Set(tags.map(repositoryOf));
+    return digests.filter((d) => !tagged.has(repositoryOf(d)));
   }
   /**
    * Events since `since`. The engine only buffers its last 256 events, so
@@ -80250,11 +83094,11 @@ var DockerodeEngine = class {
     try {
       this.count("image inspect");
       const inspect = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const digests = this.podman ? [] : normalizeAll(inspect.RepoDigests);
+      const tags = this.references(inspect.RepoTags);
       const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? "");
       return {
         id: inspect.Id,
-        references: [...this.references(inspect.RepoTags), ...digests],
+        references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)],
         ...Number.isFinite(lastTag) && lastTag > 0 ? { lastTagged: lastTag } : {}
       };
     } catch (error2) {
@@ -80265,7 +83109,7 @@ var DockerodeEngine = class {
   async removeImage(idOrReference) {
     try {
       this.count("image delete");
-      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: false });
+      const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
       return {
         status: "done",
         untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged), false),
@@ -80281,8 +83125,12 @@ var DockerodeEngine = class {
   async diskUsage(options = {}) {
     this.count("system df");
     const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
-    const fromImages = (df.Images ?? []).reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    const usage = { imagesBytes: typeof df.LayersSize === "number" ? df.LayersSize : fromImages };
+    const images = df.Images ?? [];
+    const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
+    const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
+    const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
+    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -80357,14 +83205,14 @@ var DockerodeEngine = class {
     for (const [key, value] of Object.entries(query)) if (value !== void 0) options[key] = value;
     try {
       const answer = await new Promise(
-        (resolve, reject) => this.docker.modem.dial(
+        (resolve3, reject) => this.docker.modem.dial(
           {
             path: "/build/prune?",
             method: "POST",
             options,
             statusCodes: { 200: true, 400: "bad parameter", 404: "not found", 409: "a prune is already running", 500: "server error", 501: "not implemented" }
           },
-          (err, data) => err ? reject(err) : resolve(data)
+          (err, data) => err ? reject(err) : resolve3(data)
         )
       );
       const deleted = answer?.CachesDeleted ?? [];
@@ -80444,11 +83292,11 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
-  dial(path3, method, options) {
+  dial(path7, method, options) {
     return new Promise(
-      (resolve, reject) => this.docker.modem.dial(
-        { path: path3, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
-        (err, data) => err ? reject(err) : resolve(data)
+      (resolve3, reject) => this.docker.modem.dial(
+        { path: path7, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
+        (err, data) => err ? reject(err) : resolve3(data)
       )
     );
   }
@@ -80460,6 +83308,31 @@ function compareApi(version, than) {
   const m = /^(\d+)\.(\d+)/.exec(version ?? "");
   if (!m) return -1;
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
+}
+function apiAtLeast(version, major, minor) {
+  const [a, b] = (version ?? "").split(".").map(Number);
+  return a > major || a === major && (b ?? 0) >= minor;
+}
+function platformParts(manifests) {
+  if (!Array.isArray(manifests) || manifests.length === 0) return void 0;
+  const byDigest = new Map(manifests.map((m) => [m.ID ?? m.Descriptor?.digest, m]));
+  const platformOf = (m) => {
+    const p = m?.ImageData?.Platform ?? m?.Descriptor?.platform;
+    if (!p?.os) return "unknown";
+    return [p.os, p.architecture, p.variant].filter(Boolean).join("/");
+  };
+  return manifests.map((m) => {
+    const kind = m.Kind === "image" || m.Kind === "attestation" ? m.Kind : "unknown";
+    const forImage = kind === "attestation" ? byDigest.get(m.AttestationData?.For) : void 0;
+    return {
+      platform: kind === "attestation" ? forImage ? platformOf(forImage) : "unknown" : platformOf(m),
+      kind,
+      digest: String(m.ID ?? m.Descriptor?.digest ?? ""),
+      available: m.Available === true,
+      unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
+      contentBytes: Number(m.Size?.Content ?? 0)
+    };
+  });
 }
 function agreesWithListing(details, summary2) {
   if (details.layers.length === 0 && summary2.Size > 0) return false;
@@ -80492,6 +83365,16 @@ function layerSizesFromHistory(layers, history) {
   }
   return next === nonEmpty.length ? sizes : void 0;
 }
+function withHiddenSnapshots(sizes, unpacked) {
+  if (!sizes || sizes.length === 0) return sizes;
+  const missing = unpacked - sizes.reduce((a, b) => a + b, 0);
+  if (missing <= 0) return sizes;
+  let top = sizes.length - 1;
+  while (top > 0 && sizes[top] === 0) top--;
+  const out = sizes.slice();
+  out[top] += missing;
+  return out;
+}
 function normalizeAll(refs) {
   const out = [];
   for (const r of refs ?? []) {
@@ -80517,18 +83400,22 @@ function messageOf2(error2) {
   return e?.json?.message ?? e?.message ?? String(error2);
 }
 function readAll(stream) {
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve3, reject) => {
     const chunks = [];
     stream.on("data", (c) => chunks.push(Buffer.from(c)));
-    stream.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+    stream.on("end", () => resolve3(Buffer.concat(chunks).toString("utf8")));
     stream.on("error", reject);
   });
 }
 
 // src/usage/engine-store.ts
+var import_node_crypto5 = require("node:crypto");
+var import_node_zlib = require("node:zlib");
 var tar2 = __toESM(require_tar_stream2());
 
 // src/usage/record.ts
+var import_node_crypto4 = require("node:crypto");
+var MAX_REFERENCES = 16;
 var WHY_RANK = {
   "first-seen": 0,
   "base-of-used": 1,
@@ -80542,20 +83429,2520 @@ var WHY_RANK = {
   "container-running": 9
 };
 var WHYS = new Set(Object.keys(WHY_RANK));
+var ACTIVITY_WHY = {
+  pull: "pulled",
+  tag: "tagged",
+  load: "loaded",
+  import: "loaded",
+  build: "built",
+  "container-create": "container-created",
+  "container-start": "container-running"
+};
+function emptyRecord() {
+  return { version: 1, updatedAt: 0, images: {}, removed: {} };
+}
+function layersKeyOf(layers) {
+  if (layers.length === 0) return "";
+  return (0, import_node_crypto4.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
+}
+function later(a, time, why) {
+  return time > a.time || time === a.time && WHY_RANK[why] > WHY_RANK[a.why];
+}
+function unionSorted(a, b) {
+  if (a.length === 0) return b.length <= MAX_REFERENCES ? b.slice().sort() : b.slice().sort().slice(0, MAX_REFERENCES);
+  const set = new Set(a);
+  for (const r of b) set.add(r);
+  const all = [...set].sort();
+  return all.length > MAX_REFERENCES ? all.slice(0, MAX_REFERENCES) : all;
+}
+function referencesOf2(image) {
+  return unionSorted(image.tags, image.digests);
+}
+function observe(record, snapshot, now, options) {
+  const window2 = options.regretWindowMs;
+  const images = snapshot.images;
+  const n = images.length;
+  const index = /* @__PURE__ */ new Map();
+  const byReference = /* @__PURE__ */ new Map();
+  for (let i = 0; i < n; i++) {
+    const image = images[i];
+    index.set(image.id, i);
+    for (const r of image.tags) byReference.set(r, i);
+    for (const r of image.digests) byReference.set(r, i);
+  }
+  const time = new Float64Array(n);
+  const why = new Array(n);
+  const isNew = new Array(n);
+  const keys = new Array(n);
+  for (let i = 0; i < n; i++) {
+    const image = images[i];
+    const prior = live(record, image.id);
+    keys[i] = prior?.layersKey || layersKeyOf(image.layers);
+    isNew[i] = prior === void 0;
+    if (prior) {
+      time[i] = prior.lastUsed;
+      why[i] = prior.why;
+    } else {
+      time[i] = Math.min(now, Math.max(image.created || 0, image.lastTagged ?? 0));
+      why[i] = "first-seen";
+    }
+  }
+  const use = (i, at, reason) => {
+    if (i === void 0 || !Number.isFinite(at)) return;
+    const t = Math.min(at, now);
+    if (later({ time: time[i], why: why[i] }, t, reason)) {
+      time[i] = t;
+      why[i] = reason;
+    }
+  };
+  const resolve3 = (id, reference) => {
+    const full = fullImageId(id);
+    if (full !== void 0) {
+      const i = index.get(full);
+      if (i !== void 0) return i;
+    }
+    return reference ? byReference.get(reference) ?? index.get(fullImageId(reference) ?? "") : void 0;
+  };
+  for (const c of snapshot.containers) {
+    const i = resolve3(c.imageId, c.image);
+    switch (c.state) {
+      case "running":
+      case "paused":
+      case "restarting":
+        use(i, now, "container-running");
+        break;
+      case "created":
+        use(i, c.created, "container-created");
+        break;
+      default:
+        use(i, c.created, "container-exited");
+    }
+  }
+  for (const a of snapshot.activity) {
+    const reason = ACTIVITY_WHY[a.action];
+    if (reason) use(resolve3(a.imageId, a.reference), a.time, reason);
+  }
+  for (const id of options.currentImageIds ?? []) use(index.get(fullImageId(id) ?? id), now, "current-build");
+  propagateToBases(images, time, why);
+  const removed = {};
+  const removedByKey = /* @__PURE__ */ new Map();
+  for (const [id, entry] of Object.entries(record.removed)) {
+    if (now - entry.removedAt > window2) continue;
+    removed[id] = entry;
+    if (entry.layersKey) {
+      const other = removedByKey.get(entry.layersKey);
+      if (other === void 0 || removed[other].removedAt < entry.removedAt) removedByKey.set(entry.layersKey, id);
+    }
+  }
+  const regrets = [];
+  const out = {};
+  for (let i = 0; i < n; i++) {
+    const image = images[i];
+    const prior = isNew[i] ? void 0 : record.images[image.id];
+    let refs = referencesOf2(image);
+    if (refs.length === 0 && prior) refs = prior.references;
+    out[image.id] = {
+      firstSeen: prior ? prior.firstSeen : now,
+      lastUsed: time[i],
+      why: why[i],
+      references: refs,
+      layersKey: keys[i]
+    };
+    if (!isNew[i]) continue;
+    let gone;
+    let sameId = false;
+    if (removed[image.id]) {
+      gone = image.id;
+      sameId = true;
+    } else if (keys[i]) {
+      const other = removedByKey.get(keys[i]);
+      if (other !== void 0 && removed[other]) gone = other;
+    }
+    if (gone === void 0) continue;
+    const entry = removed[gone];
+    regrets.push({ imageId: image.id, references: entry.references, removedAt: entry.removedAt, returnedAt: now, sameId });
+    delete removed[gone];
+  }
+  return {
+    record: { version: 1, updatedAt: Math.max(now, record.updatedAt), lastRunAt: now, images: out, removed },
+    regrets
+  };
+}
+function live(record, id) {
+  const entry = record.images[id];
+  if (!entry) return void 0;
+  const gone = record.removed[id];
+  return gone && gone.removedAt >= entry.lastUsed ? void 0 : entry;
+}
+function propagateToBases(images, time, why) {
+  const layerIds = /* @__PURE__ */ new Map();
+  for (const image of images) for (const layer of image.layers) if (!layerIds.has(layer)) layerIds.set(layer, layerIds.size);
+  const stride = layerIds.size + 1;
+  const children = /* @__PURE__ */ new Map();
+  const parent = [-1];
+  const nodeOf = new Int32Array(images.length).fill(-1);
+  for (let i = 0; i < images.length; i++) {
+    const layers = images[i].layers;
+    if (layers.length === 0) continue;
+    let node = 0;
+    for (const layer of layers) {
+      const key = node * stride + layerIds.get(layer);
+      let child = children.get(key);
+      if (child === void 0) {
+        child = parent.length;
+        parent.push(node);
+        children.set(key, child);
+      }
+      node = child;
+    }
+    nodeOf[i] = node;
+  }
+  const count = parent.length;
+  const own = new Float64Array(count).fill(-Infinity);
+  const below = new Float64Array(count).fill(-Infinity);
+  for (let i = 0; i < images.length; i++) {
+    const node = nodeOf[i];
+    if (node >= 0 && time[i] > own[node]) own[node] = time[i];
+  }
+  for (let node = count - 1; node > 0; node--) {
+    const up = Math.max(own[node], below[node]);
+    const p = parent[node];
+    if (up > below[p]) below[p] = up;
+  }
+  for (let i = 0; i < images.length; i++) {
+    const node = nodeOf[i];
+    if (node < 0) continue;
+    const t = below[node];
+    if (t > time[i]) {
+      time[i] = t;
+      why[i] = "base-of-used";
+    }
+  }
+}
+function recordRemovals(record, removed, now) {
+  const images = { ...record.images };
+  const gone = { ...record.removed };
+  for (const r of removed) {
+    const prior = images[r.imageId];
+    delete images[r.imageId];
+    gone[r.imageId] = {
+      removedAt: now,
+      references: unionSorted(r.references, prior?.references ?? []),
+      layersKey: layersKeyOf(r.layers) || prior?.layersKey || "",
+      ...r.incident ? { incident: r.incident } : {}
+    };
+  }
+  return { ...record, updatedAt: Math.max(now, record.updatedAt), images, removed: gone };
+}
+function mergeEntry(a, b) {
+  const takeB = later({ time: a.lastUsed, why: a.why }, b.lastUsed, b.why);
+  return {
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    lastUsed: takeB ? b.lastUsed : a.lastUsed,
+    why: takeB ? b.why : a.why,
+    references: unionSorted(a.references, b.references),
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
+  };
+}
+function mergeRemoved(a, b) {
+  const incident = (a.incident ?? "") > (b.incident ?? "") ? a.incident : b.incident;
+  return {
+    removedAt: Math.max(a.removedAt, b.removedAt),
+    references: unionSorted(a.references, b.references),
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
+    ...incident ? { incident } : {}
+  };
+}
+function mergeRecords(a, b) {
+  const images = { ...a.images };
+  for (const [id, entry] of Object.entries(b.images)) {
+    const other = images[id];
+    images[id] = other ? mergeEntry(other, entry) : entry;
+  }
+  const removed = { ...a.removed };
+  for (const [id, entry] of Object.entries(b.removed)) {
+    const other = removed[id];
+    removed[id] = other ? mergeRemoved(other, entry) : entry;
+  }
+  const merged = { version: 1, updatedAt: Math.max(a.updatedAt, b.updatedAt), images, removed };
+  const lastRunAt = Math.max(a.lastRunAt ?? -Infinity, b.lastRunAt ?? -Infinity);
+  if (Number.isFinite(lastRunAt)) merged.lastRunAt = lastRunAt;
+  return merged;
+}
+function rebase(base, changed, stored) {
+  const delta = { version: 1, updatedAt: stored.updatedAt, images: {}, removed: {} };
+  for (const [id, entry] of Object.entries(stored.images)) {
+    if (!sameEntry(base.images[id], entry)) delta.images[id] = entry;
+  }
+  for (const [id, entry] of Object.entries(stored.removed)) {
+    if (!sameEntry(base.removed[id], entry)) delta.removed[id] = entry;
+  }
+  if (stored.lastRunAt !== void 0) delta.lastRunAt = stored.lastRunAt;
+  return mergeRecords(changed, delta);
+}
+function sameEntry(a, b) {
+  return a !== void 0 && JSON.stringify(a) === JSON.stringify(b);
+}
+function lastUsedMap(record) {
+  const map = /* @__PURE__ */ new Map();
+  for (const id of Object.keys(record.images)) {
+    const entry = live(record, id);
+    if (entry) map.set(id, { time: entry.lastUsed, why: entry.why });
+  }
+  return map;
+}
+function parseRecord(text, source, now) {
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (error2) {
+    return { record: emptyRecord(), warnings: [`usage record ${source} is damaged (${error2.message}); starting a new one`] };
+  }
+  const result = fromJson(raw, source);
+  return now === void 0 ? result : clampFuture(result, source, now);
+}
+function clampFuture(result, source, now) {
+  const limit = now + 864e5;
+  let clamped = 0;
+  const clamp = (t) => t > limit ? (clamped++, now) : t;
+  const r = result.record;
+  r.updatedAt = clamp(r.updatedAt);
+  if (r.lastRunAt !== void 0) r.lastRunAt = clamp(r.lastRunAt);
+  for (const e of Object.values(r.images)) {
+    e.firstSeen = clamp(e.firstSeen);
+    e.lastUsed = clamp(e.lastUsed);
+  }
+  for (const e of Object.values(r.removed)) e.removedAt = clamp(e.removedAt);
+  if (clamped > 0) result.warnings.push(`usage record ${source}: ${clamped} times in the future set to now`);
+  return result;
+}
+function fromJson(raw, source) {
+  const fail = (what) => ({ record: emptyRecord(), warnings: [`usage record ${source} is damaged (${what}); starting a new one`] });
+  if (!isObject(raw)) return fail("not an object");
+  if (raw.version !== 1) return fail(`unknown version ${JSON.stringify(raw.version)}`);
+  if (!isObject(raw.images) || !isObject(raw.removed)) return fail("images or removed missing");
+  const record = emptyRecord();
+  record.updatedAt = finite(raw.updatedAt) ? raw.updatedAt : 0;
+  if (finite(raw.lastRunAt)) record.lastRunAt = raw.lastRunAt;
+  let bad = 0;
+  for (const [id, e] of Object.entries(raw.images)) {
+    if (isObject(e) && finite(e.firstSeen) && finite(e.lastUsed) && typeof e.why === "string" && WHYS.has(e.why) && strings(e.references) && typeof e.layersKey === "string") {
+      record.images[id] = { firstSeen: e.firstSeen, lastUsed: e.lastUsed, why: e.why, references: e.references, layersKey: e.layersKey };
+    } else bad++;
+  }
+  for (const [id, e] of Object.entries(raw.removed)) {
+    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string" && (e.incident === void 0 || typeof e.incident === "string")) {
+      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...e.incident ? { incident: e.incident } : {} };
+    } else bad++;
+  }
+  const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
+  return { record, warnings };
+}
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function finite(v) {
+  return typeof v === "number" && Number.isFinite(v);
+}
+function strings(v) {
+  return Array.isArray(v) && v.every((s) => typeof s === "string");
+}
+
+// src/usage/store.ts
+async function changeAndWrite(read, write, change) {
+  const before = await read();
+  const changed = change(before.record);
+  const now = await read();
+  const warnings = [...before.warnings];
+  for (const w of now.warnings) if (!warnings.includes(w)) warnings.push(w);
+  const record = rebase(before.record, changed, now.record);
+  await write(record);
+  return { record, warnings };
+}
 
 // src/usage/engine-store.ts
 var USAGE_RECORD_REFERENCE = "docker-image-cleanup-state:usage-v1";
 var USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
+var USAGE_LABEL = "org.docker-image-cleanup.usage";
+var USAGE_MARKER_LABEL = "org.docker-image-cleanup.usage-record";
+var USAGE_LOCK_NAME = "docker-image-cleanup-usage-lock";
+var LOCK_LABEL = "org.docker-image-cleanup.usage-lock";
+var USAGE_FILE = "usage-record.json";
+var FIXED_MTIME = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
+var LOCK_CMD2 = ["/usage-record.json"];
+var EngineUsageStore = class {
+  constructor(docker, options = {}) {
+    this.docker = docker;
+    this.staleLockMs = options.staleLockMs ?? 6e4;
+    this.waitMs = options.waitMs ?? 12e4;
+    this.maxLabelBytes = options.maxLabelBytes ?? 128 * 1024;
+  }
+  docker;
+  description = `engine image ${USAGE_RECORD_REFERENCE}`;
+  staleLockMs;
+  waitMs;
+  maxLabelBytes;
+  async read() {
+    const image = await this.inspect();
+    if (!image) return { record: emptyRecord(), warnings: [] };
+    const label = image.Config?.Labels?.[USAGE_LABEL];
+    let labelProblem;
+    if (label) {
+      try {
+        const result2 = fromJson(JSON.parse((0, import_node_zlib.gunzipSync)(Buffer.from(label, "base64")).toString("utf8")), this.description);
+        if (result2.warnings.length === 0) return clampFuture(result2, this.description, Date.now());
+        labelProblem = result2.warnings[0];
+      } catch (error2) {
+        labelProblem = `usage record label on ${USAGE_RECORD_REFERENCE} is damaged (${error2.message})`;
+      }
+    }
+    let text;
+    try {
+      text = await this.readLayerFile(image.Id);
+    } catch (error2) {
+      const what = `usage record ${this.description} is unreadable (${labelProblem ? `${labelProblem}; ` : ""}layer: ${error2.message}); starting a new one`;
+      return { record: emptyRecord(), warnings: [what] };
+    }
+    const result = parseRecord(text, `${this.description} (${USAGE_FILE})`, Date.now());
+    if (labelProblem && result.warnings.length === 0) result.warnings.unshift(`${labelProblem}; read the record from its layer instead`);
+    return result;
+  }
+  async update(change) {
+    const lock2 = await this.lock();
+    let previous;
+    let written;
+    let result;
+    try {
+      previous = (await this.inspect())?.Id;
+      result = await changeAndWrite(
+        () => this.read(),
+        async (record) => {
+          written = await this.write(record);
+        },
+        change
+      );
+    } finally {
+      await this.unlock(lock2);
+    }
+    const warnings = [...result.warnings];
+    await this.removeOldRecordImages(previous, written, warnings);
+    return { record: result.record, warnings };
+  }
+  async inspect() {
+    try {
+      return await this.docker.getImage(USAGE_RECORD_QUALIFIED).inspect();
+    } catch (error2) {
+      if (statusOf3(error2) === 404) return void 0;
+      throw error2;
+    }
+  }
+  /** Loads a record image holding `record`; returns its ID. */
+  async write(record) {
+    const json = JSON.stringify(record);
+    const encoded = (0, import_node_zlib.gzipSync)(Buffer.from(json, "utf8")).toString("base64");
+    const labels = { [USAGE_MARKER_LABEL]: "v1" };
+    if (encoded.length <= this.maxLabelBytes) labels[USAGE_LABEL] = encoded;
+    const archive = await recordArchive(json, labels, record.updatedAt);
+    await loadArchive(this.docker, archive.tar);
+    return archive.imageId;
+  }
+  /** `usage-record.json` from the record image's layer, via `docker save`. */
+  async readLayerFile(imageId) {
+    const saved = await readStream(await this.docker.getImage(imageId).get());
+    const files = await untar(saved);
+    const manifestBytes = files.get("manifest.json");
+    if (!manifestBytes) throw new Error("no manifest.json in the saved image");
+    const manifest = JSON.parse(manifestBytes.toString("utf8"));
+    for (const layerName of [...manifest[0]?.Layers ?? []].reverse()) {
+      let layer = files.get(layerName);
+      if (!layer) continue;
+      if (layer[0] === 31 && layer[1] === 139) layer = (0, import_node_zlib.gunzipSync)(layer);
+      const inner = await untar(layer);
+      const file = inner.get(USAGE_FILE);
+      if (file) return file.toString("utf8");
+    }
+    throw new Error(`no ${USAGE_FILE} in the image's layers`);
+  }
+  /**
+   * Creates the lock container; waits while another holds it, breaking a lock
+   * older than the stale limit (by its ID, so a fresh lock taken meanwhile
+   * survives). Returns the lock container's ID.
+   */
+  async lock() {
+    const deadline = Date.now() + this.waitMs;
+    const token = (0, import_node_crypto5.randomBytes)(8).toString("hex");
+    let seen;
+    for (let attempt2 = 0; ; attempt2++) {
+      try {
+        const container = await this.docker.createContainer({
+          name: USAGE_LOCK_NAME,
+          Image: USAGE_RECORD_QUALIFIED,
+          Cmd: LOCK_CMD2,
+          Labels: { [LOCK_LABEL]: token },
+          HostConfig: { NetworkMode: "none" }
+        });
+        return container.id;
+      } catch (error2) {
+        const status = statusOf3(error2);
+        if (status === 404 && /image|no such/i.test(messageOf3(error2))) {
+          if (!await this.inspect()) {
+            await this.write(emptyRecord());
+            continue;
+          }
+        } else if (!isNameConflict(error2)) throw error2;
+      }
+      const holder = await this.lockHolder();
+      if (holder) {
+        if (!seen || seen.id !== holder.id) seen = { id: holder.id, since: Date.now() };
+        const age = Math.max(Date.now() - holder.created, Date.now() - seen.since);
+        if (age > this.staleLockMs) {
+          await removeContainer(this.docker, holder.id);
+          continue;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`cannot lock the usage record ${this.description}: container ${USAGE_LOCK_NAME} has been held for longer than ${Math.round(this.waitMs / 1e3)} s`);
+      }
+      await sleep2(Math.min(1e3, 20 * 2 ** Math.min(attempt2, 5)) * (0.5 + Math.random()));
+    }
+  }
+  async lockHolder() {
+    try {
+      const info2 = await this.docker.getContainer(USAGE_LOCK_NAME).inspect();
+      const created = Date.parse(info2.Created);
+      return { id: info2.Id, created: Number.isFinite(created) ? created : Date.now() };
+    } catch (error2) {
+      if (isGone2(error2)) return void 0;
+      throw error2;
+    }
+  }
+  async unlock(id) {
+    await removeContainer(this.docker, id);
+  }
+  /**
+   * Removes the record images the new one replaced (the previous one and any
+   * leftovers of crashed runs), but only images proven to be record images by
+   * their content (see isRecordImage): the reserved tag or the marker label
+   * alone prove nothing, since anyone can tag or label any image. Each is
+   * re-checked right before its delete by ID (untagged, never forced), and the
+   * engine's answer is read: a refusal is left for the next run, anything it
+   * untagged along is reported.
+   */
+  async removeOldRecordImages(previous, written, warnings) {
+    let candidates = [];
+    try {
+      const listed = await this.docker.listImages({ filters: JSON.stringify({ label: [`${USAGE_MARKER_LABEL}=v1`] }) });
+      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId2(i.Id));
+    } catch {
+    }
+    if (previous && fullId2(previous) !== written && !candidates.includes(fullId2(previous))) candidates.push(fullId2(previous));
+    for (const id of candidates) {
+      if (id === written) continue;
+      try {
+        const info2 = await this.docker.getImage(id).inspect();
+        if (!await this.isRecordImage(info2)) continue;
+        const now = await this.docker.getImage(id).inspect();
+        if ((now.RepoTags ?? []).filter((t) => !t.endsWith(":<none>")).length > 0 || (now.RepoDigests ?? []).length > 0) continue;
+        const answer = await this.docker.getImage(id).remove({ noprune: false });
+        const untagged = answer.filter((a) => a.Untagged).map((a) => a.Untagged);
+        if (untagged.length > 0) warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${untagged.join(", ")}, tagged onto it meanwhile`);
+      } catch (error2) {
+        if (!isGone2(error2) && statusOf3(error2) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf3(error2)}`);
+      }
+    }
+  }
+  /**
+   * True only for an image whose one layer is exactly a record layer this store
+   * writes (its diff ID rebuilt from the record text, read from the label or,
+   * for a small image, from the layer itself) and whose labels are the
+   * record's own: such an image holds nothing but a usage record.
+   */
+  async isRecordImage(info2) {
+    const layers = info2.RootFS?.Layers ?? [];
+    const labels = info2.Config?.Labels ?? {};
+    if (layers.length !== 1 || labels[USAGE_MARKER_LABEL] !== "v1") return false;
+    if (Object.keys(labels).some((k) => k !== USAGE_MARKER_LABEL && k !== USAGE_LABEL)) return false;
+    const matches = async (text) => (await recordLayer(text)).diffId === layers[0];
+    const label = labels[USAGE_LABEL];
+    if (label) {
+      try {
+        if (await matches((0, import_node_zlib.gunzipSync)(Buffer.from(label, "base64")).toString("utf8"))) return true;
+      } catch {
+      }
+    }
+    if (!(typeof info2.Size === "number" && info2.Size <= MAX_RECORD_IMAGE_BYTES)) return false;
+    try {
+      return await matches(await this.readLayerFile(fullId2(info2.Id)));
+    } catch {
+      return false;
+    }
+  }
+};
 var MAX_RECORD_IMAGE_BYTES = 64 * 1024 * 1024;
+function isRecordReference(tag) {
+  return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
+}
+function fullId2(id) {
+  return id.startsWith("sha256:") ? id : `sha256:${id}`;
+}
+function isNameConflict(error2) {
+  return statusOf3(error2) === 409 || /already in use/i.test(messageOf3(error2));
+}
+function isGone2(error2) {
+  return statusOf3(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf3(error2));
+}
+async function removeContainer(docker, id) {
+  try {
+    await docker.getContainer(id).remove({ v: true });
+  } catch (error2) {
+    if (!isGone2(error2)) throw error2;
+  }
+}
+function goArch() {
+  return { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? "amd64";
+}
+function sha2562(data) {
+  return (0, import_node_crypto5.createHash)("sha256").update(data).digest("hex");
+}
+async function recordArchive(json, labels, updatedAt) {
+  const { layer, diffId: prefixed } = await recordLayer(json);
+  const diffId = prefixed.slice("sha256:".length);
+  const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 && updatedAt < 864e13 ? updatedAt : 0).toISOString();
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: goArch(),
+      os: "linux",
+      created,
+      config: { Cmd: LOCK_CMD2, Labels: labels },
+      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
+      history: [{ created, created_by: "docker-image-cleanup usage record" }]
+    })
+  );
+  const configHex = sha2562(config);
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [USAGE_RECORD_QUALIFIED], Layers: [`${diffId}/layer.tar`] }]));
+  const archive = await pack4([
+    { name: `${diffId}/`, dir: true },
+    { name: `${diffId}/layer.tar`, content: layer },
+    { name: `${configHex}.json`, content: config },
+    { name: "manifest.json", content: manifest }
+  ]);
+  return { tar: archive, imageId: `sha256:${configHex}` };
+}
+async function recordLayer(json) {
+  const layer = await pack4([{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }]);
+  return { layer, diffId: `sha256:${sha2562(layer)}` };
+}
+async function pack4(entries) {
+  const p = tar2.pack();
+  const done = readStream(p);
+  for (const e of entries) {
+    await new Promise((resolve3, reject) => {
+      const cb = (err) => err ? reject(err) : resolve3();
+      const common = { name: e.name, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: "root", gname: "root" };
+      if (e.dir) p.entry({ ...common, type: "directory", mode: 493 }, cb);
+      else p.entry({ ...common, type: "file", mode: 420 }, e.content, cb);
+    });
+  }
+  p.finalize();
+  return done;
+}
+async function untar(data) {
+  const files = /* @__PURE__ */ new Map();
+  const extract2 = tar2.extract();
+  const done = new Promise((resolve3, reject) => {
+    extract2.on("entry", (header, stream, next) => {
+      const chunks = [];
+      stream.on("data", (c) => chunks.push(c));
+      stream.on("end", () => {
+        if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
+        next();
+      });
+      stream.on("error", reject);
+    });
+    extract2.on("finish", resolve3);
+    extract2.on("error", reject);
+  });
+  extract2.end(data);
+  await done;
+  return files;
+}
+function sleep2(ms) {
+  return new Promise((resolve3) => setTimeout(resolve3, ms));
+}
+function statusOf3(error2) {
+  return error2?.statusCode;
+}
+function messageOf3(error2) {
+  const e = error2;
+  return e?.json?.message ?? e?.message ?? String(error2);
+}
 
 // src/usage/file-store.ts
+var import_node_crypto6 = require("node:crypto");
+var fs4 = __toESM(require("node:fs"));
+var path3 = __toESM(require("node:path"));
 var lockfile = __toESM(require_proper_lockfile());
+var FileUsageStore = class {
+  constructor(path7, options = {}) {
+    this.path = path7;
+    this.description = `file ${path7}`;
+    this.staleMs = options.staleMs ?? 3e4;
+    this.waitMs = options.waitMs ?? 12e4;
+  }
+  path;
+  description;
+  staleMs;
+  waitMs;
+  async read() {
+    let text;
+    try {
+      text = await fs4.promises.readFile(this.path, "utf8");
+    } catch (error2) {
+      const code = error2.code;
+      if (code === "ENOENT") return { record: emptyRecord(), warnings: [] };
+      return { record: emptyRecord(), warnings: [`usage record ${this.path} is unreadable (${error2.message}); starting a new one`] };
+    }
+    return parseRecord(text, this.path, Date.now());
+  }
+  async update(change) {
+    await fs4.promises.mkdir(path3.dirname(this.path), { recursive: true });
+    let compromised;
+    const release = await this.lock((error2) => {
+      compromised = error2;
+    });
+    try {
+      const result = await changeAndWrite(() => this.read(), (record) => this.write(record), change);
+      if (compromised) {
+        result.warnings.push(`the lock on ${this.path} was taken over during the update (${compromised.message}); concurrent changes were merged`);
+      }
+      return result;
+    } finally {
+      await release().catch(() => void 0);
+    }
+  }
+  async lock(onCompromised) {
+    const deadline = Date.now() + this.waitMs;
+    for (; ; ) {
+      try {
+        return await lockfile.lock(this.path, {
+          realpath: false,
+          stale: this.staleMs,
+          update: Math.min(1e4, Math.floor(this.staleMs / 2)),
+          // short inner retries; the loop around them enforces waitMs
+          retries: { retries: 5, factor: 1.5, minTimeout: 10, maxTimeout: Math.max(20, Math.min(500, this.waitMs / 4)), randomize: true },
+          onCompromised
+        });
+      } catch (error2) {
+        if (error2.code !== "ELOCKED" || Date.now() > deadline) {
+          throw new Error(`cannot lock the usage record ${this.path}: ${error2.message}`);
+        }
+      }
+    }
+  }
+  /** Temp file in the same directory, fsync, rename over the record, fsync the directory. */
+  async write(record) {
+    const dir = path3.dirname(this.path);
+    const temp = path3.join(dir, `.${path3.basename(this.path)}.${process.pid}.${(0, import_node_crypto6.randomBytes)(6).toString("hex")}.tmp`);
+    const handle = await fs4.promises.open(temp, "w", 420);
+    try {
+      await handle.writeFile(`${JSON.stringify(record)}
+`, "utf8");
+      await handle.sync();
+    } catch (error2) {
+      await handle.close().catch(() => void 0);
+      await fs4.promises.rm(temp, { force: true });
+      throw error2;
+    }
+    await handle.close();
+    try {
+      await fs4.promises.rename(temp, this.path);
+    } catch (error2) {
+      await fs4.promises.rm(temp, { force: true });
+      throw error2;
+    }
+    try {
+      const d = await fs4.promises.open(dir, "r");
+      try {
+        await d.sync();
+      } finally {
+        await d.close();
+      }
+    } catch {
+    }
+  }
+};
+
+// src/app/usage.ts
+function openUsageStore(settings, engine, stateDir2) {
+  switch (settings.usage.store) {
+    case "none":
+      return void 0;
+    case "engine":
+      return engine instanceof DockerodeEngine ? new EngineUsageStore(engine.docker) : void 0;
+    case "file": {
+      const file = settings.usage.file ?? (stateDir2 ? path4.join(stateDir2, "usage.json") : void 0);
+      return file ? new FileUsageStore(file) : void 0;
+    }
+  }
+}
+async function readUsage(store, snapshot, now, settings) {
+  const { record, warnings } = await store.read();
+  const observed = observe(record, snapshot, now, { regretWindowMs: settings.usage.regretWindowMs });
+  const appeared = [];
+  if (record.lastRunAt !== void 0) {
+    for (const image of snapshot.images) {
+      if (!record.images[image.id]) appeared.push({ time: record.lastRunAt, action: "appeared", imageId: image.id });
+    }
+  }
+  const lost = Object.values(record.removed).filter((r) => r.incident && record.lastRunAt !== void 0 && r.removedAt >= record.lastRunAt);
+  for (const r of lost) warnings.push(`the previous run had an incident: ${r.incident}`);
+  return { previous: record, lastUse: lastUsedMap(observed.record), regrets: observed.regrets, appeared, warnings };
+}
+async function saveUsage(store, snapshot, plan2, results, now, settings) {
+  const current = plan2.decisions.filter((d) => d.keepReasons.some((r) => r.kind === "current" || r.kind === "job-image")).map((d) => d.imageId);
+  const byId = new Map(snapshot.images.map((i) => [i.id, i]));
+  const removed = results.filter((r) => r.deleted).map((r) => ({ imageId: r.imageId, references: [...byId.get(r.imageId)?.tags ?? []], layers: byId.get(r.imageId)?.layers ?? [] }));
+  for (const incident of results.flatMap((r) => r.incidents ?? [])) {
+    const own = removed.find((r) => r.imageId === incident.imageId);
+    if (own) {
+      own.references = [...own.references, ...incident.untagged];
+      own.incident = incident.text;
+    }
+    for (const id of incident.deleted) {
+      if (id === incident.imageId && own) continue;
+      const known = byId.get(id);
+      const target = incident.call.replace(/^DELETE \/images\//, "");
+      removed.push({ imageId: id, references: known ? [...known.tags] : target.startsWith("sha256:") ? [] : [target], layers: known?.layers ?? [], incident: incident.text });
+    }
+  }
+  const { warnings } = await store.update((stored) => {
+    const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs }).record;
+    return { ...recordRemovals(next, removed, now), lastRunAt: now };
+  });
+  return warnings;
+}
+
+// src/app/build-cache.ts
+function buildCachePrunePlan(apiVersion, rules) {
+  const version = parseApiVersion(apiVersion);
+  if (!version) return { skip: `unknown engine API version "${apiVersion}"` };
+  if (compare(version, [1, 39]) < 0) return { skip: `engine API ${apiVersion} predates build-cache limits (1.39)` };
+  const queries = [];
+  if (rules.maxAgeMs !== void 0) {
+    const duration = `${Math.max(0, Math.floor(rules.maxAgeMs / 1e3))}s`;
+    const filter = compare(version, [1, 40]) < 0 ? { "unused-for": [duration] } : { until: [duration] };
+    queries.push({ all: true, filters: filter });
+  }
+  if (rules.keepBytes !== void 0) {
+    queries.push(
+      compare(version, [1, 48]) < 0 ? { all: true, "keep-storage": rules.keepBytes } : { all: true, "reserved-space": rules.keepBytes, "max-used-space": rules.keepBytes }
+    );
+  }
+  return { queries };
+}
+async function pruneBuildCache(engine, info2, settings, options = {}) {
+  const rules = settings.buildCache;
+  if (rules.keepBytes === void 0 && rules.maxAgeMs === void 0) return void 0;
+  const report2 = { status: "skipped", spaceReclaimed: 0, cachesDeleted: 0, queries: [] };
+  const plan2 = buildCachePrunePlan(info2.apiVersion, rules);
+  if ("skip" in plan2) return { ...report2, note: `build cache: ${plan2.skip}; skipped` };
+  report2.queries = plan2.queries;
+  if (!engine.pruneBuildCache) return { ...report2, note: "build cache: this engine adapter cannot prune it; skipped" };
+  if (settings.dryRun) {
+    if (info2.kind === "podman") return { ...report2, note: "build cache: Podman has no build-cache endpoint; skipped" };
+    return { ...report2, status: "planned", note: "dry run: the build cache is not pruned" };
+  }
+  for (const query of plan2.queries) {
+    if (options.signal?.aborted) break;
+    try {
+      const outcome = await engine.pruneBuildCache(query);
+      if (outcome.status === "unsupported") {
+        return { ...report2, status: "skipped", note: `build cache: the ${info2.kind} engine has no build-cache endpoint (${outcome.message}); skipped` };
+      }
+      report2.status = "pruned";
+      report2.spaceReclaimed += outcome.spaceReclaimed;
+      report2.cachesDeleted += outcome.cachesDeleted;
+    } catch (error2) {
+      return { ...report2, status: "failed", note: `build cache: ${error2 instanceof Error ? error2.message : String(error2)}` };
+    }
+  }
+  return report2;
+}
+function parseApiVersion(text) {
+  const m = /^(\d+)\.(\d+)/.exec(text ?? "");
+  return m ? [Number(m[1]), Number(m[2])] : void 0;
+}
+function compare(a, b) {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+// src/domain/labels.ts
+function protectedBy(labels, selectors) {
+  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === void 0 || labels[s.key] === s.value));
+}
+
+// src/app/containers.ts
+var STOPPED_STATES = ["exited", "created", "dead"];
+async function removeStoppedContainers(engine, settings, options = {}) {
+  const olderThanMs = settings.containersOlderThanMs;
+  if (olderThanMs === void 0) return void 0;
+  const now = options.now ?? Date.now();
+  const report2 = {
+    olderThanMs,
+    total: 0,
+    results: [],
+    counts: { removed: 0, skipped: 0, failed: 0, protected: 0, young: 0, active: 0 },
+    notes: []
+  };
+  if (!engine.listContainers || !engine.removeContainer) {
+    report2.notes.push("stopped containers: this engine adapter cannot list or remove containers; skipped");
+    return report2;
+  }
+  const containers = (await engine.listContainers()).filter((c) => c.name !== RUN_LOCK_NAME);
+  report2.total = containers.length;
+  for (const c of containers) {
+    if (!STOPPED_STATES.includes(c.state)) {
+      report2.counts.active++;
+      continue;
+    }
+    if (protectedBy(c.labels, settings.protectLabels)) {
+      report2.counts.protected++;
+      continue;
+    }
+    if (settings.repositories.length > 0 && !await inScope(engine, c, settings)) {
+      report2.counts.protected++;
+      continue;
+    }
+    if (now - c.created < olderThanMs) {
+      report2.counts.young++;
+      continue;
+    }
+    if (options.signal?.aborted) break;
+    const result = await removeOne(engine, c, now, olderThanMs, settings);
+    if (result === "young") {
+      report2.counts.young++;
+      continue;
+    }
+    report2.results.push(result);
+    options.onResult?.(result);
+  }
+  for (const r of report2.results) {
+    if (r.status === "removed" || r.status === "gone" || r.status === "planned") report2.counts.removed++;
+    else if (r.status === "skipped") report2.counts.skipped++;
+    else report2.counts.failed++;
+  }
+  return report2;
+}
+async function removeOne(engine, c, now, olderThanMs, settings) {
+  const base = { id: c.id, name: c.name, image: c.image, state: c.state };
+  let ageMs = now - c.created;
+  try {
+    if (engine.inspectContainer) {
+      const current = await engine.inspectContainer(c.id);
+      if (!current) return { ...base, ageMs, status: "gone" };
+      if (!STOPPED_STATES.includes(current.status)) {
+        return { ...base, ageMs, status: "skipped", note: `${current.status} since listing` };
+      }
+      if (protectedBy(current.labels, settings.protectLabels)) return { ...base, ageMs, status: "skipped", note: "protected label" };
+      if (current.finishedAt !== void 0) ageMs = Math.min(ageMs, now - current.finishedAt);
+      if (ageMs < olderThanMs) return "young";
+    }
+    if (settings.dryRun) return { ...base, ageMs, status: "planned" };
+    const outcome = await engine.removeContainer(c.id);
+    if (outcome.status === "done") return { ...base, ageMs, status: "removed" };
+    if (outcome.status === "gone") return { ...base, ageMs, status: "gone" };
+    return { ...base, ageMs, status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { ...base, ageMs, status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+async function inScope(engine, c, settings) {
+  const references = /* @__PURE__ */ new Set();
+  const typed = safeNormalize2(c.image);
+  if (typed && !/^[0-9a-f]{12,64}$/.test(c.image.replace(/^sha256:/, ""))) references.add(typed);
+  try {
+    const image = await engine.inspectImage(c.imageId);
+    for (const r of image?.references ?? []) references.add(r);
+  } catch {
+  }
+  return [...references].some((r) => settings.repositories.some((p) => p.matchesRepository(repositoryOf(r))));
+}
+function safeNormalize2(text) {
+  try {
+    return normalizeReference(text);
+  } catch {
+    return void 0;
+  }
+}
+
+// src/planner/volumes.ts
+var BUILDER_CONTAINER = /^buildx_buildkit_(.+)$/;
+var BUILDER_STATE = /^buildx_buildkit_(.+)_state$/;
+var ALIVE = /* @__PURE__ */ new Set(["running", "paused", "restarting", "removing"]);
+var STOPPED = /* @__PURE__ */ new Set(["exited", "created", "dead"]);
+function builderOf(node) {
+  return node.replace(/\d+$/, "");
+}
+function isAnonymous(v) {
+  return Object.prototype.hasOwnProperty.call(v.labels, "com.docker.volume.anonymous") || /^[0-9a-f]{64}$/.test(v.name);
+}
+function planVolumes(input) {
+  const { rules, now } = input;
+  const leaving = input.leaving ?? /* @__PURE__ */ new Set();
+  const aliveBuilders = /* @__PURE__ */ new Set();
+  for (const c of input.containers) {
+    const m = BUILDER_CONTAINER.exec(c.name);
+    if (m && ALIVE.has(c.state)) aliveBuilders.add(builderOf(m[1]));
+  }
+  const builders = [];
+  const leavingBuilders = /* @__PURE__ */ new Set();
+  for (const c of input.containers) {
+    const m = BUILDER_CONTAINER.exec(c.name);
+    if (!m || leaving.has(c.id)) continue;
+    const builder = builderOf(m[1]);
+    const ageMs = now - c.created;
+    const base = { id: c.id, name: c.name, builder, state: c.state, bytes: c.sizeRw, ageMs };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    let d;
+    if (rules.buildxOlderThanMs === void 0) d = keep("builder leftovers are not cleaned (buildx-older-than not set)");
+    else if (ALIVE.has(c.state)) d = keep(`builder ${builder} is ${c.state}`);
+    else if (aliveBuilders.has(builder)) d = keep(`another node of builder ${builder} runs`);
+    else if (!STOPPED.has(c.state)) d = keep(`state ${c.state}`);
+    else if (protectedBy(c.labels, input.protectLabels)) d = keep("protected label");
+    else if (ageMs < rules.buildxOlderThanMs) d = keep(`younger than buildx-older-than (${formatDuration(ageMs)} old)`);
+    else d = { ...base, action: "remove", reason: `stopped node of builder ${builder}, which no longer runs (${c.state}, created ${formatDuration(ageMs)} ago)` };
+    if (d.action === "remove") leavingBuilders.add(c.id);
+    builders.push(d);
+  }
+  const users = /* @__PURE__ */ new Map();
+  for (const c of input.containers) {
+    if (leaving.has(c.id) || leavingBuilders.has(c.id)) continue;
+    for (const v of c.volumes ?? []) users.set(v, [...users.get(v) ?? [], c.name]);
+  }
+  const volumes = input.volumes.map((v) => {
+    const state = BUILDER_STATE.exec(v.name);
+    const kind = state ? "builder-state" : isAnonymous(v) ? "anonymous" : "named";
+    const lastUse = Math.max(v.created ?? 0, v.lastEvent ?? 0);
+    const idleMs = lastUse > 0 ? now - lastUse : void 0;
+    const base = { name: v.name, kind, bytes: v.size, idleMs };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    const grace = kind === "builder-state" ? rules.buildxOlderThanMs : rules.olderThanMs;
+    if (grace === void 0) return keep(kind === "builder-state" ? "builder state is not cleaned (buildx-older-than not set)" : "volumes are not cleaned (volumes-older-than not set)");
+    const mountedBy = users.get(v.name);
+    if (mountedBy) return keep(`mounted by ${mountedBy.join(", ")}`);
+    const pattern = rules.protect.find((p) => globMatch(p, v.name));
+    if (pattern) return keep(`protected name ${pattern}`);
+    if (protectedBy(v.labels, input.protectLabels)) return keep("protected label");
+    if (kind === "named" && !rules.named) return keep("named volume (volumes-named not set)");
+    if (kind === "builder-state" && aliveBuilders.has(builderOf(state[1]))) return keep(`builder ${builderOf(state[1])} runs`);
+    if (idleMs === void 0) return keep("the engine tells neither its creation nor its last use");
+    if (idleMs < grace) return keep(`used ${formatDuration(idleMs)} ago, within the grace period`);
+    const what = kind === "builder-state" ? `state of builder ${builderOf(state[1])}, which no longer runs` : kind === "anonymous" ? "anonymous volume no container mounts" : "dangling named volume";
+    return { ...base, action: "remove", reason: `${what}, unused for ${formatDuration(idleMs)}` };
+  });
+  let predictedBytes = 0;
+  let unsized = 0;
+  for (const d of [...volumes, ...builders]) {
+    if (d.action !== "remove") continue;
+    if (d.bytes === void 0) unsized++;
+    else predictedBytes += d.bytes;
+  }
+  return { volumes, builders, predictedBytes, unsized };
+}
+function globMatch(pattern, name) {
+  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return regex.test(name);
+}
 
 // src/app/volumes.ts
 var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+async function listVolumePlan(engine, settings, options = {}) {
+  const rules = settings.volumes;
+  if (rules.olderThanMs === void 0 && rules.buildxOlderThanMs === void 0) return void 0;
+  if (!engine.listVolumes || !engine.removeVolume || !engine.volumeUsers || !engine.removeContainer) {
+    return {
+      listing: { volumes: [], containers: [], sizeSource: "" },
+      plan: { volumes: [], builders: [], predictedBytes: 0, unsized: 0 },
+      notes: ["volumes: this engine adapter cannot list or remove volumes; skipped"]
+    };
+  }
+  const now = options.now ?? Date.now();
+  const listing = await engine.listVolumes({ activitySince: now - VOLUME_EVENT_LOOKBACK_MS });
+  const plan2 = planVolumes({ volumes: listing.volumes, containers: listing.containers, rules, protectLabels: settings.protectLabels, now, leaving: options.leaving });
+  const notes = plan2.unsized > 0 ? [`volumes: ${plan2.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`] : [];
+  return { listing, plan: plan2, notes };
+}
+async function applyVolumePlan(engine, settings, planned, options = {}) {
+  const { listing, plan: plan2 } = planned;
+  const now = options.now ?? Date.now();
+  const report2 = { plan: plan2, results: [], bytes: { predicted: plan2.predictedBytes, unsized: plan2.unsized }, sizeSource: listing.sizeSource, notes: [...planned.notes] };
+  const goingBuilders = plan2.builders.filter((b) => b.action === "remove");
+  const goingVolumes = plan2.volumes.filter((v) => v.action === "remove");
+  if (settings.dryRun) {
+    for (const b of goingBuilders) report2.results.push({ kind: "builder-container", name: b.name, status: "planned", bytes: b.bytes });
+    for (const v of goingVolumes) report2.results.push({ kind: "volume", name: v.name, status: "planned", bytes: v.bytes });
+    return report2;
+  }
+  if (goingBuilders.length + goingVolumes.length === 0) return report2;
+  report2.bytes.before = bytesOf(listing);
+  for (const b of goingBuilders) {
+    if (options.signal?.aborted) break;
+    report2.results.push({ kind: "builder-container", name: b.name, bytes: b.bytes, ...await removeBuilder(engine, b, now, settings.volumes.buildxOlderThanMs, settings) });
+  }
+  for (const v of goingVolumes) {
+    if (options.signal?.aborted) break;
+    report2.results.push({ kind: "volume", name: v.name, bytes: v.bytes, ...await removeVolume(engine, v, settings) });
+  }
+  const after = await engine.listVolumes({ activitySince: now });
+  report2.bytes.after = bytesOf(after);
+  report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
+  return report2;
+}
+function bytesOf(listing) {
+  let sum = 0;
+  for (const v of listing.volumes) sum += v.size ?? 0;
+  for (const c of listing.containers) if (c.name.startsWith("buildx_buildkit_")) sum += c.sizeRw ?? 0;
+  return sum;
+}
+async function removeBuilder(engine, b, now, olderThanMs, settings) {
+  try {
+    if (engine.inspectContainer) {
+      const current = await engine.inspectContainer(b.id);
+      if (!current) return { status: "gone" };
+      if (!["exited", "created", "dead"].includes(current.status)) return { status: "skipped", note: `${current.status} since listing` };
+      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+      if (current.finishedAt !== void 0 && now - current.finishedAt < olderThanMs) return { status: "skipped", note: "stopped within buildx-older-than" };
+    }
+    const outcome = await engine.removeContainer(b.id);
+    if (outcome.status === "done") return { status: "removed" };
+    if (outcome.status === "gone") return { status: "gone" };
+    return { status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+async function removeVolume(engine, v, settings) {
+  try {
+    if (engine.inspectVolume) {
+      const current = await engine.inspectVolume(v.name);
+      if (!current) return { status: "gone" };
+      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+    }
+    if (settings.volumes.protect.some((p) => globMatch(p, v.name))) return { status: "skipped", note: "protected name" };
+    const users = await engine.volumeUsers(v.name);
+    if (users.length > 0) return { status: "skipped", note: `mounted by ${users.join(", ")} since listing` };
+    const outcome = await engine.removeVolume(v.name);
+    if (outcome.status === "done") return { status: "removed" };
+    if (outcome.status === "gone") return { status: "gone" };
+    return { status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+
+// src/app/cache-eviction.ts
+async function pruneEvictedCache(engine, evictions, options) {
+  const report2 = { results: [], predicted: evictions.reduce((sum, e) => sum + e.bytes, 0), reclaimed: 0, warnings: [] };
+  if (options.dryRun) {
+    report2.results = evictions.map((e) => ({ id: e.id, description: e.description, bytes: e.bytes, status: "planned", reclaimed: 0 }));
+    return report2;
+  }
+  if (!engine.pruneBuildCache) {
+    report2.warnings.push("build cache: this engine adapter cannot prune it; the evicted records stay");
+    return report2;
+  }
+  report2.before = await cacheBytes(engine);
+  const named = new Set(evictions.map((e) => e.id));
+  for (const e of evictions) {
+    if (options.signal?.aborted) break;
+    const base = { id: e.id, description: e.description, bytes: e.bytes };
+    try {
+      const outcome = await engine.pruneBuildCache({ all: true, filters: { id: [e.id] } });
+      if (outcome.status === "unsupported") {
+        report2.results.push({ ...base, status: "skipped", reclaimed: 0, note: outcome.message });
+        continue;
+      }
+      const unexpected = (outcome.deletedIds ?? []).filter((id) => !named.has(id));
+      if (unexpected.length) report2.warnings.push(`incident: pruning build cache record ${e.id} also deleted ${unexpected.join(", ")}, which the plan did not name`);
+      report2.reclaimed += outcome.spaceReclaimed;
+      report2.results.push(
+        outcome.cachesDeleted > 0 ? { ...base, status: "pruned", reclaimed: outcome.spaceReclaimed } : { ...base, status: "skipped", reclaimed: 0, note: "the engine deleted nothing (in use by a build, or already gone)" }
+      );
+    } catch (error2) {
+      report2.results.push({ ...base, status: "failed", reclaimed: 0, note: error2 instanceof Error ? error2.message : String(error2) });
+    }
+  }
+  report2.after = await cacheBytes(engine);
+  return report2;
+}
+async function cacheBytes(engine) {
+  try {
+    const records = await engine.listBuildCache?.();
+    return records?.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
+  } catch {
+    return void 0;
+  }
+}
+
+// src/app/dockerfiles.ts
+var fs5 = __toESM(require("node:fs/promises"));
+
+// node_modules/tinyglobby/dist/index.mjs
+var import_fs2 = require("fs");
+var import_path2 = require("path");
+var import_url = require("url");
+
+// node_modules/fdir/dist/index.mjs
+var import_module = require("module");
+var import_path = require("path");
+var nativeFs = __toESM(require("fs"), 1);
+var __require = /* @__PURE__ */ (0, import_module.createRequire)(__bundleUrl);
+function cleanPath(path7) {
+  let normalized = (0, import_path.normalize)(path7);
+  if (normalized.length > 1 && normalized[normalized.length - 1] === import_path.sep) normalized = normalized.substring(0, normalized.length - 1);
+  return normalized;
+}
+var SLASHES_REGEX = /[\\/]/g;
+function convertSlashes(path7, separator) {
+  return path7.replace(SLASHES_REGEX, separator);
+}
+var WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
+function isRootDirectory(path7) {
+  return path7 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path7);
+}
+function normalizePath(path7, options) {
+  const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
+  const pathNeedsCleaning = process.platform === "win32" && path7.includes("/") || path7.startsWith(".");
+  if (resolvePaths) path7 = (0, import_path.resolve)(path7);
+  if (normalizePath$1 || pathNeedsCleaning) path7 = cleanPath(path7);
+  if (path7 === ".") return "";
+  const needsSeperator = path7[path7.length - 1] !== pathSeparator;
+  return convertSlashes(needsSeperator ? path7 + pathSeparator : path7, pathSeparator);
+}
+function joinPathWithBasePath(filename, directoryPath) {
+  return directoryPath + filename;
+}
+function joinPathWithRelativePath(root, options) {
+  return function(filename, directoryPath) {
+    const sameRoot = directoryPath.startsWith(root);
+    if (sameRoot) return directoryPath.slice(root.length) + filename;
+    else return convertSlashes((0, import_path.relative)(root, directoryPath), options.pathSeparator) + options.pathSeparator + filename;
+  };
+}
+function joinPath(filename) {
+  return filename;
+}
+function joinDirectoryPath(filename, directoryPath, separator) {
+  return directoryPath + filename + separator;
+}
+function build$7(root, options) {
+  const { relativePaths, includeBasePath } = options;
+  return relativePaths && root ? joinPathWithRelativePath(root, options) : includeBasePath ? joinPathWithBasePath : joinPath;
+}
+function pushDirectoryWithRelativePath(root) {
+  return function(directoryPath, paths) {
+    paths.push(directoryPath.substring(root.length) || ".");
+  };
+}
+function pushDirectoryFilterWithRelativePath(root) {
+  return function(directoryPath, paths, filters) {
+    const relativePath = directoryPath.substring(root.length) || ".";
+    if (filters.every((filter) => filter(relativePath, true))) paths.push(relativePath);
+  };
+}
+var pushDirectory = (directoryPath, paths) => {
+  paths.push(directoryPath || ".");
+};
+var pushDirectoryFilter = (directoryPath, paths, filters) => {
+  const path7 = directoryPath || ".";
+  if (filters.every((filter) => filter(path7, true))) paths.push(path7);
+};
+var empty$2 = () => {
+};
+function build$6(root, options) {
+  const { includeDirs, filters, relativePaths } = options;
+  if (!includeDirs) return empty$2;
+  if (relativePaths) return filters && filters.length ? pushDirectoryFilterWithRelativePath(root) : pushDirectoryWithRelativePath(root);
+  return filters && filters.length ? pushDirectoryFilter : pushDirectory;
+}
+var pushFileFilterAndCount = (filename, _paths, counts, filters) => {
+  if (filters.every((filter) => filter(filename, false))) counts.files++;
+};
+var pushFileFilter = (filename, paths, _counts, filters) => {
+  if (filters.every((filter) => filter(filename, false))) paths.push(filename);
+};
+var pushFileCount = (_filename, _paths, counts, _filters) => {
+  counts.files++;
+};
+var pushFile = (filename, paths) => {
+  paths.push(filename);
+};
+var empty$1 = () => {
+};
+function build$5(options) {
+  const { excludeFiles, filters, onlyCounts } = options;
+  if (excludeFiles) return empty$1;
+  if (filters && filters.length) return onlyCounts ? pushFileFilterAndCount : pushFileFilter;
+  else if (onlyCounts) return pushFileCount;
+  else return pushFile;
+}
+var getArray = (paths) => {
+  return paths;
+};
+var getArrayGroup = () => {
+  return [""].slice(0, 0);
+};
+function build$4(options) {
+  return options.group ? getArrayGroup : getArray;
+}
+var groupFiles = (groups, directory, files) => {
+  groups.push({
+    directory,
+    files,
+    dir: directory
+  });
+};
+var empty = () => {
+};
+function build$3(options) {
+  return options.group ? groupFiles : empty;
+}
+var resolveSymlinksAsync = function(path7, state, callback$1) {
+  const { queue, fs: fs8, options: { suppressErrors } } = state;
+  queue.enqueue();
+  fs8.realpath(path7, (error2, resolvedPath) => {
+    if (error2) return queue.dequeue(suppressErrors ? null : error2, state);
+    fs8.stat(resolvedPath, (error$1, stat3) => {
+      if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
+      if (stat3.isDirectory() && isRecursive(path7, resolvedPath, state)) return queue.dequeue(null, state);
+      callback$1(stat3, resolvedPath);
+      queue.dequeue(null, state);
+    });
+  });
+};
+var resolveSymlinks = function(path7, state, callback$1) {
+  const { queue, fs: fs8, options: { suppressErrors } } = state;
+  queue.enqueue();
+  try {
+    const resolvedPath = fs8.realpathSync(path7);
+    const stat3 = fs8.statSync(resolvedPath);
+    if (stat3.isDirectory() && isRecursive(path7, resolvedPath, state)) return;
+    callback$1(stat3, resolvedPath);
+  } catch (e) {
+    if (!suppressErrors) throw e;
+  }
+};
+function build$2(options, isSynchronous) {
+  if (!options.resolveSymlinks || options.excludeSymlinks) return null;
+  return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
+}
+function isRecursive(path7, resolved, state) {
+  if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
+  let parent = (0, import_path.dirname)(path7);
+  let depth = 1;
+  while (parent !== state.root && depth < 2) {
+    const resolvedPath = state.symlinks.get(parent);
+    const isSameRoot = !!resolvedPath && (resolvedPath === resolved || resolvedPath.startsWith(resolved) || resolved.startsWith(resolvedPath));
+    if (isSameRoot) depth++;
+    else parent = (0, import_path.dirname)(parent);
+  }
+  state.symlinks.set(path7, resolved);
+  return depth > 1;
+}
+function isRecursiveUsingRealPaths(resolved, state) {
+  return state.visited.includes(resolved + state.options.pathSeparator);
+}
+var onlyCountsSync = (state) => {
+  return state.counts;
+};
+var groupsSync = (state) => {
+  return state.groups;
+};
+var defaultSync = (state) => {
+  return state.paths;
+};
+var limitFilesSync = (state) => {
+  return state.paths.slice(0, state.options.maxFiles);
+};
+var onlyCountsAsync = (state, error2, callback$1) => {
+  report(error2, callback$1, state.counts, state.options.suppressErrors);
+  return null;
+};
+var defaultAsync = (state, error2, callback$1) => {
+  report(error2, callback$1, state.paths, state.options.suppressErrors);
+  return null;
+};
+var limitFilesAsync = (state, error2, callback$1) => {
+  report(error2, callback$1, state.paths.slice(0, state.options.maxFiles), state.options.suppressErrors);
+  return null;
+};
+var groupsAsync = (state, error2, callback$1) => {
+  report(error2, callback$1, state.groups, state.options.suppressErrors);
+  return null;
+};
+function report(error2, callback$1, output, suppressErrors) {
+  if (error2 && !suppressErrors) callback$1(error2, output);
+  else callback$1(null, output);
+}
+function build$1(options, isSynchronous) {
+  const { onlyCounts, group: group2, maxFiles } = options;
+  if (onlyCounts) return isSynchronous ? onlyCountsSync : onlyCountsAsync;
+  else if (group2) return isSynchronous ? groupsSync : groupsAsync;
+  else if (maxFiles) return isSynchronous ? limitFilesSync : limitFilesAsync;
+  else return isSynchronous ? defaultSync : defaultAsync;
+}
+var readdirOpts = { withFileTypes: true };
+var walkAsync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
+  state.queue.enqueue();
+  if (currentDepth < 0) return state.queue.dequeue(null, state);
+  const { fs: fs8 } = state;
+  state.visited.push(crawlPath);
+  state.counts.directories++;
+  fs8.readdir(crawlPath || ".", readdirOpts, (error2, entries = []) => {
+    callback$1(entries, directoryPath, currentDepth);
+    state.queue.dequeue(state.options.suppressErrors ? null : error2, state);
+  });
+};
+var walkSync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
+  const { fs: fs8 } = state;
+  if (currentDepth < 0) return;
+  state.visited.push(crawlPath);
+  state.counts.directories++;
+  let entries = [];
+  try {
+    entries = fs8.readdirSync(crawlPath || ".", readdirOpts);
+  } catch (e) {
+    if (!state.options.suppressErrors) throw e;
+  }
+  callback$1(entries, directoryPath, currentDepth);
+};
+function build(isSynchronous) {
+  return isSynchronous ? walkSync : walkAsync;
+}
+var Queue = class {
+  count = 0;
+  constructor(onQueueEmpty) {
+    this.onQueueEmpty = onQueueEmpty;
+  }
+  enqueue() {
+    this.count++;
+    return this.count;
+  }
+  dequeue(error2, output) {
+    if (this.onQueueEmpty && (--this.count <= 0 || error2)) {
+      this.onQueueEmpty(error2, output);
+      if (error2) {
+        output.controller.abort();
+        this.onQueueEmpty = void 0;
+      }
+    }
+  }
+};
+var Counter = class {
+  _files = 0;
+  _directories = 0;
+  set files(num) {
+    this._files = num;
+  }
+  get files() {
+    return this._files;
+  }
+  set directories(num) {
+    this._directories = num;
+  }
+  get directories() {
+    return this._directories;
+  }
+  /**
+  * @deprecated use `directories` instead
+  */
+  /* c8 ignore next 3 */
+  get dirs() {
+    return this._directories;
+  }
+};
+var Aborter = class {
+  aborted = false;
+  abort() {
+    this.aborted = true;
+  }
+};
+var Walker = class {
+  root;
+  isSynchronous;
+  state;
+  joinPath;
+  pushDirectory;
+  pushFile;
+  getArray;
+  groupFiles;
+  resolveSymlink;
+  walkDirectory;
+  callbackInvoker;
+  constructor(root, options, callback$1) {
+    this.isSynchronous = !callback$1;
+    this.callbackInvoker = build$1(options, this.isSynchronous);
+    this.root = normalizePath(root, options);
+    this.state = {
+      root: isRootDirectory(this.root) ? this.root : this.root.slice(0, -1),
+      paths: [""].slice(0, 0),
+      groups: [],
+      counts: new Counter(),
+      options,
+      queue: new Queue((error2, state) => this.callbackInvoker(state, error2, callback$1)),
+      symlinks: /* @__PURE__ */ new Map(),
+      visited: [""].slice(0, 0),
+      controller: new Aborter(),
+      fs: options.fs || nativeFs
+    };
+    this.joinPath = build$7(this.root, options);
+    this.pushDirectory = build$6(this.root, options);
+    this.pushFile = build$5(options);
+    this.getArray = build$4(options);
+    this.groupFiles = build$3(options);
+    this.resolveSymlink = build$2(options, this.isSynchronous);
+    this.walkDirectory = build(this.isSynchronous);
+  }
+  start() {
+    this.pushDirectory(this.root, this.state.paths, this.state.options.filters);
+    this.walkDirectory(this.state, this.root, this.root, this.state.options.maxDepth, this.walk);
+    return this.isSynchronous ? this.callbackInvoker(this.state, null) : null;
+  }
+  walk = (entries, directoryPath, depth) => {
+    const { paths, options: { filters, resolveSymlinks: resolveSymlinks$1, excludeSymlinks, exclude, maxFiles, signal, useRealPaths, pathSeparator }, controller } = this.state;
+    if (controller.aborted || signal && signal.aborted || maxFiles && paths.length > maxFiles) return;
+    const files = this.getArray(this.state.paths);
+    for (let i = 0; i < entries.length; ++i) {
+      const entry = entries[i];
+      if (entry.isFile() || entry.isSymbolicLink() && !resolveSymlinks$1 && !excludeSymlinks) {
+        const filename = this.joinPath(entry.name, directoryPath);
+        this.pushFile(filename, files, this.state.counts, filters);
+      } else if (entry.isDirectory()) {
+        let path7 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
+        if (exclude && exclude(entry.name, path7)) continue;
+        this.pushDirectory(path7, paths, filters);
+        this.walkDirectory(this.state, path7, path7, depth - 1, this.walk);
+      } else if (this.resolveSymlink && entry.isSymbolicLink()) {
+        let path7 = joinPathWithBasePath(entry.name, directoryPath);
+        this.resolveSymlink(path7, this.state, (stat3, resolvedPath) => {
+          if (stat3.isDirectory()) {
+            resolvedPath = normalizePath(resolvedPath, this.state.options);
+            if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path7 + pathSeparator)) return;
+            this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path7 + pathSeparator, depth - 1, this.walk);
+          } else {
+            resolvedPath = useRealPaths ? resolvedPath : path7;
+            const filename = (0, import_path.basename)(resolvedPath);
+            const directoryPath$1 = normalizePath((0, import_path.dirname)(resolvedPath), this.state.options);
+            resolvedPath = this.joinPath(filename, directoryPath$1);
+            this.pushFile(resolvedPath, files, this.state.counts, filters);
+          }
+        });
+      }
+    }
+    this.groupFiles(this.state.groups, directoryPath, files);
+  };
+};
+function promise(root, options) {
+  return new Promise((resolve$1, reject) => {
+    callback(root, options, (err, output) => {
+      if (err) return reject(err);
+      resolve$1(output);
+    });
+  });
+}
+function callback(root, options, callback$1) {
+  let walker = new Walker(root, options, callback$1);
+  walker.start();
+}
+function sync(root, options) {
+  const walker = new Walker(root, options);
+  return walker.start();
+}
+var APIBuilder = class {
+  constructor(root, options) {
+    this.root = root;
+    this.options = options;
+  }
+  withPromise() {
+    return promise(this.root, this.options);
+  }
+  withCallback(cb) {
+    callback(this.root, this.options, cb);
+  }
+  sync() {
+    return sync(this.root, this.options);
+  }
+};
+var pm = null;
+try {
+  __require.resolve("picomatch");
+  pm = __require("picomatch");
+} catch {
+}
+var Builder = class {
+  globCache = {};
+  options = {
+    maxDepth: Infinity,
+    suppressErrors: true,
+    pathSeparator: import_path.sep,
+    filters: []
+  };
+  globFunction;
+  constructor(options) {
+    this.options = {
+      ...this.options,
+      ...options
+    };
+    this.globFunction = this.options.globFunction;
+  }
+  group() {
+    this.options.group = true;
+    return this;
+  }
+  withPathSeparator(separator) {
+    this.options.pathSeparator = separator;
+    return this;
+  }
+  withBasePath() {
+    this.options.includeBasePath = true;
+    return this;
+  }
+  withRelativePaths() {
+    this.options.relativePaths = true;
+    return this;
+  }
+  withDirs() {
+    this.options.includeDirs = true;
+    return this;
+  }
+  withMaxDepth(depth) {
+    this.options.maxDepth = depth;
+    return this;
+  }
+  withMaxFiles(limit) {
+    this.options.maxFiles = limit;
+    return this;
+  }
+  withFullPaths() {
+    this.options.resolvePaths = true;
+    this.options.includeBasePath = true;
+    return this;
+  }
+  withErrors() {
+    this.options.suppressErrors = false;
+    return this;
+  }
+  withSymlinks({ resolvePaths = true } = {}) {
+    this.options.resolveSymlinks = true;
+    this.options.useRealPaths = resolvePaths;
+    return this.withFullPaths();
+  }
+  withAbortSignal(signal) {
+    this.options.signal = signal;
+    return this;
+  }
+  normalize() {
+    this.options.normalizePath = true;
+    return this;
+  }
+  filter(predicate) {
+    this.options.filters.push(predicate);
+    return this;
+  }
+  onlyDirs() {
+    this.options.excludeFiles = true;
+    this.options.includeDirs = true;
+    return this;
+  }
+  exclude(predicate) {
+    this.options.exclude = predicate;
+    return this;
+  }
+  onlyCounts() {
+    this.options.onlyCounts = true;
+    return this;
+  }
+  crawl(root) {
+    return new APIBuilder(root || ".", this.options);
+  }
+  withGlobFunction(fn) {
+    this.globFunction = fn;
+    return this;
+  }
+  /**
+  * @deprecated Pass options using the constructor instead:
+  * ```ts
+  * new fdir(options).crawl("/path/to/root");
+  * ```
+  * This method will be removed in v7.0
+  */
+  /* c8 ignore next 4 */
+  crawlWithOptions(root, options) {
+    this.options = {
+      ...this.options,
+      ...options
+    };
+    return new APIBuilder(root || ".", this.options);
+  }
+  glob(...patterns) {
+    if (this.globFunction) return this.globWithOptions(patterns);
+    return this.globWithOptions(patterns, ...[{ dot: true }]);
+  }
+  globWithOptions(patterns, ...options) {
+    const globFn = this.globFunction || pm;
+    if (!globFn) throw new Error("Please specify a glob function to use glob matching.");
+    var isMatch = this.globCache[patterns.join("\0")];
+    if (!isMatch) {
+      isMatch = globFn(patterns, ...options);
+      this.globCache[patterns.join("\0")] = isMatch;
+    }
+    this.options.filters.push((path7) => isMatch(path7));
+    return this;
+  }
+};
+
+// node_modules/tinyglobby/dist/index.mjs
+var import_picomatch = __toESM(require_picomatch2(), 1);
+var isReadonlyArray = Array.isArray;
+var BACKSLASHES = /\\/g;
+var DRIVE_RELATIVE_PATH = /^[A-Za-z]:$/;
+var isWin = process.platform === "win32";
+var ONLY_PARENT_DIRECTORIES = /^(\/?\.\.)+$/;
+function getPartialMatcher(patterns, options = {}) {
+  const patternsCount = patterns.length;
+  const patternsParts = Array(patternsCount);
+  const matchers = Array(patternsCount);
+  let i, j;
+  for (i = 0; i < patternsCount; i++) {
+    const parts = splitPattern2(patterns[i]);
+    patternsParts[i] = parts;
+    const partsCount = parts.length;
+    const partMatchers = Array(partsCount);
+    for (j = 0; j < partsCount; j++) partMatchers[j] = (0, import_picomatch.default)(parts[j], options);
+    matchers[i] = partMatchers;
+  }
+  return (input) => {
+    const inputParts = input.split("/");
+    if (inputParts[0] === ".." && ONLY_PARENT_DIRECTORIES.test(input)) return true;
+    for (i = 0; i < patternsCount; i++) {
+      const patternParts = patternsParts[i];
+      const matcher = matchers[i];
+      const inputPatternCount = inputParts.length;
+      const minParts = Math.min(inputPatternCount, patternParts.length);
+      j = 0;
+      while (j < minParts) {
+        const part = patternParts[j];
+        if (part.includes("/")) return true;
+        if (!matcher[j](inputParts[j])) break;
+        if (!options.noglobstar && part === "**") return true;
+        j++;
+      }
+      if (j === inputPatternCount) return true;
+    }
+    return false;
+  };
+}
+var WIN32_ROOT_DIR = /^[A-Z]:\/$/i;
+var isRoot = isWin ? (p) => WIN32_ROOT_DIR.test(p) : (p) => p === "/";
+function buildFormat(cwd, root, absolute) {
+  if (cwd === root || root.startsWith(`${cwd}/`)) {
+    if (absolute) {
+      const start = cwd.length + +!isRoot(cwd);
+      return (p, isDir) => p.slice(start, isDir ? -1 : void 0) || ".";
+    }
+    const prefix = root.slice(cwd.length + 1);
+    if (prefix) return (p, isDir) => {
+      if (p === ".") return prefix;
+      const result = `${prefix}/${p}`;
+      return isDir ? result.slice(0, -1) : result;
+    };
+    return (p, isDir) => isDir && p !== "." ? p.slice(0, -1) : p;
+  }
+  if (absolute) return (p) => import_path2.posix.relative(cwd, p) || ".";
+  return (p) => import_path2.posix.relative(cwd, `${root}/${p}`) || ".";
+}
+function buildRelative(cwd, root) {
+  if (root.startsWith(`${cwd}/`)) {
+    const prefix = root.slice(cwd.length + 1);
+    return (p) => `${prefix}/${p}`;
+  }
+  return (p) => {
+    const result = import_path2.posix.relative(cwd, `${root}/${p}`);
+    return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
+  };
+}
+function ensureNonDriveRelativePath(path7) {
+  return path7.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
+}
+var splitPatternOptions = { parts: true };
+function splitPattern2(path7) {
+  var _result$parts;
+  const result = import_picomatch.default.scan(path7, splitPatternOptions);
+  return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path7];
+}
+var POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
+var WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
+var escapePosixPath = (path7) => path7.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+var escapeWin32Path = (path7) => path7.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+var escapePath = isWin ? escapeWin32Path : escapePosixPath;
+function isDynamicPattern(pattern, options) {
+  if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
+  const scan = import_picomatch.default.scan(pattern);
+  return scan.isGlob || scan.negated;
+}
+function log(...tasks) {
+  console.log(`[tinyglobby ${(/* @__PURE__ */ new Date()).toLocaleTimeString("es")}]`, ...tasks);
+}
+function ensureStringArray(value) {
+  return typeof value === "string" ? [value] : value !== null && value !== void 0 ? value : [];
+}
+var PARENT_DIRECTORY = /^(\/?\.\.)+/;
+var ESCAPING_BACKSLASHES = /\\(?=[()[\]{}!*+?@|])/g;
+function normalizePattern(pattern, opts, props, isIgnore) {
+  var _PARENT_DIRECTORY$exe;
+  const cwd = opts.cwd;
+  let result = pattern;
+  if (pattern[pattern.length - 1] === "/") result = pattern.slice(0, -1);
+  if (result[result.length - 1] !== "*" && opts.expandDirectories) result += "/**";
+  const escapedCwd = escapePath(cwd);
+  result = (0, import_path2.isAbsolute)(result.replace(ESCAPING_BACKSLASHES, "")) ? import_path2.posix.relative(escapedCwd, result) : import_path2.posix.normalize(result);
+  const parentDir = (_PARENT_DIRECTORY$exe = PARENT_DIRECTORY.exec(result)) === null || _PARENT_DIRECTORY$exe === void 0 ? void 0 : _PARENT_DIRECTORY$exe[0];
+  const parts = splitPattern2(result);
+  if (parentDir) {
+    const n = (parentDir.length + 1) / 3;
+    let i = 0;
+    const cwdParts = escapedCwd.split("/");
+    while (i < n && parts[i + n] === cwdParts[cwdParts.length + i - n]) {
+      result = result.slice(0, (n - i - 1) * 3) + result.slice((n - i) * 3 + parts[i + n].length + 1) || ".";
+      i++;
+    }
+    const potentialRoot = import_path2.posix.join(cwd, parentDir.slice(i * 3));
+    if (potentialRoot[0] !== "." && props.root.length > potentialRoot.length) {
+      props.root = ensureNonDriveRelativePath(potentialRoot);
+      props.depthOffset = -n + i;
+    }
+  }
+  if (!isIgnore && props.depthOffset >= 0) {
+    var _props$commonPath;
+    (_props$commonPath = props.commonPath) !== null && _props$commonPath !== void 0 || (props.commonPath = parts);
+    const newCommonPath = [];
+    const length = Math.min(props.commonPath.length, parts.length);
+    for (let i = 0; i < length; i++) {
+      const part = parts[i];
+      if (part === "**" && !parts[i + 1]) {
+        newCommonPath.pop();
+        break;
+      }
+      if (i === parts.length - 1 || part !== props.commonPath[i] || isDynamicPattern(part)) break;
+      newCommonPath.push(part);
+    }
+    props.depthOffset = newCommonPath.length;
+    props.commonPath = newCommonPath;
+    props.root = ensureNonDriveRelativePath(newCommonPath.length > 0 ? import_path2.posix.join(cwd, ...newCommonPath) : cwd);
+  }
+  return result;
+}
+function processPatterns(options, patterns, props) {
+  const matchPatterns = [];
+  const ignorePatterns = [];
+  for (const pattern of options.ignore) {
+    if (!pattern) continue;
+    if (pattern[0] !== "!" || pattern[1] === "(") ignorePatterns.push(normalizePattern(pattern, options, props, true));
+  }
+  for (const pattern of patterns) {
+    if (!pattern) continue;
+    if (pattern[0] !== "!" || pattern[1] === "(") matchPatterns.push(normalizePattern(pattern, options, props, false));
+    else if (pattern[1] !== "!" || pattern[2] === "(") ignorePatterns.push(normalizePattern(pattern.slice(1), options, props, true));
+  }
+  return {
+    match: matchPatterns,
+    ignore: ignorePatterns
+  };
+}
+function buildCrawler(options, patterns) {
+  const cwd = options.cwd;
+  const props = {
+    root: cwd,
+    depthOffset: 0
+  };
+  const processed = processPatterns(options, patterns, props);
+  if (options.debug) log("internal processing patterns:", processed);
+  const { absolute, caseSensitiveMatch, debug: debug2, dot, followSymbolicLinks, onlyDirectories } = options;
+  const root = props.root.replace(BACKSLASHES, "");
+  const matchOptions = {
+    dot,
+    nobrace: options.braceExpansion === false,
+    nocase: !caseSensitiveMatch,
+    noextglob: options.extglob === false,
+    noglobstar: options.globstar === false,
+    posix: true
+  };
+  const matcher = (0, import_picomatch.default)(processed.match, matchOptions);
+  const ignore = (0, import_picomatch.default)(processed.ignore, matchOptions);
+  const partialMatcher = getPartialMatcher(processed.match, matchOptions);
+  const format = buildFormat(cwd, root, absolute);
+  const excludeFormatter = absolute ? format : buildFormat(cwd, root, true);
+  const excludePredicate = (_, p) => {
+    const relativePath = excludeFormatter(p, true);
+    return relativePath !== "." && !partialMatcher(relativePath) || ignore(relativePath);
+  };
+  let maxDepth;
+  if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
+  const crawler = new Builder({
+    filters: [debug2 ? (p, isDirectory2) => {
+      const path7 = format(p, isDirectory2);
+      const matches = matcher(path7) && !ignore(path7);
+      if (matches) log(`matched ${path7}`);
+      return matches;
+    } : (p, isDirectory2) => {
+      const path7 = format(p, isDirectory2);
+      return matcher(path7) && !ignore(path7);
+    }],
+    exclude: debug2 ? (_, p) => {
+      const skipped = excludePredicate(_, p);
+      log(`${skipped ? "skipped" : "crawling"} ${p}`);
+      return skipped;
+    } : excludePredicate,
+    fs: options.fs,
+    pathSeparator: "/",
+    relativePaths: !absolute,
+    resolvePaths: absolute,
+    includeBasePath: absolute,
+    resolveSymlinks: followSymbolicLinks,
+    excludeSymlinks: !followSymbolicLinks,
+    excludeFiles: onlyDirectories,
+    includeDirs: onlyDirectories || !options.onlyFiles,
+    maxDepth,
+    signal: options.signal
+  }).crawl(root);
+  if (options.debug) log("internal properties:", {
+    ...props,
+    root
+  });
+  return [crawler, cwd !== root && !absolute && buildRelative(cwd, root)];
+}
+function formatPaths(paths, mapper) {
+  if (mapper) for (let i = paths.length - 1; i >= 0; i--) paths[i] = mapper(paths[i]);
+  return paths;
+}
+var defaultOptions = {
+  caseSensitiveMatch: true,
+  debug: !!process.env.TINYGLOBBY_DEBUG,
+  expandDirectories: true,
+  followSymbolicLinks: true,
+  onlyFiles: true
+};
+function getOptions(options) {
+  const opts = Object.assign({}, options);
+  for (const key in defaultOptions) if (opts[key] === void 0) Object.assign(opts, { [key]: defaultOptions[key] });
+  opts.cwd = (opts.cwd instanceof URL ? (0, import_url.fileURLToPath)(opts.cwd) : (0, import_path2.resolve)(opts.cwd || process.cwd())).replace(BACKSLASHES, "/");
+  opts.ignore = ensureStringArray(opts.ignore);
+  opts.fs && (opts.fs = {
+    readdir: opts.fs.readdir || import_fs2.readdir,
+    readdirSync: opts.fs.readdirSync || import_fs2.readdirSync,
+    realpath: opts.fs.realpath || import_fs2.realpath,
+    realpathSync: opts.fs.realpathSync || import_fs2.realpathSync,
+    stat: opts.fs.stat || import_fs2.stat,
+    statSync: opts.fs.statSync || import_fs2.statSync
+  });
+  if (opts.debug) log("globbing with options:", opts);
+  return opts;
+}
+function getCrawler(globInput, inputOptions = {}) {
+  var _ref;
+  if (globInput && (inputOptions === null || inputOptions === void 0 ? void 0 : inputOptions.patterns)) throw new Error("Cannot pass patterns as both an argument and an option");
+  const isModern = isReadonlyArray(globInput) || typeof globInput === "string";
+  const patterns = ensureStringArray((_ref = isModern ? globInput : globInput.patterns) !== null && _ref !== void 0 ? _ref : "**/*");
+  const options = getOptions(isModern ? inputOptions : globInput);
+  return patterns.length > 0 ? buildCrawler(options, patterns) : [];
+}
+async function glob(globInput, options) {
+  const [crawler, relative2] = getCrawler(globInput, options);
+  return crawler ? formatPaths(await crawler.withPromise(), relative2) : [];
+}
+
+// src/domain/dockerfile.ts
+function parseDockerfile(text) {
+  const warnings = [];
+  const { instructions, escape: escape2 } = splitInstructions(text, warnings);
+  const references = [];
+  const add = (reference) => {
+    if (!references.includes(reference)) references.push(reference);
+  };
+  const allStageNames = new Set(instructions.filter((i) => i.keyword === "FROM").map((i) => parseFrom(i.args, escape2).stageName).filter((n) => !!n));
+  const stagesSoFar = /* @__PURE__ */ new Set();
+  const globalArgs = /* @__PURE__ */ new Map();
+  let stageArgs;
+  for (const instruction of instructions) {
+    const where = `line ${instruction.line}`;
+    const resolve3 = (word, args, what) => {
+      const expanded = expandWord(word, args, escape2);
+      if (!expanded.ok) {
+        warnings.push(`${where}: ${what} "${word}": ${expanded.reason}; that image is not protected`);
+        return void 0;
+      }
+      for (const name of expanded.undeclared) {
+        warnings.push(`${where}: ${what} "${word}": $${name} is not declared as an ARG${args === globalArgs ? " before the first FROM" : ""}, so it expands to ""`);
+      }
+      return expanded.value;
+    };
+    const addImage = (image, what) => {
+      try {
+        add(normalizeReference(image));
+      } catch (error2) {
+        warnings.push(`${where}: ${what} "${image}" is not a valid image reference (${error2.message}); it is not protected`);
+      }
+    };
+    switch (instruction.keyword) {
+      case "ARG":
+        declareArgs(instruction.args, stageArgs ?? globalArgs, stageArgs ? globalArgs : void 0, escape2, (w) => warnings.push(`${where}: ${w}`));
+        break;
+      case "FROM": {
+        const from = parseFrom(instruction.args, escape2);
+        stageArgs = /* @__PURE__ */ new Map();
+        if (from.image === void 0) {
+          warnings.push(`${where}: FROM without an image`);
+        } else {
+          const image = resolve3(from.image, globalArgs, "FROM");
+          if (image !== void 0 && !stagesSoFar.has(image.toLowerCase()) && image.toLowerCase() !== "scratch") {
+            addImage(image, "FROM");
+          }
+        }
+        if (from.stageName) stagesSoFar.add(from.stageName);
+        break;
+      }
+      case "COPY":
+      case "RUN":
+        for (const source of fromSources(instruction, escape2)) {
+          const value = resolve3(source.word, stageArgs ?? globalArgs, source.what);
+          if (value === void 0 || /^\d+$/.test(value)) continue;
+          if (allStageNames.has(value.toLowerCase()) || value.toLowerCase() === "scratch") continue;
+          addImage(value, source.what);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+  return { references, warnings };
+}
+function parseFrom(args, escape2) {
+  const words = splitWords(args, escape2).filter((w) => !w.startsWith("--"));
+  const image = words[0];
+  const stageName = words.length >= 3 && words[1].toLowerCase() === "as" ? words[2].toLowerCase() : void 0;
+  return { image, stageName };
+}
+function fromSources(instruction, escape2) {
+  const sources = [];
+  for (const word of splitWords(instruction.args, escape2)) {
+    if (!word.startsWith("--")) break;
+    if (instruction.keyword === "COPY" && word.toLowerCase().startsWith("--from=")) {
+      sources.push({ word: word.slice("--from=".length), what: "COPY --from" });
+    }
+    if (instruction.keyword === "RUN" && word.toLowerCase().startsWith("--mount=")) {
+      for (const field of word.slice("--mount=".length).split(",")) {
+        const eq = field.indexOf("=");
+        if (eq > 0 && field.slice(0, eq).trim().toLowerCase() === "from") {
+          sources.push({ word: unquote(field.slice(eq + 1).trim()), what: "RUN --mount from" });
+        }
+      }
+    }
+  }
+  return sources;
+}
+function declareArgs(args, scope, globals, escape2, warn) {
+  for (const word of splitWords(args, escape2)) {
+    const eq = word.indexOf("=");
+    const name = eq >= 0 ? word.slice(0, eq) : word;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      warn(`ARG "${word}" is not a valid declaration`);
+      continue;
+    }
+    if (eq < 0) {
+      scope.set(name, globals?.get(name));
+      continue;
+    }
+    const expanded = expandWord(word.slice(eq + 1), scope, escape2);
+    scope.set(name, expanded.ok ? expanded.value : void 0);
+  }
+}
+var Unresolvable = class extends Error {
+};
+function expandWord(word, args, escape2) {
+  const undeclared = [];
+  try {
+    const value = new WordExpander(word, args, escape2, undeclared).run();
+    return { ok: true, value, undeclared };
+  } catch (error2) {
+    if (error2 instanceof Unresolvable) return { ok: false, reason: error2.message };
+    throw error2;
+  }
+}
+var WordExpander = class _WordExpander {
+  constructor(word, args, escape2, undeclared) {
+    this.word = word;
+    this.args = args;
+    this.escape = escape2;
+    this.undeclared = undeclared;
+  }
+  word;
+  args;
+  escape;
+  undeclared;
+  i = 0;
+  run() {
+    let out = "";
+    while (this.i < this.word.length) {
+      const c = this.word[this.i];
+      if (c === this.escape && this.i + 1 < this.word.length) {
+        out += this.word[this.i + 1];
+        this.i += 2;
+      } else if (c === "'") {
+        const end = this.word.indexOf("'", this.i + 1);
+        const stop = end < 0 ? this.word.length : end;
+        out += this.word.slice(this.i + 1, stop);
+        this.i = stop + 1;
+      } else if (c === '"') {
+        out += this.doubleQuoted();
+      } else if (c === "$") {
+        out += this.variable();
+      } else {
+        out += c;
+        this.i++;
+      }
+    }
+    return out;
+  }
+  doubleQuoted() {
+    let out = "";
+    this.i++;
+    while (this.i < this.word.length && this.word[this.i] !== '"') {
+      const c = this.word[this.i];
+      const next = this.word[this.i + 1];
+      if (c === this.escape && next !== void 0 && (next === '"' || next === "$" || next === this.escape)) {
+        out += next;
+        this.i += 2;
+      } else if (c === "$") {
+        out += this.variable();
+      } else {
+        out += c;
+        this.i++;
+      }
+    }
+    this.i++;
+    return out;
+  }
+  /** At a `$`: returns its expansion and moves past it. */
+  variable() {
+    const rest = this.word.slice(this.i + 1);
+    const plain = /^[A-Za-z_][A-Za-z0-9_]*/.exec(rest);
+    if (plain) {
+      this.i += 1 + plain[0].length;
+      return this.lookup(plain[0]);
+    }
+    if (!rest.startsWith("{")) {
+      this.i++;
+      return "$";
+    }
+    const braced = /^\{([A-Za-z_][A-Za-z0-9_]*)(:?[-+])?/.exec(rest);
+    if (!braced) throw new Unresolvable(`unsupported variable expansion "\${${rest.slice(1)}"`);
+    const name = braced[1];
+    const modifier = braced[2];
+    const wordStart = this.i + 1 + braced[0].length;
+    const close = this.matchingBrace(wordStart);
+    if (close < 0) throw new Unresolvable(`unterminated "\${${name}"`);
+    if (modifier === void 0 && close !== wordStart) {
+      throw new Unresolvable(`unsupported variable expansion "${this.word.slice(this.i, close + 1)}"`);
+    }
+    const alternative = this.word.slice(wordStart, close);
+    this.i = close + 1;
+    if (modifier === void 0) return this.lookup(name);
+    const value = this.args.get(name);
+    const isSet = modifier.startsWith(":") ? value !== void 0 && value !== "" : value !== void 0;
+    const sub = () => new _WordExpander(alternative, this.args, this.escape, this.undeclared).run();
+    if (modifier.endsWith("-")) return isSet ? value : sub();
+    return isSet ? sub() : "";
+  }
+  lookup(name) {
+    if (!this.args.has(name)) {
+      this.undeclared.push(name);
+      return "";
+    }
+    const value = this.args.get(name);
+    if (value === void 0) throw new Unresolvable(`ARG ${name} has no default value (it would come from --build-arg)`);
+    return value;
+  }
+  /** Index of the `}` closing a `${`, allowing nested `${…}` in the alternative word. */
+  matchingBrace(from) {
+    let depth = 0;
+    for (let j = from; j < this.word.length; j++) {
+      const c = this.word[j];
+      if (c === this.escape) j++;
+      else if (c === "$" && this.word[j + 1] === "{") {
+        depth++;
+        j++;
+      } else if (c === "}") {
+        if (depth === 0) return j;
+        depth--;
+      }
+    }
+    return -1;
+  }
+};
+function splitWords(text, escape2) {
+  const words = [];
+  let current = "";
+  let quote;
+  let inWord = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === escape2 && i + 1 < text.length) {
+      current += c + text[i + 1];
+      inWord = true;
+      i++;
+    } else if (quote !== void 0) {
+      current += c;
+      if (c === quote) quote = void 0;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(current);
+      current = "";
+      inWord = false;
+    } else {
+      if (c === '"' || c === "'") quote = c;
+      current += c;
+      inWord = true;
+    }
+  }
+  if (inWord) words.push(current);
+  return words;
+}
+function unquote(text) {
+  return /^(["']).*\1$/.test(text) ? text.slice(1, -1) : text;
+}
+var HEREDOC_RE = /<<(-?)\s*(["']?)([A-Za-z_][A-Za-z0-9_]*)\2/g;
+function splitInstructions(text, warnings) {
+  const lines = text.replace(/^\uFEFF/, "").split(/\r\n|\r|\n/);
+  const escape2 = readEscapeDirective(lines, warnings);
+  const continuation = new RegExp(`${escape2 === "\\" ? "\\\\" : "`"}[ \\t]*$`);
+  const instructions = [];
+  let pending;
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n];
+    const trimmed = line.trim();
+    if (trimmed === "" || trimmed.startsWith("#")) continue;
+    pending ??= { text: "", line: n + 1 };
+    const cont = continuation.exec(line);
+    if (cont) {
+      pending.text += line.slice(0, cont.index);
+      continue;
+    }
+    pending.text += line;
+    const instruction = toInstruction(pending);
+    pending = void 0;
+    instructions.push(instruction);
+    n = skipHeredocs(instruction, lines, n);
+  }
+  if (pending) instructions.push(toInstruction(pending));
+  return { instructions, escape: escape2 };
+}
+function toInstruction(pending) {
+  const match = /^\s*(\S+)\s*([\s\S]*?)\s*$/.exec(pending.text);
+  return { keyword: match[1].toUpperCase(), args: match[2], line: pending.line };
+}
+function skipHeredocs(instruction, lines, n) {
+  if (!["RUN", "COPY", "ADD"].includes(instruction.keyword) || instruction.args.trimStart().startsWith("[")) return n;
+  for (const heredoc of instruction.args.matchAll(HEREDOC_RE)) {
+    const stripTabs = heredoc[1] === "-";
+    const terminator = heredoc[3];
+    while (n + 1 < lines.length) {
+      n++;
+      const body = stripTabs ? lines[n].replace(/^\t+/, "") : lines[n];
+      if (body === terminator) break;
+    }
+  }
+  return n;
+}
+function readEscapeDirective(lines, warnings) {
+  let escape2 = "\\";
+  for (const line of lines) {
+    const directive = /^#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.*?)\s*$/.exec(line);
+    if (!directive) break;
+    if (directive[1].toLowerCase() !== "escape") continue;
+    if (directive[2] === "`" || directive[2] === "\\") escape2 = directive[2];
+    else warnings.push(`invalid escape directive "${directive[2]}"; expected \\ or \``);
+  }
+  return escape2;
+}
+
+// src/app/dockerfiles.ts
+async function dockerfileReferences(patterns, cwd = process.cwd()) {
+  const references = [];
+  const warnings = [];
+  for (const pattern of patterns) {
+    const files = await glob(pattern, { cwd, absolute: true, dot: true, onlyFiles: true, expandDirectories: false });
+    if (files.length === 0) {
+      warnings.push(`dockerfiles: "${pattern}" matched no file; its base images are not protected`);
+      continue;
+    }
+    for (const file of files.sort()) {
+      const parsed = parseDockerfile(await fs5.readFile(file, "utf8"));
+      for (const reference of parsed.references) references.push({ reference, dockerfile: file });
+      for (const w of parsed.warnings) warnings.push(`${file}: ${w}`);
+    }
+  }
+  return { references, warnings };
+}
+
+// src/app/filesystem.ts
+var fs6 = __toESM(require("node:fs/promises"));
+async function filesystemStats(path7) {
+  try {
+    const s = await fs6.statfs(path7);
+    return {
+      totalBytes: s.blocks * s.bsize,
+      // bavail: what an unprivileged writer (the engine's layers) can still use
+      freeBytes: s.bavail * s.bsize,
+      totalInodes: s.files,
+      freeInodes: s.ffree
+    };
+  } catch {
+    return void 0;
+  }
+}
 
 // src/app/cleanup.ts
+function ensureFreeResult(settings, freePath, freeBefore, freeAfter, report2) {
+  const wanted = settings.space.ensureFreeBytes;
+  const given = (report2.byKind ?? []).map((k) => `${k.kind} ${formatBytes(k.measured ?? k.predicted)}`).join(", ");
+  const off = [!settings.space.evictKeptBuilds && "evict-kept-builds", !settings.space.evictBaseImages && "evict-base-images", settings.volumes.olderThanMs === void 0 && "volumes-older-than"].filter(Boolean);
+  const tried = `evicted least recently used first: ${given || "nothing"}` + (report2.plan.eviction && !report2.plan.eviction.reached ? "; the rest is in use, protected, current or younger than min-age" : "") + (off.length ? `; not tried: ${off.join(", ")} (off)` : "");
+  return { wantedBytes: wanted, path: freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
+}
+function byKind(report2) {
+  const rows = [{ kind: "images", predicted: report2.bytes.predicted, measured: report2.bytes.measured }];
+  const c = report2.cacheEviction;
+  if (c) rows.push({ kind: "build-cache", predicted: c.predicted, measured: report2.dryRun ? void 0 : c.reclaimed });
+  const v = report2.volumes;
+  if (v) rows.push({ kind: "volumes", predicted: v.bytes.predicted, measured: v.bytes.measured });
+  return rows;
+}
+var DEFAULT_FREE_PATH = "/var/lib/docker";
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+var EnsureFreeUnmeasurableError = class extends Error {
+  constructor(path7) {
+    super(`ensure-free: free-path ${path7} is not visible here, so free space cannot be guaranteed; nothing was removed (mount the engine's data root, or set free-path to it)`);
+    this.path = path7;
+    this.name = "EnsureFreeUnmeasurableError";
+  }
+  path;
+};
+var MaxRemovalsExceededError = class extends Error {
+  constructor(planned, limit, report2) {
+    super(`refusing to remove ${planned} images: max-removals is ${limit}; nothing was removed (raise max-removals or tighten the policy)`);
+    this.planned = planned;
+    this.limit = limit;
+    this.report = report2;
+    this.name = "MaxRemovalsExceededError";
+  }
+  planned;
+  limit;
+  report;
+};
+function frontDefaultPatterns(front) {
+  return CATALOG.filter((spec) => spec.kind === "pattern-list" && spec.frontDefaults?.[front] !== void 0).flatMap(
+    (spec) => spec.frontDefaults[front].split(/[\n,]/).map((p) => p.trim()).filter(Boolean)
+  );
+}
+async function checkContainersAfter(engine, results) {
+  const deleted = new Map(results.filter((r) => r.deleted).map((r) => [r.imageId, r]));
+  if (deleted.size === 0 || !engine.listContainers) return;
+  let containers;
+  try {
+    containers = await engine.listContainers();
+  } catch (error2) {
+    if (isEngineLost(error2)) return;
+    throw error2;
+  }
+  for (const c of containers) {
+    const result = c.imageId ? deleted.get(c.imageId) : void 0;
+    if (!result) continue;
+    const text = `container ${c.name} (${c.state}) was created from ${result.imageId.slice(7, 19)} while the engine deleted it (the engine's own window between its in-use check and the delete); it now runs on an image that no longer exists`;
+    (result.incidents ??= []).push({ imageId: result.imageId, call: `DELETE /images/${result.imageId}`, untagged: [], deleted: [result.imageId], text });
+  }
+}
+async function runCleanup(settings, deps, options = {}) {
+  if (settings.dryRun || !deps.engine.acquireRunLock) return runLocked(settings, deps, options);
+  const release = await deps.engine.acquireRunLock({ waitMs: settings.lockWaitMs, onWait: deps.onLockWait });
+  try {
+    return await runLocked(settings, deps, options);
+  } finally {
+    await release().catch(() => void 0);
+  }
+}
+async function runLocked(settings, deps, options) {
+  const clock = deps.clock ?? Date.now;
+  const startedAt = clock();
+  const dockerfiles = await dockerfileReferences(settings.dockerfiles, deps.cwd);
+  const containerChoice = await removeStoppedContainers(deps.engine, { ...settings, dryRun: true }, { now: startedAt });
+  const leaving = new Set(containerChoice?.results.filter((r) => r.status === "planned").map((r) => r.id));
+  const seen = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
+  const snapshot = {
+    ...seen,
+    images: seen.images.filter((i) => !isRunLockImage(i.tags)),
+    containers: seen.containers.filter((c) => !leaving.has(c.id) && c.name !== RUN_LOCK_NAME)
+  };
+  const warnings = [...dockerfiles.warnings, ...containerChoice?.notes ?? [], ...seen.warnings ?? []];
+  let filesystem;
+  let freePath = settings.space.freePath;
+  let measuredOn;
+  const measure = deps.filesystem ?? filesystemStats;
+  const measureFree = () => measure(freePath);
+  if (settings.space.minFree || settings.space.minFreeInodes || settings.space.ensureFreeBytes !== void 0) {
+    const root = seen.engine.dockerRootDir;
+    if (freePath === DEFAULT_FREE_PATH && root && root !== freePath && await measure(root)) freePath = root;
+    filesystem = await measureFree();
+    if (!filesystem && settings.space.ensureFreeBytes !== void 0) throw new EnsureFreeUnmeasurableError(freePath);
+    if (!filesystem) warnings.push(`free-path ${freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+    else measuredOn = `${freePath}${freePath === root ? " (the engine's DockerRootDir)" : root && freePath === DEFAULT_FREE_PATH ? ` (the engine's DockerRootDir ${root} is not visible here)` : ""}`;
+  }
+  const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0 ? await deps.engine.listBuildCache?.() : void 0;
+  if ((settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0) && !buildCache) {
+    warnings.push(`build cache: the ${seen.engine.kind} engine has no build cache to list; the space rules count images${settings.volumes.olderThanMs !== void 0 ? " and volumes" : ""} only`);
+  }
+  if (buildCache?.length && seen.engine.containerdStore) {
+    warnings.push("containerd image store: the build cache and images share content blobs (moby #48700), so removing an image can free nothing while a cache record holds its blobs, and the reverse; the measured bytes are what counts");
+  }
+  const volumePlan = await listVolumePlan(deps.engine, settings, { now: startedAt, leaving });
+  const volumeBytes = volumePlan && { bytes: volumePlan.listing.volumes.reduce((sum, v) => sum + (v.size ?? 0), 0), freed: volumePlan.plan.predictedBytes };
+  const now = clock();
+  const usage = deps.usage ? await readUsage(deps.usage, snapshot, now, settings) : void 0;
+  if (usage) warnings.push(...usage.warnings.map((w) => `usage record (${deps.usage.description}): ${w}`));
+  const plan2 = plan({
+    snapshot: usage?.appeared.length ? { ...snapshot, activity: [...snapshot.activity, ...usage.appeared] } : snapshot,
+    settings,
+    now,
+    dockerfileReferences: dockerfiles.references,
+    jobStart: options.jobStart,
+    quietUnmatched: options.quietUnmatched,
+    filesystem,
+    usage: usage?.lastUse,
+    buildCache,
+    volumes: volumeBytes
+  });
+  plan2.warnings.unshift(...warnings);
+  const remember = async (results) => {
+    if (!deps.usage || settings.dryRun) return;
+    try {
+      report2.warnings.push(...await saveUsage(deps.usage, snapshot, plan2, results, clock(), settings));
+    } catch (error2) {
+      report2.warnings.push(`usage record (${deps.usage.description}) not saved: ${error2 instanceof Error ? error2.message : String(error2)}`);
+    }
+  };
+  const leftovers = async () => {
+    if (plan2.buildCacheEvictions.length) report2.cacheEviction = await pruneEvictedCache(deps.engine, plan2.buildCacheEvictions, { dryRun: settings.dryRun, signal: deps.signal });
+    report2.warnings.push(...report2.cacheEviction?.warnings ?? []);
+    if (volumePlan) report2.volumes = await applyVolumePlan(deps.engine, settings, volumePlan, { now: startedAt, signal: deps.signal });
+    report2.warnings.push(...report2.volumes?.notes ?? []);
+    report2.byKind = byKind(report2);
+    if (settings.space.ensureFreeBytes !== void 0 && filesystem) {
+      const freeAfter = settings.dryRun ? filesystem.freeBytes + report2.byKind.reduce((sum, k) => sum + k.predicted, 0) : (await measureFree())?.freeBytes ?? filesystem.freeBytes;
+      report2.ensureFree = ensureFreeResult(settings, freePath, filesystem.freeBytes, freeAfter, report2);
+    }
+  };
+  const removing = plan2.decisions.filter((d) => d.action === "remove");
+  const report2 = {
+    dryRun: settings.dryRun,
+    startedAt,
+    finishedAt: startedAt,
+    engine: snapshot.engine,
+    plan: plan2,
+    results: [],
+    counts: {
+      images: plan2.decisions.length,
+      kept: plan2.decisions.length - removing.length,
+      removed: removing.length,
+      untagged: plan2.decisions.filter((d) => d.action === "untag").length,
+      skipped: 0,
+      failed: 0,
+      incidents: 0
+    },
+    bytes: { predicted: plan2.predictedBytes },
+    regrets: usage?.regrets ?? [],
+    incidents: [],
+    usageStore: deps.usage?.description,
+    warnings: plan2.warnings,
+    byKind: [],
+    freePath: measuredOn
+  };
+  const limit = settings.maxRemovals;
+  if (limit !== void 0 && removing.length > limit) {
+    if (!settings.dryRun) {
+      report2.finishedAt = clock();
+      throw new MaxRemovalsExceededError(removing.length, limit, report2);
+    }
+    report2.warnings.push(`a real run would refuse: the plan removes ${removing.length} images and max-removals is ${limit}`);
+  }
+  if (settings.dryRun) {
+    report2.containers = containerChoice;
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
+    report2.finishedAt = clock();
+    return report2;
+  }
+  if (containerChoice) {
+    report2.containers = await removeStoppedContainers(deps.engine, settings, { now: startedAt });
+    report2.containers.results = report2.containers.results.filter((r) => leaving.has(r.id));
+  }
+  if (removing.length === 0 && report2.counts.untagged === 0) {
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
+    await remember([]);
+    report2.finishedAt = clock();
+    return report2;
+  }
+  const measuring = deps.engine.diskUsage();
+  report2.results = await applyDecisions(deps.engine, plan2.decisions, {
+    concurrency: tuningFor(snapshot.engine).removalConcurrency,
+    ready: measuring,
+    stop: deps.signal,
+    minAgeMs: settings.minAgeMs,
+    clock,
+    onResult: (_result, done, total) => deps.onProgress?.(done, total)
+  });
+  const before = await measuring;
+  const lost = report2.results.find((r) => r.engineLost && r.note !== ENGINE_LOST_NOTE);
+  let after;
+  if (lost) report2.engineLost = lost.note;
+  else {
+    try {
+      after = await deps.engine.diskUsage();
+    } catch (error2) {
+      if (!isEngineLost(error2)) throw error2;
+      report2.engineLost = error2.message;
+    }
+  }
+  const removed = report2.results.filter((r) => r.status === "removed" || r.status === "gone").length;
+  report2.counts.removed = removed;
+  report2.counts.untagged = report2.results.filter((r) => r.status === "untagged").length;
+  report2.counts.skipped = report2.results.filter((r) => r.status === "in-use" || r.status === "changed").length;
+  report2.counts.failed = report2.results.filter((r) => r.status === "failed").length;
+  if (!report2.engineLost) await checkContainersAfter(deps.engine, report2.results);
+  report2.incidents = incidentsOf(report2.results);
+  report2.counts.incidents = report2.incidents.length;
+  for (const incident of report2.incidents) report2.warnings.push(`INCIDENT: ${incident.text}`);
+  report2.counts.kept = report2.counts.images - removed;
+  const lockBytes = seen.images.filter((i) => isRunLockImage(i.tags)).reduce((sum, i) => sum + i.size, 0);
+  report2.bytes.before = Math.max(0, before.imagesBytes - lockBytes);
+  if (after) {
+    report2.bytes.after = Math.max(0, after.imagesBytes - lockBytes);
+    report2.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    await leftovers();
+  }
+  await remember(report2.results);
+  report2.finishedAt = clock();
+  return report2;
+}
 
 // src/app/job.ts
 async function captureJobStart(engine, clock = Date.now) {
@@ -80569,15 +85956,499 @@ async function captureJobStart(engine, clock = Date.now) {
 }
 
 // src/app/job-start.ts
-var fs5 = __toESM(require("node:fs"));
-var path2 = __toESM(require("node:path"));
+var fs7 = __toESM(require("node:fs"));
+var path5 = __toESM(require("node:path"));
 var FILE = "job-start.json";
 var DIR_PREFIX = "docker-image-cleanup-";
 function saveJobStart(jobStart, tempDir) {
-  const dir = fs5.mkdtempSync(path2.join(tempDir, DIR_PREFIX));
-  const file = path2.join(dir, FILE);
-  fs5.writeFileSync(file, JSON.stringify(jobStart));
+  const dir = fs7.mkdtempSync(path5.join(tempDir, DIR_PREFIX));
+  const file = path5.join(dir, FILE);
+  fs7.writeFileSync(file, JSON.stringify(jobStart));
   return file;
+}
+
+// src/app/outcome.ts
+async function cleanupOutcome(settings, deps, options = {}) {
+  try {
+    return outcomeOf(await runCleanup(settings, deps, options));
+  } catch (error2) {
+    if (error2 instanceof MaxRemovalsExceededError) return refusedOutcome(error2);
+    throw error2;
+  }
+}
+function outcomeOf(report2) {
+  const figures = {
+    removed: report2.counts.removed,
+    kept: report2.counts.kept,
+    bytesFreed: report2.dryRun ? report2.bytes.predicted : report2.bytes.measured ?? report2.bytes.predicted
+  };
+  if (report2.engineLost) return { kind: "engine-lost", report: report2, figures, message: `engine lost during the removals, ${report2.counts.removed} removed: ${report2.engineLost}` };
+  if (report2.counts.incidents > 0) {
+    const first = report2.incidents[0].text;
+    return { kind: "removals-failed", report: report2, figures, message: `${report2.counts.incidents} incident(s): the engine untagged or deleted what the plan did not name: ${first}${report2.counts.incidents > 1 ? "; …" : ""}` };
+  }
+  const failed = report2.results.filter((r) => r.status === "failed");
+  const ensure = report2.ensureFree;
+  if (ensure && !ensure.reached) {
+    const message = `ensure-free ${formatBytes(ensure.wantedBytes)}: only ${formatBytes(ensure.freeAfter)} free on ${ensure.path} (${formatBytes(ensure.freeBefore)} before${report2.dryRun ? "; a dry run counts what a real run would free" : ""}); ${ensure.tried}`;
+    return { kind: "short-of-free", report: report2, figures, message };
+  }
+  if (failed.length === 0) return { kind: "ok", report: report2, figures };
+  const detail = failed.slice(0, 5).map((r) => `${r.imageId.slice(0, 19)}${r.note ? ` (${r.note})` : ""}`).join("; ");
+  return { kind: "removals-failed", report: report2, figures, message: `${failed.length} of ${report2.results.length} removals failed: ${detail}${failed.length > 5 ? "; …" : ""}` };
+}
+function refusedOutcome(error2) {
+  const report2 = { ...error2.report, dryRun: true };
+  return { kind: "refused", report: report2, figures: { removed: 0, kept: report2.counts.images, bytesFreed: 0 }, message: error2.message };
+}
+function withoutEnsureFree(settings) {
+  if (settings.space.ensureFreeBytes === void 0) return settings;
+  return { ...settings, space: { ...settings.space, ensureFreeBytes: void 0 } };
+}
+
+// src/app/session.ts
+function openSession(settings, stateDir2) {
+  const cache = stateDir2 ? new FileDetailsCache(detailsCacheFile(stateDir2, describeHost(settings.host))) : void 0;
+  const engine = new DockerodeEngine({ host: settings.host, cache, timeoutMs: settings.timeoutMs });
+  return { engine, usage: openUsageStore(settings, engine, stateDir2) };
+}
+
+// src/report/volumes.ts
+function volumeRows(report2) {
+  const results = new Map(report2.results.map((r) => [`${r.kind === "volume" ? "v" : "c"}:${r.name}`, r]));
+  const outcome = (key, action) => {
+    if (action === "keep") return "keep";
+    const r = results.get(key);
+    return r ? r.status + (r.note ? ` [${r.note}]` : "") : "not reached";
+  };
+  const rows = [
+    ...report2.plan.builders.map((b) => ({ kind: "builder-container", name: b.name, outcome: outcome(`c:${b.name}`, b.action), bytes: b.bytes, why: b.reason, off: b.reason.includes("not set") })),
+    ...report2.plan.volumes.map((v) => ({ kind: v.kind, name: v.name, outcome: outcome(`v:${v.name}`, v.action), bytes: v.bytes, why: v.reason, off: v.reason.includes("not set)") }))
+  ].filter((r) => !r.off).map(({ off: _off, ...r }) => r);
+  return [...rows.filter((r) => r.outcome !== "keep"), ...rows.filter((r) => r.outcome === "keep")];
+}
+
+// src/report/reasons.ts
+var shortId = shortImageId;
+function familiar(reference) {
+  return reference.replace(/^docker\.io\/library\//, "").replace(/^docker\.io\//, "");
+}
+function ordinal(n) {
+  const teen = n % 100 >= 11 && n % 100 <= 13;
+  const suffix = teen ? "th" : { 1: "st", 2: "nd", 3: "rd" }[n % 10] ?? "th";
+  return `${n}${suffix}`;
+}
+function place(r) {
+  return `${r.position === 1 ? "newest" : `${ordinal(r.position)} newest`} in ${familiar(r.repository)}`;
+}
+function besidesCurrent(r) {
+  return r.currentNewer ? " besides the current build" : "";
+}
+function describeKeep(r) {
+  switch (r.kind) {
+    case "current":
+      return `current build (${r.pattern})`;
+    case "job-image":
+      return r.detail === "new" ? "built or pulled during this job" : `tagged ${familiar(r.reference ?? "")} during this job`;
+    case "newest":
+      return `${place(r)}, within keep ${r.keep}${besidesCurrent(r)}`;
+    case "protected-pattern":
+      return `protected by pattern ${r.pattern}`;
+    case "protected-id":
+      return `protected by id ${r.pattern}`;
+    case "protected-label":
+      return `protected by label ${r.label}`;
+    case "dockerfile-base":
+      return `base image in ${r.dockerfile}`;
+    case "base-of":
+      return `base of kept ${r.reference ? familiar(r.reference) : shortId(r.imageId)}`;
+    case "in-use":
+      return `used by container ${r.containerName} (${r.state})`;
+    case "young":
+      return `younger than min-age ${formatDuration(r.minAgeMs)} (${r.source} ${formatDuration(r.ageMs)} ago)`;
+    case "outside-scope":
+      return r.reference === void 0 ? "untagged: in no repository of the scope (repositories)" : "outside the repositories in scope";
+    case "tool-state":
+      return `this tool's usage record`;
+  }
+}
+function describeRemove(r) {
+  switch (r.kind) {
+    case "old-build":
+      if (r.position === 1) return `${place(r)}, but keep 0 keeps no build besides the current one`;
+      return `${place(r)}, beyond keep ${r.keep}${besidesCurrent(r)}`;
+    case "dangling":
+      return "dangling (untagged, nothing needs it)";
+    case "evicted":
+      return `evicted for ${r.rule} (${r.tier === "policy" ? "no longer needed" : r.tier}, least recently used: ${r.lastUsedWhy} ${formatDuration(Math.max(0, Date.now() - r.lastUsed))} ago)`;
+    case "unused":
+      return `not used for over ${formatDuration(r.maxUnusedMs)} (last: ${r.lastUsedWhy})`;
+  }
+}
+function describeAll(keep, remove) {
+  const bases = keep.filter((r) => r.kind === "base-of");
+  const others = keep.filter((r) => r.kind !== "base-of").map(describeKeep);
+  if (bases.length > 1) {
+    const names = unique(bases.map((b) => b.reference ? familiar(b.reference) : shortId(b.imageId)));
+    const shown = names.slice(0, 3).join(", ") + (names.length > 3 ? ` and ${names.length - 3} more` : "");
+    others.push(`base of ${names.length} kept images (${shown})`);
+  } else if (bases.length === 1) {
+    others.push(describeKeep(bases[0]));
+  }
+  return { keep: unique(others), remove: unique(remove.map(describeRemove)) };
+}
+function unique(items) {
+  return [...new Set(items)];
+}
+function describePlatform(p) {
+  if (!p.available) return `${p.kind === "attestation" ? `attestation for ${p.platform}` : p.platform}: not present here, counts nothing`;
+  if (p.kind === "attestation") return `attestation for ${p.platform}: ${formatBytes(p.contentBytes)} of content, no snapshot`;
+  return `${p.platform}: ${formatBytes(p.unpackedBytes)} unpacked (counted) + ${formatBytes(p.contentBytes)} of content`;
+}
+
+// src/report/rows.ts
+function reportRows(report2) {
+  const results = new Map(report2.results.map((r) => [r.imageId, r]));
+  return report2.plan.decisions.map((d) => row(d, results.get(d.imageId), report2.dryRun));
+}
+function row(d, result, dryRun) {
+  const reasons = describeAll(d.keepReasons, d.removeReasons);
+  return {
+    id: shortId(d.imageId),
+    references: d.references.map(familiar),
+    outcome: outcomeOf2(d, result, dryRun),
+    size: d.size,
+    uniqueBytes: d.uniqueBytes,
+    keepReasons: reasons.keep,
+    removeReasons: reasons.remove,
+    untag: d.untag.map(familiar),
+    note: result?.note
+  };
+}
+function outcomeOf2(d, result, dryRun) {
+  if (d.action === "keep") return "kept";
+  const planned = d.action === "remove" ? "removed" : "untagged";
+  if (dryRun || !result) return dryRun ? `would be ${planned}` : planned;
+  switch (result.status) {
+    case "removed":
+    case "untagged":
+      return result.status;
+    case "gone":
+      return "already gone";
+    case "in-use":
+      return "skipped (in use)";
+    case "changed":
+      return "skipped (changed)";
+    case "failed":
+      return "failed";
+  }
+}
+function byOutcome(rows) {
+  const going = rows.filter((r) => r.outcome !== "kept");
+  const staying = rows.filter((r) => r.outcome === "kept");
+  return { going, staying };
+}
+
+// src/report/markdown.ts
+function renderMarkdown(report2, title = "Docker image cleanup") {
+  const { going, staying } = byOutcome(reportRows(report2));
+  const c = report2.counts;
+  const b = report2.bytes;
+  const out = [`## ${title}${report2.dryRun ? " (dry run)" : ""}`, ""];
+  if (report2.dryRun) out.push("> **Dry run:** nothing was removed. The tables show what a real run would do.", "");
+  out.push("| | |", "|---|---|");
+  out.push(`| Images seen | ${c.images} |`);
+  out.push(`| ${report2.dryRun ? "To remove" : "Removed"} | ${c.removed} |`);
+  out.push(`| ${report2.dryRun ? "To untag" : "Untagged"} | ${c.untagged} |`);
+  out.push(`| Kept | ${c.kept} |`);
+  if (c.skipped) out.push(`| Skipped (in use or changed) | ${c.skipped} |`);
+  if (c.failed) out.push(`| Failed | ${c.failed} |`);
+  out.push(`| Space predicted | ${formatBytes(b.predicted)} |`);
+  if (b.measured !== void 0) out.push(`| Space freed (measured) | ${formatBytes(b.measured)} |`);
+  out.push(`| Engine | ${escape(`${report2.engine.kind} ${report2.engine.version}`)} |`, "");
+  out.push(`### ${report2.dryRun ? "Would remove" : "Removed"} (${going.length})`, "");
+  out.push(...going.length ? table(going, (r) => r.removeReasons) : ["Nothing."], "");
+  out.push(`### Kept (${staying.length})`, "");
+  out.push(...staying.length ? table(staying, (r) => r.keepReasons) : ["Nothing."], "");
+  const e = report2.plan.eviction;
+  if (e) {
+    out.push("### Disk pressure", "");
+    out.push(
+      `${e.rules.join(", ")}: needed ${formatBytes(e.neededBytes)} beyond keep-N; eviction frees ${formatBytes(e.freedBytes)}` + (e.reached ? " (target reached)" : ` (**short by ${formatBytes(e.shortByBytes)}**)`) + `; images ${formatBytes(e.imagesBytesBefore)} → ${formatBytes(e.imagesBytesAfter)}.`,
+      ""
+    );
+    if (e.order.length) {
+      out.push("| # | Image | Last used | Tier | Frees |", "|---:|---|---|---|---:|");
+      e.order.forEach(
+        (o, i) => out.push(`| ${i + 1} | ${escape(o.references.map(familiar).join(", ") || shortId(o.imageId))} | ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}) | ${o.tier} | ${formatBytes(o.bytes)} |`)
+      );
+      out.push("");
+    }
+  }
+  const stopped = report2.containers;
+  if (stopped && stopped.results.length > 0) {
+    out.push(`### Stopped containers (older than ${formatDuration(stopped.olderThanMs)})`, "", "| Container | Image | State | Age | Outcome |", "|---|---|---|---|---|");
+    for (const r of stopped.results) out.push(`| ${escape(r.name)} | ${escape(r.image)} | ${r.state} | ${formatDuration(r.ageMs)} | ${r.status}${r.note ? ` (${escape(r.note)})` : ""} |`);
+    out.push("");
+  }
+  const cache = report2.buildCache;
+  if (cache) out.push("### Build cache", "", `${cache.status}${cache.status === "pruned" ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ""}${cache.note ? ` (${escape(cache.note)})` : ""}`, "");
+  const volumes = report2.volumes;
+  if (volumes) {
+    const measured = volumes.bytes.measured !== void 0 ? `, ${formatBytes(volumes.bytes.measured)} freed` : "";
+    out.push("### Volumes and builder leftovers", "", `${formatBytes(volumes.bytes.predicted)} predicted${measured} (sizes from ${escape(volumes.sizeSource)})`, "");
+    const rows = volumeRows(volumes);
+    if (rows.length) {
+      out.push("| Kind | Name | Outcome | Size | Why |", "|---|---|---|---:|---|");
+      for (const r of rows) out.push(`| ${r.kind} | ${escape(r.name)} | ${escape(r.outcome)} | ${r.bytes === void 0 ? "?" : formatBytes(r.bytes)} | ${escape(r.why)} |`);
+      out.push("");
+    }
+  }
+  if (report2.regrets.length) {
+    out.push("### Regrets", "", "Removed images that came back (keep or min-age may be too tight):", "");
+    for (const r of report2.regrets) out.push(`- ${escape(r.references.map(familiar).join(", ") || shortId(r.imageId))}: back after ${formatDuration(r.returnedAt - r.removedAt)}`);
+    out.push("");
+  }
+  if (report2.warnings.length) out.push("### Warnings", "", ...report2.warnings.map((w) => `- ${escape(w)}`), "");
+  return out.join("\n");
+}
+function table(rows, reasons) {
+  return [
+    "| Image | References | Outcome | Size | Unique | Why |",
+    "|---|---|---|---:|---:|---|",
+    ...rows.map(
+      (r) => `| \`${r.id}\` | ${escape(r.references.join(", ") || "<none>")} | ${escape(r.outcome + (r.outcome.includes("untag") ? ` ${r.untag.join(", ")}` : ""))} | ${formatBytes(r.size)} | ${formatBytes(r.uniqueBytes)} | ${escape(reasons(r).join("; ") + (r.note ? ` (${r.note})` : ""))} |`
+    )
+  ];
+}
+function escape(text) {
+  return text.replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+}
+
+// src/report/columns.ts
+var GAP = "  ";
+var MIN_LAST = 24;
+var MIN_FLEXIBLE = 14;
+function layoutColumns(columns, rows, width) {
+  const natural = columns.map((c, i) => Math.max(c.header.length, ...rows.map((r) => r[i].join(c.separator).length)));
+  const longestItem = columns.map((c, i) => Math.max(c.header.length, ...rows.flatMap((r) => r[i].map((item) => item.length + c.separator.trimEnd().length))));
+  const widths = natural.slice();
+  const flexible = columns.map((c, i) => c.flexible ? i : -1).filter((i) => i >= 0);
+  const fixedTotal = columns.reduce((sum, c, i) => sum + (c.flexible ? 0 : natural[i]), 0) + GAP.length * (columns.length - 1);
+  const free = width - fixedTotal;
+  if (flexible.reduce((sum, i) => sum + natural[i], 0) <= free) return widths;
+  let room = free;
+  flexible.forEach((i, n) => {
+    const last = n === flexible.length - 1;
+    widths[i] = last ? Math.max(MIN_FLEXIBLE, room) : Math.max(MIN_FLEXIBLE, Math.min(natural[i], longestItem[i], room - MIN_LAST));
+    room -= widths[i];
+  });
+  return widths;
+}
+function renderRows(columns, widths, rows) {
+  const line = (cells) => cells.map((v, i) => columns[i].alignRight ? v.padStart(widths[i]) : i === cells.length - 1 ? v : v.padEnd(widths[i])).join(GAP).trimEnd();
+  const out = [line(columns.map((c) => c.header))];
+  for (const row2 of rows) {
+    const wrapped = row2.map((items, i) => wrapItems(items, columns[i].separator, widths[i], columns[i].maxLines));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    for (let l = 0; l < height; l++) out.push(line(wrapped.map((w) => w[l] ?? "")));
+  }
+  return out;
+}
+function wrapItems(items, separator, width, maxLines = Infinity) {
+  const mark = separator.trimEnd();
+  const lines = [];
+  const doneAfter = [];
+  let current = "";
+  const flush = (done) => {
+    lines.push(current);
+    doneAfter.push(done);
+    current = "";
+  };
+  items.forEach((item, index) => {
+    const text = index < items.length - 1 ? item + mark : item;
+    if (current !== "" && current.length + 1 + text.length > width && text.length <= width) flush(index);
+    for (let word of text.split(" ")) {
+      if (current !== "" && current.length + 1 + word.length > width) flush(index);
+      while (word.length > width) {
+        current = word.slice(0, width);
+        flush(index);
+        word = word.slice(width);
+      }
+      current = current === "" ? word : `${current} ${word}`;
+    }
+  });
+  if (current !== "" || lines.length === 0) flush(items.length);
+  if (lines.length <= maxLines) return lines;
+  const shown = Math.max(1, maxLines - 1);
+  return [...lines.slice(0, shown), `+${items.length - doneAfter[shown - 1]} more`];
+}
+
+// src/report/text.ts
+var LOG_WIDTH = 120;
+var MAX_CELL_LINES = 4;
+var COLUMNS = [
+  { header: "IMAGE ID", separator: ", " },
+  { header: "REFERENCES", separator: ", ", flexible: true, maxLines: MAX_CELL_LINES },
+  { header: "OUTCOME", separator: " " },
+  { header: "SIZE", separator: " ", alignRight: true },
+  { header: "UNIQUE", separator: " ", alignRight: true },
+  { header: "WHY", separator: "; ", flexible: true }
+];
+function renderText(report2, options = {}) {
+  const { going, staying } = byOutcome(reportRows(report2));
+  const maxRows = options.maxRows ?? Infinity;
+  const goingCells = going.slice(0, maxRows).map((r) => cellsOf(r, goingReasons(r)));
+  const stayingCells = staying.slice(0, maxRows).map((r) => cellsOf(r, r.keepReasons));
+  const width = options.width ?? LOG_WIDTH;
+  const widths = layoutColumns(COLUMNS, [...goingCells, ...stayingCells], width - INDENT.length);
+  const table2 = (cells, total) => [
+    ...width < MIN_TABLE_WIDTH ? stackedRows(cells, width) : renderRows(COLUMNS, widths, cells).map((l) => INDENT + l),
+    ...total > cells.length ? [`${INDENT}… and ${total - cells.length} more (--dry-run --json lists every image)`] : []
+  ];
+  const lines = [];
+  if (options.heading) lines.push(...options.heading, "");
+  else if (report2.dryRun) lines.push("DRY RUN: nothing was removed; this is what a real run would do.", "");
+  for (const u of report2.plan.unmatched) {
+    if (u.setting === "current" && !report2.dryRun) lines.push(`WARNING: current "${u.pattern}" matches no image: no image was kept as the current build (see the warnings below)`, "");
+  }
+  lines.push(`Engine: ${report2.engine.kind} ${report2.engine.version} (API ${report2.engine.apiVersion}), ${report2.counts.images} images`);
+  lines.push("");
+  if (going.length > 0) lines.push(report2.dryRun ? "To remove or untag:" : "Removed or untagged:", ...table2(goingCells, going.length));
+  else lines.push("Nothing to remove.");
+  lines.push("");
+  if (staying.length > 0) lines.push("Kept:", ...table2(stayingCells, staying.length));
+  else lines.push("Kept: nothing.");
+  lines.push("");
+  lines.push(...totals(report2));
+  lines.push(...pressureLines(report2));
+  for (const w of report2.warnings) lines.push(`warning: ${w}`);
+  return lines.join("\n") + "\n";
+}
+var INDENT = "  ";
+var MIN_TABLE_WIDTH = 110;
+function stackedRows(cells, width) {
+  const inner = Math.max(20, width - 2 * INDENT.length);
+  return cells.flatMap(([id, refs, outcome, size, unique2, why]) => [
+    `${INDENT}${id[0]}  ${outcome[0]}  ${size[0]}, unique ${unique2[0]}`,
+    ...wrapItems(refs, ", ", inner, MAX_CELL_LINES).map((l) => INDENT + INDENT + l),
+    ...why.length > 0 ? wrapItems(why, "; ", inner).map((l) => INDENT + INDENT + l) : []
+  ]);
+}
+function goingReasons(r) {
+  const untag = r.outcome.includes("untag");
+  return [...untag ? [`untags ${r.untag.join(", ")}`] : [], ...r.removeReasons, ...untag ? r.keepReasons.map((k) => `keeps image: ${k}`) : []];
+}
+function cellsOf(r, reasons) {
+  return [
+    [r.id],
+    r.references.length > 0 ? r.references : ["<none>"],
+    [r.outcome],
+    [formatBytes(r.size)],
+    [formatBytes(r.uniqueBytes)],
+    [...reasons, ...r.note ? [`[${r.note}]`] : []]
+  ];
+}
+function pressureLines(report2) {
+  const lines = [];
+  const e = report2.plan.eviction;
+  if (e) {
+    lines.push(
+      `Disk pressure (${e.rules.join(", ")}): needed ${formatBytes(e.neededBytes)} beyond keep-N, eviction frees ${formatBytes(e.freedBytes)}` + (e.reached ? "" : `, short by ${formatBytes(e.shortByBytes)}`) + `; images ${formatBytes(e.imagesBytesBefore)} -> ${formatBytes(e.imagesBytesAfter)}`
+    );
+    if (e.rules.includes("max-docker-bytes")) lines.push(`  images + build cache + volumes: ${formatBytes(e.dockerBytesBefore)} -> ${formatBytes(e.dockerBytesAfter)}`);
+    e.order.forEach(
+      (o, i) => lines.push(
+        `  ${i + 1}. ${o.kind === "build-cache" ? `build cache ${o.imageId.slice(0, 12)} ${o.references[0] ?? ""}` : o.references.map(familiar).join(", ") || shortId(o.imageId)}  last used ${new Date(o.lastUsed).toISOString()} (${o.lastUsedWhy}), ${o.tier}, frees ${formatBytes(o.bytes)}`
+      )
+    );
+  }
+  if (report2.freePath) lines.push(`Free space measured on ${report2.freePath}`);
+  const c = report2.containers;
+  if (c && c.results.length > 0) {
+    lines.push(`Stopped containers older than ${formatDuration(c.olderThanMs)}:`);
+    for (const r of c.results) lines.push(`  ${r.name} (${r.state}, ${r.image}, ${formatDuration(r.ageMs)} old): ${r.status}${r.note ? ` [${r.note}]` : ""}`);
+  }
+  const b = report2.buildCache;
+  if (b) lines.push(`Build cache: ${b.status}${b.status === "pruned" ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ""}${b.note ? ` (${b.note})` : ""}`);
+  const ce = report2.cacheEviction;
+  if (ce) {
+    const done = ce.results.filter((r) => r.status !== "planned");
+    lines.push(`Build cache records evicted: ${ce.results.length} (${formatBytes(ce.predicted)} predicted` + (done.length ? `, ${formatBytes(ce.reclaimed)} reclaimed by the engine` : "") + (ce.before !== void 0 && ce.after !== void 0 ? `; cache ${formatBytes(ce.before)} -> ${formatBytes(ce.after)}` : "") + ")");
+    for (const r of ce.results.filter((x) => x.status === "skipped" || x.status === "failed")) lines.push(`  ${r.id.slice(0, 12)} ${r.description}: ${r.status}${r.note ? ` [${r.note}]` : ""}`);
+  }
+  if (report2.byKind && report2.byKind.length > 1) {
+    lines.push("By kind: " + report2.byKind.map((k) => `${k.kind} ${formatBytes(k.predicted)} predicted${k.measured !== void 0 ? `, ${formatBytes(k.measured)} freed` : ""}`).join("; "));
+  }
+  const v = report2.volumes;
+  if (v) {
+    const rows = volumeRows(v);
+    const measured = v.bytes.measured !== void 0 ? `, ${formatBytes(v.bytes.measured)} freed (${formatBytes(v.bytes.before ?? 0)} -> ${formatBytes(v.bytes.after ?? 0)})` : "";
+    lines.push(`Volumes and builder leftovers: ${formatBytes(v.bytes.predicted)} predicted${measured}; sizes from ${v.sizeSource}`);
+    for (const r of rows) lines.push(`  ${r.kind} ${r.name}: ${r.outcome}, ${r.bytes === void 0 ? "size unknown" : formatBytes(r.bytes)} (${r.why})`);
+  }
+  for (const r of report2.regrets) {
+    lines.push(`Regret: ${r.references.map(familiar).join(", ") || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);
+  }
+  return lines;
+}
+function totals(report2) {
+  const c = report2.counts;
+  const b = report2.bytes;
+  const lines = [
+    `Images: ${c.images} seen, ${c.removed} ${report2.dryRun ? "to remove" : "removed"}, ${c.untagged} ${report2.dryRun ? "to untag" : "untagged"}, ${c.kept} kept` + (c.skipped ? `, ${c.skipped} skipped` : "") + (c.failed ? `, ${c.failed} failed` : "") + (c.incidents ? `, ${c.incidents} INCIDENTS (the engine untagged or deleted what the plan did not name; see the warnings)` : ""),
+    ...report2.engineLost ? [`ENGINE LOST during the removals (${report2.engineLost}): the counts above are what was done before; the rest was not attempted`] : [],
+    `Space: ${formatBytes(b.predicted)} predicted` + (b.measured !== void 0 ? `, ${formatBytes(b.measured)} freed (engine image disk use ${formatBytes(b.before ?? 0)} -> ${formatBytes(b.after ?? 0)})` : ""),
+    `Time: ${formatSeconds2(report2.finishedAt - report2.startedAt)}`
+  ];
+  return lines;
+}
+function formatSeconds2(ms) {
+  if (ms >= 6e4) return formatDuration(ms);
+  return `${(ms / 1e3).toFixed(ms < 1e4 ? 2 : 1)}s`;
+}
+
+// src/report/json.ts
+function toJson(report2) {
+  const results = new Map(report2.results.map((r) => [r.imageId, r]));
+  return {
+    dryRun: report2.dryRun,
+    engine: report2.engine,
+    startedAt: new Date(report2.startedAt).toISOString(),
+    durationMs: report2.finishedAt - report2.startedAt,
+    totals: {
+      ...report2.counts,
+      bytesPredicted: report2.bytes.predicted,
+      bytesMeasured: report2.bytes.measured ?? null,
+      bytesBefore: report2.bytes.before ?? null,
+      bytesAfter: report2.bytes.after ?? null
+    },
+    images: report2.plan.decisions.map((d) => ({
+      id: d.imageId,
+      references: d.references,
+      action: d.action,
+      result: results.get(d.imageId) ?? null,
+      untag: d.untag,
+      delete: d.delete,
+      size: d.size,
+      uniqueBytes: d.uniqueBytes,
+      platforms: d.platforms?.map((p) => ({ ...p, text: describePlatform(p) })),
+      created: new Date(d.created).toISOString(),
+      keepReasons: d.keepReasons.map((r) => ({ ...r, text: describeKeep(r) })),
+      removeReasons: d.removeReasons.map((r) => ({ ...r, text: describeRemove(r) }))
+    })),
+    eviction: report2.plan.eviction ?? null,
+    containers: report2.containers ?? null,
+    buildCache: report2.buildCache ?? null,
+    volumes: report2.volumes ?? null,
+    cacheEviction: report2.cacheEviction ?? null,
+    byKind: report2.byKind ?? [],
+    regrets: report2.regrets,
+    incidents: report2.incidents,
+    engineLost: report2.engineLost ?? null,
+    usageStore: report2.usageStore ?? null,
+    warnings: report2.warnings
+  };
 }
 
 // actions/src/constants.ts
@@ -80587,6 +86458,12 @@ var Input = {
   RunAt: "run-at"
 };
 var INPUT_NAMES = [...Object.keys(SETTING_OF_INPUT), ...Object.values(Input)];
+var Output = {
+  RemovedCount: "removed-count",
+  KeptCount: "kept-count",
+  BytesFreed: "bytes-freed",
+  Plan: "plan"
+};
 var State = {
   /** Path of the JSON file holding the JobStart; set only when pre recorded it. */
   JobStartFile: "job-start-file",
@@ -80596,6 +86473,7 @@ var State = {
   MainRan: "main-ran"
 };
 var RUN_AT = ["post", "now"];
+var SUMMARY_TITLE = "Docker image cleanup";
 
 // actions/src/errors.ts
 var InputError = class extends Error {
@@ -80644,14 +86522,103 @@ function parseRunAt(value) {
   throw new InputError(`Invalid input ${Input.RunAt} "${value}": expected ${RUN_AT.join(" or ")}.`);
 }
 
+// actions/src/cleanup.ts
+var path6 = __toESM(require("node:path"));
+
+// actions/src/report.ts
+async function publishReport({ report: report2, figures }, context) {
+  setOutput(Output.RemovedCount, String(figures.removed));
+  setOutput(Output.KeptCount, String(figures.kept));
+  setOutput(Output.BytesFreed, String(figures.bytesFreed));
+  setOutput(Output.Plan, planOutput(report2));
+  await group("Cleanup report", async () => info(renderText(report2)));
+  if (isDebug()) await group("Plan (JSON)", async () => info(JSON.stringify(toJson(report2), null, 2)));
+  for (const warning2 of report2.warnings) warning(warning2, { title: "docker-image-cleanup" });
+  await writeSummary(fitSummary(summaryMarkdown(report2, context)));
+}
+var OUTPUT_LIMIT = 1e6;
+var SUMMARY_LIMIT = 1e6;
+function planOutput(report2) {
+  const plan2 = toJson(report2);
+  const full = JSON.stringify(plan2);
+  if (Buffer.byteLength(full) <= OUTPUT_LIMIT) return full;
+  const acted = JSON.stringify({ ...plan2, images: plan2.images.filter((i) => i.action !== "keep"), truncated: "kept images left out" });
+  if (Buffer.byteLength(acted) <= OUTPUT_LIMIT) return acted;
+  return JSON.stringify({ ...plan2, images: [], truncated: "images left out" });
+}
+function fitSummary(markdown) {
+  if (Buffer.byteLength(markdown) <= SUMMARY_LIMIT) return markdown;
+  const note = "\n\n*The summary is cut here to fit the runner's limit; the full report is in the step log (Cleanup report).*\n";
+  const head = Buffer.from(markdown).subarray(0, SUMMARY_LIMIT - Buffer.byteLength(note)).toString("utf8");
+  return head.slice(0, head.lastIndexOf("\n")) + note;
+}
+async function writeSummary(markdown) {
+  if (!process.env.GITHUB_STEP_SUMMARY) {
+    info("No job summary: GITHUB_STEP_SUMMARY is not set.");
+    return;
+  }
+  await summary.addRaw(markdown, true).write();
+}
+function summaryMarkdown(report2, context) {
+  const lines = [];
+  if (context.refused !== void 0) {
+    lines.push(`> [!CAUTION]`, `> **Refused, nothing was removed:** ${context.refused}`, "");
+  }
+  if (context.runAt === "post") {
+    const fromJob = report2.plan.decisions.filter((d) => d.keepReasons.some((r) => r.kind === "job-image")).length;
+    lines.push(
+      `Ran after the job's last step. ${fromJob} image${fromJob === 1 ? "" : "s"} the job built, tagged, loaded or pulled ${fromJob === 1 ? "was" : "were"} kept as the current build.`,
+      ""
+    );
+  }
+  const [title = "", ...rest] = renderMarkdown(report2, SUMMARY_TITLE).split("\n");
+  while (rest[0] === "") rest.shift();
+  return [title, "", ...lines, ...rest].join("\n");
+}
+async function publishFailure(message, context) {
+  const when = context.runAt === "post" ? "after the job" : "in this step";
+  await writeSummary(`## ${SUMMARY_TITLE}
+
+> [!WARNING]
+> The cleanup ${when} did not run: ${escapeMarkdown(message)}
+`);
+}
+function escapeMarkdown(text) {
+  return text.replace(/[<>|]/g, (c) => ({ "<": "&lt;", ">": "&gt;", "|": "\\|" })[c]);
+}
+
+// actions/src/cleanup.ts
+async function cleanUp(inputs, jobStart, options = {}) {
+  const context = { runAt: inputs.runAt };
+  const settings = options.ensureFree ? inputs.settings : withoutEnsureFree(inputs.settings);
+  const { engine, usage } = openSession(settings, stateDir());
+  let outcome;
+  try {
+    outcome = await cleanupOutcome(settings, { engine, usage, cwd: process.env.GITHUB_WORKSPACE || process.cwd() }, { jobStart, quietUnmatched: frontDefaultPatterns("action") });
+  } catch (error2) {
+    const why = error2 instanceof Error ? error2.message : String(error2);
+    await publishFailure(why, context);
+    throw new CleanupFailedError(`docker-image-cleanup did not run: ${why}`, inputs.failOnError, error2);
+  }
+  await publishReport(outcome, { ...context, refused: outcome.kind === "refused" ? outcome.message : void 0 });
+  if (outcome.kind === "refused") throw new CleanupFailedError(`docker-image-cleanup ${outcome.message}`, inputs.failOnError);
+  if (outcome.kind === "short-of-free") throw new Error(`docker-image-cleanup: ${outcome.message}`);
+  if (outcome.kind === "removals-failed") throw new CleanupFailedError(`docker-image-cleanup: ${outcome.message}`, inputs.failOnError);
+  return outcome.report;
+}
+function stateDir() {
+  const base = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
+  return base ? path6.join(base, "docker-image-cleanup") : void 0;
+}
+
 // actions/src/record.ts
-var os6 = __toESM(require("node:os"));
+var os7 = __toESM(require("node:os"));
 async function recordJobStart(inputs) {
   const engine = new DockerodeEngine({ host: inputs.settings.host, timeoutMs: inputs.settings.timeoutMs });
   let file;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os6.tmpdir());
+    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os7.tmpdir());
     info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error2) {
     throw new CleanupFailedError(
@@ -80687,6 +86654,7 @@ function run2() {
       info("run-at is now: the cleanup runs in the main step; nothing to record.");
       return;
     }
+    if (inputs.settings.space.ensureFreeBytes !== void 0) await cleanUp(inputs, void 0, { ensureFree: true });
     await recordJobStart(inputs);
   });
 }

@@ -15,6 +15,7 @@ import type { UsageStore } from '../usage/store';
 import { dockerfileReferences } from './dockerfiles';
 import { filesystemStats } from './filesystem';
 import { isRunLockImage, RUN_LOCK_NAME } from '../engine/run-lock';
+import { formatBytes } from '../domain/units';
 import type { FilesystemStats } from '../planner/eviction';
 
 export interface CleanupDeps {
@@ -85,9 +86,24 @@ export interface CleanupReport {
   volumes?: VolumeCleanupReport;
   /** Build cache records the space rules evicted (one prune per record), after the images. */
   cacheEviction?: CacheEvictionReport;
+  /** The path whose free space the watermarks read, and why that one. */
+  freePath?: string;
+  /** Present with ensure-free: whether the free space is there now. */
+  ensureFree?: EnsureFreeResult;
   /** What each kind gave: predicted by the plan, measured from the engine's answers and disk use. */
   byKind?: { kind: 'images' | 'build-cache' | 'volumes'; predicted: number; measured?: number }[];
   warnings: string[];
+}
+
+function ensureFreeResult(settings: Settings, freePath: string, freeBefore: number, freeAfter: number, report: CleanupReport): EnsureFreeResult {
+  const wanted = settings.space.ensureFreeBytes!;
+  const given = (report.byKind ?? []).map((k) => `${k.kind} ${formatBytes(k.measured ?? k.predicted)}`).join(', ');
+  const off = [!settings.space.evictKeptBuilds && 'evict-kept-builds', !settings.space.evictBaseImages && 'evict-base-images', settings.volumes.olderThanMs === undefined && 'volumes-older-than'].filter(Boolean);
+  const tried =
+    `evicted least recently used first: ${given || 'nothing'}` +
+    (report.plan.eviction && !report.plan.eviction.reached ? '; the rest is in use, protected, current or younger than min-age' : '') +
+    (off.length ? `; not tried: ${off.join(', ')} (off)` : '');
+  return { wantedBytes: wanted, path: freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
 }
 
 /** Predicted and measured bytes per kind, for the report's "what each kind gave". */
@@ -100,8 +116,30 @@ function byKind(report: CleanupReport): NonNullable<CleanupReport['byKind']> {
   return rows;
 }
 
+/** The catalog's default free-path: replaced by the engine's DockerRootDir when that is visible. */
+const DEFAULT_FREE_PATH = '/var/lib/docker';
+
 /** How far back events are read for least-recently-used ordering (the engine's buffer is the real limit). */
 const EVENT_LOOKBACK_MS = 7 * 24 * 3_600_000;
+
+/** ensure-free was asked for, but the free space of free-path cannot be read here; nothing was removed. */
+export class EnsureFreeUnmeasurableError extends Error {
+  constructor(readonly path: string) {
+    super(`ensure-free: free-path ${path} is not visible here, so free space cannot be guaranteed; nothing was removed (mount the engine's data root, or set free-path to it)`);
+    this.name = 'EnsureFreeUnmeasurableError';
+  }
+}
+
+/** The ensure-free check after the run: what was wanted, what is free now, and what was tried. */
+export interface EnsureFreeResult {
+  wantedBytes: number;
+  path: string;
+  freeBefore: number;
+  freeAfter: number;
+  reached: boolean;
+  /** One line: what was evicted by kind and which opt-in tiers were off, for the failure message. */
+  tried: string;
+}
 
 /** The plan removes more images than max-removals allows; nothing was removed. */
 export class MaxRemovalsExceededError extends Error {
@@ -186,9 +224,18 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
   };
   const warnings = [...dockerfiles.warnings, ...(containerChoice?.notes ?? []), ...(seen.warnings ?? [])];
   let filesystem: FilesystemStats | undefined;
-  if (settings.space.minFree || settings.space.minFreeInodes) {
-    filesystem = await (deps.filesystem ?? filesystemStats)(settings.space.freePath);
-    if (!filesystem) warnings.push(`free-path ${settings.space.freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+  // free-path left at its default: the engine's own data root (GET /info) when it is visible here.
+  let freePath = settings.space.freePath;
+  let measuredOn: string | undefined;
+  const measure = deps.filesystem ?? filesystemStats;
+  const measureFree = () => measure(freePath);
+  if (settings.space.minFree || settings.space.minFreeInodes || settings.space.ensureFreeBytes !== undefined) {
+    const root = seen.engine.dockerRootDir;
+    if (freePath === DEFAULT_FREE_PATH && root && root !== freePath && (await measure(root))) freePath = root;
+    filesystem = await measureFree();
+    if (!filesystem && settings.space.ensureFreeBytes !== undefined) throw new EnsureFreeUnmeasurableError(freePath);
+    if (!filesystem) warnings.push(`free-path ${freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+    else measuredOn = `${freePath}${freePath === root ? " (the engine's DockerRootDir)" : root && freePath === DEFAULT_FREE_PATH ? ` (the engine's DockerRootDir ${root} is not visible here)` : ''}`;
   }
   // The whole disk: build cache records and volumes join the space rules when opted in.
   const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== undefined ? await deps.engine.listBuildCache?.() : undefined;
@@ -234,6 +281,10 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
     if (volumePlan) report.volumes = await applyVolumePlan(deps.engine, settings, volumePlan, { now: startedAt, signal: deps.signal });
     report.warnings.push(...(report.volumes?.notes ?? []));
     report.byKind = byKind(report);
+    if (settings.space.ensureFreeBytes !== undefined && filesystem) {
+      const freeAfter = settings.dryRun ? filesystem.freeBytes + report.byKind.reduce((sum, k) => sum + k.predicted, 0) : ((await measureFree())?.freeBytes ?? filesystem.freeBytes);
+      report.ensureFree = ensureFreeResult(settings, freePath, filesystem.freeBytes, freeAfter, report);
+    }
   };
 
   const removing = plan.decisions.filter((d) => d.action === 'remove');
@@ -259,6 +310,7 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
     usageStore: deps.usage?.description,
     warnings: plan.warnings,
     byKind: [],
+    freePath: measuredOn,
   };
 
   const limit = settings.maxRemovals;

@@ -2,9 +2,10 @@
 // max-removals (nothing removed). The CLI turns it into an exit code, the Action into outputs
 // and a warning or failure, the Azure task into output variables and a task result.
 import type { Settings } from '../settings/settings';
+import { formatBytes } from '../domain/units';
 import { MaxRemovalsExceededError, runCleanup, type CleanupDeps, type CleanupOptions, type CleanupReport } from './cleanup';
 
-export type OutcomeKind = 'ok' | 'removals-failed' | 'refused' | 'engine-lost';
+export type OutcomeKind = 'ok' | 'removals-failed' | 'refused' | 'engine-lost' | 'short-of-free';
 
 /** The figures every front publishes (step outputs, output variables, the CLI's summary). */
 export interface OutcomeFigures {
@@ -29,7 +30,7 @@ export interface Outcome {
 }
 
 /** The process exit codes of the CLI (one-shot and `watch --once`). */
-export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3, engineLost: 4, busy: 5 } as const;
+export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3, engineLost: 4, busy: 5, shortOfFree: 6 } as const;
 
 /** runCleanup, with a refusal by max-removals as an outcome rather than an exception. Other errors propagate. */
 export async function cleanupOutcome(settings: Settings, deps: CleanupDeps, options: CleanupOptions = {}): Promise<Outcome> {
@@ -56,6 +57,13 @@ export function outcomeOf(report: CleanupReport): Outcome {
     return { kind: 'removals-failed', report, figures, message: `${report.counts.incidents} incident(s): the engine untagged or deleted what the plan did not name: ${first}${report.counts.incidents > 1 ? '; …' : ''}` };
   }
   const failed = report.results.filter((r) => r.status === 'failed');
+  const ensure = report.ensureFree;
+  if (ensure && !ensure.reached) {
+    const message =
+      `ensure-free ${formatBytes(ensure.wantedBytes)}: only ${formatBytes(ensure.freeAfter)} free on ${ensure.path} ` +
+      `(${formatBytes(ensure.freeBefore)} before${report.dryRun ? '; a dry run counts what a real run would free' : ''}); ${ensure.tried}`;
+    return { kind: 'short-of-free', report, figures, message };
+  }
   if (failed.length === 0) return { kind: 'ok', report, figures };
   const detail = failed
     .slice(0, 5)
@@ -70,5 +78,11 @@ export function refusedOutcome(error: MaxRemovalsExceededError): Outcome {
 }
 
 export function exitCodeOf(kind: OutcomeKind): number {
-  return kind === 'ok' ? EXIT.ok : kind === 'refused' ? EXIT.refused : kind === 'engine-lost' ? EXIT.engineLost : EXIT.removalsFailed;
+  return kind === 'ok' ? EXIT.ok : kind === 'refused' ? EXIT.refused : kind === 'engine-lost' ? EXIT.engineLost : kind === 'short-of-free' ? EXIT.shortOfFree : EXIT.removalsFailed;
+}
+
+/** The settings of a post-job cleanup: ensure-free belongs to the step before the job's own steps. */
+export function withoutEnsureFree(settings: Settings): Settings {
+  if (settings.space.ensureFreeBytes === undefined) return settings;
+  return { ...settings, space: { ...settings.space, ensureFreeBytes: undefined } };
 }

@@ -77,4 +77,5 @@ Exit codes
   1  some removals failed (see the report)
   2  bad input, or the engine is unreachable; nothing was removed
   3  refused: the plan exceeds --max-removals; nothing was removed
+  4  --ensure-free could not be reached (the message names what was tried)
 `;

@@ -1,4 +1,5 @@
 import { cleanupOutcome, EXIT, exitCodeOf } from '../app/outcome';
+import { EnsureFreeUnmeasurableError } from '../app/cleanup';
 import { defaultStateDir, openSession } from '../app/session';
 import { EngineUnreachableError } from '../engine/port';
 import { describeFailure } from '../report/failure';
@@ -45,7 +46,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       io.stderr(`docker-image-cleanup: ${outcome.message}; the refused plan is shown (run with --dry-run to see it whole)\n`);
     } else {
       io.stdout(args.json ? JSON.stringify(toJson(outcome.report), null, 2) + '\n' : renderText(outcome.report, { width: io.width }));
-      if (outcome.kind === 'engine-lost') io.stderr(`docker-image-cleanup: ${outcome.message}\n`);
+      if (outcome.kind === 'engine-lost' || outcome.kind === 'short-of-free') io.stderr(`docker-image-cleanup: ${outcome.message}\n`);
     }
     return exitCodeOf(outcome.kind);
   } catch (error) {
@@ -53,7 +54,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     const message =
       error instanceof SettingsError
         ? inFrontTermsOf(error, 'cli').message
-        : error instanceof UsageError || error instanceof EngineUnreachableError
+        : error instanceof UsageError || error instanceof EngineUnreachableError || error instanceof EnsureFreeUnmeasurableError
           ? error.message
           : error instanceof RunLockBusyError || error instanceof EngineTimeoutError || error instanceof EngineLostError
             ? `${error.message}; nothing was removed`

@@ -1,37 +1,119 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DockerOptions } from 'dockerode';
 
+/** Where the engine's address came from, named in messages and the report. */
+export interface Endpoint {
+  /** unix:///…, tcp://…, ssh://…, npipe://… */
+  host: string;
+  /** e.g. "host setting", "DOCKER_HOST", "context ci (DOCKER_CONTEXT)", "rootless socket ($XDG_RUNTIME_DIR)" */
+  source: string;
+  /** TLS material of a context (its tls/ folder), or DOCKER_CERT_PATH with DOCKER_TLS_VERIFY. */
+  tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  skipTlsVerify?: boolean;
+}
+
+/** A context named by DOCKER_CONTEXT or config.json that has no metadata. */
+export class ContextError extends Error {}
+
+const DEFAULT_SOCKET = '/var/run/docker.sock';
+
 /**
- * Dockerode options for an explicit host setting. Without one, dockerode's own
- * modem reads DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH, so we leave
- * the options empty and let it do what the docker CLI does.
+ * Finds the engine as the docker CLI does: the host setting, else DOCKER_HOST, else the
+ * context named by DOCKER_CONTEXT, else config.json's currentContext (in DOCKER_CONFIG or
+ * ~/.docker), else the default socket. A context's endpoint and TLS material are read from
+ * contexts/meta/<sha256(name)>/meta.json and contexts/tls/<sha256(name)>/docker/. The context
+ * "default" means no context. Without any of them: /var/run/docker.sock, or the rootless
+ * daemon's $XDG_RUNTIME_DIR/docker.sock when only that one exists.
  */
-export function connectionOptions(host: string | undefined, env: NodeJS.ProcessEnv = process.env): DockerOptions {
-  if (!host) return {};
+export function resolveEndpoint(host: string | undefined, env: NodeJS.ProcessEnv = process.env, exists: (p: string) => boolean = fs.existsSync): Endpoint {
+  if (host) return withEnvTls({ host, source: 'host setting' }, env);
+  if (env.DOCKER_HOST) return withEnvTls({ host: env.DOCKER_HOST, source: 'DOCKER_HOST' }, env);
+  const configDir = env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
+  const named = env.DOCKER_CONTEXT ? { name: env.DOCKER_CONTEXT, from: 'DOCKER_CONTEXT' } : currentContext(configDir);
+  if (named && named.name !== 'default') return contextEndpoint(configDir, named.name, named.from);
+  const rootless = env.XDG_RUNTIME_DIR && path.join(env.XDG_RUNTIME_DIR, 'docker.sock');
+  if (rootless && !exists(DEFAULT_SOCKET) && exists(rootless)) return { host: `unix://${rootless}`, source: 'rootless socket ($XDG_RUNTIME_DIR)' };
+  return { host: `unix://${DEFAULT_SOCKET}`, source: 'default socket' };
+}
+
+function currentContext(configDir: string): { name: string; from: string } | undefined {
+  const file = path.join(configDir, 'config.json');
+  let config: { currentContext?: unknown };
+  try {
+    config = JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined; // no config, or one the CLI would not read either
+  }
+  return typeof config.currentContext === 'string' && config.currentContext ? { name: config.currentContext, from: `currentContext in ${file}` } : undefined;
+}
+
+function contextEndpoint(configDir: string, name: string, from: string): Endpoint {
+  const id = createHash('sha256').update(name).digest('hex');
+  const metaFile = path.join(configDir, 'contexts', 'meta', id, 'meta.json');
+  let meta: { Endpoints?: { docker?: { Host?: string; SkipTLSVerify?: boolean } } };
+  try {
+    meta = JSON.parse(fs.readFileSync(metaFile, 'utf8'));
+  } catch (error) {
+    throw new ContextError(`docker context "${name}" (${from}) cannot be read: ${metaFile}: ${(error as Error).message}`);
+  }
+  const docker = meta.Endpoints?.docker;
+  if (!docker?.Host) throw new ContextError(`docker context "${name}" (${from}) has no docker endpoint in ${metaFile}`);
+  const tlsDir = path.join(configDir, 'contexts', 'tls', id, 'docker');
+  const read = (file: string) => (fs.existsSync(path.join(tlsDir, file)) ? fs.readFileSync(path.join(tlsDir, file)) : undefined);
+  const tls = { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') };
+  return {
+    host: docker.Host,
+    source: `context ${name} (${from})`,
+    tls: tls.ca || tls.cert || tls.key ? tls : undefined,
+    skipTlsVerify: docker.SkipTLSVerify === true,
+  };
+}
+
+/** DOCKER_TLS_VERIFY (certificates in DOCKER_CERT_PATH, else ~/.docker), or port 2376 with DOCKER_CERT_PATH. */
+function withEnvTls(endpoint: Endpoint, env: NodeJS.ProcessEnv): Endpoint {
+  if (!endpoint.host.startsWith('tcp://')) return endpoint;
+  const verify = env.DOCKER_TLS_VERIFY !== undefined && env.DOCKER_TLS_VERIFY !== '' && env.DOCKER_TLS_VERIFY !== '0';
+  if (!verify && !(new URL(endpoint.host).port === '2376' && env.DOCKER_CERT_PATH)) return endpoint;
+  const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
+  const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file)) : undefined);
+  return { ...endpoint, tls: { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') } };
+}
+
+/** Dockerode options for an endpoint. */
+export function endpointOptions(endpoint: Endpoint, env: NodeJS.ProcessEnv = process.env): DockerOptions {
+  const host = endpoint.host;
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   if (host.startsWith('npipe://')) return { socketPath: host.slice('npipe://'.length) };
+  if (host.startsWith('/')) return { socketPath: host };
   const url = new URL(host);
   if (url.protocol === 'ssh:') {
-    return { protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined };
+    // As the docker CLI: the SSH agent (SSH_AUTH_SOCK) holds the keys.
+    return { protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } } as DockerOptions;
   }
-  const tls = env.DOCKER_TLS_VERIFY === '1' || url.port === '2376';
-  const options: DockerOptions = {
-    protocol: tls ? 'https' : 'http',
-    host: url.hostname,
-    port: url.port || (tls ? 2376 : 2375),
-  };
-  if (tls && env.DOCKER_CERT_PATH) {
-    options.ca = fs.readFileSync(path.join(env.DOCKER_CERT_PATH, 'ca.pem'));
-    options.cert = fs.readFileSync(path.join(env.DOCKER_CERT_PATH, 'cert.pem'));
-    options.key = fs.readFileSync(path.join(env.DOCKER_CERT_PATH, 'key.pem'));
-  }
+  const tls = endpoint.tls !== undefined || url.port === '2376';
+  const options: DockerOptions = { protocol: tls ? 'https' : 'http', host: url.hostname, port: url.port || (tls ? 2376 : 2375) };
+  if (endpoint.tls) Object.assign(options, { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key });
+  if (endpoint.skipTlsVerify) (options as any).agent = new https.Agent({ rejectUnauthorized: false, cert: endpoint.tls?.cert, key: endpoint.tls?.key });
   return options;
 }
 
-/** The address to name in messages. */
+/** Dockerode options for a host setting (or none: found as the docker CLI does). */
+export function connectionOptions(host: string | undefined, env: NodeJS.ProcessEnv = process.env): DockerOptions {
+  return endpointOptions(resolveEndpoint(host, env), env);
+}
+
+/** The address to name in messages, with where it came from. */
 export function describeHost(host: string | undefined, env: NodeJS.ProcessEnv = process.env): string {
-  return host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  try {
+    const e = resolveEndpoint(host, env);
+    return e.source === 'host setting' ? e.host : `${e.host} (${e.source})`;
+  } catch {
+    return host ?? env.DOCKER_HOST ?? 'unix:///var/run/docker.sock';
+  }
 }
 
 /** Default deadline of one engine call: long enough for a big prune or a large image delete. */

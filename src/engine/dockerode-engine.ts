@@ -3,7 +3,7 @@ import { isNoneReference, normalizeReference, repositoryOf } from '../domain/ref
 import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, PlatformPart, Snapshot, VolumeRecord } from '../planner/snapshot';
 import { mapConcurrent } from './concurrency';
 import { tuningFor } from './store-tuning';
-import { DEFAULT_TIMEOUT_MS, EngineLostError, EngineTimeoutError, connectionOptions, describeHost, withDeadlines } from './connection';
+import { DEFAULT_TIMEOUT_MS, EngineLostError, EngineTimeoutError, endpointOptions, resolveEndpoint, withDeadlines, type Endpoint } from './connection';
 import {
   type BuildCachePruneOutcome,
   type BuildCachePruneQuery,
@@ -54,8 +54,16 @@ export class DockerodeEngine implements EnginePort {
   private cacheMismatches = 0;
 
   constructor(options: DockerodeEngineOptions = {}) {
-    this.docker = new Docker(connectionOptions(options.host));
-    this.host = describeHost(options.host);
+    // Found as the docker CLI finds it: host setting, DOCKER_HOST, DOCKER_CONTEXT, config.json's currentContext, default socket.
+    let endpoint: Endpoint;
+    try {
+      endpoint = resolveEndpoint(options.host);
+    } catch (error) {
+      const named = process.env.DOCKER_CONTEXT ? `context ${process.env.DOCKER_CONTEXT}` : 'the current docker context';
+      throw new EngineUnreachableError(named, error);
+    }
+    this.docker = new Docker(endpointOptions(endpoint));
+    this.host = endpoint.source === 'host setting' ? endpoint.host : `${endpoint.host} (${endpoint.source})`;
     withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {});
@@ -85,6 +93,7 @@ export class DockerodeEngine implements EnginePort {
       apiVersion: version.ApiVersion,
       storageDriver: info.Driver,
       containerdStore: this.containerdStore,
+      dockerRootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir ? info.DockerRootDir : undefined,
     };
   }
 

@@ -216,6 +216,9 @@ function pressure(rules: SpaceRules, imagesBytes: number, plannedFree: number, f
   if (rules.maxDockerBytes !== undefined && dockerBytes > rules.maxDockerBytes) {
     asks.push(['max-docker-bytes', dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
   }
+  if (fs && rules.ensureFreeBytes !== undefined && fs.freeBytes + plannedFree < rules.ensureFreeBytes) {
+    asks.push(['ensure-free', rules.ensureFreeBytes - fs.freeBytes - plannedFree]);
+  }
   if (fs && rules.minFree) {
     const free = fs.freeBytes + plannedFree;
     if (free < amountOf(rules.minFree, fs.totalBytes)) asks.push(['min-free', amountOf(rules.targetFree ?? rules.minFree, fs.totalBytes) - free]);

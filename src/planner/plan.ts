@@ -30,7 +30,7 @@ export interface BuildPlace {
 }
 
 /** Which disk-pressure rule asked for space. */
-export type PressureRule = 'max-image-bytes' | 'max-docker-bytes' | 'min-free' | 'min-free-inodes';
+export type PressureRule = 'max-image-bytes' | 'max-docker-bytes' | 'ensure-free' | 'min-free' | 'min-free-inodes';
 
 /** What the space rules span: images always; build cache records and volumes when opted in. */
 export type SpaceKind = 'image' | 'build-cache' | 'volume';

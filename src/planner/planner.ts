@@ -202,7 +202,7 @@ export function plan(input: PlanInput): Plan {
   const space = settings.space;
   let eviction: Plan['eviction'];
   let buildCacheEvictions: Plan['buildCacheEvictions'] = [];
-  if (space && (space.maxImageBytes !== undefined || space.maxDockerBytes !== undefined || space.maxUnusedMs !== undefined || space.minFree || space.minFreeInodes)) {
+  if (space && (space.maxImageBytes !== undefined || space.maxDockerBytes !== undefined || space.ensureFreeBytes !== undefined || space.maxUnusedMs !== undefined || space.minFree || space.minFreeInodes)) {
     const result = applySpaceRules(decisions, layers, {
       rules: space,
       now,

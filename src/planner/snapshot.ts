@@ -125,6 +125,8 @@ export interface EngineInfo {
   storageDriver?: string;
   /** true when the engine stores images in containerd (ids are index digests). */
   containerdStore?: boolean;
+  /** The engine's data root (GET /info DockerRootDir), as the engine's host sees it. */
+  dockerRootDir?: string;
 }
 
 export interface Snapshot {

@@ -111,6 +111,7 @@ export function pressureLines(report: CleanupReport): string[] {
       ),
     );
   }
+  if (report.freePath) lines.push(`Free space measured on ${report.freePath}`);
   const c = report.containers;
   if (c && c.results.length > 0) {
     lines.push(`Stopped containers older than ${formatDuration(c.olderThanMs)}:`);

@@ -108,7 +108,8 @@ function spaceRules(v: Values, raw: RawSettings): SpaceRules {
     maxUnusedMs: v['max-unused'],
     maxDockerBytes,
     targetDockerBytes: targetDockerBytes ?? (maxDockerBytes === undefined ? undefined : Math.floor(maxDockerBytes * targetShareOfMax)),
-    evictBuildCache: maxDockerBytes !== undefined || v['evict-build-cache'],
+    ensureFreeBytes: v['ensure-free'],
+    evictBuildCache: maxDockerBytes !== undefined || v['ensure-free'] !== undefined || v['evict-build-cache'],
     evictKeptBuilds: v['evict-kept-builds'],
     evictBaseImages: v['evict-base-images'],
   };

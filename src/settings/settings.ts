@@ -16,6 +16,8 @@ export interface SpaceRules {
   maxDockerBytes?: number;
   /** ...and eviction stops once they use this many (default 80% of the maximum). */
   targetDockerBytes?: number;
+  /** Guarantee this many free bytes on `freePath` (pre-job): evict until reached, else the run fails naming what was tried. */
+  ensureFreeBytes?: number;
   /** Build cache records (never in use) join the eviction order of every space rule; on with max-docker-bytes. */
   evictBuildCache: boolean;
   /** Free space on `freePath` below this triggers eviction... */

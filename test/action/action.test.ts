@@ -249,6 +249,7 @@ interface MappingCase {
 }
 
 const NEW_SETTINGS: MappingCase[] = [
+  { setting: 'ensure-free', value: '20GB', get: (s) => s.space.ensureFreeBytes, expected: 20e9, bad: '10%', expects: /a size such as 500MB/ },
   { setting: 'max-image-bytes', value: '1.5GiB', get: (s) => s.space.maxImageBytes, expected: 1.5 * 2 ** 30, bad: '10 parsecs', expects: /a size such as 500MB/ },
   { setting: 'target-image-bytes', value: '6GB', with: { 'max-image-bytes': '10GB' }, get: (s) => s.space.targetImageBytes, expected: 6e9, bad: 'half', expects: /a size/ },
   { setting: 'min-free', value: '12%', get: (s) => s.space.minFree, expected: { percent: 12 }, bad: '120%', expects: /a percentage such as 10% or a size/ },
@@ -404,6 +405,7 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
         'dry-run': 'false',
         'max-removals': '',
         'docker-host': '',
+        'ensure-free': '',
         'max-image-bytes': '',
         'target-image-bytes': '',
         'min-free': '',
@@ -619,6 +621,27 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
       assert.deepEqual(main.warnings, []);
       assert.equal(main.errors.length, 1, log(main));
       assert.match(main.errors[0]!, /^docker-image-cleanup did not run: cannot reach the Docker engine/);
+    });
+
+    it('22b. ensure-free: pre frees space before recording the job start, or fails the job naming what was tried; post ignores it', async () => {
+      await loadImages(docker, [nodeBase, ...builds('app', 3)]);
+      // A real filesystem: 1B is always free there, 1000TB never is.
+      const inputs = { 'keep-count': '1', 'min-age': '0', 'usage-store': 'none', 'free-path': os.tmpdir() };
+      const ok = job({ ...inputs, 'ensure-free': '1B' });
+      const pre = await ok.run('pre');
+      assert.equal(pre.code, 0, log(pre));
+      assert.ok(ok.state['job-start-file'], log(pre));
+      assert.deepEqual(await tags(), ['app:ci-3', 'node:20']);
+
+      const short = job({ ...inputs, 'ensure-free': '1000TB', 'fail-on-error': 'false' });
+      const failed = await short.run('pre');
+      assert.notEqual(failed.code, 0, log(failed));
+      assert.match(log(failed), /ensure-free 1PB: only .* free on .*; evicted least recently used first: images 0B/);
+      assert.equal(short.state['job-start-file'], undefined);
+
+      // The post-job cleanup of the first job ignores ensure-free, even one that cannot be met.
+      ok.inputs['ensure-free'] = '1000TB';
+      assertClean(await ok.run('post'));
     });
 
     it('22. at the start of the job: pre warns, records nothing, and post does nothing', async () => {

@@ -98,6 +98,7 @@ interface MappingCase {
 }
 
 const NEW_SETTINGS: MappingCase[] = [
+  { setting: 'ensure-free', value: '20GB', get: (s) => s.space.ensureFreeBytes, expected: 20e9, bad: '10%', expects: /a size such as 500MB/ },
   { setting: 'max-image-bytes', value: '1.5GiB', get: (s) => s.space.maxImageBytes, expected: 1.5 * 2 ** 30, bad: '10 parsecs', expects: /a size such as 500MB/ },
   { setting: 'target-image-bytes', value: '6GB', with: { 'max-image-bytes': '10GB' }, get: (s) => s.space.targetImageBytes, expected: 6e9, bad: 'half', expects: /a size/ },
   { setting: 'min-free', value: '12%', get: (s) => s.space.minFree, expected: { percent: 12 }, bad: '120%', expects: /a percentage such as 10% or a size/ },
@@ -290,7 +291,7 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
     it('1. declares the inputs, defaults, outputs and handlers the task is documented with', () => {
       const inputs = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i]));
       assert.deepEqual(Object.keys(inputs).sort(), [
-        'buildCacheKeep', 'buildCacheMaxAge', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun',
+        'buildCacheKeep', 'buildCacheMaxAge', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'ensureFree',
         'evictBaseImages', 'evictKeptBuilds', 'failOnError', 'freePath', 'keepCount', 'maxImageBytes', 'maxRemovals',
         'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'protectedLabels', 'protectedReferences', 'regretWindow',
         'repositories', 'runAt', 'targetFree', 'targetFreeInodes', 'targetImageBytes', 'usageFile', 'usageStore',
@@ -464,6 +465,25 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.equal(post.outputs.removedCount, '1');
       assert.equal(post.summaries.length, 1);
       assert.ok(!fs.existsSync(recorded), 'post removes the job start record');
+    });
+
+    it('7b. ensureFree: the pre-job step frees space first, or fails the task naming what was tried; post-job ignores it', async () => {
+      await loadImages(docker, builds('app', 3));
+      // The agent's temp folder is a real filesystem: 1B is always free, 1000TB never is.
+      const inputs = { keepCount: '1', minAge: '0', dockerHost: host, freePath: temp, usageStore: 'none' };
+      const ok = await step('pre', { ...inputs, ensureFree: '1B' });
+      assert.equal(ok.result, 'Succeeded', log(ok));
+      assert.ok(ok.taskVariables['DockerImageCleanup.JobStartFile'], 'then the job start is recorded');
+      assert.deepEqual(await tags(), ['app:ci-3'], 'the pre-job cleanup ran the policy');
+
+      const short = await step('pre', { ...inputs, ensureFree: '1000TB', failOnError: 'false' });
+      assert.equal(short.result, 'Failed', log(short));
+      assert.ok(short.issues.some((i) => /ensure-free 1PB: only .* free on .*; evicted least recently used first: images 0B/.test(i.message)), log(short));
+      assert.equal(short.taskVariables['DockerImageCleanup.JobStartFile'], undefined, 'no job start: the job fails here');
+
+      const main = await step('main', { ...inputs, ensureFree: '1000TB' }, ok.taskVariables);
+      const post = await step('post', { ...inputs, ensureFree: '1000TB' }, main.taskVariables);
+      assert.equal(post.result, 'Succeeded', log(post));
     });
 
     it('7. post-job does nothing when the main step did not run', async () => {

@@ -6,7 +6,8 @@
 import { strict as assert } from 'node:assert';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
-import { runCleanup } from '../../src/app/cleanup';
+import { EnsureFreeUnmeasurableError, runCleanup, type CleanupDeps } from '../../src/app/cleanup';
+import { cleanupOutcome, exitCodeOf } from '../../src/app/outcome';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { renderText } from '../../src/report/text';
@@ -136,5 +137,67 @@ describe('real engine: one budget over images, build cache and volumes', functio
     const withCache = await runCleanup(settings({ 'evict-build-cache': true }), { engine, filesystem });
     assert.ok(withCache.plan.buildCacheEvictions.length > 0);
     assert.ok(withCache.plan.eviction!.order.some((o) => o.kind === 'build-cache'));
+  });
+});
+
+describe('real engine: ensure-free before a job', function () {
+  this.timeout(300_000);
+  let docker: Docker;
+  const host = () => process.env.DIC_TEST_DOCKER_HOST!;
+  before(() => {
+    docker = testDocker();
+  });
+  beforeEach(async () => {
+    await resetEngine(docker);
+    await pruneAllCache(docker);
+    await loadImages(docker, [agent(Date.now())[0]]);
+    await buildCache(docker, 'cache-a', 300);
+    await loadImages(docker, agent(Date.now()));
+  });
+
+  /**
+   * A disk of CAPACITY bytes holding only what the engine accounts (images + build cache):
+   * the free space follows the real engine's own system/df before and after the removals.
+   */
+  const CAPACITY = 10_000_000;
+  const modelledDisk = async () => {
+    const u = await df(docker);
+    const used = u.LayersSize + (u.BuildCache ?? []).reduce((s: number, r: any) => s + (r.Shared ? 0 : r.Size), 0);
+    return { totalBytes: CAPACITY, freeBytes: CAPACITY - used, totalInodes: 1e6, freeInodes: 5e5 };
+  };
+
+  async function ensure(raw: RawSettings, filesystem: CleanupDeps['filesystem'] = modelledDisk) {
+    const settings = parseSettings({ 'min-age': '0', 'usage-store': 'none', host: host(), keep: 3, ...raw });
+    return cleanupOutcome(settings, { engine: new DockerodeEngine({ host: settings.host }), filesystem });
+  }
+
+  it('4. evicts least recently used (the build cache first) until the free space is there, and measures it', async () => {
+    const before = (await modelledDisk()).freeBytes;
+    const outcome = await ensure({ 'ensure-free': String(before + 300_000) });
+    assert.equal(outcome.kind, 'ok', outcome.message);
+    const e = outcome.report.ensureFree!;
+    assert.equal(e.reached, true);
+    assert.equal(e.freeBefore, before);
+    assert.ok(e.freeAfter >= before + 300_000, `${e.freeAfter}`);
+    assert.deepEqual(outcome.report.plan.eviction!.rules, ['ensure-free']);
+    assert.ok(outcome.report.plan.eviction!.order.every((o) => o.kind === 'build-cache'), 'cache records go before kept builds');
+    assert.equal(exitCodeOf(outcome.kind), 0);
+  });
+
+  it('5. cannot be reached: fails with exit code 4 naming what was tried', async () => {
+    const before = (await modelledDisk()).freeBytes;
+    const outcome = await ensure({ 'ensure-free': String(before + 5_000_000) });
+    assert.equal(outcome.kind, 'short-of-free');
+    assert.equal(exitCodeOf(outcome.kind), 6);
+    assert.match(outcome.message!, /^ensure-free 1\d\.\d+MB: only \d+(\.\d+)?MB free on \/\S+ \(\d+(\.\d+)?MB before\); evicted least recently used first: images 0B, build-cache \d+(\.\d+)?kB; the rest is in use, protected, current or younger than min-age; not tried: evict-kept-builds, evict-base-images, volumes-older-than \(off\)$/);
+    // It freed what it could: the cache is gone, the kept builds stay.
+    assert.equal(((await df(docker)).BuildCache ?? []).filter((r: any) => !r.InUse).length, 0);
+    assert.equal((await docker.listImages()).filter((i) => (i.RepoTags ?? []).some((t) => t.startsWith('app:'))).length, 3);
+  });
+
+  it('6. free-path not visible: nothing is removed, the run fails', async () => {
+    const images = (await docker.listImages()).length;
+    await assert.rejects(ensure({ 'ensure-free': '20GB', keep: 0 }, async () => undefined), EnsureFreeUnmeasurableError);
+    assert.equal((await docker.listImages()).length, images);
   });
 });

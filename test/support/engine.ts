@@ -88,7 +88,8 @@ export async function resetEngine(docker: Docker): Promise<void> {
     await Promise.all((volumes ?? []).map((v) => ignoreNotFound(docker.getVolume(v.Name).remove())));
     const images = await docker.listImages({ all: true });
     // one at a time: parallel forced deletes of images sharing layers race on some engines
-    for (const image of images) await ignoreNotFound(docker.getImage(image.Id).remove({ force: true }));
+    // A parent listed before its child answers 409 (dependent child images): the next attempt takes it.
+    for (const image of images) await ignoreNotFound(docker.getImage(image.Id).remove({ force: true }), [409]);
     const [left, leftContainers] = await Promise.all([docker.listImages({ all: true }), docker.listContainers({ all: true })]);
     if (left.length === 0 && leftContainers.length === 0) return;
     if (attempt >= 3) {
@@ -97,11 +98,12 @@ export async function resetEngine(docker: Docker): Promise<void> {
   }
 }
 
-async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+async function ignoreNotFound(p: Promise<unknown>, also: number[] = []): Promise<void> {
   try {
     await p;
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode !== 404) throw error;
+    const status = (error as { statusCode?: number }).statusCode;
+    if (status !== 404 && !also.includes(status ?? 0)) throw error;
   }
 }
 

@@ -8,7 +8,7 @@ export function run(): Promise<void> {
   return runEntry(async () => {
     const inputs = readInputs();
     const settings = toSettings(inputs.raw);
-    if (inputs.runAt === 'now') return cleanupAndReport(settings, inputs.failOnError);
+    if (inputs.runAt === 'now') return void (await cleanupAndReport(settings, inputs.failOnError));
     tl.setTaskVariable(TASK_VARIABLE.mainRan, 'true');
     console.log(tl.loc('Scheduled'));
   });

@@ -1,7 +1,7 @@
 // Post-job step: runs for every instance of the task in the job, so it does nothing
 // unless this instance's main step ran with runAt=postJob.
 import * as tl from 'azure-pipelines-task-lib/task';
-import { loadJobStart, removeJobStart, type JobStart } from '../../../src/index';
+import { loadJobStart, removeJobStart, withoutEnsureFree, type JobStart } from '../../../src/index';
 import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
 import { cleanupAndReport, cleanupFailed, runEntry } from './task';
 
@@ -14,7 +14,8 @@ export function run(): Promise<void> {
     const recorded = readJobStart(file);
     if (typeof recorded === 'string') return cleanupFailed(tl.loc('PostSkippedNoJobStart', recorded), inputs.failOnError);
     try {
-      await cleanupAndReport(settings, inputs.failOnError, recorded);
+      // ensure-free belongs to the pre-job step; the post-job cleanup works as without it.
+      await cleanupAndReport(withoutEnsureFree(settings), inputs.failOnError, recorded);
     } finally {
       removeJobStart(file!);
     }

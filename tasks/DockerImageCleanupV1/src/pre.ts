@@ -3,13 +3,15 @@
 import * as tl from 'azure-pipelines-task-lib/task';
 import { captureJobStart, saveJobStart } from '../../../src/index';
 import { readInputs, TASK_VARIABLE, toSettings } from './inputs';
-import { engineFor, runEntry, tempDirectory } from './task';
+import { cleanupAndReport, engineFor, runEntry, tempDirectory } from './task';
 
 export function run(): Promise<void> {
   return runEntry(async () => {
     const inputs = readInputs();
     if (inputs.runAt !== 'postJob') return console.log(tl.loc('PreSkipped'));
     const settings = toSettings(inputs.raw);
+    // Free space first (it may remove images), then record what the job starts with.
+    if (settings.space.ensureFreeBytes !== undefined && (await cleanupAndReport(settings, inputs.failOnError)) === 'short-of-free') return;
     const jobStart = await captureJobStart(engineFor(settings));
     const file = saveJobStart(jobStart, tempDirectory());
     tl.setTaskVariable(TASK_VARIABLE.jobStartFile, file);

@@ -55,7 +55,7 @@ export function tempDirectory(): string {
 }
 
 /** The core's cleanup, then log, summary page, output variables and the step result. */
-export async function cleanupAndReport(settings: Settings, failOnError: boolean, jobStart?: JobStart): Promise<void> {
+export async function cleanupAndReport(settings: Settings, failOnError: boolean, jobStart?: JobStart): Promise<'short-of-free' | void> {
   const outcome = await cleanupOutcome(
     settings,
     { ...openSession(settings, stateDirectory()), cwd: tl.getVariable('Build.SourcesDirectory') || process.cwd() },
@@ -66,6 +66,11 @@ export async function cleanupAndReport(settings: Settings, failOnError: boolean,
   publish(report, outcome.kind === 'refused' ? `> **Refused:** ${outcome.message}\n\n` : '');
   setOutputs(figures.removed, figures.kept, figures.bytesFreed);
   if (outcome.kind === 'refused') return cleanupFailed(outcome.message!, failOnError);
+  // The space the job needs is not there: fail before the job's own steps, whatever failOnError says.
+  if (outcome.kind === 'short-of-free') {
+    tl.setResult(tl.TaskResult.Failed, outcome.message!);
+    return 'short-of-free';
+  }
   const c = report.counts;
   if (outcome.kind === 'removals-failed' && c.incidents > 0) return cleanupFailed(tl.loc('Incidents', c.incidents), failOnError);
   if (outcome.kind === 'removals-failed') return cleanupFailed(tl.loc('RemovalsFailed', c.failed), failOnError);

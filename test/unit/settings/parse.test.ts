@@ -53,6 +53,7 @@ describe('parseSettings', () => {
         maxDockerBytes: undefined,
         targetDockerBytes: undefined,
         evictBuildCache: false,
+        ensureFreeBytes: undefined,
       },
       usage: { store: 'file', file: undefined, regretWindowMs: 7 * 86_400_000 },
       buildCache: { keepBytes: undefined, maxAgeMs: undefined },
@@ -80,6 +81,13 @@ describe('parseSettings', () => {
     assert.throws(() => parseSettings({ 'target-docker-bytes': '1GB' }), /target-docker-bytes "1GB": expected to be given together with max-docker-bytes/);
     assert.throws(() => parseSettings({ 'max-docker-bytes': '1GB', 'target-docker-bytes': '2GB' }), /a size no larger than max-docker-bytes/);
     assert.throws(() => parseSettings({ 'max-docker-bytes': 'lots' }), /Invalid max-docker-bytes "lots"/);
+  });
+
+  it('ensure-free: a size; build cache joins the eviction', () => {
+    const s = parseSettings({ 'ensure-free': '20GB' });
+    assert.equal(s.space.ensureFreeBytes, 20e9);
+    assert.equal(s.space.evictBuildCache, true);
+    assert.throws(() => parseSettings({ 'ensure-free': '10%' }), /Invalid ensure-free "10%"/);
   });
 
   it('undefined means the default; a value given but empty is bad input naming the setting', () => {
@@ -150,6 +158,7 @@ describe('parseSettings', () => {
         maxDockerBytes: undefined,
         targetDockerBytes: undefined,
         evictBuildCache: false,
+        ensureFreeBytes: undefined,
       },
       usage: { store: 'engine', file: undefined, regretWindowMs: 7 * 86_400_000 },
       buildCache: { keepBytes: 10e9, maxAgeMs: 3 * 86_400_000 },
@@ -340,7 +349,7 @@ describe('parseSettings', () => {
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
       'build-cache-keep', 'build-cache-max-age', 'containers-older-than',
       'volumes-older-than', 'volumes-named', 'protect-volume', 'buildx-older-than',
-      'max-docker-bytes', 'target-docker-bytes', 'evict-build-cache', 'timeout', 'lock-wait',
+      'max-docker-bytes', 'target-docker-bytes', 'evict-build-cache', 'ensure-free', 'timeout', 'lock-wait',
     ].sort());
   });
 
