@@ -371,19 +371,14 @@ describe('usage record: parse', () => {
 
 describe('usage record: scale', function () {
   this.timeout(60_000);
-  it('observes 100,000 images (shared bases, containers, events) in well under a few seconds', () => {
+  // A correctness check at scale; its speed belongs to the benchmarks (no timed assertion here).
+  it('observes 100,000 images (shared bases, containers, events): every image recorded, bases used as recently as their builds', () => {
     const { snap, ids } = syntheticSnapshot(100_000);
-    const started = process.hrtime.bigint();
     const first = observe(emptyRecord(), snap, NOW, { currentImageIds: ids.slice(0, 10), regretWindowMs: WEEK });
-    const firstMs = Number(process.hrtime.bigint() - started) / 1e6;
-    const again = process.hrtime.bigint();
     const second = observe(first.record, { ...snap, takenAt: NOW + HOUR }, NOW + HOUR, { regretWindowMs: WEEK });
-    const secondMs = Number(process.hrtime.bigint() - again) / 1e6;
     assert.equal(Object.keys(second.record.images).length, 100_000);
     // Bases: every base is used at least as recently as the latest build on it.
     assert.equal(second.record.images[ids[0]!]!.why, 'container-running');
-    console.log(`      observe(100k images): first ${firstMs.toFixed(0)} ms, again ${secondMs.toFixed(0)} ms`);
-    assert.ok(firstMs < 10_000 && secondMs < 10_000);
   });
 });
 
