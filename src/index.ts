@@ -1,7 +1,7 @@
 // The core's public surface, used by the CLI, the Azure task and the GitHub Action.
 export { parseSettings, SettingsError, SETTING_NAMES, type RawSettings } from './settings/parse';
 export { CATALOG, specOf, spellingOf, settingsOn, defaultOn, type Front, type SettingSpec } from './settings/catalog';
-export { inputsOf, inputOfSetting, rawFromInputs, inFrontTermsOf, type FrontError } from './settings/fronts';
+export { inputsOf, inputOfSetting, rawFromInputs, inFrontTermsOf, parseBeforeJob, type FrontError } from './settings/fronts';
 export { parseBooleanText, BOOLEAN_FORM } from './domain/boolean';
 export type { Settings } from './settings/settings';
 export { runCleanup, frontDefaultPatterns, MaxRemovalsExceededError, EnsureFreeUnmeasurableError, type CleanupReport, type CleanupDeps, type CleanupOptions } from './app/cleanup';

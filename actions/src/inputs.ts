@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { BOOLEAN_FORM, inFrontTermsOf, parseBooleanText, parseSettings, rawFromInputs, SettingsError, type Settings } from '../../src/index';
+import { BOOLEAN_FORM, inFrontTermsOf, parseBeforeJob, parseBooleanText, parseSettings, rawFromInputs, SettingsError, type Settings } from '../../src/index';
 import { Input, RUN_AT, type InputName, type RunAt } from './constants';
 import { InputError } from './errors';
 
@@ -11,6 +11,8 @@ export interface ActionInputs {
   failOnError: boolean;
   /** Clean up after the job's last step (post) or in the main step (now). */
   runAt: RunAt;
+  /** Before the job only: pattern inputs that do not parse yet (a later step sets them); post checks them. */
+  deferred: string[];
 }
 
 /** Reads an input the way the runner hands it over; a seam for tests of this module. */
@@ -22,10 +24,16 @@ const readInput: InputReader = (name) => core.getInput(name);
  * out so the catalog's defaults apply, and the core validates every value.
  * @throws InputError naming the input (as the workflow spells it), the bad value and the expected form.
  */
-export function getInputs(read: InputReader = readInput): ActionInputs {
+export function getInputs(read: InputReader = readInput, options: { beforeJob?: boolean } = {}): ActionInputs {
   let settings: Settings;
+  let deferred: string[] = [];
   try {
-    settings = parseSettings(rawFromInputs('action', read));
+    const raw = rawFromInputs('action', read);
+    if (options.beforeJob) {
+      const parsed = parseBeforeJob(raw);
+      settings = parsed.settings;
+      deferred = parsed.deferred.map((e) => inFrontTermsOf(e, 'action').message);
+    } else settings = parseSettings(raw);
   } catch (error) {
     if (error instanceof SettingsError) throw new InputError(inFrontTermsOf(error, 'action').message);
     throw error;
@@ -34,6 +42,7 @@ export function getInputs(read: InputReader = readInput): ActionInputs {
     settings,
     failOnError: parseBooleanInput(Input.FailOnError, read(Input.FailOnError), false),
     runAt: parseRunAt(read(Input.RunAt)),
+    deferred,
   };
 }
 

@@ -11,12 +11,15 @@ import { run as runStep } from './run';
  */
 export function run(): Promise<void> {
   return runStep(async () => {
-    const inputs = getInputs();
+    // run-at post: a pattern a later step sets is not known yet; post reads and checks it again.
+    const early = getInputs(undefined, { beforeJob: true });
+    const inputs = early.runAt === 'now' ? getInputs() : early;
     core.saveState(State.MainRan, 'true');
     if (inputs.runAt === 'now') {
       await cleanUp(inputs, undefined, { ensureFree: true });
       return;
     }
+    for (const message of inputs.deferred) core.warning(`${message} Not known yet? It is read again and checked after the job.`);
     if (core.getState(State.PreRan) !== 'true') {
       // The runner does not run `pre` for local actions (uses: ./) or when pre-if is false.
       core.info('The pre step did not run (local action or pre-if): recording the job start in this step instead.');

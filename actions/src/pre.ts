@@ -12,7 +12,9 @@ import { run as runStep } from './run';
 export function run(): Promise<void> {
   return runStep(async () => {
     core.saveState(State.PreRan, 'true');
-    const inputs = getInputs();
+    const inputs = getInputs(undefined, { beforeJob: true });
+    // A value a later step sets (an output, an env) is not known yet: the post step checks it.
+    for (const message of inputs.deferred) core.warning(`${message} Not known before the job? It is read again and checked after the job.`);
     if (inputs.runAt !== 'post') {
       core.info('run-at is now: the cleanup runs in the main step; nothing to record.');
       return;

@@ -81491,6 +81491,24 @@ function inFrontTermsOf(error2, front) {
   const label = front === "cli" ? input : `input ${input}`;
   return { input, value: error2.value, expected, message: `Invalid ${label} "${error2.value}": expected ${expected}.` };
 }
+var DEFERRABLE = ["pattern-list", "repository-list"];
+function parseBeforeJob(raw) {
+  const deferred = [];
+  let left = { ...raw };
+  for (; ; ) {
+    try {
+      const settings = parseSettings(left);
+      if (deferred.length > 0 && settings.space.ensureFreeBytes !== void 0) throw deferred[0];
+      return { settings, deferred };
+    } catch (error2) {
+      const spec = error2 instanceof SettingsError ? CATALOG.find((s) => s.name === error2.setting) : void 0;
+      if (!spec || !DEFERRABLE.includes(spec.kind) || !(spec.name in left)) throw error2;
+      deferred.push(error2);
+      const { [spec.name]: _dropped, ...rest } = left;
+      left = rest;
+    }
+  }
+}
 
 // src/planner/layer-index.ts
 var NONE = [];
@@ -86495,10 +86513,16 @@ var CleanupFailedError = class extends Error {
 
 // actions/src/inputs.ts
 var readInput = (name) => getInput(name);
-function getInputs(read = readInput) {
+function getInputs(read = readInput, options = {}) {
   let settings;
+  let deferred = [];
   try {
-    settings = parseSettings(rawFromInputs("action", read));
+    const raw = rawFromInputs("action", read);
+    if (options.beforeJob) {
+      const parsed = parseBeforeJob(raw);
+      settings = parsed.settings;
+      deferred = parsed.deferred.map((e) => inFrontTermsOf(e, "action").message);
+    } else settings = parseSettings(raw);
   } catch (error2) {
     if (error2 instanceof SettingsError) throw new InputError(inFrontTermsOf(error2, "action").message);
     throw error2;
@@ -86506,7 +86530,8 @@ function getInputs(read = readInput) {
   return {
     settings,
     failOnError: parseBooleanInput(Input.FailOnError, read(Input.FailOnError), false),
-    runAt: parseRunAt(read(Input.RunAt))
+    runAt: parseRunAt(read(Input.RunAt)),
+    deferred
   };
 }
 function parseBooleanInput(input, value, fallback) {
@@ -86649,7 +86674,8 @@ async function run(body) {
 function run2() {
   return run(async () => {
     saveState(State.PreRan, "true");
-    const inputs = getInputs();
+    const inputs = getInputs(void 0, { beforeJob: true });
+    for (const message of inputs.deferred) warning(`${message} Not known before the job? It is read again and checked after the job.`);
     if (inputs.runAt !== "post") {
       info("run-at is now: the cleanup runs in the main step; nothing to record.");
       return;

@@ -2,7 +2,8 @@
 // SettingsError in the spelling the user wrote (`--keep`, `keep-count`, `keepCount`).
 import { CATALOG, inFrontTerms, settingsOn, specOf, spellingOf, type Front, type SettingSpec } from './catalog';
 import { SettingsError } from './kinds';
-import type { RawSettings } from './parse';
+import { parseSettings, type RawSettings } from './parse';
+import type { Settings } from './settings';
 
 /** The front's input (or flag) for each setting it offers. */
 export function inputsOf(front: Front): Record<string, string> {
@@ -50,4 +51,34 @@ export function inFrontTermsOf(error: SettingsError, front: Front): FrontError {
   const expected = inFrontTerms(error.expectedTemplate, front);
   const label = front === 'cli' ? input : `input ${input}`;
   return { input, value: error.value, expected, message: `Invalid ${label} "${error.value}": expected ${expected}.` };
+}
+
+/**
+ * Settings for a step that runs before the job's own steps (the fronts' pre step). A
+ * pattern list may name what only a later step knows (Azure leaves `$(imageTag)` as
+ * written until it is set; GitHub expands a later step's output to empty), so one such
+ * input that does not parse yet is left out here, and the post step, which reads and
+ * checks every input again, decides. Every other bad input still fails at once, and so
+ * does a deferred one when ensure-free would clean in this very step: it must not clean
+ * without knowing the current build or the scope.
+ */
+/** The kinds whose values commonly embed a variable set by a later step. */
+const DEFERRABLE: readonly string[] = ['pattern-list', 'repository-list'];
+
+export function parseBeforeJob(raw: RawSettings): { settings: Settings; deferred: SettingsError[] } {
+  const deferred: SettingsError[] = [];
+  let left: RawSettings = { ...raw };
+  for (;;) {
+    try {
+      const settings = parseSettings(left);
+      if (deferred.length > 0 && settings.space.ensureFreeBytes !== undefined) throw deferred[0];
+      return { settings, deferred };
+    } catch (error) {
+      const spec = error instanceof SettingsError ? CATALOG.find((s) => s.name === error.setting) : undefined;
+      if (!spec || !DEFERRABLE.includes(spec.kind) || !(spec.name in left)) throw error;
+      deferred.push(error as SettingsError);
+      const { [spec.name]: _dropped, ...rest } = left;
+      left = rest;
+    }
+  }
 }

@@ -467,6 +467,32 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.ok(!fs.existsSync(recorded), 'post removes the job start record');
     });
 
+    it('6b. a pattern input whose variable a later step sets (myapp:$(imageTag)) is left to post-job, which checks it again', async () => {
+      await loadImages(docker, builds('app', 3));
+      const inputs = { keepCount: '0', minAge: '0', dockerHost: host, currentImages: 'app:$(imageTag)' };
+      const pre = await step('pre', inputs);
+      assert.equal(pre.result, undefined, log(pre));
+      assert.equal(pre.code, 0, log(pre));
+      assert.match(pre.stdout, /##vso\[task\.issue type=warning[^\]]*\]Invalid input currentImages "app:\$\(imageTag\)": expected .*checked in the post-job step\./);
+      assert.ok(pre.taskVariables['DockerImageCleanup.JobStartFile'], 'pre-job still records the job start');
+
+      const main = await step('main', inputs, pre.taskVariables);
+      // The agent expands the variable once the step that sets it has run.
+      const post = await step('post', { ...inputs, currentImages: 'app:ci-1' }, main.taskVariables);
+      assert.equal(post.result, 'Succeeded', log(post));
+      assert.deepEqual(await tags(), ['app:ci-1']);
+    });
+
+    it('6c. still unexpanded at post-job: the post-job step fails on the input; nothing is removed', async () => {
+      await loadImages(docker, builds('app', 3));
+      const inputs = { keepCount: '0', minAge: '0', dockerHost: host, currentImages: 'app:$(imageTag)' };
+      const pre = await step('pre', inputs);
+      const main = await step('main', inputs, pre.taskVariables);
+      const post = await step('post', inputs, main.taskVariables);
+      assert.match(post.stdout, /Invalid input currentImages "app:\$\(imageTag\)"/, log(post));
+      assert.equal((await tags()).length, 3);
+    });
+
     it('7b. ensureFree: the pre-job step frees space first, or fails the task naming what was tried; post-job ignores it', async () => {
       await loadImages(docker, builds('app', 3));
       // The agent's temp folder is a real filesystem: 1B is always free, 1000TB never is.

@@ -1,6 +1,6 @@
 // Task inputs -> the core's RawSettings. No policy here: the core validates and decides.
 import * as tl from 'azure-pipelines-task-lib/task';
-import { inFrontTermsOf, parseBooleanText, parseSettings, SettingsError, type RawSettings, type Settings } from '../../../src/index';
+import { inFrontTermsOf, parseBeforeJob, parseBooleanText, parseSettings, SettingsError, type RawSettings, type Settings } from '../../../src/index';
 import { INPUT, inputOfSetting, rawSettings } from './settings-map';
 
 export { INPUT } from './settings-map';
@@ -64,8 +64,22 @@ export function readFailOnError(): boolean {
 
 /** parseSettings, with its message attributed to the task input the user wrote. */
 export function toSettings(raw: RawSettings): Settings {
+  return translated(() => parseSettings(raw));
+}
+
+/**
+ * The pre-job step's settings: a pattern input that does not parse yet (`myapp:$(imageTag)`
+ * with imageTag set by a later step) is left out and returned as a message; the post-job
+ * step reads and checks it again. Any other bad input fails as in toSettings.
+ */
+export function toSettingsBeforeJob(raw: RawSettings): { settings: Settings; deferred: string[] } {
+  const { settings, deferred } = translated(() => parseBeforeJob(raw));
+  return { settings, deferred: deferred.map((e) => inFrontTermsOf(e, 'task').message) };
+}
+
+function translated<T>(parse: () => T): T {
   try {
-    return parseSettings(raw);
+    return parse();
   } catch (error) {
     if (error instanceof SettingsError) {
       const input = inputOfSetting(error.setting);
