@@ -177,14 +177,16 @@ describe('real engine: ensure-free before a job', function () {
     assert.equal(outcome.kind, 'ok', outcome.message);
     const e = outcome.report.ensureFree!;
     assert.equal(e.reached, true);
-    assert.equal(e.freeBefore, before);
+    // The run's own lock (a one-layer image of a few bytes, src/engine/run-lock.ts) arrives
+    // between this measurement and the run's: nothing else does.
+    assert.ok(before - e.freeBefore >= 0 && before - e.freeBefore < 1_000, `${before} -> ${e.freeBefore}`);
     assert.ok(e.freeAfter >= before + 300_000, `${e.freeAfter}`);
     assert.deepEqual(outcome.report.plan.eviction!.rules, ['ensure-free']);
     assert.ok(outcome.report.plan.eviction!.order.every((o) => o.kind === 'build-cache'), 'cache records go before kept builds');
     assert.equal(exitCodeOf(outcome.kind), 0);
   });
 
-  it('5. cannot be reached: fails with exit code 4 naming what was tried', async () => {
+  it('5. cannot be reached: fails with exit code 6 naming what was tried', async () => {
     const before = (await modelledDisk()).freeBytes;
     const outcome = await ensure({ 'ensure-free': String(before + 5_000_000) });
     assert.equal(outcome.kind, 'short-of-free');
