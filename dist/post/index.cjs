@@ -83780,6 +83780,7 @@ var USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
 var USAGE_LABEL = "org.docker-image-cleanup.usage";
 var USAGE_MARKER_LABEL = "org.docker-image-cleanup.usage-record";
 var USAGE_LOCK_NAME = "docker-image-cleanup-usage-lock";
+var USAGE_LOCK_BASE_QUALIFIED = "docker.io/library/docker-image-cleanup-state:usage-lock-v1";
 var LOCK_LABEL = "org.docker-image-cleanup.usage-lock";
 var USAGE_FILE = "usage-record.json";
 var FIXED_MTIME = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
@@ -83890,7 +83891,7 @@ var EngineUsageStore = class {
       try {
         const container = await this.docker.createContainer({
           name: USAGE_LOCK_NAME,
-          Image: USAGE_RECORD_QUALIFIED,
+          Image: USAGE_LOCK_BASE_QUALIFIED,
           Cmd: LOCK_CMD2,
           Labels: { [LOCK_LABEL]: token },
           HostConfig: { NetworkMode: "none" }
@@ -83899,10 +83900,8 @@ var EngineUsageStore = class {
       } catch (error2) {
         const status = statusOf3(error2);
         if (status === 404 && /image|no such/i.test(messageOf3(error2))) {
-          if (!await this.inspect()) {
-            await this.write(emptyRecord());
-            continue;
-          }
+          await this.loadLockBase();
+          continue;
         } else if (!isNameConflict(error2)) throw error2;
       }
       const holder = await this.lockHolder();
@@ -83919,6 +83918,10 @@ var EngineUsageStore = class {
       }
       await sleep2(Math.min(1e3, 20 * 2 ** Math.min(attempt2, 5)) * (0.5 + Math.random()));
     }
+  }
+  async loadLockBase() {
+    const archive = await recordArchive(JSON.stringify(emptyRecord()), {}, 0, USAGE_LOCK_BASE_QUALIFIED);
+    await loadArchive(this.docker, archive.tar).catch((e) => /already exists/i.test(messageOf3(e)) ? void 0 : Promise.reject(e));
   }
   async lockHolder() {
     try {
@@ -84018,7 +84021,7 @@ function goArch() {
 function sha2562(data) {
   return (0, import_node_crypto5.createHash)("sha256").update(data).digest("hex");
 }
-async function recordArchive(json, labels, updatedAt) {
+async function recordArchive(json, labels, updatedAt, repoTag = USAGE_RECORD_QUALIFIED) {
   const { layer, diffId: prefixed } = await recordLayer(json);
   const diffId = prefixed.slice("sha256:".length);
   const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 && updatedAt < 864e13 ? updatedAt : 0).toISOString();
@@ -84033,7 +84036,7 @@ async function recordArchive(json, labels, updatedAt) {
     })
   );
   const configHex = sha2562(config);
-  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [USAGE_RECORD_QUALIFIED], Layers: [`${diffId}/layer.tar`] }]));
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [repoTag], Layers: [`${diffId}/layer.tar`] }]));
   const archive = await pack4([
     { name: `${diffId}/`, dir: true },
     { name: `${diffId}/layer.tar`, content: layer },

@@ -28,6 +28,12 @@ export const USAGE_LABEL = 'org.docker-image-cleanup.usage';
 export const USAGE_MARKER_LABEL = 'org.docker-image-cleanup.usage-record';
 /** The lock container's name. */
 export const USAGE_LOCK_NAME = 'docker-image-cleanup-usage-lock';
+/**
+ * The lock container's image: the empty record under a tag of its own, byte-identical on every
+ * agent, so loading it never moves the record's tag (on the containerd store a load onto the
+ * record's tag would replace a record another agent just wrote).
+ */
+export const USAGE_LOCK_BASE_QUALIFIED = 'docker.io/library/docker-image-cleanup-state:usage-lock-v1';
 const LOCK_LABEL = 'org.docker-image-cleanup.usage-lock';
 /** The file in the record image's layer. */
 export const USAGE_FILE = 'usage-record.json';
@@ -104,7 +110,7 @@ export class EngineUsageStore implements UsageStore {
     } finally {
       await this.unlock(lock);
     }
-    // The lock container stood on the previous image; now it can go.
+    // The record images this one replaced go once the lock is released.
     const warnings = [...result.warnings];
     await this.removeOldRecordImages(previous, written, warnings);
     return { record: result.record, warnings };
@@ -161,7 +167,7 @@ export class EngineUsageStore implements UsageStore {
       try {
         const container = await this.docker.createContainer({
           name: USAGE_LOCK_NAME,
-          Image: USAGE_RECORD_QUALIFIED,
+          Image: USAGE_LOCK_BASE_QUALIFIED,
           Cmd: LOCK_CMD,
           Labels: { [LOCK_LABEL]: token },
           HostConfig: { NetworkMode: 'none' },
@@ -170,14 +176,9 @@ export class EngineUsageStore implements UsageStore {
       } catch (error) {
         const status = statusOf(error);
         if (status === 404 && /image|no such/i.test(messageOf(error))) {
-          // No record image yet: the empty one is byte-identical on every agent, so racing loads agree.
-          // On the containerd store a concurrent write replaces the record image outright, and a
-          // create racing it finds its content gone ("content digest … not found"): the record is
-          // there, so wait and retry, never overwrite it with an empty one.
-          if (!(await this.inspect())) {
-            await this.write(emptyRecord());
-            continue;
-          }
+          // The lock's own image is not there yet: load it (racing loads agree) and try again.
+          await this.loadLockBase();
+          continue;
         } else if (!isNameConflict(error)) throw error;
       }
       const holder = await this.lockHolder();
@@ -194,6 +195,12 @@ export class EngineUsageStore implements UsageStore {
       }
       await sleep(Math.min(1000, 20 * 2 ** Math.min(attempt, 5)) * (0.5 + Math.random()));
     }
+  }
+
+  private async loadLockBase(): Promise<void> {
+    const archive = await recordArchive(JSON.stringify(emptyRecord()), {}, 0, USAGE_LOCK_BASE_QUALIFIED);
+    // Two agents loading it at once: the containerd store refuses the second with "already exists", which is as good.
+    await loadArchive(this.docker, archive.tar).catch((e) => (/already exists/i.test(messageOf(e)) ? undefined : Promise.reject(e)));
   }
 
   private async lockHolder(): Promise<{ id: string; created: number } | undefined> {
@@ -313,7 +320,12 @@ function sha256(data: Buffer): string {
 }
 
 /** A `docker save` archive of the record image. Deterministic: the same record gives the same image ID. */
-export async function recordArchive(json: string, labels: Record<string, string>, updatedAt: number): Promise<{ tar: Buffer; imageId: string }> {
+export async function recordArchive(
+  json: string,
+  labels: Record<string, string>,
+  updatedAt: number,
+  repoTag: string = USAGE_RECORD_QUALIFIED,
+): Promise<{ tar: Buffer; imageId: string }> {
   const { layer, diffId: prefixed } = await recordLayer(json);
   const diffId = prefixed.slice('sha256:'.length);
   // Within the range of a Date: a record with updatedAt 1e300 must not fail every save.
@@ -329,7 +341,7 @@ export async function recordArchive(json: string, labels: Record<string, string>
     }),
   );
   const configHex = sha256(config);
-  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [USAGE_RECORD_QUALIFIED], Layers: [`${diffId}/layer.tar`] }]));
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [repoTag], Layers: [`${diffId}/layer.tar`] }]));
   const archive = await pack([
     { name: `${diffId}/`, dir: true },
     { name: `${diffId}/layer.tar`, content: layer },
