@@ -84299,6 +84299,7 @@ function protectedBy(labels, selectors) {
 }
 
 // src/app/containers.ts
+var TOOL_CONTAINERS = [RUN_LOCK_NAME, USAGE_LOCK_NAME];
 var STOPPED_STATES = ["exited", "created", "dead"];
 async function removeStoppedContainers(engine, settings, options = {}) {
   const olderThanMs = settings.containersOlderThanMs;
@@ -84315,7 +84316,7 @@ async function removeStoppedContainers(engine, settings, options = {}) {
     report2.notes.push("stopped containers: this engine adapter cannot list or remove containers; skipped");
     return report2;
   }
-  const containers = (await engine.listContainers()).filter((c) => c.name !== RUN_LOCK_NAME);
+  const containers = (await engine.listContainers()).filter((c) => !TOOL_CONTAINERS.includes(c.name));
   report2.total = containers.length;
   for (const c of containers) {
     if (!STOPPED_STATES.includes(c.state)) {

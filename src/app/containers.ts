@@ -4,10 +4,14 @@ import type { ContainerRecord } from '../planner/snapshot';
 import type { Settings } from '../settings/settings';
 import { protectedBy } from '../domain/labels';
 import { RUN_LOCK_NAME } from '../engine/run-lock';
+import { USAGE_LOCK_NAME } from '../usage/engine-store';
 
 export { protectedBy };
 
 /** States a container can be removed in without force. */
+/** Containers the tool itself creates as locks (never created-and-started: state `created`). */
+const TOOL_CONTAINERS: readonly string[] = [RUN_LOCK_NAME, USAGE_LOCK_NAME];
+
 export const STOPPED_STATES: readonly string[] = ['exited', 'created', 'dead'];
 
 export type ContainerRemovalStatus =
@@ -86,8 +90,9 @@ export async function removeStoppedContainers(
     report.notes.push('stopped containers: this engine adapter cannot list or remove containers; skipped');
     return report;
   }
-  // The run lock of this run (or of one waiting) is the tool's own bookkeeping: never a stopped container to remove.
-  const containers = (await engine.listContainers()).filter((c) => c.name !== RUN_LOCK_NAME);
+  // The run lock and the usage record's lock (this run's, or another agent's that
+  // holds it now) are the tool's own bookkeeping: removing one would break a lock.
+  const containers = (await engine.listContainers()).filter((c) => !TOOL_CONTAINERS.includes(c.name));
   report.total = containers.length;
 
   for (const c of containers) {

@@ -8,6 +8,8 @@ import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { pruneBuildCache } from '../../src/app/build-cache';
 import { removeStoppedContainers } from '../../src/app/containers';
+import { RUN_LOCK_NAME } from '../../src/engine/run-lock';
+import { USAGE_LOCK_NAME } from '../../src/usage/engine-store';
 import { loadImages } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
@@ -76,6 +78,9 @@ describe('maintenance on the real engine', function () {
       await exited.wait();
       await createContainer(docker, 'runner:1', { name: 'created' });
       await createContainer(docker, 'runner:1', { name: 'pinned', labels: { keep: 'yes' } });
+      // Another agent's locks, held right now: created, never started, like any created container.
+      await createContainer(docker, 'runner:1', { name: RUN_LOCK_NAME });
+      await createContainer(docker, 'runner:1', { name: USAGE_LOCK_NAME });
       const engine = engineFor(target.hostVariable);
 
       const none = await removeStoppedContainers(engine, parseSettings({ 'containers-older-than': '1h', 'protect-label': 'keep' }));
@@ -83,7 +88,7 @@ describe('maintenance on the real engine', function () {
       assert.equal(none!.counts.young, 2);
       const dry = await removeStoppedContainers(engine, parseSettings({ 'containers-older-than': '0', 'protect-label': 'keep', 'dry-run': true }));
       assert.deepEqual(dry!.results.map((r) => [r.name, r.status]).sort(), [['created', 'planned'], ['exited', 'planned']]);
-      assert.deepEqual(await names(docker), ['created', 'exited', 'pinned', 'running']);
+      assert.deepEqual(await names(docker), ['created', RUN_LOCK_NAME, USAGE_LOCK_NAME, 'exited', 'pinned', 'running'].sort());
 
       const report = await removeStoppedContainers(engine, parseSettings({ 'containers-older-than': '0', 'protect-label': 'keep' }));
       assert.deepEqual(
@@ -91,7 +96,7 @@ describe('maintenance on the real engine', function () {
         [['created', 'runner:1', 'created', 'removed'], ['exited', 'runner:1', 'exited', 'removed']],
       );
       assert.deepEqual(report!.counts, { removed: 2, skipped: 0, failed: 0, protected: 1, young: 0, active: 1 });
-      assert.deepEqual(await names(docker), ['pinned', 'running']);
+      assert.deepEqual(await names(docker), [RUN_LOCK_NAME, USAGE_LOCK_NAME, 'pinned', 'running'].sort());
     });
   });
 
