@@ -368,7 +368,9 @@ describe('planner', () => {
     });
   });
 
-  it('42. plans 5,000 images across 50 repositories with bases and containers without error', () => {
+  it('42. plans 5,000 images across 50 repositories with bases and containers without error', function () {
+    // Correctness at scale; its speed belongs to bench/ (a loaded agent must not fail it on mocha's 2 s default).
+    this.timeout(60_000);
     const bases = Array.from({ length: 5 }, (_, i) => image({ tags: [`base:${i}`], layers: [`base-${i}`], ageHours: 24 * 200 }));
     const imgs: ImageRecord[] = [...bases];
     for (let i = 0; i < 5000; i++) imgs.push(derived(bases[i % 5], { tags: [`repo${i % 50}:b${i}`], ageHours: 5000 - i + 2 }));
