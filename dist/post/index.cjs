@@ -82733,6 +82733,21 @@ async function removeLockImage(docker) {
     if (!isGone(error2) && statusOf(error2) !== 409) throw error2;
   }
 }
+async function runLockShare(docker, df, containerdStore) {
+  let lock2;
+  try {
+    lock2 = await docker.getContainer(RUN_LOCK_NAME).inspect(containerdStore ? { size: true } : {});
+  } catch (error2) {
+    if (isGone(error2)) return 0;
+    throw error2;
+  }
+  if (containerdStore) return Math.max(0, Number(lock2.SizeRootFs ?? 0));
+  const image = (df.Images ?? []).find((i) => bareId2(i.Id ?? "") === bareId2(String(lock2.Image ?? "")));
+  return image ? Math.max(0, (image.Size ?? 0) - Math.max(0, image.SharedSize ?? 0)) : 0;
+}
+function bareId2(id) {
+  return id.replace(/^sha256:/, "");
+}
 function isRunLockImage(tags) {
   return tags.includes(RUN_LOCK_IMAGE);
 }
@@ -83144,7 +83159,8 @@ var DockerodeEngine = class {
     const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
     const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
     const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
-    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages };
+    this.count("container inspect");
+    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages, runLockBytes: await runLockShare(this.docker, df, this.containerdStore) };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -85949,11 +85965,11 @@ async function runLocked(settings, deps, options) {
   report2.counts.incidents = report2.incidents.length;
   for (const incident of report2.incidents) report2.warnings.push(`INCIDENT: ${incident.text}`);
   report2.counts.kept = report2.counts.images - removed;
-  const lockBytes = seen.images.filter((i) => isRunLockImage(i.tags)).reduce((sum, i) => sum + i.size, 0);
-  report2.bytes.before = Math.max(0, before.imagesBytes - lockBytes);
+  report2.bytes.before = Math.max(0, before.imagesBytes - (before.runLockBytes ?? 0));
+  report2.bytes.runLock = before.runLockBytes;
   if (after) {
-    report2.bytes.after = Math.max(0, after.imagesBytes - lockBytes);
-    report2.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+    report2.bytes.after = Math.max(0, after.imagesBytes - (after.runLockBytes ?? 0));
+    report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
     report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
     await leftovers();
   }

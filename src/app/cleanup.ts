@@ -1,4 +1,4 @@
-import type { EnginePort } from '../engine/port';
+import type { DiskUsage, EnginePort } from '../engine/port';
 import type { Settings } from '../settings/settings';
 import { CATALOG, type Front, type SettingSpec } from '../settings/catalog';
 import { plan as makePlan, type JobStart } from '../planner/planner';
@@ -69,6 +69,8 @@ export interface CleanupReport {
     before?: number;
     after?: number;
     measured?: number;
+    /** What the run lock's own image and container held of `before` (left out of before and after). */
+    runLock?: number;
   };
   /** Removed images that came back within the regret window (from the usage record). */
   regrets: { imageId: string; references: string[]; removedAt: number; returnedAt: number }[];
@@ -354,7 +356,7 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
   const before = await measuring;
   const lost = report.results.find((r) => r.engineLost && r.note !== ENGINE_LOST_NOTE);
   // The engine went away or stopped answering during the removals: keep what was done (report, usage record), attempt nothing more on it.
-  let after: { imagesBytes: number } | undefined;
+  let after: DiskUsage | undefined;
   if (lost) report.engineLost = lost.note;
   else {
     try {
@@ -375,12 +377,13 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
   report.counts.incidents = report.incidents.length;
   for (const incident of report.incidents) report.warnings.push(`INCIDENT: ${incident.text}`);
   report.counts.kept = report.counts.images - removed;
-  // The run lock's image stands on the engine for the whole run and is left out of the plan: out of the figures too.
-  const lockBytes = seen.images.filter((i) => isRunLockImage(i.tags)).reduce((sum, i) => sum + i.size, 0);
-  report.bytes.before = Math.max(0, before.imagesBytes - lockBytes);
+  // The run lock (image and container) stands on the engine for the whole run and is left out of the plan:
+  // out of the figures too, by what it holds in each measurement.
+  report.bytes.before = Math.max(0, before.imagesBytes - (before.runLockBytes ?? 0));
+  report.bytes.runLock = before.runLockBytes;
   if (after) {
-    report.bytes.after = Math.max(0, after.imagesBytes - lockBytes);
-    report.bytes.measured = Math.max(0, before.imagesBytes - after.imagesBytes);
+    report.bytes.after = Math.max(0, after.imagesBytes - (after.runLockBytes ?? 0));
+    report.bytes.measured = Math.max(0, report.bytes.before - report.bytes.after);
     // After the images: cache records of builds whose images just went can go too.
     report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
     await leftovers();

@@ -18,7 +18,7 @@ import {
   type SnapshotOptions,
   type VolumeListing,
 } from './port';
-import { acquireRunLock, type RunLockOptions } from './run-lock';
+import { acquireRunLock, runLockShare, type RunLockOptions } from './run-lock';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
 import { fullImageId, isCanonicalImageId } from '../domain/image-id';
 
@@ -349,7 +349,8 @@ export class DockerodeEngine implements EnginePort {
     // API 1.52 (Docker 29) drops LayersSize and Images for a summary per kind.
     const summary = df.ImagesDiskUsage ?? df.ImageUsage;
     const summarized = typeof summary?.TotalSize === 'number' ? summary.TotalSize : undefined;
-    const usage: DiskUsage = { imagesBytes: layersSize ?? summarized ?? fromImages };
+    this.count('container inspect');
+    const usage: DiskUsage = { imagesBytes: layersSize ?? summarized ?? fromImages, runLockBytes: await runLockShare(this.docker, df, this.containerdStore) };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }

@@ -8,6 +8,8 @@ export interface DiskUsage {
   imagesBytes: number;
   /** Build cache bytes (system/df BuilderSize), when asked for and the engine has a build cache. */
   buildCacheBytes?: number;
+  /** Of imagesBytes, what the run lock's own image and container hold (measured in the same answer); 0 or absent when none stands. */
+  runLockBytes?: number;
 }
 
 /** What the engine answered to one removal call. */

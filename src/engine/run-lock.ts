@@ -158,6 +158,31 @@ async function removeLockImage(docker: Dockerode): Promise<void> {
   }
 }
 
+/**
+ * What the run lock holds of one system/df answer's image figure (DiskUsage.imagesBytes),
+ * so a run can leave its own bookkeeping out of the bytes it reports. On the containerd
+ * store LayersSize counts every snapshot, containers' too: the lock container's image,
+ * `-init` and writable snapshots, which is its SizeRootFs (73,728 B there, 64 KiB more than
+ * the image). Graph drivers count image layers only, and Podman's figure is the sum of
+ * image sizes: the lock image's own bytes in that answer. 0 when no lock stands.
+ */
+export async function runLockShare(docker: Dockerode, df: { Images?: { Id?: string; Size?: number; SharedSize?: number }[] | null }, containerdStore: boolean): Promise<number> {
+  let lock: any;
+  try {
+    lock = await docker.getContainer(RUN_LOCK_NAME).inspect((containerdStore ? { size: true } : {}) as Dockerode.ContainerInspectOptions);
+  } catch (error) {
+    if (isGone(error)) return 0;
+    throw error;
+  }
+  if (containerdStore) return Math.max(0, Number(lock.SizeRootFs ?? 0));
+  const image = (df.Images ?? []).find((i) => bareId(i.Id ?? '') === bareId(String(lock.Image ?? '')));
+  return image ? Math.max(0, (image.Size ?? 0) - Math.max(0, image.SharedSize ?? 0)) : 0;
+}
+
+function bareId(id: string): string {
+  return id.replace(/^sha256:/, '');
+}
+
 /** The lock's image and container are the tool's own bookkeeping, not part of what a run plans. */
 export function isRunLockImage(tags: readonly string[]): boolean {
   return tags.includes(RUN_LOCK_IMAGE);

@@ -142,7 +142,7 @@ describe('engine adapter on API 1.52 shapes (Docker 29, fake Engine API)', () =>
   });
 
   it('system df without LayersSize: the images summary TotalSize is the disk use', async () => {
-    assert.deepEqual(await new DockerodeEngine({ host }).diskUsage(), { imagesBytes: 7_000 });
+    assert.deepEqual(await new DockerodeEngine({ host }).diskUsage(), { imagesBytes: 7_000, runLockBytes: 0 });
   });
 
   it('plans the removal of the app build with the bytes of its own layer only, and names the content it cannot predict', async () => {
