@@ -80691,9 +80691,9 @@ var CATALOG = [
   // Disk pressure
   { name: "max-image-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "images may use at most this much (500MB, 60GB, 1.5TiB; MB = 10^6 like docker)", action: "max-image-bytes", task: "maxImageBytes" },
   { name: "target-image-bytes", kind: "size", unsetMeans: "80% of {max-image-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here", action: "target-image-bytes", task: "targetImageBytes" },
-  { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order" },
-  { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here" },
-  { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})" },
+  { name: "max-docker-bytes", kind: "size", section: "pressure", placeholder: "SIZE", help: "one budget: images + build cache (+ volumes with {volumes-older-than}); cache records never in use join the least-recently-used order", action: "max-docker-bytes", task: "maxDockerBytes" },
+  { name: "target-docker-bytes", kind: "size", unsetMeans: "80% of {max-docker-bytes}", section: "pressure", placeholder: "SIZE", help: "eviction stops here", action: "target-docker-bytes", task: "targetDockerBytes" },
+  { name: "evict-build-cache", kind: "boolean", default: "false", section: "pressure", help: "the other space rules ({min-free}, …) may prune build cache records too (on with {max-docker-bytes})", action: "evict-build-cache", task: "evictBuildCache" },
   {
     name: "ensure-free",
     kind: "size",
@@ -80739,16 +80739,18 @@ var CATALOG = [
     action: "containers-older-than",
     task: "containersOlderThan"
   },
-  // Volumes and buildx builder leftovers (CLI only so far)
-  { name: "volumes-older-than", kind: "duration", section: "volumes", placeholder: "DURATION", help: "remove anonymous volumes no container (running or stopped) mounts, unused (created/mounted/unmounted) for longer than this" },
-  { name: "volumes-named", kind: "boolean", default: "false", section: "volumes", help: "dangling named volumes go too, by the same rule" },
-  { name: "protect-volume", kind: "volume-name-list", section: "volumes", placeholder: "NAME", help: "volume names always kept ('*' matches any run: 'cache-*'); {protect-label} applies too" },
+  // Volumes and buildx builder leftovers
+  { name: "volumes-older-than", kind: "duration", section: "volumes", placeholder: "DURATION", help: "remove anonymous volumes no container (running or stopped) mounts, unused (created/mounted/unmounted) for longer than this", action: "volumes-older-than", task: "volumesOlderThan" },
+  { name: "volumes-named", kind: "boolean", default: "false", section: "volumes", help: "dangling named volumes go too, by the same rule", action: "volumes-named", task: "volumesNamed" },
+  { name: "protect-volume", kind: "volume-name-list", section: "volumes", placeholder: "NAME", help: "volume names always kept ('*' matches any run: 'cache-*'); {protect-label} applies too", action: "protected-volumes", task: "protectedVolumes" },
   {
     name: "buildx-older-than",
     kind: "duration",
     section: "volumes",
     placeholder: "DURATION",
-    help: "remove stopped buildx_buildkit_* builder containers and their _state volumes when no node of the builder runs and they are older than this"
+    help: "remove stopped buildx_buildkit_* builder containers and their _state volumes when no node of the builder runs and they are older than this",
+    action: "buildx-older-than",
+    task: "buildxOlderThan"
   },
   // Safety
   { name: "max-removals", kind: "count", unsetMeans: "no limit", section: "safety", placeholder: "N", help: "refuse the whole run when the plan removes more images", action: "max-removals", task: "maxRemovals" },
@@ -80760,7 +80762,9 @@ var CATALOG = [
     default: "120s",
     section: "engine",
     placeholder: "DURATION",
-    help: "deadline of every engine call (1s to 1d); a paused or overloaded engine fails the run with one line instead of hanging it"
+    help: "deadline of every engine call (1s to 1d); a paused or overloaded engine fails the run with one line instead of hanging it",
+    action: "timeout",
+    task: "timeout"
   },
   {
     name: "lock-wait",
@@ -80768,7 +80772,9 @@ var CATALOG = [
     default: "5m",
     section: "engine",
     placeholder: "DURATION",
-    help: "a real run holds a lock on the engine (container docker-image-cleanup-run-lock); another waits this long for it, then gives up"
+    help: "a real run holds a lock on the engine (container docker-image-cleanup-run-lock); another waits this long for it, then gives up",
+    action: "lock-wait",
+    task: "lockWait"
   },
   { name: "host", kind: "host", unsetMeans: "DOCKER_HOST, else the default socket", section: "engine", placeholder: "URL", help: "unix:///var/run/docker.sock, tcp://host:2376, ssh://user@host", action: "docker-host", task: "dockerHost" }
 ];

@@ -15,8 +15,8 @@ import * as esbuild from 'esbuild';
 import * as yaml from 'js-yaml';
 import { INPUT_NAMES, SETTING_OF_INPUT } from '../../actions/src/constants';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
-import { parseSettings, SETTING_NAMES, type Settings } from '../../src/index';
-import { resetEngine, testDocker } from '../support/engine';
+import { DockerodeEngine, parseSettings, SETTING_NAMES, type Settings } from '../../src/index';
+import { pauseEngine, resetEngine, runContainer, testDocker } from '../support/engine';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const HOUR = 3_600_000;
@@ -239,6 +239,8 @@ interface ActionInputsModule {
 /** One new setting: a valid value and where it lands, a bad value and what the core expects. */
 interface MappingCase {
   setting: string;
+  /** The input, when it is not spelled as the setting. */
+  input?: string;
   value: string;
   /** Inputs the value needs beside it (a target needs its minimum). */
   with?: Record<string, string>;
@@ -266,7 +268,17 @@ const NEW_SETTINGS: MappingCase[] = [
   { setting: 'build-cache-keep', value: '10GB', get: (s) => s.buildCache.keepBytes, expected: 10e9, bad: 'lots', expects: /a size/ },
   { setting: 'build-cache-max-age', value: '72h', get: (s) => s.buildCache.maxAgeMs, expected: 72 * HOUR, bad: 'ages', expects: /a duration/ },
   { setting: 'containers-older-than', value: '36h', get: (s) => s.containersOlderThanMs, expected: 36 * HOUR, bad: 'ages', expects: /a duration/ },
+  { setting: 'max-docker-bytes', value: '100GB', get: (s) => s.space.maxDockerBytes, expected: 100e9, bad: 'lots', expects: /a size such as 500MB/ },
+  { setting: 'target-docker-bytes', value: '60GB', with: { 'max-docker-bytes': '100GB' }, get: (s) => s.space.targetDockerBytes, expected: 60e9, bad: '120GB', expects: /a size no larger than max-docker-bytes \(100GB\)/ },
+  { setting: 'evict-build-cache', value: 'true', get: (s) => s.space.evictBuildCache, expected: true, bad: 'maybe', expects: /true or false/ },
+  { setting: 'volumes-older-than', value: '2d', get: (s) => s.volumes.olderThanMs, expected: 2 * DAY, bad: 'ages', expects: /a duration/ },
+  { setting: 'volumes-named', value: 'true', get: (s) => s.volumes.named, expected: true, bad: 'maybe', expects: /true or false/ },
+  { setting: 'protect-volume', input: 'protected-volumes', value: 'cache-*\npinned', get: (s) => s.volumes.protect, expected: ['cache-*', 'pinned'], bad: 'a/b', expects: /a volume name or a name pattern/ },
+  { setting: 'buildx-older-than', value: '1d', get: (s) => s.volumes.buildxOlderThanMs, expected: DAY, bad: 'ages', expects: /a duration/ },
+  { setting: 'timeout', value: '30s', get: (s) => s.timeoutMs, expected: 30_000, bad: '0s', expects: /a duration from 1s to 1d/ },
+  { setting: 'lock-wait', value: '1m', get: (s) => s.lockWaitMs, expected: 60_000, bad: 'soon', expects: /a duration/ },
 ];
+const inputOf = (c: MappingCase) => c.input ?? c.setting;
 
 describe('GitHub Action inputs -> core settings (actions/src/inputs.ts, in process)', () => {
   let bundleDir: string;
@@ -318,10 +330,10 @@ describe('GitHub Action inputs -> core settings (actions/src/inputs.ts, in proce
     assert.equal(new Set(fed.map(([, setting]) => setting)).size, fed.length, 'one input per setting');
   });
 
-  it('M2. each disk-pressure and maintenance setting is an input of the same name', () => {
+  it('M2. each disk-pressure, maintenance, volume and engine setting is an input (of the same name but protected-volumes)', () => {
     for (const c of NEW_SETTINGS) {
-      assert.ok(ACTION.inputs.has(c.setting), `action.yml declares ${c.setting}`);
-      assert.equal((SETTING_OF_INPUT as Record<string, string>)[c.setting], c.setting);
+      assert.ok(ACTION.inputs.has(inputOf(c)), `action.yml declares ${inputOf(c)}`);
+      assert.equal((SETTING_OF_INPUT as Record<string, string>)[inputOf(c)], c.setting);
     }
   });
 
@@ -332,17 +344,18 @@ describe('GitHub Action inputs -> core settings (actions/src/inputs.ts, in proce
   });
 
   for (const c of NEW_SETTINGS) {
-    it(`M4. ${c.setting}: ${JSON.stringify(c.value)} maps to its setting; ${JSON.stringify(c.bad)} fails naming the input`, () => {
+    it(`M4. ${inputOf(c)}: ${JSON.stringify(c.value)} maps to its setting; ${JSON.stringify(c.bad)} fails naming the input`, () => {
       const context = c.with ?? {};
-      assert.deepEqual(c.get(settingsFrom({ ...context, [c.setting]: c.value })), c.expected);
-      assert.deepEqual(c.get(settingsFrom({ ...context, [c.setting]: ` ${c.value}\n` })), c.expected, 'trimmed');
+      const input = inputOf(c);
+      assert.deepEqual(c.get(settingsFrom({ ...context, [input]: c.value })), c.expected);
+      assert.deepEqual(c.get(settingsFrom({ ...context, [input]: ` ${c.value}\n` })), c.expected, 'trimmed');
       assert.notDeepEqual(c.get(settingsFrom(context)), c.expected, 'the value came from this input');
       assert.throws(
-        () => settingsFrom({ ...context, [c.setting]: c.bad }),
+        () => settingsFrom({ ...context, [input]: c.bad }),
         (error: unknown) =>
           error instanceof Error &&
           error.name === 'InputError' &&
-          error.message.startsWith(`Invalid input ${c.setting} "${c.bad}": expected `) &&
+          error.message.startsWith(`Invalid input ${input} "${c.bad}": expected `) &&
           c.expects.test(error.message),
       );
     });
@@ -422,6 +435,15 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
         'build-cache-keep': '',
         'build-cache-max-age': '',
         'containers-older-than': '',
+        'max-docker-bytes': '',
+        'target-docker-bytes': '',
+        'evict-build-cache': 'false',
+        'volumes-older-than': '',
+        'volumes-named': 'false',
+        'protected-volumes': '',
+        'buildx-older-than': '',
+        timeout: '120s',
+        'lock-wait': '5m',
         'fail-on-error': 'false',
         'run-at': 'post',
       });
@@ -738,6 +760,65 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
       assert.ok(fs.existsSync(elsewhere), `usage-file ${elsewhere}`);
     });
 
+    it('33. volumes-older-than, volumes-named, protected-volumes: the job\'s leftover volumes go, a mounted and a protected one stay; the summary lists each with its bytes', async () => {
+      await loadImages(docker, [{ tags: ['runner:1'], created: new Date(Date.now() - 3 * DAY), layers: [{ id: 'vol-busybox', busybox: true }] }]);
+      const fill = (file: string, kb: number) => ['/bin/busybox', 'dd', 'if=/dev/urandom', `of=${file}`, 'bs=1k', `count=${kb}`];
+      // A container job that wrote 300 kB to an anonymous volume and was removed without -v.
+      const gone = await runContainer(docker, 'runner:1', { name: 'gone-job', volumes: ['/data'], cmd: fill('/data/f', 300) });
+      await gone.wait();
+      const leftover = ((await gone.inspect()) as any).Mounts[0].Name as string;
+      await gone.remove({ v: false });
+      // Named volumes no container mounts any more; one is protected by name. A running service mounts another.
+      const filler = await runContainer(docker, 'runner:1', { name: 'filler', volumes: ['old-cache:/c', 'pinned-npm:/p'], cmd: fill('/c/f', 200) });
+      await filler.wait();
+      await filler.remove();
+      await runContainer(docker, 'runner:1', { name: 'svc', volumes: ['svc-data:/d'] });
+      const volumes = async () => ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+      assert.deepEqual(await volumes(), [leftover, 'old-cache', 'pinned-npm', 'svc-data'].sort());
+
+      const inputs = { 'run-at': 'now', 'usage-store': 'none', 'volumes-older-than': '0', 'volumes-named': 'true', 'protected-volumes': 'pinned-*' };
+      const dry = await job({ ...inputs, 'dry-run': 'true' }).run('main');
+      assertClean(dry);
+      assert.equal((await volumes()).length, 4, 'a dry run removes no volume');
+      const main = await job(inputs).run('main');
+      assertClean(main);
+      assert.deepEqual(await volumes(), ['pinned-npm', 'svc-data']);
+      assert.match(main.summary, /### Volumes and builder leftovers/);
+      const row = (name: string) => main.summary.split('\n').find((l) => l.includes(name.slice(0, 12))) ?? '';
+      assert.match(row(leftover), /anonymous.*removed/, main.summary);
+      assert.match(row('old-cache'), /named.*removed/, main.summary);
+      assert.match(row('svc-data'), /keep/, main.summary);
+      assert.match(main.summary, /\d+(\.\d+)?kB predicted, \d+(\.\d+)?kB freed/);
+      // The images are untouched: runner:1 is what the containers ran.
+      assert.deepEqual(await tags(), ['runner:1']);
+    });
+
+    it('34. timeout: with the engine paused, the step ends within the timeout with one line naming the call; nothing removed', async () => {
+      await loadImages(docker, builds('app', 3));
+      const started = Date.now();
+      const main = await pauseEngine(host, () => job({ 'run-at': 'now', 'keep-count': '0', timeout: '2s' }).run('main'));
+      assert.ok(Date.now() - started < 30_000, `it did not hang (${Date.now() - started} ms)`);
+      assert.equal(main.code, 0, log(main));
+      assert.equal(main.warnings.length, 1, log(main));
+      assert.match(main.warnings[0]!, /did not answer \w+ \/\S+ within 2 s.*\(fail-on-error is false: the job goes on\)$/s);
+      assert.doesNotMatch(main.stdout + main.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal((await tags()).length, 3, 'nothing removed');
+    });
+
+    it('35. lock-wait: while another cleanup holds the engine, the step waits that long, then gives up naming the holder; nothing removed', async () => {
+      await loadImages(docker, builds('app', 3));
+      const release = await new DockerodeEngine({ host }).acquireRunLock({ waitMs: 0 });
+      let main;
+      try {
+        main = await job({ 'run-at': 'now', 'keep-count': '0', 'lock-wait': '1s', 'fail-on-error': 'true' }).run('main');
+      } finally {
+        await release();
+      }
+      assert.equal(main.code, 1, log(main));
+      assert.match(main.errors[0]!, /another cleanup .*since/i, log(main));
+      assert.equal((await tags()).length, 3, 'nothing removed');
+    });
+
     const bad: [string, Record<string, string>, RegExp][] = [
       ['max-image-bytes', { 'max-image-bytes': '10 parsecs' }, /^Invalid input max-image-bytes "10 parsecs": expected a size such as 500MB/],
       ['min-free', { 'min-free': '120%' }, /^Invalid input min-free "120%": expected a percentage/],
@@ -747,8 +828,17 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
       ['usage-file', { 'usage-file': 'usage.json' }, /^Invalid input usage-file "usage.json": expected an absolute path\.$/],
       ['evict-kept-builds', { 'evict-kept-builds': 'maybe' }, /^Invalid input evict-kept-builds "maybe": expected true or false/],
     ];
-    bad.forEach(([input, inputs, message], i) => {
-      it(`${25 + i}. ${input}: pre fails with a message naming the input, nothing removed`, async () => {
+    // The inputs of the volume rules, the one budget and the engine deadlines (#17, #12).
+    const badToo: [string, Record<string, string>, RegExp][] = [
+      ['timeout', { timeout: '0s' }, /^Invalid input timeout "0s": expected a duration from 1s to 1d/],
+      ['timeout', { timeout: '5 minutes' }, /^Invalid input timeout "5 minutes": expected a duration/],
+      ['lock-wait', { 'lock-wait': 'soon' }, /^Invalid input lock-wait "soon": expected a duration/],
+      ['volumes-older-than', { 'volumes-older-than': 'ages' }, /^Invalid input volumes-older-than "ages": expected a duration/],
+      ['protected-volumes', { 'protected-volumes': 'a/b' }, /^Invalid input protected-volumes "a\/b": expected a volume name/],
+      ['max-docker-bytes', { 'max-docker-bytes': 'lots' }, /^Invalid input max-docker-bytes "lots": expected a size/],
+    ];
+    [...bad.map((c, i) => [25 + i, c] as const), ...badToo.map((c, i) => [36 + i, c] as const)].forEach(([no, [input, inputs, message]]) => {
+      it(`${no}. ${input} ${JSON.stringify(inputs[input])}: pre fails with a message naming the input, nothing removed`, async () => {
         await loadImages(docker, builds('app', 3));
         const pre = await job({ ...inputs, 'keep-count': '0' }).run('pre');
         assert.equal(pre.code, 1, log(pre));

@@ -10,9 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
-import { parseSettings, SETTING_NAMES, SettingsError, type Settings } from '../../src/index';
+import { CATALOG, DockerodeEngine, parseSettings, SETTING_NAMES, SettingsError, type Settings } from '../../src/index';
 import { INPUT, inputOfSetting, rawSettings, SETTING_OF_INPUT, type InputName } from '../../tasks/DockerImageCleanupV1/src/settings-map';
-import { resetEngine, testDocker } from '../support/engine';
+import { pauseEngine, resetEngine, runContainer, testDocker } from '../support/engine';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TASK_DIR = path.join(ROOT, 'tasks', 'DockerImageCleanupV1');
@@ -23,6 +23,7 @@ const DAY = 24 * HOUR;
 interface TaskJson {
   inputs: { name: string; type: string; defaultValue?: string; helpMarkDown?: string; options?: Record<string, string> }[];
   outputVariables: { name: string }[];
+  groups: { name: string }[];
   messages: Record<string, string>;
   [section: string]: unknown;
 }
@@ -88,6 +89,8 @@ function inputEnv(inputs: Record<string, string>): Record<string, string> {
 /** One new setting: a valid value and where it lands, a bad value and what the core expects. */
 interface MappingCase {
   setting: string;
+  /** The input, when it is not the setting's name in camelCase. */
+  input?: string;
   value: string;
   /** Settings the value needs beside it (a target needs its minimum). */
   with?: Record<string, string>;
@@ -115,9 +118,19 @@ const NEW_SETTINGS: MappingCase[] = [
   { setting: 'build-cache-keep', value: '10GB', get: (s) => s.buildCache.keepBytes, expected: 10e9, bad: 'lots', expects: /a size/ },
   { setting: 'build-cache-max-age', value: '72h', get: (s) => s.buildCache.maxAgeMs, expected: 72 * HOUR, bad: 'ages', expects: /a duration/ },
   { setting: 'containers-older-than', value: '36h', get: (s) => s.containersOlderThanMs, expected: 36 * HOUR, bad: 'ages', expects: /a duration/ },
+  { setting: 'max-docker-bytes', value: '100GB', get: (s) => s.space.maxDockerBytes, expected: 100e9, bad: 'lots', expects: /a size such as 500MB/ },
+  { setting: 'target-docker-bytes', value: '60GB', with: { 'max-docker-bytes': '100GB' }, get: (s) => s.space.targetDockerBytes, expected: 60e9, bad: '120GB', expects: /a size no larger than max-docker-bytes \(100GB\)/ },
+  { setting: 'evict-build-cache', value: 'true', get: (s) => s.space.evictBuildCache, expected: true, bad: 'maybe', expects: /true or false/ },
+  { setting: 'volumes-older-than', value: '2d', get: (s) => s.volumes.olderThanMs, expected: 2 * DAY, bad: 'ages', expects: /a duration/ },
+  { setting: 'volumes-named', value: 'true', get: (s) => s.volumes.named, expected: true, bad: 'maybe', expects: /true or false/ },
+  { setting: 'protect-volume', input: 'protectedVolumes', value: 'cache-*\npinned', get: (s) => s.volumes.protect, expected: ['cache-*', 'pinned'], bad: 'a/b', expects: /a volume name or a name pattern/ },
+  { setting: 'buildx-older-than', value: '1d', get: (s) => s.volumes.buildxOlderThanMs, expected: DAY, bad: 'ages', expects: /a duration/ },
+  { setting: 'timeout', value: '30s', get: (s) => s.timeoutMs, expected: 30_000, bad: '0s', expects: /a duration from 1s to 1d/ },
+  { setting: 'lock-wait', value: '1m', get: (s) => s.lockWaitMs, expected: 60_000, bad: 'soon', expects: /a duration/ },
 ];
 
 const camel = (kebab: string) => kebab.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+const inputOf = (c: MappingCase) => c.input ?? camel(c.setting);
 
 /** What the task hands the core when the inputs (by task input name) hold these values. */
 function settingsFrom(inputs: Record<string, string>): Settings {
@@ -145,14 +158,18 @@ describe('Azure Pipelines task inputs -> core settings (settings-map.ts, in proc
     assert.equal(new Set(fed.map(([, setting]) => setting)).size, fed.length, 'one input per setting');
   });
 
-  it('M2. each disk-pressure and maintenance setting has its camelCase input in task.json', () => {
-    const pressure = TASK_JSON.inputs.filter((i) => (i as { groupName?: string }).groupName === 'pressure').map((i) => i.name);
-    const maintenance = TASK_JSON.inputs.filter((i) => (i as { groupName?: string }).groupName === 'maintenance').map((i) => i.name);
-    assert.deepEqual(
-      [...pressure, ...maintenance],
-      NEW_SETTINGS.map((c) => camel(c.setting)),
-    );
-    for (const c of NEW_SETTINGS) assert.equal(inputOfSetting(c.setting), camel(c.setting), c.setting);
+  it('M2. each disk-pressure, maintenance, volume and engine setting has its input in task.json, in the group of its catalog section', () => {
+    const groups = new Set(TASK_JSON.groups.map((g) => g.name));
+    for (const c of NEW_SETTINGS) {
+      const input = TASK_JSON.inputs.find((i) => i.name === inputOf(c)) as { groupName?: string } | undefined;
+      assert.ok(input, `task.json declares ${inputOf(c)}`);
+      assert.equal(inputOfSetting(c.setting), inputOf(c), c.setting);
+      const section = CATALOG.find((spec) => spec.name === c.setting)!.section;
+      assert.ok(groups.has(section), `task.json has the group ${section}`);
+      assert.equal(input.groupName, section, `${inputOf(c)} sits in the ${section} group`);
+    }
+    // Only camelCase spellings of the setting, but protectedVolumes (as protectedReferences, protectedLabels).
+    assert.deepEqual(NEW_SETTINGS.filter((c) => inputOf(c) !== camel(c.setting)).map(inputOf), ['protectedVolumes']);
   });
 
   it('M3. task.json defaults of the new inputs leave the core defaults in place', () => {
@@ -166,7 +183,7 @@ describe('Azure Pipelines task inputs -> core settings (settings-map.ts, in proc
   });
 
   for (const c of NEW_SETTINGS) {
-    const input = camel(c.setting) as InputName;
+    const input = inputOf(c) as InputName;
     it(`M4. ${input}: ${JSON.stringify(c.value)} -> ${c.setting}; ${JSON.stringify(c.bad)} is rejected naming ${input}`, () => {
       const context = inputsFor(c.with ?? {});
       assert.deepEqual(c.get(settingsFrom({ ...context, [input]: c.value })), c.expected);
@@ -291,10 +308,11 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
     it('1. declares the inputs, defaults, outputs and handlers the task is documented with', () => {
       const inputs = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i]));
       assert.deepEqual(Object.keys(inputs).sort(), [
-        'buildCacheKeep', 'buildCacheMaxAge', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'ensureFree',
-        'evictBaseImages', 'evictKeptBuilds', 'failOnError', 'freePath', 'keepCount', 'maxImageBytes', 'maxRemovals',
-        'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'protectedLabels', 'protectedReferences', 'regretWindow',
-        'repositories', 'runAt', 'targetFree', 'targetFreeInodes', 'targetImageBytes', 'usageFile', 'usageStore',
+        'buildCacheKeep', 'buildCacheMaxAge', 'buildxOlderThan', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'ensureFree',
+        'evictBaseImages', 'evictBuildCache', 'evictKeptBuilds', 'failOnError', 'freePath', 'keepCount', 'lockWait', 'maxDockerBytes', 'maxImageBytes', 'maxRemovals',
+        'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'protectedLabels', 'protectedReferences', 'protectedVolumes', 'regretWindow',
+        'repositories', 'runAt', 'targetDockerBytes', 'targetFree', 'targetFreeInodes', 'targetImageBytes', 'timeout', 'usageFile', 'usageStore',
+        'volumesNamed', 'volumesOlderThan',
       ]);
       const defaults = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i.defaultValue ?? '']));
       assert.equal(defaults.keepCount, '2');
@@ -303,8 +321,10 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.equal(defaults.dryRun, 'false');
       assert.equal(defaults.failOnError, 'false');
       assert.equal(defaults.runAt, 'postJob');
+      assert.equal(defaults.timeout, '120s');
+      assert.equal(defaults.lockWait, '5m');
       assert.deepEqual(Object.keys(inputs.runAt!.options!).sort(), ['now', 'postJob']);
-      for (const name of ['currentImages', 'protectedReferences', 'protectedLabels', 'repositories', 'dockerfiles']) {
+      for (const name of ['currentImages', 'protectedReferences', 'protectedLabels', 'repositories', 'dockerfiles', 'protectedVolumes']) {
         assert.equal(inputs[name]!.type, 'multiLine', name);
       }
       for (const input of TASK_JSON.inputs) assert.ok(input.helpMarkDown, `${input.name} has helpMarkDown`);
@@ -415,7 +435,70 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.ok(fs.existsSync(elsewhere), log(second));
     });
 
+    it('29. volumesOlderThan, volumesNamed, protectedVolumes: the job\'s leftover volumes go, a mounted and a protected one stay; the summary lists each with its bytes', async () => {
+      await loadImages(docker, [{ tags: ['runner:1'], created: new Date(Date.now() - 3 * DAY), layers: [{ id: 'vol-busybox', busybox: true }] }]);
+      const fill = (file: string, kb: number) => ['/bin/busybox', 'dd', 'if=/dev/urandom', `of=${file}`, 'bs=1k', `count=${kb}`];
+      // A container job that wrote 300 kB to an anonymous volume and was removed without -v.
+      const gone = await runContainer(docker, 'runner:1', { name: 'gone-job', volumes: ['/data'], cmd: fill('/data/f', 300) });
+      await gone.wait();
+      const leftover = ((await gone.inspect()) as any).Mounts[0].Name as string;
+      await gone.remove({ v: false });
+      const filler = await runContainer(docker, 'runner:1', { name: 'filler', volumes: ['old-cache:/c', 'pinned-npm:/p'], cmd: fill('/c/f', 200) });
+      await filler.wait();
+      await filler.remove();
+      await runContainer(docker, 'runner:1', { name: 'svc', volumes: ['svc-data:/d'] });
+      const volumes = async () => ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+      assert.deepEqual(await volumes(), [leftover, 'old-cache', 'pinned-npm', 'svc-data'].sort());
+
+      const inputs = { runAt: 'now', minAge: '0', usageStore: 'none', dockerHost: host, volumesOlderThan: '0', volumesNamed: 'true', protectedVolumes: 'pinned-*' };
+      const dry = await step('main', { ...inputs, dryRun: 'true' });
+      assert.equal(dry.result, 'Succeeded', log(dry));
+      assert.equal((await volumes()).length, 4, 'a dry run removes no volume');
+      const run = await step('main', inputs);
+      assert.equal(run.result, 'Succeeded', log(run));
+      assert.deepEqual(await volumes(), ['pinned-npm', 'svc-data']);
+      const markdown = fs.readFileSync(run.summaries[0]!, 'utf8');
+      assert.match(markdown, /### Volumes and builder leftovers/);
+      const row = (name: string) => markdown.split('\n').find((l) => l.includes(name.slice(0, 12))) ?? '';
+      assert.match(row(leftover), /anonymous.*removed/, markdown);
+      assert.match(row('old-cache'), /named.*removed/, markdown);
+      assert.match(row('svc-data'), /keep/, markdown);
+      assert.match(markdown, /\d+(\.\d+)?kB predicted, \d+(\.\d+)?kB freed/);
+      assert.deepEqual(await tags(), ['runner:1']);
+    });
+
+    it('30. timeout: with the engine paused, the step ends within the timeout with one line naming the call; nothing removed', async () => {
+      await loadImages(docker, builds('app', 3));
+      const started = Date.now();
+      const run = await pauseEngine(host, () => step('main', { runAt: 'now', keepCount: '0', minAge: '0', dockerHost: host, timeout: '2s' }));
+      assert.ok(Date.now() - started < 30_000, `it did not hang (${Date.now() - started} ms)`);
+      assert.equal(run.result, 'SucceededWithIssues', log(run));
+      assert.match(run.resultMessage!, /did not answer \w+ \/\S+ within 2 s/);
+      assert.doesNotMatch(run.stdout + run.stderr, /\n\s+at /, 'no stack trace');
+      assert.equal((await tags()).length, 3, 'nothing removed');
+    });
+
+    it('31. lockWait: while another cleanup holds the engine, the step waits that long, then gives up naming the holder; nothing removed', async () => {
+      await loadImages(docker, builds('app', 3));
+      const release = await new DockerodeEngine({ host }).acquireRunLock({ waitMs: 0 });
+      let run;
+      try {
+        run = await step('main', { runAt: 'now', keepCount: '0', minAge: '0', dockerHost: host, lockWait: '1s', failOnError: 'true' });
+      } finally {
+        await release();
+      }
+      assert.equal(run.result, 'Failed', log(run));
+      assert.match(run.resultMessage!, /another cleanup .*since/i);
+      assert.equal((await tags()).length, 3, 'nothing removed');
+    });
+
     const bad: { inputs: Record<string, string>; message: RegExp }[] = [
+      { inputs: { timeout: '0s' }, message: /^Invalid input timeout "0s": expected a duration from 1s to 1d/ },
+      { inputs: { timeout: '5 minutes' }, message: /^Invalid input timeout "5 minutes": expected a duration/ },
+      { inputs: { lockWait: 'soon' }, message: /^Invalid input lockWait "soon": expected a duration/ },
+      { inputs: { volumesOlderThan: 'ages' }, message: /^Invalid input volumesOlderThan "ages": expected a duration/ },
+      { inputs: { protectedVolumes: 'a/b' }, message: /^Invalid input protectedVolumes "a\/b": expected a volume name/ },
+      { inputs: { targetDockerBytes: '5GB' }, message: /^Invalid input targetDockerBytes "5GB": expected to be given together with maxDockerBytes/ },
       { inputs: { targetImageBytes: '5GB' }, message: /^Invalid input targetImageBytes "5GB": expected to be given together with maxImageBytes/ },
       { inputs: { usageStore: 'cloud' }, message: /^Invalid input usageStore "cloud": expected file, engine or none\.$/ },
       { inputs: { usageFile: 'usage.json' }, message: /^Invalid input usageFile "usage.json": expected an absolute path\.$/ },
@@ -424,7 +507,7 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       { inputs: { containersOlderThan: 'ages' }, message: /^Invalid input containersOlderThan "ages": expected a duration/ },
     ];
     bad.forEach((c, i) => {
-      it(`${23 + i}. ${JSON.stringify(c.inputs)} -> Failed naming the input, nothing removed`, async () => {
+      it(`${32 + i}. ${JSON.stringify(c.inputs)} -> Failed naming the input, nothing removed`, async () => {
         await loadImages(docker, builds('app', 3));
         const run = await step('main', { runAt: 'now', keepCount: '0', minAge: '0', dockerHost: host, ...c.inputs });
         assert.equal(run.result, 'Failed', log(run));

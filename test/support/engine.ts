@@ -5,6 +5,8 @@
  * skip: without the variables they fail and say how to run them.
  */
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { connectionOptions } from '../../src/engine/connection';
@@ -201,4 +203,19 @@ async function untar(stream: NodeJS.ReadableStream): Promise<Map<string, Buffer>
     stream.pipe(extract as unknown as NodeJS.WritableStream);
   });
   return files;
+}
+
+/**
+ * Runs `body` with the dockerd at `host` paused (SIGSTOP), then resumes it, whatever `body`
+ * does. Only for engines scripts/engine.sh started: their daemon's pid file sits beside the socket.
+ */
+export async function pauseEngine<T>(host: string, body: () => Promise<T>): Promise<T> {
+  const socket = host.replace(/^unix:\/\//, '');
+  const pid = Number(fs.readFileSync(path.join(path.dirname(socket), 'daemon.pid'), 'utf8').trim());
+  process.kill(pid, 'SIGSTOP');
+  try {
+    return await body();
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
 }
