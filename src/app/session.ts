@@ -2,7 +2,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DockerodeEngine } from '../engine/dockerode-engine';
 import { FileDetailsCache, detailsCacheFile } from '../engine/details-cache';
-import { describeHost } from '../engine/connection';
+import { describeHost, type EngineCallTiming } from '../engine/connection';
 import type { Settings } from '../settings/settings';
 import type { UsageStore } from '../usage/store';
 import { openUsageStore } from './usage';
@@ -22,10 +22,10 @@ export interface Session {
 }
 
 /** The engine adapter and the usage store a front needs, from the settings and its state directory. */
-export function openSession(settings: Settings, stateDir?: string): Session {
+export function openSession(settings: Settings, stateDir?: string, options: { onCallTimed?: (call: EngineCallTiming) => void } = {}): Session {
   // Image IDs are content addresses: what one run inspected, the next need not.
   // One file per engine: last-tag times are per engine, and engines sharing a file would evict each other's entries.
   const cache = stateDir ? new FileDetailsCache(detailsCacheFile(stateDir, describeHost(settings.host))) : undefined;
-  const engine = new DockerodeEngine({ host: settings.host, cache, timeoutMs: settings.timeoutMs });
+  const engine = new DockerodeEngine({ host: settings.host, cache, timeoutMs: settings.timeoutMs, onCallTimed: options.onCallTimed });
   return { engine, usage: openUsageStore(settings, engine, stateDir) };
 }

@@ -144,6 +144,47 @@ export class EngineLostError extends Error {
   }
 }
 
+/** One finished Engine API call, for latency metrics: timed from the request until the answer starts. */
+export interface EngineCallTiming {
+  method: string;
+  /** The path with names and IDs replaced, so a label stays small: `/images/{name}/json`. */
+  endpoint: string;
+  seconds: number;
+  /** answered: any HTTP answer (404 and 409 included); timeout: the deadline; lost: the connection failed; error: anything else. */
+  outcome: 'answered' | 'timeout' | 'lost' | 'error';
+}
+
+/** Path segments after which the next segment is a name or ID, unless it is one of the collection's own verbs. */
+const NAMED_COLLECTIONS: Record<string, Set<string>> = {
+  images: new Set(['json', 'create', 'load', 'get', 'prune', 'search', 'build']),
+  containers: new Set(['json', 'create', 'prune']),
+  volumes: new Set(['create', 'prune']),
+  networks: new Set(['create', 'prune']),
+  exec: new Set([]),
+  plugins: new Set(['privileges', 'pull', 'create']),
+};
+/** What follows a name in an image path (image names hold slashes, so the name runs up to one of these). */
+const IMAGE_ACTIONS = new Set(['json', 'history', 'tag', 'push', 'get']);
+
+/**
+ * A request path as a low-cardinality label: no query, no API version prefix, every
+ * image name, container ID or volume name replaced: `DELETE /v1.41/images/app:ci-1?noprune=1`
+ * -> `/images/{name}`.
+ */
+export function endpointOf(requestPath: string): string {
+  const segments = requestPath.split('?')[0]!.split('/').filter(Boolean);
+  if (/^v\d+\.\d+$/.test(segments[0] ?? '')) segments.shift();
+  const [collection, ...rest] = segments;
+  if (collection === undefined) return '/';
+  const verbs = NAMED_COLLECTIONS[collection];
+  if (!verbs || rest.length === 0 || verbs.has(rest[0]!)) return `/${segments.join('/')}`;
+  if (collection === 'images') {
+    const last = rest[rest.length - 1]!;
+    return rest.length > 1 && IMAGE_ACTIONS.has(last) ? `/images/{name}/${last}` : '/images/{name}';
+  }
+  return ['', collection, '{name}', ...rest.slice(1)].join('/');
+}
+
 /** Connection-level failures: the engine is not there (any more). */
 const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE', 'ECONNABORTED', 'EHOSTUNREACH', 'ENETUNREACH', 'ETIMEDOUT']);
 
@@ -153,8 +194,9 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE
  * maintenance calls on `engine.docker`) goes through `modem.dial`, so this is
  * the one place that covers them all. The deadline runs until the answer
  * starts; a stream that then stalls is cut by the modem's idle timeout.
+ * `observe` (watch mode's metrics) is told each call's time to that answer.
  */
-export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: number): void {
+export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: number, observe?: (call: EngineCallTiming) => void): void {
   const modem = docker.modem;
   if (modem.__deadlines) return;
   modem.__deadlines = true;
@@ -164,10 +206,19 @@ export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: n
     const call = `${options.method ?? 'GET'} ${String(options.path ?? '').replace(/\?$/, '')}`;
     const controller = new AbortController();
     let settled = false;
+    const started = process.hrtime.bigint();
     const finish = (err: unknown, data?: unknown) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (observe) {
+        const outcome = err instanceof EngineTimeoutError ? 'timeout' : err instanceof EngineLostError ? 'lost' : err && (err as { statusCode?: unknown }).statusCode === undefined ? 'error' : 'answered';
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        // A metrics fault never fails an engine call.
+        try {
+          observe({ method: options.method ?? 'GET', endpoint: endpointOf(String(options.path ?? '')), seconds, outcome });
+        } catch {}
+      }
       callback(err, data);
     };
     const timer = setTimeout(() => {

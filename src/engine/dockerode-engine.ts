@@ -3,7 +3,7 @@ import { isNoneReference, normalizeReference, repositoryOf } from '../domain/ref
 import type { ContainerRecord, EngineInfo, ImageActivity, ImageRecord, PlatformPart, Snapshot, VolumeRecord } from '../planner/snapshot';
 import { mapConcurrent } from './concurrency';
 import { tuningFor } from './store-tuning';
-import { DEFAULT_TIMEOUT_MS, EngineLostError, EngineTimeoutError, endpointOptions, resolveEndpoint, withDeadlines, type Endpoint } from './connection';
+import { DEFAULT_TIMEOUT_MS, EngineLostError, EngineTimeoutError, endpointOptions, resolveEndpoint, withDeadlines, type Endpoint, type EngineCallTiming } from './connection';
 import {
   type BuildCachePruneOutcome,
   type BuildCachePruneQuery,
@@ -35,6 +35,8 @@ export interface DockerodeEngineOptions {
   onApiCall?: (what: string) => void;
   /** Deadline of every Engine API call (ms); default DEFAULT_TIMEOUT_MS. */
   timeoutMs?: number;
+  /** Told every Engine API call's latency (watch mode's metrics). */
+  onCallTimed?: (call: EngineCallTiming) => void;
 }
 
 /** The EnginePort over the Docker Engine API (and Podman's Docker-compatible API). */
@@ -64,7 +66,7 @@ export class DockerodeEngine implements EnginePort {
     }
     this.docker = new Docker(endpointOptions(endpoint));
     this.host = endpoint.source === 'host setting' ? endpoint.host : `${endpoint.host} (${endpoint.source})`;
-    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onCallTimed);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {});
   }
