@@ -5,7 +5,9 @@ import { EngineUnreachableError, type EnginePort } from '../engine/port';
 import type { Settings } from '../settings/settings';
 import type { UsageStore } from '../usage/store';
 import { formatCycleLine, summarize, type MaintainedReport } from '../watch/cycle';
-import { startHealthServer, touchHealthFile, type HealthServer } from '../watch/health';
+import { cycleFigures } from '../watch/figures';
+import { WatchMetrics } from '../watch/metrics';
+import { startHealthServer, touchHealthFile, type HealthServer, type HealthState } from '../watch/health';
 import { watchLoop, type CycleSummary, type WatchTimer } from '../watch/loop';
 import { stoppableEngine } from '../watch/stoppable-engine';
 import { UsageError, type CliArgs } from './args';
@@ -65,23 +67,28 @@ export function watchConfig(args: CliArgs): WatchConfig {
  */
 export async function runWatch(args: CliArgs, settings: Settings, io: CliIo, deps: WatchCliDeps = {}): Promise<number> {
   const config = watchConfig(args);
+  const serving = config.healthPort !== undefined && !config.once;
+  const now = deps.timer?.now ?? Date.now;
+  const state: HealthState = { startedAt: now(), cycles: 0 };
+  // /metrics beside the health endpoint: one registry for this process.
+  const metrics = serving ? new WatchMetrics(state.startedAt, now) : undefined;
   // One session for the process: the adapter (and its caches) and the usage store carry over between cycles.
-  const session = deps.engine ? { engine: deps.engine, usage: deps.usage } : openSession(settings, defaultStateDir());
+  const session = deps.engine ? { engine: deps.engine, usage: deps.usage } : openSession(settings, defaultStateDir(), { onCallTimed: metrics?.observeEngineCall });
   const { engine, usage } = session;
   const controller = new AbortController();
   const signal = deps.signal ?? controller.signal;
   const removeHandlers = deps.signal ? () => {} : onTerminationSignals(controller, io);
 
-  const state = { startedAt: (deps.timer ?? { now: Date.now }).now(), lastGoodAt: undefined as number | undefined, cycles: 0 };
   let server: HealthServer | undefined;
   try {
-    if (config.healthPort !== undefined && !config.once) {
+    if (serving) {
       server = await startHealthServer({
-        port: config.healthPort,
+        port: config.healthPort!,
         host: config.healthAddress,
         intervalMs: config.intervalMs,
         state: () => state,
         now: deps.timer?.now,
+        metrics: metrics && (() => metrics.exposition()),
       });
       deps.onHealthServer?.(server);
     }
@@ -96,16 +103,21 @@ export async function runWatch(args: CliArgs, settings: Settings, io: CliIo, dep
         const gated = stoppableEngine(engine, cycleSignal);
         try {
           const outcome = await cleanupOutcome(settings, { engine: gated, usage, signal: cycleSignal });
+          const figures = cycleFigures(outcome);
+          metrics?.recordCycle(figures);
+          state.target = figures.target;
           const summary = summarize(outcome.report as MaintainedReport);
           return outcome.kind === 'refused' ? { ...summary, refused: outcome.message } : summary;
         } catch (error) {
           lastError = error;
+          metrics?.recordCycle(cycleFigures(undefined));
           throw error;
         }
       },
       log: (line) => io.stdout(args.json ? `${JSON.stringify(line)}\n` : formatCycleLine(line)),
       onGoodCycle: async (at) => {
         state.lastGoodAt = at;
+        metrics?.goodCycle(at);
         if (config.healthFile) await touchHealthFile(config.healthFile, at);
       },
       onError: (message) => io.stderr(`docker-image-cleanup: ${message}\n`),

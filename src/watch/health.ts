@@ -25,6 +25,29 @@ export interface HealthState {
   startedAt: number;
   lastGoodAt?: number;
   cycles: number;
+  /** The last good cycle's space target, when a space rule is set. */
+  target?: { met: boolean; message?: string };
+}
+
+/** ok; stale: no good cycle for 3 intervals; target-not-met: cycles run, but the space rules' target could not be reached. */
+export type HealthStateName = 'ok' | 'stale' | 'target-not-met';
+
+/** The liveness path: only `stale` fails it (a cleaner short of space is alive; restarting it frees nothing). */
+export const LIVENESS_PATH = '/livez';
+export const METRICS_PATH = '/metrics';
+
+/** 507 Insufficient Storage: the cleaner runs, the disk is still short of the target. */
+const STATUS: Record<HealthStateName, number> = { ok: 200, 'target-not-met': 507, stale: 503 };
+
+/** The state to report; stale wins (an old target result says nothing about now). */
+export function healthStateOf(state: HealthState, now: number, intervalMs: number): HealthStateName {
+  if (!isHealthy(state.lastGoodAt, now, intervalMs, state.startedAt)) return 'stale';
+  return state.target?.met === false ? 'target-not-met' : 'ok';
+}
+
+/** The HTTP status of a state on a path: the liveness path answers 200 for every state but stale. */
+export function healthStatus(name: HealthStateName, path: string): number {
+  return path === LIVENESS_PATH && name !== 'stale' ? 200 : STATUS[name];
 }
 
 export interface HealthServer {
@@ -34,8 +57,10 @@ export interface HealthServer {
 }
 
 /**
- * A tiny HTTP endpoint: every path answers 200 while the last good cycle is
- * younger than 3 intervals (see isHealthy), else 503, with a small JSON body.
+ * A tiny HTTP endpoint. /metrics: the Prometheus text exposition (when `metrics`
+ * is given). Every other path: a small JSON body with the state; 200 ok, 507
+ * target-not-met, 503 stale (no good cycle for 3 intervals, see isHealthy), except
+ * /livez, which answers 200 unless stale.
  */
 export async function startHealthServer(options: {
   port: number;
@@ -43,17 +68,22 @@ export async function startHealthServer(options: {
   intervalMs: number;
   state: () => HealthState;
   now?: () => number;
+  metrics?: () => Promise<{ contentType: string; text: string }>;
 }): Promise<HealthServer> {
   const now = options.now ?? Date.now;
   const server = http.createServer((req, res) => {
+    const path = new URL(req.url ?? '/', 'http://health').pathname;
+    if (path === METRICS_PATH && options.metrics) return void serveMetrics(options.metrics, req, res);
     const state = options.state();
-    const healthy = isHealthy(state.lastGoodAt, now(), options.intervalMs, state.startedAt);
+    const name = healthStateOf(state, now(), options.intervalMs);
     const body = JSON.stringify({
-      healthy,
+      state: name,
+      healthy: name !== 'stale',
       cycles: state.cycles,
       lastGoodCycle: state.lastGoodAt === undefined ? null : new Date(state.lastGoodAt).toISOString(),
+      target: state.target?.met === false ? (state.target.message ?? 'not met') : null,
     });
-    res.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(healthStatus(name, path), { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(req.method === 'HEAD' ? undefined : body);
   });
   await new Promise<void>((resolve, reject) => {
@@ -69,4 +99,16 @@ export async function startHealthServer(options: {
         server.closeAllConnections?.();
       }),
   };
+}
+
+async function serveMetrics(metrics: () => Promise<{ contentType: string; text: string }>, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  try {
+    const { contentType, text } = await metrics();
+    res.writeHead(200, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+    res.end(req.method === 'HEAD' ? undefined : text);
+  } catch (error) {
+    const text = `metrics: ${error instanceof Error ? error.message : String(error)}\n`;
+    res.writeHead(500, { 'content-type': 'text/plain', 'content-length': Buffer.byteLength(text) });
+    res.end(text);
+  }
 }

@@ -218,7 +218,7 @@ describe('health', () => {
       state.cycles = 1;
       const ok = await get(server.port);
       assert.equal(ok.status, 200);
-      assert.deepEqual(JSON.parse(ok.body), { healthy: true, cycles: 1, lastGoodCycle: new Date(9500).toISOString() });
+      assert.deepEqual(JSON.parse(ok.body), { state: 'ok', healthy: true, cycles: 1, lastGoodCycle: new Date(9500).toISOString(), target: null });
       now = 12_500;
       assert.equal((await get(server.port)).status, 503);
     } finally {
