@@ -63,7 +63,9 @@ ${line('--json', 'machine-readable report on stdout (no progress output); errors
   --once                   one cycle, then exit with the codes below (cron)
   --health-file PATH       touched after each good cycle (liveness probe)
   --health-port N          HTTP endpoint: 200 while the last good cycle is younger than
-                           3 intervals, else 503; --health-address ADDR (default 127.0.0.1)
+                           3 intervals, 507 when the space target could not be reached,
+                           else 503 (/livez: 200 unless 503); Prometheus metrics on
+                           /metrics; --health-address ADDR (default 127.0.0.1)
   One log line per cycle (JSON with --json); SIGTERM/SIGINT stop after the removal in flight.
   -h, --help               this text
   --version                the tool's version
