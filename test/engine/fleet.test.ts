@@ -7,14 +7,17 @@
  * from the CLI.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { ENGINES, listTags, resetEngine } from '../support/engine';
+import { metricKey as metric, parseExposition } from '../support/prometheus';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BASE = 'local/node-base:test';
@@ -131,7 +134,129 @@ for (const target of ENGINES) describe(`fleet mode on the real engine: ${target.
     assert.deepEqual(await listTags(docker), ['app:ci-1', 'app:ci-2', 'app:ci-3']);
     assert.ok(fs.statSync(healthFile).mtimeMs > Date.now() - 120_000, 'health file touched');
   });
+
+  it('3. watch with --health-port: /metrics over HTTP counts what the real cycle removed and freed, times the engine calls', async () => {
+    await resetEngine(docker);
+    await loadImages(docker, seed());
+    const watch = await startWatch(target.host(), ['--keep', '1', '--min-age', '0']);
+    try {
+      const line = await watch.firstLine;
+      assert.equal(line.ok, true, JSON.stringify(line));
+      assert.equal(line.removed, 2, JSON.stringify(line));
+      assert.ok(line.bytesMeasured > 0, JSON.stringify(line));
+      const m = await scrape(watch.port);
+      assert.equal(m.get(metric('runs_total', { outcome: 'ok' })), 1);
+      assert.equal(m.get(metric('removed_total', { kind: 'images' })), line.removed);
+      assert.equal(m.get(metric('freed_bytes_total', { kind: 'images' })), line.bytesMeasured);
+      assert.equal(m.get(metric('predicted_freed_bytes_total', { kind: 'images' })), line.bytesPredicted);
+      assert.equal(m.get(metric('incidents_total')), 0);
+      assert.equal(m.get(metric('space_target_met')), 1);
+      assert.ok(m.get(metric('seconds_since_last_success'))! < 60);
+      // Every removal is at least one DELETE /images/{name} the engine answered, timed at the deadline wrapper.
+      const deletes = m.get(metric('engine_call_duration_seconds_count', { method: 'DELETE', endpoint: '/images/{name}', outcome: 'answered' })) ?? 0;
+      assert.ok(deletes >= line.removed, `${deletes} timed image deletes`);
+      assert.ok((m.get(metric('engine_call_duration_seconds_sum', { method: 'DELETE', endpoint: '/images/{name}', outcome: 'answered' })) ?? 0) > 0);
+      assert.ok(m.get(metric('engine_call_duration_seconds_count', { method: 'GET', endpoint: '/images/json', outcome: 'answered' }))! >= 1, 'the snapshot\'s image list is timed');
+      const health = await httpGet(watch.port, '/healthz');
+      assert.equal(health.status, 200, health.body);
+      assert.equal(JSON.parse(health.body).state, 'ok');
+      assert.deepEqual(await listTags(docker), ['app:ci-3']);
+    } finally {
+      assert.equal(await watch.stop(), 0, watch.output());
+    }
+  });
+
+  it('4. a space target the disk cannot give (ensure-free 1PB): health turns target-not-met (507; /livez stays 200), the gauge says 0', async () => {
+    await resetEngine(docker);
+    await loadImages(docker, seed());
+    const watch = await startWatch(target.host(), ['--keep', '1', '--min-age', '0', '--ensure-free', '1PB']);
+    try {
+      const line = await watch.firstLine;
+      assert.equal(line.ok, true, JSON.stringify(line));
+      const m = await scrape(watch.port);
+      assert.equal(m.get(metric('runs_total', { outcome: 'short-of-free' })), 1, watch.output());
+      assert.equal(m.get(metric('space_target_met')), 0);
+      const short = m.get(metric('space_target_short_bytes'))!;
+      assert.ok(short > 0 && short <= 1e15, String(short));
+      // It still freed what the policy lets go, and counts it.
+      assert.equal(m.get(metric('removed_total', { kind: 'images' })), line.removed);
+      assert.equal(line.removed, 2);
+      const health = await httpGet(watch.port, '/healthz');
+      assert.equal(health.status, 507, health.body);
+      const body = JSON.parse(health.body);
+      assert.equal(body.state, 'target-not-met');
+      assert.equal(body.healthy, true);
+      assert.match(body.target, /^ensure-free 1PB: only .* free on \//);
+      assert.equal((await httpGet(watch.port, '/livez')).status, 200);
+    } finally {
+      assert.equal(await watch.stop(), 0, watch.output());
+    }
+  });
 });
+
+async function scrape(port: number): Promise<Map<string, number>> {
+  const r = await httpGet(port, '/metrics');
+  assert.equal(r.status, 200, r.body);
+  return parseExposition(r.body);
+}
+
+function httpGet(port: number, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    http
+      .get({ host: '127.0.0.1', port, path }, (res) => {
+        let body = '';
+        res.on('data', (c) => (body += c));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      })
+      .on('error', reject);
+  });
+}
+
+/** A port nothing listens on now (the kernel's pick; released before the cleaner binds it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const port = (server.address() as net.AddressInfo).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** The CLI as a long-lived `watch` process against the engine, its health port on the loopback; stop() sends SIGTERM. */
+async function startWatch(host: string, policy: string[]) {
+  const port = await freePort();
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-watch-'));
+  const args = ['watch', '--interval', '1h', '--json', '--health-port', String(port), '--health-address', '127.0.0.1', ...policy];
+  const child = spawn(process.execPath, [path.join(ROOT, 'bin', 'docker-image-cleanup.js'), ...args], {
+    env: { ...process.env, DOCKER_HOST: host, HOME: home, XDG_STATE_HOME: path.join(home, 'state') },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stderr.on('data', (c) => (stderr += c));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const firstLine = new Promise<any>((resolve, reject) => {
+    child.stdout.on('data', (c) => {
+      stdout += c;
+      const line = stdout.split('\n').find((l) => l.startsWith('{'));
+      if (line && stdout.includes('\n')) resolve(JSON.parse(line));
+    });
+    void exited.then((code) => reject(new Error(`watch exited (${code}) before its first cycle: ${stdout}${stderr}`)));
+  });
+  return {
+    port,
+    firstLine,
+    output: () => stdout + stderr,
+    stop: async () => {
+      child.kill('SIGTERM');
+      const code = await exited;
+      fs.rmSync(home, { recursive: true, force: true });
+      return code;
+    },
+  };
+}
 
 function seed(): ImageSpec[] {
   const now = Date.now();
