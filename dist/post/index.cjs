@@ -82372,8 +82372,30 @@ var EngineLostError = class extends Error {
   code;
   cause;
 };
+var NAMED_COLLECTIONS = {
+  images: /* @__PURE__ */ new Set(["json", "create", "load", "get", "prune", "search", "build"]),
+  containers: /* @__PURE__ */ new Set(["json", "create", "prune"]),
+  volumes: /* @__PURE__ */ new Set(["create", "prune"]),
+  networks: /* @__PURE__ */ new Set(["create", "prune"]),
+  exec: /* @__PURE__ */ new Set([]),
+  plugins: /* @__PURE__ */ new Set(["privileges", "pull", "create"])
+};
+var IMAGE_ACTIONS = /* @__PURE__ */ new Set(["json", "history", "tag", "push", "get"]);
+function endpointOf(requestPath) {
+  const segments = requestPath.split("?")[0].split("/").filter(Boolean);
+  if (/^v\d+\.\d+$/.test(segments[0] ?? "")) segments.shift();
+  const [collection, ...rest] = segments;
+  if (collection === void 0) return "/";
+  const verbs = NAMED_COLLECTIONS[collection];
+  if (!verbs || rest.length === 0 || verbs.has(rest[0])) return `/${segments.join("/")}`;
+  if (collection === "images") {
+    const last = rest[rest.length - 1];
+    return rest.length > 1 && IMAGE_ACTIONS.has(last) ? `/images/{name}/${last}` : "/images/{name}";
+  }
+  return ["", collection, "{name}", ...rest.slice(1)].join("/");
+}
 var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ECONNRESET", "ENOENT", "EPIPE", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
-function withDeadlines(docker, host, timeoutMs) {
+function withDeadlines(docker, host, timeoutMs, observe2) {
   const modem = docker.modem;
   if (modem.__deadlines) return;
   modem.__deadlines = true;
@@ -82383,10 +82405,19 @@ function withDeadlines(docker, host, timeoutMs) {
     const call = `${options.method ?? "GET"} ${String(options.path ?? "").replace(/\?$/, "")}`;
     const controller = new AbortController();
     let settled = false;
+    const started = process.hrtime.bigint();
     const finish = (err, data) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      if (observe2) {
+        const outcome = err instanceof EngineTimeoutError ? "timeout" : err instanceof EngineLostError ? "lost" : err && err.statusCode === void 0 ? "error" : "answered";
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        try {
+          observe2({ method: options.method ?? "GET", endpoint: endpointOf(String(options.path ?? "")), seconds, outcome });
+        } catch {
+        }
+      }
       callback2(err, data);
     };
     const timer = setTimeout(() => {
@@ -82925,7 +82956,7 @@ var DockerodeEngine = class {
     }
     this.docker = new import_dockerode.default(endpointOptions(endpoint));
     this.host = endpoint.source === "host setting" ? endpoint.host : `${endpoint.host} (${endpoint.source})`;
-    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onCallTimed);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {
     });
@@ -86051,9 +86082,9 @@ function withoutEnsureFree(settings) {
 }
 
 // src/app/session.ts
-function openSession(settings, stateDir2) {
+function openSession(settings, stateDir2, options = {}) {
   const cache = stateDir2 ? new FileDetailsCache(detailsCacheFile(stateDir2, describeHost(settings.host))) : void 0;
-  const engine = new DockerodeEngine({ host: settings.host, cache, timeoutMs: settings.timeoutMs });
+  const engine = new DockerodeEngine({ host: settings.host, cache, timeoutMs: settings.timeoutMs, onCallTimed: options.onCallTimed });
   return { engine, usage: openUsageStore(settings, engine, stateDir2) };
 }
 
