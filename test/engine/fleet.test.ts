@@ -16,7 +16,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
-import { ENGINES, listTags, resetEngine } from '../support/engine';
+import { ENGINES, listTags, resetEngine, runContainer } from '../support/engine';
 import { metricKey as metric, parseExposition } from '../support/prometheus';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -192,6 +192,56 @@ for (const target of ENGINES) describe(`fleet mode on the real engine: ${target.
       assert.equal(await watch.stop(), 0, watch.output());
     }
   });
+
+  // Containers run here only on dockerd. Build cache records can be made only on dockerd 20.10: the containerd-store
+  // engine cannot run an API-uploaded BuildKit build without a session (maintenance.test.ts 1), so there it is 0.
+  if (target.canRun) it('5. every kind in one cycle: build cache, volumes and a buildx leftover removed by the real engine are counted, with their bytes', async () => {
+    await resetEngine(docker);
+    await loadImages(docker, [...seed(), { tags: ['runner:1'], created: new Date(Date.now() - 3 * DAY), layers: [{ id: 'fleet-busybox', busybox: true }] }]);
+    const fill = (file: string, kb: number) => ['/bin/busybox', 'dd', 'if=/dev/urandom', `of=${file}`, 'bs=1k', `count=${kb}`];
+    // A container job that wrote 300 kB to an anonymous volume and was removed without -v.
+    const job = await runContainer(docker, 'runner:1', { name: 'gone-job', volumes: ['/data'], cmd: fill('/data/f', 300) });
+    await job.wait();
+    const leftover = ((await job.inspect()) as any).Mounts.find((m: any) => m.Destination === '/data').Name as string;
+    await job.remove({ v: false });
+    // A stopped buildx node of a builder that no longer runs, with 100 kB of state.
+    const node = await runContainer(docker, 'runner:1', { name: 'buildx_buildkit_old0', volumes: ['buildx_buildkit_old0_state:/var/lib/buildkit'], cmd: fill('/var/lib/buildkit/cache', 100) });
+    await node.wait();
+    const withCache = target.store === 'graphdriver';
+    if (withCache) await buildWithCache(docker, 'fleet-cache', 200);
+    const volumesBefore = await volumeNames(docker);
+    assert.ok(volumesBefore.includes(leftover) && volumesBefore.includes('buildx_buildkit_old0_state'), volumesBefore.join(' '));
+
+    const watch = await startWatch(target.host(), ['--keep', '1', '--min-age', '0', '--volumes-older-than', '0', '--buildx-older-than', '0', '--build-cache-keep', '0']);
+    try {
+      const line = await watch.firstLine;
+      assert.equal(line.ok, true, JSON.stringify(line));
+      const m = await scrape(watch.port);
+      assert.equal(m.get(metric('runs_total', { outcome: 'ok' })), 1, watch.output());
+      assert.equal(m.get(metric('removed_total', { kind: 'images' })), line.removed);
+      // What the engine no longer has is what was counted.
+      const volumesAfter = await volumeNames(docker);
+      const goneVolumes = volumesBefore.filter((v) => !volumesAfter.includes(v));
+      assert.deepEqual(goneVolumes.sort(), [leftover, 'buildx_buildkit_old0_state'].sort());
+      assert.equal(m.get(metric('removed_total', { kind: 'volumes' })), goneVolumes.length);
+      assert.equal((await docker.listContainers({ all: true, filters: { name: ['buildx_buildkit_old0'] } })).length, 0);
+      assert.equal(m.get(metric('removed_total', { kind: 'builder-containers' })), 1);
+      // vfs and overlay size files by their blocks: at least what was written.
+      const volumeBytes = m.get(metric('freed_bytes_total', { kind: 'volumes' }))!;
+      assert.ok(volumeBytes >= 400 * 1024, `volumes freed ${volumeBytes}`);
+      assert.ok(m.get(metric('predicted_freed_bytes_total', { kind: 'volumes' }))! >= 400 * 1024);
+      // The build-cache limit's prune: the engine's SpaceReclaimed, as the log line has it.
+      assert.equal(m.get(metric('freed_bytes_total', { kind: 'build-cache' })), line.buildCacheReclaimed);
+      if (withCache) {
+        assert.ok(line.buildCacheReclaimed >= 200 * 1024, JSON.stringify(line));
+        assert.ok(m.get(metric('removed_total', { kind: 'build-cache' }))! >= 1);
+      } else assert.equal(line.buildCacheReclaimed, 0);
+      assert.ok(m.get(metric('engine_call_duration_seconds_count', { method: 'DELETE', endpoint: '/volumes/{name}', outcome: 'answered' }))! >= 2);
+      assert.ok(m.get(metric('engine_call_duration_seconds_count', { method: 'POST', endpoint: '/build/prune', outcome: 'answered' }))! >= 1);
+    } finally {
+      assert.equal(await watch.stop(), 0, watch.output());
+    }
+  });
 });
 
 async function scrape(port: number): Promise<Map<string, number>> {
@@ -210,6 +260,20 @@ function httpGet(port: number, path: string): Promise<{ status: number; body: st
       })
       .on('error', reject);
   });
+}
+
+async function volumeNames(docker: Docker): Promise<string[]> {
+  return ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
+}
+
+/** A BuildKit build whose one RUN step writes `kb` kB: a build cache record of that size (its image removed again). */
+async function buildWithCache(docker: Docker, name: string, kb: number): Promise<void> {
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile' }, `FROM runner:1\nRUN ["/bin/busybox", "dd", "if=/dev/urandom", "of=/${name}", "bs=1k", "count=${kb}"]\n`);
+  pack.finalize();
+  const stream = await docker.buildImage(pack as unknown as NodeJS.ReadableStream, { t: `${name}:1`, version: '2', networkmode: 'none' } as any);
+  await follow(docker, stream as unknown as NodeJS.ReadableStream);
+  await docker.getImage(`${name}:1`).remove();
 }
 
 /** A port nothing listens on now (the kernel's pick; released before the cleaner binds it). */
