@@ -1,4 +1,4 @@
-import { cleanupOutcome, EXIT } from '../app/outcome';
+import { cleanupOutcome, EXIT, exitCodeOf, type OutcomeKind } from '../app/outcome';
 import { parseDuration } from '../domain/units';
 import { defaultStateDir, openSession } from '../app/session';
 import { EngineUnreachableError, type EnginePort } from '../engine/port';
@@ -93,6 +93,7 @@ export async function runWatch(args: CliArgs, settings: Settings, io: CliIo, dep
       deps.onHealthServer?.(server);
     }
     let lastError: unknown;
+    let lastKind: OutcomeKind | undefined;
     const result = await watchLoop({
       intervalMs: config.intervalMs,
       once: config.once,
@@ -106,7 +107,9 @@ export async function runWatch(args: CliArgs, settings: Settings, io: CliIo, dep
           const figures = cycleFigures(outcome);
           metrics?.recordCycle(figures);
           state.target = figures.target;
-          const summary = summarize(outcome.report as MaintainedReport);
+          lastKind = outcome.kind;
+          const summary: CycleSummary = summarize(outcome.report as MaintainedReport);
+          if (figures.target?.met === false) summary.targetNotMet = figures.target.message;
           return outcome.kind === 'refused' ? { ...summary, refused: outcome.message } : summary;
         } catch (error) {
           lastError = error;
@@ -130,7 +133,8 @@ export async function runWatch(args: CliArgs, settings: Settings, io: CliIo, dep
       io.stderr(`docker-image-cleanup: ${lastError instanceof EngineUnreachableError ? lastError.message : last.error}\n`);
       return EXIT.badInput;
     }
-    if (last.summary?.refused) return EXIT.refused;
+    // As a one-shot run: refused 3, engine lost 4, ensure-free short 6, a failed removal 1.
+    if (lastKind && lastKind !== 'ok') return exitCodeOf(lastKind);
     return (last.summary?.failed ?? 0) > 0 ? EXIT.removalsFailed : EXIT.ok;
   } finally {
     removeHandlers();

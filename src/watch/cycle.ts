@@ -47,6 +47,7 @@ export function formatCycleLine(line: CycleLogLine & { refused?: string }): stri
   parts.push(`errors ${line.failed ?? 0}`);
   let text = `${head}: ${parts.join(', ')}`;
   if (line.refused) text += `; REFUSED: ${line.refused}`;
+  if (line.targetNotMet) text += `; TARGET NOT MET: ${line.targetNotMet}`;
   if (line.interrupted) text += '; interrupted by shutdown';
   if (line.errors?.length) text += ` [${line.errors.join('; ')}]`;
   return `${text}${next}\n`;

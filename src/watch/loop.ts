@@ -24,6 +24,8 @@ export interface CycleSummary {
   interrupted?: boolean;
   /** The plan exceeded max-removals: nothing removed (the cleaner is alive, the policy needs a look). */
   refused?: string;
+  /** The space target (ensure-free, min-free, …) could not be reached: by how much and why. */
+  targetNotMet?: string;
 }
 
 /** One structured line per cycle. */

@@ -188,9 +188,20 @@ for (const target of ENGINES) describe(`fleet mode on the real engine: ${target.
       assert.equal(body.healthy, true);
       assert.match(body.target, /^ensure-free 1PB: only .* free on \//);
       assert.equal((await httpGet(watch.port, '/livez')).status, 200);
+      assert.equal(line.targetNotMet, body.target, 'the log line says it too');
     } finally {
       assert.equal(await watch.stop(), 0, watch.output());
     }
+    // `watch --once` exits as a one-shot run does: 6, ensure-free short.
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-once-'));
+    const once = spawnSync(process.execPath, [path.join(ROOT, 'bin', 'docker-image-cleanup.js'), 'watch', '--once', '--json', '--min-age', '0', '--ensure-free', '1PB'], {
+      env: { ...process.env, DOCKER_HOST: target.host(), HOME: home, XDG_STATE_HOME: path.join(home, 'state') },
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
+    fs.rmSync(home, { recursive: true, force: true });
+    assert.equal(once.status, 6, once.stdout + once.stderr);
+    assert.match(JSON.parse(once.stdout.trim().split('\n').pop()!).targetNotMet, /^ensure-free 1PB: only /);
   });
 
   // Containers run here only on dockerd. Build cache records can be made only on dockerd 20.10: the containerd-store

@@ -109,6 +109,20 @@ describe('watch CLI', () => {
     });
   });
 
+  describe('target not met', () => {
+    it('16. a budget the plan cannot reach: the cycle is good, its log line says TARGET NOT MET and by how much', async () => {
+      const engine = new FakeEngine(snapshot(builds(3)));
+      const raw = { keep: '5', 'min-age': '0', 'max-image-bytes': '1' };
+      for (const json of [true, false]) {
+        let out = '';
+        const code = await runWatch(parseCliArgs(['watch', '--once', ...(json ? ['--json'] : [])]), parseSettings(raw), { stdout: (t) => void (out += t), stderr: () => {}, isTty: false }, { engine, timer: { now: () => NOW, sleep: async () => {} } });
+        assert.equal(code, 0, 'max-image-bytes missed is no failure of the run (ensure-free is: exit 6, fleet.test.ts)');
+        if (json) assert.match(JSON.parse(out).targetNotMet, /^max-image-bytes: short by \d/);
+        else assert.match(out, /cycle 1 ok .*; TARGET NOT MET: max-image-bytes: short by \S+ \(the rest is in use, protected, current or younger than min-age\)/);
+      }
+    });
+  });
+
   describe('stoppable engine', () => {
     it('14. after the signal: images already begun finish, new ones are not attempted, no new snapshot', async () => {
       const imgs = builds(3);
