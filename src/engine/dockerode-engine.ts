@@ -16,8 +16,10 @@ import {
   type ImageState,
   type RemovalOutcome,
   type SnapshotOptions,
+  type StateImagesPort,
   type VolumeListing,
 } from './port';
+import { DockerodeStateImages } from './dockerode-state-images';
 import { acquireRunLock, runLockShare, type RunLockOptions } from './run-lock';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
 import { fullImageId, isCanonicalImageId } from '../domain/image-id';
@@ -69,6 +71,11 @@ export class DockerodeEngine implements EnginePort {
     withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onCallTimed);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {});
+  }
+
+  /** The tool's own bookkeeping on this engine (the on-engine usage record), over the same client and deadlines. */
+  stateImages(): StateImagesPort {
+    return new DockerodeStateImages(this.docker);
   }
 
   /** Fails with EngineUnreachableError when the socket is missing, refused or forbidden. */

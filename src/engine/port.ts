@@ -126,3 +126,59 @@ export class EngineUnreachableError extends Error {
     this.name = 'EngineUnreachableError';
   }
 }
+
+/**
+ * The tool's own bookkeeping on the engine (the on-engine usage record): images it writes
+ * itself as docker-save archives, read back by inspect or save, and a lock container it
+ * creates (never starts) under a fixed name. A second small port beside EnginePort, so the
+ * usage store needs no engine client of its own.
+ */
+export interface StateImagesPort {
+  /** Full inspect of one image by ID or reference; undefined when it does not exist. */
+  inspectStateImage(idOrReference: string): Promise<StateImage | undefined>;
+  /** IDs and tags of every image carrying `label=value` (GET /images/json?filters=label). */
+  listLabelledImages(label: string, value: string): Promise<{ id: string; tags: string[] }[]>;
+  /**
+   * POST /images/load of a docker-save archive; throws on a failure the engine reports in its
+   * stream. With `existingIsFine`, a concurrent load of the same image ("already exists") is success.
+   */
+  loadImageArchive(archive: Buffer, options?: { existingIsFine?: boolean }): Promise<void>;
+  /** One file of an image's layers (top layer first), read from GET /images/{id}/get; throws when absent. */
+  readImageFile(imageId: string, file: string): Promise<string>;
+  /** DELETE /images/{id} without force (parents pruned); gone (404, or Podman's 500 saying so), 409 conflict. */
+  removeStateImage(id: string): Promise<RemovalOutcome>;
+  /** Creates (never starts) a container named `name`: atomic, so a taken name is a held lock. */
+  createLockContainer(spec: LockContainerSpec): Promise<LockCreation>;
+  /** The container holding the name now; undefined when there is none. */
+  lockContainer(name: string): Promise<{ id: string; created: number; labels: Record<string, string> } | undefined>;
+  /** Removes a lock container by ID; one already gone is fine. */
+  removeLockContainer(id: string): Promise<void>;
+}
+
+/** What inspect says of one of the tool's own images. */
+export interface StateImage {
+  id: string;
+  /** RepoTags as the engine gives them, `<none>` left out. */
+  tags: string[];
+  digests: string[];
+  labels: Record<string, string>;
+  /** RootFS diff IDs, bottom first. */
+  layers: string[];
+  /** Bytes, when the engine says. */
+  size?: number;
+}
+
+export interface LockContainerSpec {
+  name: string;
+  image: string;
+  /** Never run; an engine wants a command to create a container. */
+  cmd: string[];
+  labels: Record<string, string>;
+}
+
+export type LockCreation =
+  | { status: 'created'; id: string }
+  /** Another container holds the name (409, or Podman's "already in use"). */
+  | { status: 'taken' }
+  /** The lock's image is not on the engine. */
+  | { status: 'no-image' };

@@ -10,11 +10,11 @@
  * so creating it is atomic; it is created from the record image and never
  * started, which works on Podman too).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
-import type Dockerode from 'dockerode';
-import * as tar from 'tar-stream';
-import { loadArchive, readStream } from '../engine/image-archive';
+import { messageOf } from '../engine/api-errors';
+import { singleLayer, singleLayerArchive } from '../engine/image-archive';
+import type { StateImage, StateImagesPort } from '../engine/port';
 import { clampFuture, emptyRecord, fromJson, parseRecord, type UsageRecord } from './record';
 import { changeAndWrite, type UsageStore } from './store';
 
@@ -38,7 +38,6 @@ const LOCK_LABEL = 'org.docker-image-cleanup.usage-lock';
 /** The file in the record image's layer. */
 export const USAGE_FILE = 'usage-record.json';
 
-const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
 /** Never run; only there because an engine wants a command to create a container. */
 const LOCK_CMD = ['/usage-record.json'];
 
@@ -58,7 +57,7 @@ export class EngineUsageStore implements UsageStore {
   private readonly maxLabelBytes: number;
 
   constructor(
-    private readonly docker: Dockerode,
+    private readonly engine: StateImagesPort,
     options: EngineUsageStoreOptions = {},
   ) {
     this.staleLockMs = options.staleLockMs ?? 60_000;
@@ -69,7 +68,7 @@ export class EngineUsageStore implements UsageStore {
   async read(): Promise<{ record: UsageRecord; warnings: string[] }> {
     const image = await this.inspect();
     if (!image) return { record: emptyRecord(), warnings: [] };
-    const label: string | undefined = image.Config?.Labels?.[USAGE_LABEL];
+    const label: string | undefined = image.labels[USAGE_LABEL];
     let labelProblem: string | undefined;
     if (label) {
       try {
@@ -83,7 +82,7 @@ export class EngineUsageStore implements UsageStore {
     // No label (a large record) or a damaged one: the layer has the record too.
     let text: string | undefined;
     try {
-      text = await this.readLayerFile(image.Id);
+      text = await this.engine.readImageFile(image.id, USAGE_FILE);
     } catch (error) {
       const what = `usage record ${this.description} is unreadable (${labelProblem ? `${labelProblem}; ` : ''}layer: ${(error as Error).message}); starting a new one`;
       return { record: emptyRecord(), warnings: [what] };
@@ -99,7 +98,7 @@ export class EngineUsageStore implements UsageStore {
     let written: string | undefined;
     let result: { record: UsageRecord; warnings: string[] };
     try {
-      previous = (await this.inspect())?.Id;
+      previous = (await this.inspect())?.id;
       result = await changeAndWrite(
         () => this.read(),
         async (record) => {
@@ -116,13 +115,8 @@ export class EngineUsageStore implements UsageStore {
     return { record: result.record, warnings };
   }
 
-  private async inspect(): Promise<any | undefined> {
-    try {
-      return await this.docker.getImage(USAGE_RECORD_QUALIFIED).inspect();
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+  private inspect(): Promise<StateImage | undefined> {
+    return this.engine.inspectStateImage(USAGE_RECORD_QUALIFIED);
   }
 
   /** Loads a record image holding `record`; returns its ID. */
@@ -132,26 +126,8 @@ export class EngineUsageStore implements UsageStore {
     const labels: Record<string, string> = { [USAGE_MARKER_LABEL]: 'v1' };
     if (encoded.length <= this.maxLabelBytes) labels[USAGE_LABEL] = encoded;
     const archive = await recordArchive(json, labels, record.updatedAt);
-    await loadArchive(this.docker, archive.tar);
+    await this.engine.loadImageArchive(archive.tar);
     return archive.imageId;
-  }
-
-  /** `usage-record.json` from the record image's layer, via `docker save`. */
-  private async readLayerFile(imageId: string): Promise<string> {
-    const saved = await readStream((await this.docker.getImage(imageId).get()) as unknown as NodeJS.ReadableStream);
-    const files = await untar(saved);
-    const manifestBytes = files.get('manifest.json');
-    if (!manifestBytes) throw new Error('no manifest.json in the saved image');
-    const manifest: { Layers?: string[] }[] = JSON.parse(manifestBytes.toString('utf8'));
-    for (const layerName of [...(manifest[0]?.Layers ?? [])].reverse()) {
-      let layer = files.get(layerName);
-      if (!layer) continue;
-      if (layer[0] === 0x1f && layer[1] === 0x8b) layer = gunzipSync(layer);
-      const inner = await untar(layer);
-      const file = inner.get(USAGE_FILE);
-      if (file) return file.toString('utf8');
-    }
-    throw new Error(`no ${USAGE_FILE} in the image's layers`);
   }
 
   /**
@@ -164,29 +140,19 @@ export class EngineUsageStore implements UsageStore {
     const token = randomBytes(8).toString('hex');
     let seen: { id: string; since: number } | undefined;
     for (let attempt = 0; ; attempt++) {
-      try {
-        const container = await this.docker.createContainer({
-          name: USAGE_LOCK_NAME,
-          Image: USAGE_LOCK_BASE_QUALIFIED,
-          Cmd: LOCK_CMD,
-          Labels: { [LOCK_LABEL]: token },
-          HostConfig: { NetworkMode: 'none' },
-        });
-        return container.id;
-      } catch (error) {
-        const status = statusOf(error);
-        if (status === 404 && /image|no such/i.test(messageOf(error))) {
-          // The lock's own image is not there yet: load it (racing loads agree) and try again.
-          await this.loadLockBase();
-          continue;
-        } else if (!isNameConflict(error)) throw error;
+      const created = await this.engine.createLockContainer({ name: USAGE_LOCK_NAME, image: USAGE_LOCK_BASE_QUALIFIED, cmd: LOCK_CMD, labels: { [LOCK_LABEL]: token } });
+      if (created.status === 'created') return created.id;
+      if (created.status === 'no-image') {
+        // The lock's own image is not there yet: load it (racing loads agree) and try again.
+        await this.loadLockBase();
+        continue;
       }
-      const holder = await this.lockHolder();
+      const holder = await this.engine.lockContainer(USAGE_LOCK_NAME);
       if (holder) {
         if (!seen || seen.id !== holder.id) seen = { id: holder.id, since: Date.now() };
         const age = Math.max(Date.now() - holder.created, Date.now() - seen.since);
         if (age > this.staleLockMs) {
-          await removeContainer(this.docker, holder.id);
+          await this.engine.removeLockContainer(holder.id);
           continue;
         }
       }
@@ -200,22 +166,11 @@ export class EngineUsageStore implements UsageStore {
   private async loadLockBase(): Promise<void> {
     const archive = await recordArchive(JSON.stringify(emptyRecord()), {}, 0, USAGE_LOCK_BASE_QUALIFIED);
     // Two agents loading it at once: the containerd store refuses the second with "already exists", which is as good.
-    await loadArchive(this.docker, archive.tar).catch((e) => (/already exists/i.test(messageOf(e)) ? undefined : Promise.reject(e)));
-  }
-
-  private async lockHolder(): Promise<{ id: string; created: number } | undefined> {
-    try {
-      const info: any = await this.docker.getContainer(USAGE_LOCK_NAME).inspect();
-      const created = Date.parse(info.Created);
-      return { id: info.Id, created: Number.isFinite(created) ? created : Date.now() };
-    } catch (error) {
-      if (isGone(error)) return undefined;
-      throw error;
-    }
+    await this.engine.loadImageArchive(archive.tar, { existingIsFine: true });
   }
 
   private async unlock(id: string): Promise<void> {
-    await removeContainer(this.docker, id);
+    await this.engine.removeLockContainer(id);
   }
 
   /**
@@ -230,25 +185,26 @@ export class EngineUsageStore implements UsageStore {
   private async removeOldRecordImages(previous: string | undefined, written: string | undefined, warnings: string[]): Promise<void> {
     let candidates: string[] = [];
     try {
-      const listed = await this.docker.listImages({ filters: JSON.stringify({ label: [`${USAGE_MARKER_LABEL}=v1`] }) });
-      candidates = listed.filter((i) => !(i.RepoTags ?? []).some((t) => isRecordReference(t))).map((i) => fullId(i.Id));
+      const listed = await this.engine.listLabelledImages(USAGE_MARKER_LABEL, 'v1');
+      candidates = listed.filter((i) => !i.tags.some((t) => isRecordReference(t))).map((i) => i.id);
     } catch {
       // Listing is only for leftovers; the previous image is still tried below.
     }
-    if (previous && fullId(previous) !== written && !candidates.includes(fullId(previous))) candidates.push(fullId(previous));
+    if (previous && previous !== written && !candidates.includes(previous)) candidates.push(previous);
     for (const id of candidates) {
       if (id === written) continue;
       try {
-        const info: any = await this.docker.getImage(id).inspect();
-        if (!(await this.isRecordImage(info))) continue;
+        const info = await this.engine.inspectStateImage(id);
+        if (!info || !(await this.isRecordImage(info))) continue;
         // The re-check right before the call: it must carry no reference at all (the current record keeps the tag).
-        const now: any = await this.docker.getImage(id).inspect();
-        if ((now.RepoTags ?? []).filter((t: string) => !t.endsWith(':<none>')).length > 0 || (now.RepoDigests ?? []).length > 0) continue;
-        const answer: { Untagged?: string }[] = await this.docker.getImage(id).remove({ noprune: false });
-        const untagged = answer.filter((a) => a.Untagged).map((a) => a.Untagged!);
-        if (untagged.length > 0) warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${untagged.join(', ')}, tagged onto it meanwhile`);
+        const now = await this.engine.inspectStateImage(id);
+        if (!now || now.tags.length > 0 || now.digests.length > 0) continue;
+        const answer = await this.engine.removeStateImage(id);
+        if (answer.status === 'done' && answer.untagged.length > 0) {
+          warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${answer.untagged.join(', ')}, tagged onto it meanwhile`);
+        }
       } catch (error) {
-        if (!isGone(error) && statusOf(error) !== 409) warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf(error)}`);
+        warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf(error)}`);
       }
     }
   }
@@ -259,9 +215,8 @@ export class EngineUsageStore implements UsageStore {
    * for a small image, from the layer itself) and whose labels are the
    * record's own: such an image holds nothing but a usage record.
    */
-  private async isRecordImage(info: any): Promise<boolean> {
-    const layers: string[] = info.RootFS?.Layers ?? [];
-    const labels: Record<string, string> = info.Config?.Labels ?? {};
+  private async isRecordImage(info: StateImage): Promise<boolean> {
+    const { layers, labels } = info;
     if (layers.length !== 1 || labels[USAGE_MARKER_LABEL] !== 'v1') return false;
     if (Object.keys(labels).some((k) => k !== USAGE_MARKER_LABEL && k !== USAGE_LABEL)) return false;
     const matches = async (text: string) => (await recordLayer(text)).diffId === layers[0];
@@ -273,9 +228,9 @@ export class EngineUsageStore implements UsageStore {
         // a damaged label: the layer decides
       }
     }
-    if (!(typeof info.Size === 'number' && info.Size <= MAX_RECORD_IMAGE_BYTES)) return false;
+    if (!(info.size !== undefined && info.size <= MAX_RECORD_IMAGE_BYTES)) return false;
     try {
-      return await matches(await this.readLayerFile(fullId(info.Id)));
+      return await matches(await this.engine.readImageFile(info.id, USAGE_FILE));
     } catch {
       return false;
     }
@@ -289,122 +244,20 @@ function isRecordReference(tag: string): boolean {
   return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
 }
 
-function fullId(id: string): string {
-  return id.startsWith('sha256:') ? id : `sha256:${id}`;
-}
-
-function isNameConflict(error: unknown): boolean {
-  // Docker: 409 "Conflict. The container name … is already in use"; Podman says "already in use" too.
-  return statusOf(error) === 409 || /already in use/i.test(messageOf(error));
-}
-
-/** 404, or Podman's 500 for a container removed while we looked at it. */
-function isGone(error: unknown): boolean {
-  return statusOf(error) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf(error));
-}
-
-async function removeContainer(docker: Dockerode, id: string): Promise<void> {
-  try {
-    await docker.getContainer(id).remove({ v: true });
-  } catch (error) {
-    if (!isGone(error)) throw error;
-  }
-}
-
-function goArch(): string {
-  return { x64: 'amd64', arm64: 'arm64', arm: 'arm', ppc64: 'ppc64le', s390x: 's390x' }[process.arch as string] ?? 'amd64';
-}
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /** A `docker save` archive of the record image. Deterministic: the same record gives the same image ID. */
-export async function recordArchive(
-  json: string,
-  labels: Record<string, string>,
-  updatedAt: number,
-  repoTag: string = USAGE_RECORD_QUALIFIED,
-): Promise<{ tar: Buffer; imageId: string }> {
-  const { layer, diffId: prefixed } = await recordLayer(json);
-  const diffId = prefixed.slice('sha256:'.length);
-  // Within the range of a Date: a record with updatedAt 1e300 must not fail every save.
-  const created = new Date(Number.isFinite(updatedAt) && updatedAt > 0 && updatedAt < 8.64e15 ? updatedAt : 0).toISOString();
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: goArch(),
-      os: 'linux',
-      created,
-      config: { Cmd: LOCK_CMD, Labels: labels },
-      rootfs: { type: 'layers', diff_ids: [`sha256:${diffId}`] },
-      history: [{ created, created_by: 'docker-image-cleanup usage record' }],
-    }),
-  );
-  const configHex = sha256(config);
-  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [repoTag], Layers: [`${diffId}/layer.tar`] }]));
-  const archive = await pack([
-    { name: `${diffId}/`, dir: true },
-    { name: `${diffId}/layer.tar`, content: layer },
-    { name: `${configHex}.json`, content: config },
-    { name: 'manifest.json', content: manifest },
-  ]);
-  return { tar: archive, imageId: `sha256:${configHex}` };
+export function recordArchive(json: string, labels: Record<string, string>, updatedAt: number, repoTag: string = USAGE_RECORD_QUALIFIED): Promise<{ tar: Buffer; imageId: string }> {
+  return singleLayerArchive({ files: recordFiles(json), labels, cmd: LOCK_CMD, repoTag, created: updatedAt, createdBy: 'docker-image-cleanup usage record' });
 }
 
 /** The record's one layer (a tar holding only usage-record.json), and its diff ID. */
-async function recordLayer(json: string): Promise<{ layer: Buffer; diffId: string }> {
-  const layer = await pack([{ name: USAGE_FILE, content: Buffer.from(json, 'utf8') }]);
-  return { layer, diffId: `sha256:${sha256(layer)}` };
+function recordLayer(json: string): Promise<{ layer: Buffer; diffId: string }> {
+  return singleLayer(recordFiles(json));
 }
 
-async function pack(entries: { name: string; content?: Buffer; dir?: boolean }[]): Promise<Buffer> {
-  const p = tar.pack();
-  const done = readStream(p as unknown as NodeJS.ReadableStream);
-  for (const e of entries) {
-    await new Promise<void>((resolve, reject) => {
-      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-      const common = { name: e.name, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' };
-      if (e.dir) p.entry({ ...common, type: 'directory', mode: 0o755 }, cb);
-      else p.entry({ ...common, type: 'file', mode: 0o644 }, e.content!, cb);
-    });
-  }
-  p.finalize();
-  return done;
+function recordFiles(json: string): { name: string; content: Buffer }[] {
+  return [{ name: USAGE_FILE, content: Buffer.from(json, 'utf8') }];
 }
-
-/** Every regular file of a tar, by name (`./` prefixes dropped). */
-async function untar(data: Buffer): Promise<Map<string, Buffer>> {
-  const files = new Map<string, Buffer>();
-  const extract = tar.extract();
-  const done = new Promise<void>((resolve, reject) => {
-    extract.on('entry', (header, stream, next) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (c: unknown) => chunks.push(c as Buffer));
-      stream.on('end', () => {
-        if (header.type === 'file') files.set(header.name.replace(/^\.\//, ''), Buffer.concat(chunks));
-        next();
-      });
-      stream.on('error', reject);
-    });
-    extract.on('finish', resolve);
-    extract.on('error', reject);
-  });
-  extract.end(data);
-  await done;
-  return files;
-}
-
-
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number })?.statusCode;
-}
-
-function messageOf(error: unknown): string {
-  const e = error as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(error);
 }

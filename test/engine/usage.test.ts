@@ -4,6 +4,7 @@ import { repositoryOf, normalizeReference } from '../../src/domain/reference';
 import { TOOL_STATE_REPOSITORY } from '../../src/planner/planner';
 import {
   EngineUsageStore,
+  type EngineUsageStoreOptions,
   recordArchive,
   USAGE_LABEL,
   USAGE_LOCK_NAME,
@@ -11,6 +12,7 @@ import {
   USAGE_RECORD_QUALIFIED,
   USAGE_RECORD_REFERENCE,
 } from '../../src/usage/engine-store';
+import { DockerodeStateImages } from '../../src/engine/dockerode-state-images';
 import { emptyRecord, type UsageEntry, type UsageRecord } from '../../src/usage/record';
 import { loadImages } from '../../src/demo/image-factory';
 import { ENGINES, resetEngine } from '../support/engine';
@@ -21,6 +23,9 @@ const adding = (id: string, n = 1) => (current: UsageRecord): UsageRecord => ({
   updatedAt: Math.max(current.updatedAt, n),
   images: { ...current.images, [id]: entry(n) },
 });
+
+/** The store as the composition root builds it, over a test connection. */
+const storeOn = (docker: Docker, options?: EngineUsageStoreOptions) => new EngineUsageStore(new DockerodeStateImages(docker), options);
 
 async function recordImages(docker: Docker): Promise<Docker.ImageInfo[]> {
   return docker.listImages({ all: true, filters: JSON.stringify({ label: [`${USAGE_MARKER_LABEL}=v1`] }) });
@@ -60,19 +65,19 @@ for (const { name: kind, docker: connect } of ENGINES) {
     });
 
     it('no record yet: empty, no warnings, nothing created by reading', async () => {
-      const store = new EngineUsageStore(docker);
+      const store = storeOn(docker);
       assert.deepEqual(await store.read(), { record: emptyRecord(), warnings: [] });
       assert.deepEqual(await recordImages(docker), []);
       assert.equal(store.description, `engine image ${USAGE_RECORD_REFERENCE}`);
     });
 
     it('round-trip, and a new store object (a restarted agent) reads the same; one record image, no lock left', async () => {
-      const store = new EngineUsageStore(docker);
+      const store = storeOn(docker);
       const written = await store.update(adding('sha256:aa', 5));
       assert.deepEqual(written.warnings, []);
       assert.deepEqual(written.record.images['sha256:aa'], entry(5));
       assert.deepEqual(await store.read(), { record: written.record, warnings: [] });
-      const restarted = new EngineUsageStore(connect());
+      const restarted = storeOn(connect());
       assert.deepEqual((await restarted.read()).record, written.record);
       await restarted.update(adding('sha256:bb', 6));
       await restarted.update(adding('sha256:cc', 7));
@@ -84,8 +89,8 @@ for (const { name: kind, docker: connect } of ENGINES) {
     });
 
     it('two agents (two stores, two connections) share the record on the daemon', async () => {
-      const agentA = new EngineUsageStore(connect());
-      const agentB = new EngineUsageStore(connect());
+      const agentA = storeOn(connect());
+      const agentB = storeOn(connect());
       await agentA.update(adding('sha256:from-a', 1));
       await agentB.update(adding('sha256:from-b', 2));
       const seenByA = await agentA.read();
@@ -94,7 +99,7 @@ for (const { name: kind, docker: connect } of ENGINES) {
     });
 
     it('concurrent updates from two agents lose nothing (10 parallel, each adding one image)', async () => {
-      const agents = [new EngineUsageStore(connect()), new EngineUsageStore(connect())];
+      const agents = [storeOn(connect()), storeOn(connect())];
       await Promise.all(Array.from({ length: 10 }, (_, n) => agents[n % 2]!.update(adding(`sha256:img-${n}`, n))));
       const { record, warnings } = await agents[0]!.read();
       assert.deepEqual(warnings, []);
@@ -104,7 +109,7 @@ for (const { name: kind, docker: connect } of ENGINES) {
     });
 
     it('a record too large for the label is read from the image layer (docker save)', async () => {
-      const store = new EngineUsageStore(docker, { maxLabelBytes: 0 });
+      const store = storeOn(docker, { maxLabelBytes: 0 });
       const { record } = await store.update((current) => {
         const images: Record<string, UsageEntry> = {};
         for (let n = 0; n < 2000; n++) images[`sha256:${n}`] = entry(n);
@@ -112,13 +117,13 @@ for (const { name: kind, docker: connect } of ENGINES) {
       });
       const [image] = await recordImages(docker);
       assert.equal(image!.Labels?.[USAGE_LABEL], undefined);
-      assert.deepEqual(await new EngineUsageStore(docker).read(), { record, warnings: [] });
+      assert.deepEqual(await storeOn(docker).read(), { record, warnings: [] });
     });
 
     it('a damaged label falls back to the layer, with a warning', async () => {
       const good = { ...emptyRecord(), updatedAt: 3, images: { 'sha256:x': entry(3) } };
       await loadRecordImage(docker, JSON.stringify(good), { [USAGE_LABEL]: 'not gzip at all' });
-      const { record, warnings } = await new EngineUsageStore(docker).read();
+      const { record, warnings } = await storeOn(docker).read();
       assert.deepEqual(record, good);
       assert.equal(warnings.length, 1);
       assert.match(warnings[0]!, /label .* is damaged.*read the record from its layer/);
@@ -126,7 +131,7 @@ for (const { name: kind, docker: connect } of ENGINES) {
 
     it('a damaged record (label and layer) is reported and rebuilt from empty, never fatal', async () => {
       await loadRecordImage(docker, '{"version":1,"images":', { [USAGE_LABEL]: Buffer.from('junk').toString('base64') });
-      const store = new EngineUsageStore(docker);
+      const store = storeOn(docker);
       const read = await store.read();
       assert.deepEqual(read.record, emptyRecord());
       assert.equal(read.warnings.length, 1);
@@ -145,7 +150,7 @@ for (const { name: kind, docker: connect } of ENGINES) {
         { tags: [], created: new Date('2024-01-01T00:00:00Z'), layers: [{ id: 'lookalike', bytes: 1024 }], labels: { [USAGE_MARKER_LABEL]: 'v1' } },
       ]);
       const before = (await docker.listImages({ all: true })).map((i) => i.Id).sort();
-      const store = new EngineUsageStore(docker);
+      const store = storeOn(docker);
       const first = await store.update(adding('sha256:aa', 1));
       assert.ok(first.warnings.some((w) => /damaged|unreadable/.test(w)), 'the tagged image is no record: said so');
       await store.update(adding('sha256:bb', 2));
@@ -157,11 +162,11 @@ for (const { name: kind, docker: connect } of ENGINES) {
     });
 
     it('breaks a stale lock left by a crashed agent; waits for and gives up on a live one', async () => {
-      const store = new EngineUsageStore(docker);
+      const store = storeOn(docker);
       await store.update(adding('sha256:first'));
       const crashed = await docker.createContainer({ name: USAGE_LOCK_NAME, Image: USAGE_RECORD_QUALIFIED, Cmd: ['/x'], HostConfig: { NetworkMode: 'none' } });
-      await assert.rejects(new EngineUsageStore(docker, { waitMs: 800 }).update(adding('sha256:blocked')), /cannot lock the usage record/);
-      const { record } = await new EngineUsageStore(docker, { staleLockMs: 1_000 }).update(adding('sha256:after'));
+      await assert.rejects(storeOn(docker, { waitMs: 800 }).update(adding('sha256:blocked')), /cannot lock the usage record/);
+      const { record } = await storeOn(docker, { staleLockMs: 1_000 }).update(adding('sha256:after'));
       assert.deepEqual(Object.keys(record.images).sort(), ['sha256:after', 'sha256:first']);
       await assert.rejects(docker.getContainer(crashed.id).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
       assert.deepEqual(await containers(docker), []);
