@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import * as os from 'node:os';
-import { captureJobStart, DockerodeEngine, saveJobStart } from '../../src/index';
+import { captureJobStart, connectEngine, saveJobStart } from '../../src/index';
 import { State } from './constants';
 import { CleanupFailedError } from './errors';
 import type { ActionInputs } from './inputs';
@@ -10,7 +10,7 @@ import type { ActionInputs } from './inputs';
  * goes to a file, the step state carries its path.
  */
 export async function recordJobStart(inputs: ActionInputs): Promise<void> {
-  const engine = new DockerodeEngine({ host: inputs.settings.host, timeoutMs: inputs.settings.timeoutMs });
+  const engine = connectEngine(inputs.settings);
   let file: string;
   try {
     const jobStart = await captureJobStart(engine);

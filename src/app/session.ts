@@ -1,11 +1,7 @@
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DockerodeEngine } from '../engine/dockerode-engine';
-import { FileDetailsCache, detailsCacheFile } from '../engine/details-cache';
-import { describeHost, type EngineCallTiming } from '../engine/connection';
-import type { Settings } from '../settings/settings';
+import type { EnginePort } from '../engine/port';
 import type { UsageStore } from '../usage/store';
-import { openUsageStore } from './usage';
 
 /**
  * Where the CLI keeps what outlives one run (usage record, inspect cache):
@@ -16,16 +12,8 @@ export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(base, 'docker-image-cleanup');
 }
 
+/** What one run works with: the engine (behind its port) and the usage store, if any. Built by src/compose.ts. */
 export interface Session {
-  engine: DockerodeEngine;
+  engine: EnginePort;
   usage?: UsageStore;
-}
-
-/** The engine adapter and the usage store a front needs, from the settings and its state directory. */
-export function openSession(settings: Settings, stateDir?: string, options: { onCallTimed?: (call: EngineCallTiming) => void } = {}): Session {
-  // Image IDs are content addresses: what one run inspected, the next need not.
-  // One file per engine: last-tag times are per engine, and engines sharing a file would evict each other's entries.
-  const cache = stateDir ? new FileDetailsCache(detailsCacheFile(stateDir, describeHost(settings.host))) : undefined;
-  const engine = new DockerodeEngine({ host: settings.host, cache, timeoutMs: settings.timeoutMs, onCallTimed: options.onCallTimed });
-  return { engine, usage: openUsageStore(settings, engine, stateDir) };
 }

@@ -1,32 +1,10 @@
-import * as path from 'node:path';
-import type { EnginePort } from '../engine/port';
-import { DockerodeEngine } from '../engine/dockerode-engine';
 import type { Plan } from '../planner/plan';
 import type { ImageActivity, Snapshot } from '../planner/snapshot';
 import type { LastUse } from '../planner/eviction';
 import type { Settings } from '../settings/settings';
-import { EngineUsageStore } from '../usage/engine-store';
-import { FileUsageStore } from '../usage/file-store';
 import { lastUsedMap, observe, recordRemovals, type Regret, type UsageRecord } from '../usage/record';
 import type { UsageStore } from '../usage/store';
 import type { RemovalResult } from './apply';
-
-/**
- * The store the settings ask for. A file store needs a path: the setting, or
- * the front's state directory; the core never writes where nobody said.
- */
-export function openUsageStore(settings: Settings, engine: EnginePort, stateDir?: string): UsageStore | undefined {
-  switch (settings.usage.store) {
-    case 'none':
-      return undefined;
-    case 'engine':
-      return engine instanceof DockerodeEngine ? new EngineUsageStore(engine.docker) : undefined;
-    case 'file': {
-      const file = settings.usage.file ?? (stateDir ? path.join(stateDir, 'usage.json') : undefined);
-      return file ? new FileUsageStore(file) : undefined;
-    }
-  }
-}
 
 /** What the record says before planning. */
 export interface UsageView {

@@ -1,6 +1,7 @@
 import { cleanupOutcome, EXIT, exitCodeOf } from '../app/outcome';
 import { EnsureFreeUnmeasurableError } from '../app/cleanup';
-import { defaultStateDir, openSession } from '../app/session';
+import { defaultStateDir } from '../app/session';
+import { openSession } from '../compose';
 import { EngineUnreachableError } from '../engine/port';
 import { describeFailure } from '../report/failure';
 import { EngineLostError, EngineTimeoutError } from '../engine/connection';

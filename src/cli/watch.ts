@@ -1,6 +1,7 @@
 import { cleanupOutcome, EXIT, exitCodeOf, type OutcomeKind } from '../app/outcome';
 import { parseDuration } from '../domain/units';
-import { defaultStateDir, openSession } from '../app/session';
+import { defaultStateDir } from '../app/session';
+import { openSession } from '../compose';
 import { EngineUnreachableError, type EnginePort } from '../engine/port';
 import type { Settings } from '../settings/settings';
 import type { UsageStore } from '../usage/store';

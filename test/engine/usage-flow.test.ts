@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { runCleanup } from '../../src/app/cleanup';
-import { openSession } from '../../src/app/session';
+import { openSession } from '../../src/compose';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
 import { ENGINES, listTags, resetEngine, runContainer } from '../support/engine';

@@ -6,6 +6,9 @@ import * as path from 'node:path';
 
 const SRC = path.resolve(__dirname, '../../../src');
 
+/** The one file that builds concrete adapters: only the CLI (and src/index.ts, for the other fronts) imports it. */
+const COMPOSITION_ROOT = 'compose.ts';
+
 /** Folder -> the folders of src/ it may import (besides itself). */
 const MAY_IMPORT: Record<string, string[]> = {
   domain: [],
@@ -16,16 +19,12 @@ const MAY_IMPORT: Record<string, string[]> = {
   app: ['domain', 'settings', 'planner', 'engine', 'usage'],
   report: ['domain', 'planner', 'app'],
   watch: ['domain', 'settings', 'planner', 'engine', 'usage', 'app', 'report'],
-  cli: ['domain', 'settings', 'planner', 'engine', 'usage', 'app', 'report', 'watch'],
+  cli: ['domain', 'settings', 'planner', 'engine', 'usage', 'app', 'report', 'watch', 'compose'],
   demo: ['domain', 'engine'],
 };
 
 /** Only the adapter folder imports dockerode; the demo is a developer tool that loads images. */
 const DOCKERODE_ALLOWED = ['engine', 'demo'];
-/** Files with a known exception, each named with why, until the work that removes it lands. */
-const DOCKERODE_EXCEPTIONS: Record<string, string> = {
-  'usage/engine-store.ts': 'the on-engine usage record: its engine calls move behind the port after #12 rewrites it',
-};
 
 function sources(dir: string): string[] {
   return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith('.ts') ? [path.join(dir, e.name)] : []));
@@ -54,9 +53,8 @@ describe('architecture (docs/architecture.md)', () => {
   });
 
   it('3. only the engine adapter folder imports dockerode', () => {
-    const wrong = FILES.filter(({ rel, text }) => importsOf(text).includes('dockerode') && !DOCKERODE_ALLOWED.includes(rel.split(path.sep)[0]!) && !(rel in DOCKERODE_EXCEPTIONS)).map((f) => f.rel);
+    const wrong = FILES.filter(({ rel, text }) => importsOf(text).includes('dockerode') && !DOCKERODE_ALLOWED.includes(rel.split(path.sep)[0]!)).map((f) => f.rel);
     assert.deepEqual(wrong, []);
-    for (const rel of Object.keys(DOCKERODE_EXCEPTIONS)) assert.ok(importsOf(FILES.find((f) => f.rel === rel)?.text ?? '').includes('dockerode'), `${rel} no longer needs its exception: remove it`);
   });
 
   it('4. no file imports itself through others (no cycles)', () => {
@@ -79,5 +77,17 @@ describe('architecture (docs/architecture.md)', () => {
     };
     for (const file of graph.keys()) visit(file, []);
     assert.deepEqual(cycles, []);
+  });
+
+  it('5. concrete adapters are built only in the composition root (src/compose.ts)', () => {
+    // `new DockerodeEngine`, `new EngineUsageStore`, `new FileUsageStore`, … anywhere else in product code is a second root.
+    const adapters = /\bnew (Dockerode\w*|\w+UsageStore|FileDetailsCache)\(/;
+    const wrong = FILES.filter(({ rel, text }) => rel !== COMPOSITION_ROOT && rel.split(path.sep)[0] !== 'engine' && rel.split(path.sep)[0] !== 'demo' && adapters.test(text)).map((f) => f.rel);
+    // The fronts outside src/ too: they get their adapters from src/index.ts (connectEngine, openSession).
+    const ROOT = path.resolve(SRC, '..');
+    for (const dir of ['actions/src', 'tasks/DockerImageCleanupV1/src']) {
+      for (const file of sources(path.join(ROOT, dir))) if (adapters.test(fs.readFileSync(file, 'utf8'))) wrong.push(path.relative(ROOT, file));
+    }
+    assert.deepEqual(wrong, []);
   });
 });

@@ -1,9 +1,9 @@
 // Pre-job step (runAt=postJob): check the inputs before the job spends time, and
 // record what the engine holds now so the post-job cleanup keeps everything the job adds.
 import * as tl from 'azure-pipelines-task-lib/task';
-import { captureJobStart, saveJobStart } from '../../../src/index';
+import { captureJobStart, connectEngine, saveJobStart } from '../../../src/index';
 import { readInputs, TASK_VARIABLE, toSettingsBeforeJob } from './inputs';
-import { cleanupAndReport, engineFor, runEntry, tempDirectory } from './task';
+import { cleanupAndReport, runEntry, tempDirectory } from './task';
 
 export function run(): Promise<void> {
   return runEntry(async () => {
@@ -14,7 +14,7 @@ export function run(): Promise<void> {
     for (const message of deferred) tl.warning(tl.loc('InputDeferred', message));
     // Free space first (it may remove images), then record what the job starts with.
     if (settings.space.ensureFreeBytes !== undefined && (await cleanupAndReport(settings, inputs.failOnError)) === 'short-of-free') return;
-    const jobStart = await captureJobStart(engineFor(settings));
+    const jobStart = await captureJobStart(connectEngine(settings));
     const file = saveJobStart(jobStart, tempDirectory());
     tl.setTaskVariable(TASK_VARIABLE.jobStartFile, file);
     console.log(tl.loc('Recorded', jobStart.imageIds.length, file));

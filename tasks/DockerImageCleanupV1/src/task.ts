@@ -5,7 +5,6 @@ import * as path from 'node:path';
 import * as tl from 'azure-pipelines-task-lib/task';
 import {
   cleanupOutcome,
-  DockerodeEngine,
   frontDefaultPatterns,
   formatBytes,
   renderMarkdown,
@@ -35,10 +34,6 @@ export function runEntry(body: () => Promise<void>): Promise<void> {
 export function cleanupFailed(reason: string, failOnError: boolean): void {
   if (failOnError) tl.setResult(tl.TaskResult.Failed, tl.loc('CleanupFailed', reason));
   else tl.setResult(tl.TaskResult.SucceededWithIssues, tl.loc('CleanupFailedIgnored', reason));
-}
-
-export function engineFor(settings: Settings): DockerodeEngine {
-  return new DockerodeEngine({ host: settings.host, timeoutMs: settings.timeoutMs });
 }
 
 /**
