@@ -11,6 +11,7 @@ export { cleanupOutcome, outcomeOf, exitCodeOf, withoutEnsureFree, EXIT, type Ou
 export type { JobStart } from './planner/planner';
 export { defaultStateDir, type Session } from './app/session';
 export { connectEngine, openSession, openUsageStore } from './compose';
+export { DockerodeEngine } from './engine/dockerode-engine';
 export type { UsageStore } from './usage/store';
 export { EngineUnreachableError, type EnginePort } from './engine/port';
 export { renderMarkdown } from './report/markdown';
