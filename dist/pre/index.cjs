@@ -82977,51 +82977,96 @@ async function saveUsage(store, snapshot, plan2, results, now, settings) {
 }
 
 // src/app/build-cache.ts
-function buildCachePrunePlan(apiVersion, rules) {
-  const version = parseApiVersion(apiVersion);
-  if (!version) return { skip: `unknown engine API version "${apiVersion}"` };
-  if (compare(version, [1, 39]) < 0) return { skip: `engine API ${apiVersion} predates build-cache limits (1.39)` };
-  const queries = [];
+var lastUseOf = (r) => r.lastUsed ?? r.created ?? 0;
+function chooseCacheRecords(records, rules, options) {
+  const { now, minAgeMs } = options;
+  const kept = { inUse: 0, young: 0, shared: 0 };
+  const eligible = [];
+  for (const r of records) {
+    if (r.inUse) kept.inUse++;
+    else if (now - lastUseOf(r) < minAgeMs) kept.young++;
+    else if (r.shared) kept.shared++;
+    else eligible.push(r);
+  }
+  eligible.sort((a, b) => lastUseOf(a) - lastUseOf(b) || (a.created ?? 0) - (b.created ?? 0));
+  const gone = /* @__PURE__ */ new Set();
+  const childrenLeft = (id) => records.some((r) => !gone.has(r.id) && r.parents.includes(id));
+  const prune = [];
+  const next = (may) => eligible.find((r) => !gone.has(r.id) && may(r) && !childrenLeft(r.id));
+  const take = (record, why) => {
+    gone.add(record.id);
+    prune.push({ record, why });
+  };
   if (rules.maxAgeMs !== void 0) {
-    const duration = `${Math.max(0, Math.floor(rules.maxAgeMs / 1e3))}s`;
-    const filter = compare(version, [1, 40]) < 0 ? { "unused-for": [duration] } : { until: [duration] };
-    queries.push({ all: true, filters: filter });
+    const limit = rules.maxAgeMs;
+    for (let r = next((x) => now - lastUseOf(x) > limit); r; r = next((x) => now - lastUseOf(x) > limit)) take(r, "max-age");
   }
   if (rules.keepBytes !== void 0) {
-    queries.push(
-      compare(version, [1, 48]) < 0 ? { all: true, "keep-storage": rules.keepBytes } : { all: true, "reserved-space": rules.keepBytes, "max-used-space": rules.keepBytes }
-    );
+    let total = records.reduce((sum, r) => sum + (r.shared || gone.has(r.id) ? 0 : r.size), 0);
+    for (let r = total > rules.keepBytes ? next(() => true) : void 0; r; r = total > rules.keepBytes ? next(() => true) : void 0) {
+      take(r, "keep");
+      total -= r.size;
+    }
   }
-  return { queries };
+  return { prune, kept };
 }
 async function pruneBuildCache(engine, info2, settings, options = {}) {
   const rules = settings.buildCache;
   if (rules.keepBytes === void 0 && rules.maxAgeMs === void 0) return void 0;
-  const report2 = { status: "skipped", spaceReclaimed: 0, cachesDeleted: 0, queries: [] };
-  const plan2 = buildCachePrunePlan(info2.apiVersion, rules);
-  if ("skip" in plan2) return { ...report2, note: `build cache: ${plan2.skip}; skipped` };
-  report2.queries = plan2.queries;
-  if (!engine.pruneBuildCache) return { ...report2, note: "build cache: this engine adapter cannot prune it; skipped" };
+  const report2 = { status: "skipped", spaceReclaimed: 0, cachesDeleted: 0, queries: [], records: [], kept: { inUse: 0, young: 0, shared: 0 }, warnings: [] };
+  const version = parseApiVersion(info2.apiVersion);
+  if (!version) return { ...report2, note: `build cache: unknown engine API version "${info2.apiVersion}"; skipped` };
+  if (compare(version, [1, 39]) < 0) return { ...report2, note: `build cache: engine API ${info2.apiVersion} predates build-cache filters (1.39); skipped` };
+  if (info2.kind === "podman") return { ...report2, note: "build cache: Podman has no build-cache endpoint; skipped" };
+  if (!engine.pruneBuildCache || !engine.listBuildCache) return { ...report2, note: "build cache: this engine adapter cannot prune it; skipped" };
+  let records;
+  try {
+    records = await engine.listBuildCache();
+  } catch (error2) {
+    return { ...report2, status: "failed", note: `build cache: ${messageOf4(error2)}` };
+  }
+  if (!records) return { ...report2, note: `build cache: the ${info2.kind} engine lists no build cache; skipped` };
+  const choice = chooseCacheRecords(records, rules, { now: options.now ?? Date.now(), minAgeMs: settings.minAgeMs });
+  report2.kept = choice.kept;
+  report2.queries = choice.prune.map(({ record }) => ({ all: true, filters: { id: [record.id] } }));
+  const resultOf = ({ record, why }, status, reclaimed = 0, note) => ({
+    id: record.id,
+    description: record.description,
+    bytes: record.size,
+    lastUsed: lastUseOf(record),
+    why,
+    status,
+    reclaimed,
+    ...note ? { note } : {}
+  });
   if (settings.dryRun) {
-    if (info2.kind === "podman") return { ...report2, note: "build cache: Podman has no build-cache endpoint; skipped" };
+    report2.records = choice.prune.map((c) => resultOf(c, "planned"));
     return { ...report2, status: "planned", note: "dry run: the build cache is not pruned" };
   }
-  for (const query of plan2.queries) {
+  report2.status = "pruned";
+  const named = new Set(choice.prune.map((c) => c.record.id));
+  for (const [i, c] of choice.prune.entries()) {
     if (options.signal?.aborted) break;
     try {
-      const outcome = await engine.pruneBuildCache(query);
+      const outcome = await engine.pruneBuildCache(report2.queries[i]);
       if (outcome.status === "unsupported") {
         return { ...report2, status: "skipped", note: `build cache: the ${info2.kind} engine has no build-cache endpoint (${outcome.message}); skipped` };
       }
-      report2.status = "pruned";
+      const unexpected = (outcome.deletedIds ?? []).filter((id) => !named.has(id));
+      if (unexpected.length) report2.warnings.push(`incident: pruning build cache record ${c.record.id} also deleted ${unexpected.join(", ")}, which build-cache-keep/build-cache-max-age did not choose`);
       report2.spaceReclaimed += outcome.spaceReclaimed;
       report2.cachesDeleted += outcome.cachesDeleted;
+      report2.records.push(
+        outcome.cachesDeleted > 0 ? resultOf(c, "pruned", outcome.spaceReclaimed) : resultOf(c, "skipped", 0, "the engine deleted nothing (in use by a build by then, or already gone)")
+      );
     } catch (error2) {
-      return { ...report2, status: "failed", note: `build cache: ${error2 instanceof Error ? error2.message : String(error2)}` };
+      report2.records.push(resultOf(c, "failed", 0, messageOf4(error2)));
+      return { ...report2, status: "failed", note: `build cache: ${messageOf4(error2)}` };
     }
   }
   return report2;
 }
+var messageOf4 = (error2) => error2 instanceof Error ? error2.message : String(error2);
 function parseApiVersion(text) {
   const m = /^(\d+)\.(\d+)/.exec(text ?? "");
   return m ? [Number(m[1]), Number(m[2])] : void 0;
@@ -85162,7 +85207,8 @@ async function runLocked(settings, deps, options) {
   }
   if (settings.dryRun) {
     report2.containers = containerChoice;
-    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
+    report2.warnings.push(...report2.buildCache?.warnings ?? []);
     await leftovers();
     report2.finishedAt = clock();
     return report2;
@@ -85172,7 +85218,8 @@ async function runLocked(settings, deps, options) {
     report2.containers.results = report2.containers.results.filter((r) => leaving.has(r.id));
   }
   if (removing.length === 0 && report2.counts.untagged === 0) {
-    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
+    report2.warnings.push(...report2.buildCache?.warnings ?? []);
     await leftovers();
     await remember([]);
     report2.finishedAt = clock();
@@ -85214,7 +85261,8 @@ async function runLocked(settings, deps, options) {
   if (after) {
     report2.bytes.after = Math.max(0, after.imagesBytes - (after.runLockBytes ?? 0));
     report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
-    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
+    report2.warnings.push(...report2.buildCache?.warnings ?? []);
     await leftovers();
   }
   await remember(report2.results);
@@ -86155,6 +86203,16 @@ function volumeRows(report2) {
   return [...rows.filter((r) => r.outcome !== "keep"), ...rows.filter((r) => r.outcome === "keep")];
 }
 
+// src/report/build-cache.ts
+function cacheKept(b) {
+  const parts = [
+    b.kept.inUse && `${b.kept.inUse} in use by a running build`,
+    b.kept.young && `${b.kept.young} used within min-age`,
+    b.kept.shared && `${b.kept.shared} shared with images`
+  ].filter(Boolean);
+  return parts.length ? `; kept: ${parts.join(", ")}` : "";
+}
+
 // src/report/reasons.ts
 var shortId = shortImageId;
 function familiar(reference) {
@@ -86319,7 +86377,7 @@ function renderMarkdown(report2, title = "Docker image cleanup") {
     out.push("");
   }
   const cache = report2.buildCache;
-  if (cache) out.push("### Build cache", "", `${cache.status}${cache.status === "pruned" ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ""}${cache.note ? ` (${escape(cache.note)})` : ""}`, "");
+  if (cache) out.push("### Build cache", "", `${cache.status}${cache.status === "pruned" ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ""}${cache.note ? ` (${escape(cache.note)})` : ""}${escape(cacheKept(cache))}`, "");
   const volumes = report2.volumes;
   if (volumes) {
     const measured = volumes.bytes.measured !== void 0 ? `, ${formatBytes(volumes.bytes.measured)} freed` : "";
@@ -86497,7 +86555,7 @@ function pressureLines(report2) {
     for (const r of c.results) lines.push(`  ${r.name} (${r.state}, ${r.image}, ${formatDuration(r.ageMs)} old): ${r.status}${r.note ? ` [${r.note}]` : ""}`);
   }
   const b = report2.buildCache;
-  if (b) lines.push(`Build cache: ${b.status}${b.status === "pruned" ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ""}${b.note ? ` (${b.note})` : ""}`);
+  if (b) lines.push(`Build cache: ${b.status}${b.status === "pruned" ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ""}${b.note ? ` (${b.note})` : ""}${cacheKept(b)}`);
   const ce = report2.cacheEviction;
   if (ce) {
     const done = ce.results.filter((r) => r.status !== "planned");

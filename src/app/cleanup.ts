@@ -325,7 +325,8 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
   }
   if (settings.dryRun) {
     report.containers = containerChoice;
-    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
+    report.warnings.push(...(report.buildCache?.warnings ?? []));
     await leftovers();
     report.finishedAt = clock();
     return report;
@@ -336,7 +337,8 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
     report.containers!.results = report.containers!.results.filter((r) => leaving.has(r.id));
   }
   if (removing.length === 0 && report.counts.untagged === 0) {
-    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
+    report.warnings.push(...(report.buildCache?.warnings ?? []));
     await leftovers();
     await remember([]);
     report.finishedAt = clock();
@@ -385,7 +387,8 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
     report.bytes.after = Math.max(0, after.imagesBytes - (after.runLockBytes ?? 0));
     report.bytes.measured = Math.max(0, report.bytes.before - report.bytes.after);
     // After the images: cache records of builds whose images just went can go too.
-    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings);
+    report.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
+    report.warnings.push(...(report.buildCache?.warnings ?? []));
     await leftovers();
   }
   await remember(report.results);

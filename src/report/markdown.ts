@@ -1,4 +1,5 @@
 import { volumeRows } from './volumes';
+import { cacheKept } from './build-cache';
 import type { CleanupReport } from '../app/cleanup';
 import { formatBytes, formatDuration } from '../domain/units';
 import { familiar, shortId } from './reasons';
@@ -49,7 +50,7 @@ export function renderMarkdown(report: CleanupReport, title = 'Docker image clea
     out.push('');
   }
   const cache = report.buildCache;
-  if (cache) out.push('### Build cache', '', `${cache.status}${cache.status === 'pruned' ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ''}${cache.note ? ` (${escape(cache.note)})` : ''}`, '');
+  if (cache) out.push('### Build cache', '', `${cache.status}${cache.status === 'pruned' ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ''}${cache.note ? ` (${escape(cache.note)})` : ''}${escape(cacheKept(cache))}`, '');
   const volumes = report.volumes;
   if (volumes) {
     const measured = volumes.bytes.measured !== undefined ? `, ${formatBytes(volumes.bytes.measured)} freed` : '';

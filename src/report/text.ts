@@ -3,6 +3,7 @@ import { formatBytes, formatDuration } from '../domain/units';
 import { familiar, shortId } from './reasons';
 import { byOutcome, reportRows, type ReportRow } from './rows';
 import { volumeRows } from './volumes';
+import { cacheKept } from './build-cache';
 import { layoutColumns, renderRows, wrapItems, type Column } from './columns';
 
 export interface TextOptions {
@@ -118,7 +119,7 @@ export function pressureLines(report: CleanupReport): string[] {
     for (const r of c.results) lines.push(`  ${r.name} (${r.state}, ${r.image}, ${formatDuration(r.ageMs)} old): ${r.status}${r.note ? ` [${r.note}]` : ''}`);
   }
   const b = report.buildCache;
-  if (b) lines.push(`Build cache: ${b.status}${b.status === 'pruned' ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ''}${b.note ? ` (${b.note})` : ''}`);
+  if (b) lines.push(`Build cache: ${b.status}${b.status === 'pruned' ? `, ${formatBytes(b.spaceReclaimed)} reclaimed (${b.cachesDeleted} records)` : ''}${b.note ? ` (${b.note})` : ''}${cacheKept(b)}`);
   const ce = report.cacheEviction;
   if (ce) {
     const done = ce.results.filter((r) => r.status !== 'planned');

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
@@ -217,5 +218,41 @@ export async function pauseEngine<T>(host: string, body: () => Promise<T>): Prom
     return await body();
   } finally {
     process.kill(pid, 'SIGCONT');
+  }
+}
+
+/**
+ * A BuildKit build (API version=2) of `dockerfile` tagged `tag`. The context is served
+ * over HTTP on 127.0.0.1 and named by `remote`: dockerd 26.1 on the containerd store
+ * cannot read a context uploaded with the request without a session (it looks up
+ * http://build-context-<id> by DNS and fails), while a remote context on the loopback
+ * works on every dockerd here. Rejects with the build's own error.
+ */
+export async function buildKitBuild(docker: Docker, tag: string, dockerfile: string): Promise<void> {
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile' }, dockerfile);
+  pack.finalize();
+  const chunks: Buffer[] = [];
+  for await (const chunk of pack) chunks.push(chunk as Buffer);
+  const context = Buffer.concat(chunks);
+  const server = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/x-tar' }).end(context));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const remote = `http://127.0.0.1:${(server.address() as { port: number }).port}/context.tar`;
+    const stream = await new Promise<NodeJS.ReadableStream>((resolve, reject) =>
+      docker.modem.dial(
+        { path: '/build?', method: 'POST', options: { remote, t: tag, version: '2', networkmode: 'none' }, isStream: true, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } },
+        (err: unknown, data: unknown) => (err ? reject(err) : resolve(data as NodeJS.ReadableStream)),
+      ),
+    );
+    await new Promise<void>((resolve, reject) =>
+      docker.modem.followProgress(stream, (err: Error | null, out: any[]) => {
+        const failed = out?.find((o) => o.error || o.errorDetail);
+        if (err || failed) return reject(err ?? new Error(failed.errorDetail?.message ?? failed.error));
+        resolve();
+      }),
+    );
+  } finally {
+    server.close();
   }
 }

@@ -9,7 +9,7 @@ import type {
   RemovalOutcome,
   SnapshotOptions,
 } from '../../src/engine/port';
-import type { ContainerRecord, Snapshot } from '../../src/planner/snapshot';
+import type { BuildCacheRecord, ContainerRecord, Snapshot } from '../../src/planner/snapshot';
 
 /**
  * A few-line in-memory engine for edge cases a local engine does not show
@@ -108,6 +108,14 @@ export class FakeEngine implements EnginePort {
     if (!['exited', 'created', 'dead'].includes(c.state)) return { status: 'conflict', message: `cannot remove a ${c.state} container` };
     this.containers.delete(id);
     return { status: 'done' };
+  }
+
+  /** The build cache system/df lists; undefined: the engine lists none. */
+  buildCache?: BuildCacheRecord[];
+
+  async listBuildCache(): Promise<BuildCacheRecord[] | undefined> {
+    this.calls.push('build cache');
+    return this.buildCache?.map((r) => ({ ...r }));
   }
 
   async pruneBuildCache(query: BuildCachePruneQuery): Promise<BuildCachePruneOutcome> {

@@ -150,7 +150,7 @@ describe('watch CLI', () => {
         counts: { images: 5, kept: 2, removed: 1, untagged: 0, skipped: 0, failed: 2, incidents: 0 },
         bytes: { predicted: 10, measured: 8 }, regrets: [], incidents: [], warnings: [],
         containers: { olderThanMs: 1, total: 1, results: [], counts: { removed: 1, skipped: 0, failed: 0, protected: 0, young: 0, active: 0 }, notes: [] },
-        buildCache: { status: 'pruned', spaceReclaimed: 123, cachesDeleted: 1, queries: [] },
+        buildCache: { status: 'pruned', spaceReclaimed: 123, cachesDeleted: 1, queries: [], records: [], kept: { inUse: 0, young: 0, shared: 0 }, warnings: [] },
       });
       assert.deepEqual(s, { removed: 1, untagged: 0, kept: 2, skipped: 0, failed: 1, bytesPredicted: 10, bytesMeasured: 8, containersRemoved: 1, buildCacheReclaimed: 123, errors: ['cccccccccccc: boom'], interrupted: true });
     });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { buildCachePrunePlan, pruneBuildCache } from '../../../src/app/build-cache';
+import { chooseCacheRecords, pruneBuildCache } from '../../../src/app/build-cache';
+import type { BuildCacheRecord } from '../../../src/planner/snapshot';
 import { removeStoppedContainers } from '../../../src/app/containers';
 import { parseSettings, type RawSettings } from '../../../src/settings/parse';
 import { FakeEngine } from '../../support/fake-engine';
@@ -8,52 +9,99 @@ import { HOUR, NOW, image, snapshot } from '../../support/snapshot-fixtures';
 const DOCKER = { kind: 'docker', version: '20.10.24', apiVersion: '1.41' };
 
 describe('build cache', () => {
-  describe('buildCachePrunePlan: parameters per API version', () => {
-    const cases: [api: string, raw: RawSettings, plan: unknown][] = [
-      ['1.41', { 'build-cache-keep': '10GB' }, { queries: [{ all: true, 'keep-storage': 10e9 }] }],
-      ['1.47', { 'build-cache-max-age': '2d' }, { queries: [{ all: true, filters: { until: ['172800s'] } }] }],
-      ['1.39', { 'build-cache-max-age': '90m' }, { queries: [{ all: true, filters: { 'unused-for': ['5400s'] } }] }],
-      ['1.48', { 'build-cache-keep': '5GB' }, { queries: [{ all: true, 'reserved-space': 5e9, 'max-used-space': 5e9 }] }],
-      ['1.51', { 'build-cache-keep': '1GB', 'build-cache-max-age': '1h' }, { queries: [{ all: true, filters: { until: ['3600s'] } }, { all: true, 'reserved-space': 1e9, 'max-used-space': 1e9 }] }],
-      ['1.44', { 'build-cache-keep': '1GB', 'build-cache-max-age': '1h' }, { queries: [{ all: true, filters: { until: ['3600s'] } }, { all: true, 'keep-storage': 1e9 }] }],
-      ['1.38', { 'build-cache-keep': '1GB' }, { skip: 'engine API 1.38 predates build-cache limits (1.39)' }],
-      ['', { 'build-cache-keep': '1GB' }, { skip: 'unknown engine API version ""' }],
+  /** A record last used `usedHoursAgo` before NOW. */
+  const rec = (id: string, size: number, usedHoursAgo: number, more: Partial<BuildCacheRecord> = {}): BuildCacheRecord => ({
+    id, parents: [], type: 'regular', description: `rec ${id}`, inUse: false, shared: false, size, created: NOW - 100 * HOUR, lastUsed: NOW - usedHoursAgo * HOUR, ...more,
+  });
+  // a <- b (b builds on a), c alone, d in use, e used 10 minutes ago, f shared with an image
+  const RECORDS = [
+    rec('a', 100, 50),
+    rec('b', 200, 40, { parents: ['a'] }),
+    rec('c', 300, 30),
+    rec('d', 400, 60, { inUse: true }),
+    rec('e', 500, 1 / 6),
+    rec('f', 600, 70, { shared: true }),
+  ];
+
+  describe('chooseCacheRecords: which records go, in which order', () => {
+    const cases: [name: string, raw: RawSettings, records: BuildCacheRecord[], prune: string[]][] = [
+      ['max-age 35h: a and b are older, b (the child) before a', { 'build-cache-max-age': '35h' }, RECORDS, ['b:max-age', 'a:max-age']],
+      ['max-age 45h: only a is that old, but its child b stays, so a stays', { 'build-cache-max-age': '45h' }, RECORDS, []],
+      // total (not shared) 1500; in use d and young e count but cannot go
+      ['keep 1200: least recently used first until it fits', { 'build-cache-keep': '1200B' }, RECORDS, ['b:keep', 'a:keep']],
+      ['keep 0: everything that may go, children first; in use, young and shared stay', { 'build-cache-keep': '0' }, RECORDS, ['b:keep', 'a:keep', 'c:keep']],
+      ['keep 2000: it fits already', { 'build-cache-keep': '2000B' }, RECORDS, []],
+      ['min-age 0: the record used 10 minutes ago may go too', { 'build-cache-keep': '0', 'min-age': '0' }, RECORDS, ['b:keep', 'a:keep', 'c:keep', 'e:keep']],
+      ['age first, then size', { 'build-cache-max-age': '35h', 'build-cache-keep': '1000B' }, RECORDS, ['b:max-age', 'a:max-age', 'c:keep']],
+      ['a record without LastUsedAt counts from its creation', { 'build-cache-max-age': '90h' }, [rec('n', 10, 0, { lastUsed: undefined })], ['n:max-age']],
     ];
-    for (const [i, [api, raw, plan]] of cases.entries()) {
-      it(`${i + 1}. API ${api} ${JSON.stringify(raw)}`, () => assert.deepEqual(buildCachePrunePlan(api, parseSettings(raw).buildCache), plan));
+    for (const [i, [name, raw, records, prune]] of cases.entries()) {
+      it(`${i + 1}. ${name}`, () => {
+        const settings = parseSettings(raw);
+        const choice = chooseCacheRecords(records, settings.buildCache, { now: NOW, minAgeMs: settings.minAgeMs });
+        assert.deepEqual(choice.prune.map((p) => `${p.record.id}:${p.why}`), prune);
+      });
     }
+
+    it(`${cases.length + 1}. says what it left alone and why`, () => {
+      const choice = chooseCacheRecords(RECORDS, parseSettings({ 'build-cache-keep': '0' }).buildCache, { now: NOW, minAgeMs: HOUR });
+      assert.deepEqual(choice.kept, { inUse: 1, young: 1, shared: 1 });
+    });
   });
 
-  it('9. off unless a limit is set', async () => {
+  it('10. off unless a limit is set', async () => {
     const engine = new FakeEngine();
     assert.equal(await pruneBuildCache(engine, DOCKER, parseSettings({})), undefined);
     assert.deepEqual(engine.calls, []);
   });
 
-  it('10. sums SpaceReclaimed over the calls', async () => {
+  it('11. one prune per chosen record, by its id; never a daemon-wide prune; SpaceReclaimed summed', async () => {
     const engine = new FakeEngine();
-    engine.buildPrune = (q) => ({ status: 'done', spaceReclaimed: q.filters ? 100 : 50, cachesDeleted: 1 });
-    const r = await pruneBuildCache(engine, DOCKER, parseSettings({ 'build-cache-keep': '1GB', 'build-cache-max-age': '1d' }));
-    assert.deepEqual({ status: r?.status, bytes: r?.spaceReclaimed, n: r?.cachesDeleted }, { status: 'pruned', bytes: 150, n: 2 });
+    engine.buildCache = RECORDS;
+    engine.buildPrune = (q) => ({ status: 'done', spaceReclaimed: RECORDS.find((r) => r.id === q.filters!.id![0])!.size, cachesDeleted: 1, deletedIds: q.filters!.id });
+    const r = await pruneBuildCache(engine, DOCKER, parseSettings({ 'build-cache-keep': '0' }), { now: NOW });
+    assert.deepEqual(engine.calls, ['build cache', ...['b', 'a', 'c'].map((id) => `build prune ${JSON.stringify({ all: true, filters: { id: [id] } })}`)]);
+    assert.deepEqual({ status: r?.status, bytes: r?.spaceReclaimed, n: r?.cachesDeleted, warnings: r?.warnings }, { status: 'pruned', bytes: 600, n: 3, warnings: [] });
+    assert.deepEqual(r!.records.map((x) => [x.id, x.status, x.reclaimed]), [['b', 'pruned', 200], ['a', 'pruned', 100], ['c', 'pruned', 300]]);
+    assert.deepEqual(r!.kept, { inUse: 1, young: 1, shared: 1 });
   });
 
-  it('11. an engine without the endpoint (404/501) is skipped with a note', async () => {
+  it('12. a record the engine deleted that was not chosen is an incident; one it deleted nothing for is a skip', async () => {
     const engine = new FakeEngine();
+    engine.buildCache = [rec('a', 100, 50), rec('c', 300, 30)];
+    engine.buildPrune = (q) => (q.filters!.id![0] === 'a' ? { status: 'done', spaceReclaimed: 900, cachesDeleted: 2, deletedIds: ['a', 'zz'] } : { status: 'done', spaceReclaimed: 0, cachesDeleted: 0, deletedIds: [] });
+    const r = await pruneBuildCache(engine, DOCKER, parseSettings({ 'build-cache-keep': '0' }), { now: NOW });
+    assert.equal(r!.warnings.length, 1);
+    assert.match(r!.warnings[0]!, /^incident: pruning build cache record a also deleted zz/);
+    assert.deepEqual(r!.records.map((x) => [x.id, x.status]), [['a', 'pruned'], ['c', 'skipped']]);
+  });
+
+  it('13. an engine without the endpoint (404/501), or Podman, is skipped with a note', async () => {
+    const engine = new FakeEngine();
+    engine.buildCache = [rec('a', 100, 50)];
     engine.buildPrune = () => ({ status: 'unsupported', message: '404: page not found' });
-    const r = await pruneBuildCache(engine, { kind: 'podman', version: '4.3.1', apiVersion: '1.41' }, parseSettings({ 'build-cache-keep': '1GB' }));
+    const r = await pruneBuildCache(engine, DOCKER, parseSettings({ 'build-cache-keep': '0' }), { now: NOW });
     assert.equal(r?.status, 'skipped');
-    assert.match(r!.note!, /podman engine has no build-cache endpoint \(404: page not found\)/);
+    assert.match(r!.note!, /docker engine has no build-cache endpoint \(404: page not found\)/);
+    const podman = await pruneBuildCache(new FakeEngine(), { kind: 'podman', version: '4.3.1', apiVersion: '1.41' }, parseSettings({ 'build-cache-keep': '1GB' }));
+    assert.equal(podman?.status, 'skipped');
+    assert.match(podman!.note!, /Podman has no build-cache endpoint/);
+    const old = await pruneBuildCache(new FakeEngine(), { ...DOCKER, apiVersion: '1.38' }, parseSettings({ 'build-cache-keep': '1GB' }));
+    assert.match(old!.note!, /engine API 1.38 predates build-cache filters \(1.39\)/);
   });
 
-  it('12. dry run sends nothing; errors are reported, never thrown', async () => {
+  it('14. dry run lists and chooses but prunes nothing; errors are reported, never thrown, and stop the pruning', async () => {
     const engine = new FakeEngine();
-    const dry = await pruneBuildCache(engine, DOCKER, parseSettings({ 'build-cache-keep': '1GB', 'dry-run': true }));
+    engine.buildCache = RECORDS;
+    const dry = await pruneBuildCache(engine, DOCKER, parseSettings({ 'build-cache-keep': '0', 'dry-run': true }), { now: NOW });
     assert.equal(dry?.status, 'planned');
-    assert.deepEqual(engine.calls, []);
+    assert.deepEqual(dry!.records.map((x) => [x.id, x.status]), [['b', 'planned'], ['a', 'planned'], ['c', 'planned']]);
+    assert.deepEqual(engine.calls, ['build cache']);
     engine.buildPrune = () => new Error('a prune operation is already running');
-    const failed = await pruneBuildCache(engine, DOCKER, parseSettings({ 'build-cache-keep': '1GB' }));
+    const failed = await pruneBuildCache(engine, DOCKER, parseSettings({ 'build-cache-keep': '0' }), { now: NOW });
     assert.equal(failed?.status, 'failed');
     assert.match(failed!.note!, /already running/);
+    assert.equal(engine.calls.filter((c) => c.startsWith('build prune')).length, 1, 'the first failed, then it stopped');
   });
 });
 
