@@ -83023,7 +83023,7 @@ async function pruneBuildCache(engine, info2, settings, options = {}) {
   try {
     records = await engine.listBuildCache();
   } catch (error2) {
-    return { ...report2, status: "failed", note: `build cache: ${messageOf4(error2)}` };
+    return { ...report2, status: "failed", note: `build cache: ${messageOf(error2)}` };
   }
   if (!records) return { ...report2, note: `build cache: the ${info2.kind} engine lists no build cache; skipped` };
   const choice = chooseCacheRecords(records, rules, { now: options.now ?? Date.now(), minAgeMs: settings.minAgeMs });
@@ -83060,13 +83060,13 @@ async function pruneBuildCache(engine, info2, settings, options = {}) {
         outcome.cachesDeleted > 0 ? resultOf(c, "pruned", outcome.spaceReclaimed) : resultOf(c, "skipped", 0, "the engine deleted nothing (in use by a build by then, or already gone)")
       );
     } catch (error2) {
-      report2.records.push(resultOf(c, "failed", 0, messageOf4(error2)));
-      return { ...report2, status: "failed", note: `build cache: ${messageOf4(error2)}` };
+      report2.records.push(resultOf(c, "failed", 0, messageOf(error2)));
+      return { ...report2, status: "failed", note: `build cache: ${messageOf(error2)}` };
     }
   }
   return report2;
 }
-var messageOf4 = (error2) => error2 instanceof Error ? error2.message : String(error2);
+var messageOf = (error2) => error2 instanceof Error ? error2.message : String(error2);
 function parseApiVersion(text) {
   const m = /^(\d+)\.(\d+)/.exec(text ?? "");
   return m ? [Number(m[1]), Number(m[2])] : void 0;
@@ -83237,11 +83237,11 @@ async function acquireRunLock(docker, options) {
         await removeLockImage(docker);
       };
     } catch (error2) {
-      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf(error2))) {
-        await loadLockImage(docker).catch((e) => /already exists/i.test(messageOf(e)) ? void 0 : Promise.reject(e));
+      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf2(error2))) {
+        await loadLockImage(docker).catch((e) => /already exists/i.test(messageOf2(e)) ? void 0 : Promise.reject(e));
         continue;
       }
-      if (!(statusOf(error2) === 409 || /already in use/i.test(messageOf(error2)))) throw error2;
+      if (!(statusOf(error2) === 409 || /already in use/i.test(messageOf2(error2)))) throw error2;
     }
     const current = await lockHolder(docker);
     if (!current) continue;
@@ -83367,12 +83367,12 @@ async function removeLock(docker, id) {
   }
 }
 function isGone(error2) {
-  return statusOf(error2) === 404 || /no such container|does not exist in database/i.test(messageOf(error2));
+  return statusOf(error2) === 404 || /no such container|does not exist in database/i.test(messageOf2(error2));
 }
 function statusOf(error2) {
   return error2?.statusCode;
 }
-function messageOf(error2) {
+function messageOf2(error2) {
   const e = error2;
   return e?.json?.message ?? e?.message ?? String(error2);
 }
@@ -83388,12 +83388,12 @@ var import_node_zlib2 = require("node:zlib");
 function statusOf2(error2) {
   return error2?.statusCode;
 }
-function messageOf2(error2) {
+function messageOf3(error2) {
   const e = error2;
   return e?.json?.message ?? e?.message ?? String(error2);
 }
 function isGone2(error2) {
-  return statusOf2(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf2(error2));
+  return statusOf2(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf3(error2));
 }
 
 // src/usage/store.ts
@@ -83556,7 +83556,7 @@ var EngineUsageStore = class {
           warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${answer.untagged.join(", ")}, tagged onto it meanwhile`);
         }
       } catch (error2) {
-        warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf2(error2)}`);
+        warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf3(error2)}`);
       }
     }
   }
@@ -85476,7 +85476,7 @@ var DockerodeStateImages = class {
     return listed.map((i) => ({ id: fullImageId(i.Id) ?? i.Id, tags: i.RepoTags ?? [] }));
   }
   async loadImageArchive(archive, options = {}) {
-    await loadArchive(this.docker, archive).catch((e) => options.existingIsFine && /already exists/i.test(messageOf2(e)) ? void 0 : Promise.reject(e));
+    await loadArchive(this.docker, archive).catch((e) => options.existingIsFine && /already exists/i.test(messageOf3(e)) ? void 0 : Promise.reject(e));
   }
   async readImageFile(imageId, file) {
     const saved = await readStream(await this.docker.getImage(imageId).get());
@@ -85488,7 +85488,7 @@ var DockerodeStateImages = class {
       return { status: "done", untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged), deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted) };
     } catch (error2) {
       if (isGone2(error2)) return { status: "gone" };
-      if (statusOf2(error2) === 409) return { status: "conflict", message: messageOf2(error2) };
+      if (statusOf2(error2) === 409) return { status: "conflict", message: messageOf3(error2) };
       throw error2;
     }
   }
@@ -85497,8 +85497,8 @@ var DockerodeStateImages = class {
       const container = await this.docker.createContainer({ name: spec.name, Image: spec.image, Cmd: spec.cmd, Labels: spec.labels, HostConfig: { NetworkMode: "none" } });
       return { status: "created", id: container.id };
     } catch (error2) {
-      if (statusOf2(error2) === 404 && /image|no such/i.test(messageOf2(error2))) return { status: "no-image" };
-      if (statusOf2(error2) === 409 || /already in use/i.test(messageOf2(error2))) return { status: "taken" };
+      if (statusOf2(error2) === 404 && /image|no such/i.test(messageOf3(error2))) return { status: "no-image" };
+      if (statusOf2(error2) === 409 || /already in use/i.test(messageOf3(error2))) return { status: "taken" };
       throw error2;
     }
   }
@@ -85780,7 +85780,7 @@ var DockerodeEngine = class {
     } catch (error2) {
       const status = statusOf3(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf3(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf4(error2) };
       throw error2;
     }
   }
@@ -85858,7 +85858,7 @@ var DockerodeEngine = class {
     } catch (error2) {
       const status = statusOf3(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf3(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf4(error2) };
       throw error2;
     }
   }
@@ -85882,7 +85882,7 @@ var DockerodeEngine = class {
       return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
       const status = statusOf3(error2);
-      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf3(error2)}` };
+      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf4(error2)}` };
       throw error2;
     }
   }
@@ -85951,7 +85951,7 @@ var DockerodeEngine = class {
     } catch (error2) {
       const status = statusOf3(error2);
       if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf3(error2) };
+      if (status === 409) return { status: "conflict", message: messageOf4(error2) };
       throw error2;
     }
   }
@@ -86058,7 +86058,7 @@ function safeNormalize2(ref) {
 function statusOf3(error2) {
   return error2?.statusCode;
 }
-function messageOf3(error2) {
+function messageOf4(error2) {
   const e = error2;
   return e?.json?.message ?? e?.message ?? String(error2);
 }
@@ -86205,6 +86205,7 @@ function volumeRows(report2) {
 
 // src/report/build-cache.ts
 function cacheKept(b) {
+  if (!b.kept) return "";
   const parts = [
     b.kept.inUse && `${b.kept.inUse} in use by a running build`,
     b.kept.young && `${b.kept.young} used within min-age`,

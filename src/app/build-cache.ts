@@ -25,17 +25,20 @@ export interface BuildCacheReport {
   /** The queries sent (or that a real run would send): one per record, by its id. */
   queries: BuildCachePruneQuery[];
   /** The records chosen, in the order they go (children before their parents). */
-  records: BuildCacheRecordResult[];
+  records?: BuildCacheRecordResult[];
   /** Records left alone: a running build holds them, used within min-age, content shared with images. */
-  kept: { inUse: number; young: number; shared: number };
+  kept?: { inUse: number; young: number; shared: number };
   /** Incidents (the engine deleted a record the choice did not name), said loudly by the caller. */
-  warnings: string[];
+  warnings?: string[];
   note?: string;
 }
 
+/** What pruneBuildCache answers: every part set (reports built elsewhere may leave the newer parts out). */
+export type BuildCacheRun = BuildCacheReport & Required<Pick<BuildCacheReport, 'records' | 'kept' | 'warnings'>>;
+
 export interface CacheChoice {
   prune: { record: BuildCacheRecord; why: 'max-age' | 'keep' }[];
-  kept: BuildCacheReport['kept'];
+  kept: BuildCacheRun['kept'];
 }
 
 const lastUseOf = (r: BuildCacheRecord) => r.lastUsed ?? r.created ?? 0;
@@ -98,10 +101,10 @@ export interface BuildCacheOptions {
  * set. Skipped with a note on engines without a build cache (Podman) or too old for
  * filters; a dry run only reports the choice. Never throws.
  */
-export async function pruneBuildCache(engine: EnginePort, info: EngineInfo, settings: Settings, options: BuildCacheOptions = {}): Promise<BuildCacheReport | undefined> {
+export async function pruneBuildCache(engine: EnginePort, info: EngineInfo, settings: Settings, options: BuildCacheOptions = {}): Promise<BuildCacheRun | undefined> {
   const rules = settings.buildCache;
   if (rules.keepBytes === undefined && rules.maxAgeMs === undefined) return undefined;
-  const report: BuildCacheReport = { status: 'skipped', spaceReclaimed: 0, cachesDeleted: 0, queries: [], records: [], kept: { inUse: 0, young: 0, shared: 0 }, warnings: [] };
+  const report: BuildCacheRun = { status: 'skipped', spaceReclaimed: 0, cachesDeleted: 0, queries: [], records: [], kept: { inUse: 0, young: 0, shared: 0 }, warnings: [] };
   const version = parseApiVersion(info.apiVersion);
   if (!version) return { ...report, note: `build cache: unknown engine API version "${info.apiVersion}"; skipped` };
   if (compare(version, [1, 39]) < 0) return { ...report, note: `build cache: engine API ${info.apiVersion} predates build-cache filters (1.39); skipped` };
