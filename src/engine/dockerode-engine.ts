@@ -19,6 +19,7 @@ import {
   type StateImagesPort,
   type VolumeListing,
 } from './port';
+import { messageOf, removal, statusOf, unlessMissing } from './api-errors';
 import { DockerodeStateImages } from './dockerode-state-images';
 import { acquireRunLock, runLockShare, type RunLockOptions } from './run-lock';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
@@ -301,24 +302,20 @@ export class DockerodeEngine implements EnginePort {
   }
 
   async inspectImage(idOrReference: string): Promise<ImageState | undefined> {
-    try {
-      this.count('image inspect');
-      const inspect: any = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const tags = this.references(inspect.RepoTags);
-      const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? '');
-      return {
-        id: inspect.Id,
-        references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)],
-        ...(Number.isFinite(lastTag) && lastTag > 0 ? { lastTagged: lastTag } : {}),
-      };
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+    this.count('image inspect');
+    const inspect: any = await unlessMissing(() => this.docker.getImage(this.nativeName(idOrReference)).inspect());
+    if (!inspect) return undefined;
+    const tags = this.references(inspect.RepoTags);
+    const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? '');
+    return {
+      id: inspect.Id,
+      references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)],
+      ...(Number.isFinite(lastTag) && lastTag > 0 ? { lastTagged: lastTag } : {}),
+    };
   }
 
-  async removeImage(idOrReference: string): Promise<RemovalOutcome> {
-    try {
+  removeImage(idOrReference: string): Promise<RemovalOutcome> {
+    return removal(async () => {
       this.count('image delete');
       // Never force: the engine's own refusal (409) is a safety net we keep.
       // On the containerd store, noprune: there parents exist only for classic
@@ -332,16 +329,11 @@ export class DockerodeEngine implements EnginePort {
         .remove({ noprune: this.containerdStore });
       // Normalized like every other reference, so they compare with the plan's.
       return {
-        status: 'done',
+        status: 'done' as const,
         untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged!), false),
         deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted!),
       };
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 404) return { status: 'gone' };
-      if (status === 409) return { status: 'conflict', message: messageOf(error) };
-      throw error;
-    }
+    });
   }
 
   async diskUsage(options: { buildCache?: boolean } = {}): Promise<DiskUsage> {
@@ -405,35 +397,23 @@ export class DockerodeEngine implements EnginePort {
   }
 
   async inspectContainer(id: string): Promise<ContainerState | undefined> {
-    try {
-      this.count('container inspect');
-      const inspect: any = await this.docker.getContainer(id).inspect();
-      const finished = Date.parse(inspect.State?.FinishedAt ?? '');
-      return {
-        id: inspect.Id,
-        status: String(inspect.State?.Status ?? 'unknown'),
-        // Never-finished containers say 0001-01-01T00:00:00Z.
-        finishedAt: Number.isFinite(finished) && finished > 0 ? finished : undefined,
-        labels: inspect.Config?.Labels ?? {},
-      };
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+    this.count('container inspect');
+    const inspect: any = await unlessMissing(() => this.docker.getContainer(id).inspect());
+    if (!inspect) return undefined;
+    const finished = Date.parse(inspect.State?.FinishedAt ?? '');
+    return {
+      id: inspect.Id,
+      status: String(inspect.State?.Status ?? 'unknown'),
+      // Never-finished containers say 0001-01-01T00:00:00Z.
+      finishedAt: Number.isFinite(finished) && finished > 0 ? finished : undefined,
+      labels: inspect.Config?.Labels ?? {},
+    };
   }
 
-  async removeContainer(id: string): Promise<ContainerRemovalOutcome> {
-    try {
-      this.count('container delete');
-      // Never force (a container that runs again is refused with 409) and keep its volumes.
-      await this.docker.getContainer(id).remove({ force: false, v: false });
-      return { status: 'done' };
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 404) return { status: 'gone' };
-      if (status === 409) return { status: 'conflict', message: messageOf(error) };
-      throw error;
-    }
+  removeContainer(id: string): Promise<ContainerRemovalOutcome> {
+    this.count('container delete');
+    // Never force (a container that runs again is refused with 409) and keep its volumes.
+    return removal(async () => (await this.docker.getContainer(id).remove({ force: false, v: false }), { status: 'done' as const }));
   }
 
   async pruneBuildCache(query: BuildCachePruneQuery): Promise<BuildCachePruneOutcome> {
@@ -517,28 +497,15 @@ export class DockerodeEngine implements EnginePort {
   }
 
   async inspectVolume(name: string): Promise<{ name: string; labels: Record<string, string> } | undefined> {
-    try {
-      this.count('volume inspect');
-      const v: any = await this.docker.getVolume(name).inspect();
-      return { name: v.Name, labels: v.Labels ?? {} };
-    } catch (error) {
-      if (statusOf(error) === 404) return undefined;
-      throw error;
-    }
+    this.count('volume inspect');
+    const v: any = await unlessMissing(() => this.docker.getVolume(name).inspect());
+    return v && { name: v.Name, labels: v.Labels ?? {} };
   }
 
-  async removeVolume(name: string): Promise<ContainerRemovalOutcome> {
-    try {
-      this.count('volume delete');
-      // Never force: the engine refuses (409) a volume a container mounts.
-      await this.docker.getVolume(name).remove({ force: false });
-      return { status: 'done' };
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 404) return { status: 'gone' };
-      if (status === 409) return { status: 'conflict', message: messageOf(error) };
-      throw error;
-    }
+  removeVolume(name: string): Promise<ContainerRemovalOutcome> {
+    this.count('volume delete');
+    // Never force: the engine refuses (409) a volume a container mounts.
+    return removal(async () => (await this.docker.getVolume(name).remove({ force: false }), { status: 'done' as const }));
   }
 
   private dial(path: string, method: string, options: Record<string, unknown>): Promise<any> {
@@ -674,14 +641,6 @@ function safeNormalize(ref: string | undefined): string | undefined {
   }
 }
 
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number })?.statusCode;
-}
-
-function messageOf(error: unknown): string {
-  const e = error as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(error);
-}
 
 function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   return new Promise((resolve, reject) => {
