@@ -2,7 +2,9 @@ import type { Plan } from '../planner/plan';
 import type { ImageActivity, Snapshot } from '../planner/snapshot';
 import type { LastUse } from '../planner/eviction';
 import type { Settings } from '../settings/settings';
-import { lastUsedMap, observe, recordRemovals, type Regret, type UsageRecord } from '../usage/record';
+import { observe } from '../usage/observe';
+import { lastUsedMap, type Regret, type UsageRecord } from '../usage/record';
+import { recordRemovals } from '../usage/removals';
 import type { UsageStore } from '../usage/store';
 import type { RemovalResult } from './apply';
 

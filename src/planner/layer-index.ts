@@ -148,6 +148,31 @@ export class LayerIndex {
     return total;
   }
 
+  /**
+   * For every image with layers, the largest `value` among the images built on it (chains that
+   * strictly continue past its own; not those with the same chain); -Infinity when there are none.
+   * One walk of the trie: linear in the number of layers.
+   */
+  maxOverDependents(value: (image: ImageRecord) => number): Map<string, number> {
+    const result = new Map<string, number>();
+    const visit = (node: LayerNode): number => {
+      let above = -Infinity;
+      forEachChild(node, (child) => {
+        const v = visit(child);
+        if (v > above) above = v;
+      });
+      let subtree = above;
+      for (const image of node.endingHere) {
+        if (node !== this.root) result.set(image.id, above); // images without layers are nobody's base
+        const v = value(image);
+        if (v > subtree) subtree = v;
+      }
+      return subtree;
+    };
+    visit(this.root);
+    return result;
+  }
+
   simulate(): RemovalSimulation {
     return new RemovalSimulation((id) => this.leafOf.get(id));
   }

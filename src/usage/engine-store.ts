@@ -15,7 +15,8 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import { messageOf } from '../engine/api-errors';
 import { singleLayer, singleLayerArchive } from '../engine/image-archive';
 import type { StateImage, StateImagesPort } from '../engine/port';
-import { clampFuture, emptyRecord, fromJson, parseRecord, type UsageRecord } from './record';
+import { clampFuture, fromJson, parseRecord } from './codec';
+import { emptyRecord, type UsageRecord } from './record';
 import { changeAndWrite, type UsageStore } from './store';
 
 /** The reserved reference of the record image (the planner never removes it). */

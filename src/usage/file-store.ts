@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as lockfile from 'proper-lockfile';
-import { emptyRecord, parseRecord, type UsageRecord } from './record';
+import { parseRecord } from './codec';
+import { emptyRecord, type UsageRecord } from './record';
 import { changeAndWrite, type UsageStore } from './store';
 
 export interface FileUsageStoreOptions {

@@ -1,4 +1,5 @@
-import { rebase, type UsageRecord } from './record';
+import { rebase } from './merge';
+import type { UsageRecord } from './record';
 
 /** Where the usage record lives between runs. */
 export interface UsageStore {
