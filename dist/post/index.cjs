@@ -81618,6 +81618,30 @@ var LayerIndex = class {
     walk(this.root);
     return total;
   }
+  /**
+   * For every image with layers, the largest `value` among the images built on it (chains that
+   * strictly continue past its own; not those with the same chain); -Infinity when there are none.
+   * One walk of the trie: linear in the number of layers.
+   */
+  maxOverDependents(value) {
+    const result = /* @__PURE__ */ new Map();
+    const visit = (node) => {
+      let above = -Infinity;
+      forEachChild(node, (child) => {
+        const v = visit(child);
+        if (v > above) above = v;
+      });
+      let subtree = above;
+      for (const image of node.endingHere) {
+        if (node !== this.root) result.set(image.id, above);
+        const v = value(image);
+        if (v > subtree) subtree = v;
+      }
+      return subtree;
+    };
+    visit(this.root);
+    return result;
+  }
   simulate() {
     return new RemovalSimulation((id) => this.leafOf.get(id));
   }
@@ -82615,15 +82639,6 @@ var WHY_RANK = {
   "container-running": 9
 };
 var WHYS = new Set(Object.keys(WHY_RANK));
-var ACTIVITY_WHY = {
-  pull: "pulled",
-  tag: "tagged",
-  load: "loaded",
-  import: "loaded",
-  build: "built",
-  "container-create": "container-created",
-  "container-start": "container-running"
-};
 function emptyRecord() {
   return { version: 1, updatedAt: 0, images: {}, removed: {} };
 }
@@ -82641,6 +82656,31 @@ function unionSorted(a, b) {
   const all = [...set].sort();
   return all.length > MAX_REFERENCES ? all.slice(0, MAX_REFERENCES) : all;
 }
+function live(record, id) {
+  const entry = record.images[id];
+  if (!entry) return void 0;
+  const gone = record.removed[id];
+  return gone && gone.removedAt >= entry.lastUsed ? void 0 : entry;
+}
+function lastUsedMap(record) {
+  const map = /* @__PURE__ */ new Map();
+  for (const id of Object.keys(record.images)) {
+    const entry = live(record, id);
+    if (entry) map.set(id, { time: entry.lastUsed, why: entry.why });
+  }
+  return map;
+}
+
+// src/usage/observe.ts
+var ACTIVITY_WHY = {
+  pull: "pulled",
+  tag: "tagged",
+  load: "loaded",
+  import: "loaded",
+  build: "built",
+  "container-create": "container-created",
+  "container-start": "container-running"
+};
 function referencesOf2(image) {
   return unionSorted(image.tags, image.digests);
 }
@@ -82709,7 +82749,7 @@ function observe(record, snapshot, now, options) {
     if (reason) use(resolve3(a.imageId, a.reference), a.time, reason);
   }
   for (const id of options.currentImageIds ?? []) use(index.get(fullImageId(id) ?? id), now, "current-build");
-  propagateToBases(images, time, why);
+  propagateToBases(images, index, time, why);
   const removed = {};
   const removedByKey = /* @__PURE__ */ new Map();
   for (const [id, entry] of Object.entries(record.removed)) {
@@ -82754,57 +82794,18 @@ function observe(record, snapshot, now, options) {
     regrets
   };
 }
-function live(record, id) {
-  const entry = record.images[id];
-  if (!entry) return void 0;
-  const gone = record.removed[id];
-  return gone && gone.removedAt >= entry.lastUsed ? void 0 : entry;
-}
-function propagateToBases(images, time, why) {
-  const layerIds = /* @__PURE__ */ new Map();
-  for (const image of images) for (const layer of image.layers) if (!layerIds.has(layer)) layerIds.set(layer, layerIds.size);
-  const stride = layerIds.size + 1;
-  const children = /* @__PURE__ */ new Map();
-  const parent = [-1];
-  const nodeOf = new Int32Array(images.length).fill(-1);
+function propagateToBases(images, index, time, why) {
+  const latest = new LayerIndex(images).maxOverDependents((image) => time[index.get(image.id)]);
   for (let i = 0; i < images.length; i++) {
-    const layers = images[i].layers;
-    if (layers.length === 0) continue;
-    let node = 0;
-    for (const layer of layers) {
-      const key = node * stride + layerIds.get(layer);
-      let child = children.get(key);
-      if (child === void 0) {
-        child = parent.length;
-        parent.push(node);
-        children.set(key, child);
-      }
-      node = child;
-    }
-    nodeOf[i] = node;
-  }
-  const count = parent.length;
-  const own = new Float64Array(count).fill(-Infinity);
-  const below = new Float64Array(count).fill(-Infinity);
-  for (let i = 0; i < images.length; i++) {
-    const node = nodeOf[i];
-    if (node >= 0 && time[i] > own[node]) own[node] = time[i];
-  }
-  for (let node = count - 1; node > 0; node--) {
-    const up = Math.max(own[node], below[node]);
-    const p = parent[node];
-    if (up > below[p]) below[p] = up;
-  }
-  for (let i = 0; i < images.length; i++) {
-    const node = nodeOf[i];
-    if (node < 0) continue;
-    const t = below[node];
-    if (t > time[i]) {
+    const t = latest.get(images[i].id);
+    if (t !== void 0 && t > time[i]) {
       time[i] = t;
       why[i] = "base-of-used";
     }
   }
 }
+
+// src/usage/removals.ts
 function recordRemovals(record, removed, now) {
   const images = { ...record.images };
   const gone = { ...record.removed };
@@ -82819,119 +82820,6 @@ function recordRemovals(record, removed, now) {
     };
   }
   return { ...record, updatedAt: Math.max(now, record.updatedAt), images, removed: gone };
-}
-function mergeEntry(a, b) {
-  const takeB = later({ time: a.lastUsed, why: a.why }, b.lastUsed, b.why);
-  return {
-    firstSeen: Math.min(a.firstSeen, b.firstSeen),
-    lastUsed: takeB ? b.lastUsed : a.lastUsed,
-    why: takeB ? b.why : a.why,
-    references: unionSorted(a.references, b.references),
-    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
-  };
-}
-function mergeRemoved(a, b) {
-  const incident = (a.incident ?? "") > (b.incident ?? "") ? a.incident : b.incident;
-  return {
-    removedAt: Math.max(a.removedAt, b.removedAt),
-    references: unionSorted(a.references, b.references),
-    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
-    ...incident ? { incident } : {}
-  };
-}
-function mergeRecords(a, b) {
-  const images = { ...a.images };
-  for (const [id, entry] of Object.entries(b.images)) {
-    const other = images[id];
-    images[id] = other ? mergeEntry(other, entry) : entry;
-  }
-  const removed = { ...a.removed };
-  for (const [id, entry] of Object.entries(b.removed)) {
-    const other = removed[id];
-    removed[id] = other ? mergeRemoved(other, entry) : entry;
-  }
-  const merged = { version: 1, updatedAt: Math.max(a.updatedAt, b.updatedAt), images, removed };
-  const lastRunAt = Math.max(a.lastRunAt ?? -Infinity, b.lastRunAt ?? -Infinity);
-  if (Number.isFinite(lastRunAt)) merged.lastRunAt = lastRunAt;
-  return merged;
-}
-function rebase(base, changed, stored) {
-  const delta = { version: 1, updatedAt: stored.updatedAt, images: {}, removed: {} };
-  for (const [id, entry] of Object.entries(stored.images)) {
-    if (!sameEntry(base.images[id], entry)) delta.images[id] = entry;
-  }
-  for (const [id, entry] of Object.entries(stored.removed)) {
-    if (!sameEntry(base.removed[id], entry)) delta.removed[id] = entry;
-  }
-  if (stored.lastRunAt !== void 0) delta.lastRunAt = stored.lastRunAt;
-  return mergeRecords(changed, delta);
-}
-function sameEntry(a, b) {
-  return a !== void 0 && JSON.stringify(a) === JSON.stringify(b);
-}
-function lastUsedMap(record) {
-  const map = /* @__PURE__ */ new Map();
-  for (const id of Object.keys(record.images)) {
-    const entry = live(record, id);
-    if (entry) map.set(id, { time: entry.lastUsed, why: entry.why });
-  }
-  return map;
-}
-function parseRecord(text, source, now) {
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch (error2) {
-    return { record: emptyRecord(), warnings: [`usage record ${source} is damaged (${error2.message}); starting a new one`] };
-  }
-  const result = fromJson(raw, source);
-  return now === void 0 ? result : clampFuture(result, source, now);
-}
-function clampFuture(result, source, now) {
-  const limit = now + 864e5;
-  let clamped = 0;
-  const clamp = (t) => t > limit ? (clamped++, now) : t;
-  const r = result.record;
-  r.updatedAt = clamp(r.updatedAt);
-  if (r.lastRunAt !== void 0) r.lastRunAt = clamp(r.lastRunAt);
-  for (const e of Object.values(r.images)) {
-    e.firstSeen = clamp(e.firstSeen);
-    e.lastUsed = clamp(e.lastUsed);
-  }
-  for (const e of Object.values(r.removed)) e.removedAt = clamp(e.removedAt);
-  if (clamped > 0) result.warnings.push(`usage record ${source}: ${clamped} times in the future set to now`);
-  return result;
-}
-function fromJson(raw, source) {
-  const fail = (what) => ({ record: emptyRecord(), warnings: [`usage record ${source} is damaged (${what}); starting a new one`] });
-  if (!isObject(raw)) return fail("not an object");
-  if (raw.version !== 1) return fail(`unknown version ${JSON.stringify(raw.version)}`);
-  if (!isObject(raw.images) || !isObject(raw.removed)) return fail("images or removed missing");
-  const record = emptyRecord();
-  record.updatedAt = finite(raw.updatedAt) ? raw.updatedAt : 0;
-  if (finite(raw.lastRunAt)) record.lastRunAt = raw.lastRunAt;
-  let bad = 0;
-  for (const [id, e] of Object.entries(raw.images)) {
-    if (isObject(e) && finite(e.firstSeen) && finite(e.lastUsed) && typeof e.why === "string" && WHYS.has(e.why) && strings(e.references) && typeof e.layersKey === "string") {
-      record.images[id] = { firstSeen: e.firstSeen, lastUsed: e.lastUsed, why: e.why, references: e.references, layersKey: e.layersKey };
-    } else bad++;
-  }
-  for (const [id, e] of Object.entries(raw.removed)) {
-    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string" && (e.incident === void 0 || typeof e.incident === "string")) {
-      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...e.incident ? { incident: e.incident } : {} };
-    } else bad++;
-  }
-  const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
-  return { record, warnings };
-}
-function isObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function finite(v) {
-  return typeof v === "number" && Number.isFinite(v);
-}
-function strings(v) {
-  return Array.isArray(v) && v.every((s) => typeof s === "string");
 }
 
 // src/app/usage.ts
@@ -83390,6 +83278,133 @@ function messageOf3(error2) {
 }
 function isGone2(error2) {
   return statusOf2(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf3(error2));
+}
+async function unlessMissing(call) {
+  try {
+    return await call();
+  } catch (error2) {
+    if (statusOf2(error2) === 404) return void 0;
+    throw error2;
+  }
+}
+async function removal(call) {
+  try {
+    return await call();
+  } catch (error2) {
+    const status = statusOf2(error2);
+    if (status === 404) return { status: "gone" };
+    if (status === 409) return { status: "conflict", message: messageOf3(error2) };
+    throw error2;
+  }
+}
+
+// src/usage/codec.ts
+function parseRecord(text, source, now) {
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (error2) {
+    return { record: emptyRecord(), warnings: [`usage record ${source} is damaged (${error2.message}); starting a new one`] };
+  }
+  const result = fromJson(raw, source);
+  return now === void 0 ? result : clampFuture(result, source, now);
+}
+function clampFuture(result, source, now) {
+  const limit = now + 864e5;
+  let clamped = 0;
+  const clamp = (t) => t > limit ? (clamped++, now) : t;
+  const r = result.record;
+  r.updatedAt = clamp(r.updatedAt);
+  if (r.lastRunAt !== void 0) r.lastRunAt = clamp(r.lastRunAt);
+  for (const e of Object.values(r.images)) {
+    e.firstSeen = clamp(e.firstSeen);
+    e.lastUsed = clamp(e.lastUsed);
+  }
+  for (const e of Object.values(r.removed)) e.removedAt = clamp(e.removedAt);
+  if (clamped > 0) result.warnings.push(`usage record ${source}: ${clamped} times in the future set to now`);
+  return result;
+}
+function fromJson(raw, source) {
+  const fail = (what) => ({ record: emptyRecord(), warnings: [`usage record ${source} is damaged (${what}); starting a new one`] });
+  if (!isObject(raw)) return fail("not an object");
+  if (raw.version !== 1) return fail(`unknown version ${JSON.stringify(raw.version)}`);
+  if (!isObject(raw.images) || !isObject(raw.removed)) return fail("images or removed missing");
+  const record = emptyRecord();
+  record.updatedAt = finite(raw.updatedAt) ? raw.updatedAt : 0;
+  if (finite(raw.lastRunAt)) record.lastRunAt = raw.lastRunAt;
+  let bad = 0;
+  for (const [id, e] of Object.entries(raw.images)) {
+    if (isObject(e) && finite(e.firstSeen) && finite(e.lastUsed) && typeof e.why === "string" && WHYS.has(e.why) && strings(e.references) && typeof e.layersKey === "string") {
+      record.images[id] = { firstSeen: e.firstSeen, lastUsed: e.lastUsed, why: e.why, references: e.references, layersKey: e.layersKey };
+    } else bad++;
+  }
+  for (const [id, e] of Object.entries(raw.removed)) {
+    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string" && (e.incident === void 0 || typeof e.incident === "string")) {
+      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...e.incident ? { incident: e.incident } : {} };
+    } else bad++;
+  }
+  const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
+  return { record, warnings };
+}
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function finite(v) {
+  return typeof v === "number" && Number.isFinite(v);
+}
+function strings(v) {
+  return Array.isArray(v) && v.every((s) => typeof s === "string");
+}
+
+// src/usage/merge.ts
+function mergeEntry(a, b) {
+  const takeB = later({ time: a.lastUsed, why: a.why }, b.lastUsed, b.why);
+  return {
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    lastUsed: takeB ? b.lastUsed : a.lastUsed,
+    why: takeB ? b.why : a.why,
+    references: unionSorted(a.references, b.references),
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
+  };
+}
+function mergeRemoved(a, b) {
+  const incident = (a.incident ?? "") > (b.incident ?? "") ? a.incident : b.incident;
+  return {
+    removedAt: Math.max(a.removedAt, b.removedAt),
+    references: unionSorted(a.references, b.references),
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
+    ...incident ? { incident } : {}
+  };
+}
+function mergeRecords(a, b) {
+  const images = { ...a.images };
+  for (const [id, entry] of Object.entries(b.images)) {
+    const other = images[id];
+    images[id] = other ? mergeEntry(other, entry) : entry;
+  }
+  const removed = { ...a.removed };
+  for (const [id, entry] of Object.entries(b.removed)) {
+    const other = removed[id];
+    removed[id] = other ? mergeRemoved(other, entry) : entry;
+  }
+  const merged = { version: 1, updatedAt: Math.max(a.updatedAt, b.updatedAt), images, removed };
+  const lastRunAt = Math.max(a.lastRunAt ?? -Infinity, b.lastRunAt ?? -Infinity);
+  if (Number.isFinite(lastRunAt)) merged.lastRunAt = lastRunAt;
+  return merged;
+}
+function rebase(base, changed, stored) {
+  const delta = { version: 1, updatedAt: stored.updatedAt, images: {}, removed: {} };
+  for (const [id, entry] of Object.entries(stored.images)) {
+    if (!sameEntry(base.images[id], entry)) delta.images[id] = entry;
+  }
+  for (const [id, entry] of Object.entries(stored.removed)) {
+    if (!sameEntry(base.removed[id], entry)) delta.removed[id] = entry;
+  }
+  if (stored.lastRunAt !== void 0) delta.lastRunAt = stored.lastRunAt;
+  return mergeRecords(changed, delta);
+}
+function sameEntry(a, b) {
+  return a !== void 0 && JSON.stringify(a) === JSON.stringify(b);
 }
 
 // src/usage/store.ts
@@ -85598,7 +85613,7 @@ var DockerodeEngine = class {
     const records = await mapConcurrent(
       listed,
       tuningFor(engine).inspectConcurrency,
-      (summary2) => this.imageRecord(summary2).catch((error2) => statusOf3(error2) === 404 ? void 0 : Promise.reject(error2))
+      (summary2) => this.imageRecord(summary2).catch((error2) => statusOf2(error2) === 404 ? void 0 : Promise.reject(error2))
     );
     const images = records.filter((r) => r !== void 0);
     await this.cache.save?.();
@@ -85753,23 +85768,19 @@ var DockerodeEngine = class {
     return this.podmanNames.get(reference) ?? reference;
   }
   async inspectImage(idOrReference) {
-    try {
-      this.count("image inspect");
-      const inspect = await this.docker.getImage(this.nativeName(idOrReference)).inspect();
-      const tags = this.references(inspect.RepoTags);
-      const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? "");
-      return {
-        id: inspect.Id,
-        references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)],
-        ...Number.isFinite(lastTag) && lastTag > 0 ? { lastTagged: lastTag } : {}
-      };
-    } catch (error2) {
-      if (statusOf3(error2) === 404) return void 0;
-      throw error2;
-    }
+    this.count("image inspect");
+    const inspect = await unlessMissing(() => this.docker.getImage(this.nativeName(idOrReference)).inspect());
+    if (!inspect) return void 0;
+    const tags = this.references(inspect.RepoTags);
+    const lastTag = Date.parse(inspect.Metadata?.LastTagTime ?? "");
+    return {
+      id: inspect.Id,
+      references: [...tags, ...this.ownDigests(tags, inspect.RepoDigests)],
+      ...Number.isFinite(lastTag) && lastTag > 0 ? { lastTagged: lastTag } : {}
+    };
   }
-  async removeImage(idOrReference) {
-    try {
+  removeImage(idOrReference) {
+    return removal(async () => {
       this.count("image delete");
       const answer = await this.docker.getImage(this.nativeName(idOrReference)).remove({ noprune: this.containerdStore });
       return {
@@ -85777,12 +85788,7 @@ var DockerodeEngine = class {
         untagged: this.references(answer.filter((a) => a.Untagged).map((a) => a.Untagged), false),
         deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted)
       };
-    } catch (error2) {
-      const status = statusOf3(error2);
-      if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf4(error2) };
-      throw error2;
-    }
+    });
   }
   async diskUsage(options = {}) {
     this.count("system df");
@@ -85834,33 +85840,21 @@ var DockerodeEngine = class {
     return (await this.docker.listContainers({ all: true })).map(toContainerRecord);
   }
   async inspectContainer(id) {
-    try {
-      this.count("container inspect");
-      const inspect = await this.docker.getContainer(id).inspect();
-      const finished = Date.parse(inspect.State?.FinishedAt ?? "");
-      return {
-        id: inspect.Id,
-        status: String(inspect.State?.Status ?? "unknown"),
-        // Never-finished containers say 0001-01-01T00:00:00Z.
-        finishedAt: Number.isFinite(finished) && finished > 0 ? finished : void 0,
-        labels: inspect.Config?.Labels ?? {}
-      };
-    } catch (error2) {
-      if (statusOf3(error2) === 404) return void 0;
-      throw error2;
-    }
+    this.count("container inspect");
+    const inspect = await unlessMissing(() => this.docker.getContainer(id).inspect());
+    if (!inspect) return void 0;
+    const finished = Date.parse(inspect.State?.FinishedAt ?? "");
+    return {
+      id: inspect.Id,
+      status: String(inspect.State?.Status ?? "unknown"),
+      // Never-finished containers say 0001-01-01T00:00:00Z.
+      finishedAt: Number.isFinite(finished) && finished > 0 ? finished : void 0,
+      labels: inspect.Config?.Labels ?? {}
+    };
   }
-  async removeContainer(id) {
-    try {
-      this.count("container delete");
-      await this.docker.getContainer(id).remove({ force: false, v: false });
-      return { status: "done" };
-    } catch (error2) {
-      const status = statusOf3(error2);
-      if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf4(error2) };
-      throw error2;
-    }
+  removeContainer(id) {
+    this.count("container delete");
+    return removal(async () => (await this.docker.getContainer(id).remove({ force: false, v: false }), { status: "done" }));
   }
   async pruneBuildCache(query) {
     this.count("build prune");
@@ -85881,8 +85875,8 @@ var DockerodeEngine = class {
       const deleted = answer?.CachesDeleted ?? [];
       return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
-      const status = statusOf3(error2);
-      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf4(error2)}` };
+      const status = statusOf2(error2);
+      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf3(error2)}` };
       throw error2;
     }
   }
@@ -85934,26 +85928,13 @@ var DockerodeEngine = class {
     return users.filter((c) => (c.Mounts ?? []).some((m) => m.Name === name)).map((c) => (c.Names?.[0] ?? c.Id).replace(/^\//, ""));
   }
   async inspectVolume(name) {
-    try {
-      this.count("volume inspect");
-      const v = await this.docker.getVolume(name).inspect();
-      return { name: v.Name, labels: v.Labels ?? {} };
-    } catch (error2) {
-      if (statusOf3(error2) === 404) return void 0;
-      throw error2;
-    }
+    this.count("volume inspect");
+    const v = await unlessMissing(() => this.docker.getVolume(name).inspect());
+    return v && { name: v.Name, labels: v.Labels ?? {} };
   }
-  async removeVolume(name) {
-    try {
-      this.count("volume delete");
-      await this.docker.getVolume(name).remove({ force: false });
-      return { status: "done" };
-    } catch (error2) {
-      const status = statusOf3(error2);
-      if (status === 404) return { status: "gone" };
-      if (status === 409) return { status: "conflict", message: messageOf4(error2) };
-      throw error2;
-    }
+  removeVolume(name) {
+    this.count("volume delete");
+    return removal(async () => (await this.docker.getVolume(name).remove({ force: false }), { status: "done" }));
   }
   dial(path7, method, options) {
     return new Promise(
@@ -86054,13 +86035,6 @@ function safeNormalize2(ref) {
   } catch {
     return void 0;
   }
-}
-function statusOf3(error2) {
-  return error2?.statusCode;
-}
-function messageOf4(error2) {
-  const e = error2;
-  return e?.json?.message ?? e?.message ?? String(error2);
 }
 function readAll(stream) {
   return new Promise((resolve3, reject) => {
