@@ -10,6 +10,8 @@
 #                                      the same with Debian trixie's dockerd 26.1 on the
 #                                      containerd image store (fetched once into a cache)
 #   scripts/engine.sh podman-start|podman-stop|podman-reset [NAME]
+#   scripts/engine.sh sshd             print the path of an sshd (Debian's openssh-server and -client
+#                                      for this release, fetched once into a cache; nothing installed)
 #   scripts/engine.sh install          only install the packages
 set -euo pipefail
 
@@ -70,6 +72,55 @@ wait_for_socket() {
   done
   log "socket $s did not answer in 30 s"; tail -n 20 "$logfile" >&2; exit 1
 }
+
+# private_apt DIR SUITE: apt-get options for a private apt folder under DIR with a one-line
+# source list for SUITE of Debian's archive (the system's sources, lists, caches and dpkg
+# state stay untouched); prints one option per line.
+private_apt() {
+  local apt=$1 suite=$2
+  mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$apt/cache" "$apt/parts"
+  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $suite main" >"$apt/sources.list"
+  printf '%s\n' -o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=$apt/parts" -o "Dir::State::Lists=$apt/lists" \
+    -o "Dir::Cache=$apt/cache" -o "Dir::Cache::Archives=$apt/archives" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache= \
+    -o Dir::Etc::Preferences=/dev/null -o "Dir::Etc::PreferencesParts=$apt/parts" -o APT::Sandbox::User=root
+}
+
+# This release's openssh-server (sshd), fetched with a private apt folder and unpacked with
+# dpkg -x, for the ssh:// tests (an sshd on the loopback). Nothing is installed or started.
+sshd_cache=$engines/.cache/openssh-server
+fetch_sshd() {
+  local bin=$sshd_cache/root/usr/sbin/sshd
+  [ -x "$bin" ] && { echo "$bin"; return 0; }
+  mkdir -p "$sshd_cache"
+  exec 9>"$sshd_cache.lock"
+  flock 9
+  if [ ! -x "$bin" ]; then
+    local apt=$sshd_cache/apt suite opts
+    suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+    rm -rf "$apt" "$sshd_cache/root"
+    mapfile -t opts < <(private_apt "$apt" "$suite")
+    log "fetching Debian $suite's openssh-server (private apt folder $apt)"
+    apt-get -qq "${opts[@]}" update >&2
+    # openssh-client for ssh-keygen, ssh-agent and ssh-add (the tests use these, not the system's);
+    # libwrap0: the library sshd needs beyond what openssh-client needs
+    (cd "$apt/archives" && apt-get -qq "${opts[@]}" download openssh-server openssh-client libwrap0 >&2)
+    local tmp=$sshd_cache/root.tmp
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    for deb in "$apt"/archives/*.deb; do dpkg -x "$deb" "$tmp"; done
+    # sshd re-executes itself by its absolute path: a wrapper would lose the library path, so
+    # its caller sets LD_LIBRARY_PATH to the cached lib folders (test/engine/ssh.test.ts)
+    local missing
+    missing=$(for b in usr/sbin/sshd usr/bin/ssh-keygen usr/bin/ssh-agent usr/bin/ssh-add; do LD_LIBRARY_PATH=$(sshd_libs "$tmp") ldd "$tmp/$b"; done | grep 'not found' || true)
+    [ -z "$missing" ] || { log "sshd still lacks libraries: $missing"; exit 1; }
+    mv "$tmp" "$sshd_cache/root"
+    log "cached $(LD_LIBRARY_PATH=$(sshd_libs "$sshd_cache/root") "$bin" -V 2>&1 | head -1 || true) in $sshd_cache/root"
+  fi
+  exec 9>&-
+  echo "$bin"
+}
+
+# The library folders of an unpacked root, for LD_LIBRARY_PATH.
+sshd_libs() { printf '%s:%s' "$1/lib/x86_64-linux-gnu" "$1/usr/lib/x86_64-linux-gnu"; }
 
 # Debian trixie's docker.io 26.1 and containerd 1.7, fetched with a private apt
 # folder (the system's sources, lists, caches and dpkg state stay untouched) and
@@ -201,5 +252,6 @@ case "$cmd" in
   podman-start) podman_start ;;
   podman-stop) stop_pid "$base-podman/podman.pid" ;;
   podman-reset) stop_pid "$base-podman/podman.pid"; rm -rf "$base-podman" "$prun"; podman_start ;;
-  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|podman-start|podman-stop|podman-reset|install [NAME]" >&2; exit 2 ;;
+  sshd) fetch_sshd ;;
+  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|podman-start|podman-stop|podman-reset|sshd|install [NAME]" >&2; exit 2 ;;
 esac

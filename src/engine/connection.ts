@@ -200,7 +200,10 @@ export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: n
   const modem = docker.modem;
   if (modem.__deadlines) return;
   modem.__deadlines = true;
-  modem.timeout = timeoutMs; // idle socket timeout: covers streams after their first byte
+  // Idle socket timeout: covers streams after their first byte. Not over ssh://: the modem's
+  // socket is then an ssh2 channel, which has no setTimeout (Node would throw from inside
+  // the request, uncaught); the deadline below still covers every call until it answers.
+  if (modem.protocol !== 'ssh') modem.timeout = timeoutMs;
   const dial = modem.dial.bind(modem);
   modem.dial = (options: any, callback: (err: unknown, data?: unknown) => void) => {
     const call = `${options.method ?? 'GET'} ${String(options.path ?? '').replace(/\?$/, '')}`;
@@ -229,9 +232,25 @@ export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: n
     const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, controller.signal]) : controller.signal;
     return dial({ ...options, abortSignal: signal }, (err: any, data: unknown) => {
       if (err && CONNECTION_CODES.has(err.code) && err.statusCode === undefined) return finish(new EngineLostError(call, host, err.code, err));
+      if (err && typeof err.level === 'string' && err.statusCode === undefined) return finish(new EngineLostError(call, host, `ssh ${err.level}`, sshFailure(err)));
       finish(err, data);
     });
   };
+}
+
+/**
+ * An ssh2 error (it carries `level`: client-authentication, client-socket, handshake, …) as
+ * one line saying what to do. Keys come from the SSH agent, as for the docker CLI.
+ */
+export function sshFailure(err: { level: string; message: string }, env: NodeJS.ProcessEnv = process.env): Error {
+  if (err.level === 'client-authentication') {
+    const agent = env.SSH_AUTH_SOCK
+      ? `none of the keys the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK} holds was accepted; add the right one with ssh-add`
+      : 'SSH_AUTH_SOCK is not set: keys come from the SSH agent, as for the docker CLI (start ssh-agent and ssh-add the key)';
+    return new Error(`SSH login refused (${err.message}): ${agent}`);
+  }
+  if (err.level === 'agent') return new Error(`the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK ?? ''} does not answer (${err.message}); start ssh-agent and point SSH_AUTH_SOCK at it`);
+  return new Error(`SSH ${err.level}: ${err.message}`);
 }
 
 function formatSeconds(ms: number): string {
