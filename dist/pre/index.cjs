@@ -82427,7 +82427,7 @@ function withDeadlines(docker, host, timeoutMs, observe2) {
   const modem = docker.modem;
   if (modem.__deadlines) return;
   modem.__deadlines = true;
-  modem.timeout = timeoutMs;
+  if (modem.protocol !== "ssh") modem.timeout = timeoutMs;
   const dial = modem.dial.bind(modem);
   modem.dial = (options, callback2) => {
     const call = `${options.method ?? "GET"} ${String(options.path ?? "").replace(/\?$/, "")}`;
@@ -82456,9 +82456,18 @@ function withDeadlines(docker, host, timeoutMs, observe2) {
     const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, controller.signal]) : controller.signal;
     return dial({ ...options, abortSignal: signal }, (err, data) => {
       if (err && CONNECTION_CODES.has(err.code) && err.statusCode === void 0) return finish(new EngineLostError(call, host, err.code, err));
+      if (err && typeof err.level === "string" && err.statusCode === void 0) return finish(new EngineLostError(call, host, `ssh ${err.level}`, sshFailure(err)));
       finish(err, data);
     });
   };
+}
+function sshFailure(err, env = process.env) {
+  if (err.level === "client-authentication") {
+    const agent = env.SSH_AUTH_SOCK ? `none of the keys the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK} holds was accepted; add the right one with ssh-add` : "SSH_AUTH_SOCK is not set: keys come from the SSH agent, as for the docker CLI (start ssh-agent and ssh-add the key)";
+    return new Error(`SSH login refused (${err.message}): ${agent}`);
+  }
+  if (err.level === "agent") return new Error(`the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK ?? ""} does not answer (${err.message}); start ssh-agent and point SSH_AUTH_SOCK at it`);
+  return new Error(`SSH ${err.level}: ${err.message}`);
 }
 function formatSeconds(ms) {
   return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${(ms / 1e3).toFixed(1)} s`;
