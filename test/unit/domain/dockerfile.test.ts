@@ -161,6 +161,13 @@ describe('parseDockerfile', () => {
       references: ['docker.io/library/node:20', 'docker.io/library/nginx:1.27'],
     },
     {
+      // The builder trims leading whitespace before it looks for `#`, inside a continuation too
+      // (dockerfile-ast 0.7.1 keeps such a line as arguments: "AS" would no longer be the stage name).
+      name: 'an indented comment inside a continuation is a comment too',
+      dockerfile: lines('ARG V=3 \\', '  # the minor version', '  W=.20', 'FROM alpine:$V$W \\', '  # the build stage', '  AS build', 'COPY --from=build /a /b'),
+      references: ['docker.io/library/alpine:3.20'],
+    },
+    {
       name: 'a continuation joins without a space, as the builder does',
       dockerfile: lines('FROM node\\', ':20'),
       references: ['docker.io/library/node:20'],
