@@ -1,6 +1,7 @@
 import type { EnginePort, RemovalOutcome } from '../engine/port';
 import { mapConcurrent } from '../engine/concurrency';
 import { EngineLostError, EngineTimeoutError } from '../engine/connection';
+import { idHex, prefixedImageId } from '../domain/image-id';
 import type { ImageDecision } from '../planner/plan';
 
 export type RemovalStatus =
@@ -98,7 +99,7 @@ interface PlanContext {
 export async function applyDecisions(engine: EnginePort, decisions: readonly ImageDecision[], options: ApplyOptions = {}): Promise<RemovalResult[]> {
   const work = decisions.filter((d) => d.action !== 'keep');
   const context: PlanContext = {
-    kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))),
+    kept: new Set(decisions.filter((d) => !d.delete).map((d) => idHex(d.imageId))),
     minAgeMs: options.minAgeMs ?? 0,
     clock: options.clock ?? Date.now,
   };
@@ -207,14 +208,14 @@ async function applyOne(engine: EnginePort, decision: ImageDecision, context: Pl
   function readAnswer(call: string, answer: { untagged: string[]; deleted: string[] }, byId: boolean): boolean {
     const strayTags = answer.untagged.filter((r) => !planned.has(r));
     untagged.push(...answer.untagged.filter((r) => planned.has(r) && !untagged.includes(r)));
-    const deletedSelf = answer.deleted.some((d) => bareId(d) === bareId(imageId));
+    const deletedSelf = answer.deleted.some((d) => idHex(d) === idHex(imageId));
     const strayImages: string[] = [];
     // A call by name acts on whatever the name names now; the first image it deleted is that image.
     const first = answer.deleted[0];
-    if (!byId && first !== undefined && bareId(first) !== bareId(imageId)) strayImages.push(fullId(first));
+    if (!byId && first !== undefined && idHex(first) !== idHex(imageId)) strayImages.push(prefixedImageId(first));
     // Parents the engine pruned along with the image: only the ones the plan keeps are a loss.
-    for (const d of answer.deleted) if (context.kept.has(bareId(d)) && !strayImages.includes(fullId(d))) strayImages.push(fullId(d));
-    if (deletedSelf && !decision.delete && !strayImages.includes(fullId(imageId))) strayImages.push(fullId(imageId));
+    for (const d of answer.deleted) if (context.kept.has(idHex(d)) && !strayImages.includes(prefixedImageId(d))) strayImages.push(prefixedImageId(d));
+    if (deletedSelf && !decision.delete && !strayImages.includes(prefixedImageId(imageId))) strayImages.push(prefixedImageId(imageId));
     if (strayTags.length > 0 || strayImages.length > 0) {
       const parts = [
         ...(strayTags.length > 0 ? [`untagged ${strayTags.join(', ')}`] : []),
@@ -237,14 +238,6 @@ function joinIncidents(a: Incident[] | undefined, b: Incident[] | undefined): In
   return all.length > 0 ? all : undefined;
 }
 
-/** The engine answers `Deleted` with or without the `sha256:` prefix. */
-function bareId(id: string): string {
-  return id.replace(/^sha256:/, '');
-}
-
-function fullId(id: string): string {
-  return `sha256:${bareId(id)}`;
-}
 
 /** Every incident of a run, in result order. */
 export function incidentsOf(results: readonly RemovalResult[]): Incident[] {

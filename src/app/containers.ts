@@ -2,6 +2,7 @@ import { normalizeReference, repositoryOf } from '../domain/reference';
 import type { EnginePort } from '../engine/port';
 import type { ContainerRecord } from '../planner/snapshot';
 import type { Settings } from '../settings/settings';
+import { idHex } from '../domain/image-id';
 import { protectedBy } from '../domain/labels';
 import { RUN_LOCK_NAME } from '../engine/run-lock';
 import { USAGE_LOCK_NAME } from '../usage/engine-store';
@@ -165,7 +166,7 @@ async function removeOne(
 async function inScope(engine: EnginePort, c: ContainerRecord, settings: Settings): Promise<boolean> {
   const references = new Set<string>();
   const typed = safeNormalize(c.image);
-  if (typed && !/^[0-9a-f]{12,64}$/.test(c.image.replace(/^sha256:/, ''))) references.add(typed);
+  if (typed && !/^[0-9a-f]{12,64}$/.test(idHex(c.image))) references.add(typed);
   try {
     const image = await engine.inspectImage(c.imageId);
     for (const r of image?.references ?? []) references.add(r);

@@ -1,3 +1,4 @@
+import { isCanonicalImageId } from '../domain/image-id';
 import type { Plan } from '../planner/plan';
 import type { ImageActivity, Snapshot } from '../planner/snapshot';
 import type { LastUse } from '../planner/eviction';
@@ -53,7 +54,7 @@ export async function saveUsage(store: UsageStore, snapshot: Snapshot, plan: Pla
       if (id === incident.imageId && own) continue;
       const known = byId.get(id);
       const target = incident.call.replace(/^DELETE \/images\//, '');
-      removed.push({ imageId: id, references: known ? [...known.tags] : target.startsWith('sha256:') ? [] : [target], layers: known?.layers ?? [], incident: incident.text });
+      removed.push({ imageId: id, references: known ? [...known.tags] : isCanonicalImageId(target) ? [] : [target], layers: known?.layers ?? [], incident: incident.text });
     }
   }
   const { warnings } = await store.update((stored) => {

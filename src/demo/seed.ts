@@ -12,6 +12,7 @@
  * shared layers mean for the bytes freed — is the same as at full size.
  */
 import type Dockerode from 'dockerode';
+import { shortImageId } from '../domain/image-id';
 import { DEFAULT_CMD, distinctLayerBytes, loadImages, type ImageSpec, type LayerSpec } from './image-factory';
 
 const MINUTE = 60_000;
@@ -193,7 +194,7 @@ export async function seedAgent(docker: Dockerode, now: Date = new Date(), optio
 
   const containers: SeededContainer[] = [];
   for (const spec of CONTAINERS) {
-    const image = spec.byIdOf ? (await docker.getImage(spec.byIdOf).inspect()).Id.replace(/^sha256:/, '').slice(0, 12) : spec.image;
+    const image = spec.byIdOf ? shortImageId((await docker.getImage(spec.byIdOf).inspect()).Id) : spec.image;
     const container = await docker.createContainer({
       name: spec.name,
       Image: image,

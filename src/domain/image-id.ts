@@ -19,6 +19,11 @@ export function fullImageId(id: string | undefined): string | undefined {
   return FULL_HEX.test(id) ? `${PREFIX}${id}` : undefined;
 }
 
+/** `sha256:` + the hex of any ID the engine answers (a `Deleted` entry comes with or without the prefix). */
+export function prefixedImageId(id: string): string {
+  return `${PREFIX}${idHex(id)}`;
+}
+
 /** A full ID in the engine's canonical form, `sha256:<64 hex>`. */
 export function isCanonicalImageId(id: string): boolean {
   return id.startsWith(PREFIX) && FULL_HEX.test(id.slice(PREFIX.length));

@@ -267,7 +267,7 @@ export class DockerodeEngine implements EnginePort {
         time,
         action,
         // Podman names images by bare hex.
-        imageId: actorId.startsWith('sha256:') ? actorId : /^[0-9a-f]{64}$/.test(actorId) ? `sha256:${actorId}` : undefined,
+        imageId: fullImageId(actorId),
         reference: this.references([action === 'pull' ? actorId : (name ?? '')], false)[0],
       });
     }

@@ -10,7 +10,7 @@ import { arrivalTimes } from './arrival';
 import { applySpaceRules, type FilesystemStats, type LastUse } from './eviction';
 import type { SpaceRules } from '../settings/settings';
 import type { BuildCacheRecord } from './snapshot';
-import { idHasPrefix, idHex } from '../domain/image-id';
+import { idHasPrefix, idHex, shortImageId } from '../domain/image-id';
 
 /** An external image a Dockerfile depends on (FROM, COPY --from). */
 export interface DockerfileReference {
@@ -276,7 +276,7 @@ function arrivalUnknown(snapshot: Snapshot, decisions: ImageDecision[], now: num
 }
 
 function describeUnknownArrivals(a: NonNullable<Plan['arrivalUnknown']>): string {
-  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, '') ?? i.imageId.replace(/^sha256:/, '').slice(0, 12));
+  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, '') ?? shortImageId(i.imageId));
   const shown = names.slice(0, NAMED_IN_WARNING).join(', ') + (names.length > NAMED_IN_WARNING ? ` and ${names.length - NAMED_IN_WARNING} more` : '');
   return (
     `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ` +

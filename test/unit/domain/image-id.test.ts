@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { fullImageId, idHasPrefix, idHex, isCanonicalImageId, sameImageId, shortImageId } from '../../../src/domain/image-id';
+import { fullImageId, idHasPrefix, idHex, isCanonicalImageId, prefixedImageId, sameImageId, shortImageId } from '../../../src/domain/image-id';
 
 const HEX = 'ab'.repeat(32);
 
@@ -12,6 +12,7 @@ describe('image IDs in every form the engines use (src/domain/image-id.ts)', () 
     { name: 'fullImageId: a short ID is not a full one', got: fullImageId(HEX.slice(0, 12)), want: undefined },
     { name: 'fullImageId: a reference is not an ID', got: fullImageId('node:20'), want: undefined },
     { name: 'fullImageId: empty', got: fullImageId(''), want: undefined },
+    { name: 'prefixedImageId: an engine Deleted entry in either form', got: [prefixedImageId(HEX), prefixedImageId(`sha256:${HEX}`)], want: [`sha256:${HEX}`, `sha256:${HEX}`] },
     { name: 'canonical only with the prefix', got: [isCanonicalImageId(`sha256:${HEX}`), isCanonicalImageId(HEX), isCanonicalImageId('sha256:abc')], want: [true, false, false] },
     { name: 'sameImageId across forms', got: [sameImageId(HEX, `sha256:${HEX}`), sameImageId(HEX, 'cd'.repeat(32))], want: [true, false] },
     { name: 'idHasPrefix with a typed short ID', got: [idHasPrefix(`sha256:${HEX}`, 'abab'), idHasPrefix(`sha256:${HEX}`, 'cd')], want: [true, false] },
