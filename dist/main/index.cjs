@@ -81931,6 +81931,9 @@ function fullImageId(id) {
   if (id.startsWith(PREFIX)) return id;
   return FULL_HEX.test(id) ? `${PREFIX}${id}` : void 0;
 }
+function prefixedImageId(id) {
+  return `${PREFIX}${idHex(id)}`;
+}
 function isCanonicalImageId(id) {
   return id.startsWith(PREFIX) && FULL_HEX.test(id.slice(PREFIX.length));
 }
@@ -82137,7 +82140,7 @@ function arrivalUnknown(snapshot, decisions, now, minAgeMs) {
   return images.length > 0 ? { coveredMs: Math.max(0, now - coveredSince), minAgeMs, images } : void 0;
 }
 function describeUnknownArrivals(a) {
-  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, "") ?? i.imageId.replace(/^sha256:/, "").slice(0, 12));
+  const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, "") ?? shortImageId(i.imageId));
   const shown = names.slice(0, NAMED_IN_WARNING).join(", ") + (names.length > NAMED_IN_WARNING ? ` and ${names.length - NAMED_IN_WARNING} more` : "");
   return `the engine's last 256 events reach back only ${formatDuration(a.coveredMs)}, not over min-age ${formatDuration(a.minAgeMs)}: ${a.images.length === 1 ? "this image" : `these ${a.images.length} images`} the plan removes may have been pulled within min-age without a trace: ${shown}. If a concurrent job may have pulled them, protect them (protect) or run the cleanup when the engine is quieter`;
 }
@@ -82486,7 +82489,7 @@ var REMOVAL_CONCURRENCY = 8;
 async function applyDecisions(engine, decisions, options = {}) {
   const work = decisions.filter((d) => d.action !== "keep");
   const context = {
-    kept: new Set(decisions.filter((d) => !d.delete).map((d) => bareId(d.imageId))),
+    kept: new Set(decisions.filter((d) => !d.delete).map((d) => idHex(d.imageId))),
     minAgeMs: options.minAgeMs ?? 0,
     clock: options.clock ?? Date.now
   };
@@ -82582,12 +82585,12 @@ async function applyOne(engine, decision, context) {
   function readAnswer(call, answer, byId) {
     const strayTags = answer.untagged.filter((r) => !planned.has(r));
     untagged.push(...answer.untagged.filter((r) => planned.has(r) && !untagged.includes(r)));
-    const deletedSelf = answer.deleted.some((d) => bareId(d) === bareId(imageId));
+    const deletedSelf = answer.deleted.some((d) => idHex(d) === idHex(imageId));
     const strayImages = [];
     const first = answer.deleted[0];
-    if (!byId && first !== void 0 && bareId(first) !== bareId(imageId)) strayImages.push(fullId(first));
-    for (const d of answer.deleted) if (context.kept.has(bareId(d)) && !strayImages.includes(fullId(d))) strayImages.push(fullId(d));
-    if (deletedSelf && !decision.delete && !strayImages.includes(fullId(imageId))) strayImages.push(fullId(imageId));
+    if (!byId && first !== void 0 && idHex(first) !== idHex(imageId)) strayImages.push(prefixedImageId(first));
+    for (const d of answer.deleted) if (context.kept.has(idHex(d)) && !strayImages.includes(prefixedImageId(d))) strayImages.push(prefixedImageId(d));
+    if (deletedSelf && !decision.delete && !strayImages.includes(prefixedImageId(imageId))) strayImages.push(prefixedImageId(imageId));
     if (strayTags.length > 0 || strayImages.length > 0) {
       const parts = [
         ...strayTags.length > 0 ? [`untagged ${strayTags.join(", ")}`] : [],
@@ -82607,12 +82610,6 @@ async function applyOne(engine, decision, context) {
 function joinIncidents(a, b) {
   const all = [...a ?? [], ...b ?? []];
   return all.length > 0 ? all : void 0;
-}
-function bareId(id) {
-  return id.replace(/^sha256:/, "");
-}
-function fullId(id) {
-  return `sha256:${bareId(id)}`;
 }
 function incidentsOf(results) {
   return results.flatMap((r) => r.incidents ?? []);
@@ -82866,7 +82863,7 @@ async function saveUsage(store, snapshot, plan2, results, now, settings) {
       if (id === incident.imageId && own) continue;
       const known = byId.get(id);
       const target = incident.call.replace(/^DELETE \/images\//, "");
-      removed.push({ imageId: id, references: known ? [...known.tags] : target.startsWith("sha256:") ? [] : [target], layers: known?.layers ?? [], incident: incident.text });
+      removed.push({ imageId: id, references: known ? [...known.tags] : isCanonicalImageId(target) ? [] : [target], layers: known?.layers ?? [], incident: incident.text });
     }
   }
   const { warnings } = await store.update((stored) => {
@@ -83228,10 +83225,10 @@ async function runLockShare(docker, df, containerdStore) {
     throw error2;
   }
   if (containerdStore) return Math.max(0, Number(lock2.SizeRootFs ?? 0));
-  const image = (df.Images ?? []).find((i) => bareId2(i.Id ?? "") === bareId2(String(lock2.Image ?? "")));
+  const image = (df.Images ?? []).find((i) => bareId(i.Id ?? "") === bareId(String(lock2.Image ?? "")));
   return image ? Math.max(0, (image.Size ?? 0) - Math.max(0, image.SharedSize ?? 0)) : 0;
 }
-function bareId2(id) {
+function bareId(id) {
   return id.replace(/^sha256:/, "");
 }
 function isRunLockImage(tags) {
@@ -83709,7 +83706,7 @@ async function removeOne(engine, c, now, olderThanMs, settings) {
 async function inScope(engine, c, settings) {
   const references = /* @__PURE__ */ new Set();
   const typed = safeNormalize(c.image);
-  if (typed && !/^[0-9a-f]{12,64}$/.test(c.image.replace(/^sha256:/, ""))) references.add(typed);
+  if (typed && !/^[0-9a-f]{12,64}$/.test(idHex(c.image))) references.add(typed);
   try {
     const image = await engine.inspectImage(c.imageId);
     for (const r of image?.references ?? []) references.add(r);
@@ -85750,7 +85747,7 @@ var DockerodeEngine = class {
         time,
         action,
         // Podman names images by bare hex.
-        imageId: actorId.startsWith("sha256:") ? actorId : /^[0-9a-f]{64}$/.test(actorId) ? `sha256:${actorId}` : void 0,
+        imageId: fullImageId(actorId),
         reference: this.references([action === "pull" ? actorId : name ?? ""], false)[0]
       });
     }
