@@ -10,6 +10,10 @@
 #                                      the same with Debian trixie's dockerd 26.1 on the
 #                                      containerd image store (fetched once into a cache)
 #   scripts/engine.sh podman-start|podman-stop|podman-reset [NAME]
+#   scripts/engine.sh tls-start|tls-reset NAME CERT_DIR PORT
+#                                      dockerd NAME (as start) that also listens on tcp://127.0.0.1:PORT
+#                                      with --tlsverify (CERT_DIR: ca.pem, server-cert.pem, server-key.pem);
+#                                      prints its unix:// and then its tcp:// address; stop with stop NAME
 #   scripts/engine.sh sshd             print the path of an sshd (Debian's openssh-server and -client
 #                                      for this release, fetched once into a cache; nothing installed)
 #   scripts/engine.sh install          only install the packages
@@ -202,6 +206,16 @@ start_c8d() {
   case "$driver" in *io.containerd.snapshotter.v1*) ;; *) log "dockerd '$name' is not on the containerd store (DriverStatus: ${driver:-none})"; exit 1 ;; esac
 }
 
+# A dockerd 20.10 that also serves the Engine API over TLS on the loopback, clients
+# verified against CERT_DIR/ca.pem (the unix socket stays, for the test harness).
+start_tls() {
+  local certs=${1:?CERT_DIR} port=${2:?PORT}
+  install_packages docker busybox
+  start_dockerd "$base" "dockerd (TLS on 127.0.0.1:$port)" --storage-driver=vfs -H "tcp://127.0.0.1:$port" \
+    --tlsverify --tlscacert "$certs/ca.pem" --tlscert "$certs/server-cert.pem" --tlskey "$certs/server-key.pem"
+  echo "tcp://127.0.0.1:$port"
+}
+
 stop_pid() {
   local pidfile=$1
   [ -f "$pidfile" ] || return 0
@@ -253,5 +267,7 @@ case "$cmd" in
   podman-stop) stop_pid "$base-podman/podman.pid" ;;
   podman-reset) stop_pid "$base-podman/podman.pid"; rm -rf "$base-podman" "$prun"; podman_start ;;
   sshd) fetch_sshd ;;
-  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|podman-start|podman-stop|podman-reset|sshd|install [NAME]" >&2; exit 2 ;;
+  tls-start) start_tls "${3:-}" "${4:-}" ;;
+  tls-reset) stop_docker; rm -rf "$base/data" "$base/exec"; start_tls "${3:-}" "${4:-}" ;;
+  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|podman-start|podman-stop|podman-reset|tls-start|tls-reset|sshd|install [NAME]" >&2; exit 2 ;;
 esac

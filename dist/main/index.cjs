@@ -82345,6 +82345,7 @@ function contextEndpoint(configDir, name, from) {
     host: docker.Host,
     source: `context ${name} (${from})`,
     tls: tls.ca || tls.cert || tls.key ? tls : void 0,
+    tlsDir: tls.ca || tls.cert || tls.key ? tlsDir : void 0,
     skipTlsVerify: docker.SkipTLSVerify === true
   };
 }
@@ -82354,7 +82355,7 @@ function withEnvTls(endpoint, env) {
   if (!verify && !(new URL(endpoint.host).port === "2376" && env.DOCKER_CERT_PATH)) return endpoint;
   const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path.join(env.HOME || os5.homedir(), ".docker");
   const read = (file) => fs3.existsSync(path.join(dir, file)) ? fs3.readFileSync(path.join(dir, file)) : void 0;
-  return { ...endpoint, tls: { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") } };
+  return { ...endpoint, tls: { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") }, tlsDir: dir };
 }
 function endpointOptions(endpoint, env = process.env) {
   const host = endpoint.host;
@@ -82429,7 +82430,7 @@ function endpointOf(requestPath) {
   return ["", collection, "{name}", ...rest.slice(1)].join("/");
 }
 var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ECONNRESET", "ENOENT", "EPIPE", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
-function withDeadlines(docker, host, timeoutMs, observe2) {
+function withDeadlines(docker, host, timeoutMs, observe2, tlsDir) {
   const modem = docker.modem;
   if (modem.__deadlines) return;
   modem.__deadlines = true;
@@ -82463,6 +82464,8 @@ function withDeadlines(docker, host, timeoutMs, observe2) {
     return dial({ ...options, abortSignal: signal }, (err, data) => {
       if (err && CONNECTION_CODES.has(err.code) && err.statusCode === void 0) return finish(new EngineLostError(call, host, err.code, err));
       if (err && typeof err.level === "string" && err.statusCode === void 0) return finish(new EngineLostError(call, host, `ssh ${err.level}`, sshFailure(err)));
+      const tls = err && err.statusCode === void 0 ? tlsFailure(err, tlsDir) : void 0;
+      if (tls) return finish(Object.assign(tls, { code: err.code }));
       finish(err, data);
     });
   };
@@ -82474,6 +82477,29 @@ function sshFailure(err, env = process.env) {
   }
   if (err.level === "agent") return new Error(`the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK ?? ""} does not answer (${err.message}); start ssh-agent and point SSH_AUTH_SOCK at it`);
   return new Error(`SSH ${err.level}: ${err.message}`);
+}
+var TLS_TRUST_CODES = /* @__PURE__ */ new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+]);
+function tlsFailure(err, tlsDir) {
+  const code = typeof err.code === "string" ? err.code : "";
+  if (TLS_TRUST_CODES.has(code)) {
+    return tlsDir ? new Error(`its TLS certificate does not verify against ${path.join(tlsDir, "ca.pem")} (${err.message}); replace that ca.pem with the CA that signed the daemon's certificate`) : new Error(`its TLS certificate does not verify against the system's CAs (${err.message}); give DOCKER_CERT_PATH or the context the ca.pem of the CA that signed the daemon's certificate`);
+  }
+  const alert = /^ERR_SSL_\w*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.exec(code);
+  if (alert) {
+    const said = alert[1].toLowerCase().replace(/_/g, " ");
+    return new Error(`it refused this client's TLS certificate (TLS alert: ${said}); put a client certificate its CA signed in ${tlsDir ?? "DOCKER_CERT_PATH or the context"} as cert.pem and key.pem`);
+  }
+  return void 0;
 }
 function formatSeconds(ms) {
   return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${(ms / 1e3).toFixed(1)} s`;
@@ -85572,7 +85598,7 @@ var DockerodeEngine = class {
     }
     this.docker = new import_dockerode.default(endpointOptions(endpoint));
     this.host = endpoint.source === "host setting" ? endpoint.host : `${endpoint.host} (${endpoint.source})`;
-    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onCallTimed);
+    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onCallTimed, endpoint.tlsDir);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {
     });

@@ -13,6 +13,8 @@ export interface Endpoint {
   source: string;
   /** TLS material of a context (its tls/ folder), or DOCKER_CERT_PATH with DOCKER_TLS_VERIFY. */
   tls?: { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  /** The folder the TLS material was read from, named when it does not fit the engine. */
+  tlsDir?: string;
   skipTlsVerify?: boolean;
 }
 
@@ -69,6 +71,7 @@ function contextEndpoint(configDir: string, name: string, from: string): Endpoin
     host: docker.Host,
     source: `context ${name} (${from})`,
     tls: tls.ca || tls.cert || tls.key ? tls : undefined,
+    tlsDir: tls.ca || tls.cert || tls.key ? tlsDir : undefined,
     skipTlsVerify: docker.SkipTLSVerify === true,
   };
 }
@@ -80,7 +83,7 @@ function withEnvTls(endpoint: Endpoint, env: NodeJS.ProcessEnv): Endpoint {
   if (!verify && !(new URL(endpoint.host).port === '2376' && env.DOCKER_CERT_PATH)) return endpoint;
   const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path.join(env.HOME || os.homedir(), '.docker');
   const read = (file: string) => (fs.existsSync(path.join(dir, file)) ? fs.readFileSync(path.join(dir, file)) : undefined);
-  return { ...endpoint, tls: { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') } };
+  return { ...endpoint, tls: { ca: read('ca.pem'), cert: read('cert.pem'), key: read('key.pem') }, tlsDir: dir };
 }
 
 /** Dockerode options for an endpoint. */
@@ -196,7 +199,7 @@ const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOENT', 'EPIPE
  * starts; a stream that then stalls is cut by the modem's idle timeout.
  * `observe` (watch mode's metrics) is told each call's time to that answer.
  */
-export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: number, observe?: (call: EngineCallTiming) => void): void {
+export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: number, observe?: (call: EngineCallTiming) => void, tlsDir?: string): void {
   const modem = docker.modem;
   if (modem.__deadlines) return;
   modem.__deadlines = true;
@@ -233,6 +236,8 @@ export function withDeadlines(docker: { modem: any }, host: string, timeoutMs: n
     return dial({ ...options, abortSignal: signal }, (err: any, data: unknown) => {
       if (err && CONNECTION_CODES.has(err.code) && err.statusCode === undefined) return finish(new EngineLostError(call, host, err.code, err));
       if (err && typeof err.level === 'string' && err.statusCode === undefined) return finish(new EngineLostError(call, host, `ssh ${err.level}`, sshFailure(err)));
+      const tls = err && err.statusCode === undefined ? tlsFailure(err, tlsDir) : undefined;
+      if (tls) return finish(Object.assign(tls, { code: err.code }));
       finish(err, data);
     });
   };
@@ -251,6 +256,38 @@ export function sshFailure(err: { level: string; message: string }, env: NodeJS.
   }
   if (err.level === 'agent') return new Error(`the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK ?? ''} does not answer (${err.message}); start ssh-agent and point SSH_AUTH_SOCK at it`);
   return new Error(`SSH ${err.level}: ${err.message}`);
+}
+
+/** Node's codes for a server certificate that does not verify against the CA given. */
+const TLS_TRUST_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/**
+ * A TLS failure as one line saying which material did not fit and what to give instead;
+ * undefined for any other error. `tlsDir`: where ca.pem, cert.pem and key.pem came from.
+ */
+export function tlsFailure(err: { code?: unknown; message: string }, tlsDir?: string): Error | undefined {
+  const code = typeof err.code === 'string' ? err.code : '';
+  if (TLS_TRUST_CODES.has(code)) {
+    return tlsDir
+      ? new Error(`its TLS certificate does not verify against ${path.join(tlsDir, 'ca.pem')} (${err.message}); replace that ca.pem with the CA that signed the daemon's certificate`)
+      : new Error(`its TLS certificate does not verify against the system's CAs (${err.message}); give DOCKER_CERT_PATH or the context the ca.pem of the CA that signed the daemon's certificate`);
+  }
+  const alert = /^ERR_SSL_\w*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.exec(code);
+  if (alert) {
+    const said = alert[1]!.toLowerCase().replace(/_/g, ' ');
+    return new Error(`it refused this client's TLS certificate (TLS alert: ${said}); put a client certificate its CA signed in ${tlsDir ?? 'DOCKER_CERT_PATH or the context'} as cert.pem and key.pem`);
+  }
+  return undefined;
 }
 
 function formatSeconds(ms: number): string {

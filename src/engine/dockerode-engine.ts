@@ -69,7 +69,7 @@ export class DockerodeEngine implements EnginePort {
     }
     this.docker = new Docker(endpointOptions(endpoint));
     this.host = endpoint.source === 'host setting' ? endpoint.host : `${endpoint.host} (${endpoint.source})`;
-    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onCallTimed);
+    withDeadlines(this.docker, this.host, options.timeoutMs ?? DEFAULT_TIMEOUT_MS, options.onCallTimed, endpoint.tlsDir);
     this.cache = options.cache ?? new MemoryDetailsCache();
     this.count = options.onApiCall ?? (() => {});
   }

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ContextError, endpointOptions, resolveEndpoint } from '../../../src/engine/connection';
+import { ContextError, endpointOptions, resolveEndpoint, sshFailure, tlsFailure } from '../../../src/engine/connection';
 
 /** A DOCKER_CONFIG folder with contexts as `docker context create` writes them. */
 function configDir(contexts: Record<string, { host: string; tls?: boolean; skip?: boolean }>, current?: string): string {
@@ -75,4 +75,29 @@ describe('finding the engine as the docker CLI does', () => {
     assert.equal(o.protocol, 'https');
     assert.equal(String(o.ca), 'ca.pem');
   });
+});
+
+describe('TLS and SSH failures as one line saying what to do', () => {
+  const tls: [string, { code: string; message: string }, string | undefined, RegExp | undefined][] = [
+    ['1. another CA signed the daemon', { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' }, '/h/.docker/contexts/tls/x/docker', /^its TLS certificate does not verify against \/h\/\.docker\/contexts\/tls\/x\/docker\/ca\.pem \(unable to verify the first certificate\); replace that ca\.pem with/],
+    ['2. no ca.pem at all', { code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }, undefined, /^its TLS certificate does not verify against the system's CAs .*give DOCKER_CERT_PATH or the context the ca\.pem/],
+    ['3. the daemon wants a client certificate', { code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', message: 'a\nlong\nopenssl text' }, '/certs', /^it refused this client's TLS certificate \(TLS alert: certificate required\); put a client certificate its CA signed in \/certs as cert\.pem and key\.pem$/],
+    ['4. anything else is not a TLS failure', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, '/certs', undefined],
+  ];
+  for (const [name, err, dir, expected] of tls) {
+    it(name, () => {
+      const got = tlsFailure(err, dir);
+      if (!expected) return assert.equal(got, undefined);
+      assert.match(got!.message, expected);
+      assert.ok(!got!.message.includes('\n'), 'one line');
+    });
+  }
+
+  const ssh: [string, { level: string; message: string }, NodeJS.ProcessEnv, RegExp][] = [
+    ['5. no agent', { level: 'client-authentication', message: 'All configured authentication methods failed' }, {}, /SSH_AUTH_SOCK is not set: keys come from the SSH agent/],
+    ['6. the agent holds no accepted key', { level: 'client-authentication', message: 'All configured authentication methods failed' }, { SSH_AUTH_SOCK: '/a.sock' }, /none of the keys the SSH agent at SSH_AUTH_SOCK=\/a\.sock holds was accepted; add the right one with ssh-add/],
+    ['7. the agent does not answer', { level: 'agent', message: 'Failed to connect to agent' }, { SSH_AUTH_SOCK: '/gone.sock' }, /^the SSH agent at SSH_AUTH_SOCK=\/gone\.sock does not answer/],
+    ['8. anything else keeps its level', { level: 'client-socket', message: 'connect ECONNREFUSED' }, {}, /^SSH client-socket: connect ECONNREFUSED$/],
+  ];
+  for (const [name, err, env, expected] of ssh) it(name, () => assert.match(sshFailure(err, env).message, expected));
 });
