@@ -14,9 +14,10 @@ import type Dockerode from 'dockerode';
 import { createHash } from 'node:crypto';
 import * as tar from 'tar-stream';
 import { loadArchive, readStream } from './image-archive';
+import { TOOL_STATE_REPOSITORY } from '../planner/planner';
 
 export const RUN_LOCK_NAME = 'docker-image-cleanup-run-lock';
-export const RUN_LOCK_IMAGE = 'docker.io/library/docker-image-cleanup-state:lock-v1';
+export const RUN_LOCK_IMAGE = `${TOOL_STATE_REPOSITORY}:lock-v1`;
 const HOLDER_LABEL = 'org.docker-image-cleanup.run-lock';
 const SINCE_LABEL = 'org.docker-image-cleanup.run-lock.since';
 const LOCK_CMD = ['/run-lock'];

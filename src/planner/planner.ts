@@ -48,7 +48,7 @@ export interface PlanInput {
   quietUnmatched?: readonly string[];
 }
 
-/** The repository of the usage record kept on the engine: never a candidate. */
+/** The repository of the tool's own images on the engine (usage record, locks): never a candidate. The one place its name is written. */
 export const TOOL_STATE_REPOSITORY = 'docker.io/library/docker-image-cleanup-state';
 
 /**

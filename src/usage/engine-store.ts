@@ -12,7 +12,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import { familiarRepository } from '../domain/reference';
 import { messageOf } from '../engine/api-errors';
+import { TOOL_STATE_REPOSITORY } from '../planner/planner';
 import { singleLayer, singleLayerArchive } from '../engine/image-archive';
 import type { StateImage, StateImagesPort } from '../engine/port';
 import { clampFuture, fromJson, parseRecord } from './codec';
@@ -20,9 +22,9 @@ import { emptyRecord, type UsageRecord } from './record';
 import { changeAndWrite, type UsageStore } from './store';
 
 /** The reserved reference of the record image (the planner never removes it). */
-export const USAGE_RECORD_REFERENCE = 'docker-image-cleanup-state:usage-v1';
+export const USAGE_RECORD_REFERENCE = `${familiarRepository(TOOL_STATE_REPOSITORY)}:usage-v1`;
 /** The same, fully qualified: both Docker and Podman name it alike this way. */
-export const USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
+export const USAGE_RECORD_QUALIFIED = `${TOOL_STATE_REPOSITORY}:usage-v1`;
 /** The record, gzip + base64, in the record image's config. */
 export const USAGE_LABEL = 'org.docker-image-cleanup.usage';
 /** Marks every record image (`v1`), so leftovers can be found and removed. */
@@ -34,7 +36,7 @@ export const USAGE_LOCK_NAME = 'docker-image-cleanup-usage-lock';
  * agent, so loading it never moves the record's tag (on the containerd store a load onto the
  * record's tag would replace a record another agent just wrote).
  */
-export const USAGE_LOCK_BASE_QUALIFIED = 'docker.io/library/docker-image-cleanup-state:usage-lock-v1';
+export const USAGE_LOCK_BASE_QUALIFIED = `${TOOL_STATE_REPOSITORY}:usage-lock-v1`;
 const LOCK_LABEL = 'org.docker-image-cleanup.usage-lock';
 /** The file in the record image's layer. */
 export const USAGE_FILE = 'usage-record.json';
