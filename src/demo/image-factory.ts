@@ -14,8 +14,7 @@
 import { createCipheriv, createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import type Dockerode from 'dockerode';
-import * as tar from 'tar-stream';
-import { loadArchive } from '../engine/image-archive';
+import { loadArchive, packTar } from '../engine/image-archive';
 
 /** One filesystem layer. */
 export interface LayerSpec {
@@ -47,8 +46,6 @@ export interface ImageSpec {
 export const BUSYBOX_PATH = '/bin/busybox';
 export const DEFAULT_CMD = ['/bin/busybox', 'sleep', '3600'];
 
-/** Every entry in every layer gets this mtime so equal specs give equal bytes. */
-const LAYER_MTIME = new Date('2020-01-01T00:00:00Z');
 
 interface BuiltLayer {
   tar: Buffer;
@@ -112,24 +109,7 @@ async function packLayer(spec: LayerSpec): Promise<Buffer> {
     ...[...dirs].map((d) => ({ name: `${d}/`, dir: true as const })),
     ...[...files].map(([name, f]) => ({ name, dir: false as const, ...f })),
   ].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('data', (c) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-  const common = { mtime: LAYER_MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' };
-  for (const e of entries) {
-    await new Promise<void>((resolve, reject) => {
-      const cb = (err?: Error | null) => (err ? reject(err) : resolve());
-      if (e.dir) pack.entry({ ...common, name: e.name, type: 'directory', mode: 0o755 }, cb);
-      else pack.entry({ ...common, name: e.name, type: 'file', mode: e.mode }, e.content, cb);
-    });
-  }
-  pack.finalize();
-  return done;
+  return packTar(entries);
 }
 
 /** The layer tar for a spec, built once per distinct spec (id and content). */
@@ -206,28 +186,9 @@ export async function buildArchive(images: ImageSpec[]): Promise<Buffer> {
   }
   blobs.set('manifest.json', Buffer.from(JSON.stringify(manifest)));
 
-  const pack = tar.pack();
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pack.on('data', (c) => chunks.push(c as Buffer));
-    pack.on('end', () => resolve(Buffer.concat(chunks)));
-    pack.on('error', reject);
-  });
-  const common = { mtime: LAYER_MTIME, uid: 0, gid: 0, mode: 0o644 };
   const names = [...blobs.keys()].sort();
-  const dirs = new Set(names.filter((n) => n.includes('/')).map((n) => n.split('/')[0]));
-  for (const d of [...dirs].sort()) {
-    await new Promise<void>((resolve, reject) =>
-      pack.entry({ ...common, name: `${d}/`, type: 'directory', mode: 0o755 }, (err) => (err ? reject(err) : resolve())),
-    );
-  }
-  for (const name of names) {
-    await new Promise<void>((resolve, reject) =>
-      pack.entry({ ...common, name, type: 'file' }, blobs.get(name)!, (err) => (err ? reject(err) : resolve())),
-    );
-  }
-  pack.finalize();
-  return done;
+  const dirs = new Set(names.filter((n) => n.includes('/')).map((n) => n.split('/')[0]!));
+  return packTar([...[...dirs].sort().map((d) => ({ name: `${d}/`, dir: true })), ...names.map((name) => ({ name, content: blobs.get(name)! }))]);
 }
 
 /** Bytes of the distinct layer tars the images use: what loading them adds to a fresh engine, before storage overhead. */

@@ -52,6 +52,8 @@ export interface TarEntry {
   name: string;
   content?: Buffer;
   dir?: boolean;
+  /** Default 0o644 for files, 0o755 for directories. */
+  mode?: number;
 }
 
 const FIXED_MTIME = new Date('2020-01-01T00:00:00Z');
@@ -64,8 +66,8 @@ export async function packTar(entries: TarEntry[]): Promise<Buffer> {
     await new Promise<void>((resolve, reject) => {
       const cb = (err?: Error | null) => (err ? reject(err) : resolve());
       const common = { name: e.name, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: 'root', gname: 'root' };
-      if (e.dir) p.entry({ ...common, type: 'directory', mode: 0o755 }, cb);
-      else p.entry({ ...common, type: 'file', mode: 0o644 }, e.content!, cb);
+      if (e.dir) p.entry({ ...common, type: 'directory', mode: e.mode ?? 0o755 }, cb);
+      else p.entry({ ...common, type: 'file', mode: e.mode ?? 0o644 }, e.content!, cb);
     });
   }
   p.finalize();
