@@ -1,4 +1,4 @@
-import type { EnginePort, VolumeListing } from '../engine/port';
+import type { ContainerRemovalOutcome, EnginePort, VolumeListing } from '../engine/port';
 import { protectedBy } from '../domain/labels';
 import { globMatch, planVolumes, type BuilderDecision, type VolumeDecision, type VolumePlan } from '../planner/volumes';
 import type { Settings } from '../settings/settings';
@@ -108,10 +108,7 @@ async function removeBuilder(engine: EnginePort, b: BuilderDecision, now: number
       if (protectedBy(current.labels, settings.protectLabels)) return { status: 'skipped', note: 'protected label' };
       if (current.finishedAt !== undefined && now - current.finishedAt < olderThanMs) return { status: 'skipped', note: 'stopped within buildx-older-than' };
     }
-    const outcome = await engine.removeContainer!(b.id);
-    if (outcome.status === 'done') return { status: 'removed' };
-    if (outcome.status === 'gone') return { status: 'gone' };
-    return { status: 'skipped', note: outcome.message };
+    return leftoverStatus(await engine.removeContainer!(b.id));
   } catch (error) {
     return { status: 'failed', note: error instanceof Error ? error.message : String(error) };
   }
@@ -128,11 +125,15 @@ async function removeVolume(engine: EnginePort, v: VolumeDecision, settings: Set
     if (settings.volumes.protect.some((p) => globMatch(p, v.name))) return { status: 'skipped', note: 'protected name' };
     const users = await engine.volumeUsers!(v.name);
     if (users.length > 0) return { status: 'skipped', note: `mounted by ${users.join(', ')} since listing` };
-    const outcome = await engine.removeVolume!(v.name);
-    if (outcome.status === 'done') return { status: 'removed' };
-    if (outcome.status === 'gone') return { status: 'gone' };
-    return { status: 'skipped', note: outcome.message };
+    return leftoverStatus(await engine.removeVolume!(v.name));
   } catch (error) {
     return { status: 'failed', note: error instanceof Error ? error.message : String(error) };
   }
+}
+
+/** The engine's answer to a delete without force: a refusal (409) is a skip with its message. */
+function leftoverStatus(outcome: ContainerRemovalOutcome): { status: LeftoverStatus; note?: string } {
+  if (outcome.status === 'done') return { status: 'removed' };
+  if (outcome.status === 'gone') return { status: 'gone' };
+  return { status: 'skipped', note: outcome.message };
 }

@@ -74,22 +74,17 @@ function timeout(ms: number, raw: RawSettings): number {
 /** The disk-pressure rules, with the checks that span two settings and the derived targets. */
 function spaceRules(v: Values, raw: RawSettings): SpaceRules {
   const text = (name: SettingName) => String(raw[name]).trim();
-  const maxImageBytes = v['max-image-bytes'];
-  const targetImageBytes = v['target-image-bytes'];
-  if (targetImageBytes !== undefined && maxImageBytes === undefined) {
-    throw new SettingsError('target-image-bytes', text('target-image-bytes'), 'to be given together with {max-image-bytes}');
+  // A budget's target goes with its maximum and stays below it.
+  for (const [target, max] of [
+    ['target-image-bytes', 'max-image-bytes'],
+    ['target-docker-bytes', 'max-docker-bytes'],
+  ] as const) {
+    const [targetBytes, maxBytes] = [v[target], v[max]];
+    if (targetBytes !== undefined && maxBytes === undefined) throw new SettingsError(target, text(target), `to be given together with {${max}}`);
+    if (targetBytes !== undefined && maxBytes !== undefined && targetBytes > maxBytes) throw new SettingsError(target, text(target), `a size no larger than {${max}} (${text(max)})`);
   }
-  if (targetImageBytes !== undefined && maxImageBytes !== undefined && targetImageBytes > maxImageBytes) {
-    throw new SettingsError('target-image-bytes', text('target-image-bytes'), `a size no larger than {max-image-bytes} (${text('max-image-bytes')})`);
-  }
-  const maxDockerBytes = v['max-docker-bytes'];
-  const targetDockerBytes = v['target-docker-bytes'];
-  if (targetDockerBytes !== undefined && maxDockerBytes === undefined) {
-    throw new SettingsError('target-docker-bytes', text('target-docker-bytes'), 'to be given together with {max-docker-bytes}');
-  }
-  if (targetDockerBytes !== undefined && maxDockerBytes !== undefined && targetDockerBytes > maxDockerBytes) {
-    throw new SettingsError('target-docker-bytes', text('target-docker-bytes'), `a size no larger than {max-docker-bytes} (${text('max-docker-bytes')})`);
-  }
+  const [maxImageBytes, targetImageBytes] = [v['max-image-bytes'], v['target-image-bytes']];
+  const [maxDockerBytes, targetDockerBytes] = [v['max-docker-bytes'], v['target-docker-bytes']];
   for (const [target, min] of [
     ['target-free', 'min-free'],
     ['target-free-inodes', 'min-free-inodes'],
