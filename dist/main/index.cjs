@@ -81434,22 +81434,16 @@ function timeout(ms, raw) {
 }
 function spaceRules(v, raw) {
   const text = (name) => String(raw[name]).trim();
-  const maxImageBytes = v["max-image-bytes"];
-  const targetImageBytes = v["target-image-bytes"];
-  if (targetImageBytes !== void 0 && maxImageBytes === void 0) {
-    throw new SettingsError("target-image-bytes", text("target-image-bytes"), "to be given together with {max-image-bytes}");
+  for (const [target, max] of [
+    ["target-image-bytes", "max-image-bytes"],
+    ["target-docker-bytes", "max-docker-bytes"]
+  ]) {
+    const [targetBytes, maxBytes] = [v[target], v[max]];
+    if (targetBytes !== void 0 && maxBytes === void 0) throw new SettingsError(target, text(target), `to be given together with {${max}}`);
+    if (targetBytes !== void 0 && maxBytes !== void 0 && targetBytes > maxBytes) throw new SettingsError(target, text(target), `a size no larger than {${max}} (${text(max)})`);
   }
-  if (targetImageBytes !== void 0 && maxImageBytes !== void 0 && targetImageBytes > maxImageBytes) {
-    throw new SettingsError("target-image-bytes", text("target-image-bytes"), `a size no larger than {max-image-bytes} (${text("max-image-bytes")})`);
-  }
-  const maxDockerBytes = v["max-docker-bytes"];
-  const targetDockerBytes = v["target-docker-bytes"];
-  if (targetDockerBytes !== void 0 && maxDockerBytes === void 0) {
-    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), "to be given together with {max-docker-bytes}");
-  }
-  if (targetDockerBytes !== void 0 && maxDockerBytes !== void 0 && targetDockerBytes > maxDockerBytes) {
-    throw new SettingsError("target-docker-bytes", text("target-docker-bytes"), `a size no larger than {max-docker-bytes} (${text("max-docker-bytes")})`);
-  }
+  const [maxImageBytes, targetImageBytes] = [v["max-image-bytes"], v["target-image-bytes"]];
+  const [maxDockerBytes, targetDockerBytes] = [v["max-docker-bytes"], v["target-docker-bytes"]];
   for (const [target, min] of [
     ["target-free", "min-free"],
     ["target-free-inodes", "min-free-inodes"]
@@ -83052,8 +83046,8 @@ async function packTar(entries) {
     await new Promise((resolve3, reject) => {
       const cb = (err) => err ? reject(err) : resolve3();
       const common = { name: e.name, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: "root", gname: "root" };
-      if (e.dir) p.entry({ ...common, type: "directory", mode: 493 }, cb);
-      else p.entry({ ...common, type: "file", mode: 420 }, e.content, cb);
+      if (e.dir) p.entry({ ...common, type: "directory", mode: e.mode ?? 493 }, cb);
+      else p.entry({ ...common, type: "file", mode: e.mode ?? 420 }, e.content, cb);
     });
   }
   p.finalize();
@@ -83130,7 +83124,7 @@ function sha256(data) {
 
 // src/engine/run-lock.ts
 var RUN_LOCK_NAME = "docker-image-cleanup-run-lock";
-var RUN_LOCK_IMAGE = "docker.io/library/docker-image-cleanup-state:lock-v1";
+var RUN_LOCK_IMAGE = `${TOOL_STATE_REPOSITORY}:lock-v1`;
 var HOLDER_LABEL = "org.docker-image-cleanup.run-lock";
 var SINCE_LABEL = "org.docker-image-cleanup.run-lock.since";
 var LOCK_CMD = ["/run-lock"];
@@ -83459,12 +83453,12 @@ async function changeAndWrite(read, write, change) {
 }
 
 // src/usage/engine-store.ts
-var USAGE_RECORD_REFERENCE = "docker-image-cleanup-state:usage-v1";
-var USAGE_RECORD_QUALIFIED = `docker.io/library/${USAGE_RECORD_REFERENCE}`;
+var USAGE_RECORD_REFERENCE = `${familiarRepository(TOOL_STATE_REPOSITORY)}:usage-v1`;
+var USAGE_RECORD_QUALIFIED = `${TOOL_STATE_REPOSITORY}:usage-v1`;
 var USAGE_LABEL = "org.docker-image-cleanup.usage";
 var USAGE_MARKER_LABEL = "org.docker-image-cleanup.usage-record";
 var USAGE_LOCK_NAME = "docker-image-cleanup-usage-lock";
-var USAGE_LOCK_BASE_QUALIFIED = "docker.io/library/docker-image-cleanup-state:usage-lock-v1";
+var USAGE_LOCK_BASE_QUALIFIED = `${TOOL_STATE_REPOSITORY}:usage-lock-v1`;
 var LOCK_LABEL = "org.docker-image-cleanup.usage-lock";
 var USAGE_FILE = "usage-record.json";
 var LOCK_CMD2 = ["/usage-record.json"];
@@ -83886,10 +83880,7 @@ async function removeBuilder(engine, b, now, olderThanMs, settings) {
       if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
       if (current.finishedAt !== void 0 && now - current.finishedAt < olderThanMs) return { status: "skipped", note: "stopped within buildx-older-than" };
     }
-    const outcome = await engine.removeContainer(b.id);
-    if (outcome.status === "done") return { status: "removed" };
-    if (outcome.status === "gone") return { status: "gone" };
-    return { status: "skipped", note: outcome.message };
+    return leftoverStatus(await engine.removeContainer(b.id));
   } catch (error2) {
     return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
   }
@@ -83904,13 +83895,15 @@ async function removeVolume(engine, v, settings) {
     if (settings.volumes.protect.some((p) => globMatch(p, v.name))) return { status: "skipped", note: "protected name" };
     const users = await engine.volumeUsers(v.name);
     if (users.length > 0) return { status: "skipped", note: `mounted by ${users.join(", ")} since listing` };
-    const outcome = await engine.removeVolume(v.name);
-    if (outcome.status === "done") return { status: "removed" };
-    if (outcome.status === "gone") return { status: "gone" };
-    return { status: "skipped", note: outcome.message };
+    return leftoverStatus(await engine.removeVolume(v.name));
   } catch (error2) {
     return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
   }
+}
+function leftoverStatus(outcome) {
+  if (outcome.status === "done") return { status: "removed" };
+  if (outcome.status === "gone") return { status: "gone" };
+  return { status: "skipped", note: outcome.message };
 }
 
 // src/app/cache-eviction.ts
