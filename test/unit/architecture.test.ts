@@ -90,4 +90,8 @@ describe('architecture (docs/architecture.md)', () => {
     }
     assert.deepEqual(wrong, []);
   });
+
+  it('6. only the watch metrics import prom-client (the planner and the engine adapter stay free of it)', () => {
+    assert.deepEqual(FILES.filter(({ text }) => importsOf(text).includes('prom-client')).map((f) => f.rel), [path.join('watch', 'metrics.ts')]);
+  });
 });
