@@ -54,7 +54,9 @@ export function cycleFigures(outcome: Outcome | undefined): CycleFigures {
   for (const r of report.volumes?.results ?? []) {
     if (r.status === 'removed' || r.status === 'gone') removed[r.kind === 'volume' ? 'volumes' : 'builder-containers']++;
   }
-  for (const row of report.byKind ?? [{ kind: 'images' as const, predicted: report.bytes.predicted, measured: report.bytes.measured }]) {
+  // byKind is filled once the leftovers ran; a run that lost the engine before has the images' figures only.
+  const rows = report.byKind?.length ? report.byKind : [{ kind: 'images' as const, predicted: report.bytes.predicted, measured: report.bytes.measured }];
+  for (const row of rows) {
     figures.predictedBytes[row.kind] = row.predicted;
     if (row.measured !== undefined) figures.freedBytes[row.kind] = row.measured;
   }

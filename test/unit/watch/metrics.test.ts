@@ -141,8 +141,8 @@ const CASES: Case[] = [
     },
   },
   {
-    what: 'the engine lost mid-run: predicted counts, nothing measured',
-    outcomes: [outcomeOf(report({ engineLost: 'ECONNRESET', bytes: { predicted: 3000 }, byKind: [{ kind: 'images', predicted: 3000 }] }))],
+    what: 'the engine lost mid-run (the per-kind rows never filled): the images\' prediction counts, nothing measured',
+    outcomes: [outcomeOf(report({ engineLost: 'ECONNRESET', bytes: { predicted: 3000 }, byKind: [] }))],
     expect: { 'runs_total{outcome="engine-lost"}': 1, 'freed_bytes_total{kind="images"}': 0, 'predicted_freed_bytes_total{kind="images"}': 3000 },
   },
   {
