@@ -72,7 +72,8 @@ export async function startHealthServer(options: {
 }): Promise<HealthServer> {
   const now = options.now ?? Date.now;
   const server = http.createServer((req, res) => {
-    const path = new URL(req.url ?? '/', 'http://health').pathname;
+    // Only the path matters; no URL parsing that a malformed request line could make throw.
+    const path = (req.url ?? '/').split('?')[0]!;
     if (path === METRICS_PATH && options.metrics) return void serveMetrics(options.metrics, req, res);
     const state = options.state();
     const name = healthStateOf(state, now(), options.intervalMs);

@@ -1,6 +1,7 @@
 // The health endpoint's three states and their status codes, and /metrics beside it on the same port.
 import assert from 'node:assert/strict';
 import * as http from 'node:http';
+import * as net from 'node:net';
 import { healthStateOf, healthStatus, LIVENESS_PATH, startHealthServer, type HealthState, type HealthStateName } from '../../../src/watch/health';
 
 const INTERVAL = 1000;
@@ -37,6 +38,9 @@ describe('health states: ok, target-not-met, stale', () => {
       assert.equal(health.status, 507);
       assert.deepEqual(JSON.parse(health.body), { state: 'target-not-met', healthy: true, cycles: 2, lastGoodCycle: new Date(9500).toISOString(), target: 'ensure-free 20GB: only 3GB free' });
       assert.equal((await get(server.port, LIVENESS_PATH)).status, 200);
+      assert.equal((await get(server.port, `${LIVENESS_PATH}?probe=kubelet`)).status, 200, 'a query string changes nothing');
+      // A request line no URL parser takes still gets an answer, and the server lives on.
+      assert.match(await raw(server.port, 'GET //[::1 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'), /^HTTP\/1\.1 507 /);
       const metrics = await get(server.port, '/metrics');
       assert.equal(metrics.status, 200);
       assert.match(metrics.type, /^text\/plain; version=0\.0\.4/);
@@ -58,5 +62,15 @@ function get(port: number, path: string): Promise<{ status: number; body: string
         res.on('end', () => resolve({ status: res.statusCode!, body, type: String(res.headers['content-type']) }));
       })
       .on('error', reject);
+  });
+}
+
+function raw(port: number, request: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(request));
+    socket.on('data', (c) => (answer += c));
+    socket.on('end', () => resolve(answer));
+    socket.on('error', reject);
   });
 }
