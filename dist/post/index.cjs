@@ -82492,6 +82492,74 @@ function formatSeconds(ms) {
   return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${(ms / 1e3).toFixed(1)} s`;
 }
 
+// src/app/moved-names.ts
+var CALL_SLACK_MS = 1e3;
+async function movedNameIncidents(calls, events, touched, inspect) {
+  const naming = calls.filter((c) => c.untagged.length > 0);
+  if (naming.length === 0) return [];
+  const incidents = [];
+  const done = /* @__PURE__ */ new Set();
+  for (const event of events) {
+    if (!["tag", "load", "import", "pull"].includes(event.action)) continue;
+    const id = event.imageId && idHex(event.imageId);
+    if (id && touched.has(id)) continue;
+    const call = nearest(
+      naming.filter((c) => !event.reference || c.untagged.includes(event.reference)),
+      event.time
+    );
+    if (!call) continue;
+    const key = id ?? event.reference;
+    if (done.has(key)) continue;
+    const lost = await lostNames(event, events, inspect);
+    if (!lost) continue;
+    done.add(key);
+    const when = new Date(event.time).toISOString();
+    const what = id ? `image ${shortImageId(id)}` : `the image ${event.reference} named`;
+    const names = lost.names.length > 0 ? lost.names.join(", ") : "its name";
+    incidents.push({
+      imageId: call.imageId,
+      call: call.call,
+      untagged: lost.names.filter((n) => call.untagged.includes(n)),
+      deleted: id && lost.gone ? [prefixedImageId(id)] : [],
+      text: `${call.call} (for ${shortImageId(call.imageId)}) untagged ${call.untagged.join(", ")} while another job gave ${what} ${lost.names.length > 0 ? names : "a name"} (${event.action} at ${when}); it has lost ${names} since${lost.gone ? " and is gone" : ""}, without an untag or delete of its own: the engine removes names by name, so this call most likely took it (the engine answers under the image it resolved)`
+    });
+  }
+  return incidents;
+}
+async function lostNames(event, events, inspect) {
+  if (!event.imageId) {
+    return await inspect(event.reference) ? void 0 : { names: [event.reference], gone: false };
+  }
+  const id = idHex(event.imageId);
+  if (events.some((e) => (e.action === "untag" || e.action === "delete") && e.imageId && idHex(e.imageId) === id && e.time >= event.time)) return void 0;
+  const now = await inspect(prefixedImageId(id));
+  const given = event.reference ? [event.reference] : event.namesAtArrival ?? [];
+  if (given.length > 0) {
+    const missing = [];
+    for (const name of given) {
+      if (now?.references.includes(name)) continue;
+      const holder = await inspect(name);
+      if (holder && idHex(holder.id) !== id) continue;
+      missing.push(name);
+    }
+    return missing.length > 0 ? { names: missing, gone: !now } : void 0;
+  }
+  if (event.namesAtArrival === void 0) return void 0;
+  return now && now.references.length > 0 ? void 0 : { names: [], gone: !now };
+}
+function nearest(calls, time) {
+  let best;
+  let bestDistance = Infinity;
+  for (const c of calls) {
+    const distance = time < c.sentAt ? c.sentAt - time : time > c.answeredAt ? time - c.answeredAt : 0;
+    if (distance <= CALL_SLACK_MS && distance < bestDistance) {
+      best = c;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
 // src/app/apply.ts
 var NOT_STARTED_NOTE = "not attempted: shutting down";
 var ENGINE_LOST_NOTE = "not attempted: the engine was lost";
@@ -82504,8 +82572,10 @@ async function applyDecisions(engine, decisions, options = {}) {
   const context = {
     kept: new Set(decisions.filter((d) => !d.delete).map((d) => idHex(d.imageId))),
     minAgeMs: options.minAgeMs ?? 0,
-    clock: options.clock ?? Date.now
+    clock: options.clock ?? Date.now,
+    calls: []
   };
+  const watching = work.length > 0 ? engine.watchImageEvents?.().catch(() => void 0) : void 0;
   let done = 0;
   let lost;
   const attempt2 = async (decision) => {
@@ -82522,6 +82592,7 @@ async function applyDecisions(engine, decisions, options = {}) {
   };
   const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
     await options.ready;
+    await watching;
     const result = await attempt2(decision);
     if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
     return result;
@@ -82531,6 +82602,21 @@ async function applyDecisions(engine, decisions, options = {}) {
     const retried = await attempt2(work[i]);
     results[i] = { ...retried, untagged: [...results[i].untagged, ...retried.untagged], incidents: joinIncidents(results[i].incidents, retried.incidents) };
     options.onResult?.(results[i], ++done, work.length);
+  }
+  const watch = await watching;
+  if (watch) {
+    const { events } = await watch.stop();
+    if (!lost) {
+      const touched = new Set(work.map((d) => idHex(d.imageId)));
+      try {
+        for (const incident of await movedNameIncidents(context.calls, events, touched, (ref) => engine.inspectImage(ref))) {
+          const result = results.find((r) => r.imageId === incident.imageId);
+          if (result) result.incidents = [...result.incidents ?? [], incident];
+        }
+      } catch (error2) {
+        if (!isEngineLost(error2)) throw error2;
+      }
+    }
   }
   return results;
 }
@@ -82569,8 +82655,10 @@ async function applyOne(engine, decision, context) {
     const target = byId ? imageId : tags[0] ?? left[0];
     const call = `DELETE /images/${target}`;
     let outcome;
+    const sentAt = Date.now();
     try {
       outcome = await engine.removeImage(target);
+      if (outcome.status === "done") context.calls.push({ imageId, call, untagged: outcome.untagged, sentAt, answeredAt: Date.now() });
     } catch (error2) {
       if (!await engine.inspectImage(imageId)) return acted ? result("removed", true) : result("gone", false);
       throw error2;
@@ -85563,6 +85651,7 @@ var DockerodeStateImages = class {
 
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
+var NAMING_EVENTS = /* @__PURE__ */ new Set(["tag", "load", "import"]);
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -85743,32 +85832,89 @@ var DockerodeEngine = class {
       const type = e.Type ?? e.type;
       if (type === "container" && (e.Action === "create" || e.Action === "start")) {
         const typed = e.Actor?.Attributes?.image ?? "";
-        const time2 = eventTime(e);
+        const time = eventTime(e);
         const full = fullImageId(typed);
         const id = full && isCanonicalImageId(full) ? full : void 0;
         activity.push({
-          time: time2,
+          time,
           action: `container-${e.Action}`,
           imageId: id,
           reference: id ? void 0 : this.references([typed], false)[0]
         });
         continue;
       }
-      if (type !== "image") continue;
-      const action = e.Action ?? e.status;
-      const actorId = e.Actor?.ID ?? e.id ?? "";
-      const time = eventTime(e);
-      const name = e.Actor?.Attributes?.name;
-      activity.push({
-        time,
-        action,
-        // Podman names images by bare hex.
-        imageId: fullImageId(actorId),
-        reference: this.references([action === "pull" ? actorId : name ?? ""], false)[0]
-      });
+      if (type === "image") activity.push(this.imageEvent(e));
     }
     const oldest = events.length > 0 ? eventTime(events[0]) : void 0;
     return { activity, complete: this.podman || events.length < ENGINE_EVENT_BUFFER, oldest };
+  }
+  imageEvent(e) {
+    const action = e.Action ?? e.status;
+    const actorId = e.Actor?.ID ?? e.id ?? "";
+    const name = (action === "pull" ? actorId : e.Actor?.Attributes?.name) ?? "";
+    return {
+      time: eventTime(e),
+      action,
+      // Podman names images by bare hex.
+      imageId: fullImageId(actorId),
+      // dockerd's untag and delete events name the image by its ID: no reference.
+      reference: fullImageId(name) ? void 0 : this.references([name], false)[0]
+    };
+  }
+  async watchImageEvents() {
+    const began = Date.now();
+    this.count("events");
+    const stream = await this.docker.getEvents({ filters: { type: ["image"] } });
+    const seen = [];
+    const keys = /* @__PURE__ */ new Set();
+    const learning = [];
+    let complete = true;
+    const take = (raw) => {
+      const key = `${raw.timeNano ?? raw.time}|${raw.Action}|${raw.Actor?.ID}|${raw.Actor?.Attributes?.name}`;
+      if (keys.has(key)) return;
+      keys.add(key);
+      const event = this.imageEvent(raw);
+      seen.push(event);
+      if (event.imageId && NAMING_EVENTS.has(event.action)) {
+        const id = event.imageId;
+        learning.push(
+          this.inspectImage(id).then(
+            (state) => void (event.namesAtArrival = state?.references ?? []),
+            () => void 0
+          )
+        );
+      }
+    };
+    let buffer = "";
+    stream.on("data", (chunk) => {
+      buffer += chunk.toString("utf8");
+      let newline;
+      while ((newline = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (!line) continue;
+        try {
+          take(JSON.parse(line));
+        } catch {
+          complete = false;
+        }
+      }
+    });
+    stream.on("error", () => void (complete = false));
+    return {
+      stop: async () => {
+        const from = seen.length > 0 ? seen[seen.length - 1].time : began;
+        try {
+          for (const raw of await this.events(from, Date.now(), { type: ["image"] })) take(raw);
+        } catch {
+          complete = false;
+        } finally {
+          stream.destroy?.();
+        }
+        await Promise.all(learning);
+        return { events: seen.sort((a, b) => a.time - b.time), complete };
+      }
+    };
   }
   /**
    * Normalized references. Podman names a locally built or loaded `app:1`

@@ -3,6 +3,8 @@ import { mapConcurrent } from '../engine/concurrency';
 import { EngineLostError, EngineTimeoutError } from '../engine/connection';
 import { idHex, prefixedImageId } from '../domain/image-id';
 import type { ImageDecision } from '../planner/plan';
+import type { Incident } from './incident';
+import { movedNameIncidents, type RemovalCall } from './moved-names';
 
 export type RemovalStatus =
   /** Every reference untagged and the image deleted. */
@@ -17,23 +19,7 @@ export type RemovalStatus =
   | 'changed'
   | 'failed';
 
-/**
- * The engine untagged or deleted something the plan did not name: a concurrent
- * job changed the image between the re-check and the call. The Engine API has
- * no conditional delete, so this window can be made small but not closed.
- */
-export interface Incident {
-  /** The image the call was made for. */
-  imageId: string;
-  /** The call, e.g. `DELETE /images/app:1`. */
-  call: string;
-  /** References the engine untagged that the plan did not name. */
-  untagged: string[];
-  /** Images the engine deleted that the plan did not name (IDs). */
-  deleted: string[];
-  /** One line for reports. */
-  text: string;
-}
+export type { Incident } from './incident';
 
 export interface RemovalResult {
   imageId: string;
@@ -85,6 +71,8 @@ interface PlanContext {
   kept: Set<string>;
   minAgeMs: number;
   clock: () => number;
+  /** Every call that answered, for the moved-name check after the removals. */
+  calls: RemovalCall[];
 }
 
 /**
@@ -102,7 +90,10 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
     kept: new Set(decisions.filter((d) => !d.delete).map((d) => idHex(d.imageId))),
     minAgeMs: options.minAgeMs ?? 0,
     clock: options.clock ?? Date.now,
+    calls: [],
   };
+  // Begun before the first call: the engine's events tell of names moved onto new images meanwhile.
+  const watching = work.length > 0 ? engine.watchImageEvents?.().catch(() => undefined) : undefined;
   let done = 0;
   let lost: Error | undefined;
   const attempt = async (decision: ImageDecision): Promise<RemovalResult> => {
@@ -119,6 +110,7 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
   };
   const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
     await options.ready;
+    await watching;
     const result = await attempt(decision);
     // A parent refused for "dependent child images" while the child is being removed by another worker: retried at the end.
     if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
@@ -129,6 +121,21 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
     const retried = await attempt(work[i]);
     results[i] = { ...retried, untagged: [...results[i].untagged, ...retried.untagged], incidents: joinIncidents(results[i].incidents, retried.incidents) };
     options.onResult?.(results[i], ++done, work.length);
+  }
+  const watch = await watching;
+  if (watch) {
+    const { events } = await watch.stop();
+    if (!lost) {
+      const touched = new Set(work.map((d) => idHex(d.imageId)));
+      try {
+        for (const incident of await movedNameIncidents(context.calls, events, touched, (ref) => engine.inspectImage(ref))) {
+          const result = results.find((r) => r.imageId === incident.imageId);
+          if (result) result.incidents = [...(result.incidents ?? []), incident];
+        }
+      } catch (error) {
+        if (!isEngineLost(error)) throw error;
+      }
+    }
   }
   return results;
 }
@@ -175,8 +182,11 @@ async function applyOne(engine: EnginePort, decision: ImageDecision, context: Pl
     const target = byId ? imageId : (tags[0] ?? left[0]);
     const call = `DELETE /images/${target}`;
     let outcome: RemovalOutcome;
+    // Wall-clock time, not the run's clock (tests move that one): the engine's event times are compared with it.
+    const sentAt = Date.now();
     try {
       outcome = await engine.removeImage(target);
+      if (outcome.status === 'done') context.calls.push({ imageId, call, untagged: outcome.untagged, sentAt, answeredAt: Date.now() });
     } catch (error) {
       // 500 "unrecognized image ID" / "layer does not exist": a concurrent removal got there first.
       if (!(await engine.inspectImage(imageId))) return acted ? result('removed', true) : result('gone', false);

@@ -13,6 +13,8 @@ import {
   type DiskUsage,
   type EnginePort,
   EngineUnreachableError,
+  type ImageEvent,
+  type ImageEventWatch,
   type ImageState,
   type RemovalOutcome,
   type SnapshotOptions,
@@ -27,6 +29,9 @@ import { fullImageId, isCanonicalImageId } from '../domain/image-id';
 
 /** The engine keeps this many events in memory (moby daemon/events eventsLimit). */
 const ENGINE_EVENT_BUFFER = 256;
+
+/** Events that give an image a name. */
+const NAMING_EVENTS = new Set(['tag', 'load', 'import']);
 
 /** Diff ID of an empty layer (a tar of 1024 zero bytes): holds no bytes. */
 const EMPTY_LAYER = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
@@ -258,22 +263,83 @@ export class DockerodeEngine implements EnginePort {
         });
         continue;
       }
-      if (type !== 'image') continue;
-      const action: string = e.Action ?? e.status;
-      const actorId: string = e.Actor?.ID ?? e.id ?? '';
-      const time = eventTime(e);
-      const name: string | undefined = e.Actor?.Attributes?.name;
-      activity.push({
-        time,
-        action,
-        // Podman names images by bare hex.
-        imageId: fullImageId(actorId),
-        reference: this.references([action === 'pull' ? actorId : (name ?? '')], false)[0],
-      });
+      if (type === 'image') activity.push(this.imageEvent(e));
     }
     const oldest = events.length > 0 ? eventTime(events[0]) : undefined;
     // Podman logs events to a file and has no 256-event window.
     return { activity, complete: this.podman || events.length < ENGINE_EVENT_BUFFER, oldest };
+  }
+
+  private imageEvent(e: any): ImageActivity {
+    const action: string = e.Action ?? e.status;
+    const actorId: string = e.Actor?.ID ?? e.id ?? '';
+    const name: string = (action === 'pull' ? actorId : e.Actor?.Attributes?.name) ?? '';
+    return {
+      time: eventTime(e),
+      action,
+      // Podman names images by bare hex.
+      imageId: fullImageId(actorId),
+      // dockerd's untag and delete events name the image by its ID: no reference.
+      reference: fullImageId(name) ? undefined : this.references([name], false)[0],
+    };
+  }
+
+  async watchImageEvents(): Promise<ImageEventWatch> {
+    const began = Date.now();
+    this.count('events');
+    const stream = (await this.docker.getEvents({ filters: { type: ['image'] } } as unknown as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
+    const seen: ImageEvent[] = [];
+    const keys = new Set<string>();
+    const learning: Promise<void>[] = [];
+    let complete = true;
+    const take = (raw: any) => {
+      const key = `${raw.timeNano ?? raw.time}|${raw.Action}|${raw.Actor?.ID}|${raw.Actor?.Attributes?.name}`;
+      if (keys.has(key)) return;
+      keys.add(key);
+      const event: ImageEvent = this.imageEvent(raw);
+      seen.push(event);
+      // Its names right away: an image that has none a moment after it got one lost it at once.
+      if (event.imageId && NAMING_EVENTS.has(event.action)) {
+        const id = event.imageId;
+        learning.push(
+          this.inspectImage(id).then(
+            (state) => void (event.namesAtArrival = state?.references ?? []),
+            () => undefined,
+          ),
+        );
+      }
+    };
+    let buffer = '';
+    stream.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, newline).trim();
+        buffer = buffer.slice(newline + 1);
+        if (!line) continue;
+        try {
+          take(JSON.parse(line));
+        } catch {
+          complete = false;
+        }
+      }
+    });
+    stream.on('error', () => void (complete = false));
+    return {
+      stop: async () => {
+        // The stream may not have delivered the last moments yet: the engine's buffer has them.
+        const from = seen.length > 0 ? seen[seen.length - 1].time : began;
+        try {
+          for (const raw of await this.events(from, Date.now(), { type: ['image'] })) take(raw);
+        } catch {
+          complete = false; // what the stream delivered still counts
+        } finally {
+          stream.destroy?.();
+        }
+        await Promise.all(learning);
+        return { events: seen.sort((a, b) => a.time - b.time), complete };
+      },
+    };
   }
 
   /**

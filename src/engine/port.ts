@@ -28,6 +28,28 @@ export interface ImageState {
   lastTagged?: number;
 }
 
+/** One engine event about an image, as a watch during the removals reads it. */
+export interface ImageEvent {
+  /** Engine time, ms epoch. */
+  time: number;
+  /** tag, untag, load, import, pull, delete, … */
+  action: string;
+  imageId?: string;
+  /** The reference the event names (a tag event's new name, a pull's reference); undefined when it names only the ID. */
+  reference?: string;
+  /**
+   * For an image that got a name (tag, load, import): its references as inspected right
+   * after the event arrived ([] when it had none or was gone by then).
+   */
+  namesAtArrival?: string[];
+}
+
+/** A watch of the engine's image events, begun before the first removal. */
+export interface ImageEventWatch {
+  /** Ends it: every image event since it began (the stream's, plus the engine's last moments read back). */
+  stop(): Promise<{ events: ImageEvent[]; complete: boolean }>;
+}
+
 export interface SnapshotOptions {
   /** Read engine events since this time (ms epoch). */
   activitySince: number;
@@ -43,6 +65,11 @@ export interface EnginePort {
   inspectImage(idOrReference: string): Promise<ImageState | undefined>;
   /** DELETE /images/{name} without force; with pruning of untagged parents on graph drivers, without on the containerd store. */
   removeImage(idOrReference: string): Promise<RemovalOutcome>;
+  /**
+   * Watches image events until stopped (GET /events, streaming): the removals use it to
+   * find names another job moved onto a new image while a call of ours removed them.
+   */
+  watchImageEvents?(): Promise<ImageEventWatch>;
   /** Image disk use; with `buildCache`, the build cache's too (one system/df call). */
   diskUsage(options?: { buildCache?: boolean }): Promise<DiskUsage>;
 

@@ -15,7 +15,7 @@ import { runCleanup, type CleanupReport } from '../../src/app/cleanup';
 import { main } from '../../src/cli/main';
 import { connectionOptions } from '../../src/engine/connection';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
-import { loadImages } from '../../src/demo/image-factory';
+import { buildArchive, loadArchive, loadImages } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
 import { ENGINES, listTags, resetEngine } from '../support/engine';
 import { RACES, RACE_TEXT, raceCleanup, seed } from '../support/races';
@@ -49,8 +49,14 @@ for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
     });
 
     for (const race of RACES) {
-      const tagRace = race === 'tag-move' || race === 'protected-tag';
-      it(`${race}: ${RACE_TEXT[race]} during the removals: ${tagRace ? 'nothing of it is lost' : 'no more lost than the engine itself would, each loss reported'}`, async () => {
+      const tagRace = race === 'protected-tag';
+      const promise = {
+        'protected-tag': 'nothing of it is lost',
+        'tag-move': "nothing lost but in the engine's own window inside one delete (it removes names by name), each such loss reported, no false alarm",
+        'container-by-id': 'no more lost than the engine itself would, each loss reported',
+        'container-by-name': 'no more lost than the engine itself would, each loss reported',
+      }[race];
+      it(`${race}: ${RACE_TEXT[race]} during the removals: ${promise}`, async () => {
         const seeded = await seed(docker, IMAGES);
         const outcome = await raceCleanup(docker, seeded, race, INJECTIONS, () => clean(target.host()));
         const report = outcome.result as CleanupReport;
@@ -58,6 +64,15 @@ for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
         assert.equal(report.counts.failed, 0, JSON.stringify(report.results.filter((r) => r.status === 'failed')));
         if (tagRace) {
           assert.deepEqual(outcome.losses, []);
+        } else if (race === 'tag-move') {
+          // Rare (bench/races.ts: about 1 in 75 injections on dockerd 20.10): when it happens, it is reported.
+          const moved = report.incidents.filter((i) => /the engine removes names by name/.test(i.text));
+          assert.equal(moved.length, outcome.lost, `${outcome.losses.join('\n')}\n${moved.map((i) => i.text).join('\n')}`);
+          for (const loss of outcome.losses) {
+            const id = /image (\w{12})/.exec(loss)?.[1];
+            if (id) assert.ok(moved.some((i) => i.text.includes(id)), `reported as an incident: ${loss}`);
+          }
+          assert.equal(report.incidents.length, moved.length, report.incidents.map((i) => i.text).join('\n'));
         } else {
           assert.ok(outcome.lost <= ENGINE_WINDOW_LOSSES, outcome.losses.join('\n'));
           const reported = new Set(report.incidents.flatMap((i) => i.deleted));
@@ -70,6 +85,41 @@ for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
         assert.ok((await listTags(docker)).includes('app:ci-30'));
       });
     }
+
+    it("other jobs load, tag and remove their own images during the removals: no false alarm from the engine's event watch", async () => {
+      await seed(docker, IMAGES);
+      // Built before the run, so each job's step is one engine call.
+      const job = async (k: number) => buildArchive([{ tags: [`job:${k}`], created: new Date(), layers: [{ id: `job-${k}-${Date.now()}`, bytes: 1_000 }] }]);
+      const archives = await Promise.all([1, 2, 3, 4, 5, 6].map(job));
+      const again = await buildArchive([{ tags: ['job:6'], created: new Date(), layers: [{ id: `job-6-again-${Date.now()}`, bytes: 1_000 }] }]);
+      const events = (await docker.getEvents({ filters: JSON.stringify({ type: ['image'], event: ['delete'] }) } as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream & { destroy: () => void };
+      const steps: (() => Promise<unknown>)[] = [
+        () => loadArchive(docker, archives[0]), // a name of its own
+        () => docker.getImage('app:ci-30').tag({ repo: 'job', tag: 'kept' }), // a new name on the kept build
+        () => loadArchive(docker, archives[1]).then(() => docker.getImage('job:2').remove()), // loaded, then removed by its job
+        () => loadArchive(docker, archives[5]).then(() => loadArchive(docker, again)), // a name loaded twice: it moves on
+        () => loadArchive(docker, archives[2]),
+        () => loadArchive(docker, archives[3]).then(() => docker.getImage('job:4').tag({ repo: 'job', tag: '4b' })),
+      ];
+      const pending: Promise<unknown>[] = [];
+      events.on('data', () => {
+        const step = steps.shift();
+        if (step) pending.push(step());
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      let report: CleanupReport;
+      try {
+        report = await clean(target.host());
+      } finally {
+        await Promise.allSettled(pending);
+        events.destroy();
+      }
+      assert.equal(steps.length, 0, 'every job step ran during the removals');
+      assert.deepEqual(report.incidents, [], report.incidents.map((i) => i.text).join('\n'));
+      assert.equal(report.counts.removed, IMAGES - 1);
+      const tags = await listTags(docker);
+      for (const t of ['job:1', 'job:3', 'job:4', 'job:4b', 'job:6', 'job:kept']) assert.ok(tags.includes(t), `${t} in ${tags.join(' ')}`);
+    });
 
     it('two cleanups at once: the second waits for the first (run lock on the engine), neither fails, a dry run meanwhile works', async () => {
       await seed(docker, IMAGES);

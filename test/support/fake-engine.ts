@@ -5,6 +5,8 @@ import type {
   ContainerState,
   DiskUsage,
   EnginePort,
+  ImageEvent,
+  ImageEventWatch,
   ImageState,
   RemovalOutcome,
   SnapshotOptions,
@@ -24,6 +26,15 @@ export class FakeEngine implements EnginePort {
   beforeRemove?: (name: string) => void;
   /** Answer a removal with a fault instead. */
   failWith?: (name: string) => RemovalOutcome | Error | undefined;
+  /**
+   * Called inside a removal, after the engine read the names of the image it resolved and
+   * before it deletes them by name, whatever they name by then (both engines' own window).
+   */
+  withinRemove?: (name: string) => void;
+  /** Containerd store: an image is its name records, and one left without any is gone. */
+  imagesNeedNames = false;
+  /** Image events as the engine logs them, for watchImageEvents. */
+  readonly events: ImageEvent[] = [];
 
   constructor(private readonly snap?: Snapshot) {
     for (const img of snap?.images ?? []) {
@@ -59,20 +70,69 @@ export class FakeEngine implements EnginePort {
       const id = this.refs.get(name)!;
       const last = refsOf(id).length === 1;
       if (last && used(id)) return { status: 'conflict', message: `unable to remove repository reference ${name} (must force) - container is using its referenced image` };
-      this.refs.delete(name);
+      this.withinRemove?.(name);
+      this.untag(id, [name]);
       if (!last) return { status: 'done', untagged: [name], deleted: [] };
       this.images.delete(id);
+      this.log('delete', id);
       return { status: 'done', untagged: [name], deleted: [id] };
     }
     if (this.images.has(name)) {
       const refs = refsOf(name);
       if (refs.filter((r) => !r.includes('@')).length > 1) return { status: 'conflict', message: 'unable to delete (must be forced) - image is referenced in multiple repositories' };
       if (used(name)) return { status: 'conflict', message: 'unable to delete (must be forced) - image is being used by stopped container' };
-      for (const r of refs) this.refs.delete(r);
+      this.withinRemove?.(name);
+      this.untag(name, refs);
       this.images.delete(name);
+      this.log('delete', name);
       return { status: 'done', untagged: refs, deleted: [name] };
     }
     return { status: 'gone' };
+  }
+
+  /** Deletes names by name (whatever image each names now) and logs them under the resolved image, as the engines do. */
+  private untag(resolved: string, names: string[]): void {
+    for (const name of names) {
+      const holder = this.refs.get(name);
+      this.refs.delete(name);
+      this.log('untag', resolved);
+      if (this.imagesNeedNames && holder && holder !== resolved && ![...this.refs.values()].includes(holder)) this.images.delete(holder);
+    }
+  }
+
+  /** The watch looks at a named image only once the call that took its name is over (else right away). */
+  watchLooksLate = false;
+
+  private log(action: string, imageId?: string, reference?: string): void {
+    const event: ImageEvent = { time: Date.now(), action, ...(imageId ? { imageId } : {}), ...(reference ? { reference } : {}) };
+    if (imageId && !this.watchLooksLate && ['tag', 'load', 'import'].includes(action)) event.namesAtArrival = [...this.refs].filter(([, v]) => v === imageId).map(([k]) => k);
+    this.events.push(event);
+  }
+
+  /** Another job loads an image under this name (the name moves onto it; on the containerd store the old image goes if that was its last name). */
+  load(id: string, reference: string): void {
+    const before = this.refs.get(reference);
+    this.images.add(id);
+    this.refs.set(reference, id);
+    if (this.imagesNeedNames && before && ![...this.refs.values()].includes(before)) this.images.delete(before);
+    this.log('load', id);
+  }
+
+  /** Another job tags an image (docker tag). */
+  tag(id: string, reference: string): void {
+    this.refs.set(reference, id);
+    this.log('tag', id, reference);
+  }
+
+  async watchImageEvents(): Promise<ImageEventWatch> {
+    const from = this.events.length;
+    return {
+      stop: async () => {
+        const events = this.events.slice(from).map((e) => ({ ...e }));
+        if (this.watchLooksLate) for (const e of events) if (e.imageId && ['tag', 'load', 'import'].includes(e.action)) e.namesAtArrival = (await this.inspectImage(e.imageId))?.references ?? [];
+        return { events, complete: true };
+      },
+    };
   }
 
   async diskUsage(): Promise<DiskUsage> {

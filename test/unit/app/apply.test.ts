@@ -192,6 +192,71 @@ describe('applying a plan', () => {
       assert.deepEqual(result.incidents?.map((i) => i.untagged), [['node:99-alpine']]);
     });
 
+    // Both engines read the names of the image they resolved, check for conflicts, then delete
+    // each name by name, whatever it names by then; they log and answer it under the resolved
+    // image. No local engine shows that window on demand (it is microseconds inside one call;
+    // bench/races.ts hits it about once in 75 injections), so the fake plays it exactly.
+    for (const store of ['dockerd 20.10', 'containerd store'] as const) {
+      for (const late of [false, true]) {
+        it(`24. (${store}, the watch ${late ? 'looks after the engine took the name' : 'sees the new name first'}) the only tag moved onto a new image inside the engine's own window: the new image loses it, the answer names only the planned tag, and the engine's events make it an incident`, async () => {
+          const old = image({ tags: ['app:ci-1'], name: 'old' });
+          const engine = new FakeEngine(snapshot([old]));
+          engine.imagesNeedNames = store === 'containerd store';
+          engine.watchLooksLate = late;
+          const fresh = image({ tags: [], name: 'fresh' }).id;
+          engine.withinRemove = (name) => name === old.id && engine.load(fresh, old.tags[0]);
+          const [result] = await applyDecisions(engine, [decision(old.id, old.tags, true)]);
+          assert.equal(result.status, 'removed');
+          assert.equal(engine.refs.get(old.tags[0]), undefined, 'the engine took the tag from the new image');
+          assert.equal(engine.images.has(fresh), store === 'dockerd 20.10', 'kept untagged (graph driver) or gone with its only name (containerd)');
+          assert.equal(result.incidents?.length, 1, JSON.stringify(result));
+          const incident = result.incidents![0];
+          assert.equal(incident.call, `DELETE /images/${old.id}`);
+          assert.deepEqual(incident.deleted, store === 'containerd store' ? [fresh] : []);
+          assert.deepEqual(incident.untagged, late ? [] : [old.tags[0]]);
+          const names = late ? 'its name' : old.tags[0];
+          assert.ok(
+            incident.text.includes(`untagged ${old.tags[0]} while another job gave image ${fresh.slice(7, 19)} ${late ? 'a name' : names} (load at `) &&
+              incident.text.includes(`; it has lost ${names} since${store === 'containerd store' ? ' and is gone' : ''}, without an untag or delete of its own`),
+            incident.text,
+          );
+        });
+      }
+    }
+
+    it('25. a tag moved by `docker tag` onto an image of its own inside the window: the incident names the tag, and that image keeps its other names', async () => {
+      const old = image({ tags: ['app:ci-1', 'app:latest'], name: 'old' });
+      const other = image({ tags: ['app:ci-2'], name: 'other' });
+      const engine = new FakeEngine(snapshot([old, other]));
+      const [ci1, latest] = old.tags;
+      engine.withinRemove = (name) => name === old.id && engine.tag(other.id, latest);
+      const [result] = await applyDecisions(engine, [decision(old.id, [latest, ci1], true)]);
+      assert.equal(result.status, 'removed');
+      assert.deepEqual(engine.refs.get(other.tags[0]), other.id);
+      assert.equal(engine.refs.get(latest), undefined);
+      assert.deepEqual(result.incidents?.map((i) => [i.call, i.untagged]), [[`DELETE /images/${old.id}`, [latest]]]);
+    });
+
+    it('26. no false alarm: other jobs load and tag their own images during the removals, or remove them openly, or move a name on again', async () => {
+      const imgs = [1, 2, 3].map((n) => image({ tags: [`app:ci-${n}`], name: `old-${n}` }));
+      const engine = new FakeEngine(snapshot(imgs));
+      const [a, b, c] = [1, 2, 3].map((n) => image({ tags: [], name: `job-${n}` }).id);
+      engine.withinRemove = (name) => {
+        if (name === imgs[0].id) engine.load(a, 'job:1'); // a name of its own: kept
+        if (name === imgs[1].id) {
+          engine.load(b, 'job:2');
+          void engine.removeImage('job:2'); // removed openly by its job (untag + delete under its own ID)
+        }
+        if (name === imgs[2].id) {
+          engine.load(c, 'job:3');
+          engine.load(a, 'job:3'); // the name moved on to another image
+        }
+      };
+      const results = await applyDecisions(engine, imgs.map((i) => decision(i.id, i.tags, true)));
+      assert.deepEqual(results.map((r) => r.status), ['removed', 'removed', 'removed']);
+      assert.deepEqual(results.flatMap((r) => r.incidents ?? []), []);
+    });
+
     it('19. a container created from the image right before the delete: refused (in use), never forced', async () => {
       const img = image({ tags: ['app:ci-1'] });
       const engine = new FakeEngine(snapshot([img]));

@@ -1,0 +1,121 @@
+/**
+ * Names another job moved onto a new image while a call of ours was removing
+ * them. Both engines remove an image's names by name: dockerd reads the tags of
+ * the image it resolved, checks for conflicts, then deletes each tag from its
+ * reference store whatever the tag names by then; the containerd store deletes
+ * the name record likewise ("TODO: Add target option" in moby). A tag moved
+ * onto a new image in between is taken from the new image, and the engine logs
+ * and answers it under the image it resolved: `Untagged: app:ci-1`, which the
+ * plan named. What it leaves are engine facts: an image got a name (tag, load,
+ * import, pull event) while the call ran, and has lost it since without any
+ * untag or delete event of its own.
+ */
+import { idHex, prefixedImageId, shortImageId } from '../domain/image-id';
+import type { ImageEvent, ImageState } from '../engine/port';
+import type { Incident } from './incident';
+
+/** One removal call of the run that answered with untagged names. */
+export interface RemovalCall {
+  /** The image the call was made for. */
+  imageId: string;
+  /** e.g. `DELETE /images/sha256:…` */
+  call: string;
+  /** The names the engine said it untagged (normalized). */
+  untagged: string[];
+  /** Local clock (ms epoch) when the call was sent and answered. */
+  sentAt: number;
+  answeredAt: number;
+}
+
+/** How far (ms) an image's naming event may lie outside a call and still be that call's doing (the engine logs it just after). */
+export const CALL_SLACK_MS = 1_000;
+
+/**
+ * Incidents for names lost that way. `touched`: bare IDs of the images the plan
+ * untags or removes (their names are the plan's). `inspect` is the engine now.
+ */
+export async function movedNameIncidents(
+  calls: readonly RemovalCall[],
+  events: readonly ImageEvent[],
+  touched: ReadonlySet<string>,
+  inspect: (idOrReference: string) => Promise<ImageState | undefined>,
+): Promise<Incident[]> {
+  const naming = calls.filter((c) => c.untagged.length > 0);
+  if (naming.length === 0) return [];
+  const incidents: Incident[] = [];
+  const done = new Set<string>();
+  for (const event of events) {
+    if (!['tag', 'load', 'import', 'pull'].includes(event.action)) continue;
+    const id = event.imageId && idHex(event.imageId);
+    if (id && touched.has(id)) continue; // a name added to a planned image: the re-check's and the engine's 409's business
+    // The call of ours nearest in time that untagged this name (or any name, when the event names none).
+    const call = nearest(
+      naming.filter((c) => !event.reference || c.untagged.includes(event.reference)),
+      event.time,
+    );
+    if (!call) continue;
+    const key = id ?? event.reference!;
+    if (done.has(key)) continue;
+    const lost = await lostNames(event, events, inspect);
+    if (!lost) continue;
+    done.add(key);
+    const when = new Date(event.time).toISOString();
+    const what = id ? `image ${shortImageId(id)}` : `the image ${event.reference} named`;
+    const names = lost.names.length > 0 ? lost.names.join(', ') : 'its name';
+    incidents.push({
+      imageId: call.imageId,
+      call: call.call,
+      untagged: lost.names.filter((n) => call.untagged.includes(n)),
+      deleted: id && lost.gone ? [prefixedImageId(id)] : [],
+      text:
+        `${call.call} (for ${shortImageId(call.imageId)}) untagged ${call.untagged.join(', ')} while another job gave ${what} ` +
+        `${lost.names.length > 0 ? names : 'a name'} (${event.action} at ${when}); it has lost ${names} since${lost.gone ? ' and is gone' : ''}, ` +
+        'without an untag or delete of its own: the engine removes names by name, so this call most likely took it (the engine answers under the image it resolved)',
+    });
+  }
+  return incidents;
+}
+
+/** What the image an event named has lost since, or undefined when nothing (or someone else openly) took it. */
+async function lostNames(
+  event: ImageEvent,
+  events: readonly ImageEvent[],
+  inspect: (idOrReference: string) => Promise<ImageState | undefined>,
+): Promise<{ names: string[]; gone: boolean } | undefined> {
+  if (!event.imageId) {
+    // A pull names only the reference: lost when it names nothing now.
+    return (await inspect(event.reference!)) ? undefined : { names: [event.reference!], gone: false };
+  }
+  const id = idHex(event.imageId);
+  // An untag or delete under its own ID is someone removing it openly (or the engine resolving the moved name, which the answer shows).
+  if (events.some((e) => (e.action === 'untag' || e.action === 'delete') && e.imageId && idHex(e.imageId) === id && e.time >= event.time)) return undefined;
+  const now = await inspect(prefixedImageId(id));
+  const given = event.reference ? [event.reference] : (event.namesAtArrival ?? []);
+  if (given.length > 0) {
+    const missing: string[] = [];
+    for (const name of given) {
+      if (now?.references.includes(name)) continue;
+      // Moved on to yet another image: another job's doing, not a loss to this run.
+      const holder = await inspect(name);
+      if (holder && idHex(holder.id) !== id) continue;
+      missing.push(name);
+    }
+    return missing.length > 0 ? { names: missing, gone: !now } : undefined;
+  }
+  // Nameless (or gone) right after it got a name, and still: it lost that name at once.
+  if (event.namesAtArrival === undefined) return undefined; // not looked at: no evidence
+  return now && now.references.length > 0 ? undefined : { names: [], gone: !now };
+}
+
+function nearest(calls: readonly RemovalCall[], time: number): RemovalCall | undefined {
+  let best: RemovalCall | undefined;
+  let bestDistance = Infinity;
+  for (const c of calls) {
+    const distance = time < c.sentAt ? c.sentAt - time : time > c.answeredAt ? time - c.answeredAt : 0;
+    if (distance <= CALL_SLACK_MS && distance < bestDistance) {
+      best = c;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
