@@ -67,7 +67,14 @@ interface Stake {
  * Runs `cleanup` while injecting `race` into up to `injections` untouched
  * candidates, one per untag/delete event of the run; then counts the losses.
  */
-export async function raceCleanup(docker: Docker, seeded: Seeded, race: Race, injections: number, cleanup: () => Promise<unknown>): Promise<RaceOutcome & { result: unknown }> {
+export async function raceCleanup(
+  docker: Docker,
+  seeded: Seeded,
+  race: Race,
+  injections: number,
+  cleanup: () => Promise<unknown>,
+  options: { everyMs?: number } = {},
+): Promise<RaceOutcome & { result: unknown }> {
   const touched = new Set<string>();
   const pending: Promise<unknown>[] = [];
   const stakes: Stake[] = [];
@@ -77,6 +84,15 @@ export async function raceCleanup(docker: Docker, seeded: Seeded, race: Race, in
   const events = (await docker.getEvents({ filters: JSON.stringify({ type: ['image'], event: ['untag', 'delete'] }) } as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
   let buffer = '';
   let count = 0;
+  const next = () => {
+    if (count >= injections) return;
+    // The next candidate the run has not reached (it works roughly in plan order: oldest first).
+    const index = untouched.findIndex(([, id]) => !touched.has(bare(id)));
+    if (index < 0) return;
+    const [tag, id] = untouched.splice(index, 1)[0]!;
+    count++;
+    pending.push(inject(docker, race, tag, id, count, fresh, stakes).catch(() => undefined));
+  };
   events.on('data', (chunk: Buffer) => {
     buffer += chunk.toString('utf8');
     let newline: number;
@@ -86,22 +102,19 @@ export async function raceCleanup(docker: Docker, seeded: Seeded, race: Race, in
       if (!line) continue;
       const event = JSON.parse(line) as { Actor?: { ID?: string } };
       if (event.Actor?.ID) touched.add(bare(event.Actor.ID));
-      if (count >= injections) continue;
-      // The next candidate the run has not reached (it works roughly in plan order: oldest first).
-      const index = untouched.findIndex(([, id]) => !touched.has(bare(id)));
-      if (index < 0) continue;
-      const [tag, id] = untouched.splice(index, 1)[0]!;
-      count++;
-      pending.push(inject(docker, race, tag, id, count, fresh, stakes).catch(() => undefined));
+      next();
     }
   });
   const errors: unknown[] = [];
   events.on('error', (e) => errors.push(e));
   await new Promise((r) => setTimeout(r, 100)); // the stream is subscribed before the run starts
   let result: unknown;
+  // A cleanup that logs no image events while it works (the containerd store's prune) is raced on a timer instead.
+  const timer = options.everyMs ? setInterval(next, options.everyMs) : undefined;
   try {
     result = await cleanup();
   } finally {
+    clearInterval(timer);
     await Promise.all(pending);
     events.destroy?.();
   }
