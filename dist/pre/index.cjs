@@ -82580,6 +82580,7 @@ async function applyDecisions(engine, decisions, options = {}) {
     calls: []
   };
   const watching = work.length > 0 ? engine.watchImageEvents?.().catch(() => void 0) : void 0;
+  const watchOpen = watching && Promise.race([watching, new Promise((resolve3) => setTimeout(resolve3, WATCH_OPEN_MS).unref?.())]);
   let done = 0;
   let lost;
   const attempt2 = async (decision) => {
@@ -82596,7 +82597,7 @@ async function applyDecisions(engine, decisions, options = {}) {
   };
   const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
     await options.ready;
-    await watching;
+    await watchOpen;
     const result = await attempt2(decision);
     if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
     return result;
@@ -82627,6 +82628,7 @@ async function applyDecisions(engine, decisions, options = {}) {
 function isChildConflict(result) {
   return result.status === "in-use" && /child image/i.test(result.note ?? "");
 }
+var WATCH_OPEN_MS = 2e3;
 var EXTRA_STEPS = 4;
 async function applyOne(engine, decision, context) {
   const { imageId } = decision;

@@ -94,6 +94,8 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
   };
   // Begun before the first call: the engine's events tell of names moved onto new images meanwhile.
   const watching = work.length > 0 ? engine.watchImageEvents?.().catch(() => undefined) : undefined;
+  // An engine (or proxy) slow to open the stream delays the removals 2 s at most; the watch's final read covers the start.
+  const watchOpen = watching && Promise.race([watching, new Promise((resolve) => setTimeout(resolve, WATCH_OPEN_MS).unref?.())]);
   let done = 0;
   let lost: Error | undefined;
   const attempt = async (decision: ImageDecision): Promise<RemovalResult> => {
@@ -110,7 +112,7 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
   };
   const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
     await options.ready;
-    await watching;
+    await watchOpen;
     const result = await attempt(decision);
     // A parent refused for "dependent child images" while the child is being removed by another worker: retried at the end.
     if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
@@ -143,6 +145,9 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
 function isChildConflict(result: RemovalResult): boolean {
   return result.status === 'in-use' && /child image/i.test(result.note ?? '');
 }
+
+/** How long the removals wait for the event watch to open (ms). */
+const WATCH_OPEN_MS = 2_000;
 
 /** At most this many engine calls for one image: one per reference, the delete, and a few retries. */
 const EXTRA_STEPS = 4;
