@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { runCleanup, type CleanupReport } from '../../src/app/cleanup';
-import { openSession } from '../../src/app/session';
+import { openSession } from '../../src/compose';
 import { buildArchive, loadArchive, loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
 import { USAGE_LABEL, USAGE_MARKER_LABEL, USAGE_RECORD_REFERENCE } from '../../src/usage/engine-store';
