@@ -82494,12 +82494,11 @@ function formatSeconds(ms) {
 
 // src/app/moved-names.ts
 var CALL_SLACK_MS = 1e3;
-async function movedNameIncidents(calls, events, touched, inspect) {
+async function movedNameIncidents(calls, watch, touched, inspect) {
   const naming = calls.filter((c) => c.untagged.length > 0);
-  if (naming.length === 0) return [];
-  const incidents = [];
+  const suspects = [];
   const done = /* @__PURE__ */ new Set();
-  for (const event of events) {
+  for (const event of naming.length > 0 ? await watch.seen() : []) {
     if (!["tag", "load", "import", "pull"].includes(event.action)) continue;
     const id = event.imageId && idHex(event.imageId);
     if (id && touched.has(id)) continue;
@@ -82510,9 +82509,16 @@ async function movedNameIncidents(calls, events, touched, inspect) {
     if (!call) continue;
     const key = id ?? event.reference;
     if (done.has(key)) continue;
-    const lost = await lostNames(event, events, inspect);
+    const lost = await lostNames(event, inspect);
     if (!lost) continue;
     done.add(key);
+    suspects.push({ event, call, lost });
+  }
+  const { events } = await watch.stop();
+  const incidents = [];
+  for (const { event, call, lost } of suspects) {
+    const id = event.imageId && idHex(event.imageId);
+    if (id && events.some((e) => (e.action === "untag" || e.action === "delete") && e.imageId && idHex(e.imageId) === id && e.time >= event.time)) continue;
     const when = new Date(event.time).toISOString();
     const what = id ? `image ${shortImageId(id)}` : `the image ${event.reference} named`;
     const names = lost.names.length > 0 ? lost.names.join(", ") : "its name";
@@ -82526,12 +82532,11 @@ async function movedNameIncidents(calls, events, touched, inspect) {
   }
   return incidents;
 }
-async function lostNames(event, events, inspect) {
+async function lostNames(event, inspect) {
   if (!event.imageId) {
     return await inspect(event.reference) ? void 0 : { names: [event.reference], gone: false };
   }
   const id = idHex(event.imageId);
-  if (events.some((e) => (e.action === "untag" || e.action === "delete") && e.imageId && idHex(e.imageId) === id && e.time >= event.time)) return void 0;
   const now = await inspect(prefixedImageId(id));
   const given = event.reference ? [event.reference] : event.namesAtArrival ?? [];
   if (given.length > 0) {
@@ -82605,18 +82610,17 @@ async function applyDecisions(engine, decisions, options = {}) {
     options.onResult?.(results[i], ++done, work.length);
   }
   const watch = await watching;
-  if (watch) {
-    const { events } = await watch.stop();
-    if (!lost) {
-      const touched = new Set(work.map((d) => idHex(d.imageId)));
-      try {
-        for (const incident of await movedNameIncidents(context.calls, events, touched, (ref) => engine.inspectImage(ref))) {
-          const result = results.find((r) => r.imageId === incident.imageId);
-          if (result) result.incidents = [...result.incidents ?? [], incident];
-        }
-      } catch (error2) {
-        if (!isEngineLost(error2)) throw error2;
+  if (watch && lost) await watch.stop();
+  else if (watch) {
+    const touched = new Set(work.map((d) => idHex(d.imageId)));
+    try {
+      for (const incident of await movedNameIncidents(context.calls, watch, touched, (ref) => engine.inspectImage(ref))) {
+        const result = results.find((r) => r.imageId === incident.imageId);
+        if (result) result.incidents = [...result.incidents ?? [], incident];
       }
+    } catch (error2) {
+      await watch.stop();
+      if (!isEngineLost(error2)) throw error2;
     }
   }
   return results;
@@ -85903,19 +85907,25 @@ var DockerodeEngine = class {
       }
     });
     stream.on("error", () => void (complete = false));
-    return {
-      stop: async () => {
-        const from = seen.length > 0 ? seen[seen.length - 1].time : began;
-        try {
-          for (const raw of await this.events(from, Date.now(), { type: ["image"] })) take(raw);
-        } catch {
-          complete = false;
-        } finally {
-          stream.destroy?.();
-        }
-        await Promise.all(learning);
-        return { events: seen.sort((a, b) => a.time - b.time), complete };
+    const finish = async () => {
+      const from = seen.length > 0 ? seen[seen.length - 1].time : began;
+      try {
+        for (const raw of await this.events(from, Date.now(), { type: ["image"] })) take(raw);
+      } catch {
+        complete = false;
+      } finally {
+        stream.destroy?.();
       }
+      await Promise.all(learning);
+      return { events: [...seen].sort((a, b) => a.time - b.time), complete };
+    };
+    let stopped;
+    return {
+      seen: async () => {
+        await Promise.all(learning);
+        return [...seen].sort((a, b) => a.time - b.time);
+      },
+      stop: () => stopped ??= finish()
     };
   }
   /**

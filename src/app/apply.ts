@@ -125,18 +125,17 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
     options.onResult?.(results[i], ++done, work.length);
   }
   const watch = await watching;
-  if (watch) {
-    const { events } = await watch.stop();
-    if (!lost) {
-      const touched = new Set(work.map((d) => idHex(d.imageId)));
-      try {
-        for (const incident of await movedNameIncidents(context.calls, events, touched, (ref) => engine.inspectImage(ref))) {
-          const result = results.find((r) => r.imageId === incident.imageId);
-          if (result) result.incidents = [...(result.incidents ?? []), incident];
-        }
-      } catch (error) {
-        if (!isEngineLost(error)) throw error;
+  if (watch && lost) await watch.stop();
+  else if (watch) {
+    const touched = new Set(work.map((d) => idHex(d.imageId)));
+    try {
+      for (const incident of await movedNameIncidents(context.calls, watch, touched, (ref) => engine.inspectImage(ref))) {
+        const result = results.find((r) => r.imageId === incident.imageId);
+        if (result) result.incidents = [...(result.incidents ?? []), incident];
       }
+    } catch (error) {
+      await watch.stop();
+      if (!isEngineLost(error)) throw error;
     }
   }
   return results;

@@ -11,7 +11,7 @@
  * untag or delete event of its own.
  */
 import { idHex, prefixedImageId, shortImageId } from '../domain/image-id';
-import type { ImageEvent, ImageState } from '../engine/port';
+import type { ImageEvent, ImageEventWatch, ImageState } from '../engine/port';
 import type { Incident } from './incident';
 
 /** One removal call of the run that answered with untagged names. */
@@ -31,20 +31,21 @@ export interface RemovalCall {
 export const CALL_SLACK_MS = 1_000;
 
 /**
- * Incidents for names lost that way. `touched`: bare IDs of the images the plan
- * untags or removes (their names are the plan's). `inspect` is the engine now.
+ * Incidents for names lost that way; ends the watch. `touched`: bare IDs of the
+ * images the plan untags or removes (their names are the plan's). `inspect` is
+ * the engine now. The watch ends only after the suspects were looked at, so an
+ * image another job removes openly meanwhile shows its own untag or delete.
  */
 export async function movedNameIncidents(
   calls: readonly RemovalCall[],
-  events: readonly ImageEvent[],
+  watch: ImageEventWatch,
   touched: ReadonlySet<string>,
   inspect: (idOrReference: string) => Promise<ImageState | undefined>,
 ): Promise<Incident[]> {
   const naming = calls.filter((c) => c.untagged.length > 0);
-  if (naming.length === 0) return [];
-  const incidents: Incident[] = [];
+  const suspects: { event: ImageEvent; call: RemovalCall; lost: { names: string[]; gone: boolean } }[] = [];
   const done = new Set<string>();
-  for (const event of events) {
+  for (const event of naming.length > 0 ? await watch.seen() : []) {
     if (!['tag', 'load', 'import', 'pull'].includes(event.action)) continue;
     const id = event.imageId && idHex(event.imageId);
     if (id && touched.has(id)) continue; // a name added to a planned image: the re-check's and the engine's 409's business
@@ -56,9 +57,17 @@ export async function movedNameIncidents(
     if (!call) continue;
     const key = id ?? event.reference!;
     if (done.has(key)) continue;
-    const lost = await lostNames(event, events, inspect);
+    const lost = await lostNames(event, inspect);
     if (!lost) continue;
     done.add(key);
+    suspects.push({ event, call, lost });
+  }
+  const { events } = await watch.stop();
+  const incidents: Incident[] = [];
+  for (const { event, call, lost } of suspects) {
+    // An untag or delete under its own ID is someone removing it openly (or the engine resolving the moved name, which the answer shows).
+    const id = event.imageId && idHex(event.imageId);
+    if (id && events.some((e) => (e.action === 'untag' || e.action === 'delete') && e.imageId && idHex(e.imageId) === id && e.time >= event.time)) continue;
     const when = new Date(event.time).toISOString();
     const what = id ? `image ${shortImageId(id)}` : `the image ${event.reference} named`;
     const names = lost.names.length > 0 ? lost.names.join(', ') : 'its name';
@@ -76,19 +85,13 @@ export async function movedNameIncidents(
   return incidents;
 }
 
-/** What the image an event named has lost since, or undefined when nothing (or someone else openly) took it. */
-async function lostNames(
-  event: ImageEvent,
-  events: readonly ImageEvent[],
-  inspect: (idOrReference: string) => Promise<ImageState | undefined>,
-): Promise<{ names: string[]; gone: boolean } | undefined> {
+/** What the image an event named has lost since, or undefined when nothing took it (or it moved on to another image). */
+async function lostNames(event: ImageEvent, inspect: (idOrReference: string) => Promise<ImageState | undefined>): Promise<{ names: string[]; gone: boolean } | undefined> {
   if (!event.imageId) {
     // A pull names only the reference: lost when it names nothing now.
     return (await inspect(event.reference!)) ? undefined : { names: [event.reference!], gone: false };
   }
   const id = idHex(event.imageId);
-  // An untag or delete under its own ID is someone removing it openly (or the engine resolving the moved name, which the answer shows).
-  if (events.some((e) => (e.action === 'untag' || e.action === 'delete') && e.imageId && idHex(e.imageId) === id && e.time >= event.time)) return undefined;
   const now = await inspect(prefixedImageId(id));
   const given = event.reference ? [event.reference] : (event.namesAtArrival ?? []);
   if (given.length > 0) {

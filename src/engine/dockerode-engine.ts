@@ -325,20 +325,26 @@ export class DockerodeEngine implements EnginePort {
       }
     });
     stream.on('error', () => void (complete = false));
+    const finish = async (): Promise<{ events: ImageEvent[]; complete: boolean }> => {
+      // The stream may not have delivered the last moments yet: the engine's buffer has them.
+      const from = seen.length > 0 ? seen[seen.length - 1].time : began;
+      try {
+        for (const raw of await this.events(from, Date.now(), { type: ['image'] })) take(raw);
+      } catch {
+        complete = false; // what the stream delivered still counts
+      } finally {
+        stream.destroy?.();
+      }
+      await Promise.all(learning);
+      return { events: [...seen].sort((a, b) => a.time - b.time), complete };
+    };
+    let stopped: Promise<{ events: ImageEvent[]; complete: boolean }> | undefined;
     return {
-      stop: async () => {
-        // The stream may not have delivered the last moments yet: the engine's buffer has them.
-        const from = seen.length > 0 ? seen[seen.length - 1].time : began;
-        try {
-          for (const raw of await this.events(from, Date.now(), { type: ['image'] })) take(raw);
-        } catch {
-          complete = false; // what the stream delivered still counts
-        } finally {
-          stream.destroy?.();
-        }
+      seen: async () => {
         await Promise.all(learning);
-        return { events: seen.sort((a, b) => a.time - b.time), complete };
+        return [...seen].sort((a, b) => a.time - b.time);
       },
+      stop: () => (stopped ??= finish()),
     };
   }
 

@@ -46,6 +46,8 @@ export interface ImageEvent {
 
 /** A watch of the engine's image events, begun before the first removal. */
 export interface ImageEventWatch {
+  /** The events so far, once the images they named have been looked at. */
+  seen(): Promise<ImageEvent[]>;
   /** Ends it: every image event since it began (the stream's, plus the engine's last moments read back). */
   stop(): Promise<{ events: ImageEvent[]; complete: boolean }>;
 }

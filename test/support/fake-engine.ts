@@ -126,13 +126,12 @@ export class FakeEngine implements EnginePort {
 
   async watchImageEvents(): Promise<ImageEventWatch> {
     const from = this.events.length;
-    return {
-      stop: async () => {
-        const events = this.events.slice(from).map((e) => ({ ...e }));
-        if (this.watchLooksLate) for (const e of events) if (e.imageId && ['tag', 'load', 'import'].includes(e.action)) e.namesAtArrival = (await this.inspectImage(e.imageId))?.references ?? [];
-        return { events, complete: true };
-      },
+    const seen = async () => {
+      const events = this.events.slice(from).map((e) => ({ ...e }));
+      if (this.watchLooksLate) for (const e of events) if (e.imageId && ['tag', 'load', 'import'].includes(e.action)) e.namesAtArrival = (await this.inspectImage(e.imageId))?.references ?? [];
+      return events;
     };
+    return { seen, stop: async () => ({ events: await seen(), complete: true }) };
   }
 
   async diskUsage(): Promise<DiskUsage> {
