@@ -32,6 +32,17 @@ export interface Outcome {
 /** The process exit codes of the CLI (one-shot and `watch --once`). */
 export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3, engineLost: 4, busy: 5, shortOfFree: 6 } as const;
 
+/** What each exit status tells the caller (--help prints this; the README says the same). */
+export const EXIT_MEANING: Readonly<Record<(typeof EXIT)[keyof typeof EXIT], string>> = {
+  0: 'done (or dry run shown)',
+  1: 'some removals failed, or an incident: the engine removed something the plan did not name',
+  2: 'bad input, or the engine is unreachable; nothing was removed',
+  3: 'refused: the plan exceeds --max-removals; nothing was removed',
+  4: 'the engine was lost during the removals (killed, or no answer within --timeout); the report says what was removed',
+  5: 'another cleanup held the engine\'s run lock for longer than --lock-wait; nothing was removed',
+  6: '--ensure-free could not be reached (the message names what was tried)',
+};
+
 /** runCleanup, with a refusal by max-removals as an outcome rather than an exception. Other errors propagate. */
 export async function cleanupOutcome(settings: Settings, deps: CleanupDeps, options: CleanupOptions = {}): Promise<Outcome> {
   try {

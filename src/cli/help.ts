@@ -1,4 +1,5 @@
 // --help, written from the catalog: every setting's flag, value form, meaning and default.
+import { EXIT_MEANING } from '../app/outcome';
 import { CATALOG, otherFrontDefaults, spellingOf, unsetMeansOn, inFrontTerms, type Section, type SettingSpec } from '../settings/catalog';
 
 const SECTION_TITLES: Record<Section, string> = {
@@ -75,9 +76,9 @@ for its default). Switches also take a --no- form. Patterns: '*' stays within on
 component, '**' crosses '/', a pattern without a tag matches every tag.
 
 Exit codes
-  0  done (or dry run shown)
-  1  some removals failed (see the report)
-  2  bad input, or the engine is unreachable; nothing was removed
-  3  refused: the plan exceeds --max-removals; nothing was removed
-  4  --ensure-free could not be reached (the message names what was tried)
+${exitCodes()}
 `;
+
+function exitCodes(): string {
+  return Object.entries(EXIT_MEANING).map(([code, meaning]) => `  ${code}  ${meaning}`).join('\n');
+}

@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { EXIT, EXIT_MEANING } from '../../../src/app/outcome';
 import { main } from '../../../src/cli/main';
 import { parseCliArgs } from '../../../src/cli/args';
 
@@ -43,6 +46,16 @@ describe('CLI', () => {
       assert.ok(r.out.includes(flag), flag);
     }
     assert.match(r.out, /Exit codes/);
+  });
+
+  it('10b. every exit status the code returns is explained in --help and in the README', async () => {
+    const help = (await cli('--help')).out;
+    const readme = fs.readFileSync(path.join(__dirname, '../../../../README.md'), 'utf8');
+    const readmeCodes = readme.slice(readme.indexOf('Exit codes:'), readme.indexOf('With `--json`, a failure'));
+    for (const [name, code] of Object.entries(EXIT)) {
+      assert.ok(help.includes(`  ${code}  ${EXIT_MEANING[code]}`), `--help explains exit ${code} (${name})`);
+      assert.ok(readmeCodes.includes(`\`${code}\``), `README explains exit ${code} (${name})`);
+    }
   });
 
   it('11. list flags repeat or take commas', () => {
