@@ -23,6 +23,7 @@ import {
 } from './port';
 import { messageOf, removal, statusOf, unlessMissing } from './api-errors';
 import { DockerodeStateImages } from './dockerode-state-images';
+import { readStream } from './image-archive';
 import { acquireRunLock, runLockShare, type RunLockOptions } from './run-lock';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
 import { fullImageId, isCanonicalImageId } from '../domain/image-id';
@@ -237,7 +238,7 @@ export class DockerodeEngine implements EnginePort {
       until: seconds(until, Math.ceil),
       ...(filters ? { filters } : {}),
     } as unknown as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream;
-    const raw = await readAll(stream);
+    const raw = (await readStream(stream)).toString('utf8');
     return raw
       .split('\n')
       .filter((line) => line.trim() !== '')
@@ -711,14 +712,4 @@ function safeNormalize(ref: string | undefined): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-
-function readAll(stream: NodeJS.ReadableStream): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(Buffer.from(c)));
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    stream.on('error', reject);
-  });
 }

@@ -13,6 +13,7 @@ import * as os from 'node:os';
 import type Dockerode from 'dockerode';
 import { createHash } from 'node:crypto';
 import * as tar from 'tar-stream';
+import { isGone, messageOf, statusOf } from './api-errors';
 import { loadArchive, readStream } from './image-archive';
 import { TOOL_STATE_REPOSITORY } from '../planner/planner';
 
@@ -221,19 +222,6 @@ async function removeLock(docker: Dockerode, id: string): Promise<void> {
   } catch (error) {
     if (!isGone(error)) throw error;
   }
-}
-
-function isGone(error: unknown): boolean {
-  return statusOf(error) === 404 || /no such container|does not exist in database/i.test(messageOf(error));
-}
-
-function statusOf(error: unknown): number | undefined {
-  return (error as { statusCode?: number })?.statusCode;
-}
-
-function messageOf(error: unknown): string {
-  const e = error as { json?: { message?: string }; message?: string };
-  return e?.json?.message ?? e?.message ?? String(error);
 }
 
 function sleep(ms: number): Promise<void> {
