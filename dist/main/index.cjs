@@ -83096,6 +83096,36 @@ var os6 = __toESM(require("node:os"));
 var import_node_crypto4 = require("node:crypto");
 var tar2 = __toESM(require_tar_stream());
 
+// src/engine/api-errors.ts
+function statusOf(error2) {
+  return error2?.statusCode;
+}
+function messageOf2(error2) {
+  const e = error2;
+  return e?.json?.message ?? e?.message ?? String(error2);
+}
+function isGone(error2) {
+  return statusOf(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf2(error2));
+}
+async function unlessMissing(call) {
+  try {
+    return await call();
+  } catch (error2) {
+    if (statusOf(error2) === 404) return void 0;
+    throw error2;
+  }
+}
+async function removal(call) {
+  try {
+    return await call();
+  } catch (error2) {
+    const status = statusOf(error2);
+    if (status === 404) return { status: "gone" };
+    if (status === 409) return { status: "conflict", message: messageOf2(error2) };
+    throw error2;
+  }
+}
+
 // src/engine/image-archive.ts
 var import_node_crypto3 = require("node:crypto");
 var import_node_zlib = require("node:zlib");
@@ -83377,16 +83407,6 @@ async function removeLock(docker, id) {
     if (!isGone(error2)) throw error2;
   }
 }
-function isGone(error2) {
-  return statusOf(error2) === 404 || /no such container|does not exist in database/i.test(messageOf2(error2));
-}
-function statusOf(error2) {
-  return error2?.statusCode;
-}
-function messageOf2(error2) {
-  const e = error2;
-  return e?.json?.message ?? e?.message ?? String(error2);
-}
 function sleep(ms) {
   return new Promise((resolve3) => setTimeout(resolve3, ms));
 }
@@ -83394,36 +83414,6 @@ function sleep(ms) {
 // src/usage/engine-store.ts
 var import_node_crypto5 = require("node:crypto");
 var import_node_zlib2 = require("node:zlib");
-
-// src/engine/api-errors.ts
-function statusOf2(error2) {
-  return error2?.statusCode;
-}
-function messageOf3(error2) {
-  const e = error2;
-  return e?.json?.message ?? e?.message ?? String(error2);
-}
-function isGone2(error2) {
-  return statusOf2(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf3(error2));
-}
-async function unlessMissing(call) {
-  try {
-    return await call();
-  } catch (error2) {
-    if (statusOf2(error2) === 404) return void 0;
-    throw error2;
-  }
-}
-async function removal(call) {
-  try {
-    return await call();
-  } catch (error2) {
-    const status = statusOf2(error2);
-    if (status === 404) return { status: "gone" };
-    if (status === 409) return { status: "conflict", message: messageOf3(error2) };
-    throw error2;
-  }
-}
 
 // src/usage/codec.ts
 function parseRecord(text, source, now) {
@@ -83694,7 +83684,7 @@ var EngineUsageStore = class {
           warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${answer.untagged.join(", ")}, tagged onto it meanwhile`);
         }
       } catch (error2) {
-        warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf3(error2)}`);
+        warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf2(error2)}`);
       }
     }
   }
@@ -85596,7 +85586,7 @@ var DockerodeStateImages = class {
     try {
       info2 = await this.docker.getImage(idOrReference).inspect();
     } catch (error2) {
-      if (isGone2(error2)) return void 0;
+      if (isGone(error2)) return void 0;
       throw error2;
     }
     return {
@@ -85613,7 +85603,7 @@ var DockerodeStateImages = class {
     return listed.map((i) => ({ id: fullImageId(i.Id) ?? i.Id, tags: i.RepoTags ?? [] }));
   }
   async loadImageArchive(archive, options = {}) {
-    await loadArchive(this.docker, archive).catch((e) => options.existingIsFine && /already exists/i.test(messageOf3(e)) ? void 0 : Promise.reject(e));
+    await loadArchive(this.docker, archive).catch((e) => options.existingIsFine && /already exists/i.test(messageOf2(e)) ? void 0 : Promise.reject(e));
   }
   async readImageFile(imageId, file) {
     const saved = await readStream(await this.docker.getImage(imageId).get());
@@ -85624,8 +85614,8 @@ var DockerodeStateImages = class {
       const answer = await this.docker.getImage(id).remove({ noprune: false });
       return { status: "done", untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged), deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted) };
     } catch (error2) {
-      if (isGone2(error2)) return { status: "gone" };
-      if (statusOf2(error2) === 409) return { status: "conflict", message: messageOf3(error2) };
+      if (isGone(error2)) return { status: "gone" };
+      if (statusOf(error2) === 409) return { status: "conflict", message: messageOf2(error2) };
       throw error2;
     }
   }
@@ -85634,8 +85624,8 @@ var DockerodeStateImages = class {
       const container = await this.docker.createContainer({ name: spec.name, Image: spec.image, Cmd: spec.cmd, Labels: spec.labels, HostConfig: { NetworkMode: "none" } });
       return { status: "created", id: container.id };
     } catch (error2) {
-      if (statusOf2(error2) === 404 && /image|no such/i.test(messageOf3(error2))) return { status: "no-image" };
-      if (statusOf2(error2) === 409 || /already in use/i.test(messageOf3(error2))) return { status: "taken" };
+      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf2(error2))) return { status: "no-image" };
+      if (statusOf(error2) === 409 || /already in use/i.test(messageOf2(error2))) return { status: "taken" };
       throw error2;
     }
   }
@@ -85645,7 +85635,7 @@ var DockerodeStateImages = class {
       const created = Date.parse(info2.Created);
       return { id: info2.Id, created: Number.isFinite(created) ? created : Date.now(), labels: info2.Config?.Labels ?? {} };
     } catch (error2) {
-      if (isGone2(error2)) return void 0;
+      if (isGone(error2)) return void 0;
       throw error2;
     }
   }
@@ -85653,7 +85643,7 @@ var DockerodeStateImages = class {
     try {
       await this.docker.getContainer(id).remove({ v: true });
     } catch (error2) {
-      if (!isGone2(error2)) throw error2;
+      if (!isGone(error2)) throw error2;
     }
   }
 };
@@ -85736,7 +85726,7 @@ var DockerodeEngine = class {
     const records = await mapConcurrent(
       listed,
       tuningFor(engine).inspectConcurrency,
-      (summary2) => this.imageRecord(summary2).catch((error2) => statusOf2(error2) === 404 ? void 0 : Promise.reject(error2))
+      (summary2) => this.imageRecord(summary2).catch((error2) => statusOf(error2) === 404 ? void 0 : Promise.reject(error2))
     );
     const images = records.filter((r) => r !== void 0);
     await this.cache.save?.();
@@ -85831,7 +85821,7 @@ var DockerodeEngine = class {
       until: seconds(until, Math.ceil),
       ...filters ? { filters } : {}
     });
-    const raw = await readAll(stream);
+    const raw = (await readStream(stream)).toString("utf8");
     return raw.split("\n").filter((line) => line.trim() !== "").map((line) => JSON.parse(line));
   }
   /** What the events tell of image use and arrival. */
@@ -86061,8 +86051,8 @@ var DockerodeEngine = class {
       const deleted = answer?.CachesDeleted ?? [];
       return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
-      const status = statusOf2(error2);
-      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf3(error2)}` };
+      const status = statusOf(error2);
+      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf2(error2)}` };
       throw error2;
     }
   }
@@ -86221,14 +86211,6 @@ function safeNormalize2(ref) {
   } catch {
     return void 0;
   }
-}
-function readAll(stream) {
-  return new Promise((resolve3, reject) => {
-    const chunks = [];
-    stream.on("data", (c) => chunks.push(Buffer.from(c)));
-    stream.on("end", () => resolve3(Buffer.concat(chunks).toString("utf8")));
-    stream.on("error", reject);
-  });
 }
 
 // src/usage/file-store.ts
