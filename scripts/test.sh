@@ -32,8 +32,10 @@ npx mocha --forbid-only --forbid-pending --timeout 120000 \
 
 # The fronts run on Node 24 (GitHub node24, Azure Node24): the unit, front and npm package
 # suites again on it; the bundles and the CLI they spawn run on it too (process.execPath).
+# The TLS and ssh:// suites too: Node 24's OpenSSL names TLS alerts differently.
 node24=$(bash scripts/node24.sh)
-echo "Node 24 ($("$node24" --version)): unit, Azure task, Action and npm package suites"
+echo "Node 24 ($("$node24" --version)): unit, Azure task, Action, npm package, TLS and ssh suites"
 "$node24" node_modules/mocha/bin/mocha.js --forbid-only --forbid-pending --timeout 120000 \
   --reporter ./test/support/summary-reporter.js \
-  'lib/test/unit/**/*.test.js' 'lib/test/azure/**/*.test.js' 'lib/test/action/**/*.test.js' 'lib/test/package/**/*.test.js' "$@"
+  'lib/test/unit/**/*.test.js' 'lib/test/azure/**/*.test.js' 'lib/test/action/**/*.test.js' 'lib/test/package/**/*.test.js' \
+  lib/test/engine/tls.test.js lib/test/engine/ssh.test.js "$@"

@@ -82485,7 +82485,7 @@ function tlsFailure(err, tlsDir) {
   if (TLS_TRUST_CODES.has(code)) {
     return tlsDir ? new Error(`its TLS certificate does not verify against ${path.join(tlsDir, "ca.pem")} (${err.message}); replace that ca.pem with the CA that signed the daemon's certificate`) : new Error(`its TLS certificate does not verify against the system's CAs (${err.message}); give DOCKER_CERT_PATH or the context the ca.pem of the CA that signed the daemon's certificate`);
   }
-  const alert = /^ERR_SSL_\w*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.exec(code);
+  const alert = /^ERR_SSL_[\w/]*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.exec(code);
   if (alert) {
     const said = alert[1].toLowerCase().replace(/_/g, " ");
     return new Error(`it refused this client's TLS certificate (TLS alert: ${said}); put a client certificate its CA signed in ${tlsDir ?? "DOCKER_CERT_PATH or the context"} as cert.pem and key.pem`);

@@ -82,6 +82,7 @@ describe('TLS and SSH failures as one line saying what to do', () => {
     ['1. another CA signed the daemon', { code: 'UNABLE_TO_VERIFY_LEAF_SIGNATURE', message: 'unable to verify the first certificate' }, '/h/.docker/contexts/tls/x/docker', /^its TLS certificate does not verify against \/h\/\.docker\/contexts\/tls\/x\/docker\/ca\.pem \(unable to verify the first certificate\); replace that ca\.pem with/],
     ['2. no ca.pem at all', { code: 'SELF_SIGNED_CERT_IN_CHAIN', message: 'self-signed certificate in certificate chain' }, undefined, /^its TLS certificate does not verify against the system's CAs .*give DOCKER_CERT_PATH or the context the ca\.pem/],
     ['3. the daemon wants a client certificate', { code: 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', message: 'a\nlong\nopenssl text' }, '/certs', /^it refused this client's TLS certificate \(TLS alert: certificate required\); put a client certificate its CA signed in \/certs as cert\.pem and key\.pem$/],
+    ['3b. the same alert as Node 24 names it', { code: 'ERR_SSL_SSL/TLS_ALERT_BAD_CERTIFICATE', message: 'ssl/tls alert bad certificate' }, '/certs', /^it refused this client's TLS certificate \(TLS alert: bad certificate\);/],
     ['4. anything else is not a TLS failure', { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED' }, '/certs', undefined],
   ];
   for (const [name, err, dir, expected] of tls) {
