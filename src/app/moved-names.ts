@@ -49,11 +49,11 @@ export async function movedNameIncidents(
     if (!['tag', 'load', 'import', 'pull'].includes(event.action)) continue;
     const id = event.imageId && idHex(event.imageId);
     if (id && touched.has(id)) continue; // a name added to a planned image: the re-check's and the engine's 409's business
-    // The call of ours nearest in time that untagged this name (or any name, when the event names none).
-    const call = nearest(
-      naming.filter((c) => !event.reference || c.untagged.includes(event.reference)),
-      event.time,
-    );
+    // The call of ours nearest in time that untagged this name (the event's, else the ones the image had
+    // when first looked at), or any name when neither is known.
+    const names = event.reference ? [event.reference] : event.namesAtArrival?.length ? event.namesAtArrival : undefined;
+    const byName = names && naming.filter((c) => c.untagged.some((n) => names.includes(n)));
+    const call = nearest(byName?.length || event.reference ? (byName ?? []) : naming, event.time);
     if (!call) continue;
     const key = id ?? event.reference!;
     if (done.has(key)) continue;

@@ -224,6 +224,15 @@ describe('applying a plan', () => {
       }
     }
 
+    it('24b. several calls at once: the incident goes to the call that untagged the name the new image had', async () => {
+      const [a, b] = [1, 2].map((n) => image({ tags: [`app:ci-${n}`], name: `old-${n}` }));
+      const engine = new FakeEngine(snapshot([a, b]));
+      const fresh = image({ tags: [], name: 'fresh' }).id;
+      engine.withinRemove = (name) => name === b.id && engine.load(fresh, b.tags[0]);
+      const results = await applyDecisions(engine, [a, b].map((i) => decision(i.id, i.tags, true)));
+      assert.deepEqual(results.map((r) => r.incidents?.map((i) => i.call)), [undefined, [`DELETE /images/${b.id}`]]);
+    });
+
     it('25. a tag moved by `docker tag` onto an image of its own inside the window: the incident names the tag, and that image keeps its other names', async () => {
       const old = image({ tags: ['app:ci-1', 'app:latest'], name: 'old' });
       const other = image({ tags: ['app:ci-2'], name: 'other' });
