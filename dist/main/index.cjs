@@ -82509,10 +82509,9 @@ async function movedNameIncidents(calls, watch, touched, inspect) {
     if (!["tag", "load", "import", "pull"].includes(event.action)) continue;
     const id = event.imageId && idHex(event.imageId);
     if (id && touched.has(id)) continue;
-    const call = nearest(
-      naming.filter((c) => !event.reference || c.untagged.includes(event.reference)),
-      event.time
-    );
+    const names = event.reference ? [event.reference] : event.namesAtArrival?.length ? event.namesAtArrival : void 0;
+    const byName = names && naming.filter((c) => c.untagged.some((n) => names.includes(n)));
+    const call = nearest(byName?.length || event.reference ? byName ?? [] : naming, event.time);
     if (!call) continue;
     const key = id ?? event.reference;
     if (done.has(key)) continue;
