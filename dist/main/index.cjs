@@ -1068,14 +1068,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path7 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path8 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path7 && path7[0] !== "/") {
-          path7 = `/${path7}`;
+        if (path8 && path8[0] !== "/") {
+          path8 = `/${path8}`;
         }
-        return new URL(`${origin}${path7}`);
+        return new URL(`${origin}${path8}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1526,39 +1526,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin }
+          request: { method, path: path8, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path7);
+        debuglog("sending request to %s %s/%s", method, origin, path8);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin },
+          request: { method, path: path8, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path7,
+          path8,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin }
+          request: { method, path: path8, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path7);
+        debuglog("trailers received from %s %s/%s", method, origin, path8);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path7, origin },
+          request: { method, path: path8, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path7,
+          path8,
           error2.message
         );
       });
@@ -1607,9 +1607,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path7, origin }
+            request: { method, path: path8, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path7);
+          debuglog("sending request to %s %s/%s", method, origin, path8);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1672,7 +1672,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path: path7,
+        path: path8,
         method,
         body,
         headers,
@@ -1687,11 +1687,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path7 !== "string") {
+        if (typeof path8 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path7[0] !== "/" && !(path7.startsWith("http://") || path7.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path8[0] !== "/" && !(path8.startsWith("http://") || path8.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path7)) {
+        } else if (invalidPathRegex.test(path8)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1757,7 +1757,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path7, query) : path7;
+        this.path = query ? buildURL(path8, query) : path8;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6450,7 +6450,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path7, host, upgrade, blocking, reset } = request;
+      const { method, path: path8, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6531,7 +6531,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path7} HTTP/1.1\r
+      let header = `${method} ${path8} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7060,7 +7060,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path7, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path8, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7157,7 +7157,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path7;
+      headers[HTTP2_HEADER_PATH] = path8;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7510,9 +7510,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path7 = search ? `${pathname}${search}` : pathname;
+        const path8 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path7;
+        this.opts.path = path8;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8751,10 +8751,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path7 = "/",
+          path: path8 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path7;
+        opts.path = origin + path8;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10726,20 +10726,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path7) {
-      if (typeof path7 !== "string") {
-        return path7;
+    function safeUrl(path8) {
+      if (typeof path8 !== "string") {
+        return path8;
       }
-      const pathSegments = path7.split("?");
+      const pathSegments = path8.split("?");
       if (pathSegments.length !== 2) {
-        return path7;
+        return path8;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path7, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path7);
+    function matchKey(mockDispatch2, { path: path8, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path8);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10761,7 +10761,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path7 }) => matchValue(safeUrl(path7), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path8 }) => matchValue(safeUrl(path8), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10799,9 +10799,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path7, method, body, headers, query } = opts;
+      const { path: path8, method, body, headers, query } = opts;
       return {
-        path: path7,
+        path: path8,
         method,
         body,
         headers,
@@ -11264,10 +11264,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path7, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path8, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path7,
+            Path: path8,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16146,9 +16146,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path7) {
-      for (let i = 0; i < path7.length; ++i) {
-        const code = path7.charCodeAt(i);
+    function validateCookiePath(path8) {
+      for (let i = 0; i < path8.length; ++i) {
+        const code = path8.charCodeAt(i);
         if (code < 32 || // exclude CTLs (0-31)
         code > 126 || // exclude DEL and non-ascii
         code === 59) {
@@ -19068,11 +19068,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path7 = opts.path;
+          let path8 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path7 = `/${path7}`;
+            path8 = `/${path8}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path7);
+          url = new URL(util.parseOrigin(url).origin + path8);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -21824,8 +21824,8 @@ var require_utils2 = __commonJS({
       }
       return output;
     };
-    exports2.basename = (path7, { windows } = {}) => {
-      const segs = path7.split(windows ? /[\\/]/ : "/");
+    exports2.basename = (path8, { windows } = {}) => {
+      const segs = path8.split(windows ? /[\\/]/ : "/");
       const last = segs[segs.length - 1];
       if (last === "") {
         return segs[segs.length - 2];
@@ -28628,7 +28628,7 @@ var require_crypto = __commonJS({
     var {
       createCipheriv,
       createDecipheriv,
-      createHmac,
+      createHmac: createHmac2,
       randomFillSync,
       timingSafeEqual
     } = require("crypto");
@@ -28993,7 +28993,7 @@ var require_crypto = __commonJS({
           );
           this._onWrite(lenBytes);
           this._onWrite(encrypted);
-          mac = createHmac(this._macSSLName, this._macKey);
+          mac = createHmac2(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac.update(BUF_INT);
           mac.update(lenBytes);
@@ -29001,7 +29001,7 @@ var require_crypto = __commonJS({
         } else {
           const encrypted = this._cipherInstance.update(packet);
           this._onWrite(encrypted);
-          mac = createHmac(this._macSSLName, this._macKey);
+          mac = createHmac2(this._macSSLName, this._macKey);
           writeUInt32BE(BUF_INT, this.outSeqno, 0);
           mac.update(BUF_INT);
           mac.update(packet);
@@ -29592,7 +29592,7 @@ var require_crypto = __commonJS({
             if (this._len > MAX_PACKET_SIZE || this._len < 5 || (need & this._blockSize - 1) !== 0) {
               throw new Error("Bad packet length");
             }
-            this._macInstance = createHmac(this._macSSLName, this._macKey);
+            this._macInstance = createHmac2(this._macSSLName, this._macKey);
             writeUInt32BE(BUF_INT, this.inSeqno, 0);
             this._macInstance.update(BUF_INT);
             if (this._macETM) {
@@ -29953,7 +29953,7 @@ var require_keyParser = __commonJS({
       createDecipheriv,
       createECDH,
       createHash: createHash6,
-      createHmac,
+      createHmac: createHmac2,
       createSign,
       createVerify,
       getCiphers,
@@ -30848,7 +30848,7 @@ ${formatted}-----END ${type} KEY-----`;
         macData.set(privBlob, p + 4);
         if (!passphrase)
           passphrase = EMPTY_PASSPHRASE;
-        const calcMAC = createHmac(
+        const calcMAC = createHmac2(
           "sha1",
           createHash6("sha1").update("putty-private-key-file-mac-key").update(passphrase).digest()
         ).update(macData).digest("hex");
@@ -31494,11 +31494,11 @@ var require_agent2 = __commonJS({
       };
     })();
     var WINDOWS_PIPE_REGEX = /^[/\\][/\\]\.[/\\]pipe[/\\].+/;
-    function createAgent(path7) {
-      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path7)) {
-        return path7 === "pageant" ? new PageantAgent() : new CygwinAgent(path7);
+    function createAgent(path8) {
+      if (process.platform === "win32" && !WINDOWS_PIPE_REGEX.test(path8)) {
+        return path8 === "pageant" ? new PageantAgent() : new CygwinAgent(path8);
       }
-      return new OpenSSHAgent(path7);
+      return new OpenSSHAgent(path8);
     }
     var AgentProtocol = (() => {
       const SSH_AGENTC_REQUEST_IDENTITIES = 11;
@@ -36473,8 +36473,8 @@ var require_SFTP = __commonJS({
   "node_modules/ssh2/lib/protocol/SFTP.js"(exports2, module2) {
     "use strict";
     var EventEmitter = require("events");
-    var fs8 = require("fs");
-    var { constants: constants3 } = fs8;
+    var fs9 = require("fs");
+    var { constants: constants3 } = fs9;
     var {
       Readable: ReadableStream2,
       Writable: WritableStream
@@ -36742,17 +36742,17 @@ var require_SFTP = __commonJS({
       // ===========================================================================
       // Client-specific ===========================================================
       // ===========================================================================
-      createReadStream(path7, options) {
+      createReadStream(path8, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new ReadStream(this, path7, options);
+        return new ReadStream(this, path8, options);
       }
-      createWriteStream(path7, options) {
+      createWriteStream(path8, options) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        return new WriteStream(this, path7, options);
+        return new WriteStream(this, path8, options);
       }
-      open(path7, flags_, attrs, cb) {
+      open(path8, flags_, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         if (typeof attrs === "function") {
@@ -36771,7 +36771,7 @@ var require_SFTP = __commonJS({
           attrsFlags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -36779,7 +36779,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         writeUInt32BE(buf, attrsFlags, p += 4);
         if (attrsLen) {
@@ -36903,14 +36903,14 @@ var require_SFTP = __commonJS({
       fastGet(remotePath, localPath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(this, fs8, remotePath, localPath, opts, cb);
+        fastXfer(this, fs9, remotePath, localPath, opts, cb);
       }
       fastPut(localPath, remotePath, opts, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        fastXfer(fs8, this, localPath, remotePath, opts, cb);
+        fastXfer(fs9, this, localPath, remotePath, opts, cb);
       }
-      readFile(path7, options, callback_) {
+      readFile(path8, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -36983,13 +36983,13 @@ var require_SFTP = __commonJS({
             return callback2 && callback2(er, buffer);
           });
         };
-        this.open(path7, flag, 438, (er, handle_) => {
+        this.open(path8, flag, 438, (er, handle_) => {
           if (er)
             return callback2 && callback2(er);
           handle = handle_;
           const tryStat = (er2, st) => {
             if (er2) {
-              this.stat(path7, (er_, st_) => {
+              this.stat(path8, (er_, st_) => {
                 if (er_) {
                   return this.close(handle, () => {
                     callback2 && callback2(er2);
@@ -37010,7 +37010,7 @@ var require_SFTP = __commonJS({
           this.fstat(handle, tryStat);
         });
       }
-      writeFile(path7, data, options, callback_) {
+      writeFile(path8, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -37029,7 +37029,7 @@ var require_SFTP = __commonJS({
         if (options.encoding && !Buffer.isEncoding(options.encoding))
           throw new Error(`Unknown encoding: ${options.encoding}`);
         const flag = options.flag || "w";
-        this.open(path7, flag, options.mode, (openErr, handle) => {
+        this.open(path8, flag, options.mode, (openErr, handle) => {
           if (openErr) {
             callback2 && callback2(openErr);
           } else {
@@ -37038,7 +37038,7 @@ var require_SFTP = __commonJS({
             if (position === null) {
               const tryStat = (er, st) => {
                 if (er) {
-                  this.stat(path7, (er_, st_) => {
+                  this.stat(path8, (er_, st_) => {
                     if (er_) {
                       return this.close(handle, () => {
                         callback2 && callback2(er);
@@ -37057,7 +37057,7 @@ var require_SFTP = __commonJS({
           }
         });
       }
-      appendFile(path7, data, options, callback_) {
+      appendFile(path8, data, options, callback_) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let callback2;
@@ -37075,12 +37075,12 @@ var require_SFTP = __commonJS({
           throw new TypeError("Bad arguments");
         if (!options.flag)
           options = Object.assign({ flag: "a" }, options);
-        this.writeFile(path7, data, options, callback2);
+        this.writeFile(path8, data, options, callback2);
       }
-      exists(path7, cb) {
+      exists(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        this.stat(path7, (err) => {
+        this.stat(path8, (err) => {
           cb && cb(err ? false : true);
         });
       }
@@ -37123,7 +37123,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} RENAME`
         );
       }
-      mkdir(path7, attrs, cb) {
+      mkdir(path8, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -37137,7 +37137,7 @@ var require_SFTP = __commonJS({
           flags = attrs.flags;
           attrsLen = attrs.nb;
         }
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37145,7 +37145,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -37161,10 +37161,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} MKDIR`
         );
       }
-      rmdir(path7, cb) {
+      rmdir(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37172,7 +37172,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
@@ -37262,10 +37262,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} FSTAT`
         );
       }
-      stat(path7, cb) {
+      stat(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37273,17 +37273,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} STAT`
         );
       }
-      lstat(path7, cb) {
+      lstat(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37291,17 +37291,17 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} LSTAT`
         );
       }
-      opendir(path7, cb) {
+      opendir(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37309,14 +37309,14 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         this._requests[reqid] = { cb };
         const isBuffered = sendOrBuffer(this, buf);
         this._debug && this._debug(
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} OPENDIR`
         );
       }
-      setstat(path7, attrs, cb) {
+      setstat(path8, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         let flags = 0;
@@ -37328,7 +37328,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37336,7 +37336,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -37396,8 +37396,8 @@ var require_SFTP = __commonJS({
           mtime: toUnixTimestamp(mtime)
         }, cb);
       }
-      utimes(path7, atime, mtime, cb) {
-        return this.setstat(path7, {
+      utimes(path8, atime, mtime, cb) {
+        return this.setstat(path8, {
           atime: toUnixTimestamp(atime),
           mtime: toUnixTimestamp(mtime)
         }, cb);
@@ -37408,8 +37408,8 @@ var require_SFTP = __commonJS({
           gid
         }, cb);
       }
-      chown(path7, uid, gid, cb) {
-        return this.setstat(path7, {
+      chown(path8, uid, gid, cb) {
+        return this.setstat(path8, {
           uid,
           gid
         }, cb);
@@ -37419,15 +37419,15 @@ var require_SFTP = __commonJS({
           mode
         }, cb);
       }
-      chmod(path7, mode, cb) {
-        return this.setstat(path7, {
+      chmod(path8, mode, cb) {
+        return this.setstat(path8, {
           mode
         }, cb);
       }
-      readlink(path7, cb) {
+      readlink(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37435,7 +37435,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -37480,10 +37480,10 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} SYMLINK`
         );
       }
-      realpath(path7, cb) {
+      realpath(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37491,7 +37491,7 @@ var require_SFTP = __commonJS({
         const reqid = this._writeReqid = this._writeReqid + 1 & MAX_REQID;
         writeUInt32BE(buf, reqid, 5);
         writeUInt32BE(buf, pathLen, p);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -37536,13 +37536,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${which2} posix-rename@openssh.com`);
         }
       }
-      ext_openssh_statvfs(path7, cb) {
+      ext_openssh_statvfs(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["statvfs@openssh.com"];
         if (!ext || ext !== "2")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 19 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37552,7 +37552,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 19, p);
         buf.utf8Write("statvfs@openssh.com", p += 4, 19);
         writeUInt32BE(buf, pathLen, p += 19);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         this._requests[reqid] = { extended: "statvfs@openssh.com", cb };
         const isBuffered = sendOrBuffer(this, buf);
         if (this._debug) {
@@ -37638,7 +37638,7 @@ var require_SFTP = __commonJS({
           `SFTP: Outbound: ${isBuffered ? "Buffered" : "Sending"} fsync@openssh.com`
         );
       }
-      ext_openssh_lsetstat(path7, attrs, cb) {
+      ext_openssh_lsetstat(path8, attrs, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["lsetstat@openssh.com"];
@@ -37653,7 +37653,7 @@ var require_SFTP = __commonJS({
         } else if (typeof attrs === "function") {
           cb = attrs;
         }
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 20 + 4 + pathLen + 4 + attrsLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37663,7 +37663,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 20, p);
         buf.utf8Write("lsetstat@openssh.com", p += 4, 20);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         writeUInt32BE(buf, flags, p += pathLen);
         if (attrsLen) {
           p += 4;
@@ -37680,13 +37680,13 @@ var require_SFTP = __commonJS({
           this._debug(`SFTP: Outbound: ${status} lsetstat@openssh.com`);
         }
       }
-      ext_openssh_expandPath(path7, cb) {
+      ext_openssh_expandPath(path8, cb) {
         if (this.server)
           throw new Error("Client-only method called in server mode");
         const ext = this._extensions["expand-path@openssh.com"];
         if (ext !== "1")
           throw new Error("Server does not support this extended request");
-        const pathLen = Buffer.byteLength(path7);
+        const pathLen = Buffer.byteLength(path8);
         let p = 9;
         const buf = Buffer.allocUnsafe(4 + 1 + 4 + 4 + 23 + 4 + pathLen);
         writeUInt32BE(buf, buf.length - 4, 0);
@@ -37696,7 +37696,7 @@ var require_SFTP = __commonJS({
         writeUInt32BE(buf, 23, p);
         buf.utf8Write("expand-path@openssh.com", p += 4, 23);
         writeUInt32BE(buf, pathLen, p += 20);
-        buf.utf8Write(path7, p += 4, pathLen);
+        buf.utf8Write(path8, p += 4, pathLen);
         this._requests[reqid] = {
           cb: (err, names) => {
             if (typeof cb !== "function")
@@ -38169,13 +38169,13 @@ var require_SFTP = __commonJS({
             if (--left === 0)
               cb(err);
           };
-          if (srcHandle && (src === fs8 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs9 || src.outgoing.state === "open"))
             ++left;
-          if (dstHandle && (dst === fs8 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs9 || dst.outgoing.state === "open"))
             ++left;
-          if (srcHandle && (src === fs8 || src.outgoing.state === "open"))
+          if (srcHandle && (src === fs9 || src.outgoing.state === "open"))
             src.close(srcHandle, cbfinal);
-          if (dstHandle && (dst === fs8 || dst.outgoing.state === "open"))
+          if (dstHandle && (dst === fs9 || dst.outgoing.state === "open"))
             dst.close(dstHandle, cbfinal);
         } else {
           cb(err);
@@ -38191,7 +38191,7 @@ var require_SFTP = __commonJS({
           tryStat(null, { size: fileSize });
         function tryStat(err2, attrs) {
           if (err2) {
-            if (src !== fs8) {
+            if (src !== fs9) {
               src.stat(srcPath, (err_, attrs_) => {
                 if (err_)
                   return onerror(err2);
@@ -38974,12 +38974,12 @@ var require_SFTP = __commonJS({
       [REQUEST.LSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path7 === void 0)
+        if (path8 === void 0)
           return doFatalSFTPError(sftp, "Malformed LSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received LSTAT (id:${reqID})`);
-        if (!sftp.emit("LSTAT", reqID, path7)) {
+        if (!sftp.emit("LSTAT", reqID, path8)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -38998,13 +38998,13 @@ var require_SFTP = __commonJS({
       [REQUEST.SETSTAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed SETSTAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received SETSTAT (id:${reqID})`);
-        if (!sftp.emit("SETSTAT", reqID, path7, attrs)) {
+        if (!sftp.emit("SETSTAT", reqID, path8, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -39026,12 +39026,12 @@ var require_SFTP = __commonJS({
       [REQUEST.OPENDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path7 === void 0)
+        if (path8 === void 0)
           return doFatalSFTPError(sftp, "Malformed OPENDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received OPENDIR (id:${reqID})`);
-        if (!sftp.emit("OPENDIR", reqID, path7)) {
+        if (!sftp.emit("OPENDIR", reqID, path8)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -39050,63 +39050,63 @@ var require_SFTP = __commonJS({
       [REQUEST.REMOVE]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path7 === void 0)
+        if (path8 === void 0)
           return doFatalSFTPError(sftp, "Malformed REMOVE packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received REMOVE (id:${reqID})`);
-        if (!sftp.emit("REMOVE", reqID, path7)) {
+        if (!sftp.emit("REMOVE", reqID, path8)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.MKDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         const attrs = readAttrs(sftp._biOpt);
         bufferParser.clear();
         if (attrs === void 0)
           return doFatalSFTPError(sftp, "Malformed MKDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received MKDIR (id:${reqID})`);
-        if (!sftp.emit("MKDIR", reqID, path7, attrs)) {
+        if (!sftp.emit("MKDIR", reqID, path8, attrs)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.RMDIR]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path7 === void 0)
+        if (path8 === void 0)
           return doFatalSFTPError(sftp, "Malformed RMDIR packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received RMDIR (id:${reqID})`);
-        if (!sftp.emit("RMDIR", reqID, path7)) {
+        if (!sftp.emit("RMDIR", reqID, path8)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.REALPATH]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path7 === void 0)
+        if (path8 === void 0)
           return doFatalSFTPError(sftp, "Malformed REALPATH packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received REALPATH (id:${reqID})`
         );
-        if (!sftp.emit("REALPATH", reqID, path7)) {
+        if (!sftp.emit("REALPATH", reqID, path8)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
       [REQUEST.STAT]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path7 === void 0)
+        if (path8 === void 0)
           return doFatalSFTPError(sftp, "Malformed STAT packet");
         sftp._debug && sftp._debug(`SFTP: Inbound: Received STAT (id:${reqID})`);
-        if (!sftp.emit("STAT", reqID, path7)) {
+        if (!sftp.emit("STAT", reqID, path8)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -39126,14 +39126,14 @@ var require_SFTP = __commonJS({
       [REQUEST.READLINK]: (sftp, payload) => {
         bufferParser.init(payload, 1);
         const reqID = bufferParser.readUInt32BE();
-        const path7 = bufferParser.readString(true);
+        const path8 = bufferParser.readString(true);
         bufferParser.clear();
-        if (path7 === void 0)
+        if (path8 === void 0)
           return doFatalSFTPError(sftp, "Malformed READLINK packet");
         sftp._debug && sftp._debug(
           `SFTP: Inbound: Received READLINK (id:${reqID})`
         );
-        if (!sftp.emit("READLINK", reqID, path7)) {
+        if (!sftp.emit("READLINK", reqID, path8)) {
           sftp.status(reqID, STATUS_CODE.OP_UNSUPPORTED);
         }
       },
@@ -39204,7 +39204,7 @@ var require_SFTP = __commonJS({
     function roundUpToMultipleOf8(n) {
       return n + 7 & ~7;
     }
-    function ReadStream(sftp, path7, options) {
+    function ReadStream(sftp, path8, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -39218,7 +39218,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       ReadableStream2.call(this, options);
-      this.path = path7;
+      this.path = path8;
       this.flags = options.flags === void 0 ? "r" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -39349,7 +39349,7 @@ var require_SFTP = __commonJS({
       },
       configurable: true
     });
-    function WriteStream(sftp, path7, options) {
+    function WriteStream(sftp, path8, options) {
       if (options === void 0)
         options = {};
       else if (typeof options === "string")
@@ -39361,7 +39361,7 @@ var require_SFTP = __commonJS({
       options.emitClose = false;
       options.autoDestroy = false;
       WritableStream.call(this, options);
-      this.path = path7;
+      this.path = path8;
       this.flags = options.flags === void 0 ? "w" : options.flags;
       this.mode = options.mode === void 0 ? 438 : options.mode;
       this.start = options.start;
@@ -43742,7 +43742,7 @@ var require_buffer_list = __commonJS({
         }
       }, {
         key: "join",
-        value: function join7(s) {
+        value: function join8(s) {
           if (this.length === 0) return "";
           var p = this.head;
           var ret = "" + p.data;
@@ -46866,7 +46866,7 @@ var require_has_flag = __commonJS({
 var require_supports_color = __commonJS({
   "node_modules/supports-color/index.js"(exports2, module2) {
     "use strict";
-    var os8 = require("os");
+    var os9 = require("os");
     var tty = require("tty");
     var hasFlag = require_has_flag();
     var { env } = process;
@@ -46923,7 +46923,7 @@ var require_supports_color = __commonJS({
         return min;
       }
       if (process.platform === "win32") {
-        const osRelease = os8.release().split(".");
+        const osRelease = os9.release().split(".");
         if (Number(osRelease[0]) >= 10 && Number(osRelease[2]) >= 10586) {
           return Number(osRelease[2]) >= 14931 ? 3 : 2;
         }
@@ -47164,12 +47164,12 @@ var require_src = __commonJS({
 // node_modules/split-ca/index.js
 var require_split_ca = __commonJS({
   "node_modules/split-ca/index.js"(exports2, module2) {
-    var fs8 = require("fs");
+    var fs9 = require("fs");
     module2.exports = function(filepath, split, encoding) {
       split = typeof split !== "undefined" ? split : "\n";
       encoding = typeof encoding !== "undefined" ? encoding : "utf8";
       var ca = [];
-      var chain = fs8.readFileSync(filepath, encoding);
+      var chain = fs9.readFileSync(filepath, encoding);
       if (chain.indexOf("-END CERTIFICATE-") < 0 || chain.indexOf("-BEGIN CERTIFICATE-") < 0) {
         throw Error("File does not contain 'BEGIN CERTIFICATE' or 'END CERTIFICATE'");
       }
@@ -47197,8 +47197,8 @@ var require_modem = __commonJS({
   "node_modules/docker-modem/lib/modem.js"(exports2, module2) {
     var querystring = require("querystring");
     var http = require_http();
-    var fs8 = require("fs");
-    var path7 = require("path");
+    var fs9 = require("fs");
+    var path8 = require("path");
     var url = require("url");
     var ssh = require_ssh();
     var HttpDuplex = require_http_duplex();
@@ -47206,8 +47206,8 @@ var require_modem = __commonJS({
     var utils = require_utils3();
     var util = require("util");
     var splitca = require_split_ca();
-    var os8 = require("os");
-    var isWin2 = os8.type() === "Windows_NT";
+    var os9 = require("os");
+    var isWin2 = os9.type() === "Windows_NT";
     var stream = require("stream");
     var defaultOpts = function() {
       var host;
@@ -47247,9 +47247,9 @@ var require_modem = __commonJS({
         }
         opts.host = host.hostname;
         if (process.env.DOCKER_CERT_PATH) {
-          opts.ca = splitca(path7.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
-          opts.cert = fs8.readFileSync(path7.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
-          opts.key = fs8.readFileSync(path7.join(process.env.DOCKER_CERT_PATH, "key.pem"));
+          opts.ca = splitca(path8.join(process.env.DOCKER_CERT_PATH, "ca.pem"));
+          opts.cert = fs9.readFileSync(path8.join(process.env.DOCKER_CERT_PATH, "cert.pem"));
+          opts.key = fs9.readFileSync(path8.join(process.env.DOCKER_CERT_PATH, "key.pem"));
         }
         if (process.env.DOCKER_CLIENT_TIMEOUT) {
           opts.timeout = parseInt(process.env.DOCKER_CLIENT_TIMEOUT, 10);
@@ -47259,8 +47259,8 @@ var require_modem = __commonJS({
     };
     var findDefaultUnixSocket = function() {
       return new Promise(function(resolve3) {
-        var userDockerSocket = path7.join(os8.homedir(), ".docker", "run", "docker.sock");
-        fs8.access(userDockerSocket, function(err) {
+        var userDockerSocket = path8.join(os9.homedir(), ".docker", "run", "docker.sock");
+        fs9.access(userDockerSocket, function(err) {
           if (err) resolve3("/var/run/docker.sock");
           else resolve3(userDockerSocket);
         });
@@ -47353,7 +47353,7 @@ var require_modem = __commonJS({
       }
       if (options.file) {
         if (typeof options.file === "string") {
-          data = fs8.createReadStream(path7.resolve(options.file));
+          data = fs9.createReadStream(path8.resolve(options.file));
         } else {
           data = options.file;
         }
@@ -47671,7 +47671,7 @@ var require_modem = __commonJS({
 var require_ignore = __commonJS({
   "node_modules/@balena/dockerignore/ignore.js"(exports2, module2) {
     "use strict";
-    var path7 = require("path");
+    var path8 = require("path");
     var factory = (options) => new IgnoreBase(options);
     factory.default = factory;
     module2.exports = factory;
@@ -47680,22 +47680,22 @@ var require_ignore = __commonJS({
     }
     var REGEX_TRAILING_SLASH = /(?<=.)\/$/;
     var REGEX_TRAILING_BACKSLASH = /(?<=.)\\$/;
-    var REGEX_TRAILING_PATH_SEP = path7.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
+    var REGEX_TRAILING_PATH_SEP = path8.sep === "\\" ? REGEX_TRAILING_BACKSLASH : REGEX_TRAILING_SLASH;
     var KEY_IGNORE = typeof Symbol !== "undefined" ? /* @__PURE__ */ Symbol.for("dockerignore") : "dockerignore";
     function cleanPath2(file) {
-      return path7.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
+      return path8.normalize(file).replace(REGEX_TRAILING_PATH_SEP, "");
     }
     function toSlash(file) {
-      if (path7.sep === "/") {
+      if (path8.sep === "/") {
         return file;
       }
       return file.replace(/\\/g, "/");
     }
     function fromSlash(file) {
-      if (path7.sep === "/") {
+      if (path8.sep === "/") {
         return file;
       }
-      return file.replace(/\//g, path7.sep);
+      return file.replace(/\//g, path8.sep);
     }
     var IgnoreBase = class {
       constructor({
@@ -47744,13 +47744,13 @@ var require_ignore = __commonJS({
         return pattern && typeof pattern === "string" && pattern.indexOf("#") !== 0 && pattern.trim() !== "";
       }
       filter(paths) {
-        return make_array(paths).filter((path8) => this._filter(path8));
+        return make_array(paths).filter((path9) => this._filter(path9));
       }
       createFilter() {
-        return (path8) => this._filter(path8);
+        return (path9) => this._filter(path9);
       }
-      ignores(path8) {
-        return !this._filter(path8);
+      ignores(path9) {
+        return !this._filter(path9);
       }
       // https://github.com/moby/moby/blob/v19.03.8/builder/dockerignore/dockerignore.go#L41-L53
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L29-L55
@@ -47789,36 +47789,36 @@ var require_ignore = __commonJS({
           origin,
           pattern,
           // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L54
-          dirs: pattern.split(path7.sep),
+          dirs: pattern.split(path8.sep),
           negative
         };
       }
       // @returns `Boolean` true if the `path` is NOT ignored
-      _filter(path8) {
-        if (!path8) {
+      _filter(path9) {
+        if (!path9) {
           return false;
         }
-        if (path8 in this._cache) {
-          return this._cache[path8];
+        if (path9 in this._cache) {
+          return this._cache[path9];
         }
-        return this._cache[path8] = this._test(path8);
+        return this._cache[path9] = this._test(path9);
       }
       // @returns {Boolean} true if a file is NOT ignored
       // https://github.com/moby/moby/blob/v19.03.8/pkg/fileutils/fileutils.go#L62
       _test(file) {
         file = fromSlash(file);
-        const parentPath = cleanPath2(path7.dirname(file));
-        const parentPathDirs = parentPath.split(path7.sep);
+        const parentPath = cleanPath2(path8.dirname(file));
+        const parentPathDirs = parentPath.split(path8.sep);
         let matched = false;
         this._rules.forEach((rule) => {
           let match = this._match(file, rule);
           if (!match && parentPath !== ".") {
             if (rule.dirs.includes("**")) {
               for (let i = rule.dirs.filter((x) => x !== "**").length; i <= parentPathDirs.length; i++) {
-                match = match || this._match(parentPathDirs.slice(0, i).join(path7.sep), rule);
+                match = match || this._match(parentPathDirs.slice(0, i).join(path8.sep), rule);
               }
             } else if (rule.dirs.length <= parentPathDirs.length) {
-              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path7.sep), rule);
+              match = this._match(parentPathDirs.slice(0, rule.dirs.length).join(path8.sep), rule);
             }
           }
           if (match) {
@@ -47837,13 +47837,13 @@ var require_ignore = __commonJS({
           return rule;
         }
         let regStr = "^";
-        let escapedSlash = path7.sep === "\\" ? "\\\\" : path7.sep;
+        let escapedSlash = path8.sep === "\\" ? "\\\\" : path8.sep;
         for (let i = 0; i < rule.pattern.length; i++) {
           const ch = rule.pattern[i];
           if (ch === "*") {
             if (rule.pattern[i + 1] === "*") {
               i++;
-              if (rule.pattern[i + 1] === path7.sep) {
+              if (rule.pattern[i + 1] === path8.sep) {
                 i++;
               }
               if (rule.pattern[i + 1] === void 0) {
@@ -47859,7 +47859,7 @@ var require_ignore = __commonJS({
           } else if (ch === "." || ch === "$") {
             regStr += `\\${ch}`;
           } else if (ch === "\\") {
-            if (path7.sep === "\\") {
+            if (path8.sep === "\\") {
               regStr += escapedSlash;
               continue;
             }
@@ -47885,69 +47885,69 @@ var require_ignore = __commonJS({
 var require_chownr = __commonJS({
   "node_modules/chownr/chownr.js"(exports2, module2) {
     "use strict";
-    var fs8 = require("fs");
-    var path7 = require("path");
-    var LCHOWN = fs8.lchown ? "lchown" : "chown";
-    var LCHOWNSYNC = fs8.lchownSync ? "lchownSync" : "chownSync";
-    var needEISDIRHandled = fs8.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
-    var lchownSync = (path8, uid, gid) => {
+    var fs9 = require("fs");
+    var path8 = require("path");
+    var LCHOWN = fs9.lchown ? "lchown" : "chown";
+    var LCHOWNSYNC = fs9.lchownSync ? "lchownSync" : "chownSync";
+    var needEISDIRHandled = fs9.lchown && !process.version.match(/v1[1-9]+\./) && !process.version.match(/v10\.[6-9]/);
+    var lchownSync = (path9, uid, gid) => {
       try {
-        return fs8[LCHOWNSYNC](path8, uid, gid);
+        return fs9[LCHOWNSYNC](path9, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var chownSync = (path8, uid, gid) => {
+    var chownSync = (path9, uid, gid) => {
       try {
-        return fs8.chownSync(path8, uid, gid);
+        return fs9.chownSync(path9, uid, gid);
       } catch (er) {
         if (er.code !== "ENOENT")
           throw er;
       }
     };
-    var handleEISDIR = needEISDIRHandled ? (path8, uid, gid, cb) => (er) => {
+    var handleEISDIR = needEISDIRHandled ? (path9, uid, gid, cb) => (er) => {
       if (!er || er.code !== "EISDIR")
         cb(er);
       else
-        fs8.chown(path8, uid, gid, cb);
+        fs9.chown(path9, uid, gid, cb);
     } : (_, __, ___, cb) => cb;
-    var handleEISDirSync = needEISDIRHandled ? (path8, uid, gid) => {
+    var handleEISDirSync = needEISDIRHandled ? (path9, uid, gid) => {
       try {
-        return lchownSync(path8, uid, gid);
+        return lchownSync(path9, uid, gid);
       } catch (er) {
         if (er.code !== "EISDIR")
           throw er;
-        chownSync(path8, uid, gid);
+        chownSync(path9, uid, gid);
       }
-    } : (path8, uid, gid) => lchownSync(path8, uid, gid);
+    } : (path9, uid, gid) => lchownSync(path9, uid, gid);
     var nodeVersion = process.version;
-    var readdir3 = (path8, options, cb) => fs8.readdir(path8, options, cb);
-    var readdirSync2 = (path8, options) => fs8.readdirSync(path8, options);
+    var readdir3 = (path9, options, cb) => fs9.readdir(path9, options, cb);
+    var readdirSync2 = (path9, options) => fs9.readdirSync(path9, options);
     if (/^v4\./.test(nodeVersion))
-      readdir3 = (path8, options, cb) => fs8.readdir(path8, cb);
+      readdir3 = (path9, options, cb) => fs9.readdir(path9, cb);
     var chown = (cpath, uid, gid, cb) => {
-      fs8[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
+      fs9[LCHOWN](cpath, uid, gid, handleEISDIR(cpath, uid, gid, (er) => {
         cb(er && er.code !== "ENOENT" ? er : null);
       }));
     };
     var chownrKid = (p, child, uid, gid, cb) => {
       if (typeof child === "string")
-        return fs8.lstat(path7.resolve(p, child), (er, stats) => {
+        return fs9.lstat(path8.resolve(p, child), (er, stats) => {
           if (er)
             return cb(er.code !== "ENOENT" ? er : null);
           stats.name = child;
           chownrKid(p, stats, uid, gid, cb);
         });
       if (child.isDirectory()) {
-        chownr(path7.resolve(p, child.name), uid, gid, (er) => {
+        chownr(path8.resolve(p, child.name), uid, gid, (er) => {
           if (er)
             return cb(er);
-          const cpath = path7.resolve(p, child.name);
+          const cpath = path8.resolve(p, child.name);
           chown(cpath, uid, gid, cb);
         });
       } else {
-        const cpath = path7.resolve(p, child.name);
+        const cpath = path8.resolve(p, child.name);
         chown(cpath, uid, gid, cb);
       }
     };
@@ -47977,7 +47977,7 @@ var require_chownr = __commonJS({
     var chownrKidSync = (p, child, uid, gid) => {
       if (typeof child === "string") {
         try {
-          const stats = fs8.lstatSync(path7.resolve(p, child));
+          const stats = fs9.lstatSync(path8.resolve(p, child));
           stats.name = child;
           child = stats;
         } catch (er) {
@@ -47988,8 +47988,8 @@ var require_chownr = __commonJS({
         }
       }
       if (child.isDirectory())
-        chownrSync(path7.resolve(p, child.name), uid, gid);
-      handleEISDirSync(path7.resolve(p, child.name), uid, gid);
+        chownrSync(path8.resolve(p, child.name), uid, gid);
+      handleEISDirSync(path8.resolve(p, child.name), uid, gid);
     };
     var chownrSync = (p, uid, gid) => {
       let children;
@@ -49232,9 +49232,9 @@ var require_pump = __commonJS({
   "node_modules/pump/index.js"(exports2, module2) {
     var once = require_once();
     var eos = require_end_of_stream2();
-    var fs8;
+    var fs9;
     try {
-      fs8 = require("fs");
+      fs9 = require("fs");
     } catch (e) {
     }
     var noop = function() {
@@ -49245,8 +49245,8 @@ var require_pump = __commonJS({
     };
     var isFS = function(stream) {
       if (!ancient) return false;
-      if (!fs8) return false;
-      return (stream instanceof (fs8.ReadStream || noop) || stream instanceof (fs8.WriteStream || noop)) && isFn(stream.close);
+      if (!fs9) return false;
+      return (stream instanceof (fs9.ReadStream || noop) || stream instanceof (fs9.WriteStream || noop)) && isFn(stream.close);
     };
     var isRequest = function(stream) {
       return stream.setHeader && isFn(stream.abort);
@@ -49305,8 +49305,8 @@ var require_pump = __commonJS({
 // node_modules/mkdirp-classic/index.js
 var require_mkdirp_classic = __commonJS({
   "node_modules/mkdirp-classic/index.js"(exports2, module2) {
-    var path7 = require("path");
-    var fs8 = require("fs");
+    var path8 = require("path");
+    var fs9 = require("fs");
     var _0777 = parseInt("0777", 8);
     module2.exports = mkdirP.mkdirp = mkdirP.mkdirP = mkdirP;
     function mkdirP(p, opts, f, made) {
@@ -49317,14 +49317,14 @@ var require_mkdirp_classic = __commonJS({
         opts = { mode: opts };
       }
       var mode = opts.mode;
-      var xfs = opts.fs || fs8;
+      var xfs = opts.fs || fs9;
       if (mode === void 0) {
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
       var cb = f || function() {
       };
-      p = path7.resolve(p);
+      p = path8.resolve(p);
       xfs.mkdir(p, mode, function(er) {
         if (!er) {
           made = made || p;
@@ -49332,7 +49332,7 @@ var require_mkdirp_classic = __commonJS({
         }
         switch (er.code) {
           case "ENOENT":
-            mkdirP(path7.dirname(p), opts, function(er2, made2) {
+            mkdirP(path8.dirname(p), opts, function(er2, made2) {
               if (er2) cb(er2, made2);
               else mkdirP(p, opts, cb, made2);
             });
@@ -49354,19 +49354,19 @@ var require_mkdirp_classic = __commonJS({
         opts = { mode: opts };
       }
       var mode = opts.mode;
-      var xfs = opts.fs || fs8;
+      var xfs = opts.fs || fs9;
       if (mode === void 0) {
         mode = _0777 & ~process.umask();
       }
       if (!made) made = null;
-      p = path7.resolve(p);
+      p = path8.resolve(p);
       try {
         xfs.mkdirSync(p, mode);
         made = made || p;
       } catch (err0) {
         switch (err0.code) {
           case "ENOENT":
-            made = sync2(path7.dirname(p), opts, made);
+            made = sync2(path8.dirname(p), opts, made);
             sync2(p, opts, made);
             break;
           // In the case of any other error, just see if there's a dir
@@ -49395,10 +49395,10 @@ var require_tar_fs = __commonJS({
     var tar3 = require_tar_stream2();
     var pump = require_pump();
     var mkdirp = require_mkdirp_classic();
-    var fs8 = require("fs");
-    var path7 = require("path");
-    var os8 = require("os");
-    var win32 = os8.platform() === "win32";
+    var fs9 = require("fs");
+    var path8 = require("path");
+    var os9 = require("os");
+    var win32 = os9.platform() === "win32";
     var noop = function() {
     };
     var echo = function(name) {
@@ -49407,23 +49407,23 @@ var require_tar_fs = __commonJS({
     var normalize2 = !win32 ? echo : function(name) {
       return name.replace(/\\/g, "/").replace(/[:?<>|]/g, "_");
     };
-    var statAll = function(fs9, stat3, cwd, ignore, entries, sort) {
+    var statAll = function(fs10, stat3, cwd, ignore, entries, sort) {
       var queue = entries || ["."];
       for (var i = 0; i < queue.length; i++) {
-        if (!inCwd(path7.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
+        if (!inCwd(path8.resolve(cwd, queue[i]), cwd)) throw new Error(queue[i] + " is not a valid path");
       }
       return function loop(callback2) {
         if (!queue.length) return callback2();
         var next = queue.shift();
-        var nextAbs = path7.join(cwd, next);
-        stat3.call(fs9, nextAbs, function(err, stat4) {
+        var nextAbs = path8.join(cwd, next);
+        stat3.call(fs10, nextAbs, function(err, stat4) {
           if (err) return callback2(err);
           if (!stat4.isDirectory()) return callback2(null, next, stat4);
-          fs9.readdir(nextAbs, function(err2, files) {
+          fs10.readdir(nextAbs, function(err2, files) {
             if (err2) return callback2(err2);
             if (sort) files.sort();
             for (var i2 = 0; i2 < files.length; i2++) {
-              if (!ignore(path7.join(cwd, next, files[i2]))) queue.push(path7.join(next, files[i2]));
+              if (!ignore(path8.join(cwd, next, files[i2]))) queue.push(path8.join(next, files[i2]));
             }
             callback2(null, next, stat4);
           });
@@ -49434,7 +49434,7 @@ var require_tar_fs = __commonJS({
       return function(header) {
         header.name = header.name.split("/").slice(level).join("/");
         var linkname = header.linkname;
-        if (linkname && (header.type === "link" || path7.isAbsolute(linkname))) {
+        if (linkname && (header.type === "link" || path8.isAbsolute(linkname))) {
           header.linkname = linkname.split("/").slice(level).join("/");
         }
         return map(header);
@@ -49443,7 +49443,7 @@ var require_tar_fs = __commonJS({
     exports2.pack = function(cwd, opts) {
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
-      var xfs = opts.fs || fs8;
+      var xfs = opts.fs || fs9;
       var ignore = opts.ignore || opts.filter || noop;
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
@@ -49464,7 +49464,7 @@ var require_tar_fs = __commonJS({
         fmode |= parseInt(222, 8);
       }
       var onsymlink = function(filename, header) {
-        xfs.readlink(path7.join(cwd, filename), function(err, linkname) {
+        xfs.readlink(path8.join(cwd, filename), function(err, linkname) {
           if (err) return pack4.destroy(err);
           header.linkname = normalize2(linkname);
           pack4.entry(header, onnextentry);
@@ -49505,7 +49505,7 @@ var require_tar_fs = __commonJS({
         }
         var entry = pack4.entry(header, onnextentry);
         if (!entry) return;
-        var rs = mapStream(xfs.createReadStream(path7.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
+        var rs = mapStream(xfs.createReadStream(path8.join(cwd, filename), { start: 0, end: header.size > 0 ? header.size - 1 : header.size }), header);
         rs.on("error", function(err2) {
           entry.destroy(err2);
         });
@@ -49530,7 +49530,7 @@ var require_tar_fs = __commonJS({
     exports2.extract = function(cwd, opts) {
       if (!cwd) cwd = ".";
       if (!opts) opts = {};
-      var xfs = opts.fs || fs8;
+      var xfs = opts.fs || fs9;
       var ignore = opts.ignore || opts.filter || noop;
       var map = opts.map || noop;
       var mapStream = opts.mapStream || echo;
@@ -49583,14 +49583,14 @@ var require_tar_fs = __commonJS({
       extract2.on("entry", function(header, stream, next) {
         header = map(header) || header;
         header.name = normalize2(header.name);
-        var name = path7.join(cwd, path7.join("/", header.name));
+        var name = path8.join(cwd, path8.join("/", header.name));
         if (ignore(name, header)) {
           stream.resume();
           return next();
         }
         var stat3 = function(err) {
           if (err) return next(err);
-          if (path7.join(name, ".") === path7.join(cwd, ".")) return next();
+          if (path8.join(name, ".") === path8.join(cwd, ".")) return next();
           utimes(name, header, function(err2) {
             if (err2) return next(err2);
             if (win32) return next();
@@ -49600,9 +49600,9 @@ var require_tar_fs = __commonJS({
         var onsymlink = function() {
           if (win32) return next();
           xfs.unlink(name, function() {
-            var dst = path7.resolve(path7.dirname(name), header.linkname);
+            var dst = path8.resolve(path8.dirname(name), header.linkname);
             if (!inCwd(dst, cwd)) return next(new Error(name + " is not a valid symlink"));
-            validateNotSymlink(xfs, dst, path7.resolve(cwd), function(err, valid) {
+            validateNotSymlink(xfs, dst, path8.resolve(cwd), function(err, valid) {
               if (err) return next(err);
               if (!valid) return next(new Error(name + " is not a valid symlink"));
               xfs.symlink(header.linkname, name, stat3);
@@ -49612,7 +49612,7 @@ var require_tar_fs = __commonJS({
         var onlink = function() {
           if (win32) return next();
           xfs.unlink(name, function() {
-            var srcpath = path7.join(cwd, path7.join("/", header.linkname));
+            var srcpath = path8.join(cwd, path8.join("/", header.linkname));
             xfs.realpath(srcpath, function(err, dst) {
               if (err || !inCwd(dst, cwd)) return next(new Error(name + " is not a valid hardlink"));
               xfs.link(dst, name, function(err2) {
@@ -49652,8 +49652,8 @@ var require_tar_fs = __commonJS({
             gid: header.gid
           }, stat3);
         }
-        var dir = path7.dirname(name);
-        validate(xfs, dir, path7.join(cwd, "."), function(err, valid) {
+        var dir = path8.dirname(name);
+        validate(xfs, dir, path8.join(cwd, "."), function(err, valid) {
           if (err) return next(err);
           if (!valid) return next(new Error(dir + " is not a valid path"));
           mkdirfix(dir, {
@@ -49680,20 +49680,20 @@ var require_tar_fs = __commonJS({
       if (opts.finish) extract2.on("finish", opts.finish);
       return extract2;
     };
-    function validate(fs9, name, root, cb) {
+    function validate(fs10, name, root, cb) {
       if (name === root) return cb(null, true);
-      fs9.lstat(name, function(err, st) {
+      fs10.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT") return cb(err);
-        if (err || st.isDirectory()) return validate(fs9, path7.join(name, ".."), root, cb);
+        if (err || st.isDirectory()) return validate(fs10, path8.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
-    function validateNotSymlink(fs9, name, root, cb) {
+    function validateNotSymlink(fs10, name, root, cb) {
       if (name === root) return cb(null, true);
-      if (!name.startsWith(root + path7.sep)) return cb(null, false);
-      fs9.lstat(name, function(err, st) {
+      if (!name.startsWith(root + path8.sep)) return cb(null, false);
+      fs10.lstat(name, function(err, st) {
         if (err && err.code !== "ENOENT" && err.code !== "EPERM") return cb(err);
-        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs9, path7.join(name, ".."), root, cb);
+        if (err || !st.isSymbolicLink()) return validateNotSymlink(fs10, path8.join(name, ".."), root, cb);
         cb(null, false);
       });
     }
@@ -49707,8 +49707,8 @@ var require_tar_fs = __commonJS({
       });
     }
     function inCwd(dst, cwd) {
-      cwd = path7.resolve(cwd);
-      return cwd === dst || dst.startsWith(cwd + path7.sep);
+      cwd = path8.resolve(cwd);
+      return cwd === dst || dst.startsWith(cwd + path8.sep);
     }
   }
 });
@@ -49717,8 +49717,8 @@ var require_tar_fs = __commonJS({
 var require_util9 = __commonJS({
   "node_modules/dockerode/lib/util.js"(exports2, module2) {
     var DockerIgnore = require_ignore();
-    var fs8 = require("fs");
-    var path7 = require("path");
+    var fs9 = require("fs");
+    var path8 = require("path");
     var tar3 = require_tar_fs();
     var zlib = require("zlib");
     var arr = [];
@@ -49770,14 +49770,14 @@ var require_util9 = __commonJS({
     };
     module2.exports.prepareBuildContext = function(file, next) {
       if (file && file.context) {
-        fs8.readFile(path7.join(file.context, ".dockerignore"), (err, data) => {
+        fs9.readFile(path8.join(file.context, ".dockerignore"), (err, data) => {
           let ignoreFn;
           let filterFn;
           if (!err) {
             const dockerIgnore = DockerIgnore({ ignorecase: false }).add(data.toString());
             filterFn = dockerIgnore.createFilter();
-            ignoreFn = (path8) => {
-              return !filterFn(path8);
+            ignoreFn = (path9) => {
+              return !filterFn(path9);
             };
           }
           const entries = file.src.slice() || [];
@@ -52711,14 +52711,14 @@ var require_tls_helpers = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.CIPHER_SUITES = void 0;
     exports2.getDefaultRootsData = getDefaultRootsData;
-    var fs8 = require("fs");
+    var fs9 = require("fs");
     exports2.CIPHER_SUITES = process.env.GRPC_SSL_CIPHER_SUITES;
     var DEFAULT_ROOTS_FILE_PATH = process.env.GRPC_DEFAULT_SSL_ROOTS_FILE_PATH;
     var defaultRootsData = null;
     function getDefaultRootsData() {
       if (DEFAULT_ROOTS_FILE_PATH) {
         if (defaultRootsData === null) {
-          defaultRootsData = fs8.readFileSync(DEFAULT_ROOTS_FILE_PATH);
+          defaultRootsData = fs9.readFileSync(DEFAULT_ROOTS_FILE_PATH);
         }
         return defaultRootsData;
       }
@@ -52751,19 +52751,19 @@ var require_uri_parser = __commonJS({
       };
     }
     var NUMBER_REGEX = /^\d+$/;
-    function splitHostPort(path7) {
-      if (path7.startsWith("[")) {
-        const hostEnd = path7.indexOf("]");
+    function splitHostPort(path8) {
+      if (path8.startsWith("[")) {
+        const hostEnd = path8.indexOf("]");
         if (hostEnd === -1) {
           return null;
         }
-        const host = path7.substring(1, hostEnd);
+        const host = path8.substring(1, hostEnd);
         if (host.indexOf(":") === -1) {
           return null;
         }
-        if (path7.length > hostEnd + 1) {
-          if (path7[hostEnd + 1] === ":") {
-            const portString = path7.substring(hostEnd + 2);
+        if (path8.length > hostEnd + 1) {
+          if (path8[hostEnd + 1] === ":") {
+            const portString = path8.substring(hostEnd + 2);
             if (NUMBER_REGEX.test(portString)) {
               return {
                 host,
@@ -52781,7 +52781,7 @@ var require_uri_parser = __commonJS({
           };
         }
       } else {
-        const splitPath = path7.split(":");
+        const splitPath = path8.split(":");
         if (splitPath.length === 2) {
           if (NUMBER_REGEX.test(splitPath[1])) {
             return {
@@ -52793,7 +52793,7 @@ var require_uri_parser = __commonJS({
           }
         } else {
           return {
-            host: path7
+            host: path8
           };
         }
       }
@@ -53388,7 +53388,7 @@ var require_service_config = __commonJS({
     exports2.validateRetryThrottling = validateRetryThrottling;
     exports2.validateServiceConfig = validateServiceConfig;
     exports2.extractAndSelectServiceConfig = extractAndSelectServiceConfig;
-    var os8 = require("os");
+    var os9 = require("os");
     var constants_1 = require_constants9();
     var DURATION_REGEX = /^\d+(\.\d{1,9})?s$/;
     var CLIENT_LANGUAGE_STRING = "node";
@@ -53687,7 +53687,7 @@ var require_service_config = __commonJS({
         if (Array.isArray(validatedConfig.clientHostname)) {
           let hostnameMatched = false;
           for (const hostname2 of validatedConfig.clientHostname) {
-            if (hostname2 === os8.hostname()) {
+            if (hostname2 === os9.hostname()) {
               hostnameMatched = true;
             }
           }
@@ -55829,14 +55829,14 @@ var require_client_interceptors = __commonJS({
       }
     };
     exports2.InterceptingCall = InterceptingCall;
-    function getCall(channel, path7, options) {
+    function getCall(channel, path8, options) {
       var _a, _b;
       const deadline = (_a = options.deadline) !== null && _a !== void 0 ? _a : Infinity;
       const host = options.host;
       const parent = (_b = options.parent) !== null && _b !== void 0 ? _b : null;
       const propagateFlags = options.propagate_flags;
       const credentials = options.credentials;
-      const call = channel.createCall(path7, deadline, host, parent, propagateFlags);
+      const call = channel.createCall(path8, deadline, host, parent, propagateFlags);
       if (credentials) {
         call.setCredentials(credentials);
       }
@@ -56406,9 +56406,9 @@ var require_make_client = __commonJS({
       ServiceClientImpl.serviceName = serviceName;
       return ServiceClientImpl;
     }
-    function partial(fn, path7, serialize, deserialize) {
+    function partial(fn, path8, serialize, deserialize) {
       return function(...args) {
-        return fn.call(this, path7, serialize, deserialize, ...args);
+        return fn.call(this, path8, serialize, deserialize, ...args);
       };
     }
     function isProtobufTypeDefinition(obj) {
@@ -59291,17 +59291,17 @@ var require_codegen = __commonJS({
 var require_fs = __commonJS({
   "node_modules/@protobufjs/fetch/util/fs.js"(exports2, module2) {
     "use strict";
-    var fs8 = null;
+    var fs9 = null;
     try {
-      fs8 = require(
+      fs9 = require(
         /* webpackIgnore: true */
         "fs"
       );
-      if (!fs8 || !fs8.readFile || !fs8.readFileSync)
-        fs8 = null;
+      if (!fs9 || !fs9.readFile || !fs9.readFileSync)
+        fs9 = null;
     } catch (e) {
     }
-    module2.exports = fs8;
+    module2.exports = fs9;
   }
 });
 
@@ -59311,7 +59311,7 @@ var require_fetch2 = __commonJS({
     "use strict";
     module2.exports = fetch2;
     var asPromise = require_aspromise();
-    var fs8 = require_fs();
+    var fs9 = require_fs();
     function fetch2(filename, options, callback2) {
       if (typeof options === "function") {
         callback2 = options;
@@ -59320,8 +59320,8 @@ var require_fetch2 = __commonJS({
         options = {};
       if (!callback2)
         return asPromise(fetch2, this, filename, options);
-      if (!options.xhr && fs8 && fs8.readFile)
-        return fs8.readFile(filename, function fetchReadFileCallback(err, contents) {
+      if (!options.xhr && fs9 && fs9.readFile)
+        return fs9.readFile(filename, function fetchReadFileCallback(err, contents) {
           return err && typeof XMLHttpRequest !== "undefined" ? fetch2.xhr(filename, options, callback2) : err ? callback2(err) : callback2(null, options.binary ? contents : contents.toString("utf8"));
         });
       return fetch2.xhr(filename, options, callback2);
@@ -59359,15 +59359,15 @@ var require_fetch2 = __commonJS({
 var require_path = __commonJS({
   "node_modules/@protobufjs/path/index.js"(exports2) {
     "use strict";
-    var path7 = exports2;
+    var path8 = exports2;
     var isAbsolute2 = (
       /**
        * Tests if the specified path is absolute.
        * @param {string} path Path to test
        * @returns {boolean} `true` if path is absolute
        */
-      path7.isAbsolute = function isAbsolute3(path8) {
-        return /^(?:\/|\w+:)/.test(path8);
+      path8.isAbsolute = function isAbsolute3(path9) {
+        return /^(?:\/|\w+:)/.test(path9);
       }
     );
     var normalize2 = (
@@ -59376,9 +59376,9 @@ var require_path = __commonJS({
        * @param {string} path Path to normalize
        * @returns {string} Normalized path
        */
-      path7.normalize = function normalize3(path8) {
-        path8 = path8.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
-        var parts = path8.split("/"), absolute = isAbsolute2(path8), prefix = "";
+      path8.normalize = function normalize3(path9) {
+        path9 = path9.replace(/\\/g, "/").replace(/\/{2,}/g, "/");
+        var parts = path9.split("/"), absolute = isAbsolute2(path9), prefix = "";
         if (absolute)
           prefix = parts.shift() + "/";
         for (var i = 0; i < parts.length; ) {
@@ -59397,7 +59397,7 @@ var require_path = __commonJS({
         return prefix + parts.join("/");
       }
     );
-    path7.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
+    path8.resolve = function resolve3(originPath, includePath, alreadyNormalized) {
       if (!alreadyNormalized)
         includePath = normalize2(includePath);
       if (isAbsolute2(includePath))
@@ -59424,17 +59424,17 @@ var require_patterns = __commonJS({
 var require_fs2 = __commonJS({
   "node_modules/protobufjs/src/util/fs.js"(exports2, module2) {
     "use strict";
-    var fs8 = null;
+    var fs9 = null;
     try {
-      fs8 = require(
+      fs9 = require(
         /* webpackIgnore: true */
         "fs"
       );
-      if (!fs8 || !fs8.readFile || !fs8.readFileSync)
-        fs8 = null;
+      if (!fs9 || !fs9.readFile || !fs9.readFileSync)
+        fs9 = null;
     } catch (e) {
     }
-    module2.exports = fs8;
+    module2.exports = fs9;
   }
 });
 
@@ -59581,18 +59581,18 @@ var require_namespace = __commonJS({
       object.onRemove(this);
       return clearCache(this);
     };
-    Namespace.prototype.define = function define2(path7, json) {
-      if (util.isString(path7))
-        path7 = path7.split(".");
-      else if (!Array.isArray(path7))
+    Namespace.prototype.define = function define2(path8, json) {
+      if (util.isString(path8))
+        path8 = path8.split(".");
+      else if (!Array.isArray(path8))
         throw TypeError("illegal path");
-      if (path7 && path7.length && path7[0] === "")
+      if (path8 && path8.length && path8[0] === "")
         throw Error("path must be relative");
-      if (path7.length > util.recursionLimit)
+      if (path8.length > util.recursionLimit)
         throw Error("max depth exceeded");
       var ptr = this;
-      while (path7.length > 0) {
-        var part = path7.shift();
+      while (path8.length > 0) {
+        var part = path8.shift();
         if (ptr.nested && ptr.nested[part]) {
           ptr = ptr.nested[part];
           if (!(ptr instanceof Namespace))
@@ -59627,26 +59627,26 @@ var require_namespace = __commonJS({
       });
       return this;
     };
-    Namespace.prototype.lookup = function lookup(path7, filterTypes, parentAlreadyChecked) {
+    Namespace.prototype.lookup = function lookup(path8, filterTypes, parentAlreadyChecked) {
       if (typeof filterTypes === "boolean") {
         parentAlreadyChecked = filterTypes;
         filterTypes = void 0;
       } else if (filterTypes && !Array.isArray(filterTypes))
         filterTypes = [filterTypes];
-      if (util.isString(path7) && path7.length) {
-        if (path7 === ".")
+      if (util.isString(path8) && path8.length) {
+        if (path8 === ".")
           return this.root;
-        path7 = path7.split(".");
-      } else if (!path7.length)
+        path8 = path8.split(".");
+      } else if (!path8.length)
         return this;
-      var flatPath = path7.join(".");
-      if (path7[0] === "")
-        return this.root.lookup(path7.slice(1), filterTypes);
+      var flatPath = path8.join(".");
+      if (path8[0] === "")
+        return this.root.lookup(path8.slice(1), filterTypes);
       var found = this.root._fullyQualifiedObjects && this.root._fullyQualifiedObjects["." + flatPath];
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
-      found = this._lookupImpl(path7, flatPath);
+      found = this._lookupImpl(path8, flatPath);
       if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
         return found;
       }
@@ -59654,7 +59654,7 @@ var require_namespace = __commonJS({
         return null;
       var current = this;
       while (current.parent) {
-        found = current.parent._lookupImpl(path7, flatPath);
+        found = current.parent._lookupImpl(path8, flatPath);
         if (found && (!filterTypes || filterTypes.indexOf(found.constructor) > -1)) {
           return found;
         }
@@ -59662,22 +59662,22 @@ var require_namespace = __commonJS({
       }
       return null;
     };
-    Namespace.prototype._lookupImpl = function lookup(path7, flatPath) {
+    Namespace.prototype._lookupImpl = function lookup(path8, flatPath) {
       if (Object.prototype.hasOwnProperty.call(this._lookupCache, flatPath)) {
         return this._lookupCache[flatPath];
       }
-      var found = this.get(path7[0]);
+      var found = this.get(path8[0]);
       var exact = null;
       if (found) {
-        if (path7.length === 1) {
+        if (path8.length === 1) {
           exact = found;
         } else if (found instanceof Namespace) {
-          path7 = path7.slice(1);
-          exact = found._lookupImpl(path7, path7.join("."));
+          path8 = path8.slice(1);
+          exact = found._lookupImpl(path8, path8.join("."));
         }
       } else {
         for (var i = 0; i < this.nestedArray.length; ++i)
-          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path7, flatPath))) {
+          if (this._nestedArray[i] instanceof Namespace && (found = this._nestedArray[i]._lookupImpl(path8, flatPath))) {
             exact = found;
             break;
           }
@@ -59685,28 +59685,28 @@ var require_namespace = __commonJS({
       this._lookupCache[flatPath] = exact;
       return exact;
     };
-    Namespace.prototype.lookupType = function lookupType(path7) {
-      var found = this.lookup(path7, [Type]);
+    Namespace.prototype.lookupType = function lookupType(path8) {
+      var found = this.lookup(path8, [Type]);
       if (!found)
-        throw Error("no such type: " + path7);
+        throw Error("no such type: " + path8);
       return found;
     };
-    Namespace.prototype.lookupEnum = function lookupEnum(path7) {
-      var found = this.lookup(path7, [Enum]);
+    Namespace.prototype.lookupEnum = function lookupEnum(path8) {
+      var found = this.lookup(path8, [Enum]);
       if (!found)
-        throw Error("no such Enum '" + path7 + "' in " + this);
+        throw Error("no such Enum '" + path8 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path7) {
-      var found = this.lookup(path7, [Type, Enum]);
+    Namespace.prototype.lookupTypeOrEnum = function lookupTypeOrEnum(path8) {
+      var found = this.lookup(path8, [Type, Enum]);
       if (!found)
-        throw Error("no such Type or Enum '" + path7 + "' in " + this);
+        throw Error("no such Type or Enum '" + path8 + "' in " + this);
       return found;
     };
-    Namespace.prototype.lookupService = function lookupService(path7) {
-      var found = this.lookup(path7, [Service]);
+    Namespace.prototype.lookupService = function lookupService(path8) {
+      var found = this.lookup(path8, [Service]);
       if (!found)
-        throw Error("no such Service '" + path7 + "' in " + this);
+        throw Error("no such Service '" + path8 + "' in " + this);
       return found;
     };
     Namespace._configure = function(Type_, Service_, Enum_) {
@@ -61123,13 +61123,13 @@ var require_util10 = __commonJS({
       Object.defineProperty(object, "$type", { value: enm, enumerable: false });
       return enm;
     };
-    util.setProperty = function setProperty(dst, path7, value, ifNotSet) {
-      function setProp(dst2, path8, value2) {
-        var part = path8.shift();
+    util.setProperty = function setProperty(dst, path8, value, ifNotSet) {
+      function setProp(dst2, path9, value2) {
+        var part = path9.shift();
         if (util.isUnsafeProperty(part))
           return dst2;
-        if (path8.length > 0) {
-          dst2[part] = setProp(dst2[part] || {}, path8, value2);
+        if (path9.length > 0) {
+          dst2[part] = setProp(dst2[part] || {}, path9, value2);
         } else {
           var prevValue = dst2[part];
           if (prevValue && ifNotSet)
@@ -61142,12 +61142,12 @@ var require_util10 = __commonJS({
       }
       if (typeof dst !== "object")
         throw TypeError("dst must be an object");
-      if (!path7)
+      if (!path8)
         throw TypeError("path must be specified");
-      path7 = path7.split(".");
-      if (path7.length > util.recursionLimit)
+      path8 = path8.split(".");
+      if (path8.length > util.recursionLimit)
         throw Error("max depth exceeded");
-      return setProp(dst, path7, value);
+      return setProp(dst, path8, value);
     };
     Object.defineProperty(util, "decorateRoot", {
       get: function() {
@@ -61693,12 +61693,12 @@ var require_object = __commonJS({
        */
       fullName: {
         get: function() {
-          var path7 = [this.name], ptr = this.parent;
+          var path8 = [this.name], ptr = this.parent;
           while (ptr) {
-            path7.unshift(ptr.name);
+            path8.unshift(ptr.name);
             ptr = ptr.parent;
           }
-          return path7.join(".");
+          return path8.join(".");
         }
       }
     });
@@ -65735,19 +65735,19 @@ var require_util11 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
-    var fs8 = require("fs");
-    var path7 = require("path");
+    var fs9 = require("fs");
+    var path8 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path7.isAbsolute(target)) {
+        if (path8.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path7.join(directory, target);
+          const fullPath = path8.join(directory, target);
           try {
-            fs8.accessSync(fullPath, fs8.constants.R_OK);
+            fs9.accessSync(fullPath, fs9.constants.R_OK);
             return fullPath;
           } catch (err) {
             continue;
@@ -68243,7 +68243,7 @@ var require_subchannel_call = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.Http2SubchannelCall = void 0;
     var http2 = require("http2");
-    var os8 = require("os");
+    var os9 = require("os");
     var constants_1 = require_constants9();
     var metadata_1 = require_metadata();
     var stream_decoder_1 = require_stream_decoder();
@@ -68251,7 +68251,7 @@ var require_subchannel_call = __commonJS({
     var constants_2 = require_constants9();
     var TRACER_NAME = "subchannel_call";
     function getSystemErrorName(errno) {
-      for (const [name, num] of Object.entries(os8.constants.errno)) {
+      for (const [name, num] of Object.entries(os9.constants.errno)) {
         if (num === errno) {
           return name;
         }
@@ -71358,9 +71358,9 @@ var require_server_call = __commonJS({
       return status;
     }
     var ServerUnaryCallImpl = class extends events_1.EventEmitter {
-      constructor(path7, call, metadata, request) {
+      constructor(path8, call, metadata, request) {
         super();
-        this.path = path7;
+        this.path = path8;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -71390,9 +71390,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerUnaryCallImpl = ServerUnaryCallImpl;
     var ServerReadableStreamImpl = class extends stream_1.Readable {
-      constructor(path7, call, metadata) {
+      constructor(path8, call, metadata) {
         super({ objectMode: true });
-        this.path = path7;
+        this.path = path8;
         this.call = call;
         this.metadata = metadata;
         this.cancelled = false;
@@ -71424,9 +71424,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerReadableStreamImpl = ServerReadableStreamImpl;
     var ServerWritableStreamImpl = class extends stream_1.Writable {
-      constructor(path7, call, metadata, request) {
+      constructor(path8, call, metadata, request) {
         super({ objectMode: true });
-        this.path = path7;
+        this.path = path8;
         this.call = call;
         this.metadata = metadata;
         this.request = request;
@@ -71480,9 +71480,9 @@ var require_server_call = __commonJS({
     };
     exports2.ServerWritableStreamImpl = ServerWritableStreamImpl;
     var ServerDuplexStreamImpl = class extends stream_1.Duplex {
-      constructor(path7, call, metadata) {
+      constructor(path8, call, metadata) {
         super({ objectMode: true });
-        this.path = path7;
+        this.path = path8;
         this.call = call;
         this.metadata = metadata;
         this.pendingStatus = {
@@ -73783,11 +73783,11 @@ var require_server2 = __commonJS({
           }
           return true;
         }
-        _retrieveHandler(path7) {
-          serverCallTrace("Received call to method " + path7 + " at address " + this.serverAddressString);
-          const handler = this.handlers.get(path7);
+        _retrieveHandler(path8) {
+          serverCallTrace("Received call to method " + path8 + " at address " + this.serverAddressString);
+          const handler = this.handlers.get(path8);
           if (handler === void 0) {
-            serverCallTrace("No handler registered for method " + path7 + ". Sending UNIMPLEMENTED status.");
+            serverCallTrace("No handler registered for method " + path8 + ". Sending UNIMPLEMENTED status.");
             return null;
           }
           return handler;
@@ -73811,10 +73811,10 @@ var require_server2 = __commonJS({
             channelzSessionInfo === null || channelzSessionInfo === void 0 ? void 0 : channelzSessionInfo.streamTracker.addCallFailed();
             return;
           }
-          const path7 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path7);
+          const path8 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path8);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path7), stream, channelzSessionInfo);
+            this._respondWithError(getUnimplementedStatusResponse(path8), stream, channelzSessionInfo);
             return;
           }
           const callEventTracker = {
@@ -73864,10 +73864,10 @@ var require_server2 = __commonJS({
           if (this._verifyContentType(stream, headers) !== true) {
             return;
           }
-          const path7 = headers[HTTP2_HEADER_PATH];
-          const handler = this._retrieveHandler(path7);
+          const path8 = headers[HTTP2_HEADER_PATH];
+          const handler = this._retrieveHandler(path8);
           if (!handler) {
-            this._respondWithError(getUnimplementedStatusResponse(path7), stream, null);
+            this._respondWithError(getUnimplementedStatusResponse(path8), stream, null);
             return;
           }
           const call = (0, server_interceptors_1.getServerInterceptingCall)([...extraInterceptors, ...this.interceptors], stream, headers, null, handler, this.options);
@@ -74912,7 +74912,7 @@ var require_certificate_provider = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.FileWatcherCertificateProvider = void 0;
-    var fs8 = require("fs");
+    var fs9 = require("fs");
     var logging = require_logging();
     var constants_1 = require_constants9();
     var util_1 = require("util");
@@ -74920,7 +74920,7 @@ var require_certificate_provider = __commonJS({
     function trace(text) {
       logging.trace(constants_1.LogVerbosity.DEBUG, TRACER_NAME, text);
     }
-    var readFilePromise = (0, util_1.promisify)(fs8.readFile);
+    var readFilePromise = (0, util_1.promisify)(fs9.readFile);
     var FileWatcherCertificateProvider = class {
       constructor(config) {
         this.config = config;
@@ -75175,13 +75175,13 @@ var require_resolver_uds = __commonJS({
         this.listener = listener;
         this.hasReturnedResult = false;
         this.endpoints = [];
-        let path7;
+        let path8;
         if (target.authority === "") {
-          path7 = "/" + target.path;
+          path8 = "/" + target.path;
         } else {
-          path7 = target.path;
+          path8 = target.path;
         }
-        this.endpoints = [{ addresses: [{ path: path7 }] }];
+        this.endpoints = [{ addresses: [{ path: path8 }] }];
       }
       updateResolution() {
         if (!this.hasReturnedResult) {
@@ -75241,12 +75241,12 @@ var require_resolver_ip = __commonJS({
           return;
         }
         const pathList = target.path.split(",");
-        for (const path7 of pathList) {
-          const hostPort = (0, uri_parser_1.splitHostPort)(path7);
+        for (const path8 of pathList) {
+          const hostPort = (0, uri_parser_1.splitHostPort)(path8);
           if (hostPort === null) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path7}`,
+              details: `Failed to parse ${target.scheme} address ${path8}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -75254,7 +75254,7 @@ var require_resolver_ip = __commonJS({
           if (target.scheme === IPV4_SCHEME && !(0, net_1.isIPv4)(hostPort.host) || target.scheme === IPV6_SCHEME && !(0, net_1.isIPv6)(hostPort.host)) {
             this.error = {
               code: constants_1.Status.UNAVAILABLE,
-              details: `Failed to parse ${target.scheme} address ${path7}`,
+              details: `Failed to parse ${target.scheme} address ${path8}`,
               metadata: new metadata_1.Metadata()
             };
             return;
@@ -76609,19 +76609,19 @@ var require_util12 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.addCommonProtos = exports2.loadProtosWithOptionsSync = exports2.loadProtosWithOptions = void 0;
-    var fs8 = require("fs");
-    var path7 = require("path");
+    var fs9 = require("fs");
+    var path8 = require("path");
     var Protobuf = require_protobufjs();
     function addIncludePathResolver(root, includePaths) {
       const originalResolvePath = root.resolvePath;
       root.resolvePath = (origin, target) => {
-        if (path7.isAbsolute(target)) {
+        if (path8.isAbsolute(target)) {
           return target;
         }
         for (const directory of includePaths) {
-          const fullPath = path7.join(directory, target);
+          const fullPath = path8.join(directory, target);
           try {
-            fs8.accessSync(fullPath, fs8.constants.R_OK);
+            fs9.accessSync(fullPath, fs9.constants.R_OK);
             return fullPath;
           } catch (err) {
             continue;
@@ -76866,7 +76866,7 @@ var require_session = __commonJS({
   "node_modules/dockerode/lib/session.js"(exports2, module2) {
     var grpc = require_src4();
     var protoLoader = require_src5();
-    var path7 = require("path");
+    var path8 = require("path");
     var crypto2 = require("crypto");
     function withSession(docker, auth, handler) {
       const sessionId = crypto2.randomUUID();
@@ -76893,7 +76893,7 @@ var require_session = __commonJS({
         const injector = server.createConnectionInjector(creds);
         injector.injectConnection(socket);
         const pkg = protoLoader.loadSync(
-          path7.resolve(__dirname, "proto", "auth.proto")
+          path8.resolve(__dirname, "proto", "auth.proto")
         );
         const service = grpc.loadPackageDefinition(pkg);
         server.addService(service.moby.filesync.v1.Auth.service, {
@@ -76923,7 +76923,7 @@ var require_session = __commonJS({
 var require_buildkit = __commonJS({
   "node_modules/dockerode/lib/buildkit.js"(exports2, module2) {
     var protobuf = require_protobufjs();
-    var path7 = require("path");
+    var path8 = require("path");
     var BUILDKIT_TRACE_ID = "moby.buildkit.trace";
     var BUILDKIT_IMAGE_ID = "moby.image.id";
     var PROTO_TYPE = "moby.buildkit.v1.StatusResponse";
@@ -76933,7 +76933,7 @@ var require_buildkit = __commonJS({
     function loadProto() {
       if (StatusResponse) return StatusResponse;
       var root = protobuf.loadSync(
-        path7.resolve(__dirname, "proto", "buildkit_status.proto")
+        path8.resolve(__dirname, "proto", "buildkit_status.proto")
       );
       StatusResponse = root.lookupType(PROTO_TYPE);
       return StatusResponse;
@@ -78563,54 +78563,54 @@ var require_polyfills = __commonJS({
     }
     var chdir;
     module2.exports = patch;
-    function patch(fs8) {
+    function patch(fs9) {
       if (constants3.hasOwnProperty("O_SYMLINK") && process.version.match(/^v0\.6\.[0-2]|^v0\.5\./)) {
-        patchLchmod(fs8);
+        patchLchmod(fs9);
       }
-      if (!fs8.lutimes) {
-        patchLutimes(fs8);
+      if (!fs9.lutimes) {
+        patchLutimes(fs9);
       }
-      fs8.chown = chownFix(fs8.chown);
-      fs8.fchown = chownFix(fs8.fchown);
-      fs8.lchown = chownFix(fs8.lchown);
-      fs8.chmod = chmodFix(fs8.chmod);
-      fs8.fchmod = chmodFix(fs8.fchmod);
-      fs8.lchmod = chmodFix(fs8.lchmod);
-      fs8.chownSync = chownFixSync(fs8.chownSync);
-      fs8.fchownSync = chownFixSync(fs8.fchownSync);
-      fs8.lchownSync = chownFixSync(fs8.lchownSync);
-      fs8.chmodSync = chmodFixSync(fs8.chmodSync);
-      fs8.fchmodSync = chmodFixSync(fs8.fchmodSync);
-      fs8.lchmodSync = chmodFixSync(fs8.lchmodSync);
-      fs8.stat = statFix(fs8.stat);
-      fs8.fstat = statFix(fs8.fstat);
-      fs8.lstat = statFix(fs8.lstat);
-      fs8.statSync = statFixSync(fs8.statSync);
-      fs8.fstatSync = statFixSync(fs8.fstatSync);
-      fs8.lstatSync = statFixSync(fs8.lstatSync);
-      if (fs8.chmod && !fs8.lchmod) {
-        fs8.lchmod = function(path7, mode, cb) {
+      fs9.chown = chownFix(fs9.chown);
+      fs9.fchown = chownFix(fs9.fchown);
+      fs9.lchown = chownFix(fs9.lchown);
+      fs9.chmod = chmodFix(fs9.chmod);
+      fs9.fchmod = chmodFix(fs9.fchmod);
+      fs9.lchmod = chmodFix(fs9.lchmod);
+      fs9.chownSync = chownFixSync(fs9.chownSync);
+      fs9.fchownSync = chownFixSync(fs9.fchownSync);
+      fs9.lchownSync = chownFixSync(fs9.lchownSync);
+      fs9.chmodSync = chmodFixSync(fs9.chmodSync);
+      fs9.fchmodSync = chmodFixSync(fs9.fchmodSync);
+      fs9.lchmodSync = chmodFixSync(fs9.lchmodSync);
+      fs9.stat = statFix(fs9.stat);
+      fs9.fstat = statFix(fs9.fstat);
+      fs9.lstat = statFix(fs9.lstat);
+      fs9.statSync = statFixSync(fs9.statSync);
+      fs9.fstatSync = statFixSync(fs9.fstatSync);
+      fs9.lstatSync = statFixSync(fs9.lstatSync);
+      if (fs9.chmod && !fs9.lchmod) {
+        fs9.lchmod = function(path8, mode, cb) {
           if (cb) process.nextTick(cb);
         };
-        fs8.lchmodSync = function() {
+        fs9.lchmodSync = function() {
         };
       }
-      if (fs8.chown && !fs8.lchown) {
-        fs8.lchown = function(path7, uid, gid, cb) {
+      if (fs9.chown && !fs9.lchown) {
+        fs9.lchown = function(path8, uid, gid, cb) {
           if (cb) process.nextTick(cb);
         };
-        fs8.lchownSync = function() {
+        fs9.lchownSync = function() {
         };
       }
       if (platform2 === "win32") {
-        fs8.rename = typeof fs8.rename !== "function" ? fs8.rename : (function(fs$rename) {
+        fs9.rename = typeof fs9.rename !== "function" ? fs9.rename : (function(fs$rename) {
           function rename3(from, to, cb) {
             var start = Date.now();
             var backoff = 0;
             fs$rename(from, to, function CB(er) {
               if (er && (er.code === "EACCES" || er.code === "EPERM" || er.code === "EBUSY") && Date.now() - start < 6e4) {
                 setTimeout(function() {
-                  fs8.stat(to, function(stater, st) {
+                  fs9.stat(to, function(stater, st) {
                     if (stater && stater.code === "ENOENT")
                       fs$rename(from, to, CB);
                     else
@@ -78626,9 +78626,9 @@ var require_polyfills = __commonJS({
           }
           if (Object.setPrototypeOf) Object.setPrototypeOf(rename3, fs$rename);
           return rename3;
-        })(fs8.rename);
+        })(fs9.rename);
       }
-      fs8.read = typeof fs8.read !== "function" ? fs8.read : (function(fs$read) {
+      fs9.read = typeof fs9.read !== "function" ? fs9.read : (function(fs$read) {
         function read(fd, buffer, offset, length, position, callback_) {
           var callback2;
           if (callback_ && typeof callback_ === "function") {
@@ -78636,22 +78636,22 @@ var require_polyfills = __commonJS({
             callback2 = function(er, _, __) {
               if (er && er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
-                return fs$read.call(fs8, fd, buffer, offset, length, position, callback2);
+                return fs$read.call(fs9, fd, buffer, offset, length, position, callback2);
               }
               callback_.apply(this, arguments);
             };
           }
-          return fs$read.call(fs8, fd, buffer, offset, length, position, callback2);
+          return fs$read.call(fs9, fd, buffer, offset, length, position, callback2);
         }
         if (Object.setPrototypeOf) Object.setPrototypeOf(read, fs$read);
         return read;
-      })(fs8.read);
-      fs8.readSync = typeof fs8.readSync !== "function" ? fs8.readSync : /* @__PURE__ */ (function(fs$readSync) {
+      })(fs9.read);
+      fs9.readSync = typeof fs9.readSync !== "function" ? fs9.readSync : /* @__PURE__ */ (function(fs$readSync) {
         return function(fd, buffer, offset, length, position) {
           var eagCounter = 0;
           while (true) {
             try {
-              return fs$readSync.call(fs8, fd, buffer, offset, length, position);
+              return fs$readSync.call(fs9, fd, buffer, offset, length, position);
             } catch (er) {
               if (er.code === "EAGAIN" && eagCounter < 10) {
                 eagCounter++;
@@ -78661,11 +78661,11 @@ var require_polyfills = __commonJS({
             }
           }
         };
-      })(fs8.readSync);
-      function patchLchmod(fs9) {
-        fs9.lchmod = function(path7, mode, callback2) {
-          fs9.open(
-            path7,
+      })(fs9.readSync);
+      function patchLchmod(fs10) {
+        fs10.lchmod = function(path8, mode, callback2) {
+          fs10.open(
+            path8,
             constants3.O_WRONLY | constants3.O_SYMLINK,
             mode,
             function(err, fd) {
@@ -78673,80 +78673,80 @@ var require_polyfills = __commonJS({
                 if (callback2) callback2(err);
                 return;
               }
-              fs9.fchmod(fd, mode, function(err2) {
-                fs9.close(fd, function(err22) {
+              fs10.fchmod(fd, mode, function(err2) {
+                fs10.close(fd, function(err22) {
                   if (callback2) callback2(err2 || err22);
                 });
               });
             }
           );
         };
-        fs9.lchmodSync = function(path7, mode) {
-          var fd = fs9.openSync(path7, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
+        fs10.lchmodSync = function(path8, mode) {
+          var fd = fs10.openSync(path8, constants3.O_WRONLY | constants3.O_SYMLINK, mode);
           var threw = true;
           var ret;
           try {
-            ret = fs9.fchmodSync(fd, mode);
+            ret = fs10.fchmodSync(fd, mode);
             threw = false;
           } finally {
             if (threw) {
               try {
-                fs9.closeSync(fd);
+                fs10.closeSync(fd);
               } catch (er) {
               }
             } else {
-              fs9.closeSync(fd);
+              fs10.closeSync(fd);
             }
           }
           return ret;
         };
       }
-      function patchLutimes(fs9) {
-        if (constants3.hasOwnProperty("O_SYMLINK") && fs9.futimes) {
-          fs9.lutimes = function(path7, at, mt, cb) {
-            fs9.open(path7, constants3.O_SYMLINK, function(er, fd) {
+      function patchLutimes(fs10) {
+        if (constants3.hasOwnProperty("O_SYMLINK") && fs10.futimes) {
+          fs10.lutimes = function(path8, at, mt, cb) {
+            fs10.open(path8, constants3.O_SYMLINK, function(er, fd) {
               if (er) {
                 if (cb) cb(er);
                 return;
               }
-              fs9.futimes(fd, at, mt, function(er2) {
-                fs9.close(fd, function(er22) {
+              fs10.futimes(fd, at, mt, function(er2) {
+                fs10.close(fd, function(er22) {
                   if (cb) cb(er2 || er22);
                 });
               });
             });
           };
-          fs9.lutimesSync = function(path7, at, mt) {
-            var fd = fs9.openSync(path7, constants3.O_SYMLINK);
+          fs10.lutimesSync = function(path8, at, mt) {
+            var fd = fs10.openSync(path8, constants3.O_SYMLINK);
             var ret;
             var threw = true;
             try {
-              ret = fs9.futimesSync(fd, at, mt);
+              ret = fs10.futimesSync(fd, at, mt);
               threw = false;
             } finally {
               if (threw) {
                 try {
-                  fs9.closeSync(fd);
+                  fs10.closeSync(fd);
                 } catch (er) {
                 }
               } else {
-                fs9.closeSync(fd);
+                fs10.closeSync(fd);
               }
             }
             return ret;
           };
-        } else if (fs9.futimes) {
-          fs9.lutimes = function(_a, _b, _c, cb) {
+        } else if (fs10.futimes) {
+          fs10.lutimes = function(_a, _b, _c, cb) {
             if (cb) process.nextTick(cb);
           };
-          fs9.lutimesSync = function() {
+          fs10.lutimesSync = function() {
           };
         }
       }
       function chmodFix(orig) {
         if (!orig) return orig;
         return function(target, mode, cb) {
-          return orig.call(fs8, target, mode, function(er) {
+          return orig.call(fs9, target, mode, function(er) {
             if (chownErOk(er)) er = null;
             if (cb) cb.apply(this, arguments);
           });
@@ -78756,7 +78756,7 @@ var require_polyfills = __commonJS({
         if (!orig) return orig;
         return function(target, mode) {
           try {
-            return orig.call(fs8, target, mode);
+            return orig.call(fs9, target, mode);
           } catch (er) {
             if (!chownErOk(er)) throw er;
           }
@@ -78765,7 +78765,7 @@ var require_polyfills = __commonJS({
       function chownFix(orig) {
         if (!orig) return orig;
         return function(target, uid, gid, cb) {
-          return orig.call(fs8, target, uid, gid, function(er) {
+          return orig.call(fs9, target, uid, gid, function(er) {
             if (chownErOk(er)) er = null;
             if (cb) cb.apply(this, arguments);
           });
@@ -78775,7 +78775,7 @@ var require_polyfills = __commonJS({
         if (!orig) return orig;
         return function(target, uid, gid) {
           try {
-            return orig.call(fs8, target, uid, gid);
+            return orig.call(fs9, target, uid, gid);
           } catch (er) {
             if (!chownErOk(er)) throw er;
           }
@@ -78795,13 +78795,13 @@ var require_polyfills = __commonJS({
             }
             if (cb) cb.apply(this, arguments);
           }
-          return options ? orig.call(fs8, target, options, callback2) : orig.call(fs8, target, callback2);
+          return options ? orig.call(fs9, target, options, callback2) : orig.call(fs9, target, callback2);
         };
       }
       function statFixSync(orig) {
         if (!orig) return orig;
         return function(target, options) {
-          var stats = options ? orig.call(fs8, target, options) : orig.call(fs8, target);
+          var stats = options ? orig.call(fs9, target, options) : orig.call(fs9, target);
           if (stats) {
             if (stats.uid < 0) stats.uid += 4294967296;
             if (stats.gid < 0) stats.gid += 4294967296;
@@ -78830,16 +78830,16 @@ var require_legacy_streams = __commonJS({
   "node_modules/graceful-fs/legacy-streams.js"(exports2, module2) {
     var Stream = require("stream").Stream;
     module2.exports = legacy;
-    function legacy(fs8) {
+    function legacy(fs9) {
       return {
         ReadStream,
         WriteStream
       };
-      function ReadStream(path7, options) {
-        if (!(this instanceof ReadStream)) return new ReadStream(path7, options);
+      function ReadStream(path8, options) {
+        if (!(this instanceof ReadStream)) return new ReadStream(path8, options);
         Stream.call(this);
         var self2 = this;
-        this.path = path7;
+        this.path = path8;
         this.fd = null;
         this.readable = true;
         this.paused = false;
@@ -78873,7 +78873,7 @@ var require_legacy_streams = __commonJS({
           });
           return;
         }
-        fs8.open(this.path, this.flags, this.mode, function(err, fd) {
+        fs9.open(this.path, this.flags, this.mode, function(err, fd) {
           if (err) {
             self2.emit("error", err);
             self2.readable = false;
@@ -78884,10 +78884,10 @@ var require_legacy_streams = __commonJS({
           self2._read();
         });
       }
-      function WriteStream(path7, options) {
-        if (!(this instanceof WriteStream)) return new WriteStream(path7, options);
+      function WriteStream(path8, options) {
+        if (!(this instanceof WriteStream)) return new WriteStream(path8, options);
         Stream.call(this);
-        this.path = path7;
+        this.path = path8;
         this.fd = null;
         this.writable = true;
         this.flags = "w";
@@ -78912,7 +78912,7 @@ var require_legacy_streams = __commonJS({
         this.busy = false;
         this._queue = [];
         if (this.fd === null) {
-          this._open = fs8.open;
+          this._open = fs9.open;
           this._queue.push([this._open, this.path, this.flags, this.mode, void 0]);
           this.flush();
         }
@@ -78947,7 +78947,7 @@ var require_clone = __commonJS({
 // node_modules/graceful-fs/graceful-fs.js
 var require_graceful_fs = __commonJS({
   "node_modules/graceful-fs/graceful-fs.js"(exports2, module2) {
-    var fs8 = require("fs");
+    var fs9 = require("fs");
     var polyfills = require_polyfills();
     var legacy = require_legacy_streams();
     var clone = require_clone();
@@ -78979,12 +78979,12 @@ var require_graceful_fs = __commonJS({
         m = "GFS4: " + m.split(/\n/).join("\nGFS4: ");
         console.error(m);
       };
-    if (!fs8[gracefulQueue]) {
+    if (!fs9[gracefulQueue]) {
       queue = global[gracefulQueue] || [];
-      publishQueue(fs8, queue);
-      fs8.close = (function(fs$close) {
+      publishQueue(fs9, queue);
+      fs9.close = (function(fs$close) {
         function close(fd, cb) {
-          return fs$close.call(fs8, fd, function(err) {
+          return fs$close.call(fs9, fd, function(err) {
             if (!err) {
               resetQueue();
             }
@@ -78996,48 +78996,48 @@ var require_graceful_fs = __commonJS({
           value: fs$close
         });
         return close;
-      })(fs8.close);
-      fs8.closeSync = (function(fs$closeSync) {
+      })(fs9.close);
+      fs9.closeSync = (function(fs$closeSync) {
         function closeSync(fd) {
-          fs$closeSync.apply(fs8, arguments);
+          fs$closeSync.apply(fs9, arguments);
           resetQueue();
         }
         Object.defineProperty(closeSync, previousSymbol, {
           value: fs$closeSync
         });
         return closeSync;
-      })(fs8.closeSync);
+      })(fs9.closeSync);
       if (/\bgfs4\b/i.test(process.env.NODE_DEBUG || "")) {
         process.on("exit", function() {
-          debug2(fs8[gracefulQueue]);
-          require("assert").equal(fs8[gracefulQueue].length, 0);
+          debug2(fs9[gracefulQueue]);
+          require("assert").equal(fs9[gracefulQueue].length, 0);
         });
       }
     }
     var queue;
     if (!global[gracefulQueue]) {
-      publishQueue(global, fs8[gracefulQueue]);
+      publishQueue(global, fs9[gracefulQueue]);
     }
-    module2.exports = patch(clone(fs8));
-    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs8.__patched) {
-      module2.exports = patch(fs8);
-      fs8.__patched = true;
+    module2.exports = patch(clone(fs9));
+    if (process.env.TEST_GRACEFUL_FS_GLOBAL_PATCH && !fs9.__patched) {
+      module2.exports = patch(fs9);
+      fs9.__patched = true;
     }
-    function patch(fs9) {
-      polyfills(fs9);
-      fs9.gracefulify = patch;
-      fs9.createReadStream = createReadStream;
-      fs9.createWriteStream = createWriteStream;
-      var fs$readFile = fs9.readFile;
-      fs9.readFile = readFile2;
-      function readFile2(path7, options, cb) {
+    function patch(fs10) {
+      polyfills(fs10);
+      fs10.gracefulify = patch;
+      fs10.createReadStream = createReadStream;
+      fs10.createWriteStream = createWriteStream;
+      var fs$readFile = fs10.readFile;
+      fs10.readFile = readFile2;
+      function readFile2(path8, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$readFile(path7, options, cb);
-        function go$readFile(path8, options2, cb2, startTime) {
-          return fs$readFile(path8, options2, function(err) {
+        return go$readFile(path8, options, cb);
+        function go$readFile(path9, options2, cb2, startTime) {
+          return fs$readFile(path9, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$readFile, [path8, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$readFile, [path9, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -79045,16 +79045,16 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$writeFile = fs9.writeFile;
-      fs9.writeFile = writeFile3;
-      function writeFile3(path7, data, options, cb) {
+      var fs$writeFile = fs10.writeFile;
+      fs10.writeFile = writeFile3;
+      function writeFile3(path8, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$writeFile(path7, data, options, cb);
-        function go$writeFile(path8, data2, options2, cb2, startTime) {
-          return fs$writeFile(path8, data2, options2, function(err) {
+        return go$writeFile(path8, data, options, cb);
+        function go$writeFile(path9, data2, options2, cb2, startTime) {
+          return fs$writeFile(path9, data2, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$writeFile, [path8, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$writeFile, [path9, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -79062,17 +79062,17 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$appendFile = fs9.appendFile;
+      var fs$appendFile = fs10.appendFile;
       if (fs$appendFile)
-        fs9.appendFile = appendFile2;
-      function appendFile2(path7, data, options, cb) {
+        fs10.appendFile = appendFile2;
+      function appendFile2(path8, data, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        return go$appendFile(path7, data, options, cb);
-        function go$appendFile(path8, data2, options2, cb2, startTime) {
-          return fs$appendFile(path8, data2, options2, function(err) {
+        return go$appendFile(path8, data, options, cb);
+        function go$appendFile(path9, data2, options2, cb2, startTime) {
+          return fs$appendFile(path9, data2, options2, function(err) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$appendFile, [path8, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$appendFile, [path9, data2, options2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -79080,9 +79080,9 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$copyFile = fs9.copyFile;
+      var fs$copyFile = fs10.copyFile;
       if (fs$copyFile)
-        fs9.copyFile = copyFile2;
+        fs10.copyFile = copyFile2;
       function copyFile2(src, dest, flags, cb) {
         if (typeof flags === "function") {
           cb = flags;
@@ -79100,34 +79100,34 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      var fs$readdir = fs9.readdir;
-      fs9.readdir = readdir3;
+      var fs$readdir = fs10.readdir;
+      fs10.readdir = readdir3;
       var noReaddirOptionVersions = /^v[0-5]\./;
-      function readdir3(path7, options, cb) {
+      function readdir3(path8, options, cb) {
         if (typeof options === "function")
           cb = options, options = null;
-        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path8, options2, cb2, startTime) {
-          return fs$readdir(path8, fs$readdirCallback(
-            path8,
+        var go$readdir = noReaddirOptionVersions.test(process.version) ? function go$readdir2(path9, options2, cb2, startTime) {
+          return fs$readdir(path9, fs$readdirCallback(
+            path9,
             options2,
             cb2,
             startTime
           ));
-        } : function go$readdir2(path8, options2, cb2, startTime) {
-          return fs$readdir(path8, options2, fs$readdirCallback(
-            path8,
+        } : function go$readdir2(path9, options2, cb2, startTime) {
+          return fs$readdir(path9, options2, fs$readdirCallback(
+            path9,
             options2,
             cb2,
             startTime
           ));
         };
-        return go$readdir(path7, options, cb);
-        function fs$readdirCallback(path8, options2, cb2, startTime) {
+        return go$readdir(path8, options, cb);
+        function fs$readdirCallback(path9, options2, cb2, startTime) {
           return function(err, files) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
               enqueue([
                 go$readdir,
-                [path8, options2, cb2],
+                [path9, options2, cb2],
                 err,
                 startTime || Date.now(),
                 Date.now()
@@ -79142,21 +79142,21 @@ var require_graceful_fs = __commonJS({
         }
       }
       if (process.version.substr(0, 4) === "v0.8") {
-        var legStreams = legacy(fs9);
+        var legStreams = legacy(fs10);
         ReadStream = legStreams.ReadStream;
         WriteStream = legStreams.WriteStream;
       }
-      var fs$ReadStream = fs9.ReadStream;
+      var fs$ReadStream = fs10.ReadStream;
       if (fs$ReadStream) {
         ReadStream.prototype = Object.create(fs$ReadStream.prototype);
         ReadStream.prototype.open = ReadStream$open;
       }
-      var fs$WriteStream = fs9.WriteStream;
+      var fs$WriteStream = fs10.WriteStream;
       if (fs$WriteStream) {
         WriteStream.prototype = Object.create(fs$WriteStream.prototype);
         WriteStream.prototype.open = WriteStream$open;
       }
-      Object.defineProperty(fs9, "ReadStream", {
+      Object.defineProperty(fs10, "ReadStream", {
         get: function() {
           return ReadStream;
         },
@@ -79166,7 +79166,7 @@ var require_graceful_fs = __commonJS({
         enumerable: true,
         configurable: true
       });
-      Object.defineProperty(fs9, "WriteStream", {
+      Object.defineProperty(fs10, "WriteStream", {
         get: function() {
           return WriteStream;
         },
@@ -79177,7 +79177,7 @@ var require_graceful_fs = __commonJS({
         configurable: true
       });
       var FileReadStream = ReadStream;
-      Object.defineProperty(fs9, "FileReadStream", {
+      Object.defineProperty(fs10, "FileReadStream", {
         get: function() {
           return FileReadStream;
         },
@@ -79188,7 +79188,7 @@ var require_graceful_fs = __commonJS({
         configurable: true
       });
       var FileWriteStream = WriteStream;
-      Object.defineProperty(fs9, "FileWriteStream", {
+      Object.defineProperty(fs10, "FileWriteStream", {
         get: function() {
           return FileWriteStream;
         },
@@ -79198,7 +79198,7 @@ var require_graceful_fs = __commonJS({
         enumerable: true,
         configurable: true
       });
-      function ReadStream(path7, options) {
+      function ReadStream(path8, options) {
         if (this instanceof ReadStream)
           return fs$ReadStream.apply(this, arguments), this;
         else
@@ -79218,7 +79218,7 @@ var require_graceful_fs = __commonJS({
           }
         });
       }
-      function WriteStream(path7, options) {
+      function WriteStream(path8, options) {
         if (this instanceof WriteStream)
           return fs$WriteStream.apply(this, arguments), this;
         else
@@ -79236,22 +79236,22 @@ var require_graceful_fs = __commonJS({
           }
         });
       }
-      function createReadStream(path7, options) {
-        return new fs9.ReadStream(path7, options);
+      function createReadStream(path8, options) {
+        return new fs10.ReadStream(path8, options);
       }
-      function createWriteStream(path7, options) {
-        return new fs9.WriteStream(path7, options);
+      function createWriteStream(path8, options) {
+        return new fs10.WriteStream(path8, options);
       }
-      var fs$open = fs9.open;
-      fs9.open = open2;
-      function open2(path7, flags, mode, cb) {
+      var fs$open = fs10.open;
+      fs10.open = open2;
+      function open2(path8, flags, mode, cb) {
         if (typeof mode === "function")
           cb = mode, mode = null;
-        return go$open(path7, flags, mode, cb);
-        function go$open(path8, flags2, mode2, cb2, startTime) {
-          return fs$open(path8, flags2, mode2, function(err, fd) {
+        return go$open(path8, flags, mode, cb);
+        function go$open(path9, flags2, mode2, cb2, startTime) {
+          return fs$open(path9, flags2, mode2, function(err, fd) {
             if (err && (err.code === "EMFILE" || err.code === "ENFILE"))
-              enqueue([go$open, [path8, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
+              enqueue([go$open, [path9, flags2, mode2, cb2], err, startTime || Date.now(), Date.now()]);
             else {
               if (typeof cb2 === "function")
                 cb2.apply(this, arguments);
@@ -79259,20 +79259,20 @@ var require_graceful_fs = __commonJS({
           });
         }
       }
-      return fs9;
+      return fs10;
     }
     function enqueue(elem) {
       debug2("ENQUEUE", elem[0].name, elem[1]);
-      fs8[gracefulQueue].push(elem);
+      fs9[gracefulQueue].push(elem);
       retry();
     }
     var retryTimer;
     function resetQueue() {
       var now = Date.now();
-      for (var i = 0; i < fs8[gracefulQueue].length; ++i) {
-        if (fs8[gracefulQueue][i].length > 2) {
-          fs8[gracefulQueue][i][3] = now;
-          fs8[gracefulQueue][i][4] = now;
+      for (var i = 0; i < fs9[gracefulQueue].length; ++i) {
+        if (fs9[gracefulQueue][i].length > 2) {
+          fs9[gracefulQueue][i][3] = now;
+          fs9[gracefulQueue][i][4] = now;
         }
       }
       retry();
@@ -79280,9 +79280,9 @@ var require_graceful_fs = __commonJS({
     function retry() {
       clearTimeout(retryTimer);
       retryTimer = void 0;
-      if (fs8[gracefulQueue].length === 0)
+      if (fs9[gracefulQueue].length === 0)
         return;
-      var elem = fs8[gracefulQueue].shift();
+      var elem = fs9[gracefulQueue].shift();
       var fn = elem[0];
       var args = elem[1];
       var err = elem[2];
@@ -79304,7 +79304,7 @@ var require_graceful_fs = __commonJS({
           debug2("RETRY", fn.name, args);
           fn.apply(null, args.concat([startTime]));
         } else {
-          fs8[gracefulQueue].push(elem);
+          fs9[gracefulQueue].push(elem);
         }
       }
       if (retryTimer === void 0) {
@@ -79739,10 +79739,10 @@ var require_mtime_precision = __commonJS({
   "node_modules/proper-lockfile/lib/mtime-precision.js"(exports2, module2) {
     "use strict";
     var cacheSymbol = /* @__PURE__ */ Symbol();
-    function probe(file, fs8, callback2) {
-      const cachedPrecision = fs8[cacheSymbol];
+    function probe(file, fs9, callback2) {
+      const cachedPrecision = fs9[cacheSymbol];
       if (cachedPrecision) {
-        return fs8.stat(file, (err, stat3) => {
+        return fs9.stat(file, (err, stat3) => {
           if (err) {
             return callback2(err);
           }
@@ -79750,16 +79750,16 @@ var require_mtime_precision = __commonJS({
         });
       }
       const mtime = new Date(Math.ceil(Date.now() / 1e3) * 1e3 + 5);
-      fs8.utimes(file, mtime, mtime, (err) => {
+      fs9.utimes(file, mtime, mtime, (err) => {
         if (err) {
           return callback2(err);
         }
-        fs8.stat(file, (err2, stat3) => {
+        fs9.stat(file, (err2, stat3) => {
           if (err2) {
             return callback2(err2);
           }
           const precision = stat3.mtime.getTime() % 1e3 === 0 ? "s" : "ms";
-          Object.defineProperty(fs8, cacheSymbol, { value: precision });
+          Object.defineProperty(fs9, cacheSymbol, { value: precision });
           callback2(null, stat3.mtime, precision);
         });
       });
@@ -79780,8 +79780,8 @@ var require_mtime_precision = __commonJS({
 var require_lockfile = __commonJS({
   "node_modules/proper-lockfile/lib/lockfile.js"(exports2, module2) {
     "use strict";
-    var path7 = require("path");
-    var fs8 = require_graceful_fs();
+    var path8 = require("path");
+    var fs9 = require_graceful_fs();
     var retry = require_retry3();
     var onExit = require_signal_exit();
     var mtimePrecision = require_mtime_precision();
@@ -79791,7 +79791,7 @@ var require_lockfile = __commonJS({
     }
     function resolveCanonicalPath(file, options, callback2) {
       if (!options.realpath) {
-        return callback2(null, path7.resolve(file));
+        return callback2(null, path8.resolve(file));
       }
       options.fs.realpath(file, callback2);
     }
@@ -79912,7 +79912,7 @@ var require_lockfile = __commonJS({
         update: null,
         realpath: true,
         retries: 0,
-        fs: fs8,
+        fs: fs9,
         onCompromised: (err) => {
           throw err;
         },
@@ -79956,7 +79956,7 @@ var require_lockfile = __commonJS({
     }
     function unlock(file, options, callback2) {
       options = {
-        fs: fs8,
+        fs: fs9,
         realpath: true,
         ...options
       };
@@ -79978,7 +79978,7 @@ var require_lockfile = __commonJS({
       options = {
         stale: 1e4,
         realpath: true,
-        fs: fs8,
+        fs: fs9,
         ...options
       };
       options.stale = Math.max(options.stale || 0, 2e3);
@@ -80017,16 +80017,16 @@ var require_lockfile = __commonJS({
 var require_adapter = __commonJS({
   "node_modules/proper-lockfile/lib/adapter.js"(exports2, module2) {
     "use strict";
-    var fs8 = require_graceful_fs();
-    function createSyncFs(fs9) {
+    var fs9 = require_graceful_fs();
+    function createSyncFs(fs10) {
       const methods = ["mkdir", "realpath", "stat", "rmdir", "utimes"];
-      const newFs = { ...fs9 };
+      const newFs = { ...fs10 };
       methods.forEach((method) => {
         newFs[method] = (...args) => {
           const callback2 = args.pop();
           let ret;
           try {
-            ret = fs9[`${method}Sync`](...args);
+            ret = fs10[`${method}Sync`](...args);
           } catch (err) {
             return callback2(err);
           }
@@ -80064,7 +80064,7 @@ var require_adapter = __commonJS({
     }
     function toSyncOptions(options) {
       options = { ...options };
-      options.fs = createSyncFs(options.fs || fs8);
+      options.fs = createSyncFs(options.fs || fs9);
       if (typeof options.retries === "number" && options.retries > 0 || options.retries && typeof options.retries.retries === "number" && options.retries.retries > 0) {
         throw Object.assign(new Error("Cannot use retries with the sync api"), { code: "ESYNC" });
       }
@@ -80846,15 +80846,15 @@ function parseReference(text) {
   if (remote.toLowerCase() !== remote) fail("repository name must be lowercase");
   const match = REMAINDER_RE.exec(remainder);
   if (!match) fail(explainRemainder(remainder));
-  const [, path7, tag, digest] = match;
-  const repository = `${domain}/${path7}`;
+  const [, path8, tag, digest] = match;
+  const repository = `${domain}/${path8}`;
   if (repository.length > NAME_TOTAL_LENGTH_MAX) fail(`repository name is longer than ${NAME_TOTAL_LENGTH_MAX} characters`);
   if (digest !== void 0) validateDigest(digest, fail);
   const suffix = (t) => (t !== void 0 ? `:${t}` : "") + (digest !== void 0 ? `@${digest}` : "");
   const normalizedTag = tag ?? (digest === void 0 ? DEFAULT_TAG : void 0);
   return {
     domain,
-    path: path7,
+    path: path8,
     repository,
     tag,
     digest,
@@ -80878,11 +80878,11 @@ function tagOf(normalizedRef) {
 function familiarRepository(repository) {
   const prefix = `${DEFAULT_DOMAIN}/`;
   if (!repository.startsWith(prefix)) return repository;
-  const path7 = repository.slice(prefix.length);
-  if (path7.startsWith(OFFICIAL_REPO_PREFIX) && !path7.slice(OFFICIAL_REPO_PREFIX.length).includes("/")) {
-    return path7.slice(OFFICIAL_REPO_PREFIX.length);
+  const path8 = repository.slice(prefix.length);
+  if (path8.startsWith(OFFICIAL_REPO_PREFIX) && !path8.slice(OFFICIAL_REPO_PREFIX.length).includes("/")) {
+    return path8.slice(OFFICIAL_REPO_PREFIX.length);
   }
-  return path7;
+  return path8;
 }
 function isNoneReference(text) {
   return text.includes("<none>");
@@ -80930,11 +80930,11 @@ function explainRemainder(remainder) {
   const nameAndTag = at >= 0 ? remainder.slice(0, at) : remainder;
   if (at >= 0 && !DIGEST_RE.test(remainder.slice(at + 1))) return `"${remainder.slice(at + 1)}" is not a valid digest (expected sha256:<64 hex>)`;
   const colon = tagColonIndex(nameAndTag);
-  const path7 = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
+  const path8 = colon >= 0 ? nameAndTag.slice(0, colon) : nameAndTag;
   if (colon >= 0 && !TAG_RE.test(nameAndTag.slice(colon + 1))) {
     return `"${nameAndTag.slice(colon + 1)}" is not a valid tag (letters, digits, _ . -, at most 128, not starting with . or -)`;
   }
-  const bad = path7.split("/").find((c) => !PATH_COMPONENT_RE.test(c));
+  const bad = path8.split("/").find((c) => !PATH_COMPONENT_RE.test(c));
   if (bad === "") return "repository name has an empty path component";
   if (bad !== void 0) return `"${bad}" is not a valid repository path component (lowercase letters, digits and single . _ or - separators)`;
   return "invalid reference format";
@@ -81578,18 +81578,18 @@ var LayerIndex = class {
     let complete = true;
     for (let n = this.leafOf.get(image.id); n && n !== this.root; n = n.parent) if (n.size === void 0) complete = false;
     if (complete) return;
-    const path7 = this.pathOf(image.id);
-    const unknown = path7.filter((n) => n.size === void 0);
+    const path8 = this.pathOf(image.id);
+    const unknown = path8.filter((n) => n.size === void 0);
     if (unknown.length === 0) return;
-    const known = path7.reduce((sum, n) => sum + (n.size ?? 0), 0);
+    const known = path8.reduce((sum, n) => sum + (n.size ?? 0), 0);
     for (const n of unknown) n.size = 0;
     unknown[unknown.length - 1].size = Math.max(0, image.size - known);
   }
   /** Nodes from the base layer to the image's top layer. */
   pathOf(imageId) {
-    const path7 = [];
-    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) path7.push(n);
-    return path7.reverse();
+    const path8 = [];
+    for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) path8.push(n);
+    return path8.reverse();
   }
   /** Images whose whole chain is a strict prefix of this image's chain (its bases). */
   basesOf(imageId) {
@@ -81885,7 +81885,7 @@ function applySpaceRules(decisions, layers, input) {
 function createdOf(c) {
   return c.kind === "image" ? c.d.created : c.r.created ?? 0;
 }
-function pressure(rules, imagesBytes, plannedFree, fs8, dockerBytes) {
+function pressure(rules, imagesBytes, plannedFree, fs9, dockerBytes) {
   const asks = [];
   if (rules.maxImageBytes !== void 0 && imagesBytes > rules.maxImageBytes) {
     asks.push(["max-image-bytes", imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes)]);
@@ -81893,19 +81893,19 @@ function pressure(rules, imagesBytes, plannedFree, fs8, dockerBytes) {
   if (rules.maxDockerBytes !== void 0 && dockerBytes > rules.maxDockerBytes) {
     asks.push(["max-docker-bytes", dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
   }
-  if (fs8 && rules.ensureFreeBytes !== void 0 && fs8.freeBytes + plannedFree < rules.ensureFreeBytes) {
-    asks.push(["ensure-free", rules.ensureFreeBytes - fs8.freeBytes - plannedFree]);
+  if (fs9 && rules.ensureFreeBytes !== void 0 && fs9.freeBytes + plannedFree < rules.ensureFreeBytes) {
+    asks.push(["ensure-free", rules.ensureFreeBytes - fs9.freeBytes - plannedFree]);
   }
-  if (fs8 && rules.minFree) {
-    const free = fs8.freeBytes + plannedFree;
-    if (free < amountOf(rules.minFree, fs8.totalBytes)) asks.push(["min-free", amountOf(rules.targetFree ?? rules.minFree, fs8.totalBytes) - free]);
+  if (fs9 && rules.minFree) {
+    const free = fs9.freeBytes + plannedFree;
+    if (free < amountOf(rules.minFree, fs9.totalBytes)) asks.push(["min-free", amountOf(rules.targetFree ?? rules.minFree, fs9.totalBytes) - free]);
   }
-  if (fs8 && rules.minFreeInodes && fs8.totalInodes > 0) {
-    const used = fs8.totalBytes - fs8.freeBytes;
-    const bytesPerInode = used / Math.max(1, fs8.totalInodes - fs8.freeInodes);
-    const free = fs8.freeInodes + plannedFree / bytesPerInode;
-    if (free < amountOf(rules.minFreeInodes, fs8.totalInodes)) {
-      asks.push(["min-free-inodes", Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs8.totalInodes) - free) * bytesPerInode)]);
+  if (fs9 && rules.minFreeInodes && fs9.totalInodes > 0) {
+    const used = fs9.totalBytes - fs9.freeBytes;
+    const bytesPerInode = used / Math.max(1, fs9.totalInodes - fs9.freeInodes);
+    const free = fs9.freeInodes + plannedFree / bytesPerInode;
+    if (free < amountOf(rules.minFreeInodes, fs9.totalInodes)) {
+      asks.push(["min-free-inodes", Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs9.totalInodes) - free) * bytesPerInode)]);
     }
   }
   return { rules: asks.map(([r]) => r), bytes: Math.max(0, ...asks.map(([, b]) => b)) };
@@ -82293,47 +82293,99 @@ async function mapConcurrent(items, limit, fn) {
 }
 
 // src/engine/connection.ts
+var import_node_crypto2 = require("node:crypto");
+var fs4 = __toESM(require("node:fs"));
+var https = __toESM(require("node:https"));
+var os6 = __toESM(require("node:os"));
+var path2 = __toESM(require("node:path"));
+
+// src/engine/known-hosts.ts
 var import_node_crypto = require("node:crypto");
 var fs3 = __toESM(require("node:fs"));
-var https = __toESM(require("node:https"));
 var os5 = __toESM(require("node:os"));
 var path = __toESM(require("node:path"));
+function knownHostsFiles(env = process.env) {
+  const home = env.HOME || os5.homedir();
+  return [path.join(home, ".ssh", "known_hosts"), path.join(home, ".ssh", "known_hosts2"), "/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
+}
+function knownHostsName(host, port) {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  return port === 22 ? bare : `[${bare}]:${port}`;
+}
+function hostKeyKnown(text, name, key) {
+  let listed = false;
+  for (const line of text.split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[0] === "" || fields[0].startsWith("#")) continue;
+    const marker = fields[0].startsWith("@") ? fields.shift() : void 0;
+    const [hosts, , blob] = fields;
+    if (!hosts || !blob || !hostsMatch(hosts, name)) continue;
+    const same = Buffer.from(blob, "base64").equals(key);
+    if (marker === "@revoked" && same) return false;
+    if (marker === void 0 && same) listed = true;
+  }
+  return listed;
+}
+function hostsMatch(hosts, name) {
+  if (hosts.startsWith("|1|")) {
+    const [, , salt, hash] = hosts.split("|");
+    return (0, import_node_crypto.createHmac)("sha1", Buffer.from(salt ?? "", "base64")).update(name).digest("base64") === hash;
+  }
+  let matched = false;
+  for (const pattern of hosts.split(",")) {
+    const negated = pattern.startsWith("!");
+    if (!globMatch(negated ? pattern.slice(1) : pattern, name)) continue;
+    if (negated) return false;
+    matched = true;
+  }
+  return matched;
+}
+function globMatch(pattern, name) {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${source}$`, "i").test(name);
+}
+function hostKeyVerifier(host, port, files) {
+  const name = knownHostsName(host, port);
+  return (key) => hostKeyKnown(files.map((file) => fs3.existsSync(file) ? fs3.readFileSync(file, "utf8") : "").join("\n"), name, key);
+}
+
+// src/engine/connection.ts
 var ContextError = class extends Error {
 };
 var DEFAULT_SOCKET = "/var/run/docker.sock";
-function resolveEndpoint(host, env = process.env, exists2 = fs3.existsSync) {
+function resolveEndpoint(host, env = process.env, exists2 = fs4.existsSync) {
   if (host) return withEnvTls({ host, source: "host setting" }, env);
   if (env.DOCKER_HOST) return withEnvTls({ host: env.DOCKER_HOST, source: "DOCKER_HOST" }, env);
-  const configDir = env.DOCKER_CONFIG || path.join(env.HOME || os5.homedir(), ".docker");
+  const configDir = env.DOCKER_CONFIG || path2.join(env.HOME || os6.homedir(), ".docker");
   const named = env.DOCKER_CONTEXT ? { name: env.DOCKER_CONTEXT, from: "DOCKER_CONTEXT" } : currentContext(configDir);
   if (named && named.name !== "default") return contextEndpoint(configDir, named.name, named.from);
-  const rootless = env.XDG_RUNTIME_DIR && path.join(env.XDG_RUNTIME_DIR, "docker.sock");
+  const rootless = env.XDG_RUNTIME_DIR && path2.join(env.XDG_RUNTIME_DIR, "docker.sock");
   if (rootless && !exists2(DEFAULT_SOCKET) && exists2(rootless)) return { host: `unix://${rootless}`, source: "rootless socket ($XDG_RUNTIME_DIR)" };
   return { host: `unix://${DEFAULT_SOCKET}`, source: "default socket" };
 }
 function currentContext(configDir) {
-  const file = path.join(configDir, "config.json");
+  const file = path2.join(configDir, "config.json");
   let config;
   try {
-    config = JSON.parse(fs3.readFileSync(file, "utf8"));
+    config = JSON.parse(fs4.readFileSync(file, "utf8"));
   } catch {
     return void 0;
   }
   return typeof config.currentContext === "string" && config.currentContext ? { name: config.currentContext, from: `currentContext in ${file}` } : void 0;
 }
 function contextEndpoint(configDir, name, from) {
-  const id = (0, import_node_crypto.createHash)("sha256").update(name).digest("hex");
-  const metaFile = path.join(configDir, "contexts", "meta", id, "meta.json");
+  const id = (0, import_node_crypto2.createHash)("sha256").update(name).digest("hex");
+  const metaFile = path2.join(configDir, "contexts", "meta", id, "meta.json");
   let meta;
   try {
-    meta = JSON.parse(fs3.readFileSync(metaFile, "utf8"));
+    meta = JSON.parse(fs4.readFileSync(metaFile, "utf8"));
   } catch (error2) {
     throw new ContextError(`docker context "${name}" (${from}) cannot be read: ${metaFile}: ${error2.message}`);
   }
   const docker = meta.Endpoints?.docker;
   if (!docker?.Host) throw new ContextError(`docker context "${name}" (${from}) has no docker endpoint in ${metaFile}`);
-  const tlsDir = path.join(configDir, "contexts", "tls", id, "docker");
-  const read = (file) => fs3.existsSync(path.join(tlsDir, file)) ? fs3.readFileSync(path.join(tlsDir, file)) : void 0;
+  const tlsDir = path2.join(configDir, "contexts", "tls", id, "docker");
+  const read = (file) => fs4.existsSync(path2.join(tlsDir, file)) ? fs4.readFileSync(path2.join(tlsDir, file)) : void 0;
   const tls = { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
   return {
     host: docker.Host,
@@ -82347,8 +82399,8 @@ function withEnvTls(endpoint, env) {
   if (!endpoint.host.startsWith("tcp://")) return endpoint;
   const verify = env.DOCKER_TLS_VERIFY !== void 0 && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
   if (!verify && !(new URL(endpoint.host).port === "2376" && env.DOCKER_CERT_PATH)) return endpoint;
-  const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path.join(env.HOME || os5.homedir(), ".docker");
-  const read = (file) => fs3.existsSync(path.join(dir, file)) ? fs3.readFileSync(path.join(dir, file)) : void 0;
+  const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path2.join(env.HOME || os6.homedir(), ".docker");
+  const read = (file) => fs4.existsSync(path2.join(dir, file)) ? fs4.readFileSync(path2.join(dir, file)) : void 0;
   return { ...endpoint, tls: { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") }, tlsDir: dir };
 }
 function endpointOptions(endpoint, env = process.env) {
@@ -82358,7 +82410,9 @@ function endpointOptions(endpoint, env = process.env) {
   if (host.startsWith("/")) return { socketPath: host };
   const url = new URL(host);
   if (url.protocol === "ssh:") {
-    return { protocol: "ssh", host: url.hostname, port: url.port || 22, username: url.username || void 0, sshOptions: { agent: env.SSH_AUTH_SOCK } };
+    const port = Number(url.port || 22);
+    const hostVerifier = hostKeyVerifier(url.hostname, port, knownHostsFiles(env));
+    return { protocol: "ssh", host: url.hostname, port, username: url.username || void 0, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier } };
   }
   const tls = endpoint.tls !== void 0 || url.port === "2376";
   const options = { protocol: tls ? "https" : "http", host: url.hostname, port: url.port || (tls ? 2376 : 2375) };
@@ -82469,6 +82523,11 @@ function sshFailure(err, env = process.env) {
     const agent = env.SSH_AUTH_SOCK ? `none of the keys the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK} holds was accepted; add the right one with ssh-add` : "SSH_AUTH_SOCK is not set: keys come from the SSH agent, as for the docker CLI (start ssh-agent and ssh-add the key)";
     return new Error(`SSH login refused (${err.message}): ${agent}`);
   }
+  if (err.level === "handshake" && /Host denied/.test(err.message)) {
+    return new Error(
+      `the SSH host key is not one known_hosts lists for this host (unknown host, or its key changed); check it and accept it once with ssh, as the docker CLI needs (files read: ${knownHostsFiles(env).join(", ")})`
+    );
+  }
   if (err.level === "agent") return new Error(`the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK ?? ""} does not answer (${err.message}); start ssh-agent and point SSH_AUTH_SOCK at it`);
   return new Error(`SSH ${err.level}: ${err.message}`);
 }
@@ -82486,7 +82545,7 @@ var TLS_TRUST_CODES = /* @__PURE__ */ new Set([
 function tlsFailure(err, tlsDir) {
   const code = typeof err.code === "string" ? err.code : "";
   if (TLS_TRUST_CODES.has(code)) {
-    return tlsDir ? new Error(`its TLS certificate does not verify against ${path.join(tlsDir, "ca.pem")} (${err.message}); replace that ca.pem with the CA that signed the daemon's certificate`) : new Error(`its TLS certificate does not verify against the system's CAs (${err.message}); give DOCKER_CERT_PATH or the context the ca.pem of the CA that signed the daemon's certificate`);
+    return tlsDir ? new Error(`its TLS certificate does not verify against ${path2.join(tlsDir, "ca.pem")} (${err.message}); replace that ca.pem with the CA that signed the daemon's certificate`) : new Error(`its TLS certificate does not verify against the system's CAs (${err.message}); give DOCKER_CERT_PATH or the context the ca.pem of the CA that signed the daemon's certificate`);
   }
   const alert = /^ERR_SSL_[\w/]*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.exec(code);
   if (alert) {
@@ -82750,7 +82809,7 @@ function tuningFor(engine) {
 }
 
 // src/usage/record.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var MAX_REFERENCES = 16;
 var WHY_RANK = {
   "first-seen": 0,
@@ -82770,7 +82829,7 @@ function emptyRecord() {
 }
 function layersKeyOf(layers) {
   if (layers.length === 0) return "";
-  return (0, import_node_crypto2.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
+  return (0, import_node_crypto3.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
 }
 function later(a, time, why) {
   return time > a.time || time === a.time && WHY_RANK[why] > WHY_RANK[a.why];
@@ -83091,8 +83150,8 @@ function protectedBy(labels, selectors) {
 }
 
 // src/engine/run-lock.ts
-var os6 = __toESM(require("node:os"));
-var import_node_crypto4 = require("node:crypto");
+var os7 = __toESM(require("node:os"));
+var import_node_crypto5 = require("node:crypto");
 var tar2 = __toESM(require_tar_stream());
 
 // src/engine/api-errors.ts
@@ -83126,7 +83185,7 @@ async function removal(call) {
 }
 
 // src/engine/image-archive.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var import_node_zlib = require("node:zlib");
 var tar = __toESM(require_tar_stream());
 function readStream(stream) {
@@ -83242,7 +83301,7 @@ function goArch() {
   return { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? "amd64";
 }
 function sha256(data) {
-  return (0, import_node_crypto3.createHash)("sha256").update(data).digest("hex");
+  return (0, import_node_crypto4.createHash)("sha256").update(data).digest("hex");
 }
 
 // src/engine/run-lock.ts
@@ -83261,7 +83320,7 @@ var RunLockBusyError = class extends Error {
 async function acquireRunLock(docker, options) {
   const staleMs = options.staleMs ?? 15 * 6e4;
   const deadline = Date.now() + options.waitMs;
-  const holder = `${os6.hostname()} pid ${process.pid}`;
+  const holder = `${os7.hostname()} pid ${process.pid}`;
   let told;
   for (let attempt2 = 0; ; attempt2++) {
     try {
@@ -83344,7 +83403,7 @@ async function pack3(files, mtime) {
   return done;
 }
 function sha2562(data) {
-  return (0, import_node_crypto4.createHash)("sha256").update(data).digest("hex");
+  return (0, import_node_crypto5.createHash)("sha256").update(data).digest("hex");
 }
 async function loadLockImage(docker) {
   await loadArchive(docker, (await lockArchive()).tar);
@@ -83389,7 +83448,7 @@ async function lockHolder(docker) {
 }
 function deadOnThisHost(holder) {
   const match = /^(.*) pid (\d+)$/.exec(holder);
-  if (!match || match[1] !== os6.hostname()) return false;
+  if (!match || match[1] !== os7.hostname()) return false;
   const pid = Number(match[2]);
   if (pid === process.pid) return false;
   try {
@@ -83411,7 +83470,7 @@ function sleep(ms) {
 }
 
 // src/usage/engine-store.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 var import_node_zlib2 = require("node:zlib");
 
 // src/usage/codec.ts
@@ -83623,7 +83682,7 @@ var EngineUsageStore = class {
    */
   async lock() {
     const deadline = Date.now() + this.waitMs;
-    const token = (0, import_node_crypto5.randomBytes)(8).toString("hex");
+    const token = (0, import_node_crypto6.randomBytes)(8).toString("hex");
     let seen;
     for (let attempt2 = 0; ; attempt2++) {
       const created = await this.engine.createLockContainer({ name: USAGE_LOCK_NAME, image: USAGE_LOCK_BASE_QUALIFIED, cmd: LOCK_CMD2, labels: { [LOCK_LABEL]: token } });
@@ -83880,7 +83939,7 @@ function planVolumes(input) {
     if (grace === void 0) return keep(kind === "builder-state" ? "builder state is not cleaned (buildx-older-than not set)" : "volumes are not cleaned (volumes-older-than not set)");
     const mountedBy = users.get(v.name);
     if (mountedBy) return keep(`mounted by ${mountedBy.join(", ")}`);
-    const pattern = rules.protect.find((p) => globMatch(p, v.name));
+    const pattern = rules.protect.find((p) => globMatch2(p, v.name));
     if (pattern) return keep(`protected name ${pattern}`);
     if (protectedBy(v.labels, input.protectLabels)) return keep("protected label");
     if (kind === "named" && !rules.named) return keep("named volume (volumes-named not set)");
@@ -83899,7 +83958,7 @@ function planVolumes(input) {
   }
   return { volumes, builders, predictedBytes, unsized };
 }
-function globMatch(pattern, name) {
+function globMatch2(pattern, name) {
   const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
   return regex.test(name);
 }
@@ -83975,7 +84034,7 @@ async function removeVolume(engine, v, settings) {
       if (!current) return { status: "gone" };
       if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
     }
-    if (settings.volumes.protect.some((p) => globMatch(p, v.name))) return { status: "skipped", note: "protected name" };
+    if (settings.volumes.protect.some((p) => globMatch2(p, v.name))) return { status: "skipped", note: "protected name" };
     const users = await engine.volumeUsers(v.name);
     if (users.length > 0) return { status: "skipped", note: `mounted by ${users.join(", ")} since listing` };
     return leftoverStatus(await engine.removeVolume(v.name));
@@ -84034,7 +84093,7 @@ async function cacheBytes(engine) {
 }
 
 // src/app/dockerfiles.ts
-var fs4 = __toESM(require("node:fs/promises"));
+var fs5 = __toESM(require("node:fs/promises"));
 
 // node_modules/tinyglobby/dist/index.mjs
 var import_fs2 = require("fs");
@@ -84046,27 +84105,27 @@ var import_module = require("module");
 var import_path = require("path");
 var nativeFs = __toESM(require("fs"), 1);
 var __require = /* @__PURE__ */ (0, import_module.createRequire)(__bundleUrl);
-function cleanPath(path7) {
-  let normalized = (0, import_path.normalize)(path7);
+function cleanPath(path8) {
+  let normalized = (0, import_path.normalize)(path8);
   if (normalized.length > 1 && normalized[normalized.length - 1] === import_path.sep) normalized = normalized.substring(0, normalized.length - 1);
   return normalized;
 }
 var SLASHES_REGEX = /[\\/]/g;
-function convertSlashes(path7, separator) {
-  return path7.replace(SLASHES_REGEX, separator);
+function convertSlashes(path8, separator) {
+  return path8.replace(SLASHES_REGEX, separator);
 }
 var WINDOWS_ROOT_DIR_REGEX = /^[a-z]:[\\/]$/i;
-function isRootDirectory(path7) {
-  return path7 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path7);
+function isRootDirectory(path8) {
+  return path8 === "/" || WINDOWS_ROOT_DIR_REGEX.test(path8);
 }
-function normalizePath(path7, options) {
+function normalizePath(path8, options) {
   const { resolvePaths, normalizePath: normalizePath$1, pathSeparator } = options;
-  const pathNeedsCleaning = process.platform === "win32" && path7.includes("/") || path7.startsWith(".");
-  if (resolvePaths) path7 = (0, import_path.resolve)(path7);
-  if (normalizePath$1 || pathNeedsCleaning) path7 = cleanPath(path7);
-  if (path7 === ".") return "";
-  const needsSeperator = path7[path7.length - 1] !== pathSeparator;
-  return convertSlashes(needsSeperator ? path7 + pathSeparator : path7, pathSeparator);
+  const pathNeedsCleaning = process.platform === "win32" && path8.includes("/") || path8.startsWith(".");
+  if (resolvePaths) path8 = (0, import_path.resolve)(path8);
+  if (normalizePath$1 || pathNeedsCleaning) path8 = cleanPath(path8);
+  if (path8 === ".") return "";
+  const needsSeperator = path8[path8.length - 1] !== pathSeparator;
+  return convertSlashes(needsSeperator ? path8 + pathSeparator : path8, pathSeparator);
 }
 function joinPathWithBasePath(filename, directoryPath) {
   return directoryPath + filename;
@@ -84103,8 +84162,8 @@ var pushDirectory = (directoryPath, paths) => {
   paths.push(directoryPath || ".");
 };
 var pushDirectoryFilter = (directoryPath, paths, filters) => {
-  const path7 = directoryPath || ".";
-  if (filters.every((filter) => filter(path7, true))) paths.push(path7);
+  const path8 = directoryPath || ".";
+  if (filters.every((filter) => filter(path8, true))) paths.push(path8);
 };
 var empty$2 = () => {
 };
@@ -84156,26 +84215,26 @@ var empty = () => {
 function build$3(options) {
   return options.group ? groupFiles : empty;
 }
-var resolveSymlinksAsync = function(path7, state, callback$1) {
-  const { queue, fs: fs8, options: { suppressErrors } } = state;
+var resolveSymlinksAsync = function(path8, state, callback$1) {
+  const { queue, fs: fs9, options: { suppressErrors } } = state;
   queue.enqueue();
-  fs8.realpath(path7, (error2, resolvedPath) => {
+  fs9.realpath(path8, (error2, resolvedPath) => {
     if (error2) return queue.dequeue(suppressErrors ? null : error2, state);
-    fs8.stat(resolvedPath, (error$1, stat3) => {
+    fs9.stat(resolvedPath, (error$1, stat3) => {
       if (error$1) return queue.dequeue(suppressErrors ? null : error$1, state);
-      if (stat3.isDirectory() && isRecursive(path7, resolvedPath, state)) return queue.dequeue(null, state);
+      if (stat3.isDirectory() && isRecursive(path8, resolvedPath, state)) return queue.dequeue(null, state);
       callback$1(stat3, resolvedPath);
       queue.dequeue(null, state);
     });
   });
 };
-var resolveSymlinks = function(path7, state, callback$1) {
-  const { queue, fs: fs8, options: { suppressErrors } } = state;
+var resolveSymlinks = function(path8, state, callback$1) {
+  const { queue, fs: fs9, options: { suppressErrors } } = state;
   queue.enqueue();
   try {
-    const resolvedPath = fs8.realpathSync(path7);
-    const stat3 = fs8.statSync(resolvedPath);
-    if (stat3.isDirectory() && isRecursive(path7, resolvedPath, state)) return;
+    const resolvedPath = fs9.realpathSync(path8);
+    const stat3 = fs9.statSync(resolvedPath);
+    if (stat3.isDirectory() && isRecursive(path8, resolvedPath, state)) return;
     callback$1(stat3, resolvedPath);
   } catch (e) {
     if (!suppressErrors) throw e;
@@ -84185,9 +84244,9 @@ function build$2(options, isSynchronous) {
   if (!options.resolveSymlinks || options.excludeSymlinks) return null;
   return isSynchronous ? resolveSymlinks : resolveSymlinksAsync;
 }
-function isRecursive(path7, resolved, state) {
+function isRecursive(path8, resolved, state) {
   if (state.options.useRealPaths) return isRecursiveUsingRealPaths(resolved, state);
-  let parent = (0, import_path.dirname)(path7);
+  let parent = (0, import_path.dirname)(path8);
   let depth = 1;
   while (parent !== state.root && depth < 2) {
     const resolvedPath = state.symlinks.get(parent);
@@ -84195,7 +84254,7 @@ function isRecursive(path7, resolved, state) {
     if (isSameRoot) depth++;
     else parent = (0, import_path.dirname)(parent);
   }
-  state.symlinks.set(path7, resolved);
+  state.symlinks.set(path8, resolved);
   return depth > 1;
 }
 function isRecursiveUsingRealPaths(resolved, state) {
@@ -84244,22 +84303,22 @@ var readdirOpts = { withFileTypes: true };
 var walkAsync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
   state.queue.enqueue();
   if (currentDepth < 0) return state.queue.dequeue(null, state);
-  const { fs: fs8 } = state;
+  const { fs: fs9 } = state;
   state.visited.push(crawlPath);
   state.counts.directories++;
-  fs8.readdir(crawlPath || ".", readdirOpts, (error2, entries = []) => {
+  fs9.readdir(crawlPath || ".", readdirOpts, (error2, entries = []) => {
     callback$1(entries, directoryPath, currentDepth);
     state.queue.dequeue(state.options.suppressErrors ? null : error2, state);
   });
 };
 var walkSync = (state, crawlPath, directoryPath, currentDepth, callback$1) => {
-  const { fs: fs8 } = state;
+  const { fs: fs9 } = state;
   if (currentDepth < 0) return;
   state.visited.push(crawlPath);
   state.counts.directories++;
   let entries = [];
   try {
-    entries = fs8.readdirSync(crawlPath || ".", readdirOpts);
+    entries = fs9.readdirSync(crawlPath || ".", readdirOpts);
   } catch (e) {
     if (!state.options.suppressErrors) throw e;
   }
@@ -84367,19 +84426,19 @@ var Walker = class {
         const filename = this.joinPath(entry.name, directoryPath);
         this.pushFile(filename, files, this.state.counts, filters);
       } else if (entry.isDirectory()) {
-        let path7 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
-        if (exclude && exclude(entry.name, path7)) continue;
-        this.pushDirectory(path7, paths, filters);
-        this.walkDirectory(this.state, path7, path7, depth - 1, this.walk);
+        let path8 = joinDirectoryPath(entry.name, directoryPath, this.state.options.pathSeparator);
+        if (exclude && exclude(entry.name, path8)) continue;
+        this.pushDirectory(path8, paths, filters);
+        this.walkDirectory(this.state, path8, path8, depth - 1, this.walk);
       } else if (this.resolveSymlink && entry.isSymbolicLink()) {
-        let path7 = joinPathWithBasePath(entry.name, directoryPath);
-        this.resolveSymlink(path7, this.state, (stat3, resolvedPath) => {
+        let path8 = joinPathWithBasePath(entry.name, directoryPath);
+        this.resolveSymlink(path8, this.state, (stat3, resolvedPath) => {
           if (stat3.isDirectory()) {
             resolvedPath = normalizePath(resolvedPath, this.state.options);
-            if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path7 + pathSeparator)) return;
-            this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path7 + pathSeparator, depth - 1, this.walk);
+            if (exclude && exclude(entry.name, useRealPaths ? resolvedPath : path8 + pathSeparator)) return;
+            this.walkDirectory(this.state, resolvedPath, useRealPaths ? resolvedPath : path8 + pathSeparator, depth - 1, this.walk);
           } else {
-            resolvedPath = useRealPaths ? resolvedPath : path7;
+            resolvedPath = useRealPaths ? resolvedPath : path8;
             const filename = (0, import_path.basename)(resolvedPath);
             const directoryPath$1 = normalizePath((0, import_path.dirname)(resolvedPath), this.state.options);
             resolvedPath = this.joinPath(filename, directoryPath$1);
@@ -84545,7 +84604,7 @@ var Builder = class {
       isMatch = globFn(patterns, ...options);
       this.globCache[patterns.join("\0")] = isMatch;
     }
-    this.options.filters.push((path7) => isMatch(path7));
+    this.options.filters.push((path8) => isMatch(path8));
     return this;
   }
 };
@@ -84620,19 +84679,19 @@ function buildRelative(cwd, root) {
     return p[p.length - 1] === "/" && result !== "" ? `${result}/` : result || ".";
   };
 }
-function ensureNonDriveRelativePath(path7) {
-  return path7.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
+function ensureNonDriveRelativePath(path8) {
+  return path8.replace(DRIVE_RELATIVE_PATH, (match) => `${match}/`);
 }
 var splitPatternOptions = { parts: true };
-function splitPattern2(path7) {
+function splitPattern2(path8) {
   var _result$parts;
-  const result = import_picomatch.default.scan(path7, splitPatternOptions);
-  return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path7];
+  const result = import_picomatch.default.scan(path8, splitPatternOptions);
+  return ((_result$parts = result.parts) === null || _result$parts === void 0 ? void 0 : _result$parts.length) ? result.parts : [path8];
 }
 var POSIX_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}*?|]|^!|[!+@](?=\()|\\(?![()[\]{}!*+?@|]))/g;
 var WIN32_UNESCAPED_GLOB_SYMBOLS = /(?<!\\)([()[\]{}]|^!|[!+@](?=\())/g;
-var escapePosixPath = (path7) => path7.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
-var escapeWin32Path = (path7) => path7.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+var escapePosixPath = (path8) => path8.replace(POSIX_UNESCAPED_GLOB_SYMBOLS, "\\$&");
+var escapeWin32Path = (path8) => path8.replace(WIN32_UNESCAPED_GLOB_SYMBOLS, "\\$&");
 var escapePath = isWin ? escapeWin32Path : escapePosixPath;
 function isDynamicPattern(pattern, options) {
   if ((options === null || options === void 0 ? void 0 : options.caseSensitiveMatch) === false) return true;
@@ -84739,13 +84798,13 @@ function buildCrawler(options, patterns) {
   if (options.deep !== void 0) maxDepth = Math.round(options.deep - props.depthOffset);
   const crawler = new Builder({
     filters: [debug2 ? (p, isDirectory2) => {
-      const path7 = format(p, isDirectory2);
-      const matches = matcher(path7) && !ignore(path7);
-      if (matches) log(`matched ${path7}`);
+      const path8 = format(p, isDirectory2);
+      const matches = matcher(path8) && !ignore(path8);
+      if (matches) log(`matched ${path8}`);
       return matches;
     } : (p, isDirectory2) => {
-      const path7 = format(p, isDirectory2);
-      return matcher(path7) && !ignore(path7);
+      const path8 = format(p, isDirectory2);
+      return matcher(path8) && !ignore(path8);
     }],
     exclude: debug2 ? (_, p) => {
       const skipped = excludePredicate(_, p);
@@ -85134,7 +85193,7 @@ async function dockerfileReferences(patterns, cwd = process.cwd()) {
       continue;
     }
     for (const file of files.sort()) {
-      const parsed = parseDockerfile(await fs4.readFile(file, "utf8"));
+      const parsed = parseDockerfile(await fs5.readFile(file, "utf8"));
       for (const reference of parsed.references) references.push({ reference, dockerfile: file });
       for (const w of parsed.warnings) warnings.push(`${file}: ${w}`);
     }
@@ -85143,10 +85202,10 @@ async function dockerfileReferences(patterns, cwd = process.cwd()) {
 }
 
 // src/app/filesystem.ts
-var fs5 = __toESM(require("node:fs/promises"));
-async function filesystemStats(path7) {
+var fs6 = __toESM(require("node:fs/promises"));
+async function filesystemStats(path8) {
   try {
-    const s = await fs5.statfs(path7);
+    const s = await fs6.statfs(path8);
     return {
       totalBytes: s.blocks * s.bsize,
       // bavail: what an unprivileged writer (the engine's layers) can still use
@@ -85178,9 +85237,9 @@ function byKind(report2) {
 var DEFAULT_FREE_PATH = "/var/lib/docker";
 var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
 var EnsureFreeUnmeasurableError = class extends Error {
-  constructor(path7) {
-    super(`ensure-free: free-path ${path7} is not visible here, so free space cannot be guaranteed; nothing was removed (mount the engine's data root, or set free-path to it)`);
-    this.path = path7;
+  constructor(path8) {
+    super(`ensure-free: free-path ${path8} is not visible here, so free space cannot be guaranteed; nothing was removed (mount the engine's data root, or set free-path to it)`);
+    this.path = path8;
     this.name = "EnsureFreeUnmeasurableError";
   }
   path;
@@ -85408,14 +85467,14 @@ async function captureJobStart(engine, clock = Date.now) {
 }
 
 // src/app/job-start.ts
-var fs6 = __toESM(require("node:fs"));
-var path2 = __toESM(require("node:path"));
+var fs7 = __toESM(require("node:fs"));
+var path3 = __toESM(require("node:path"));
 var FILE = "job-start.json";
 var DIR_PREFIX = "docker-image-cleanup-";
 function saveJobStart(jobStart, tempDir) {
-  const dir = fs6.mkdtempSync(path2.join(tempDir, DIR_PREFIX));
-  const file = path2.join(dir, FILE);
-  fs6.writeFileSync(file, JSON.stringify(jobStart));
+  const dir = fs7.mkdtempSync(path3.join(tempDir, DIR_PREFIX));
+  const file = path3.join(dir, FILE);
+  fs7.writeFileSync(file, JSON.stringify(jobStart));
   return file;
 }
 
@@ -85459,13 +85518,13 @@ function withoutEnsureFree(settings) {
 }
 
 // src/compose.ts
-var path5 = __toESM(require("node:path"));
+var path6 = __toESM(require("node:path"));
 
 // src/engine/details-cache.ts
-var import_node_crypto6 = require("node:crypto");
+var import_node_crypto7 = require("node:crypto");
 var import_node_fs = require("node:fs");
 var import_promises = require("node:fs/promises");
-var path3 = __toESM(require("node:path"));
+var path4 = __toESM(require("node:path"));
 function detailsKey(id, tags) {
   return `${id} ${[...tags].sort().join(",")}`;
 }
@@ -85522,7 +85581,7 @@ var FileDetailsCache = class {
     if (unchanged) return;
     const temp = `${this.file}.${process.pid}.${Date.now()}.tmp`;
     try {
-      await (0, import_promises.mkdir)(path3.dirname(this.file), { recursive: true });
+      await (0, import_promises.mkdir)(path4.dirname(this.file), { recursive: true });
       await (0, import_promises.writeFile)(temp, JSON.stringify({ version: FILE_VERSION, entries: [...kept] }));
       await (0, import_promises.rename)(temp, this.file);
     } catch {
@@ -85532,7 +85591,7 @@ var FileDetailsCache = class {
   }
 };
 function detailsCacheFile(stateDir2, host) {
-  return path3.join(stateDir2, `image-details-${(0, import_node_crypto6.createHash)("sha256").update(host).digest("hex").slice(0, 12)}.json`);
+  return path4.join(stateDir2, `image-details-${(0, import_node_crypto7.createHash)("sha256").update(host).digest("hex").slice(0, 12)}.json`);
 }
 function readEntries(file) {
   let text;
@@ -86111,10 +86170,10 @@ var DockerodeEngine = class {
     this.count("volume delete");
     return removal(async () => (await this.docker.getVolume(name).remove({ force: false }), { status: "done" }));
   }
-  dial(path7, method, options) {
+  dial(path8, method, options) {
     return new Promise(
       (resolve3, reject) => this.docker.modem.dial(
-        { path: path7, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
+        { path: path8, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
         (err, data) => err ? reject(err) : resolve3(data)
       )
     );
@@ -86213,14 +86272,14 @@ function safeNormalize2(ref) {
 }
 
 // src/usage/file-store.ts
-var import_node_crypto7 = require("node:crypto");
-var fs7 = __toESM(require("node:fs"));
-var path4 = __toESM(require("node:path"));
+var import_node_crypto8 = require("node:crypto");
+var fs8 = __toESM(require("node:fs"));
+var path5 = __toESM(require("node:path"));
 var lockfile = __toESM(require_proper_lockfile());
 var FileUsageStore = class {
-  constructor(path7, options = {}) {
-    this.path = path7;
-    this.description = `file ${path7}`;
+  constructor(path8, options = {}) {
+    this.path = path8;
+    this.description = `file ${path8}`;
     this.staleMs = options.staleMs ?? 3e4;
     this.waitMs = options.waitMs ?? 12e4;
   }
@@ -86231,7 +86290,7 @@ var FileUsageStore = class {
   async read() {
     let text;
     try {
-      text = await fs7.promises.readFile(this.path, "utf8");
+      text = await fs8.promises.readFile(this.path, "utf8");
     } catch (error2) {
       const code = error2.code;
       if (code === "ENOENT") return { record: emptyRecord(), warnings: [] };
@@ -86240,7 +86299,7 @@ var FileUsageStore = class {
     return parseRecord(text, this.path, Date.now());
   }
   async update(change) {
-    await fs7.promises.mkdir(path4.dirname(this.path), { recursive: true });
+    await fs8.promises.mkdir(path5.dirname(this.path), { recursive: true });
     let compromised;
     const release = await this.lock((error2) => {
       compromised = error2;
@@ -86276,27 +86335,27 @@ var FileUsageStore = class {
   }
   /** Temp file in the same directory, fsync, rename over the record, fsync the directory. */
   async write(record) {
-    const dir = path4.dirname(this.path);
-    const temp = path4.join(dir, `.${path4.basename(this.path)}.${process.pid}.${(0, import_node_crypto7.randomBytes)(6).toString("hex")}.tmp`);
-    const handle = await fs7.promises.open(temp, "w", 420);
+    const dir = path5.dirname(this.path);
+    const temp = path5.join(dir, `.${path5.basename(this.path)}.${process.pid}.${(0, import_node_crypto8.randomBytes)(6).toString("hex")}.tmp`);
+    const handle = await fs8.promises.open(temp, "w", 420);
     try {
       await handle.writeFile(`${JSON.stringify(record)}
 `, "utf8");
       await handle.sync();
     } catch (error2) {
       await handle.close().catch(() => void 0);
-      await fs7.promises.rm(temp, { force: true });
+      await fs8.promises.rm(temp, { force: true });
       throw error2;
     }
     await handle.close();
     try {
-      await fs7.promises.rename(temp, this.path);
+      await fs8.promises.rename(temp, this.path);
     } catch (error2) {
-      await fs7.promises.rm(temp, { force: true });
+      await fs8.promises.rm(temp, { force: true });
       throw error2;
     }
     try {
-      const d = await fs7.promises.open(dir, "r");
+      const d = await fs8.promises.open(dir, "r");
       try {
         await d.sync();
       } finally {
@@ -86319,7 +86378,7 @@ function openUsageStore(settings, engine, stateDir2) {
     case "engine":
       return new EngineUsageStore(engine.stateImages());
     case "file": {
-      const file = settings.usage.file ?? (stateDir2 ? path5.join(stateDir2, "usage.json") : void 0);
+      const file = settings.usage.file ?? (stateDir2 ? path6.join(stateDir2, "usage.json") : void 0);
       return file ? new FileUsageStore(file) : void 0;
     }
   }
@@ -86803,7 +86862,7 @@ var RUN_AT = ["post", "now"];
 var SUMMARY_TITLE = "Docker image cleanup";
 
 // actions/src/cleanup.ts
-var path6 = __toESM(require("node:path"));
+var path7 = __toESM(require("node:path"));
 
 // actions/src/errors.ts
 var InputError = class extends Error {
@@ -86906,7 +86965,7 @@ async function cleanUp(inputs, jobStart, options = {}) {
 }
 function stateDir() {
   const base = process.env.RUNNER_TOOL_CACHE || process.env.RUNNER_TEMP;
-  return base ? path6.join(base, "docker-image-cleanup") : void 0;
+  return base ? path7.join(base, "docker-image-cleanup") : void 0;
 }
 
 // actions/src/inputs.ts
@@ -86946,13 +87005,13 @@ function parseRunAt(value) {
 }
 
 // actions/src/record.ts
-var os7 = __toESM(require("node:os"));
+var os8 = __toESM(require("node:os"));
 async function recordJobStart(inputs) {
   const engine = connectEngine(inputs.settings);
   let file;
   try {
     const jobStart = await captureJobStart(engine);
-    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os7.tmpdir());
+    file = saveJobStart(jobStart, process.env.RUNNER_TEMP || os8.tmpdir());
     info(`Recorded the ${jobStart.imageIds.length} images the engine at ${engine.host} holds now; the cleanup after the job keeps every image added or tagged from here on.`);
   } catch (error2) {
     throw new CleanupFailedError(

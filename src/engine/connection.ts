@@ -4,6 +4,7 @@ import * as https from 'node:https';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { DockerOptions } from 'dockerode';
+import { hostKeyVerifier, knownHostsFiles } from './known-hosts';
 
 /** Where the engine's address came from, named in messages and the report. */
 export interface Endpoint {
@@ -94,8 +95,10 @@ export function endpointOptions(endpoint: Endpoint, env: NodeJS.ProcessEnv = pro
   if (host.startsWith('/')) return { socketPath: host };
   const url = new URL(host);
   if (url.protocol === 'ssh:') {
-    // As the docker CLI: the SSH agent (SSH_AUTH_SOCK) holds the keys.
-    return { protocol: 'ssh', host: url.hostname, port: url.port || 22, username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK } } as DockerOptions;
+    // As the docker CLI: the SSH agent (SSH_AUTH_SOCK) holds the keys, known_hosts vouches for the host.
+    const port = Number(url.port || 22);
+    const hostVerifier = hostKeyVerifier(url.hostname, port, knownHostsFiles(env));
+    return { protocol: 'ssh', host: url.hostname, port, username: url.username || undefined, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier } } as DockerOptions;
   }
   const tls = endpoint.tls !== undefined || url.port === '2376';
   const options: DockerOptions = { protocol: tls ? 'https' : 'http', host: url.hostname, port: url.port || (tls ? 2376 : 2375) };
@@ -253,6 +256,11 @@ export function sshFailure(err: { level: string; message: string }, env: NodeJS.
       ? `none of the keys the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK} holds was accepted; add the right one with ssh-add`
       : 'SSH_AUTH_SOCK is not set: keys come from the SSH agent, as for the docker CLI (start ssh-agent and ssh-add the key)';
     return new Error(`SSH login refused (${err.message}): ${agent}`);
+  }
+  if (err.level === 'handshake' && /Host denied/.test(err.message)) {
+    return new Error(
+      `the SSH host key is not one known_hosts lists for this host (unknown host, or its key changed); check it and accept it once with ssh, as the docker CLI needs (files read: ${knownHostsFiles(env).join(', ')})`,
+    );
   }
   if (err.level === 'agent') return new Error(`the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK ?? ''} does not answer (${err.message}); start ssh-agent and point SSH_AUTH_SOCK at it`);
   return new Error(`SSH ${err.level}: ${err.message}`);

@@ -85,6 +85,9 @@ describe('ssh:// engine through a real sshd and the SSH agent (as the docker CLI
     const forced = `echo "$SSH_ORIGINAL_COMMAND" >> ${commandsLog()}; test "$SSH_ORIGINAL_COMMAND" = "docker system dial-stdio" && DOCKER_HOST=unix://${engineSocket} exec ${dockerCli} system dial-stdio`;
     fs.writeFileSync(path.join(dir, 'authorized_keys'), `command="${forced.replace(/"/g, '\\"')}",no-port-forwarding,no-pty ${read(path.join(dir, 'client_key.pub'))}`);
     port = await freePort();
+    // The host is known, as after a first `ssh -p PORT user@127.0.0.1` the user accepted (HOME is dir).
+    fs.mkdirSync(path.join(dir, '.ssh'));
+    fs.writeFileSync(path.join(dir, '.ssh', 'known_hosts'), `[127.0.0.1]:${port} ${read(path.join(dir, 'host_key.pub')).split(' ').slice(0, 2).join(' ')}\n`);
     const user = os.userInfo().username;
     fs.writeFileSync(
       path.join(dir, 'sshd_config'),
@@ -175,6 +178,35 @@ describe('ssh:// engine through a real sshd and the SSH agent (as the docker CLI
       assert.equal(lines.length, 1, r.stderr);
       assert.match(lines[0]!, c.message);
       assert.equal((await listTags(docker)).length, 3, 'nothing removed');
+    });
+  }
+
+  /** A HOME whose known_hosts says what the test wants about 127.0.0.1's key. */
+  function homeWith(knownHosts: string | undefined): string {
+    const home = fs.mkdtempSync(path.join(dir, 'home-'));
+    if (knownHosts !== undefined) {
+      fs.mkdirSync(path.join(home, '.ssh'));
+      fs.writeFileSync(path.join(home, '.ssh', 'known_hosts'), knownHosts);
+    }
+    return home;
+  }
+
+  const untrusted: { name: string; knownHosts: () => string | undefined }[] = [
+    { name: 'an unknown host (no known_hosts)', knownHosts: () => undefined },
+    { name: 'an unknown host (known_hosts lists others)', knownHosts: () => `build01 ${read(path.join(dir, 'host_key.pub')).split(' ').slice(0, 2).join(' ')}\n` },
+    // What a machine in the middle presents: a key other than the one the user accepted.
+    { name: 'a changed host key', knownHosts: () => `[127.0.0.1]:${port} ${read(path.join(dir, 'client_key.pub')).split(' ').slice(0, 2).join(' ')}\n` },
+  ];
+  for (const [i, c] of untrusted.entries()) {
+    it(`${5 + i}. ${c.name}: refused before any API call, as OpenSSH without a terminal; exit 2, one line; nothing removed`, async () => {
+      await loadImages(docker, builds(2));
+      const r = cli(['--keep', '0', '--min-age', '0s', '--usage-store', 'none'], { SSH_AUTH_SOCK: agentSocket, HOME: homeWith(c.knownHosts()) });
+      assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+      const lines = r.stderr.split('\n').filter((l) => l && !/DEP0170|--trace-deprecation/.test(l));
+      assert.equal(lines.length, 1, r.stderr);
+      assert.match(lines[0]!, /^docker-image-cleanup: cannot reach the Docker engine at ssh:\/\/\S+ \(DOCKER_HOST\): the SSH host key is not one known_hosts lists for this host \(unknown host, or its key changed\); check it and accept it once with ssh, as the docker CLI needs \(files read: \S+home-\w+\/\.ssh\/known_hosts, /);
+      assert.equal((await listTags(docker)).length, 2, 'nothing removed');
+      assert.equal(read(commandsLog()), '', 'no command ran');
     });
   }
 

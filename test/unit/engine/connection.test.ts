@@ -63,9 +63,11 @@ describe('finding the engine as the docker CLI does', () => {
     assert.equal(resolveEndpoint(undefined, env, () => true).host, 'unix:///var/run/docker.sock', 'the system socket first when both exist');
   });
 
-  it('10. ssh:// uses the SSH agent as the docker CLI does (SSH_AUTH_SOCK)', () => {
-    const o = endpointOptions({ host: 'ssh://ci@build-7:2222', source: 'host setting' }, { SSH_AUTH_SOCK: '/tmp/agent.sock' }) as any;
-    assert.deepEqual([o.protocol, o.host, o.port, o.username, o.sshOptions.agent], ['ssh', 'build-7', '2222', 'ci', '/tmp/agent.sock']);
+  it('10. ssh:// uses the SSH agent as the docker CLI does (SSH_AUTH_SOCK), and known_hosts to check the host', () => {
+    const o = endpointOptions({ host: 'ssh://ci@build-7:2222', source: 'host setting' }, { SSH_AUTH_SOCK: '/tmp/agent.sock', HOME: '/nonexistent' }) as any;
+    assert.deepEqual([o.protocol, o.host, o.port, o.username, o.sshOptions.agent], ['ssh', 'build-7', 2222, 'ci', '/tmp/agent.sock']);
+    // no known_hosts under that HOME: the host's key is refused, whatever it is
+    assert.equal(o.sshOptions.hostVerifier(Buffer.from('any key')), false);
   });
 
   it('11. DOCKER_TLS_VERIFY with DOCKER_CERT_PATH', () => {
