@@ -12,7 +12,8 @@ import type Docker from 'dockerode';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { CATALOG, DockerodeEngine, parseSettings, SETTING_NAMES, SettingsError, type Settings } from '../../src/index';
 import { INPUT, inputOfSetting, rawSettings, SETTING_OF_INPUT, type InputName } from '../../tasks/DockerImageCleanupV1/src/settings-map';
-import { pauseEngine, resetEngine, runContainer, testDocker } from '../support/engine';
+import { pauseEngine, resetEngine, testDocker } from '../support/engine';
+import { leaveJobVolumes } from '../support/volume-leftovers';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TASK_DIR = path.join(ROOT, 'tasks', 'DockerImageCleanupV1');
@@ -436,17 +437,7 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
     });
 
     it('29. volumesOlderThan, volumesNamed, protectedVolumes: the job\'s leftover volumes go, a mounted and a protected one stay; the summary lists each with its bytes', async () => {
-      await loadImages(docker, [{ tags: ['runner:1'], created: new Date(Date.now() - 3 * DAY), layers: [{ id: 'vol-busybox', busybox: true }] }]);
-      const fill = (file: string, kb: number) => ['/bin/busybox', 'dd', 'if=/dev/urandom', `of=${file}`, 'bs=1k', `count=${kb}`];
-      // A container job that wrote 300 kB to an anonymous volume and was removed without -v.
-      const gone = await runContainer(docker, 'runner:1', { name: 'gone-job', volumes: ['/data'], cmd: fill('/data/f', 300) });
-      await gone.wait();
-      const leftover = ((await gone.inspect()) as any).Mounts[0].Name as string;
-      await gone.remove({ v: false });
-      const filler = await runContainer(docker, 'runner:1', { name: 'filler', volumes: ['old-cache:/c', 'pinned-npm:/p'], cmd: fill('/c/f', 200) });
-      await filler.wait();
-      await filler.remove();
-      await runContainer(docker, 'runner:1', { name: 'svc', volumes: ['svc-data:/d'] });
+      const leftover = await leaveJobVolumes(docker);
       const volumes = async () => ((await docker.listVolumes()).Volumes ?? []).map((v) => v.Name).sort();
       assert.deepEqual(await volumes(), [leftover, 'old-cache', 'pinned-npm', 'svc-data'].sort());
 

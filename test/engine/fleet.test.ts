@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
@@ -18,6 +17,7 @@ import * as tar from 'tar-stream';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { ENGINES, listTags, resetEngine, runContainer } from '../support/engine';
 import { metricKey as metric, parseExposition } from '../support/prometheus';
+import { freePort } from '../support/net';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const BASE = 'local/node-base:test';
@@ -300,16 +300,6 @@ function watchOnce(host: string, policy: string[]): { status: number | null; lin
 }
 
 /** A port nothing listens on now (the kernel's pick; released before the cleaner binds it). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** The CLI as a long-lived `watch` process against the engine, its health port on the loopback; stop() sends SIGTERM. */
 async function startWatch(host: string, policy: string[]) {

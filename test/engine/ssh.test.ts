@@ -20,17 +20,11 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages } from '../../src/demo/image-factory';
 import { listTags, resetEngine, testDocker } from '../support/engine';
+import { freePort } from '../support/net';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DAY = 86_400_000;
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function waitFor(what: string, ready: () => boolean | Promise<boolean>, log: () => string): Promise<void> {
   for (let i = 0; i < 100; i++) {

@@ -9,12 +9,12 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import { loadImages } from '../../src/demo/image-factory';
 import { listTags, resetEngine } from '../support/engine';
+import { freePort } from '../support/net';
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DAY = 86_400_000;
@@ -37,13 +37,6 @@ function makeCert(dir: string, ca: string, name: string, ext: string): void {
   openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', `${ca}.pem`, '-CAkey', `${ca}-key.pem`, '-CAcreateserial', '-out', `${name}-cert.pem`, '-days', '2', '-extfile', `${name}.ext`], dir);
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as net.AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('a TLS docker context against a real dockerd with --tlsverify', function () {
   this.timeout(180_000);
