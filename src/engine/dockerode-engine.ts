@@ -27,6 +27,7 @@ import { readStream } from './image-archive';
 import { acquireRunLock, runLockShare, type RunLockOptions } from './run-lock';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
 import { fullImageId, isCanonicalImageId } from '../domain/image-id';
+import { onJsonLines } from './json-lines';
 
 /** The engine keeps this many events in memory (moby daemon/events eventsLimit). */
 const ENGINE_EVENT_BUFFER = 256;
@@ -310,21 +311,14 @@ export class DockerodeEngine implements EnginePort {
         );
       }
     };
-    let buffer = '';
-    stream.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString('utf8');
-      let newline: number;
-      while ((newline = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (!line) continue;
-        try {
-          take(JSON.parse(line));
-        } catch {
-          complete = false;
-        }
+    const incomplete = () => void (complete = false);
+    onJsonLines(stream, (raw) => {
+      try {
+        take(raw);
+      } catch {
+        incomplete(); // an event of a shape we cannot read: the watch is not whole
       }
-    });
+    }, incomplete);
     stream.on('error', () => void (complete = false));
     const finish = async (): Promise<{ events: ImageEvent[]; complete: boolean }> => {
       // The stream may not have delivered the last moments yet: the engine's buffer has them.

@@ -8,6 +8,7 @@
 import type Docker from 'dockerode';
 import { buildArchive, loadArchive, loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { DEFAULT_CMD } from '../../src/demo/image-factory';
+import { onJsonLines } from '../../src/engine/json-lines';
 
 export type Race = 'tag-move' | 'protected-tag' | 'container-by-id' | 'container-by-name';
 export const RACES: readonly Race[] = ['tag-move', 'protected-tag', 'container-by-id', 'container-by-name'];
@@ -82,7 +83,6 @@ export async function raceCleanup(
   // New images for the tag-move race, built before the run so injecting is one load.
   const fresh = race === 'tag-move' ? await freshImages(untouched.map(([tag]) => tag)) : new Map<string, { archive: Buffer }>();
   const events = (await docker.getEvents({ filters: JSON.stringify({ type: ['image'], event: ['untag', 'delete'] }) } as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
-  let buffer = '';
   let count = 0;
   const next = () => {
     if (count >= injections) return;
@@ -93,17 +93,9 @@ export async function raceCleanup(
     count++;
     pending.push(inject(docker, race, tag, id, count, fresh, stakes).catch(() => undefined));
   };
-  events.on('data', (chunk: Buffer) => {
-    buffer += chunk.toString('utf8');
-    let newline: number;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline).trim();
-      buffer = buffer.slice(newline + 1);
-      if (!line) continue;
-      const event = JSON.parse(line) as { Actor?: { ID?: string } };
-      if (event.Actor?.ID) touched.add(bare(event.Actor.ID));
-      next();
-    }
+  onJsonLines(events, (event: { Actor?: { ID?: string } }) => {
+    if (event.Actor?.ID) touched.add(bare(event.Actor.ID));
+    next();
   });
   const errors: unknown[] = [];
   events.on('error', (e) => errors.push(e));
