@@ -85703,6 +85703,28 @@ var DockerodeStateImages = class {
   }
 };
 
+// src/engine/json-lines.ts
+function onJsonLines(stream, onValue, onBadLine = () => void 0) {
+  let buffer = "";
+  stream.on("data", (chunk) => {
+    buffer += chunk.toString("utf8");
+    let newline;
+    while ((newline = buffer.indexOf("\n")) >= 0) {
+      const line = buffer.slice(0, newline).trim();
+      buffer = buffer.slice(newline + 1);
+      if (!line) continue;
+      let value;
+      try {
+        value = JSON.parse(line);
+      } catch {
+        onBadLine(line);
+        continue;
+      }
+      onValue(value);
+    }
+  });
+}
+
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
 var NAMING_EVENTS = /* @__PURE__ */ new Set(["tag", "load", "import"]);
@@ -85939,21 +85961,14 @@ var DockerodeEngine = class {
         );
       }
     };
-    let buffer = "";
-    stream.on("data", (chunk) => {
-      buffer += chunk.toString("utf8");
-      let newline;
-      while ((newline = buffer.indexOf("\n")) >= 0) {
-        const line = buffer.slice(0, newline).trim();
-        buffer = buffer.slice(newline + 1);
-        if (!line) continue;
-        try {
-          take(JSON.parse(line));
-        } catch {
-          complete = false;
-        }
+    const incomplete = () => void (complete = false);
+    onJsonLines(stream, (raw) => {
+      try {
+        take(raw);
+      } catch {
+        incomplete();
       }
-    });
+    }, incomplete);
     stream.on("error", () => void (complete = false));
     const finish = async () => {
       const from = seen.length > 0 ? seen[seen.length - 1].time : began;
