@@ -9,12 +9,12 @@
 //   node actions/build.mjs --outdir DIR    writes DIR (check-dist.sh)
 //   node actions/build.mjs --no-typecheck  bundle only
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { nodeBundleOptions, selfStartingEntries } from '../scripts/bundle-options.mjs';
+import { bundledLicences, nodeBundleOptions, selfStartingEntries } from '../scripts/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(path.join(root, 'package.json'));
@@ -50,26 +50,7 @@ const result = await esbuild.build({
 });
 
 // 3. Licences of every package that ended up in a bundle, in a stable order.
-const packages = new Map();
-for (const input of Object.keys(result.metafile.inputs)) {
-  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, '/'));
-  if (!match || packages.has(match[1])) continue;
-  const dir = path.join(root, match[1]);
-  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  const licenceFile = readdirSync(dir)
-    .sort()
-    .find((f) => /^(licen[sc]e|copying)(\..*)?$/i.test(f));
-  packages.set(match[1], {
-    name: pkg.name,
-    version: pkg.version,
-    license: typeof pkg.license === 'string' ? pkg.license : JSON.stringify(pkg.license ?? 'UNKNOWN'),
-    text: licenceFile ? readFileSync(path.join(dir, licenceFile), 'utf8').trim() : '(no licence file in the package)',
-  });
-}
-const licences = [...new Map([...packages.values()].map((p) => [`${p.name}@${p.version}`, p])).values()]
-  .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1))
-  .map((p) => `${p.name}@${p.version} (${p.license})\n\n${p.text}\n`)
-  .join(`\n${'-'.repeat(72)}\n\n`);
+const { text: licences, count: bundledPackages } = bundledLicences(result.metafile, root);
 writeFileSync(path.join(outdir, 'licenses.txt'), licences);
 
 const rel = path.relative(root, outdir) || '.';
@@ -77,7 +58,7 @@ for (const step of STEPS) {
   const size = readFileSync(path.join(outdir, step, 'index.cjs')).length;
   console.log(`build:action: ${rel}/${step}/index.cjs ${(size / 1e6).toFixed(2)} MB`);
 }
-console.log(`build:action: ${packages.size} bundled packages, licences in ${rel}/licenses.txt`);
+console.log(`build:action: ${bundledPackages} bundled packages, licences in ${rel}/licenses.txt`);
 
 function fail(message) {
   console.error(`build:action: ${message}`);

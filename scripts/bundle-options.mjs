@@ -1,6 +1,9 @@
 // esbuild options every bundle of this project shares (GitHub Action, Azure
 // task, the cleaner's container CLI): one self-contained CommonJS file per
 // entry, loadable by Node 20 and 24 with no node_modules beside it.
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+
 export const nodeBundleOptions = {
   bundle: true,
   platform: 'node',
@@ -37,4 +40,33 @@ export function selfStartingEntries(prefix, dir) {
       }));
     },
   };
+}
+
+/**
+ * The licence text of every package esbuild put into a bundle (from its metafile), one
+ * block per name@version in a stable order: what a bundle that ships without
+ * node_modules must carry beside it.
+ */
+export function bundledLicences(metafile, root) {
+  const packages = new Map();
+  for (const input of Object.keys(metafile.inputs)) {
+    const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, '/'));
+    if (!match || packages.has(match[1])) continue;
+    const dir = path.join(root, match[1]);
+    const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    const licenceFile = readdirSync(dir)
+      .sort()
+      .find((f) => /^(licen[sc]e|copying)(\..*)?$/i.test(f));
+    packages.set(match[1], {
+      name: pkg.name,
+      version: pkg.version,
+      license: typeof pkg.license === 'string' ? pkg.license : JSON.stringify(pkg.license ?? 'UNKNOWN'),
+      text: licenceFile ? readFileSync(path.join(dir, licenceFile), 'utf8').trim() : '(no licence file in the package)',
+    });
+  }
+  const text = [...new Map([...packages.values()].map((p) => [`${p.name}@${p.version}`, p])).values()]
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : a.version < b.version ? -1 : 1))
+    .map((p) => `${p.name}@${p.version} (${p.license})\n\n${p.text}\n`)
+    .join(`\n${'-'.repeat(72)}\n\n`);
+  return { text, count: packages.size };
 }

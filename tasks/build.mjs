@@ -10,7 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { nodeBundleOptions, selfStartingEntries } from '../scripts/bundle-options.mjs';
+import { bundledLicences, nodeBundleOptions, selfStartingEntries } from '../scripts/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const taskDir = path.join(root, 'tasks', 'DockerImageCleanupV1');
@@ -53,31 +53,14 @@ if (!existsSync(path.join(taskLibDir, 'lib-resource.js'))) {
 }
 
 // 4. Licences of every package that ended up in a bundle.
-const packages = new Map();
-for (const input of Object.keys(result.metafile.inputs)) {
-  const match = /^(.*node_modules\/(?:@[^/]+\/)?[^/]+)\//.exec(input.replace(/\\/g, '/'));
-  if (!match || packages.has(match[1])) continue;
-  const dir = path.join(root, match[1]);
-  const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
-  const licenceFile = readdirSync(dir).find((f) => /^(licen[sc]e|copying)(\..*)?$/i.test(f));
-  packages.set(match[1], {
-    name: pkg.name,
-    version: pkg.version,
-    license: typeof pkg.license === 'string' ? pkg.license : JSON.stringify(pkg.license ?? 'UNKNOWN'),
-    text: licenceFile ? readFileSync(path.join(dir, licenceFile), 'utf8').trim() : '(no licence file in the package)',
-  });
-}
-const licences = [...packages.values()]
-  .sort((a, b) => a.name.localeCompare(b.name))
-  .map((p) => `${p.name}@${p.version} (${p.license})\n\n${p.text}\n`)
-  .join(`\n${'-'.repeat(72)}\n\n`);
+const { text: licences, count: bundledPackages } = bundledLicences(result.metafile, root);
 writeFileSync(path.join(dist, 'THIRD_PARTY_LICENSES.txt'), licences);
 
 for (const entry of ENTRIES) {
   const size = readFileSync(path.join(dist, `${entry}.js`)).length;
   console.log(`build: dist/${entry}.js ${(size / 1e6).toFixed(2)} MB`);
 }
-console.log(`build: ${packages.size} bundled packages, licences in dist/THIRD_PARTY_LICENSES.txt`);
+console.log(`build: ${bundledPackages} bundled packages, licences in dist/THIRD_PARTY_LICENSES.txt`);
 
 function copyDir(from, to) {
   mkdirSync(to, { recursive: true });
