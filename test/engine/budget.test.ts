@@ -48,13 +48,6 @@ async function df(docker: Docker): Promise<any> {
   );
 }
 
-async function pruneAllCache(docker: Docker): Promise<void> {
-  // The harness only: the tool itself never prunes daemon-wide.
-  await new Promise((resolve, reject) =>
-    docker.modem.dial({ path: '/build/prune?', method: 'POST', options: { all: true }, statusCodes: { 200: true } }, (err: unknown, data: unknown) => (err ? reject(err) : resolve(data))),
-  );
-}
-
 describe('real engine: one budget over images, build cache and volumes', function () {
   this.timeout(300_000);
   let docker: Docker;
@@ -63,8 +56,7 @@ describe('real engine: one budget over images, build cache and volumes', functio
     docker = testDocker();
   });
   beforeEach(async () => {
-    await resetEngine(docker);
-    await pruneAllCache(docker);
+    await resetEngine(docker); // the build cache too
   });
 
   async function clean(raw: RawSettings) {
@@ -148,8 +140,7 @@ describe('real engine: ensure-free before a job', function () {
     docker = testDocker();
   });
   beforeEach(async () => {
-    await resetEngine(docker);
-    await pruneAllCache(docker);
+    await resetEngine(docker); // the build cache too
     await loadImages(docker, [agent(Date.now())[0]]);
     await buildCache(docker, 'cache-a', 300);
     await loadImages(docker, agent(Date.now()));
