@@ -9,6 +9,9 @@
 #   scripts/engine.sh c8d-start|c8d-stop|c8d-reset [NAME]
 #                                      the same with Debian trixie's dockerd 26.1 on the
 #                                      containerd image store (fetched once into a cache)
+#   scripts/engine.sh c28-start|c28-stop|c28-reset [NAME]
+#                                      the same with Debian unstable's dockerd 28 (or newer)
+#                                      and containerd 2 on the containerd image store
 #   scripts/engine.sh podman-start|podman-stop|podman-reset [NAME]
 #   scripts/engine.sh tls-start|tls-reset NAME CERT_DIR PORT
 #                                      dockerd NAME (as start) that also listens on tcp://127.0.0.1:PORT
@@ -23,8 +26,6 @@ cmd=${1:-start}
 name=${2:-test}
 engines=${DIC_ENGINE_DIR:-/tmp/docker-image-cleanup-engines}
 base=$engines/$name
-# trixie's docker.io + containerd, unpacked once and shared by every c8d engine
-c8d_cache=$engines/.cache/trixie-docker
 # podman refuses a runroot longer than 50 characters: keep it short
 prun=/tmp/dic-pm-$(printf '%s' "$name" | cksum | cut -d' ' -f1)
 
@@ -126,39 +127,42 @@ fetch_sshd() {
 # The library folders of an unpacked root, for LD_LIBRARY_PATH.
 sshd_libs() { printf '%s:%s' "$1/lib/x86_64-linux-gnu" "$1/usr/lib/x86_64-linux-gnu"; }
 
-# Debian trixie's docker.io 26.1 and containerd 1.7, fetched with a private apt
-# folder (the system's sources, lists, caches and dpkg state stay untouched) and
-# unpacked with dpkg -x. Reused when present.
-fetch_c8d() {
-  [ -x "$c8d_cache/root/usr/sbin/dockerd" ] && [ -x "$c8d_cache/root/usr/bin/containerd" ] && return 0
-  mkdir -p "$c8d_cache"
-  exec 9>"$c8d_cache.lock"
+# A Debian suite's docker.io and containerd, fetched with a private apt folder (the system's
+# sources, lists, caches and dpkg state stay untouched) and unpacked with dpkg -x into
+# $engines/.cache/SUITE-docker/root. Reused when present.
+#   fetch_store_engine SUITE DOCKER_VERSION_GLOB CONTAINERD_VERSION_GLOB
+# trixie: docker.io 26.1, containerd 1.7. sid moves: its versions are checked against what
+# engine-facts found (28.x or newer, containerd 2.x) and printed; a sid that no longer fits fails
+# here with one line, never a silent fallback.
+fetch_store_engine() {
+  local suite=$1 want_docker=$2 want_containerd=$3
+  local cache=$engines/.cache/$suite-docker
+  [ -x "$cache/root/usr/sbin/dockerd" ] && [ -x "$cache/root/usr/bin/containerd" ] && return 0
+  mkdir -p "$cache"
+  exec 9>"$cache.lock"
   flock 9   # several engines may start at once: one fetch
-  if [ -x "$c8d_cache/root/usr/sbin/dockerd" ] && [ -x "$c8d_cache/root/usr/bin/containerd" ]; then exec 9>&-; return 0; fi
-  local apt=$c8d_cache/apt
-  rm -rf "$apt" "$c8d_cache/root"
-  mkdir -p "$apt/lists/partial" "$apt/archives/partial" "$apt/cache" "$apt/parts"
-  echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" >"$apt/sources.list"
-  local opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o "Dir::Etc::SourceParts=$apt/parts" -o "Dir::State::Lists=$apt/lists"
-    -o "Dir::Cache=$apt/cache" -o "Dir::Cache::Archives=$apt/archives" -o Dir::Cache::pkgcache= -o Dir::Cache::srcpkgcache=
-    -o Dir::Etc::Preferences=/dev/null -o "Dir::Etc::PreferencesParts=$apt/parts" -o APT::Sandbox::User=root)
-  log "fetching Debian trixie's docker.io and containerd (private apt folder $apt)"
+  if [ -x "$cache/root/usr/sbin/dockerd" ] && [ -x "$cache/root/usr/bin/containerd" ]; then exec 9>&-; return 0; fi
+  local apt=$cache/apt opts
+  rm -rf "$apt" "$cache/root"
+  mapfile -t opts < <(private_apt "$apt" "$suite")
+  log "fetching Debian $suite's docker.io and containerd (private apt folder $apt)"
   apt-get -qq "${opts[@]}" update >&2
   local dv cv
   dv=$(apt-cache "${opts[@]}" policy docker.io | awk '/Candidate:/ {print $2}')
   cv=$(apt-cache "${opts[@]}" policy containerd | awk '/Candidate:/ {print $2}')
-  case "$dv" in 26.1.*) ;; *) log "trixie's docker.io is '$dv', expected 26.1.x"; exit 1 ;; esac
-  case "$cv" in 1.7.*) ;; *) log "trixie's containerd is '$cv', expected 1.7.x"; exit 1 ;; esac
+  # shellcheck disable=SC2053 # the globs are meant as patterns
+  [[ $dv == $want_docker ]] || { log "Debian $suite's docker.io is '$dv', expected $want_docker"; exit 1; }
+  [[ $cv == $want_containerd ]] || { log "Debian $suite's containerd is '$cv', expected $want_containerd"; exit 1; }
   (cd "$apt/archives" && apt-get -qq "${opts[@]}" download "docker.io=$dv" "containerd=$cv" >&2)
-  local tmp=$c8d_cache/root.tmp
+  local tmp=$cache/root.tmp
   rm -rf "$tmp"; mkdir -p "$tmp"
   for deb in "$apt"/archives/*.deb; do dpkg -x "$deb" "$tmp"; done
-  # trixie's runc needs glibc 2.38: bookworm's runc (on PATH after these) runs the containers
+  # trixie's and sid's runc need glibc 2.38: bookworm's runc (on PATH after these) runs the containers
   rm -f "$tmp/usr/sbin/runc" "$tmp/usr/bin/runc"
   echo "docker.io $dv, containerd $cv" >"$tmp/VERSIONS"
-  mv "$tmp" "$c8d_cache/root"
+  mv "$tmp" "$cache/root"
   exec 9>&-
-  log "cached $(cat "$c8d_cache/root/VERSIONS") in $c8d_cache/root"
+  log "cached $(cat "$cache/root/VERSIONS") in $cache/root"
 }
 
 # start_dockerd DIR LABEL [extra dockerd arguments]: a private dockerd with its
@@ -188,18 +192,23 @@ start_docker() {
   start_dockerd "$base" dockerd --storage-driver=vfs
 }
 
-# dockerd 26.1 on the containerd image store. dockerd starts its own containerd
-# with root under the data root and state + socket under the exec root, so each
-# NAME has its own containerd and several run at once.
-start_c8d() {
+# dockerd on the containerd image store, from a Debian suite's packages (c8d: trixie's 26.1;
+# c28: sid's 28.x with containerd 2). dockerd starts its own containerd with root under the
+# data root and state + socket under the exec root, so each NAME has its own containerd and
+# several run at once.
+#   start_store_engine DIR SUITE LABEL
+start_store_engine() {
+  local dir=$1 suite=$2 label=$3
   install_packages docker busybox   # busybox and bookworm's runc
-  fetch_c8d
-  local dir=$base-c8d
+  case $suite in
+    trixie) fetch_store_engine trixie '26.1.*' '1.7.*' ;;
+    sid) fetch_store_engine sid '2[89].*' '2.*' ;;
+  esac
   mkdir -p "$dir"
   echo '{"features":{"containerd-snapshotter":true}}' >"$dir/daemon.json"
-  local root=$c8d_cache/root
+  local root=$engines/.cache/$suite-docker/root
   # native works on any filesystem (the snapshotter's counterpart of vfs)
-  PATH="$root/usr/sbin:$root/usr/bin:$PATH" start_dockerd "$dir" "dockerd (containerd store)" \
+  PATH="$root/usr/sbin:$root/usr/bin:$PATH" start_dockerd "$dir" "$label ($(cat "$root/VERSIONS"), containerd store)" \
     --config-file "$dir/daemon.json" --storage-driver=native
   local driver
   driver=$(curl -sf --unix-socket "$dir/docker.sock" http://localhost/info | grep -o '"driver-type","[^"]*"' || true)
@@ -260,14 +269,17 @@ case "$cmd" in
   start) start_docker ;;
   stop) stop_docker ;;
   reset) stop_docker; rm -rf "$base/data" "$base/exec"; start_docker ;;
-  c8d-start) start_c8d ;;
+  c8d-start) start_store_engine "$base-c8d" trixie dockerd ;;
   c8d-stop) stop_docker "$base-c8d" ;;
-  c8d-reset) stop_docker "$base-c8d"; rm -rf "$base-c8d/data" "$base-c8d/exec"; start_c8d ;;
+  c8d-reset) stop_docker "$base-c8d"; rm -rf "$base-c8d/data" "$base-c8d/exec"; start_store_engine "$base-c8d" trixie dockerd ;;
+  c28-start) start_store_engine "$base-c28" sid dockerd ;;
+  c28-stop) stop_docker "$base-c28" ;;
+  c28-reset) stop_docker "$base-c28"; rm -rf "$base-c28/data" "$base-c28/exec"; start_store_engine "$base-c28" sid dockerd ;;
   podman-start) podman_start ;;
   podman-stop) stop_pid "$base-podman/podman.pid" ;;
   podman-reset) stop_pid "$base-podman/podman.pid"; rm -rf "$base-podman" "$prun"; podman_start ;;
   sshd) fetch_sshd ;;
   tls-start) start_tls "${3:-}" "${4:-}" ;;
   tls-reset) stop_docker; rm -rf "$base/data" "$base/exec"; start_tls "${3:-}" "${4:-}" ;;
-  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|podman-start|podman-stop|podman-reset|tls-start|tls-reset|sshd|install [NAME]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|c28-start|c28-stop|c28-reset|podman-start|podman-stop|podman-reset|tls-start|tls-reset|sshd|install [NAME]" >&2; exit 2 ;;
 esac
