@@ -52,8 +52,13 @@ export interface CliArgs {
   debug: boolean;
   help: boolean;
   version: boolean;
-  /** `docker-image-cleanup watch …` runs the long-lived loop (src/cli/watch.ts). */
-  command: 'cleanup' | 'watch';
+  /**
+   * `docker-image-cleanup watch …` runs the long-lived loop (src/cli/watch.ts);
+   * `runner-hook [started|completed]` is the GitHub runner's job hook (src/cli/runner-hook.ts).
+   */
+  command: 'cleanup' | 'watch' | 'runner-hook';
+  /** runner-hook only: the hook it runs as, when given (else it finds out, see runner-hook.ts). */
+  hookStage?: HookStage;
   /** Flags of the watch subcommand, as given (validated by src/cli/watch.ts). */
   watch: WatchFlags;
 }
@@ -65,6 +70,8 @@ export interface WatchFlags {
   healthPort?: string;
   healthAddress?: string;
 }
+
+export type HookStage = 'started' | 'completed';
 
 /** Thrown for flags that do not exist or lack a value; exit code 2 like bad settings. */
 export class UsageError extends Error {}
@@ -78,8 +85,10 @@ type Values = Record<string, string | boolean | (string | boolean)[] | undefined
  *   SettingsError (in the core's terms) for an empty setting value.
  */
 export function parseCliArgs(argv: string[]): CliArgs {
-  const command = argv[0] === 'watch' ? 'watch' : 'cleanup';
-  if (command === 'watch') argv = argv.slice(1);
+  const command = argv[0] === 'watch' || argv[0] === 'runner-hook' ? argv[0] : 'cleanup';
+  if (command !== 'cleanup') argv = argv.slice(1);
+  let hookStage: HookStage | undefined;
+  if (command === 'runner-hook' && (argv[0] === 'started' || argv[0] === 'completed')) [hookStage, ...argv] = argv as [HookStage, ...string[]];
   let values: Values;
   try {
     ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
@@ -105,7 +114,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   for (const [flag, o] of Object.entries(CLI_FLAGS) as [string, { value?: string; watchOnly?: boolean }][]) {
     const given = values[flag];
     if (o.value && typeof given === 'string' && given.trim() === '') throw new UsageError(`Invalid --${flag} "${given}": expected ${o.value}, not an empty value; see --help`);
-    if (o.watchOnly && command === 'cleanup' && given !== undefined) {
+    if (o.watchOnly && command !== 'watch' && given !== undefined) {
       throw new UsageError(`--${flag} belongs to the watch subcommand (docker-image-cleanup watch --${flag} …); see --help`);
     }
   }
@@ -117,7 +126,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     healthPort: text('health-port'),
     healthAddress: text('health-address'),
   };
-  return { raw, json: values.json === true, debug: values.debug === true, help: values.help === true, version: values.version === true, command, watch };
+  return { raw, json: values.json === true, debug: values.debug === true, help: values.help === true, version: values.version === true, command, hookStage, watch };
 }
 
 /** `--keep -1` reaches validation (and its clear message) instead of parseArgs' "ambiguous". */

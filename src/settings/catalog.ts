@@ -6,9 +6,15 @@
 // (`buildSettings`), then the front files the catalog test names (action.yml, task.json, README).
 import type { Kind } from './kinds';
 
-/** The fronts that read settings: the command line, the GitHub Action, the Azure Pipelines task. */
-export type Front = 'cli' | 'action' | 'task';
+/**
+ * The fronts that read settings: the command line, the GitHub Action, the Azure Pipelines task,
+ * and the GitHub runner's job hook, which reads environment variables spelled after the CLI's
+ * flags (`--min-age` -> DOCKER_IMAGE_CLEANUP_MIN_AGE; see HOOK_VARIABLE_PREFIX).
+ */
+export type Front = 'cli' | 'action' | 'task' | 'hook';
+/** The fronts with their own input tables (the hook's variables follow the CLI's flags, one rule). */
 export const FRONTS: readonly Front[] = ['cli', 'action', 'task'];
+export const HOOK_VARIABLE_PREFIX = 'DOCKER_IMAGE_CLEANUP_';
 
 /** Where a setting appears in --help (and which README rows it sits near). */
 export type Section = 'selection' | 'pressure' | 'maintenance' | 'volumes' | 'safety' | 'engine';
@@ -172,6 +178,7 @@ export function specOf(name: string): SettingSpec | undefined {
 /** The setting as a front spells it: `--keep`, `keep-count`, `keepCount`; undefined where the front lacks it. */
 export function spellingOf(spec: SettingSpec, front: Front): string | undefined {
   if (front === 'cli') return `--${spec.cli ?? spec.name}`;
+  if (front === 'hook') return `${HOOK_VARIABLE_PREFIX}${(spec.cli ?? spec.name).toUpperCase().replace(/-/g, '_')}`;
   return spec[front];
 }
 
@@ -205,7 +212,7 @@ export function unsetMeansOn(spec: SettingSpec, front: Front): string | undefine
 export function otherFrontDefaults(spec: SettingSpec, front: Front): string | undefined {
   const others = FRONTS.filter((f) => f !== front && spec.frontDefaults?.[f] !== undefined && spec.frontDefaults[f] !== defaultOn(spec, front));
   if (others.length === 0) return undefined;
-  const label: Record<Front, string> = { cli: 'the CLI', action: 'the Action', task: 'the Azure task' };
+  const label: Record<Front, string> = { cli: 'the CLI', action: 'the Action', task: 'the Azure task', hook: 'the runner hook' };
   const values = new Set(others.map((f) => spec.frontDefaults![f]));
   if (values.size === 1) return `${others.map((f) => label[f]).join(' and ')} default to ${[...values][0]}`;
   return others.map((f) => `${label[f]} defaults to ${spec.frontDefaults![f]}`).join(', ');

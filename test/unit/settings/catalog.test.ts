@@ -17,7 +17,12 @@ const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const SPECS = CATALOG as readonly SettingSpec[];
 
 /** Inputs each front has besides the catalog's settings (they steer the front itself). */
-const OWN_INPUTS: Record<Front, string[]> = { cli: ['--json', '--debug'], action: ['fail-on-error', 'run-at'], task: ['failOnError', 'runAt'] };
+const OWN_INPUTS: Record<Front, string[]> = {
+  cli: ['--json', '--debug'],
+  action: ['fail-on-error', 'run-at'],
+  task: ['failOnError', 'runAt'],
+  hook: ['DOCKER_IMAGE_CLEANUP_HOOK_FAIL_ON_ERROR', 'DOCKER_IMAGE_CLEANUP_HOOK_DEADLINE'],
+};
 
 describe('settings catalog', () => {
   it('1. names, spellings and enum values are unique and well-formed', () => {
@@ -108,6 +113,7 @@ describe('README tables against the catalog', () => {
     cli: tables.filter((t) => t.header[0] === 'flag'),
     action: tables.filter((t) => t.header[0] === 'Input' && t.heading.startsWith('GitHub Actions')),
     task: tables.filter((t) => t.header[0] === 'Input' && t.heading.startsWith('Azure Pipelines')),
+    hook: [], // its variables follow the CLI's flags by one rule, documented once
   };
   // The Marketplace page of the Azure task (docs/azure.md) has the same input table.
   const marketplace = readmeTables('docs/azure.md').filter((t) => t.header[0] === 'Input');
