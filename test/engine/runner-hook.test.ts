@@ -7,7 +7,7 @@
  * taken at job start keeps it as the current build.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -197,3 +197,36 @@ describe('runner job hooks without an engine', function () {
     }
   });
 });
+
+describe('GitLab runner recipe (docs/fleet.md): the pre_build_script line as the shell executor runs it', function () {
+  this.timeout(300_000);
+
+  it('1. the documented command runs in bash against the engine (the CLI on PATH), and its `||` keeps a failed run from failing the job', async () => {
+    const fleet = fs.readFileSync(path.join(ROOT, 'docs', 'fleet.md'), 'utf8');
+    const line = /^\s*pre_build_script = "(.*)"$/m.exec(fleet);
+    assert.ok(line, 'docs/fleet.md has the pre_build_script line');
+    const script = line[1]!.replace(/\\"/g, '"');
+    const shims = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-gitlab-'));
+    try {
+      // `npm install -g` puts docker-image-cleanup on PATH; here a link to this checkout's bin stands in.
+      fs.symlinkSync(path.join(ROOT, 'bin', 'docker-image-cleanup.js'), path.join(shims, 'docker-image-cleanup'));
+      const docker = ENGINES[0]!.docker();
+      await resetEngine(docker);
+      await loadImages(docker, earlierBuilds());
+      const env = { PATH: `${shims}:${path.dirname(process.execPath)}:/usr/bin:/bin`, HOME: shims, DOCKER_HOST: ENGINES[0]!.host() };
+      const ok = spawnSyncBash(script, env);
+      assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+      assert.match(ok.stdout, /Images: 3 seen/);
+      assert.doesNotMatch(ok.stdout + ok.stderr, /Invalid|Unknown option/);
+      const failed = spawnSyncBash(script, { ...env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+      assert.equal(failed.status, 0, failed.stdout + failed.stderr);
+      assert.match(failed.stdout, /docker-image-cleanup failed, the job goes on/);
+    } finally {
+      fs.rmSync(shims, { recursive: true, force: true });
+    }
+  });
+});
+
+function spawnSyncBash(script: string, env: Record<string, string>) {
+  return spawnSync(BASH, ['-c', script], { env, encoding: 'utf8', timeout: 240_000 });
+}
