@@ -10,6 +10,7 @@ import type { BuildCacheReport } from './build-cache';
 import type { ContainerCleanupReport } from './containers';
 import type { VolumeCleanupReport } from './volumes';
 import type { CacheEvictionReport } from './cache-eviction';
+import type { NetworkCleanupReport } from './networks';
 
 export interface CleanupDeps {
   engine: EnginePort;
@@ -88,6 +89,8 @@ export interface CleanupReport {
   volumes?: VolumeCleanupReport;
   /** Build cache records the space rules evicted (one prune per record), after the images. */
   cacheEviction?: CacheEvictionReport;
+  /** Unused user-defined networks (networks-older-than), last. */
+  networks?: NetworkCleanupReport;
   /** The path whose free space the watermarks read, and why that one. */
   freePath?: string;
   /** Present with ensure-free: whether the free space is there now. */
@@ -150,7 +153,7 @@ export interface Planned extends Run {
 
 /**
  * One kind of disk use a run handles (images, stopped containers, build cache, volumes
- * and builder leftovers), all in the same shape: the use case runs the row of
+ * and builder leftovers, networks), all in the same shape: the use case runs the row of
  * steps once, in one order, on a dry run, on a run with nothing to remove and on a real
  * run alike. A step whose setting is off does nothing in each part.
  */
