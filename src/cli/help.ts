@@ -7,6 +7,7 @@ const SECTION_TITLES: Record<Section, string> = {
   pressure: 'Disk pressure (after keep-N, least recently used first)',
   maintenance: 'Build cache and stopped containers (opt-in)',
   volumes: 'Volumes and buildx builder leftovers (opt-in, after the images)',
+  networks: 'Networks (opt-in, last)',
   safety: 'Safety',
   engine: 'Engine',
 };

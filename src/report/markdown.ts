@@ -1,5 +1,6 @@
 import { volumeRows } from './volumes';
 import { cacheKept } from './build-cache';
+import { networkRows, networkSummary } from './networks';
 import type { CleanupReport } from '../app/cleanup';
 import { formatBytes, formatDuration } from '../domain/units';
 import { familiar, shortId } from './reasons';
@@ -65,6 +66,16 @@ export function renderMarkdown(report: CleanupReport, title = 'Docker image clea
     if (rows.length) {
       out.push('| Kind | Name | Outcome | Size | Why |', '|---|---|---|---:|---|');
       for (const r of rows) out.push(`| ${r.kind} | ${escape(r.name)} | ${escape(r.outcome)} | ${r.bytes === undefined ? '?' : formatBytes(r.bytes)} | ${escape(r.why)} |`);
+      out.push('');
+    }
+  }
+  const networks = report.networks;
+  if (networks) {
+    out.push('### Networks', '', escape(networkSummary(networks, report.dryRun)), '');
+    const rows = networkRows(networks);
+    if (rows.length) {
+      out.push('| Network | Outcome | Why |', '|---|---|---|');
+      for (const r of rows) out.push(`| ${escape(r.name)} | ${escape(r.outcome)} | ${escape(r.why)} |`);
       out.push('');
     }
   }

@@ -17,7 +17,7 @@ export const FRONTS: readonly Front[] = ['cli', 'action', 'task'];
 export const HOOK_VARIABLE_PREFIX = 'DOCKER_IMAGE_CLEANUP_';
 
 /** Where a setting appears in --help (and near which rows of the docs' tables). */
-export type Section = 'selection' | 'pressure' | 'maintenance' | 'volumes' | 'safety' | 'engine';
+export type Section = 'selection' | 'pressure' | 'maintenance' | 'volumes' | 'networks' | 'safety' | 'engine';
 
 export interface SettingSpec {
   /** The core's name, kebab-case; also the CLI flag unless `cli` says otherwise. */
@@ -130,6 +130,16 @@ export const CATALOG = [
     help: 'remove stopped buildx_buildkit_* builder containers and their _state volumes when no node of the builder runs and they are older than this',
     action: 'buildx-older-than',
     task: 'buildxOlderThan',
+  },
+  // Networks
+  {
+    name: 'networks-older-than',
+    kind: 'duration',
+    section: 'networks',
+    placeholder: 'DURATION',
+    help: "remove user-defined networks no container (running or stopped) joins, unused (created/joined/left) for longer than this; never the engine's own (bridge, host, none, podman); {protect-label} applies too",
+    action: 'networks-older-than',
+    task: 'networksOlderThan',
   },
   // Safety
   { name: 'max-removals', kind: 'count', unsetMeans: 'no limit', section: 'safety', placeholder: 'N', help: 'refuse the whole run when the plan removes more images', action: 'max-removals', task: 'maxRemovals' },
