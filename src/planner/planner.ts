@@ -310,8 +310,8 @@ function unplacedContent(removedIds: readonly string[], layers: LayerIndex): str
   if (unplaced === 0) return undefined;
   return (
     `content store: ${unplaced} layer${unplaced === 1 ? '' : 's'} shared by the removed images with others, none of which is an image of its own, ` +
-    "hold blobs the engine's API does not size apart (it gives one content total per image): the prediction counts such a blob with each image above it, " +
-    'so it may differ from the bytes measured'
+    "hold blobs the engine's API does not size apart (it gives one content total per image): the prediction estimates each as the smallest content " +
+    'the images above it add, so it may fall short of the bytes measured by up to those images\' own blobs'
   );
 }
 
