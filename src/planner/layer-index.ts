@@ -80,9 +80,14 @@ export class LayerIndex {
 
   /**
    * `countContent`: the engine's disk use counts content blobs (EngineInfo.diskUseCountsContent),
-   * so a layer frees its blob with its snapshot, and an image its own blobs.
+   * so a layer frees its blob with its snapshot, and an image its own blobs. `snapshotsAreCopies`:
+   * each layer's snapshot holds its parents' files too (native snapshotter), for telling the data
+   * a layer adds.
    */
-  constructor(images: readonly ImageRecord[], options: { countContent?: boolean } = {}) {
+  private readonly snapshotsAreCopies: boolean;
+
+  constructor(images: readonly ImageRecord[], options: { countContent?: boolean; snapshotsAreCopies?: boolean } = {}) {
+    this.snapshotsAreCopies = options.snapshotsAreCopies === true;
     for (const image of images) this.add(image);
     for (const image of images) this.fillUnknownSizes(image);
     if (options.countContent) this.fillContent(images);
@@ -127,11 +132,11 @@ export class LayerIndex {
   }
 
   /**
-   * A shared layer no image ends at has its blob counted in each branch above it. Its blob is at
-   * most the smallest of those branches' placed content: that much is lifted onto it from every
-   * branch, deepest first. An estimate that errs low (each branch gives up the smallest one's own
-   * blobs; on the demo 600.4MB predicted, 625.5MB freed), so the layer stays marked. A branch that
-   * splits again before any content is placed leaves the layer as it was.
+   * A shared layer no image ends at has its blob counted in each branch above it. Each branch's
+   * placed content is split between the shared run of layers and its own layers by the data they
+   * add (blobs pack that data): the smallest such share, never more than any branch holds, is
+   * lifted onto the shared layer from every branch, deepest first. An estimate, so the layer stays
+   * marked. A branch that splits again before any content is placed leaves the layer as it was.
    */
   private liftSharedContent(): void {
     const marked: { node: LayerNode; depth: number }[] = [];
@@ -143,19 +148,36 @@ export class LayerIndex {
     walk(this.root, 0);
     marked.sort((a, b) => b.depth - a.depth);
     for (const { node } of marked) {
-      const carriers: LayerNode[] = [];
+      const carriers: { node: LayerNode; data: number }[] = [];
       let whole = true;
       forEachChild(node, (child) => {
-        let n: LayerNode | undefined = child;
-        while (n && !n.content && n.endingHere.length === 0 && n.onlyChild && !n.children) n = n.onlyChild;
-        if (n && n.content) carriers.push(n);
+        let n: LayerNode = child;
+        let data = this.dataOf(n);
+        while (!n.content && n.endingHere.length === 0 && n.onlyChild && !n.children) {
+          n = n.onlyChild;
+          data += this.dataOf(n);
+        }
+        if (n.content) carriers.push({ node: n, data });
         else whole = false;
       });
       if (!whole || carriers.length < 2) continue;
-      const lift = Math.min(...carriers.map((c) => c.content!));
-      for (const c of carriers) c.content! -= lift;
+      // the shared run: this layer and the unplaced ones below it, up to placed content or an image
+      let shared = 0;
+      for (let n: LayerNode | undefined = node; n && n !== this.root && !n.content && n.endingHere.length === 0; n = n.parent) shared += this.dataOf(n);
+      const share = ({ node: c, data }: { node: LayerNode; data: number }) => (shared + data > 0 ? Math.floor((c.content! * shared) / (shared + data)) : 0);
+      const lift = Math.min(...carriers.map((c) => Math.min(c.node.content!, share(c))));
+      for (const c of carriers) c.node.content! -= lift;
       node.content = (node.content ?? 0) + lift;
     }
+  }
+
+  /**
+   * The data a layer adds: its snapshot bytes, less its parent's where each snapshot is a full
+   * copy of the filesystem (the native snapshotter, vfs).
+   */
+  private dataOf(n: LayerNode): number {
+    const own = n.size ?? 0;
+    return this.snapshotsAreCopies && n.parent && n.parent !== this.root ? Math.max(0, own - (n.parent.size ?? 0)) : own;
   }
 
   /**

@@ -177,7 +177,10 @@ export function plan(input: PlanInput): Plan {
   }
 
   // Base images of everything that stays, found from the layer chains and Parent links.
-  const layers = new LayerIndex(images, { countContent: snapshot.engine.diskUseCountsContent === true });
+  const layers = new LayerIndex(images, {
+    countContent: snapshot.engine.diskUseCountsContent === true,
+    snapshotsAreCopies: snapshot.engine.containerdStore === true && snapshot.engine.storageDriver === 'native',
+  });
   const isKept = (image: ImageRecord) =>
     reasonsOf(image.id).length > 0 ||
     referencesOf(image).some((r) => refKeep.has(r)) ||
@@ -310,8 +313,8 @@ function unplacedContent(removedIds: readonly string[], layers: LayerIndex): str
   if (unplaced === 0) return undefined;
   return (
     `content store: ${unplaced} layer${unplaced === 1 ? '' : 's'} shared by the removed images with others, none of which is an image of its own, ` +
-    "hold blobs the engine's API does not size apart (it gives one content total per image): the prediction estimates each as the smallest content " +
-    'the images above it add, so it may fall short of the bytes measured by up to those images\' own blobs'
+    "hold blobs the engine's API does not size apart (it gives one content total per image): the prediction splits the content " +
+    'of the images above such a layer by the data each layer adds, an estimate that may differ from the bytes measured'
   );
 }
 

@@ -42,13 +42,14 @@ describe('LayerIndex.maxOverDependents (the usage record: bases are used when im
 describe('LayerIndex with content blobs counted (containerd store from dockerd 28.2: disk use counts snapshots and blobs)', () => {
   // Each layer: 1000 B of snapshot, and a blob whose size the API never gives alone. Blob sizes
   // here: a=300, b=50, c=70; each image's own index+manifest (sizes known) 10, config `config` B.
+  // `data`: snapshot bytes ten times the blob (blobs follow the data they pack).
   const BLOB: Record<string, number> = { a: 300, b: 50, c: 70 };
-  const withContent = (name: string, layers: string[], config = 0) => ({
-    ...image({ name, layers }),
+  const withContent = (name: string, layers: string[], config = 0, data = false) => ({
+    ...image({ name, layers, layerSizes: data ? layers.map((l) => 10 * BLOB[l]!) : undefined }),
     contentBytes: 10 + config + layers.reduce((sum, l) => sum + BLOB[l]!, 0),
     ownContentBytes: 10,
   });
-  const cases: { name: string; images: string[][]; removed: number[]; freed: number; unplaced: number }[] = [
+  const cases: { name: string; images: string[][]; removed: number[]; freed: number; unplaced: number; data?: boolean }[] = [
     { name: 'a build and its base both removed: each blob once', images: [['a'], ['a', 'b']], removed: [0, 1], freed: 2000 + 300 + 50 + 2 * 10, unplaced: 0 },
     // the build alone: its layer b (snapshot + blob) and its manifest; the base's blob stays
     { name: 'a build removed, its base kept: the shared blob is not freed', images: [['a'], ['a', 'b']], removed: [1], freed: 1000 + 50 + 10, unplaced: 0 },
@@ -56,14 +57,18 @@ describe('LayerIndex with content blobs counted (containerd store from dockerd 2
     { name: 'the listing order does not matter', images: [['a', 'b'], ['a']], removed: [0], freed: 1000 + 50 + 10, unplaced: 0 },
     { name: 'two builds on a kept base, both removed', images: [['a'], ['a', 'b'], ['a', 'c']], removed: [1, 2], freed: 2000 + 50 + 70 + 20, unplaced: 0 },
     { name: 'the same chain under two manifests: the second one frees its own blobs only', images: [['a', 'b'], ['a', 'b']], removed: [1], freed: 10, unplaced: 0 },
-    // No image ends at a: the smaller sibling's part above a (350) is lifted onto a, an estimate
-    // short by that sibling's own blob (b, 50): the engine frees 3440 and 1080. The plan says so.
-    { name: 'siblings on a layer no image ends at: its blob estimated, flagged', images: [['a', 'b'], ['a', 'c']], removed: [0, 1], freed: 3000 + 350 + 20 + 20, unplaced: 1 },
-    { name: 'siblings on such a layer, one removed: flagged', images: [['a', 'b'], ['a', 'c']], removed: [1], freed: 1000 + 20 + 10, unplaced: 1 },
+    // No image ends at a: each sibling's content above it (350, 370) is split by the data its layers
+    // add (1000 a, 1000 b or c here: not what the blobs are), the smaller share (175) lifted onto a.
+    // The engine frees 3440 and 1080; the plan says the figure is an estimate.
+    { name: 'siblings on a layer no image ends at: its blob estimated, flagged', images: [['a', 'b'], ['a', 'c']], removed: [0, 1], freed: 3000 + 175 + 175 + 195 + 20, unplaced: 1 },
+    { name: 'siblings on such a layer, one removed: flagged', images: [['a', 'b'], ['a', 'c']], removed: [1], freed: 1000 + 195 + 10, unplaced: 1 },
+    // where blobs follow the data (incompressible files, as the demo's), the estimate is exact
+    { name: 'siblings whose blobs follow their data: exact', images: [['a', 'b'], ['a', 'c']], removed: [0, 1], freed: 3000 + 500 + 700 + 300 + 50 + 70 + 20, unplaced: 1, data: true },
+    { name: 'one of them removed: exact', images: [['a', 'b'], ['a', 'c']], removed: [1], freed: 700 + 70 + 10, unplaced: 1, data: true },
   ];
   for (const c of cases) {
     it(c.name, () => {
-      const records = c.images.map((layers, i) => withContent(`img${i}`, layers));
+      const records = c.images.map((layers, i) => withContent(`img${i}`, layers, 0, c.data));
       const index = new LayerIndex(records, { countContent: true });
       const removed = c.removed.map((i) => records[i]!.id);
       assert.equal(index.bytesFreedBy(removed), c.freed);
