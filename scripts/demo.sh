@@ -8,7 +8,9 @@
 # seeds it like a busy CI agent, shows the plan, applies it, and shows the
 # images before and after. DIC_DEMO_ENGINE names another private engine;
 # DIC_DEMO_STORE=containerd runs it on dockerd 26.1's containerd image store
-# instead of dockerd 20.10's graph driver (scripts/engine.sh c8d-reset).
+# instead of dockerd 20.10's graph driver (scripts/engine.sh c8d-reset),
+# DIC_DEMO_STORE=containerd28 on Debian unstable's dockerd 28 with containerd 2
+# on the containerd image store (scripts/engine.sh c28-reset).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,7 +27,8 @@ engine=${DIC_DEMO_ENGINE:-demo}
 case "${DIC_DEMO_STORE:-graphdriver}" in
   graphdriver) engine_cmd=; stop_cmd="scripts/engine.sh stop $engine" ;;
   containerd) engine_cmd=c8d-; stop_cmd="scripts/engine.sh c8d-stop $engine" ;;
-  *) echo "DIC_DEMO_STORE must be graphdriver or containerd, not '${DIC_DEMO_STORE}'" >&2; exit 2 ;;
+  containerd28) engine_cmd=c28-; stop_cmd="scripts/engine.sh c28-stop $engine" ;;
+  *) echo "DIC_DEMO_STORE must be graphdriver, containerd or containerd28, not '${DIC_DEMO_STORE}'" >&2; exit 2 ;;
 esac
 section "private engine '$engine' (fresh, ${DIC_DEMO_STORE:-graphdriver} store)"
 DOCKER_HOST=$(scripts/engine.sh "${engine_cmd}reset" "$engine")
@@ -55,7 +58,7 @@ list
 # The agent's current build is fooproject:ci-3291; keep the 2 newest builds of
 # every repository, always keep node images and anything labelled keep=true.
 flags=(--keep 2 --protect 'node:*' --protect-label 'keep=true' --current 'fooproject:ci-3291')
-if [ "${DIC_DEMO_STORE:-graphdriver}" = containerd ]; then
+if [ "${DIC_DEMO_STORE:-graphdriver}" != graphdriver ]; then
   # The containerd store stamps every name record with the time it was made (the
   # seed's load, seconds ago), and the seed cannot backdate it: the grace period
   # would keep every image. Here it is turned off (the concurrent job's image goes too).

@@ -15,14 +15,27 @@ npm run package:vsix
 
 # DIC_TEST_ENGINE names the private engines, so several checkouts can test at once.
 engine=${DIC_TEST_ENGINE:-test}
-# Three engines: dockerd 20.10 (graph driver), dockerd 26.1 (containerd image store), Podman.
-cleanup() { scripts/engine.sh stop "$engine"; scripts/engine.sh c8d-stop "$engine"; scripts/engine.sh podman-stop "$engine"; }
+# Four engines: dockerd 20.10 (graph driver), dockerd 26.1 and Debian unstable's dockerd 28
+# (containerd image store), Podman.
+cleanup() {
+  scripts/engine.sh stop "$engine"; scripts/engine.sh c8d-stop "$engine"; scripts/engine.sh c28-stop "$engine"
+  scripts/engine.sh podman-stop "$engine"
+}
 trap cleanup EXIT
 docker_host=$(scripts/engine.sh reset "$engine")
 c8d_host=$(scripts/engine.sh c8d-reset "$engine")
+# Sid moves: when its dockerd no longer fetches or runs here, engine.sh says why in one line
+# and the suite stops here (no fallback, no skip).
+if ! c28_host=$(scripts/engine.sh c28-reset "$engine"); then
+  echo "test.sh: Debian unstable's dockerd (the fourth real engine) did not start: see the engine: line above" >&2
+  exit 1
+fi
+# The versions it got, named in the test titles (e.g. "28.5.2, containerd 2.1.9").
+c28_version=$(docker -H "$c28_host" version --format '{{.Server.Version}}, containerd {{range .Server.Components}}{{if eq .Name "containerd"}}{{.Version}}{{end}}{{end}}' | sed 's/+[^,]*//g')
 podman_host=$(scripts/engine.sh podman-reset "$engine")
 
-export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_C8D_HOST=$c8d_host DIC_TEST_PODMAN_HOST=$podman_host
+export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_C8D_HOST=$c8d_host DIC_TEST_C28_HOST=$c28_host DIC_TEST_C28_VERSION=$c28_version
+export DIC_TEST_PODMAN_HOST=$podman_host
 # Unit and real-engine suites in one run; a pending (skipped) test fails it.
 npx mocha --forbid-only --forbid-pending --timeout 120000 \
   --reporter ./test/support/summary-reporter.js \

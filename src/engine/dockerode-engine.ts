@@ -64,6 +64,8 @@ export class DockerodeEngine implements EnginePort {
    * manifest digests, RepoDigests derive from tags, and listed sizes include content.
    */
   private containerdStore = false;
+  /** Learnt from info(): the engine's disk use counts content blobs (see diskUseCountsContent). */
+  private countsContent = false;
   private cacheMismatches = 0;
 
   constructor(options: DockerodeEngineOptions = {}) {
@@ -105,12 +107,14 @@ export class DockerodeEngine implements EnginePort {
     this.podman = podman;
     const driverStatus: [string, string][] = info.DriverStatus ?? [];
     this.containerdStore = driverStatus.some(([k, v]) => k === 'driver-type' && /containerd/.test(v));
+    this.countsContent = diskUseCountsContent(this.containerdStore, version.ApiVersion);
     return {
       kind: podman ? 'podman' : 'docker',
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info.Driver,
       containerdStore: this.containerdStore,
+      diskUseCountsContent: this.countsContent,
       dockerRootDir: typeof info.DockerRootDir === 'string' && info.DockerRootDir ? info.DockerRootDir : undefined,
     };
   }
@@ -173,9 +177,18 @@ export class DockerodeEngine implements EnginePort {
     const platforms = platformParts((summary as any).Manifests);
     let content = this.containerdStore && details.contentBytes !== undefined && details.contentBytes <= summary.Size ? details.contentBytes : undefined;
     let size = summary.Size - (content ?? 0);
+    let ownContent: number | undefined;
     if (platforms) {
       content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
       size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
+      if (this.countsContent) {
+        // What the engine's disk use counts: every present blob the index reaches (a partly
+        // pulled platform's present blobs, attestations), and the index blob itself.
+        const index = indexBytes((summary as any).Descriptor);
+        content = index + platforms.reduce((sum, p) => sum + p.contentBytes, 0);
+        // a manifest's content counts its own blob first: none when the manifest is absent
+        ownContent = index + platforms.reduce((sum, p) => sum + Math.min(p.manifestBytes ?? 0, p.contentBytes), 0);
+      }
     }
     return {
       id: summary.Id,
@@ -186,6 +199,7 @@ export class DockerodeEngine implements EnginePort {
       lastTagged: details.lastTagged,
       size,
       contentBytes: content,
+      ...(ownContent !== undefined ? { ownContentBytes: ownContent } : {}),
       platforms,
       labels: summary.Labels ?? {},
       layers: details.layers,
@@ -419,7 +433,7 @@ export class DockerodeEngine implements EnginePort {
     const summary = df.ImagesDiskUsage ?? df.ImageUsage;
     const summarized = typeof summary?.TotalSize === 'number' ? summary.TotalSize : undefined;
     this.count('container inspect');
-    const usage: DiskUsage = { imagesBytes: layersSize ?? summarized ?? fromImages, runLockBytes: await runLockShare(this.docker, df, this.containerdStore) };
+    const usage: DiskUsage = { imagesBytes: layersSize ?? summarized ?? fromImages, runLockBytes: await runLockShare(this.docker, df, this.containerdStore, this.countsContent) };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -653,6 +667,22 @@ function compareApi(version: string, than: [number, number]): number {
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
 }
 
+/**
+ * The one place that says which engines count content blobs in their image disk use (system df
+ * LayersSize, the listed and inspected Size): the containerd store from dockerd 28.2, API 1.50
+ * (moby f07242f6d7, "include present content size in disk usage calculations"). dockerd 26.1
+ * (API 1.45) counts the snapshots only; the graph driver and Podman have no content store.
+ */
+export function diskUseCountsContent(containerdStore: boolean, apiVersion: string | undefined): boolean {
+  return containerdStore && apiAtLeast(apiVersion, 1, 50);
+}
+
+/** The index blob's size when the image's target is an index (its manifests' sizes are counted apart). */
+function indexBytes(descriptor: { mediaType?: string; size?: number } | undefined): number {
+  const index = /image\.index|manifest\.list/.test(descriptor?.mediaType ?? '');
+  return index ? Math.max(0, Number(descriptor?.size ?? 0)) : 0;
+}
+
 function apiAtLeast(version: string | undefined, major: number, minor: number): boolean {
   const [a, b] = (version ?? '').split('.').map(Number);
   return a! > major || (a === major && (b ?? 0) >= minor);
@@ -681,6 +711,7 @@ export function platformParts(manifests: any[] | undefined | null): PlatformPart
       available: m.Available === true,
       unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
       contentBytes: Number(m.Size?.Content ?? 0),
+      manifestBytes: Number(m.Descriptor?.size ?? 0),
     };
   });
 }

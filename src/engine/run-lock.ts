@@ -166,9 +166,16 @@ async function removeLockImage(docker: Dockerode): Promise<void> {
  * store LayersSize counts every snapshot, containers' too: the lock container's image,
  * `-init` and writable snapshots, which is its SizeRootFs (73,728 B there, 64 KiB more than
  * the image). Graph drivers count image layers only, and Podman's figure is the sum of
- * image sizes: the lock image's own bytes in that answer. 0 when no lock stands.
+ * image sizes: the lock image's own bytes in that answer. 0 when no lock stands. Where the
+ * engine's figure counts content blobs too (`countsContent`, dockerd 28.2 on), the lock image's
+ * blobs (manifest, config, its one layer: 2,840 B there) are added: its inspected Size there.
  */
-export async function runLockShare(docker: Dockerode, df: { Images?: { Id?: string; Size?: number; SharedSize?: number }[] | null }, containerdStore: boolean): Promise<number> {
+export async function runLockShare(
+  docker: Dockerode,
+  df: { Images?: { Id?: string; Size?: number; SharedSize?: number }[] | null },
+  containerdStore: boolean,
+  countsContent = false,
+): Promise<number> {
   let lock: any;
   try {
     lock = await docker.getContainer(RUN_LOCK_NAME).inspect((containerdStore ? { size: true } : {}) as Dockerode.ContainerInspectOptions);
@@ -176,9 +183,19 @@ export async function runLockShare(docker: Dockerode, df: { Images?: { Id?: stri
     if (isGone(error)) return 0;
     throw error;
   }
-  if (containerdStore) return Math.max(0, Number(lock.SizeRootFs ?? 0));
+  if (containerdStore) return Math.max(0, Number(lock.SizeRootFs ?? 0)) + (countsContent ? await lockImageContent(docker, String(lock.Image ?? '')) : 0);
   const image = (df.Images ?? []).find((i) => bareId(i.Id ?? '') === bareId(String(lock.Image ?? '')));
   return image ? Math.max(0, (image.Size ?? 0) - Math.max(0, image.SharedSize ?? 0)) : 0;
+}
+
+/** The lock image's blobs in the content store (its inspected Size on engines that count content); 0 when gone. */
+async function lockImageContent(docker: Dockerode, image: string): Promise<number> {
+  try {
+    return Math.max(0, Number((await docker.getImage(image).inspect()).Size ?? 0));
+  } catch (error) {
+    if (isGone(error)) return 0;
+    throw error;
+  }
 }
 
 function bareId(id: string): string {

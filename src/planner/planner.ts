@@ -177,7 +177,10 @@ export function plan(input: PlanInput): Plan {
   }
 
   // Base images of everything that stays, found from the layer chains and Parent links.
-  const layers = new LayerIndex(images);
+  const layers = new LayerIndex(images, {
+    countContent: snapshot.engine.diskUseCountsContent === true,
+    snapshotsAreCopies: snapshot.engine.containerdStore === true && snapshot.engine.storageDriver === 'native',
+  });
   const isKept = (image: ImageRecord) =>
     reasonsOf(image.id).length > 0 ||
     referencesOf(image).some((r) => refKeep.has(r)) ||
@@ -221,7 +224,7 @@ export function plan(input: PlanInput): Plan {
   const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
   const quiet = new Set(input.quietUnmatched ?? []);
   warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...(unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []));
-  const contentNote = unpredictedContent(removedIds, byId);
+  const contentNote = snapshot.engine.diskUseCountsContent ? unplacedContent(removedIds, layers) : unpredictedContent(removedIds, byId);
   if (contentNote) warnings.push(contentNote);
   return {
     createdAt: now,
@@ -298,6 +301,20 @@ function unpredictedContent(removedIds: readonly string[], byId: ReadonlyMap<str
     "containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); " +
     "the removed images' compressed blobs in the content store are freed too, but neither predicted nor measured: " +
     'the engine counts them in no disk-use figure and does not say which blobs images share'
+  );
+}
+
+/**
+ * Engines that count content blobs (containerd store from dockerd 28.2): the prediction covers
+ * them, except where the API cannot tell a shared layer's blob from the images' above it.
+ */
+function unplacedContent(removedIds: readonly string[], layers: LayerIndex): string | undefined {
+  const unplaced = layers.unplacedSharedContent(removedIds);
+  if (unplaced === 0) return undefined;
+  return (
+    `content store: ${unplaced} layer${unplaced === 1 ? '' : 's'} shared by the removed images with others, none of which is an image of its own, ` +
+    "hold blobs the engine's API does not size apart (it gives one content total per image): the prediction splits the content " +
+    'of the images above such a layer by the data each layer adds, an estimate that may differ from the bytes measured'
   );
 }
 

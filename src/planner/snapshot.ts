@@ -30,11 +30,17 @@ export interface ImageRecord {
   size: number;
   /**
    * Containerd image store only: bytes of the image's blobs in containerd's
-   * content store (compressed layers, manifest, config). Freed with the image when
-   * no other image holds them, but not counted in the engine's disk use, and the
-   * API does not say which blobs images share.
+   * content store (compressed layers, manifest, config; the index and every
+   * manifest's present blobs when the engine counts them, see
+   * `EngineInfo.diskUseCountsContent`). Freed with the image when no other image
+   * holds them. The API gives one total per manifest, not which blobs images share.
    */
   contentBytes?: number;
+  /**
+   * Of `contentBytes`, the blobs that are this image's alone, their sizes known from
+   * their descriptors: its index and manifests (the ID is their digest).
+   */
+  ownContentBytes?: number;
   /**
    * Multi-platform images (image list `Manifests`, API >= 1.47): what each
    * manifest of the index holds here. Only present platforms count in `size`
@@ -58,8 +64,10 @@ export interface PlatformPart {
   available: boolean;
   /** Unpacked snapshot bytes (what the engine's disk use counts). */
   unpackedBytes: number;
-  /** Blobs in the content store. */
+  /** Blobs in the content store (the manifest's own blob and the present ones it names). */
   contentBytes: number;
+  /** The manifest's own blob (its descriptor's size). */
+  manifestBytes?: number;
 }
 
 export type ContainerState = 'running' | 'paused' | 'restarting' | 'created' | 'exited' | 'dead' | 'removing' | string;
@@ -125,6 +133,12 @@ export interface EngineInfo {
   storageDriver?: string;
   /** true when the engine stores images in containerd (ids are index digests). */
   containerdStore?: boolean;
+  /**
+   * The engine's image disk use (system df LayersSize, the listed Size) counts the
+   * content store's blobs as well as the unpacked snapshots: the containerd store
+   * from dockerd 28.2 (API 1.50, moby f07242f6d7); dockerd 26.1 counts snapshots only.
+   */
+  diskUseCountsContent?: boolean;
   /** The engine's data root (GET /info DockerRootDir), as the engine's host sees it. */
   dockerRootDir?: string;
 }

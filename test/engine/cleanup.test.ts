@@ -7,7 +7,7 @@ import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { plan } from '../../src/planner/planner';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { createContainer, ENGINES, listTags, resetEngine, runContainer } from '../support/engine';
+import { createContainer, engineFacts, ENGINES, listTags, resetEngine, runContainer } from '../support/engine';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -152,8 +152,8 @@ for (const target of ENGINES) {
       // a newer build takes the tag: the container's image is now untagged
       await loadImages(docker, [{ tags: ['app:ci-1'], created: ago(HOUR * 3), layers: [BUSYBOX, layer('rebuilt')] }]);
       const report = await clean({ keep: 1 });
-      if (target.store === 'containerd') {
-        // The containerd store's load overwrites the name record and deletes the old image
+      if (!(await engineFacts(target)).loadKeepsReplacedImage) {
+        // dockerd 26.1's containerd store: its load overwrites the name record and deletes the old image
         // although a container uses it (the engine's doing, before the tool runs; a tag
         // moved by `docker tag` leaves a dangling record instead, see 19). What holds: the
         // container stays, nothing fails, and the rebuilt ci-1 is kept as the newest build.
@@ -272,10 +272,16 @@ for (const target of ENGINES) {
       const report = await clean({ keep: 2 });
       assert.equal(report.counts.removed, 5);
       assert.ok(report.bytes.predicted > 4 * 20_000, `predicted ${report.bytes.predicted}`);
-      if (target.store === 'containerd') {
+      const facts = await engineFacts(target);
+      if (target.store === 'containerd' && !facts.diskUseCountsContent) {
         assert.ok(report.warnings.some((w) => /content store are freed too, but neither predicted nor measured/.test(w)), report.warnings.join('\n'));
       }
-      if (target.store !== 'podman') {
+      if (facts.diskUseCountsContent) {
+        // snapshots and blobs: each build's own blobs; the base's stay. Off only by config blobs
+        // (their sizes are not in the API, see the README's size rules): well within 1%.
+        assert.ok(!report.warnings.some((w) => /content store/.test(w)), report.warnings.join('\n'));
+        assert.ok(Math.abs(report.bytes.measured! - report.bytes.predicted) <= report.bytes.measured! / 100, `${report.bytes.predicted} predicted, ${report.bytes.measured} measured`);
+      } else if (target.store !== 'podman') {
         assert.equal(report.bytes.measured, report.bytes.predicted);
       } else {
         assert.ok(report.bytes.measured !== undefined);

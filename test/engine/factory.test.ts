@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type Docker from 'dockerode';
 import { buildArchive, expectedImageId, imageId, loadArchive, loadImages, qualifiedTag, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
-import { configDigestOf, createContainer, ENGINES, imageIds, listTags, resetEngine, runContainer } from '../support/engine';
+import { configDigestOf, createContainer, engineFacts, ENGINES, imageIds, listTags, resetEngine, runContainer } from '../support/engine';
 
 const DAY = 86_400_000;
 
@@ -56,6 +56,12 @@ for (const target of ENGINES) {
     after(async () => {
       if (docker) await resetEngine(docker);
     });
+
+    if (target.version) {
+      it(`the engine is the version its title names (${target.version})`, async () => {
+        assert.equal((await docker.version()).Version.replace(/\+.*$/, ''), target.version);
+      });
+    }
 
     it('tags every image as given, several tags on one image', async () => {
       assert.deepEqual(await listTags(docker), [
@@ -121,13 +127,13 @@ for (const target of ENGINES) {
       assert.deepEqual(info.RepoTags ?? [], []);
     });
 
-    it('loading a tag that exists moves it to the new image (containerd store: replaces the old image)', async () => {
+    it("loading a tag that exists moves it to the new image (dockerd 26.1's containerd store: replaces the old image)", async () => {
       const old = await imageId(docker, 'factory/app:ci-2');
       const rebuilt: ImageSpec = { ...app2, created: new Date('2024-03-03T00:00:00Z'), layers: [BUSYBOX, NODE, { id: 'factory-rebuilt' }] };
       await loadImages(docker, [rebuilt]);
       assert.equal(await configDigestOf(docker, 'factory/app:ci-2'), await expectedImageId(rebuilt));
-      if (target.store === 'containerd') {
-        // the image store's name record is overwritten: the old image has no record left and is gone
+      if (!(await engineFacts(target)).loadKeepsReplacedImage) {
+        // dockerd 26.1's image store overwrites the name record: the old image has no record left and is gone
         assert.ok(!(await imageIds(docker)).includes(old), 'the containerd store deletes the old image');
       } else {
         assert.ok((await imageIds(docker)).includes(old), 'the old image stays, untagged');

@@ -1,8 +1,9 @@
 /**
  * Harness for the real-engine suites. `npm test` (scripts/test.sh) starts a
- * private dockerd 20.10 (graph driver), a dockerd 26.1 on the containerd image
- * store and a Podman service and exports their addresses; these suites never
- * skip: without the variables they fail and say how to run them.
+ * private dockerd 20.10 (graph driver), a dockerd 26.1 and Debian unstable's
+ * dockerd 28 (both on the containerd image store) and a Podman service and
+ * exports their addresses; these suites never skip: without the variables they
+ * fail and say how to run them.
  */
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -11,6 +12,7 @@ import * as path from 'node:path';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { connectionOptions } from '../../src/engine/connection';
+import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { DEFAULT_CMD } from '../../src/demo/image-factory';
 
 function connect(variable: string, what: string): Docker {
@@ -18,7 +20,7 @@ function connect(variable: string, what: string): Docker {
   if (!host) {
     throw new Error(
       `${variable} is not set: the ${what} tests need a real engine. Run them with \`npm test\` ` +
-        '(scripts/test.sh starts private engines and sets DIC_TEST_DOCKER_HOST, DIC_TEST_C8D_HOST and DIC_TEST_PODMAN_HOST).',
+        '(scripts/test.sh starts private engines and sets DIC_TEST_DOCKER_HOST, DIC_TEST_C8D_HOST, DIC_TEST_C28_HOST and DIC_TEST_PODMAN_HOST).',
     );
   }
   return new Docker(connectionOptions(host));
@@ -45,7 +47,9 @@ export interface EngineUnderTest {
   name: string;
   /** How the engine stores images: the facts that differ between them follow from this. */
   store: 'graphdriver' | 'containerd' | 'podman';
-  hostVariable: 'DIC_TEST_DOCKER_HOST' | 'DIC_TEST_C8D_HOST' | 'DIC_TEST_PODMAN_HOST';
+  hostVariable: 'DIC_TEST_DOCKER_HOST' | 'DIC_TEST_C8D_HOST' | 'DIC_TEST_C28_HOST' | 'DIC_TEST_PODMAN_HOST';
+  /** The engine version the title names, when it is learnt at start (sid moves): checked against the engine. */
+  version?: string;
   docker: () => Docker;
   host: () => string;
   /** Podman's service here cannot start containers: created ones stand in. */
@@ -57,12 +61,14 @@ function engineUnderTest(
   store: EngineUnderTest['store'],
   hostVariable: EngineUnderTest['hostVariable'],
   canRun: boolean,
+  version?: string,
 ): EngineUnderTest {
   return {
     name,
     store,
     hostVariable,
     canRun,
+    ...(version ? { version } : {}),
     docker: () => connect(hostVariable, name),
     host: () => {
       connect(hostVariable, name); // fails with the how-to when unset
@@ -71,12 +77,68 @@ function engineUnderTest(
   };
 }
 
-/** The three engines every real-engine case runs on. */
-export const ENGINES: readonly EngineUnderTest[] = [
+/**
+ * Debian unstable's dockerd moves: scripts/test.sh asks the engine it started for its
+ * versions (DIC_TEST_C28_VERSION, e.g. `28.5.2, containerd 2.1.9`) and the title names them.
+ */
+const c28Version = process.env.DIC_TEST_C28_VERSION?.trim() || undefined;
+
+/** The four engines every real-engine case runs on. */
+const ALL_ENGINES: readonly EngineUnderTest[] = [
   engineUnderTest('dockerd 20.10 (graph driver)', 'graphdriver', 'DIC_TEST_DOCKER_HOST', true),
   engineUnderTest('dockerd 26.1 (containerd store)', 'containerd', 'DIC_TEST_C8D_HOST', true),
+  engineUnderTest(
+    `dockerd ${c28Version ?? '28 (version not given: set DIC_TEST_C28_VERSION)'} (containerd store)`,
+    'containerd',
+    'DIC_TEST_C28_HOST',
+    true,
+    c28Version?.split(',')[0],
+  ),
   engineUnderTest('Podman (Docker-compatible API)', 'podman', 'DIC_TEST_PODMAN_HOST', false),
 ];
+
+/**
+ * DIC_TEST_ENGINES (e.g. `C28` or `DOCKER,C8D`) runs the real-engine cases on those engines only
+ * (DIC_TEST_<NAME>_HOST), for a developer's focused run or to time one engine; scripts/test.sh
+ * never sets it, and a name that matches no engine fails the run.
+ */
+function selectedEngines(): readonly EngineUnderTest[] {
+  const only = process.env.DIC_TEST_ENGINES?.trim();
+  if (!only) return ALL_ENGINES;
+  const wanted = only.split(',').map((n) => `DIC_TEST_${n.trim().toUpperCase()}_HOST`);
+  const unknown = wanted.filter((v) => !ALL_ENGINES.some((e) => e.hostVariable === v));
+  if (unknown.length > 0) throw new Error(`DIC_TEST_ENGINES=${only}: no engine has ${unknown.join(', ')} (expected DOCKER, C8D, C28 or PODMAN)`);
+  return ALL_ENGINES.filter((e) => wanted.includes(e.hostVariable));
+}
+
+export const ENGINES: readonly EngineUnderTest[] = selectedEngines();
+
+/**
+ * What differs between engine versions on one store, keyed on what the engine reports (its API
+ * version), in this one place: the suites ask here, never by engine name.
+ */
+export interface EngineFacts {
+  apiVersion: string;
+  /** system df LayersSize and the listed Size count content blobs (containerd store, dockerd 28.2 / API 1.50 on). */
+  diskUseCountsContent: boolean;
+  /**
+   * `docker load` of a name another image has keeps that image, untagged (graph driver; containerd
+   * store from dockerd 28.1 / API 1.49, moby 8f506a51e5); dockerd 26.1's containerd store deletes it.
+   */
+  loadKeepsReplacedImage: boolean;
+}
+
+export async function engineFacts(target: EngineUnderTest): Promise<EngineFacts> {
+  const engine = new DockerodeEngine({ host: target.host() });
+  const info = await engine.info();
+  const [major, minor] = info.apiVersion.split('.').map(Number);
+  const atLeast = (want: number) => major! > 1 || (major === 1 && minor! >= want);
+  return {
+    apiVersion: info.apiVersion,
+    diskUseCountsContent: info.diskUseCountsContent === true,
+    loadKeepsReplacedImage: target.store !== 'containerd' || atLeast(49),
+  };
+}
 
 /**
  * Empties the engine: removes every container (forced, with volumes), every

@@ -145,13 +145,16 @@ describe('engine adapter on API 1.52 shapes (Docker 29, fake Engine API)', () =>
     assert.deepEqual(await new DockerodeEngine({ host }).diskUsage(), { imagesBytes: 7_000, runLockBytes: 0 });
   });
 
-  it('plans the removal of the app build with the bytes of its own layer only, and names the content it cannot predict', async () => {
+  it('plans the removal of the app build with the bytes of its own layer and its own blobs (API 1.50 on counts content)', async () => {
     const snapshot = await new DockerodeEngine({ host }).snapshot({ activitySince: (NOW - 3600) * 1000 });
+    assert.equal(snapshot.engine.diskUseCountsContent, true);
     const p = plan({ snapshot, settings: parseSettings({ keep: 0, 'min-age': '0' }), now: NOW * 1000 });
     const app = p.decisions.find((d) => d.imageId === INDEX)!;
     assert.equal(app.action, 'remove');
-    assert.equal(p.predictedBytes, 3_000, 'the base layer stays with base:1 (in use)');
-    assert.ok(p.warnings.some((w) => /compressed blobs in the content store are freed too, but neither predicted nor measured/.test(w)), p.warnings.join('\n'));
+    // its layer L2 (3000), its present manifests (900 amd64 + 300 attestation; arm64's is absent) and the
+    // 100 B more of content beyond them; the base layer and blobs stay with base:1 (in use)
+    assert.equal(p.predictedBytes, 3_000 + 1_200 + 100);
+    assert.ok(!p.warnings.some((w) => /content store/.test(w)), p.warnings.join('\n'));
   });
 
   it('--json explains each platform', async () => {
