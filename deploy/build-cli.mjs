@@ -29,6 +29,7 @@ await esbuild.build({
   ...nodeBundleOptions,
   banner: { js: `#!/usr/bin/env node\n${nodeBundleOptions.banner.js}` },
   plugins: [
+    ...nodeBundleOptions.plugins,
     {
       // main.ts reads the version from ../../../package.json (right for lib/src/cli); bake it in.
       name: 'package-version',

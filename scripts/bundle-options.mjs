@@ -1,8 +1,52 @@
 // esbuild options every bundle of this project shares (GitHub Action, Azure
 // task, the cleaner's container CLI): one self-contained CommonJS file per
-// entry, loadable by Node 20 and 24 with no node_modules beside it.
+// front, loadable by Node 20 and 24 with no node_modules beside it.
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+
+/**
+ * Modules a dependency loads that no code path of this tool reaches, left out of every bundle:
+ * esbuild gets, in their place, a module that throws, naming what is missing, if it is ever
+ * called. dockerode loads its BuildKit session (gRPC: @grpc/grpc-js, @grpc/proto-loader) as it
+ * loads, and its BuildKit progress decoder (protobufjs) in followProgress(): this tool builds no
+ * image and follows no build (both also read .proto files beside dockerode, which no bundle has).
+ * @actions/http-client loads undici for getAgentDispatcher() (a fetch dispatcher through a proxy),
+ * which @actions/core never calls.
+ */
+const LEFT_OUT = [
+  {
+    importer: 'dockerode',
+    module: './session',
+    what: "dockerode's BuildKit session (buildImage with version 2, over gRPC)",
+    stub: 'module.exports = function withSession() { throw leftOut(); };',
+  },
+  {
+    importer: 'dockerode',
+    module: './buildkit',
+    what: "dockerode's BuildKit progress decoder (followProgress, protobufjs)",
+    stub: 'module.exports = { followProgress() { throw leftOut(); } };',
+  },
+  {
+    importer: '@actions/http-client',
+    module: 'undici',
+    what: "undici's ProxyAgent (@actions/http-client's getAgentDispatcher through a proxy)",
+    stub: 'exports.ProxyAgent = class ProxyAgent { constructor() { throw leftOut(); } };',
+  },
+];
+const unreachableModules = {
+  name: 'unreachable-modules',
+  setup(build) {
+    build.onResolve({ filter: new RegExp(`^(${LEFT_OUT.map((l) => l.module.replace(/[./]/g, '\\$&')).join('|')})$`) }, (args) => {
+      const leftOut = LEFT_OUT.find((l) => l.module === args.path && args.importer.replace(/\\/g, '/').includes(`/node_modules/${l.importer}/`));
+      return leftOut ? { path: `${leftOut.importer} ${leftOut.module}`, namespace: 'left-out' } : undefined;
+    });
+    build.onLoad({ filter: /.*/, namespace: 'left-out' }, (args) => {
+      const { what, stub } = LEFT_OUT.find((l) => `${l.importer} ${l.module}` === args.path);
+      const message = `docker-image-cleanup: ${what} is left out of this bundle, as no code path of the tool uses it: this call is a bug, please report it`;
+      return { contents: `function leftOut() { return new Error(${JSON.stringify(message)}); }\n${stub}\n`, loader: 'js' };
+    });
+  },
+};
 
 export const nodeBundleOptions = {
   bundle: true,
@@ -20,26 +64,34 @@ export const nodeBundleOptions = {
   legalComments: 'none',
   sourcemap: false,
   logLevel: 'warning',
+  // A build that adds its own plugins lists these first: [...nodeBundleOptions.plugins, own].
+  plugins: [unreachableModules],
 };
 
 /**
- * An esbuild plugin for entries named `<prefix>:<name>`: each is a module that imports
- * run() from <dir>/<name>.ts and starts it, so the sources export run() (for tools that
- * call it, such as @github/local-action) while the bundle starts itself under `node`.
+ * One bundle for all the steps of a front (pre, main, post), so what they share is shipped
+ * once: the entry `steps:` (an esbuild plugin) is a module that exports the run() of each
+ * <dir>/<step>.ts under the step's name. The sources export run() (for tools that call it,
+ * such as @github/local-action); the file the runner or agent starts for a step is
+ * stepStarter(), two lines that load the bundle and start that step.
  */
-export function selfStartingEntries(prefix, dir) {
-  const filter = new RegExp(`^${prefix}:`);
+export function stepsEntry(dir, steps) {
   return {
-    name: 'self-starting-entries',
+    name: 'steps-entry',
     setup(build) {
-      build.onResolve({ filter }, (args) => ({ path: args.path.slice(prefix.length + 1), namespace: prefix }));
-      build.onLoad({ filter: /.*/, namespace: prefix }, (args) => ({
-        contents: `import { run } from ${JSON.stringify(`./${args.path}`)};\nvoid run();\n`,
+      build.onResolve({ filter: /^steps:$/ }, () => ({ path: 'steps', namespace: 'steps' }));
+      build.onLoad({ filter: /.*/, namespace: 'steps' }, () => ({
+        contents: steps.map((step) => `export { run as ${step} } from ${JSON.stringify(`./${step}`)};`).join('\n'),
         resolveDir: dir,
         loader: 'ts',
       }));
     },
   };
+}
+
+/** The file that starts one step: `node <it>` loads the shared bundle beside it and runs that step. */
+export function stepStarter(bundleFile, step) {
+  return `'use strict';\n// The ${step} step: everything is in ${bundleFile}, shared by the steps.\nvoid require(${JSON.stringify(`./${bundleFile}`)}).${step}();\n`;
 }
 
 /**

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The README's first command: the main job on a built-in demo.
 #
-# Works on a fresh Debian machine as root with Node 20: installs the npm
-# dependencies when missing, builds, starts a private engine named "demo"
+# Works on a fresh Debian machine as root with Node 20 or newer: runs on Node 24
+# (scripts/node.sh fetches it from the npm registry when the machine has another),
+# installs the npm dependencies when missing, builds, starts a private engine named "demo"
 # (scripts/engine.sh installs Debian's docker.io on first use; the engine has
 # its own data root and socket and touches no other Docker on the machine),
 # seeds it like a busy CI agent, shows the plan, applies it, and shows the
@@ -15,6 +16,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 section() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+# The fronts' Node in production; the development dependencies need Node 22 or newer.
+node24=$(bash scripts/node.sh 24)
+PATH="$(dirname "$node24"):$PATH"
+export PATH
 
 if [ ! -d node_modules ]; then
   section "npm ci"

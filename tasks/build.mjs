@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds the Azure Pipelines task: type-checks tasks/*/src, bundles each entry
-// (main, pre, post) into one CommonJS file under tasks/DockerImageCleanupV1/dist/,
-// and writes the third-party licences of everything bundled next to them.
+// Builds the Azure Pipelines task: type-checks tasks/*/src, bundles the three entries
+// (main, pre, post) into one CommonJS file tasks/DockerImageCleanupV1/dist/index.js,
+// writes dist/<entry>.js (two lines each, what task.json names: start that entry of it),
+// and the third-party licences of everything bundled next to them.
 //
 //   node tasks/build.mjs            (after npm ci; `npm run build` is not required)
 import { spawnSync } from 'node:child_process';
@@ -10,7 +11,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as esbuild from 'esbuild';
-import { bundledLicences, nodeBundleOptions, selfStartingEntries } from '../scripts/bundle-options.mjs';
+import { bundledLicences, nodeBundleOptions, stepsEntry, stepStarter } from '../scripts/bundle-options.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const taskDir = path.join(root, 'tasks', 'DockerImageCleanupV1');
@@ -31,17 +32,20 @@ if (tsc.status !== 0) {
 // sshcrypto.node inside try/catch and falls back to pure JavaScript without them.
 rmSync(dist, { recursive: true, force: true });
 mkdirSync(dist, { recursive: true });
+const BUNDLE = 'index.js';
 const result = await esbuild.build({
   absWorkingDir: root,
-  // src/<entry>.ts exports run(); the bundle's entry imports and starts it.
-  entryPoints: Object.fromEntries(ENTRIES.map((e) => [e, `entry:${e}`])),
-  outdir: dist,
+  // src/<entry>.ts exports run(); one bundle exports all three, dist/<entry>.js starts one.
+  entryPoints: ['steps:'],
+  outfile: path.join(dist, BUNDLE),
   ...nodeBundleOptions,
   metafile: true,
-  plugins: [selfStartingEntries('entry', path.join(taskDir, 'src'))],
+  plugins: [...nodeBundleOptions.plugins, stepsEntry(path.join(taskDir, 'src'), ENTRIES)],
   // task-lib loads resource files with a computed require(); that is meant to stay dynamic.
   logOverride: { 'unsupported-require-call': 'silent' },
 });
+
+for (const entry of ENTRIES) writeFileSync(path.join(dist, `${entry}.js`), stepStarter(BUNDLE, entry));
 
 // 3. Files the bundled modules read next to themselves at run time. azure-pipelines-task-lib
 // >= 5.x embeds its messages (lib-resource.js); older versions read lib.json + Strings/.
@@ -56,10 +60,8 @@ if (!existsSync(path.join(taskLibDir, 'lib-resource.js'))) {
 const { text: licences, count: bundledPackages } = bundledLicences(result.metafile, root);
 writeFileSync(path.join(dist, 'THIRD_PARTY_LICENSES.txt'), licences);
 
-for (const entry of ENTRIES) {
-  const size = readFileSync(path.join(dist, `${entry}.js`)).length;
-  console.log(`build: dist/${entry}.js ${(size / 1e6).toFixed(2)} MB`);
-}
+const size = readFileSync(path.join(dist, BUNDLE)).length;
+console.log(`build: dist/${BUNDLE} ${(size / 1e6).toFixed(2)} MB, started by ${ENTRIES.map((e) => `dist/${e}.js`).join(', ')}`);
 console.log(`build: ${bundledPackages} bundled packages, licences in dist/THIRD_PARTY_LICENSES.txt`);
 
 function copyDir(from, to) {

@@ -33,6 +33,7 @@ echo "package: $vsix"
 node - "$vsix" <<'NODE'
 // List a zip's entries from its central directory and read the few we check (deflate or stored).
 const fs = require('node:fs');
+const path = require('node:path');
 const zlib = require('node:zlib');
 const file = process.argv[2];
 const zip = fs.readFileSync(file);
@@ -80,8 +81,19 @@ for (const taskJson of tasks) {
   need(`${dir}icon.png`);
   for (const section of ['execution', 'prejobexecution', 'postjobexecution']) {
     for (const [handler, { target }] of Object.entries(task[section] ?? {})) {
-      need(`${dir}${target}`);
-      if (entries.has(`${dir}${target}`) && read(`${dir}${target}`).length < 1000) problems.push(`${dir}${target} (${handler}) is empty`);
+      const name = `${dir}${target}`;
+      if (!entries.has(name)) {
+        problems.push(`missing ${name}`);
+        continue;
+      }
+      // A target starts its step of the task's one bundle, which it loads from beside itself.
+      const source = read(name).toString('utf8');
+      const loads = [...source.matchAll(/require\("\.\/([^"]+)"\)/g)].map((m) => dir + path.posix.join(path.posix.dirname(target), m[1]));
+      if (loads.length === 0 && source.length < 1000) problems.push(`${name} (${handler}) is empty`);
+      for (const bundle of loads) {
+        if (!entries.has(bundle)) problems.push(`missing ${bundle}, which ${name} (${handler}) loads`);
+        else if (read(bundle).length < 1000) problems.push(`${bundle}, which ${name} (${handler}) loads, is empty`);
+      }
     }
   }
   const v = task.version;

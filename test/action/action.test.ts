@@ -1,5 +1,5 @@
 // The GitHub Action as the runner runs it: the committed bundles that action.yml names
-// (dist/{pre,main,post}/index.cjs) are spawned with `node`, INPUT_<NAME> variables
+// (dist/{pre,main,post}.cjs, each starting its step of dist/index.cjs) are spawned with `node`, INPUT_<NAME> variables
 // (action.yml defaults applied), fresh GITHUB_OUTPUT / GITHUB_STATE / GITHUB_STEP_SUMMARY
 // files per step, and the state one step writes handed to the next as STATE_<name>,
 // against the real engine at DIC_TEST_DOCKER_HOST. Assertions read the workflow commands

@@ -1,8 +1,8 @@
 // The Action's source entries run by @github/local-action, GitHub's own local runner for
 // actions: it loads actions/src/<step>.ts with tsx, calls the run() each exports, and
 // stands in for @actions/core. Inputs come from a dotenv file; the engine is the real one
-// at DIC_TEST_DOCKER_HOST. The committed bundles (dist/) start themselves; action.test.ts
-// runs those as the runner does.
+// at DIC_TEST_DOCKER_HOST. The committed bundle (dist/index.cjs) is started per step by
+// dist/<step>.cjs; action.test.ts runs those as the runner does.
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';

@@ -338,6 +338,19 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       }
     });
 
+    it('1b. the three entries share one bundle (dist/index.js), which carries no package no code path reaches', () => {
+      const dist = path.join(TASK_DIR, 'dist');
+      assert.deepEqual(fs.readdirSync(dist).filter((f) => f.endsWith('.js')).sort(), ['index.js', 'main.js', 'post.js', 'pre.js']);
+      for (const entry of ['main', 'pre', 'post']) {
+        const starter = fs.readFileSync(path.join(dist, `${entry}.js`), 'utf8');
+        assert.match(starter, new RegExp(`^void require\\("\\./index\\.js"\\)\\.${entry}\\(\\);$`, 'm'));
+        assert.ok(starter.length < 200, `${entry}.js is ${starter.length} bytes`);
+      }
+      const packages = [...fs.readFileSync(path.join(dist, 'THIRD_PARTY_LICENSES.txt'), 'utf8').matchAll(/^(\S+)@\d\S* \(/gm)].map((m) => m[1]!);
+      assert.ok(packages.includes('dockerode') && packages.includes('azure-pipelines-task-lib'), packages.join(', '));
+      assert.deepEqual(packages.filter((p) => /^(@grpc\/|protobufjs|@protobufjs\/|undici)/.test(p)), []);
+    });
+
     it('2. every message the sources pass to tl.loc is in task.json', () => {
       const dir = path.join(TASK_DIR, 'src');
       const used = fs

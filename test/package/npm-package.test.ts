@@ -2,7 +2,8 @@
 // the tarball installed into an empty folder with its registry dependencies, then
 // `npx docker-image-cleanup` there: --version, and a dry run against the real test engine.
 // The pack runs in a copy of the sources, so this checkout's lib/ (which the running suite
-// loads) is never rebuilt under it. Under Node 24 (scripts/test.sh) every step runs on 24.
+// loads) is never rebuilt under it. Every step runs on the Node that runs the suite: scripts/test.sh
+// runs it on Node 24 and again on Node 20, the lowest its `engines` accept.
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
