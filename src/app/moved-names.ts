@@ -127,9 +127,9 @@ async function namedMidDelete(
   const given = (event.reference ? [event.reference] : (event.namesAtArrival ?? [])).filter((n) => !call.planned.includes(n) && !call.untagged.includes(n));
   const lost: string[] = [];
   for (const name of given) {
-    const holder = await inspect(name).catch(unlessEngineLost);
-    // Moved on to another image since: that job's doing, not a loss.
-    if (holder && idHex(holder.id) !== id) continue;
+    // Still naming the image (the containerd store keeps an image whose name record came after its listing),
+    // or moved on to another image since (that job's doing): not a loss.
+    if (await inspect(name).catch(unlessEngineLost)) continue;
     lost.push(name);
   }
   if (lost.length === 0) return undefined;
