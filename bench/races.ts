@@ -68,14 +68,11 @@ async function main() {
   );
   const rows: string[] = [];
   for (const race of races) {
-    const cells: string[] = [];
-    for (const t of tools) {
-      const perRun: string[] = [];
-      let lost = 0;
-      let injected = 0;
-      let silent = 0;
-      let reports = 0;
-      for (let r = 0; r < runs; r++) {
+    // Interleaved (run 1 of each tool, then run 2, ...): a machine whose load drifts weighs on all alike.
+    const tally = tools.map(() => ({ perRun: [] as string[], lost: 0, injected: 0, silent: 0, reports: 0 }));
+    for (let r = 0; r < runs; r++) {
+      for (const [ti, t] of tools.entries()) {
+        const s = tally[ti];
         await resetEngine(docker);
         const seeded = await seed(docker, n);
         const started = Date.now();
@@ -83,17 +80,17 @@ async function main() {
         const seconds = (Date.now() - started) / 1000;
         const incidents = (outcome.result as { incidents?: { untagged: string[]; deleted: string[]; text: string }[] })?.incidents;
         const unreported = incidents ? outcome.lossKeys.filter((k) => !isReported(k, incidents)).length : undefined;
-        lost += outcome.lost;
-        injected += outcome.injected;
-        if (unreported !== undefined) (silent += unreported), reports++;
-        perRun.push(`${outcome.lost}/${outcome.injected}${unreported ? ` (${unreported} silent)` : ''}`);
+        s.lost += outcome.lost;
+        s.injected += outcome.injected;
+        if (unreported !== undefined) (s.silent += unreported), s.reports++;
+        s.perRun.push(`${outcome.lost}/${outcome.injected}${unreported ? ` (${unreported} silent)` : ''}`);
         process.stderr.write(`${race} ${t.name} run ${r + 1}: lost ${outcome.lost} of ${outcome.injected}, ${incidents ? `${incidents.length} incidents, ${unreported} losses unreported` : 'no report'}, ${seconds.toFixed(1)} s\n`);
         for (const loss of outcome.losses.slice(0, 3)) process.stderr.write(`  ${loss}\n`);
         const error = (outcome.result as { error?: string })?.error;
         if (error) process.stderr.write(`${t.name} ${race} run ${r + 1}: ${error}\n`);
       }
-      cells.push(`${perRun.join(', ')}; **${lost} of ${injected}**${reports > 0 ? `, ${silent} silent` : ''}`);
     }
+    const cells = tally.map((s) => `${s.perRun.join(', ')}; **${s.lost} of ${s.injected}**${s.reports > 0 ? `, ${s.silent} silent` : ''}`);
     rows.push(`| ${race} | ${cells.join(' | ')} |`);
   }
   process.stdout.write(`| race | ${tools.map((t) => t.name).join(' | ')} |\n| --- |${tools.map(() => ' --- |').join('')}\n${rows.join('\n')}\n`);
