@@ -190,10 +190,17 @@ async function applyOne(engine: EnginePort, decision: ImageDecision, context: Pl
     const sentAt = Date.now();
     try {
       outcome = await engine.removeImage(target);
-      if (outcome.status === 'done') context.calls.push({ imageId, call, untagged: outcome.untagged, sentAt, answeredAt: Date.now() });
+      if (outcome.status === 'done') {
+        const deleted = outcome.deleted.some((d) => idHex(d) === idHex(imageId));
+        context.calls.push({ imageId, call, untagged: outcome.untagged, deleted, planned: decision.untag, sentAt, answeredAt: Date.now() });
+      }
     } catch (error) {
       // 500 "unrecognized image ID" / "layer does not exist": a concurrent removal got there first.
-      if (!(await engine.inspectImage(imageId))) return acted ? result('removed', true) : result('gone', false);
+      const since = await engine.inspectImage(imageId);
+      if (!since) return acted ? result('removed', true) : result('gone', false);
+      // Podman's 500 "by ID with more than one tag": a name landed since the re-check, its 409.
+      const added = since.references.filter((r) => !planned.has(r));
+      if (byId && added.length > 0) return result('changed', false, `tagged ${added.join(', ')} since planning`);
       throw error;
     }
     if (outcome.status === 'gone') {

@@ -12,6 +12,7 @@
  */
 import { idHex, prefixedImageId, shortImageId } from '../domain/image-id';
 import type { ImageEvent, ImageEventWatch, ImageState } from '../engine/port';
+import { EngineLostError, EngineTimeoutError } from '../engine/connection';
 import type { Incident } from './incident';
 
 /** One removal call of the run that answered with untagged names. */
@@ -22,6 +23,10 @@ export interface RemovalCall {
   call: string;
   /** The names the engine said it untagged (normalized). */
   untagged: string[];
+  /** The answer says the call deleted the image it was made for. */
+  deleted: boolean;
+  /** The names the plan untags or removes on that image. */
+  planned: readonly string[];
   /** Local clock (ms epoch) when the call was sent and answered. */
   sentAt: number;
   answeredAt: number;
@@ -43,12 +48,14 @@ export async function movedNameIncidents(
   inspect: (idOrReference: string) => Promise<ImageState | undefined>,
 ): Promise<Incident[]> {
   const naming = calls.filter((c) => c.untagged.length > 0);
+  const deleting = calls.filter((c) => c.deleted);
   const suspects: { event: ImageEvent; call: RemovalCall; lost: { names: string[]; gone: boolean } }[] = [];
+  const incidents: Incident[] = [];
   const done = new Set<string>();
-  for (const event of naming.length > 0 ? await watch.seen() : []) {
-    if (!['tag', 'load', 'import', 'pull'].includes(event.action)) continue;
+  for (const event of naming.length > 0 || deleting.length > 0 ? await watch.seen() : []) {
+    if (!NAMING.includes(event.action)) continue;
     const id = event.imageId && idHex(event.imageId);
-    if (id && touched.has(id)) continue; // a name added to a planned image: the re-check's and the engine's 409's business
+    if (id && touched.has(id)) continue; // after the watch ends: see namedMidDelete
     // The call of ours nearest in time that untagged this name (the event's, else the ones the image had
     // when first looked at), or any name when neither is known.
     const names = event.reference ? [event.reference] : event.namesAtArrival?.length ? event.namesAtArrival : undefined;
@@ -63,7 +70,18 @@ export async function movedNameIncidents(
     suspects.push({ event, call, lost });
   }
   const { events } = await watch.stop();
-  const incidents: Incident[] = [];
+  // A name added to a planned image before our call read its names is the re-check's and the engine's 409's
+  // business (or named in the answer); one added while our call deleted the image went with it unnamed.
+  // Read from every event, the last moments' too: such a tag lands at the end of a call.
+  const named = new Set<string>();
+  for (const event of deleting.length > 0 ? events : []) {
+    const id = event.imageId && idHex(event.imageId);
+    if (!id || !touched.has(id) || !NAMING.includes(event.action)) continue;
+    const lost = await namedMidDelete(event, deleting, inspect);
+    if (!lost || lost.untagged.every((n) => named.has(n))) continue;
+    for (const n of lost.untagged) named.add(n);
+    incidents.push(lost);
+  }
   for (const { event, call, lost } of suspects) {
     // An untag or delete under its own ID is someone removing it openly (or the engine resolving the moved name, which the answer shows).
     const id = event.imageId && idHex(event.imageId);
@@ -83,6 +101,55 @@ export async function movedNameIncidents(
     });
   }
   return incidents;
+}
+
+const NAMING = ['tag', 'load', 'import', 'pull'];
+
+/**
+ * An image of the plan that got a name while our call deleted it, and the name is
+ * gone with it: the engine read the image's names, the other job's tag landed,
+ * the engine deleted the image (dockerd 20.10: the tag's record is left naming
+ * nothing; the containerd store: the new name record's content is collected).
+ * The answer names only what the engine read, so only the events tell.
+ */
+async function namedMidDelete(
+  event: ImageEvent,
+  deleting: readonly RemovalCall[],
+  inspect: (idOrReference: string) => Promise<ImageState | undefined>,
+): Promise<Incident | undefined> {
+  const id = idHex(event.imageId!);
+  const call = nearest(
+    deleting.filter((c) => idHex(c.imageId) === id),
+    event.time,
+  );
+  if (!call) return undefined;
+  // Planned names are the plan's to remove; names the answer gave are incidents of the answer already.
+  const given = (event.reference ? [event.reference] : (event.namesAtArrival ?? [])).filter((n) => !call.planned.includes(n) && !call.untagged.includes(n));
+  const lost: string[] = [];
+  for (const name of given) {
+    // Still naming the image (the containerd store keeps an image whose name record came after its listing),
+    // or moved on to another image since (that job's doing): not a loss.
+    if (await inspect(name).catch(unlessEngineLost)) continue;
+    lost.push(name);
+  }
+  if (lost.length === 0) return undefined;
+  const when = new Date(event.time).toISOString();
+  return {
+    imageId: call.imageId,
+    call: call.call,
+    untagged: lost,
+    deleted: [],
+    text:
+      `${call.call} (for ${shortImageId(call.imageId)}) deleted the image while another job gave it ${lost.join(', ')} (${event.action} at ${when}): ` +
+      `the name went with the image, though the engine's answer names only ${call.untagged.length > 0 ? call.untagged.join(', ') : 'the image'} ` +
+      '(the engine reads the names before it deletes; no API call closes that window)',
+  };
+}
+
+/** A name the engine cannot show (404, or a name record whose content is gone: 500 on the containerd store) names no image; a lost engine is still an error. */
+function unlessEngineLost(error: unknown): undefined {
+  if (error instanceof EngineLostError || error instanceof EngineTimeoutError) throw error;
+  return undefined;
 }
 
 /** What the image an event named has lost since, or undefined when nothing took it (or it moved on to another image). */

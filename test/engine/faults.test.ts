@@ -18,7 +18,7 @@ import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { buildArchive, loadArchive, loadImages } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
 import { ENGINES, listTags, resetEngine } from '../support/engine';
-import { RACES, RACE_TEXT, raceCleanup, seed } from '../support/races';
+import { RACES, RACE_TEXT, isReported, raceCleanup, seed } from '../support/races';
 
 const ROOT = path.resolve(__dirname, '../../..');
 /** Candidates per race run, and changes injected into them while it removes. */
@@ -51,7 +51,7 @@ for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
     for (const race of RACES) {
       const tagRace = race === 'protected-tag';
       const promise = {
-        'protected-tag': 'nothing of it is lost',
+        'protected-tag': "nothing lost but in the engine's own window inside our DELETE of that image, each such loss reported",
         'tag-move': "nothing lost but in the engine's own window inside one delete (it removes names by name), each such loss reported, no false alarm",
         'container-by-id': 'no more lost than the engine itself would, each loss reported',
         'container-by-name': 'no more lost than the engine itself would, each loss reported',
@@ -63,7 +63,8 @@ for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
         assert.ok(outcome.injected >= INJECTIONS / 2, `the race hit the run (${outcome.injected} injected)`);
         assert.equal(report.counts.failed, 0, JSON.stringify(report.results.filter((r) => r.status === 'failed')));
         if (tagRace) {
-          assert.deepEqual(outcome.losses, []);
+          // A tag landing after the engine read the image's names goes with it (test/engine/named-mid-delete.test.ts).
+          outcome.lossKeys.forEach((key, i) => assert.ok(isReported(key, report.incidents), `reported as an incident: ${outcome.losses[i]}`));
         } else if (race === 'tag-move') {
           // Rare (bench/races.ts: about 1 in 75 injections on dockerd 20.10): when it happens, it is reported.
           const moved = report.incidents.filter((i) => /the engine removes names by name/.test(i.text));

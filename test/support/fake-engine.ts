@@ -53,7 +53,8 @@ export class FakeEngine implements EnginePort {
   async inspectImage(name: string): Promise<ImageState | undefined> {
     this.calls.push(`inspect ${name}`);
     const id = this.images.has(name) ? name : this.refs.get(name);
-    if (!id) return undefined;
+    // A name left naming a deleted image (a tag that landed inside its delete) names nothing: 404.
+    if (!id || !this.images.has(id)) return undefined;
     return { id, references: [...this.refs].filter(([, v]) => v === id).map(([k]) => k) };
   }
 

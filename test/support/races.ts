@@ -57,11 +57,29 @@ export interface RaceOutcome {
   lost: number;
   /** The losses, one line each. */
   losses: string[];
+  /** What each loss took, to find the incident that reports it: the image's ID, or the name. */
+  lossKeys: LossKey[];
+}
+
+/** An image lost (its ID) or a name lost (normalized, as incidents name it). */
+export interface LossKey {
+  imageId?: string;
+  name?: string;
 }
 
 interface Stake {
   /** Still intact after the run? Else a line saying what was lost. */
   check: () => Promise<string | undefined>;
+  key: () => LossKey;
+}
+
+/** Whether an incident of the run names the loss. */
+export function isReported(key: LossKey, incidents: readonly { untagged: string[]; deleted: string[]; text: string }[]): boolean {
+  return incidents.some(
+    (i) =>
+      (key.name !== undefined && i.untagged.some((n) => n === key.name || n.endsWith(`/${key.name}`))) ||
+      (key.imageId !== undefined && (i.deleted.some((d) => bare(d) === bare(key.imageId!)) || i.text.includes(bare(key.imageId).slice(0, 12)))),
+  );
 }
 
 /**
@@ -111,11 +129,12 @@ export async function raceCleanup(
     events.destroy?.();
   }
   const losses: string[] = [];
+  const lossKeys: LossKey[] = [];
   for (const stake of stakes) {
     const loss = await stake.check();
-    if (loss) losses.push(loss);
+    if (loss) losses.push(loss), lossKeys.push(stake.key());
   }
-  return { race, injected: stakes.length, lost: losses.length, losses, result };
+  return { race, injected: stakes.length, lost: losses.length, losses, lossKeys, result };
 }
 
 async function freshImages(tags: string[]): Promise<Map<string, { archive: Buffer }>> {
@@ -135,6 +154,7 @@ async function inject(docker: Docker, race: Race, tag: string, id: string, k: nu
       // Asked right away (the ID is the manifest digest on the containerd store); gone already counts as lost.
       const loaded = (await inspectOrUndefined(docker, tag))?.Id as string | undefined;
       stakes.push({
+        key: () => ({ imageId: loaded }),
         check: async () => {
           if (!loaded || loaded === id) return `new image loaded onto ${tag} was lost at once`;
           const now = await inspectOrUndefined(docker, loaded);
@@ -149,6 +169,7 @@ async function inject(docker: Docker, race: Race, tag: string, id: string, k: nu
       const protectedTag = `99-alpine-${k}`;
       await docker.getImage(id).tag({ repo: 'node', tag: protectedTag });
       stakes.push({
+        key: () => ({ name: `library/node:${protectedTag}` }),
         check: async () => ((await inspectOrUndefined(docker, `node:${protectedTag}`)) ? undefined : `protected tag node:${protectedTag} (on ${id.slice(7, 19)}) was lost`),
       });
       return;
@@ -163,6 +184,7 @@ async function inject(docker: Docker, race: Race, tag: string, id: string, k: nu
       });
       const info = await container.inspect();
       stakes.push({
+        key: () => ({ imageId: info.Image }),
         check: async () => ((await inspectOrUndefined(docker, info.Image)) ? undefined : `image ${info.Image.slice(7, 19)} was deleted under container ${info.Id.slice(0, 12)} (created from ${race === 'container-by-id' ? 'its ID' : tag})`),
       });
       return;
@@ -174,7 +196,8 @@ async function inspectOrUndefined(docker: Docker, name: string): Promise<any | u
   try {
     return await docker.getImage(name).inspect();
   } catch (error) {
-    if ((error as { statusCode?: number }).statusCode === 404) return undefined;
+    // 404, or (the containerd store) a name record whose content is gone: it names no usable image.
+    if ([404, 500].includes((error as { statusCode?: number }).statusCode ?? 0)) return undefined;
     throw error;
   }
 }

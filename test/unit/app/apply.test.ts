@@ -246,6 +246,18 @@ describe('applying a plan', () => {
       assert.deepEqual(result.incidents?.map((i) => [i.call, i.untagged]), [[`DELETE /images/${old.id}`, [latest]]]);
     });
 
+    it('25b. a protected tag given to the image inside our own DELETE of it, after the engine read its names: the name goes with the image, the answer names only the planned tag, and the events make it an incident', async () => {
+      const old = image({ tags: ['app:ci-1'], name: 'old' });
+      const engine = new FakeEngine(snapshot([old]));
+      engine.withinRemove = (name) => name === old.id && engine.tag(old.id, 'node:99-alpine-1');
+      const [result] = await applyDecisions(engine, [decision(old.id, old.tags, true)]);
+      assert.equal(result.status, 'removed');
+      assert.deepEqual(result.untagged, old.tags, 'the answer names only the planned tag');
+      assert.equal(await engine.inspectImage('node:99-alpine-1'), undefined, 'the name went with the image');
+      assert.deepEqual(result.incidents?.map((i) => [i.call, i.untagged]), [[`DELETE /images/${old.id}`, ['node:99-alpine-1']]]);
+      assert.match(result.incidents![0].text, /deleted the image while another job gave it node:99-alpine-1 \(tag at /);
+    });
+
     it('26. no false alarm: other jobs load and tag their own images during the removals, or remove them openly, or move a name on again', async () => {
       const imgs = [1, 2, 3].map((n) => image({ tags: [`app:ci-${n}`], name: `old-${n}` }));
       const engine = new FakeEngine(snapshot(imgs));
