@@ -48,6 +48,9 @@ export class ApiProxy {
       const start = this.now();
       const upstream = http.request({ socketPath: target, path: req.url, method: req.method, headers: req.headers, agent: this.agent }, (answer) => {
         res.writeHead(answer.statusCode ?? 502, answer.headers);
+        // Node sends the head with the first body byte: a stream that is quiet at first (GET /events,
+        // the removals' watch) would open only at its first event, and the tool waits up to 2 s for that.
+        res.flushHeaders();
         answer.pipe(res);
         answer.on('end', () =>
           this.calls.push({ endpoint: endpointOf(req.method ?? 'GET', req.url ?? '/'), status: answer.statusCode ?? 0, startMs: start, ms: this.now() - start }),
@@ -106,6 +109,27 @@ export function byEndpoint(calls: readonly ApiCall[]): Record<string, EndpointFi
     };
   }
   return out;
+}
+
+export interface EndpointSpan {
+  endpoint: string;
+  calls: number;
+  /** When its first call was sent and its last answered, s since the proxy started (the run's start). */
+  first_s: number;
+  last_s: number;
+}
+
+/** Per endpoint, in the order first called: where a run's time went. */
+export function timeline(calls: readonly ApiCall[]): EndpointSpan[] {
+  const spans = new Map<string, EndpointSpan>();
+  for (const c of calls) {
+    const span = spans.get(c.endpoint) ?? { endpoint: c.endpoint, calls: 0, first_s: Infinity, last_s: 0 };
+    span.calls++;
+    span.first_s = Math.min(span.first_s, c.startMs / 1000);
+    span.last_s = Math.max(span.last_s, (c.startMs + c.ms) / 1000);
+    spans.set(c.endpoint, span);
+  }
+  return [...spans.values()].sort((a, b) => a.first_s - b.first_s).map((s) => ({ ...s, first_s: round(s.first_s), last_s: round(s.last_s) }));
 }
 
 /** Length of the union of the calls' intervals. */

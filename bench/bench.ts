@@ -1,7 +1,7 @@
-// `npm run bench [-- --images N] [--stores graphdriver,containerd]`: planner
-// speed and memory on synthetic snapshots (each size in a fresh process), and
-// per store (dockerd 20.10 on its graph driver, dockerd 26.1 on the containerd
-// image store) removal end to end against the engine's own prune and a
+// `npm run bench [-- --images N] [--stores graphdriver,containerd,containerd28]`: planner
+// speed and memory on synthetic snapshots (each size in a fresh process, `--no-planner`
+// skips it), and per engine (dockerd 20.10 on its graph driver, dockerd 26.1 and 28 on the
+// containerd image store) removal end to end against the engine's own prune and a
 // `docker rmi` loop, with every Engine API call of the tool timed per endpoint
 // through a logging proxy on the socket, and the cost of a run with nothing to
 // do. Prints tables and writes bench/results.json (the previous run's figures
@@ -23,8 +23,8 @@ import { connectionOptions } from '../src/engine/connection';
 import { FileDetailsCache } from '../src/engine/details-cache';
 import { DockerodeEngine } from '../src/engine/dockerode-engine';
 import { parseSettings } from '../src/settings/parse';
-import { type StoreKind, tuningFor } from '../src/engine/store-tuning';
-import { ApiProxy, byEndpoint } from './api-proxy';
+import { tuningFor } from '../src/engine/store-tuning';
+import { ApiProxy, byEndpoint, timeline } from './api-proxy';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const DEFAULT_RESULTS = path.join(ROOT, 'bench', 'results.json');
@@ -42,10 +42,22 @@ const PLAN_RUNS = Number(option('plan-runs', '3'));
 const ROUNDS = Number(option('rounds', '3'));
 // Another file than bench/results.json for a partial run (e.g. one store, while another runs elsewhere).
 const RESULTS = path.resolve(option('out', DEFAULT_RESULTS));
-const STORES = option('stores', 'graphdriver,containerd').split(',') as StoreKind[];
+/**
+ * The benched engines, each started by scripts/engine.sh: dockerd 20.10 on its graph driver,
+ * dockerd 26.1 (trixie) and dockerd 28 (sid, containerd 2) on the containerd image store.
+ */
+type BenchEngine = 'graphdriver' | 'containerd' | 'containerd28';
+const ENGINES: Record<BenchEngine, { reset: string; containerdStore: boolean; title: string }> = {
+  graphdriver: { reset: 'reset', containerdStore: false, title: 'graph driver (vfs)' },
+  containerd: { reset: 'c8d-reset', containerdStore: true, title: 'containerd image store (native snapshotter)' },
+  containerd28: { reset: 'c28-reset', containerdStore: true, title: 'containerd 2 image store (native snapshotter)' },
+};
+const STORES = option('stores', 'graphdriver,containerd,containerd28').split(',') as BenchEngine[];
 // The private engines' name (scripts/engine.sh NAME): several checkouts may bench at once.
 const ENGINE_NAME = process.env.DIC_BENCH_ENGINE || 'bench';
-for (const s of STORES) if (s !== 'graphdriver' && s !== 'containerd') throw new Error(`--stores takes graphdriver and/or containerd, not '${s}'`);
+for (const s of STORES) if (!(s in ENGINES)) throw new Error(`--stores takes ${Object.keys(ENGINES).join(', ')}, not '${s}'`);
+/** The concurrent-DELETE floor's calls in flight, as the issue measured it with curl. */
+const FLOOR_CONCURRENCY = 8;
 if (!Number.isInteger(N) || N < 50) throw new Error('--images takes a whole number of at least 50');
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error('--rounds takes a whole number of at least 1');
 
@@ -76,9 +88,9 @@ function planFigures() {
 
 // ---------------------------------------------------------------- the engine
 
-/** `scripts/engine.sh reset|c8d-reset NAME`: stops the store's engine, wipes its data, starts it again. */
-function resetEngine(store: StoreKind): string {
-  const command = store === 'containerd' ? 'c8d-reset' : 'reset';
+/** `scripts/engine.sh reset|c8d-reset|c28-reset NAME`: stops the store's engine, wipes its data, starts it again. */
+function resetEngine(store: BenchEngine): string {
+  const command = ENGINES[store].reset;
   const out = spawnSync('bash', [path.join(ROOT, 'scripts', 'engine.sh'), command, ENGINE_NAME], { encoding: 'utf8' });
   if (out.status !== 0) throw new Error(`engine.sh ${command} ${ENGINE_NAME} failed:\n${out.stderr}`);
   // Node keeps sockets alive by default: none may be reused across the restart (EPIPE).
@@ -118,12 +130,8 @@ class Bench {
 
   constructor(
     readonly specs: ImageSpec[],
-    readonly store: StoreKind,
+    readonly store: BenchEngine,
   ) {}
-
-  get removalConcurrency(): number {
-    return tuningFor({ containerdStore: this.store === 'containerd' }).removalConcurrency;
-  }
 
   /** The docker-save archives, built once (as loadImages would, batch by batch). */
   async prepare(): Promise<void> {
@@ -147,11 +155,11 @@ class Bench {
     return (await this.docker.listImages()).map((i) => i.Id).sort();
   }
 
-  /** (b): the engine untags the removal set's tags (as many in flight as the tool), then one POST /images/prune. */
+  /** (b): the concurrent-DELETE floor: the set's tags untagged FLOOR_CONCURRENCY at a time, then one (dangling) POST /images/prune. */
   async timedEnginePrune(): Promise<[number, void]> {
     const { tags } = await this.removalSet();
     return timed(async () => {
-      await mapConcurrent(tags, this.removalConcurrency, (tag) => this.docker.getImage(tag).remove());
+      await mapConcurrent(tags, FLOOR_CONCURRENCY, (tag) => this.docker.getImage(tag).remove());
       await this.docker.pruneImages();
     });
   }
@@ -185,7 +193,7 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
 type Method = 'tool' | 'tool_warm_cache' | 'engine_prune' | 'engine_prune_by_label';
 
 /** One store: the tool (first run and with a details cache), the engine's prunes and the rmi loop, interleaved rounds. */
-async function endToEnd(store: StoreKind) {
+async function endToEnd(store: BenchEngine) {
   const { specs, removalSet } = agent(N);
   const bench = new Bench(specs, store);
   await bench.prepare();
@@ -222,6 +230,9 @@ async function endToEnd(store: StoreKind) {
   const times: Record<Method, number[]> = { tool: [], tool_warm_cache: [], engine_prune: [], engine_prune_by_label: [] };
   let warmCalls: ReturnType<typeof byEndpoint> = {};
   let coldCalls: ReturnType<typeof byEndpoint> = {};
+  let warmTimeline: ReturnType<typeof timeline> = [];
+  let coldTimeline: ReturnType<typeof timeline> = [];
+  const loads: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     // (a') the agent's usual case: the cache file of an earlier run (the no-ops above) is there.
     await bench.reseed();
@@ -230,6 +241,7 @@ async function endToEnd(store: StoreKind) {
     await checkRemaining('the tool (warm cache)');
     times.tool_warm_cache.push(warm.s);
     warmCalls = byEndpoint(warm.calls);
+    warmTimeline = timeline(warm.calls);
 
     // (a) this tool, first run on this engine (no cache file).
     await bench.reseed();
@@ -238,6 +250,7 @@ async function endToEnd(store: StoreKind) {
     await checkRemaining('the tool');
     times.tool.push(cold.s);
     coldCalls = byEndpoint(cold.calls);
+    coldTimeline = timeline(cold.calls);
 
     // (b) the engine removing the same set per image: untag its tags, then one POST /images/prune.
     await bench.reseed();
@@ -250,8 +263,9 @@ async function endToEnd(store: StoreKind) {
     const [pruneByLabel] = await bench.timedPruneByLabel();
     await checkRemaining('prune by label');
     times.engine_prune_by_label.push(pruneByLabel);
+    loads.push(os.loadavg()[0]!);
     process.stderr.write(
-      `${store} round ${round + 1}/${ROUNDS}: a ${cold.s.toFixed(3)} s, a' ${warm.s.toFixed(3)} s, b ${prune.toFixed(3)} s, b0 ${pruneByLabel.toFixed(3)} s\n`,
+      `${store} round ${round + 1}/${ROUNDS}: a ${cold.s.toFixed(3)} s, a' ${warm.s.toFixed(3)} s, b ${prune.toFixed(3)} s, b0 ${pruneByLabel.toFixed(3)} s (load ${os.loadavg()[0]!.toFixed(1)})\n`,
     );
   }
   const t = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<Method, number>;
@@ -277,7 +291,7 @@ async function endToEnd(store: StoreKind) {
   return {
     store,
     engine: await engineName(bench.host),
-    tuning: tuningFor({ containerdStore: store === 'containerd' }),
+    tuning: await toolTuning(bench.host),
     images: N,
     removal_set: removalSet,
     rounds: ROUNDS,
@@ -293,9 +307,14 @@ async function endToEnd(store: StoreKind) {
     ratio_vs_engine_floor_warm_cache: round(t.tool_warm_cache / floor),
     ratio_vs_engine_prune: round(t.tool / t.engine_prune),
     ratio_vs_engine_prune_by_label: round(t.tool / t.engine_prune_by_label),
+    ratio_vs_engine_prune_by_label_warm_cache: round(t.tool_warm_cache / t.engine_prune_by_label),
     speedup_vs_rmi_loop: rmiLoop === undefined ? null : round(rmiLoop / t.tool),
     /** Per endpoint, of the last round's runs. */
     e2e_api_calls: { tool: coldCalls, tool_warm_cache: warmCalls },
+    /** Per endpoint, of the last round's runs: first call sent and last answer, seconds from the run's start. */
+    e2e_timeline: { tool: coldTimeline, tool_warm_cache: warmTimeline },
+    /** 1-minute load average after each round. */
+    load_average_per_round: loads.map((l) => round(l, 1)),
     noop_s: { first: round(noopFirst.s), cached: round(noopSecond.s) },
     noop_api_calls: {
       first: noopFirst.calls.length,
@@ -306,12 +325,85 @@ async function endToEnd(store: StoreKind) {
   };
 }
 
+// ---------------------------------------------------------------- one profiled round
+
+/**
+ * `--profile`: one round of (a), (a') and (b0) with each run's timeline per endpoint,
+ * quicker than the whole table: for finding where a run's time goes while changing it.
+ */
+async function profile(store: BenchEngine) {
+  const { specs, removalSet } = agent(N);
+  const bench = new Bench(specs, store);
+  await bench.prepare();
+  const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-bench-'));
+  const cacheFile = path.join(stateDir, 'image-details.json');
+  const out: string[] = [];
+  for (const [label, cache] of [['(a) first run', cacheFile], ["(a') details cache of (a)", cacheFile]] as const) {
+    await bench.reseed();
+    const { engine, proxy } = await bench.toolEngine(cache);
+    try {
+      const [s, report] = await timed(() => runCleanup(settingsFor(proxy.host), { engine }));
+      if (report.counts.removed !== removalSet) throw new Error(`the tool removed ${report.counts.removed}, expected ${removalSet}`);
+      out.push(`${store} ${label}: ${s.toFixed(2)} s (load ${os.loadavg()[0]!.toFixed(1)})`);
+      for (const p of timeline(proxy.calls)) out.push(`  ${p.endpoint.padEnd(34)} ${String(p.calls).padStart(5)}  ${p.first_s.toFixed(2).padStart(7)} s .. ${p.last_s.toFixed(2).padStart(7)} s`);
+      for (const [k, f] of Object.entries(byEndpoint(proxy.calls))) out.push(`  ${k.padEnd(34)} median ${f.median_ms} ms, in flight ${f.busy_s} s`);
+    } finally {
+      await proxy.close();
+      http.globalAgent.destroy();
+    }
+    process.stderr.write(out.join('\n') + '\n');
+    out.length = 0;
+  }
+  await bench.reseed();
+  const [b0] = await bench.timedPruneByLabel();
+  process.stderr.write(`${store} (b0) prune by label: ${b0.toFixed(2)} s (load ${os.loadavg()[0]!.toFixed(1)})\n`);
+  fs.rmSync(stateDir, { recursive: true, force: true });
+}
+
+// ---------------------------------------------------------------- the snapshot's calls alone
+
+/**
+ * `--calls`: on one seeded engine, each read a snapshot and the before-measurement make,
+ * alone and interleaved (3 rounds, medians): what each costs the engine on this store.
+ */
+async function callCosts(store: BenchEngine) {
+  const { specs } = agent(N);
+  const bench = new Bench(specs, store);
+  await bench.prepare();
+  await bench.reseed();
+  const engine = new DockerodeEngine({ host: bench.host });
+  await engine.info();
+  const ids = (await bench.docker.listImages()).map((i) => i.Id);
+  const dial = (p: string, options: Record<string, unknown>) =>
+    new Promise((resolve, reject) => bench.docker.modem.dial({ path: p, method: 'GET', options, statusCodes: { 200: true } }, (e: unknown, d: unknown) => (e ? reject(e) : resolve(d))));
+  const c = tuningFor(await engine.info()).inspectConcurrency;
+  const reads: [string, () => Promise<unknown>][] = [
+    ['GET /images/json?manifests=1', () => dial('/images/json?', { manifests: true })],
+    ['GET /images/json', () => dial('/images/json?', {})],
+    ['GET /system/df?type=image', () => dial('/system/df?', { type: 'image' })],
+    ['GET /system/df?type=image during GET /images/json?manifests=1 (both)', () => Promise.all([dial('/system/df?', { type: 'image' }), dial('/images/json?', { manifests: true })])],
+    [`inspect of every image, ${c} in flight`, () => mapConcurrent(ids, c, (id) => bench.docker.getImage(id).inspect())],
+    [`history of every image, ${c} in flight`, () => mapConcurrent(ids, c, (id) => bench.docker.getImage(id).history())],
+    [`inspect + history of every image, ${c} in flight`, () => mapConcurrent(ids, c, (id) => Promise.all([bench.docker.getImage(id).inspect(), bench.docker.getImage(id).history()]))],
+  ];
+  const times = new Map<string, number[]>(reads.map(([k]) => [k, []]));
+  for (let r = 0; r < 3; r++) {
+    for (const [k, read] of reads) {
+      const [t] = await timed(read);
+      times.get(k)!.push(t);
+    }
+  }
+  const lines = [`${store}, ${ids.length} images (${await engineName(bench.host)}), load ${os.loadavg()[0]!.toFixed(1)} at the end:`];
+  for (const [k, ts] of times) lines.push(`  ${k}: ${round(median(ts), 2)} s (${ts.map((t) => t.toFixed(2)).join(' / ')})`);
+  process.stdout.write(lines.join('\n') + '\n');
+}
+
 // ---------------------------------------------------------------- concurrency sweep
 
 const SWEEP_LEVELS = (option('levels', '1,2,4,8,16,32')).split(',').map(Number);
 
 /** One store: inspect + history and the real removal loop at each level, each from a fresh engine. */
-async function sweep(store: StoreKind) {
+async function sweep(store: BenchEngine) {
   const { specs, removalSet } = agent(N);
   const bench = new Bench(specs, store);
   await bench.prepare();
@@ -370,10 +462,21 @@ async function engineName(host: string): Promise<string> {
   return `dockerd ${version.Version} (API ${version.ApiVersion})`;
 }
 
-const STORE_TITLE: Record<StoreKind, string> = { graphdriver: 'graph driver (vfs)', containerd: 'containerd image store (native snapshotter)' };
+/** The constants the tool chooses on that engine (it asks the engine what it is, as a run does). */
+async function toolTuning(host: string) {
+  return tuningFor(await new DockerodeEngine({ host }).info());
+}
 
 async function main() {
   const machine = `Node ${process.version}, ${os.cpus().length} cores, load average ${os.loadavg()[0]!.toFixed(1)} at the start`;
+  if (args.includes('--calls')) {
+    for (const store of STORES) await callCosts(store);
+    return;
+  }
+  if (args.includes('--profile')) {
+    for (const store of STORES) await profile(store);
+    return;
+  }
   if (args.includes('--sweep')) {
     const figures: unknown[] = [];
     for (const store of STORES) figures.push(await sweep(store));
@@ -383,14 +486,14 @@ async function main() {
     return;
   }
   const previous = fs.existsSync(RESULTS) ? JSON.parse(fs.readFileSync(RESULTS, 'utf8')) : undefined;
-  const planner = planFigures();
+  const planner = args.includes('--no-planner') ? { baseline_rss_mb: 0, runs_per_size: 0, sizes: {} as ReturnType<typeof planFigures>['sizes'] } : planFigures();
   const stores: Awaited<ReturnType<typeof endToEnd>>[] = [];
   for (const store of STORES) stores.push(await endToEnd(store));
   const results = { date: new Date().toISOString(), node: process.version, cores: os.cpus().length, load_average_at_end: round(os.loadavg()[0]!, 1), planner, stores };
   fs.writeFileSync(RESULTS, JSON.stringify(results, null, 2) + '\n');
 
   const row = (cells: unknown[]) => `| ${cells.map(String).join(' | ')} |`;
-  const lastOf = (r: any, store: StoreKind) => (Array.isArray(r?.stores) ? r.stores.find((x: any) => x.store === store) : store === 'graphdriver' ? r : undefined);
+  const lastOf = (r: any, store: BenchEngine) => (Array.isArray(r?.stores) ? r.stores.find((x: any) => x.store === store) : store === 'graphdriver' ? r : undefined);
   const withLast = (cells: unknown[], get: (r: any) => unknown) => {
     if (!previous) return row(cells);
     const v = get(previous);
@@ -407,7 +510,7 @@ async function main() {
     '',
     row(['images', 'plan_ms', 'plan_peak_rss_mb', 'removals planned', ...lastHead.map((h) => `${h} ms / MB`)]),
     row(['---:', '---:', '---:', '---:', ...lastRule]),
-    ...SIZES.map((n) => {
+    ...SIZES.filter((n) => planner.sizes[n]).map((n) => {
       const f = planner.sizes[n]!;
       return withLast([n.toLocaleString('en-US'), f.plan_ms, f.plan_peak_rss_mb, f.removals], (r) => {
         const p = r.planner?.sizes?.[n];
@@ -426,9 +529,14 @@ async function main() {
       row(['---', '---:', '---:', '---:', '---:', '---:']),
       ...Object.entries(figures).map(([k, f]) => row([`\`${k}\``, f.calls, `${f.median_ms} ms`, `${f.max_ms} ms`, `${f.total_s} s`, `${f.busy_s} s`])),
     ];
+    const phases = (spans: ReturnType<typeof timeline>) => [
+      row(['endpoint', 'calls', 'first sent', 'last answered']),
+      row(['---', '---:', '---:', '---:']),
+      ...spans.map((p) => row([`\`${p.endpoint}\``, p.calls, `${p.first_s.toFixed(2)} s`, `${p.last_s.toFixed(2)} s`])),
+    ];
     lines.push(
       '',
-      `## ${e2e.engine}, ${STORE_TITLE[e2e.store]}`,
+      `## ${e2e.engine}, ${ENGINES[e2e.store].title}`,
       '',
       `End to end: ${N} images (5 bases, 25 repositories), the same ${e2e.removal_set} removed by each method, the engine reset and`,
       `reseeded before each; median of ${ROUNDS} interleaved rounds (the rmi loop: one run). Tool constants for this store:`,
@@ -438,13 +546,14 @@ async function main() {
       row(['---', '---:', '---', ...lastRule]),
       withLast(['(a) docker-image-cleanup, first run (no details cache)', s(t.tool), e2e.e2e_runs_s.tool!.join(' / ')], last((x) => x.e2e_s?.tool)),
       withLast(["(a') docker-image-cleanup, details cache of an earlier run", s(t.tool_warm_cache), e2e.e2e_runs_s.tool_warm_cache!.join(' / ')], last((x) => x.e2e_s?.tool_warm_cache)),
-      withLast([`(b) engine: untag the set's tags (${e2e.tuning.removalConcurrency} in flight) + one POST /images/prune`, s(t.engine_prune), e2e.e2e_runs_s.engine_prune!.join(' / ')], last((x) => x.e2e_s?.engine_prune)),
+      withLast([`(b) concurrent-DELETE floor: the set's tags untagged (${FLOOR_CONCURRENCY} in flight) + one POST /images/prune`, s(t.engine_prune), e2e.e2e_runs_s.engine_prune!.join(' / ')], last((x) => x.e2e_s?.engine_prune)),
       withLast(['(b0) engine: one `POST /images/prune` (`docker image prune -a`) by a label only the set carries', s(t.engine_prune_by_label), e2e.e2e_runs_s.engine_prune_by_label!.join(' / ')], last((x) => x.e2e_s?.engine_prune_by_label)),
       withLast(['(c) shell loop: `docker rmi <id>` per image', s(t.rmi_loop), ''], last((x) => x.e2e_s?.rmi_loop)),
-      withLast(['a / min(b, b0) (target ≤ 1.1)', e2e.ratio_vs_engine_floor, ''], last((x) => x.ratio_vs_engine_floor ?? x.ratio_vs_engine_prune)),
-      withLast(["a' / min(b, b0) (target ≤ 1.1)", e2e.ratio_vs_engine_floor_warm_cache, ''], last((x) => x.ratio_vs_engine_floor_warm_cache ?? x.ratio_vs_engine_prune_warm_cache)),
+      withLast(['a / b0, first run / the engine\'s prune (target ≤ 1.1)', e2e.ratio_vs_engine_prune_by_label, ''], last((x) => x.ratio_vs_engine_prune_by_label)),
+      withLast(["a' / b0, cached run / the engine's prune (target ≤ 1.0)", e2e.ratio_vs_engine_prune_by_label_warm_cache, ''], last((x) => x.ratio_vs_engine_prune_by_label_warm_cache)),
+      withLast(['a / min(b, b0)', e2e.ratio_vs_engine_floor, ''], last((x) => x.ratio_vs_engine_floor ?? x.ratio_vs_engine_prune)),
+      withLast(["a' / min(b, b0)", e2e.ratio_vs_engine_floor_warm_cache, ''], last((x) => x.ratio_vs_engine_floor_warm_cache ?? x.ratio_vs_engine_prune_warm_cache)),
       withLast(['a / b', e2e.ratio_vs_engine_prune, ''], last((x) => x.ratio_vs_engine_prune)),
-      withLast(['a / b0', e2e.ratio_vs_engine_prune_by_label, ''], last((x) => x.ratio_vs_engine_prune_by_label)),
       withLast(['c / a', e2e.speedup_vs_rmi_loop ?? '–', ''], last((x) => x.speedup_vs_rmi_loop)),
       '',
       `Engine API calls of (a), last round, per endpoint:`,
@@ -454,6 +563,16 @@ async function main() {
       `Engine API calls of (a'), last round, per endpoint:`,
       '',
       ...endpoints(e2e.e2e_api_calls.tool_warm_cache),
+      '',
+      `Where the time of (a) went, last round: per endpoint, the first call sent and the last answer (s from the run's start):`,
+      '',
+      ...phases(e2e.e2e_timeline.tool),
+      '',
+      `The same for (a'):`,
+      '',
+      ...phases(e2e.e2e_timeline.tool_warm_cache),
+      '',
+      `Load average (1 min) after each round: ${e2e.load_average_per_round.join(', ')}.`,
       '',
       `No-op run (nothing to remove) on ${N} images: first (no details cache) ${s(e2e.noop_s.first)}, ${e2e.noop_api_calls.first} calls ` +
         `(${e2e.noop_api_calls.first_inspects} inspects); second (details cache file) ${s(e2e.noop_s.cached)}, ${e2e.noop_api_calls.cached} calls (${e2e.noop_api_calls.cached_inspects} inspects).`,
