@@ -269,7 +269,7 @@ async function runLocked(settings: Settings, deps: CleanupDeps, options: Cleanup
   const remember = async (results: RemovalResult[]) => {
     if (!deps.usage || settings.dryRun) return;
     try {
-      report.warnings.push(...(await saveUsage(deps.usage, snapshot, plan, results, clock(), settings)));
+      report.warnings.push(...(await saveUsage(deps.usage, snapshot, plan, results, clock(), settings, options.jobStart?.startedAt)));
     } catch (error) {
       // Losing one run's observations is better than failing a cleanup that worked.
       report.warnings.push(`usage record (${deps.usage.description}) not saved: ${error instanceof Error ? error.message : String(error)}`);
