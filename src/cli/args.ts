@@ -53,7 +53,7 @@ export interface CliArgs {
   help: boolean;
   version: boolean;
   /** `docker-image-cleanup watch …` runs the long-lived loop (src/cli/watch.ts). */
-  command: 'cleanup' | 'watch';
+  command: 'cleanup' | 'watch' | 'what-if';
   /** Flags of the watch subcommand, as given (validated by src/cli/watch.ts). */
   watch: WatchFlags;
 }
@@ -78,8 +78,8 @@ type Values = Record<string, string | boolean | (string | boolean)[] | undefined
  *   SettingsError (in the core's terms) for an empty setting value.
  */
 export function parseCliArgs(argv: string[]): CliArgs {
-  const command = argv[0] === 'watch' ? 'watch' : 'cleanup';
-  if (command === 'watch') argv = argv.slice(1);
+  const command = argv[0] === 'watch' ? 'watch' : argv[0] === 'what-if' ? 'what-if' : 'cleanup';
+  if (command !== 'cleanup') argv = argv.slice(1);
   let values: Values;
   try {
     ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
@@ -105,7 +105,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
   for (const [flag, o] of Object.entries(CLI_FLAGS) as [string, { value?: string; watchOnly?: boolean }][]) {
     const given = values[flag];
     if (o.value && typeof given === 'string' && given.trim() === '') throw new UsageError(`Invalid --${flag} "${given}": expected ${o.value}, not an empty value; see --help`);
-    if (o.watchOnly && command === 'cleanup' && given !== undefined) {
+    if (o.watchOnly && command !== 'watch' && given !== undefined) {
       throw new UsageError(`--${flag} belongs to the watch subcommand (docker-image-cleanup watch --${flag} …); see --help`);
     }
   }

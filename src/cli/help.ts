@@ -53,6 +53,7 @@ function settingsHelp(): string {
 
 export const HELP = `Usage: docker-image-cleanup [options]
        docker-image-cleanup watch [options] [--interval DURATION] [--once]
+       docker-image-cleanup what-if [options]
 
 Removes old Docker images from a CI agent while keeping the current build, the
 newest builds of every repository, their base images and anything in use.
@@ -68,6 +69,10 @@ ${line('--json', 'machine-readable report on stdout (no progress output); errors
                            else 503 (/livez: 200 unless 503); Prometheus metrics on
                            /metrics; --health-address ADDR (default 127.0.0.1)
   One log line per cycle (JSON with --json); SIGTERM/SIGINT stop after the removal in flight.
+What-if: docker-image-cleanup what-if [options above]
+  Replays this engine's usage record under the options given (keep, max-image-bytes, eviction-order,
+  ...) and other tools' rules; prints what each would have fetched again and freed, and the period
+  the record covers. Read-only: removes nothing.
   -h, --help               this text
   --version                the tool's version
 

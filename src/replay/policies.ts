@@ -49,11 +49,14 @@ class RecordInMemory implements UsageStore {
  * `extra` settings (eviction-order, keep, ...). Kept builds and bases may be
  * evicted, so that it can meet the budget other tools are held to.
  */
-export function plannerPolicy(name: string, extra: RawSettings = {}): Policy {
+/** The replay's own comparison lets the product evict kept builds and bases, as the other tools do. */
+export const COMPARE_AT_BUDGET: RawSettings = { 'evict-kept-builds': true, 'evict-base-images': true };
+
+export function plannerPolicy(name: string, extra: RawSettings = {}, defaults: RawSettings = COMPARE_AT_BUDGET): Policy {
   const store = new RecordInMemory();
   const run = async (ctx: CleanupContext, jobStart?: JobStart): Promise<Removed> => {
     const budget = `${ctx.budgetBytes}B`;
-    const raw: RawSettings = { 'max-image-bytes': budget, 'evict-kept-builds': true, 'evict-base-images': true, ...extra };
+    const raw: RawSettings = { 'max-image-bytes': budget, ...defaults, ...extra };
     // 'BUDGET' stands for the trace's budget, known only here.
     for (const [k, v] of Object.entries(raw)) if (v === 'BUDGET') raw[k] = budget;
     const settings = parseSettings(raw);
@@ -201,12 +204,12 @@ export function gdsfPolicy(): Policy {
   };
 }
 
-/** Every policy compared, in table order: a fresh instance each (they keep state between jobs). */
-export function allPolicies(): Policy[] {
+/** Every policy compared, in table order: a fresh instance each (they keep state between jobs). `settings`: this tool's, before each row's own. */
+export function allPolicies(settings: RawSettings = COMPARE_AT_BUDGET): Policy[] {
   return [
-    plannerPolicy('this tool, recent (before)', { 'eviction-order': 'recent' }),
-    plannerPolicy('this tool, cost', { 'eviction-order': 'cost' }),
-    plannerPolicy('this tool, cost, target = budget', { 'eviction-order': 'cost', 'target-image-bytes': 'BUDGET' }),
+    plannerPolicy('this tool, recent (before)', { 'eviction-order': 'recent' }, settings),
+    plannerPolicy('this tool, cost', { 'eviction-order': 'cost' }, settings),
+    plannerPolicy('this tool, cost, target = budget', { 'eviction-order': 'cost', 'target-image-bytes': 'BUDGET' }, settings),
     docuumPolicy(),
     pruneUntilPolicy(),
     kubeletPolicy(),

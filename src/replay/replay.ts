@@ -18,8 +18,10 @@ export interface Figures {
   overBudget: number;
   /** ...out of this many cleanups. */
   cleanups: number;
-  /** Images deleted. */
+  /** Images deleted... */
   removals: number;
+  /** ...and the bytes they freed. */
+  bytesFreed: number;
   /** Bytes on disk at the end. */
   finalBytes: number;
 }
@@ -28,7 +30,7 @@ const HOUR = 3_600_000;
 
 export async function replay(trace: Trace, policy: Policy): Promise<Figures> {
   const engine = new SimEngine();
-  const figures: Figures = { trace: trace.name, policy: policy.name, bytesFetchedAgain: 0, secondsLost: 0, overBudget: 0, cleanups: 0, removals: 0, finalBytes: 0 };
+  const figures: Figures = { trace: trace.name, policy: policy.name, bytesFetchedAgain: 0, secondsLost: 0, overBudget: 0, cleanups: 0, removals: 0, bytesFreed: 0, finalBytes: 0 };
   const ctx = (now: number): CleanupContext => ({ engine, now, budgetBytes: trace.budgetBytes, bandwidthBytesPerSecond: trace.bandwidthBytesPerSecond });
   const count = (removed: number) => {
     figures.cleanups++;
@@ -47,6 +49,7 @@ export async function replay(trace: Trace, policy: Policy): Promise<Figures> {
   }
   figures.bytesFetchedAgain = engine.costs.bytesFetchedAgain;
   figures.secondsLost = Math.round(engine.costs.bytesFetchedAgain / trace.bandwidthBytesPerSecond + engine.costs.rebuildSeconds);
+  figures.bytesFreed = engine.costs.bytesFreed;
   figures.finalBytes = engine.diskBytes();
   return figures;
 }

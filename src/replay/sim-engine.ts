@@ -25,6 +25,8 @@ export interface Costs {
   rebuildSeconds: number;
   /** Bytes fetched the first time: what no policy can avoid. */
   bytesFetchedFirst: number;
+  /** Bytes the removals freed (layers no image held any more). */
+  bytesFreed: number;
 }
 
 /** The engine keeps only its last 256 events. */
@@ -45,7 +47,7 @@ export class SimEngine {
   private events: ImageActivity[] = [];
   private eventsLost = false;
   private containerCount = 0;
-  readonly costs: Costs = { bytesFetchedAgain: 0, rebuildSeconds: 0, bytesFetchedFirst: 0 };
+  readonly costs: Costs = { bytesFetchedAgain: 0, rebuildSeconds: 0, bytesFetchedFirst: 0, bytesFreed: 0 };
 
   /** Pulls, builds or loads `use` at `now`: fetches or rebuilds only the layers not on disk. */
   arrive(use: ImageUse, now: number): string {
@@ -88,6 +90,7 @@ export class SimEngine {
     if (!image) return false;
     image.tags = image.tags.filter((t) => !untag.includes(t));
     if (!del || this.containers.some((c) => c.imageId === id)) return false;
+    this.costs.bytesFreed += this.bytesFreedBy(new Set([id]));
     this.images.delete(id);
     return true;
   }

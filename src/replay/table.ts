@@ -15,9 +15,9 @@ export function traceHeading(trace: Trace): string {
 
 export function figuresTable(rows: readonly Figures[]): string {
   const lines = [
-    '| policy | fetched again | seconds lost | over budget after a cleanup | removals |',
-    '|---|--:|--:|--:|--:|',
-    ...rows.map((f) => `| ${f.policy} | ${formatBytes(f.bytesFetchedAgain)} | ${f.secondsLost} | ${f.overBudget} of ${f.cleanups} | ${f.removals} |`),
+    '| policy | fetched again | seconds lost | over budget after a cleanup | removals | freed |',
+    '|---|--:|--:|--:|--:|--:|',
+    ...rows.map((f) => `| ${f.policy} | ${formatBytes(f.bytesFetchedAgain)} | ${f.secondsLost} | ${f.overBudget} of ${f.cleanups} | ${f.removals} | ${formatBytes(f.bytesFreed)} |`),
   ];
   return lines.join('\n');
 }
