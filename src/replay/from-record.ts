@@ -36,7 +36,9 @@ export function traceFromRecord(record: UsageRecord, snapshot: Snapshot, budgetB
     const how = HOW[entry.arrived ?? ''] ?? 'pull';
     if (how === 'build' && entry.buildMs !== undefined) layers[layers.length - 1] = { ...layers[layers.length - 1]!, buildSeconds: entry.buildMs / 1000 };
     const ref = image.tags[0] ?? entry.references[0] ?? id;
-    const times = [...new Set([entry.firstSeen, ...(entry.uses ?? [entry.lastUsed])])].sort((a, b) => a - b);
+    // A last use that is only the image's creation or tag time (first seen without an event) is no use here.
+    const uses = entry.uses ?? (entry.why === 'first-seen' ? [] : [entry.lastUsed]);
+    const times = [...new Set([entry.firstSeen, ...uses])].sort((a, b) => a - b);
     for (const at of times) {
       since = Math.min(since, at);
       const list = byTime.get(at) ?? [];
