@@ -52,8 +52,14 @@ export interface CliArgs {
   debug: boolean;
   help: boolean;
   version: boolean;
-  /** `docker-image-cleanup watch …` runs the long-lived loop (src/cli/watch.ts). */
-  command: 'cleanup' | 'watch' | 'what-if';
+  /**
+   * `docker-image-cleanup watch …` runs the long-lived loop (src/cli/watch.ts);
+   * `runner-hook [started|completed]` is the GitHub runner's job hook (src/cli/runner-hook.ts);
+   * `what-if` replays the usage record (src/cli/what-if.ts).
+   */
+  command: 'cleanup' | 'watch' | 'runner-hook' | 'what-if';
+  /** runner-hook only: the hook it runs as, when given (else it finds out, see runner-hook.ts). */
+  hookStage?: HookStage;
   /** Flags of the watch subcommand, as given (validated by src/cli/watch.ts). */
   watch: WatchFlags;
 }
@@ -65,6 +71,8 @@ export interface WatchFlags {
   healthPort?: string;
   healthAddress?: string;
 }
+
+export type HookStage = 'started' | 'completed';
 
 /** Thrown for flags that do not exist or lack a value; exit code 2 like bad settings. */
 export class UsageError extends Error {}
@@ -78,8 +86,10 @@ type Values = Record<string, string | boolean | (string | boolean)[] | undefined
  *   SettingsError (in the core's terms) for an empty setting value.
  */
 export function parseCliArgs(argv: string[]): CliArgs {
-  const command = argv[0] === 'watch' ? 'watch' : argv[0] === 'what-if' ? 'what-if' : 'cleanup';
+  const command = argv[0] === 'watch' || argv[0] === 'runner-hook' || argv[0] === 'what-if' ? argv[0] : 'cleanup';
   if (command !== 'cleanup') argv = argv.slice(1);
+  let hookStage: HookStage | undefined;
+  if (command === 'runner-hook' && (argv[0] === 'started' || argv[0] === 'completed')) [hookStage, ...argv] = argv as [HookStage, ...string[]];
   let values: Values;
   try {
     ({ values } = parseArgs({ args: joinNegativeValues(argv), options: OPTIONS, strict: true, allowPositionals: false }));
@@ -117,7 +127,7 @@ export function parseCliArgs(argv: string[]): CliArgs {
     healthPort: text('health-port'),
     healthAddress: text('health-address'),
   };
-  return { raw, json: values.json === true, debug: values.debug === true, help: values.help === true, version: values.version === true, command, watch };
+  return { raw, json: values.json === true, debug: values.debug === true, help: values.help === true, version: values.version === true, command, hookStage, watch };
 }
 
 /** `--keep -1` reaches validation (and its clear message) instead of parseArgs' "ambiguous". */

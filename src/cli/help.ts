@@ -1,12 +1,13 @@
 // --help, written from the catalog: every setting's flag, value form, meaning and default.
 import { EXIT_MEANING } from '../app/outcome';
-import { CATALOG, otherFrontDefaults, spellingOf, unsetMeansOn, inFrontTerms, type Section, type SettingSpec } from '../settings/catalog';
+import { CATALOG, HOOK_VARIABLE_PREFIX, otherFrontDefaults, spellingOf, unsetMeansOn, inFrontTerms, type Section, type SettingSpec } from '../settings/catalog';
 
 const SECTION_TITLES: Record<Section, string> = {
   selection: 'Selection',
   pressure: 'Disk pressure (after keep-N, least recently used first)',
   maintenance: 'Build cache and stopped containers (opt-in)',
   volumes: 'Volumes and buildx builder leftovers (opt-in, after the images)',
+  networks: 'Networks (opt-in, last)',
   safety: 'Safety',
   engine: 'Engine',
 };
@@ -53,6 +54,7 @@ function settingsHelp(): string {
 
 export const HELP = `Usage: docker-image-cleanup [options]
        docker-image-cleanup watch [options] [--interval DURATION] [--once]
+       docker-image-cleanup runner-hook [started|completed] [options]
        docker-image-cleanup what-if [options]
 
 Removes old Docker images from a CI agent while keeping the current build, the
@@ -69,6 +71,10 @@ ${line('--json', 'machine-readable report on stdout (no progress output); errors
                            else 503 (/livez: 200 unless 503); Prometheus metrics on
                            /metrics; --health-address ADDR (default 127.0.0.1)
   One log line per cycle (JSON with --json); SIGTERM/SIGINT stop after the removal in flight.
+Runner hook: the GitHub runner's job hook (bin/runner-hook.sh names it): records the engine at
+  job start, cleans at job completion keeping what the job added. Options also as variables
+  ${HOOK_VARIABLE_PREFIX}<FLAG> (--min-age 6h: ${HOOK_VARIABLE_PREFIX}MIN_AGE=6h); exits 0 on a problem
+  unless ${HOOK_VARIABLE_PREFIX}HOOK_FAIL_ON_ERROR=true; ends by ${HOOK_VARIABLE_PREFIX}HOOK_DEADLINE (default 10m).
 What-if: docker-image-cleanup what-if [options above]
   Replays this engine's usage record under the options given (keep, max-image-bytes, eviction-order,
   ...) and other tools' rules; prints what each would have fetched again and freed, and the period

@@ -14,6 +14,7 @@ import { parseSettings, SettingsError } from '../settings/parse';
 import { parseCliArgs, UsageError } from './args';
 import { HELP } from './help';
 import { processIo, type CliIo } from './io';
+import { runRunnerHook } from './runner-hook';
 import { runWatch } from './watch';
 import { runWhatIf } from './what-if';
 
@@ -27,6 +28,8 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
   // Known before the flags are parsed, so even a bad flag is answered in JSON (and in detail).
   let json = argv.includes('--json');
   let debug = argv.includes('--debug');
+  // The runner's job hook: settings from the environment too, and its own catch (it exits 0 on problems).
+  if (argv[0] === 'runner-hook') return runRunnerHook(argv, io);
   try {
     const args = parseCliArgs(argv);
     json = args.json;

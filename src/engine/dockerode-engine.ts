@@ -16,6 +16,7 @@ import {
   type ImageEvent,
   type ImageEventWatch,
   type ImageState,
+  type NetworkRecord,
   type RemovalOutcome,
   type SnapshotOptions,
   type StateImagesPort,
@@ -575,6 +576,63 @@ export class DockerodeEngine implements EnginePort {
     return removal(async () => (await this.docker.getVolume(name).remove({ force: false }), { status: 'done' as const }));
   }
 
+  // Networks.
+
+  async listNetworks(options: { activitySince: number }): Promise<NetworkRecord[]> {
+    this.count('networks');
+    this.count('containers');
+    const now = Date.now();
+    const [networks, containers, events] = await Promise.all([
+      this.docker.listNetworks(),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, now, { type: ['network'] }),
+    ]);
+    const lastEvent = new Map<string, number>();
+    for (const e of events) {
+      // dockerd names the network by ID in Actor.ID (its name in Attributes), Podman by name.
+      for (const key of [e.Actor?.ID, e.Actor?.Attributes?.name]) if (key) lastEvent.set(key, Math.max(lastEvent.get(key) ?? 0, eventTime(e)));
+    }
+    return networks.map((n: any) => {
+      const created = Date.parse(n.Created ?? '');
+      const seen = Math.max(lastEvent.get(n.Id) ?? 0, lastEvent.get(n.Name) ?? 0);
+      return {
+        id: n.Id,
+        name: n.Name,
+        driver: n.Driver ?? '',
+        scope: n.Scope ?? 'local',
+        labels: n.Labels ?? {},
+        created: Number.isFinite(created) && created > 0 ? created : undefined,
+        ...(seen > 0 ? { lastEvent: seen } : {}),
+        users: containers.filter((c) => joins(c, n.Id, n.Name)).map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, '') })),
+      };
+    });
+  }
+
+  async inspectNetwork(id: string): Promise<{ id: string; name: string; labels: Record<string, string>; users: string[] } | undefined> {
+    this.count('network inspect');
+    const n: any = await unlessMissing(() => this.docker.getNetwork(id).inspect());
+    if (!n) return undefined;
+    this.count('containers');
+    // The network filter matches a created container (no endpoint, no network ID yet) by the network's name only.
+    const listed = await this.docker.listContainers({ all: true, filters: { network: [n.Name, n.Id] } });
+    const users = listed.filter((c) => joins(c, n.Id, n.Name)).map((c) => (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ''));
+    return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, users };
+  }
+
+  async removeNetwork(id: string): Promise<ContainerRemovalOutcome> {
+    this.count('network delete');
+    try {
+      await this.docker.getNetwork(id).remove();
+      return { status: 'done' };
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 404) return { status: 'gone' };
+      // In use: 409; dockerd answers 403 for active endpoints (and a predefined network), Podman 500 "network is being used" (and for its default).
+      if (status === 409 || status === 403 || (status === 500 && /is being used|cannot be removed/i.test(messageOf(error)))) return { status: 'conflict', message: messageOf(error) };
+      throw error;
+    }
+  }
+
   private dial(path: string, method: string, options: Record<string, unknown>): Promise<any> {
     return new Promise((resolve, reject) =>
       this.docker.modem.dial({ path, method, options, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } }, (err: unknown, data: unknown) =>
@@ -635,6 +693,16 @@ function agreesWithListing(details: ImageDetails, summary: Docker.ImageInfo): bo
 
 function eventTime(e: { timeNano?: number; time: number }): number {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1000;
+}
+
+/** Whether a listed container (running or not) is configured to join the network: by name, by ID, or as its network mode. */
+function joins(c: Docker.ContainerInfo, id: string, name: string): boolean {
+  const networks: Record<string, { NetworkID?: string }> = (c.NetworkSettings?.Networks as any) ?? {};
+  return (
+    Object.entries(networks).some(([key, n]) => key === name || key === id || (!!n?.NetworkID && n.NetworkID === id)) ||
+    c.HostConfig?.NetworkMode === name ||
+    c.HostConfig?.NetworkMode === id
+  );
 }
 
 function toContainerRecord(c: Docker.ContainerInfo): ContainerRecord {

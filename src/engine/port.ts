@@ -101,6 +101,31 @@ export interface EnginePort {
   inspectVolume?(name: string): Promise<{ name: string; labels: Record<string, string> } | undefined>;
   /** DELETE /volumes/{name} without force; 409 when a container mounts it. */
   removeVolume?(name: string): Promise<ContainerRemovalOutcome>;
+
+  // Networks (opt-in).
+
+  /** Every network, with the containers (running or not) that join it and its last network event. */
+  listNetworks?(options: { activitySince: number }): Promise<NetworkRecord[]>;
+  /** The network now (labels), and the containers (running or not) that join it: the re-check right before removing it; undefined when gone. */
+  inspectNetwork?(id: string): Promise<{ id: string; name: string; labels: Record<string, string>; users: string[] } | undefined>;
+  /** DELETE /networks/{id}: 404 gone; in use (409, dockerd's 403 "active endpoints", Podman's 500 "is being used") a conflict, never forced. */
+  removeNetwork?(id: string): Promise<ContainerRemovalOutcome>;
+}
+
+/** One network as the engine lists it. */
+export interface NetworkRecord {
+  id: string;
+  name: string;
+  driver: string;
+  /** local, global or swarm. */
+  scope: string;
+  labels: Record<string, string>;
+  /** ms epoch; undefined when the engine does not say. */
+  created?: number;
+  /** Latest network event seen (create, connect, disconnect), ms epoch. */
+  lastEvent?: number;
+  /** Containers (running or not, by ID and name) configured to join it: a stopped one joins it again when started. */
+  users: { id: string; name: string }[];
 }
 
 export interface VolumeListing {

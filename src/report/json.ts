@@ -35,6 +35,7 @@ export function toJson(report: CleanupReport): object {
     buildCache: report.buildCache ?? null,
     volumes: report.volumes ?? null,
     cacheEviction: report.cacheEviction ?? null,
+    networks: report.networks ?? null,
     byKind: report.byKind ?? [],
     regrets: report.regrets,
     incidents: report.incidents,

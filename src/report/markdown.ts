@@ -1,17 +1,24 @@
 import { volumeRows } from './volumes';
 import { cacheKept } from './build-cache';
+import { networkRows, networkSummary } from './networks';
 import type { CleanupReport } from '../app/cleanup';
 import { formatBytes, formatDuration } from '../domain/units';
 import { familiar, shortId } from './reasons';
 import { byOutcome, reportRows, type ReportRow } from './rows';
+import { diskChart, renderCharts, type ChartStyle } from './chart';
 
-/** The CI summary page (Azure `task.uploadsummary`, GitHub job summary). */
-export function renderMarkdown(report: CleanupReport, title = 'Docker image cleanup'): string {
+/**
+ * The CI summary page (Azure `task.uploadsummary`, GitHub job summary): charts of the disk
+ * before and after and of the repositories that freed most, in the style the page renders
+ * (none: tables only), then the tables.
+ */
+export function renderMarkdown(report: CleanupReport, title = 'Docker image cleanup', charts?: ChartStyle): string {
   const { going, staying } = byOutcome(reportRows(report));
   const c = report.counts;
   const b = report.bytes;
   const out: string[] = [`## ${title}${report.dryRun ? ' (dry run)' : ''}`, ''];
   if (report.dryRun) out.push('> **Dry run:** nothing was removed. The tables show what a real run would do.', '');
+  if (charts) out.push(...renderCharts(diskChart(report), charts, report.dryRun));
   out.push('| | |', '|---|---|');
   out.push(`| Images seen | ${c.images} |`);
   out.push(`| ${report.dryRun ? 'To remove' : 'Removed'} | ${c.removed} |`);
@@ -59,6 +66,16 @@ export function renderMarkdown(report: CleanupReport, title = 'Docker image clea
     if (rows.length) {
       out.push('| Kind | Name | Outcome | Size | Why |', '|---|---|---|---:|---|');
       for (const r of rows) out.push(`| ${r.kind} | ${escape(r.name)} | ${escape(r.outcome)} | ${r.bytes === undefined ? '?' : formatBytes(r.bytes)} | ${escape(r.why)} |`);
+      out.push('');
+    }
+  }
+  const networks = report.networks;
+  if (networks) {
+    out.push('### Networks', '', escape(networkSummary(networks, report.dryRun)), '');
+    const rows = networkRows(networks);
+    if (rows.length) {
+      out.push('| Network | Outcome | Why |', '|---|---|---|');
+      for (const r of rows) out.push(`| ${escape(r.name)} | ${escape(r.outcome)} | ${escape(r.why)} |`);
       out.push('');
     }
   }

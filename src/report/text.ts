@@ -4,6 +4,7 @@ import { familiar, shortId } from './reasons';
 import { byOutcome, reportRows, type ReportRow } from './rows';
 import { volumeRows } from './volumes';
 import { cacheKept } from './build-cache';
+import { networkRows, networkSummary } from './networks';
 import { layoutColumns, renderRows, wrapItems, type Column } from './columns';
 
 export interface TextOptions {
@@ -135,6 +136,11 @@ export function pressureLines(report: CleanupReport): string[] {
     const measured = v.bytes.measured !== undefined ? `, ${formatBytes(v.bytes.measured)} freed (${formatBytes(v.bytes.before ?? 0)} -> ${formatBytes(v.bytes.after ?? 0)})` : '';
     lines.push(`Volumes and builder leftovers: ${formatBytes(v.bytes.predicted)} predicted${measured}; sizes from ${v.sizeSource}`);
     for (const r of rows) lines.push(`  ${r.kind} ${r.name}: ${r.outcome}, ${r.bytes === undefined ? 'size unknown' : formatBytes(r.bytes)} (${r.why})`);
+  }
+  const n = report.networks;
+  if (n) {
+    lines.push(networkSummary(n, report.dryRun));
+    for (const r of networkRows(n)) lines.push(`  ${r.name}: ${r.outcome} (${r.why})`);
   }
   for (const r of report.regrets) {
     lines.push(`Regret: ${r.references.map(familiar).join(', ') || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);

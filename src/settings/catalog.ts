@@ -1,17 +1,23 @@
 // The one catalog of settings: every setting's name, kind, default, help and each front's
 // spelling. The CLI's flags and --help, the core's validation, the fronts' input mapping and
-// the checks of action.yml, task.json and the README are all read from here.
+// the checks of action.yml, task.json and the docs' tables are all read from here.
 //
 // Adding a setting: an entry here, its field in settings.ts and one line in parse.ts
-// (`buildSettings`), then the front files the catalog test names (action.yml, task.json, README).
+// (`buildSettings`), then the front files the catalog test names (action.yml, task.json, docs/).
 import type { Kind } from './kinds';
 
-/** The fronts that read settings: the command line, the GitHub Action, the Azure Pipelines task. */
-export type Front = 'cli' | 'action' | 'task';
+/**
+ * The fronts that read settings: the command line, the GitHub Action, the Azure Pipelines task,
+ * and the GitHub runner's job hook, which reads environment variables spelled after the CLI's
+ * flags (`--min-age` -> DOCKER_IMAGE_CLEANUP_MIN_AGE; see HOOK_VARIABLE_PREFIX).
+ */
+export type Front = 'cli' | 'action' | 'task' | 'hook';
+/** The fronts with their own input tables (the hook's variables follow the CLI's flags, one rule). */
 export const FRONTS: readonly Front[] = ['cli', 'action', 'task'];
+export const HOOK_VARIABLE_PREFIX = 'DOCKER_IMAGE_CLEANUP_';
 
-/** Where a setting appears in --help (and which README rows it sits near). */
-export type Section = 'selection' | 'pressure' | 'maintenance' | 'volumes' | 'safety' | 'engine';
+/** Where a setting appears in --help (and near which rows of the docs' tables). */
+export type Section = 'selection' | 'pressure' | 'maintenance' | 'volumes' | 'networks' | 'safety' | 'engine';
 
 export interface SettingSpec {
   /** The core's name, kebab-case; also the CLI flag unless `cli` says otherwise. */
@@ -136,6 +142,16 @@ export const CATALOG = [
     action: 'buildx-older-than',
     task: 'buildxOlderThan',
   },
+  // Networks
+  {
+    name: 'networks-older-than',
+    kind: 'duration',
+    section: 'networks',
+    placeholder: 'DURATION',
+    help: "remove user-defined networks no container (running or stopped) joins, unused (created/joined/left) for longer than this; never the engine's own (bridge, host, none, podman); {protect-label} applies too",
+    action: 'networks-older-than',
+    task: 'networksOlderThan',
+  },
   // Safety
   { name: 'max-removals', kind: 'count', unsetMeans: 'no limit', section: 'safety', placeholder: 'N', help: 'refuse the whole run when the plan removes more images', action: 'max-removals', task: 'maxRemovals' },
   { name: 'dry-run', kind: 'boolean', default: 'false', section: 'safety', help: 'show the plan, change nothing', action: 'dry-run', task: 'dryRun' },
@@ -183,6 +199,7 @@ export function specOf(name: string): SettingSpec | undefined {
 /** The setting as a front spells it: `--keep`, `keep-count`, `keepCount`; undefined where the front lacks it. */
 export function spellingOf(spec: SettingSpec, front: Front): string | undefined {
   if (front === 'cli') return `--${spec.cli ?? spec.name}`;
+  if (front === 'hook') return `${HOOK_VARIABLE_PREFIX}${(spec.cli ?? spec.name).toUpperCase().replace(/-/g, '_')}`;
   return spec[front];
 }
 
@@ -216,7 +233,7 @@ export function unsetMeansOn(spec: SettingSpec, front: Front): string | undefine
 export function otherFrontDefaults(spec: SettingSpec, front: Front): string | undefined {
   const others = FRONTS.filter((f) => f !== front && spec.frontDefaults?.[f] !== undefined && spec.frontDefaults[f] !== defaultOn(spec, front));
   if (others.length === 0) return undefined;
-  const label: Record<Front, string> = { cli: 'the CLI', action: 'the Action', task: 'the Azure task' };
+  const label: Record<Front, string> = { cli: 'the CLI', action: 'the Action', task: 'the Azure task', hook: 'the runner hook' };
   const values = new Set(others.map((f) => spec.frontDefaults![f]));
   if (values.size === 1) return `${others.map((f) => label[f]).join(' and ')} default to ${[...values][0]}`;
   return others.map((f) => `${label[f]} defaults to ${spec.frontDefaults![f]}`).join(', ');

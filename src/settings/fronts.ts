@@ -49,7 +49,7 @@ export interface FrontError {
 export function inFrontTermsOf(error: SettingsError, front: Front): FrontError {
   const input = inputOfSetting(front, error.setting) ?? error.setting;
   const expected = inFrontTerms(error.expectedTemplate, front);
-  const label = front === 'cli' ? input : `input ${input}`;
+  const label = front === 'cli' ? input : front === 'hook' ? `variable ${input}` : `input ${input}`;
   return { input, value: error.value, expected, message: `Invalid ${label} "${error.value}": expected ${expected}.` };
 }
 

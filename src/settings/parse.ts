@@ -60,6 +60,7 @@ function buildSettings(v: Values, raw: RawSettings): Settings {
     buildCache: { keepBytes: v['build-cache-keep'], maxAgeMs: v['build-cache-max-age'] },
     containersOlderThanMs: v['containers-older-than'],
     volumes: { olderThanMs: v['volumes-older-than'], named: v['volumes-named'], protect: v['protect-volume'], buildxOlderThanMs: v['buildx-older-than'] },
+    networksOlderThanMs: v['networks-older-than'],
     timeoutMs: timeout(v.timeout, raw),
     lockWaitMs: v['lock-wait'],
   };

@@ -117,6 +117,11 @@ export interface Settings {
    */
   containersOlderThanMs?: number;
   volumes: VolumeRules;
+  /**
+   * Remove user-defined networks no container (running or stopped) joins, unused for
+   * longer than this; never the engine's own. undefined: networks are left alone (opt-in).
+   */
+  networksOlderThanMs?: number;
   /** Deadline of every engine call (ms): a paused or overloaded engine fails the run instead of hanging it. */
   timeoutMs: number;
   /** How long a real run waits for another cleanup holding the engine's run lock before giving up (ms). */

@@ -276,6 +276,7 @@ const NEW_SETTINGS: MappingCase[] = [
   { setting: 'volumes-named', value: 'true', get: (s) => s.volumes.named, expected: true, bad: 'maybe', expects: /true or false/ },
   { setting: 'protect-volume', input: 'protected-volumes', value: 'cache-*\npinned', get: (s) => s.volumes.protect, expected: ['cache-*', 'pinned'], bad: 'a/b', expects: /a volume name or a name pattern/ },
   { setting: 'buildx-older-than', value: '1d', get: (s) => s.volumes.buildxOlderThanMs, expected: DAY, bad: 'ages', expects: /a duration/ },
+  { setting: 'networks-older-than', value: '1d', get: (s) => s.networksOlderThanMs, expected: DAY, bad: 'ages', expects: /a duration/ },
   { setting: 'timeout', value: '30s', get: (s) => s.timeoutMs, expected: 30_000, bad: '0s', expects: /a duration from 1s to 1d/ },
   { setting: 'lock-wait', value: '1m', get: (s) => s.lockWaitMs, expected: 60_000, bad: 'soon', expects: /a duration/ },
 ];
@@ -443,6 +444,7 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
         'volumes-named': 'false',
         'protected-volumes': '',
         'buildx-older-than': '',
+        'networks-older-than': '',
         timeout: '120s',
         'lock-wait': '5m',
         'fail-on-error': 'false',

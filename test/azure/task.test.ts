@@ -126,6 +126,7 @@ const NEW_SETTINGS: MappingCase[] = [
   { setting: 'volumes-named', value: 'true', get: (s) => s.volumes.named, expected: true, bad: 'maybe', expects: /true or false/ },
   { setting: 'protect-volume', input: 'protectedVolumes', value: 'cache-*\npinned', get: (s) => s.volumes.protect, expected: ['cache-*', 'pinned'], bad: 'a/b', expects: /a volume name or a name pattern/ },
   { setting: 'buildx-older-than', value: '1d', get: (s) => s.volumes.buildxOlderThanMs, expected: DAY, bad: 'ages', expects: /a duration/ },
+  { setting: 'networks-older-than', value: '1d', get: (s) => s.networksOlderThanMs, expected: DAY, bad: 'ages', expects: /a duration/ },
   { setting: 'timeout', value: '30s', get: (s) => s.timeoutMs, expected: 30_000, bad: '0s', expects: /a duration from 1s to 1d/ },
   { setting: 'lock-wait', value: '1m', get: (s) => s.lockWaitMs, expected: 60_000, bad: 'soon', expects: /a duration/ },
 ];
@@ -311,7 +312,7 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.deepEqual(Object.keys(inputs).sort(), [
         'buildCacheKeep', 'buildCacheMaxAge', 'buildxOlderThan', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'ensureFree',
         'evictBaseImages', 'evictBuildCache', 'evictKeptBuilds', 'failOnError', 'freePath', 'keepCount', 'lockWait', 'maxDockerBytes', 'maxImageBytes', 'maxRemovals',
-        'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'protectedLabels', 'protectedReferences', 'protectedVolumes', 'regretWindow',
+        'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'networksOlderThan', 'protectedLabels', 'protectedReferences', 'protectedVolumes', 'regretWindow',
         'repositories', 'runAt', 'targetDockerBytes', 'targetFree', 'targetFreeInodes', 'targetImageBytes', 'timeout', 'usageFile', 'usageStore',
         'volumesNamed', 'volumesOlderThan',
       ]);

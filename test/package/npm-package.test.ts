@@ -50,10 +50,10 @@ describe('npm package (npm pack -> install the tarball into an empty folder -> n
   it('1. the tarball holds the bin, the compiled core and CLI, README, LICENSE: no sources, tests, bundles or demo', () => {
     const files = packed.files.map((f) => f.path).sort();
     console.log(`      npm pack: ${packed.filename}, ${files.length} files, ${packed.size} bytes packed, ${packed.unpackedSize} unpacked`);
-    for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/docker-image-cleanup.js', 'lib/src/cli/main.js', 'lib/src/index.js']) {
+    for (const needed of ['package.json', 'README.md', 'LICENSE', 'bin/docker-image-cleanup.js', 'bin/runner-hook.sh', 'lib/src/cli/main.js', 'lib/src/index.js']) {
       assert.ok(files.includes(needed), `${needed} in the tarball`);
     }
-    const unexpected = files.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/[\w-]+\.js|lib\/src\/(?!demo\/)[\w/-]+\.js)$/.test(f));
+    const unexpected = files.filter((f) => !/^(package\.json|README\.md|LICENSE|bin\/[\w-]+\.js|bin\/runner-hook\.sh|lib\/src\/(?!demo\/)[\w/-]+\.js)$/.test(f));
     assert.deepEqual(unexpected, []);
     assert.ok(packed.size < 500_000, `${packed.size} bytes packed`);
   });

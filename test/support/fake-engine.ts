@@ -8,6 +8,7 @@ import type {
   ImageEvent,
   ImageEventWatch,
   ImageState,
+  NetworkRecord,
   RemovalOutcome,
   SnapshotOptions,
 } from '../../src/engine/port';
@@ -182,5 +183,31 @@ export class FakeEngine implements EnginePort {
     const answer = this.buildPrune?.(query) ?? { status: 'done', spaceReclaimed: 0, cachesDeleted: 0 };
     if (answer instanceof Error) throw answer;
     return answer;
+  }
+
+  /** Networks by ID; `users` joins them. A removal hook stands for another job between the re-check and the call. */
+  readonly networks = new Map<string, NetworkRecord>();
+  beforeRemoveNetwork?: (id: string) => void;
+
+  async listNetworks(): Promise<NetworkRecord[]> {
+    this.calls.push('networks');
+    return [...this.networks.values()].map((n) => ({ ...n, users: [...n.users] }));
+  }
+
+  async inspectNetwork(id: string): Promise<{ id: string; name: string; labels: Record<string, string>; users: string[] } | undefined> {
+    this.calls.push(`inspect network ${id}`);
+    const n = this.networks.get(id);
+    return n && { id, name: n.name, labels: n.labels, users: n.users.map((u) => u.name) };
+  }
+
+  async removeNetwork(id: string): Promise<ContainerRemovalOutcome> {
+    this.calls.push(`remove network ${id}`);
+    this.beforeRemoveNetwork?.(id);
+    const n = this.networks.get(id);
+    if (!n) return { status: 'gone' };
+    // As dockerd: only a running container's endpoint refuses it (403, read as a conflict).
+    if (n.users.some((u) => this.containers.get(u.id)?.state === 'running')) return { status: 'conflict', message: `network ${n.name} has active endpoints` };
+    this.networks.delete(id);
+    return { status: 'done' };
   }
 }

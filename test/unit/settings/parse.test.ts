@@ -59,6 +59,7 @@ describe('parseSettings', () => {
       usage: { store: 'file', file: undefined, regretWindowMs: 7 * 86_400_000 },
       buildCache: { keepBytes: undefined, maxAgeMs: undefined },
       containersOlderThanMs: undefined,
+      networksOlderThanMs: undefined,
       volumes: { olderThanMs: undefined, named: false, protect: [], buildxOlderThanMs: undefined },
       timeoutMs: 120_000,
       lockWaitMs: 300_000,
@@ -128,6 +129,7 @@ describe('parseSettings', () => {
       'build-cache-keep': '10GB',
       'build-cache-max-age': '3d',
       'containers-older-than': '12h',
+      'networks-older-than': '1d',
     });
     assert.deepEqual(plain(s), {
       keep: 5,
@@ -166,6 +168,7 @@ describe('parseSettings', () => {
       buildCache: { keepBytes: 10e9, maxAgeMs: 3 * 86_400_000 },
       containersOlderThanMs: 12 * 3_600_000,
       volumes: { olderThanMs: undefined, named: false, protect: [], buildxOlderThanMs: undefined },
+      networksOlderThanMs: 86_400_000,
       timeoutMs: 120_000,
       lockWaitMs: 300_000,
     });
@@ -224,6 +227,8 @@ describe('parseSettings', () => {
       [{ 'lock-wait': '0' }, (s) => s.lockWaitMs, 0],
       [{ 'containers-older-than': '0' }, (s) => s.containersOlderThanMs, 0],
       [{}, (s) => s.containersOlderThanMs, undefined],
+      [{ 'networks-older-than': '2d' }, (s) => s.networksOlderThanMs, 2 * 86_400_000],
+      [{}, (s) => s.networksOlderThanMs, undefined],
     ];
     for (const [i, [raw, pick, expected]] of good.entries()) {
       it(`${i + 1}. ${JSON.stringify(raw)}`, () => assert.deepEqual(pick(parseSettings(raw)), expected));
@@ -234,6 +239,7 @@ describe('parseSettings', () => {
       { raw: { 'build-cache-max-age': '3 days' }, setting: 'build-cache-max-age', value: '3 days', expected: /duration such as/ },
       { raw: { 'containers-older-than': '-1h' }, setting: 'containers-older-than', value: '-1h', expected: /duration/ },
       { raw: { 'containers-older-than': ['1h', '2h'] }, setting: 'containers-older-than', value: '1h,2h', expected: /single value/ },
+      { raw: { 'networks-older-than': 'stale' }, setting: 'networks-older-than', value: 'stale', expected: /duration such as/ },
     ];
     for (const [i, c] of bad.entries()) it(`${good.length + i + 1}. rejects ${JSON.stringify(c.raw)}`, () => expectError(c.raw, c.setting, c.value, c.expected));
   });
@@ -350,7 +356,7 @@ describe('parseSettings', () => {
       'max-image-bytes', 'max-removals', 'max-unused', 'min-age', 'min-free', 'min-free-inodes', 'order', 'protect', 'protect-label',
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
       'build-cache-keep', 'build-cache-max-age', 'containers-older-than',
-      'volumes-older-than', 'volumes-named', 'protect-volume', 'buildx-older-than',
+      'volumes-older-than', 'volumes-named', 'protect-volume', 'buildx-older-than', 'networks-older-than',
       'max-docker-bytes', 'target-docker-bytes', 'evict-build-cache', 'ensure-free', 'timeout', 'lock-wait',
     ].sort());
   });
