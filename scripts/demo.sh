@@ -82,6 +82,9 @@ node bin/docker-image-cleanup.js "${flags[@]}" || status=$?
 section "after"
 list
 
+section "what-if: docker-image-cleanup what-if --keep 1 --max-image-bytes 100MB (the record just made, replayed; removes nothing)"
+node bin/docker-image-cleanup.js what-if --keep 1 --max-image-bytes 100MB || status=$?
+
 section "done"
 echo "The demo engine is still running: DOCKER_HOST=$DOCKER_HOST docker images"
 echo "Try: DOCKER_HOST=$DOCKER_HOST XDG_STATE_HOME=$XDG_STATE_HOME node bin/docker-image-cleanup.js --dry-run --json | less"

@@ -136,7 +136,7 @@ async function finishRun(run: Planned, row: Step[]): Promise<CleanupReport> {
   }
   if (deps.usage && !settings.dryRun) {
     try {
-      report.warnings.push(...(await saveUsage(deps.usage, run.snapshot, run.plan, report.results, run.clock(), settings)));
+      report.warnings.push(...(await saveUsage(deps.usage, run.snapshot, run.plan, report.results, run.clock(), settings, run.options.jobStart?.startedAt)));
     } catch (error) {
       // Losing one run's observations is better than failing a cleanup that worked.
       report.warnings.push(`usage record (${deps.usage.description}) not saved: ${error instanceof Error ? error.message : String(error)}`);

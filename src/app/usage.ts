@@ -35,7 +35,7 @@ export async function readUsage(store: UsageStore, snapshot: Snapshot, now: numb
 }
 
 /** Folds this run's observations and removals into the stored record (locked, merged). */
-export async function saveUsage(store: UsageStore, snapshot: Snapshot, plan: Plan, results: RemovalResult[], now: number, settings: Settings): Promise<string[]> {
+export async function saveUsage(store: UsageStore, snapshot: Snapshot, plan: Plan, results: RemovalResult[], now: number, settings: Settings, jobStartedAt?: number): Promise<string[]> {
   const current = plan.decisions
     .filter((d) => d.keepReasons.some((r) => r.kind === 'current' || r.kind === 'job-image'))
     .map((d) => d.imageId);
@@ -58,7 +58,7 @@ export async function saveUsage(store: UsageStore, snapshot: Snapshot, plan: Pla
     }
   }
   const { warnings } = await store.update((stored) => {
-    const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs }).record;
+    const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs, jobStartedAt }).record;
     return { ...recordRemovals(next, removed, now), lastRunAt: now };
   });
   return warnings;

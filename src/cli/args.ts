@@ -54,9 +54,10 @@ export interface CliArgs {
   version: boolean;
   /**
    * `docker-image-cleanup watch …` runs the long-lived loop (src/cli/watch.ts);
-   * `runner-hook [started|completed]` is the GitHub runner's job hook (src/cli/runner-hook.ts).
+   * `runner-hook [started|completed]` is the GitHub runner's job hook (src/cli/runner-hook.ts);
+   * `what-if` replays the usage record (src/cli/what-if.ts).
    */
-  command: 'cleanup' | 'watch' | 'runner-hook';
+  command: 'cleanup' | 'watch' | 'runner-hook' | 'what-if';
   /** runner-hook only: the hook it runs as, when given (else it finds out, see runner-hook.ts). */
   hookStage?: HookStage;
   /** Flags of the watch subcommand, as given (validated by src/cli/watch.ts). */
@@ -85,7 +86,7 @@ type Values = Record<string, string | boolean | (string | boolean)[] | undefined
  *   SettingsError (in the core's terms) for an empty setting value.
  */
 export function parseCliArgs(argv: string[]): CliArgs {
-  const command = argv[0] === 'watch' || argv[0] === 'runner-hook' ? argv[0] : 'cleanup';
+  const command = argv[0] === 'watch' || argv[0] === 'runner-hook' || argv[0] === 'what-if' ? argv[0] : 'cleanup';
   if (command !== 'cleanup') argv = argv.slice(1);
   let hookStage: HookStage | undefined;
   if (command === 'runner-hook' && (argv[0] === 'started' || argv[0] === 'completed')) [hookStage, ...argv] = argv as [HookStage, ...string[]];

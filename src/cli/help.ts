@@ -55,6 +55,7 @@ function settingsHelp(): string {
 export const HELP = `Usage: docker-image-cleanup [options]
        docker-image-cleanup watch [options] [--interval DURATION] [--once]
        docker-image-cleanup runner-hook [started|completed] [options]
+       docker-image-cleanup what-if [options]
 
 Removes old Docker images from a CI agent while keeping the current build, the
 newest builds of every repository, their base images and anything in use.
@@ -74,6 +75,10 @@ Runner hook: the GitHub runner's job hook (bin/runner-hook.sh names it): records
   job start, cleans at job completion keeping what the job added. Options also as variables
   ${HOOK_VARIABLE_PREFIX}<FLAG> (--min-age 6h: ${HOOK_VARIABLE_PREFIX}MIN_AGE=6h); exits 0 on a problem
   unless ${HOOK_VARIABLE_PREFIX}HOOK_FAIL_ON_ERROR=true; ends by ${HOOK_VARIABLE_PREFIX}HOOK_DEADLINE (default 10m).
+What-if: docker-image-cleanup what-if [options above]
+  Replays this engine's usage record under the options given (keep, max-image-bytes, eviction-order,
+  ...) and other tools' rules; prints what each would have fetched again and freed, and the period
+  the record covers. Read-only: removes nothing.
   -h, --help               this text
   --version                the tool's version
 

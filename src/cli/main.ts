@@ -16,6 +16,7 @@ import { HELP } from './help';
 import { processIo, type CliIo } from './io';
 import { runRunnerHook } from './runner-hook';
 import { runWatch } from './watch';
+import { runWhatIf } from './what-if';
 
 export { EXIT } from '../app/outcome';
 export type { CliIo } from './io';
@@ -37,6 +38,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     if (args.version) return io.stdout(`${require('../../../package.json').version}\n`), EXIT.ok;
     const settings = parseSettings(args.raw);
     if (args.command === 'watch') return await runWatch(args, settings, io);
+    if (args.command === 'what-if') return await runWhatIf(args.raw, settings, io);
     const { engine, usage } = openSession(settings, defaultStateDir());
     const outcome = await cleanupOutcome(settings, {
       engine,

@@ -1,12 +1,18 @@
 import type { SpaceRules, Threshold } from '../settings/settings';
 import type { LayerIndex } from './layer-index';
-import type { BuildCacheEviction, EvictionSummary, EvictionTier, ImageDecision, KeepReason, PressureRule, RemoveReason } from './plan';
+import type { BuildCacheEviction, CostNote, EvictionSummary, EvictionTier, ImageDecision, KeepReason, PressureRule, RemoveReason } from './plan';
 import type { BuildCacheRecord } from './snapshot';
 
 /** When an image was last used, from the usage record or, failing that, its arrival. */
 export interface LastUse {
   time: number;
   why: string;
+  /** From the usage record: when it was first seen, its recent use times (ascending), how it arrived. */
+  firstSeen?: number;
+  uses?: readonly number[];
+  arrived?: string;
+  /** At most how long its build took, when the record learned it. */
+  buildMs?: number;
 }
 
 /** The filesystem holding the engine's data root, when this host can see it. */
@@ -92,9 +98,32 @@ export function applySpaceRules(
     : [];
   const childrenLeft = (id: string) => cache.some((r) => !cacheGone.has(r.id) && r.parents.includes(id));
 
+  const byRecency = (a: Candidate, b: Candidate) => a.use.time - b.use.time || createdOf(a) - createdOf(b);
+  const costOrder = rules.evictionOrder === 'cost';
+  const keys = new Map<Candidate, { expected: number; perByte: number }>();
+  if (costOrder) {
+    for (const c of [...images, ...cacheCandidates]) {
+      const bytes = c.kind === 'image' ? c.d.uniqueBytes || c.d.size : c.r.size;
+      const perByte = secondsToGetBack(c.use, bytes) / Math.max(1, bytes);
+      keys.set(c, { expected: reuseRate(c.use, now) * perByte, perByte });
+    }
+  }
+  const byCost = (a: Candidate, b: Candidate) => {
+    const ka = keys.get(a)!;
+    const kb = keys.get(b)!;
+    // Used once (no expected reuse): the cheapest to get back per byte first.
+    return ka.expected - kb.expected || ka.perByte - kb.perByte || byRecency(a, b);
+  };
   const candidates: Candidate[] = [...images, ...cacheCandidates]
     // Equally recently used (e.g. all loaded in one go): the older build goes first.
-    .sort((a, b) => a.use.time - b.use.time || createdOf(a) - createdOf(b));
+    .sort(costOrder ? byCost : byRecency);
+  const costNote = (c: Candidate, bytes: number): CostNote | undefined => {
+    if (!costOrder) return undefined;
+    const uses = c.use.uses ?? [];
+    const note: CostNote = { bytes, uses: uses.length, overMs: Math.max(0, now - (uses[0] ?? c.use.firstSeen ?? c.use.time)) };
+    if (c.use.arrived) note.arrived = c.use.arrived;
+    return note;
+  };
 
   const cacheEvictions: BuildCacheEviction[] = [];
   const evict = (c: Candidate, reason: RemoveReason & { kind: 'evicted' | 'unused' }): number => {
@@ -157,7 +186,10 @@ export function applySpaceRules(
     sweep(
       (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === 'image' || cacheHelps),
       (c) => {
-        const bytes = evict(c, { kind: 'evicted', rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why });
+        const reason: RemoveReason & { kind: 'evicted' } = { kind: 'evicted', rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why };
+        const bytes = evict(c, reason);
+        const cost = costNote(c, bytes);
+        if (cost) reason.cost = cost;
         freed += bytes;
         byKind[c.kind] += bytes;
         order.push({
@@ -168,6 +200,7 @@ export function applySpaceRules(
           lastUsedWhy: c.use.why,
           tier: c.tier,
           bytes,
+          ...(cost ? { cost } : {}),
         });
         return freed >= needs.bytes;
       },
@@ -201,6 +234,29 @@ export function applySpaceRules(
     cacheEvictions,
     warnings,
   };
+}
+
+const DAY_MS = 86_400_000;
+
+/** The link a pull is assumed to come over, to weigh bytes against build seconds: 50 MB/s. */
+export const PULL_BYTES_PER_SECOND = 50_000_000;
+
+/** A rebuild's recorded duration; otherwise (pulled, loaded, build time unknown) the bytes over the link. */
+export function secondsToGetBack(use: LastUse, bytes: number): number {
+  return use.buildMs !== undefined ? use.buildMs / 1000 : bytes / PULL_BYTES_PER_SECOND;
+}
+
+/**
+ * The cost-aware order's key: uses per day beyond the first, over the recorded
+ * uses up to now (LRU-2 made smooth: an image used once has 0 and goes first,
+ * least recently used first among those; one needed every job goes last; a
+ * burst of uses long ago decays as time passes). Multiplied by the seconds to
+ * get it back per byte freed, it is the expected cost of the eviction per byte.
+ */
+export function reuseRate(use: LastUse, now: number): number {
+  const uses = use.uses ?? [];
+  if (uses.length < 2) return 0;
+  return ((uses.length - 1) * DAY_MS) / Math.max(1, now - uses[0]!);
 }
 
 function createdOf(c: { kind: 'image'; d: ImageDecision } | { kind: 'build-cache'; r: BuildCacheRecord }): number {

@@ -42,8 +42,20 @@ export type EvictionTier = 'policy' | 'kept-build' | 'base-image';
 export type RemoveReason =
   | ({ kind: 'old-build'; reference: string } & BuildPlace)
   | { kind: 'dangling' }
-  | { kind: 'evicted'; rule: PressureRule; tier: EvictionTier; lastUsed: number; lastUsedWhy: string }
+  | { kind: 'evicted'; rule: PressureRule; tier: EvictionTier; lastUsed: number; lastUsedWhy: string; cost?: CostNote }
   | { kind: 'unused'; lastUsed: number; lastUsedWhy: string; maxUnusedMs: number };
+
+/** Why the cost-aware order let an image go first: what getting it back would take, and how often it was needed. */
+export interface CostNote {
+  /** Bytes its removal frees (what getting it back would fetch). */
+  bytes: number;
+  /** How it arrived, when the record knows. */
+  arrived?: string;
+  /** Uses the record holds (at most its last few)... */
+  uses: number;
+  /** ...over this period up to now (since first seen when it holds none). */
+  overMs: number;
+}
 
 /** What the space rules asked for and what the plan reaches. */
 export interface EvictionSummary {
@@ -56,7 +68,7 @@ export interface EvictionSummary {
   /** When not reached: the bytes still missing, and why nothing more could go. */
   shortByBytes: number;
   /** Evicted images and build cache records, least recently used first (a record's ID and description in imageId/references). */
-  order: { kind: 'image' | 'build-cache'; imageId: string; references: string[]; lastUsed: number; lastUsedWhy: string; tier: EvictionTier; bytes: number }[];
+  order: { kind: 'image' | 'build-cache'; imageId: string; references: string[]; lastUsed: number; lastUsedWhy: string; tier: EvictionTier; bytes: number; cost?: CostNote }[];
   /** Images engine-wide before and after the plan, as the layer accounting sees them. */
   imagesBytesBefore: number;
   imagesBytesAfter: number;

@@ -1,5 +1,5 @@
 import { formatBytes, formatDuration } from '../domain/units';
-import type { BuildPlace, KeepReason, RemoveReason } from '../planner/plan';
+import type { BuildPlace, CostNote, KeepReason, RemoveReason } from '../planner/plan';
 import { shortImageId } from '../domain/image-id';
 import type { PlatformPart } from '../planner/snapshot';
 
@@ -67,10 +67,17 @@ export function describeRemove(r: RemoveReason): string {
     case 'dangling':
       return 'dangling (untagged, nothing needs it)';
     case 'evicted':
+      if (r.cost) return `evicted for ${r.rule} (${r.tier === 'policy' ? 'no longer needed' : r.tier}, cheapest to get back: ${describeCost(r.cost)})`;
       return `evicted for ${r.rule} (${r.tier === 'policy' ? 'no longer needed' : r.tier}, least recently used: ${r.lastUsedWhy} ${formatDuration(Math.max(0, Date.now() - r.lastUsed))} ago)`;
     case 'unused':
       return `not used for over ${formatDuration(r.maxUnusedMs)} (last: ${r.lastUsedWhy})`;
   }
+}
+
+/** "40 MB, pulled, used once in 9 days". */
+export function describeCost(c: CostNote): string {
+  const used = c.uses === 0 ? 'no use recorded' : c.uses === 1 ? 'used once' : `used ${c.uses} times`;
+  return `${formatBytes(c.bytes)}, ${c.arrived ?? 'arrival unknown'}, ${used} in ${formatDuration(c.overMs)}`;
 }
 
 /** Distinct descriptions in order, so two tags with the same reason read once. */

@@ -90,6 +90,17 @@ export const CATALOG = [
   { name: 'max-unused', kind: 'duration', section: 'pressure', placeholder: 'DURATION', help: 'remove images not used for longer than this (336h, 2w)', action: 'max-unused', task: 'maxUnused' },
   { name: 'evict-kept-builds', kind: 'boolean', default: 'false', section: 'pressure', help: 'under pressure, builds kept by {keep} may go too', action: 'evict-kept-builds', task: 'evictKeptBuilds' },
   { name: 'evict-base-images', kind: 'boolean', default: 'false', section: 'pressure', help: 'emergency: base images may go too, once nothing kept stands on them', action: 'evict-base-images', task: 'evictBaseImages' },
+  {
+    name: 'eviction-order',
+    kind: 'enum',
+    values: ['cost', 'recent'],
+    default: 'cost',
+    section: 'pressure',
+    placeholder: 'cost|recent',
+    help: 'under pressure, within each tier: least recently used first, or least expected cost to get back per byte freed first (used once before used often; see what-if)',
+    action: 'eviction-order',
+    task: 'evictionOrder',
+  },
   { name: 'usage-store', kind: 'enum', values: ['file', 'engine', 'none'], default: 'file', section: 'pressure', placeholder: 'file|engine|none', help: 'where the last-use record lives', action: 'usage-store', task: 'usageStore' },
   {
     name: 'usage-file',

@@ -1,6 +1,6 @@
 import { CATALOG, DERIVED_DEFAULTS, SETTING_NAMES, specOf, type SettingName } from './catalog';
 import { isListKind, parseKind, SettingsError, type KindValues, type RawValue } from './kinds';
-import type { BuildOrder, Settings, SpaceRules, Threshold, UsageStoreKind } from './settings';
+import type { BuildOrder, EvictionOrder, Settings, SpaceRules, Threshold, UsageStoreKind } from './settings';
 
 export { SettingsError, type RawValue } from './kinds';
 export { SETTING_NAMES, type SettingName } from './catalog';
@@ -108,6 +108,7 @@ function spaceRules(v: Values, raw: RawSettings): SpaceRules {
     evictBuildCache: maxDockerBytes !== undefined || v['ensure-free'] !== undefined || v['evict-build-cache'],
     evictKeptBuilds: v['evict-kept-builds'],
     evictBaseImages: v['evict-base-images'],
+    evictionOrder: v['eviction-order'] as EvictionOrder,
   };
 }
 

@@ -34,7 +34,13 @@ export interface SpaceRules {
   evictKeptBuilds: boolean;
   /** Emergency: base images kept only as bases or Dockerfile FROMs may go too (opt-in). */
   evictBaseImages: boolean;
+  /** The order within each tier under pressure; absent: `recent`. */
+  evictionOrder?: EvictionOrder;
 }
+
+/** `recent`: least recently used first. `cost`: least expected cost to get back per byte freed first. */
+export type EvictionOrder = 'recent' | 'cost';
+export const EVICTION_ORDERS: readonly EvictionOrder[] = ['recent', 'cost'];
 
 /** Where the least-recently-used record lives between runs. */
 export type UsageStoreKind = 'file' | 'engine' | 'none';

@@ -1,5 +1,5 @@
 /** The record as stored JSON: read back without ever throwing, damaged parts reported and left out. */
-import { emptyRecord, WHYS, type UsageRecord, type UsageWhy } from './record';
+import { ARRIVALS, emptyRecord, USES_KEPT, WHYS, type Arrival, type UsageEntry, type UsageRecord, type UsageWhy } from './record';
 
 /**
  * A record from stored JSON text. Never throws: damaged text gives an empty
@@ -32,8 +32,12 @@ export function clampFuture(result: { record: UsageRecord; warnings: string[] },
   for (const e of Object.values(r.images)) {
     e.firstSeen = clamp(e.firstSeen);
     e.lastUsed = clamp(e.lastUsed);
+    if (e.uses) e.uses = e.uses.map(clamp).sort((x, y) => x - y);
   }
-  for (const e of Object.values(r.removed)) e.removedAt = clamp(e.removedAt);
+  for (const e of Object.values(r.removed)) {
+    e.removedAt = clamp(e.removedAt);
+    if (e.uses) e.uses = e.uses.map(clamp).sort((x, y) => x - y);
+  }
   if (clamped > 0) result.warnings.push(`usage record ${source}: ${clamped} times in the future set to now`);
   return result;
 }
@@ -49,16 +53,29 @@ export function fromJson(raw: unknown, source: string): { record: UsageRecord; w
   let bad = 0;
   for (const [id, e] of Object.entries(raw.images)) {
     if (isObject(e) && finite(e.firstSeen) && finite(e.lastUsed) && typeof e.why === 'string' && WHYS.has(e.why) && strings(e.references) && typeof e.layersKey === 'string') {
-      record.images[id] = { firstSeen: e.firstSeen, lastUsed: e.lastUsed, why: e.why as UsageWhy, references: e.references, layersKey: e.layersKey };
+      const entry: UsageEntry = { firstSeen: e.firstSeen, lastUsed: e.lastUsed, why: e.why as UsageWhy, references: e.references, layersKey: e.layersKey };
+      // Fields added later are optional: records written before them read as before, a damaged one is dropped alone.
+      Object.assign(entry, usesOf(e.uses), buildMsOf(e.buildMs));
+      if (typeof e.arrived === 'string' && ARRIVALS.has(e.arrived)) entry.arrived = e.arrived as Arrival;
+      record.images[id] = entry;
     } else bad++;
   }
   for (const [id, e] of Object.entries(raw.removed)) {
     if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === 'string' && (e.incident === undefined || typeof e.incident === 'string')) {
-      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...(e.incident ? { incident: e.incident as string } : {}) };
+      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...(e.incident ? { incident: e.incident as string } : {}), ...usesOf(e.uses), ...buildMsOf(e.buildMs) };
     } else bad++;
   }
   const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
   return { record, warnings };
+}
+
+/** A stored use list, sorted and capped; nothing when absent or damaged (an older record, or a bad one). */
+function usesOf(v: unknown): { uses?: number[] } {
+  return Array.isArray(v) && v.length > 0 && v.every(finite) ? { uses: (v as number[]).slice().sort((x, y) => x - y).slice(-USES_KEPT) } : {};
+}
+
+function buildMsOf(v: unknown): { buildMs?: number } {
+  return finite(v) && v >= 0 ? { buildMs: v } : {};
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

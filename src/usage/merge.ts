@@ -2,27 +2,38 @@
  * Concurrent writers: the join of two records, and the three-way merge a store
  * does when somebody else wrote while it worked.
  */
-import { later, unionSorted, type RemovedEntry, type UsageEntry, type UsageRecord } from './record';
+import { eitherArrival, eitherBuildMs, later, unionSorted, unionUses, type RemovedEntry, type UsageEntry, type UsageRecord } from './record';
 
 function mergeEntry(a: UsageEntry, b: UsageEntry): UsageEntry {
   const takeB = later({ time: a.lastUsed, why: a.why }, b.lastUsed, b.why);
-  return {
+  const merged: UsageEntry = {
     firstSeen: Math.min(a.firstSeen, b.firstSeen),
     lastUsed: takeB ? b.lastUsed : a.lastUsed,
     why: takeB ? b.why : a.why,
     references: unionSorted(a.references, b.references),
     layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
   };
+  const uses = unionUses(a.uses, b.uses);
+  if (uses) merged.uses = uses;
+  const arrived = eitherArrival(a.arrived, b.arrived);
+  if (arrived) merged.arrived = arrived;
+  const buildMs = eitherBuildMs(a.buildMs, b.buildMs);
+  if (buildMs !== undefined) merged.buildMs = buildMs;
+  return merged;
 }
 
 function mergeRemoved(a: RemovedEntry, b: RemovedEntry): RemovedEntry {
   // The larger text wins: a total order keeps merging commutative.
   const incident = (a.incident ?? '') > (b.incident ?? '') ? a.incident : b.incident;
+  const uses = unionUses(a.uses, b.uses);
+  const buildMs = eitherBuildMs(a.buildMs, b.buildMs);
   return {
     removedAt: Math.max(a.removedAt, b.removedAt),
     references: unionSorted(a.references, b.references),
     layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
     ...(incident ? { incident } : {}),
+    ...(uses ? { uses } : {}),
+    ...(buildMs !== undefined ? { buildMs } : {}),
   };
 }
 

@@ -34,7 +34,24 @@ export interface UsageEntry {
   references: string[];
   /** Short stable hash of the RootFS diff-id chain ('' when unknown). */
   layersKey: string;
+  /**
+   * Distinct times it was used, ascending, the latest USES_KEPT only (absent in
+   * records written before uses were counted): how often it is needed, for the
+   * cost-aware eviction order.
+   */
+  uses?: number[];
+  /** How it arrived on this engine, when an event said so (absent: unknown). */
+  arrived?: Arrival;
+  /**
+   * Built in a job whose start the fronts gave: its creation time less that start,
+   * what a rebuild would take at most (the engine shows no build duration).
+   */
+  buildMs?: number;
 }
+
+/** How an image arrived: what it would take to get it back. */
+export type Arrival = 'pulled' | 'built' | 'loaded';
+export const ARRIVALS: ReadonlySet<string> = new Set<Arrival>(['pulled', 'built', 'loaded']);
 
 export interface RemovedEntry {
   removedAt: number;
@@ -42,6 +59,9 @@ export interface RemovedEntry {
   layersKey: string;
   /** Set when the engine removed this (or its references) beyond the plan: what happened, for the next run's report. */
   incident?: string;
+  /** Its uses and build time when removed: an image that comes back (a regret) takes them up again instead of starting as used once. */
+  uses?: number[];
+  buildMs?: number;
 }
 
 /** A removed image that came back (same ID, or the same layers under another ID). */
@@ -61,6 +81,9 @@ export interface UsageRecord {
   images: Record<string, UsageEntry>;
   removed: Record<string, RemovedEntry>;
 }
+
+/** Use times kept per entry: enough to tell an image used once from one used every job. */
+export const USES_KEPT = 8;
 
 /** References kept per entry: an image retagged on every build must not grow the record without end. */
 const MAX_REFERENCES = 16;
@@ -108,6 +131,29 @@ export function unionSorted(a: readonly string[], b: readonly string[]): string[
   return all.length > MAX_REFERENCES ? all.slice(0, MAX_REFERENCES) : all;
 }
 
+/**
+ * The latest USES_KEPT of the union of two use lists, ascending. A join
+ * (commutative, associative, idempotent), so merging records stays one.
+ */
+export function unionUses(a: readonly number[] | undefined, b: readonly number[] | undefined): number[] | undefined {
+  if (!a?.length) return b?.length ? b.slice(-USES_KEPT) : undefined;
+  if (!b?.length) return a.slice(-USES_KEPT);
+  const all = [...new Set([...a, ...b])].sort((x, y) => x - y);
+  return all.slice(-USES_KEPT);
+}
+
+/** One arrival of two, the same whichever order they come in. */
+export function eitherArrival(a: Arrival | undefined, b: Arrival | undefined): Arrival | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a < b ? a : b;
+}
+
+/** The larger of two build times, either absent (a join, as the rest of the merge). */
+export function eitherBuildMs(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.max(a, b);
+}
+
 /** The entry unless a later removal made it history. */
 export function live(record: UsageRecord, id: string): UsageEntry | undefined {
   const entry = record.images[id];
@@ -116,12 +162,27 @@ export function live(record: UsageRecord, id: string): UsageEntry | undefined {
   return gone && gone.removedAt >= entry.lastUsed ? undefined : entry;
 }
 
+/** What the planner learns of an image's use: the latest, and (when recorded) how often and how it arrived. */
+export interface UseHistory {
+  time: number;
+  why: UsageWhy;
+  firstSeen: number;
+  uses?: readonly number[];
+  arrived?: Arrival;
+  buildMs?: number;
+}
+
 /** Last use per image ID, for the planner; images removed since their last use are left out. */
-export function lastUsedMap(record: UsageRecord): Map<string, { time: number; why: UsageWhy }> {
-  const map = new Map<string, { time: number; why: UsageWhy }>();
+export function lastUsedMap(record: UsageRecord): Map<string, UseHistory> {
+  const map = new Map<string, UseHistory>();
   for (const id of Object.keys(record.images)) {
     const entry = live(record, id);
-    if (entry) map.set(id, { time: entry.lastUsed, why: entry.why });
+    if (!entry) continue;
+    const use: UseHistory = { time: entry.lastUsed, why: entry.why, firstSeen: entry.firstSeen };
+    if (entry.uses) use.uses = entry.uses;
+    if (entry.arrived) use.arrived = entry.arrived;
+    if (entry.buildMs !== undefined) use.buildMs = entry.buildMs;
+    map.set(id, use);
   }
   return map;
 }

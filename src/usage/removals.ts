@@ -16,6 +16,8 @@ export function recordRemovals(
       references: unionSorted(r.references, prior?.references ?? []),
       layersKey: layersKeyOf(r.layers) || prior?.layersKey || '',
       ...(r.incident ? { incident: r.incident } : {}),
+      ...(prior?.uses ? { uses: prior.uses } : {}),
+      ...(prior?.buildMs !== undefined ? { buildMs: prior.buildMs } : {}),
     };
   }
   return { ...record, updatedAt: Math.max(now, record.updatedAt), images, removed: gone };

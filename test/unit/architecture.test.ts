@@ -19,7 +19,8 @@ const MAY_IMPORT: Record<string, string[]> = {
   app: ['domain', 'settings', 'planner', 'engine', 'usage'],
   report: ['domain', 'planner', 'app'],
   watch: ['domain', 'settings', 'planner', 'engine', 'usage', 'app', 'report'],
-  cli: ['domain', 'settings', 'planner', 'engine', 'usage', 'app', 'report', 'watch', 'compose'],
+  cli: ['domain', 'settings', 'planner', 'engine', 'usage', 'app', 'report', 'watch', 'compose', 'replay'],
+  replay: ['domain', 'settings', 'planner', 'usage', 'app'],
   demo: ['domain', 'engine'],
 };
 

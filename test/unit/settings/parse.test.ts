@@ -50,6 +50,7 @@ describe('parseSettings', () => {
         maxUnusedMs: undefined,
         evictKeptBuilds: false,
         evictBaseImages: false,
+        evictionOrder: 'cost',
         maxDockerBytes: undefined,
         targetDockerBytes: undefined,
         evictBuildCache: false,
@@ -157,6 +158,7 @@ describe('parseSettings', () => {
         maxUnusedMs: 14 * 86_400_000,
         evictKeptBuilds: true,
         evictBaseImages: false,
+        evictionOrder: 'cost',
         maxDockerBytes: undefined,
         targetDockerBytes: undefined,
         evictBuildCache: false,
@@ -350,7 +352,7 @@ describe('parseSettings', () => {
 
   it('SETTING_NAMES are the canonical kebab-case names', () => {
     assert.deepEqual([...SETTING_NAMES].sort(), [
-      'current', 'dangling', 'dockerfiles', 'dry-run', 'evict-base-images', 'evict-kept-builds', 'free-path', 'host', 'keep',
+      'current', 'dangling', 'dockerfiles', 'dry-run', 'evict-base-images', 'evict-kept-builds', 'eviction-order', 'free-path', 'host', 'keep',
       'max-image-bytes', 'max-removals', 'max-unused', 'min-age', 'min-free', 'min-free-inodes', 'order', 'protect', 'protect-label',
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
       'build-cache-keep', 'build-cache-max-age', 'containers-older-than',

@@ -62,7 +62,7 @@ describe('usage record: merge', () => {
     assert.equal(lastUsedMap(m).get(id(2))?.time, 60);
     // id(4): lastUsed 3 < removedAt 10: gone.
     assert.equal(lastUsedMap(mergeRecords(a, d)).has(id(4)), false);
-    assert.deepEqual(lastUsedMap(mergeRecords(a, b)).get(id(1)), { time: 70, why: 'container-running' });
+    assert.deepEqual(lastUsedMap(mergeRecords(a, b)).get(id(1)), { time: 70, why: 'container-running', firstSeen: 10 });
   });
 
   it('concurrent runs merged in any order lose no update', () => {
