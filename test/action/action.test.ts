@@ -16,8 +16,12 @@ import * as yaml from 'js-yaml';
 import { INPUT_NAMES, SETTING_OF_INPUT } from '../../actions/src/constants';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine, parseSettings, SETTING_NAMES, type Settings } from '../../src/index';
-import { pauseEngine, resetEngine, testDocker } from '../support/engine';
+import { pauseEngine, resetEngine } from '../support/engine';
 import { leaveJobVolumes } from '../support/volume-leftovers';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('action/action');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const HOUR = 3_600_000;
@@ -363,16 +367,15 @@ describe('GitHub Action inputs -> core settings (actions/src/inputs.ts, in proce
   }
 });
 
-describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine)', function () {
+describe(`GitHub Action docker-image-cleanup (bundled pre/main/post, real engine): ${ENGINE.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
   let host: string;
   let work: string;
 
   before(() => {
-    host = process.env.DIC_TEST_DOCKER_HOST ?? '';
-    assert.ok(host, 'DIC_TEST_DOCKER_HOST must name the test engine (scripts/engine.sh start NAME)');
-    docker = testDocker();
+    host = ENGINE.host();
+    docker = ENGINE.docker();
   });
 
   beforeEach(async () => {

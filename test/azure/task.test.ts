@@ -12,8 +12,12 @@ import type Docker from 'dockerode';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { CATALOG, DockerodeEngine, parseSettings, SETTING_NAMES, SettingsError, type Settings } from '../../src/index';
 import { INPUT, inputOfSetting, rawSettings, SETTING_OF_INPUT, type InputName } from '../../tasks/DockerImageCleanupV1/src/settings-map';
-import { pauseEngine, resetEngine, testDocker } from '../support/engine';
+import { pauseEngine, resetEngine } from '../support/engine';
 import { leaveJobVolumes } from '../support/volume-leftovers';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('azure/task');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TASK_DIR = path.join(ROOT, 'tasks', 'DockerImageCleanupV1');
@@ -199,7 +203,7 @@ describe('Azure Pipelines task inputs -> core settings (settings-map.ts, in proc
   }
 });
 
-describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engine)', function () {
+describe(`Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engine): ${ENGINE.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
   let host: string;
@@ -208,9 +212,8 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
   let temp: string;
 
   before(() => {
-    host = process.env.DIC_TEST_DOCKER_HOST ?? '';
-    assert.ok(host, 'DIC_TEST_DOCKER_HOST must name the test engine (scripts/engine.sh start NAME)');
-    docker = testDocker();
+    host = ENGINE.host();
+    docker = ENGINE.docker();
     // The bundles under test are always the current sources.
     const build = spawnSync(process.execPath, [path.join(ROOT, 'tasks', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, `node tasks/build.mjs failed:\n${build.stdout}\n${build.stderr}`);

@@ -7,7 +7,8 @@ import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { plan } from '../../src/planner/planner';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { createContainer, ENGINES, listTags, resetEngine, runContainer } from '../support/engine';
+import { createContainer, listTags, resetEngine, runContainer } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
@@ -30,7 +31,7 @@ function builds(repo: string, n: number, base: LayerSpec[] = [BUSYBOX], extra: P
   }));
 }
 
-for (const target of ENGINES) {
+for (const target of enginesOf('engine/cleanup')) {
   describe(`real engine: ${target.name}`, function () {
     this.timeout(180_000);
     let docker: Docker;

@@ -17,7 +17,8 @@ import { connectionOptions } from '../../src/engine/connection';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { buildArchive, loadArchive, loadImages } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { ENGINES, listTags, resetEngine } from '../support/engine';
+import { listTags, resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 import { RACES, RACE_TEXT, raceCleanup, seed } from '../support/races';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -37,7 +38,7 @@ function clean(host: string, raw: RawSettings = {}, deps: { onLockWait?: (m: str
   return runCleanup(settings, { engine: new DockerodeEngine({ host, timeoutMs: settings.timeoutMs }), ...deps });
 }
 
-for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
+for (const target of enginesOf('engine/faults')) {
   describe(`races and faults on ${target.name} (#12)`, function () {
     this.timeout(180_000);
     let docker: Docker;

@@ -5,7 +5,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
-import { resetEngine, testDocker } from '../support/engine';
+import { resetEngine } from '../support/engine';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('readme-commands/readme');
 
 /**
  * Every README command that runs the CLI, copy-pasted: the shell blocks are
@@ -91,7 +95,7 @@ function cliProcesses(group: number): number[] {
   return pids;
 }
 
-describe('README commands, copy-pasted against the test engine', function () {
+describe(`README commands, copy-pasted against the test engine: ${ENGINE.name}`, function () {
   this.timeout(180_000);
   const commands = shellCommands(README).filter((c) => RUNS_CLI.test(c));
   let docker: Docker;
@@ -99,9 +103,9 @@ describe('README commands, copy-pasted against the test engine', function () {
   let stateDir: string;
 
   before(() => {
-    docker = testDocker();
+    docker = ENGINE.docker();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-readme-'));
-    env = { ...process.env, DOCKER_HOST: process.env.DIC_TEST_DOCKER_HOST, XDG_STATE_HOME: stateDir, CI: 'true' };
+    env = { ...process.env, DOCKER_HOST: ENGINE.host(), XDG_STATE_HOME: stateDir, CI: 'true' };
   });
   after(() => {
     if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
