@@ -19,16 +19,13 @@ import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { renderText } from '../../src/report/text';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { createContainer, listTags, resetEngine } from '../support/engine';
-import { engineProxy, type ProxyMode } from '../support/proxy';
+import { listTags, resetEngine } from '../support/engine';
+import { containerInsideDelete, engineProxy, type ProxyMode } from '../support/proxy';
 import { enginesOf } from '../support/suite-engines';
 
 const DAY = 86_400_000;
 const builds = (n: number): ImageSpec[] =>
   Array.from({ length: n }, (_, i) => ({ tags: [`app:ci-${i + 1}`], created: new Date(Date.now() - (n - i) * DAY), layers: [{ id: 'incident-base', bytes: 1_000 }, { id: `incident-app-${i + 1}`, bytes: 3_000 }] }));
-
-/** The image a DELETE names: `/v1.41/images/sha256:…?noprune=…` -> `sha256:…` (or the reference). */
-const deleteTarget = (url: string) => decodeURIComponent(/\/images\/([^?]+)/.exec(url)?.[1] ?? '');
 
 for (const target of enginesOf('engine/incidents')) {
   describe(`incidents on ${target.name} (#27)`, function () {
@@ -51,18 +48,7 @@ for (const target of enginesOf('engine/incidents')) {
       it('an incident: a container created from an image while the engine deleted it is reported (report, text, outcome), recorded, and warned again by the next run', async () => {
         await loadImages(docker, builds(3));
         const victim = (await docker.getImage('app:ci-1').inspect()).Id;
-        let planted: string | undefined;
-        const proxy = await engineProxy(target.host(), (req): ProxyMode => {
-          if (req.method !== 'DELETE' || planted || !/\/images\//.test(req.url ?? '')) return 'forward';
-          const image = deleteTarget(req.url!);
-          if (image !== victim) return 'forward';
-          return {
-            before: async () => {
-              planted = (await createContainer(docker, victim, { name: 'late-job' })).id;
-            },
-            path: `${req.url}${req.url!.includes('?') ? '&' : '?'}force=1`,
-          };
-        });
+        const proxy = await containerInsideDelete(target.host(), docker, victim);
         let report;
         try {
           const settings = settingsFor(proxy.host);
@@ -70,6 +56,7 @@ for (const target of enginesOf('engine/incidents')) {
         } finally {
           await proxy.close();
         }
+        const planted = proxy.planted();
         assert.ok(planted, 'the proxy planted the container before the delete of app:ci-1');
         // The engine really lost the image under the container.
         await assert.rejects(docker.getImage(victim).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);

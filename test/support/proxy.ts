@@ -66,3 +66,30 @@ export async function engineProxy(targetHost: string, decide: (req: http.Incomin
       }),
   };
 }
+
+/**
+ * The engine's own window between its in-use check and its delete, widened: right before the
+ * tool's DELETE of `imageId`, another job creates a container from it (not started), and the
+ * delete goes on forced, as the engine's check-then-delete would carry it out had the container
+ * come a moment later. The container is left on a deleted image: an incident the tool must find
+ * (dockerd; Podman's forced delete removes the container too).
+ */
+export async function containerInsideDelete(
+  targetHost: string,
+  docker: import('dockerode'),
+  imageId: string,
+  name = 'late-job',
+): Promise<EngineProxy & { planted: () => string | undefined }> {
+  let planted: string | undefined;
+  const proxy = await engineProxy(targetHost, (req): ProxyMode => {
+    if (req.method !== 'DELETE' || planted || decodeURIComponent(/\/images\/([^?]+)/.exec(req.url ?? '')?.[1] ?? '') !== imageId) return 'forward';
+    return {
+      before: async () => {
+        const container = await docker.createContainer({ name, Image: imageId, Cmd: ['/bin/busybox', 'true'], HostConfig: { NetworkMode: 'none' } });
+        planted = container.id;
+      },
+      path: `${req.url}${req.url!.includes('?') ? '&' : '?'}force=1`,
+    };
+  });
+  return { ...proxy, planted: () => planted };
+}
