@@ -19,6 +19,8 @@
 #                                      prints its unix:// and then its tcp:// address; stop with stop NAME
 #   scripts/engine.sh sshd             print the path of an sshd (Debian's openssh-server and -client
 #                                      for this release, fetched once into a cache; nothing installed)
+#   scripts/engine.sh promtool         print the path of promtool (Debian's prometheus package for this
+#                                      release, fetched once into a cache; nothing installed or started)
 #   scripts/engine.sh install          only install the packages
 set -euo pipefail
 
@@ -119,6 +121,35 @@ fetch_sshd() {
     [ -z "$missing" ] || { log "sshd still lacks libraries: $missing"; exit 1; }
     mv "$tmp" "$sshd_cache/root"
     log "cached $(LD_LIBRARY_PATH=$(sshd_libs "$sshd_cache/root") "$bin" -V 2>&1 | head -1 || true) in $sshd_cache/root"
+  fi
+  exec 9>&-
+  echo "$bin"
+}
+
+# This release's promtool (from Debian's prometheus package: installing it would start a
+# server, so it is fetched with a private apt folder and unpacked with dpkg -x), for the tests
+# of the alert rules and the dashboard's queries. Nothing is installed or started.
+promtool_cache=$engines/.cache/promtool
+fetch_promtool() {
+  local bin=$promtool_cache/root/usr/bin/promtool
+  [ -x "$bin" ] && { echo "$bin"; return 0; }
+  mkdir -p "$promtool_cache"
+  exec 9>"$promtool_cache.lock"
+  flock 9
+  if [ ! -x "$bin" ]; then
+    local apt=$promtool_cache/apt suite opts
+    suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
+    rm -rf "$apt" "$promtool_cache/root"
+    mapfile -t opts < <(private_apt "$apt" "$suite")
+    log "fetching Debian $suite's prometheus package for promtool (private apt folder $apt)"
+    apt-get -qq "${opts[@]}" update >&2
+    (cd "$apt/archives" && apt-get -qq "${opts[@]}" download prometheus >&2)
+    local tmp=$promtool_cache/root.tmp
+    rm -rf "$tmp"; mkdir -p "$tmp"
+    dpkg -x "$apt"/archives/prometheus_*.deb "$tmp"
+    "$tmp/usr/bin/promtool" --version >/dev/null 2>&1 || { log "promtool from $suite's prometheus package does not run here"; exit 1; }
+    mv "$tmp" "$promtool_cache/root"
+    log "cached $("$bin" --version 2>&1 | head -1) in $promtool_cache/root"
   fi
   exec 9>&-
   echo "$bin"
@@ -279,7 +310,8 @@ case "$cmd" in
   podman-stop) stop_pid "$base-podman/podman.pid" ;;
   podman-reset) stop_pid "$base-podman/podman.pid"; rm -rf "$base-podman" "$prun"; podman_start ;;
   sshd) fetch_sshd ;;
+  promtool) fetch_promtool ;;
   tls-start) start_tls "${3:-}" "${4:-}" ;;
   tls-reset) stop_docker; rm -rf "$base/data" "$base/exec"; start_tls "${3:-}" "${4:-}" ;;
-  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|c28-start|c28-stop|c28-reset|podman-start|podman-stop|podman-reset|tls-start|tls-reset|sshd|install [NAME]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|reset|c8d-start|c8d-stop|c8d-reset|c28-start|c28-stop|c28-reset|podman-start|podman-stop|podman-reset|tls-start|tls-reset|sshd|promtool|install [NAME]" >&2; exit 2 ;;
 esac

@@ -69,7 +69,7 @@ export function summaryMarkdown(report: CleanupReport, context: ReportContext): 
     );
   }
   // The core's report, with the run context right under its title.
-  const [title = '', ...rest] = renderMarkdown(report, SUMMARY_TITLE).split('\n');
+  const [title = '', ...rest] = renderMarkdown(report, SUMMARY_TITLE, 'mermaid').split('\n');
   while (rest[0] === '') rest.shift();
   return [title, '', ...lines, ...rest].join('\n');
 }

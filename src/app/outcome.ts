@@ -32,7 +32,7 @@ export interface Outcome {
 /** The process exit codes of the CLI (one-shot and `watch --once`). */
 export const EXIT = { ok: 0, removalsFailed: 1, badInput: 2, refused: 3, engineLost: 4, busy: 5, shortOfFree: 6 } as const;
 
-/** What each exit status tells the caller (--help prints this; the README says the same). */
+/** What each exit status tells the caller (--help prints this; docs/cli.md says the same). */
 export const EXIT_MEANING: Readonly<Record<(typeof EXIT)[keyof typeof EXIT], string>> = {
   0: 'done (or dry run shown)',
   1: 'some removals failed, or an incident: the engine removed something the plan did not name',

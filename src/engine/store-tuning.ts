@@ -3,7 +3,7 @@ import type { EngineInfo } from '../planner/snapshot';
 /** How the engine stores images: dockerd's graph drivers (and Podman), or containerd's image store. */
 export type StoreKind = 'graphdriver' | 'containerd';
 
-/** Calls in flight, per image store: chosen from `npm run bench -- --sweep` (README, Performance). */
+/** Calls in flight, per image store: chosen from `npm run bench -- --sweep` (docs/performance.md). */
 export interface StoreTuning {
   /** inspect + history per image the details cache does not know, while taking a snapshot. */
   inspectConcurrency: number;
@@ -20,7 +20,7 @@ const TUNING: Record<StoreKind, StoreTuning> = {
   graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
   // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
   // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
-  // Each delete walks every image's content in the engine (README, Performance): more in flight
+  // Each delete walks every image's content in the engine (docs/performance.md): more in flight
   // does not help, so the graph driver's figures stand.
   containerd: { inspectConcurrency: 16, removalConcurrency: 8 },
 };

@@ -4,14 +4,20 @@ import type { CleanupReport } from '../app/cleanup';
 import { formatBytes, formatDuration } from '../domain/units';
 import { familiar, shortId } from './reasons';
 import { byOutcome, reportRows, type ReportRow } from './rows';
+import { diskChart, renderCharts, type ChartStyle } from './chart';
 
-/** The CI summary page (Azure `task.uploadsummary`, GitHub job summary). */
-export function renderMarkdown(report: CleanupReport, title = 'Docker image cleanup'): string {
+/**
+ * The CI summary page (Azure `task.uploadsummary`, GitHub job summary): charts of the disk
+ * before and after and of the repositories that freed most, in the style the page renders
+ * (none: tables only), then the tables.
+ */
+export function renderMarkdown(report: CleanupReport, title = 'Docker image cleanup', charts?: ChartStyle): string {
   const { going, staying } = byOutcome(reportRows(report));
   const c = report.counts;
   const b = report.bytes;
   const out: string[] = [`## ${title}${report.dryRun ? ' (dry run)' : ''}`, ''];
   if (report.dryRun) out.push('> **Dry run:** nothing was removed. The tables show what a real run would do.', '');
+  if (charts) out.push(...renderCharts(diskChart(report), charts, report.dryRun));
   out.push('| | |', '|---|---|');
   out.push(`| Images seen | ${c.images} |`);
   out.push(`| ${report.dryRun ? 'To remove' : 'Removed'} | ${c.removed} |`);

@@ -1,16 +1,16 @@
 // The one catalog of settings: every setting's name, kind, default, help and each front's
 // spelling. The CLI's flags and --help, the core's validation, the fronts' input mapping and
-// the checks of action.yml, task.json and the README are all read from here.
+// the checks of action.yml, task.json and the docs' tables are all read from here.
 //
 // Adding a setting: an entry here, its field in settings.ts and one line in parse.ts
-// (`buildSettings`), then the front files the catalog test names (action.yml, task.json, README).
+// (`buildSettings`), then the front files the catalog test names (action.yml, task.json, docs/).
 import type { Kind } from './kinds';
 
 /** The fronts that read settings: the command line, the GitHub Action, the Azure Pipelines task. */
 export type Front = 'cli' | 'action' | 'task';
 export const FRONTS: readonly Front[] = ['cli', 'action', 'task'];
 
-/** Where a setting appears in --help (and which README rows it sits near). */
+/** Where a setting appears in --help (and near which rows of the docs' tables). */
 export type Section = 'selection' | 'pressure' | 'maintenance' | 'volumes' | 'safety' | 'engine';
 
 export interface SettingSpec {

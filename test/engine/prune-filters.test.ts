@@ -1,6 +1,6 @@
 // Why the tool removes image by image and never through a filtered
 // `POST /images/prune`, although on the containerd store the engine's prune
-// is ten times faster (README, Performance): no filter the API offers can
+// is ten times faster (docs/performance.md): no filter the API offers can
 // confine a prune to the plan's set. `until` is the only filter that could
 // exclude what arrived after planning, and both dockerd stores let an image
 // that arrived after it through: the graph driver compares the image's own

@@ -6,20 +6,20 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { resetEngine } from '../support/engine';
+import { docPages, ROOT } from '../support/markdown';
 import { engineOf } from '../support/suite-engines';
 
 /** The engine this suite runs on (test/support/suite-engines.ts says why one). */
 const ENGINE = engineOf('readme-commands/readme');
 
 /**
- * Every README command that runs the CLI, copy-pasted: the shell blocks are
- * read from README.md, each line that runs `npx docker-image-cleanup` (or the
+ * Every documented command that runs the CLI, copy-pasted: the shell blocks are
+ * read from README.md and docs/*.md, each line that runs `npx docker-image-cleanup` (or the
  * bare command) runs as written from the checkout, with the test engine as
  * DOCKER_HOST (the only thing swapped in), against an engine seeded like a small agent.
  */
 
-const ROOT = path.resolve(__dirname, '..', '..', '..');
-const README = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+const PAGES = docPages().map((page) => ({ page, markdown: fs.readFileSync(path.join(ROOT, page), 'utf8') }));
 const DAY = 24 * 3_600_000;
 
 /** Lines of ```bash / ```sh blocks, with `\` continuations joined. */
@@ -53,7 +53,7 @@ interface Finished {
   err: string;
 }
 
-/** Runs one README line through bash; a watch without --once is stopped with SIGTERM after its first cycle. */
+/** Runs one documented line through bash; a watch without --once is stopped with SIGTERM after its first cycle. */
 function run(command: string, env: NodeJS.ProcessEnv): Promise<Finished> {
   const longRunning = / watch /.test(command) && !/--once/.test(command);
   return new Promise((resolve, reject) => {
@@ -95,9 +95,10 @@ function cliProcesses(group: number): number[] {
   return pids;
 }
 
-describe(`README commands, copy-pasted against the test engine: ${ENGINE.name}`, function () {
+describe(`README and docs/ commands, copy-pasted against the test engine: ${ENGINE.name}`, function () {
   this.timeout(180_000);
-  const commands = shellCommands(README).filter((c) => RUNS_CLI.test(c));
+  const documented = PAGES.flatMap(({ page, markdown }) => shellCommands(markdown).filter((c) => RUNS_CLI.test(c)).map((command) => ({ page, command })));
+  const commands = documented.map((d) => d.command);
   let docker: Docker;
   let env: NodeJS.ProcessEnv;
   let stateDir: string;
@@ -111,7 +112,7 @@ describe(`README commands, copy-pasted against the test engine: ${ENGINE.name}`,
     if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });
   });
 
-  it('1. the README has CLI commands to run (the extraction finds the usage and fleet examples)', () => {
+  it('1. the docs have CLI commands to run (the extraction finds the usage and fleet examples)', () => {
     assert.ok(commands.length >= 5, commands.join('\n'));
     assert.ok(commands.some((c) => / watch .*--once/.test(c)));
     // Every CLI line is runnable as written: npx from the checkout, no placeholders.
@@ -121,8 +122,8 @@ describe(`README commands, copy-pasted against the test engine: ${ENGINE.name}`,
     }
   });
 
-  for (const [i, command] of shellCommands(README).filter((c) => RUNS_CLI.test(c)).entries()) {
-    it(`${i + 2}. ${command}`, async () => {
+  for (const [i, { page, command }] of documented.entries()) {
+    it(`${i + 2}. ${page}: ${command}`, async () => {
       await resetEngine(docker);
       await loadImages(docker, agent());
       const r = await run(command, env);

@@ -81,7 +81,7 @@ function publish(report: CleanupReport, preface = ''): void {
   console.log(renderText(report));
   for (const warning of report.warnings) tl.warning(warning);
   const file = path.join(tempDirectory(), `docker-image-cleanup-${process.pid}-${Date.now()}.md`);
-  fs.writeFileSync(file, preface + renderMarkdown(report));
+  fs.writeFileSync(file, preface + renderMarkdown(report, undefined, 'text'));
   // An attachment of the Summary type titles its Extensions-tab section with `name`, not the file's name.
   tl.addAttachment('Distributedtask.Core.Summary', 'Docker image cleanup', file);
   console.log(tl.loc('SummaryUploaded', file));

@@ -46,7 +46,7 @@ describe('planner warnings', () => {
     }
   });
 
-  describe('a limited scope leaves untagged images alone (README: they belong to no repository)', () => {
+  describe('a limited scope leaves untagged images alone (docs/cli.md: they belong to no repository)', () => {
     it("8. repositories 'nomatch/**' removes nothing, dangling images included", () => {
       const p = planFor({ repositories: 'nomatch/**' });
       assert.deepEqual(p.decisions.filter((d) => d.action !== 'keep'), []);

@@ -1,6 +1,6 @@
 // The catalog is the one source of every setting's name, default and help: these tests fail
-// on any drift between it and what the fronts declare (action.yml, task.json) or the README
-// documents, and check that the CLI's flags and --help are the catalog's.
+// on any drift between it and what the fronts declare (action.yml, task.json) or the docs
+// (docs/*.md) document, and check that the CLI's flags and --help are the catalog's.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -81,19 +81,17 @@ describe('action.yml and task.json against the catalog', () => {
   });
 });
 
-/** The README's tables: rows of cells, with the nearest `## ` heading above each table. */
-function readmeTables(file = 'README.md'): { heading: string; header: string[]; rows: string[][] }[] {
-  const tables: { heading: string; header: string[]; rows: string[][] }[] = [];
-  let heading = '';
+/** A markdown file's tables: rows of cells under their header. */
+function tablesOf(file: string): { header: string[]; rows: string[][] }[] {
+  const tables: { header: string[]; rows: string[][] }[] = [];
   let current: (typeof tables)[number] | undefined;
   for (const line of read(file).split('\n')) {
-    if (line.startsWith('## ')) heading = line.slice(3);
     if (!line.startsWith('|')) {
       current = undefined;
       continue;
     }
     const cells = line.replace(/\\\|/g, '\u0000').split('|').slice(1, -1).map((c) => c.replace(/\u0000/g, '|').trim());
-    if (!current) tables.push((current = { heading, header: cells, rows: [] }));
+    if (!current) tables.push((current = { header: cells, rows: [] }));
     else if (!/^-+$/.test(cells[0]!)) current.rows.push(cells);
   }
   return tables;
@@ -102,22 +100,19 @@ function readmeTables(file = 'README.md'): { heading: string; header: string[]; 
 /** The names a first cell documents: `--keep N`, `minFree` / `targetFree`. */
 const namesIn = (cell: string) => [...cell.matchAll(/`([^`]+)`/g)].map((m) => m[1]!.split(' ')[0]!);
 
-describe('README tables against the catalog', () => {
-  const tables = readmeTables();
-  const frontTables: Record<Front, (typeof tables)[number][]> = {
-    cli: tables.filter((t) => t.header[0] === 'flag'),
-    action: tables.filter((t) => t.header[0] === 'Input' && t.heading.startsWith('GitHub Actions')),
-    task: tables.filter((t) => t.header[0] === 'Input' && t.heading.startsWith('Azure Pipelines')),
+describe('the docs\' tables against the catalog', () => {
+  // The CLI's flags are spread over the topic pages (a `flag` table each); each front's inputs are one page's `Input` table.
+  const pages = ['README.md', ...fs.readdirSync(path.join(ROOT, 'docs')).filter((f) => f.endsWith('.md')).map((f) => `docs/${f}`)];
+  const frontTables: Record<Front, ReturnType<typeof tablesOf>> = {
+    cli: pages.flatMap((page) => tablesOf(page).filter((t) => t.header[0] === 'flag')),
+    action: tablesOf('docs/github-action.md').filter((t) => t.header[0] === 'Input'),
+    task: tablesOf('docs/azure.md').filter((t) => t.header[0] === 'Input'),
   };
-  // The Marketplace page of the Azure task (docs/azure.md) has the same input table.
-  const marketplace = readmeTables('docs/azure.md').filter((t) => t.header[0] === 'Input');
+  const pageOf: Record<Front, string> = { cli: "the docs' flag tables", action: 'docs/github-action.md', task: 'docs/azure.md (the Marketplace page)' };
   const specOfSpelling = (front: Front, name: string) =>
     settingsOn(front).find((s) => spellingOf(s, front) === name || (front === 'cli' && s.kind === 'boolean' && name === `--no-${spellingOf(s, front)!.slice(2)}`));
 
-  const checks: { name: string; front: Front; tables: (typeof tables)[number][] }[] = [
-    ...FRONTS.map((front) => ({ name: `the README's ${front} tables`, front, tables: frontTables[front] })),
-    { name: "docs/azure.md's input table", front: 'task', tables: marketplace },
-  ];
+  const checks = FRONTS.map((front) => ({ name: pageOf[front], front, tables: frontTables[front] }));
   for (const [i, { name, front, tables: documentedIn }] of checks.entries()) {
     it(`${6 + i}. ${name} document exactly the ${front}'s settings, each default as the catalog has it`, () => {
       assert.ok(documentedIn.length > 0, `${name} exist`);
@@ -129,16 +124,16 @@ describe('README tables against the catalog', () => {
           for (const name of names) {
             if (OWN_INPUTS[front].includes(name)) continue;
             const spec = specOfSpelling(front, name);
-            assert.ok(spec, `README documents ${name}, which the catalog does not offer on ${front}`);
+            assert.ok(spec, `the docs document ${name}, which the catalog does not offer on ${front}`);
             documented.add(spec.name);
             const value = defaultOn(spec, front);
             if (defaultColumn >= 0 && names.length === 1 && value !== undefined && !(front === 'cli' && spec.kind === 'boolean')) {
-              assert.ok(row[defaultColumn]!.includes(`\`${value}\``), `${name}: README default "${row[defaultColumn]}" shows \`${value}\``);
+              assert.ok(row[defaultColumn]!.includes(`\`${value}\``), `${name}: documented default "${row[defaultColumn]}" shows \`${value}\``);
             }
           }
         }
       }
-      assert.deepEqual([...documented].sort(), settingsOn(front).map((s) => s.name).sort(), `every ${front} setting is in the README`);
+      assert.deepEqual([...documented].sort(), settingsOn(front).map((s) => s.name).sort(), `every ${front} setting is in ${name}`);
     });
   }
 });
