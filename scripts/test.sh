@@ -15,6 +15,8 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   npm ci --no-audit --no-fund
 fi
 npm run build
+# Every test folder has tests and a glob here, every compiled test its source (mocha and tsc let both slip).
+node scripts/check-suites.mjs
 # The committed GitHub Action bundle must be what the sources build today.
 bash actions/check-dist.sh
 # The Azure extension must package, with its task, bundles and icon.
@@ -43,6 +45,8 @@ podman_host=$(scripts/engine.sh podman-reset "$engine")
 
 export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_C8D_HOST=$c8d_host DIC_TEST_C28_HOST=$c28_host DIC_TEST_C28_VERSION=$c28_version
 export DIC_TEST_PODMAN_HOST=$podman_host
+# Each run's closing line (test/support/summary-reporter.js) lands here; checked at the end.
+export DIC_TEST_SUMMARY_FILE=$(mktemp)
 # Unit and real-engine suites in one run; a pending (skipped) test fails it.
 npx mocha --forbid-only --forbid-pending --timeout 120000 \
   --reporter ./test/support/summary-reporter.js \
@@ -60,3 +64,4 @@ echo "Node 20 ($("$node20" --version)): Azure task, npm package, TLS and ssh sui
   --reporter ./test/support/summary-reporter.js \
   'lib/test/azure/**/*.test.js' 'lib/test/package/**/*.test.js' \
   lib/test/engine/tls.test.js lib/test/engine/ssh.test.js "$@"
+node scripts/check-suites.mjs --summary "$DIC_TEST_SUMMARY_FILE"

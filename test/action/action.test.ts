@@ -16,8 +16,13 @@ import * as yaml from 'js-yaml';
 import { INPUT_NAMES, SETTING_OF_INPUT } from '../../actions/src/constants';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine, parseSettings, SETTING_NAMES, type Settings } from '../../src/index';
-import { pauseEngine, resetEngine, testDocker } from '../support/engine';
+import { pauseEngine, resetEngine } from '../support/engine';
+import { containerInsideDelete } from '../support/proxy';
 import { leaveJobVolumes } from '../support/volume-leftovers';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('action/action');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const HOUR = 3_600_000;
@@ -364,16 +369,15 @@ describe('GitHub Action inputs -> core settings (actions/src/inputs.ts, in proce
   }
 });
 
-describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine)', function () {
+describe(`GitHub Action docker-image-cleanup (bundled pre/main/post, real engine): ${ENGINE.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
   let host: string;
   let work: string;
 
   before(() => {
-    host = process.env.DIC_TEST_DOCKER_HOST ?? '';
-    assert.ok(host, 'DIC_TEST_DOCKER_HOST must name the test engine (scripts/engine.sh start NAME)');
-    docker = testDocker();
+    host = ENGINE.host();
+    docker = ENGINE.docker();
   });
 
   beforeEach(async () => {
@@ -613,6 +617,33 @@ describe('GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
       assert.equal(main.outputs['removed-count'], '0');
       assert.match(main.summary, /Refused, nothing was removed/);
       assert.deepEqual(await tags(), ['app:ci-1', 'app:ci-2', 'app:ci-3', 'app:ci-4']);
+    });
+
+    it('8b. an incident (a container made from an image inside its delete): a warning annotation naming it, the step\'s failure warning (fail-on-error false), the summary; the next job warns again (#27)', async () => {
+      await loadImages(docker, builds('app', 3));
+      const victim = (await docker.getImage('app:ci-1').inspect()).Id;
+      const proxy = await containerInsideDelete(host, docker, victim);
+      let main: StepRun;
+      const j = job({ 'run-at': 'now', 'keep-count': '1', 'docker-host': proxy.host });
+      try {
+        main = await j.run('main');
+      } finally {
+        await proxy.close();
+      }
+      assert.ok(proxy.planted(), 'the container was planted inside the delete');
+      assert.equal(main.code, 0, log(main));
+      assert.deepEqual(main.errors, [], log(main));
+      const incident = main.warnings.find((w) => w.startsWith('INCIDENT: container late-job (created) was created from'));
+      assert.ok(incident, log(main));
+      assert.ok(
+        main.warnings.some((w) => /^docker-image-cleanup: 1 incident\(s\): the engine untagged or deleted what the plan did not name: container late-job .*\(fail-on-error is false: the job goes on\)$/.test(w)),
+        log(main),
+      );
+      assert.match(main.summary, /INCIDENT: container late-job/);
+      // The record under the tool cache outlives the job: the next job's run says it again.
+      const next = await new Job(work, { 'docker-host': host, 'min-age': '0', 'run-at': 'now', 'keep-count': '1' }).run('main');
+      assert.equal(next.code, 0, log(next));
+      assert.ok(next.warnings.some((w) => w.endsWith(`the previous run had an incident: ${incident!.slice('INCIDENT: '.length)}`)), log(next));
     });
   });
 

@@ -10,7 +10,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
-import { resetEngine, testDocker } from '../support/engine';
+import { resetEngine } from '../support/engine';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('action/local-action');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const LOCAL_ACTION = path.join(ROOT, 'node_modules', '@github', 'local-action', 'bin', 'local-action.js');
@@ -23,14 +27,13 @@ interface LocalRun {
   outputs: Record<string, string>;
 }
 
-describe('GitHub Action through @github/local-action (sources, real engine)', function () {
+describe(`GitHub Action through @github/local-action (sources, real engine): ${ENGINE.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
   let work: string;
 
   before(() => {
-    assert.ok(process.env.DIC_TEST_DOCKER_HOST, 'DIC_TEST_DOCKER_HOST must name the test engine');
-    docker = testDocker();
+    docker = ENGINE.docker();
   });
   beforeEach(async () => {
     await resetEngine(docker);
@@ -41,7 +44,7 @@ describe('GitHub Action through @github/local-action (sources, real engine)', fu
   /** `local-action run . actions/src/main.ts .env [--pre …] [--post …]` with these inputs. */
   function localAction(inputs: Record<string, string>, extra: string[] = []): Promise<LocalRun> {
     const dotenv = path.join(work, '.env');
-    const lines = Object.entries({ 'docker-host': process.env.DIC_TEST_DOCKER_HOST!, ...inputs }).map(([k, v]) => `INPUT_${k.toUpperCase()}=${v}`);
+    const lines = Object.entries({ 'docker-host': ENGINE.host(), ...inputs }).map(([k, v]) => `INPUT_${k.toUpperCase()}=${v}`);
     fs.writeFileSync(dotenv, [...lines, `RUNNER_TEMP=${work}`, ''].join('\n'));
     // local-action starts tsx (a devDependency) through `npm exec` in the project: this Node
     // first on PATH, so a Node 24 run stays on 24.

@@ -12,8 +12,13 @@ import type Docker from 'dockerode';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { CATALOG, DockerodeEngine, parseSettings, SETTING_NAMES, SettingsError, type Settings } from '../../src/index';
 import { INPUT, inputOfSetting, rawSettings, SETTING_OF_INPUT, type InputName } from '../../tasks/DockerImageCleanupV1/src/settings-map';
-import { pauseEngine, resetEngine, testDocker } from '../support/engine';
+import { pauseEngine, resetEngine } from '../support/engine';
+import { containerInsideDelete } from '../support/proxy';
 import { leaveJobVolumes } from '../support/volume-leftovers';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('azure/task');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const TASK_DIR = path.join(ROOT, 'tasks', 'DockerImageCleanupV1');
@@ -200,7 +205,7 @@ describe('Azure Pipelines task inputs -> core settings (settings-map.ts, in proc
   }
 });
 
-describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engine)', function () {
+describe(`Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engine): ${ENGINE.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
   let host: string;
@@ -209,9 +214,8 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
   let temp: string;
 
   before(() => {
-    host = process.env.DIC_TEST_DOCKER_HOST ?? '';
-    assert.ok(host, 'DIC_TEST_DOCKER_HOST must name the test engine (scripts/engine.sh start NAME)');
-    docker = testDocker();
+    host = ENGINE.host();
+    docker = ENGINE.docker();
     // The bundles under test are always the current sources.
     const build = spawnSync(process.execPath, [path.join(ROOT, 'tasks', 'build.mjs')], { cwd: ROOT, encoding: 'utf8' });
     assert.equal(build.status, 0, `node tasks/build.mjs failed:\n${build.stdout}\n${build.stderr}`);
@@ -414,6 +418,28 @@ describe('Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.ok(run.issues.some((i) => i.type === 'warning' && /max-removals/.test(i.message)));
       assert.equal(run.outputs.removedCount, '0');
       assert.match(fs.readFileSync(run.summaries[0]!, 'utf8'), /\*\*Refused:\*\*/);
+    });
+
+    it('5b. an incident (a container made from an image inside its delete): a warning issue naming it, SucceededWithIssues saying so, the summary; the next job warns again (#27)', async () => {
+      await loadImages(docker, builds('app', 3));
+      const victim = (await docker.getImage('app:ci-1').inspect()).Id;
+      const proxy = await containerInsideDelete(host, docker, victim);
+      let run: StepRun;
+      try {
+        run = await step('main', { runAt: 'now', keepCount: '1', minAge: '0', dockerHost: proxy.host });
+      } finally {
+        await proxy.close();
+      }
+      assert.ok(proxy.planted(), 'the container was planted inside the delete');
+      assert.equal(run.result, 'SucceededWithIssues', log(run));
+      assert.match(run.resultMessage!, /1 incident\(s\): the engine untagged or deleted what the plan did not name/);
+      const incident = run.issues.find((i) => i.type === 'warning' && i.message.startsWith('INCIDENT: container late-job (created) was created from'));
+      assert.ok(incident, log(run));
+      assert.match(fs.readFileSync(run.summaries[0]!, 'utf8'), /INCIDENT: container late-job/);
+      // The record in the agent's work folder outlives the job: the next job's run says it again.
+      const next = await step('main', { runAt: 'now', keepCount: '1', minAge: '0', dockerHost: host });
+      assert.equal(next.result, 'Succeeded', log(next));
+      assert.ok(next.issues.some((i) => i.type === 'warning' && i.message.endsWith(`the previous run had an incident: ${incident!.message.slice('INCIDENT: '.length)}`)), log(next));
     });
   });
 

@@ -12,7 +12,11 @@ import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { renderText } from '../../src/report/text';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { resetEngine, runContainer, testDocker } from '../support/engine';
+import { resetEngine, runContainer } from '../support/engine';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('engine/budget');
 
 const HOUR = 3_600_000;
 const KB = 1000;
@@ -48,12 +52,12 @@ async function df(docker: Docker): Promise<any> {
   );
 }
 
-describe('real engine: one budget over images, build cache and volumes', function () {
+describe(`real engine: one budget over images, build cache and volumes: ${ENGINE.name}`, function () {
   this.timeout(300_000);
   let docker: Docker;
-  const host = () => process.env.DIC_TEST_DOCKER_HOST!;
+  const host = () => ENGINE.host();
   before(() => {
-    docker = testDocker();
+    docker = ENGINE.docker();
   });
   beforeEach(async () => {
     await resetEngine(docker); // the build cache too
@@ -132,12 +136,12 @@ describe('real engine: one budget over images, build cache and volumes', functio
   });
 });
 
-describe('real engine: ensure-free before a job', function () {
+describe(`real engine: ensure-free before a job: ${ENGINE.name}`, function () {
   this.timeout(300_000);
   let docker: Docker;
-  const host = () => process.env.DIC_TEST_DOCKER_HOST!;
+  const host = () => ENGINE.host();
   before(() => {
-    docker = testDocker();
+    docker = ENGINE.docker();
   });
   beforeEach(async () => {
     await resetEngine(docker); // the build cache too

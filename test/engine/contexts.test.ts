@@ -12,6 +12,10 @@ import { runCleanup } from '../../src/app/cleanup';
 import { parseSettings } from '../../src/settings/parse';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { EngineUnreachableError } from '../../src/engine/port';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('engine/contexts');
 
 function withEnv<T>(env: Record<string, string | undefined>, body: () => Promise<T>): Promise<T> {
   const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
@@ -21,12 +25,11 @@ function withEnv<T>(env: Record<string, string | undefined>, body: () => Promise
   });
 }
 
-describe('real engine: found through a docker context', function () {
+describe(`real engine: found through a docker context: ${ENGINE.name}`, function () {
   this.timeout(120_000);
   let dir: string;
   before(() => {
-    const host = process.env.DIC_TEST_DOCKER_HOST;
-    assert.ok(host, 'DIC_TEST_DOCKER_HOST is not set: run with npm test (scripts/test.sh)');
+    const host = ENGINE.host();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-docker-config-'));
     const id = createHash('sha256').update('agent-engine').digest('hex');
     fs.mkdirSync(path.join(dir, 'contexts', 'meta', id), { recursive: true });
@@ -38,7 +41,7 @@ describe('real engine: found through a docker context', function () {
       const engine = new DockerodeEngine();
       const info = await engine.info();
       assert.equal(info.kind, 'docker');
-      assert.equal(engine.host, `${process.env.DIC_TEST_DOCKER_HOST} (context agent-engine (DOCKER_CONTEXT))`);
+      assert.equal(engine.host, `${ENGINE.host()} (context agent-engine (DOCKER_CONTEXT))`);
     });
   });
 
@@ -67,7 +70,7 @@ describe('real engine: found through a docker context', function () {
   });
 
   it("4. free-path left at its default measures the engine's DockerRootDir when it is visible here, and says so", async () => {
-    const engine = new DockerodeEngine({ host: process.env.DIC_TEST_DOCKER_HOST });
+    const engine = new DockerodeEngine({ host: ENGINE.host() });
     const root = ((await engine.docker.info()) as { DockerRootDir: string }).DockerRootDir;
     assert.ok(fs.existsSync(root), `the test engine's data root ${root} is on this machine`);
     const report = await runCleanup(parseSettings({ 'min-free': '1B', 'dry-run': true, 'usage-store': 'none' }), { engine });

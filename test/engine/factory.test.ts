@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type Docker from 'dockerode';
 import { buildArchive, expectedImageId, imageId, loadArchive, loadImages, qualifiedTag, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
-import { configDigestOf, createContainer, engineFacts, ENGINES, imageIds, listTags, resetEngine, runContainer } from '../support/engine';
+import { configDigestOf, createContainer, engineFacts, imageIds, listTags, resetEngine, runContainer } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const DAY = 86_400_000;
 
@@ -42,7 +43,7 @@ describe('image factory (offline)', () => {
   });
 });
 
-for (const target of ENGINES) {
+for (const target of enginesOf('engine/factory')) {
   describe(`image factory on ${target.name}`, function () {
     this.timeout(120_000);
     let docker: Docker;

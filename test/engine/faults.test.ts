@@ -17,7 +17,8 @@ import { connectionOptions } from '../../src/engine/connection';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { buildArchive, loadArchive, loadImages } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { ENGINES, listTags, resetEngine } from '../support/engine';
+import { listTags, resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 import { RACES, RACE_TEXT, isReported, raceCleanup, seed } from '../support/races';
 
 const ROOT = path.resolve(__dirname, '../../..');
@@ -37,7 +38,7 @@ function clean(host: string, raw: RawSettings = {}, deps: { onLockWait?: (m: str
   return runCleanup(settings, { engine: new DockerodeEngine({ host, timeoutMs: settings.timeoutMs }), ...deps });
 }
 
-for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
+for (const target of enginesOf('engine/faults')) {
   describe(`races and faults on ${target.name} (#12)`, function () {
     this.timeout(180_000);
     let docker: Docker;
@@ -48,7 +49,8 @@ for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
       await resetEngine(docker);
     });
 
-    for (const race of RACES) {
+    // Driven by the engine's event stream: not yet holding on Podman (test/support/suite-engines.ts says why).
+    if (target.store !== 'podman') for (const race of RACES) {
       const tagRace = race === 'protected-tag';
       const promise = {
         'protected-tag': "nothing lost but in the engine's own window inside our DELETE of that image, each such loss reported",
@@ -81,13 +83,29 @@ for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
             const id = /image (\w{12})/.exec(loss)![1];
             assert.ok([...reported].some((r) => r.slice(7, 19) === id), `reported as an incident: ${loss}`);
           }
+          // Every run, lost or not: each injected container still stands, and its image either stands too
+          // (the run left it: the engine refused the delete) or is gone and reported, never neither, no false alarm.
+          const containers = await docker.listContainers({ all: true });
+          assert.equal(containers.length, outcome.injected, 'every injected container stands after the run');
+          let gone = 0;
+          for (const c of containers) {
+            const image = c.ImageID.startsWith('sha256:') ? c.ImageID : `sha256:${c.ImageID}`;
+            const stands = await docker.getImage(image).inspect().then(() => true, (e: { statusCode?: number }) => (e.statusCode === 404 ? false : Promise.reject(e)));
+            const result = report.results.find((r) => r.imageId === image);
+            if (stands) assert.ok(!result?.deleted, `${image} stands under ${c.Id.slice(0, 12)}, yet the run says it deleted it`);
+            else {
+              gone++;
+              assert.ok(reported.has(image), `${image} under ${c.Id.slice(0, 12)} is gone and reported as an incident`);
+            }
+          }
+          assert.equal(reported.size, gone, `incidents name exactly the images lost under containers: ${report.incidents.map((i) => i.text).join('\n')}`);
         }
         // Everything the plan named and no race touched is gone; the newest build stays.
         assert.ok((await listTags(docker)).includes('app:ci-30'));
       });
     }
 
-    it("other jobs load, tag and remove their own images during the removals: no false alarm from the engine's event watch", async () => {
+    if (target.store !== 'podman') it("other jobs load, tag and remove their own images during the removals: no false alarm from the engine's event watch", async () => {
       await seed(docker, IMAGES);
       // Built before the run, so each job's step is one engine call.
       const job = async (k: number) => buildArchive([{ tags: [`job:${k}`], created: new Date(), layers: [{ id: `job-${k}-${Date.now()}`, bytes: 1_000 }] }]);

@@ -15,7 +15,8 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import * as tar from 'tar-stream';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
-import { ENGINES, listTags, resetEngine, runContainer } from '../support/engine';
+import { listTags, resetEngine, runContainer } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 import { metricKey as metric, parseExposition } from '../support/prometheus';
 import { freePort } from '../support/net';
 
@@ -28,7 +29,7 @@ const PACKAGE_VERSION = (JSON.parse(fs.readFileSync(path.join(ROOT, 'package.jso
 // js-yaml ships with mocha; add it (or `yaml`) as a devDependency to use it by name.
 const yaml = require('js-yaml') as { loadAll(text: string): unknown[] };
 
-for (const target of ENGINES) describe(`fleet mode on the real engine: ${target.name}`, function () {
+for (const target of enginesOf('engine/fleet')) describe(`fleet mode on the real engine: ${target.name}`, function () {
   this.timeout(600_000);
   let docker: Docker;
 

@@ -13,7 +13,8 @@ import { loadImages } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
 import type { BuildCacheRecord } from '../../src/planner/snapshot';
-import { buildKitBuild, createContainer, ENGINES, resetEngine, runContainer, testPodman } from '../support/engine';
+import { buildKitBuild, createContainer, resetEngine, runContainer } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const DAY = 86_400_000;
 const runnable = () => [{ tags: ['runner:1'], created: new Date(Date.now() - 3 * DAY), layers: [{ id: 'maint-busybox', busybox: true }] }];
@@ -29,7 +30,7 @@ async function names(docker: Docker): Promise<string[]> {
 describe('maintenance on the real engine', function () {
   this.timeout(300_000);
 
-  for (const target of ENGINES.filter((e) => e.store !== 'podman')) describe(target.name, () => {
+  for (const target of enginesOf('engine/maintenance').filter((e) => e.canRun)) describe(`${target.name}: containers run`, () => {
     let docker: Docker;
     before(async () => {
       docker = target.docker();
@@ -138,10 +139,10 @@ describe('maintenance on the real engine', function () {
     });
   });
 
-  describe('Podman', () => {
+  for (const target of enginesOf('engine/maintenance').filter((e) => !e.canRun)) describe(`${target.name}: containers created, not started`, () => {
     let podman: Docker;
     before(async () => {
-      podman = testPodman();
+      podman = target.docker();
       await resetEngine(podman);
       await loadImages(podman, runnable());
     });

@@ -10,7 +10,8 @@ import { runCleanup, type CleanupReport } from '../../src/app/cleanup';
 import { normalizeReference } from '../../src/domain/reference';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings } from '../../src/settings/parse';
-import { ENGINES, resetEngine } from '../support/engine';
+import { resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 import { seed } from '../support/races';
 
 /** Candidates per round. */
@@ -78,7 +79,7 @@ async function resolves(docker: Docker, name: string): Promise<boolean> {
     );
 }
 
-for (const target of ENGINES) {
+for (const target of enginesOf('engine/named-mid-delete')) {
   describe(`a protected tag given to an image while our DELETE of it runs (#23): ${target.name}`, function () {
     this.timeout(900_000);
     let docker: Docker;

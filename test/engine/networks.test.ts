@@ -13,7 +13,8 @@ import { runCleanup } from '../../src/app/cleanup';
 import { loadImages } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { ENGINES, resetEngine, type EngineUnderTest } from '../support/engine';
+import { resetEngine, type EngineUnderTest } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const DAY = 86_400_000;
 const USER_NETWORKS = ['old-free', 'old-stopped', 'old-live', 'pinned'];
@@ -52,7 +53,7 @@ async function paused<T>(target: EngineUnderTest, body: () => Promise<T>): Promi
 describe('networks on the real engine', function () {
   this.timeout(300_000);
 
-  for (const target of ENGINES) describe(target.name, () => {
+  for (const target of enginesOf('engine/networks')) describe(target.name, () => {
     let docker: Docker;
     const run = (raw: RawSettings) => runCleanup(parseSettings({ 'min-age': '0', 'networks-older-than': '0', 'protect-label': 'keep', ...raw }), { engine: new DockerodeEngine({ host: target.host() }) });
 

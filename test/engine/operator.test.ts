@@ -1,13 +1,16 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { main, type CliIo } from '../../src/cli/main';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
-import { imageIds, listTags, resetEngine, testDocker } from '../support/engine';
+import { imageIds, listTags, resetEngine } from '../support/engine';
+import { engineProxy } from '../support/proxy';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('engine/operator');
 
 /**
  * What an operator sees from the CLI against the real dockerd: the words, the
@@ -42,7 +45,7 @@ async function cli(argv: string[], io: Partial<CliIo> = {}): Promise<Run> {
 
 const STACK_LINE = /^\s+at .+\(?.*:\d+:\d+\)?$/m;
 
-describe('real engine: what an operator sees (CLI)', function () {
+describe(`real engine: what an operator sees (CLI): ${ENGINE.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
   let host: string;
@@ -50,8 +53,8 @@ describe('real engine: what an operator sees (CLI)', function () {
   const savedState = process.env.XDG_STATE_HOME;
 
   before(() => {
-    docker = testDocker();
-    host = process.env.DIC_TEST_DOCKER_HOST!;
+    docker = ENGINE.docker();
+    host = ENGINE.host();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-operator-'));
     process.env.XDG_STATE_HOME = stateDir;
   });
@@ -135,7 +138,7 @@ describe('real engine: what an operator sees (CLI)', function () {
 
     it('9. the daemon answers 500: one line, no stack trace; --debug shows the details', async () => {
       await loadImages(docker, builds('app', 3));
-      const proxy = await faultyProxy(new URL(host).pathname, (req) => (req.url?.includes('/images/json') ? 'fail-500' : 'forward'));
+      const proxy = await engineProxy(host, (req) => (req.url?.includes('/images/json') ? 'fail-500' : 'forward'));
       try {
         const r = await cli(['--host', proxy.host, '--min-age', '0', '--keep', '1']);
         assert.equal(r.code, 2);
@@ -156,7 +159,7 @@ describe('real engine: what an operator sees (CLI)', function () {
     it('10. the engine dies mid-run: one line per failure, no stack trace', async () => {
       await loadImages(docker, builds('app', 6));
       let dead = false;
-      const proxy = await faultyProxy(new URL(host).pathname, (req) => {
+      const proxy = await engineProxy(host, (req) => {
         if (req.method === 'DELETE') dead = true;
         return dead ? 'drop' : 'forward';
       });
@@ -171,38 +174,3 @@ describe('real engine: what an operator sees (CLI)', function () {
     });
   });
 });
-
-type FaultMode = 'forward' | 'fail-500' | 'drop';
-
-/** A unix-socket HTTP proxy to the real engine that fails the requests `decide` picks. */
-async function faultyProxy(target: string, decide: (req: http.IncomingMessage) => FaultMode): Promise<{ host: string; close: () => Promise<void> }> {
-  const socketPath = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'dic-proxy-')), 'docker.sock');
-  const sockets = new Set<net.Socket>();
-  const server = http.createServer((req, res) => {
-    const mode = decide(req);
-    if (mode === 'drop') return req.socket.destroy();
-    if (mode === 'fail-500') {
-      res.writeHead(500, { 'Content-Type': 'application/json' });
-      return res.end(JSON.stringify({ message: 'injected fault' }));
-    }
-    const upstream = http.request({ socketPath: target, method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => req.socket.destroy());
-    req.pipe(upstream);
-  });
-  server.on('connection', (s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-  });
-  await new Promise<void>((resolve) => server.listen(socketPath, resolve));
-  return {
-    host: `unix://${socketPath}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}

@@ -4,7 +4,8 @@ import { runCleanup } from '../../src/app/cleanup';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { createContainer, engineFacts, ENGINES, listTags, resetEngine } from '../support/engine';
+import { createContainer, engineFacts, listTags, resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const HOUR = 3_600_000;
 const KB = 1000;
@@ -21,7 +22,7 @@ function agent(now: number): ImageSpec[] {
   return specs;
 }
 
-for (const target of ENGINES) describe(`real engine: disk pressure on ${target.name}`, function () {
+for (const target of enginesOf('engine/pressure')) describe(`real engine: disk pressure on ${target.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
   const host = target.host;

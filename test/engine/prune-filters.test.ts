@@ -15,7 +15,8 @@
 import { strict as assert } from 'node:assert';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
-import { ENGINES, resetEngine } from '../support/engine';
+import { resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const DAY = 86_400_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -34,7 +35,7 @@ const CASES: Case[] = [
   { title: 'an image created after `until` (a fresh build)', createdAgoMs: 0, removed: { graphdriver: false, containerd: true } },
 ];
 
-for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
+for (const target of enginesOf('engine/prune-filters')) {
   describe(`engine prune filters: ${target.name}`, function () {
     this.timeout(120_000);
     let docker: Docker;

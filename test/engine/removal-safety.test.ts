@@ -10,7 +10,8 @@ import { runCleanup, type CleanupReport } from '../../src/app/cleanup';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { ENGINES, createContainer, listTags, resetEngine, runContainer } from '../support/engine';
+import { createContainer, listTags, resetEngine, runContainer } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const DAY = 86_400_000;
 const BUSYBOX: LayerSpec = { id: 'busybox', busybox: true };
@@ -31,7 +32,7 @@ async function exists(docker: Docker, idOrRef: string): Promise<boolean> {
     );
 }
 
-for (const target of ENGINES.filter((e) => e.store !== 'podman')) {
+for (const target of enginesOf('engine/removal-safety')) {
   describe(`removal safety: ${target.name}`, function () {
     this.timeout(180_000);
     let docker: Docker;

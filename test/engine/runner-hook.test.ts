@@ -14,6 +14,7 @@ import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { ENGINES, listTags, pauseEngine, resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
 const HOOK = path.join(ROOT, 'bin', 'runner-hook.sh');
@@ -75,7 +76,7 @@ const earlierBuilds = (): ImageSpec[] =>
   [1, 2, 3].map((i) => ({ tags: [`app:ci-${i}`], created: new Date(Date.now() - (10 - i) * DAY), layers: [{ id: 'hook-base', busybox: true }, { id: `hook-app-${i}`, bytes: 200_000 }] }));
 const jobBuild = (): ImageSpec[] => [{ tags: ['app:ci-4'], created: new Date(Date.now() - 30 * DAY), layers: [{ id: 'hook-base', busybox: true }, { id: 'hook-app-4', bytes: 200_000 }] }];
 
-for (const target of ENGINES) describe(`runner job hooks (bin/runner-hook.sh as the runner runs it): ${target.name}`, function () {
+for (const target of enginesOf('engine/runner-hook')) describe(`runner job hooks (bin/runner-hook.sh as the runner runs it): ${target.name}`, function () {
   this.timeout(300_000);
   let docker: Docker;
 

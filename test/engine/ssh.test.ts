@@ -19,8 +19,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages } from '../../src/demo/image-factory';
-import { listTags, resetEngine, testDocker } from '../support/engine';
+import { listTags, resetEngine } from '../support/engine';
 import { freePort } from '../support/net';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('engine/ssh');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DAY = 86_400_000;
@@ -43,7 +47,7 @@ const accepts = (port: number) =>
     socket.on('error', () => resolve(false));
   });
 
-describe('ssh:// engine through a real sshd and the SSH agent (as the docker CLI)', function () {
+describe(`ssh:// engine through a real sshd and the SSH agent (as the docker CLI): ${ENGINE.name}`, function () {
   this.timeout(180_000);
   let docker: Docker;
   let dir: string;
@@ -64,8 +68,8 @@ describe('ssh:// engine through a real sshd and the SSH agent (as the docker CLI
   };
 
   before(async () => {
-    docker = testDocker();
-    const engineSocket = (process.env.DIC_TEST_DOCKER_HOST ?? '').replace(/^unix:\/\//, '');
+    docker = ENGINE.docker();
+    const engineSocket = (ENGINE.host()).replace(/^unix:\/\//, '');
     const dockerCli = spawnSync('bash', ['-c', 'command -v docker'], { encoding: 'utf8' }).stdout.trim();
     assert.ok(dockerCli, 'the docker CLI (Debian docker.io) runs `docker system dial-stdio` on the ssh side');
     const sshdBin = execFileSync('bash', [path.join(ROOT, 'scripts/engine.sh'), 'sshd'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();

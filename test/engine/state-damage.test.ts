@@ -16,7 +16,8 @@ import { openSession } from '../../src/compose';
 import { buildArchive, loadArchive, loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
 import { USAGE_LABEL, USAGE_MARKER_LABEL, USAGE_RECORD_REFERENCE } from '../../src/usage/engine-store';
-import { createContainer, ENGINES, listTags, resetEngine } from '../support/engine';
+import { createContainer, listTags, resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const DAY = 86_400_000;
 const base = { id: 'state-base', bytes: 1_000 };
@@ -53,7 +54,7 @@ const CACHE_DAMAGE: { name: string; damage: (text: string) => string; warning: R
   },
 ];
 
-for (const target of ENGINES) {
+for (const target of enginesOf('engine/state-damage')) {
   describe(`damaged state on ${target.name} (#12)`, function () {
     this.timeout(180_000);
     let docker: Docker;

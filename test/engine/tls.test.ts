@@ -15,6 +15,10 @@ import Docker from 'dockerode';
 import { loadImages } from '../../src/demo/image-factory';
 import { listTags, resetEngine } from '../support/engine';
 import { freePort } from '../support/net';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('engine/tls');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const DAY = 86_400_000;
@@ -38,7 +42,7 @@ function makeCert(dir: string, ca: string, name: string, ext: string): void {
 }
 
 
-describe('a TLS docker context against a real dockerd with --tlsverify', function () {
+describe(`a TLS docker context against a real dockerd with --tlsverify of its own: ${ENGINE.name}`, function () {
   this.timeout(180_000);
   const name = `${process.env.DIC_TEST_ENGINE ?? 'test'}-tls`;
   let dir: string;

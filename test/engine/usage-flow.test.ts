@@ -7,7 +7,8 @@ import { runCleanup } from '../../src/app/cleanup';
 import { openSession } from '../../src/compose';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { ENGINES, listTags, resetEngine, runContainer } from '../support/engine';
+import { listTags, resetEngine, runContainer } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const HOUR = 3_600_000;
 const KB = 1000;
@@ -24,7 +25,7 @@ function agent(now: number): ImageSpec[] {
   return specs;
 }
 
-for (const target of ENGINES.filter((e) => e.canRun))
+for (const target of enginesOf('engine/usage-flow'))
 for (const store of ['file', 'engine'] as const) {
   describe(`real engine: the usage record (${store} store) drives least-recently-used eviction on ${target.name}`, function () {
     this.timeout(180_000);

@@ -15,7 +15,8 @@ import {
 import { DockerodeStateImages } from '../../src/engine/dockerode-state-images';
 import { emptyRecord, type UsageEntry, type UsageRecord } from '../../src/usage/record';
 import { loadImages } from '../../src/demo/image-factory';
-import { ENGINES, resetEngine } from '../support/engine';
+import { resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const entry = (n: number): UsageEntry => ({ firstSeen: n, lastUsed: n, why: 'container-running', references: [`docker.io/library/app:ci-${n}`], layersKey: 'abc' });
 const adding = (id: string, n = 1) => (current: UsageRecord): UsageRecord => ({
@@ -53,7 +54,7 @@ describe('usage record reference', () => {
   });
 });
 
-for (const { name: kind, docker: connect } of ENGINES) {
+for (const { name: kind, docker: connect } of enginesOf('engine/usage')) {
   describe(`EngineUsageStore on ${kind}`, function () {
     this.timeout(120_000);
     let docker: Docker;

@@ -12,7 +12,8 @@ import { runCleanup } from '../../src/app/cleanup';
 import { loadImages } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { createContainer, ENGINES, resetEngine, runContainer, testPodman } from '../support/engine';
+import { createContainer, resetEngine, runContainer } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const DAY = 86_400_000;
 const runnable = () => [{ tags: ['runner:1'], created: new Date(Date.now() - 3 * DAY), layers: [{ id: 'vol-busybox', busybox: true }] }];
@@ -39,7 +40,7 @@ async function anonymousOf(c: Docker.Container, path: string): Promise<string> {
 describe('volumes and builder leftovers on the real engine', function () {
   this.timeout(300_000);
 
-  for (const target of ENGINES.filter((e) => e.canRun)) describe(target.name, () => {
+  for (const target of enginesOf('engine/volumes').filter((e) => e.canRun)) describe(`${target.name}: containers run`, () => {
     let docker: Docker;
     let leftover: string;
     let held: string;
@@ -143,10 +144,10 @@ describe('volumes and builder leftovers on the real engine', function () {
     });
   });
 
-  describe('Podman', () => {
+  for (const target of enginesOf('engine/volumes').filter((e) => !e.canRun)) describe(`${target.name}: containers created, not started`, () => {
     let podman: Docker;
     before(async () => {
-      podman = testPodman();
+      podman = target.docker();
       await resetEngine(podman);
       await loadImages(podman, runnable());
     });

@@ -11,7 +11,8 @@ import { main } from '../../src/cli/main';
 import { openSession } from '../../src/compose';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { parseSettings } from '../../src/settings/parse';
-import { ENGINES, imageIds, listTags, resetEngine } from '../support/engine';
+import { imageIds, listTags, resetEngine } from '../support/engine';
+import { enginesOf } from '../support/suite-engines';
 
 const HOUR = 3_600_000;
 const KB = 1000;
@@ -25,7 +26,7 @@ function agent(now: number): ImageSpec[] {
   return specs;
 }
 
-for (const target of ENGINES) {
+for (const target of enginesOf('engine/what-if')) {
   describe(`real engine: what-if replays the usage record on ${target.name}`, function () {
     this.timeout(180_000);
     let docker: Docker;

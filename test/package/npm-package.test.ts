@@ -11,7 +11,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
-import { resetEngine, testDocker } from '../support/engine';
+import { resetEngine } from '../support/engine';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('package/npm-package');
 
 const ROOT = path.resolve(__dirname, '../../..');
 const PACKAGE = JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
@@ -72,11 +76,10 @@ describe('npm package (npm pack -> install the tarball into an empty folder -> n
     assert.equal(r.stdout.trim(), PACKAGE.version);
   });
 
-  describe('against the test engine', () => {
+  describe(`against the test engine: ${ENGINE.name}`, () => {
     let docker: Docker;
     before(async () => {
-      assert.ok(process.env.DIC_TEST_DOCKER_HOST, 'DIC_TEST_DOCKER_HOST must name the test engine');
-      docker = testDocker();
+      docker = ENGINE.docker();
       await resetEngine(docker);
     });
 
@@ -87,7 +90,7 @@ describe('npm package (npm pack -> install the tarball into an empty folder -> n
         layers: [{ id: 'base', bytes: 20_000 }, { id: `app-${i + 1}`, bytes: 20_000 }],
       }));
       await loadImages(docker, builds);
-      const r = npx('--dry-run', '--keep', '1', '--min-age', '0', '--usage-store', 'none', '--host', process.env.DIC_TEST_DOCKER_HOST!);
+      const r = npx('--dry-run', '--keep', '1', '--min-age', '0', '--usage-store', 'none', '--host', ENGINE.host());
       assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
       assert.match(r.stdout, /DRY RUN/);
       assert.match(r.stdout, /app:ci-1/);

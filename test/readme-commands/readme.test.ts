@@ -5,8 +5,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type Docker from 'dockerode';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
-import { resetEngine, testDocker } from '../support/engine';
+import { resetEngine } from '../support/engine';
 import { docPages, ROOT } from '../support/markdown';
+import { engineOf } from '../support/suite-engines';
+
+/** The engine this suite runs on (test/support/suite-engines.ts says why one). */
+const ENGINE = engineOf('readme-commands/readme');
 
 /**
  * Every documented command that runs the CLI, copy-pasted: the shell blocks are
@@ -91,7 +95,7 @@ function cliProcesses(group: number): number[] {
   return pids;
 }
 
-describe('README and docs/ commands, copy-pasted against the test engine', function () {
+describe(`README and docs/ commands, copy-pasted against the test engine: ${ENGINE.name}`, function () {
   this.timeout(180_000);
   const documented = PAGES.flatMap(({ page, markdown }) => shellCommands(markdown).filter((c) => RUNS_CLI.test(c)).map((command) => ({ page, command })));
   const commands = documented.map((d) => d.command);
@@ -100,9 +104,9 @@ describe('README and docs/ commands, copy-pasted against the test engine', funct
   let stateDir: string;
 
   before(() => {
-    docker = testDocker();
+    docker = ENGINE.docker();
     stateDir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-readme-'));
-    env = { ...process.env, DOCKER_HOST: process.env.DIC_TEST_DOCKER_HOST, XDG_STATE_HOME: stateDir, CI: 'true' };
+    env = { ...process.env, DOCKER_HOST: ENGINE.host(), XDG_STATE_HOME: stateDir, CI: 'true' };
   });
   after(() => {
     if (stateDir) fs.rmSync(stateDir, { recursive: true, force: true });

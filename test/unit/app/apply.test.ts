@@ -98,10 +98,23 @@ describe('applying a plan', () => {
   it('10. no re-check is reused: every engine call follows its own inspect, also while other removals are slow', async () => {
     const imgs = [1, 2, 3].map((n) => image({ tags: [`app:${n}`, `team/app:${n}`] }));
     const engine = new FakeEngine(snapshot(imgs));
+    // The first image's removals are slow (40 ms each): the others' calls run meanwhile.
+    const remove = engine.removeImage.bind(engine);
+    engine.removeImage = async (name) => {
+      const answer = remove(name);
+      if (imgs[0]!.tags.includes(name) || name === imgs[0]!.id) await new Promise((r) => setTimeout(r, 40));
+      engine.calls.push(`answered ${name}`);
+      return answer;
+    };
     const results = await applyDecisions(engine, imgs.map((i) => decision(i.id, i.tags, true)), { concurrency: 2 });
     assert.deepEqual(results.map((r) => r.status), ['removed', 'removed', 'removed']);
-    const perImage = imgs.map((i) => engine.calls.filter((c) => c.includes(i.id) || i.tags.some((t) => c.endsWith(` ${t}`))));
+    const of = (i: (typeof imgs)[number]) => (c: string) => c.includes(i.id) || i.tags.some((t) => c.endsWith(` ${t}`));
+    const perImage = imgs.map((i) => engine.calls.filter((c) => of(i)(c) && !c.startsWith('answered')));
     for (const calls of perImage) assert.deepEqual(calls.map((c) => c.split(' ')[0]), ['inspect', 'remove', 'inspect', 'remove']);
+    // They really overlapped: another image's calls came between a slow removal and its answer.
+    const slowStart = engine.calls.findIndex((c) => c.startsWith('remove') && of(imgs[0]!)(c));
+    const slowEnd = engine.calls.findIndex((c, k) => k > slowStart && c.startsWith('answered') && of(imgs[0]!)(c));
+    assert.ok(engine.calls.slice(slowStart, slowEnd).some((c) => !of(imgs[0]!)(c)), engine.calls.join('\n'));
   });
 
   it('12. a re-check that fails fails its own image only', async () => {

@@ -10,10 +10,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { decoratorInputs, DefaultsError, renderManifest, renderTemplate, TARGET, targetOf, type Target } from '../../tasks/decorator/render';
-import { evaluate, expandTemplate, truthy, type ExpressionContext } from '../support/azure-expressions';
+import { decoratorInputs, DefaultsError, renderManifest, renderTemplate, TARGET, targetOf, type Target } from '../../../tasks/decorator/render';
+import { evaluate, expandTemplate, truthy, type ExpressionContext } from '../../support/azure-expressions';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../../../..');
 const read = (file: string) => fs.readFileSync(path.join(ROOT, file), 'utf8');
 const TASK = JSON.parse(read('tasks/DockerImageCleanupV1/task.json')) as { id: string; name: string; version: { Major: number }; inputs: { name: string }[] };
 const TASK_INPUTS = TASK.inputs.map((i) => i.name);
