@@ -285,6 +285,1782 @@ var require_http_client_undici = __commonJS({
   }
 });
 
+// node_modules/picomatch/lib/constants.js
+var require_constants = __commonJS({
+  "node_modules/picomatch/lib/constants.js"(exports2, module2) {
+    "use strict";
+    var WIN_SLASH = "\\\\/";
+    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
+    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
+    var DOT_LITERAL = "\\.";
+    var PLUS_LITERAL = "\\+";
+    var QMARK_LITERAL = "\\?";
+    var SLASH_LITERAL = "\\/";
+    var ONE_CHAR = "(?=.)";
+    var QMARK = "[^/]";
+    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
+    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
+    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
+    var NO_DOT = `(?!${DOT_LITERAL})`;
+    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
+    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
+    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
+    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
+    var STAR = `${QMARK}*?`;
+    var SEP = "/";
+    var POSIX_CHARS = {
+      DOT_LITERAL,
+      PLUS_LITERAL,
+      QMARK_LITERAL,
+      SLASH_LITERAL,
+      ONE_CHAR,
+      QMARK,
+      END_ANCHOR,
+      DOTS_SLASH,
+      NO_DOT,
+      NO_DOTS,
+      NO_DOT_SLASH,
+      NO_DOTS_SLASH,
+      QMARK_NO_DOT,
+      STAR,
+      START_ANCHOR,
+      SEP
+    };
+    var WINDOWS_CHARS = {
+      ...POSIX_CHARS,
+      SLASH_LITERAL: `[${WIN_SLASH}]`,
+      QMARK: WIN_NO_SLASH,
+      STAR: `${WIN_NO_SLASH}*?`,
+      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
+      NO_DOT: `(?!${DOT_LITERAL})`,
+      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
+      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
+      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
+      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
+      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
+      SEP: "\\"
+    };
+    var POSIX_REGEX_SOURCE = {
+      __proto__: null,
+      alnum: "a-zA-Z0-9",
+      alpha: "a-zA-Z",
+      ascii: "\\x00-\\x7F",
+      blank: " \\t",
+      cntrl: "\\x00-\\x1F\\x7F",
+      digit: "0-9",
+      graph: "\\x21-\\x7E",
+      lower: "a-z",
+      print: "\\x20-\\x7E ",
+      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
+      space: " \\t\\r\\n\\v\\f",
+      upper: "A-Z",
+      word: "A-Za-z0-9_",
+      xdigit: "A-Fa-f0-9"
+    };
+    module2.exports = {
+      DEFAULT_MAX_EXTGLOB_RECURSION,
+      MAX_LENGTH: 1024 * 64,
+      POSIX_REGEX_SOURCE,
+      // regular expressions
+      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
+      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
+      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
+      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
+      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
+      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
+      // Replace globs with equivalent patterns to reduce parsing time.
+      REPLACEMENTS: {
+        __proto__: null,
+        "***": "*",
+        "**/**": "**",
+        "**/**/**": "**"
+      },
+      // Digits
+      CHAR_0: 48,
+      /* 0 */
+      CHAR_9: 57,
+      /* 9 */
+      // Alphabet chars.
+      CHAR_UPPERCASE_A: 65,
+      /* A */
+      CHAR_LOWERCASE_A: 97,
+      /* a */
+      CHAR_UPPERCASE_Z: 90,
+      /* Z */
+      CHAR_LOWERCASE_Z: 122,
+      /* z */
+      CHAR_LEFT_PARENTHESES: 40,
+      /* ( */
+      CHAR_RIGHT_PARENTHESES: 41,
+      /* ) */
+      CHAR_ASTERISK: 42,
+      /* * */
+      // Non-alphabetic chars.
+      CHAR_AMPERSAND: 38,
+      /* & */
+      CHAR_AT: 64,
+      /* @ */
+      CHAR_BACKWARD_SLASH: 92,
+      /* \ */
+      CHAR_CARRIAGE_RETURN: 13,
+      /* \r */
+      CHAR_CIRCUMFLEX_ACCENT: 94,
+      /* ^ */
+      CHAR_COLON: 58,
+      /* : */
+      CHAR_COMMA: 44,
+      /* , */
+      CHAR_DOT: 46,
+      /* . */
+      CHAR_DOUBLE_QUOTE: 34,
+      /* " */
+      CHAR_EQUAL: 61,
+      /* = */
+      CHAR_EXCLAMATION_MARK: 33,
+      /* ! */
+      CHAR_FORM_FEED: 12,
+      /* \f */
+      CHAR_FORWARD_SLASH: 47,
+      /* / */
+      CHAR_GRAVE_ACCENT: 96,
+      /* ` */
+      CHAR_HASH: 35,
+      /* # */
+      CHAR_HYPHEN_MINUS: 45,
+      /* - */
+      CHAR_LEFT_ANGLE_BRACKET: 60,
+      /* < */
+      CHAR_LEFT_CURLY_BRACE: 123,
+      /* { */
+      CHAR_LEFT_SQUARE_BRACKET: 91,
+      /* [ */
+      CHAR_LINE_FEED: 10,
+      /* \n */
+      CHAR_NO_BREAK_SPACE: 160,
+      /* \u00A0 */
+      CHAR_PERCENT: 37,
+      /* % */
+      CHAR_PLUS: 43,
+      /* + */
+      CHAR_QUESTION_MARK: 63,
+      /* ? */
+      CHAR_RIGHT_ANGLE_BRACKET: 62,
+      /* > */
+      CHAR_RIGHT_CURLY_BRACE: 125,
+      /* } */
+      CHAR_RIGHT_SQUARE_BRACKET: 93,
+      /* ] */
+      CHAR_SEMICOLON: 59,
+      /* ; */
+      CHAR_SINGLE_QUOTE: 39,
+      /* ' */
+      CHAR_SPACE: 32,
+      /*   */
+      CHAR_TAB: 9,
+      /* \t */
+      CHAR_UNDERSCORE: 95,
+      /* _ */
+      CHAR_VERTICAL_LINE: 124,
+      /* | */
+      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
+      /* \uFEFF */
+      /**
+       * Create EXTGLOB_CHARS
+       */
+      extglobChars(chars) {
+        return {
+          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
+          "?": { type: "qmark", open: "(?:", close: ")?" },
+          "+": { type: "plus", open: "(?:", close: ")+" },
+          "*": { type: "star", open: "(?:", close: ")*" },
+          "@": { type: "at", open: "(?:", close: ")" }
+        };
+      },
+      /**
+       * Create GLOB_CHARS
+       */
+      globChars(win32) {
+        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
+      }
+    };
+  }
+});
+
+// node_modules/picomatch/lib/utils.js
+var require_utils = __commonJS({
+  "node_modules/picomatch/lib/utils.js"(exports2) {
+    "use strict";
+    var {
+      REGEX_BACKSLASH,
+      REGEX_REMOVE_BACKSLASH,
+      REGEX_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_GLOBAL
+    } = require_constants();
+    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
+    exports2.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
+    exports2.isRegexChar = (str) => str.length === 1 && exports2.hasRegexChars(str);
+    exports2.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
+    exports2.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
+    exports2.isWindows = () => {
+      if (typeof navigator !== "undefined" && navigator.platform) {
+        const platform2 = navigator.platform.toLowerCase();
+        return platform2 === "win32" || platform2 === "windows";
+      }
+      if (typeof process !== "undefined" && process.platform) {
+        return process.platform === "win32";
+      }
+      return false;
+    };
+    exports2.removeBackslashes = (str) => {
+      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
+        return match === "\\" ? "" : match;
+      });
+    };
+    exports2.escapeLast = (input, char, lastIdx) => {
+      const idx = input.lastIndexOf(char, lastIdx);
+      if (idx === -1) return input;
+      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
+      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
+    };
+    exports2.removePrefix = (input, state = {}) => {
+      let output = input;
+      if (output.startsWith("./")) {
+        output = output.slice(2);
+        state.prefix = "./";
+      }
+      return output;
+    };
+    exports2.wrapOutput = (input, state = {}, options = {}) => {
+      const prepend = options.contains ? "" : "^";
+      const append = options.contains ? "" : "$";
+      let output = `${prepend}(?:${input})${append}`;
+      if (state.negated === true) {
+        output = `(?:^(?!${output}).*$)`;
+      }
+      return output;
+    };
+    exports2.basename = (path8, { windows } = {}) => {
+      const segs = path8.split(windows ? /[\\/]/ : "/");
+      const last = segs[segs.length - 1];
+      if (last === "") {
+        return segs[segs.length - 2];
+      }
+      return last;
+    };
+  }
+});
+
+// node_modules/picomatch/lib/scan.js
+var require_scan = __commonJS({
+  "node_modules/picomatch/lib/scan.js"(exports2, module2) {
+    "use strict";
+    var utils = require_utils();
+    var {
+      CHAR_ASTERISK,
+      /* * */
+      CHAR_AT,
+      /* @ */
+      CHAR_BACKWARD_SLASH,
+      /* \ */
+      CHAR_COMMA,
+      /* , */
+      CHAR_DOT,
+      /* . */
+      CHAR_EXCLAMATION_MARK,
+      /* ! */
+      CHAR_FORWARD_SLASH,
+      /* / */
+      CHAR_LEFT_CURLY_BRACE,
+      /* { */
+      CHAR_LEFT_PARENTHESES,
+      /* ( */
+      CHAR_LEFT_SQUARE_BRACKET,
+      /* [ */
+      CHAR_PLUS,
+      /* + */
+      CHAR_QUESTION_MARK,
+      /* ? */
+      CHAR_RIGHT_CURLY_BRACE,
+      /* } */
+      CHAR_RIGHT_PARENTHESES,
+      /* ) */
+      CHAR_RIGHT_SQUARE_BRACKET
+      /* ] */
+    } = require_constants();
+    var isPathSeparator = (code) => {
+      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
+    };
+    var depth = (token) => {
+      if (token.isPrefix !== true) {
+        token.depth = token.isGlobstar ? Infinity : 1;
+      }
+    };
+    var scan = (input, options) => {
+      const opts = options || {};
+      const length = input.length - 1;
+      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
+      const slashes = [];
+      const tokens = [];
+      const parts = [];
+      let str = input;
+      let index = -1;
+      let start = 0;
+      let lastIndex = 0;
+      let isBrace = false;
+      let isBracket = false;
+      let isGlob = false;
+      let isExtglob = false;
+      let isGlobstar = false;
+      let braceEscaped = false;
+      let backslashes = false;
+      let negated = false;
+      let negatedExtglob = false;
+      let finished = false;
+      let braces = 0;
+      let prev;
+      let code;
+      let token = { value: "", depth: 0, isGlob: false };
+      const eos = () => index >= length;
+      const peek = () => str.charCodeAt(index + 1);
+      const advance = () => {
+        prev = code;
+        return str.charCodeAt(++index);
+      };
+      while (index < length) {
+        code = advance();
+        let next;
+        if (code === CHAR_BACKWARD_SLASH) {
+          backslashes = token.backslashes = true;
+          code = advance();
+          if (code === CHAR_LEFT_CURLY_BRACE) {
+            braceEscaped = true;
+          }
+          continue;
+        }
+        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
+          braces++;
+          while (eos() !== true && (code = advance())) {
+            if (code === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (code === CHAR_LEFT_CURLY_BRACE) {
+              braces++;
+              continue;
+            }
+            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (braceEscaped !== true && code === CHAR_COMMA) {
+              isBrace = token.isBrace = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              if (scanToEnd === true) {
+                continue;
+              }
+              break;
+            }
+            if (code === CHAR_RIGHT_CURLY_BRACE) {
+              braces--;
+              if (braces === 0) {
+                braceEscaped = false;
+                isBrace = token.isBrace = true;
+                finished = true;
+                break;
+              }
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_FORWARD_SLASH) {
+          slashes.push(index);
+          tokens.push(token);
+          token = { value: "", depth: 0, isGlob: false };
+          if (finished === true) continue;
+          if (prev === CHAR_DOT && index === start + 1) {
+            start += 2;
+            continue;
+          }
+          lastIndex = index + 1;
+          continue;
+        }
+        if (opts.noext !== true) {
+          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
+          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
+            isGlob = token.isGlob = true;
+            isExtglob = token.isExtglob = true;
+            finished = true;
+            if (code === CHAR_EXCLAMATION_MARK && index === start) {
+              negatedExtglob = true;
+            }
+            if (scanToEnd === true) {
+              let parens = 0;
+              while (eos() !== true && (code = advance())) {
+                if (code === CHAR_BACKWARD_SLASH) {
+                  backslashes = token.backslashes = true;
+                  advance();
+                  continue;
+                }
+                if (code === CHAR_LEFT_PARENTHESES) {
+                  parens++;
+                  continue;
+                }
+                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                  finished = true;
+                  break;
+                }
+              }
+              continue;
+            }
+            break;
+          }
+        }
+        if (code === CHAR_ASTERISK) {
+          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_QUESTION_MARK) {
+          isGlob = token.isGlob = true;
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (code === CHAR_LEFT_SQUARE_BRACKET) {
+          while (eos() !== true && (next = advance())) {
+            if (next === CHAR_BACKWARD_SLASH) {
+              backslashes = token.backslashes = true;
+              advance();
+              continue;
+            }
+            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
+              isBracket = token.isBracket = true;
+              isGlob = token.isGlob = true;
+              finished = true;
+              break;
+            }
+          }
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
+          negated = token.negated = true;
+          start++;
+          continue;
+        }
+        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
+          isGlob = token.isGlob = true;
+          if (scanToEnd === true) {
+            let parens = 1;
+            while (eos() !== true && (code = advance())) {
+              if (code === CHAR_BACKWARD_SLASH) {
+                backslashes = token.backslashes = true;
+                advance();
+                continue;
+              }
+              if (code === CHAR_LEFT_PARENTHESES) {
+                parens++;
+                continue;
+              }
+              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
+                finished = true;
+                break;
+              }
+            }
+            continue;
+          }
+          break;
+        }
+        if (isGlob === true) {
+          finished = true;
+          if (scanToEnd === true) {
+            continue;
+          }
+          break;
+        }
+      }
+      if (opts.noext === true) {
+        isExtglob = false;
+        isGlob = false;
+      }
+      let base = str;
+      let prefix = "";
+      let glob2 = "";
+      if (start > 0) {
+        prefix = str.slice(0, start);
+        str = str.slice(start);
+        lastIndex -= start;
+      }
+      if (base && isGlob === true && lastIndex > 0) {
+        base = str.slice(0, lastIndex);
+        glob2 = str.slice(lastIndex);
+      } else if (isGlob === true) {
+        base = "";
+        glob2 = str;
+      } else {
+        base = str;
+      }
+      if (base && base !== "" && base !== "/" && base !== str) {
+        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
+          base = base.slice(0, -1);
+        }
+      }
+      if (opts.unescape === true) {
+        if (glob2) glob2 = utils.removeBackslashes(glob2);
+        if (base && backslashes === true) {
+          base = utils.removeBackslashes(base);
+        }
+      }
+      const state = {
+        prefix,
+        input,
+        start,
+        base,
+        glob: glob2,
+        isBrace,
+        isBracket,
+        isGlob,
+        isExtglob,
+        isGlobstar,
+        negated,
+        negatedExtglob
+      };
+      if (opts.tokens === true) {
+        state.maxDepth = 0;
+        if (!isPathSeparator(code)) {
+          tokens.push(token);
+        }
+        state.tokens = tokens;
+      }
+      if (opts.parts === true || opts.tokens === true) {
+        let prevIndex;
+        for (let idx = 0; idx < slashes.length; idx++) {
+          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
+          const i = slashes[idx];
+          const value2 = input.slice(n2, i);
+          if (opts.tokens) {
+            if (idx === 0 && start !== 0) {
+              tokens[idx].isPrefix = true;
+              tokens[idx].value = prefix;
+            } else {
+              tokens[idx].value = value2;
+            }
+            depth(tokens[idx]);
+            state.maxDepth += tokens[idx].depth;
+          }
+          if (i >= start) {
+            parts.push(value2);
+            prevIndex = i;
+          }
+        }
+        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
+        const value = input.slice(n);
+        parts.push(value);
+        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
+          tokens[tokens.length - 1].value = value;
+          depth(tokens[tokens.length - 1]);
+          state.maxDepth += tokens[tokens.length - 1].depth;
+        }
+        state.slashes = slashes;
+        state.parts = parts;
+      }
+      return state;
+    };
+    module2.exports = scan;
+  }
+});
+
+// node_modules/picomatch/lib/parse.js
+var require_parse = __commonJS({
+  "node_modules/picomatch/lib/parse.js"(exports2, module2) {
+    "use strict";
+    var constants3 = require_constants();
+    var utils = require_utils();
+    var {
+      MAX_LENGTH,
+      POSIX_REGEX_SOURCE,
+      REGEX_NON_SPECIAL_CHARS,
+      REGEX_SPECIAL_CHARS_BACKREF,
+      REPLACEMENTS
+    } = constants3;
+    var expandRange = (args, options) => {
+      if (typeof options.expandRange === "function") {
+        return options.expandRange(...args, options);
+      }
+      args.sort();
+      const value = `[${args.join("-")}]`;
+      try {
+        new RegExp(value);
+      } catch (ex) {
+        return args.map((v) => utils.escapeRegex(v)).join("..");
+      }
+      return value;
+    };
+    var syntaxError = (type, char) => {
+      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
+    };
+    var splitTopLevel = (input) => {
+      const parts = [];
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let value = "";
+      let escaped = false;
+      for (const ch of input) {
+        if (escaped === true) {
+          value += ch;
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          value += ch;
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          value += ch;
+          continue;
+        }
+        if (quote === 0) {
+          if (ch === "[") {
+            bracket++;
+          } else if (ch === "]" && bracket > 0) {
+            bracket--;
+          } else if (bracket === 0) {
+            if (ch === "(") {
+              paren++;
+            } else if (ch === ")" && paren > 0) {
+              paren--;
+            } else if (ch === "|" && paren === 0) {
+              parts.push(value);
+              value = "";
+              continue;
+            }
+          }
+        }
+        value += ch;
+      }
+      parts.push(value);
+      return parts;
+    };
+    var isPlainBranch = (branch) => {
+      let escaped = false;
+      for (const ch of branch) {
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (/[?*+@!()[\]{}]/.test(ch)) {
+          return false;
+        }
+      }
+      return true;
+    };
+    var normalizeSimpleBranch = (branch) => {
+      let value = branch.trim();
+      let changed = true;
+      while (changed === true) {
+        changed = false;
+        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
+          value = value.slice(2, -1);
+          changed = true;
+        }
+      }
+      if (!isPlainBranch(value)) {
+        return;
+      }
+      return value.replace(/\\(.)/g, "$1");
+    };
+    var hasRepeatedCharPrefixOverlap = (branches) => {
+      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
+      for (let i = 0; i < values.length; i++) {
+        for (let j = i + 1; j < values.length; j++) {
+          const a = values[i];
+          const b = values[j];
+          const char = a[0];
+          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
+            continue;
+          }
+          if (a === b || a.startsWith(b) || b.startsWith(a)) {
+            return true;
+          }
+        }
+      }
+      return false;
+    };
+    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
+      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
+        return;
+      }
+      let bracket = 0;
+      let paren = 0;
+      let quote = 0;
+      let escaped = false;
+      for (let i = 1; i < pattern.length; i++) {
+        const ch = pattern[i];
+        if (escaped === true) {
+          escaped = false;
+          continue;
+        }
+        if (ch === "\\") {
+          escaped = true;
+          continue;
+        }
+        if (ch === '"') {
+          quote = quote === 1 ? 0 : 1;
+          continue;
+        }
+        if (quote === 1) {
+          continue;
+        }
+        if (ch === "[") {
+          bracket++;
+          continue;
+        }
+        if (ch === "]" && bracket > 0) {
+          bracket--;
+          continue;
+        }
+        if (bracket > 0) {
+          continue;
+        }
+        if (ch === "(") {
+          paren++;
+          continue;
+        }
+        if (ch === ")") {
+          paren--;
+          if (paren === 0) {
+            if (requireEnd === true && i !== pattern.length - 1) {
+              return;
+            }
+            return {
+              type: pattern[0],
+              body: pattern.slice(2, i),
+              end: i
+            };
+          }
+        }
+      }
+    };
+    var buildCharClassStar = (chars) => {
+      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
+      return `${source}*`;
+    };
+    var getStarExtglobSequenceChars = (pattern) => {
+      let index = 0;
+      const chars = [];
+      while (index < pattern.length) {
+        const match = parseRepeatedExtglob(pattern.slice(index), false);
+        if (!match || match.type !== "*") {
+          return;
+        }
+        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
+        if (branches.length !== 1) {
+          return;
+        }
+        const branch = normalizeSimpleBranch(branches[0]);
+        if (!branch || branch.length !== 1) {
+          return;
+        }
+        chars.push(branch);
+        index += match.end + 1;
+      }
+      if (chars.length < 1) {
+        return;
+      }
+      return chars;
+    };
+    var repeatedExtglobRecursion = (pattern) => {
+      let depth = 0;
+      let value = pattern.trim();
+      let match = parseRepeatedExtglob(value);
+      while (match) {
+        depth++;
+        value = match.body.trim();
+        match = parseRepeatedExtglob(value);
+      }
+      return depth;
+    };
+    var analyzeRepeatedExtglob = (body, options) => {
+      if (options.maxExtglobRecursion === false) {
+        return { risky: false };
+      }
+      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
+      const branches = splitTopLevel(body).map((branch) => branch.trim());
+      if (branches.length > 1) {
+        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
+          return { risky: true };
+        }
+      }
+      const safeChars = [];
+      let sawStarSequence = false;
+      let combinable = true;
+      for (const branch of branches) {
+        const chars = getStarExtglobSequenceChars(branch);
+        if (chars) {
+          sawStarSequence = true;
+          safeChars.push(...chars);
+          continue;
+        }
+        const literal = normalizeSimpleBranch(branch);
+        if (literal && literal.length === 1) {
+          safeChars.push(literal);
+          continue;
+        }
+        combinable = false;
+        if (repeatedExtglobRecursion(branch) > max) {
+          return { risky: true };
+        }
+      }
+      if (sawStarSequence) {
+        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
+      }
+      return { risky: false };
+    };
+    var parse = (input, options) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected a string");
+      }
+      input = REPLACEMENTS[input] || input;
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      let len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      const bos = { type: "bos", value: "", output: opts.prepend || "" };
+      const tokens = [bos];
+      const capture = opts.capture ? "" : "?:";
+      const PLATFORM_CHARS = constants3.globChars(opts.windows);
+      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
+      const {
+        DOT_LITERAL,
+        PLUS_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOT_SLASH,
+        NO_DOTS_SLASH,
+        QMARK,
+        QMARK_NO_DOT,
+        STAR,
+        START_ANCHOR
+      } = PLATFORM_CHARS;
+      const globstar = (opts2) => {
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const nodot = opts.dot ? "" : NO_DOT;
+      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
+      let star = opts.bash === true ? globstar(opts) : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      if (typeof opts.noext === "boolean") {
+        opts.noextglob = opts.noext;
+      }
+      const state = {
+        input,
+        index: -1,
+        start: 0,
+        dot: opts.dot === true,
+        consumed: "",
+        output: "",
+        prefix: "",
+        backtrack: false,
+        negated: false,
+        brackets: 0,
+        braces: 0,
+        parens: 0,
+        quotes: 0,
+        globstar: false,
+        tokens
+      };
+      input = utils.removePrefix(input, state);
+      len = input.length;
+      const extglobs = [];
+      const braces = [];
+      const stack = [];
+      let prev = bos;
+      let value;
+      const eos = () => state.index === len - 1;
+      const peek = state.peek = (n = 1) => input[state.index + n];
+      const advance = state.advance = () => input[++state.index] || "";
+      const remaining = () => input.slice(state.index + 1);
+      const consume = (value2 = "", num = 0) => {
+        state.consumed += value2;
+        state.index += num;
+      };
+      const append = (token) => {
+        state.output += token.output != null ? token.output : token.value;
+        consume(token.value);
+      };
+      const negate = () => {
+        let count = 1;
+        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
+          advance();
+          state.start++;
+          count++;
+        }
+        if (count % 2 === 0) {
+          return false;
+        }
+        state.negated = true;
+        state.start++;
+        return true;
+      };
+      const increment = (type) => {
+        state[type]++;
+        stack.push(type);
+      };
+      const decrement = (type) => {
+        state[type]--;
+        stack.pop();
+      };
+      const push2 = (tok) => {
+        if (prev.type === "globstar") {
+          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
+          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
+          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
+            state.output = state.output.slice(0, -prev.output.length);
+            prev.type = "star";
+            prev.value = "*";
+            prev.output = star;
+            state.output += prev.output;
+          }
+        }
+        if (extglobs.length && tok.type !== "paren") {
+          extglobs[extglobs.length - 1].inner += tok.value;
+        }
+        if (tok.value || tok.output) append(tok);
+        if (prev && prev.type === "text" && tok.type === "text") {
+          prev.output = (prev.output || prev.value) + tok.value;
+          prev.value += tok.value;
+          return;
+        }
+        tok.prev = prev;
+        tokens.push(tok);
+        prev = tok;
+      };
+      const extglobOpen = (type, value2) => {
+        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
+        token.prev = prev;
+        token.parens = state.parens;
+        token.output = state.output;
+        token.startIndex = state.index;
+        token.tokensIndex = tokens.length;
+        const output = (opts.capture ? "(" : "") + token.open;
+        increment("parens");
+        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
+        push2({ type: "paren", extglob: true, value: advance(), output });
+        extglobs.push(token);
+      };
+      const extglobClose = (token) => {
+        const literal = input.slice(token.startIndex, state.index + 1);
+        const body = input.slice(token.startIndex + 2, state.index);
+        const analysis = analyzeRepeatedExtglob(body, opts);
+        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
+          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
+          const open2 = tokens[token.tokensIndex];
+          open2.type = "text";
+          open2.value = literal;
+          open2.output = safeOutput || utils.escapeRegex(literal);
+          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
+            tokens[i].value = "";
+            tokens[i].output = "";
+            delete tokens[i].suffix;
+          }
+          state.output = token.output + open2.output;
+          state.backtrack = true;
+          push2({ type: "paren", extglob: true, value, output: "" });
+          decrement("parens");
+          return;
+        }
+        let output = token.close + (opts.capture ? ")" : "");
+        let rest;
+        if (token.type === "negate") {
+          let extglobStar = star;
+          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
+            extglobStar = globstar(opts);
+          }
+          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
+            output = token.close = `)$))${extglobStar}`;
+          }
+          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
+            const expression = parse(rest, { ...options, fastpaths: false }).output;
+            output = token.close = `)${expression})${extglobStar})`;
+          }
+          if (token.prev.type === "bos") {
+            state.negatedExtglob = true;
+          }
+        }
+        push2({ type: "paren", extglob: true, value, output });
+        decrement("parens");
+      };
+      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
+        let backslashes = false;
+        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
+          if (first === "\\") {
+            backslashes = true;
+            return m;
+          }
+          if (first === "?") {
+            if (esc) {
+              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            if (index === 0) {
+              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
+            }
+            return QMARK.repeat(chars.length);
+          }
+          if (first === ".") {
+            return DOT_LITERAL.repeat(chars.length);
+          }
+          if (first === "*") {
+            if (esc) {
+              return esc + first + (rest ? star : "");
+            }
+            return star;
+          }
+          return esc ? m : `\\${m}`;
+        });
+        if (backslashes === true) {
+          if (opts.unescape === true) {
+            output = output.replace(/\\/g, "");
+          } else {
+            output = output.replace(/\\+/g, (m) => {
+              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
+            });
+          }
+        }
+        if (output === input && opts.contains === true) {
+          state.output = input;
+          return state;
+        }
+        state.output = utils.wrapOutput(output, state, options);
+        return state;
+      }
+      while (!eos()) {
+        value = advance();
+        if (value === "\0") {
+          continue;
+        }
+        if (value === "\\") {
+          const next = peek();
+          if (next === "/" && opts.bash !== true) {
+            continue;
+          }
+          if (next === "." || next === ";") {
+            continue;
+          }
+          if (!next) {
+            value += "\\";
+            push2({ type: "text", value });
+            continue;
+          }
+          const match = /^\\+/.exec(remaining());
+          let slashes = 0;
+          if (match && match[0].length > 2) {
+            slashes = match[0].length;
+            state.index += slashes;
+            if (slashes % 2 !== 0) {
+              value += "\\";
+            }
+          }
+          if (opts.unescape === true) {
+            value = advance();
+          } else {
+            value += advance();
+          }
+          if (state.brackets === 0) {
+            push2({ type: "text", value });
+            continue;
+          }
+        }
+        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
+          if (opts.posix !== false && value === ":") {
+            const inner = prev.value.slice(1);
+            if (inner.includes("[")) {
+              prev.posix = true;
+              if (inner.includes(":")) {
+                const idx = prev.value.lastIndexOf("[");
+                const pre = prev.value.slice(0, idx);
+                const rest2 = prev.value.slice(idx + 2);
+                const posix2 = POSIX_REGEX_SOURCE[rest2];
+                if (posix2) {
+                  prev.value = pre + posix2;
+                  state.backtrack = true;
+                  advance();
+                  if (!bos.output && tokens.indexOf(prev) === 1) {
+                    bos.output = ONE_CHAR;
+                  }
+                  continue;
+                }
+              }
+            }
+          }
+          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
+            value = `\\${value}`;
+          }
+          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
+            value = `\\${value}`;
+          }
+          if (opts.posix === true && value === "!" && prev.value === "[") {
+            value = "^";
+          }
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (state.quotes === 1 && value !== '"') {
+          value = utils.escapeRegex(value);
+          prev.value += value;
+          append({ value });
+          continue;
+        }
+        if (value === '"') {
+          state.quotes = state.quotes === 1 ? 0 : 1;
+          if (opts.keepQuotes === true) {
+            push2({ type: "text", value });
+          }
+          continue;
+        }
+        if (value === "(") {
+          increment("parens");
+          push2({ type: "paren", value });
+          continue;
+        }
+        if (value === ")") {
+          if (state.parens === 0 && opts.strictBrackets === true) {
+            throw new SyntaxError(syntaxError("opening", "("));
+          }
+          const extglob = extglobs[extglobs.length - 1];
+          if (extglob && state.parens === extglob.parens + 1) {
+            extglobClose(extglobs.pop());
+            continue;
+          }
+          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
+          decrement("parens");
+          continue;
+        }
+        if (value === "[") {
+          if (opts.nobracket === true || !remaining().includes("]")) {
+            if (opts.nobracket !== true && opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("closing", "]"));
+            }
+            value = `\\${value}`;
+          } else {
+            increment("brackets");
+          }
+          push2({ type: "bracket", value });
+          continue;
+        }
+        if (value === "]") {
+          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          if (state.brackets === 0) {
+            if (opts.strictBrackets === true) {
+              throw new SyntaxError(syntaxError("opening", "["));
+            }
+            push2({ type: "text", value, output: `\\${value}` });
+            continue;
+          }
+          decrement("brackets");
+          const prevValue = prev.value.slice(1);
+          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
+            value = `/${value}`;
+          }
+          prev.value += value;
+          append({ value });
+          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
+            continue;
+          }
+          const escaped = utils.escapeRegex(prev.value);
+          state.output = state.output.slice(0, -prev.value.length);
+          if (opts.literalBrackets === true) {
+            state.output += escaped;
+            prev.value = escaped;
+            continue;
+          }
+          prev.value = `(${capture}${escaped}|${prev.value})`;
+          state.output += prev.value;
+          continue;
+        }
+        if (value === "{" && opts.nobrace !== true) {
+          increment("braces");
+          const open2 = {
+            type: "brace",
+            value,
+            output: "(",
+            outputIndex: state.output.length,
+            tokensIndex: state.tokens.length
+          };
+          braces.push(open2);
+          push2(open2);
+          continue;
+        }
+        if (value === "}") {
+          const brace = braces[braces.length - 1];
+          if (opts.nobrace === true || !brace) {
+            push2({ type: "text", value, output: value });
+            continue;
+          }
+          let output = ")";
+          if (brace.dots === true) {
+            const arr = tokens.slice();
+            const range = [];
+            for (let i = arr.length - 1; i >= 0; i--) {
+              tokens.pop();
+              if (arr[i].type === "brace") {
+                break;
+              }
+              if (arr[i].type !== "dots") {
+                range.unshift(arr[i].value);
+              }
+            }
+            output = expandRange(range, opts);
+            state.backtrack = true;
+          }
+          if (brace.comma !== true && brace.dots !== true) {
+            const out = state.output.slice(0, brace.outputIndex);
+            const toks = state.tokens.slice(brace.tokensIndex);
+            brace.value = brace.output = "\\{";
+            value = output = "\\}";
+            state.output = out;
+            for (const t of toks) {
+              state.output += t.output || t.value;
+            }
+          }
+          push2({ type: "brace", value, output });
+          decrement("braces");
+          braces.pop();
+          continue;
+        }
+        if (value === "|") {
+          if (extglobs.length > 0) {
+            extglobs[extglobs.length - 1].conditions++;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value === ",") {
+          let output = value;
+          const brace = braces[braces.length - 1];
+          if (brace && stack[stack.length - 1] === "braces") {
+            brace.comma = true;
+            output = "|";
+          }
+          push2({ type: "comma", value, output });
+          continue;
+        }
+        if (value === "/") {
+          if (prev.type === "dot" && state.index === state.start + 1) {
+            state.start = state.index + 1;
+            state.consumed = "";
+            state.output = "";
+            tokens.pop();
+            prev = bos;
+            continue;
+          }
+          push2({ type: "slash", value, output: SLASH_LITERAL });
+          continue;
+        }
+        if (value === ".") {
+          if (state.braces > 0 && prev.type === "dot") {
+            if (prev.value === ".") prev.output = DOT_LITERAL;
+            const brace = braces[braces.length - 1];
+            prev.type = "dots";
+            prev.output += value;
+            prev.value += value;
+            brace.dots = true;
+            continue;
+          }
+          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
+            push2({ type: "text", value, output: DOT_LITERAL });
+            continue;
+          }
+          push2({ type: "dot", value, output: DOT_LITERAL });
+          continue;
+        }
+        if (value === "?") {
+          const isGroup = prev && prev.value === "(";
+          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("qmark", value);
+            continue;
+          }
+          if (prev && prev.type === "paren") {
+            const next = peek();
+            let output = value;
+            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
+              output = `\\${value}`;
+            }
+            push2({ type: "text", value, output });
+            continue;
+          }
+          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
+            push2({ type: "qmark", value, output: QMARK_NO_DOT });
+            continue;
+          }
+          push2({ type: "qmark", value, output: QMARK });
+          continue;
+        }
+        if (value === "!") {
+          if (opts.noextglob !== true && peek() === "(") {
+            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
+              extglobOpen("negate", value);
+              continue;
+            }
+          }
+          if (opts.nonegate !== true && state.index === 0) {
+            negate();
+            continue;
+          }
+        }
+        if (value === "+") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            extglobOpen("plus", value);
+            continue;
+          }
+          if (prev && prev.value === "(" || opts.regex === false) {
+            push2({ type: "plus", value, output: PLUS_LITERAL });
+            continue;
+          }
+          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
+            push2({ type: "plus", value });
+            continue;
+          }
+          push2({ type: "plus", value: PLUS_LITERAL });
+          continue;
+        }
+        if (value === "@") {
+          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
+            push2({ type: "at", extglob: true, value, output: "" });
+            continue;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (value !== "*") {
+          if (value === "$" || value === "^") {
+            value = `\\${value}`;
+          }
+          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
+          if (match) {
+            value += match[0];
+            state.index += match[0].length;
+          }
+          push2({ type: "text", value });
+          continue;
+        }
+        if (prev && (prev.type === "globstar" || prev.star === true)) {
+          prev.type = "star";
+          prev.star = true;
+          prev.value += value;
+          prev.output = star;
+          state.backtrack = true;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        let rest = remaining();
+        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
+          extglobOpen("star", value);
+          continue;
+        }
+        if (prev.type === "star") {
+          if (opts.noglobstar === true) {
+            consume(value);
+            continue;
+          }
+          const prior = prev.prev;
+          const before = prior.prev;
+          const isStart = prior.type === "slash" || prior.type === "bos";
+          const afterStar = before && (before.type === "star" || before.type === "globstar");
+          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
+          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
+          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
+            push2({ type: "star", value, output: "" });
+            continue;
+          }
+          while (rest.slice(0, 3) === "/**") {
+            const after = input[state.index + 4];
+            if (after && after !== "/") {
+              break;
+            }
+            rest = rest.slice(3);
+            consume("/**", 3);
+          }
+          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
+          if (prior.type === "bos" && eos()) {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = globstar(opts);
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
+            prev.value += value;
+            state.globstar = true;
+            state.output += prior.output + prev.output;
+            consume(value);
+            continue;
+          }
+          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
+            const end = rest[1] !== void 0 ? "|$" : "";
+            state.output = state.output.slice(0, -(prior.output + prev.output).length);
+            prior.output = `(?:${prior.output}`;
+            prev.type = "globstar";
+            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
+            prev.value += value;
+            state.output += prior.output + prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          if (prior.type === "bos" && rest[0] === "/") {
+            prev.type = "globstar";
+            prev.value += value;
+            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
+            state.output = prev.output;
+            state.globstar = true;
+            consume(value + advance());
+            push2({ type: "slash", value: "/", output: "" });
+            continue;
+          }
+          state.output = state.output.slice(0, -prev.output.length);
+          prev.type = "globstar";
+          prev.output = globstar(opts);
+          prev.value += value;
+          state.output += prev.output;
+          state.globstar = true;
+          consume(value);
+          continue;
+        }
+        const token = { type: "star", value, output: star };
+        if (opts.bash === true) {
+          token.output = ".*?";
+          if (prev.type === "bos" || prev.type === "slash") {
+            token.output = nodot + token.output;
+          }
+          push2(token);
+          continue;
+        }
+        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
+          token.output = value;
+          push2(token);
+          continue;
+        }
+        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
+          if (prev.type === "dot") {
+            state.output += NO_DOT_SLASH;
+            prev.output += NO_DOT_SLASH;
+          } else if (opts.dot === true) {
+            state.output += NO_DOTS_SLASH;
+            prev.output += NO_DOTS_SLASH;
+          } else {
+            state.output += nodot;
+            prev.output += nodot;
+          }
+          if (peek() !== "*") {
+            state.output += ONE_CHAR;
+            prev.output += ONE_CHAR;
+          }
+        }
+        push2(token);
+      }
+      while (state.brackets > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
+        state.output = utils.escapeLast(state.output, "[");
+        decrement("brackets");
+      }
+      while (state.parens > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
+        state.output = utils.escapeLast(state.output, "(");
+        decrement("parens");
+      }
+      while (state.braces > 0) {
+        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
+        state.output = utils.escapeLast(state.output, "{");
+        decrement("braces");
+      }
+      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
+        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
+      }
+      if (state.backtrack === true) {
+        state.output = "";
+        for (const token of state.tokens) {
+          state.output += token.output != null ? token.output : token.value;
+          if (token.suffix) {
+            state.output += token.suffix;
+          }
+        }
+      }
+      return state;
+    };
+    parse.fastpaths = (input, options) => {
+      const opts = { ...options };
+      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
+      const len = input.length;
+      if (len > max) {
+        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
+      }
+      input = REPLACEMENTS[input] || input;
+      const {
+        DOT_LITERAL,
+        SLASH_LITERAL,
+        ONE_CHAR,
+        DOTS_SLASH,
+        NO_DOT,
+        NO_DOTS,
+        NO_DOTS_SLASH,
+        STAR,
+        START_ANCHOR
+      } = constants3.globChars(opts.windows);
+      const nodot = opts.dot ? NO_DOTS : NO_DOT;
+      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
+      const capture = opts.capture ? "" : "?:";
+      const state = { negated: false, prefix: "" };
+      let star = opts.bash === true ? ".*?" : STAR;
+      if (opts.capture) {
+        star = `(${star})`;
+      }
+      const globstar = (opts2) => {
+        if (opts2.noglobstar === true) return star;
+        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
+      };
+      const create = (str) => {
+        switch (str) {
+          case "*":
+            return `${nodot}${ONE_CHAR}${star}`;
+          case ".*":
+            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*.*":
+            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "*/*":
+            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
+          case "**":
+            return nodot + globstar(opts);
+          case "**/*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
+          case "**/*.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
+          case "**/.*":
+            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
+          default: {
+            const match = /^(.*?)\.(\w+)$/.exec(str);
+            if (!match) return;
+            const source2 = create(match[1]);
+            if (!source2) return;
+            return source2 + DOT_LITERAL + match[2];
+          }
+        }
+      };
+      const output = utils.removePrefix(input, state);
+      let source = create(output);
+      if (source && opts.strictSlashes !== true) {
+        source += `${SLASH_LITERAL}?`;
+      }
+      return source;
+    };
+    module2.exports = parse;
+  }
+});
+
+// node_modules/picomatch/lib/picomatch.js
+var require_picomatch = __commonJS({
+  "node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
+    "use strict";
+    var scan = require_scan();
+    var parse = require_parse();
+    var utils = require_utils();
+    var constants3 = require_constants();
+    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
+    var picomatch2 = (glob2, options, returnState = false) => {
+      if (Array.isArray(glob2)) {
+        const fns = glob2.map((input) => picomatch2(input, options, returnState));
+        const arrayMatcher = (str) => {
+          for (const isMatch of fns) {
+            const state2 = isMatch(str);
+            if (state2) return state2;
+          }
+          return false;
+        };
+        return arrayMatcher;
+      }
+      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
+      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
+        throw new TypeError("Expected pattern to be a non-empty string");
+      }
+      const opts = options || {};
+      const posix2 = opts.windows;
+      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
+      const state = regex.state;
+      delete regex.state;
+      let isIgnored = () => false;
+      if (opts.ignore) {
+        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
+        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
+      }
+      const matcher = (input, returnObject = false) => {
+        const { isMatch, match, output } = picomatch2.test(input, regex, options, { glob: glob2, posix: posix2 });
+        const result = { glob: glob2, state, regex, posix: posix2, input, output, match, isMatch };
+        if (typeof opts.onResult === "function") {
+          opts.onResult(result);
+        }
+        if (isMatch === false) {
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (isIgnored(input)) {
+          if (typeof opts.onIgnore === "function") {
+            opts.onIgnore(result);
+          }
+          result.isMatch = false;
+          return returnObject ? result : false;
+        }
+        if (typeof opts.onMatch === "function") {
+          opts.onMatch(result);
+        }
+        return returnObject ? result : true;
+      };
+      if (returnState) {
+        matcher.state = state;
+      }
+      return matcher;
+    };
+    picomatch2.test = (input, regex, options, { glob: glob2, posix: posix2 } = {}) => {
+      if (typeof input !== "string") {
+        throw new TypeError("Expected input to be a string");
+      }
+      if (input === "") {
+        return { isMatch: false, output: "" };
+      }
+      const opts = options || {};
+      const format = opts.format || (posix2 ? utils.toPosixSlashes : null);
+      let match = input === glob2;
+      let output = match && format ? format(input) : input;
+      if (match === false) {
+        output = format ? format(input) : input;
+        match = output === glob2;
+      }
+      if (match === false || opts.capture === true) {
+        if (opts.matchBase === true || opts.basename === true) {
+          match = picomatch2.matchBase(input, regex, options, posix2);
+        } else {
+          match = regex.exec(output);
+        }
+      }
+      return { isMatch: Boolean(match), match, output };
+    };
+    picomatch2.matchBase = (input, glob2, options, posix2 = options && options.windows) => {
+      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
+      return regex.test(utils.basename(input, { windows: posix2 }));
+    };
+    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
+    picomatch2.parse = (pattern, options) => {
+      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
+      return parse(pattern, { ...options, fastpaths: false });
+    };
+    picomatch2.scan = (input, options) => scan(input, options);
+    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
+      if (returnOutput === true) {
+        return state.output;
+      }
+      const opts = options || {};
+      const prepend = opts.contains ? "" : "^";
+      const append = opts.contains ? "" : "$";
+      let source = `${prepend}(?:${state.output})${append}`;
+      if (state && state.negated === true) {
+        source = `^(?!${source}).*$`;
+      }
+      const regex = picomatch2.toRegex(source, options);
+      if (returnState === true) {
+        regex.state = state;
+      }
+      return regex;
+    };
+    picomatch2.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
+      if (!input || typeof input !== "string") {
+        throw new TypeError("Expected a non-empty string");
+      }
+      let parsed = { negated: false, fastpaths: true };
+      if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
+        parsed.output = parse.fastpaths(input, options);
+      }
+      if (!parsed.output) {
+        parsed = parse(input, options);
+      }
+      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
+    };
+    picomatch2.toRegex = (source, options) => {
+      try {
+        const opts = options || {};
+        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
+      } catch (err) {
+        if (options && options.debug === true) throw err;
+        return /$^/;
+      }
+    };
+    picomatch2.constants = constants3;
+    module2.exports = picomatch2;
+  }
+});
+
+// node_modules/picomatch/index.js
+var require_picomatch2 = __commonJS({
+  "node_modules/picomatch/index.js"(exports2, module2) {
+    "use strict";
+    var pico = require_picomatch();
+    var utils = require_utils();
+    function picomatch2(glob2, options, returnState = false) {
+      if (options && (options.windows === null || options.windows === void 0)) {
+        options = { ...options, windows: utils.isWindows() };
+      }
+      return pico(glob2, options, returnState);
+    }
+    Object.assign(picomatch2, pico);
+    module2.exports = picomatch2;
+  }
+});
+
 // node_modules/events-universal/default.js
 var require_default = __commonJS({
   "node_modules/events-universal/default.js"(exports2, module2) {
@@ -2037,10 +3813,10 @@ var require_headers = __commonJS({
       return end;
     }
     function cksum(block) {
-      let sum = 8 * 32;
-      for (let i = 0; i < 148; i++) sum += block[i];
-      for (let j = 156; j < 512; j++) sum += block[j];
-      return sum;
+      let sum2 = 8 * 32;
+      for (let i = 0; i < 148; i++) sum2 += block[i];
+      for (let j = 156; j < 512; j++) sum2 += block[j];
+      return sum2;
     }
     function encodeOct(val, n) {
       val = val.toString(8);
@@ -2073,12 +3849,12 @@ var require_headers = __commonJS({
         if (positive) tuple.push(byte);
         else tuple.push(255 - byte);
       }
-      let sum = 0;
+      let sum2 = 0;
       const l = tuple.length;
       for (i = 0; i < l; i++) {
-        sum += tuple[i] * Math.pow(256, i);
+        sum2 += tuple[i] * Math.pow(256, i);
       }
-      return positive ? sum : -1 * sum;
+      return positive ? sum2 : -1 * sum2;
     }
     function decodeOct(val, offset, length) {
       val = val.subarray(offset, offset + length);
@@ -2450,7 +4226,7 @@ var require_extract = __commonJS({
 });
 
 // node_modules/tar-stream/constants.js
-var require_constants = __commonJS({
+var require_constants2 = __commonJS({
   "node_modules/tar-stream/constants.js"(exports2, module2) {
     var constants3 = {
       // just for envs without fs
@@ -2474,7 +4250,7 @@ var require_pack = __commonJS({
   "node_modules/tar-stream/pack.js"(exports2, module2) {
     var { Readable, Writable, getStreamError } = require_streamx();
     var b4a = require_b4a();
-    var constants3 = require_constants();
+    var constants3 = require_constants2();
     var headers = require_headers();
     var DMODE = 493;
     var FMODE = 420;
@@ -2708,1782 +4484,6 @@ var require_tar_stream = __commonJS({
   "node_modules/tar-stream/index.js"(exports2) {
     exports2.extract = require_extract();
     exports2.pack = require_pack();
-  }
-});
-
-// node_modules/picomatch/lib/constants.js
-var require_constants2 = __commonJS({
-  "node_modules/picomatch/lib/constants.js"(exports2, module2) {
-    "use strict";
-    var WIN_SLASH = "\\\\/";
-    var WIN_NO_SLASH = `[^${WIN_SLASH}]`;
-    var DEFAULT_MAX_EXTGLOB_RECURSION = 0;
-    var DOT_LITERAL = "\\.";
-    var PLUS_LITERAL = "\\+";
-    var QMARK_LITERAL = "\\?";
-    var SLASH_LITERAL = "\\/";
-    var ONE_CHAR = "(?=.)";
-    var QMARK = "[^/]";
-    var END_ANCHOR = `(?:${SLASH_LITERAL}|$)`;
-    var START_ANCHOR = `(?:^|${SLASH_LITERAL})`;
-    var DOTS_SLASH = `${DOT_LITERAL}{1,2}${END_ANCHOR}`;
-    var NO_DOT = `(?!${DOT_LITERAL})`;
-    var NO_DOTS = `(?!${START_ANCHOR}${DOTS_SLASH})`;
-    var NO_DOT_SLASH = `(?!${DOT_LITERAL}{0,1}${END_ANCHOR})`;
-    var NO_DOTS_SLASH = `(?!${DOTS_SLASH})`;
-    var QMARK_NO_DOT = `[^.${SLASH_LITERAL}]`;
-    var STAR = `${QMARK}*?`;
-    var SEP = "/";
-    var POSIX_CHARS = {
-      DOT_LITERAL,
-      PLUS_LITERAL,
-      QMARK_LITERAL,
-      SLASH_LITERAL,
-      ONE_CHAR,
-      QMARK,
-      END_ANCHOR,
-      DOTS_SLASH,
-      NO_DOT,
-      NO_DOTS,
-      NO_DOT_SLASH,
-      NO_DOTS_SLASH,
-      QMARK_NO_DOT,
-      STAR,
-      START_ANCHOR,
-      SEP
-    };
-    var WINDOWS_CHARS = {
-      ...POSIX_CHARS,
-      SLASH_LITERAL: `[${WIN_SLASH}]`,
-      QMARK: WIN_NO_SLASH,
-      STAR: `${WIN_NO_SLASH}*?`,
-      DOTS_SLASH: `${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$)`,
-      NO_DOT: `(?!${DOT_LITERAL})`,
-      NO_DOTS: `(?!(?:^|[${WIN_SLASH}])${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      NO_DOT_SLASH: `(?!${DOT_LITERAL}{0,1}(?:[${WIN_SLASH}]|$))`,
-      NO_DOTS_SLASH: `(?!${DOT_LITERAL}{1,2}(?:[${WIN_SLASH}]|$))`,
-      QMARK_NO_DOT: `[^.${WIN_SLASH}]`,
-      START_ANCHOR: `(?:^|[${WIN_SLASH}])`,
-      END_ANCHOR: `(?:[${WIN_SLASH}]|$)`,
-      SEP: "\\"
-    };
-    var POSIX_REGEX_SOURCE = {
-      __proto__: null,
-      alnum: "a-zA-Z0-9",
-      alpha: "a-zA-Z",
-      ascii: "\\x00-\\x7F",
-      blank: " \\t",
-      cntrl: "\\x00-\\x1F\\x7F",
-      digit: "0-9",
-      graph: "\\x21-\\x7E",
-      lower: "a-z",
-      print: "\\x20-\\x7E ",
-      punct: "\\-!\"#$%&'()\\*+,./:;<=>?@[\\]^_`{|}~",
-      space: " \\t\\r\\n\\v\\f",
-      upper: "A-Z",
-      word: "A-Za-z0-9_",
-      xdigit: "A-Fa-f0-9"
-    };
-    module2.exports = {
-      DEFAULT_MAX_EXTGLOB_RECURSION,
-      MAX_LENGTH: 1024 * 64,
-      POSIX_REGEX_SOURCE,
-      // regular expressions
-      REGEX_BACKSLASH: /\\(?![*+?^${}(|)[\]])/g,
-      REGEX_NON_SPECIAL_CHARS: /^[^@![\].,$*+?^{}()|\\/]+/,
-      REGEX_SPECIAL_CHARS: /[-*+?.^${}(|)[\]]/,
-      REGEX_SPECIAL_CHARS_BACKREF: /(\\?)((\W)(\3*))/g,
-      REGEX_SPECIAL_CHARS_GLOBAL: /([-*+?.^${}(|)[\]])/g,
-      REGEX_REMOVE_BACKSLASH: /(?:\[.*?[^\\]\]|\\(?=.))/g,
-      // Replace globs with equivalent patterns to reduce parsing time.
-      REPLACEMENTS: {
-        __proto__: null,
-        "***": "*",
-        "**/**": "**",
-        "**/**/**": "**"
-      },
-      // Digits
-      CHAR_0: 48,
-      /* 0 */
-      CHAR_9: 57,
-      /* 9 */
-      // Alphabet chars.
-      CHAR_UPPERCASE_A: 65,
-      /* A */
-      CHAR_LOWERCASE_A: 97,
-      /* a */
-      CHAR_UPPERCASE_Z: 90,
-      /* Z */
-      CHAR_LOWERCASE_Z: 122,
-      /* z */
-      CHAR_LEFT_PARENTHESES: 40,
-      /* ( */
-      CHAR_RIGHT_PARENTHESES: 41,
-      /* ) */
-      CHAR_ASTERISK: 42,
-      /* * */
-      // Non-alphabetic chars.
-      CHAR_AMPERSAND: 38,
-      /* & */
-      CHAR_AT: 64,
-      /* @ */
-      CHAR_BACKWARD_SLASH: 92,
-      /* \ */
-      CHAR_CARRIAGE_RETURN: 13,
-      /* \r */
-      CHAR_CIRCUMFLEX_ACCENT: 94,
-      /* ^ */
-      CHAR_COLON: 58,
-      /* : */
-      CHAR_COMMA: 44,
-      /* , */
-      CHAR_DOT: 46,
-      /* . */
-      CHAR_DOUBLE_QUOTE: 34,
-      /* " */
-      CHAR_EQUAL: 61,
-      /* = */
-      CHAR_EXCLAMATION_MARK: 33,
-      /* ! */
-      CHAR_FORM_FEED: 12,
-      /* \f */
-      CHAR_FORWARD_SLASH: 47,
-      /* / */
-      CHAR_GRAVE_ACCENT: 96,
-      /* ` */
-      CHAR_HASH: 35,
-      /* # */
-      CHAR_HYPHEN_MINUS: 45,
-      /* - */
-      CHAR_LEFT_ANGLE_BRACKET: 60,
-      /* < */
-      CHAR_LEFT_CURLY_BRACE: 123,
-      /* { */
-      CHAR_LEFT_SQUARE_BRACKET: 91,
-      /* [ */
-      CHAR_LINE_FEED: 10,
-      /* \n */
-      CHAR_NO_BREAK_SPACE: 160,
-      /* \u00A0 */
-      CHAR_PERCENT: 37,
-      /* % */
-      CHAR_PLUS: 43,
-      /* + */
-      CHAR_QUESTION_MARK: 63,
-      /* ? */
-      CHAR_RIGHT_ANGLE_BRACKET: 62,
-      /* > */
-      CHAR_RIGHT_CURLY_BRACE: 125,
-      /* } */
-      CHAR_RIGHT_SQUARE_BRACKET: 93,
-      /* ] */
-      CHAR_SEMICOLON: 59,
-      /* ; */
-      CHAR_SINGLE_QUOTE: 39,
-      /* ' */
-      CHAR_SPACE: 32,
-      /*   */
-      CHAR_TAB: 9,
-      /* \t */
-      CHAR_UNDERSCORE: 95,
-      /* _ */
-      CHAR_VERTICAL_LINE: 124,
-      /* | */
-      CHAR_ZERO_WIDTH_NOBREAK_SPACE: 65279,
-      /* \uFEFF */
-      /**
-       * Create EXTGLOB_CHARS
-       */
-      extglobChars(chars) {
-        return {
-          "!": { type: "negate", open: "(?:(?!(?:", close: `))${chars.STAR})` },
-          "?": { type: "qmark", open: "(?:", close: ")?" },
-          "+": { type: "plus", open: "(?:", close: ")+" },
-          "*": { type: "star", open: "(?:", close: ")*" },
-          "@": { type: "at", open: "(?:", close: ")" }
-        };
-      },
-      /**
-       * Create GLOB_CHARS
-       */
-      globChars(win32) {
-        return win32 === true ? WINDOWS_CHARS : POSIX_CHARS;
-      }
-    };
-  }
-});
-
-// node_modules/picomatch/lib/utils.js
-var require_utils = __commonJS({
-  "node_modules/picomatch/lib/utils.js"(exports2) {
-    "use strict";
-    var {
-      REGEX_BACKSLASH,
-      REGEX_REMOVE_BACKSLASH,
-      REGEX_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_GLOBAL
-    } = require_constants2();
-    exports2.isObject = (val) => val !== null && typeof val === "object" && !Array.isArray(val);
-    exports2.hasRegexChars = (str) => REGEX_SPECIAL_CHARS.test(str);
-    exports2.isRegexChar = (str) => str.length === 1 && exports2.hasRegexChars(str);
-    exports2.escapeRegex = (str) => str.replace(REGEX_SPECIAL_CHARS_GLOBAL, "\\$1");
-    exports2.toPosixSlashes = (str) => str.replace(REGEX_BACKSLASH, "/");
-    exports2.isWindows = () => {
-      if (typeof navigator !== "undefined" && navigator.platform) {
-        const platform2 = navigator.platform.toLowerCase();
-        return platform2 === "win32" || platform2 === "windows";
-      }
-      if (typeof process !== "undefined" && process.platform) {
-        return process.platform === "win32";
-      }
-      return false;
-    };
-    exports2.removeBackslashes = (str) => {
-      return str.replace(REGEX_REMOVE_BACKSLASH, (match) => {
-        return match === "\\" ? "" : match;
-      });
-    };
-    exports2.escapeLast = (input, char, lastIdx) => {
-      const idx = input.lastIndexOf(char, lastIdx);
-      if (idx === -1) return input;
-      if (input[idx - 1] === "\\") return exports2.escapeLast(input, char, idx - 1);
-      return `${input.slice(0, idx)}\\${input.slice(idx)}`;
-    };
-    exports2.removePrefix = (input, state = {}) => {
-      let output = input;
-      if (output.startsWith("./")) {
-        output = output.slice(2);
-        state.prefix = "./";
-      }
-      return output;
-    };
-    exports2.wrapOutput = (input, state = {}, options = {}) => {
-      const prepend = options.contains ? "" : "^";
-      const append = options.contains ? "" : "$";
-      let output = `${prepend}(?:${input})${append}`;
-      if (state.negated === true) {
-        output = `(?:^(?!${output}).*$)`;
-      }
-      return output;
-    };
-    exports2.basename = (path8, { windows } = {}) => {
-      const segs = path8.split(windows ? /[\\/]/ : "/");
-      const last = segs[segs.length - 1];
-      if (last === "") {
-        return segs[segs.length - 2];
-      }
-      return last;
-    };
-  }
-});
-
-// node_modules/picomatch/lib/scan.js
-var require_scan = __commonJS({
-  "node_modules/picomatch/lib/scan.js"(exports2, module2) {
-    "use strict";
-    var utils = require_utils();
-    var {
-      CHAR_ASTERISK,
-      /* * */
-      CHAR_AT,
-      /* @ */
-      CHAR_BACKWARD_SLASH,
-      /* \ */
-      CHAR_COMMA,
-      /* , */
-      CHAR_DOT,
-      /* . */
-      CHAR_EXCLAMATION_MARK,
-      /* ! */
-      CHAR_FORWARD_SLASH,
-      /* / */
-      CHAR_LEFT_CURLY_BRACE,
-      /* { */
-      CHAR_LEFT_PARENTHESES,
-      /* ( */
-      CHAR_LEFT_SQUARE_BRACKET,
-      /* [ */
-      CHAR_PLUS,
-      /* + */
-      CHAR_QUESTION_MARK,
-      /* ? */
-      CHAR_RIGHT_CURLY_BRACE,
-      /* } */
-      CHAR_RIGHT_PARENTHESES,
-      /* ) */
-      CHAR_RIGHT_SQUARE_BRACKET
-      /* ] */
-    } = require_constants2();
-    var isPathSeparator = (code) => {
-      return code === CHAR_FORWARD_SLASH || code === CHAR_BACKWARD_SLASH;
-    };
-    var depth = (token) => {
-      if (token.isPrefix !== true) {
-        token.depth = token.isGlobstar ? Infinity : 1;
-      }
-    };
-    var scan = (input, options) => {
-      const opts = options || {};
-      const length = input.length - 1;
-      const scanToEnd = opts.parts === true || opts.tokens === true || opts.scanToEnd === true;
-      const slashes = [];
-      const tokens = [];
-      const parts = [];
-      let str = input;
-      let index = -1;
-      let start = 0;
-      let lastIndex = 0;
-      let isBrace = false;
-      let isBracket = false;
-      let isGlob = false;
-      let isExtglob = false;
-      let isGlobstar = false;
-      let braceEscaped = false;
-      let backslashes = false;
-      let negated = false;
-      let negatedExtglob = false;
-      let finished = false;
-      let braces = 0;
-      let prev;
-      let code;
-      let token = { value: "", depth: 0, isGlob: false };
-      const eos = () => index >= length;
-      const peek = () => str.charCodeAt(index + 1);
-      const advance = () => {
-        prev = code;
-        return str.charCodeAt(++index);
-      };
-      while (index < length) {
-        code = advance();
-        let next;
-        if (code === CHAR_BACKWARD_SLASH) {
-          backslashes = token.backslashes = true;
-          code = advance();
-          if (code === CHAR_LEFT_CURLY_BRACE) {
-            braceEscaped = true;
-          }
-          continue;
-        }
-        if (braceEscaped === true || code === CHAR_LEFT_CURLY_BRACE) {
-          braces++;
-          while (eos() !== true && (code = advance())) {
-            if (code === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (code === CHAR_LEFT_CURLY_BRACE) {
-              braces++;
-              continue;
-            }
-            if (braceEscaped !== true && code === CHAR_DOT && (code = advance()) === CHAR_DOT) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (braceEscaped !== true && code === CHAR_COMMA) {
-              isBrace = token.isBrace = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              if (scanToEnd === true) {
-                continue;
-              }
-              break;
-            }
-            if (code === CHAR_RIGHT_CURLY_BRACE) {
-              braces--;
-              if (braces === 0) {
-                braceEscaped = false;
-                isBrace = token.isBrace = true;
-                finished = true;
-                break;
-              }
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_FORWARD_SLASH) {
-          slashes.push(index);
-          tokens.push(token);
-          token = { value: "", depth: 0, isGlob: false };
-          if (finished === true) continue;
-          if (prev === CHAR_DOT && index === start + 1) {
-            start += 2;
-            continue;
-          }
-          lastIndex = index + 1;
-          continue;
-        }
-        if (opts.noext !== true) {
-          const isExtglobChar = code === CHAR_PLUS || code === CHAR_AT || code === CHAR_ASTERISK || code === CHAR_QUESTION_MARK || code === CHAR_EXCLAMATION_MARK;
-          if (isExtglobChar === true && peek() === CHAR_LEFT_PARENTHESES) {
-            isGlob = token.isGlob = true;
-            isExtglob = token.isExtglob = true;
-            finished = true;
-            if (code === CHAR_EXCLAMATION_MARK && index === start) {
-              negatedExtglob = true;
-            }
-            if (scanToEnd === true) {
-              let parens = 0;
-              while (eos() !== true && (code = advance())) {
-                if (code === CHAR_BACKWARD_SLASH) {
-                  backslashes = token.backslashes = true;
-                  advance();
-                  continue;
-                }
-                if (code === CHAR_LEFT_PARENTHESES) {
-                  parens++;
-                  continue;
-                }
-                if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                  finished = true;
-                  break;
-                }
-              }
-              continue;
-            }
-            break;
-          }
-        }
-        if (code === CHAR_ASTERISK) {
-          if (prev === CHAR_ASTERISK) isGlobstar = token.isGlobstar = true;
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_QUESTION_MARK) {
-          isGlob = token.isGlob = true;
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (code === CHAR_LEFT_SQUARE_BRACKET) {
-          while (eos() !== true && (next = advance())) {
-            if (next === CHAR_BACKWARD_SLASH) {
-              backslashes = token.backslashes = true;
-              advance();
-              continue;
-            }
-            if (next === CHAR_RIGHT_SQUARE_BRACKET) {
-              isBracket = token.isBracket = true;
-              isGlob = token.isGlob = true;
-              finished = true;
-              break;
-            }
-          }
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-        if (opts.nonegate !== true && code === CHAR_EXCLAMATION_MARK && index === start) {
-          negated = token.negated = true;
-          start++;
-          continue;
-        }
-        if (opts.noparen !== true && code === CHAR_LEFT_PARENTHESES) {
-          isGlob = token.isGlob = true;
-          if (scanToEnd === true) {
-            let parens = 1;
-            while (eos() !== true && (code = advance())) {
-              if (code === CHAR_BACKWARD_SLASH) {
-                backslashes = token.backslashes = true;
-                advance();
-                continue;
-              }
-              if (code === CHAR_LEFT_PARENTHESES) {
-                parens++;
-                continue;
-              }
-              if (code === CHAR_RIGHT_PARENTHESES && --parens === 0) {
-                finished = true;
-                break;
-              }
-            }
-            continue;
-          }
-          break;
-        }
-        if (isGlob === true) {
-          finished = true;
-          if (scanToEnd === true) {
-            continue;
-          }
-          break;
-        }
-      }
-      if (opts.noext === true) {
-        isExtglob = false;
-        isGlob = false;
-      }
-      let base = str;
-      let prefix = "";
-      let glob2 = "";
-      if (start > 0) {
-        prefix = str.slice(0, start);
-        str = str.slice(start);
-        lastIndex -= start;
-      }
-      if (base && isGlob === true && lastIndex > 0) {
-        base = str.slice(0, lastIndex);
-        glob2 = str.slice(lastIndex);
-      } else if (isGlob === true) {
-        base = "";
-        glob2 = str;
-      } else {
-        base = str;
-      }
-      if (base && base !== "" && base !== "/" && base !== str) {
-        if (isPathSeparator(base.charCodeAt(base.length - 1))) {
-          base = base.slice(0, -1);
-        }
-      }
-      if (opts.unescape === true) {
-        if (glob2) glob2 = utils.removeBackslashes(glob2);
-        if (base && backslashes === true) {
-          base = utils.removeBackslashes(base);
-        }
-      }
-      const state = {
-        prefix,
-        input,
-        start,
-        base,
-        glob: glob2,
-        isBrace,
-        isBracket,
-        isGlob,
-        isExtglob,
-        isGlobstar,
-        negated,
-        negatedExtglob
-      };
-      if (opts.tokens === true) {
-        state.maxDepth = 0;
-        if (!isPathSeparator(code)) {
-          tokens.push(token);
-        }
-        state.tokens = tokens;
-      }
-      if (opts.parts === true || opts.tokens === true) {
-        let prevIndex;
-        for (let idx = 0; idx < slashes.length; idx++) {
-          const n2 = prevIndex !== void 0 ? prevIndex + 1 : start;
-          const i = slashes[idx];
-          const value2 = input.slice(n2, i);
-          if (opts.tokens) {
-            if (idx === 0 && start !== 0) {
-              tokens[idx].isPrefix = true;
-              tokens[idx].value = prefix;
-            } else {
-              tokens[idx].value = value2;
-            }
-            depth(tokens[idx]);
-            state.maxDepth += tokens[idx].depth;
-          }
-          if (i >= start) {
-            parts.push(value2);
-            prevIndex = i;
-          }
-        }
-        const n = prevIndex !== void 0 ? prevIndex + 1 : start;
-        const value = input.slice(n);
-        parts.push(value);
-        if (opts.tokens && prevIndex && prevIndex + 1 < input.length) {
-          tokens[tokens.length - 1].value = value;
-          depth(tokens[tokens.length - 1]);
-          state.maxDepth += tokens[tokens.length - 1].depth;
-        }
-        state.slashes = slashes;
-        state.parts = parts;
-      }
-      return state;
-    };
-    module2.exports = scan;
-  }
-});
-
-// node_modules/picomatch/lib/parse.js
-var require_parse = __commonJS({
-  "node_modules/picomatch/lib/parse.js"(exports2, module2) {
-    "use strict";
-    var constants3 = require_constants2();
-    var utils = require_utils();
-    var {
-      MAX_LENGTH,
-      POSIX_REGEX_SOURCE,
-      REGEX_NON_SPECIAL_CHARS,
-      REGEX_SPECIAL_CHARS_BACKREF,
-      REPLACEMENTS
-    } = constants3;
-    var expandRange = (args, options) => {
-      if (typeof options.expandRange === "function") {
-        return options.expandRange(...args, options);
-      }
-      args.sort();
-      const value = `[${args.join("-")}]`;
-      try {
-        new RegExp(value);
-      } catch (ex) {
-        return args.map((v) => utils.escapeRegex(v)).join("..");
-      }
-      return value;
-    };
-    var syntaxError = (type, char) => {
-      return `Missing ${type}: "${char}" - use "\\\\${char}" to match literal characters`;
-    };
-    var splitTopLevel = (input) => {
-      const parts = [];
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let value = "";
-      let escaped = false;
-      for (const ch of input) {
-        if (escaped === true) {
-          value += ch;
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          value += ch;
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          value += ch;
-          continue;
-        }
-        if (quote === 0) {
-          if (ch === "[") {
-            bracket++;
-          } else if (ch === "]" && bracket > 0) {
-            bracket--;
-          } else if (bracket === 0) {
-            if (ch === "(") {
-              paren++;
-            } else if (ch === ")" && paren > 0) {
-              paren--;
-            } else if (ch === "|" && paren === 0) {
-              parts.push(value);
-              value = "";
-              continue;
-            }
-          }
-        }
-        value += ch;
-      }
-      parts.push(value);
-      return parts;
-    };
-    var isPlainBranch = (branch) => {
-      let escaped = false;
-      for (const ch of branch) {
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (/[?*+@!()[\]{}]/.test(ch)) {
-          return false;
-        }
-      }
-      return true;
-    };
-    var normalizeSimpleBranch = (branch) => {
-      let value = branch.trim();
-      let changed = true;
-      while (changed === true) {
-        changed = false;
-        if (/^@\([^\\()[\]{}|]+\)$/.test(value)) {
-          value = value.slice(2, -1);
-          changed = true;
-        }
-      }
-      if (!isPlainBranch(value)) {
-        return;
-      }
-      return value.replace(/\\(.)/g, "$1");
-    };
-    var hasRepeatedCharPrefixOverlap = (branches) => {
-      const values = branches.map(normalizeSimpleBranch).filter(Boolean);
-      for (let i = 0; i < values.length; i++) {
-        for (let j = i + 1; j < values.length; j++) {
-          const a = values[i];
-          const b = values[j];
-          const char = a[0];
-          if (!char || a !== char.repeat(a.length) || b !== char.repeat(b.length)) {
-            continue;
-          }
-          if (a === b || a.startsWith(b) || b.startsWith(a)) {
-            return true;
-          }
-        }
-      }
-      return false;
-    };
-    var parseRepeatedExtglob = (pattern, requireEnd = true) => {
-      if (pattern[0] !== "+" && pattern[0] !== "*" || pattern[1] !== "(") {
-        return;
-      }
-      let bracket = 0;
-      let paren = 0;
-      let quote = 0;
-      let escaped = false;
-      for (let i = 1; i < pattern.length; i++) {
-        const ch = pattern[i];
-        if (escaped === true) {
-          escaped = false;
-          continue;
-        }
-        if (ch === "\\") {
-          escaped = true;
-          continue;
-        }
-        if (ch === '"') {
-          quote = quote === 1 ? 0 : 1;
-          continue;
-        }
-        if (quote === 1) {
-          continue;
-        }
-        if (ch === "[") {
-          bracket++;
-          continue;
-        }
-        if (ch === "]" && bracket > 0) {
-          bracket--;
-          continue;
-        }
-        if (bracket > 0) {
-          continue;
-        }
-        if (ch === "(") {
-          paren++;
-          continue;
-        }
-        if (ch === ")") {
-          paren--;
-          if (paren === 0) {
-            if (requireEnd === true && i !== pattern.length - 1) {
-              return;
-            }
-            return {
-              type: pattern[0],
-              body: pattern.slice(2, i),
-              end: i
-            };
-          }
-        }
-      }
-    };
-    var buildCharClassStar = (chars) => {
-      const source = chars.length === 1 ? utils.escapeRegex(chars[0]) : `[${chars.map((ch) => utils.escapeRegex(ch)).join("")}]`;
-      return `${source}*`;
-    };
-    var getStarExtglobSequenceChars = (pattern) => {
-      let index = 0;
-      const chars = [];
-      while (index < pattern.length) {
-        const match = parseRepeatedExtglob(pattern.slice(index), false);
-        if (!match || match.type !== "*") {
-          return;
-        }
-        const branches = splitTopLevel(match.body).map((branch2) => branch2.trim());
-        if (branches.length !== 1) {
-          return;
-        }
-        const branch = normalizeSimpleBranch(branches[0]);
-        if (!branch || branch.length !== 1) {
-          return;
-        }
-        chars.push(branch);
-        index += match.end + 1;
-      }
-      if (chars.length < 1) {
-        return;
-      }
-      return chars;
-    };
-    var repeatedExtglobRecursion = (pattern) => {
-      let depth = 0;
-      let value = pattern.trim();
-      let match = parseRepeatedExtglob(value);
-      while (match) {
-        depth++;
-        value = match.body.trim();
-        match = parseRepeatedExtglob(value);
-      }
-      return depth;
-    };
-    var analyzeRepeatedExtglob = (body, options) => {
-      if (options.maxExtglobRecursion === false) {
-        return { risky: false };
-      }
-      const max = typeof options.maxExtglobRecursion === "number" ? options.maxExtglobRecursion : constants3.DEFAULT_MAX_EXTGLOB_RECURSION;
-      const branches = splitTopLevel(body).map((branch) => branch.trim());
-      if (branches.length > 1) {
-        if (branches.some((branch) => branch === "") || branches.some((branch) => /^[*?]+$/.test(branch)) || hasRepeatedCharPrefixOverlap(branches)) {
-          return { risky: true };
-        }
-      }
-      const safeChars = [];
-      let sawStarSequence = false;
-      let combinable = true;
-      for (const branch of branches) {
-        const chars = getStarExtglobSequenceChars(branch);
-        if (chars) {
-          sawStarSequence = true;
-          safeChars.push(...chars);
-          continue;
-        }
-        const literal = normalizeSimpleBranch(branch);
-        if (literal && literal.length === 1) {
-          safeChars.push(literal);
-          continue;
-        }
-        combinable = false;
-        if (repeatedExtglobRecursion(branch) > max) {
-          return { risky: true };
-        }
-      }
-      if (sawStarSequence) {
-        return combinable ? { risky: true, safeOutput: buildCharClassStar([...new Set(safeChars)]) } : { risky: true };
-      }
-      return { risky: false };
-    };
-    var parse = (input, options) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected a string");
-      }
-      input = REPLACEMENTS[input] || input;
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      let len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      const bos = { type: "bos", value: "", output: opts.prepend || "" };
-      const tokens = [bos];
-      const capture = opts.capture ? "" : "?:";
-      const PLATFORM_CHARS = constants3.globChars(opts.windows);
-      const EXTGLOB_CHARS = constants3.extglobChars(PLATFORM_CHARS);
-      const {
-        DOT_LITERAL,
-        PLUS_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOT_SLASH,
-        NO_DOTS_SLASH,
-        QMARK,
-        QMARK_NO_DOT,
-        STAR,
-        START_ANCHOR
-      } = PLATFORM_CHARS;
-      const globstar = (opts2) => {
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const nodot = opts.dot ? "" : NO_DOT;
-      const qmarkNoDot = opts.dot ? QMARK : QMARK_NO_DOT;
-      let star = opts.bash === true ? globstar(opts) : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      if (typeof opts.noext === "boolean") {
-        opts.noextglob = opts.noext;
-      }
-      const state = {
-        input,
-        index: -1,
-        start: 0,
-        dot: opts.dot === true,
-        consumed: "",
-        output: "",
-        prefix: "",
-        backtrack: false,
-        negated: false,
-        brackets: 0,
-        braces: 0,
-        parens: 0,
-        quotes: 0,
-        globstar: false,
-        tokens
-      };
-      input = utils.removePrefix(input, state);
-      len = input.length;
-      const extglobs = [];
-      const braces = [];
-      const stack = [];
-      let prev = bos;
-      let value;
-      const eos = () => state.index === len - 1;
-      const peek = state.peek = (n = 1) => input[state.index + n];
-      const advance = state.advance = () => input[++state.index] || "";
-      const remaining = () => input.slice(state.index + 1);
-      const consume = (value2 = "", num = 0) => {
-        state.consumed += value2;
-        state.index += num;
-      };
-      const append = (token) => {
-        state.output += token.output != null ? token.output : token.value;
-        consume(token.value);
-      };
-      const negate = () => {
-        let count = 1;
-        while (peek() === "!" && (peek(2) !== "(" || peek(3) === "?")) {
-          advance();
-          state.start++;
-          count++;
-        }
-        if (count % 2 === 0) {
-          return false;
-        }
-        state.negated = true;
-        state.start++;
-        return true;
-      };
-      const increment = (type) => {
-        state[type]++;
-        stack.push(type);
-      };
-      const decrement = (type) => {
-        state[type]--;
-        stack.pop();
-      };
-      const push2 = (tok) => {
-        if (prev.type === "globstar") {
-          const isBrace = state.braces > 0 && (tok.type === "comma" || tok.type === "brace");
-          const isExtglob = tok.extglob === true || extglobs.length && (tok.type === "pipe" || tok.type === "paren");
-          if (tok.type !== "slash" && tok.type !== "paren" && !isBrace && !isExtglob) {
-            state.output = state.output.slice(0, -prev.output.length);
-            prev.type = "star";
-            prev.value = "*";
-            prev.output = star;
-            state.output += prev.output;
-          }
-        }
-        if (extglobs.length && tok.type !== "paren") {
-          extglobs[extglobs.length - 1].inner += tok.value;
-        }
-        if (tok.value || tok.output) append(tok);
-        if (prev && prev.type === "text" && tok.type === "text") {
-          prev.output = (prev.output || prev.value) + tok.value;
-          prev.value += tok.value;
-          return;
-        }
-        tok.prev = prev;
-        tokens.push(tok);
-        prev = tok;
-      };
-      const extglobOpen = (type, value2) => {
-        const token = { ...EXTGLOB_CHARS[value2], conditions: 1, inner: "" };
-        token.prev = prev;
-        token.parens = state.parens;
-        token.output = state.output;
-        token.startIndex = state.index;
-        token.tokensIndex = tokens.length;
-        const output = (opts.capture ? "(" : "") + token.open;
-        increment("parens");
-        push2({ type, value: value2, output: state.output ? "" : ONE_CHAR });
-        push2({ type: "paren", extglob: true, value: advance(), output });
-        extglobs.push(token);
-      };
-      const extglobClose = (token) => {
-        const literal = input.slice(token.startIndex, state.index + 1);
-        const body = input.slice(token.startIndex + 2, state.index);
-        const analysis = analyzeRepeatedExtglob(body, opts);
-        if ((token.type === "plus" || token.type === "star") && analysis.risky) {
-          const safeOutput = analysis.safeOutput ? (token.output ? "" : ONE_CHAR) + (opts.capture ? `(${analysis.safeOutput})` : analysis.safeOutput) : void 0;
-          const open2 = tokens[token.tokensIndex];
-          open2.type = "text";
-          open2.value = literal;
-          open2.output = safeOutput || utils.escapeRegex(literal);
-          for (let i = token.tokensIndex + 1; i < tokens.length; i++) {
-            tokens[i].value = "";
-            tokens[i].output = "";
-            delete tokens[i].suffix;
-          }
-          state.output = token.output + open2.output;
-          state.backtrack = true;
-          push2({ type: "paren", extglob: true, value, output: "" });
-          decrement("parens");
-          return;
-        }
-        let output = token.close + (opts.capture ? ")" : "");
-        let rest;
-        if (token.type === "negate") {
-          let extglobStar = star;
-          if (token.inner && token.inner.length > 1 && token.inner.includes("/")) {
-            extglobStar = globstar(opts);
-          }
-          if (extglobStar !== star || eos() || /^\)+$/.test(remaining())) {
-            output = token.close = `)$))${extglobStar}`;
-          }
-          if (token.inner.includes("*") && (rest = remaining()) && /^\.[^\\/.]+$/.test(rest)) {
-            const expression = parse(rest, { ...options, fastpaths: false }).output;
-            output = token.close = `)${expression})${extglobStar})`;
-          }
-          if (token.prev.type === "bos") {
-            state.negatedExtglob = true;
-          }
-        }
-        push2({ type: "paren", extglob: true, value, output });
-        decrement("parens");
-      };
-      if (opts.fastpaths !== false && !/(^[*!]|[/()[\]{}"])/.test(input)) {
-        let backslashes = false;
-        let output = input.replace(REGEX_SPECIAL_CHARS_BACKREF, (m, esc, chars, first, rest, index) => {
-          if (first === "\\") {
-            backslashes = true;
-            return m;
-          }
-          if (first === "?") {
-            if (esc) {
-              return esc + first + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            if (index === 0) {
-              return qmarkNoDot + (rest ? QMARK.repeat(rest.length) : "");
-            }
-            return QMARK.repeat(chars.length);
-          }
-          if (first === ".") {
-            return DOT_LITERAL.repeat(chars.length);
-          }
-          if (first === "*") {
-            if (esc) {
-              return esc + first + (rest ? star : "");
-            }
-            return star;
-          }
-          return esc ? m : `\\${m}`;
-        });
-        if (backslashes === true) {
-          if (opts.unescape === true) {
-            output = output.replace(/\\/g, "");
-          } else {
-            output = output.replace(/\\+/g, (m) => {
-              return m.length % 2 === 0 ? "\\\\" : m ? "\\" : "";
-            });
-          }
-        }
-        if (output === input && opts.contains === true) {
-          state.output = input;
-          return state;
-        }
-        state.output = utils.wrapOutput(output, state, options);
-        return state;
-      }
-      while (!eos()) {
-        value = advance();
-        if (value === "\0") {
-          continue;
-        }
-        if (value === "\\") {
-          const next = peek();
-          if (next === "/" && opts.bash !== true) {
-            continue;
-          }
-          if (next === "." || next === ";") {
-            continue;
-          }
-          if (!next) {
-            value += "\\";
-            push2({ type: "text", value });
-            continue;
-          }
-          const match = /^\\+/.exec(remaining());
-          let slashes = 0;
-          if (match && match[0].length > 2) {
-            slashes = match[0].length;
-            state.index += slashes;
-            if (slashes % 2 !== 0) {
-              value += "\\";
-            }
-          }
-          if (opts.unescape === true) {
-            value = advance();
-          } else {
-            value += advance();
-          }
-          if (state.brackets === 0) {
-            push2({ type: "text", value });
-            continue;
-          }
-        }
-        if (state.brackets > 0 && (value !== "]" || prev.value === "[" || prev.value === "[^")) {
-          if (opts.posix !== false && value === ":") {
-            const inner = prev.value.slice(1);
-            if (inner.includes("[")) {
-              prev.posix = true;
-              if (inner.includes(":")) {
-                const idx = prev.value.lastIndexOf("[");
-                const pre = prev.value.slice(0, idx);
-                const rest2 = prev.value.slice(idx + 2);
-                const posix2 = POSIX_REGEX_SOURCE[rest2];
-                if (posix2) {
-                  prev.value = pre + posix2;
-                  state.backtrack = true;
-                  advance();
-                  if (!bos.output && tokens.indexOf(prev) === 1) {
-                    bos.output = ONE_CHAR;
-                  }
-                  continue;
-                }
-              }
-            }
-          }
-          if (value === "[" && peek() !== ":" || value === "-" && peek() === "]") {
-            value = `\\${value}`;
-          }
-          if (value === "]" && (prev.value === "[" || prev.value === "[^")) {
-            value = `\\${value}`;
-          }
-          if (opts.posix === true && value === "!" && prev.value === "[") {
-            value = "^";
-          }
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (state.quotes === 1 && value !== '"') {
-          value = utils.escapeRegex(value);
-          prev.value += value;
-          append({ value });
-          continue;
-        }
-        if (value === '"') {
-          state.quotes = state.quotes === 1 ? 0 : 1;
-          if (opts.keepQuotes === true) {
-            push2({ type: "text", value });
-          }
-          continue;
-        }
-        if (value === "(") {
-          increment("parens");
-          push2({ type: "paren", value });
-          continue;
-        }
-        if (value === ")") {
-          if (state.parens === 0 && opts.strictBrackets === true) {
-            throw new SyntaxError(syntaxError("opening", "("));
-          }
-          const extglob = extglobs[extglobs.length - 1];
-          if (extglob && state.parens === extglob.parens + 1) {
-            extglobClose(extglobs.pop());
-            continue;
-          }
-          push2({ type: "paren", value, output: state.parens ? ")" : "\\)" });
-          decrement("parens");
-          continue;
-        }
-        if (value === "[") {
-          if (opts.nobracket === true || !remaining().includes("]")) {
-            if (opts.nobracket !== true && opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("closing", "]"));
-            }
-            value = `\\${value}`;
-          } else {
-            increment("brackets");
-          }
-          push2({ type: "bracket", value });
-          continue;
-        }
-        if (value === "]") {
-          if (opts.nobracket === true || prev && prev.type === "bracket" && prev.value.length === 1) {
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          if (state.brackets === 0) {
-            if (opts.strictBrackets === true) {
-              throw new SyntaxError(syntaxError("opening", "["));
-            }
-            push2({ type: "text", value, output: `\\${value}` });
-            continue;
-          }
-          decrement("brackets");
-          const prevValue = prev.value.slice(1);
-          if (prev.posix !== true && prevValue[0] === "^" && !prevValue.includes("/")) {
-            value = `/${value}`;
-          }
-          prev.value += value;
-          append({ value });
-          if (opts.literalBrackets === false || utils.hasRegexChars(prevValue)) {
-            continue;
-          }
-          const escaped = utils.escapeRegex(prev.value);
-          state.output = state.output.slice(0, -prev.value.length);
-          if (opts.literalBrackets === true) {
-            state.output += escaped;
-            prev.value = escaped;
-            continue;
-          }
-          prev.value = `(${capture}${escaped}|${prev.value})`;
-          state.output += prev.value;
-          continue;
-        }
-        if (value === "{" && opts.nobrace !== true) {
-          increment("braces");
-          const open2 = {
-            type: "brace",
-            value,
-            output: "(",
-            outputIndex: state.output.length,
-            tokensIndex: state.tokens.length
-          };
-          braces.push(open2);
-          push2(open2);
-          continue;
-        }
-        if (value === "}") {
-          const brace = braces[braces.length - 1];
-          if (opts.nobrace === true || !brace) {
-            push2({ type: "text", value, output: value });
-            continue;
-          }
-          let output = ")";
-          if (brace.dots === true) {
-            const arr = tokens.slice();
-            const range = [];
-            for (let i = arr.length - 1; i >= 0; i--) {
-              tokens.pop();
-              if (arr[i].type === "brace") {
-                break;
-              }
-              if (arr[i].type !== "dots") {
-                range.unshift(arr[i].value);
-              }
-            }
-            output = expandRange(range, opts);
-            state.backtrack = true;
-          }
-          if (brace.comma !== true && brace.dots !== true) {
-            const out = state.output.slice(0, brace.outputIndex);
-            const toks = state.tokens.slice(brace.tokensIndex);
-            brace.value = brace.output = "\\{";
-            value = output = "\\}";
-            state.output = out;
-            for (const t of toks) {
-              state.output += t.output || t.value;
-            }
-          }
-          push2({ type: "brace", value, output });
-          decrement("braces");
-          braces.pop();
-          continue;
-        }
-        if (value === "|") {
-          if (extglobs.length > 0) {
-            extglobs[extglobs.length - 1].conditions++;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value === ",") {
-          let output = value;
-          const brace = braces[braces.length - 1];
-          if (brace && stack[stack.length - 1] === "braces") {
-            brace.comma = true;
-            output = "|";
-          }
-          push2({ type: "comma", value, output });
-          continue;
-        }
-        if (value === "/") {
-          if (prev.type === "dot" && state.index === state.start + 1) {
-            state.start = state.index + 1;
-            state.consumed = "";
-            state.output = "";
-            tokens.pop();
-            prev = bos;
-            continue;
-          }
-          push2({ type: "slash", value, output: SLASH_LITERAL });
-          continue;
-        }
-        if (value === ".") {
-          if (state.braces > 0 && prev.type === "dot") {
-            if (prev.value === ".") prev.output = DOT_LITERAL;
-            const brace = braces[braces.length - 1];
-            prev.type = "dots";
-            prev.output += value;
-            prev.value += value;
-            brace.dots = true;
-            continue;
-          }
-          if (state.braces + state.parens === 0 && prev.type !== "bos" && prev.type !== "slash") {
-            push2({ type: "text", value, output: DOT_LITERAL });
-            continue;
-          }
-          push2({ type: "dot", value, output: DOT_LITERAL });
-          continue;
-        }
-        if (value === "?") {
-          const isGroup = prev && prev.value === "(";
-          if (!isGroup && opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("qmark", value);
-            continue;
-          }
-          if (prev && prev.type === "paren") {
-            const next = peek();
-            let output = value;
-            if (prev.value === "(" && !/[!=<:]/.test(next) || next === "<" && !/<([!=]|\w+>)/.test(remaining())) {
-              output = `\\${value}`;
-            }
-            push2({ type: "text", value, output });
-            continue;
-          }
-          if (opts.dot !== true && (prev.type === "slash" || prev.type === "bos")) {
-            push2({ type: "qmark", value, output: QMARK_NO_DOT });
-            continue;
-          }
-          push2({ type: "qmark", value, output: QMARK });
-          continue;
-        }
-        if (value === "!") {
-          if (opts.noextglob !== true && peek() === "(") {
-            if (peek(2) !== "?" || !/[!=<:]/.test(peek(3))) {
-              extglobOpen("negate", value);
-              continue;
-            }
-          }
-          if (opts.nonegate !== true && state.index === 0) {
-            negate();
-            continue;
-          }
-        }
-        if (value === "+") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            extglobOpen("plus", value);
-            continue;
-          }
-          if (prev && prev.value === "(" || opts.regex === false) {
-            push2({ type: "plus", value, output: PLUS_LITERAL });
-            continue;
-          }
-          if (prev && (prev.type === "bracket" || prev.type === "paren" || prev.type === "brace") || state.parens > 0) {
-            push2({ type: "plus", value });
-            continue;
-          }
-          push2({ type: "plus", value: PLUS_LITERAL });
-          continue;
-        }
-        if (value === "@") {
-          if (opts.noextglob !== true && peek() === "(" && peek(2) !== "?") {
-            push2({ type: "at", extglob: true, value, output: "" });
-            continue;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (value !== "*") {
-          if (value === "$" || value === "^") {
-            value = `\\${value}`;
-          }
-          const match = REGEX_NON_SPECIAL_CHARS.exec(remaining());
-          if (match) {
-            value += match[0];
-            state.index += match[0].length;
-          }
-          push2({ type: "text", value });
-          continue;
-        }
-        if (prev && (prev.type === "globstar" || prev.star === true)) {
-          prev.type = "star";
-          prev.star = true;
-          prev.value += value;
-          prev.output = star;
-          state.backtrack = true;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        let rest = remaining();
-        if (opts.noextglob !== true && /^\([^?]/.test(rest)) {
-          extglobOpen("star", value);
-          continue;
-        }
-        if (prev.type === "star") {
-          if (opts.noglobstar === true) {
-            consume(value);
-            continue;
-          }
-          const prior = prev.prev;
-          const before = prior.prev;
-          const isStart = prior.type === "slash" || prior.type === "bos";
-          const afterStar = before && (before.type === "star" || before.type === "globstar");
-          if (opts.bash === true && (!isStart || rest[0] && rest[0] !== "/")) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          const isBrace = state.braces > 0 && (prior.type === "comma" || prior.type === "brace");
-          const isExtglob = extglobs.length && (prior.type === "pipe" || prior.type === "paren");
-          if (!isStart && prior.type !== "paren" && !isBrace && !isExtglob) {
-            push2({ type: "star", value, output: "" });
-            continue;
-          }
-          while (rest.slice(0, 3) === "/**") {
-            const after = input[state.index + 4];
-            if (after && after !== "/") {
-              break;
-            }
-            rest = rest.slice(3);
-            consume("/**", 3);
-          }
-          const isEnd = eos() || state.parens > 0 && rest === ")".repeat(state.parens) && !extglobs.some((extglob) => extglob.type === "negate");
-          if (prior.type === "bos" && eos()) {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = globstar(opts);
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && !afterStar && isEnd) {
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = globstar(opts) + (opts.strictSlashes ? ")" : "|$)");
-            prev.value += value;
-            state.globstar = true;
-            state.output += prior.output + prev.output;
-            consume(value);
-            continue;
-          }
-          if (prior.type === "slash" && prior.prev.type !== "bos" && rest[0] === "/") {
-            const end = rest[1] !== void 0 ? "|$" : "";
-            state.output = state.output.slice(0, -(prior.output + prev.output).length);
-            prior.output = `(?:${prior.output}`;
-            prev.type = "globstar";
-            prev.output = `${globstar(opts)}${SLASH_LITERAL}|${SLASH_LITERAL}${end})`;
-            prev.value += value;
-            state.output += prior.output + prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          if (prior.type === "bos" && rest[0] === "/") {
-            prev.type = "globstar";
-            prev.value += value;
-            prev.output = `(?:^|${SLASH_LITERAL}|${globstar(opts)}${SLASH_LITERAL})`;
-            state.output = prev.output;
-            state.globstar = true;
-            consume(value + advance());
-            push2({ type: "slash", value: "/", output: "" });
-            continue;
-          }
-          state.output = state.output.slice(0, -prev.output.length);
-          prev.type = "globstar";
-          prev.output = globstar(opts);
-          prev.value += value;
-          state.output += prev.output;
-          state.globstar = true;
-          consume(value);
-          continue;
-        }
-        const token = { type: "star", value, output: star };
-        if (opts.bash === true) {
-          token.output = ".*?";
-          if (prev.type === "bos" || prev.type === "slash") {
-            token.output = nodot + token.output;
-          }
-          push2(token);
-          continue;
-        }
-        if (prev && (prev.type === "bracket" || prev.type === "paren") && opts.regex === true) {
-          token.output = value;
-          push2(token);
-          continue;
-        }
-        if (state.index === state.start || prev.type === "slash" || prev.type === "dot") {
-          if (prev.type === "dot") {
-            state.output += NO_DOT_SLASH;
-            prev.output += NO_DOT_SLASH;
-          } else if (opts.dot === true) {
-            state.output += NO_DOTS_SLASH;
-            prev.output += NO_DOTS_SLASH;
-          } else {
-            state.output += nodot;
-            prev.output += nodot;
-          }
-          if (peek() !== "*") {
-            state.output += ONE_CHAR;
-            prev.output += ONE_CHAR;
-          }
-        }
-        push2(token);
-      }
-      while (state.brackets > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "]"));
-        state.output = utils.escapeLast(state.output, "[");
-        decrement("brackets");
-      }
-      while (state.parens > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", ")"));
-        state.output = utils.escapeLast(state.output, "(");
-        decrement("parens");
-      }
-      while (state.braces > 0) {
-        if (opts.strictBrackets === true) throw new SyntaxError(syntaxError("closing", "}"));
-        state.output = utils.escapeLast(state.output, "{");
-        decrement("braces");
-      }
-      if (opts.strictSlashes !== true && (prev.type === "star" || prev.type === "bracket")) {
-        push2({ type: "maybe_slash", value: "", output: `${SLASH_LITERAL}?` });
-      }
-      if (state.backtrack === true) {
-        state.output = "";
-        for (const token of state.tokens) {
-          state.output += token.output != null ? token.output : token.value;
-          if (token.suffix) {
-            state.output += token.suffix;
-          }
-        }
-      }
-      return state;
-    };
-    parse.fastpaths = (input, options) => {
-      const opts = { ...options };
-      const max = typeof opts.maxLength === "number" ? Math.min(MAX_LENGTH, opts.maxLength) : MAX_LENGTH;
-      const len = input.length;
-      if (len > max) {
-        throw new SyntaxError(`Input length: ${len}, exceeds maximum allowed length: ${max}`);
-      }
-      input = REPLACEMENTS[input] || input;
-      const {
-        DOT_LITERAL,
-        SLASH_LITERAL,
-        ONE_CHAR,
-        DOTS_SLASH,
-        NO_DOT,
-        NO_DOTS,
-        NO_DOTS_SLASH,
-        STAR,
-        START_ANCHOR
-      } = constants3.globChars(opts.windows);
-      const nodot = opts.dot ? NO_DOTS : NO_DOT;
-      const slashDot = opts.dot ? NO_DOTS_SLASH : NO_DOT;
-      const capture = opts.capture ? "" : "?:";
-      const state = { negated: false, prefix: "" };
-      let star = opts.bash === true ? ".*?" : STAR;
-      if (opts.capture) {
-        star = `(${star})`;
-      }
-      const globstar = (opts2) => {
-        if (opts2.noglobstar === true) return star;
-        return `(${capture}(?:(?!${START_ANCHOR}${opts2.dot ? DOTS_SLASH : DOT_LITERAL}).)*?)`;
-      };
-      const create = (str) => {
-        switch (str) {
-          case "*":
-            return `${nodot}${ONE_CHAR}${star}`;
-          case ".*":
-            return `${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*.*":
-            return `${nodot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "*/*":
-            return `${nodot}${star}${SLASH_LITERAL}${ONE_CHAR}${slashDot}${star}`;
-          case "**":
-            return nodot + globstar(opts);
-          case "**/*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${ONE_CHAR}${star}`;
-          case "**/*.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${slashDot}${star}${DOT_LITERAL}${ONE_CHAR}${star}`;
-          case "**/.*":
-            return `(?:${nodot}${globstar(opts)}${SLASH_LITERAL})?${DOT_LITERAL}${ONE_CHAR}${star}`;
-          default: {
-            const match = /^(.*?)\.(\w+)$/.exec(str);
-            if (!match) return;
-            const source2 = create(match[1]);
-            if (!source2) return;
-            return source2 + DOT_LITERAL + match[2];
-          }
-        }
-      };
-      const output = utils.removePrefix(input, state);
-      let source = create(output);
-      if (source && opts.strictSlashes !== true) {
-        source += `${SLASH_LITERAL}?`;
-      }
-      return source;
-    };
-    module2.exports = parse;
-  }
-});
-
-// node_modules/picomatch/lib/picomatch.js
-var require_picomatch = __commonJS({
-  "node_modules/picomatch/lib/picomatch.js"(exports2, module2) {
-    "use strict";
-    var scan = require_scan();
-    var parse = require_parse();
-    var utils = require_utils();
-    var constants3 = require_constants2();
-    var isObject2 = (val) => val && typeof val === "object" && !Array.isArray(val);
-    var picomatch2 = (glob2, options, returnState = false) => {
-      if (Array.isArray(glob2)) {
-        const fns = glob2.map((input) => picomatch2(input, options, returnState));
-        const arrayMatcher = (str) => {
-          for (const isMatch of fns) {
-            const state2 = isMatch(str);
-            if (state2) return state2;
-          }
-          return false;
-        };
-        return arrayMatcher;
-      }
-      const isState = isObject2(glob2) && glob2.tokens && glob2.input;
-      if (glob2 === "" || typeof glob2 !== "string" && !isState) {
-        throw new TypeError("Expected pattern to be a non-empty string");
-      }
-      const opts = options || {};
-      const posix2 = opts.windows;
-      const regex = isState ? picomatch2.compileRe(glob2, options) : picomatch2.makeRe(glob2, options, false, true);
-      const state = regex.state;
-      delete regex.state;
-      let isIgnored = () => false;
-      if (opts.ignore) {
-        const ignoreOpts = { ...options, ignore: null, onMatch: null, onResult: null };
-        isIgnored = picomatch2(opts.ignore, ignoreOpts, returnState);
-      }
-      const matcher = (input, returnObject = false) => {
-        const { isMatch, match, output } = picomatch2.test(input, regex, options, { glob: glob2, posix: posix2 });
-        const result = { glob: glob2, state, regex, posix: posix2, input, output, match, isMatch };
-        if (typeof opts.onResult === "function") {
-          opts.onResult(result);
-        }
-        if (isMatch === false) {
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (isIgnored(input)) {
-          if (typeof opts.onIgnore === "function") {
-            opts.onIgnore(result);
-          }
-          result.isMatch = false;
-          return returnObject ? result : false;
-        }
-        if (typeof opts.onMatch === "function") {
-          opts.onMatch(result);
-        }
-        return returnObject ? result : true;
-      };
-      if (returnState) {
-        matcher.state = state;
-      }
-      return matcher;
-    };
-    picomatch2.test = (input, regex, options, { glob: glob2, posix: posix2 } = {}) => {
-      if (typeof input !== "string") {
-        throw new TypeError("Expected input to be a string");
-      }
-      if (input === "") {
-        return { isMatch: false, output: "" };
-      }
-      const opts = options || {};
-      const format = opts.format || (posix2 ? utils.toPosixSlashes : null);
-      let match = input === glob2;
-      let output = match && format ? format(input) : input;
-      if (match === false) {
-        output = format ? format(input) : input;
-        match = output === glob2;
-      }
-      if (match === false || opts.capture === true) {
-        if (opts.matchBase === true || opts.basename === true) {
-          match = picomatch2.matchBase(input, regex, options, posix2);
-        } else {
-          match = regex.exec(output);
-        }
-      }
-      return { isMatch: Boolean(match), match, output };
-    };
-    picomatch2.matchBase = (input, glob2, options, posix2 = options && options.windows) => {
-      const regex = glob2 instanceof RegExp ? glob2 : picomatch2.makeRe(glob2, options);
-      return regex.test(utils.basename(input, { windows: posix2 }));
-    };
-    picomatch2.isMatch = (str, patterns, options) => picomatch2(patterns, options)(str);
-    picomatch2.parse = (pattern, options) => {
-      if (Array.isArray(pattern)) return pattern.map((p) => picomatch2.parse(p, options));
-      return parse(pattern, { ...options, fastpaths: false });
-    };
-    picomatch2.scan = (input, options) => scan(input, options);
-    picomatch2.compileRe = (state, options, returnOutput = false, returnState = false) => {
-      if (returnOutput === true) {
-        return state.output;
-      }
-      const opts = options || {};
-      const prepend = opts.contains ? "" : "^";
-      const append = opts.contains ? "" : "$";
-      let source = `${prepend}(?:${state.output})${append}`;
-      if (state && state.negated === true) {
-        source = `^(?!${source}).*$`;
-      }
-      const regex = picomatch2.toRegex(source, options);
-      if (returnState === true) {
-        regex.state = state;
-      }
-      return regex;
-    };
-    picomatch2.makeRe = (input, options = {}, returnOutput = false, returnState = false) => {
-      if (!input || typeof input !== "string") {
-        throw new TypeError("Expected a non-empty string");
-      }
-      let parsed = { negated: false, fastpaths: true };
-      if (options.fastpaths !== false && (input[0] === "." || input[0] === "*")) {
-        parsed.output = parse.fastpaths(input, options);
-      }
-      if (!parsed.output) {
-        parsed = parse(input, options);
-      }
-      return picomatch2.compileRe(parsed, options, returnOutput, returnState);
-    };
-    picomatch2.toRegex = (source, options) => {
-      try {
-        const opts = options || {};
-        return new RegExp(source, opts.flags || (opts.nocase ? "i" : ""));
-      } catch (err) {
-        if (options && options.debug === true) throw err;
-        return /$^/;
-      }
-    };
-    picomatch2.constants = constants3;
-    module2.exports = picomatch2;
-  }
-});
-
-// node_modules/picomatch/index.js
-var require_picomatch2 = __commonJS({
-  "node_modules/picomatch/index.js"(exports2, module2) {
-    "use strict";
-    var pico = require_picomatch();
-    var utils = require_utils();
-    function picomatch2(glob2, options, returnState = false) {
-      if (options && (options.windows === null || options.windows === void 0)) {
-        options = { ...options, windows: utils.isWindows() };
-      }
-      return pico(glob2, options, returnState);
-    }
-    Object.assign(picomatch2, pico);
-    module2.exports = picomatch2;
   }
 });
 
@@ -29610,10 +29610,10 @@ var require_headers2 = __commonJS({
       return end;
     };
     var cksum = function(block) {
-      var sum = 8 * 32;
-      for (var i = 0; i < 148; i++) sum += block[i];
-      for (var j = 156; j < 512; j++) sum += block[j];
-      return sum;
+      var sum2 = 8 * 32;
+      for (var i = 0; i < 148; i++) sum2 += block[i];
+      for (var j = 156; j < 512; j++) sum2 += block[j];
+      return sum2;
     };
     var encodeOct = function(val, n) {
       val = val.toString(8);
@@ -29631,12 +29631,12 @@ var require_headers2 = __commonJS({
         if (positive) tuple.push(byte);
         else tuple.push(255 - byte);
       }
-      var sum = 0;
+      var sum2 = 0;
       var l = tuple.length;
       for (i = 0; i < l; i++) {
-        sum += tuple[i] * Math.pow(256, i);
+        sum2 += tuple[i] * Math.pow(256, i);
       }
-      return positive ? sum : -1 * sum;
+      return positive ? sum2 : -1 * sum2;
     }
     var decodeOct = function(val, offset, length) {
       val = val.slice(offset, offset + length);
@@ -36792,6 +36792,7 @@ function getState(name) {
 }
 
 // src/settings/catalog.ts
+var HOOK_VARIABLE_PREFIX = "DOCKER_IMAGE_CLEANUP_";
 var CATALOG = [
   // Selection
   { name: "keep", kind: "count", default: "2", section: "selection", placeholder: "N", help: "builds kept per repository besides the current build", action: "keep-count", task: "keepCount" },
@@ -36835,6 +36836,17 @@ var CATALOG = [
   { name: "max-unused", kind: "duration", section: "pressure", placeholder: "DURATION", help: "remove images not used for longer than this (336h, 2w)", action: "max-unused", task: "maxUnused" },
   { name: "evict-kept-builds", kind: "boolean", default: "false", section: "pressure", help: "under pressure, builds kept by {keep} may go too", action: "evict-kept-builds", task: "evictKeptBuilds" },
   { name: "evict-base-images", kind: "boolean", default: "false", section: "pressure", help: "emergency: base images may go too, once nothing kept stands on them", action: "evict-base-images", task: "evictBaseImages" },
+  {
+    name: "eviction-order",
+    kind: "enum",
+    values: ["cost", "recent"],
+    default: "cost",
+    section: "pressure",
+    placeholder: "cost|recent",
+    help: "under pressure, within each tier: least recently used first, or least expected cost to get back per byte freed first (used once before used often; see what-if)",
+    action: "eviction-order",
+    task: "evictionOrder"
+  },
   { name: "usage-store", kind: "enum", values: ["file", "engine", "none"], default: "file", section: "pressure", placeholder: "file|engine|none", help: "where the last-use record lives", action: "usage-store", task: "usageStore" },
   {
     name: "usage-file",
@@ -36876,6 +36888,16 @@ var CATALOG = [
     action: "buildx-older-than",
     task: "buildxOlderThan"
   },
+  // Networks
+  {
+    name: "networks-older-than",
+    kind: "duration",
+    section: "networks",
+    placeholder: "DURATION",
+    help: "remove user-defined networks no container (running or stopped) joins, unused (created/joined/left) for longer than this; never the engine's own (bridge, host, none, podman); {protect-label} applies too",
+    action: "networks-older-than",
+    task: "networksOlderThan"
+  },
   // Safety
   { name: "max-removals", kind: "count", unsetMeans: "no limit", section: "safety", placeholder: "N", help: "refuse the whole run when the plan removes more images", action: "max-removals", task: "maxRemovals" },
   { name: "dry-run", kind: "boolean", default: "false", section: "safety", help: "show the plan, change nothing", action: "dry-run", task: "dryRun" },
@@ -36915,6 +36937,7 @@ function specOf(name) {
 }
 function spellingOf(spec, front) {
   if (front === "cli") return `--${spec.cli ?? spec.name}`;
+  if (front === "hook") return `${HOOK_VARIABLE_PREFIX}${(spec.cli ?? spec.name).toUpperCase().replace(/-/g, "_")}`;
   return spec[front];
 }
 function settingsOn(front) {
@@ -37541,6 +37564,7 @@ function buildSettings(v, raw) {
     buildCache: { keepBytes: v["build-cache-keep"], maxAgeMs: v["build-cache-max-age"] },
     containersOlderThanMs: v["containers-older-than"],
     volumes: { olderThanMs: v["volumes-older-than"], named: v["volumes-named"], protect: v["protect-volume"], buildxOlderThanMs: v["buildx-older-than"] },
+    networksOlderThanMs: v["networks-older-than"],
     timeoutMs: timeout(v.timeout, raw),
     lockWaitMs: v["lock-wait"]
   };
@@ -37582,7 +37606,8 @@ function spaceRules(v, raw) {
     ensureFreeBytes: v["ensure-free"],
     evictBuildCache: maxDockerBytes !== void 0 || v["ensure-free"] !== void 0 || v["evict-build-cache"],
     evictKeptBuilds: v["evict-kept-builds"],
-    evictBaseImages: v["evict-base-images"]
+    evictBaseImages: v["evict-base-images"],
+    evictionOrder: v["eviction-order"]
   };
 }
 function scaled(t, factor) {
@@ -37608,7 +37633,7 @@ function rawFromInputs(front, read) {
 function inFrontTermsOf(error2, front) {
   const input = inputOfSetting(front, error2.setting) ?? error2.setting;
   const expected = inFrontTerms(error2.expectedTemplate, front);
-  const label = front === "cli" ? input : `input ${input}`;
+  const label = front === "cli" ? input : front === "hook" ? `variable ${input}` : `input ${input}`;
   return { input, value: error2.value, expected, message: `Invalid ${label} "${error2.value}": expected ${expected}.` };
 }
 var DEFERRABLE = ["pattern-list", "repository-list"];
@@ -37639,6 +37664,8 @@ function newNode(parent) {
     children: void 0,
     parent,
     size: void 0,
+    content: void 0,
+    contentUnknown: false,
     users: 0,
     endingHere: NONE,
     simGeneration: 0,
@@ -37664,9 +37691,109 @@ function forEachChild(node, fn) {
 var LayerIndex = class {
   root = newNode(void 0);
   leafOf = /* @__PURE__ */ new Map();
-  constructor(images) {
-    for (const image of images) this.add(image);
-    for (const image of images) this.fillUnknownSizes(image);
+  /** Content bytes that are one image's alone (its index, manifest, config), by image ID. */
+  ownContent = /* @__PURE__ */ new Map();
+  /**
+   * `countContent`: the engine's disk use counts content blobs (EngineInfo.diskUseCountsContent),
+   * so a layer frees its blob with its snapshot, and an image its own blobs. `snapshotsAreCopies`:
+   * each layer's snapshot holds its parents' files too (native snapshotter), for telling the data
+   * a layer adds.
+   */
+  snapshotsAreCopies;
+  constructor(images2, options = {}) {
+    this.snapshotsAreCopies = options.snapshotsAreCopies === true;
+    for (const image of images2) this.add(image);
+    for (const image of images2) this.fillUnknownSizes(image);
+    if (options.countContent) this.fillContent(images2);
+  }
+  /**
+   * The API gives each image's content total (its manifests' present blobs) and the sizes of
+   * its index and manifests, not its layer blobs. Taken bases first (shorter chains first), the
+   * content an image has beyond the layers already known is put on its topmost new layer (its
+   * config goes with it): exact when a layer shared by several images is some image's top, as a
+   * pulled base is. A shared layer no image ends at cannot be told apart (each image above it
+   * carries its blob in its own part): marked, so the plan can say so.
+   */
+  fillContent(images2) {
+    const counted = images2.filter((i) => i.contentBytes !== void 0);
+    const byChain = counted.map((image, order) => ({ image, order })).sort((a, b) => a.image.layers.length - b.image.layers.length || a.order - b.order);
+    for (const { image } of byChain) {
+      const path8 = this.pathOf(image.id);
+      const own = Math.min(image.ownContentBytes ?? 0, image.contentBytes);
+      let rest = image.contentBytes - own;
+      const unknown = [];
+      for (const n of path8) {
+        if (n.content === void 0) unknown.push(n);
+        else rest -= n.content;
+      }
+      rest = Math.max(0, rest);
+      const top = unknown[unknown.length - 1];
+      for (const n of unknown) {
+        n.content = n === top ? rest : 0;
+        n.contentUnknown = n.users > top.users;
+      }
+      this.ownContent.set(image.id, top ? own : own + rest);
+    }
+    this.liftSharedContent();
+    const fold = (n) => forEachChild(n, (child) => {
+      if (child.content) child.size = (child.size ?? 0) + child.content;
+      fold(child);
+    });
+    fold(this.root);
+  }
+  /**
+   * A shared layer no image ends at has its blob counted in each branch above it. Each branch's
+   * placed content is split between the shared run of layers and its own layers by the data they
+   * add (blobs pack that data): the smallest such share, never more than any branch holds, is
+   * lifted onto the shared layer from every branch, deepest first. An estimate, so the layer stays
+   * marked. A branch that splits again before any content is placed leaves the layer as it was.
+   */
+  liftSharedContent() {
+    const marked = [];
+    const walk = (n, depth) => forEachChild(n, (child) => {
+      if (child.contentUnknown) marked.push({ node: child, depth });
+      walk(child, depth + 1);
+    });
+    walk(this.root, 0);
+    marked.sort((a, b) => b.depth - a.depth);
+    for (const { node } of marked) {
+      const carriers = [];
+      let whole = true;
+      forEachChild(node, (child) => {
+        let n = child;
+        let data = this.dataOf(n);
+        while (!n.content && n.endingHere.length === 0 && n.onlyChild && !n.children) {
+          n = n.onlyChild;
+          data += this.dataOf(n);
+        }
+        if (n.content) carriers.push({ node: n, data });
+        else whole = false;
+      });
+      if (!whole || carriers.length < 2) continue;
+      let shared = 0;
+      for (let n = node; n && n !== this.root && !n.content && n.endingHere.length === 0; n = n.parent) shared += this.dataOf(n);
+      const share = ({ node: c, data }) => shared + data > 0 ? Math.floor(c.content * shared / (shared + data)) : 0;
+      const lift = Math.min(...carriers.map((c) => Math.min(c.node.content, share(c))));
+      for (const c of carriers) c.node.content -= lift;
+      node.content = (node.content ?? 0) + lift;
+    }
+  }
+  /**
+   * The data a layer adds: its snapshot bytes, less its parent's where each snapshot is a full
+   * copy of the filesystem (the native snapshotter, vfs).
+   */
+  dataOf(n) {
+    const own = n.size ?? 0;
+    return this.snapshotsAreCopies && n.parent && n.parent !== this.root ? Math.max(0, own - (n.parent.size ?? 0)) : own;
+  }
+  /**
+   * Shared layers (several images use them, none ends there) whose blobs the plan could not
+   * place, among these images' layers: the plan counts their blobs in every image above them.
+   */
+  unplacedSharedContent(imageIds) {
+    const seen = /* @__PURE__ */ new Set();
+    for (const id of imageIds) for (let n = this.leafOf.get(id); n && n !== this.root; n = n.parent) if (n.contentUnknown) seen.add(n);
+    return seen.size;
   }
   add(image) {
     let node = this.root;
@@ -37698,7 +37825,7 @@ var LayerIndex = class {
     const path8 = this.pathOf(image.id);
     const unknown = path8.filter((n) => n.size === void 0);
     if (unknown.length === 0) return;
-    const known = path8.reduce((sum, n) => sum + (n.size ?? 0), 0);
+    const known = path8.reduce((sum2, n) => sum2 + (n.size ?? 0), 0);
     for (const n of unknown) n.size = 0;
     unknown[unknown.length - 1].size = Math.max(0, image.size - known);
   }
@@ -37724,7 +37851,7 @@ var LayerIndex = class {
   uniqueBytes(imageId) {
     let bytes = 0;
     for (let n = this.leafOf.get(imageId); n && n !== this.root; n = n.parent) if (n.users === 1) bytes += n.size ?? 0;
-    return bytes;
+    return bytes + (this.ownContent.get(imageId) ?? 0);
   }
   /** Bytes of every layer once: what the engine's images take on disk (LayersSize). */
   totalBytes() {
@@ -37734,6 +37861,7 @@ var LayerIndex = class {
       walk(child);
     });
     walk(this.root);
+    for (const own of this.ownContent.values()) total += own;
     return total;
   }
   /**
@@ -37761,7 +37889,7 @@ var LayerIndex = class {
     return result;
   }
   simulate() {
-    return new RemovalSimulation((id) => this.leafOf.get(id));
+    return new RemovalSimulation((id) => this.leafOf.get(id), (id) => this.ownContent.get(id) ?? 0);
   }
   /** Bytes freed when all these images go: a layer counts once no survivor uses it. */
   bytesFreedBy(imageIds) {
@@ -37778,10 +37906,12 @@ function consistentLayerSizes(image) {
   return total === image.size ? sizes : void 0;
 }
 var RemovalSimulation = class _RemovalSimulation {
-  constructor(leafOf) {
+  constructor(leafOf, ownContentOf = () => 0) {
     this.leafOf = leafOf;
+    this.ownContentOf = ownContentOf;
   }
   leafOf;
+  ownContentOf;
   static generations = 0;
   /** Counts live on the nodes, stamped with this simulation's generation: no per-run maps. */
   generation = ++_RemovalSimulation.generations;
@@ -37801,7 +37931,7 @@ var RemovalSimulation = class _RemovalSimulation {
     if (!leaf) return 0;
     this.touch(leaf);
     leaf.simEnding--;
-    let freed = 0;
+    let freed = this.ownContentOf(imageId);
     for (let n = leaf; n && n.parent; n = n.parent) {
       this.touch(n);
       if (--n.simSurvivors === 0) freed += n.size ?? 0;
@@ -37893,13 +38023,35 @@ function applySpaceRules(decisions, layers, input) {
   const before = layers.totalBytes();
   let plannedFree = 0;
   for (const d of decisions) if (d.action === "remove") plannedFree += sim.remove(d.imageId);
-  const images = decisions.filter((d) => d.action !== "remove").map((d) => ({ kind: "image", id: d.imageId, d, tier: tierOf(d), use: input.lastUse(d.imageId) })).filter((c) => c.tier !== void 0);
+  const images2 = decisions.filter((d) => d.action !== "remove").map((d) => ({ kind: "image", id: d.imageId, d, tier: tierOf(d), use: input.lastUse(d.imageId) })).filter((c) => c.tier !== void 0);
   const cache = input.buildCache ?? [];
-  const cacheBytes2 = cache.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
+  const cacheBytes2 = cache.reduce((sum2, r) => sum2 + (r.shared ? 0 : r.size), 0);
   const cacheGone = /* @__PURE__ */ new Set();
   const cacheCandidates = rules.evictBuildCache ? cache.filter((r) => !r.inUse && now - (r.lastUsed ?? r.created ?? 0) >= (input.minAgeMs ?? 0)).map((r) => ({ kind: "build-cache", id: r.id, r, tier: "policy", use: { time: r.lastUsed ?? r.created ?? 0, why: "build cache record last used" } })) : [];
   const childrenLeft = (id) => cache.some((r) => !cacheGone.has(r.id) && r.parents.includes(id));
-  const candidates = [...images, ...cacheCandidates].sort((a, b) => a.use.time - b.use.time || createdOf(a) - createdOf(b));
+  const byRecency = (a, b) => a.use.time - b.use.time || createdOf(a) - createdOf(b);
+  const costOrder = rules.evictionOrder === "cost";
+  const keys = /* @__PURE__ */ new Map();
+  if (costOrder) {
+    for (const c of [...images2, ...cacheCandidates]) {
+      const bytes = c.kind === "image" ? c.d.uniqueBytes || c.d.size : c.r.size;
+      const perByte = secondsToGetBack(c.use, bytes) / Math.max(1, bytes);
+      keys.set(c, { expected: reuseRate(c.use, now) * perByte, perByte });
+    }
+  }
+  const byCost = (a, b) => {
+    const ka = keys.get(a);
+    const kb = keys.get(b);
+    return ka.expected - kb.expected || ka.perByte - kb.perByte || byRecency(a, b);
+  };
+  const candidates = [...images2, ...cacheCandidates].sort(costOrder ? byCost : byRecency);
+  const costNote = (c, bytes) => {
+    if (!costOrder) return void 0;
+    const uses = c.use.uses ?? [];
+    const note = { bytes, uses: uses.length, overMs: Math.max(0, now - (uses[0] ?? c.use.firstSeen ?? c.use.time)) };
+    if (c.use.arrived) note.arrived = c.use.arrived;
+    return note;
+  };
   const cacheEvictions = [];
   const evict = (c, reason) => {
     if (c.kind === "build-cache") {
@@ -37937,16 +38089,16 @@ function applySpaceRules(decisions, layers, input) {
       }
     );
   }
-  const volumes = input.volumes ?? { bytes: 0, freed: 0 };
+  const volumes2 = input.volumes ?? { bytes: 0, freed: 0 };
   const afterPlan = before - plannedFree;
-  const dockerBefore = before + cacheBytes2 + volumes.bytes;
-  const needs = pressure(rules, afterPlan, plannedFree + volumes.freed, input.filesystem, afterPlan + cacheBytes2 + volumes.bytes - volumes.freed);
+  const dockerBefore = before + cacheBytes2 + volumes2.bytes;
+  const needs = pressure(rules, afterPlan, plannedFree + volumes2.freed, input.filesystem, afterPlan + cacheBytes2 + volumes2.bytes - volumes2.freed);
   if (needs.rules.length === 0) return { cacheEvictions, warnings: [] };
   const allowed = /* @__PURE__ */ new Set(["policy"]);
   if (rules.evictKeptBuilds) allowed.add("kept-build");
   if (rules.evictBaseImages) allowed.add("base-image");
   const order = [];
-  const byKind2 = { image: plannedFree, "build-cache": 0, volume: volumes.freed };
+  const byKind = { image: plannedFree, "build-cache": 0, volume: volumes2.freed };
   let freed = 0;
   const cacheHelps = needs.rules.some((r) => r !== "max-image-bytes");
   for (const tier of [...allowed].sort((a, b) => TIER_RANK[a] - TIER_RANK[b])) {
@@ -37954,9 +38106,12 @@ function applySpaceRules(decisions, layers, input) {
     sweep(
       (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === "image" || cacheHelps),
       (c) => {
-        const bytes = evict(c, { kind: "evicted", rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why });
+        const reason = { kind: "evicted", rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why };
+        const bytes = evict(c, reason);
+        const cost = costNote(c, bytes);
+        if (cost) reason.cost = cost;
         freed += bytes;
-        byKind2[c.kind] += bytes;
+        byKind[c.kind] += bytes;
         order.push({
           kind: c.kind,
           imageId: c.id,
@@ -37964,7 +38119,8 @@ function applySpaceRules(decisions, layers, input) {
           lastUsed: c.use.time,
           lastUsedWhy: c.use.why,
           tier: c.tier,
-          bytes
+          bytes,
+          ...cost ? { cost } : {}
         });
         return freed >= needs.bytes;
       }
@@ -37980,7 +38136,7 @@ function applySpaceRules(decisions, layers, input) {
   if (cacheEvictions.some((e) => e.shared)) {
     warnings.push("some evicted build cache records share their content with images or other records: they count 0 bytes here, and pruning them frees only what nothing else holds");
   }
-  const imagesEvicted = order.filter((o) => o.kind === "image").reduce((sum, o) => sum + o.bytes, 0);
+  const imagesEvicted = order.filter((o) => o.kind === "image").reduce((sum2, o) => sum2 + o.bytes, 0);
   return {
     summary: {
       rules: needs.rules,
@@ -37991,13 +38147,23 @@ function applySpaceRules(decisions, layers, input) {
       order,
       imagesBytesBefore: before,
       imagesBytesAfter: afterPlan - imagesEvicted,
-      byKind: byKind2,
+      byKind,
       dockerBytesBefore: dockerBefore,
-      dockerBytesAfter: dockerBefore - byKind2.image - byKind2["build-cache"] - byKind2.volume
+      dockerBytesAfter: dockerBefore - byKind.image - byKind["build-cache"] - byKind.volume
     },
     cacheEvictions,
     warnings
   };
+}
+var DAY_MS = 864e5;
+var PULL_BYTES_PER_SECOND = 5e7;
+function secondsToGetBack(use, bytes) {
+  return use.buildMs !== void 0 ? use.buildMs / 1e3 : bytes / PULL_BYTES_PER_SECOND;
+}
+function reuseRate(use, now) {
+  const uses = use.uses ?? [];
+  if (uses.length < 2) return 0;
+  return (uses.length - 1) * DAY_MS / Math.max(1, now - uses[0]);
 }
 function createdOf(c) {
   return c.kind === "image" ? c.d.created : c.r.created ?? 0;
@@ -38059,9 +38225,9 @@ function shortImageId(id) {
 var TOOL_STATE_REPOSITORY = "docker.io/library/docker-image-cleanup-state";
 function plan(input) {
   const { snapshot, settings, now } = input;
-  const images = snapshot.images;
+  const images2 = snapshot.images;
   const byId = /* @__PURE__ */ new Map();
-  for (const image of images) byId.set(image.id, image);
+  for (const image of images2) byId.set(image.id, image);
   const imageReasons = /* @__PURE__ */ new Map();
   const reasonsOf = (id) => imageReasons.get(id) ?? NO_REASONS;
   const refKeep = /* @__PURE__ */ new Map();
@@ -38075,7 +38241,7 @@ function plan(input) {
   const arrivals = arrivalTimes(snapshot);
   const current = /* @__PURE__ */ new Set();
   const matched = /* @__PURE__ */ new Set();
-  for (const image of images) {
+  for (const image of images2) {
     const refs = referencesOf(image);
     for (const p of settings.current) {
       const hit = firstMatch(p, image, refs);
@@ -38128,7 +38294,7 @@ function plan(input) {
     }
   }
   for (const c of snapshot.containers) {
-    const image = byId.get(c.imageId) ?? resolveTyped(c.image, images);
+    const image = byId.get(c.imageId) ?? resolveTyped(c.image, images2);
     if (image) add(image.id, { kind: "in-use", containerId: c.id, containerName: c.name, state: c.state });
   }
   const scoped = settings.repositories.length > 0;
@@ -38145,9 +38311,9 @@ function plan(input) {
   };
   const removeDangling = settings.dangling && !scoped;
   if (scoped) {
-    for (const image of images) if (referencesOf(image).length === 0) add(image.id, { kind: "outside-scope" });
+    for (const image of images2) if (referencesOf(image).length === 0) add(image.id, { kind: "outside-scope" });
   }
-  for (const [repository, members] of groupByRepository(images)) {
+  for (const [repository, members] of groupByRepository(images2)) {
     if (!inScope2(repository)) {
       for (const { refs } of members) for (const r of refs) push(refKeep, r, { kind: "outside-scope", reference: r });
       continue;
@@ -38168,9 +38334,12 @@ function plan(input) {
       }
     });
   }
-  const layers = new LayerIndex(images);
+  const layers = new LayerIndex(images2, {
+    countContent: snapshot.engine.diskUseCountsContent === true,
+    snapshotsAreCopies: snapshot.engine.containerdStore === true && snapshot.engine.storageDriver === "native"
+  });
   const isKept = (image) => reasonsOf(image.id).length > 0 || referencesOf(image).some((r) => refKeep.has(r)) || referencesOf(image).length === 0 && !removeDangling;
-  const queue = images.filter(isKept);
+  const queue = images2.filter(isKept);
   const protectedAsBase = /* @__PURE__ */ new Set();
   while (queue.length > 0) {
     const kept = queue.pop();
@@ -38185,7 +38354,7 @@ function plan(input) {
       }
     }
   }
-  const decisions = images.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, removeDangling, layers));
+  const decisions = images2.map((image) => decide(image, reasonsOf(image.id), refKeep, refRemove, removeDangling, layers));
   const space = settings.space;
   let eviction;
   let buildCacheEvictions = [];
@@ -38208,7 +38377,7 @@ function plan(input) {
   const unknownArrivals = arrivalUnknown(snapshot, decisions, now, settings.minAgeMs);
   const quiet = new Set(input.quietUnmatched ?? []);
   warnings.unshift(...unmatched.filter((u) => !quiet.has(u.pattern)).map(describeUnmatched), ...unknownArrivals ? [describeUnknownArrivals(unknownArrivals)] : []);
-  const contentNote = unpredictedContent(removedIds, byId);
+  const contentNote = snapshot.engine.diskUseCountsContent ? unplacedContent(removedIds, layers) : unpredictedContent(removedIds, byId);
   if (contentNote) warnings.push(contentNote);
   return {
     createdAt: now,
@@ -38247,8 +38416,8 @@ function arrivalUnknown(snapshot, decisions, now, minAgeMs) {
   if (window2.complete || minAgeMs <= 0) return void 0;
   const coveredSince = window2.oldest ?? now;
   if (coveredSince <= now - minAgeMs) return void 0;
-  const images = decisions.filter((d) => d.action !== "keep").map((d) => ({ imageId: d.imageId, references: d.action === "untag" ? d.untag : d.references }));
-  return images.length > 0 ? { coveredMs: Math.max(0, now - coveredSince), minAgeMs, images } : void 0;
+  const images2 = decisions.filter((d) => d.action !== "keep").map((d) => ({ imageId: d.imageId, references: d.action === "untag" ? d.untag : d.references }));
+  return images2.length > 0 ? { coveredMs: Math.max(0, now - coveredSince), minAgeMs, images: images2 } : void 0;
 }
 function describeUnknownArrivals(a) {
   const names = a.images.map((i) => i.references[0]?.replace(/^docker\.io\/(library\/)?/, "") ?? shortImageId(i.imageId));
@@ -38258,6 +38427,11 @@ function describeUnknownArrivals(a) {
 function unpredictedContent(removedIds, byId) {
   if (!removedIds.some((id) => byId.get(id)?.contentBytes !== void 0)) return void 0;
   return "containerd image store: the space figures are unpacked snapshots (what the engine's disk use counts); the removed images' compressed blobs in the content store are freed too, but neither predicted nor measured: the engine counts them in no disk-use figure and does not say which blobs images share";
+}
+function unplacedContent(removedIds, layers) {
+  const unplaced = layers.unplacedSharedContent(removedIds);
+  if (unplaced === 0) return void 0;
+  return `content store: ${unplaced} layer${unplaced === 1 ? "" : "s"} shared by the removed images with others, none of which is an image of its own, hold blobs the engine's API does not size apart (it gives one content total per image): the prediction splits the content of the images above such a layer by the data each layer adds, an estimate that may differ from the bytes measured`;
 }
 function fromArrival(arrival) {
   return arrival ? { time: arrival.time, why: arrival.source === "created" ? "built" : arrival.source } : { time: 0, why: "unknown" };
@@ -38310,10 +38484,10 @@ function decide(image, imageReasons, refKeep, refRemove, removeDangling, layers)
 function referencesOf(image) {
   return image.digests.length === 0 ? image.tags : [...image.tags, ...image.digests];
 }
-function groupByRepository(images) {
+function groupByRepository(images2) {
   const groups = /* @__PURE__ */ new Map();
   const mine = [];
-  for (const image of images) {
+  for (const image of images2) {
     mine.length = 0;
     for (const ref of referencesOf(image)) {
       let repository = repositoryOf(ref);
@@ -38379,13 +38553,13 @@ function firstMatch(p, image, refs) {
   if (p.idPrefix && idHasPrefix(image.id, p.idPrefix)) return image.id;
   return refs.find((r) => p.matchesReference(r));
 }
-function resolveTyped(typed, images) {
+function resolveTyped(typed, images2) {
   const hex = idHex(typed);
   if (/^[0-9a-f]{12,64}$/.test(hex)) {
-    const hit = images.find((i) => idHasPrefix(i.id, hex));
+    const hit = images2.find((i) => idHasPrefix(i.id, hex));
     if (hit) return hit;
   }
-  return images.find((i) => i.tags.includes(typed) || i.digests.some((d) => typed.endsWith(d.slice(d.indexOf("@")))));
+  return images2.find((i) => i.tags.includes(typed) || i.digests.some((d) => typed.endsWith(d.slice(d.indexOf("@")))));
 }
 var NO_REASONS = [];
 var NO_REMOVE_REASONS = [];
@@ -38395,538 +38569,10 @@ function push(map, key, value) {
   else map.set(key, [value]);
 }
 
-// src/engine/concurrency.ts
-async function mapConcurrent(items, limit, fn) {
-  const results = new Array(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index], index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
-
-// src/engine/connection.ts
-var import_node_crypto2 = require("node:crypto");
-var fs4 = __toESM(require("node:fs"));
-var https = __toESM(require("node:https"));
-var os6 = __toESM(require("node:os"));
-var path2 = __toESM(require("node:path"));
-
-// src/engine/known-hosts.ts
-var import_node_crypto = require("node:crypto");
-var fs3 = __toESM(require("node:fs"));
-var os5 = __toESM(require("node:os"));
-var path = __toESM(require("node:path"));
-function knownHostsFiles(env = process.env) {
-  const home = env.HOME || os5.homedir();
-  return [path.join(home, ".ssh", "known_hosts"), path.join(home, ".ssh", "known_hosts2"), "/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
-}
-function knownHostsName(host, port) {
-  const bare = host.replace(/^\[(.*)\]$/, "$1");
-  return port === 22 ? bare : `[${bare}]:${port}`;
-}
-function hostKeyKnown(text, name, key) {
-  let listed = false;
-  for (const line of text.split("\n")) {
-    const fields = line.trim().split(/\s+/);
-    if (fields[0] === "" || fields[0].startsWith("#")) continue;
-    const marker = fields[0].startsWith("@") ? fields.shift() : void 0;
-    const [hosts, , blob] = fields;
-    if (!hosts || !blob || !hostsMatch(hosts, name)) continue;
-    const same = Buffer.from(blob, "base64").equals(key);
-    if (marker === "@revoked" && same) return false;
-    if (marker === void 0 && same) listed = true;
-  }
-  return listed;
-}
-function hostsMatch(hosts, name) {
-  if (hosts.startsWith("|1|")) {
-    const [, , salt, hash] = hosts.split("|");
-    return (0, import_node_crypto.createHmac)("sha1", Buffer.from(salt ?? "", "base64")).update(name).digest("base64") === hash;
-  }
-  let matched = false;
-  for (const pattern of hosts.split(",")) {
-    const negated = pattern.startsWith("!");
-    if (!globMatch(negated ? pattern.slice(1) : pattern, name)) continue;
-    if (negated) return false;
-    matched = true;
-  }
-  return matched;
-}
-function globMatch(pattern, name) {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${source}$`, "i").test(name);
-}
-function hostKeyVerifier(host, port, files) {
-  const name = knownHostsName(host, port);
-  return (key) => hostKeyKnown(files.map((file) => fs3.existsSync(file) ? fs3.readFileSync(file, "utf8") : "").join("\n"), name, key);
-}
-
-// src/engine/connection.ts
-var ContextError = class extends Error {
-};
-var DEFAULT_SOCKET = "/var/run/docker.sock";
-function resolveEndpoint(host, env = process.env, exists2 = fs4.existsSync) {
-  if (host) return withEnvTls({ host, source: "host setting" }, env);
-  if (env.DOCKER_HOST) return withEnvTls({ host: env.DOCKER_HOST, source: "DOCKER_HOST" }, env);
-  const configDir = env.DOCKER_CONFIG || path2.join(env.HOME || os6.homedir(), ".docker");
-  const named = env.DOCKER_CONTEXT ? { name: env.DOCKER_CONTEXT, from: "DOCKER_CONTEXT" } : currentContext(configDir);
-  if (named && named.name !== "default") return contextEndpoint(configDir, named.name, named.from);
-  const rootless = env.XDG_RUNTIME_DIR && path2.join(env.XDG_RUNTIME_DIR, "docker.sock");
-  if (rootless && !exists2(DEFAULT_SOCKET) && exists2(rootless)) return { host: `unix://${rootless}`, source: "rootless socket ($XDG_RUNTIME_DIR)" };
-  return { host: `unix://${DEFAULT_SOCKET}`, source: "default socket" };
-}
-function currentContext(configDir) {
-  const file = path2.join(configDir, "config.json");
-  let config;
-  try {
-    config = JSON.parse(fs4.readFileSync(file, "utf8"));
-  } catch {
-    return void 0;
-  }
-  return typeof config.currentContext === "string" && config.currentContext ? { name: config.currentContext, from: `currentContext in ${file}` } : void 0;
-}
-function contextEndpoint(configDir, name, from) {
-  const id = (0, import_node_crypto2.createHash)("sha256").update(name).digest("hex");
-  const metaFile = path2.join(configDir, "contexts", "meta", id, "meta.json");
-  let meta;
-  try {
-    meta = JSON.parse(fs4.readFileSync(metaFile, "utf8"));
-  } catch (error2) {
-    throw new ContextError(`docker context "${name}" (${from}) cannot be read: ${metaFile}: ${error2.message}`);
-  }
-  const docker = meta.Endpoints?.docker;
-  if (!docker?.Host) throw new ContextError(`docker context "${name}" (${from}) has no docker endpoint in ${metaFile}`);
-  const tlsDir = path2.join(configDir, "contexts", "tls", id, "docker");
-  const read = (file) => fs4.existsSync(path2.join(tlsDir, file)) ? fs4.readFileSync(path2.join(tlsDir, file)) : void 0;
-  const tls = { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
-  return {
-    host: docker.Host,
-    source: `context ${name} (${from})`,
-    tls: tls.ca || tls.cert || tls.key ? tls : void 0,
-    tlsDir: tls.ca || tls.cert || tls.key ? tlsDir : void 0,
-    skipTlsVerify: docker.SkipTLSVerify === true
-  };
-}
-function withEnvTls(endpoint, env) {
-  if (!endpoint.host.startsWith("tcp://")) return endpoint;
-  const verify = env.DOCKER_TLS_VERIFY !== void 0 && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
-  if (!verify && !(new URL(endpoint.host).port === "2376" && env.DOCKER_CERT_PATH)) return endpoint;
-  const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path2.join(env.HOME || os6.homedir(), ".docker");
-  const read = (file) => fs4.existsSync(path2.join(dir, file)) ? fs4.readFileSync(path2.join(dir, file)) : void 0;
-  return { ...endpoint, tls: { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") }, tlsDir: dir };
-}
-function endpointOptions(endpoint, env = process.env) {
-  const host = endpoint.host;
-  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
-  if (host.startsWith("npipe://")) return { socketPath: host.slice("npipe://".length) };
-  if (host.startsWith("/")) return { socketPath: host };
-  const url = new URL(host);
-  if (url.protocol === "ssh:") {
-    const port = Number(url.port || 22);
-    const hostVerifier = hostKeyVerifier(url.hostname, port, knownHostsFiles(env));
-    return { protocol: "ssh", host: url.hostname, port, username: url.username || void 0, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier } };
-  }
-  const tls = endpoint.tls !== void 0 || url.port === "2376";
-  const options = { protocol: tls ? "https" : "http", host: url.hostname, port: url.port || (tls ? 2376 : 2375) };
-  if (endpoint.tls) Object.assign(options, { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key });
-  if (endpoint.skipTlsVerify) options.agent = new https.Agent({ rejectUnauthorized: false, cert: endpoint.tls?.cert, key: endpoint.tls?.key });
-  return options;
-}
-function describeHost(host, env = process.env) {
-  try {
-    const e = resolveEndpoint(host, env);
-    return e.source === "host setting" ? e.host : `${e.host} (${e.source})`;
-  } catch {
-    return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
-  }
-}
-var DEFAULT_TIMEOUT_MS = 12e4;
-var EngineTimeoutError = class extends Error {
-  constructor(call, host, timeoutMs) {
-    super(`the Docker engine at ${host} did not answer ${call} within ${formatSeconds(timeoutMs)} (paused or overloaded?); raise --timeout if it is only slow`);
-    this.call = call;
-    this.host = host;
-    this.timeoutMs = timeoutMs;
-    this.name = "EngineTimeoutError";
-  }
-  call;
-  host;
-  timeoutMs;
-};
-var EngineLostError = class extends Error {
-  constructor(call, host, code, cause) {
-    super(`lost the Docker engine at ${host} during ${call} (${code})`);
-    this.call = call;
-    this.host = host;
-    this.code = code;
-    this.cause = cause;
-    this.name = "EngineLostError";
-  }
-  call;
-  host;
-  code;
-  cause;
-};
-var NAMED_COLLECTIONS = {
-  images: /* @__PURE__ */ new Set(["json", "create", "load", "get", "prune", "search", "build"]),
-  containers: /* @__PURE__ */ new Set(["json", "create", "prune"]),
-  volumes: /* @__PURE__ */ new Set(["create", "prune"]),
-  networks: /* @__PURE__ */ new Set(["create", "prune"]),
-  exec: /* @__PURE__ */ new Set([]),
-  plugins: /* @__PURE__ */ new Set(["privileges", "pull", "create"])
-};
-var IMAGE_ACTIONS = /* @__PURE__ */ new Set(["json", "history", "tag", "push", "get"]);
-function endpointOf(requestPath) {
-  const segments = requestPath.split("?")[0].split("/").filter(Boolean);
-  if (/^v\d+\.\d+$/.test(segments[0] ?? "")) segments.shift();
-  const [collection, ...rest] = segments;
-  if (collection === void 0) return "/";
-  const verbs = NAMED_COLLECTIONS[collection];
-  if (!verbs || rest.length === 0 || verbs.has(rest[0])) return `/${segments.join("/")}`;
-  if (collection === "images") {
-    const last = rest[rest.length - 1];
-    return rest.length > 1 && IMAGE_ACTIONS.has(last) ? `/images/{name}/${last}` : "/images/{name}";
-  }
-  return ["", collection, "{name}", ...rest.slice(1)].join("/");
-}
-var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ECONNRESET", "ENOENT", "EPIPE", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
-function withDeadlines(docker, host, timeoutMs, observe2, tlsDir) {
-  const modem = docker.modem;
-  if (modem.__deadlines) return;
-  modem.__deadlines = true;
-  if (modem.protocol !== "ssh") modem.timeout = timeoutMs;
-  const dial = modem.dial.bind(modem);
-  modem.dial = (options, callback2) => {
-    const call = `${options.method ?? "GET"} ${String(options.path ?? "").replace(/\?$/, "")}`;
-    const controller = new AbortController();
-    let settled = false;
-    const started = process.hrtime.bigint();
-    const finish = (err, data) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (observe2) {
-        const outcome = err instanceof EngineTimeoutError ? "timeout" : err instanceof EngineLostError ? "lost" : err && err.statusCode === void 0 ? "error" : "answered";
-        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-        try {
-          observe2({ method: options.method ?? "GET", endpoint: endpointOf(String(options.path ?? "")), seconds, outcome });
-        } catch {
-        }
-      }
-      callback2(err, data);
-    };
-    const timer = setTimeout(() => {
-      finish(new EngineTimeoutError(call, host, timeoutMs));
-      controller.abort();
-    }, timeoutMs);
-    timer.unref?.();
-    const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, controller.signal]) : controller.signal;
-    return dial({ ...options, abortSignal: signal }, (err, data) => {
-      if (err && CONNECTION_CODES.has(err.code) && err.statusCode === void 0) return finish(new EngineLostError(call, host, err.code, err));
-      if (err && typeof err.level === "string" && err.statusCode === void 0) return finish(new EngineLostError(call, host, `ssh ${err.level}`, sshFailure(err)));
-      const tls = err && err.statusCode === void 0 ? tlsFailure(err, tlsDir) : void 0;
-      if (tls) return finish(Object.assign(tls, { code: err.code }));
-      finish(err, data);
-    });
-  };
-}
-function sshFailure(err, env = process.env) {
-  if (err.level === "client-authentication") {
-    const agent = env.SSH_AUTH_SOCK ? `none of the keys the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK} holds was accepted; add the right one with ssh-add` : "SSH_AUTH_SOCK is not set: keys come from the SSH agent, as for the docker CLI (start ssh-agent and ssh-add the key)";
-    return new Error(`SSH login refused (${err.message}): ${agent}`);
-  }
-  if (err.level === "handshake" && /Host denied/.test(err.message)) {
-    return new Error(
-      `the SSH host key is not one known_hosts lists for this host (unknown host, or its key changed); check it and accept it once with ssh, as the docker CLI needs (files read: ${knownHostsFiles(env).join(", ")})`
-    );
-  }
-  if (err.level === "agent") return new Error(`the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK ?? ""} does not answer (${err.message}); start ssh-agent and point SSH_AUTH_SOCK at it`);
-  return new Error(`SSH ${err.level}: ${err.message}`);
-}
-var TLS_TRUST_CODES = /* @__PURE__ */ new Set([
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_SIGNATURE_FAILURE",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "ERR_TLS_CERT_ALTNAME_INVALID"
-]);
-function tlsFailure(err, tlsDir) {
-  const code = typeof err.code === "string" ? err.code : "";
-  if (TLS_TRUST_CODES.has(code)) {
-    return tlsDir ? new Error(`its TLS certificate does not verify against ${path2.join(tlsDir, "ca.pem")} (${err.message}); replace that ca.pem with the CA that signed the daemon's certificate`) : new Error(`its TLS certificate does not verify against the system's CAs (${err.message}); give DOCKER_CERT_PATH or the context the ca.pem of the CA that signed the daemon's certificate`);
-  }
-  const alert = /^ERR_SSL_[\w/]*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.exec(code);
-  if (alert) {
-    const said = alert[1].toLowerCase().replace(/_/g, " ");
-    return new Error(`it refused this client's TLS certificate (TLS alert: ${said}); put a client certificate its CA signed in ${tlsDir ?? "DOCKER_CERT_PATH or the context"} as cert.pem and key.pem`);
-  }
-  return void 0;
-}
-function formatSeconds(ms) {
-  return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${(ms / 1e3).toFixed(1)} s`;
-}
-
-// src/app/moved-names.ts
-var CALL_SLACK_MS = 1e3;
-async function movedNameIncidents(calls, watch, touched, inspect) {
-  const naming = calls.filter((c) => c.untagged.length > 0);
-  const suspects = [];
-  const done = /* @__PURE__ */ new Set();
-  for (const event of naming.length > 0 ? await watch.seen() : []) {
-    if (!["tag", "load", "import", "pull"].includes(event.action)) continue;
-    const id = event.imageId && idHex(event.imageId);
-    if (id && touched.has(id)) continue;
-    const names = event.reference ? [event.reference] : event.namesAtArrival?.length ? event.namesAtArrival : void 0;
-    const byName = names && naming.filter((c) => c.untagged.some((n) => names.includes(n)));
-    const call = nearest(byName?.length || event.reference ? byName ?? [] : naming, event.time);
-    if (!call) continue;
-    const key = id ?? event.reference;
-    if (done.has(key)) continue;
-    const lost = await lostNames(event, inspect);
-    if (!lost) continue;
-    done.add(key);
-    suspects.push({ event, call, lost });
-  }
-  const { events } = await watch.stop();
-  const incidents = [];
-  for (const { event, call, lost } of suspects) {
-    const id = event.imageId && idHex(event.imageId);
-    if (id && events.some((e) => (e.action === "untag" || e.action === "delete") && e.imageId && idHex(e.imageId) === id && e.time >= event.time)) continue;
-    const when = new Date(event.time).toISOString();
-    const what = id ? `image ${shortImageId(id)}` : `the image ${event.reference} named`;
-    const names = lost.names.length > 0 ? lost.names.join(", ") : "its name";
-    incidents.push({
-      imageId: call.imageId,
-      call: call.call,
-      untagged: lost.names.filter((n) => call.untagged.includes(n)),
-      deleted: id && lost.gone ? [prefixedImageId(id)] : [],
-      text: `${call.call} (for ${shortImageId(call.imageId)}) untagged ${call.untagged.join(", ")} while another job gave ${what} ${lost.names.length > 0 ? names : "a name"} (${event.action} at ${when}); it has lost ${names} since${lost.gone ? " and is gone" : ""}, without an untag or delete of its own: the engine removes names by name, so this call most likely took it (the engine answers under the image it resolved)`
-    });
-  }
-  return incidents;
-}
-async function lostNames(event, inspect) {
-  if (!event.imageId) {
-    return await inspect(event.reference) ? void 0 : { names: [event.reference], gone: false };
-  }
-  const id = idHex(event.imageId);
-  const now = await inspect(prefixedImageId(id));
-  const given = event.reference ? [event.reference] : event.namesAtArrival ?? [];
-  if (given.length > 0) {
-    const missing = [];
-    for (const name of given) {
-      if (now?.references.includes(name)) continue;
-      const holder = await inspect(name);
-      if (holder && idHex(holder.id) !== id) continue;
-      missing.push(name);
-    }
-    return missing.length > 0 ? { names: missing, gone: !now } : void 0;
-  }
-  if (event.namesAtArrival === void 0) return void 0;
-  return now && now.references.length > 0 ? void 0 : { names: [], gone: !now };
-}
-function nearest(calls, time) {
-  let best;
-  let bestDistance = Infinity;
-  for (const c of calls) {
-    const distance = time < c.sentAt ? c.sentAt - time : time > c.answeredAt ? time - c.answeredAt : 0;
-    if (distance <= CALL_SLACK_MS && distance < bestDistance) {
-      best = c;
-      bestDistance = distance;
-    }
-  }
-  return best;
-}
-
-// src/app/apply.ts
-var NOT_STARTED_NOTE = "not attempted: shutting down";
-var ENGINE_LOST_NOTE = "not attempted: the engine was lost";
-function isEngineLost(error2) {
-  return error2 instanceof EngineLostError || error2 instanceof EngineTimeoutError;
-}
-var REMOVAL_CONCURRENCY = 8;
-async function applyDecisions(engine, decisions, options = {}) {
-  const work = decisions.filter((d) => d.action !== "keep");
-  const context = {
-    kept: new Set(decisions.filter((d) => !d.delete).map((d) => idHex(d.imageId))),
-    minAgeMs: options.minAgeMs ?? 0,
-    clock: options.clock ?? Date.now,
-    calls: []
-  };
-  const watching = work.length > 0 ? engine.watchImageEvents?.().catch(() => void 0) : void 0;
-  const watchOpen = watching && Promise.race([watching, new Promise((resolve3) => setTimeout(resolve3, WATCH_OPEN_MS).unref?.())]);
-  let done = 0;
-  let lost;
-  const attempt2 = async (decision) => {
-    try {
-      if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
-      if (lost) return { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: ENGINE_LOST_NOTE, engineLost: true };
-      return await applyOne(engine, decision, context);
-    } catch (error2) {
-      const failed = { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
-      if (!isEngineLost(error2)) return failed;
-      lost ??= error2;
-      return { ...failed, engineLost: true };
-    }
-  };
-  const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
-    await options.ready;
-    await watchOpen;
-    const result = await attempt2(decision);
-    if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
-    return result;
-  });
-  for (let i = 0; i < work.length; i++) {
-    if (!isChildConflict(results[i])) continue;
-    const retried = await attempt2(work[i]);
-    results[i] = { ...retried, untagged: [...results[i].untagged, ...retried.untagged], incidents: joinIncidents(results[i].incidents, retried.incidents) };
-    options.onResult?.(results[i], ++done, work.length);
-  }
-  const watch = await watching;
-  if (watch && lost) await watch.stop();
-  else if (watch) {
-    const touched = new Set(work.map((d) => idHex(d.imageId)));
-    try {
-      for (const incident of await movedNameIncidents(context.calls, watch, touched, (ref) => engine.inspectImage(ref))) {
-        const result = results.find((r) => r.imageId === incident.imageId);
-        if (result) result.incidents = [...result.incidents ?? [], incident];
-      }
-    } catch (error2) {
-      await watch.stop();
-      if (!isEngineLost(error2)) throw error2;
-    }
-  }
-  return results;
-}
-function isChildConflict(result) {
-  return result.status === "in-use" && /child image/i.test(result.note ?? "");
-}
-var WATCH_OPEN_MS = 2e3;
-var EXTRA_STEPS = 4;
-async function applyOne(engine, decision, context) {
-  const { imageId } = decision;
-  const planned = new Set(decision.untag);
-  const untagged = [];
-  const incidents = [];
-  let acted = false;
-  const result = (status, deleted, note) => ({
-    imageId,
-    status,
-    untagged,
-    deleted,
-    ...note !== void 0 ? { note } : {},
-    ...incidents.length > 0 ? { incidents } : {}
-  });
-  for (let step = 0; step < decision.untag.length + EXTRA_STEPS; step++) {
-    const now = await engine.inspectImage(imageId);
-    if (!now) return acted ? result("removed", true) : result("gone", false);
-    const others = now.references.filter((r) => !planned.has(r));
-    const left = now.references.filter((r) => planned.has(r));
-    if (decision.delete && others.length > 0) return result("changed", false, `tagged ${others.join(", ")} since planning`);
-    const taggedAgo = now.lastTagged === void 0 ? void 0 : context.clock() - now.lastTagged;
-    if (context.minAgeMs > 0 && taggedAgo !== void 0 && taggedAgo < context.minAgeMs) return result("changed", false, `tagged ${Math.max(0, Math.round(taggedAgo / 1e3))} s ago, within min-age: a concurrent job's`);
-    if (!decision.delete) {
-      if (left.length === 0) return result("untagged", false);
-      if (others.length === 0) return result("changed", false, "its kept references are gone since planning");
-    }
-    const tags = left.filter((r) => !r.includes("@"));
-    const byId = decision.delete && tags.length <= 1;
-    const target = byId ? imageId : tags[0] ?? left[0];
-    const call = `DELETE /images/${target}`;
-    let outcome;
-    const sentAt = Date.now();
-    try {
-      outcome = await engine.removeImage(target);
-      if (outcome.status === "done") context.calls.push({ imageId, call, untagged: outcome.untagged, sentAt, answeredAt: Date.now() });
-    } catch (error2) {
-      if (!await engine.inspectImage(imageId)) return acted ? result("removed", true) : result("gone", false);
-      throw error2;
-    }
-    if (outcome.status === "gone") {
-      if (byId) return acted ? result("removed", true) : result("gone", false);
-      continue;
-    }
-    if (outcome.status === "conflict") {
-      if (byId && tags.length === 0 && left.length > 1 && /multiple repositories/i.test(outcome.message)) {
-        const digest = left[0];
-        const again = await engine.removeImage(digest);
-        if (again.status === "done") readAnswer(`DELETE /images/${digest}`, again, false);
-        continue;
-      }
-      const since = await engine.inspectImage(imageId);
-      const added = since?.references.filter((r) => !planned.has(r)) ?? [];
-      if (added.length > 0) return result("changed", false, `tagged ${added.join(", ")} since planning`);
-      return result("in-use", false, outcome.message);
-    }
-    acted = true;
-    if (readAnswer(call, outcome, byId)) return result("removed", true);
-  }
-  return result("failed", false, "the image kept changing while it was being removed; left alone");
-  function readAnswer(call, answer, byId) {
-    const strayTags = answer.untagged.filter((r) => !planned.has(r));
-    untagged.push(...answer.untagged.filter((r) => planned.has(r) && !untagged.includes(r)));
-    const deletedSelf = answer.deleted.some((d) => idHex(d) === idHex(imageId));
-    const strayImages = [];
-    const first = answer.deleted[0];
-    if (!byId && first !== void 0 && idHex(first) !== idHex(imageId)) strayImages.push(prefixedImageId(first));
-    for (const d of answer.deleted) if (context.kept.has(idHex(d)) && !strayImages.includes(prefixedImageId(d))) strayImages.push(prefixedImageId(d));
-    if (deletedSelf && !decision.delete && !strayImages.includes(prefixedImageId(imageId))) strayImages.push(prefixedImageId(imageId));
-    if (strayTags.length > 0 || strayImages.length > 0) {
-      const parts = [
-        ...strayTags.length > 0 ? [`untagged ${strayTags.join(", ")}`] : [],
-        ...strayImages.length > 0 ? [`deleted ${strayImages.map((d) => d.slice(7, 19)).join(", ")}`] : []
-      ];
-      incidents.push({
-        imageId,
-        call,
-        untagged: strayTags,
-        deleted: strayImages,
-        text: `${call} (for ${imageId.slice(7, 19)}) also ${parts.join(" and ")}, which the plan did not name: a concurrent job changed it between the re-check and the call`
-      });
-    }
-    return deletedSelf && decision.delete;
-  }
-}
-function joinIncidents(a, b) {
-  const all = [...a ?? [], ...b ?? []];
-  return all.length > 0 ? all : void 0;
-}
-function incidentsOf(results) {
-  return results.flatMap((r) => r.incidents ?? []);
-}
-
-// src/engine/store-tuning.ts
-var TUNING = {
-  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
-  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
-  // engine serializes layer deletion: past 8 requests only queue and contend).
-  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
-  // that machine's noise; kept at 8.)
-  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
-  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
-  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
-  // Each delete walks every image's content in the engine (docs/performance.md): more in flight
-  // does not help, so the graph driver's figures stand.
-  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
-};
-function storeKind(engine) {
-  return engine.containerdStore ? "containerd" : "graphdriver";
-}
-function tuningFor(engine) {
-  return TUNING[storeKind(engine)];
-}
-
 // src/usage/record.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto = require("node:crypto");
+var ARRIVALS2 = /* @__PURE__ */ new Set(["pulled", "built", "loaded"]);
+var USES_KEPT = 8;
 var MAX_REFERENCES = 16;
 var WHY_RANK = {
   "first-seen": 0,
@@ -38946,7 +38592,7 @@ function emptyRecord() {
 }
 function layersKeyOf(layers) {
   if (layers.length === 0) return "";
-  return (0, import_node_crypto3.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
+  return (0, import_node_crypto.createHash)("sha256").update(layers.join("\n")).digest("hex").slice(0, 16);
 }
 function later(a, time, why) {
   return time > a.time || time === a.time && WHY_RANK[why] > WHY_RANK[a.why];
@@ -38958,6 +38604,20 @@ function unionSorted(a, b) {
   const all = [...set].sort();
   return all.length > MAX_REFERENCES ? all.slice(0, MAX_REFERENCES) : all;
 }
+function unionUses(a, b) {
+  if (!a?.length) return b?.length ? b.slice(-USES_KEPT) : void 0;
+  if (!b?.length) return a.slice(-USES_KEPT);
+  const all = [.../* @__PURE__ */ new Set([...a, ...b])].sort((x, y) => x - y);
+  return all.slice(-USES_KEPT);
+}
+function eitherArrival(a, b) {
+  if (a === void 0) return b;
+  if (b === void 0) return a;
+  return a < b ? a : b;
+}
+function eitherBuildMs(a, b) {
+  return a === void 0 ? b : b === void 0 ? a : Math.max(a, b);
+}
 function live(record, id) {
   const entry = record.images[id];
   if (!entry) return void 0;
@@ -38968,7 +38628,12 @@ function lastUsedMap(record) {
   const map = /* @__PURE__ */ new Map();
   for (const id of Object.keys(record.images)) {
     const entry = live(record, id);
-    if (entry) map.set(id, { time: entry.lastUsed, why: entry.why });
+    if (!entry) continue;
+    const use = { time: entry.lastUsed, why: entry.why, firstSeen: entry.firstSeen };
+    if (entry.uses) use.uses = entry.uses;
+    if (entry.arrived) use.arrived = entry.arrived;
+    if (entry.buildMs !== void 0) use.buildMs = entry.buildMs;
+    map.set(id, use);
   }
   return map;
 }
@@ -38983,17 +38648,19 @@ var ACTIVITY_WHY = {
   "container-create": "container-created",
   "container-start": "container-running"
 };
+var ARRIVAL_OF = { pull: "pulled", build: "built", load: "loaded", import: "loaded" };
+var ONE_USE_MS = 6e4;
 function referencesOf2(image) {
   return unionSorted(image.tags, image.digests);
 }
 function observe(record, snapshot, now, options) {
   const window2 = options.regretWindowMs;
-  const images = snapshot.images;
-  const n = images.length;
+  const images2 = snapshot.images;
+  const n = images2.length;
   const index = /* @__PURE__ */ new Map();
   const byReference = /* @__PURE__ */ new Map();
   for (let i = 0; i < n; i++) {
-    const image = images[i];
+    const image = images2[i];
     index.set(image.id, i);
     for (const r of image.tags) byReference.set(r, i);
     for (const r of image.digests) byReference.set(r, i);
@@ -39002,8 +38669,10 @@ function observe(record, snapshot, now, options) {
   const why = new Array(n);
   const isNew = new Array(n);
   const keys = new Array(n);
+  const fresh = Array.from({ length: n }, () => []);
+  const arrived = new Array(n);
   for (let i = 0; i < n; i++) {
-    const image = images[i];
+    const image = images2[i];
     const prior = live(record, image.id);
     keys[i] = prior?.layersKey || layersKeyOf(image.layers);
     isNew[i] = prior === void 0;
@@ -39018,6 +38687,8 @@ function observe(record, snapshot, now, options) {
   const use = (i, at, reason) => {
     if (i === void 0 || !Number.isFinite(at)) return;
     const t = Math.min(at, now);
+    const prior = isNew[i] ? void 0 : record.images[images2[i].id];
+    if ((!prior || t > prior.lastUsed) && reason !== "current-build") fresh[i].push(t);
     if (later({ time: time[i], why: why[i] }, t, reason)) {
       time[i] = t;
       why[i] = reason;
@@ -39048,10 +38719,15 @@ function observe(record, snapshot, now, options) {
   }
   for (const a of snapshot.activity) {
     const reason = ACTIVITY_WHY[a.action];
-    if (reason) use(resolve3(a.imageId, a.reference), a.time, reason);
+    if (!reason) continue;
+    const i = resolve3(a.imageId, a.reference);
+    use(i, a.time, reason);
+    const how = ARRIVAL_OF[a.action];
+    if (i !== void 0 && how && isNew[i] && arrived[i] === void 0) arrived[i] = how;
   }
   for (const id of options.currentImageIds ?? []) use(index.get(fullImageId(id) ?? id), now, "current-build");
-  propagateToBases(images, index, time, why);
+  propagateToEarlierBuilds(images2, fresh);
+  propagateToBases(images2, index, time, why, fresh);
   const removed = {};
   const removedByKey = /* @__PURE__ */ new Map();
   for (const [id, entry] of Object.entries(record.removed)) {
@@ -39065,17 +38741,25 @@ function observe(record, snapshot, now, options) {
   const regrets = [];
   const out = {};
   for (let i = 0; i < n; i++) {
-    const image = images[i];
+    const image = images2[i];
     const prior = isNew[i] ? void 0 : record.images[image.id];
     let refs = referencesOf2(image);
     if (refs.length === 0 && prior) refs = prior.references;
-    out[image.id] = {
+    const observed = {
       firstSeen: prior ? prior.firstSeen : now,
       lastUsed: time[i],
       why: why[i],
       references: refs,
       layersKey: keys[i]
     };
+    const uses = unionUses(prior?.uses, distinctUses(fresh[i]));
+    if (uses) observed.uses = uses;
+    const builtInJob = isNew[i] && options.jobStartedAt !== void 0 && image.created >= options.jobStartedAt && image.created <= now;
+    const how = prior?.arrived ?? arrived[i] ?? (builtInJob ? "built" : void 0);
+    if (how) observed.arrived = how;
+    const buildMs = prior?.buildMs ?? (builtInJob ? image.created - options.jobStartedAt : void 0);
+    if (buildMs !== void 0) observed.buildMs = buildMs;
+    out[image.id] = observed;
     if (!isNew[i]) continue;
     let gone;
     let sameId = false;
@@ -39088,6 +38772,9 @@ function observe(record, snapshot, now, options) {
     }
     if (gone === void 0) continue;
     const entry = removed[gone];
+    const history = unionUses(entry.uses, out[image.id].uses);
+    if (history) out[image.id].uses = history;
+    if (out[image.id].buildMs === void 0 && entry.buildMs !== void 0) out[image.id].buildMs = entry.buildMs;
     regrets.push({ imageId: image.id, references: entry.references, removedAt: entry.removedAt, returnedAt: now, sameId });
     delete removed[gone];
   }
@@ -39096,32 +38783,69 @@ function observe(record, snapshot, now, options) {
     regrets
   };
 }
-function propagateToBases(images, index, time, why) {
-  const latest = new LayerIndex(images).maxOverDependents((image) => time[index.get(image.id)]);
-  for (let i = 0; i < images.length; i++) {
-    const t = latest.get(images[i].id);
+function propagateToBases(images2, index, time, why, fresh) {
+  const latest = new LayerIndex(images2).maxOverDependents((image) => time[index.get(image.id)]);
+  for (let i = 0; i < images2.length; i++) {
+    const t = latest.get(images2[i].id);
     if (t !== void 0 && t > time[i]) {
       time[i] = t;
       why[i] = "base-of-used";
+      fresh[i].push(t);
     }
   }
+}
+function propagateToEarlierBuilds(images2, fresh) {
+  const byCacheLayer = /* @__PURE__ */ new Map();
+  for (let i = 0; i < images2.length; i++) {
+    const layers = images2[i].layers;
+    if (layers.length < 2 || images2[i].tags.length === 0) continue;
+    const key = `${layers.length - 2}:${layers[layers.length - 2]}`;
+    const list = byCacheLayer.get(key);
+    if (list) list.push(i);
+    else byCacheLayer.set(key, [i]);
+  }
+  if (byCacheLayer.size === 0) return;
+  const uses = [];
+  for (let x = 0; x < images2.length; x++) {
+    const latest = fresh[x].length ? Math.max(...fresh[x]) : void 0;
+    if (latest === void 0) continue;
+    const built = images2[x];
+    const repos = new Set(built.tags.map(repositoryOf));
+    for (let k = 0; k < built.layers.length - 1; k++) {
+      for (const y of byCacheLayer.get(`${k}:${built.layers[k]}`) ?? []) {
+        const earlier = images2[y];
+        if (y === x || !earlier.tags.some((t) => repos.has(repositoryOf(t)))) continue;
+        if (earlier.layers.slice(0, k).every((l, j) => l === built.layers[j])) uses.push([y, latest]);
+      }
+    }
+  }
+  for (const [y, t] of uses) if (!fresh[y].includes(t)) fresh[y].push(t);
+}
+function distinctUses(times) {
+  if (times.length <= 1) return times;
+  const sorted = times.slice().sort((a, b) => a - b);
+  const out = [sorted[0]];
+  for (const t of sorted) if (t - out[out.length - 1] >= ONE_USE_MS) out.push(t);
+  return out;
 }
 
 // src/usage/removals.ts
 function recordRemovals(record, removed, now) {
-  const images = { ...record.images };
+  const images2 = { ...record.images };
   const gone = { ...record.removed };
   for (const r of removed) {
-    const prior = images[r.imageId];
-    delete images[r.imageId];
+    const prior = images2[r.imageId];
+    delete images2[r.imageId];
     gone[r.imageId] = {
       removedAt: now,
       references: unionSorted(r.references, prior?.references ?? []),
       layersKey: layersKeyOf(r.layers) || prior?.layersKey || "",
-      ...r.incident ? { incident: r.incident } : {}
+      ...r.incident ? { incident: r.incident } : {},
+      ...prior?.uses ? { uses: prior.uses } : {},
+      ...prior?.buildMs !== void 0 ? { buildMs: prior.buildMs } : {}
     };
   }
-  return { ...record, updatedAt: Math.max(now, record.updatedAt), images, removed: gone };
+  return { ...record, updatedAt: Math.max(now, record.updatedAt), images: images2, removed: gone };
 }
 
 // src/app/usage.ts
@@ -39138,7 +38862,7 @@ async function readUsage(store, snapshot, now, settings) {
   for (const r of lost) warnings.push(`the previous run had an incident: ${r.incident}`);
   return { previous: record, lastUse: lastUsedMap(observed.record), regrets: observed.regrets, appeared, warnings };
 }
-async function saveUsage(store, snapshot, plan2, results, now, settings) {
+async function saveUsage(store, snapshot, plan2, results, now, settings, jobStartedAt) {
   const current = plan2.decisions.filter((d) => d.keepReasons.some((r) => r.kind === "current" || r.kind === "job-image")).map((d) => d.imageId);
   const byId = new Map(snapshot.images.map((i) => [i.id, i]));
   const removed = results.filter((r) => r.deleted).map((r) => ({ imageId: r.imageId, references: [...byId.get(r.imageId)?.tags ?? []], layers: byId.get(r.imageId)?.layers ?? [] }));
@@ -39156,1061 +38880,14 @@ async function saveUsage(store, snapshot, plan2, results, now, settings) {
     }
   }
   const { warnings } = await store.update((stored) => {
-    const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs }).record;
+    const next = observe(stored, snapshot, now, { currentImageIds: current, regretWindowMs: settings.usage.regretWindowMs, jobStartedAt }).record;
     return { ...recordRemovals(next, removed, now), lastRunAt: now };
   });
   return warnings;
 }
 
-// src/app/build-cache.ts
-var lastUseOf = (r) => r.lastUsed ?? r.created ?? 0;
-function chooseCacheRecords(records, rules, options) {
-  const { now, minAgeMs } = options;
-  const kept = { inUse: 0, young: 0, shared: 0 };
-  const eligible = [];
-  for (const r of records) {
-    if (r.inUse) kept.inUse++;
-    else if (now - lastUseOf(r) < minAgeMs) kept.young++;
-    else if (r.shared) kept.shared++;
-    else eligible.push(r);
-  }
-  eligible.sort((a, b) => lastUseOf(a) - lastUseOf(b) || (a.created ?? 0) - (b.created ?? 0));
-  const gone = /* @__PURE__ */ new Set();
-  const childrenLeft = (id) => records.some((r) => !gone.has(r.id) && r.parents.includes(id));
-  const prune = [];
-  const next = (may) => eligible.find((r) => !gone.has(r.id) && may(r) && !childrenLeft(r.id));
-  const take = (record, why) => {
-    gone.add(record.id);
-    prune.push({ record, why });
-  };
-  if (rules.maxAgeMs !== void 0) {
-    const limit = rules.maxAgeMs;
-    for (let r = next((x) => now - lastUseOf(x) > limit); r; r = next((x) => now - lastUseOf(x) > limit)) take(r, "max-age");
-  }
-  if (rules.keepBytes !== void 0) {
-    let total = records.reduce((sum, r) => sum + (r.shared || gone.has(r.id) ? 0 : r.size), 0);
-    for (let r = total > rules.keepBytes ? next(() => true) : void 0; r; r = total > rules.keepBytes ? next(() => true) : void 0) {
-      take(r, "keep");
-      total -= r.size;
-    }
-  }
-  return { prune, kept };
-}
-async function pruneBuildCache(engine, info2, settings, options = {}) {
-  const rules = settings.buildCache;
-  if (rules.keepBytes === void 0 && rules.maxAgeMs === void 0) return void 0;
-  const report2 = { status: "skipped", spaceReclaimed: 0, cachesDeleted: 0, queries: [], records: [], kept: { inUse: 0, young: 0, shared: 0 }, warnings: [] };
-  const version = parseApiVersion(info2.apiVersion);
-  if (!version) return { ...report2, note: `build cache: unknown engine API version "${info2.apiVersion}"; skipped` };
-  if (compare(version, [1, 39]) < 0) return { ...report2, note: `build cache: engine API ${info2.apiVersion} predates build-cache filters (1.39); skipped` };
-  if (info2.kind === "podman") return { ...report2, note: "build cache: Podman has no build-cache endpoint; skipped" };
-  if (!engine.pruneBuildCache || !engine.listBuildCache) return { ...report2, note: "build cache: this engine adapter cannot prune it; skipped" };
-  let records;
-  try {
-    records = await engine.listBuildCache();
-  } catch (error2) {
-    return { ...report2, status: "failed", note: `build cache: ${messageOf(error2)}` };
-  }
-  if (!records) return { ...report2, note: `build cache: the ${info2.kind} engine lists no build cache; skipped` };
-  const choice = chooseCacheRecords(records, rules, { now: options.now ?? Date.now(), minAgeMs: settings.minAgeMs });
-  report2.kept = choice.kept;
-  report2.queries = choice.prune.map(({ record }) => ({ all: true, filters: { id: [record.id] } }));
-  const resultOf = ({ record, why }, status, reclaimed = 0, note) => ({
-    id: record.id,
-    description: record.description,
-    bytes: record.size,
-    lastUsed: lastUseOf(record),
-    why,
-    status,
-    reclaimed,
-    ...note ? { note } : {}
-  });
-  if (settings.dryRun) {
-    report2.records = choice.prune.map((c) => resultOf(c, "planned"));
-    return { ...report2, status: "planned", note: "dry run: the build cache is not pruned" };
-  }
-  report2.status = "pruned";
-  const named = new Set(choice.prune.map((c) => c.record.id));
-  for (const [i, c] of choice.prune.entries()) {
-    if (options.signal?.aborted) break;
-    try {
-      const outcome = await engine.pruneBuildCache(report2.queries[i]);
-      if (outcome.status === "unsupported") {
-        return { ...report2, status: "skipped", note: `build cache: the ${info2.kind} engine has no build-cache endpoint (${outcome.message}); skipped` };
-      }
-      const unexpected = (outcome.deletedIds ?? []).filter((id) => !named.has(id));
-      if (unexpected.length) report2.warnings.push(`incident: pruning build cache record ${c.record.id} also deleted ${unexpected.join(", ")}, which build-cache-keep/build-cache-max-age did not choose`);
-      report2.spaceReclaimed += outcome.spaceReclaimed;
-      report2.cachesDeleted += outcome.cachesDeleted;
-      report2.records.push(
-        outcome.cachesDeleted > 0 ? resultOf(c, "pruned", outcome.spaceReclaimed) : resultOf(c, "skipped", 0, "the engine deleted nothing (in use by a build by then, or already gone)")
-      );
-    } catch (error2) {
-      report2.records.push(resultOf(c, "failed", 0, messageOf(error2)));
-      return { ...report2, status: "failed", note: `build cache: ${messageOf(error2)}` };
-    }
-  }
-  return report2;
-}
-var messageOf = (error2) => error2 instanceof Error ? error2.message : String(error2);
-function parseApiVersion(text) {
-  const m = /^(\d+)\.(\d+)/.exec(text ?? "");
-  return m ? [Number(m[1]), Number(m[2])] : void 0;
-}
-function compare(a, b) {
-  return a[0] - b[0] || a[1] - b[1];
-}
-
-// src/domain/labels.ts
-function protectedBy(labels, selectors) {
-  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === void 0 || labels[s.key] === s.value));
-}
-
-// src/engine/run-lock.ts
-var os7 = __toESM(require("node:os"));
-var import_node_crypto5 = require("node:crypto");
-var tar2 = __toESM(require_tar_stream());
-
-// src/engine/api-errors.ts
-function statusOf(error2) {
-  return error2?.statusCode;
-}
-function messageOf2(error2) {
-  const e = error2;
-  return e?.json?.message ?? e?.message ?? String(error2);
-}
-function isGone(error2) {
-  return statusOf(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf2(error2));
-}
-async function unlessMissing(call) {
-  try {
-    return await call();
-  } catch (error2) {
-    if (statusOf(error2) === 404) return void 0;
-    throw error2;
-  }
-}
-async function removal(call) {
-  try {
-    return await call();
-  } catch (error2) {
-    const status = statusOf(error2);
-    if (status === 404) return { status: "gone" };
-    if (status === 409) return { status: "conflict", message: messageOf2(error2) };
-    throw error2;
-  }
-}
-
-// src/engine/image-archive.ts
-var import_node_crypto4 = require("node:crypto");
-var import_node_zlib = require("node:zlib");
-var tar = __toESM(require_tar_stream());
-function readStream(stream) {
-  return new Promise((resolve3, reject) => {
-    const parts = [];
-    stream.on("data", (c) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
-    stream.on("end", () => resolve3(Buffer.concat(parts)));
-    stream.on("error", reject);
-  });
-}
-async function loadArchive(docker, archive) {
-  try {
-    await loadOnce(docker, archive);
-  } catch (error2) {
-    if (!/docker load failed: image .*already exists/.test(String(error2.message))) throw error2;
-    await loadOnce(docker, archive);
-  }
-}
-async function loadOnce(docker, archive) {
-  const stream = await docker.loadImage(archive, { quiet: true });
-  const text = (await readStream(stream)).toString("utf8");
-  for (const line of text.split(/\r?\n/)) {
-    const trimmed = line.trim();
-    if (!trimmed.startsWith("{")) continue;
-    let message;
-    try {
-      message = JSON.parse(trimmed);
-    } catch {
-      continue;
-    }
-    const error2 = message.errorDetail?.message ?? message.error;
-    if (error2) throw new Error(`docker load failed: ${error2}`);
-  }
-}
-var FIXED_MTIME = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
-async function packTar(entries) {
-  const p = tar.pack();
-  const done = readStream(p);
-  for (const e of entries) {
-    await new Promise((resolve3, reject) => {
-      const cb = (err) => err ? reject(err) : resolve3();
-      const common = { name: e.name, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: "root", gname: "root" };
-      if (e.dir) p.entry({ ...common, type: "directory", mode: e.mode ?? 493 }, cb);
-      else p.entry({ ...common, type: "file", mode: e.mode ?? 420 }, e.content, cb);
-    });
-  }
-  p.finalize();
-  return done;
-}
-async function untarFiles(data) {
-  const files = /* @__PURE__ */ new Map();
-  const extract2 = tar.extract();
-  const done = new Promise((resolve3, reject) => {
-    extract2.on("entry", (header, stream, next) => {
-      const chunks = [];
-      stream.on("data", (c) => chunks.push(c));
-      stream.on("end", () => {
-        if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
-        next();
-      });
-      stream.on("error", reject);
-    });
-    extract2.on("finish", resolve3);
-    extract2.on("error", reject);
-  });
-  extract2.end(data);
-  await done;
-  return files;
-}
-async function singleLayer(files) {
-  const layer = await packTar(files);
-  return { layer, diffId: `sha256:${sha256(layer)}` };
-}
-async function singleLayerArchive(image) {
-  const { layer, diffId: prefixed } = await singleLayer(image.files);
-  const diffId = prefixed.slice("sha256:".length);
-  const created = new Date(Number.isFinite(image.created) && image.created > 0 && image.created < 864e13 ? image.created : 0).toISOString();
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: goArch(),
-      os: "linux",
-      created,
-      config: { Cmd: image.cmd, Labels: image.labels },
-      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
-      history: [{ created, created_by: image.createdBy }]
-    })
-  );
-  const configHex = sha256(config);
-  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [image.repoTag], Layers: [`${diffId}/layer.tar`] }]));
-  const archive = await packTar([
-    { name: `${diffId}/`, dir: true },
-    { name: `${diffId}/layer.tar`, content: layer },
-    { name: `${configHex}.json`, content: config },
-    { name: "manifest.json", content: manifest }
-  ]);
-  return { tar: archive, imageId: `sha256:${configHex}` };
-}
-async function fileInSavedImage(saved, file) {
-  const files = await untarFiles(saved);
-  const manifestBytes = files.get("manifest.json");
-  if (!manifestBytes) throw new Error("no manifest.json in the saved image");
-  const manifest = JSON.parse(manifestBytes.toString("utf8"));
-  for (const layerName of [...manifest[0]?.Layers ?? []].reverse()) {
-    let layer = files.get(layerName);
-    if (!layer) continue;
-    if (layer[0] === 31 && layer[1] === 139) layer = (0, import_node_zlib.gunzipSync)(layer);
-    const found = (await untarFiles(layer)).get(file);
-    if (found) return found.toString("utf8");
-  }
-  throw new Error(`no ${file} in the image's layers`);
-}
-function goArch() {
-  return { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? "amd64";
-}
-function sha256(data) {
-  return (0, import_node_crypto4.createHash)("sha256").update(data).digest("hex");
-}
-
-// src/engine/run-lock.ts
-var RUN_LOCK_NAME = "docker-image-cleanup-run-lock";
-var RUN_LOCK_IMAGE = `${TOOL_STATE_REPOSITORY}:lock-v1`;
-var HOLDER_LABEL = "org.docker-image-cleanup.run-lock";
-var SINCE_LABEL = "org.docker-image-cleanup.run-lock.since";
-var LOCK_CMD = ["/run-lock"];
-var IMAGE_LABEL = "org.docker-image-cleanup.run-lock-image";
-var RunLockBusyError = class extends Error {
-  constructor(message) {
-    super(message);
-    this.name = "RunLockBusyError";
-  }
-};
-async function acquireRunLock(docker, options) {
-  const staleMs = options.staleMs ?? 15 * 6e4;
-  const deadline = Date.now() + options.waitMs;
-  const holder = `${os7.hostname()} pid ${process.pid}`;
-  let told;
-  for (let attempt2 = 0; ; attempt2++) {
-    try {
-      const container = await docker.createContainer({
-        name: RUN_LOCK_NAME,
-        Image: RUN_LOCK_IMAGE,
-        Cmd: LOCK_CMD,
-        Labels: { [HOLDER_LABEL]: holder, [SINCE_LABEL]: (/* @__PURE__ */ new Date()).toISOString() },
-        HostConfig: { NetworkMode: "none" }
-      });
-      return async () => {
-        await removeLock(docker, container.id);
-        await removeLockImage(docker);
-      };
-    } catch (error2) {
-      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf2(error2))) {
-        await loadLockImage(docker).catch((e) => /already exists/i.test(messageOf2(e)) ? void 0 : Promise.reject(e));
-        continue;
-      }
-      if (!(statusOf(error2) === 409 || /already in use/i.test(messageOf2(error2)))) throw error2;
-    }
-    const current = await lockHolder(docker);
-    if (!current) continue;
-    const age = Date.now() - current.created;
-    if (age > staleMs || deadOnThisHost(current.holder)) {
-      options.onWait?.(`breaking a stale cleanup lock held by ${current.holder} since ${new Date(current.created).toISOString()}`);
-      await removeLock(docker, current.id);
-      continue;
-    }
-    if (told !== current.id) {
-      told = current.id;
-      options.onWait?.(`another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; waiting up to ${Math.round(options.waitMs / 1e3)} s`);
-    }
-    if (Date.now() >= deadline) {
-      throw new RunLockBusyError(
-        `another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; gave up after waiting ${Math.round(options.waitMs / 1e3)} s (raise --lock-wait, or remove container ${RUN_LOCK_NAME} if that run is gone)`
-      );
-    }
-    await sleep(Math.min(1e3, 25 * 2 ** Math.min(attempt2, 6), Math.max(0, deadline - Date.now())) * (0.5 + Math.random() / 2));
-  }
-}
-async function lockArchive() {
-  const when = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
-  const layer = await pack3([{ name: "run-lock", content: Buffer.from("docker-image-cleanup run lock\n") }], when);
-  const diffId = sha2562(layer);
-  const config = Buffer.from(
-    JSON.stringify({
-      architecture: "amd64",
-      os: "linux",
-      created: when.toISOString(),
-      config: { Cmd: LOCK_CMD, Labels: { [IMAGE_LABEL]: "v1" } },
-      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
-      history: [{ created: when.toISOString(), created_by: "docker-image-cleanup run lock" }]
-    })
-  );
-  const configHex = sha2562(config);
-  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [RUN_LOCK_IMAGE], Layers: [`${diffId}/layer.tar`] }]));
-  const archive = await pack3(
-    [
-      { name: `${diffId}/`, content: Buffer.alloc(0), dir: true },
-      { name: `${diffId}/layer.tar`, content: layer },
-      { name: `${configHex}.json`, content: config },
-      { name: "manifest.json", content: manifest }
-    ],
-    when
-  );
-  return { tar: archive, imageId: `sha256:${configHex}` };
-}
-async function pack3(files, mtime) {
-  const p = tar2.pack();
-  const done = readStream(p);
-  for (const f of files) {
-    await new Promise((resolve3, reject) => {
-      const cb = (err) => err ? reject(err) : resolve3();
-      if (f.dir) p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 493, type: "directory" }, cb);
-      else p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 420 }, f.content, cb);
-    });
-  }
-  p.finalize();
-  return done;
-}
-function sha2562(data) {
-  return (0, import_node_crypto5.createHash)("sha256").update(data).digest("hex");
-}
-async function loadLockImage(docker) {
-  await loadArchive(docker, (await lockArchive()).tar);
-}
-async function removeLockImage(docker) {
-  try {
-    const info2 = await docker.getImage(RUN_LOCK_IMAGE).inspect();
-    const ours = info2.Id === (await lockArchive()).imageId || (info2.RootFS?.Layers ?? []).length === 1 && info2.Size < 64 * 1024 && info2.Config?.Labels?.[IMAGE_LABEL] === "v1" && JSON.stringify(info2.Config?.Cmd) === JSON.stringify(LOCK_CMD);
-    if (!ours) return;
-    await docker.getImage(info2.Id).remove({ noprune: false });
-  } catch (error2) {
-    if (!isGone(error2) && statusOf(error2) !== 409) throw error2;
-  }
-}
-async function runLockShare(docker, df, containerdStore) {
-  let lock2;
-  try {
-    lock2 = await docker.getContainer(RUN_LOCK_NAME).inspect(containerdStore ? { size: true } : {});
-  } catch (error2) {
-    if (isGone(error2)) return 0;
-    throw error2;
-  }
-  if (containerdStore) return Math.max(0, Number(lock2.SizeRootFs ?? 0));
-  const image = (df.Images ?? []).find((i) => bareId(i.Id ?? "") === bareId(String(lock2.Image ?? "")));
-  return image ? Math.max(0, (image.Size ?? 0) - Math.max(0, image.SharedSize ?? 0)) : 0;
-}
-function bareId(id) {
-  return id.replace(/^sha256:/, "");
-}
-function isRunLockImage(tags) {
-  return tags.includes(RUN_LOCK_IMAGE);
-}
-async function lockHolder(docker) {
-  try {
-    const info2 = await docker.getContainer(RUN_LOCK_NAME).inspect();
-    const created = Date.parse(info2.Created);
-    return { id: info2.Id, created: Number.isFinite(created) ? created : Date.now(), holder: info2.Config?.Labels?.[HOLDER_LABEL] ?? "unknown holder" };
-  } catch (error2) {
-    if (isGone(error2)) return void 0;
-    throw error2;
-  }
-}
-function deadOnThisHost(holder) {
-  const match = /^(.*) pid (\d+)$/.exec(holder);
-  if (!match || match[1] !== os7.hostname()) return false;
-  const pid = Number(match[2]);
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error2) {
-    return error2.code === "ESRCH";
-  }
-}
-async function removeLock(docker, id) {
-  try {
-    await docker.getContainer(id).remove({ v: true });
-  } catch (error2) {
-    if (!isGone(error2)) throw error2;
-  }
-}
-function sleep(ms) {
-  return new Promise((resolve3) => setTimeout(resolve3, ms));
-}
-
-// src/usage/engine-store.ts
-var import_node_crypto6 = require("node:crypto");
-var import_node_zlib2 = require("node:zlib");
-
-// src/usage/codec.ts
-function parseRecord(text, source, now) {
-  let raw;
-  try {
-    raw = JSON.parse(text);
-  } catch (error2) {
-    return { record: emptyRecord(), warnings: [`usage record ${source} is damaged (${error2.message}); starting a new one`] };
-  }
-  const result = fromJson(raw, source);
-  return now === void 0 ? result : clampFuture(result, source, now);
-}
-function clampFuture(result, source, now) {
-  const limit = now + 864e5;
-  let clamped = 0;
-  const clamp = (t) => t > limit ? (clamped++, now) : t;
-  const r = result.record;
-  r.updatedAt = clamp(r.updatedAt);
-  if (r.lastRunAt !== void 0) r.lastRunAt = clamp(r.lastRunAt);
-  for (const e of Object.values(r.images)) {
-    e.firstSeen = clamp(e.firstSeen);
-    e.lastUsed = clamp(e.lastUsed);
-  }
-  for (const e of Object.values(r.removed)) e.removedAt = clamp(e.removedAt);
-  if (clamped > 0) result.warnings.push(`usage record ${source}: ${clamped} times in the future set to now`);
-  return result;
-}
-function fromJson(raw, source) {
-  const fail = (what) => ({ record: emptyRecord(), warnings: [`usage record ${source} is damaged (${what}); starting a new one`] });
-  if (!isObject(raw)) return fail("not an object");
-  if (raw.version !== 1) return fail(`unknown version ${JSON.stringify(raw.version)}`);
-  if (!isObject(raw.images) || !isObject(raw.removed)) return fail("images or removed missing");
-  const record = emptyRecord();
-  record.updatedAt = finite(raw.updatedAt) ? raw.updatedAt : 0;
-  if (finite(raw.lastRunAt)) record.lastRunAt = raw.lastRunAt;
-  let bad = 0;
-  for (const [id, e] of Object.entries(raw.images)) {
-    if (isObject(e) && finite(e.firstSeen) && finite(e.lastUsed) && typeof e.why === "string" && WHYS.has(e.why) && strings(e.references) && typeof e.layersKey === "string") {
-      record.images[id] = { firstSeen: e.firstSeen, lastUsed: e.lastUsed, why: e.why, references: e.references, layersKey: e.layersKey };
-    } else bad++;
-  }
-  for (const [id, e] of Object.entries(raw.removed)) {
-    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string" && (e.incident === void 0 || typeof e.incident === "string")) {
-      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...e.incident ? { incident: e.incident } : {} };
-    } else bad++;
-  }
-  const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
-  return { record, warnings };
-}
-function isObject(v) {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-function finite(v) {
-  return typeof v === "number" && Number.isFinite(v);
-}
-function strings(v) {
-  return Array.isArray(v) && v.every((s) => typeof s === "string");
-}
-
-// src/usage/merge.ts
-function mergeEntry(a, b) {
-  const takeB = later({ time: a.lastUsed, why: a.why }, b.lastUsed, b.why);
-  return {
-    firstSeen: Math.min(a.firstSeen, b.firstSeen),
-    lastUsed: takeB ? b.lastUsed : a.lastUsed,
-    why: takeB ? b.why : a.why,
-    references: unionSorted(a.references, b.references),
-    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
-  };
-}
-function mergeRemoved(a, b) {
-  const incident = (a.incident ?? "") > (b.incident ?? "") ? a.incident : b.incident;
-  return {
-    removedAt: Math.max(a.removedAt, b.removedAt),
-    references: unionSorted(a.references, b.references),
-    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
-    ...incident ? { incident } : {}
-  };
-}
-function mergeRecords(a, b) {
-  const images = { ...a.images };
-  for (const [id, entry] of Object.entries(b.images)) {
-    const other = images[id];
-    images[id] = other ? mergeEntry(other, entry) : entry;
-  }
-  const removed = { ...a.removed };
-  for (const [id, entry] of Object.entries(b.removed)) {
-    const other = removed[id];
-    removed[id] = other ? mergeRemoved(other, entry) : entry;
-  }
-  const merged = { version: 1, updatedAt: Math.max(a.updatedAt, b.updatedAt), images, removed };
-  const lastRunAt = Math.max(a.lastRunAt ?? -Infinity, b.lastRunAt ?? -Infinity);
-  if (Number.isFinite(lastRunAt)) merged.lastRunAt = lastRunAt;
-  return merged;
-}
-function rebase(base, changed, stored) {
-  const delta = { version: 1, updatedAt: stored.updatedAt, images: {}, removed: {} };
-  for (const [id, entry] of Object.entries(stored.images)) {
-    if (!sameEntry(base.images[id], entry)) delta.images[id] = entry;
-  }
-  for (const [id, entry] of Object.entries(stored.removed)) {
-    if (!sameEntry(base.removed[id], entry)) delta.removed[id] = entry;
-  }
-  if (stored.lastRunAt !== void 0) delta.lastRunAt = stored.lastRunAt;
-  return mergeRecords(changed, delta);
-}
-function sameEntry(a, b) {
-  return a !== void 0 && JSON.stringify(a) === JSON.stringify(b);
-}
-
-// src/usage/store.ts
-async function changeAndWrite(read, write, change) {
-  const before = await read();
-  const changed = change(before.record);
-  const now = await read();
-  const warnings = [...before.warnings];
-  for (const w of now.warnings) if (!warnings.includes(w)) warnings.push(w);
-  const record = rebase(before.record, changed, now.record);
-  await write(record);
-  return { record, warnings };
-}
-
-// src/usage/engine-store.ts
-var USAGE_RECORD_REFERENCE = `${familiarRepository(TOOL_STATE_REPOSITORY)}:usage-v1`;
-var USAGE_RECORD_QUALIFIED = `${TOOL_STATE_REPOSITORY}:usage-v1`;
-var USAGE_LABEL = "org.docker-image-cleanup.usage";
-var USAGE_MARKER_LABEL = "org.docker-image-cleanup.usage-record";
-var USAGE_LOCK_NAME = "docker-image-cleanup-usage-lock";
-var USAGE_LOCK_BASE_QUALIFIED = `${TOOL_STATE_REPOSITORY}:usage-lock-v1`;
-var LOCK_LABEL = "org.docker-image-cleanup.usage-lock";
-var USAGE_FILE = "usage-record.json";
-var LOCK_CMD2 = ["/usage-record.json"];
-var EngineUsageStore = class {
-  constructor(engine, options = {}) {
-    this.engine = engine;
-    this.staleLockMs = options.staleLockMs ?? 6e4;
-    this.waitMs = options.waitMs ?? 12e4;
-    this.maxLabelBytes = options.maxLabelBytes ?? 128 * 1024;
-  }
-  engine;
-  description = `engine image ${USAGE_RECORD_REFERENCE}`;
-  staleLockMs;
-  waitMs;
-  maxLabelBytes;
-  async read() {
-    const image = await this.inspect();
-    if (!image) return { record: emptyRecord(), warnings: [] };
-    const label = image.labels[USAGE_LABEL];
-    let labelProblem;
-    if (label) {
-      try {
-        const result2 = fromJson(JSON.parse((0, import_node_zlib2.gunzipSync)(Buffer.from(label, "base64")).toString("utf8")), this.description);
-        if (result2.warnings.length === 0) return clampFuture(result2, this.description, Date.now());
-        labelProblem = result2.warnings[0];
-      } catch (error2) {
-        labelProblem = `usage record label on ${USAGE_RECORD_REFERENCE} is damaged (${error2.message})`;
-      }
-    }
-    let text;
-    try {
-      text = await this.engine.readImageFile(image.id, USAGE_FILE);
-    } catch (error2) {
-      const what = `usage record ${this.description} is unreadable (${labelProblem ? `${labelProblem}; ` : ""}layer: ${error2.message}); starting a new one`;
-      return { record: emptyRecord(), warnings: [what] };
-    }
-    const result = parseRecord(text, `${this.description} (${USAGE_FILE})`, Date.now());
-    if (labelProblem && result.warnings.length === 0) result.warnings.unshift(`${labelProblem}; read the record from its layer instead`);
-    return result;
-  }
-  async update(change) {
-    const lock2 = await this.lock();
-    let previous;
-    let written;
-    let result;
-    try {
-      previous = (await this.inspect())?.id;
-      result = await changeAndWrite(
-        () => this.read(),
-        async (record) => {
-          written = await this.write(record);
-        },
-        change
-      );
-    } finally {
-      await this.unlock(lock2);
-    }
-    const warnings = [...result.warnings];
-    await this.removeOldRecordImages(previous, written, warnings);
-    return { record: result.record, warnings };
-  }
-  inspect() {
-    return this.engine.inspectStateImage(USAGE_RECORD_QUALIFIED);
-  }
-  /** Loads a record image holding `record`; returns its ID. */
-  async write(record) {
-    const json = JSON.stringify(record);
-    const encoded = (0, import_node_zlib2.gzipSync)(Buffer.from(json, "utf8")).toString("base64");
-    const labels = { [USAGE_MARKER_LABEL]: "v1" };
-    if (encoded.length <= this.maxLabelBytes) labels[USAGE_LABEL] = encoded;
-    const archive = await recordArchive(json, labels, record.updatedAt);
-    await this.engine.loadImageArchive(archive.tar);
-    return archive.imageId;
-  }
-  /**
-   * Creates the lock container; waits while another holds it, breaking a lock
-   * older than the stale limit (by its ID, so a fresh lock taken meanwhile
-   * survives). Returns the lock container's ID.
-   */
-  async lock() {
-    const deadline = Date.now() + this.waitMs;
-    const token = (0, import_node_crypto6.randomBytes)(8).toString("hex");
-    let seen;
-    for (let attempt2 = 0; ; attempt2++) {
-      const created = await this.engine.createLockContainer({ name: USAGE_LOCK_NAME, image: USAGE_LOCK_BASE_QUALIFIED, cmd: LOCK_CMD2, labels: { [LOCK_LABEL]: token } });
-      if (created.status === "created") return created.id;
-      if (created.status === "no-image") {
-        await this.loadLockBase();
-        continue;
-      }
-      const holder = await this.engine.lockContainer(USAGE_LOCK_NAME);
-      if (holder) {
-        if (!seen || seen.id !== holder.id) seen = { id: holder.id, since: Date.now() };
-        const age = Math.max(Date.now() - holder.created, Date.now() - seen.since);
-        if (age > this.staleLockMs) {
-          await this.engine.removeLockContainer(holder.id);
-          continue;
-        }
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`cannot lock the usage record ${this.description}: container ${USAGE_LOCK_NAME} has been held for longer than ${Math.round(this.waitMs / 1e3)} s`);
-      }
-      await sleep2(Math.min(1e3, 20 * 2 ** Math.min(attempt2, 5)) * (0.5 + Math.random()));
-    }
-  }
-  async loadLockBase() {
-    const archive = await recordArchive(JSON.stringify(emptyRecord()), {}, 0, USAGE_LOCK_BASE_QUALIFIED);
-    await this.engine.loadImageArchive(archive.tar, { existingIsFine: true });
-  }
-  async unlock(id) {
-    await this.engine.removeLockContainer(id);
-  }
-  /**
-   * Removes the record images the new one replaced (the previous one and any
-   * leftovers of crashed runs), but only images proven to be record images by
-   * their content (see isRecordImage): the reserved tag or the marker label
-   * alone prove nothing, since anyone can tag or label any image. Each is
-   * re-checked right before its delete by ID (untagged, never forced), and the
-   * engine's answer is read: a refusal is left for the next run, anything it
-   * untagged along is reported.
-   */
-  async removeOldRecordImages(previous, written, warnings) {
-    let candidates = [];
-    try {
-      const listed = await this.engine.listLabelledImages(USAGE_MARKER_LABEL, "v1");
-      candidates = listed.filter((i) => !i.tags.some((t) => isRecordReference(t))).map((i) => i.id);
-    } catch {
-    }
-    if (previous && previous !== written && !candidates.includes(previous)) candidates.push(previous);
-    for (const id of candidates) {
-      if (id === written) continue;
-      try {
-        const info2 = await this.engine.inspectStateImage(id);
-        if (!info2 || !await this.isRecordImage(info2)) continue;
-        const now = await this.engine.inspectStateImage(id);
-        if (!now || now.tags.length > 0 || now.digests.length > 0) continue;
-        const answer = await this.engine.removeStateImage(id);
-        if (answer.status === "done" && answer.untagged.length > 0) {
-          warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${answer.untagged.join(", ")}, tagged onto it meanwhile`);
-        }
-      } catch (error2) {
-        warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf2(error2)}`);
-      }
-    }
-  }
-  /**
-   * True only for an image whose one layer is exactly a record layer this store
-   * writes (its diff ID rebuilt from the record text, read from the label or,
-   * for a small image, from the layer itself) and whose labels are the
-   * record's own: such an image holds nothing but a usage record.
-   */
-  async isRecordImage(info2) {
-    const { layers, labels } = info2;
-    if (layers.length !== 1 || labels[USAGE_MARKER_LABEL] !== "v1") return false;
-    if (Object.keys(labels).some((k) => k !== USAGE_MARKER_LABEL && k !== USAGE_LABEL)) return false;
-    const matches = async (text) => (await recordLayer(text)).diffId === layers[0];
-    const label = labels[USAGE_LABEL];
-    if (label) {
-      try {
-        if (await matches((0, import_node_zlib2.gunzipSync)(Buffer.from(label, "base64")).toString("utf8"))) return true;
-      } catch {
-      }
-    }
-    if (!(info2.size !== void 0 && info2.size <= MAX_RECORD_IMAGE_BYTES)) return false;
-    try {
-      return await matches(await this.engine.readImageFile(info2.id, USAGE_FILE));
-    } catch {
-      return false;
-    }
-  }
-};
-var MAX_RECORD_IMAGE_BYTES = 64 * 1024 * 1024;
-function isRecordReference(tag) {
-  return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
-}
-function recordArchive(json, labels, updatedAt, repoTag = USAGE_RECORD_QUALIFIED) {
-  return singleLayerArchive({ files: recordFiles(json), labels, cmd: LOCK_CMD2, repoTag, created: updatedAt, createdBy: "docker-image-cleanup usage record" });
-}
-function recordLayer(json) {
-  return singleLayer(recordFiles(json));
-}
-function recordFiles(json) {
-  return [{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }];
-}
-function sleep2(ms) {
-  return new Promise((resolve3) => setTimeout(resolve3, ms));
-}
-
-// src/app/containers.ts
-var TOOL_CONTAINERS = [RUN_LOCK_NAME, USAGE_LOCK_NAME];
-var STOPPED_STATES = ["exited", "created", "dead"];
-async function removeStoppedContainers(engine, settings, options = {}) {
-  const olderThanMs = settings.containersOlderThanMs;
-  if (olderThanMs === void 0) return void 0;
-  const now = options.now ?? Date.now();
-  const report2 = {
-    olderThanMs,
-    total: 0,
-    results: [],
-    counts: { removed: 0, skipped: 0, failed: 0, protected: 0, young: 0, active: 0 },
-    notes: []
-  };
-  if (!engine.listContainers || !engine.removeContainer) {
-    report2.notes.push("stopped containers: this engine adapter cannot list or remove containers; skipped");
-    return report2;
-  }
-  const containers = (await engine.listContainers()).filter((c) => !TOOL_CONTAINERS.includes(c.name));
-  report2.total = containers.length;
-  for (const c of containers) {
-    if (!STOPPED_STATES.includes(c.state)) {
-      report2.counts.active++;
-      continue;
-    }
-    if (protectedBy(c.labels, settings.protectLabels)) {
-      report2.counts.protected++;
-      continue;
-    }
-    if (settings.repositories.length > 0 && !await inScope(engine, c, settings)) {
-      report2.counts.protected++;
-      continue;
-    }
-    if (now - c.created < olderThanMs) {
-      report2.counts.young++;
-      continue;
-    }
-    if (options.signal?.aborted) break;
-    const result = await removeOne(engine, c, now, olderThanMs, settings);
-    if (result === "young") {
-      report2.counts.young++;
-      continue;
-    }
-    report2.results.push(result);
-    options.onResult?.(result);
-  }
-  for (const r of report2.results) {
-    if (r.status === "removed" || r.status === "gone" || r.status === "planned") report2.counts.removed++;
-    else if (r.status === "skipped") report2.counts.skipped++;
-    else report2.counts.failed++;
-  }
-  return report2;
-}
-async function removeOne(engine, c, now, olderThanMs, settings) {
-  const base = { id: c.id, name: c.name, image: c.image, state: c.state };
-  let ageMs = now - c.created;
-  try {
-    if (engine.inspectContainer) {
-      const current = await engine.inspectContainer(c.id);
-      if (!current) return { ...base, ageMs, status: "gone" };
-      if (!STOPPED_STATES.includes(current.status)) {
-        return { ...base, ageMs, status: "skipped", note: `${current.status} since listing` };
-      }
-      if (protectedBy(current.labels, settings.protectLabels)) return { ...base, ageMs, status: "skipped", note: "protected label" };
-      if (current.finishedAt !== void 0) ageMs = Math.min(ageMs, now - current.finishedAt);
-      if (ageMs < olderThanMs) return "young";
-    }
-    if (settings.dryRun) return { ...base, ageMs, status: "planned" };
-    const outcome = await engine.removeContainer(c.id);
-    if (outcome.status === "done") return { ...base, ageMs, status: "removed" };
-    if (outcome.status === "gone") return { ...base, ageMs, status: "gone" };
-    return { ...base, ageMs, status: "skipped", note: outcome.message };
-  } catch (error2) {
-    return { ...base, ageMs, status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
-  }
-}
-async function inScope(engine, c, settings) {
-  const references = /* @__PURE__ */ new Set();
-  const typed = safeNormalize(c.image);
-  if (typed && !/^[0-9a-f]{12,64}$/.test(idHex(c.image))) references.add(typed);
-  try {
-    const image = await engine.inspectImage(c.imageId);
-    for (const r of image?.references ?? []) references.add(r);
-  } catch {
-  }
-  return [...references].some((r) => settings.repositories.some((p) => p.matchesRepository(repositoryOf(r))));
-}
-function safeNormalize(text) {
-  try {
-    return normalizeReference(text);
-  } catch {
-    return void 0;
-  }
-}
-
-// src/planner/volumes.ts
-var BUILDER_CONTAINER = /^buildx_buildkit_(.+)$/;
-var BUILDER_STATE = /^buildx_buildkit_(.+)_state$/;
-var ALIVE = /* @__PURE__ */ new Set(["running", "paused", "restarting", "removing"]);
-var STOPPED = /* @__PURE__ */ new Set(["exited", "created", "dead"]);
-function builderOf(node) {
-  return node.replace(/\d+$/, "");
-}
-function isAnonymous(v) {
-  return Object.prototype.hasOwnProperty.call(v.labels, "com.docker.volume.anonymous") || /^[0-9a-f]{64}$/.test(v.name);
-}
-function planVolumes(input) {
-  const { rules, now } = input;
-  const leaving = input.leaving ?? /* @__PURE__ */ new Set();
-  const aliveBuilders = /* @__PURE__ */ new Set();
-  for (const c of input.containers) {
-    const m = BUILDER_CONTAINER.exec(c.name);
-    if (m && ALIVE.has(c.state)) aliveBuilders.add(builderOf(m[1]));
-  }
-  const builders = [];
-  const leavingBuilders = /* @__PURE__ */ new Set();
-  for (const c of input.containers) {
-    const m = BUILDER_CONTAINER.exec(c.name);
-    if (!m || leaving.has(c.id)) continue;
-    const builder = builderOf(m[1]);
-    const ageMs = now - c.created;
-    const base = { id: c.id, name: c.name, builder, state: c.state, bytes: c.sizeRw, ageMs };
-    const keep = (reason) => ({ ...base, action: "keep", reason });
-    let d;
-    if (rules.buildxOlderThanMs === void 0) d = keep("builder leftovers are not cleaned (buildx-older-than not set)");
-    else if (ALIVE.has(c.state)) d = keep(`builder ${builder} is ${c.state}`);
-    else if (aliveBuilders.has(builder)) d = keep(`another node of builder ${builder} runs`);
-    else if (!STOPPED.has(c.state)) d = keep(`state ${c.state}`);
-    else if (protectedBy(c.labels, input.protectLabels)) d = keep("protected label");
-    else if (ageMs < rules.buildxOlderThanMs) d = keep(`younger than buildx-older-than (${formatDuration(ageMs)} old)`);
-    else d = { ...base, action: "remove", reason: `stopped node of builder ${builder}, which no longer runs (${c.state}, created ${formatDuration(ageMs)} ago)` };
-    if (d.action === "remove") leavingBuilders.add(c.id);
-    builders.push(d);
-  }
-  const users = /* @__PURE__ */ new Map();
-  for (const c of input.containers) {
-    if (leaving.has(c.id) || leavingBuilders.has(c.id)) continue;
-    for (const v of c.volumes ?? []) users.set(v, [...users.get(v) ?? [], c.name]);
-  }
-  const volumes = input.volumes.map((v) => {
-    const state = BUILDER_STATE.exec(v.name);
-    const kind = state ? "builder-state" : isAnonymous(v) ? "anonymous" : "named";
-    const lastUse = Math.max(v.created ?? 0, v.lastEvent ?? 0);
-    const idleMs = lastUse > 0 ? now - lastUse : void 0;
-    const base = { name: v.name, kind, bytes: v.size, idleMs };
-    const keep = (reason) => ({ ...base, action: "keep", reason });
-    const grace = kind === "builder-state" ? rules.buildxOlderThanMs : rules.olderThanMs;
-    if (grace === void 0) return keep(kind === "builder-state" ? "builder state is not cleaned (buildx-older-than not set)" : "volumes are not cleaned (volumes-older-than not set)");
-    const mountedBy = users.get(v.name);
-    if (mountedBy) return keep(`mounted by ${mountedBy.join(", ")}`);
-    const pattern = rules.protect.find((p) => globMatch2(p, v.name));
-    if (pattern) return keep(`protected name ${pattern}`);
-    if (protectedBy(v.labels, input.protectLabels)) return keep("protected label");
-    if (kind === "named" && !rules.named) return keep("named volume (volumes-named not set)");
-    if (kind === "builder-state" && aliveBuilders.has(builderOf(state[1]))) return keep(`builder ${builderOf(state[1])} runs`);
-    if (idleMs === void 0) return keep("the engine tells neither its creation nor its last use");
-    if (idleMs < grace) return keep(`used ${formatDuration(idleMs)} ago, within the grace period`);
-    const what = kind === "builder-state" ? `state of builder ${builderOf(state[1])}, which no longer runs` : kind === "anonymous" ? "anonymous volume no container mounts" : "dangling named volume";
-    return { ...base, action: "remove", reason: `${what}, unused for ${formatDuration(idleMs)}` };
-  });
-  let predictedBytes = 0;
-  let unsized = 0;
-  for (const d of [...volumes, ...builders]) {
-    if (d.action !== "remove") continue;
-    if (d.bytes === void 0) unsized++;
-    else predictedBytes += d.bytes;
-  }
-  return { volumes, builders, predictedBytes, unsized };
-}
-function globMatch2(pattern, name) {
-  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
-  return regex.test(name);
-}
-
-// src/app/volumes.ts
-var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
-async function listVolumePlan(engine, settings, options = {}) {
-  const rules = settings.volumes;
-  if (rules.olderThanMs === void 0 && rules.buildxOlderThanMs === void 0) return void 0;
-  if (!engine.listVolumes || !engine.removeVolume || !engine.volumeUsers || !engine.removeContainer) {
-    return {
-      listing: { volumes: [], containers: [], sizeSource: "" },
-      plan: { volumes: [], builders: [], predictedBytes: 0, unsized: 0 },
-      notes: ["volumes: this engine adapter cannot list or remove volumes; skipped"]
-    };
-  }
-  const now = options.now ?? Date.now();
-  const listing = await engine.listVolumes({ activitySince: now - VOLUME_EVENT_LOOKBACK_MS });
-  const plan2 = planVolumes({ volumes: listing.volumes, containers: listing.containers, rules, protectLabels: settings.protectLabels, now, leaving: options.leaving });
-  const notes = plan2.unsized > 0 ? [`volumes: ${plan2.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`] : [];
-  return { listing, plan: plan2, notes };
-}
-async function applyVolumePlan(engine, settings, planned, options = {}) {
-  const { listing, plan: plan2 } = planned;
-  const now = options.now ?? Date.now();
-  const report2 = { plan: plan2, results: [], bytes: { predicted: plan2.predictedBytes, unsized: plan2.unsized }, sizeSource: listing.sizeSource, notes: [...planned.notes] };
-  const goingBuilders = plan2.builders.filter((b) => b.action === "remove");
-  const goingVolumes = plan2.volumes.filter((v) => v.action === "remove");
-  if (settings.dryRun) {
-    for (const b of goingBuilders) report2.results.push({ kind: "builder-container", name: b.name, status: "planned", bytes: b.bytes });
-    for (const v of goingVolumes) report2.results.push({ kind: "volume", name: v.name, status: "planned", bytes: v.bytes });
-    return report2;
-  }
-  if (goingBuilders.length + goingVolumes.length === 0) return report2;
-  report2.bytes.before = bytesOf(listing);
-  for (const b of goingBuilders) {
-    if (options.signal?.aborted) break;
-    report2.results.push({ kind: "builder-container", name: b.name, bytes: b.bytes, ...await removeBuilder(engine, b, now, settings.volumes.buildxOlderThanMs, settings) });
-  }
-  for (const v of goingVolumes) {
-    if (options.signal?.aborted) break;
-    report2.results.push({ kind: "volume", name: v.name, bytes: v.bytes, ...await removeVolume(engine, v, settings) });
-  }
-  const after = await engine.listVolumes({ activitySince: now });
-  report2.bytes.after = bytesOf(after);
-  report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
-  return report2;
-}
-function bytesOf(listing) {
-  let sum = 0;
-  for (const v of listing.volumes) sum += v.size ?? 0;
-  for (const c of listing.containers) if (c.name.startsWith("buildx_buildkit_")) sum += c.sizeRw ?? 0;
-  return sum;
-}
-async function removeBuilder(engine, b, now, olderThanMs, settings) {
-  try {
-    if (engine.inspectContainer) {
-      const current = await engine.inspectContainer(b.id);
-      if (!current) return { status: "gone" };
-      if (!["exited", "created", "dead"].includes(current.status)) return { status: "skipped", note: `${current.status} since listing` };
-      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
-      if (current.finishedAt !== void 0 && now - current.finishedAt < olderThanMs) return { status: "skipped", note: "stopped within buildx-older-than" };
-    }
-    return leftoverStatus(await engine.removeContainer(b.id));
-  } catch (error2) {
-    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
-  }
-}
-async function removeVolume(engine, v, settings) {
-  try {
-    if (engine.inspectVolume) {
-      const current = await engine.inspectVolume(v.name);
-      if (!current) return { status: "gone" };
-      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
-    }
-    if (settings.volumes.protect.some((p) => globMatch2(p, v.name))) return { status: "skipped", note: "protected name" };
-    const users = await engine.volumeUsers(v.name);
-    if (users.length > 0) return { status: "skipped", note: `mounted by ${users.join(", ")} since listing` };
-    return leftoverStatus(await engine.removeVolume(v.name));
-  } catch (error2) {
-    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
-  }
-}
-function leftoverStatus(outcome) {
-  if (outcome.status === "done") return { status: "removed" };
-  if (outcome.status === "gone") return { status: "gone" };
-  return { status: "skipped", note: outcome.message };
-}
-
-// src/app/cache-eviction.ts
-async function pruneEvictedCache(engine, evictions, options) {
-  const report2 = { results: [], predicted: evictions.reduce((sum, e) => sum + e.bytes, 0), reclaimed: 0, warnings: [] };
-  if (options.dryRun) {
-    report2.results = evictions.map((e) => ({ id: e.id, description: e.description, bytes: e.bytes, status: "planned", reclaimed: 0 }));
-    return report2;
-  }
-  if (!engine.pruneBuildCache) {
-    report2.warnings.push("build cache: this engine adapter cannot prune it; the evicted records stay");
-    return report2;
-  }
-  report2.before = await cacheBytes(engine);
-  const named = new Set(evictions.map((e) => e.id));
-  for (const e of evictions) {
-    if (options.signal?.aborted) break;
-    const base = { id: e.id, description: e.description, bytes: e.bytes };
-    try {
-      const outcome = await engine.pruneBuildCache({ all: true, filters: { id: [e.id] } });
-      if (outcome.status === "unsupported") {
-        report2.results.push({ ...base, status: "skipped", reclaimed: 0, note: outcome.message });
-        continue;
-      }
-      const unexpected = (outcome.deletedIds ?? []).filter((id) => !named.has(id));
-      if (unexpected.length) report2.warnings.push(`incident: pruning build cache record ${e.id} also deleted ${unexpected.join(", ")}, which the plan did not name`);
-      report2.reclaimed += outcome.spaceReclaimed;
-      report2.results.push(
-        outcome.cachesDeleted > 0 ? { ...base, status: "pruned", reclaimed: outcome.spaceReclaimed } : { ...base, status: "skipped", reclaimed: 0, note: "the engine deleted nothing (in use by a build, or already gone)" }
-      );
-    } catch (error2) {
-      report2.results.push({ ...base, status: "failed", reclaimed: 0, note: error2 instanceof Error ? error2.message : String(error2) });
-    }
-  }
-  report2.after = await cacheBytes(engine);
-  return report2;
-}
-async function cacheBytes(engine) {
-  try {
-    const records = await engine.listBuildCache?.();
-    return records?.reduce((sum, r) => sum + (r.shared ? 0 : r.size), 0);
-  } catch {
-    return void 0;
-  }
-}
-
 // src/app/dockerfiles.ts
-var fs5 = __toESM(require("node:fs/promises"));
+var fs3 = __toESM(require("node:fs/promises"));
 
 // node_modules/tinyglobby/dist/index.mjs
 var import_fs2 = require("fs");
@@ -41310,7 +39987,7 @@ async function dockerfileReferences(patterns, cwd = process.cwd()) {
       continue;
     }
     for (const file of files.sort()) {
-      const parsed = parseDockerfile(await fs5.readFile(file, "utf8"));
+      const parsed = parseDockerfile(await fs3.readFile(file, "utf8"));
       for (const reference of parsed.references) references.push({ reference, dockerfile: file });
       for (const w of parsed.warnings) warnings.push(`${file}: ${w}`);
     }
@@ -41319,10 +39996,10 @@ async function dockerfileReferences(patterns, cwd = process.cwd()) {
 }
 
 // src/app/filesystem.ts
-var fs6 = __toESM(require("node:fs/promises"));
+var fs4 = __toESM(require("node:fs/promises"));
 async function filesystemStats(path8) {
   try {
-    const s = await fs6.statfs(path8);
+    const s = await fs4.statfs(path8);
     return {
       totalBytes: s.blocks * s.bsize,
       // bavail: what an unprivileged writer (the engine's layers) can still use
@@ -41335,24 +40012,8 @@ async function filesystemStats(path8) {
   }
 }
 
-// src/app/cleanup.ts
-function ensureFreeResult(settings, freePath, freeBefore, freeAfter, report2) {
-  const wanted = settings.space.ensureFreeBytes;
-  const given = (report2.byKind ?? []).map((k) => `${k.kind} ${formatBytes(k.measured ?? k.predicted)}`).join(", ");
-  const off = [!settings.space.evictKeptBuilds && "evict-kept-builds", !settings.space.evictBaseImages && "evict-base-images", settings.volumes.olderThanMs === void 0 && "volumes-older-than"].filter(Boolean);
-  const tried = `evicted least recently used first: ${given || "nothing"}` + (report2.plan.eviction && !report2.plan.eviction.reached ? "; the rest is in use, protected, current or younger than min-age" : "") + (off.length ? `; not tried: ${off.join(", ")} (off)` : "");
-  return { wantedBytes: wanted, path: freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
-}
-function byKind(report2) {
-  const rows = [{ kind: "images", predicted: report2.bytes.predicted, measured: report2.bytes.measured }];
-  const c = report2.cacheEviction;
-  if (c) rows.push({ kind: "build-cache", predicted: c.predicted, measured: report2.dryRun ? void 0 : c.reclaimed });
-  const v = report2.volumes;
-  if (v) rows.push({ kind: "volumes", predicted: v.bytes.predicted, measured: v.bytes.measured });
-  return rows;
-}
+// src/app/free-space.ts
 var DEFAULT_FREE_PATH = "/var/lib/docker";
-var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
 var EnsureFreeUnmeasurableError = class extends Error {
   constructor(path8) {
     super(`ensure-free: free-path ${path8} is not visible here, so free space cannot be guaranteed; nothing was removed (mount the engine's data root, or set free-path to it)`);
@@ -41361,23 +40022,1467 @@ var EnsureFreeUnmeasurableError = class extends Error {
   }
   path;
 };
-var MaxRemovalsExceededError = class extends Error {
-  constructor(planned, limit, report2) {
-    super(`refusing to remove ${planned} images: max-removals is ${limit}; nothing was removed (raise max-removals or tighten the policy)`);
-    this.planned = planned;
-    this.limit = limit;
-    this.report = report2;
-    this.name = "MaxRemovalsExceededError";
+async function readFreeSpace(run5, root) {
+  const space = run5.settings.space;
+  if (!space.minFree && !space.minFreeInodes && space.ensureFreeBytes === void 0) return void 0;
+  const measureAt = run5.deps.filesystem ?? filesystemStats;
+  let path8 = space.freePath;
+  if (path8 === DEFAULT_FREE_PATH && root && root !== path8 && await measureAt(root)) path8 = root;
+  const stats = await measureAt(path8);
+  if (!stats && space.ensureFreeBytes !== void 0) throw new EnsureFreeUnmeasurableError(path8);
+  if (!stats) {
+    run5.notes.push(`free-path ${path8} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
+    return void 0;
   }
-  planned;
-  limit;
-  report;
-};
-function frontDefaultPatterns(front) {
-  return CATALOG.filter((spec) => spec.kind === "pattern-list" && spec.frontDefaults?.[front] !== void 0).flatMap(
-    (spec) => spec.frontDefaults[front].split(/[\n,]/).map((p) => p.trim()).filter(Boolean)
-  );
+  const where = path8 === root ? " (the engine's DockerRootDir)" : root && path8 === DEFAULT_FREE_PATH ? ` (the engine's DockerRootDir ${root} is not visible here)` : "";
+  return { stats, path: path8, measuredOn: `${path8}${where}`, measure: () => measureAt(path8) };
 }
+async function ensureFreeAfter(settings, freeSpace, report2) {
+  if (settings.space.ensureFreeBytes === void 0 || !freeSpace) return void 0;
+  const before = freeSpace.stats.freeBytes;
+  const byKind = report2.byKind ?? [];
+  const after = settings.dryRun ? before + byKind.reduce((sum2, k) => sum2 + k.predicted, 0) : (await freeSpace.measure())?.freeBytes ?? before;
+  return ensureFreeResult(settings, freeSpace.path, before, after, report2);
+}
+function ensureFreeResult(settings, freePath, freeBefore, freeAfter, report2) {
+  const wanted = settings.space.ensureFreeBytes;
+  const given = (report2.byKind ?? []).map((k) => `${k.kind} ${formatBytes(k.measured ?? k.predicted)}`).join(", ");
+  const off = [!settings.space.evictKeptBuilds && "evict-kept-builds", !settings.space.evictBaseImages && "evict-base-images", settings.volumes.olderThanMs === void 0 && "volumes-older-than"].filter(Boolean);
+  const tried = `evicted least recently used first: ${given || "nothing"}` + (report2.plan.eviction && !report2.plan.eviction.reached ? "; the rest is in use, protected, current or younger than min-age" : "") + (off.length ? `; not tried: ${off.join(", ")} (off)` : "");
+  return { wantedBytes: wanted, path: freePath, freeBefore, freeAfter, reached: freeAfter >= wanted, tried };
+}
+
+// src/domain/labels.ts
+function protectedBy(labels, selectors) {
+  return selectors.some((s) => Object.prototype.hasOwnProperty.call(labels, s.key) && (s.value === void 0 || labels[s.key] === s.value));
+}
+
+// src/engine/run-lock.ts
+var os5 = __toESM(require("node:os"));
+var import_node_crypto3 = require("node:crypto");
+var tar2 = __toESM(require_tar_stream());
+
+// src/engine/api-errors.ts
+function statusOf(error2) {
+  return error2?.statusCode;
+}
+function messageOf(error2) {
+  const e = error2;
+  return e?.json?.message ?? e?.message ?? String(error2);
+}
+function isGone(error2) {
+  return statusOf(error2) === 404 || /no such (container|image)|does not exist in database/i.test(messageOf(error2));
+}
+async function unlessMissing(call) {
+  try {
+    return await call();
+  } catch (error2) {
+    if (statusOf(error2) === 404) return void 0;
+    throw error2;
+  }
+}
+async function removal(call) {
+  try {
+    return await call();
+  } catch (error2) {
+    const status = statusOf(error2);
+    if (status === 404) return { status: "gone" };
+    if (status === 409) return { status: "conflict", message: messageOf(error2) };
+    throw error2;
+  }
+}
+
+// src/engine/image-archive.ts
+var import_node_crypto2 = require("node:crypto");
+var import_node_zlib = require("node:zlib");
+var tar = __toESM(require_tar_stream());
+function readStream(stream) {
+  return new Promise((resolve3, reject) => {
+    const parts = [];
+    stream.on("data", (c) => parts.push(Buffer.isBuffer(c) ? c : Buffer.from(c)));
+    stream.on("end", () => resolve3(Buffer.concat(parts)));
+    stream.on("error", reject);
+  });
+}
+async function loadArchive(docker, archive) {
+  try {
+    await loadOnce(docker, archive);
+  } catch (error2) {
+    if (!/docker load failed: image .*already exists/.test(String(error2.message))) throw error2;
+    await loadOnce(docker, archive);
+  }
+}
+async function loadOnce(docker, archive) {
+  const stream = await docker.loadImage(archive, { quiet: true });
+  const text = (await readStream(stream)).toString("utf8");
+  for (const line of text.split(/\r?\n/)) {
+    const trimmed = line.trim();
+    if (!trimmed.startsWith("{")) continue;
+    let message;
+    try {
+      message = JSON.parse(trimmed);
+    } catch {
+      continue;
+    }
+    const error2 = message.errorDetail?.message ?? message.error;
+    if (error2) throw new Error(`docker load failed: ${error2}`);
+  }
+}
+var FIXED_MTIME = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
+async function packTar(entries) {
+  const p = tar.pack();
+  const done = readStream(p);
+  for (const e of entries) {
+    await new Promise((resolve3, reject) => {
+      const cb = (err) => err ? reject(err) : resolve3();
+      const common = { name: e.name, mtime: FIXED_MTIME, uid: 0, gid: 0, uname: "root", gname: "root" };
+      if (e.dir) p.entry({ ...common, type: "directory", mode: e.mode ?? 493 }, cb);
+      else p.entry({ ...common, type: "file", mode: e.mode ?? 420 }, e.content, cb);
+    });
+  }
+  p.finalize();
+  return done;
+}
+async function untarFiles(data) {
+  const files = /* @__PURE__ */ new Map();
+  const extract2 = tar.extract();
+  const done = new Promise((resolve3, reject) => {
+    extract2.on("entry", (header, stream, next) => {
+      const chunks = [];
+      stream.on("data", (c) => chunks.push(c));
+      stream.on("end", () => {
+        if (header.type === "file") files.set(header.name.replace(/^\.\//, ""), Buffer.concat(chunks));
+        next();
+      });
+      stream.on("error", reject);
+    });
+    extract2.on("finish", resolve3);
+    extract2.on("error", reject);
+  });
+  extract2.end(data);
+  await done;
+  return files;
+}
+async function singleLayer(files) {
+  const layer = await packTar(files);
+  return { layer, diffId: `sha256:${sha256(layer)}` };
+}
+async function singleLayerArchive(image) {
+  const { layer, diffId: prefixed } = await singleLayer(image.files);
+  const diffId = prefixed.slice("sha256:".length);
+  const created = new Date(Number.isFinite(image.created) && image.created > 0 && image.created < 864e13 ? image.created : 0).toISOString();
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: goArch(),
+      os: "linux",
+      created,
+      config: { Cmd: image.cmd, Labels: image.labels },
+      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
+      history: [{ created, created_by: image.createdBy }]
+    })
+  );
+  const configHex = sha256(config);
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [image.repoTag], Layers: [`${diffId}/layer.tar`] }]));
+  const archive = await packTar([
+    { name: `${diffId}/`, dir: true },
+    { name: `${diffId}/layer.tar`, content: layer },
+    { name: `${configHex}.json`, content: config },
+    { name: "manifest.json", content: manifest }
+  ]);
+  return { tar: archive, imageId: `sha256:${configHex}` };
+}
+async function fileInSavedImage(saved, file) {
+  const files = await untarFiles(saved);
+  const manifestBytes = files.get("manifest.json");
+  if (!manifestBytes) throw new Error("no manifest.json in the saved image");
+  const manifest = JSON.parse(manifestBytes.toString("utf8"));
+  for (const layerName of [...manifest[0]?.Layers ?? []].reverse()) {
+    let layer = files.get(layerName);
+    if (!layer) continue;
+    if (layer[0] === 31 && layer[1] === 139) layer = (0, import_node_zlib.gunzipSync)(layer);
+    const found = (await untarFiles(layer)).get(file);
+    if (found) return found.toString("utf8");
+  }
+  throw new Error(`no ${file} in the image's layers`);
+}
+function goArch() {
+  return { x64: "amd64", arm64: "arm64", arm: "arm", ppc64: "ppc64le", s390x: "s390x" }[process.arch] ?? "amd64";
+}
+function sha256(data) {
+  return (0, import_node_crypto2.createHash)("sha256").update(data).digest("hex");
+}
+
+// src/engine/run-lock.ts
+var RUN_LOCK_NAME = "docker-image-cleanup-run-lock";
+var RUN_LOCK_IMAGE = `${TOOL_STATE_REPOSITORY}:lock-v1`;
+var HOLDER_LABEL = "org.docker-image-cleanup.run-lock";
+var SINCE_LABEL = "org.docker-image-cleanup.run-lock.since";
+var LOCK_CMD = ["/run-lock"];
+var IMAGE_LABEL = "org.docker-image-cleanup.run-lock-image";
+var RunLockBusyError = class extends Error {
+  constructor(message) {
+    super(message);
+    this.name = "RunLockBusyError";
+  }
+};
+async function acquireRunLock(docker, options) {
+  const staleMs = options.staleMs ?? 15 * 6e4;
+  const deadline = Date.now() + options.waitMs;
+  const holder = `${os5.hostname()} pid ${process.pid}`;
+  let told;
+  for (let attempt2 = 0; ; attempt2++) {
+    try {
+      const container = await docker.createContainer({
+        name: RUN_LOCK_NAME,
+        Image: RUN_LOCK_IMAGE,
+        Cmd: LOCK_CMD,
+        Labels: { [HOLDER_LABEL]: holder, [SINCE_LABEL]: (/* @__PURE__ */ new Date()).toISOString() },
+        HostConfig: { NetworkMode: "none" }
+      });
+      return async () => {
+        await removeLock(docker, container.id);
+        await removeLockImage(docker);
+      };
+    } catch (error2) {
+      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf(error2))) {
+        await loadLockImage(docker).catch((e) => /already exists/i.test(messageOf(e)) ? void 0 : Promise.reject(e));
+        continue;
+      }
+      if (!(statusOf(error2) === 409 || /already in use/i.test(messageOf(error2)))) throw error2;
+    }
+    const current = await lockHolder(docker);
+    if (!current) continue;
+    const age = Date.now() - current.created;
+    if (age > staleMs || deadOnThisHost(current.holder)) {
+      options.onWait?.(`breaking a stale cleanup lock held by ${current.holder} since ${new Date(current.created).toISOString()}`);
+      await removeLock(docker, current.id);
+      continue;
+    }
+    if (told !== current.id) {
+      told = current.id;
+      options.onWait?.(`another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; waiting up to ${Math.round(options.waitMs / 1e3)} s`);
+    }
+    if (Date.now() >= deadline) {
+      throw new RunLockBusyError(
+        `another cleanup (${current.holder}) is running on this engine since ${new Date(current.created).toISOString()}; gave up after waiting ${Math.round(options.waitMs / 1e3)} s (raise --lock-wait, or remove container ${RUN_LOCK_NAME} if that run is gone)`
+      );
+    }
+    await sleep(Math.min(1e3, 25 * 2 ** Math.min(attempt2, 6), Math.max(0, deadline - Date.now())) * (0.5 + Math.random() / 2));
+  }
+}
+async function lockArchive() {
+  const when = /* @__PURE__ */ new Date("2020-01-01T00:00:00Z");
+  const layer = await pack3([{ name: "run-lock", content: Buffer.from("docker-image-cleanup run lock\n") }], when);
+  const diffId = sha2562(layer);
+  const config = Buffer.from(
+    JSON.stringify({
+      architecture: "amd64",
+      os: "linux",
+      created: when.toISOString(),
+      config: { Cmd: LOCK_CMD, Labels: { [IMAGE_LABEL]: "v1" } },
+      rootfs: { type: "layers", diff_ids: [`sha256:${diffId}`] },
+      history: [{ created: when.toISOString(), created_by: "docker-image-cleanup run lock" }]
+    })
+  );
+  const configHex = sha2562(config);
+  const manifest = Buffer.from(JSON.stringify([{ Config: `${configHex}.json`, RepoTags: [RUN_LOCK_IMAGE], Layers: [`${diffId}/layer.tar`] }]));
+  const archive = await pack3(
+    [
+      { name: `${diffId}/`, content: Buffer.alloc(0), dir: true },
+      { name: `${diffId}/layer.tar`, content: layer },
+      { name: `${configHex}.json`, content: config },
+      { name: "manifest.json", content: manifest }
+    ],
+    when
+  );
+  return { tar: archive, imageId: `sha256:${configHex}` };
+}
+async function pack3(files, mtime) {
+  const p = tar2.pack();
+  const done = readStream(p);
+  for (const f of files) {
+    await new Promise((resolve3, reject) => {
+      const cb = (err) => err ? reject(err) : resolve3();
+      if (f.dir) p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 493, type: "directory" }, cb);
+      else p.entry({ name: f.name, mtime, uid: 0, gid: 0, mode: 420 }, f.content, cb);
+    });
+  }
+  p.finalize();
+  return done;
+}
+function sha2562(data) {
+  return (0, import_node_crypto3.createHash)("sha256").update(data).digest("hex");
+}
+async function loadLockImage(docker) {
+  await loadArchive(docker, (await lockArchive()).tar);
+}
+async function removeLockImage(docker) {
+  try {
+    const info2 = await docker.getImage(RUN_LOCK_IMAGE).inspect();
+    const ours = info2.Id === (await lockArchive()).imageId || (info2.RootFS?.Layers ?? []).length === 1 && info2.Size < 64 * 1024 && info2.Config?.Labels?.[IMAGE_LABEL] === "v1" && JSON.stringify(info2.Config?.Cmd) === JSON.stringify(LOCK_CMD);
+    if (!ours) return;
+    await docker.getImage(info2.Id).remove({ noprune: false });
+  } catch (error2) {
+    if (!isGone(error2) && statusOf(error2) !== 409) throw error2;
+  }
+}
+async function runLockShare(docker, df, containerdStore, countsContent = false) {
+  let lock2;
+  try {
+    lock2 = await docker.getContainer(RUN_LOCK_NAME).inspect(containerdStore ? { size: true } : {});
+  } catch (error2) {
+    if (isGone(error2)) return 0;
+    throw error2;
+  }
+  if (containerdStore) return Math.max(0, Number(lock2.SizeRootFs ?? 0)) + (countsContent ? await lockImageContent(docker, String(lock2.Image ?? "")) : 0);
+  const image = (df.Images ?? []).find((i) => bareId(i.Id ?? "") === bareId(String(lock2.Image ?? "")));
+  return image ? Math.max(0, (image.Size ?? 0) - Math.max(0, image.SharedSize ?? 0)) : 0;
+}
+async function lockImageContent(docker, image) {
+  try {
+    return Math.max(0, Number((await docker.getImage(image).inspect()).Size ?? 0));
+  } catch (error2) {
+    if (isGone(error2)) return 0;
+    throw error2;
+  }
+}
+function bareId(id) {
+  return id.replace(/^sha256:/, "");
+}
+function isRunLockImage(tags) {
+  return tags.includes(RUN_LOCK_IMAGE);
+}
+async function lockHolder(docker) {
+  try {
+    const info2 = await docker.getContainer(RUN_LOCK_NAME).inspect();
+    const created = Date.parse(info2.Created);
+    return { id: info2.Id, created: Number.isFinite(created) ? created : Date.now(), holder: info2.Config?.Labels?.[HOLDER_LABEL] ?? "unknown holder" };
+  } catch (error2) {
+    if (isGone(error2)) return void 0;
+    throw error2;
+  }
+}
+function deadOnThisHost(holder) {
+  const match = /^(.*) pid (\d+)$/.exec(holder);
+  if (!match || match[1] !== os5.hostname()) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error2) {
+    return error2.code === "ESRCH";
+  }
+}
+async function removeLock(docker, id) {
+  try {
+    await docker.getContainer(id).remove({ v: true });
+  } catch (error2) {
+    if (!isGone(error2)) throw error2;
+  }
+}
+function sleep(ms) {
+  return new Promise((resolve3) => setTimeout(resolve3, ms));
+}
+
+// src/usage/engine-store.ts
+var import_node_crypto4 = require("node:crypto");
+var import_node_zlib2 = require("node:zlib");
+
+// src/usage/codec.ts
+function parseRecord(text, source, now) {
+  let raw;
+  try {
+    raw = JSON.parse(text);
+  } catch (error2) {
+    return { record: emptyRecord(), warnings: [`usage record ${source} is damaged (${error2.message}); starting a new one`] };
+  }
+  const result = fromJson(raw, source);
+  return now === void 0 ? result : clampFuture(result, source, now);
+}
+function clampFuture(result, source, now) {
+  const limit = now + 864e5;
+  let clamped = 0;
+  const clamp = (t) => t > limit ? (clamped++, now) : t;
+  const r = result.record;
+  r.updatedAt = clamp(r.updatedAt);
+  if (r.lastRunAt !== void 0) r.lastRunAt = clamp(r.lastRunAt);
+  for (const e of Object.values(r.images)) {
+    e.firstSeen = clamp(e.firstSeen);
+    e.lastUsed = clamp(e.lastUsed);
+    if (e.uses) e.uses = e.uses.map(clamp).sort((x, y) => x - y);
+  }
+  for (const e of Object.values(r.removed)) {
+    e.removedAt = clamp(e.removedAt);
+    if (e.uses) e.uses = e.uses.map(clamp).sort((x, y) => x - y);
+  }
+  if (clamped > 0) result.warnings.push(`usage record ${source}: ${clamped} times in the future set to now`);
+  return result;
+}
+function fromJson(raw, source) {
+  const fail = (what) => ({ record: emptyRecord(), warnings: [`usage record ${source} is damaged (${what}); starting a new one`] });
+  if (!isObject(raw)) return fail("not an object");
+  if (raw.version !== 1) return fail(`unknown version ${JSON.stringify(raw.version)}`);
+  if (!isObject(raw.images) || !isObject(raw.removed)) return fail("images or removed missing");
+  const record = emptyRecord();
+  record.updatedAt = finite(raw.updatedAt) ? raw.updatedAt : 0;
+  if (finite(raw.lastRunAt)) record.lastRunAt = raw.lastRunAt;
+  let bad = 0;
+  for (const [id, e] of Object.entries(raw.images)) {
+    if (isObject(e) && finite(e.firstSeen) && finite(e.lastUsed) && typeof e.why === "string" && WHYS.has(e.why) && strings(e.references) && typeof e.layersKey === "string") {
+      const entry = { firstSeen: e.firstSeen, lastUsed: e.lastUsed, why: e.why, references: e.references, layersKey: e.layersKey };
+      Object.assign(entry, usesOf(e.uses), buildMsOf(e.buildMs));
+      if (typeof e.arrived === "string" && ARRIVALS2.has(e.arrived)) entry.arrived = e.arrived;
+      record.images[id] = entry;
+    } else bad++;
+  }
+  for (const [id, e] of Object.entries(raw.removed)) {
+    if (isObject(e) && finite(e.removedAt) && strings(e.references) && typeof e.layersKey === "string" && (e.incident === void 0 || typeof e.incident === "string")) {
+      record.removed[id] = { removedAt: e.removedAt, references: e.references, layersKey: e.layersKey, ...e.incident ? { incident: e.incident } : {}, ...usesOf(e.uses), ...buildMsOf(e.buildMs) };
+    } else bad++;
+  }
+  const warnings = bad > 0 ? [`usage record ${source}: ${bad} damaged entries left out`] : [];
+  return { record, warnings };
+}
+function usesOf(v) {
+  return Array.isArray(v) && v.length > 0 && v.every(finite) ? { uses: v.slice().sort((x, y) => x - y).slice(-USES_KEPT) } : {};
+}
+function buildMsOf(v) {
+  return finite(v) && v >= 0 ? { buildMs: v } : {};
+}
+function isObject(v) {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+function finite(v) {
+  return typeof v === "number" && Number.isFinite(v);
+}
+function strings(v) {
+  return Array.isArray(v) && v.every((s) => typeof s === "string");
+}
+
+// src/usage/merge.ts
+function mergeEntry(a, b) {
+  const takeB = later({ time: a.lastUsed, why: a.why }, b.lastUsed, b.why);
+  const merged = {
+    firstSeen: Math.min(a.firstSeen, b.firstSeen),
+    lastUsed: takeB ? b.lastUsed : a.lastUsed,
+    why: takeB ? b.why : a.why,
+    references: unionSorted(a.references, b.references),
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey
+  };
+  const uses = unionUses(a.uses, b.uses);
+  if (uses) merged.uses = uses;
+  const arrived = eitherArrival(a.arrived, b.arrived);
+  if (arrived) merged.arrived = arrived;
+  const buildMs = eitherBuildMs(a.buildMs, b.buildMs);
+  if (buildMs !== void 0) merged.buildMs = buildMs;
+  return merged;
+}
+function mergeRemoved(a, b) {
+  const incident = (a.incident ?? "") > (b.incident ?? "") ? a.incident : b.incident;
+  const uses = unionUses(a.uses, b.uses);
+  const buildMs = eitherBuildMs(a.buildMs, b.buildMs);
+  return {
+    removedAt: Math.max(a.removedAt, b.removedAt),
+    references: unionSorted(a.references, b.references),
+    layersKey: a.layersKey > b.layersKey ? a.layersKey : b.layersKey,
+    ...incident ? { incident } : {},
+    ...uses ? { uses } : {},
+    ...buildMs !== void 0 ? { buildMs } : {}
+  };
+}
+function mergeRecords(a, b) {
+  const images2 = { ...a.images };
+  for (const [id, entry] of Object.entries(b.images)) {
+    const other = images2[id];
+    images2[id] = other ? mergeEntry(other, entry) : entry;
+  }
+  const removed = { ...a.removed };
+  for (const [id, entry] of Object.entries(b.removed)) {
+    const other = removed[id];
+    removed[id] = other ? mergeRemoved(other, entry) : entry;
+  }
+  const merged = { version: 1, updatedAt: Math.max(a.updatedAt, b.updatedAt), images: images2, removed };
+  const lastRunAt = Math.max(a.lastRunAt ?? -Infinity, b.lastRunAt ?? -Infinity);
+  if (Number.isFinite(lastRunAt)) merged.lastRunAt = lastRunAt;
+  return merged;
+}
+function rebase(base, changed, stored) {
+  const delta = { version: 1, updatedAt: stored.updatedAt, images: {}, removed: {} };
+  for (const [id, entry] of Object.entries(stored.images)) {
+    if (!sameEntry(base.images[id], entry)) delta.images[id] = entry;
+  }
+  for (const [id, entry] of Object.entries(stored.removed)) {
+    if (!sameEntry(base.removed[id], entry)) delta.removed[id] = entry;
+  }
+  if (stored.lastRunAt !== void 0) delta.lastRunAt = stored.lastRunAt;
+  return mergeRecords(changed, delta);
+}
+function sameEntry(a, b) {
+  return a !== void 0 && JSON.stringify(a) === JSON.stringify(b);
+}
+
+// src/usage/store.ts
+async function changeAndWrite(read, write, change) {
+  const before = await read();
+  const changed = change(before.record);
+  const now = await read();
+  const warnings = [...before.warnings];
+  for (const w of now.warnings) if (!warnings.includes(w)) warnings.push(w);
+  const record = rebase(before.record, changed, now.record);
+  await write(record);
+  return { record, warnings };
+}
+
+// src/usage/engine-store.ts
+var USAGE_RECORD_REFERENCE = `${familiarRepository(TOOL_STATE_REPOSITORY)}:usage-v1`;
+var USAGE_RECORD_QUALIFIED = `${TOOL_STATE_REPOSITORY}:usage-v1`;
+var USAGE_LABEL = "org.docker-image-cleanup.usage";
+var USAGE_MARKER_LABEL = "org.docker-image-cleanup.usage-record";
+var USAGE_LOCK_NAME = "docker-image-cleanup-usage-lock";
+var USAGE_LOCK_BASE_QUALIFIED = `${TOOL_STATE_REPOSITORY}:usage-lock-v1`;
+var LOCK_LABEL = "org.docker-image-cleanup.usage-lock";
+var USAGE_FILE = "usage-record.json";
+var LOCK_CMD2 = ["/usage-record.json"];
+var EngineUsageStore = class {
+  constructor(engine, options = {}) {
+    this.engine = engine;
+    this.staleLockMs = options.staleLockMs ?? 6e4;
+    this.waitMs = options.waitMs ?? 12e4;
+    this.maxLabelBytes = options.maxLabelBytes ?? 128 * 1024;
+  }
+  engine;
+  description = `engine image ${USAGE_RECORD_REFERENCE}`;
+  staleLockMs;
+  waitMs;
+  maxLabelBytes;
+  async read() {
+    const image = await this.inspect();
+    if (!image) return { record: emptyRecord(), warnings: [] };
+    const label = image.labels[USAGE_LABEL];
+    let labelProblem;
+    if (label) {
+      try {
+        const result2 = fromJson(JSON.parse((0, import_node_zlib2.gunzipSync)(Buffer.from(label, "base64")).toString("utf8")), this.description);
+        if (result2.warnings.length === 0) return clampFuture(result2, this.description, Date.now());
+        labelProblem = result2.warnings[0];
+      } catch (error2) {
+        labelProblem = `usage record label on ${USAGE_RECORD_REFERENCE} is damaged (${error2.message})`;
+      }
+    }
+    let text;
+    try {
+      text = await this.engine.readImageFile(image.id, USAGE_FILE);
+    } catch (error2) {
+      const what = `usage record ${this.description} is unreadable (${labelProblem ? `${labelProblem}; ` : ""}layer: ${error2.message}); starting a new one`;
+      return { record: emptyRecord(), warnings: [what] };
+    }
+    const result = parseRecord(text, `${this.description} (${USAGE_FILE})`, Date.now());
+    if (labelProblem && result.warnings.length === 0) result.warnings.unshift(`${labelProblem}; read the record from its layer instead`);
+    return result;
+  }
+  async update(change) {
+    const lock2 = await this.lock();
+    let previous;
+    let written;
+    let result;
+    try {
+      previous = (await this.inspect())?.id;
+      result = await changeAndWrite(
+        () => this.read(),
+        async (record) => {
+          written = await this.write(record);
+        },
+        change
+      );
+    } finally {
+      await this.unlock(lock2);
+    }
+    const warnings = [...result.warnings];
+    await this.removeOldRecordImages(previous, written, warnings);
+    return { record: result.record, warnings };
+  }
+  inspect() {
+    return this.engine.inspectStateImage(USAGE_RECORD_QUALIFIED);
+  }
+  /** Loads a record image holding `record`; returns its ID. */
+  async write(record) {
+    const json = JSON.stringify(record);
+    const encoded = (0, import_node_zlib2.gzipSync)(Buffer.from(json, "utf8")).toString("base64");
+    const labels = { [USAGE_MARKER_LABEL]: "v1" };
+    if (encoded.length <= this.maxLabelBytes) labels[USAGE_LABEL] = encoded;
+    const archive = await recordArchive(json, labels, record.updatedAt);
+    await this.engine.loadImageArchive(archive.tar);
+    return archive.imageId;
+  }
+  /**
+   * Creates the lock container; waits while another holds it, breaking a lock
+   * older than the stale limit (by its ID, so a fresh lock taken meanwhile
+   * survives). Returns the lock container's ID.
+   */
+  async lock() {
+    const deadline = Date.now() + this.waitMs;
+    const token = (0, import_node_crypto4.randomBytes)(8).toString("hex");
+    let seen;
+    for (let attempt2 = 0; ; attempt2++) {
+      const created = await this.engine.createLockContainer({ name: USAGE_LOCK_NAME, image: USAGE_LOCK_BASE_QUALIFIED, cmd: LOCK_CMD2, labels: { [LOCK_LABEL]: token } });
+      if (created.status === "created") return created.id;
+      if (created.status === "no-image") {
+        await this.loadLockBase();
+        continue;
+      }
+      const holder = await this.engine.lockContainer(USAGE_LOCK_NAME);
+      if (holder) {
+        if (!seen || seen.id !== holder.id) seen = { id: holder.id, since: Date.now() };
+        const age = Math.max(Date.now() - holder.created, Date.now() - seen.since);
+        if (age > this.staleLockMs) {
+          await this.engine.removeLockContainer(holder.id);
+          continue;
+        }
+      }
+      if (Date.now() > deadline) {
+        throw new Error(`cannot lock the usage record ${this.description}: container ${USAGE_LOCK_NAME} has been held for longer than ${Math.round(this.waitMs / 1e3)} s`);
+      }
+      await sleep2(Math.min(1e3, 20 * 2 ** Math.min(attempt2, 5)) * (0.5 + Math.random()));
+    }
+  }
+  async loadLockBase() {
+    const archive = await recordArchive(JSON.stringify(emptyRecord()), {}, 0, USAGE_LOCK_BASE_QUALIFIED);
+    await this.engine.loadImageArchive(archive.tar, { existingIsFine: true });
+  }
+  async unlock(id) {
+    await this.engine.removeLockContainer(id);
+  }
+  /**
+   * Removes the record images the new one replaced (the previous one and any
+   * leftovers of crashed runs), but only images proven to be record images by
+   * their content (see isRecordImage): the reserved tag or the marker label
+   * alone prove nothing, since anyone can tag or label any image. Each is
+   * re-checked right before its delete by ID (untagged, never forced), and the
+   * engine's answer is read: a refusal is left for the next run, anything it
+   * untagged along is reported.
+   */
+  async removeOldRecordImages(previous, written, warnings) {
+    let candidates = [];
+    try {
+      const listed = await this.engine.listLabelledImages(USAGE_MARKER_LABEL, "v1");
+      candidates = listed.filter((i) => !i.tags.some((t) => isRecordReference(t))).map((i) => i.id);
+    } catch {
+    }
+    if (previous && previous !== written && !candidates.includes(previous)) candidates.push(previous);
+    for (const id of candidates) {
+      if (id === written) continue;
+      try {
+        const info2 = await this.engine.inspectStateImage(id);
+        if (!info2 || !await this.isRecordImage(info2)) continue;
+        const now = await this.engine.inspectStateImage(id);
+        if (!now || now.tags.length > 0 || now.digests.length > 0) continue;
+        const answer = await this.engine.removeStateImage(id);
+        if (answer.status === "done" && answer.untagged.length > 0) {
+          warnings.push(`INCIDENT: removing the replaced usage record image ${id.slice(0, 19)} also untagged ${answer.untagged.join(", ")}, tagged onto it meanwhile`);
+        }
+      } catch (error2) {
+        warnings.push(`could not remove the replaced usage record image ${id.slice(0, 19)}: ${messageOf(error2)}`);
+      }
+    }
+  }
+  /**
+   * True only for an image whose one layer is exactly a record layer this store
+   * writes (its diff ID rebuilt from the record text, read from the label or,
+   * for a small image, from the layer itself) and whose labels are the
+   * record's own: such an image holds nothing but a usage record.
+   */
+  async isRecordImage(info2) {
+    const { layers, labels } = info2;
+    if (layers.length !== 1 || labels[USAGE_MARKER_LABEL] !== "v1") return false;
+    if (Object.keys(labels).some((k) => k !== USAGE_MARKER_LABEL && k !== USAGE_LABEL)) return false;
+    const matches = async (text) => (await recordLayer(text)).diffId === layers[0];
+    const label = labels[USAGE_LABEL];
+    if (label) {
+      try {
+        if (await matches((0, import_node_zlib2.gunzipSync)(Buffer.from(label, "base64")).toString("utf8"))) return true;
+      } catch {
+      }
+    }
+    if (!(info2.size !== void 0 && info2.size <= MAX_RECORD_IMAGE_BYTES)) return false;
+    try {
+      return await matches(await this.engine.readImageFile(info2.id, USAGE_FILE));
+    } catch {
+      return false;
+    }
+  }
+};
+var MAX_RECORD_IMAGE_BYTES = 64 * 1024 * 1024;
+function isRecordReference(tag) {
+  return tag === USAGE_RECORD_REFERENCE || tag === USAGE_RECORD_QUALIFIED || tag === `localhost/${USAGE_RECORD_REFERENCE}`;
+}
+function recordArchive(json, labels, updatedAt, repoTag = USAGE_RECORD_QUALIFIED) {
+  return singleLayerArchive({ files: recordFiles(json), labels, cmd: LOCK_CMD2, repoTag, created: updatedAt, createdBy: "docker-image-cleanup usage record" });
+}
+function recordLayer(json) {
+  return singleLayer(recordFiles(json));
+}
+function recordFiles(json) {
+  return [{ name: USAGE_FILE, content: Buffer.from(json, "utf8") }];
+}
+function sleep2(ms) {
+  return new Promise((resolve3) => setTimeout(resolve3, ms));
+}
+
+// src/app/containers.ts
+var TOOL_CONTAINERS = [RUN_LOCK_NAME, USAGE_LOCK_NAME];
+var STOPPED_STATES = ["exited", "created", "dead"];
+async function removeStoppedContainers(engine, settings, options = {}) {
+  const olderThanMs = settings.containersOlderThanMs;
+  if (olderThanMs === void 0) return void 0;
+  const now = options.now ?? Date.now();
+  const report2 = {
+    olderThanMs,
+    total: 0,
+    results: [],
+    counts: { removed: 0, skipped: 0, failed: 0, protected: 0, young: 0, active: 0 },
+    notes: []
+  };
+  if (!engine.listContainers || !engine.removeContainer) {
+    report2.notes.push("stopped containers: this engine adapter cannot list or remove containers; skipped");
+    return report2;
+  }
+  const containers = (await engine.listContainers()).filter((c) => !TOOL_CONTAINERS.includes(c.name));
+  report2.total = containers.length;
+  for (const c of containers) {
+    if (!STOPPED_STATES.includes(c.state)) {
+      report2.counts.active++;
+      continue;
+    }
+    if (protectedBy(c.labels, settings.protectLabels)) {
+      report2.counts.protected++;
+      continue;
+    }
+    if (settings.repositories.length > 0 && !await inScope(engine, c, settings)) {
+      report2.counts.protected++;
+      continue;
+    }
+    if (now - c.created < olderThanMs) {
+      report2.counts.young++;
+      continue;
+    }
+    if (options.signal?.aborted) break;
+    const result = await removeOne(engine, c, now, olderThanMs, settings);
+    if (result === "young") {
+      report2.counts.young++;
+      continue;
+    }
+    report2.results.push(result);
+    options.onResult?.(result);
+  }
+  for (const r of report2.results) {
+    if (r.status === "removed" || r.status === "gone" || r.status === "planned") report2.counts.removed++;
+    else if (r.status === "skipped") report2.counts.skipped++;
+    else report2.counts.failed++;
+  }
+  return report2;
+}
+async function removeOne(engine, c, now, olderThanMs, settings) {
+  const base = { id: c.id, name: c.name, image: c.image, state: c.state };
+  let ageMs = now - c.created;
+  try {
+    if (engine.inspectContainer) {
+      const current = await engine.inspectContainer(c.id);
+      if (!current) return { ...base, ageMs, status: "gone" };
+      if (!STOPPED_STATES.includes(current.status)) {
+        return { ...base, ageMs, status: "skipped", note: `${current.status} since listing` };
+      }
+      if (protectedBy(current.labels, settings.protectLabels)) return { ...base, ageMs, status: "skipped", note: "protected label" };
+      if (current.finishedAt !== void 0) ageMs = Math.min(ageMs, now - current.finishedAt);
+      if (ageMs < olderThanMs) return "young";
+    }
+    if (settings.dryRun) return { ...base, ageMs, status: "planned" };
+    const outcome = await engine.removeContainer(c.id);
+    if (outcome.status === "done") return { ...base, ageMs, status: "removed" };
+    if (outcome.status === "gone") return { ...base, ageMs, status: "gone" };
+    return { ...base, ageMs, status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { ...base, ageMs, status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+async function inScope(engine, c, settings) {
+  const references = /* @__PURE__ */ new Set();
+  const typed = safeNormalize(c.image);
+  if (typed && !/^[0-9a-f]{12,64}$/.test(idHex(c.image))) references.add(typed);
+  try {
+    const image = await engine.inspectImage(c.imageId);
+    for (const r of image?.references ?? []) references.add(r);
+  } catch {
+  }
+  return [...references].some((r) => settings.repositories.some((p) => p.matchesRepository(repositoryOf(r))));
+}
+function safeNormalize(text) {
+  try {
+    return normalizeReference(text);
+  } catch {
+    return void 0;
+  }
+}
+
+// src/app/steps/containers.ts
+var stoppedContainers = (run5) => {
+  let choice;
+  let done;
+  return {
+    async choose() {
+      choice = await removeStoppedContainers(run5.engine, { ...run5.settings, dryRun: true }, { now: run5.startedAt });
+      run5.leaving = new Set(choice?.results.filter((r) => r.status === "planned").map((r) => r.id));
+      run5.notes.push(...choice?.notes ?? []);
+    },
+    async apply() {
+      if (!choice || run5.settings.dryRun) return void (done = choice);
+      done = await removeStoppedContainers(run5.engine, run5.settings, { now: run5.startedAt });
+      done.results = done.results.filter((r) => run5.leaving.has(r.id));
+    },
+    freed: () => void 0,
+    section({ report: report2 }) {
+      if (done) report2.containers = done;
+    }
+  };
+};
+
+// src/engine/store-tuning.ts
+var TUNING = {
+  // dockerd 20.10, vfs, 2 cores, 500 images: inspect + history 1: 0.41 s, 2: 0.24, 4: 0.18,
+  // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
+  // engine serializes layer deletion: past 8 requests only queue and contend).
+  // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
+  // that machine's noise; kept at 8.)
+  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
+  // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
+  // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
+  // Each delete walks every image's content in the engine (docs/performance.md): more in flight
+  // does not help, so the graph driver's figures stand.
+  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
+};
+function storeKind(engine) {
+  return engine.containerdStore ? "containerd" : "graphdriver";
+}
+function tuningFor(engine) {
+  return TUNING[storeKind(engine)];
+}
+
+// src/engine/concurrency.ts
+async function mapConcurrent(items, limit, fn) {
+  const results = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index], index);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+// src/engine/connection.ts
+var import_node_crypto6 = require("node:crypto");
+var fs6 = __toESM(require("node:fs"));
+var https = __toESM(require("node:https"));
+var os7 = __toESM(require("node:os"));
+var path2 = __toESM(require("node:path"));
+
+// src/engine/known-hosts.ts
+var import_node_crypto5 = require("node:crypto");
+var fs5 = __toESM(require("node:fs"));
+var os6 = __toESM(require("node:os"));
+var path = __toESM(require("node:path"));
+function knownHostsFiles(env = process.env) {
+  const home = env.HOME || os6.homedir();
+  return [path.join(home, ".ssh", "known_hosts"), path.join(home, ".ssh", "known_hosts2"), "/etc/ssh/ssh_known_hosts", "/etc/ssh/ssh_known_hosts2"];
+}
+function knownHostsName(host, port) {
+  const bare = host.replace(/^\[(.*)\]$/, "$1");
+  return port === 22 ? bare : `[${bare}]:${port}`;
+}
+function hostKeyKnown(text, name, key) {
+  let listed = false;
+  for (const line of text.split("\n")) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[0] === "" || fields[0].startsWith("#")) continue;
+    const marker = fields[0].startsWith("@") ? fields.shift() : void 0;
+    const [hosts, , blob] = fields;
+    if (!hosts || !blob || !hostsMatch(hosts, name)) continue;
+    const same = Buffer.from(blob, "base64").equals(key);
+    if (marker === "@revoked" && same) return false;
+    if (marker === void 0 && same) listed = true;
+  }
+  return listed;
+}
+function hostsMatch(hosts, name) {
+  if (hosts.startsWith("|1|")) {
+    const [, , salt, hash] = hosts.split("|");
+    return (0, import_node_crypto5.createHmac)("sha1", Buffer.from(salt ?? "", "base64")).update(name).digest("base64") === hash;
+  }
+  let matched = false;
+  for (const pattern of hosts.split(",")) {
+    const negated = pattern.startsWith("!");
+    if (!globMatch(negated ? pattern.slice(1) : pattern, name)) continue;
+    if (negated) return false;
+    matched = true;
+  }
+  return matched;
+}
+function globMatch(pattern, name) {
+  const source = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${source}$`, "i").test(name);
+}
+function hostKeyVerifier(host, port, files) {
+  const name = knownHostsName(host, port);
+  return (key) => hostKeyKnown(files.map((file) => fs5.existsSync(file) ? fs5.readFileSync(file, "utf8") : "").join("\n"), name, key);
+}
+
+// src/engine/connection.ts
+var ContextError = class extends Error {
+};
+var DEFAULT_SOCKET = "/var/run/docker.sock";
+function resolveEndpoint(host, env = process.env, exists2 = fs6.existsSync) {
+  if (host) return withEnvTls({ host, source: "host setting" }, env);
+  if (env.DOCKER_HOST) return withEnvTls({ host: env.DOCKER_HOST, source: "DOCKER_HOST" }, env);
+  const configDir = env.DOCKER_CONFIG || path2.join(env.HOME || os7.homedir(), ".docker");
+  const named = env.DOCKER_CONTEXT ? { name: env.DOCKER_CONTEXT, from: "DOCKER_CONTEXT" } : currentContext(configDir);
+  if (named && named.name !== "default") return contextEndpoint(configDir, named.name, named.from);
+  const rootless = env.XDG_RUNTIME_DIR && path2.join(env.XDG_RUNTIME_DIR, "docker.sock");
+  if (rootless && !exists2(DEFAULT_SOCKET) && exists2(rootless)) return { host: `unix://${rootless}`, source: "rootless socket ($XDG_RUNTIME_DIR)" };
+  return { host: `unix://${DEFAULT_SOCKET}`, source: "default socket" };
+}
+function currentContext(configDir) {
+  const file = path2.join(configDir, "config.json");
+  let config;
+  try {
+    config = JSON.parse(fs6.readFileSync(file, "utf8"));
+  } catch {
+    return void 0;
+  }
+  return typeof config.currentContext === "string" && config.currentContext ? { name: config.currentContext, from: `currentContext in ${file}` } : void 0;
+}
+function contextEndpoint(configDir, name, from) {
+  const id = (0, import_node_crypto6.createHash)("sha256").update(name).digest("hex");
+  const metaFile = path2.join(configDir, "contexts", "meta", id, "meta.json");
+  let meta;
+  try {
+    meta = JSON.parse(fs6.readFileSync(metaFile, "utf8"));
+  } catch (error2) {
+    throw new ContextError(`docker context "${name}" (${from}) cannot be read: ${metaFile}: ${error2.message}`);
+  }
+  const docker = meta.Endpoints?.docker;
+  if (!docker?.Host) throw new ContextError(`docker context "${name}" (${from}) has no docker endpoint in ${metaFile}`);
+  const tlsDir = path2.join(configDir, "contexts", "tls", id, "docker");
+  const read = (file) => fs6.existsSync(path2.join(tlsDir, file)) ? fs6.readFileSync(path2.join(tlsDir, file)) : void 0;
+  const tls = { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") };
+  return {
+    host: docker.Host,
+    source: `context ${name} (${from})`,
+    tls: tls.ca || tls.cert || tls.key ? tls : void 0,
+    tlsDir: tls.ca || tls.cert || tls.key ? tlsDir : void 0,
+    skipTlsVerify: docker.SkipTLSVerify === true
+  };
+}
+function withEnvTls(endpoint, env) {
+  if (!endpoint.host.startsWith("tcp://")) return endpoint;
+  const verify = env.DOCKER_TLS_VERIFY !== void 0 && env.DOCKER_TLS_VERIFY !== "" && env.DOCKER_TLS_VERIFY !== "0";
+  if (!verify && !(new URL(endpoint.host).port === "2376" && env.DOCKER_CERT_PATH)) return endpoint;
+  const dir = env.DOCKER_CERT_PATH || env.DOCKER_CONFIG || path2.join(env.HOME || os7.homedir(), ".docker");
+  const read = (file) => fs6.existsSync(path2.join(dir, file)) ? fs6.readFileSync(path2.join(dir, file)) : void 0;
+  return { ...endpoint, tls: { ca: read("ca.pem"), cert: read("cert.pem"), key: read("key.pem") }, tlsDir: dir };
+}
+function endpointOptions(endpoint, env = process.env) {
+  const host = endpoint.host;
+  if (host.startsWith("unix://")) return { socketPath: host.slice("unix://".length) };
+  if (host.startsWith("npipe://")) return { socketPath: host.slice("npipe://".length) };
+  if (host.startsWith("/")) return { socketPath: host };
+  const url = new URL(host);
+  if (url.protocol === "ssh:") {
+    const port = Number(url.port || 22);
+    const hostVerifier = hostKeyVerifier(url.hostname, port, knownHostsFiles(env));
+    return { protocol: "ssh", host: url.hostname, port, username: url.username || void 0, sshOptions: { agent: env.SSH_AUTH_SOCK, hostVerifier } };
+  }
+  const tls = endpoint.tls !== void 0 || url.port === "2376";
+  const options = { protocol: tls ? "https" : "http", host: url.hostname, port: url.port || (tls ? 2376 : 2375) };
+  if (endpoint.tls) Object.assign(options, { ca: endpoint.tls.ca, cert: endpoint.tls.cert, key: endpoint.tls.key });
+  if (endpoint.skipTlsVerify) options.agent = new https.Agent({ rejectUnauthorized: false, cert: endpoint.tls?.cert, key: endpoint.tls?.key });
+  return options;
+}
+function describeHost(host, env = process.env) {
+  try {
+    const e = resolveEndpoint(host, env);
+    return e.source === "host setting" ? e.host : `${e.host} (${e.source})`;
+  } catch {
+    return host ?? env.DOCKER_HOST ?? "unix:///var/run/docker.sock";
+  }
+}
+var DEFAULT_TIMEOUT_MS = 12e4;
+var EngineTimeoutError = class extends Error {
+  constructor(call, host, timeoutMs) {
+    super(`the Docker engine at ${host} did not answer ${call} within ${formatSeconds(timeoutMs)} (paused or overloaded?); raise --timeout if it is only slow`);
+    this.call = call;
+    this.host = host;
+    this.timeoutMs = timeoutMs;
+    this.name = "EngineTimeoutError";
+  }
+  call;
+  host;
+  timeoutMs;
+};
+var EngineLostError = class extends Error {
+  constructor(call, host, code, cause) {
+    super(`lost the Docker engine at ${host} during ${call} (${code})`);
+    this.call = call;
+    this.host = host;
+    this.code = code;
+    this.cause = cause;
+    this.name = "EngineLostError";
+  }
+  call;
+  host;
+  code;
+  cause;
+};
+var NAMED_COLLECTIONS = {
+  images: /* @__PURE__ */ new Set(["json", "create", "load", "get", "prune", "search", "build"]),
+  containers: /* @__PURE__ */ new Set(["json", "create", "prune"]),
+  volumes: /* @__PURE__ */ new Set(["create", "prune"]),
+  networks: /* @__PURE__ */ new Set(["create", "prune"]),
+  exec: /* @__PURE__ */ new Set([]),
+  plugins: /* @__PURE__ */ new Set(["privileges", "pull", "create"])
+};
+var IMAGE_ACTIONS = /* @__PURE__ */ new Set(["json", "history", "tag", "push", "get"]);
+function endpointOf(requestPath) {
+  const segments = requestPath.split("?")[0].split("/").filter(Boolean);
+  if (/^v\d+\.\d+$/.test(segments[0] ?? "")) segments.shift();
+  const [collection, ...rest] = segments;
+  if (collection === void 0) return "/";
+  const verbs = NAMED_COLLECTIONS[collection];
+  if (!verbs || rest.length === 0 || verbs.has(rest[0])) return `/${segments.join("/")}`;
+  if (collection === "images") {
+    const last = rest[rest.length - 1];
+    return rest.length > 1 && IMAGE_ACTIONS.has(last) ? `/images/{name}/${last}` : "/images/{name}";
+  }
+  return ["", collection, "{name}", ...rest.slice(1)].join("/");
+}
+var CONNECTION_CODES = /* @__PURE__ */ new Set(["ECONNREFUSED", "ECONNRESET", "ENOENT", "EPIPE", "ECONNABORTED", "EHOSTUNREACH", "ENETUNREACH", "ETIMEDOUT"]);
+function withDeadlines(docker, host, timeoutMs, observe2, tlsDir) {
+  const modem = docker.modem;
+  if (modem.__deadlines) return;
+  modem.__deadlines = true;
+  if (modem.protocol !== "ssh") modem.timeout = timeoutMs;
+  const dial = modem.dial.bind(modem);
+  modem.dial = (options, callback2) => {
+    const call = `${options.method ?? "GET"} ${String(options.path ?? "").replace(/\?$/, "")}`;
+    const controller = new AbortController();
+    let settled = false;
+    const started = process.hrtime.bigint();
+    const finish = (err, data) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (observe2) {
+        const outcome = err instanceof EngineTimeoutError ? "timeout" : err instanceof EngineLostError ? "lost" : err && err.statusCode === void 0 ? "error" : "answered";
+        const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+        try {
+          observe2({ method: options.method ?? "GET", endpoint: endpointOf(String(options.path ?? "")), seconds, outcome });
+        } catch {
+        }
+      }
+      callback2(err, data);
+    };
+    const timer = setTimeout(() => {
+      finish(new EngineTimeoutError(call, host, timeoutMs));
+      controller.abort();
+    }, timeoutMs);
+    timer.unref?.();
+    const signal = options.abortSignal ? AbortSignal.any([options.abortSignal, controller.signal]) : controller.signal;
+    return dial({ ...options, abortSignal: signal }, (err, data) => {
+      if (err && CONNECTION_CODES.has(err.code) && err.statusCode === void 0) return finish(new EngineLostError(call, host, err.code, err));
+      if (err && typeof err.level === "string" && err.statusCode === void 0) return finish(new EngineLostError(call, host, `ssh ${err.level}`, sshFailure(err)));
+      const tls = err && err.statusCode === void 0 ? tlsFailure(err, tlsDir) : void 0;
+      if (tls) return finish(Object.assign(tls, { code: err.code }));
+      finish(err, data);
+    });
+  };
+}
+function sshFailure(err, env = process.env) {
+  if (err.level === "client-authentication") {
+    const agent = env.SSH_AUTH_SOCK ? `none of the keys the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK} holds was accepted; add the right one with ssh-add` : "SSH_AUTH_SOCK is not set: keys come from the SSH agent, as for the docker CLI (start ssh-agent and ssh-add the key)";
+    return new Error(`SSH login refused (${err.message}): ${agent}`);
+  }
+  if (err.level === "handshake" && /Host denied/.test(err.message)) {
+    return new Error(
+      `the SSH host key is not one known_hosts lists for this host (unknown host, or its key changed); check it and accept it once with ssh, as the docker CLI needs (files read: ${knownHostsFiles(env).join(", ")})`
+    );
+  }
+  if (err.level === "agent") return new Error(`the SSH agent at SSH_AUTH_SOCK=${env.SSH_AUTH_SOCK ?? ""} does not answer (${err.message}); start ssh-agent and point SSH_AUTH_SOCK at it`);
+  return new Error(`SSH ${err.level}: ${err.message}`);
+}
+var TLS_TRUST_CODES = /* @__PURE__ */ new Set([
+  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
+  "SELF_SIGNED_CERT_IN_CHAIN",
+  "DEPTH_ZERO_SELF_SIGNED_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT",
+  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
+  "CERT_SIGNATURE_FAILURE",
+  "CERT_HAS_EXPIRED",
+  "CERT_NOT_YET_VALID",
+  "ERR_TLS_CERT_ALTNAME_INVALID"
+]);
+function tlsFailure(err, tlsDir) {
+  const code = typeof err.code === "string" ? err.code : "";
+  if (TLS_TRUST_CODES.has(code)) {
+    return tlsDir ? new Error(`its TLS certificate does not verify against ${path2.join(tlsDir, "ca.pem")} (${err.message}); replace that ca.pem with the CA that signed the daemon's certificate`) : new Error(`its TLS certificate does not verify against the system's CAs (${err.message}); give DOCKER_CERT_PATH or the context the ca.pem of the CA that signed the daemon's certificate`);
+  }
+  const alert = /^ERR_SSL_[\w/]*ALERT_(BAD_CERTIFICATE|CERTIFICATE_REQUIRED|UNKNOWN_CA|CERTIFICATE_UNKNOWN)$/.exec(code);
+  if (alert) {
+    const said = alert[1].toLowerCase().replace(/_/g, " ");
+    return new Error(`it refused this client's TLS certificate (TLS alert: ${said}); put a client certificate its CA signed in ${tlsDir ?? "DOCKER_CERT_PATH or the context"} as cert.pem and key.pem`);
+  }
+  return void 0;
+}
+function formatSeconds(ms) {
+  return ms % 1e3 === 0 ? `${ms / 1e3} s` : `${(ms / 1e3).toFixed(1)} s`;
+}
+
+// src/app/moved-names.ts
+var CALL_SLACK_MS = 1e3;
+async function movedNameIncidents(calls, watch, touched, inspect) {
+  const naming = calls.filter((c) => c.untagged.length > 0);
+  const deleting = calls.filter((c) => c.deleted);
+  const suspects = [];
+  const incidents = [];
+  const done = /* @__PURE__ */ new Set();
+  for (const event of naming.length > 0 || deleting.length > 0 ? await watch.seen() : []) {
+    if (!NAMING.includes(event.action)) continue;
+    const id = event.imageId && idHex(event.imageId);
+    if (id && touched.has(id)) continue;
+    const names = event.reference ? [event.reference] : event.namesAtArrival?.length ? event.namesAtArrival : void 0;
+    const byName = names && naming.filter((c) => c.untagged.some((n) => names.includes(n)));
+    const call = nearest(byName?.length || event.reference ? byName ?? [] : naming, event.time);
+    if (!call) continue;
+    const key = id ?? event.reference;
+    if (done.has(key)) continue;
+    const lost = await lostNames(event, inspect);
+    if (!lost) continue;
+    done.add(key);
+    suspects.push({ event, call, lost });
+  }
+  const { events } = await watch.stop();
+  const named = /* @__PURE__ */ new Set();
+  for (const event of deleting.length > 0 ? events : []) {
+    const id = event.imageId && idHex(event.imageId);
+    if (!id || !touched.has(id) || !NAMING.includes(event.action)) continue;
+    const lost = await namedMidDelete(event, deleting, inspect);
+    if (!lost || lost.untagged.every((n) => named.has(n))) continue;
+    for (const n of lost.untagged) named.add(n);
+    incidents.push(lost);
+  }
+  for (const { event, call, lost } of suspects) {
+    const id = event.imageId && idHex(event.imageId);
+    if (id && events.some((e) => (e.action === "untag" || e.action === "delete") && e.imageId && idHex(e.imageId) === id && e.time >= event.time)) continue;
+    const when = new Date(event.time).toISOString();
+    const what = id ? `image ${shortImageId(id)}` : `the image ${event.reference} named`;
+    const names = lost.names.length > 0 ? lost.names.join(", ") : "its name";
+    incidents.push({
+      imageId: call.imageId,
+      call: call.call,
+      untagged: lost.names.filter((n) => call.untagged.includes(n)),
+      deleted: id && lost.gone ? [prefixedImageId(id)] : [],
+      text: `${call.call} (for ${shortImageId(call.imageId)}) untagged ${call.untagged.join(", ")} while another job gave ${what} ${lost.names.length > 0 ? names : "a name"} (${event.action} at ${when}); it has lost ${names} since${lost.gone ? " and is gone" : ""}, without an untag or delete of its own: the engine removes names by name, so this call most likely took it (the engine answers under the image it resolved)`
+    });
+  }
+  return incidents;
+}
+var NAMING = ["tag", "load", "import", "pull"];
+async function namedMidDelete(event, deleting, inspect) {
+  const id = idHex(event.imageId);
+  const call = nearest(
+    deleting.filter((c) => idHex(c.imageId) === id),
+    event.time
+  );
+  if (!call) return void 0;
+  const given = (event.reference ? [event.reference] : event.namesAtArrival ?? []).filter((n) => !call.planned.includes(n) && !call.untagged.includes(n));
+  const lost = [];
+  for (const name of given) {
+    if (await inspect(name).catch(unlessEngineLost)) continue;
+    lost.push(name);
+  }
+  if (lost.length === 0) return void 0;
+  const when = new Date(event.time).toISOString();
+  return {
+    imageId: call.imageId,
+    call: call.call,
+    untagged: lost,
+    deleted: [],
+    text: `${call.call} (for ${shortImageId(call.imageId)}) deleted the image while another job gave it ${lost.join(", ")} (${event.action} at ${when}): the name went with the image, though the engine's answer names only ${call.untagged.length > 0 ? call.untagged.join(", ") : "the image"} (the engine reads the names before it deletes; no API call closes that window)`
+  };
+}
+function unlessEngineLost(error2) {
+  if (error2 instanceof EngineLostError || error2 instanceof EngineTimeoutError) throw error2;
+  return void 0;
+}
+async function lostNames(event, inspect) {
+  if (!event.imageId) {
+    return await inspect(event.reference) ? void 0 : { names: [event.reference], gone: false };
+  }
+  const id = idHex(event.imageId);
+  const now = await inspect(prefixedImageId(id));
+  const given = event.reference ? [event.reference] : event.namesAtArrival ?? [];
+  if (given.length > 0) {
+    const missing = [];
+    for (const name of given) {
+      if (now?.references.includes(name)) continue;
+      const holder = await inspect(name);
+      if (holder && idHex(holder.id) !== id) continue;
+      missing.push(name);
+    }
+    return missing.length > 0 ? { names: missing, gone: !now } : void 0;
+  }
+  if (event.namesAtArrival === void 0) return void 0;
+  return now && now.references.length > 0 ? void 0 : { names: [], gone: !now };
+}
+function nearest(calls, time) {
+  let best;
+  let bestDistance = Infinity;
+  for (const c of calls) {
+    const distance = time < c.sentAt ? c.sentAt - time : time > c.answeredAt ? time - c.answeredAt : 0;
+    if (distance <= CALL_SLACK_MS && distance < bestDistance) {
+      best = c;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+// src/app/apply.ts
+var NOT_STARTED_NOTE = "not attempted: shutting down";
+var ENGINE_LOST_NOTE = "not attempted: the engine was lost";
+function isEngineLost(error2) {
+  return error2 instanceof EngineLostError || error2 instanceof EngineTimeoutError;
+}
+var REMOVAL_CONCURRENCY = 8;
+async function applyDecisions(engine, decisions, options = {}) {
+  const work = decisions.filter((d) => d.action !== "keep");
+  const context = {
+    kept: new Set(decisions.filter((d) => !d.delete).map((d) => idHex(d.imageId))),
+    minAgeMs: options.minAgeMs ?? 0,
+    clock: options.clock ?? Date.now,
+    calls: []
+  };
+  const watching = work.length > 0 ? engine.watchImageEvents?.().catch(() => void 0) : void 0;
+  const watchOpen = watching && Promise.race([watching, new Promise((resolve3) => setTimeout(resolve3, WATCH_OPEN_MS).unref?.())]);
+  let done = 0;
+  let lost;
+  const attempt2 = async (decision) => {
+    try {
+      if (options.stop?.aborted) throw new Error(NOT_STARTED_NOTE);
+      if (lost) return { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: ENGINE_LOST_NOTE, engineLost: true };
+      return await applyOne(engine, decision, context);
+    } catch (error2) {
+      const failed = { imageId: decision.imageId, status: "failed", untagged: [], deleted: false, note: error2 instanceof Error ? error2.message : String(error2) };
+      if (!isEngineLost(error2)) return failed;
+      lost ??= error2;
+      return { ...failed, engineLost: true };
+    }
+  };
+  const results = await mapConcurrent(work, options.concurrency ?? REMOVAL_CONCURRENCY, async (decision) => {
+    await options.ready;
+    await watchOpen;
+    const result = await attempt2(decision);
+    if (!isChildConflict(result)) options.onResult?.(result, ++done, work.length);
+    return result;
+  });
+  for (let i = 0; i < work.length; i++) {
+    if (!isChildConflict(results[i])) continue;
+    const retried = await attempt2(work[i]);
+    results[i] = { ...retried, untagged: [...results[i].untagged, ...retried.untagged], incidents: joinIncidents(results[i].incidents, retried.incidents) };
+    options.onResult?.(results[i], ++done, work.length);
+  }
+  const watch = await watching;
+  if (watch && lost) await watch.stop();
+  else if (watch) {
+    const touched = new Set(work.map((d) => idHex(d.imageId)));
+    try {
+      for (const incident of await movedNameIncidents(context.calls, watch, touched, (ref) => engine.inspectImage(ref))) {
+        const result = results.find((r) => r.imageId === incident.imageId);
+        if (result) result.incidents = [...result.incidents ?? [], incident];
+      }
+    } catch (error2) {
+      await watch.stop();
+      if (!isEngineLost(error2)) throw error2;
+    }
+  }
+  return results;
+}
+function isChildConflict(result) {
+  return result.status === "in-use" && /child image/i.test(result.note ?? "");
+}
+var WATCH_OPEN_MS = 2e3;
+var EXTRA_STEPS = 4;
+async function applyOne(engine, decision, context) {
+  const { imageId } = decision;
+  const planned = new Set(decision.untag);
+  const untagged = [];
+  const incidents = [];
+  let acted = false;
+  const result = (status, deleted, note) => ({
+    imageId,
+    status,
+    untagged,
+    deleted,
+    ...note !== void 0 ? { note } : {},
+    ...incidents.length > 0 ? { incidents } : {}
+  });
+  for (let step = 0; step < decision.untag.length + EXTRA_STEPS; step++) {
+    const now = await engine.inspectImage(imageId);
+    if (!now) return acted ? result("removed", true) : result("gone", false);
+    const others = now.references.filter((r) => !planned.has(r));
+    const left = now.references.filter((r) => planned.has(r));
+    if (decision.delete && others.length > 0) return result("changed", false, `tagged ${others.join(", ")} since planning`);
+    const taggedAgo = now.lastTagged === void 0 ? void 0 : context.clock() - now.lastTagged;
+    if (context.minAgeMs > 0 && taggedAgo !== void 0 && taggedAgo < context.minAgeMs) return result("changed", false, `tagged ${Math.max(0, Math.round(taggedAgo / 1e3))} s ago, within min-age: a concurrent job's`);
+    if (!decision.delete) {
+      if (left.length === 0) return result("untagged", false);
+      if (others.length === 0) return result("changed", false, "its kept references are gone since planning");
+    }
+    const tags = left.filter((r) => !r.includes("@"));
+    const byId = decision.delete && tags.length <= 1;
+    const target = byId ? imageId : tags[0] ?? left[0];
+    const call = `DELETE /images/${target}`;
+    let outcome;
+    const sentAt = Date.now();
+    try {
+      outcome = await engine.removeImage(target);
+      if (outcome.status === "done") {
+        const deleted = outcome.deleted.some((d) => idHex(d) === idHex(imageId));
+        context.calls.push({ imageId, call, untagged: outcome.untagged, deleted, planned: decision.untag, sentAt, answeredAt: Date.now() });
+      }
+    } catch (error2) {
+      const since = await engine.inspectImage(imageId);
+      if (!since) return acted ? result("removed", true) : result("gone", false);
+      const added = since.references.filter((r) => !planned.has(r));
+      if (byId && added.length > 0) return result("changed", false, `tagged ${added.join(", ")} since planning`);
+      throw error2;
+    }
+    if (outcome.status === "gone") {
+      if (byId) return acted ? result("removed", true) : result("gone", false);
+      continue;
+    }
+    if (outcome.status === "conflict") {
+      if (byId && tags.length === 0 && left.length > 1 && /multiple repositories/i.test(outcome.message)) {
+        const digest = left[0];
+        const again = await engine.removeImage(digest);
+        if (again.status === "done") readAnswer(`DELETE /images/${digest}`, again, false);
+        continue;
+      }
+      const since = await engine.inspectImage(imageId);
+      const added = since?.references.filter((r) => !planned.has(r)) ?? [];
+      if (added.length > 0) return result("changed", false, `tagged ${added.join(", ")} since planning`);
+      return result("in-use", false, outcome.message);
+    }
+    acted = true;
+    if (readAnswer(call, outcome, byId)) return result("removed", true);
+  }
+  return result("failed", false, "the image kept changing while it was being removed; left alone");
+  function readAnswer(call, answer, byId) {
+    const strayTags = answer.untagged.filter((r) => !planned.has(r));
+    untagged.push(...answer.untagged.filter((r) => planned.has(r) && !untagged.includes(r)));
+    const deletedSelf = answer.deleted.some((d) => idHex(d) === idHex(imageId));
+    const strayImages = [];
+    const first = answer.deleted[0];
+    if (!byId && first !== void 0 && idHex(first) !== idHex(imageId)) strayImages.push(prefixedImageId(first));
+    for (const d of answer.deleted) if (context.kept.has(idHex(d)) && !strayImages.includes(prefixedImageId(d))) strayImages.push(prefixedImageId(d));
+    if (deletedSelf && !decision.delete && !strayImages.includes(prefixedImageId(imageId))) strayImages.push(prefixedImageId(imageId));
+    if (strayTags.length > 0 || strayImages.length > 0) {
+      const parts = [
+        ...strayTags.length > 0 ? [`untagged ${strayTags.join(", ")}`] : [],
+        ...strayImages.length > 0 ? [`deleted ${strayImages.map((d) => d.slice(7, 19)).join(", ")}`] : []
+      ];
+      incidents.push({
+        imageId,
+        call,
+        untagged: strayTags,
+        deleted: strayImages,
+        text: `${call} (for ${imageId.slice(7, 19)}) also ${parts.join(" and ")}, which the plan did not name: a concurrent job changed it between the re-check and the call`
+      });
+    }
+    return deletedSelf && decision.delete;
+  }
+}
+function joinIncidents(a, b) {
+  const all = [...a ?? [], ...b ?? []];
+  return all.length > 0 ? all : void 0;
+}
+function incidentsOf(results) {
+  return results.flatMap((r) => r.incidents ?? []);
+}
+
+// src/app/steps/images.ts
+var EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+var images = (run5) => {
+  let results;
+  let before;
+  let after;
+  return {
+    async choose() {
+      const seen = await run5.engine.snapshot({ activitySince: run5.startedAt - Math.max(run5.settings.minAgeMs, EVENT_LOOKBACK_MS) });
+      run5.snapshot = {
+        ...seen,
+        images: seen.images.filter((i) => !isRunLockImage(i.tags)),
+        containers: seen.containers.filter((c) => !run5.leaving.has(c.id) && c.name !== RUN_LOCK_NAME)
+      };
+      run5.notes.push(...seen.warnings ?? []);
+      run5.freeSpace = await readFreeSpace(run5, seen.engine.dockerRootDir);
+    },
+    async apply({ plan: plan2, report: report2, settings, engine, snapshot, deps, clock }) {
+      if (settings.dryRun || report2.counts.removed + report2.counts.untagged === 0) return;
+      const measuring = engine.diskUsage();
+      results = await applyDecisions(engine, plan2.decisions, {
+        concurrency: tuningFor(snapshot.engine).removalConcurrency,
+        ready: measuring,
+        stop: deps.signal,
+        minAgeMs: settings.minAgeMs,
+        clock,
+        onResult: (_result, done, total) => deps.onProgress?.(done, total)
+      });
+      before = await measuring;
+      const lost = results.find((r) => r.engineLost && r.note !== ENGINE_LOST_NOTE);
+      if (lost) report2.engineLost = lost.note;
+      else {
+        try {
+          after = await engine.diskUsage();
+        } catch (error2) {
+          if (!isEngineLost(error2)) throw error2;
+          report2.engineLost = error2.message;
+        }
+      }
+      if (!report2.engineLost) await checkContainersAfter(engine, results);
+    },
+    freed: ({ report: report2 }) => ({ kind: "images", predicted: report2.bytes.predicted, measured: report2.bytes.measured }),
+    section({ report: report2 }) {
+      if (!results || !before) return;
+      report2.results = results;
+      const counts = report2.counts;
+      counts.removed = results.filter((r) => r.status === "removed" || r.status === "gone").length;
+      counts.untagged = results.filter((r) => r.status === "untagged").length;
+      counts.skipped = results.filter((r) => r.status === "in-use" || r.status === "changed").length;
+      counts.failed = results.filter((r) => r.status === "failed").length;
+      report2.incidents = incidentsOf(results);
+      counts.incidents = report2.incidents.length;
+      for (const incident of report2.incidents) report2.warnings.push(`INCIDENT: ${incident.text}`);
+      counts.kept = counts.images - counts.removed;
+      report2.bytes.before = Math.max(0, before.imagesBytes - (before.runLockBytes ?? 0));
+      report2.bytes.runLock = before.runLockBytes;
+      if (after) {
+        report2.bytes.after = Math.max(0, after.imagesBytes - (after.runLockBytes ?? 0));
+        report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
+      }
+    }
+  };
+};
 async function checkContainersAfter(engine, results) {
   const deleted = new Map(results.filter((r) => r.deleted).map((r) => [r.imageId, r]));
   if (deleted.size === 0 || !engine.listContainers) return;
@@ -41395,6 +41500,466 @@ async function checkContainersAfter(engine, results) {
     (result.incidents ??= []).push({ imageId: result.imageId, call: `DELETE /images/${result.imageId}`, untagged: [], deleted: [result.imageId], text });
   }
 }
+
+// src/app/build-cache.ts
+var lastUseOf = (r) => r.lastUsed ?? r.created ?? 0;
+function chooseCacheRecords(records, rules, options) {
+  const { now, minAgeMs } = options;
+  const kept = { inUse: 0, young: 0, shared: 0 };
+  const eligible = [];
+  for (const r of records) {
+    if (r.inUse) kept.inUse++;
+    else if (now - lastUseOf(r) < minAgeMs) kept.young++;
+    else if (r.shared) kept.shared++;
+    else eligible.push(r);
+  }
+  eligible.sort((a, b) => lastUseOf(a) - lastUseOf(b) || (a.created ?? 0) - (b.created ?? 0));
+  const gone = /* @__PURE__ */ new Set();
+  const childrenLeft = (id) => records.some((r) => !gone.has(r.id) && r.parents.includes(id));
+  const prune = [];
+  const next = (may) => eligible.find((r) => !gone.has(r.id) && may(r) && !childrenLeft(r.id));
+  const take = (record, why) => {
+    gone.add(record.id);
+    prune.push({ record, why });
+  };
+  if (rules.maxAgeMs !== void 0) {
+    const limit = rules.maxAgeMs;
+    for (let r = next((x) => now - lastUseOf(x) > limit); r; r = next((x) => now - lastUseOf(x) > limit)) take(r, "max-age");
+  }
+  if (rules.keepBytes !== void 0) {
+    let total = records.reduce((sum2, r) => sum2 + (r.shared || gone.has(r.id) ? 0 : r.size), 0);
+    for (let r = total > rules.keepBytes ? next(() => true) : void 0; r; r = total > rules.keepBytes ? next(() => true) : void 0) {
+      take(r, "keep");
+      total -= r.size;
+    }
+  }
+  return { prune, kept };
+}
+async function pruneBuildCache(engine, info2, settings, options = {}) {
+  const rules = settings.buildCache;
+  if (rules.keepBytes === void 0 && rules.maxAgeMs === void 0) return void 0;
+  const report2 = { status: "skipped", spaceReclaimed: 0, cachesDeleted: 0, queries: [], records: [], kept: { inUse: 0, young: 0, shared: 0 }, warnings: [] };
+  const version = parseApiVersion(info2.apiVersion);
+  if (!version) return { ...report2, note: `build cache: unknown engine API version "${info2.apiVersion}"; skipped` };
+  if (compare(version, [1, 39]) < 0) return { ...report2, note: `build cache: engine API ${info2.apiVersion} predates build-cache filters (1.39); skipped` };
+  if (info2.kind === "podman") return { ...report2, note: "build cache: Podman has no build-cache endpoint; skipped" };
+  if (!engine.pruneBuildCache || !engine.listBuildCache) return { ...report2, note: "build cache: this engine adapter cannot prune it; skipped" };
+  let records;
+  try {
+    records = await engine.listBuildCache();
+  } catch (error2) {
+    return { ...report2, status: "failed", note: `build cache: ${messageOf2(error2)}` };
+  }
+  if (!records) return { ...report2, note: `build cache: the ${info2.kind} engine lists no build cache; skipped` };
+  const choice = chooseCacheRecords(records, rules, { now: options.now ?? Date.now(), minAgeMs: settings.minAgeMs });
+  report2.kept = choice.kept;
+  report2.queries = choice.prune.map(({ record }) => ({ all: true, filters: { id: [record.id] } }));
+  const resultOf = ({ record, why }, status, reclaimed = 0, note) => ({
+    id: record.id,
+    description: record.description,
+    bytes: record.size,
+    lastUsed: lastUseOf(record),
+    why,
+    status,
+    reclaimed,
+    ...note ? { note } : {}
+  });
+  if (settings.dryRun) {
+    report2.records = choice.prune.map((c) => resultOf(c, "planned"));
+    return { ...report2, status: "planned", note: "dry run: the build cache is not pruned" };
+  }
+  report2.status = "pruned";
+  const named = new Set(choice.prune.map((c) => c.record.id));
+  for (const [i, c] of choice.prune.entries()) {
+    if (options.signal?.aborted) break;
+    try {
+      const outcome = await engine.pruneBuildCache(report2.queries[i]);
+      if (outcome.status === "unsupported") {
+        return { ...report2, status: "skipped", note: `build cache: the ${info2.kind} engine has no build-cache endpoint (${outcome.message}); skipped` };
+      }
+      const unexpected = (outcome.deletedIds ?? []).filter((id) => !named.has(id));
+      if (unexpected.length) report2.warnings.push(`incident: pruning build cache record ${c.record.id} also deleted ${unexpected.join(", ")}, which build-cache-keep/build-cache-max-age did not choose`);
+      report2.spaceReclaimed += outcome.spaceReclaimed;
+      report2.cachesDeleted += outcome.cachesDeleted;
+      report2.records.push(
+        outcome.cachesDeleted > 0 ? resultOf(c, "pruned", outcome.spaceReclaimed) : resultOf(c, "skipped", 0, "the engine deleted nothing (in use by a build by then, or already gone)")
+      );
+    } catch (error2) {
+      report2.records.push(resultOf(c, "failed", 0, messageOf2(error2)));
+      return { ...report2, status: "failed", note: `build cache: ${messageOf2(error2)}` };
+    }
+  }
+  return report2;
+}
+var messageOf2 = (error2) => error2 instanceof Error ? error2.message : String(error2);
+function parseApiVersion(text) {
+  const m = /^(\d+)\.(\d+)/.exec(text ?? "");
+  return m ? [Number(m[1]), Number(m[2])] : void 0;
+}
+function compare(a, b) {
+  return a[0] - b[0] || a[1] - b[1];
+}
+
+// src/app/cache-eviction.ts
+async function pruneEvictedCache(engine, evictions, options) {
+  const report2 = { results: [], predicted: evictions.reduce((sum2, e) => sum2 + e.bytes, 0), reclaimed: 0, warnings: [] };
+  if (options.dryRun) {
+    report2.results = evictions.map((e) => ({ id: e.id, description: e.description, bytes: e.bytes, status: "planned", reclaimed: 0 }));
+    return report2;
+  }
+  if (!engine.pruneBuildCache) {
+    report2.warnings.push("build cache: this engine adapter cannot prune it; the evicted records stay");
+    return report2;
+  }
+  report2.before = await cacheBytes(engine);
+  const named = new Set(evictions.map((e) => e.id));
+  for (const e of evictions) {
+    if (options.signal?.aborted) break;
+    const base = { id: e.id, description: e.description, bytes: e.bytes };
+    try {
+      const outcome = await engine.pruneBuildCache({ all: true, filters: { id: [e.id] } });
+      if (outcome.status === "unsupported") {
+        report2.results.push({ ...base, status: "skipped", reclaimed: 0, note: outcome.message });
+        continue;
+      }
+      const unexpected = (outcome.deletedIds ?? []).filter((id) => !named.has(id));
+      if (unexpected.length) report2.warnings.push(`incident: pruning build cache record ${e.id} also deleted ${unexpected.join(", ")}, which the plan did not name`);
+      report2.reclaimed += outcome.spaceReclaimed;
+      report2.results.push(
+        outcome.cachesDeleted > 0 ? { ...base, status: "pruned", reclaimed: outcome.spaceReclaimed } : { ...base, status: "skipped", reclaimed: 0, note: "the engine deleted nothing (in use by a build, or already gone)" }
+      );
+    } catch (error2) {
+      report2.results.push({ ...base, status: "failed", reclaimed: 0, note: error2 instanceof Error ? error2.message : String(error2) });
+    }
+  }
+  report2.after = await cacheBytes(engine);
+  return report2;
+}
+async function cacheBytes(engine) {
+  try {
+    const records = await engine.listBuildCache?.();
+    return records?.reduce((sum2, r) => sum2 + (r.shared ? 0 : r.size), 0);
+  } catch {
+    return void 0;
+  }
+}
+
+// src/app/steps/build-cache.ts
+var buildCache = (run5) => {
+  let kept;
+  let evicted;
+  return {
+    async choose() {
+      const { settings, snapshot } = run5;
+      if (!settings.space.evictBuildCache && settings.space.maxDockerBytes === void 0) return;
+      const records = await run5.engine.listBuildCache?.();
+      run5.planInput.buildCache = records;
+      if (!records) run5.notes.push(`build cache: the ${snapshot.engine.kind} engine has no build cache to list; the space rules count images${settings.volumes.olderThanMs !== void 0 ? " and volumes" : ""} only`);
+      if (records?.length && snapshot.engine.containerdStore) {
+        run5.notes.push("containerd image store: the build cache and images share content blobs (moby #48700), so removing an image can free nothing while a cache record holds its blobs, and the reverse; the measured bytes are what counts");
+      }
+    },
+    async apply({ engine, snapshot, settings, plan: plan2, clock, deps }) {
+      kept = await pruneBuildCache(engine, snapshot.engine, settings, { now: clock() });
+      if (plan2.buildCacheEvictions.length) evicted = await pruneEvictedCache(engine, plan2.buildCacheEvictions, { dryRun: settings.dryRun, signal: deps.signal });
+    },
+    freed: ({ settings }) => evicted && { kind: "build-cache", predicted: evicted.predicted, measured: settings.dryRun ? void 0 : evicted.reclaimed },
+    section({ report: report2 }) {
+      if (kept) report2.buildCache = kept;
+      if (evicted) report2.cacheEviction = evicted;
+      report2.warnings.push(...kept?.warnings ?? [], ...evicted?.warnings ?? []);
+    }
+  };
+};
+
+// src/planner/volumes.ts
+var BUILDER_CONTAINER = /^buildx_buildkit_(.+)$/;
+var BUILDER_STATE = /^buildx_buildkit_(.+)_state$/;
+var ALIVE = /* @__PURE__ */ new Set(["running", "paused", "restarting", "removing"]);
+var STOPPED = /* @__PURE__ */ new Set(["exited", "created", "dead"]);
+function builderOf(node) {
+  return node.replace(/\d+$/, "");
+}
+function isAnonymous(v) {
+  return Object.prototype.hasOwnProperty.call(v.labels, "com.docker.volume.anonymous") || /^[0-9a-f]{64}$/.test(v.name);
+}
+function planVolumes(input) {
+  const { rules, now } = input;
+  const leaving = input.leaving ?? /* @__PURE__ */ new Set();
+  const aliveBuilders = /* @__PURE__ */ new Set();
+  for (const c of input.containers) {
+    const m = BUILDER_CONTAINER.exec(c.name);
+    if (m && ALIVE.has(c.state)) aliveBuilders.add(builderOf(m[1]));
+  }
+  const builders = [];
+  const leavingBuilders = /* @__PURE__ */ new Set();
+  for (const c of input.containers) {
+    const m = BUILDER_CONTAINER.exec(c.name);
+    if (!m || leaving.has(c.id)) continue;
+    const builder = builderOf(m[1]);
+    const ageMs = now - c.created;
+    const base = { id: c.id, name: c.name, builder, state: c.state, bytes: c.sizeRw, ageMs };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    let d;
+    if (rules.buildxOlderThanMs === void 0) d = keep("builder leftovers are not cleaned (buildx-older-than not set)");
+    else if (ALIVE.has(c.state)) d = keep(`builder ${builder} is ${c.state}`);
+    else if (aliveBuilders.has(builder)) d = keep(`another node of builder ${builder} runs`);
+    else if (!STOPPED.has(c.state)) d = keep(`state ${c.state}`);
+    else if (protectedBy(c.labels, input.protectLabels)) d = keep("protected label");
+    else if (ageMs < rules.buildxOlderThanMs) d = keep(`younger than buildx-older-than (${formatDuration(ageMs)} old)`);
+    else d = { ...base, action: "remove", reason: `stopped node of builder ${builder}, which no longer runs (${c.state}, created ${formatDuration(ageMs)} ago)` };
+    if (d.action === "remove") leavingBuilders.add(c.id);
+    builders.push(d);
+  }
+  const users = /* @__PURE__ */ new Map();
+  for (const c of input.containers) {
+    if (leaving.has(c.id) || leavingBuilders.has(c.id)) continue;
+    for (const v of c.volumes ?? []) users.set(v, [...users.get(v) ?? [], c.name]);
+  }
+  const volumes2 = input.volumes.map((v) => {
+    const state = BUILDER_STATE.exec(v.name);
+    const kind = state ? "builder-state" : isAnonymous(v) ? "anonymous" : "named";
+    const lastUse = Math.max(v.created ?? 0, v.lastEvent ?? 0);
+    const idleMs = lastUse > 0 ? now - lastUse : void 0;
+    const base = { name: v.name, kind, bytes: v.size, idleMs };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    const grace = kind === "builder-state" ? rules.buildxOlderThanMs : rules.olderThanMs;
+    if (grace === void 0) return keep(kind === "builder-state" ? "builder state is not cleaned (buildx-older-than not set)" : "volumes are not cleaned (volumes-older-than not set)");
+    const mountedBy = users.get(v.name);
+    if (mountedBy) return keep(`mounted by ${mountedBy.join(", ")}`);
+    const pattern = rules.protect.find((p) => globMatch2(p, v.name));
+    if (pattern) return keep(`protected name ${pattern}`);
+    if (protectedBy(v.labels, input.protectLabels)) return keep("protected label");
+    if (kind === "named" && !rules.named) return keep("named volume (volumes-named not set)");
+    if (kind === "builder-state" && aliveBuilders.has(builderOf(state[1]))) return keep(`builder ${builderOf(state[1])} runs`);
+    if (idleMs === void 0) return keep("the engine tells neither its creation nor its last use");
+    if (idleMs < grace) return keep(`used ${formatDuration(idleMs)} ago, within the grace period`);
+    const what = kind === "builder-state" ? `state of builder ${builderOf(state[1])}, which no longer runs` : kind === "anonymous" ? "anonymous volume no container mounts" : "dangling named volume";
+    return { ...base, action: "remove", reason: `${what}, unused for ${formatDuration(idleMs)}` };
+  });
+  let predictedBytes = 0;
+  let unsized = 0;
+  for (const d of [...volumes2, ...builders]) {
+    if (d.action !== "remove") continue;
+    if (d.bytes === void 0) unsized++;
+    else predictedBytes += d.bytes;
+  }
+  return { volumes: volumes2, builders, predictedBytes, unsized };
+}
+function globMatch2(pattern, name) {
+  const regex = new RegExp(`^${pattern.split("*").map((part) => part.replace(/[.+?^${}()|[\]\\]/g, "\\$&")).join(".*")}$`);
+  return regex.test(name);
+}
+
+// src/app/volumes.ts
+var VOLUME_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+async function listVolumePlan(engine, settings, options = {}) {
+  const rules = settings.volumes;
+  if (rules.olderThanMs === void 0 && rules.buildxOlderThanMs === void 0) return void 0;
+  if (!engine.listVolumes || !engine.removeVolume || !engine.volumeUsers || !engine.removeContainer) {
+    return {
+      listing: { volumes: [], containers: [], sizeSource: "" },
+      plan: { volumes: [], builders: [], predictedBytes: 0, unsized: 0 },
+      notes: ["volumes: this engine adapter cannot list or remove volumes; skipped"]
+    };
+  }
+  const now = options.now ?? Date.now();
+  const listing = await engine.listVolumes({ activitySince: now - VOLUME_EVENT_LOOKBACK_MS });
+  const plan2 = planVolumes({ volumes: listing.volumes, containers: listing.containers, rules, protectLabels: settings.protectLabels, now, leaving: options.leaving });
+  const notes = plan2.unsized > 0 ? [`volumes: ${plan2.unsized} of the removals have no size from the engine (${listing.sizeSource}); predicted bytes leave them out`] : [];
+  return { listing, plan: plan2, notes };
+}
+async function applyVolumePlan(engine, settings, planned, options = {}) {
+  const { listing, plan: plan2 } = planned;
+  const now = options.now ?? Date.now();
+  const report2 = { plan: plan2, results: [], bytes: { predicted: plan2.predictedBytes, unsized: plan2.unsized }, sizeSource: listing.sizeSource, notes: [...planned.notes] };
+  const goingBuilders = plan2.builders.filter((b) => b.action === "remove");
+  const goingVolumes = plan2.volumes.filter((v) => v.action === "remove");
+  if (settings.dryRun) {
+    for (const b of goingBuilders) report2.results.push({ kind: "builder-container", name: b.name, status: "planned", bytes: b.bytes });
+    for (const v of goingVolumes) report2.results.push({ kind: "volume", name: v.name, status: "planned", bytes: v.bytes });
+    return report2;
+  }
+  if (goingBuilders.length + goingVolumes.length === 0) return report2;
+  report2.bytes.before = bytesOf(listing);
+  for (const b of goingBuilders) {
+    if (options.signal?.aborted) break;
+    report2.results.push({ kind: "builder-container", name: b.name, bytes: b.bytes, ...await removeBuilder(engine, b, now, settings.volumes.buildxOlderThanMs, settings) });
+  }
+  for (const v of goingVolumes) {
+    if (options.signal?.aborted) break;
+    report2.results.push({ kind: "volume", name: v.name, bytes: v.bytes, ...await removeVolume(engine, v, settings) });
+  }
+  const after = await engine.listVolumes({ activitySince: now });
+  report2.bytes.after = bytesOf(after);
+  report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
+  return report2;
+}
+function bytesOf(listing) {
+  let sum2 = 0;
+  for (const v of listing.volumes) sum2 += v.size ?? 0;
+  for (const c of listing.containers) if (c.name.startsWith("buildx_buildkit_")) sum2 += c.sizeRw ?? 0;
+  return sum2;
+}
+async function removeBuilder(engine, b, now, olderThanMs, settings) {
+  try {
+    if (engine.inspectContainer) {
+      const current = await engine.inspectContainer(b.id);
+      if (!current) return { status: "gone" };
+      if (!["exited", "created", "dead"].includes(current.status)) return { status: "skipped", note: `${current.status} since listing` };
+      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+      if (current.finishedAt !== void 0 && now - current.finishedAt < olderThanMs) return { status: "skipped", note: "stopped within buildx-older-than" };
+    }
+    return leftoverStatus(await engine.removeContainer(b.id));
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+async function removeVolume(engine, v, settings) {
+  try {
+    if (engine.inspectVolume) {
+      const current = await engine.inspectVolume(v.name);
+      if (!current) return { status: "gone" };
+      if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+    }
+    if (settings.volumes.protect.some((p) => globMatch2(p, v.name))) return { status: "skipped", note: "protected name" };
+    const users = await engine.volumeUsers(v.name);
+    if (users.length > 0) return { status: "skipped", note: `mounted by ${users.join(", ")} since listing` };
+    return leftoverStatus(await engine.removeVolume(v.name));
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+function leftoverStatus(outcome) {
+  if (outcome.status === "done") return { status: "removed" };
+  if (outcome.status === "gone") return { status: "gone" };
+  return { status: "skipped", note: outcome.message };
+}
+
+// src/app/steps/volumes.ts
+var volumes = (run5) => {
+  let planned;
+  let done;
+  return {
+    async choose() {
+      planned = await listVolumePlan(run5.engine, run5.settings, { now: run5.startedAt, leaving: run5.leaving });
+      if (planned) run5.planInput.volumes = { bytes: planned.listing.volumes.reduce((sum2, v) => sum2 + (v.size ?? 0), 0), freed: planned.plan.predictedBytes };
+    },
+    async apply({ engine, settings, startedAt, deps }) {
+      if (planned) done = await applyVolumePlan(engine, settings, planned, { now: startedAt, signal: deps.signal });
+    },
+    freed: () => done && { kind: "volumes", predicted: done.bytes.predicted, measured: done.bytes.measured },
+    section({ report: report2 }) {
+      if (!done) return;
+      report2.volumes = done;
+      report2.warnings.push(...done.notes);
+    }
+  };
+};
+
+// src/app/networks.ts
+var DEFAULT_NETWORKS = ["bridge", "host", "none", "podman", "ingress", "docker_gwbridge"];
+var ENGINE_OWN = "the engine's own network";
+var NETWORK_EVENT_LOOKBACK_MS = 7 * 24 * 36e5;
+function chooseNetworks(networks2, options) {
+  return networks2.map((n) => {
+    const lastUse = Math.max(n.created ?? 0, n.lastEvent ?? 0);
+    const idleMs = lastUse > 0 ? options.now - lastUse : void 0;
+    const base = { id: n.id, name: n.name, driver: n.driver, ...idleMs !== void 0 ? { idleMs } : {} };
+    const keep = (reason) => ({ ...base, action: "keep", reason });
+    const users = n.users.filter((u) => !options.leaving?.has(u.id));
+    if (DEFAULT_NETWORKS.includes(n.name) || n.driver === "host" || n.driver === "null") return keep(ENGINE_OWN);
+    if (n.scope !== "local") return keep(`${n.scope}-scoped network`);
+    if (users.length) return keep(`joined by ${users.map((u) => u.name).join(", ")}`);
+    if (protectedBy(n.labels, options.protectLabels)) return keep("protected label");
+    if (idleMs === void 0) return keep("the engine tells neither its creation nor its last use");
+    if (idleMs < options.olderThanMs) return keep(`used ${formatDuration(idleMs)} ago, within networks-older-than`);
+    return { ...base, action: "remove", reason: `user-defined network no container joins, unused for ${formatDuration(idleMs)}` };
+  });
+}
+async function listNetworkChoice(engine, settings, options) {
+  const olderThanMs = settings.networksOlderThanMs;
+  if (olderThanMs === void 0) return void 0;
+  const report2 = { olderThanMs, decisions: [], results: [], counts: { removed: 0, skipped: 0, failed: 0, kept: 0 }, notes: [] };
+  if (!engine.listNetworks || !engine.inspectNetwork || !engine.removeNetwork) {
+    report2.notes.push("networks: this engine adapter cannot list or remove networks; skipped");
+    return report2;
+  }
+  const networks2 = await engine.listNetworks({ activitySince: options.now - NETWORK_EVENT_LOOKBACK_MS });
+  report2.decisions = chooseNetworks(networks2, { olderThanMs, protectLabels: settings.protectLabels, now: options.now, leaving: options.leaving });
+  report2.counts.kept = report2.decisions.filter((d) => d.action === "keep" && d.reason !== ENGINE_OWN).length;
+  return report2;
+}
+async function removeNetworks(engine, settings, chosen, options = {}) {
+  const report2 = { ...chosen, results: [], counts: { ...chosen.counts } };
+  for (const d of chosen.decisions.filter((x) => x.action === "remove")) {
+    if (options.signal?.aborted) break;
+    const status = settings.dryRun ? { status: "planned" } : await removeOne2(engine, d, settings);
+    report2.results.push({ id: d.id, name: d.name, ...status });
+  }
+  for (const r of report2.results) {
+    if (r.status === "removed" || r.status === "gone" || r.status === "planned") report2.counts.removed++;
+    else if (r.status === "skipped") report2.counts.skipped++;
+    else report2.counts.failed++;
+  }
+  return report2;
+}
+async function removeOne2(engine, d, settings) {
+  try {
+    const current = await engine.inspectNetwork(d.id);
+    if (!current) return { status: "gone" };
+    if (current.users.length) return { status: "skipped", note: `joined by ${current.users.join(", ")} since listing` };
+    if (protectedBy(current.labels, settings.protectLabels)) return { status: "skipped", note: "protected label" };
+    const outcome = await engine.removeNetwork(d.id);
+    if (outcome.status === "done") return { status: "removed" };
+    if (outcome.status === "gone") return { status: "gone" };
+    return { status: "skipped", note: outcome.message };
+  } catch (error2) {
+    return { status: "failed", note: error2 instanceof Error ? error2.message : String(error2) };
+  }
+}
+
+// src/app/steps/networks.ts
+var networks = (run5) => {
+  let chosen;
+  let done;
+  return {
+    async choose() {
+      chosen = await listNetworkChoice(run5.engine, run5.settings, { now: run5.startedAt, leaving: run5.leaving });
+    },
+    async apply({ engine, settings, deps }) {
+      if (chosen) done = await removeNetworks(engine, settings, chosen, { signal: deps.signal });
+    },
+    freed: () => void 0,
+    section({ report: report2 }) {
+      if (!done) return;
+      report2.networks = done;
+      report2.warnings.push(...done.notes);
+    }
+  };
+};
+
+// src/app/steps/row.ts
+var ROW = [stoppedContainers, images, buildCache, volumes, networks];
+
+// src/app/cleanup.ts
+var MaxRemovalsExceededError = class extends Error {
+  constructor(planned, limit, report2) {
+    super(`refusing to remove ${planned} images: max-removals is ${limit}; nothing was removed (raise max-removals or tighten the policy)`);
+    this.planned = planned;
+    this.limit = limit;
+    this.report = report2;
+    this.name = "MaxRemovalsExceededError";
+  }
+  planned;
+  limit;
+  report;
+};
+function frontDefaultPatterns(front) {
+  return CATALOG.filter((spec) => spec.kind === "pattern-list" && spec.frontDefaults?.[front] !== void 0).flatMap(
+    (spec) => spec.frontDefaults[front].split(/[\n,]/).map((p) => p.trim()).filter(Boolean)
+  );
+}
 async function runCleanup(settings, deps, options = {}) {
   if (settings.dryRun || !deps.engine.acquireRunLock) return runLocked(settings, deps, options);
   const release = await deps.engine.acquireRunLock({ waitMs: settings.lockWaitMs, onWait: deps.onLockWait });
@@ -41405,170 +41970,83 @@ async function runCleanup(settings, deps, options = {}) {
   }
 }
 async function runLocked(settings, deps, options) {
+  const run5 = await openRun(settings, deps, options);
+  const row2 = ROW.map((step) => step(run5));
+  for (const step of row2) await step.choose();
+  const planned = await planRun(run5);
+  for (const step of row2) {
+    if (!planned.report.engineLost) await step.apply(planned);
+    step.section(planned);
+  }
+  return finishRun(planned, row2);
+}
+async function openRun(settings, deps, options) {
   const clock = deps.clock ?? Date.now;
   const startedAt = clock();
   const dockerfiles = await dockerfileReferences(settings.dockerfiles, deps.cwd);
-  const containerChoice = await removeStoppedContainers(deps.engine, { ...settings, dryRun: true }, { now: startedAt });
-  const leaving = new Set(containerChoice?.results.filter((r) => r.status === "planned").map((r) => r.id));
-  const seen = await deps.engine.snapshot({ activitySince: startedAt - Math.max(settings.minAgeMs, EVENT_LOOKBACK_MS) });
-  const snapshot = {
-    ...seen,
-    images: seen.images.filter((i) => !isRunLockImage(i.tags)),
-    containers: seen.containers.filter((c) => !leaving.has(c.id) && c.name !== RUN_LOCK_NAME)
-  };
-  const warnings = [...dockerfiles.warnings, ...containerChoice?.notes ?? [], ...seen.warnings ?? []];
-  let filesystem;
-  let freePath = settings.space.freePath;
-  let measuredOn;
-  const measure = deps.filesystem ?? filesystemStats;
-  const measureFree = () => measure(freePath);
-  if (settings.space.minFree || settings.space.minFreeInodes || settings.space.ensureFreeBytes !== void 0) {
-    const root = seen.engine.dockerRootDir;
-    if (freePath === DEFAULT_FREE_PATH && root && root !== freePath && await measure(root)) freePath = root;
-    filesystem = await measureFree();
-    if (!filesystem && settings.space.ensureFreeBytes !== void 0) throw new EnsureFreeUnmeasurableError(freePath);
-    if (!filesystem) warnings.push(`free-path ${freePath} is not visible here: min-free rules were not evaluated (mount the engine's data root, or use max-image-bytes)`);
-    else measuredOn = `${freePath}${freePath === root ? " (the engine's DockerRootDir)" : root && freePath === DEFAULT_FREE_PATH ? ` (the engine's DockerRootDir ${root} is not visible here)` : ""}`;
-  }
-  const buildCache = settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0 ? await deps.engine.listBuildCache?.() : void 0;
-  if ((settings.space.evictBuildCache || settings.space.maxDockerBytes !== void 0) && !buildCache) {
-    warnings.push(`build cache: the ${seen.engine.kind} engine has no build cache to list; the space rules count images${settings.volumes.olderThanMs !== void 0 ? " and volumes" : ""} only`);
-  }
-  if (buildCache?.length && seen.engine.containerdStore) {
-    warnings.push("containerd image store: the build cache and images share content blobs (moby #48700), so removing an image can free nothing while a cache record holds its blobs, and the reverse; the measured bytes are what counts");
-  }
-  const volumePlan = await listVolumePlan(deps.engine, settings, { now: startedAt, leaving });
-  const volumeBytes = volumePlan && { bytes: volumePlan.listing.volumes.reduce((sum, v) => sum + (v.size ?? 0), 0), freed: volumePlan.plan.predictedBytes };
-  const now = clock();
+  const planInput = { dockerfileReferences: dockerfiles.references };
+  return { settings, deps, options, engine: deps.engine, clock, startedAt, notes: [...dockerfiles.warnings], leaving: /* @__PURE__ */ new Set(), planInput };
+}
+async function planRun(run5) {
+  const { settings, deps, snapshot } = run5;
+  if (!snapshot) throw new Error("the row has no images step: nothing took the snapshot");
+  const now = run5.clock();
   const usage = deps.usage ? await readUsage(deps.usage, snapshot, now, settings) : void 0;
-  if (usage) warnings.push(...usage.warnings.map((w) => `usage record (${deps.usage.description}): ${w}`));
+  if (usage) run5.notes.push(...usage.warnings.map((w) => `usage record (${deps.usage.description}): ${w}`));
   const plan2 = plan({
+    ...run5.planInput,
     snapshot: usage?.appeared.length ? { ...snapshot, activity: [...snapshot.activity, ...usage.appeared] } : snapshot,
     settings,
     now,
-    dockerfileReferences: dockerfiles.references,
-    jobStart: options.jobStart,
-    quietUnmatched: options.quietUnmatched,
-    filesystem,
-    usage: usage?.lastUse,
-    buildCache,
-    volumes: volumeBytes
+    jobStart: run5.options.jobStart,
+    quietUnmatched: run5.options.quietUnmatched,
+    filesystem: run5.freeSpace?.stats,
+    usage: usage?.lastUse
   });
-  plan2.warnings.unshift(...warnings);
-  const remember = async (results) => {
-    if (!deps.usage || settings.dryRun) return;
-    try {
-      report2.warnings.push(...await saveUsage(deps.usage, snapshot, plan2, results, clock(), settings));
-    } catch (error2) {
-      report2.warnings.push(`usage record (${deps.usage.description}) not saved: ${error2 instanceof Error ? error2.message : String(error2)}`);
-    }
-  };
-  const leftovers = async () => {
-    if (plan2.buildCacheEvictions.length) report2.cacheEviction = await pruneEvictedCache(deps.engine, plan2.buildCacheEvictions, { dryRun: settings.dryRun, signal: deps.signal });
-    report2.warnings.push(...report2.cacheEviction?.warnings ?? []);
-    if (volumePlan) report2.volumes = await applyVolumePlan(deps.engine, settings, volumePlan, { now: startedAt, signal: deps.signal });
-    report2.warnings.push(...report2.volumes?.notes ?? []);
-    report2.byKind = byKind(report2);
-    if (settings.space.ensureFreeBytes !== void 0 && filesystem) {
-      const freeAfter = settings.dryRun ? filesystem.freeBytes + report2.byKind.reduce((sum, k) => sum + k.predicted, 0) : (await measureFree())?.freeBytes ?? filesystem.freeBytes;
-      report2.ensureFree = ensureFreeResult(settings, freePath, filesystem.freeBytes, freeAfter, report2);
-    }
-  };
-  const removing = plan2.decisions.filter((d) => d.action === "remove");
+  plan2.warnings.unshift(...run5.notes);
+  const removing = plan2.decisions.filter((d) => d.action === "remove").length;
+  const untagged = plan2.decisions.filter((d) => d.action === "untag").length;
   const report2 = {
     dryRun: settings.dryRun,
-    startedAt,
-    finishedAt: startedAt,
+    startedAt: run5.startedAt,
+    finishedAt: run5.startedAt,
     engine: snapshot.engine,
     plan: plan2,
     results: [],
-    counts: {
-      images: plan2.decisions.length,
-      kept: plan2.decisions.length - removing.length,
-      removed: removing.length,
-      untagged: plan2.decisions.filter((d) => d.action === "untag").length,
-      skipped: 0,
-      failed: 0,
-      incidents: 0
-    },
+    counts: { images: plan2.decisions.length, kept: plan2.decisions.length - removing, removed: removing, untagged, skipped: 0, failed: 0, incidents: 0 },
     bytes: { predicted: plan2.predictedBytes },
     regrets: usage?.regrets ?? [],
     incidents: [],
     usageStore: deps.usage?.description,
     warnings: plan2.warnings,
     byKind: [],
-    freePath: measuredOn
+    freePath: run5.freeSpace?.measuredOn
   };
   const limit = settings.maxRemovals;
-  if (limit !== void 0 && removing.length > limit) {
+  if (limit !== void 0 && removing > limit) {
     if (!settings.dryRun) {
-      report2.finishedAt = clock();
-      throw new MaxRemovalsExceededError(removing.length, limit, report2);
+      report2.finishedAt = run5.clock();
+      throw new MaxRemovalsExceededError(removing, limit, report2);
     }
-    report2.warnings.push(`a real run would refuse: the plan removes ${removing.length} images and max-removals is ${limit}`);
+    report2.warnings.push(`a real run would refuse: the plan removes ${removing} images and max-removals is ${limit}`);
   }
-  if (settings.dryRun) {
-    report2.containers = containerChoice;
-    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
-    report2.warnings.push(...report2.buildCache?.warnings ?? []);
-    await leftovers();
-    report2.finishedAt = clock();
-    return report2;
+  return { ...run5, snapshot, plan: plan2, report: report2 };
+}
+async function finishRun(run5, row2) {
+  const { report: report2, settings, deps } = run5;
+  if (!report2.engineLost) {
+    report2.byKind = row2.flatMap((step) => step.freed(run5) ?? []);
+    const ensureFree = await ensureFreeAfter(settings, run5.freeSpace, report2);
+    if (ensureFree) report2.ensureFree = ensureFree;
   }
-  if (containerChoice) {
-    report2.containers = await removeStoppedContainers(deps.engine, settings, { now: startedAt });
-    report2.containers.results = report2.containers.results.filter((r) => leaving.has(r.id));
-  }
-  if (removing.length === 0 && report2.counts.untagged === 0) {
-    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
-    report2.warnings.push(...report2.buildCache?.warnings ?? []);
-    await leftovers();
-    await remember([]);
-    report2.finishedAt = clock();
-    return report2;
-  }
-  const measuring = deps.engine.diskUsage();
-  report2.results = await applyDecisions(deps.engine, plan2.decisions, {
-    concurrency: tuningFor(snapshot.engine).removalConcurrency,
-    ready: measuring,
-    stop: deps.signal,
-    minAgeMs: settings.minAgeMs,
-    clock,
-    onResult: (_result, done, total) => deps.onProgress?.(done, total)
-  });
-  const before = await measuring;
-  const lost = report2.results.find((r) => r.engineLost && r.note !== ENGINE_LOST_NOTE);
-  let after;
-  if (lost) report2.engineLost = lost.note;
-  else {
+  if (deps.usage && !settings.dryRun) {
     try {
-      after = await deps.engine.diskUsage();
+      report2.warnings.push(...await saveUsage(deps.usage, run5.snapshot, run5.plan, report2.results, run5.clock(), settings, run5.options.jobStart?.startedAt));
     } catch (error2) {
-      if (!isEngineLost(error2)) throw error2;
-      report2.engineLost = error2.message;
+      report2.warnings.push(`usage record (${deps.usage.description}) not saved: ${error2 instanceof Error ? error2.message : String(error2)}`);
     }
   }
-  const removed = report2.results.filter((r) => r.status === "removed" || r.status === "gone").length;
-  report2.counts.removed = removed;
-  report2.counts.untagged = report2.results.filter((r) => r.status === "untagged").length;
-  report2.counts.skipped = report2.results.filter((r) => r.status === "in-use" || r.status === "changed").length;
-  report2.counts.failed = report2.results.filter((r) => r.status === "failed").length;
-  if (!report2.engineLost) await checkContainersAfter(deps.engine, report2.results);
-  report2.incidents = incidentsOf(report2.results);
-  report2.counts.incidents = report2.incidents.length;
-  for (const incident of report2.incidents) report2.warnings.push(`INCIDENT: ${incident.text}`);
-  report2.counts.kept = report2.counts.images - removed;
-  report2.bytes.before = Math.max(0, before.imagesBytes - (before.runLockBytes ?? 0));
-  report2.bytes.runLock = before.runLockBytes;
-  if (after) {
-    report2.bytes.after = Math.max(0, after.imagesBytes - (after.runLockBytes ?? 0));
-    report2.bytes.measured = Math.max(0, report2.bytes.before - report2.bytes.after);
-    report2.buildCache = await pruneBuildCache(deps.engine, snapshot.engine, settings, { now: clock() });
-    report2.warnings.push(...report2.buildCache?.warnings ?? []);
-    await leftovers();
-  }
-  await remember(report2.results);
-  report2.finishedAt = clock();
+  report2.finishedAt = run5.clock();
   return report2;
 }
 
@@ -41799,7 +42277,7 @@ var DockerodeStateImages = class {
     return listed.map((i) => ({ id: fullImageId(i.Id) ?? i.Id, tags: i.RepoTags ?? [] }));
   }
   async loadImageArchive(archive, options = {}) {
-    await loadArchive(this.docker, archive).catch((e) => options.existingIsFine && /already exists/i.test(messageOf2(e)) ? void 0 : Promise.reject(e));
+    await loadArchive(this.docker, archive).catch((e) => options.existingIsFine && /already exists/i.test(messageOf(e)) ? void 0 : Promise.reject(e));
   }
   async readImageFile(imageId, file) {
     const saved = await readStream(await this.docker.getImage(imageId).get());
@@ -41811,7 +42289,7 @@ var DockerodeStateImages = class {
       return { status: "done", untagged: answer.filter((a) => a.Untagged).map((a) => a.Untagged), deleted: answer.filter((a) => a.Deleted).map((a) => a.Deleted) };
     } catch (error2) {
       if (isGone(error2)) return { status: "gone" };
-      if (statusOf(error2) === 409) return { status: "conflict", message: messageOf2(error2) };
+      if (statusOf(error2) === 409) return { status: "conflict", message: messageOf(error2) };
       throw error2;
     }
   }
@@ -41820,8 +42298,8 @@ var DockerodeStateImages = class {
       const container = await this.docker.createContainer({ name: spec.name, Image: spec.image, Cmd: spec.cmd, Labels: spec.labels, HostConfig: { NetworkMode: "none" } });
       return { status: "created", id: container.id };
     } catch (error2) {
-      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf2(error2))) return { status: "no-image" };
-      if (statusOf(error2) === 409 || /already in use/i.test(messageOf2(error2))) return { status: "taken" };
+      if (statusOf(error2) === 404 && /image|no such/i.test(messageOf(error2))) return { status: "no-image" };
+      if (statusOf(error2) === 409 || /already in use/i.test(messageOf(error2))) return { status: "taken" };
       throw error2;
     }
   }
@@ -41883,6 +42361,8 @@ var DockerodeEngine = class {
    * manifest digests, RepoDigests derive from tags, and listed sizes include content.
    */
   containerdStore = false;
+  /** Learnt from info(): the engine's disk use counts content blobs (see diskUseCountsContent). */
+  countsContent = false;
   cacheMismatches = 0;
   constructor(options = {}) {
     let endpoint;
@@ -41920,12 +42400,14 @@ var DockerodeEngine = class {
     this.podman = podman;
     const driverStatus = info2.DriverStatus ?? [];
     this.containerdStore = driverStatus.some(([k, v]) => k === "driver-type" && /containerd/.test(v));
+    this.countsContent = diskUseCountsContent(this.containerdStore, version.ApiVersion);
     return {
       kind: podman ? "podman" : "docker",
       version: version.Version,
       apiVersion: version.ApiVersion,
       storageDriver: info2.Driver,
       containerdStore: this.containerdStore,
+      diskUseCountsContent: this.countsContent,
       dockerRootDir: typeof info2.DockerRootDir === "string" && info2.DockerRootDir ? info2.DockerRootDir : void 0
     };
   }
@@ -41946,7 +42428,7 @@ var DockerodeEngine = class {
       tuningFor(engine).inspectConcurrency,
       (summary2) => this.imageRecord(summary2).catch((error2) => statusOf(error2) === 404 ? void 0 : Promise.reject(error2))
     );
-    const images = records.filter((r) => r !== void 0);
+    const images2 = records.filter((r) => r !== void 0);
     await this.cache.save?.();
     const warnings = this.cache.takeWarnings?.() ?? [];
     if (this.cacheMismatches > 0) warnings.push(`details cache: ${this.cacheMismatches} entries disagreed with the engine's image list; inspected afresh`);
@@ -41955,7 +42437,7 @@ var DockerodeEngine = class {
     return {
       takenAt,
       engine,
-      images,
+      images: images2,
       containers: containersListed.map(toContainerRecord),
       activity,
       activityWindow: { since: options.activitySince, complete, oldest },
@@ -41978,9 +42460,15 @@ var DockerodeEngine = class {
     const platforms = platformParts(summary2.Manifests);
     let content = this.containerdStore && details.contentBytes !== void 0 && details.contentBytes <= summary2.Size ? details.contentBytes : void 0;
     let size = summary2.Size - (content ?? 0);
+    let ownContent;
     if (platforms) {
-      content = platforms.reduce((sum, p) => sum + (p.available ? p.contentBytes : 0), 0);
-      size = platforms.reduce((sum, p) => sum + (p.available ? p.unpackedBytes : 0), 0);
+      content = platforms.reduce((sum2, p) => sum2 + (p.available ? p.contentBytes : 0), 0);
+      size = platforms.reduce((sum2, p) => sum2 + (p.available ? p.unpackedBytes : 0), 0);
+      if (this.countsContent) {
+        const index = indexBytes(summary2.Descriptor);
+        content = index + platforms.reduce((sum2, p) => sum2 + p.contentBytes, 0);
+        ownContent = index + platforms.reduce((sum2, p) => sum2 + Math.min(p.manifestBytes ?? 0, p.contentBytes), 0);
+      }
     }
     return {
       id: summary2.Id,
@@ -41991,6 +42479,7 @@ var DockerodeEngine = class {
       lastTagged: details.lastTagged,
       size,
       contentBytes: content,
+      ...ownContent !== void 0 ? { ownContentBytes: ownContent } : {},
       platforms,
       labels: summary2.Labels ?? {},
       layers: details.layers,
@@ -42033,7 +42522,7 @@ var DockerodeEngine = class {
   async events(since, until, filters) {
     this.count("events");
     since = Math.min(since, until);
-    const seconds = (ms, round) => this.podman ? String(round(ms / 1e3)) : (ms / 1e3).toFixed(3);
+    const seconds = (ms, round2) => this.podman ? String(round2(ms / 1e3)) : (ms / 1e3).toFixed(3);
     const stream = await this.docker.getEvents({
       since: seconds(since, Math.floor),
       until: seconds(until, Math.ceil),
@@ -42180,13 +42669,13 @@ var DockerodeEngine = class {
   async diskUsage(options = {}) {
     this.count("system df");
     const df = await this.dial("/system/df?", "GET", { type: options.buildCache ? ["image", "build-cache"] : "image" });
-    const images = df.Images ?? [];
-    const fromImages = images.reduce((sum, i) => sum + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
-    const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images.length === 0) ? df.LayersSize : void 0;
+    const images2 = df.Images ?? [];
+    const fromImages = images2.reduce((sum2, i) => sum2 + Math.max(0, (i.Size ?? 0) - Math.max(0, i.SharedSize ?? 0)), 0);
+    const layersSize = typeof df.LayersSize === "number" && (df.LayersSize > 0 || images2.length === 0) ? df.LayersSize : void 0;
     const summary2 = df.ImagesDiskUsage ?? df.ImageUsage;
     const summarized = typeof summary2?.TotalSize === "number" ? summary2.TotalSize : void 0;
     this.count("container inspect");
-    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages, runLockBytes: await runLockShare(this.docker, df, this.containerdStore) };
+    const usage = { imagesBytes: layersSize ?? summarized ?? fromImages, runLockBytes: await runLockShare(this.docker, df, this.containerdStore, this.countsContent) };
     if (options.buildCache && Array.isArray(df.BuildCache)) usage.buildCacheBytes = sumCache(df.BuildCache);
     return usage;
   }
@@ -42263,7 +42752,7 @@ var DockerodeEngine = class {
       return { status: "done", spaceReclaimed: Number(answer?.SpaceReclaimed ?? 0), cachesDeleted: deleted.length, deletedIds: deleted };
     } catch (error2) {
       const status = statusOf(error2);
-      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf2(error2)}` };
+      if (status === 404 || status === 501) return { status: "unsupported", message: `${status}: ${messageOf(error2)}` };
       throw error2;
     }
   }
@@ -42292,7 +42781,7 @@ var DockerodeEngine = class {
       const name = e.Actor?.ID || e.Actor?.Attributes?.name || "";
       if (name) lastEvent.set(name, Math.max(lastEvent.get(name) ?? 0, eventTime(e)));
     }
-    const volumes = (listed.Volumes ?? []).map((v) => {
+    const volumes2 = (listed.Volumes ?? []).map((v) => {
       const created = Date.parse(v.CreatedAt ?? "");
       return {
         name: v.Name,
@@ -42304,7 +42793,7 @@ var DockerodeEngine = class {
       };
     });
     return {
-      volumes,
+      volumes: volumes2,
       containers: containers.map((c) => ({ ...toContainerRecord(c), sizeRw: sizeRw.get(c.Id) })),
       sizeSource: typed ? "system/df type=volume,container" : `system/df (API ${info2.apiVersion} has no type filter: the engine sized everything)`
     };
@@ -42323,6 +42812,56 @@ var DockerodeEngine = class {
     this.count("volume delete");
     return removal(async () => (await this.docker.getVolume(name).remove({ force: false }), { status: "done" }));
   }
+  // Networks.
+  async listNetworks(options) {
+    this.count("networks");
+    this.count("containers");
+    const now = Date.now();
+    const [networks2, containers, events] = await Promise.all([
+      this.docker.listNetworks(),
+      this.docker.listContainers({ all: true }),
+      this.events(options.activitySince, now, { type: ["network"] })
+    ]);
+    const lastEvent = /* @__PURE__ */ new Map();
+    for (const e of events) {
+      for (const key of [e.Actor?.ID, e.Actor?.Attributes?.name]) if (key) lastEvent.set(key, Math.max(lastEvent.get(key) ?? 0, eventTime(e)));
+    }
+    return networks2.map((n) => {
+      const created = Date.parse(n.Created ?? "");
+      const seen = Math.max(lastEvent.get(n.Id) ?? 0, lastEvent.get(n.Name) ?? 0);
+      return {
+        id: n.Id,
+        name: n.Name,
+        driver: n.Driver ?? "",
+        scope: n.Scope ?? "local",
+        labels: n.Labels ?? {},
+        created: Number.isFinite(created) && created > 0 ? created : void 0,
+        ...seen > 0 ? { lastEvent: seen } : {},
+        users: containers.filter((c) => joins(c, n.Id, n.Name)).map((c) => ({ id: c.Id, name: (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, "") }))
+      };
+    });
+  }
+  async inspectNetwork(id) {
+    this.count("network inspect");
+    const n = await unlessMissing(() => this.docker.getNetwork(id).inspect());
+    if (!n) return void 0;
+    this.count("containers");
+    const listed = await this.docker.listContainers({ all: true, filters: { network: [n.Name, n.Id] } });
+    const users = listed.filter((c) => joins(c, n.Id, n.Name)).map((c) => (c.Names?.[0] ?? c.Id.slice(0, 12)).replace(/^\//, ""));
+    return { id: n.Id, name: n.Name, labels: n.Labels ?? {}, users };
+  }
+  async removeNetwork(id) {
+    this.count("network delete");
+    try {
+      await this.docker.getNetwork(id).remove();
+      return { status: "done" };
+    } catch (error2) {
+      const status = statusOf(error2);
+      if (status === 404) return { status: "gone" };
+      if (status === 409 || status === 403 || status === 500 && /is being used|cannot be removed/i.test(messageOf(error2))) return { status: "conflict", message: messageOf(error2) };
+      throw error2;
+    }
+  }
   dial(path8, method, options) {
     return new Promise(
       (resolve3, reject) => this.docker.modem.dial(
@@ -42333,12 +42872,19 @@ var DockerodeEngine = class {
   }
 };
 function sumCache(records) {
-  return records.reduce((sum, r) => sum + (r.Shared ? 0 : Math.max(0, Number(r.Size ?? 0))), 0);
+  return records.reduce((sum2, r) => sum2 + (r.Shared ? 0 : Math.max(0, Number(r.Size ?? 0))), 0);
 }
 function compareApi(version, than) {
   const m = /^(\d+)\.(\d+)/.exec(version ?? "");
   if (!m) return -1;
   return Number(m[1]) - than[0] || Number(m[2]) - than[1];
+}
+function diskUseCountsContent(containerdStore, apiVersion) {
+  return containerdStore && apiAtLeast(apiVersion, 1, 50);
+}
+function indexBytes(descriptor) {
+  const index = /image\.index|manifest\.list/.test(descriptor?.mediaType ?? "");
+  return index ? Math.max(0, Number(descriptor?.size ?? 0)) : 0;
 }
 function apiAtLeast(version, major, minor) {
   const [a, b] = (version ?? "").split(".").map(Number);
@@ -42361,7 +42907,8 @@ function platformParts(manifests) {
       digest: String(m.ID ?? m.Descriptor?.digest ?? ""),
       available: m.Available === true,
       unpackedBytes: Number(m.ImageData?.Size?.Unpacked ?? 0),
-      contentBytes: Number(m.Size?.Content ?? 0)
+      contentBytes: Number(m.Size?.Content ?? 0),
+      manifestBytes: Number(m.Descriptor?.size ?? 0)
     };
   });
 }
@@ -42372,6 +42919,10 @@ function agreesWithListing(details, summary2) {
 }
 function eventTime(e) {
   return e.timeNano ? Math.floor(e.timeNano / 1e6) : e.time * 1e3;
+}
+function joins(c, id, name) {
+  const networks2 = c.NetworkSettings?.Networks ?? {};
+  return Object.entries(networks2).some(([key, n]) => key === name || key === id || !!n?.NetworkID && n.NetworkID === id) || c.HostConfig?.NetworkMode === name || c.HostConfig?.NetworkMode === id;
 }
 function toContainerRecord(c) {
   return {
@@ -42567,6 +43118,21 @@ function cacheKept(b) {
   return parts.length ? `; kept: ${parts.join(", ")}` : "";
 }
 
+// src/report/networks.ts
+function networkRows(n) {
+  const results = new Map(n.results.map((r) => [r.id, r]));
+  const rows = n.decisions.filter((d) => d.reason !== ENGINE_OWN).map((d) => {
+    const r = results.get(d.id);
+    const outcome = d.action === "keep" ? "keep" : r ? r.status + (r.note ? ` [${r.note}]` : "") : "not reached";
+    return { name: d.name, outcome, why: d.reason };
+  });
+  return [...rows.filter((r) => r.outcome !== "keep"), ...rows.filter((r) => r.outcome === "keep")];
+}
+function networkSummary(n, dryRun) {
+  const c = n.counts;
+  return `Networks unused for longer than ${formatDuration(n.olderThanMs)}: ${c.removed} ${dryRun ? "to remove" : "removed"}` + (c.skipped ? `, ${c.skipped} skipped` : "") + (c.failed ? `, ${c.failed} failed` : "") + `, ${c.kept} kept`;
+}
+
 // src/report/reasons.ts
 var shortId = shortImageId;
 function familiar(reference) {
@@ -42619,10 +43185,15 @@ function describeRemove(r) {
     case "dangling":
       return "dangling (untagged, nothing needs it)";
     case "evicted":
+      if (r.cost) return `evicted for ${r.rule} (${r.tier === "policy" ? "no longer needed" : r.tier}, cheapest to get back: ${describeCost(r.cost)})`;
       return `evicted for ${r.rule} (${r.tier === "policy" ? "no longer needed" : r.tier}, least recently used: ${r.lastUsedWhy} ${formatDuration(Math.max(0, Date.now() - r.lastUsed))} ago)`;
     case "unused":
       return `not used for over ${formatDuration(r.maxUnusedMs)} (last: ${r.lastUsedWhy})`;
   }
+}
+function describeCost(c) {
+  const used = c.uses === 0 ? "no use recorded" : c.uses === 1 ? "used once" : `used ${c.uses} times`;
+  return `${formatBytes(c.bytes)}, ${c.arrived ?? "arrival unknown"}, ${used} in ${formatDuration(c.overMs)}`;
 }
 function describeAll(keep, remove) {
   const bases = keep.filter((r) => r.kind === "base-of");
@@ -42688,13 +43259,95 @@ function byOutcome(rows) {
   return { going, staying };
 }
 
+// src/report/chart.ts
+var TOP_REPOSITORIES = 5;
+var UNTAGGED = "<untagged>";
+function diskChart(report2) {
+  const kinds = [];
+  const measured = report2.bytes.before !== void 0 && report2.bytes.after !== void 0;
+  if (measured) kinds.push({ kind: "images", before: report2.bytes.before, after: report2.bytes.after });
+  else if (report2.plan.eviction) kinds.push({ kind: "images", before: report2.plan.eviction.imagesBytesBefore, after: report2.plan.eviction.imagesBytesAfter });
+  const cache = report2.cacheEviction;
+  if (cache?.before !== void 0 && cache.after !== void 0) kinds.push({ kind: "build cache", before: cache.before, after: cache.after });
+  const volumes2 = report2.volumes?.bytes;
+  if (volumes2?.before !== void 0 && volumes2.after !== void 0) kinds.push({ kind: "volumes", before: volumes2.before, after: volumes2.after });
+  return { kinds, measured, repositories: repositoriesFreed(report2) };
+}
+function repositoriesFreed(report2) {
+  const removed = new Set(report2.results.filter((r) => r.status === "removed").map((r) => r.imageId));
+  const byRepository = /* @__PURE__ */ new Map();
+  for (const d of report2.plan.decisions) {
+    if (d.action !== "remove" || !report2.dryRun && !removed.has(d.imageId) || d.uniqueBytes <= 0) continue;
+    const repository = d.references[0] ? familiarRepository(repositoryOf(d.references[0])) : UNTAGGED;
+    const bar = byRepository.get(repository) ?? { repository, bytes: 0, images: 0 };
+    bar.bytes += d.uniqueBytes;
+    bar.images++;
+    byRepository.set(repository, bar);
+  }
+  const sorted = [...byRepository.values()].sort((a, b) => b.bytes - a.bytes || a.repository.localeCompare(b.repository));
+  if (sorted.length <= TOP_REPOSITORIES + 1) return sorted;
+  const rest = sorted.slice(TOP_REPOSITORIES);
+  return [...sorted.slice(0, TOP_REPOSITORIES), { repository: `${rest.length} others`, bytes: sum(rest.map((r) => r.bytes)), images: sum(rest.map((r) => r.images)) }];
+}
+function renderCharts(chart, style, dryRun) {
+  const out = [];
+  const after = dryRun ? "after (predicted)" : "after";
+  const freedTitle = `${dryRun ? "Would free" : "Freed"}, by repository (bytes its removed images held alone)`;
+  if (chart.kinds.some((k) => k.before > 0)) {
+    const title = `Disk use by kind: before and ${after}${chart.measured ? "" : " (layer accounting)"}`;
+    out.push(...style === "mermaid" ? mermaidBars(title, chart.kinds) : textBars(title, chart.kinds.flatMap((k) => [[`${k.kind} before`, k.before], [`${k.kind} ${dryRun ? "after*" : "after"}`, k.after]])), "");
+  }
+  if (chart.repositories.length) {
+    out.push(...style === "mermaid" ? mermaidPie(freedTitle, chart.repositories) : textBars(freedTitle, chart.repositories.map((r) => [`${r.repository} (${r.images})`, r.bytes])), "");
+  }
+  return out;
+}
+function mermaidBars(title, kinds) {
+  const unit = unitFor(Math.max(...kinds.map((k) => k.before)));
+  const values = (pick) => `[${kinds.map((k) => round(pick(k) / unit.bytes)).join(", ")}]`;
+  return [
+    "```mermaid",
+    "xychart-beta",
+    `    title "${mermaidText(title)}"`,
+    `    x-axis [${kinds.map((k) => `"${k.kind}"`).join(", ")}]`,
+    `    y-axis "${unit.name}"`,
+    `    bar ${values((k) => k.before)}`,
+    `    bar ${values((k) => k.after)}`,
+    "```",
+    "",
+    `_Each column: the taller bar is before, the bar inside it after. ${kinds.map((k) => `${k.kind} ${formatBytes(k.before)} → ${formatBytes(k.after)}`).join("; ")}._`
+  ];
+}
+function mermaidPie(title, repositories) {
+  const unit = unitFor(Math.min(...repositories.map((r) => r.bytes)));
+  return ["```mermaid", `pie showData title ${mermaidText(title)} (${unit.name})`, ...repositories.map((r) => `    "${mermaidText(r.repository)}" : ${round(r.bytes / unit.bytes)}`), "```"];
+}
+var BAR_WIDTH = 30;
+function textBars(title, rows) {
+  const max = Math.max(...rows.map(([, v]) => v), 1);
+  const labelWidth = Math.max(...rows.map(([l]) => l.length));
+  const line = ([label, value]) => {
+    const cells = Math.round(value / max * BAR_WIDTH);
+    return `${label.padEnd(labelWidth)}  ${"█".repeat(cells)}${"░".repeat(BAR_WIDTH - cells)}  ${formatBytes(value)}`;
+  };
+  return [`**${title}**`, "", "```text", ...rows.map(line), "```"];
+}
+function unitFor(max) {
+  for (const [name, bytes] of [["GB", 1e9], ["MB", 1e6], ["kB", 1e3]]) if (max >= bytes) return { name, bytes };
+  return { name: "B", bytes: 1 };
+}
+var round = (n) => Math.round(n * 10) / 10;
+var sum = (values) => values.reduce((a, b) => a + b, 0);
+var mermaidText = (text) => text.replaceAll('"', "'");
+
 // src/report/markdown.ts
-function renderMarkdown(report2, title = "Docker image cleanup") {
+function renderMarkdown(report2, title = "Docker image cleanup", charts) {
   const { going, staying } = byOutcome(reportRows(report2));
   const c = report2.counts;
   const b = report2.bytes;
   const out = [`## ${title}${report2.dryRun ? " (dry run)" : ""}`, ""];
   if (report2.dryRun) out.push("> **Dry run:** nothing was removed. The tables show what a real run would do.", "");
+  if (charts) out.push(...renderCharts(diskChart(report2), charts, report2.dryRun));
   out.push("| | |", "|---|---|");
   out.push(`| Images seen | ${c.images} |`);
   out.push(`| ${report2.dryRun ? "To remove" : "Removed"} | ${c.removed} |`);
@@ -42732,14 +43385,24 @@ function renderMarkdown(report2, title = "Docker image cleanup") {
   }
   const cache = report2.buildCache;
   if (cache) out.push("### Build cache", "", `${cache.status}${cache.status === "pruned" ? `: ${formatBytes(cache.spaceReclaimed)} reclaimed (${cache.cachesDeleted} records)` : ""}${cache.note ? ` (${escape(cache.note)})` : ""}${escape(cacheKept(cache))}`, "");
-  const volumes = report2.volumes;
-  if (volumes) {
-    const measured = volumes.bytes.measured !== void 0 ? `, ${formatBytes(volumes.bytes.measured)} freed` : "";
-    out.push("### Volumes and builder leftovers", "", `${formatBytes(volumes.bytes.predicted)} predicted${measured} (sizes from ${escape(volumes.sizeSource)})`, "");
-    const rows = volumeRows(volumes);
+  const volumes2 = report2.volumes;
+  if (volumes2) {
+    const measured = volumes2.bytes.measured !== void 0 ? `, ${formatBytes(volumes2.bytes.measured)} freed` : "";
+    out.push("### Volumes and builder leftovers", "", `${formatBytes(volumes2.bytes.predicted)} predicted${measured} (sizes from ${escape(volumes2.sizeSource)})`, "");
+    const rows = volumeRows(volumes2);
     if (rows.length) {
       out.push("| Kind | Name | Outcome | Size | Why |", "|---|---|---|---:|---|");
       for (const r of rows) out.push(`| ${r.kind} | ${escape(r.name)} | ${escape(r.outcome)} | ${r.bytes === void 0 ? "?" : formatBytes(r.bytes)} | ${escape(r.why)} |`);
+      out.push("");
+    }
+  }
+  const networks2 = report2.networks;
+  if (networks2) {
+    out.push("### Networks", "", escape(networkSummary(networks2, report2.dryRun)), "");
+    const rows = networkRows(networks2);
+    if (rows.length) {
+      out.push("| Network | Outcome | Why |", "|---|---|---|");
+      for (const r of rows) out.push(`| ${escape(r.name)} | ${escape(r.outcome)} | ${escape(r.why)} |`);
       out.push("");
     }
   }
@@ -42773,9 +43436,9 @@ function layoutColumns(columns, rows, width) {
   const longestItem = columns.map((c, i) => Math.max(c.header.length, ...rows.flatMap((r) => r[i].map((item) => item.length + c.separator.trimEnd().length))));
   const widths = natural.slice();
   const flexible = columns.map((c, i) => c.flexible ? i : -1).filter((i) => i >= 0);
-  const fixedTotal = columns.reduce((sum, c, i) => sum + (c.flexible ? 0 : natural[i]), 0) + GAP.length * (columns.length - 1);
+  const fixedTotal = columns.reduce((sum2, c, i) => sum2 + (c.flexible ? 0 : natural[i]), 0) + GAP.length * (columns.length - 1);
   const free = width - fixedTotal;
-  if (flexible.reduce((sum, i) => sum + natural[i], 0) <= free) return widths;
+  if (flexible.reduce((sum2, i) => sum2 + natural[i], 0) <= free) return widths;
   let room = free;
   flexible.forEach((i, n) => {
     const last = n === flexible.length - 1;
@@ -42926,6 +43589,11 @@ function pressureLines(report2) {
     lines.push(`Volumes and builder leftovers: ${formatBytes(v.bytes.predicted)} predicted${measured}; sizes from ${v.sizeSource}`);
     for (const r of rows) lines.push(`  ${r.kind} ${r.name}: ${r.outcome}, ${r.bytes === void 0 ? "size unknown" : formatBytes(r.bytes)} (${r.why})`);
   }
+  const n = report2.networks;
+  if (n) {
+    lines.push(networkSummary(n, report2.dryRun));
+    for (const r of networkRows(n)) lines.push(`  ${r.name}: ${r.outcome} (${r.why})`);
+  }
   for (const r of report2.regrets) {
     lines.push(`Regret: ${r.references.map(familiar).join(", ") || shortId(r.imageId)} came back ${formatDuration(r.returnedAt - r.removedAt)} after it was removed (keep or min-age may be too tight)`);
   }
@@ -42981,6 +43649,7 @@ function toJson(report2) {
     buildCache: report2.buildCache ?? null,
     volumes: report2.volumes ?? null,
     cacheEviction: report2.cacheEviction ?? null,
+    networks: report2.networks ?? null,
     byKind: report2.byKind ?? [],
     regrets: report2.regrets,
     incidents: report2.incidents,
@@ -43117,7 +43786,7 @@ function summaryMarkdown(report2, context) {
       ""
     );
   }
-  const [title = "", ...rest] = renderMarkdown(report2, SUMMARY_TITLE).split("\n");
+  const [title = "", ...rest] = renderMarkdown(report2, SUMMARY_TITLE, "mermaid").split("\n");
   while (rest[0] === "") rest.shift();
   return [title, "", ...lines, ...rest].join("\n");
 }
