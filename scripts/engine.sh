@@ -92,68 +92,50 @@ private_apt() {
     -o Dir::Etc::Preferences=/dev/null -o "Dir::Etc::PreferencesParts=$apt/parts" -o APT::Sandbox::User=root
 }
 
-# This release's openssh-server (sshd), fetched with a private apt folder and unpacked with
-# dpkg -x, for the ssh:// tests (an sshd on the loopback). Nothing is installed or started.
-sshd_cache=$engines/.cache/openssh-server
-fetch_sshd() {
-  local bin=$sshd_cache/root/usr/sbin/sshd
+# fetch_unpacked CACHE BIN CHECK WHAT PACKAGE...: this release's Debian PACKAGEs, fetched once
+# with a private apt folder and unpacked with dpkg -x into CACHE/root (nothing installed or
+# started); CHECK ROOT must pass on the unpacked tree before it is kept. Prints CACHE/root/BIN.
+fetch_unpacked() {
+  local cache=$1 bin=$1/root/$2 check=$3 what=$4; shift 4
   [ -x "$bin" ] && { echo "$bin"; return 0; }
-  mkdir -p "$sshd_cache"
-  exec 9>"$sshd_cache.lock"
-  flock 9
+  mkdir -p "$cache"
+  exec 9>"$cache.lock"
+  flock 9   # several suites may ask at once: one fetch
   if [ ! -x "$bin" ]; then
-    local apt=$sshd_cache/apt suite opts
+    local apt=$cache/apt suite opts
     suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-    rm -rf "$apt" "$sshd_cache/root"
+    rm -rf "$apt" "$cache/root"
     mapfile -t opts < <(private_apt "$apt" "$suite")
-    log "fetching Debian $suite's openssh-server (private apt folder $apt)"
+    log "fetching Debian $suite's $what (private apt folder $apt)"
     apt-get -qq "${opts[@]}" update >&2
-    # openssh-client for ssh-keygen, ssh-agent and ssh-add (the tests use these, not the system's);
-    # libwrap0: the library sshd needs beyond what openssh-client needs
-    (cd "$apt/archives" && apt-get -qq "${opts[@]}" download openssh-server openssh-client libwrap0 >&2)
-    local tmp=$sshd_cache/root.tmp
+    (cd "$apt/archives" && apt-get -qq "${opts[@]}" download "$@" >&2)
+    local tmp=$cache/root.tmp
     rm -rf "$tmp"; mkdir -p "$tmp"
     for deb in "$apt"/archives/*.deb; do dpkg -x "$deb" "$tmp"; done
-    # sshd re-executes itself by its absolute path: a wrapper would lose the library path, so
-    # its caller sets LD_LIBRARY_PATH to the cached lib folders (test/engine/ssh.test.ts)
-    local missing
-    missing=$(for b in usr/sbin/sshd usr/bin/ssh-keygen usr/bin/ssh-agent usr/bin/ssh-add; do LD_LIBRARY_PATH=$(sshd_libs "$tmp") ldd "$tmp/$b"; done | grep 'not found' || true)
-    [ -z "$missing" ] || { log "sshd still lacks libraries: $missing"; exit 1; }
-    mv "$tmp" "$sshd_cache/root"
-    log "cached $(LD_LIBRARY_PATH=$(sshd_libs "$sshd_cache/root") "$bin" -V 2>&1 | head -1 || true) in $sshd_cache/root"
+    "$check" "$tmp"
+    mv "$tmp" "$cache/root"
+    log "cached $what in $cache/root"
   fi
   exec 9>&-
   echo "$bin"
 }
 
-# This release's promtool (from Debian's prometheus package: installing it would start a
-# server, so it is fetched with a private apt folder and unpacked with dpkg -x), for the tests
-# of the alert rules and the dashboard's queries. Nothing is installed or started.
-promtool_cache=$engines/.cache/promtool
-fetch_promtool() {
-  local bin=$promtool_cache/root/usr/bin/promtool
-  [ -x "$bin" ] && { echo "$bin"; return 0; }
-  mkdir -p "$promtool_cache"
-  exec 9>"$promtool_cache.lock"
-  flock 9
-  if [ ! -x "$bin" ]; then
-    local apt=$promtool_cache/apt suite opts
-    suite=$(. /etc/os-release && echo "$VERSION_CODENAME")
-    rm -rf "$apt" "$promtool_cache/root"
-    mapfile -t opts < <(private_apt "$apt" "$suite")
-    log "fetching Debian $suite's prometheus package for promtool (private apt folder $apt)"
-    apt-get -qq "${opts[@]}" update >&2
-    (cd "$apt/archives" && apt-get -qq "${opts[@]}" download prometheus >&2)
-    local tmp=$promtool_cache/root.tmp
-    rm -rf "$tmp"; mkdir -p "$tmp"
-    dpkg -x "$apt"/archives/prometheus_*.deb "$tmp"
-    "$tmp/usr/bin/promtool" --version >/dev/null 2>&1 || { log "promtool from $suite's prometheus package does not run here"; exit 1; }
-    mv "$tmp" "$promtool_cache/root"
-    log "cached $("$bin" --version 2>&1 | head -1) in $promtool_cache/root"
-  fi
-  exec 9>&-
-  echo "$bin"
+# openssh-server (sshd) for the ssh:// tests (an sshd on the loopback); openssh-client for
+# ssh-keygen, ssh-agent and ssh-add (the tests use these, not the system's); libwrap0: the
+# library sshd needs beyond what openssh-client needs. sshd re-executes itself by its absolute
+# path: a wrapper would lose the library path, so its caller sets LD_LIBRARY_PATH to the cached
+# lib folders (test/engine/ssh.test.ts).
+sshd_runs() {
+  local missing
+  missing=$(for b in usr/sbin/sshd usr/bin/ssh-keygen usr/bin/ssh-agent usr/bin/ssh-add; do LD_LIBRARY_PATH=$(sshd_libs "$1") ldd "$1/$b"; done | grep 'not found' || true)
+  [ -z "$missing" ] || { log "sshd still lacks libraries: $missing"; exit 1; }
 }
+fetch_sshd() { fetch_unpacked "$engines/.cache/openssh-server" usr/sbin/sshd sshd_runs openssh-server openssh-server openssh-client libwrap0; }
+
+# promtool, from the prometheus package (installing it would start a server), for the tests of
+# the alert rules and the dashboard's queries.
+promtool_runs() { "$1/usr/bin/promtool" --version >/dev/null 2>&1 || { log "promtool from this release's prometheus package does not run here"; exit 1; }; }
+fetch_promtool() { fetch_unpacked "$engines/.cache/promtool" usr/bin/promtool promtool_runs "prometheus package (promtool)" prometheus; }
 
 # The library folders of an unpacked root, for LD_LIBRARY_PATH.
 sshd_libs() { printf '%s:%s' "$1/lib/x86_64-linux-gnu" "$1/usr/lib/x86_64-linux-gnu"; }
