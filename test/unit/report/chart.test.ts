@@ -4,6 +4,26 @@ import { diskChart, renderCharts, TOP_REPOSITORIES } from '../../../src/report/c
 import { renderMarkdown } from '../../../src/report/markdown';
 import { parseSettings, type RawSettings } from '../../../src/settings/parse';
 import { FakeEngine } from '../../support/fake-engine';
+
+// mermaid and jsdom are ESM-only; this suite compiles to CommonJS.
+const importModule = new Function('name', 'return import(name)') as (name: string) => Promise<any>;
+
+/** Mermaid's own parser (the one GitHub renders with), in a DOM jsdom provides: each block's diagram type, or its parse error. */
+async function mermaidParse(blocks: string[]): Promise<string[]> {
+  const { JSDOM } = await importModule('jsdom');
+  const dom = new JSDOM('<!doctype html><body></body>');
+  Object.assign(globalThis, { window: dom.window, document: dom.window.document });
+  try {
+    const { default: mermaid } = await importModule('mermaid');
+    return await Promise.all(blocks.map((b) => mermaid.parse(b).then((r: { diagramType: string }) => r.diagramType, (e: Error) => `error: ${e.message.split('\n')[0]}`)));
+  } finally {
+    // the other suites in this process run without a DOM, as in production
+    delete (globalThis as any).window;
+    delete (globalThis as any).document;
+  }
+}
+
+const mermaidBlocks = (markdown: string) => markdown.split('```mermaid\n').slice(1).map((b) => b.split('\n```')[0]!);
 import { image, NOW, snapshot } from '../../support/snapshot-fixtures';
 
 /** Eight repositories with three builds each, of growing size: keep 1 removes two of each. */
@@ -59,6 +79,14 @@ describe('summary charts: disk before and after by kind, the repositories that f
     assert.match(text, /```mermaid\nxychart-beta\n {4}title "Disk use by kind: before and after"\n {4}x-axis \["images", "volumes"\]\n {4}y-axis "GB"\n {4}bar \[3, 0.5\]\n {4}bar \[1, 0\]\n```/);
     assert.match(text, /images 3GB → 1GB; volumes 500MB → 0B/);
     assert.match(text, /```mermaid\npie showData title Freed, by repository \(bytes its removed images held alone\) \(MB\)\n {4}"app" : 1500\n {4}"docker.io\/x" : 2\n```/);
+  });
+
+  it('4b. GitHub (Mermaid): both charts parse with Mermaid\'s own parser, and a broken one does not (so the pass says something)', async function () {
+    this.timeout(60_000);
+    const real = await report({});
+    const blocks = [...mermaidBlocks(renderCharts({ kinds, measured: true, repositories }, 'mermaid', false).join('\n')), ...mermaidBlocks(renderMarkdown(real, 'T', 'mermaid'))];
+    assert.deepEqual(await mermaidParse(blocks), ['xychart', 'pie', 'xychart', 'pie']);
+    assert.match((await mermaidParse([blocks[0]!.replace('x-axis [', 'x-axis [[')]))[0]!, /^error/);
   });
 
   it('5. Azure (text): bars of block characters in a code block, proportional to the largest figure', () => {
