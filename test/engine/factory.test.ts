@@ -58,11 +58,11 @@ for (const target of enginesOf('engine/factory')) {
       if (docker) await resetEngine(docker);
     });
 
-    if (target.version) {
-      it(`the engine is the version its title names (${target.version})`, async () => {
-        assert.equal((await docker.version()).Version.replace(/\+.*$/, ''), target.version);
-      });
-    }
+    it('the engine is the version the suite expects (sid\'s: the one its title names)', async () => {
+      assert.ok(target.version, 'DIC_TEST_C28_VERSION is not set: scripts/test.sh sets it from the engine it starts');
+      const version = (await docker.version()).Version.replace(/\+.*$/, '');
+      assert.ok(version === target.version || version.startsWith(`${target.version}.`), `the engine reports ${version}`);
+    });
 
     it('tags every image as given, several tags on one image', async () => {
       assert.deepEqual(await listTags(docker), [

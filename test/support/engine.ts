@@ -48,7 +48,7 @@ export interface EngineUnderTest {
   /** How the engine stores images: the facts that differ between them follow from this. */
   store: 'graphdriver' | 'containerd' | 'podman';
   hostVariable: 'DIC_TEST_DOCKER_HOST' | 'DIC_TEST_C8D_HOST' | 'DIC_TEST_C28_HOST' | 'DIC_TEST_PODMAN_HOST';
-  /** The engine version the title names, when it is learnt at start (sid moves): checked against the engine. */
+  /** The engine version the suite expects (sid's is learnt at start: it moves), checked against the engine. */
   version?: string;
   docker: () => Docker;
   host: () => string;
@@ -85,8 +85,8 @@ const c28Version = process.env.DIC_TEST_C28_VERSION?.trim() || undefined;
 
 /** The four engines every real-engine case runs on. */
 const ALL_ENGINES: readonly EngineUnderTest[] = [
-  engineUnderTest('dockerd 20.10 (graph driver)', 'graphdriver', 'DIC_TEST_DOCKER_HOST', true),
-  engineUnderTest('dockerd 26.1 (containerd store)', 'containerd', 'DIC_TEST_C8D_HOST', true),
+  engineUnderTest('dockerd 20.10 (graph driver)', 'graphdriver', 'DIC_TEST_DOCKER_HOST', true, '20.10'),
+  engineUnderTest('dockerd 26.1 (containerd store)', 'containerd', 'DIC_TEST_C8D_HOST', true, '26.1'),
   engineUnderTest(
     `dockerd ${c28Version ?? '28 (version not given: set DIC_TEST_C28_VERSION)'} (containerd store)`,
     'containerd',
@@ -94,7 +94,7 @@ const ALL_ENGINES: readonly EngineUnderTest[] = [
     true,
     c28Version?.split(',')[0],
   ),
-  engineUnderTest('Podman (Docker-compatible API)', 'podman', 'DIC_TEST_PODMAN_HOST', false),
+  engineUnderTest('Podman (Docker-compatible API)', 'podman', 'DIC_TEST_PODMAN_HOST', false, '4.3'),
 ];
 
 /**
