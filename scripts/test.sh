@@ -47,12 +47,28 @@ export DIC_TEST_DOCKER_HOST=$docker_host DIC_TEST_C8D_HOST=$c8d_host DIC_TEST_C2
 export DIC_TEST_PODMAN_HOST=$podman_host
 # Each run's closing line (test/support/summary-reporter.js) lands here; checked at the end.
 export DIC_TEST_SUMMARY_FILE=$(mktemp)
-# Unit and real-engine suites in one run; a pending (skipped) test fails it.
-npx mocha --forbid-only --forbid-pending --timeout 120000 \
-  --reporter ./test/support/summary-reporter.js \
-  'lib/test/unit/**/*.test.js' 'lib/test/engine/**/*.test.js' \
+# The unit suites first (they check every suite's engines: all of them); then two runs side by
+# side (2 cores: the engines' own work overlaps): the fronts and every real-engine suite on
+# dockerd 20.10; and every real-engine suite on the two containerd stores and Podman, less the
+# one-engine suites (transport, budget: dockerd 20.10 only, see test/support/suite-engines.ts).
+# DIC_TEST_ENGINES picks the engines of each run; each engine is reset by one run only. A
+# pending (skipped) test fails any of them.
+mocha24() { npx mocha --forbid-only --forbid-pending --timeout 120000 --reporter ./test/support/summary-reporter.js "$@"; }
+mocha24 'lib/test/unit/**/*.test.js' "$@"
+stores_log=$(mktemp)
+DIC_TEST_ENGINES=C8D,C28,PODMAN mocha24 'lib/test/engine/**/*.test.js' \
+  --ignore lib/test/engine/budget.test.js --ignore lib/test/engine/operator.test.js --ignore lib/test/engine/contexts.test.js \
+  --ignore lib/test/engine/ssh.test.js --ignore lib/test/engine/tls.test.js "$@" >"$stores_log" 2>&1 &
+stores_pid=$!
+graphdriver_rc=0
+DIC_TEST_ENGINES=DOCKER mocha24 'lib/test/engine/**/*.test.js' \
   'lib/test/azure/**/*.test.js' 'lib/test/action/**/*.test.js' 'lib/test/package/**/*.test.js' \
-  'lib/test/release/**/*.test.js' 'lib/test/readme-commands/**/*.test.js' "$@"
+  'lib/test/release/**/*.test.js' 'lib/test/readme-commands/**/*.test.js' "$@" || graphdriver_rc=$?
+stores_rc=0
+wait "$stores_pid" || stores_rc=$?
+echo "Real-engine suites on dockerd 26.1, dockerd 28 (containerd stores) and Podman, run beside the above:"
+cat "$stores_log"
+[ "$graphdriver_rc" = 0 ] && [ "$stores_rc" = 0 ] || exit 1
 
 # Node 20 runs only what still runs on it: the Azure task's bundles (agents 4.248.0 to 4.265.0
 # pick its Node20_1 handler), the npm package installed from its tarball (engines >=20.19), and
