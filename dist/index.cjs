@@ -41486,6 +41486,7 @@ var images = (run5) => {
 async function checkContainersAfter(engine, results) {
   const deleted = new Map(results.filter((r) => r.deleted).map((r) => [r.imageId, r]));
   if (deleted.size === 0 || !engine.listContainers) return;
+  const byName = new Map(results.filter((r) => r.deleted).flatMap((r) => r.untagged.map((name) => [name, r])));
   let containers;
   try {
     containers = await engine.listContainers();
@@ -41494,11 +41495,22 @@ async function checkContainersAfter(engine, results) {
     throw error2;
   }
   for (const c of containers) {
-    const result = c.imageId ? deleted.get(c.imageId) : void 0;
+    const result = (c.imageId ? deleted.get(c.imageId) : void 0) ?? await deletedByName(engine, c, byName);
     if (!result) continue;
     const text = `container ${c.name} (${c.state}) was created from ${result.imageId.slice(7, 19)} while the engine deleted it (the engine's own window between its in-use check and the delete); it now runs on an image that no longer exists`;
     (result.incidents ??= []).push({ imageId: result.imageId, call: `DELETE /images/${result.imageId}`, untagged: [], deleted: [result.imageId], text });
   }
+}
+async function deletedByName(engine, c, byName) {
+  let name;
+  try {
+    name = normalizeReference(c.image);
+  } catch {
+    return void 0;
+  }
+  const result = byName.get(name);
+  if (!result) return void 0;
+  return await engine.inspectImage(c.imageId || c.image) ? void 0 : result;
 }
 
 // src/app/build-cache.ts
@@ -42418,7 +42430,7 @@ var DockerodeEngine = class {
     this.count("containers");
     const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} }),
+      listRacingRemovals(() => this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} })),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
@@ -42881,6 +42893,15 @@ function compareApi(version, than) {
 }
 function diskUseCountsContent(containerdStore, apiVersion) {
   return containerdStore && apiAtLeast(apiVersion, 1, 50);
+}
+async function listRacingRemovals(list, attempts = 3) {
+  for (let attempt2 = 1; ; attempt2++) {
+    try {
+      return await list();
+    } catch (error2) {
+      if (statusOf(error2) !== 404 || attempt2 >= attempts) throw error2;
+    }
+  }
 }
 function indexBytes(descriptor) {
   const index = /image\.index|manifest\.list/.test(descriptor?.mediaType ?? "");

@@ -128,7 +128,7 @@ export class DockerodeEngine implements EnginePort {
     // API >= 1.47: each image's manifests, so a multi-platform image counts only what is present.
     const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      this.docker.listImages({ all: false, ...(manifests ? { manifests: true } : {}) } as Docker.ListImagesOptions),
+      listRacingRemovals(() => this.docker.listImages({ all: false, ...(manifests ? { manifests: true } : {}) } as Docker.ListImagesOptions)),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt),
     ]);
@@ -675,6 +675,21 @@ function compareApi(version: string, than: [number, number]): number {
  */
 export function diskUseCountsContent(containerdStore: boolean, apiVersion: string | undefined): boolean {
   return containerdStore && apiAtLeast(apiVersion, 1, 50);
+}
+
+/**
+ * The image list, asked again when it answers 404: on the containerd store (dockerd 28.5) a list
+ * that reads an image's manifests while another job removes that image fails with "content digest
+ * … not found"; the next list no longer holds it.
+ */
+async function listRacingRemovals<T>(list: () => Promise<T>, attempts = 3): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await list();
+    } catch (error) {
+      if (statusOf(error) !== 404 || attempt >= attempts) throw error;
+    }
+  }
 }
 
 /** The index blob's size when the image's target is an index (its manifests' sizes are counted apart). */

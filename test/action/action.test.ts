@@ -434,6 +434,7 @@ describe(`GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
         'free-path': '/var/lib/docker',
         'max-unused': '',
         'evict-kept-builds': 'false',
+        'eviction-order': 'cost',
         'evict-base-images': 'false',
         'usage-store': 'file',
         'usage-file': '',

@@ -315,7 +315,7 @@ describe(`Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       const inputs = Object.fromEntries(TASK_JSON.inputs.map((i) => [i.name, i]));
       assert.deepEqual(Object.keys(inputs).sort(), [
         'buildCacheKeep', 'buildCacheMaxAge', 'buildxOlderThan', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'ensureFree',
-        'evictBaseImages', 'evictBuildCache', 'evictKeptBuilds', 'failOnError', 'freePath', 'keepCount', 'lockWait', 'maxDockerBytes', 'maxImageBytes', 'maxRemovals',
+        'evictBaseImages', 'evictBuildCache', 'evictKeptBuilds', 'evictionOrder', 'failOnError', 'freePath', 'keepCount', 'lockWait', 'maxDockerBytes', 'maxImageBytes', 'maxRemovals',
         'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'networksOlderThan', 'protectedLabels', 'protectedReferences', 'protectedVolumes', 'regretWindow',
         'repositories', 'runAt', 'targetDockerBytes', 'targetFree', 'targetFreeInodes', 'targetImageBytes', 'timeout', 'usageFile', 'usageStore',
         'volumesNamed', 'volumesOlderThan',

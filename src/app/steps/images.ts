@@ -1,3 +1,4 @@
+import { normalizeReference } from '../../domain/reference';
 import type { DiskUsage, EnginePort } from '../../engine/port';
 import { isRunLockImage, RUN_LOCK_NAME } from '../../engine/run-lock';
 import { tuningFor } from '../../engine/store-tuning';
@@ -90,6 +91,9 @@ export const images: StepOf = (run) => {
 async function checkContainersAfter(engine: EnginePort, results: RemovalResult[]): Promise<void> {
   const deleted = new Map(results.filter((r) => r.deleted).map((r) => [r.imageId, r]));
   if (deleted.size === 0 || !engine.listContainers) return;
+  // A container created by a name we untagged, inside the delete, may carry no ID of ours
+  // (dockerd 28's containerd store resolves the name while the image goes): its name leads here.
+  const byName = new Map(results.filter((r) => r.deleted).flatMap((r) => r.untagged.map((name) => [name, r] as const)));
   let containers;
   try {
     containers = await engine.listContainers();
@@ -98,9 +102,22 @@ async function checkContainersAfter(engine: EnginePort, results: RemovalResult[]
     throw error;
   }
   for (const c of containers) {
-    const result = c.imageId ? deleted.get(c.imageId) : undefined;
+    const result = (c.imageId ? deleted.get(c.imageId) : undefined) ?? (await deletedByName(engine, c, byName));
     if (!result) continue;
     const text = `container ${c.name} (${c.state}) was created from ${result.imageId.slice(7, 19)} while the engine deleted it (the engine's own window between its in-use check and the delete); it now runs on an image that no longer exists`;
     (result.incidents ??= []).push({ imageId: result.imageId, call: `DELETE /images/${result.imageId}`, untagged: [], deleted: [result.imageId], text });
   }
+}
+
+/** The deleted image a container names by one of its untagged names, when what it runs on is gone (a name another job moved on is not ours). */
+async function deletedByName(engine: EnginePort, c: { image: string; imageId: string }, byName: Map<string, RemovalResult>): Promise<RemovalResult | undefined> {
+  let name: string;
+  try {
+    name = normalizeReference(c.image);
+  } catch {
+    return undefined; // an ID or digest: matched by ID above
+  }
+  const result = byName.get(name);
+  if (!result) return undefined;
+  return (await engine.inspectImage(c.imageId || c.image)) ? undefined : result;
 }
