@@ -74,6 +74,29 @@ describe('incidents after detection, through the use case (#27)', () => {
     });
   }
 
+  // dockerd 28.5's containerd store: a container created by the tag while the image goes may carry
+  // no image ID of ours; its name leads to the delete, unless what it runs on still exists.
+  const BY_NAME: { what: string; runsOn: 'nothing' | 'a new image'; incidents: number }[] = [
+    { what: 'by the tag, no image ID, on a gone image', runsOn: 'nothing', incidents: 1 },
+    { what: 'by the tag another job moved onto a new image', runsOn: 'a new image', incidents: 0 },
+  ];
+  for (const [i, c] of BY_NAME.entries()) {
+    it(`3${'bc'[i]}. a container created inside the delete ${c.what}: ${c.incidents} incident(s)`, async () => {
+      const imgs = builds();
+      const [oldest] = imgs;
+      const engine = new FakeEngine(snapshot(imgs));
+      const moved = image({ name: 'moved-app-ci-1', tags: ['app:ci-1'], ageHours: 0 });
+      engine.withinRemove = (name) => {
+        if (name !== oldest!.id && name !== oldest!.tags[0]) return;
+        if (c.runsOn === 'a new image') engine.images.add(moved.id);
+        engine.containers.set('c-late-job', { ...container(oldest!, { name: 'late-job', state: 'created', typed: 'app:ci-1' }), imageId: c.runsOn === 'nothing' ? '' : moved.id });
+      };
+      const report = await runCleanup(settings, { engine, usage: new MemoryUsageStore(), clock: () => NOW });
+      assert.equal(report.counts.incidents, c.incidents, report.warnings.join('\n'));
+      if (c.incidents) assert.match(report.incidents[0]!.text, /^container late-job \(created\) was created from \w{12} while the engine deleted it/);
+    });
+  }
+
   it('4. the next run says the previous run had an incident, once; the one after it does not', async () => {
     const imgs = builds();
     const engine = new FakeEngine(snapshot(imgs));
