@@ -41150,6 +41150,7 @@ function formatSeconds(ms) {
 // src/app/moved-names.ts
 var CALL_SLACK_MS = 1e3;
 async function movedNameIncidents(calls, watch, touched, inspect) {
+  const gaps = [];
   const naming = calls.filter((c) => c.untagged.length > 0);
   const deleting = calls.filter((c) => c.deleted);
   const suspects = [];
@@ -41170,7 +41171,8 @@ async function movedNameIncidents(calls, watch, touched, inspect) {
     done.add(key);
     suspects.push({ event, call, lost });
   }
-  const { events } = await watch.stop();
+  const { events, complete } = await watch.stop({ deleted: deleting.map((c) => c.imageId) });
+  if (!complete) gaps.push(WATCH_GAP);
   const named = /* @__PURE__ */ new Set();
   for (const event of deleting.length > 0 ? events : []) {
     const id = event.imageId && idHex(event.imageId);
@@ -41194,8 +41196,9 @@ async function movedNameIncidents(calls, watch, touched, inspect) {
       text: `${call.call} (for ${shortImageId(call.imageId)}) untagged ${call.untagged.join(", ")} while another job gave ${what} ${lost.names.length > 0 ? names : "a name"} (${event.action} at ${when}); it has lost ${names} since${lost.gone ? " and is gone" : ""}, without an untag or delete of its own: the engine removes names by name, so this call most likely took it (the engine answers under the image it resolved)`
     });
   }
-  return incidents;
+  return { incidents, gaps };
 }
+var WATCH_GAP = "the engine's image events during the removals could not be read whole (the stream broke, or the engine had not logged this run's deletes 3 s after answering them): a name another job gave an image while this run removed it may be lost without an incident; check `docker events --filter type=image` for that time";
 var NAMING = ["tag", "load", "import", "pull"];
 async function namedMidDelete(event, deleting, inspect) {
   const id = idHex(event.imageId);
@@ -41306,10 +41309,12 @@ async function applyDecisions(engine, decisions, options = {}) {
   else if (watch) {
     const touched = new Set(work.map((d) => idHex(d.imageId)));
     try {
-      for (const incident of await movedNameIncidents(context.calls, watch, touched, (ref) => engine.inspectImage(ref))) {
+      const moved = await movedNameIncidents(context.calls, watch, touched, (ref) => engine.inspectImage(ref));
+      for (const incident of moved.incidents) {
         const result = results.find((r) => r.imageId === incident.imageId);
         if (result) result.incidents = [...result.incidents ?? [], incident];
       }
+      for (const gap of moved.gaps) options.onWarning?.(gap);
     } catch (error2) {
       await watch.stop();
       if (!isEngineLost(error2)) throw error2;
@@ -41446,7 +41451,8 @@ var images = (run5) => {
         stop: deps.signal,
         minAgeMs: settings.minAgeMs,
         clock,
-        onResult: (_result, done, total) => deps.onProgress?.(done, total)
+        onResult: (_result, done, total) => deps.onProgress?.(done, total),
+        onWarning: (text) => report2.warnings.push(text)
       });
       before = await measuring;
       const lost = results.find((r) => r.engineLost && r.note !== ENGINE_LOST_NOTE);
@@ -42359,6 +42365,7 @@ function onJsonLines(stream, onValue, onBadLine = () => void 0) {
 // src/engine/dockerode-engine.ts
 var ENGINE_EVENT_BUFFER = 256;
 var NAMING_EVENTS = /* @__PURE__ */ new Set(["tag", "load", "import"]);
+var EVENT_CATCH_UP_MS = 3e3;
 var EMPTY_LAYER = "sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef";
 var DockerodeEngine = class {
   docker;
@@ -42612,7 +42619,13 @@ var DockerodeEngine = class {
       }
     }, incomplete);
     stream.on("error", () => void (complete = false));
-    const finish = async () => {
+    const unlogged = (deleted) => {
+      const logged = new Set(seen.filter((e) => e.action === "delete" && e.imageId).map((e) => idHex(e.imageId)));
+      return deleted.filter((id) => !logged.has(idHex(id)));
+    };
+    const finish = async (deleted) => {
+      const deadline = Date.now() + EVENT_CATCH_UP_MS;
+      while (unlogged(deleted).length > 0 && Date.now() < deadline) await new Promise((resolve3) => setTimeout(resolve3, 20));
       const from = seen.length > 0 ? seen[seen.length - 1].time : began;
       try {
         for (const raw of await this.events(from, Date.now(), { type: ["image"] })) take(raw);
@@ -42622,7 +42635,7 @@ var DockerodeEngine = class {
         stream.destroy?.();
       }
       await Promise.all(learning);
-      return { events: [...seen].sort((a, b) => a.time - b.time), complete };
+      return { events: [...seen].sort((a, b) => a.time - b.time), complete: complete && unlogged(deleted).length === 0 };
     };
     let stopped;
     return {
@@ -42630,7 +42643,7 @@ var DockerodeEngine = class {
         await Promise.all(learning);
         return [...seen].sort((a, b) => a.time - b.time);
       },
-      stop: () => stopped ??= finish()
+      stop: (caughtUp) => stopped ??= finish(caughtUp?.deleted ?? [])
     };
   }
   /**

@@ -63,6 +63,8 @@ export interface ApplyOptions {
   minAgeMs?: number;
   /** ms epoch, for the grace-period check. */
   clock?: () => number;
+  /** What the run could not check, for the report's warnings. */
+  onWarning?: (text: string) => void;
 }
 
 /** What every removal needs to know about the whole plan. */
@@ -129,10 +131,12 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
   else if (watch) {
     const touched = new Set(work.map((d) => idHex(d.imageId)));
     try {
-      for (const incident of await movedNameIncidents(context.calls, watch, touched, (ref) => engine.inspectImage(ref))) {
+      const moved = await movedNameIncidents(context.calls, watch, touched, (ref) => engine.inspectImage(ref));
+      for (const incident of moved.incidents) {
         const result = results.find((r) => r.imageId === incident.imageId);
         if (result) result.incidents = [...(result.incidents ?? []), incident];
       }
+      for (const gap of moved.gaps) options.onWarning?.(gap);
     } catch (error) {
       await watch.stop();
       if (!isEngineLost(error)) throw error;

@@ -46,7 +46,8 @@ export async function movedNameIncidents(
   watch: ImageEventWatch,
   touched: ReadonlySet<string>,
   inspect: (idOrReference: string) => Promise<ImageState | undefined>,
-): Promise<Incident[]> {
+): Promise<{ incidents: Incident[]; gaps: string[] }> {
+  const gaps: string[] = [];
   const naming = calls.filter((c) => c.untagged.length > 0);
   const deleting = calls.filter((c) => c.deleted);
   const suspects: { event: ImageEvent; call: RemovalCall; lost: { names: string[]; gone: boolean } }[] = [];
@@ -69,7 +70,8 @@ export async function movedNameIncidents(
     done.add(key);
     suspects.push({ event, call, lost });
   }
-  const { events } = await watch.stop();
+  const { events, complete } = await watch.stop({ deleted: deleting.map((c) => c.imageId) });
+  if (!complete) gaps.push(WATCH_GAP);
   // A name added to a planned image before our call read its names is the re-check's and the engine's 409's
   // business (or named in the answer); one added while our call deleted the image went with it unnamed.
   // Read from every event, the last moments' too: such a tag lands at the end of a call.
@@ -100,8 +102,13 @@ export async function movedNameIncidents(
         'without an untag or delete of its own: the engine removes names by name, so this call most likely took it (the engine answers under the image it resolved)',
     });
   }
-  return incidents;
+  return { incidents, gaps };
 }
+
+/** The watch could not be read whole: a loss in the part not seen would go unreported, so the report says so. */
+export const WATCH_GAP =
+  "the engine's image events during the removals could not be read whole (the stream broke, or the engine had not logged this run's deletes 3 s after answering them): " +
+  'a name another job gave an image while this run removed it may be lost without an incident; check `docker events --filter type=image` for that time';
 
 const NAMING = ['tag', 'load', 'import', 'pull'];
 

@@ -27,7 +27,7 @@ import { DockerodeStateImages } from './dockerode-state-images';
 import { readStream } from './image-archive';
 import { acquireRunLock, runLockShare, type RunLockOptions } from './run-lock';
 import { type ImageDetails, type ImageDetailsCache, MemoryDetailsCache, detailsKey } from './details-cache';
-import { fullImageId, isCanonicalImageId } from '../domain/image-id';
+import { fullImageId, idHex, isCanonicalImageId } from '../domain/image-id';
 import { onJsonLines } from './json-lines';
 
 /** The engine keeps this many events in memory (moby daemon/events eventsLimit). */
@@ -35,6 +35,8 @@ const ENGINE_EVENT_BUFFER = 256;
 
 /** Events that give an image a name. */
 const NAMING_EVENTS = new Set(['tag', 'load', 'import']);
+/** How long the event watch waits for the engine to log the deletes it answered (Podman's log trails its answers). */
+const EVENT_CATCH_UP_MS = 3_000;
 
 /** Diff ID of an empty layer (a tar of 1024 zero bytes): holds no bytes. */
 const EMPTY_LAYER = 'sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef';
@@ -335,7 +337,14 @@ export class DockerodeEngine implements EnginePort {
       }
     }, incomplete);
     stream.on('error', () => void (complete = false));
-    const finish = async (): Promise<{ events: ImageEvent[]; complete: boolean }> => {
+    // Our own deletes not logged yet: events of the last moments (another job's tag among them) may be missing too.
+    const unlogged = (deleted: readonly string[]) => {
+      const logged = new Set(seen.filter((e) => e.action === 'delete' && e.imageId).map((e) => idHex(e.imageId!)));
+      return deleted.filter((id) => !logged.has(idHex(id)));
+    };
+    const finish = async (deleted: readonly string[]): Promise<{ events: ImageEvent[]; complete: boolean }> => {
+      const deadline = Date.now() + EVENT_CATCH_UP_MS;
+      while (unlogged(deleted).length > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       // The stream may not have delivered the last moments yet: the engine's buffer has them.
       const from = seen.length > 0 ? seen[seen.length - 1].time : began;
       try {
@@ -346,7 +355,7 @@ export class DockerodeEngine implements EnginePort {
         stream.destroy?.();
       }
       await Promise.all(learning);
-      return { events: [...seen].sort((a, b) => a.time - b.time), complete };
+      return { events: [...seen].sort((a, b) => a.time - b.time), complete: complete && unlogged(deleted).length === 0 };
     };
     let stopped: Promise<{ events: ImageEvent[]; complete: boolean }> | undefined;
     return {
@@ -354,7 +363,7 @@ export class DockerodeEngine implements EnginePort {
         await Promise.all(learning);
         return [...seen].sort((a, b) => a.time - b.time);
       },
-      stop: () => (stopped ??= finish()),
+      stop: (caughtUp) => (stopped ??= finish(caughtUp?.deleted ?? [])),
     };
   }
 

@@ -48,8 +48,13 @@ export interface ImageEvent {
 export interface ImageEventWatch {
   /** The events so far, once the images they named have been looked at. */
   seen(): Promise<ImageEvent[]>;
-  /** Ends it: every image event since it began (the stream's, plus the engine's last moments read back). */
-  stop(): Promise<{ events: ImageEvent[]; complete: boolean }>;
+  /**
+   * Ends it: every image event since it began (the stream's, plus the engine's
+   * last moments read back). The engine logs after it answers (Podman tens of
+   * ms later): given the images our calls deleted, it first waits a few seconds
+   * at most for their delete events; `complete` is false when they never came.
+   */
+  stop(caughtUp?: { deleted: readonly string[] }): Promise<{ events: ImageEvent[]; complete: boolean }>;
 }
 
 export interface SnapshotOptions {

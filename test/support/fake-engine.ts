@@ -104,10 +104,13 @@ export class FakeEngine implements EnginePort {
 
   /** The watch looks at a named image only once the call that took its name is over (else right away). */
   watchLooksLate = false;
+  /** The engine's log trails its answers past the watch's wait: deletes (and what came with them) are never logged. */
+  logTrails = false;
 
   private log(action: string, imageId?: string, reference?: string): void {
     const event: ImageEvent = { time: Date.now(), action, ...(imageId ? { imageId } : {}), ...(reference ? { reference } : {}) };
     if (imageId && !this.watchLooksLate && ['tag', 'load', 'import'].includes(action)) event.namesAtArrival = [...this.refs].filter(([, v]) => v === imageId).map(([k]) => k);
+    if (this.logTrails && ['delete', 'tag'].includes(action)) return;
     this.events.push(event);
   }
 
@@ -133,7 +136,12 @@ export class FakeEngine implements EnginePort {
       if (this.watchLooksLate) for (const e of events) if (e.imageId && ['tag', 'load', 'import'].includes(e.action)) e.namesAtArrival = (await this.inspectImage(e.imageId))?.references ?? [];
       return events;
     };
-    return { seen, stop: async () => ({ events: await seen(), complete: true }) };
+    const stop = async (caughtUp?: { deleted: readonly string[] }) => {
+      const events = await seen();
+      const logged = (id: string) => events.some((e) => e.action === 'delete' && e.imageId === id);
+      return { events, complete: (caughtUp?.deleted ?? []).every(logged) };
+    };
+    return { seen, stop };
   }
 
   async diskUsage(): Promise<DiskUsage> {

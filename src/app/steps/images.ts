@@ -42,6 +42,7 @@ export const images: StepOf = (run) => {
         minAgeMs: settings.minAgeMs,
         clock,
         onResult: (_result, done, total) => deps.onProgress?.(done, total),
+        onWarning: (text) => report.warnings.push(text),
       });
       before = await measuring;
       // The engine went away or stopped answering during the removals: keep what was done (report, usage record), attempt nothing more on it.

@@ -237,6 +237,20 @@ describe('applying a plan', () => {
       }
     }
 
+    for (const trails of [false, true]) {
+      it(`24c. a protected tag given inside the delete by ID, the engine ${trails ? 'not logging it in time' : 'logging it'}: ${trails ? 'the run warns that such a loss cannot be checked' : 'an incident, no warning'}`, async () => {
+        const img = image({ tags: ['app:ci-1'] });
+        const engine = new FakeEngine(snapshot([img]));
+        engine.logTrails = trails;
+        engine.withinRemove = (name) => name === img.id && engine.tag(img.id, 'node:99-alpine');
+        const warnings: string[] = [];
+        const [result] = await applyDecisions(engine, [decision(img.id, img.tags, true)], { onWarning: (w) => warnings.push(w) });
+        assert.equal(engine.images.has(img.id), false, 'the name went with the image');
+        assert.deepEqual(result.incidents?.map((i) => i.untagged) ?? [], trails ? [] : [['node:99-alpine']]);
+        assert.deepEqual(warnings.map((w) => /could not be read whole .* may be lost without an incident/.test(w)), trails ? [true] : []);
+      });
+    }
+
     it('24b. several calls at once: the incident goes to the call that untagged the name the new image had', async () => {
       const [a, b] = [1, 2].map((n) => image({ tags: [`app:ci-${n}`], name: `old-${n}` }));
       const engine = new FakeEngine(snapshot([a, b]));
