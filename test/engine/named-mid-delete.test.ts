@@ -7,6 +7,7 @@
 import { strict as assert } from 'node:assert';
 import type Docker from 'dockerode';
 import { runCleanup, type CleanupReport } from '../../src/app/cleanup';
+import { WATCH_GAP } from '../../src/app/moved-names';
 import { normalizeReference } from '../../src/domain/reference';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { parseSettings } from '../../src/settings/parse';
@@ -101,6 +102,8 @@ for (const target of enginesOf('engine/named-mid-delete')) {
         const report: CleanupReport = await runCleanup(settings, { engine });
         await engine.settled();
         assert.equal(report.counts.failed, 0, JSON.stringify(report.results.filter((r) => r.status === 'failed')));
+        // The engine logged every delete of ours: the watch saw the whole run (else a loss could hide in what it missed).
+        assert.ok(!report.warnings.includes(WATCH_GAP), `the watch missed part of the run: ${report.warnings.join('\n')}`);
         const lost: Tagging[] = [];
         for (const t of engine.taggings) if (t.accepted && !(await resolves(docker, `node:${t.tag}`))) lost.push(t);
         const named = (t: Tagging, i: { untagged: string[] }) => i.untagged.some((n) => [normalizeReference(`node:${t.tag}`), `localhost/node:${t.tag}`].includes(n));
