@@ -84,6 +84,19 @@ describe('replayer: each policy on a hand-made trace', () => {
 });
 
 describe('npm run replay', () => {
+  // The default order's claim, read from the committed figures (the next test holds them to the replayer).
+  const committed = () => fs.readFileSync(path.resolve(__dirname, '../../../../bench/replay/results.md'), 'utf8');
+  for (const name of ['azure-dood', 'elastic-package', 'mesa']) {
+    it(`the default (this tool, cost) is best or tied within 1% on seconds lost: ${name}`, () => {
+      const section = committed().split('### ').find((s) => s.startsWith(`${name}\n`))!;
+      const seconds = [...section.matchAll(/^\| ([^|]+) \| [^|]+ \| (\d+) \|/gm)].map((m) => [m[1]!.trim(), Number(m[2])] as const);
+      const byDefault = seconds.find(([policy]) => policy === 'this tool, cost')![1];
+      const best = Math.min(...seconds.map(([, s]) => s));
+      assert.ok(byDefault <= best * 1.01, `${name}: default ${byDefault} s, best ${best} s`);
+      assert.match(section, /Best or tied \(within 1%\): yes\./);
+    });
+  }
+
   it('prints the committed bench/replay/results.md, number for number (deterministic; regenerate with npm run replay -- --write)', async function () {
     this.timeout(300_000);
     const committed = fs.readFileSync(path.resolve(__dirname, '../../../../bench/replay/results.md'), 'utf8');
