@@ -106,7 +106,7 @@ export function applySpaceRules(
     const builds = repositoryBuilds(decisions, input.lastUse);
     for (const c of [...images, ...cacheCandidates]) {
       const bytes = c.kind === 'image' ? c.d.uniqueBytes || c.d.size : c.r.size;
-      const perByte = secondsToGetBack(c.use, bytes) / Math.max(1, bytes);
+      const perByte = secondsToGetBack(c.use, bytes, rules.pullBytesPerSecond) / Math.max(1, bytes);
       const uses = c.kind === 'image' ? buildUses(c.d, c.use, builds) : c.use.uses;
       keys.set(c, { expected: reuseRate({ ...c.use, uses }, now) * perByte, perByte });
     }
@@ -243,12 +243,9 @@ export function applySpaceRules(
 
 const DAY_MS = 86_400_000;
 
-/** The link a pull is assumed to come over, to weigh bytes against build seconds: 50 MB/s. */
-export const PULL_BYTES_PER_SECOND = 50_000_000;
-
-/** A rebuild's recorded duration; otherwise (pulled, loaded, build time unknown) the bytes over the link. */
-export function secondsToGetBack(use: LastUse, bytes: number): number {
-  return use.buildMs !== undefined ? use.buildMs / 1000 : bytes / PULL_BYTES_PER_SECOND;
+/** A rebuild's recorded duration; otherwise (pulled, loaded, build time unknown) the bytes over the link (pull-bandwidth). */
+export function secondsToGetBack(use: LastUse, bytes: number, pullBytesPerSecond: number): number {
+  return use.buildMs !== undefined ? use.buildMs / 1000 : bytes / pullBytesPerSecond;
 }
 
 /**

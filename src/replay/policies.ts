@@ -55,7 +55,8 @@ export const COMPARE_AT_BUDGET: RawSettings = { 'evict-kept-builds': true, 'evic
 export function plannerPolicy(name: string, extra: RawSettings = {}, defaults: RawSettings = COMPARE_AT_BUDGET, store: UsageStore = new RecordInMemory()): Policy {
   const run = async (ctx: CleanupContext, jobStart?: JobStart): Promise<Removed> => {
     const budget = `${ctx.budgetBytes}B`;
-    const raw: RawSettings = { 'max-image-bytes': budget, ...defaults, ...extra };
+    // The product weighs pulls against builds over the trace's link, as its pull-bandwidth setting says.
+    const raw: RawSettings = { 'max-image-bytes': budget, 'pull-bandwidth': `${ctx.bandwidthBytesPerSecond}B/s`, ...defaults, ...extra };
     // 'BUDGET' stands for the trace's budget, known only here.
     for (const [k, v] of Object.entries(raw)) if (v === 'BUDGET') raw[k] = budget;
     const settings = parseSettings(raw);

@@ -101,6 +101,16 @@ export const CATALOG = [
     action: 'eviction-order',
     task: 'evictionOrder',
   },
+  {
+    name: 'pull-bandwidth',
+    kind: 'bandwidth',
+    default: '50MB/s',
+    section: 'pressure',
+    placeholder: 'RATE',
+    help: "the link pulls come over: weighs a pull's bytes against a build's recorded time in the cost order and what-if",
+    action: 'pull-bandwidth',
+    task: 'pullBandwidth',
+  },
   { name: 'usage-store', kind: 'enum', values: ['file', 'engine', 'none'], default: 'file', section: 'pressure', placeholder: 'file|engine|none', help: 'where the last-use record lives', action: 'usage-store', task: 'usageStore' },
   {
     name: 'usage-file',

@@ -16,7 +16,8 @@ interface Img {
 }
 
 const pulled = (tag: string, mb: number, uses: number[]): Img => ({ tag, mb, use: { uses, arrived: 'pulled', firstSeen: uses[0] } });
-const built = (tag: string, mb: number, uses: number[]): Img => ({ tag, mb, use: { uses, arrived: 'built', buildMs: 300_000, firstSeen: uses[0] } });
+const built = (tag: string, mb: number, uses: number[], buildMs = 300_000): Img => ({ tag, mb, use: { uses, arrived: 'built', buildMs, firstSeen: uses[0] } });
+const daily = [NOW - 2 * DAY, NOW - DAY, NOW - HOUR];
 
 function evicted(images: Img[], raw: RawSettings): string[] {
   const records = images.map((i) => image({ tags: [i.tag], layers: [`layer:${i.tag}`], layerSizes: [i.mb * MB], ageHours: 24 * 30 }));
@@ -55,6 +56,21 @@ const cases: { what: string; images: Img[]; raw: RawSettings; evicted: string[] 
     images: [pulled('oneoff:1', 100, [NOW - HOUR]), pulled('big:1', 100, [NOW - 2 * DAY, NOW - DAY, NOW - 5 * HOUR])],
     raw: { 'max-image-bytes': '150MB' },
     evicted: ['oneoff:1'],
+  },
+  {
+    // pull-bandwidth weighs a pull's bytes against a build's recorded time: b took 20 s to build, p is
+    // 100 MB to pull, both used as often. At the default 50MB/s p is 2 s to get back and goes first...
+    what: '4. pull-bandwidth 50MB/s (the default): the pull (2 s) goes before the build (20 s)',
+    images: [built('b:1', 100, daily, 20_000), pulled('p:1', 100, daily)],
+    raw: { 'max-image-bytes': '150MB' },
+    evicted: ['p:1'],
+  },
+  {
+    // ...over a 1MB/s link p is 100 s to get back: the build goes first.
+    what: '4b. pull-bandwidth 1MB/s: the build (20 s) goes before the pull (100 s)',
+    images: [built('b:1', 100, daily, 20_000), pulled('p:1', 100, daily)],
+    raw: { 'max-image-bytes': '150MB', 'pull-bandwidth': '1MB/s' },
+    evicted: ['b:1'],
   },
 ];
 
