@@ -6,6 +6,9 @@ import { figuresTable, traceHeading, verdictLine } from '../../src/replay/table'
 import type { Trace } from '../../src/replay/trace';
 import { allTraces } from './traces';
 
+/** A budget no trace reaches (1 PB): the recorder evicts nothing. */
+const NO_BUDGET = 1e15;
+
 /**
  * The trace what-if would build on an agent that ran `trace` with room for
  * everything (keep 1000, no budget): the usage record this tool kept, and
@@ -14,7 +17,7 @@ import { allTraces } from './traces';
 export async function recordTrace(trace: Trace): Promise<Trace> {
   const store = new RecordInMemory();
   const engine = new SimEngine();
-  await replay(trace, plannerPolicy('recorder', { keep: 1000 }, {}, store), engine);
+  await replay({ ...trace, budgetBytes: NO_BUDGET }, plannerPolicy('recorder', { keep: 1000 }, {}, store), engine);
   const end = trace.jobs[trace.jobs.length - 1]!.at;
   const { record } = await store.read();
   const made = traceFromRecord(record, engine.snapshot(end), trace.budgetBytes, trace.bandwidthBytesPerSecond).trace;

@@ -115,7 +115,8 @@ describe('what-if: pull-bandwidth', () => {
 describe('npm run replay', () => {
   // The default order's claim, read from the committed figures (the next test holds them to the replayer).
   const committed = () => fs.readFileSync(path.resolve(__dirname, '../../../../bench/replay/results.md'), 'utf8');
-  for (const name of ['azure-dood', 'elastic-package', 'mesa']) {
+  const traces = ['azure-dood', 'elastic-package', 'mesa'];
+  for (const name of [...traces, ...traces.map((t) => `${t}, from its usage record`)]) {
     it(`the default (this tool, cost) is best or tied within 1% on seconds lost: ${name}`, () => {
       const section = committed().split('### ').find((s) => s.startsWith(`${name}\n`))!;
       const seconds = [...section.matchAll(/^\| ([^|]+) \| [^|]+ \| (\d+) \|/gm)].map((m) => [m[1]!.trim(), Number(m[2])] as const);
