@@ -97,7 +97,7 @@ export const CATALOG = [
     default: 'cost',
     section: 'pressure',
     placeholder: 'cost|recent',
-    help: 'under pressure, within each tier: least recently used first, or least expected cost to get back per byte freed first (used once before used often; see what-if)',
+    help: 'under pressure, within each tier: least recently used first, or least expected cost to get back per byte freed first (used once before used often; a build counts its repository\'s builds; below the maximum only what no use is expected of; see what-if)',
     action: 'eviction-order',
     task: 'evictionOrder',
   },
