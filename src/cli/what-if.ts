@@ -27,6 +27,6 @@ export async function runWhatIf(raw: RawSettings, settings: Settings, io: CliIo,
   const snapshot = await engine.snapshot({ activitySince: record.updatedAt });
   const replayed: RawSettings = {};
   for (const [name, value] of Object.entries(raw)) if (!NOT_REPLAYED.includes(name)) replayed[name] = value;
-  io.stdout(renderWhatIf(await whatIf(record, snapshot, replayed, settings.space.maxImageBytes)));
+  io.stdout(renderWhatIf(await whatIf(record, snapshot, replayed, settings.space)));
   return EXIT.ok;
 }

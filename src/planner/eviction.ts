@@ -2,6 +2,7 @@ import type { SpaceRules, Threshold } from '../settings/settings';
 import type { LayerIndex } from './layer-index';
 import type { BuildCacheEviction, CostNote, EvictionSummary, EvictionTier, ImageDecision, KeepReason, PressureRule, RemoveReason } from './plan';
 import type { BuildCacheRecord } from './snapshot';
+import { repositoryOf } from '../domain/reference';
 
 /** When an image was last used, from the usage record or, failing that, its arrival. */
 export interface LastUse {
@@ -102,12 +103,16 @@ export function applySpaceRules(
   const costOrder = rules.evictionOrder === 'cost';
   const keys = new Map<Candidate, { expected: number; perByte: number }>();
   if (costOrder) {
+    const builds = repositoryBuilds(decisions, input.lastUse);
     for (const c of [...images, ...cacheCandidates]) {
       const bytes = c.kind === 'image' ? c.d.uniqueBytes || c.d.size : c.r.size;
-      const perByte = secondsToGetBack(c.use, bytes) / Math.max(1, bytes);
-      keys.set(c, { expected: reuseRate(c.use, now) * perByte, perByte });
+      const perByte = secondsToGetBack(c.use, bytes, rules.pullBytesPerSecond) / Math.max(1, bytes);
+      const uses = c.kind === 'image' ? buildUses(c.d, c.use, builds) : c.use.uses;
+      keys.set(c, { expected: reuseRate({ ...c.use, uses }, now) * perByte, perByte });
     }
   }
+  // Under the cost order the hysteresis (limit down to target) takes only what no use is expected of.
+  const freeOnly = (c: Candidate) => costOrder && (keys.get(c)?.expected ?? 0) > 0;
   const byCost = (a: Candidate, b: Candidate) => {
     const ka = keys.get(a)!;
     const kb = keys.get(b)!;
@@ -184,7 +189,7 @@ export function applySpaceRules(
   for (const tier of [...allowed].sort((a, b) => TIER_RANK[a] - TIER_RANK[b])) {
     if (freed >= needs.bytes) break;
     sweep(
-      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === 'image' || cacheHelps),
+      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === 'image' || cacheHelps) && !(freed >= needs.limitBytes && freeOnly(c)),
       (c) => {
         const reason: RemoveReason & { kind: 'evicted' } = { kind: 'evicted', rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why };
         const bytes = evict(c, reason);
@@ -238,12 +243,9 @@ export function applySpaceRules(
 
 const DAY_MS = 86_400_000;
 
-/** The link a pull is assumed to come over, to weigh bytes against build seconds: 50 MB/s. */
-export const PULL_BYTES_PER_SECOND = 50_000_000;
-
-/** A rebuild's recorded duration; otherwise (pulled, loaded, build time unknown) the bytes over the link. */
-export function secondsToGetBack(use: LastUse, bytes: number): number {
-  return use.buildMs !== undefined ? use.buildMs / 1000 : bytes / PULL_BYTES_PER_SECOND;
+/** A rebuild's recorded duration; otherwise (pulled, loaded, build time unknown) the bytes over the link (pull-bandwidth). */
+export function secondsToGetBack(use: LastUse, bytes: number, pullBytesPerSecond: number): number {
+  return use.buildMs !== undefined ? use.buildMs / 1000 : bytes / pullBytesPerSecond;
 }
 
 /**
@@ -259,36 +261,72 @@ export function reuseRate(use: LastUse, now: number): number {
   return ((uses.length - 1) * DAY_MS) / Math.max(1, now - uses[0]!);
 }
 
+/** Use times of the images built here, per repository: how often each repository builds. */
+function repositoryBuilds(decisions: readonly ImageDecision[], lastUse: (imageId: string) => LastUse): Map<string, number[]> {
+  const builds = new Map<string, number[]>();
+  for (const d of decisions) {
+    const use = lastUse(d.imageId);
+    const repository = buildRepository(d, use);
+    if (repository === undefined || !use.uses?.length) continue;
+    builds.set(repository, [...(builds.get(repository) ?? []), ...use.uses]);
+  }
+  for (const [repository, times] of builds) builds.set(repository, [...new Set(times)].sort((a, b) => a - b));
+  return builds;
+}
+
+function buildRepository(d: ImageDecision, use: LastUse): string | undefined {
+  return use.arrived === 'built' && d.references.length > 0 ? repositoryOf(d.references[0]!) : undefined;
+}
+
+/**
+ * The uses that say how soon an image is needed again. A build is needed
+ * again by the next build of its repository (its cached layers), not by a run
+ * of the same image: so the uses of all its repository's builds here (a new
+ * build used once goes after a pulled image used often that is cheaper to get
+ * back; see bench/replay/results.md, azure-dood). Any other image: its own.
+ */
+function buildUses(d: ImageDecision, use: LastUse, builds: ReadonlyMap<string, number[]>): readonly number[] | undefined {
+  const repository = buildRepository(d, use);
+  return (repository !== undefined && builds.get(repository)) || use.uses;
+}
+
 function createdOf(c: { kind: 'image'; d: ImageDecision } | { kind: 'build-cache'; r: BuildCacheRecord }): number {
   return c.kind === 'image' ? c.d.created : (c.r.created ?? 0);
 }
 
-/** Bytes the rules still want freed after the keep-N plan, and which rules ask. */
-function pressure(rules: SpaceRules, imagesBytes: number, plannedFree: number, fs: FilesystemStats | undefined, dockerBytes: number): { rules: PressureRule[]; bytes: number } {
-  const asks: [PressureRule, number][] = [];
+/**
+ * Bytes the rules still want freed after the keep-N plan, and which rules ask:
+ * `bytes` down to the targets, `limitBytes` only back within the limits that
+ * triggered (the difference is the hysteresis).
+ */
+function pressure(rules: SpaceRules, imagesBytes: number, plannedFree: number, fs: FilesystemStats | undefined, dockerBytes: number): { rules: PressureRule[]; bytes: number; limitBytes: number } {
+  const asks: [PressureRule, number, number][] = [];
   if (rules.maxImageBytes !== undefined && imagesBytes > rules.maxImageBytes) {
-    asks.push(['max-image-bytes', imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes)]);
+    asks.push(['max-image-bytes', imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes), imagesBytes - rules.maxImageBytes]);
   }
   if (rules.maxDockerBytes !== undefined && dockerBytes > rules.maxDockerBytes) {
-    asks.push(['max-docker-bytes', dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
+    asks.push(['max-docker-bytes', dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes), dockerBytes - rules.maxDockerBytes]);
   }
   if (fs && rules.ensureFreeBytes !== undefined && fs.freeBytes + plannedFree < rules.ensureFreeBytes) {
-    asks.push(['ensure-free', rules.ensureFreeBytes - fs.freeBytes - plannedFree]);
+    const short = rules.ensureFreeBytes - fs.freeBytes - plannedFree;
+    asks.push(['ensure-free', short, short]);
   }
   if (fs && rules.minFree) {
     const free = fs.freeBytes + plannedFree;
-    if (free < amountOf(rules.minFree, fs.totalBytes)) asks.push(['min-free', amountOf(rules.targetFree ?? rules.minFree, fs.totalBytes) - free]);
+    const min = amountOf(rules.minFree, fs.totalBytes);
+    if (free < min) asks.push(['min-free', amountOf(rules.targetFree ?? rules.minFree, fs.totalBytes) - free, min - free]);
   }
   if (fs && rules.minFreeInodes && fs.totalInodes > 0) {
     // Inodes per image are not reported; assume they follow bytes on this filesystem.
     const used = fs.totalBytes - fs.freeBytes;
     const bytesPerInode = used / Math.max(1, fs.totalInodes - fs.freeInodes);
     const free = fs.freeInodes + plannedFree / bytesPerInode;
-    if (free < amountOf(rules.minFreeInodes, fs.totalInodes)) {
-      asks.push(['min-free-inodes', Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs.totalInodes) - free) * bytesPerInode)]);
+    const min = amountOf(rules.minFreeInodes, fs.totalInodes);
+    if (free < min) {
+      asks.push(['min-free-inodes', Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs.totalInodes) - free) * bytesPerInode), Math.ceil((min - free) * bytesPerInode)]);
     }
   }
-  return { rules: asks.map(([r]) => r), bytes: Math.max(0, ...asks.map(([, b]) => b)) };
+  return { rules: asks.map(([r]) => r), bytes: Math.max(0, ...asks.map(([, b]) => b)), limitBytes: Math.max(0, ...asks.map(([, , l]) => l)) };
 }
 
 function amountOf(t: Threshold, total: number): number {

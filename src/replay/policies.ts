@@ -31,7 +31,7 @@ export interface Policy {
 }
 
 /** The record kept in memory between runs (the file store without the file). */
-class RecordInMemory implements UsageStore {
+export class RecordInMemory implements UsageStore {
   readonly description = 'replay memory';
   private record: UsageRecord = emptyRecord();
   async read() {
@@ -52,11 +52,11 @@ class RecordInMemory implements UsageStore {
 /** The replay's own comparison lets the product evict kept builds and bases, as the other tools do. */
 export const COMPARE_AT_BUDGET: RawSettings = { 'evict-kept-builds': true, 'evict-base-images': true };
 
-export function plannerPolicy(name: string, extra: RawSettings = {}, defaults: RawSettings = COMPARE_AT_BUDGET): Policy {
-  const store = new RecordInMemory();
+export function plannerPolicy(name: string, extra: RawSettings = {}, defaults: RawSettings = COMPARE_AT_BUDGET, store: UsageStore = new RecordInMemory()): Policy {
   const run = async (ctx: CleanupContext, jobStart?: JobStart): Promise<Removed> => {
     const budget = `${ctx.budgetBytes}B`;
-    const raw: RawSettings = { 'max-image-bytes': budget, ...defaults, ...extra };
+    // The product weighs pulls against builds over the trace's link, as its pull-bandwidth setting says.
+    const raw: RawSettings = { 'max-image-bytes': budget, 'pull-bandwidth': `${ctx.bandwidthBytesPerSecond}B/s`, ...defaults, ...extra };
     // 'BUDGET' stands for the trace's budget, known only here.
     for (const [k, v] of Object.entries(raw)) if (v === 'BUDGET') raw[k] = budget;
     const settings = parseSettings(raw);

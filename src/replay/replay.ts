@@ -28,8 +28,8 @@ export interface Figures {
 
 const HOUR = 3_600_000;
 
-export async function replay(trace: Trace, policy: Policy): Promise<Figures> {
-  const engine = new SimEngine();
+/** `engine`: where the trace runs (given: the caller looks at it afterwards). */
+export async function replay(trace: Trace, policy: Policy, engine = new SimEngine()): Promise<Figures> {
   const figures: Figures = { trace: trace.name, policy: policy.name, bytesFetchedAgain: 0, secondsLost: 0, overBudget: 0, cleanups: 0, removals: 0, bytesFreed: 0, finalBytes: 0 };
   const ctx = (now: number): CleanupContext => ({ engine, now, budgetBytes: trace.budgetBytes, bandwidthBytesPerSecond: trace.bandwidthBytesPerSecond });
   const count = (removed: number) => {

@@ -21,3 +21,25 @@ export function figuresTable(rows: readonly Figures[]): string {
   ];
   return lines.join('\n');
 }
+
+/** Within this share of the best seconds lost, the default counts as tied with the best. */
+export const TIED_SHARE = 0.01;
+/** The row of this tool's default settings (eviction-order cost). */
+export const DEFAULT_ROW = 'this tool, cost';
+
+/** Whether the default is the best or tied (within TIED_SHARE) on seconds lost, and by how much. */
+export function defaultVerdict(rows: readonly Figures[]): { best: Figures; byDefault: Figures; bestOrTied: boolean } {
+  const byDefault = rows.find((f) => f.policy === DEFAULT_ROW)!;
+  const best = rows.reduce((a, b) => (b.secondsLost < a.secondsLost ? b : a));
+  return { best, byDefault, bestOrTied: byDefault.secondsLost <= best.secondsLost * (1 + TIED_SHARE) };
+}
+
+export function verdictLine(rows: readonly Figures[]): string {
+  const { best, byDefault, bestOrTied } = defaultVerdict(rows);
+  const others = rows.filter((f) => f.policy !== DEFAULT_ROW && !f.policy.startsWith('this tool'));
+  const bestOther = others.reduce((a, b) => (b.secondsLost < a.secondsLost ? b : a));
+  return (
+    `Default (${DEFAULT_ROW}): ${byDefault.secondsLost} s lost; best other tool: ${bestOther.secondsLost} s (${bestOther.policy}); ` +
+    `best row: ${best.secondsLost} s (${best.policy}). Best or tied (within ${TIED_SHARE * 100}%): ${bestOrTied ? 'yes' : 'NO'}.`
+  );
+}

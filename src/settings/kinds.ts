@@ -40,6 +40,7 @@ export interface KindValues {
   'absolute-path': string;
   'free-threshold': Threshold;
   'inode-threshold': Threshold;
+  bandwidth: number;
   'pattern-list': ReferencePattern[];
   'repository-list': ReferencePattern[];
   'label-list': LabelSelector[];
@@ -61,6 +62,7 @@ export const EXPECTED: Record<Exclude<Kind, 'enum'>, string> = {
   'absolute-path': 'an absolute path',
   'free-threshold': 'a percentage such as 10% or a size such as 20GB',
   'inode-threshold': 'a percentage such as 5% or a number of inodes',
+  bandwidth: 'a rate above 0 such as 50MB/s, 12.5MB/s or 1GB/s (bytes per second; MB = 10^6 bytes)',
   'pattern-list': "a reference pattern such as app:ci-42, *:ci-42, node:*, team/app, mcr.microsoft.com/** or an image ID",
   'repository-list': 'a repository pattern such as app, team/*, ghcr.io/org/** (no tag or digest)',
   'label-list': 'a label selector key or key=value (key without whitespace)',
@@ -117,6 +119,8 @@ export function parseKind(setting: string, kind: Kind, value: Exclude<RawValue, 
       return parseThreshold(text, parseSize) ?? fail();
     case 'inode-threshold':
       return parseThreshold(text, parseWholeNumber) ?? fail();
+    case 'bandwidth':
+      return parseBandwidth(text) ?? fail();
     default:
       return fail();
   }
@@ -177,6 +181,18 @@ function parseList(setting: string, kind: Kind, items: string[]): KindValues[Kin
       return items.map((item) => parseVolumeName(setting, item));
     default:
       return items;
+  }
+}
+
+/** `50MB/s`: a size per second, more than 0 bytes. */
+function parseBandwidth(text: string): number | undefined {
+  const rate = /^(.+?)\s*\/\s*s$/i.exec(text);
+  if (!rate) return undefined;
+  try {
+    const bytes = parseSize(rate[1]!);
+    return bytes > 0 ? bytes : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -109,6 +109,7 @@ function spaceRules(v: Values, raw: RawSettings): SpaceRules {
     evictKeptBuilds: v['evict-kept-builds'],
     evictBaseImages: v['evict-base-images'],
     evictionOrder: v['eviction-order'] as EvictionOrder,
+    pullBytesPerSecond: v['pull-bandwidth'],
   };
 }
 

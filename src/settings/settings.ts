@@ -36,6 +36,8 @@ export interface SpaceRules {
   evictBaseImages: boolean;
   /** The order within each tier under pressure; absent: `recent`. */
   evictionOrder?: EvictionOrder;
+  /** Bytes per second a pull fetches: what getting a pulled image back costs, in the cost order and what-if. */
+  pullBytesPerSecond: number;
 }
 
 /** `recent`: least recently used first. `cost`: least expected cost to get back per byte freed first. */

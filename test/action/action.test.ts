@@ -435,6 +435,7 @@ describe(`GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
         'max-unused': '',
         'evict-kept-builds': 'false',
         'eviction-order': 'cost',
+        'pull-bandwidth': '50MB/s',
         'evict-base-images': 'false',
         'usage-store': 'file',
         'usage-file': '',

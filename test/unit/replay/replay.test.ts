@@ -83,7 +83,50 @@ describe('replayer: each policy on a hand-made trace', () => {
   });
 });
 
+describe('what-if: pull-bandwidth', () => {
+  // The usage record of frequent-vs-one-offs run with room for everything, replayed at 1000 MB: docuum
+  // fetches F (500 MB) again (see above); its seconds lost follow the pull-bandwidth setting.
+  const table: { bandwidth: string; bytesPerSecond: number; docuumSeconds: number }[] = [
+    { bandwidth: '50MB/s', bytesPerSecond: 50 * MB, docuumSeconds: 10 },
+    { bandwidth: '12.5MB/s', bytesPerSecond: 12.5 * MB, docuumSeconds: 40 },
+  ];
+  for (const c of table) {
+    it(`at ${c.bandwidth}: the table's seconds and its heading use the setting`, async () => {
+      const { RecordInMemory } = await import('../../../src/replay/policies');
+      const { SimEngine } = await import('../../../src/replay/sim-engine');
+      const { whatIf, renderWhatIf } = await import('../../../src/replay/what-if');
+      const { parseSettings } = await import('../../../src/settings/parse');
+      const store = new RecordInMemory();
+      const engine = new SimEngine();
+      const trace = frequentVersusOneOffs(10_000);
+      await replay(trace, plannerPolicy('recorder', { keep: 1000 }, {}, store), engine);
+      const { record } = await store.read();
+      const settings = parseSettings({ 'max-image-bytes': '1000MB', 'pull-bandwidth': c.bandwidth });
+      const w = await whatIf(record, engine.snapshot(trace.jobs.at(-1)!.at), { 'pull-bandwidth': c.bandwidth }, settings.space);
+      assert.equal(settings.space.pullBytesPerSecond, c.bytesPerSecond);
+      const docuum = w.rows.find((r) => r.policy === 'docuum (pure LRU)')!;
+      assert.equal(docuum.bytesFetchedAgain, 500 * MB);
+      assert.equal(docuum.secondsLost, c.docuumSeconds);
+      assert.match(renderWhatIf(w), new RegExp(`pulls at ${c.bandwidth.replace('/', '\\/')} \\(pull-bandwidth\\)`));
+    });
+  }
+});
+
 describe('npm run replay', () => {
+  // The default order's claim, read from the committed figures (the next test holds them to the replayer).
+  const committed = () => fs.readFileSync(path.resolve(__dirname, '../../../../bench/replay/results.md'), 'utf8');
+  const traces = ['azure-dood', 'elastic-package', 'mesa'];
+  for (const name of [...traces, ...traces.map((t) => `${t}, from its usage record`)]) {
+    it(`the default (this tool, cost) is best or tied within 1% on seconds lost: ${name}`, () => {
+      const section = committed().split('### ').find((s) => s.startsWith(`${name}\n`))!;
+      const seconds = [...section.matchAll(/^\| ([^|]+) \| [^|]+ \| (\d+) \|/gm)].map((m) => [m[1]!.trim(), Number(m[2])] as const);
+      const byDefault = seconds.find(([policy]) => policy === 'this tool, cost')![1];
+      const best = Math.min(...seconds.map(([, s]) => s));
+      assert.ok(byDefault <= best * 1.01, `${name}: default ${byDefault} s, best ${best} s`);
+      assert.match(section, /Best or tied \(within 1%\): yes\./);
+    });
+  }
+
   it('prints the committed bench/replay/results.md, number for number (deterministic; regenerate with npm run replay -- --write)', async function () {
     this.timeout(300_000);
     const committed = fs.readFileSync(path.resolve(__dirname, '../../../../bench/replay/results.md'), 'utf8');

@@ -51,6 +51,7 @@ describe('parseSettings', () => {
         evictKeptBuilds: false,
         evictBaseImages: false,
         evictionOrder: 'cost',
+        pullBytesPerSecond: 50e6,
         maxDockerBytes: undefined,
         targetDockerBytes: undefined,
         evictBuildCache: false,
@@ -159,6 +160,7 @@ describe('parseSettings', () => {
         evictKeptBuilds: true,
         evictBaseImages: false,
         evictionOrder: 'cost',
+        pullBytesPerSecond: 50e6,
         maxDockerBytes: undefined,
         targetDockerBytes: undefined,
         evictBuildCache: false,
@@ -191,6 +193,10 @@ describe('parseSettings', () => {
       [{ 'free-path': '/srv/docker' }, (s) => s.space.freePath, '/srv/docker'],
       [{ 'usage-store': 'none' }, (s) => s.usage.store, 'none'],
       [{ 'usage-file': '/var/cache/dic/usage.json' }, (s) => s.usage.file, '/var/cache/dic/usage.json'],
+      [{}, (s) => s.space.pullBytesPerSecond, 50e6],
+      [{ 'pull-bandwidth': '12.5MB/s' }, (s) => s.space.pullBytesPerSecond, 12.5e6],
+      [{ 'pull-bandwidth': '1 GiB/s' }, (s) => s.space.pullBytesPerSecond, 2 ** 30],
+      [{ 'pull-bandwidth': '100MB / S' }, (s) => s.space.pullBytesPerSecond, 100e6],
     ];
     for (const [i, [raw, pick, expected]] of good.entries()) {
       it(`${i + 1}. ${JSON.stringify(raw)}`, () => assert.deepEqual(pick(parseSettings(raw)), expected));
@@ -208,6 +214,11 @@ describe('parseSettings', () => {
       [{ 'usage-store': 'cloud' }, /usage-store "cloud": expected file, engine or none/],
       [{ 'usage-file': 'relative/usage.json' }, /usage-file .*absolute path/],
       [{ 'evict-kept-builds': 'maybe' }, /evict-kept-builds/],
+      [{ 'pull-bandwidth': '50MB' }, /Invalid pull-bandwidth "50MB": expected a rate above 0 such as 50MB\/s/],
+      [{ 'pull-bandwidth': '0MB/s' }, /Invalid pull-bandwidth "0MB\/s": expected a rate above 0/],
+      [{ 'pull-bandwidth': 'fast' }, /Invalid pull-bandwidth "fast"/],
+      [{ 'pull-bandwidth': '50Mbit/s' }, /Invalid pull-bandwidth "50Mbit\/s"/],
+      [{ 'pull-bandwidth': '-5MB/s' }, /Invalid pull-bandwidth "-5MB\/s"/],
     ];
     for (const [i, [raw, message]] of bad.entries()) {
       it(`${good.length + i + 1}. rejects ${JSON.stringify(raw)}`, () =>
@@ -352,7 +363,7 @@ describe('parseSettings', () => {
 
   it('SETTING_NAMES are the canonical kebab-case names', () => {
     assert.deepEqual([...SETTING_NAMES].sort(), [
-      'current', 'dangling', 'dockerfiles', 'dry-run', 'evict-base-images', 'evict-kept-builds', 'eviction-order', 'free-path', 'host', 'keep',
+      'current', 'dangling', 'dockerfiles', 'dry-run', 'evict-base-images', 'evict-kept-builds', 'eviction-order', 'free-path', 'host', 'keep', 'pull-bandwidth',
       'max-image-bytes', 'max-removals', 'max-unused', 'min-age', 'min-free', 'min-free-inodes', 'order', 'protect', 'protect-label',
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
       'build-cache-keep', 'build-cache-max-age', 'containers-older-than',
