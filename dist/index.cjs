@@ -36843,9 +36843,19 @@ var CATALOG = [
     default: "cost",
     section: "pressure",
     placeholder: "cost|recent",
-    help: "under pressure, within each tier: least recently used first, or least expected cost to get back per byte freed first (used once before used often; see what-if)",
+    help: "under pressure, within each tier: least recently used first, or least expected cost to get back per byte freed first (used once before used often; a build counts its repository's builds; below the maximum only what no use is expected of; see what-if)",
     action: "eviction-order",
     task: "evictionOrder"
+  },
+  {
+    name: "pull-bandwidth",
+    kind: "bandwidth",
+    default: "50MB/s",
+    section: "pressure",
+    placeholder: "RATE",
+    help: "the link pulls come over: weighs a pull's bytes against a build's recorded time in the cost order and what-if",
+    action: "pull-bandwidth",
+    task: "pullBandwidth"
   },
   { name: "usage-store", kind: "enum", values: ["file", "engine", "none"], default: "file", section: "pressure", placeholder: "file|engine|none", help: "where the last-use record lives", action: "usage-store", task: "usageStore" },
   {
@@ -37361,6 +37371,7 @@ var EXPECTED = {
   "absolute-path": "an absolute path",
   "free-threshold": "a percentage such as 10% or a size such as 20GB",
   "inode-threshold": "a percentage such as 5% or a number of inodes",
+  bandwidth: "a rate above 0 such as 50MB/s, 12.5MB/s or 1GB/s (bytes per second; MB = 10^6 bytes)",
   "pattern-list": "a reference pattern such as app:ci-42, *:ci-42, node:*, team/app, mcr.microsoft.com/** or an image ID",
   "repository-list": "a repository pattern such as app, team/*, ghcr.io/org/** (no tag or digest)",
   "label-list": "a label selector key or key=value (key without whitespace)",
@@ -37408,6 +37419,8 @@ function parseKind(setting, kind, value, values) {
       return parseThreshold(text, parseSize) ?? fail();
     case "inode-threshold":
       return parseThreshold(text, parseWholeNumber) ?? fail();
+    case "bandwidth":
+      return parseBandwidth(text) ?? fail();
     default:
       return fail();
   }
@@ -37457,6 +37470,16 @@ function parseList(setting, kind, items) {
       return items.map((item) => parseVolumeName(setting, item));
     default:
       return items;
+  }
+}
+function parseBandwidth(text) {
+  const rate = /^(.+?)\s*\/\s*s$/i.exec(text);
+  if (!rate) return void 0;
+  try {
+    const bytes = parseSize(rate[1]);
+    return bytes > 0 ? bytes : void 0;
+  } catch {
+    return void 0;
   }
 }
 function parseWholeNumber(text) {
@@ -37607,7 +37630,8 @@ function spaceRules(v, raw) {
     evictBuildCache: maxDockerBytes !== void 0 || v["ensure-free"] !== void 0 || v["evict-build-cache"],
     evictKeptBuilds: v["evict-kept-builds"],
     evictBaseImages: v["evict-base-images"],
-    evictionOrder: v["eviction-order"]
+    evictionOrder: v["eviction-order"],
+    pullBytesPerSecond: v["pull-bandwidth"]
   };
 }
 function scaled(t, factor) {
@@ -38033,12 +38057,15 @@ function applySpaceRules(decisions, layers, input) {
   const costOrder = rules.evictionOrder === "cost";
   const keys = /* @__PURE__ */ new Map();
   if (costOrder) {
+    const builds = repositoryBuilds(decisions, input.lastUse);
     for (const c of [...images2, ...cacheCandidates]) {
       const bytes = c.kind === "image" ? c.d.uniqueBytes || c.d.size : c.r.size;
-      const perByte = secondsToGetBack(c.use, bytes) / Math.max(1, bytes);
-      keys.set(c, { expected: reuseRate(c.use, now) * perByte, perByte });
+      const perByte = secondsToGetBack(c.use, bytes, rules.pullBytesPerSecond) / Math.max(1, bytes);
+      const uses = c.kind === "image" ? buildUses(c.d, c.use, builds) : c.use.uses;
+      keys.set(c, { expected: reuseRate({ ...c.use, uses }, now) * perByte, perByte });
     }
   }
+  const freeOnly = (c) => costOrder && (keys.get(c)?.expected ?? 0) > 0;
   const byCost = (a, b) => {
     const ka = keys.get(a);
     const kb = keys.get(b);
@@ -38104,7 +38131,7 @@ function applySpaceRules(decisions, layers, input) {
   for (const tier of [...allowed].sort((a, b) => TIER_RANK[a] - TIER_RANK[b])) {
     if (freed >= needs.bytes) break;
     sweep(
-      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === "image" || cacheHelps),
+      (c) => TIER_RANK[c.tier] <= TIER_RANK[tier] && (c.kind === "image" || cacheHelps) && !(freed >= needs.limitBytes && freeOnly(c)),
       (c) => {
         const reason = { kind: "evicted", rule: needs.rules[0], tier: c.tier, lastUsed: c.use.time, lastUsedWhy: c.use.why };
         const bytes = evict(c, reason);
@@ -38156,14 +38183,31 @@ function applySpaceRules(decisions, layers, input) {
   };
 }
 var DAY_MS = 864e5;
-var PULL_BYTES_PER_SECOND = 5e7;
-function secondsToGetBack(use, bytes) {
-  return use.buildMs !== void 0 ? use.buildMs / 1e3 : bytes / PULL_BYTES_PER_SECOND;
+function secondsToGetBack(use, bytes, pullBytesPerSecond) {
+  return use.buildMs !== void 0 ? use.buildMs / 1e3 : bytes / pullBytesPerSecond;
 }
 function reuseRate(use, now) {
   const uses = use.uses ?? [];
   if (uses.length < 2) return 0;
   return (uses.length - 1) * DAY_MS / Math.max(1, now - uses[0]);
+}
+function repositoryBuilds(decisions, lastUse) {
+  const builds = /* @__PURE__ */ new Map();
+  for (const d of decisions) {
+    const use = lastUse(d.imageId);
+    const repository = buildRepository(d, use);
+    if (repository === void 0 || !use.uses?.length) continue;
+    builds.set(repository, [...builds.get(repository) ?? [], ...use.uses]);
+  }
+  for (const [repository, times] of builds) builds.set(repository, [...new Set(times)].sort((a, b) => a - b));
+  return builds;
+}
+function buildRepository(d, use) {
+  return use.arrived === "built" && d.references.length > 0 ? repositoryOf(d.references[0]) : void 0;
+}
+function buildUses(d, use, builds) {
+  const repository = buildRepository(d, use);
+  return repository !== void 0 && builds.get(repository) || use.uses;
 }
 function createdOf(c) {
   return c.kind === "image" ? c.d.created : c.r.created ?? 0;
@@ -38171,27 +38215,30 @@ function createdOf(c) {
 function pressure(rules, imagesBytes, plannedFree, fs9, dockerBytes) {
   const asks = [];
   if (rules.maxImageBytes !== void 0 && imagesBytes > rules.maxImageBytes) {
-    asks.push(["max-image-bytes", imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes)]);
+    asks.push(["max-image-bytes", imagesBytes - (rules.targetImageBytes ?? rules.maxImageBytes), imagesBytes - rules.maxImageBytes]);
   }
   if (rules.maxDockerBytes !== void 0 && dockerBytes > rules.maxDockerBytes) {
-    asks.push(["max-docker-bytes", dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes)]);
+    asks.push(["max-docker-bytes", dockerBytes - (rules.targetDockerBytes ?? rules.maxDockerBytes), dockerBytes - rules.maxDockerBytes]);
   }
   if (fs9 && rules.ensureFreeBytes !== void 0 && fs9.freeBytes + plannedFree < rules.ensureFreeBytes) {
-    asks.push(["ensure-free", rules.ensureFreeBytes - fs9.freeBytes - plannedFree]);
+    const short = rules.ensureFreeBytes - fs9.freeBytes - plannedFree;
+    asks.push(["ensure-free", short, short]);
   }
   if (fs9 && rules.minFree) {
     const free = fs9.freeBytes + plannedFree;
-    if (free < amountOf(rules.minFree, fs9.totalBytes)) asks.push(["min-free", amountOf(rules.targetFree ?? rules.minFree, fs9.totalBytes) - free]);
+    const min = amountOf(rules.minFree, fs9.totalBytes);
+    if (free < min) asks.push(["min-free", amountOf(rules.targetFree ?? rules.minFree, fs9.totalBytes) - free, min - free]);
   }
   if (fs9 && rules.minFreeInodes && fs9.totalInodes > 0) {
     const used = fs9.totalBytes - fs9.freeBytes;
     const bytesPerInode = used / Math.max(1, fs9.totalInodes - fs9.freeInodes);
     const free = fs9.freeInodes + plannedFree / bytesPerInode;
-    if (free < amountOf(rules.minFreeInodes, fs9.totalInodes)) {
-      asks.push(["min-free-inodes", Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs9.totalInodes) - free) * bytesPerInode)]);
+    const min = amountOf(rules.minFreeInodes, fs9.totalInodes);
+    if (free < min) {
+      asks.push(["min-free-inodes", Math.ceil((amountOf(rules.targetFreeInodes ?? rules.minFreeInodes, fs9.totalInodes) - free) * bytesPerInode), Math.ceil((min - free) * bytesPerInode)]);
     }
   }
-  return { rules: asks.map(([r]) => r), bytes: Math.max(0, ...asks.map(([, b]) => b)) };
+  return { rules: asks.map(([r]) => r), bytes: Math.max(0, ...asks.map(([, b]) => b)), limitBytes: Math.max(0, ...asks.map(([, , l]) => l)) };
 }
 function amountOf(t, total) {
   return "percent" in t ? t.percent / 100 * total : t.amount;
@@ -40852,19 +40899,31 @@ var TUNING = {
   // 8: 0.18, 16: 0.14; removal of 400: 1: 2.35 s, 2: 1.28, 4: 0.89, 8: 0.82, 16: 0.94 (the
   // engine serializes layer deletion: past 8 requests only queue and contend).
   // (A sweep on 2026-12-01 at load 18 gave 8: 6.6 s, 16: 5.8, 32: 5.1, one run each: within
-  // that machine's noise; kept at 8.)
-  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8 },
+  // that machine's noise; kept at 8.) system df costs little here: a run with nothing to do reads none.
+  graphdriver: { inspectConcurrency: 16, removalConcurrency: 8, measureBesideSnapshot: false },
   // dockerd 26.1, native snapshotter, 2 cores at load 18-22, 500 images: inspect + history 4: 33.2 s,
   // 8: 29.7, 16: 29.2 (median of 3); 400 deletes by ID (noprune) 8: 184 s, 32: 172, 128: 175.
   // Each delete walks every image's content in the engine (docs/performance.md): more in flight
   // does not help, so the graph driver's figures stand.
-  containerd: { inspectConcurrency: 16, removalConcurrency: 8 }
+  containerd: { inspectConcurrency: 16, removalConcurrency: 8, measureBesideSnapshot: false },
+  // dockerd 28.5.2 + containerd 2.1.9, native snapshotter, 2 cores at load 4, 500 images
+  // (2026-12-07): inspect + history 4: 12.4 s, 8: 12.7, 16: 7.4, 32: 8.1 (median of 3);
+  // re-check + delete of 400: 4: 19.6 s, 8: 14.7, 16: 8.6, 32: 12.0. The image list took 3.6 s,
+  // system df 4.1 s, both at once 6.1 s (median of 3).
+  "containerd-28.2": { inspectConcurrency: 16, removalConcurrency: 16, measureBesideSnapshot: true }
 };
 function storeKind(engine) {
-  return engine.containerdStore ? "containerd" : "graphdriver";
+  if (!engine.containerdStore) return "graphdriver";
+  return versionAtLeast(engine.version, 28, 2) ? "containerd-28.2" : "containerd";
 }
 function tuningFor(engine) {
   return TUNING[storeKind(engine)];
+}
+function versionAtLeast(version, major, minor) {
+  const m = /^(\d+)\.(\d+)/.exec(version ?? "");
+  if (!m) return false;
+  const [a, b] = [Number(m[1]), Number(m[2])];
+  return a > major || a === major && b >= minor;
 }
 
 // src/engine/concurrency.ts
@@ -41431,9 +41490,13 @@ var images = (run5) => {
   let results;
   let before;
   let after;
+  let measuring;
   return {
     async choose() {
-      const seen = await run5.engine.snapshot({ activitySince: run5.startedAt - Math.max(run5.settings.minAgeMs, EVENT_LOOKBACK_MS) });
+      const measureBeside = (engine) => {
+        if (!run5.settings.dryRun && tuningFor(engine).measureBesideSnapshot) (measuring = run5.engine.diskUsage()).catch(() => void 0);
+      };
+      const seen = await run5.engine.snapshot({ activitySince: run5.startedAt - Math.max(run5.settings.minAgeMs, EVENT_LOOKBACK_MS), onEngine: measureBeside });
       run5.snapshot = {
         ...seen,
         images: seen.images.filter((i) => !isRunLockImage(i.tags)),
@@ -41444,7 +41507,7 @@ var images = (run5) => {
     },
     async apply({ plan: plan2, report: report2, settings, engine, snapshot, deps, clock }) {
       if (settings.dryRun || report2.counts.removed + report2.counts.untagged === 0) return;
-      const measuring = engine.diskUsage();
+      measuring ??= engine.diskUsage();
       results = await applyDecisions(engine, plan2.decisions, {
         concurrency: tuningFor(snapshot.engine).removalConcurrency,
         ready: measuring,
@@ -42432,6 +42495,7 @@ var DockerodeEngine = class {
   }
   async snapshot(options) {
     const engine = await this.info();
+    options.onEngine?.(engine);
     const takenAt = Date.now();
     this.count("images");
     this.count("containers");

@@ -123,6 +123,7 @@ export class DockerodeEngine implements EnginePort {
 
   async snapshot(options: SnapshotOptions): Promise<Snapshot> {
     const engine = await this.info();
+    options.onEngine?.(engine);
     const takenAt = Date.now();
     // Three independent reads at once: each costs the engine little, the round trips add up.
     this.count('images');

@@ -1,4 +1,4 @@
-import type { BuildCacheRecord, ContainerRecord, Snapshot, VolumeRecord } from '../planner/snapshot';
+import type { BuildCacheRecord, ContainerRecord, EngineInfo, Snapshot, VolumeRecord } from '../planner/snapshot';
 import type { RunLockOptions } from './run-lock';
 
 export type { BuildCacheRecord };
@@ -60,6 +60,8 @@ export interface ImageEventWatch {
 export interface SnapshotOptions {
   /** Read engine events since this time (ms epoch). */
   activitySince: number;
+  /** Called once the engine is known, before the snapshot's reads (e.g. to start another read beside them). */
+  onEngine?: (engine: EngineInfo) => void;
 }
 
 /**

@@ -44,9 +44,10 @@ export class FakeEngine implements EnginePort {
     }
   }
 
-  async snapshot(_options: SnapshotOptions): Promise<Snapshot> {
+  async snapshot(options: SnapshotOptions): Promise<Snapshot> {
     this.calls.push('snapshot');
     if (!this.snap) throw new Error('no snapshot');
+    options.onEngine?.(this.snap.engine);
     return this.snap;
   }
 

@@ -1,5 +1,6 @@
 import { normalizeReference } from '../../domain/reference';
 import type { DiskUsage, EnginePort } from '../../engine/port';
+import type { EngineInfo } from '../../planner/snapshot';
 import { isRunLockImage, RUN_LOCK_NAME } from '../../engine/run-lock';
 import { tuningFor } from '../../engine/store-tuning';
 import { applyDecisions, ENGINE_LOST_NOTE, incidentsOf, isEngineLost, type RemovalResult } from '../apply';
@@ -17,11 +18,18 @@ export const images: StepOf = (run) => {
   let results: RemovalResult[] | undefined;
   let before: DiskUsage | undefined;
   let after: DiskUsage | undefined;
+  let measuring: Promise<DiskUsage> | undefined;
   return {
     async choose() {
+      // Where the store's tuning says so, a real run measures the engine's disk use beside its snapshot:
+      // there both reads cost the engine seconds, and the removals waited for one after the other.
+      // Still no removal starts before it answered (see apply).
+      const measureBeside = (engine: EngineInfo) => {
+        if (!run.settings.dryRun && tuningFor(engine).measureBesideSnapshot) (measuring = run.engine.diskUsage()).catch(() => undefined);
+      };
       // The engine keeps only its last 256 events; read them all (at least the
       // grace period): younger ones decide the grace period, all of them tell use.
-      const seen = await run.engine.snapshot({ activitySince: run.startedAt - Math.max(run.settings.minAgeMs, EVENT_LOOKBACK_MS) });
+      const seen = await run.engine.snapshot({ activitySince: run.startedAt - Math.max(run.settings.minAgeMs, EVENT_LOOKBACK_MS), onEngine: measureBeside });
       // The run lock (ours, or a waiting run's) is bookkeeping: not planned, not reported.
       run.snapshot = {
         ...seen,
@@ -34,7 +42,7 @@ export const images: StepOf = (run) => {
     async apply({ plan, report, settings, engine, snapshot, deps, clock }) {
       if (settings.dryRun || report.counts.removed + report.counts.untagged === 0) return;
       // The first re-checks run while the engine measures its disk use; no removal starts before it answered.
-      const measuring = engine.diskUsage();
+      measuring ??= engine.diskUsage();
       results = await applyDecisions(engine, plan.decisions, {
         concurrency: tuningFor(snapshot.engine).removalConcurrency,
         ready: measuring,
