@@ -41210,6 +41210,7 @@ function formatSeconds(ms) {
 var CALL_SLACK_MS = 1e3;
 async function movedNameIncidents(calls, watch, touched, inspect) {
   const gaps = [];
+  const kept = [];
   const naming = calls.filter((c) => c.untagged.length > 0);
   const deleting = calls.filter((c) => c.deleted);
   const suspects = [];
@@ -41236,7 +41237,8 @@ async function movedNameIncidents(calls, watch, touched, inspect) {
   for (const event of deleting.length > 0 ? events : []) {
     const id = event.imageId && idHex(event.imageId);
     if (!id || !touched.has(id) || !NAMING.includes(event.action)) continue;
-    const lost = await namedMidDelete(event, deleting, inspect);
+    const { incident: lost, kept: survivor } = await namedMidDelete(event, deleting, inspect);
+    if (survivor) kept.push(survivor);
     if (!lost || lost.untagged.every((n) => named.has(n))) continue;
     for (const n of lost.untagged) named.add(n);
     incidents.push(lost);
@@ -41255,7 +41257,7 @@ async function movedNameIncidents(calls, watch, touched, inspect) {
       text: `${call.call} (for ${shortImageId(call.imageId)}) untagged ${call.untagged.join(", ")} while another job gave ${what} ${lost.names.length > 0 ? names : "a name"} (${event.action} at ${when}); it has lost ${names} since${lost.gone ? " and is gone" : ""}, without an untag or delete of its own: the engine removes names by name, so this call most likely took it (the engine answers under the image it resolved)`
     });
   }
-  return { incidents, gaps };
+  return { incidents, gaps, kept };
 }
 var WATCH_GAP = "the engine's image events during the removals could not be read whole (the stream broke, or the engine had not logged this run's deletes 3 s after answering them): a name another job gave an image while this run removed it may be lost without an incident; check `docker events --filter type=image` for that time";
 var NAMING = ["tag", "load", "import", "pull"];
@@ -41265,22 +41267,26 @@ async function namedMidDelete(event, deleting, inspect) {
     deleting.filter((c) => idHex(c.imageId) === id),
     event.time
   );
-  if (!call) return void 0;
+  if (!call) return {};
   const given = (event.reference ? [event.reference] : event.namesAtArrival ?? []).filter((n) => !call.planned.includes(n) && !call.untagged.includes(n));
   const lost = [];
+  const standing = [];
   for (const name of given) {
-    if (await inspect(name).catch(unlessEngineLost)) continue;
-    lost.push(name);
+    const holder = await inspect(name).catch(unlessEngineLost);
+    if (holder && idHex(holder.id) === id) standing.push(name);
+    if (!holder) lost.push(name);
   }
-  if (lost.length === 0) return void 0;
+  const kept = standing.length > 0 ? { imageId: call.imageId, names: standing } : void 0;
+  if (lost.length === 0) return { kept };
   const when = new Date(event.time).toISOString();
-  return {
+  const incident = {
     imageId: call.imageId,
     call: call.call,
     untagged: lost,
     deleted: [],
     text: `${call.call} (for ${shortImageId(call.imageId)}) deleted the image while another job gave it ${lost.join(", ")} (${event.action} at ${when}): the name went with the image, though the engine's answer names only ${call.untagged.length > 0 ? call.untagged.join(", ") : "the image"} (the engine reads the names before it deletes; no API call closes that window)`
   };
+  return { incident, kept };
 }
 function unlessEngineLost(error2) {
   if (error2 instanceof EngineLostError || error2 instanceof EngineTimeoutError) throw error2;
@@ -41374,6 +41380,11 @@ async function applyDecisions(engine, decisions, options = {}) {
         if (result) result.incidents = [...result.incidents ?? [], incident];
       }
       for (const gap of moved.gaps) options.onWarning?.(gap);
+      for (const survivor of moved.kept) {
+        const result = results.find((r) => r.imageId === survivor.imageId);
+        if (!result?.deleted) continue;
+        Object.assign(result, { status: "changed", deleted: false, note: `tagged ${survivor.names.join(", ")} during its delete: the engine kept the image under that name, though it answered deleted` });
+      }
     } catch (error2) {
       await watch.stop();
       if (!isEngineLost(error2)) throw error2;

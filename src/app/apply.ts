@@ -137,6 +137,11 @@ export async function applyDecisions(engine: EnginePort, decisions: readonly Ima
         if (result) result.incidents = [...(result.incidents ?? []), incident];
       }
       for (const gap of moved.gaps) options.onWarning?.(gap);
+      for (const survivor of moved.kept) {
+        const result = results.find((r) => r.imageId === survivor.imageId);
+        if (!result?.deleted) continue;
+        Object.assign(result, { status: 'changed', deleted: false, note: `tagged ${survivor.names.join(', ')} during its delete: the engine kept the image under that name, though it answered deleted` });
+      }
     } catch (error) {
       await watch.stop();
       if (!isEngineLost(error)) throw error;

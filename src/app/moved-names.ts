@@ -46,8 +46,9 @@ export async function movedNameIncidents(
   watch: ImageEventWatch,
   touched: ReadonlySet<string>,
   inspect: (idOrReference: string) => Promise<ImageState | undefined>,
-): Promise<{ incidents: Incident[]; gaps: string[] }> {
+): Promise<{ incidents: Incident[]; gaps: string[]; kept: KeptMidDelete[] }> {
   const gaps: string[] = [];
+  const kept: KeptMidDelete[] = [];
   const naming = calls.filter((c) => c.untagged.length > 0);
   const deleting = calls.filter((c) => c.deleted);
   const suspects: { event: ImageEvent; call: RemovalCall; lost: { names: string[]; gone: boolean } }[] = [];
@@ -79,7 +80,8 @@ export async function movedNameIncidents(
   for (const event of deleting.length > 0 ? events : []) {
     const id = event.imageId && idHex(event.imageId);
     if (!id || !touched.has(id) || !NAMING.includes(event.action)) continue;
-    const lost = await namedMidDelete(event, deleting, inspect);
+    const { incident: lost, kept: survivor } = await namedMidDelete(event, deleting, inspect);
+    if (survivor) kept.push(survivor);
     if (!lost || lost.untagged.every((n) => named.has(n))) continue;
     for (const n of lost.untagged) named.add(n);
     incidents.push(lost);
@@ -102,7 +104,18 @@ export async function movedNameIncidents(
         'without an untag or delete of its own: the engine removes names by name, so this call most likely took it (the engine answers under the image it resolved)',
     });
   }
-  return { incidents, gaps };
+  return { incidents, gaps, kept };
+}
+
+/**
+ * An image the engine said it deleted that still stands: the containerd store keeps an
+ * image whose new name record came after the engine listed its names, though its answer
+ * says `Deleted`. The result must not say removed.
+ */
+export interface KeptMidDelete {
+  imageId: string;
+  /** The names it stands under, given while our call ran. */
+  names: string[];
 }
 
 /** The watch could not be read whole: a loss in the part not seen would go unreported, so the report says so. */
@@ -123,25 +136,28 @@ async function namedMidDelete(
   event: ImageEvent,
   deleting: readonly RemovalCall[],
   inspect: (idOrReference: string) => Promise<ImageState | undefined>,
-): Promise<Incident | undefined> {
+): Promise<{ incident?: Incident; kept?: KeptMidDelete }> {
   const id = idHex(event.imageId!);
   const call = nearest(
     deleting.filter((c) => idHex(c.imageId) === id),
     event.time,
   );
-  if (!call) return undefined;
+  if (!call) return {};
   // Planned names are the plan's to remove; names the answer gave are incidents of the answer already.
   const given = (event.reference ? [event.reference] : (event.namesAtArrival ?? [])).filter((n) => !call.planned.includes(n) && !call.untagged.includes(n));
   const lost: string[] = [];
+  const standing: string[] = [];
   for (const name of given) {
     // Still naming the image (the containerd store keeps an image whose name record came after its listing),
     // or moved on to another image since (that job's doing): not a loss.
-    if (await inspect(name).catch(unlessEngineLost)) continue;
-    lost.push(name);
+    const holder = await inspect(name).catch(unlessEngineLost);
+    if (holder && idHex(holder.id) === id) standing.push(name);
+    if (!holder) lost.push(name);
   }
-  if (lost.length === 0) return undefined;
+  const kept = standing.length > 0 ? { imageId: call.imageId, names: standing } : undefined;
+  if (lost.length === 0) return { kept };
   const when = new Date(event.time).toISOString();
-  return {
+  const incident: Incident = {
     imageId: call.imageId,
     call: call.call,
     untagged: lost,
@@ -151,6 +167,7 @@ async function namedMidDelete(
       `the name went with the image, though the engine's answer names only ${call.untagged.length > 0 ? call.untagged.join(', ') : 'the image'} ` +
       '(the engine reads the names before it deletes; no API call closes that window)',
   };
+  return { incident, kept };
 }
 
 /** A name the engine cannot show (404, or a name record whose content is gone: 500 on the containerd store) names no image; a lost engine is still an error. */

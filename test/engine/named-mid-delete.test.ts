@@ -104,6 +104,12 @@ for (const target of enginesOf('engine/named-mid-delete')) {
         assert.equal(report.counts.failed, 0, JSON.stringify(report.results.filter((r) => r.status === 'failed')));
         // The engine logged every delete of ours: the watch saw the whole run (else a loss could hide in what it missed).
         assert.ok(!report.warnings.includes(WATCH_GAP), `the watch missed part of the run: ${report.warnings.join('\n')}`);
+        // An image the job's tag kept standing (the containerd store) is no removal, whatever the engine answered.
+        for (const t of engine.taggings.filter((x) => x.accepted)) {
+          const holder = await docker.getImage(`node:${t.tag}`).inspect().catch(() => undefined);
+          const result = report.results.find((r) => r.imageId === t.imageId);
+          if (holder?.Id === t.imageId) assert.ok(!result?.deleted && result?.status !== 'removed', `${t.imageId.slice(7, 19)} stands as node:${t.tag}, reported ${JSON.stringify(result)}`);
+        }
         const lost: Tagging[] = [];
         for (const t of engine.taggings) if (t.accepted && !(await resolves(docker, `node:${t.tag}`))) lost.push(t);
         const named = (t: Tagging, i: { untagged: string[] }) => i.untagged.some((n) => [normalizeReference(`node:${t.tag}`), `localhost/node:${t.tag}`].includes(n));

@@ -86,6 +86,8 @@ export class FakeEngine implements EnginePort {
       if (used(name)) return { status: 'conflict', message: 'unable to delete (must be forced) - image is being used by stopped container' };
       this.withinRemove?.(name);
       this.untag(name, refs);
+      // The containerd store: a name record made after the engine listed the names keeps the image, though the answer says deleted.
+      if (this.namesMidDeleteKeep && refsOf(name).length > 0) return { status: 'done', untagged: refs, deleted: [name] };
       this.images.delete(name);
       this.log('delete', name);
       return { status: 'done', untagged: refs, deleted: [name] };
@@ -105,6 +107,8 @@ export class FakeEngine implements EnginePort {
 
   /** The watch looks at a named image only once the call that took its name is over (else right away). */
   watchLooksLate = false;
+  /** A name given inside a delete by ID keeps the image (the containerd store), the answer saying deleted all the same. */
+  namesMidDeleteKeep = false;
   /** The engine's log trails its answers past the watch's wait: deletes (and what came with them) are never logged. */
   logTrails = false;
 

@@ -211,6 +211,14 @@ function bare(id: string): string {
  * every image no container uses, deleted by the engine itself. The floor for the
  * container races (its own window between the in-use check and the delete).
  */
-export async function enginePrune(docker: Docker): Promise<void> {
+export async function enginePrune(docker: Docker, podman = false): Promise<void> {
+  // Podman's compatible endpoint refuses `dangling=false` (500, "dangling filter more than once"):
+  // `podman image prune -a` is its own endpoint's `all=true`.
+  if (podman) {
+    await new Promise((resolve, reject) =>
+      docker.modem.dial({ path: '/libpod/images/prune?', method: 'POST', options: { all: true }, statusCodes: { 200: true, 500: 'server error' } }, (error, data) => (error ? reject(error) : resolve(data))),
+    );
+    return;
+  }
   await docker.pruneImages({ filters: JSON.stringify({ dangling: ['false'] }) } as never);
 }

@@ -285,6 +285,17 @@ describe('applying a plan', () => {
       assert.match(result.incidents![0].text, /deleted the image while another job gave it node:99-alpine-1 \(tag at /);
     });
 
+    it('25c. (containerd store) a protected tag given inside our delete by ID keeps the image though the engine answers deleted: the result says changed, not removed, and no incident', async () => {
+      const old = image({ tags: ['app:ci-1'], name: 'old' });
+      const engine = new FakeEngine(snapshot([old]));
+      engine.namesMidDeleteKeep = true;
+      engine.withinRemove = (name) => name === old.id && engine.tag(old.id, 'node:99-alpine-1');
+      const [result] = await applyDecisions(engine, [decision(old.id, old.tags, true)]);
+      assert.equal((await engine.inspectImage('node:99-alpine-1'))?.id, old.id, 'the image stands under the new name');
+      assert.deepEqual([result.status, result.deleted, result.incidents], ['changed', false, undefined]);
+      assert.match(result.note ?? '', /tagged node:99-alpine-1 during its delete: the engine kept the image/);
+    });
+
     it('26. no false alarm: other jobs load and tag their own images during the removals, or remove them openly, or move a name on again', async () => {
       const imgs = [1, 2, 3].map((n) => image({ tags: [`app:ci-${n}`], name: `old-${n}` }));
       const engine = new FakeEngine(snapshot(imgs));
