@@ -87,6 +87,8 @@ async function main() {
         s.perRun.push(`${outcome.lost}/${outcome.injected}${unreported ? ` (${unreported} silent)` : ''}`);
         process.stderr.write(`${race} ${t.name} run ${r + 1}: lost ${outcome.lost} of ${outcome.injected}, ${incidents ? `${incidents.length} incidents, ${unreported} losses unreported` : 'no report'}, ${seconds.toFixed(1)} s\n`);
         for (const loss of outcome.losses.slice(0, 3)) process.stderr.write(`  ${loss}\n`);
+        // What the run said, when the harness could not match it to a loss: to tell a silent loss from a harness blind spot.
+        if (unreported) for (const i of incidents!.slice(0, 3)) process.stderr.write(`  incident: untagged ${JSON.stringify(i.untagged)}, deleted ${JSON.stringify(i.deleted)}: ${i.text.slice(0, 300)}\n`);
         const error = (outcome.result as { error?: string })?.error;
         if (error) process.stderr.write(`${t.name} ${race} run ${r + 1}: ${error}\n`);
       }

@@ -6,7 +6,7 @@
  * suite (test/engine/faults.test.ts) and the measurement (bench/races.ts).
  */
 import type Docker from 'dockerode';
-import { buildArchive, loadArchive, loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
+import { buildArchive, expectedImageId, loadArchive, loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { DEFAULT_CMD } from '../../src/demo/image-factory';
 import { onJsonLines } from '../../src/engine/json-lines';
 
@@ -65,6 +65,12 @@ export interface RaceOutcome {
 export interface LossKey {
   imageId?: string;
   name?: string;
+  /**
+   * A loaded image gone before its ID could be asked (on the containerd store its ID is a manifest
+   * digest the harness cannot compute): when (ms epoch) the load was sent and answered. An incident
+   * naming an image that got a name by a load then, and is gone, names it.
+   */
+  loadedWithin?: [number, number];
 }
 
 interface Stake {
@@ -78,8 +84,16 @@ export function isReported(key: LossKey, incidents: readonly { untagged: string[
   return incidents.some(
     (i) =>
       (key.name !== undefined && i.untagged.some((n) => n === key.name || n.endsWith(`/${key.name}`))) ||
-      (key.imageId !== undefined && (i.deleted.some((d) => bare(d) === bare(key.imageId!)) || i.text.includes(bare(key.imageId).slice(0, 12)))),
+      (key.imageId !== undefined && (i.deleted.some((d) => bare(d) === bare(key.imageId!)) || i.text.includes(bare(key.imageId).slice(0, 12)))) ||
+      (key.loadedWithin !== undefined && i.deleted.length > 0 && loadedWithin(i.text, key.loadedWithin)),
   );
+}
+
+/** The incident's `(load at <ISO time>)` falls within the window, give or take the engine's clock (1 s). */
+function loadedWithin(text: string, [from, to]: [number, number]): boolean {
+  const at = /\(load at ([0-9T:.\-]+Z)\)/.exec(text);
+  const time = at ? Date.parse(at[1]!) : NaN;
+  return time >= from - 1_000 && time <= to + 1_000;
 }
 
 /**
@@ -99,7 +113,7 @@ export async function raceCleanup(
   const stakes: Stake[] = [];
   const untouched = [...seeded.candidates.entries()];
   // New images for the tag-move race, built before the run so injecting is one load.
-  const fresh = race === 'tag-move' ? await freshImages(untouched.map(([tag]) => tag)) : new Map<string, { archive: Buffer }>();
+  const fresh = race === 'tag-move' ? await freshImages(untouched.map(([tag]) => tag)) : new Map<string, { archive: Buffer; configId: string }>();
   const events = (await docker.getEvents({ filters: JSON.stringify({ type: ['image'], event: ['untag', 'delete'] }) } as Docker.GetEventsOptions)) as unknown as NodeJS.ReadableStream & { destroy?: () => void };
   let count = 0;
   const next = () => {
@@ -137,24 +151,28 @@ export async function raceCleanup(
   return { race, injected: stakes.length, lost: losses.length, losses, lossKeys, result };
 }
 
-async function freshImages(tags: string[]): Promise<Map<string, { archive: Buffer }>> {
-  const out = new Map<string, { archive: Buffer }>();
+async function freshImages(tags: string[]): Promise<Map<string, { archive: Buffer; configId: string }>> {
+  const out = new Map<string, { archive: Buffer; configId: string }>();
   const stamp = Date.now();
   for (const tag of tags) {
     const spec: ImageSpec = { tags: [tag], created: new Date(), layers: [{ id: `fresh-${tag}-${stamp}`, bytes: 2_000 }] };
-    out.set(tag, { archive: await buildArchive([spec]) });
+    out.set(tag, { archive: await buildArchive([spec]), configId: await expectedImageId(spec) });
   }
   return out;
 }
 
-async function inject(docker: Docker, race: Race, tag: string, id: string, k: number, fresh: Map<string, { archive: Buffer }>, stakes: Stake[]): Promise<void> {
+async function inject(docker: Docker, race: Race, tag: string, id: string, k: number, fresh: Map<string, { archive: Buffer; configId: string }>, stakes: Stake[]): Promise<void> {
   switch (race) {
     case 'tag-move': {
+      const sent = Date.now();
       await loadArchive(docker, fresh.get(tag)!.archive);
+      const answered = Date.now();
       // Asked right away (the ID is the manifest digest on the containerd store); gone already counts as lost.
       const loaded = (await inspectOrUndefined(docker, tag))?.Id as string | undefined;
       stakes.push({
-        key: () => ({ imageId: loaded }),
+        // Gone before it could be asked: its ID is its config's digest (graph driver, Podman); on the
+        // containerd store (the manifest's digest) the incident names the tag it lost.
+        key: () => (loaded && loaded !== id ? { imageId: loaded, name: tag } : { imageId: fresh.get(tag)!.configId, name: tag, loadedWithin: [sent, answered] }),
         check: async () => {
           if (!loaded || loaded === id) return `new image loaded onto ${tag} was lost at once`;
           const now = await inspectOrUndefined(docker, loaded);
