@@ -234,7 +234,7 @@ export async function enginePrune(docker: Docker, podman = false): Promise<void>
   // `podman image prune -a` is its own endpoint's `all=true`.
   if (podman) {
     await new Promise((resolve, reject) =>
-      docker.modem.dial({ path: '/libpod/images/prune?', method: 'POST', options: { all: true }, statusCodes: { 200: true, 500: 'server error' } }, (error, data) => (error ? reject(error) : resolve(data))),
+      docker.modem.dial({ path: '/v4.0.0/libpod/images/prune?', method: 'POST', options: { all: true }, statusCodes: { 200: true, 500: 'server error' } }, (error, data) => (error ? reject(error) : resolve(data))),
     );
     return;
   }
