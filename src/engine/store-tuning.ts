@@ -35,8 +35,10 @@ const TUNING: Record<StoreKind, StoreTuning> = {
   // dockerd 28.5.2 + containerd 2.1.9, native snapshotter, 2 cores at load 4, 500 images
   // (2026-12-07): inspect + history 4: 12.4 s, 8: 12.7, 16: 7.4, 32: 8.1 (median of 3);
   // re-check + delete of 400: 4: 19.6 s, 8: 14.7, 16: 8.6, 32: 12.0. The image list took 3.6 s,
-  // system df 4.1 s, both at once 6.1 s (median of 3).
-  'containerd-28.2': { inspectConcurrency: 16, removalConcurrency: 16, measureBesideSnapshot: true },
+  // system df 4.1 s, both at once 6.1 s (median of 3). Removals stay at 8: at 16 containers created
+  // from candidates mid-run lost their image 6 times as often (bench/races.ts, 5 runs each: 87 of 549
+  // against 15 of 602 at 8, all reported); `removal-concurrency 16` trades that for speed.
+  'containerd-28.2': { inspectConcurrency: 16, removalConcurrency: 8, measureBesideSnapshot: true },
 };
 
 export function storeKind(engine: Pick<EngineInfo, 'containerdStore' | 'version'>): StoreKind {

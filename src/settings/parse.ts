@@ -62,8 +62,15 @@ function buildSettings(v: Values, raw: RawSettings): Settings {
     volumes: { olderThanMs: v['volumes-older-than'], named: v['volumes-named'], protect: v['protect-volume'], buildxOlderThanMs: v['buildx-older-than'] },
     networksOlderThanMs: v['networks-older-than'],
     timeoutMs: timeout(v.timeout, raw),
+    removalConcurrency: removalConcurrency(v['removal-concurrency'], raw),
     lockWaitMs: v['lock-wait'],
   };
+}
+
+/** None at once removes nothing; past 64 the engine only queues them. */
+function removalConcurrency(n: number | undefined, raw: RawSettings): number | undefined {
+  if (n !== undefined && (n < 1 || n > 64)) throw new SettingsError('removal-concurrency', String(raw['removal-concurrency']).trim(), 'a whole number from 1 to 64, such as 8 or 16');
+  return n;
 }
 
 /** A deadline of 0 would fail every call; more than a day is no deadline. */

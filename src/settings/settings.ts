@@ -105,6 +105,8 @@ export interface Settings {
   dangling: boolean;
   /** Refuse the run when the plan removes more images than this. */
   maxRemovals?: number;
+  /** Images removed at once; undefined: the store's tuning (src/engine/store-tuning.ts). */
+  removalConcurrency?: number;
   dryRun: boolean;
   order: BuildOrder;
   /** Engine address; undefined means DOCKER_HOST or the default socket. */

@@ -423,6 +423,7 @@ describe(`GitHub Action docker-image-cleanup (bundled pre/main/post, real engine
         'min-age': '1h',
         'dry-run': 'false',
         'max-removals': '',
+        'removal-concurrency': '',
         'docker-host': '',
         'ensure-free': '',
         'max-image-bytes': '',

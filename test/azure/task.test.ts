@@ -316,7 +316,7 @@ describe(`Azure Pipelines task DockerImageCleanup@1 (bundled entries, real engin
       assert.deepEqual(Object.keys(inputs).sort(), [
         'buildCacheKeep', 'buildCacheMaxAge', 'buildxOlderThan', 'containersOlderThan', 'currentImages', 'dockerHost', 'dockerfiles', 'dryRun', 'ensureFree',
         'evictBaseImages', 'evictBuildCache', 'evictKeptBuilds', 'evictionOrder', 'failOnError', 'freePath', 'keepCount', 'lockWait', 'maxDockerBytes', 'maxImageBytes', 'maxRemovals',
-        'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'networksOlderThan', 'protectedLabels', 'protectedReferences', 'protectedVolumes', 'pullBandwidth', 'regretWindow',
+        'maxUnused', 'minAge', 'minFree', 'minFreeInodes', 'networksOlderThan', 'protectedLabels', 'protectedReferences', 'protectedVolumes', 'pullBandwidth', 'regretWindow', 'removalConcurrency',
         'repositories', 'runAt', 'targetDockerBytes', 'targetFree', 'targetFreeInodes', 'targetImageBytes', 'timeout', 'usageFile', 'usageStore',
         'volumesNamed', 'volumesOlderThan',
       ]);

@@ -44,7 +44,7 @@ export const images: StepOf = (run) => {
       // The first re-checks run while the engine measures its disk use; no removal starts before it answered.
       measuring ??= engine.diskUsage();
       results = await applyDecisions(engine, plan.decisions, {
-        concurrency: tuningFor(snapshot.engine).removalConcurrency,
+        concurrency: settings.removalConcurrency ?? tuningFor(snapshot.engine).removalConcurrency,
         ready: measuring,
         stop: deps.signal,
         minAgeMs: settings.minAgeMs,

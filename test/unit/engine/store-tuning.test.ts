@@ -7,8 +7,8 @@ const CASES: { engine: string; version: string; containerdStore: boolean; kind: 
   { engine: 'Podman 4.3', version: '4.3.1', containerdStore: false, kind: 'graphdriver', removals: 8, measureBeside: false },
   { engine: 'dockerd 26.1, containerd store', version: '26.1.5+dfsg1', containerdStore: true, kind: 'containerd', removals: 8, measureBeside: false },
   { engine: 'dockerd 28.1, containerd store (still walks every image per delete)', version: '28.1.1', containerdStore: true, kind: 'containerd', removals: 8, measureBeside: false },
-  { engine: 'dockerd 28.5, containerd store', version: '28.5.2+dfsg4', containerdStore: true, kind: 'containerd-28.2', removals: 16, measureBeside: true },
-  { engine: 'dockerd 29.1, containerd store', version: '29.1.0', containerdStore: true, kind: 'containerd-28.2', removals: 16, measureBeside: true },
+  { engine: 'dockerd 28.5, containerd store', version: '28.5.2+dfsg4', containerdStore: true, kind: 'containerd-28.2', removals: 8, measureBeside: true },
+  { engine: 'dockerd 29.1, containerd store', version: '29.1.0', containerdStore: true, kind: 'containerd-28.2', removals: 8, measureBeside: true },
   { engine: 'dockerd 29.1, overlay2 (graph driver)', version: '29.1.0', containerdStore: false, kind: 'graphdriver', removals: 8, measureBeside: false },
   { engine: 'an unreadable version on the containerd store: taken as older', version: 'dev', containerdStore: true, kind: 'containerd', removals: 8, measureBeside: false },
 ];

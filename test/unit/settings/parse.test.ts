@@ -63,6 +63,7 @@ describe('parseSettings', () => {
       networksOlderThanMs: undefined,
       volumes: { olderThanMs: undefined, named: false, protect: [], buildxOlderThanMs: undefined },
       timeoutMs: 120_000,
+      removalConcurrency: undefined,
       lockWaitMs: 300_000,
     });
   });
@@ -118,6 +119,7 @@ describe('parseSettings', () => {
       'min-age': '90m',
       dangling: 'no',
       'max-removals': '100',
+      'removal-concurrency': '12',
       'dry-run': true,
       order: 'tag',
       host: 'tcp://agent:2376',
@@ -172,6 +174,7 @@ describe('parseSettings', () => {
       volumes: { olderThanMs: undefined, named: false, protect: [], buildxOlderThanMs: undefined },
       networksOlderThanMs: 86_400_000,
       timeoutMs: 120_000,
+      removalConcurrency: 12,
       lockWaitMs: 300_000,
     });
     // The patterns are live, not just text.
@@ -197,6 +200,9 @@ describe('parseSettings', () => {
       [{ 'pull-bandwidth': '12.5MB/s' }, (s) => s.space.pullBytesPerSecond, 12.5e6],
       [{ 'pull-bandwidth': '1 GiB/s' }, (s) => s.space.pullBytesPerSecond, 2 ** 30],
       [{ 'pull-bandwidth': '100MB / S' }, (s) => s.space.pullBytesPerSecond, 100e6],
+      [{}, (s) => s.removalConcurrency, undefined],
+      [{ 'removal-concurrency': '16' }, (s) => s.removalConcurrency, 16],
+      [{ 'removal-concurrency': '1' }, (s) => s.removalConcurrency, 1],
     ];
     for (const [i, [raw, pick, expected]] of good.entries()) {
       it(`${i + 1}. ${JSON.stringify(raw)}`, () => assert.deepEqual(pick(parseSettings(raw)), expected));
@@ -219,6 +225,10 @@ describe('parseSettings', () => {
       [{ 'pull-bandwidth': 'fast' }, /Invalid pull-bandwidth "fast"/],
       [{ 'pull-bandwidth': '50Mbit/s' }, /Invalid pull-bandwidth "50Mbit\/s"/],
       [{ 'pull-bandwidth': '-5MB/s' }, /Invalid pull-bandwidth "-5MB\/s"/],
+      [{ 'removal-concurrency': '0' }, /Invalid removal-concurrency "0": expected a whole number from 1 to 64/],
+      [{ 'removal-concurrency': '65' }, /Invalid removal-concurrency "65"/],
+      [{ 'removal-concurrency': '-8' }, /Invalid removal-concurrency "-8"/],
+      [{ 'removal-concurrency': 'fast' }, /Invalid removal-concurrency "fast"/],
     ];
     for (const [i, [raw, message]] of bad.entries()) {
       it(`${good.length + i + 1}. rejects ${JSON.stringify(raw)}`, () =>
@@ -368,7 +378,7 @@ describe('parseSettings', () => {
       'regret-window', 'repositories', 'target-free', 'target-free-inodes', 'target-image-bytes', 'usage-file', 'usage-store',
       'build-cache-keep', 'build-cache-max-age', 'containers-older-than',
       'volumes-older-than', 'volumes-named', 'protect-volume', 'buildx-older-than', 'networks-older-than',
-      'max-docker-bytes', 'target-docker-bytes', 'evict-build-cache', 'ensure-free', 'timeout', 'lock-wait',
+      'max-docker-bytes', 'target-docker-bytes', 'evict-build-cache', 'ensure-free', 'timeout', 'lock-wait', 'removal-concurrency',
     ].sort());
   });
 
