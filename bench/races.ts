@@ -62,7 +62,9 @@ async function main() {
   const containerd = (info.DriverStatus ?? []).some(([k, v]: [string, string]) => k === 'driver-type' && /containerd/.test(v));
   // The containerd store's prune logs no untag or delete events while it works: it is raced every 40 ms instead.
   const podman = ((version as { Components?: { Name?: string }[] }).Components ?? []).some((c) => /podman/i.test(c.Name ?? ''));
-  if (chosen.includes('prune')) tools.push({ name: 'engine prune -a', run: () => enginePrune(docker, podman), everyMs: containerd ? 40 : undefined });
+  // Podman's prune fails whole (500, "image is in use by a container") when a container appears meanwhile: a result, not the end.
+  const prune = () => enginePrune(docker, podman).catch((error: Error) => ({ error: error.message }));
+  if (chosen.includes('prune')) tools.push({ name: 'engine prune -a', run: prune, everyMs: containerd ? 40 : undefined });
   process.stdout.write(
     `engine: ${podman ? 'Podman' : 'dockerd'} ${version.Version} (API ${version.ApiVersion}${containerd ? ', containerd image store' : ''}), ${n} images, ${n - 1} candidates, up to ${injections} injections per run, ${runs} runs` +
       `${containerd ? ' (the prune raced every 40 ms: it logs no events while it works)' : ''}\n\n`,
