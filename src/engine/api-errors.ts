@@ -35,3 +35,35 @@ export async function removal<T extends { status: 'done' }>(call: () => Promise<
     throw error;
   }
 }
+
+/** How long a whole-store read is asked again, the first pause between tries (doubled each time) and the longest. */
+export const STORE_READ_WINDOW_MS = 20_000;
+const FIRST_PAUSE_MS = 25;
+const LONGEST_PAUSE_MS = 1_000;
+
+/**
+ * A read of the whole image store (image list, system df), asked again while it meets images
+ * that go or arrive meanwhile. On the containerd store a read that walks every image fails with
+ * "content digest … not found" or "snapshot … does not exist" when another job removes an image
+ * or finishes a load; the next read no longer meets it. With 8 jobs loading and removing at full
+ * speed, 28% of image lists and 35% of df calls failed once on dockerd 28.5, 1 to 2% on 26.1;
+ * none needed more than 4 tries. Podman 4.3 answers 500 "image not known" for the same race, and
+ * under such churn its reads take seconds each and needed up to 11 tries: hence a time window,
+ * not a count (test/engine/faults.test.ts, "store reads"). Each try has the call's own deadline.
+ */
+export async function readRacingChanges<T>(read: () => Promise<T>, windowMs = STORE_READ_WINDOW_MS, firstPauseMs = FIRST_PAUSE_MS): Promise<T> {
+  const until = Date.now() + windowMs;
+  for (let pause = firstPauseMs; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
+    try {
+      return await read();
+    } catch (error) {
+      if (!metAChange(error) || Date.now() + pause >= until) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+}
+
+/** The store read met an image that went while it read (the containerd store's 404, Podman's 500 "image not known"). */
+function metAChange(error: unknown): boolean {
+  return statusOf(error) === 404 || (statusOf(error) === 500 && /image not known/i.test(messageOf(error)));
+}

@@ -22,7 +22,7 @@ import {
   type StateImagesPort,
   type VolumeListing,
 } from './port';
-import { messageOf, removal, statusOf, unlessMissing } from './api-errors';
+import { messageOf, readRacingChanges, removal, statusOf, unlessMissing } from './api-errors';
 import { DockerodeStateImages } from './dockerode-state-images';
 import { readStream } from './image-archive';
 import { acquireRunLock, runLockShare, type RunLockOptions } from './run-lock';
@@ -131,7 +131,7 @@ export class DockerodeEngine implements EnginePort {
     // API >= 1.47: each image's manifests, so a multi-platform image counts only what is present.
     const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      listRacingRemovals(() => this.docker.listImages({ all: false, ...(manifests ? { manifests: true } : {}) } as Docker.ListImagesOptions)),
+      readRacingChanges(() => this.docker.listImages({ all: false, ...(manifests ? { manifests: true } : {}) } as Docker.ListImagesOptions)),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt),
     ]);
@@ -657,7 +657,12 @@ export class DockerodeEngine implements EnginePort {
     }
   }
 
+  /** system/df: a read of the whole store, asked again when it meets another job's change. */
   private dial(path: string, method: string, options: Record<string, unknown>): Promise<any> {
+    return readRacingChanges(() => this.dialOnce(path, method, options));
+  }
+
+  private dialOnce(path: string, method: string, options: Record<string, unknown>): Promise<any> {
     return new Promise((resolve, reject) =>
       this.docker.modem.dial({ path, method, options, statusCodes: { 200: true, 400: 'bad parameter', 500: 'server error' } }, (err: unknown, data: unknown) =>
         err ? reject(err) : resolve(data),
@@ -685,21 +690,6 @@ function compareApi(version: string, than: [number, number]): number {
  */
 export function diskUseCountsContent(containerdStore: boolean, apiVersion: string | undefined): boolean {
   return containerdStore && apiAtLeast(apiVersion, 1, 50);
-}
-
-/**
- * The image list, asked again when it answers 404: on the containerd store (dockerd 28.5) a list
- * that reads an image's manifests while another job removes that image fails with "content digest
- * … not found"; the next list no longer holds it.
- */
-async function listRacingRemovals<T>(list: () => Promise<T>, attempts = 3): Promise<T> {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await list();
-    } catch (error) {
-      if (statusOf(error) !== 404 || attempt >= attempts) throw error;
-    }
-  }
 }
 
 /** The index blob's size when the image's target is an index (its manifests' sizes are counted apart). */

@@ -1,6 +1,6 @@
 import type Dockerode from 'dockerode';
 import { fullImageId } from '../domain/image-id';
-import { isGone, messageOf, statusOf } from './api-errors';
+import { isGone, messageOf, readRacingChanges, statusOf } from './api-errors';
 import { fileInSavedImage, loadArchive, readStream } from './image-archive';
 import type { LockContainerSpec, LockCreation, RemovalOutcome, StateImage, StateImagesPort } from './port';
 
@@ -27,7 +27,7 @@ export class DockerodeStateImages implements StateImagesPort {
   }
 
   async listLabelledImages(label: string, value: string): Promise<{ id: string; tags: string[] }[]> {
-    const listed = await this.docker.listImages({ filters: JSON.stringify({ label: [`${label}=${value}`] }) });
+    const listed = await readRacingChanges(() => this.docker.listImages({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
     return listed.map((i) => ({ id: fullImageId(i.Id) ?? i.Id, tags: i.RepoTags ?? [] }));
   }
 

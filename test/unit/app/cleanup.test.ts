@@ -33,6 +33,19 @@ describe('the cleanup use case', () => {
     assert.ok(!engine.calls.some((c) => c.startsWith('remove')));
   });
 
+  it('1c. the engine cannot measure its disk use after the removals: the report keeps every result and says the bytes are predicted', async () => {
+    const engine = new FakeEngine(snapshot(fiveBuilds()));
+    let dfs = 0;
+    const measure = engine.diskUsage.bind(engine);
+    engine.diskUsage = async () => (++dfs === 1 ? measure() : Promise.reject(Object.assign(new Error('404'), { statusCode: 404, json: { message: 'snapshot does not exist: not found' } })));
+    const report = await run({ keep: 2 }, engine);
+    assert.equal(report.counts.removed, 3);
+    assert.equal(report.results.length, 3);
+    assert.equal(report.bytes.predicted, 3000);
+    assert.equal(report.bytes.measured, undefined);
+    assert.match(report.warnings.join('\n'), /did not measure its image disk use after the removals \(snapshot does not exist: not found\): the bytes freed are the plan's prediction/);
+  });
+
   it('2. dry run removes nothing and asks no disk usage', async () => {
     const engine = new FakeEngine(snapshot(fiveBuilds()));
     const report = await run({ keep: 2, 'dry-run': true }, engine);
