@@ -40153,6 +40153,23 @@ async function removal(call) {
     throw error2;
   }
 }
+var STORE_READ_WINDOW_MS = 2e4;
+var FIRST_PAUSE_MS = 25;
+var LONGEST_PAUSE_MS = 1e3;
+async function readRacingChanges(read, windowMs = STORE_READ_WINDOW_MS, firstPauseMs = FIRST_PAUSE_MS) {
+  const until = Date.now() + windowMs;
+  for (let pause = firstPauseMs; ; pause = Math.min(pause * 2, LONGEST_PAUSE_MS)) {
+    try {
+      return await read();
+    } catch (error2) {
+      if (!metAChange(error2) || Date.now() + pause >= until) throw error2;
+      await new Promise((resolve3) => setTimeout(resolve3, pause));
+    }
+  }
+}
+function metAChange(error2) {
+  return statusOf(error2) === 404 || statusOf(error2) === 500 && /image not known/i.test(messageOf(error2));
+}
 
 // src/engine/image-archive.ts
 var import_node_crypto2 = require("node:crypto");
@@ -41552,8 +41569,8 @@ var images = (run5) => {
         try {
           after = await engine.diskUsage();
         } catch (error2) {
-          if (!isEngineLost(error2)) throw error2;
-          report2.engineLost = error2.message;
+          if (isEngineLost(error2)) report2.engineLost = error2.message;
+          else report2.warnings.push(`the engine did not measure its image disk use after the removals (${messageOf(error2).trim()}): the bytes freed are the plan's prediction, not a measurement`);
         }
       }
       if (!report2.engineLost) await checkContainersAfter(engine, results);
@@ -42382,7 +42399,7 @@ var DockerodeStateImages = class {
     };
   }
   async listLabelledImages(label, value) {
-    const listed = await this.docker.listImages({ filters: JSON.stringify({ label: [`${label}=${value}`] }) });
+    const listed = await readRacingChanges(() => this.docker.listImages({ filters: JSON.stringify({ label: [`${label}=${value}`] }) }));
     return listed.map((i) => ({ id: fullImageId(i.Id) ?? i.Id, tags: i.RepoTags ?? [] }));
   }
   async loadImageArchive(archive, options = {}) {
@@ -42529,7 +42546,7 @@ var DockerodeEngine = class {
     this.count("containers");
     const manifests = apiAtLeast(engine.apiVersion, 1, 47) && !this.podman;
     const [listed, containersListed, events] = await Promise.all([
-      listRacingRemovals(() => this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} })),
+      readRacingChanges(() => this.docker.listImages({ all: false, ...manifests ? { manifests: true } : {} })),
       this.docker.listContainers({ all: true }),
       this.events(options.activitySince, takenAt)
     ]);
@@ -42979,7 +42996,11 @@ var DockerodeEngine = class {
       throw error2;
     }
   }
+  /** system/df: a read of the whole store, asked again when it meets another job's change. */
   dial(path8, method, options) {
+    return readRacingChanges(() => this.dialOnce(path8, method, options));
+  }
+  dialOnce(path8, method, options) {
     return new Promise(
       (resolve3, reject) => this.docker.modem.dial(
         { path: path8, method, options, statusCodes: { 200: true, 400: "bad parameter", 500: "server error" } },
@@ -42998,15 +43019,6 @@ function compareApi(version, than) {
 }
 function diskUseCountsContent(containerdStore, apiVersion) {
   return containerdStore && apiAtLeast(apiVersion, 1, 50);
-}
-async function listRacingRemovals(list, attempts = 3) {
-  for (let attempt2 = 1; ; attempt2++) {
-    try {
-      return await list();
-    } catch (error2) {
-      if (statusOf(error2) !== 404 || attempt2 >= attempts) throw error2;
-    }
-  }
 }
 function indexBytes(descriptor) {
   const index = /image\.index|manifest\.list/.test(descriptor?.mediaType ?? "");
