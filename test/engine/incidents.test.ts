@@ -9,9 +9,7 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
 import { runCleanup } from '../../src/app/cleanup';
 import { outcomeOf, exitCodeOf } from '../../src/app/outcome';
 import { openSession } from '../../src/compose';
@@ -19,7 +17,7 @@ import { loadImages, type ImageSpec } from '../../src/demo/image-factory';
 import { DockerodeEngine } from '../../src/engine/dockerode-engine';
 import { renderText } from '../../src/report/text';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { listTags, resetEngine } from '../support/engine';
+import { listTags, freshEngineEachTest } from '../support/engine';
 import { containerInsideDelete, engineProxy, type ProxyMode } from '../support/proxy';
 import { enginesOf } from '../support/suite-engines';
 
@@ -30,25 +28,16 @@ const builds = (n: number): ImageSpec[] =>
 for (const target of enginesOf('engine/incidents')) {
   describe(`incidents on ${target.name} (#27)`, function () {
     this.timeout(180_000);
-    let docker: Docker;
-    let state: string;
-    before(() => {
-      docker = target.docker();
-    });
-    beforeEach(async () => {
-      await resetEngine(docker);
-      state = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-incidents-'));
-    });
-    afterEach(() => fs.rmSync(state, { recursive: true, force: true }));
+    const on = freshEngineEachTest(target, 'dic-incidents-');
 
     const settingsFor = (host: string, raw: RawSettings = {}) =>
-      parseSettings({ host, keep: 1, 'min-age': '0s', 'usage-store': 'file', 'usage-file': path.join(state, 'usage.json'), ...raw });
+      parseSettings({ host, keep: 1, 'min-age': '0s', 'usage-store': 'file', 'usage-file': path.join(on.dir, 'usage.json'), ...raw });
 
     if (target.store !== 'podman') {
       it('an incident: a container created from an image while the engine deleted it is reported (report, text, outcome), recorded, and warned again by the next run', async () => {
-        await loadImages(docker, builds(3));
-        const victim = (await docker.getImage('app:ci-1').inspect()).Id;
-        const proxy = await containerInsideDelete(target.host(), docker, victim);
+        await loadImages(on.docker, builds(3));
+        const victim = (await on.docker.getImage('app:ci-1').inspect()).Id;
+        const proxy = await containerInsideDelete(target.host(), on.docker, victim);
         let report;
         try {
           const settings = settingsFor(proxy.host);
@@ -59,8 +48,8 @@ for (const target of enginesOf('engine/incidents')) {
         const planted = proxy.planted();
         assert.ok(planted, 'the proxy planted the container before the delete of app:ci-1');
         // The engine really lost the image under the container.
-        await assert.rejects(docker.getImage(victim).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
-        assert.equal((await docker.getContainer(planted).inspect()).Image, victim);
+        await assert.rejects(on.docker.getImage(victim).inspect(), (e: { statusCode?: number }) => e.statusCode === 404);
+        assert.equal((await on.docker.getContainer(planted).inspect()).Image, victim);
 
         assert.equal(report.counts.incidents, 1, report.warnings.join('\n'));
         const [incident] = report.incidents;
@@ -77,7 +66,7 @@ for (const target of enginesOf('engine/incidents')) {
         assert.match(outcome.message!, /^1 incident\(s\): the engine untagged or deleted what the plan did not name: container late-job/);
 
         // The usage record keeps it, under the image it cost.
-        const record = JSON.parse(fs.readFileSync(path.join(state, 'usage.json'), 'utf8'));
+        const record = JSON.parse(fs.readFileSync(path.join(on.dir, 'usage.json'), 'utf8'));
         const removed = Object.entries(record.removed as Record<string, { incident?: string }>).filter(([, r]) => r.incident);
         assert.equal(removed.length, 1, JSON.stringify(record.removed));
         assert.equal(removed[0]![1].incident, incident!.text);
@@ -85,15 +74,15 @@ for (const target of enginesOf('engine/incidents')) {
         // The next run, straight to the engine, says it again; it has nothing new to report.
         const settings = settingsFor(target.host());
         const next = await runCleanup(settings, openSession(settings));
-        assert.ok(next.warnings.includes(`usage record (file ${path.join(state, 'usage.json')}): the previous run had an incident: ${incident!.text}`), next.warnings.join('\n'));
+        assert.ok(next.warnings.includes(`usage record (file ${path.join(on.dir, 'usage.json')}): the previous run had an incident: ${incident!.text}`), next.warnings.join('\n'));
         assert.equal(next.counts.incidents, 0);
-        assert.deepEqual(await listTags(docker), ['app:ci-3']);
+        assert.deepEqual(await listTags(on.docker), ['app:ci-3']);
       });
     }
 
     it('an image deleted between the listing and its inspect counts as gone: no failure, left out of the snapshot and the plan', async () => {
-      await loadImages(docker, builds(3));
-      const victim = (await docker.getImage('app:ci-2').inspect()).Id;
+      await loadImages(on.docker, builds(3));
+      const victim = (await on.docker.getImage('app:ci-2').inspect()).Id;
       let inspects = 0;
       let deleted = false;
       const proxy = await engineProxy(target.host(), (req): ProxyMode => {
@@ -104,7 +93,7 @@ for (const target of enginesOf('engine/incidents')) {
         if (deleted || !victim.endsWith(image.replace(/^sha256:/, ''))) return 'forward';
         return {
           before: async () => {
-            await docker.getImage(victim).remove();
+            await on.docker.getImage(victim).remove();
             deleted = true;
           },
         };
@@ -113,11 +102,11 @@ for (const target of enginesOf('engine/incidents')) {
         const engine = new DockerodeEngine({ host: proxy.host });
         const snapshot = await engine.snapshot({ activitySince: Date.now() - DAY });
         assert.ok(deleted, `the proxy deleted app:ci-2 before its inspect (${inspects} inspects seen)`);
-        assert.deepEqual(snapshot.images.map((i) => i.tags.map((t) => t.replace(/^(docker\.io\/library\/|localhost\/)/, ''))).flat().sort(), ['app:ci-1', 'app:ci-3']);
+        assert.deepEqual(snapshot.images.map((i) => i.tags.map((t) => t.replace(/^(on.docker\.io\/library\/|localhost\/)/, ''))).flat().sort(), ['app:ci-1', 'app:ci-3']);
         const report = await runCleanup(settingsFor(proxy.host, { 'usage-store': 'none' }), { engine });
         assert.equal(report.counts.failed, 0);
         assert.equal(report.counts.images, 2);
-        assert.deepEqual(await listTags(docker), ['app:ci-3']);
+        assert.deepEqual(await listTags(on.docker), ['app:ci-3']);
       } finally {
         await proxy.close();
       }

@@ -1,13 +1,9 @@
 import { strict as assert } from 'node:assert';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import type Docker from 'dockerode';
 import { runCleanup } from '../../src/app/cleanup';
 import { openSession } from '../../src/compose';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { parseSettings, type RawSettings } from '../../src/settings/parse';
-import { listTags, resetEngine, runContainer } from '../support/engine';
+import { listTags, freshEngineEachTest, runContainer } from '../support/engine';
 import { enginesOf } from '../support/suite-engines';
 
 const HOUR = 3_600_000;
@@ -29,30 +25,21 @@ for (const target of enginesOf('engine/usage-flow'))
 for (const store of ['file', 'engine'] as const) {
   describe(`real engine: the usage record (${store} store) drives least-recently-used eviction on ${target.name}`, function () {
     this.timeout(180_000);
-    let docker: Docker;
-    let dir: string;
-    before(() => {
-      docker = target.docker();
-    });
-    beforeEach(async () => {
-      await resetEngine(docker);
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-usage-'));
-    });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const on = freshEngineEachTest(target, 'dic-usage-');
 
     /** A fresh session every run: the record must survive the tool's restart. */
     async function run(raw: RawSettings, at: number) {
       const settings = parseSettings({ 'min-age': '0', 'usage-store': store, host: target.host(), ...raw });
-      const { engine, usage } = openSession(settings, dir);
+      const { engine, usage } = openSession(settings, on.dir);
       assert.ok(usage, 'a usage store');
       return runCleanup(settings, { engine, usage, clock: () => at });
     }
 
     it('1. a container seen by an earlier run keeps its image recently used after the container is gone; a re-pull is a regret', async () => {
       const now = Date.now();
-      await loadImages(docker, agent(now));
+      await loadImages(on.docker, agent(now));
       // run A, an hour later: c:ci-2 has a running container
-      const svc = await runContainer(docker, 'c:ci-2', { name: 'svc' });
+      const svc = await runContainer(on.docker, 'c:ci-2', { name: 'svc' });
       const a = await run({ keep: 2 }, now + HOUR);
       assert.equal(a.counts.removed, 3);
       await svc.remove({ force: true });
@@ -64,10 +51,10 @@ for (const store of ['file', 'engine'] as const) {
       assert.deepEqual(order.slice(0, 3), ['c:ci-3', 'b:ci-2', 'b:ci-3']);
       assert.equal(order[3], 'c:ci-2', 'the image the container used goes last');
       assert.equal(b.plan.eviction!.order[3].lastUsedWhy, 'container-running');
-      assert.deepEqual((await listTags(docker)).filter((t) => !t.startsWith('docker-image-cleanup-state')), ['a:ci-2', 'a:ci-3', 'base:1']);
+      assert.deepEqual((await listTags(on.docker)).filter((t) => !t.startsWith('docker-image-cleanup-state')), ['a:ci-2', 'a:ci-3', 'base:1']);
 
       // the same build comes back (same content, same ID): reported as a regret
-      await loadImages(docker, agent(now).filter((s) => s.tags[0] === 'c:ci-3' || s.tags[0] === 'base:1'));
+      await loadImages(on.docker, agent(now).filter((s) => s.tags[0] === 'c:ci-3' || s.tags[0] === 'base:1'));
       const c = await run({ keep: 2, 'dry-run': true }, now + 3 * HOUR);
       assert.deepEqual(c.regrets.map((r) => r.references), [['docker.io/library/c:ci-3']]);
       assert.equal(c.regrets[0].removedAt, now + 2 * HOUR);

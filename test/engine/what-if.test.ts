@@ -3,15 +3,13 @@
 // over the what-if show no untag or delete.
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import type Docker from 'dockerode';
 import { runCleanup } from '../../src/app/cleanup';
 import { main } from '../../src/cli/main';
 import { openSession } from '../../src/compose';
 import { loadImages, type ImageSpec, type LayerSpec } from '../../src/demo/image-factory';
 import { parseSettings } from '../../src/settings/parse';
-import { imageIds, listTags, resetEngine } from '../support/engine';
+import { createContainer, freshEngineEachTest, imageIds, listTags } from '../support/engine';
 import { enginesOf } from '../support/suite-engines';
 
 const HOUR = 3_600_000;
@@ -29,30 +27,25 @@ function agent(now: number): ImageSpec[] {
 for (const target of enginesOf('engine/what-if')) {
   describe(`real engine: what-if replays the usage record on ${target.name}`, function () {
     this.timeout(180_000);
-    let docker: Docker;
-    let dir: string;
-    before(() => {
-      docker = target.docker();
-    });
-    beforeEach(async () => {
-      await resetEngine(docker);
-      dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dic-whatif-'));
-    });
-    afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+    const on = freshEngineEachTest(target, 'dic-whatif-');
 
     it('1. prints the table over the recorded period and removes nothing', async () => {
       const now = Date.now();
-      await loadImages(docker, agent(now));
-      const file = path.join(dir, 'usage.json');
-      // Two real runs, a day apart, make the record (keep 3: nothing removed, every build recorded).
+      await loadImages(on.docker, agent(now));
+      const file = path.join(on.dir, 'usage.json');
+      // Two real runs, a day apart, make the record (keep 3: nothing removed, every build recorded). Between
+      // them a job creates a container from b:ci-3: a use every engine shows in its container list. (Not only
+      // events: Podman logs a load without the image, and its event log keeps other suites' containers, whose
+      // names may now name these images.)
       for (const at of [now - 24 * HOUR, now]) {
+        if (at === now) await createContainer(on.docker, 'b:ci-3', { name: 'whatif-job' });
         const settings = parseSettings({ keep: 3, 'min-age': '0', 'usage-store': 'file', 'usage-file': file, host: target.host() });
-        const { engine, usage } = openSession(settings, dir);
+        const { engine, usage } = openSession(settings, on.dir);
         await runCleanup(settings, { engine, usage, clock: () => at });
       }
       const recordBefore = fs.readFileSync(file, 'utf8');
-      const tagsBefore = await listTags(docker);
-      const idsBefore = await imageIds(docker);
+      const tagsBefore = await listTags(on.docker);
+      const idsBefore = await imageIds(on.docker);
       const since = Math.floor(Date.now() / 1000);
       let out = '';
       let err = '';
@@ -71,10 +64,10 @@ for (const target of enginesOf('engine/what-if')) {
       const recent = out.split('\n').find((l) => l.startsWith('| this tool, recent'))!;
       assert.ok(Number(recent.split('|')[5]) >= 4, recent);
       // Read-only: the same images and tags, the record untouched, no untag or delete event.
-      assert.deepEqual(await listTags(docker), tagsBefore);
-      assert.deepEqual(await imageIds(docker), idsBefore);
+      assert.deepEqual(await listTags(on.docker), tagsBefore);
+      assert.deepEqual(await imageIds(on.docker), idsBefore);
       assert.equal(fs.readFileSync(file, 'utf8'), recordBefore);
-      const stream = await docker.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { type: ['image'] } });
+      const stream = await on.docker.getEvents({ since, until: Math.floor(Date.now() / 1000) + 1, filters: { type: ['image'] } });
       const events = String(await new Promise<Buffer>((resolve) => { const parts: Buffer[] = []; (stream as NodeJS.ReadableStream).on('data', (d: Buffer) => parts.push(d)).on('end', () => resolve(Buffer.concat(parts))); }));
       // (The second-granular window may hold the earlier run's own lock image going: only the agent's images count.)
       const touched = events.split('\n').filter((l) => /"Action":"(untag|delete)"/.test(l) && idsBefore.some((id) => l.includes(id.replace(/^sha256:/, ''))));
@@ -83,7 +76,7 @@ for (const target of enginesOf('engine/what-if')) {
 
     it('2. an empty record: one line saying to run a cleanup first, exit 2', async () => {
       let err = '';
-      const code = await main(['what-if', '--host', target.host(), '--usage-store', 'file', '--usage-file', path.join(dir, 'none.json')], { stdout: () => {}, stderr: (t) => (err += t), isTty: false });
+      const code = await main(['what-if', '--host', target.host(), '--usage-store', 'file', '--usage-file', path.join(on.dir, 'none.json')], { stdout: () => {}, stderr: (t) => (err += t), isTty: false });
       assert.equal(code, 2);
       assert.match(err, /usage record .* is empty: run a cleanup/);
     });

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import Docker from 'dockerode';
 import * as tar from 'tar-stream';
@@ -330,4 +331,21 @@ export async function buildKitBuild(docker: Docker, tag: string, dockerfile: str
   } finally {
     server.close();
   }
+}
+
+/**
+ * The hooks of a suite on one real engine: the engine reset and a fresh temporary folder
+ * (removed after) before each test. Read `docker` and `dir` inside the tests.
+ */
+export function freshEngineEachTest(target: { docker(): Docker }, tmpPrefix: string): { readonly docker: Docker; readonly dir: string } {
+  const state = {} as { docker: Docker; dir: string };
+  before(() => {
+    state.docker = target.docker();
+  });
+  beforeEach(async () => {
+    await resetEngine(state.docker);
+    state.dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+  });
+  afterEach(() => fs.rmSync(state.dir, { recursive: true, force: true }));
+  return state;
 }
