@@ -40168,7 +40168,7 @@ async function readRacingChanges(read, windowMs = STORE_READ_WINDOW_MS, firstPau
   }
 }
 function metAChange(error2) {
-  return statusOf(error2) === 404 || statusOf(error2) === 500 && /image not known/i.test(messageOf(error2));
+  return statusOf(error2) === 404 || statusOf(error2) === 500 && /image not known|layer does not exist/i.test(messageOf(error2));
 }
 
 // src/engine/image-archive.ts

@@ -102,7 +102,7 @@ for (const target of enginesOf('engine/incidents')) {
         const engine = new DockerodeEngine({ host: proxy.host });
         const snapshot = await engine.snapshot({ activitySince: Date.now() - DAY });
         assert.ok(deleted, `the proxy deleted app:ci-2 before its inspect (${inspects} inspects seen)`);
-        assert.deepEqual(snapshot.images.map((i) => i.tags.map((t) => t.replace(/^(on.docker\.io\/library\/|localhost\/)/, ''))).flat().sort(), ['app:ci-1', 'app:ci-3']);
+        assert.deepEqual(snapshot.images.map((i) => i.tags.map((t) => t.replace(/^(docker\.io\/library\/|localhost\/)/, ''))).flat().sort(), ['app:ci-1', 'app:ci-3']);
         const report = await runCleanup(settingsFor(proxy.host, { 'usage-store': 'none' }), { engine });
         assert.equal(report.counts.failed, 0);
         assert.equal(report.counts.images, 2);

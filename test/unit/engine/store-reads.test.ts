@@ -12,6 +12,7 @@ describe('a read of the whole store that meets another job change (containerd st
     { name: 'answers at once', failures: [], calls: 1 },
     { name: 'a 404 mid-read is asked again', failures: [raced(), raced(), raced()], calls: 4 },
     { name: "Podman's 500 for an image gone mid-read is asked again", failures: [podmanRaced()], calls: 2 },
+    { name: "dockerd 20.10's 500 for a layer gone mid-read is asked again", failures: [answer(500, 'layer does not exist')], calls: 2 },
     { name: 'past its window, the last answer is the error', failures: Array.from({ length: 50 }, raced), calls: 'window', fails: /snapshot .* does not exist/ },
     { name: 'any other answer is not asked again', failures: [answer(500, 'server error')], calls: 1, fails: /server error/ },
     { name: 'nor a 500 of another kind on Podman', failures: [answer(500, 'database is locked')], calls: 1, fails: /database is locked/ },
