@@ -40168,7 +40168,10 @@ async function readRacingChanges(read, windowMs = STORE_READ_WINDOW_MS, firstPau
   }
 }
 function metAChange(error2) {
-  return statusOf(error2) === 404 || statusOf(error2) === 500 && /image not known|layer does not exist/i.test(messageOf(error2));
+  return statusOf(error2) === 404 || wentMidRead(error2);
+}
+function wentMidRead(error2) {
+  return statusOf(error2) === 500 && /image not known|layer does not exist/i.test(messageOf(error2));
 }
 
 // src/engine/image-archive.ts
@@ -42551,10 +42554,13 @@ var DockerodeEngine = class {
       this.events(options.activitySince, takenAt)
     ]);
     this.podmanNames.clear();
+    const gone = (error2) => statusOf(error2) === 404 ? void 0 : Promise.reject(error2);
     const records = await mapConcurrent(
       listed,
       tuningFor(engine).inspectConcurrency,
-      (summary2) => this.imageRecord(summary2).catch((error2) => statusOf(error2) === 404 ? void 0 : Promise.reject(error2))
+      (summary2) => this.imageRecord(summary2).catch(
+        (error2) => wentMidRead(error2) ? this.imageRecord(summary2).catch((again) => wentMidRead(again) ? void 0 : gone(again)) : gone(error2)
+      )
     );
     const images2 = records.filter((r) => r !== void 0);
     await this.cache.save?.();

@@ -70,5 +70,10 @@ export async function readRacingChanges<T>(read: () => Promise<T>, windowMs = ST
  * in a CI run of "store reads").
  */
 function metAChange(error: unknown): boolean {
-  return statusOf(error) === 404 || (statusOf(error) === 500 && /image not known|layer does not exist/i.test(messageOf(error)));
+  return statusOf(error) === 404 || wentMidRead(error);
+}
+
+/** The 500 of an image removed while the engine read it: Podman's "image not known", dockerd 20.10's "layer does not exist". */
+export function wentMidRead(error: unknown): boolean {
+  return statusOf(error) === 500 && /image not known|layer does not exist/i.test(messageOf(error));
 }

@@ -22,7 +22,7 @@ import {
   type StateImagesPort,
   type VolumeListing,
 } from './port';
-import { messageOf, readRacingChanges, removal, statusOf, unlessMissing } from './api-errors';
+import { messageOf, readRacingChanges, removal, statusOf, unlessMissing, wentMidRead } from './api-errors';
 import { DockerodeStateImages } from './dockerode-state-images';
 import { readStream } from './image-archive';
 import { acquireRunLock, runLockShare, type RunLockOptions } from './run-lock';
@@ -138,8 +138,12 @@ export class DockerodeEngine implements EnginePort {
     this.podmanNames.clear(); // names are learnt afresh from each listing
     // Only for images the details cache does not know; how many at once depends on the store.
     // An image removed between the listing and its inspect (a concurrent cleanup or job) is simply gone.
+    // A 500 that says the image went mid-read is asked once more: gone then (404, or the same 500), it is left out.
+    const gone = (error: unknown) => (statusOf(error) === 404 ? undefined : Promise.reject(error));
     const records = await mapConcurrent(listed, tuningFor(engine).inspectConcurrency, (summary) =>
-      this.imageRecord(summary).catch((error) => (statusOf(error) === 404 ? undefined : Promise.reject(error))),
+      this.imageRecord(summary).catch((error) =>
+        wentMidRead(error) ? this.imageRecord(summary).catch((again) => (wentMidRead(again) ? undefined : gone(again))) : gone(error),
+      ),
     );
     const images = records.filter((r): r is ImageRecord => r !== undefined);
     await this.cache.save?.();
